@@ -1,0 +1,24 @@
+"""Maps the user's requested top-level folders into one importable package.
+
+``golden_model/`` -> ``spikeforge.golden_model``, ``hdl/`` -> ``spikeforge.hdl``,
+``boards/`` -> ``spikeforge.boards``. Sub-packages are found automatically.
+"""
+from setuptools import find_packages, setup
+
+MAPPED = ("golden_model", "hdl", "boards")
+
+packages = ["spikeforge"] + [f"spikeforge.{p}" for p in find_packages("spikeforge")]
+package_dir = {"spikeforge": "spikeforge"}
+for top in MAPPED:
+    packages.append(f"spikeforge.{top}")
+    package_dir[f"spikeforge.{top}"] = top
+    for sub in find_packages(top):
+        packages.append(f"spikeforge.{top}.{sub}")
+        package_dir[f"spikeforge.{top}.{sub}"] = f"{top}/{sub.replace('.', '/')}"
+
+setup(
+    packages=packages,
+    package_dir=package_dir,
+    package_data={"spikeforge.golden_model.data": ["sample/*"]},
+    include_package_data=True,
+)

@@ -1,0 +1,65 @@
+"""The ``spikeforge`` console command.
+
+Each sub-command lives in its own module under :mod:`spikeforge.commands` and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` (called with the parsed
+arguments, returns the exit status). A :class:`~spikeforge.errors.SpikeforgeError` is printed
+as a one-line message (exit status 2), never as a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from spikeforge import __version__
+from spikeforge.errors import SpikeforgeError
+
+COMMAND_MODULES = (
+    "spikeforge.commands.demo",
+    "spikeforge.commands.doctor",
+    "spikeforge.commands.data",
+    "spikeforge.commands.train",
+    "spikeforge.commands.generate",
+    "spikeforge.commands.synth",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spikeforge",
+        description="Hardware generator and golden model for on-chip spike-based learning.",
+    )
+    parser.add_argument("--version", action="version", version=f"spikeforge {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # the command is not part of this build
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "accepts_extra_args", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra_args = extra
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except SpikeforgeError as exc:
+        print(f"spikeforge {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"spikeforge {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

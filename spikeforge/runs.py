@@ -1,0 +1,240 @@
+"""Shared plumbing for long runs: output folders, JSON reports, checkpoints, progress bars, plots.
+
+Every training command writes into one run folder (``--out``)::
+
+    report.json        machine-readable results (config, per-epoch metrics, final figures)
+    checkpoint.npz     resumable state (written atomically after every epoch)
+    *.png              plots
+
+Writes are atomic (temporary file + ``os.replace``): an interrupted run never leaves a
+half-written report or checkpoint behind.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from spikeforge.errors import ConfigError, SpikeforgeError
+
+__all__ = [
+    "add_run_arguments",
+    "RunDir",
+    "atomic_write_bytes",
+    "write_json",
+    "read_json",
+    "save_checkpoint",
+    "load_checkpoint",
+    "progress",
+    "plot_lines",
+    "plot_raster",
+]
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, *, default_out: str,
+                      datasets: Iterable[str] | None = ("mnist", "fashion-mnist")) -> None:
+    """Options shared by every ``spikeforge train`` algorithm."""
+    if datasets is not None:
+        parser.add_argument("--dataset", choices=list(datasets), default=list(datasets)[0],
+                            help="dataset (default: %(default)s)")
+        parser.add_argument("--data-dir", type=Path, default=None,
+                            help="folder holding the IDX files (default: search env var, cache, "
+                                 "system paths, then download)")
+        parser.add_argument("--train-limit", type=int, default=None, metavar="N",
+                            help="use only the first N training samples")
+        parser.add_argument("--test-limit", type=int, default=None, metavar="N",
+                            help="use only the first N test samples")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=Path(default_out),
+                        help="run folder for report.json, checkpoint and plots "
+                             "(default: %(default)s)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from the checkpoint in --out")
+    parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _jsonable(obj: Any) -> Any:
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return _jsonable(asdict(obj))
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return obj
+
+
+def atomic_write_bytes(path: Path | str, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_json(path: Path | str, obj: Any) -> None:
+    atomic_write_bytes(path, (json.dumps(_jsonable(obj), indent=2, sort_keys=False) + "\n").encode())
+
+
+def read_json(path: Path | str) -> Any:
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise SpikeforgeError(f"{path}: no such file") from None
+    except json.JSONDecodeError as exc:
+        raise SpikeforgeError(f"{path}: not valid JSON ({exc}); delete it or rerun without --resume") from None
+
+
+def save_checkpoint(path: Path | str, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+    """Atomically save named arrays plus a JSON-able ``meta`` dict (config, epoch, RNG state...)."""
+    import io
+
+    buf = io.BytesIO()
+    payload = {f"a_{k}": np.asarray(v) for k, v in arrays.items()}
+    payload["__meta__"] = np.frombuffer(json.dumps(_jsonable(meta)).encode(), dtype=np.uint8)
+    np.savez(buf, **payload)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    path = Path(path)
+    if not path.exists():
+        raise SpikeforgeError(f"{path}: no checkpoint to resume from; run without --resume first")
+    try:
+        with np.load(path) as z:
+            meta = json.loads(bytes(z["__meta__"]).decode())
+            arrays = {k[2:]: z[k] for k in z.files if k.startswith("a_")}
+    except (OSError, ValueError, KeyError) as exc:
+        raise SpikeforgeError(f"{path}: unreadable checkpoint ({exc}); delete it to start afresh") from None
+    return arrays, meta
+
+
+class RunDir:
+    """A run folder with a report that is rewritten atomically as results come in."""
+
+    def __init__(self, out: Path | str, *, config: Any, command: str, resume: bool = False):
+        self.path = Path(out)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.report_path = self.path / "report.json"
+        self.checkpoint_path = self.path / "checkpoint.npz"
+        cfg = _jsonable(config)
+        if resume and self.report_path.exists():
+            self.report = read_json(self.report_path)
+            old = self.report.get("config")
+            if old is not None and old != cfg:
+                diff = sorted(k for k in set(old) | set(cfg) if old.get(k) != cfg.get(k)) \
+                    if isinstance(old, dict) and isinstance(cfg, dict) else ["config"]
+                raise ConfigError(
+                    f"--resume: the configuration differs from the run in {self.path} "
+                    f"(changed: {', '.join(diff)}); use the same options or a new --out")
+        else:
+            self.report = {
+                "command": command,
+                "config": cfg,
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "host": {"python": sys.version.split()[0], "machine": platform.machine(),
+                         "cpus": os.cpu_count(), "numpy": np.__version__},
+                "epochs": [],
+                "results": {},
+            }
+        self.save()
+
+    def add_epoch(self, **metrics: Any) -> None:
+        self.report["epochs"].append(_jsonable(metrics))
+        self.save()
+
+    def set_result(self, key: str, value: Any) -> None:
+        self.report["results"][key] = _jsonable(value)
+        self.save()
+
+    def save(self) -> None:
+        write_json(self.report_path, self.report)
+
+
+def progress(iterable=None, *, total=None, desc=None, unit="it", disable=None, leave=True):
+    """A tqdm progress bar on stderr; disabled when ``disable`` is true or stderr is not a TTY
+    and SPIKEFORGE_PROGRESS is not set to 1."""
+    from tqdm.auto import tqdm
+
+    if disable is None:
+        disable = not (sys.stderr.isatty() or os.environ.get("SPIKEFORGE_PROGRESS") == "1")
+    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, leave=leave,
+                dynamic_ncols=True)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_lines(path: Path | str, series: dict[str, tuple[Iterable[float], Iterable[float]]], *,
+               title: str, xlabel: str, ylabel: str, logx: bool = False) -> Path:
+    """One figure, one line per named ``(x, y)`` series, saved as PNG."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=110)
+    for name, (x, y) in series.items():
+        ax.plot(list(x), list(y), marker="o", ms=3, label=name)
+    if logx:
+        ax.set_xscale("log", base=2)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    if len(series) > 1:
+        ax.legend()
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_raster(path: Path | str, groups: dict[str, tuple[np.ndarray, np.ndarray]], *,
+                title: str, xlabel: str = "time") -> Path:
+    """Spike raster: one panel per named group of ``(times, neuron_indices)``."""
+    plt = _pyplot()
+    n = max(1, len(groups))
+    fig, axes = plt.subplots(n, 1, figsize=(7, 1.6 + 1.4 * n), dpi=110, sharex=True, squeeze=False)
+    for ax, (name, (t, idx)) in zip(axes[:, 0], groups.items()):
+        ax.scatter(np.asarray(t), np.asarray(idx), s=4, marker="|")
+        ax.set_ylabel(name)
+    axes[0, 0].set_title(title)
+    axes[-1, 0].set_xlabel(xlabel)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
