@@ -1,0 +1,60 @@
+"""Run plumbing: atomic JSON/checkpoints, resume guard, plots."""
+import json
+
+import numpy as np
+import pytest
+
+from spikeforge import runs
+from spikeforge.errors import ConfigError, SpikeforgeError
+
+
+def test_checkpoint_round_trip(tmp_path):
+    path = tmp_path / "ck.npz"
+    w = np.arange(12, dtype=np.int16).reshape(3, 4)
+    runs.save_checkpoint(path, {"w": w}, {"epoch": 3, "rng": [1, 2]})
+    arrays, meta = runs.load_checkpoint(path)
+    assert arrays["w"].dtype == np.int16 and (arrays["w"] == w).all()
+    assert meta == {"epoch": 3, "rng": [1, 2]}
+    assert [p.name for p in tmp_path.iterdir()] == ["ck.npz"]  # no temp files left
+
+
+def test_missing_and_corrupt_checkpoint(tmp_path):
+    with pytest.raises(SpikeforgeError, match="no checkpoint"):
+        runs.load_checkpoint(tmp_path / "none.npz")
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(SpikeforgeError, match="unreadable checkpoint"):
+        runs.load_checkpoint(bad)
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
+    path = tmp_path / "r.json"
+    runs.write_json(path, {"a": 1})
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(runs.os, "replace", boom)
+    with pytest.raises(OSError):
+        runs.write_json(path, {"a": 2})
+    assert json.loads(path.read_text()) == {"a": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
+
+
+def test_rundir_report_and_resume_guard(tmp_path):
+    run = runs.RunDir(tmp_path, config={"lr": 0.1, "T": 8}, command="train")
+    run.add_epoch(epoch=1, acc=np.float64(0.5))
+    run.set_result("test_acc", 0.9)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["epochs"] == [{"epoch": 1, "acc": 0.5}]
+    assert report["results"]["test_acc"] == 0.9
+    again = runs.RunDir(tmp_path, config={"lr": 0.1, "T": 8}, command="train", resume=True)
+    assert again.report["epochs"] == [{"epoch": 1, "acc": 0.5}]
+    with pytest.raises(ConfigError, match="changed: T"):
+        runs.RunDir(tmp_path, config={"lr": 0.1, "T": 16}, command="train", resume=True)
+
+
+def test_plots_are_written(tmp_path):
+    p = runs.plot_lines(tmp_path / "a.png", {"x": ([1, 2], [0.1, 0.2])}, title="t", xlabel="x", ylabel="y")
+    r = runs.plot_raster(tmp_path / "r.png", {"in": (np.array([1, 2]), np.array([0, 3]))}, title="r")
+    assert p.stat().st_size > 1000 and r.stat().st_size > 1000
