@@ -41,7 +41,7 @@ __all__ = [
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, *, default_out: str,
-                      datasets: Iterable[str] | None = ("mnist", "fashion-mnist")) -> None:
+                      datasets: Iterable[str] | None = ("mnist", "fashion-mnist", "mnist-sample")) -> None:
     """Options shared by every ``spikeforge train`` algorithm."""
     if datasets is not None:
         parser.add_argument("--dataset", choices=list(datasets), default=list(datasets)[0],
