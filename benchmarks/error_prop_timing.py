@@ -1,0 +1,101 @@
+"""Error-propagation timing network: accuracy over many seeds beside the rate-only baseline.
+
+Runs each task/network variant for ``--seeds`` independent seeds and writes
+``benchmarks/results/error_prop_timing.json`` (per variant: network test accuracy mean/std/min/max
+and per seed, the learning curve mean/std per epoch, the spike-count logistic-regression
+baseline, and a logistic regression on the full raster as a timing-aware reference).
+
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/error_prop_timing.py            # all variants
+    python benchmarks/error_prop_timing.py --variants main --seeds 5 --epochs 10   # quick look
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from spikeforge.golden_model.error_prop.config import NetworkConfig, TaskConfig, TrainConfig
+from spikeforge.golden_model.error_prop.train import Trainer, baseline_accuracies, summary
+from spikeforge.runs import write_json
+
+RESULT = Path(__file__).resolve().parent / "results" / "error_prop_timing.json"
+
+#: name -> (task overrides, network overrides, what it shows)
+VARIANTS = {
+    "main": ({}, {}, "2 patterns (forward/reverse sweep), 8 channels, 1 ms jitter, 6-bit weights"),
+    "jitter3": ({"jitter_ms": 3.0}, {}, "harder: 3 ms jitter (1.5 x the 2 ms channel spacing)"),
+    "noise20": ({"noise_hz": 20.0}, {}, "harder: 20 Hz Poisson background on every channel"),
+    "patterns4": ({"patterns": 4}, {}, "harder: 4 patterns (forward, reverse, 2 random permutations)"),
+    "patterns4_frozen_hidden": ({"patterns": 4}, {"lr_hidden": 0.0},
+                                "ablation on 4 patterns: input->hidden synapses frozen"),
+    "frozen_hidden": ({}, {"lr_hidden": 0.0}, "ablation: input->hidden synapses frozen"),
+    "frozen_output": ({}, {"lr": 0.0}, "ablation: hidden->output synapses frozen (random), only "
+                                       "the propagated error spikes teach"),
+    "hidden_rule_trace": ({}, {"hidden_rule": "trace"},
+                          "hidden synapses use pre-trace x error spike (no eligibility)"),
+    "exp_trace": ({}, {"trace": "exp"}, "exponential instead of PSP-shaped pre-synaptic trace"),
+    "random_feedback": ({}, {"feedback": "random"}, "fixed random feedback synapses"),
+    "float_weights": ({}, {"weight_bits": None}, "float weights (no grid)"),
+    "bits4": ({}, {"weight_bits": 4}, "4-bit weights, stochastic rounding"),
+    "bits8": ({}, {"weight_bits": 8}, "8-bit weights, stochastic rounding"),
+    "nearest_rounding": ({}, {"rounding": "nearest"}, "6-bit weights, round-to-nearest updates"),
+}
+
+
+def run_variant(name: str, *, seeds: int, epochs: int, first_seed: int) -> dict:
+    task_kw, net_kw, what = VARIANTS[name]
+    task = TaskConfig(**task_kw).validate()
+    net = NetworkConfig(**net_kw).validate()
+    train = TrainConfig(seeds=seeds, epochs=epochs, first_seed=first_seed).validate()
+    t0 = time.time()
+    trainer = Trainer(task=task, net=net, train=train)
+    while trainer.epoch < epochs:
+        trainer.train_epoch()
+    base = baseline_accuracies(task, train)
+    curve = np.stack(trainer.curve)
+    return {
+        "what": what,
+        "task": dataclasses.asdict(task),
+        "network": dataclasses.asdict(net),
+        "train": dataclasses.asdict(train),
+        "chance": 1.0 / task.patterns,
+        "network_test_acc": summary(curve[-1]),
+        "network_test_acc_per_seed": curve[-1],
+        "network_test_acc_last5_epochs_mean": float(curve[-5:].mean()),
+        "curve_mean": curve.mean(axis=1),
+        "curve_std": curve.std(axis=1),
+        "rate_baseline_test_acc": summary(base["counts"]),
+        "raster_logistic_test_acc": summary(base["raster"]),
+        "wall_s": round(time.time() - t0, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS))
+    p.add_argument("--seeds", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=RESULT)
+    args = p.parse_args(argv)
+    result = {"benchmark": "error_prop_timing",
+              "command": "python benchmarks/error_prop_timing.py " + " ".join(argv or sys.argv[1:]),
+              "variants": {}}
+    for name in args.variants:
+        r = run_variant(name, seeds=args.seeds, epochs=args.epochs, first_seed=args.first_seed)
+        result["variants"][name] = r
+        write_json(args.out, result)
+        n, b = r["network_test_acc"], r["rate_baseline_test_acc"]
+        print(f"{name:18s} network {n['mean']:.3f} +- {n['std']:.3f} (min {n['min']:.2f})  "
+              f"rate baseline {b['mean']:.3f} +- {b['std']:.3f}  raster LR "
+              f"{r['raster_logistic_test_acc']['mean']:.3f}  chance {r['chance']:.2f}  "
+              f"[{r['wall_s']} s]", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

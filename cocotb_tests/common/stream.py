@@ -1,0 +1,186 @@
+"""Drivers for Amaranth ``lib.stream`` ports as they appear in the generated Verilog.
+
+A port ``i_stream: In(stream.Signature(shape))`` becomes ``i_stream__payload``,
+``i_stream__valid`` and ``i_stream__ready`` (``always_valid``/``always_ready`` streams lack the
+corresponding wire; the drivers treat a missing one as constant 1). A transfer happens on a
+rising edge where valid and ready are both high; once valid is raised, payload and valid hold
+until the transfer (the ``lib.stream`` rules). Backpressure and valid gaps are random from a
+seeded ``random.Random``, so a run is reproducible.
+"""
+from __future__ import annotations
+
+import random
+from collections import deque
+from typing import Callable, Iterable
+
+import cocotb
+from cocotb.triggers import RisingEdge
+
+
+def _port(dut, name: str, member: str, *, required: bool):
+    try:
+        return getattr(dut, f"{name}__{member}")
+    except AttributeError:
+        if required:
+            raise AttributeError(f"the DUT has no port {name}__{member}; check the stream name "
+                                 f"against the Verilog (ports are flattened with '__')") from None
+        return None
+
+
+def _check_probability(what: str, value: float) -> float:
+    if not 0.0 < float(value) <= 1.0:
+        raise ValueError(f"{what} must be in (0, 1], got {value!r}")
+    return float(value)
+
+
+class StreamSource:
+    """Drives a stream *into* the DUT (payload/valid; watches ready).
+
+    ``valid_probability``: chance per cycle that a queued item is offered (1 = no gaps).
+    ``encode``: maps an item to the payload integer (default: the item itself, negative values
+    two's-complement masked to the payload width).
+    """
+
+    def __init__(self, dut, name: str, clk, *, rng: random.Random | None = None,
+                 valid_probability: float = 1.0, encode: Callable[[object], int] | None = None,
+                 reset=None):
+        self.name = name
+        self.clk = clk
+        self.reset = reset
+        self.payload = _port(dut, name, "payload", required=False)
+        self.valid = _port(dut, name, "valid", required=False)
+        self.ready = _port(dut, name, "ready", required=False)
+        self.rng = rng or random.Random(0)
+        self.valid_probability = _check_probability("valid_probability", valid_probability)
+        self.encode = encode or int
+        self.queue: deque = deque()
+        self.sent = 0
+        self._current = None
+        self._width = len(self.payload) if self.payload is not None else 0
+        if self.valid is not None:
+            self.valid.value = 0
+        cocotb.start_soon(self._run())
+
+    def send_nowait(self, item) -> None:
+        self.queue.append(item)
+
+    def extend(self, items: Iterable) -> None:
+        self.queue.extend(items)
+
+    def idle(self) -> bool:
+        return not self.queue and self._current is None
+
+    async def wait_idle(self) -> None:
+        while not self.idle():
+            await RisingEdge(self.clk)
+
+    def _drive(self, item) -> None:
+        if self.payload is not None:
+            value = self.encode(item)
+            self.payload.value = value & ((1 << self._width) - 1)
+        if self.valid is not None:
+            self.valid.value = 1
+
+    async def _run(self) -> None:
+        while True:
+            await RisingEdge(self.clk)
+            ready = self.ready is None or bool(int(self.ready.value))
+            if self._current is not None and ready:
+                self._current = None
+                self.sent += 1
+            if self.reset is not None and int(self.reset.value):
+                self._current = None
+                if self.valid is not None:
+                    self.valid.value = 0
+                continue
+            if self._current is None:
+                if self.queue and self.rng.random() < self.valid_probability:
+                    self._current = self.queue.popleft()
+                    self._drive(self._current)
+                elif self.valid is not None:
+                    self.valid.value = 0
+
+
+class StreamSink:
+    """Takes a stream *out of* the DUT (watches payload/valid; drives ready).
+
+    ``ready_probability``: chance per cycle that ready is high (1 = no backpressure).
+    ``signed``: read the payload as two's complement. ``decode``: maps the payload integer to an
+    item. ``callback``: called with each received item (e.g. ``Scoreboard.observe``).
+    ``check_protocol``: fail the test if the DUT breaks the stream rules (drops valid or changes
+    the payload while its transfer is stalled by backpressure).
+    """
+
+    def __init__(self, dut, name: str, clk, *, rng: random.Random | None = None,
+                 ready_probability: float = 1.0, signed: bool = False,
+                 decode: Callable[[int], object] | None = None,
+                 callback: Callable[[object], None] | None = None, reset=None,
+                 check_protocol: bool = True):
+        self.name = name
+        self.clk = clk
+        self.reset = reset
+        self.payload = _port(dut, name, "payload", required=False)
+        self.valid = _port(dut, name, "valid", required=False)
+        self.ready = _port(dut, name, "ready", required=False)
+        self.rng = rng or random.Random(0)
+        self.ready_probability = _check_probability("ready_probability", ready_probability)
+        self.signed = signed
+        self.decode = decode or (lambda value: value)
+        self.callback = callback
+        self.received: deque = deque()
+        self.count = 0
+        self.check_protocol = check_protocol and self.valid is not None
+        if self.ready is not None:
+            self.ready.value = 0
+        cocotb.start_soon(self._run())
+
+    def _read(self):
+        if self.payload is None:
+            return self.decode(0)
+        value = self.payload.value
+        return self.decode(value.to_signed() if self.signed else value.to_unsigned())
+
+    async def recv(self):
+        """The next received item (waits for it)."""
+        while not self.received:
+            await RisingEdge(self.clk)
+        return self.received.popleft()
+
+    async def wait_count(self, count: int, *, timeout_cycles: int | None = None) -> None:
+        """Wait until ``count`` items have been received in total."""
+        waited = 0
+        while self.count < count:
+            await RisingEdge(self.clk)
+            waited += 1
+            if timeout_cycles is not None and waited > timeout_cycles:
+                raise AssertionError(f"{self.name}: {self.count} of {count} items after "
+                                     f"{timeout_cycles} cycles")
+
+    async def _run(self) -> None:
+        if self.ready is not None:
+            self.ready.value = int(self.rng.random() < self.ready_probability)
+        stalled_payload = None  # payload of a transfer held off by backpressure
+        while True:
+            await RisingEdge(self.clk)
+            in_reset = self.reset is not None and bool(int(self.reset.value))
+            valid = self.valid is None or bool(int(self.valid.value))
+            ready = self.ready is None or bool(int(self.ready.value))
+            if self.check_protocol and stalled_payload is not None and not in_reset:
+                payload = self.payload.value.to_unsigned() if self.payload is not None else 0
+                if not valid or payload != stalled_payload:
+                    raise AssertionError(
+                        f"{self.name}: stream rule broken: a stalled transfer must hold valid "
+                        f"and payload until ready, but valid={int(valid)}, payload "
+                        f"{stalled_payload:#x} -> {payload:#x}")
+            stalled_payload = None
+            if valid and not ready and not in_reset and self.check_protocol:
+                stalled_payload = (self.payload.value.to_unsigned()
+                                   if self.payload is not None else 0)
+            if valid and ready and not in_reset:
+                item = self._read()
+                self.received.append(item)
+                self.count += 1
+                if self.callback is not None:
+                    self.callback(item)
+            if self.ready is not None:
+                self.ready.value = int(self.rng.random() < self.ready_probability)

@@ -1,0 +1,49 @@
+"""SpikeGrad RTL units on Verilator, cycle for cycle against the golden step functions
+(issue 5 item 4). Default tier: one configuration per unit, >= 10,000 steps each, with random
+backpressure; the long width/threshold sweep is ``slow`` (benchmarks/spikegrad_rtl_sweep.py)."""
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from spikegrad_launch import run_unit  # noqa: E402
+
+ARRAY = {"n_neurons": 5, "threshold": 100, "count_bits": 4, "potential_bits": 14,
+         "input_bits": 9, "steps": 10000, "samples": 8, "valid_probability": 0.8,
+         "ready_probability": 0.6}
+
+
+@pytest.mark.parametrize("kind", ["if", "error"])
+def test_array_matches_golden_cycle_for_cycle(kind):
+    run_unit("array", {**ARRAY, "kind": kind, "seed": 11}, do_lint=True)
+
+
+def test_derivative_gate_matches_golden():
+    run_unit("gate", {"addr_width": 4, "value_bits": 10, "count_bits": 4, "count": 10000,
+                      "seed": 3}, do_lint=True)
+
+
+def test_weight_update_matches_golden():
+    run_unit("update", {"weight_bits": 8, "error_bits": 6, "count_bits": 4, "lr_mult": 3,
+                        "lr_shift": 4, "count": 10000, "seed": 5}, do_lint=True)
+
+
+@pytest.mark.parametrize("unit,params", [
+    ("array", {**ARRAY, "kind": "if", "steps": 300, "samples": 2}),
+    ("update", {"weight_bits": 8, "error_bits": 6, "count_bits": 4, "lr_mult": 3,
+                "lr_shift": 4, "count": 300}),
+])
+def test_scoreboard_catches_a_wrong_expectation(unit, params):
+    with pytest.raises(AssertionError, match="matches_golden"):
+        run_unit(unit, {**params, "corrupt": True, "seed": 2})
+
+
+@pytest.mark.slow
+def test_full_parameter_sweep_passes():
+    """The full width/threshold sweep (also: python benchmarks/spikegrad_rtl_sweep.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from spikegrad_rtl_sweep import run_sweep
+
+    failed = [r for r in run_sweep() if not r["passed"]]
+    assert not failed, failed

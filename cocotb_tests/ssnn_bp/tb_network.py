@@ -1,0 +1,161 @@
+"""cocotb testbench of the SSNN-BP network top on Verilator: trains on real 8x8 digits and
+checks every step's spikes (s0, h, g+, g-, winner) and the final weights against the bit-true
+golden network (:class:`BitTrueSSNN`), then evaluates held-out digits on chip and checks the
+winners and the accuracy against ``BitTrueSSNN.evaluate``.
+
+Parameters (SPIKEFORGE_TB_PARAMS): config (SSNNConfig fields), n_train, n_eval, first_train,
+valid_probability, ready_probability, seed, result_path ("" = none): JSON with the measured
+cycles per training sample and simulation speed.
+"""
+import json
+import time
+
+import numpy as np
+
+import cocotb
+
+from common import Scoreboard, StreamSink, StreamSource, TB, tb_params
+from spikeforge.golden_model.data import downsample, load_dataset
+from spikeforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+from spikeforge.golden_model.ssnn_bp.config import SSNNConfig
+from spikeforge.hdl.ssnn_bp.network import read_layout, sample_layout, trace_layout
+from spikeforge.hdl.ssnn_bp.reference import golden_eval_winners, golden_training_trace
+from spikeforge.hdl.ssnn_bp.weight_update import unpack_row
+from spikeforge.hdl.stream.codec import pack, unpack
+
+DEFAULTS = {"config": {}, "n_train": 10, "n_eval": 10, "first_train": 0,
+            "valid_probability": 0.8, "ready_probability": 0.7, "seed": 1, "result_path": ""}
+
+
+def digits(split, start, count, side):
+    data = load_dataset("mnist", split, download=False, limit=start + count)
+    images = downsample(data.images[start:start + count], size=side)
+    return images.reshape(count, -1), data.labels[start:start + count].astype(np.int64)
+
+
+def trace_tuple(t):
+    return (t["s0"], t["h"], t["g_pos"], t["g_neg"], t["winner"])
+
+
+def golden_tuple(step):
+    as_int = lambda mask: int(sum(int(b) << i for i, b in enumerate(mask)))  # noqa: E731
+    return (as_int(step.s0), as_int(step.h), as_int(step.g_pos), as_int(step.g_neg), step.winner)
+
+
+async def feed(source, sink, images, labels, *, learn, first_key, steps_before, T):
+    for s in range(len(labels)):
+        key = first_key + s
+        source.extend(dict(pixel=int(px), label=int(labels[s]), learn=int(learn), key=key)
+                      for px in images[s])
+    await sink.wait_count(steps_before + len(labels) * T,
+                          timeout_cycles=len(labels) * T * 5000 + 1000)
+
+
+@cocotb.test()
+async def network_trains_bit_identical_to_golden(dut):
+    p = tb_params(DEFAULTS)
+    config = SSNNConfig(**p["config"])
+    side = int(round(config.n_in ** 0.5))
+    assert side * side == config.n_in, "n_in must be a square number of pixels (side x side)"
+    tb = TB(dut, seed=p["seed"])
+    x_train, y_train = digits("train", p["first_train"], p["n_train"], side)
+    x_test, y_test = digits("test", 0, p["n_eval"], side)
+
+    golden = BitTrueSSNN(config)
+    reference = BitTrueSSNN(config)          # trained by BitTrueSSNN.train alone
+    want_train = golden_training_trace(golden, x_train, y_train, first_sample=0)
+    reference.train(x_train, y_train, first_sample=0)
+    assert np.array_equal(golden.W1, reference.W1) and np.array_equal(golden.W2, reference.W2)
+
+    traces = []
+    board = Scoreboard("o_trace")
+    board.expect_all(golden_tuple(s) for s in want_train)
+    s_layout, t_layout, r_layout = sample_layout(config), trace_layout(config), read_layout(config)
+    source = StreamSource(dut, "i_sample", tb.clk, rng=tb.child_rng("src"),
+                          valid_probability=p["valid_probability"],
+                          encode=lambda beat: pack(s_layout, beat), reset=tb.rst)
+    sink = StreamSink(dut, "o_trace", tb.clk, rng=tb.child_rng("sink"),
+                      ready_probability=p["ready_probability"],
+                      decode=lambda w: unpack(t_layout, w), reset=tb.rst,
+                      callback=lambda t: (traces.append(t), board.observe(trace_tuple(t))))
+    await tb.reset()
+    c0, t0 = tb.cycles, time.perf_counter()
+    await feed(source, sink, x_train, y_train, learn=True, first_key=0, steps_before=0,
+               T=config.T)
+    train_cycles, train_seconds = tb.cycles - c0, time.perf_counter() - t0
+    board.check()
+    steps = [t["step"] for t in traces]
+    assert steps == list(range(config.T)) * p["n_train"], "step numbers out of order"
+
+    # read back every weight row
+    rows = []
+    row_layout = dut.o_read__payload
+    reader = StreamSource(dut, "i_read", tb.clk, rng=tb.child_rng("rd"),
+                          encode=lambda q: pack(r_layout, q), reset=tb.rst)
+    lanes = max(config.n_hidden, config.n_out)
+    back = StreamSink(dut, "o_read", tb.clk, rng=tb.child_rng("rdsink"), ready_probability=0.6,
+                      decode=lambda w: unpack_row(w, lanes=lanes, weight_bits=config.weight_bits),
+                      callback=rows.append, reset=tb.rst)
+    reader.extend([dict(layer=0, row=i) for i in range(config.n_in + 1)]
+                  + [dict(layer=1, row=j) for j in range(config.n_hidden + 1)])
+    await back.wait_count(config.n_in + config.n_hidden + 2, timeout_cycles=50000)
+    w1 = np.array([r[:config.n_hidden] for r in rows[:config.n_in + 1]])
+    w2 = np.array([r[:config.n_out] for r in rows[config.n_in + 1:]])
+    assert np.array_equal(w1, golden.W1), f"W1 differs in {np.sum(w1 != golden.W1)} weights"
+    assert np.array_equal(w2, golden.W2), f"W2 differs in {np.sum(w2 != golden.W2)} weights"
+    initial = BitTrueSSNN(config)
+    changed = int((golden.W1 != initial.W1).sum() + (golden.W2 != initial.W2).sum())
+    assert changed > 0, "training changed no weight: the test would not see a lost update"
+
+    # held-out digits, inference on chip (learn = 0, EVAL streams, key = position)
+    eval_board = Scoreboard("eval winners")
+    want_eval = golden_eval_winners(golden, x_test)
+    eval_board.expect_all(int(k) for k in want_eval.reshape(-1))
+    n_before = len(traces)
+    await feed(source, sink, x_test, y_test, learn=False, first_key=0, steps_before=n_before,
+               T=config.T)
+    chip_winners = np.array([t["winner"] for t in traces[n_before:]]).reshape(-1, config.T)
+    for k in chip_winners.reshape(-1):
+        eval_board.observe(int(k))
+    eval_board.check()
+    assert not any(t["g_pos"] or t["g_neg"] for t in traces[n_before:]), "eval must not learn"
+    votes = (chip_winners[:, :, None] == np.arange(config.n_out)).sum(axis=1)
+    chip_accuracy = float((votes.argmax(axis=1) == y_test).mean())
+    golden_accuracy = golden.evaluate(x_test, y_test)["accuracy_votes"]
+    assert chip_accuracy == golden_accuracy, f"chip {chip_accuracy} vs golden {golden_accuracy}"
+
+    result = {
+        "config": config.to_dict(), "n_train": p["n_train"], "n_eval": p["n_eval"],
+        "train_steps_checked": len(want_train), "weights_changed": changed,
+        "cycles_per_training_sample_with_backpressure": train_cycles / p["n_train"],
+        "valid_probability": p["valid_probability"], "ready_probability": p["ready_probability"],
+        "simulated_cycles_per_second": train_cycles / train_seconds,
+        "chip_accuracy_votes": chip_accuracy, "golden_accuracy_votes": golden_accuracy,
+    }
+    tb.log.info("result %s", json.dumps(result))
+    if p["result_path"]:
+        with open(p["result_path"], "w") as handle:
+            json.dump(result, handle, indent=2)
+
+
+@cocotb.test()
+async def network_cycles_per_sample_without_backpressure(dut):
+    """Cycles per training sample with the host always ready (the design's own figure)."""
+    p = tb_params(DEFAULTS)
+    config = SSNNConfig(**p["config"])
+    side = int(round(config.n_in ** 0.5))
+    tb = TB(dut, seed=p["seed"])
+    x, y = digits("train", p["first_train"], min(p["n_train"], 20), side)
+    source = StreamSource(dut, "i_sample", tb.clk, encode=lambda b: pack(sample_layout(config), b),
+                          reset=tb.rst)
+    sink = StreamSink(dut, "o_trace", tb.clk, reset=tb.rst)
+    await tb.reset()
+    c0, t0 = tb.cycles, time.perf_counter()
+    await feed(source, sink, x, y, learn=True, first_key=0, steps_before=0, T=config.T)
+    cycles = tb.cycles - c0
+    result = {"cycles_per_training_sample": cycles / len(y), "samples": len(y),
+              "simulated_cycles_per_second": cycles / (time.perf_counter() - t0)}
+    tb.log.info("result %s", json.dumps(result))
+    if p["result_path"]:
+        with open(p["result_path"].replace(".json", "_nobp.json"), "w") as handle:
+            json.dump(result, handle, indent=2)

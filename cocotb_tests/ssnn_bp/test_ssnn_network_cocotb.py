@@ -1,0 +1,43 @@
+"""Launches the SSNN-BP network-top cocotb testbench on Verilator: on-chip training on real
+8x8 digits, bit-identical to the bit-true golden network, then held-out accuracy equality."""
+import functools
+import json
+from pathlib import Path
+
+import pytest
+
+from spikeforge.hdl.ssnn_bp.network import SSNNNetwork, small_network_config
+from spikeforge.hwsim import emit_verilog, lint, run_cocotb
+from ssnn_bp.harness_build import apply_verilator_pch_workaround
+
+HERE = Path(__file__).parent
+TOP = "ssnn_network"
+CONFIG = small_network_config()
+
+
+@functools.lru_cache(maxsize=1)
+def network_verilog() -> str:
+    return emit_verilog(SSNNNetwork(config=CONFIG), name=TOP)
+
+
+def run_network(testcase, **params):
+    apply_verilator_pch_workaround()
+    run_cocotb(verilog=network_verilog(), top=TOP, test_module="tb_network", test_dir=HERE,
+               testcase=testcase, extra_env={"SPIKEFORGE_TB_PARAMS": json.dumps(
+                   {"config": CONFIG.to_dict(), **params})})
+
+
+def test_network_lints_clean():
+    lint(network_verilog(), top=TOP)
+
+
+def test_network_trains_bit_identical_on_digits():
+    run_network("network_trains_bit_identical_to_golden", n_train=12, n_eval=10)
+
+
+@pytest.mark.slow
+def test_network_trains_bit_identical_on_200_digits(tmp_path):
+    out = tmp_path / "net.json"
+    run_network("network_trains_bit_identical_to_golden", n_train=220, n_eval=100,
+                result_path=str(out))
+    assert json.loads(out.read_text())["train_steps_checked"] == 220 * CONFIG.T

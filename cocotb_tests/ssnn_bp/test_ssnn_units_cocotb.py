@@ -1,0 +1,57 @@
+"""Launches the SSNN-BP unit cocotb testbenches on Verilator (one unit-harness build holds
+every parameter set) and lints each unit's own Verilog with Verilator -Wall."""
+from pathlib import Path
+
+import pytest
+
+from spikeforge.hdl.ssnn_bp.harness import HARNESS_UNITS
+from spikeforge.hwsim import emit_verilog, lint
+from ssnn_bp.harness_build import run_harness_test
+
+HERE = Path(__file__).parent
+
+
+def _run(testcase, **params):
+    run_harness_test(test_module="tb_units", test_dir=HERE, testcase=testcase, **params)
+
+
+@pytest.mark.parametrize("instance", [n for n in HARNESS_UNITS if not n.startswith(("fifo", "merge"))])
+def test_unit_lints_clean(instance):
+    cls, params = HARNESS_UNITS[instance]
+    lint(emit_verilog(cls(**params), name=f"ssnn_{instance}"), top=f"ssnn_{instance}")
+
+
+@pytest.mark.parametrize("instance", ["rand8_l3", "rand16_l4", "rand16_l1"])
+def test_random_source(instance):
+    _run("random_source_matches_golden", instance=instance, cycles=10000)
+
+
+def test_encoder():
+    _run("encoder_matches_golden", instance="enc", cycles=10000)
+
+
+@pytest.mark.parametrize("instance", ["neuron_a", "neuron_b", "neuron_c"])
+def test_composite_neuron(instance):
+    _run("composite_neuron_matches_golden", instance=instance, cycles=10000)
+
+
+@pytest.mark.parametrize("instance", ["wta_c2", "wta_c10", "wta_c47"])
+def test_wta(instance):
+    _run("wta_matches_golden", instance=instance, cycles=12000)
+
+
+@pytest.mark.parametrize("instance", ["split10", "split47"])
+def test_error_splitter(instance):
+    _run("error_splitter_matches_golden", instance=instance, cycles=10000)
+
+
+@pytest.mark.parametrize("instance", ["wu_a", "wu_b"])
+def test_weight_update(instance):
+    _run("weight_update_matches_golden", instance=instance, cycles=10000)
+
+
+def test_scoreboard_catches_a_wrong_unit():
+    """The testbench must be able to fail: neuron_b's RTL scored with neuron_a's parameters."""
+    with pytest.raises(AssertionError, match="composite_neuron_matches_golden"):
+        _run("composite_neuron_matches_golden", instance="neuron_b", golden_instance="neuron_a",
+             cycles=300)

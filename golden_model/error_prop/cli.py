@@ -1,0 +1,148 @@
+"""Error-propagation timing network (SPEC 1.4): learn spike timing with local, error-spike updates.
+
+``spikeforge train --algo error-prop`` trains ``--seeds`` independent networks on the timing task
+(per-channel counts identical across classes), reports accuracy mean/std over seeds beside the
+rate-only (spike-count logistic regression) baseline, and writes report.json, a resumable
+checkpoint, a learning curve and spike rasters into ``--out``.
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from spikeforge.errors import ConfigError
+from spikeforge.runs import RunDir, add_run_arguments, load_checkpoint, plot_raster, progress, \
+    save_checkpoint
+
+from .config import NetworkConfig, TaskConfig, TrainConfig
+from .plots import plot_learning_curve
+from .train import Trainer, baseline_accuracies, summary
+
+__all__ = ["add_arguments", "run", "configs_from_args"]
+
+_NET_DEFAULTS = NetworkConfig()
+_TASK_DEFAULTS = TaskConfig()
+_TRAIN_DEFAULTS = TrainConfig()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_run_arguments(parser, default_out="runs/error-prop", datasets=None)
+    t = parser.add_argument_group("timing task")
+    t.add_argument("--channels", type=int, default=_TASK_DEFAULTS.channels,
+                   help="input channels N (default: %(default)s)")
+    t.add_argument("--patterns", type=int, default=_TASK_DEFAULTS.patterns,
+                   help="classes: 2 = forward/reverse sweep, more adds random permutations "
+                        "(default: %(default)s)")
+    t.add_argument("--interval", type=int, default=_TASK_DEFAULTS.interval_ms, metavar="MS",
+                   help="ms between consecutive channels of a sweep (default: %(default)s)")
+    t.add_argument("--tail", type=int, default=_TASK_DEFAULTS.tail_ms, metavar="MS",
+                   help="silent ms after the sweep (default: %(default)s)")
+    t.add_argument("--jitter", type=float, default=_TASK_DEFAULTS.jitter_ms, metavar="MS",
+                   help="std of spike-time jitter in ms (default: %(default)s)")
+    t.add_argument("--noise", type=float, default=_TASK_DEFAULTS.noise_hz, metavar="HZ",
+                   help="Poisson background rate per channel, same for all classes "
+                        "(default: %(default)s)")
+    n = parser.add_argument_group("network and learning rule")
+    n.add_argument("--hidden", type=int, default=_NET_DEFAULTS.hidden,
+                   help="hidden LIF neurons (default: %(default)s)")
+    n.add_argument("--lr", type=float, default=_NET_DEFAULTS.lr,
+                   help="hidden->output step per error spike and unit trace, threshold units "
+                        "(default: %(default)s)")
+    n.add_argument("--lr-hidden", type=float, default=_NET_DEFAULTS.lr_hidden,
+                   help="input->hidden step (default: %(default)s)")
+    n.add_argument("--err-threshold", type=float, default=_NET_DEFAULTS.err_threshold,
+                   help="output error-neuron threshold in spikes (default: %(default)s)")
+    n.add_argument("--weight-bits", type=int, default=_NET_DEFAULTS.weight_bits,
+                   help="signed weight width 2..16, 0 for float weights (default: %(default)s)")
+    n.add_argument("--rounding", choices=("stochastic", "nearest"), default=_NET_DEFAULTS.rounding,
+                   help="rounding of weight updates to the grid (default: %(default)s)")
+    n.add_argument("--feedback", choices=("symmetric", "random"), default=_NET_DEFAULTS.feedback,
+                   help="error feedback synapses: the forward ones read transposed, or fixed "
+                        "random (default: %(default)s)")
+    r = parser.add_argument_group("training")
+    r.add_argument("--seeds", type=int, default=_TRAIN_DEFAULTS.seeds,
+                   help="independent networks, seeds --seed .. --seed+SEEDS-1 (default: %(default)s)")
+    r.add_argument("--epochs", type=int, default=_TRAIN_DEFAULTS.epochs,
+                   help="epochs (default: %(default)s)")
+    r.add_argument("--train-per-class", type=int, default=_TRAIN_DEFAULTS.train_per_class,
+                   help="fresh training trials per class and epoch (default: %(default)s)")
+    r.add_argument("--test-per-class", type=int, default=_TRAIN_DEFAULTS.test_per_class,
+                   help="held-out trials per class (default: %(default)s)")
+
+
+def configs_from_args(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
+    """Validated configurations from parsed options (raises ConfigError naming the option)."""
+    if args.weight_bits is not None and args.weight_bits < 0:
+        raise ConfigError(f"--weight-bits must be 0 (float) or 2..16, got {args.weight_bits}")
+    task = TaskConfig(channels=args.channels, patterns=args.patterns, interval_ms=args.interval,
+                      tail_ms=args.tail, jitter_ms=args.jitter, noise_hz=args.noise).validate()
+    net = NetworkConfig(hidden=args.hidden, lr=args.lr, lr_hidden=args.lr_hidden,
+                        err_threshold=args.err_threshold,
+                        weight_bits=args.weight_bits or None, rounding=args.rounding,
+                        feedback=args.feedback).validate()
+    train = TrainConfig(seeds=args.seeds, first_seed=args.seed, epochs=args.epochs,
+                        train_per_class=args.train_per_class,
+                        test_per_class=args.test_per_class).validate()
+    return task, net, train
+
+
+def run(args) -> int:
+    task, net, train = configs_from_args(args)
+    config = {"algo": "error-prop", "task": task, "network": net, "train": train}
+    rd = RunDir(args.out, config=config, command="train --algo error-prop", resume=args.resume)
+    trainer = Trainer(task=task, net=net, train=train)
+    if args.resume and rd.checkpoint_path.exists():
+        trainer.load_state(*load_checkpoint(rd.checkpoint_path))
+        rd.report["epochs"] = rd.report["epochs"][:trainer.epoch]
+    elif args.resume:
+        raise ConfigError(f"--resume: no checkpoint in {rd.path}; run without --resume first")
+    else:
+        rd.report["epochs"] = []
+    if trainer.epoch == 0 and not args.no_plots:
+        _plot_examples(rd, trainer, tag="before")
+    remaining = train.epochs - trainer.epoch
+    with progress(total=remaining * trainer.trials_per_epoch, desc="error-prop",
+                  unit="trial", disable=True if args.quiet else None) as bar:
+        while trainer.epoch < train.epochs:
+            acc = trainer.train_epoch(bar)
+            rd.add_epoch(epoch=trainer.epoch, test_acc_mean=float(acc.mean()),
+                         test_acc_std=float(acc.std()), test_acc=acc)
+            save_checkpoint(rd.checkpoint_path, *trainer.state())
+    final = trainer.curve[-1]
+    base = baseline_accuracies(task, train)
+    rd.set_result("seeds", trainer.seeds)
+    rd.set_result("network_test_acc", summary(final))
+    rd.set_result("network_test_acc_per_seed", final)
+    rd.set_result("rate_baseline_test_acc", summary(base["counts"]))
+    rd.set_result("raster_logistic_test_acc", summary(base["raster"]))
+    rd.set_result("chance", 1.0 / task.patterns)
+    rd.set_result("weight_grid", {"bits": net.weight_bits, "lsb": net.lsb,
+                                  "range": [-net.weight_max, net.weight_max - (net.lsb or 0.0)]})
+    if not args.no_plots:
+        curve = np.stack(trainer.curve)
+        plots = [plot_learning_curve(rd.path / "learning_curve.png", curve,
+                                     rate_baseline=base["counts"], chance=1.0 / task.patterns,
+                                     title=f"error-prop, {task.patterns} patterns, "
+                                           f"jitter {task.jitter_ms} ms, {train.seeds} seeds")]
+        plots += _plot_examples(rd, trainer, tag="after")
+        rd.set_result("plots", sorted(p.name for p in rd.path.glob("*.png")))
+    if not args.quiet:
+        n, b = summary(final), summary(base["counts"])
+        print(f"error-prop: test accuracy {n['mean']:.3f} +- {n['std']:.3f} over {train.seeds} "
+              f"seeds; rate-only baseline {b['mean']:.3f} +- {b['std']:.3f} "
+              f"(chance {1.0 / task.patterns:.3f}); report: {rd.report_path}")
+    return 0
+
+
+def _plot_examples(rd: RunDir, trainer: Trainer, *, tag: str) -> list:
+    """Spike rasters (input, hidden, output, output and hidden error+/- neurons) of the first
+    test trial of each class for the first seed, as ``raster_<tag>_class<k>.png``."""
+    paths = []
+    for label, counts, groups, decision in trainer.record_examples(0):
+        paths.append(plot_raster(
+            rd.path / f"raster_{tag}_class{label}.png",
+            {k: np.nonzero(v) for k, v in groups.items() if k != "hidden_gate"},
+            title=f"{tag} training (epoch {trainer.epoch}), seed {trainer.seeds[0]}, class {label}: "
+                  f"output counts {counts.tolist()}, decision {decision}", xlabel="time (ms)"))
+    return paths

@@ -1,0 +1,234 @@
+"""SpikeGrad: ternary-spike IF network trained with integer error spikes (bit-true or float).
+
+``spikeforge train --algo spikegrad`` trains a SpikeGrad MLP (bit-true by default) and the
+float ANN of the same shape (ReLU, plain SGD, same epochs, batch and learning-rate decay)
+beside it, and writes report.json, checkpoint.npz (``--resume``) and learning-curve plots.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+
+import numpy as np
+
+from spikeforge import runs
+from spikeforge.errors import ConfigError
+from spikeforge.golden_model.ann import ANNConfig, MLP
+from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
+from spikeforge.golden_model.spikegrad.train import MODES, SpikeGradNet, effective_lr
+
+AUTO = "auto"
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip() != "")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    return values
+
+
+def _width(text: str):
+    if text == AUTO:
+        return AUTO
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an int or 'auto', got {text!r}") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    runs.add_run_arguments(parser, default_out="runs/spikegrad",
+                           datasets=("mnist", "fashion-mnist", "mnist-sample"))
+    d = SpikeGradConfig()
+    g = parser.add_argument_group("network and training")
+    g.add_argument("--mode", choices=MODES, default="bit-true", help="default: %(default)s")
+    g.add_argument("--hidden", type=_int_list, default=(800,), metavar="N[,N...]",
+                   help="hidden layer widths (default: 800)")
+    g.add_argument("--epochs", type=int, default=20)
+    g.add_argument("--batch", type=int, default=32, help="samples per update (default: 32)")
+    g.add_argument("--lr-shift", type=_int_list, default=None, metavar="S[,S...]",
+                   help="learning-rate shift, one per weight layer or one for all "
+                        "(default: 7 for every layer, 15 for the output layer)")
+    g.add_argument("--lr-decay-epochs", type=_int_list, default=(), metavar="E[,E...]",
+                   help="halve the learning rate (shift + 1) after these epochs, SpikeGrad "
+                        "and ANN alike (default: none)")
+    g.add_argument("--input-gain", type=float, default=1.0, help="init gain of layer 0")
+    g.add_argument("--output-gain", type=float, default=1 / 16,
+                   help="init gain of the output layer (default: 1/16)")
+    g.add_argument("--ann-lr", type=float, default=0.2,
+                   help="learning rate of the float ANN beside it (default: %(default)s)")
+    g.add_argument("--no-ann", action="store_true", help="skip the float ANN baseline")
+    g.add_argument("--eval-train-limit", type=int, default=10000,
+                   help="training samples used for the per-epoch train accuracy")
+    f = parser.add_argument_group("number formats (hardware units)")
+    f.add_argument("--theta", type=int, default=d.theta)
+    f.add_argument("--theta-bp", type=int, default=d.theta_bp)
+    f.add_argument("--gradient-scale", type=int, default=None,
+                   help="output error = rint(G*(softmax-onehot)) (default: theta_bp*4096)")
+    f.add_argument("--input-bits", type=int, default=d.input_bits)
+    f.add_argument("--weight-bits", type=int, default=d.weight_bits)
+    f.add_argument("--count-bits", type=int, default=d.count_bits)
+    f.add_argument("--error-bits", type=int, default=14)
+    for name in ("potential-bits", "error-potential-bits", "accumulator-bits"):
+        f.add_argument(f"--{name}", type=_width, default=AUTO,
+                       help="register width, or 'auto' = the worst case needs (default)")
+
+
+def build_config(args) -> SpikeGradConfig:
+    """The validated :class:`SpikeGradConfig` from the command-line options."""
+    sizes = (784, *args.hidden, 10)
+    n_layers = len(sizes) - 1
+    shifts = args.lr_shift or tuple([7] * (n_layers - 1) + [15])
+    if len(shifts) == 1:
+        shifts = shifts * n_layers
+    if len(shifts) != n_layers:
+        raise ConfigError(f"--lr-shift has {len(shifts)} values for {n_layers} weight layers; "
+                          f"give one or {n_layers}")
+    cfg = SpikeGradConfig(
+        sizes=sizes, theta=args.theta, theta_bp=args.theta_bp,
+        gradient_scale=(args.theta_bp * 4096 if args.gradient_scale is None
+                        else args.gradient_scale), input_bits=args.input_bits,
+        weight_bits=args.weight_bits, count_bits=args.count_bits, error_bits=args.error_bits,
+        lr_shift=tuple(shifts), batch=args.batch)
+    widths = {"potential_bits": args.potential_bits,
+              "error_potential_bits": args.error_potential_bits,
+              "accumulator_bits": args.accumulator_bits}
+    auto = {k for k, v in widths.items() if v == AUTO}
+    fixed = {k: v for k, v in widths.items() if v != AUTO}
+    for name, value in cfg.required_bits().items():
+        if name in auto:
+            fixed[name] = value
+    return dataclasses.replace(cfg, **fixed).validate()
+
+
+def _load(args):
+    from spikeforge.golden_model.data import load_dataset
+
+    train = load_dataset(args.dataset, "train", data_dir=args.data_dir, limit=args.train_limit)
+    test = load_dataset(args.dataset, "test", data_dir=args.data_dir, limit=args.test_limit)
+    return train.images, np.asarray(train.labels), test.images, np.asarray(test.labels)
+
+
+def _validate_args(args) -> None:
+    for name in ("epochs", "eval_train_limit"):
+        if getattr(args, name) < 1:
+            raise ConfigError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    if not args.ann_lr > 0:
+        raise ConfigError(f"--ann-lr must be > 0, got {args.ann_lr}")
+    if any(e < 1 for e in args.lr_decay_epochs):
+        raise ConfigError(f"--lr-decay-epochs must be epoch numbers >= 1, got {args.lr_decay_epochs}")
+    if not args.hidden:
+        raise ConfigError("--hidden needs at least one layer width, e.g. --hidden 800")
+
+
+def run(args) -> int:
+    _validate_args(args)
+    cfg = build_config(args)
+    run_config = {"algo": "spikegrad", "dataset": args.dataset, "mode": args.mode,
+                  "spikegrad": cfg.to_dict(), "seed": args.seed,
+                  "lr_decay_epochs": list(args.lr_decay_epochs), "input_gain": args.input_gain,
+                  "output_gain": args.output_gain, "ann_lr": None if args.no_ann else args.ann_lr,
+                  "train_limit": args.train_limit, "test_limit": args.test_limit}
+    rd = runs.RunDir(args.out, config=run_config, command="train --algo spikegrad",
+                     resume=args.resume)
+    rd.report["epochs_requested"] = args.epochs  # not in config: --resume may extend a run
+    x_train, y_train, x_test, y_test = _load(args)
+    flat_train = x_train.reshape(len(x_train), -1)
+    flat_test = x_test.reshape(len(x_test), -1)
+
+    net = SpikeGradNet(cfg, mode=args.mode, seed=args.seed, input_gain=args.input_gain,
+                       output_gain=args.output_gain)
+    ann = None
+    if not args.no_ann:
+        ann = MLP(ANNConfig(sizes=cfg.sizes, activation="relu", lr=args.ann_lr, batch=cfg.batch,
+                            init="he", seed=args.seed))
+    start_epoch = 0
+    if args.resume:
+        arrays, meta = runs.load_checkpoint(rd.checkpoint_path)
+        net.W = [arrays[f"sg_W{l}"].astype(net.W[l].dtype) for l in range(cfg.n_layers)]
+        net.b = [arrays[f"sg_b{l}"].astype(net.b[l].dtype) for l in range(cfg.n_layers)]
+        if ann is not None:
+            ann.W = [arrays[f"ann_W{l}"] for l in range(cfg.n_layers)]
+            ann.b = [arrays[f"ann_b{l}"] for l in range(cfg.n_layers)]
+        start_epoch = int(meta["epoch"])
+        rd.report["epochs"] = rd.report["epochs"][:start_epoch]
+
+    ann_x_train, ann_x_test = flat_train / 255.0, flat_test / 255.0
+    eval_n = min(args.eval_train_limit, len(y_train))
+    for epoch in range(start_epoch, args.epochs):
+        decay = sum(1 for e in args.lr_decay_epochs if epoch >= e)
+        order = np.random.default_rng([args.seed, epoch]).permutation(len(y_train))
+        bar = runs.progress(total=len(order), desc=f"epoch {epoch + 1}/{args.epochs}",
+                            unit="sample", disable=True if args.quiet else None)
+        t0 = time.perf_counter()
+        for i in range(0, len(order), cfg.batch):
+            idx = order[i:i + cfg.batch]
+            net.step(flat_train[idx], y_train[idx], lr_decay=decay)
+            bar.update(len(idx))
+        sg_seconds = time.perf_counter() - t0
+        bar.close()
+        metrics = {"epoch": epoch + 1, "lr_decay": decay,
+                   "test_accuracy": net.accuracy(flat_test, y_test),
+                   "train_accuracy": net.accuracy(flat_train[:eval_n], y_train[:eval_n]),
+                   "hidden_counts": net.hidden_count_stats(flat_test[:1000]),
+                   "train_seconds": sg_seconds,
+                   "samples_per_second": len(order) / sg_seconds}
+        if ann is not None:
+            ann.config.lr = args.ann_lr / 2 ** decay
+            t1 = time.perf_counter()
+            ann.train_epoch(ann_x_train, y_train, np.random.default_rng([args.seed, epoch]))
+            metrics["ann_train_seconds"] = time.perf_counter() - t1
+            metrics["ann_test_accuracy"] = ann.accuracy(ann_x_test, y_test)
+            metrics["ann_train_accuracy"] = ann.accuracy(ann_x_train[:eval_n], y_train[:eval_n])
+        rd.add_epoch(**metrics)
+        arrays = {f"sg_W{l}": w for l, w in enumerate(net.W)}
+        arrays.update({f"sg_b{l}": b for l, b in enumerate(net.b)})
+        if ann is not None:
+            arrays.update({f"ann_W{l}": w for l, w in enumerate(ann.W)})
+            arrays.update({f"ann_b{l}": b for l, b in enumerate(ann.b)})
+        runs.save_checkpoint(rd.checkpoint_path, arrays, {"epoch": epoch + 1})
+        if not args.quiet:
+            line = f"epoch {epoch + 1}: spikegrad {metrics['test_accuracy']:.4f}"
+            if ann is not None:
+                line += f", ann {metrics['ann_test_accuracy']:.4f}"
+            print(line, flush=True)
+
+    _finish(rd, args, cfg, net, ann)
+    return 0
+
+
+def _finish(rd, args, cfg, net, ann) -> None:
+    epochs = rd.report["epochs"]
+    if not epochs:
+        return
+    last = epochs[-1]
+    results = {"test_accuracy": last["test_accuracy"],
+               "best_test_accuracy": max(e["test_accuracy"] for e in epochs),
+               "samples_per_second": float(np.median([e["samples_per_second"] for e in epochs])),
+               "effective_lr": [effective_lr(cfg, l) for l in range(cfg.n_layers)],
+               "widths": {k: getattr(cfg, k) for k in ("input_bits", "weight_bits", "count_bits",
+                                                      "error_bits", "potential_bits",
+                                                      "error_potential_bits",
+                                                      "accumulator_bits")}}
+    if ann is not None and "ann_test_accuracy" in last:
+        results["ann_test_accuracy"] = last["ann_test_accuracy"]
+        results["gap_to_ann_points"] = 100 * (last["ann_test_accuracy"] - last["test_accuracy"])
+    for key, value in results.items():
+        rd.set_result(key, value)
+    if args.no_plots:
+        return
+    x = [e["epoch"] for e in epochs]
+    series = {f"SpikeGrad {args.mode} test": (x, [100 * e["test_accuracy"] for e in epochs]),
+              f"SpikeGrad {args.mode} train": (x, [100 * e["train_accuracy"] for e in epochs])}
+    if ann is not None and "ann_test_accuracy" in last:
+        series["ANN test"] = (x, [100 * e["ann_test_accuracy"] for e in epochs])
+        series["ANN train"] = (x, [100 * e["ann_train_accuracy"] for e in epochs])
+    runs.plot_lines(rd.path / "learning_curves.png", series,
+                    title=f"SpikeGrad on {args.dataset}", xlabel="epoch", ylabel="accuracy (%)")
+    runs.plot_lines(rd.path / "hidden_activity.png",
+                    {"mean count": (x, [e["hidden_counts"]["mean"] for e in epochs]),
+                     "max count": (x, [e["hidden_counts"]["max"] for e in epochs])},
+                    title="Hidden spike counts per neuron (test samples)", xlabel="epoch",
+                    ylabel="net spikes")

@@ -1,0 +1,196 @@
+"""Validated configuration of the SpikeGrad golden model: thresholds, widths, scales.
+
+All quantities are integers in hardware units. A float view of the network: weight value
+``w = W / theta``; hidden activation = net count ``c``; logit = output total / ``theta``;
+output error ``e = rint(gradient_scale * (softmax - onehot))``, error count
+``n = trunc(U / theta_bp)``; so with ``theta_bp == theta`` every layer's error count is the
+float gradient times ``error_resolution = gradient_scale / theta_bp`` counts per unit.
+
+:meth:`SpikeGradConfig.validate` checks, up front, that every register can hold the largest
+value that can occur for *any* weights and inputs (worst case over the architecture), and
+raises :class:`~spikeforge.errors.ConfigError` naming the width and the bits it needs.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from spikeforge.errors import ConfigError
+
+__all__ = ["SpikeGradConfig", "signed_bits", "FLOAT64_EXACT_BITS"]
+
+#: The vectorized route computes integer dot products in float64 BLAS; exact up to 2**53.
+FLOAT64_EXACT_BITS = 53
+
+
+def signed_bits(max_abs: int) -> int:
+    """Smallest two's-complement width holding every value in ``[-max_abs, max_abs]``."""
+    return int(max_abs).bit_length() + 1
+
+
+@dataclass(frozen=True)
+class SpikeGradConfig:
+    """Architecture and number formats of a SpikeGrad MLP (all keyword arguments).
+
+    ``sizes``: layer widths, input first, classes last, e.g. ``(784, 512, 10)``; hidden layers
+    are ternary IF neurons, the output layer integrates without firing (its totals are logits).
+    ``theta``: forward threshold (V units, >= 1). ``theta_bp``: error threshold (U units, >= 1).
+    ``gradient_scale``: G, output error = rint(G * (softmax - onehot)), |e| <= G.
+    ``input_bits``: input count = pixel >> (8 - input_bits), unsigned.
+    ``weight_bits``: signed width of weights and biases (saturating).
+    ``count_bits``: unsigned width of hidden activity counts (count saturates at 2**bits - 1).
+    ``error_bits``: signed width of error counts (saturates at +-(2**(bits-1) - 1)).
+    ``potential_bits`` / ``error_potential_bits``: signed widths of V / U (never saturate).
+    ``accumulator_bits``: signed width of the update accumulator lr_mult * sum_batch(n * c).
+    ``lr_mult``, ``lr_shift``: learning rate ``lr_mult / 2**lr_shift`` weight LSBs per unit of
+    ``n * c``; ``lr_shift`` is one int for all layers or a tuple with one per weight layer
+    (layers see activity of very different scale: input counts vs hidden counts).
+    ``batch``: samples per weight update.
+    """
+
+    sizes: tuple[int, ...] = (784, 512, 10)
+    theta: int = 4096
+    theta_bp: int = 4096
+    gradient_scale: int = 4096 * 256
+    input_bits: int = 4
+    weight_bits: int = 16
+    count_bits: int = 8
+    error_bits: int = 10
+    potential_bits: int = 36
+    error_potential_bits: int = 36
+    accumulator_bits: int = 32
+    lr_mult: int = 1
+    lr_shift: int | tuple[int, ...] = 8
+    batch: int = 16
+
+    # ---- derived ranges -------------------------------------------------------------------
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers."""
+        return len(self.sizes) - 1
+
+    @property
+    def input_max(self) -> int:
+        return (1 << self.input_bits) - 1
+
+    @property
+    def count_max(self) -> int:
+        return (1 << self.count_bits) - 1
+
+    @property
+    def error_max(self) -> int:
+        return (1 << (self.error_bits - 1)) - 1
+
+    @property
+    def weight_min(self) -> int:
+        return -(1 << (self.weight_bits - 1))
+
+    @property
+    def weight_max(self) -> int:
+        return (1 << (self.weight_bits - 1)) - 1
+
+    @property
+    def error_resolution(self) -> float:
+        """Output error counts per unit of float gradient (``gradient_scale / theta_bp``)."""
+        return self.gradient_scale / self.theta_bp
+
+    def layer_lr_shift(self, layer: int) -> int:
+        """The learning-rate shift of weight layer ``layer``."""
+        return self.lr_shift[layer] if isinstance(self.lr_shift, tuple) else self.lr_shift
+
+    def pre_count_max(self, layer: int) -> int:
+        """Largest pre-synaptic count of weight layer ``layer`` (0 = input layer)."""
+        return self.input_max if layer == 0 else self.count_max
+
+    def required_bits(self) -> dict[str, int]:
+        """Worst-case widths (any weights, any inputs) each register needs, by field name."""
+        w = 1 << (self.weight_bits - 1)  # largest |W| or |b|
+        sizes = [int(s) for s in self.sizes]
+        # the comparators need the thresholds themselves representable
+        potential, error_potential, accumulator = self.theta, self.theta_bp, 0
+        for layer in range(self.n_layers):
+            fan_in = sizes[layer]
+            cpre = self.pre_count_max(layer)
+            total = fan_in * w * cpre + w  # |running input + bias|
+            last = layer == self.n_layers - 1
+            # V = a - theta * c with 0 <= c <= count_max (output layer: c = 0)
+            potential = max(potential, total + (0 if last else self.theta * self.count_max))
+            if last:
+                err_in = self.gradient_scale
+            else:
+                err_in = sizes[layer + 2] * w * self.error_max
+            error_potential = max(error_potential, err_in + self.theta_bp * self.error_max)
+            accumulator = max(accumulator, self.lr_mult * self.batch * self.error_max * max(cpre, 1))
+        return {
+            "potential_bits": signed_bits(potential),
+            "error_potential_bits": signed_bits(error_potential),
+            "accumulator_bits": signed_bits(accumulator),
+        }
+
+    def with_required_widths(self) -> "SpikeGradConfig":
+        """A copy whose V, U and accumulator widths are exactly what the worst case needs."""
+        return replace(self, **self.required_bits())
+
+    # ---- validation -------------------------------------------------------------------------
+    def validate(self) -> "SpikeGradConfig":
+        """Raise :class:`ConfigError` for any impossible or overflowing setting; return self."""
+        sizes = self.sizes
+        if not isinstance(sizes, tuple) or len(sizes) < 2 or any(
+                not isinstance(s, int) or isinstance(s, bool) or s < 1 for s in sizes):
+            raise ConfigError(f"sizes must be a tuple of at least two positive ints "
+                              f"(input, hidden..., classes), got {sizes!r}")
+        if sizes[-1] < 2:
+            raise ConfigError(f"sizes[-1] (classes) must be >= 2, got {sizes[-1]}")
+        for name in ("theta", "theta_bp", "gradient_scale", "input_bits", "weight_bits",
+                     "count_bits", "error_bits", "potential_bits", "error_potential_bits",
+                     "accumulator_bits", "lr_mult", "batch"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ConfigError(f"{name} must be an int, got {value!r}")
+        if self.theta < 1:
+            raise ConfigError(f"theta (forward threshold) must be >= 1, got {self.theta}: a zero "
+                              f"threshold makes a neuron fire forever; use e.g. theta=4096")
+        if self.theta_bp < 1:
+            raise ConfigError(f"theta_bp (error threshold) must be >= 1, got {self.theta_bp}: a "
+                              f"zero threshold makes an error integrator fire forever; use e.g. "
+                              f"theta_bp=theta")
+        if self.gradient_scale < 1:
+            raise ConfigError(f"gradient_scale must be >= 1, got {self.gradient_scale}")
+        if not 1 <= self.input_bits <= 8:
+            raise ConfigError(f"input_bits must be in 1..8 (pixels are 8-bit), got {self.input_bits}")
+        for name, lo in (("weight_bits", 2), ("count_bits", 1), ("error_bits", 2)):
+            value = getattr(self, name)
+            if not lo <= value <= 32:
+                raise ConfigError(f"{name} must be in {lo}..32, got {value}")
+        if self.lr_mult < 1:
+            raise ConfigError(f"lr_mult must be >= 1, got {self.lr_mult}; lower the learning "
+                              f"rate with lr_shift instead")
+        shifts = self.lr_shift if isinstance(self.lr_shift, tuple) else (self.lr_shift,)
+        if isinstance(self.lr_shift, tuple) and len(shifts) != self.n_layers:
+            raise ConfigError(f"lr_shift has {len(shifts)} entries, the network {self.n_layers} "
+                              f"weight layers; give one shift per layer or a single int")
+        if not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= 62 for s in shifts):
+            raise ConfigError(f"lr_shift must be an int in 0..62 (or a tuple of them), "
+                              f"got {self.lr_shift!r}")
+        if self.batch < 1:
+            raise ConfigError(f"batch must be >= 1, got {self.batch}")
+        for name, needed in self.required_bits().items():
+            have = getattr(self, name)
+            if needed > FLOAT64_EXACT_BITS:
+                raise ConfigError(
+                    f"{name}: the worst case needs {needed} bits, more than the "
+                    f"{FLOAT64_EXACT_BITS} bits the vectorized model computes exactly; use "
+                    f"narrower weights/counts, a smaller batch or smaller layers")
+            if have < needed:
+                raise ConfigError(
+                    f"{name}={have} is too narrow: the largest value that can occur with "
+                    f"sizes={self.sizes}, weight_bits={self.weight_bits}, "
+                    f"count_bits={self.count_bits}, error_bits={self.error_bits} needs {needed} "
+                    f"bits; set {name}>={needed}")
+            if have > FLOAT64_EXACT_BITS:
+                raise ConfigError(f"{name}={have} exceeds {FLOAT64_EXACT_BITS} bits; the "
+                                  f"model is exact only up to {FLOAT64_EXACT_BITS}; set it <= "
+                                  f"{FLOAT64_EXACT_BITS}")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)

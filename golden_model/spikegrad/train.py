@@ -1,0 +1,178 @@
+"""SpikeGrad training: the bit-true integer path and the float path of the same network.
+
+``mode="bit-true"`` trains exactly what the hardware computes: integer weights and biases
+(``weight_bits``, saturating), counts from :mod:`.ann_equivalent` (bit-identical to the event
+simulation), updates through :func:`~.units.apply_weight_update` (round-to-nearest shift).
+
+``mode="float"`` runs the same equations in float64 without any rounding or truncation
+(counts ``clip(a/theta, 0, count_max)``, error counts ``clip(U/theta_bp, +-error_max)``, no
+weight rounding; weights still clipped to the weight range): the algorithm without
+quantization, to show what the integer formats cost.
+
+Learning-rate compensation: a weight's float value is ``w = W / theta`` and an error count is
+the float gradient times ``R = gradient_scale / theta_bp``, so the update
+``dW = -(lr_mult / 2**lr_shift) * n * c`` is plain SGD on the summed batch loss with
+``lr = lr_mult * R / (theta * 2**lr_shift)`` (:func:`effective_lr`); raising the gradient
+scale by 2**k needs ``lr_shift + k`` for the same learning rate.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from spikeforge.errors import ConfigError
+from spikeforge.golden_model.spikegrad import ann_equivalent
+from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
+from spikeforge.golden_model.spikegrad.units import input_counts, saturate
+
+__all__ = ["MODES", "effective_lr", "init_parameters", "SpikeGradNet"]
+
+MODES = ("bit-true", "float")
+
+
+def effective_lr(config: SpikeGradConfig, layer: int) -> float:
+    """SGD learning rate of weight layer ``layer`` (batch-summed loss, weights w = W/theta)."""
+    return config.lr_mult * config.error_resolution / (config.theta * 2 ** config.layer_lr_shift(layer))
+
+
+def init_parameters(config: SpikeGradConfig, *, rng: np.random.Generator,
+                    input_gain: float = 1.0, output_gain: float = 1.0):
+    """He-normal float weights ``w ~ N(0, 2/fan_in)`` (layer 0 times ``input_gain``, output
+    layer times ``output_gain``), as ``W = rint(theta * w)`` saturated to ``weight_bits``;
+    zero biases. Returns int64 arrays."""
+    if not (input_gain > 0 and output_gain > 0):
+        raise ConfigError(f"input_gain and output_gain must be > 0, got {input_gain}, {output_gain}")
+    sizes = config.sizes
+    weights = []
+    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        w = rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in)
+        if layer == 0:
+            w *= input_gain
+        if layer == len(sizes) - 2:
+            w *= output_gain
+        weights.append(saturate(np.rint(w * config.theta), config.weight_bits))
+    biases = [np.zeros(n, dtype=np.int64) for n in sizes[1:]]
+    return weights, biases
+
+
+class SpikeGradNet:
+    """A SpikeGrad MLP in ``mode`` "bit-true" or "float"; weights ``W`` and biases ``b`` in V
+    units (int64 arrays in bit-true mode, float64 in float mode)."""
+
+    def __init__(self, config: SpikeGradConfig, *, mode: str = "bit-true", seed: int = 0,
+                 input_gain: float = 1.0, output_gain: float = 1.0,
+                 weights: list[np.ndarray] | None = None, biases: list[np.ndarray] | None = None):
+        if mode not in MODES:
+            raise ConfigError(f"mode must be one of {MODES}, got {mode!r}")
+        self.config = config.validate()
+        self.mode = mode
+        if weights is None or biases is None:
+            weights, biases = init_parameters(config, rng=np.random.default_rng(seed),
+                                              input_gain=input_gain, output_gain=output_gain)
+        self._check_shapes(weights, biases)
+        if mode == "bit-true":
+            lo, hi = config.weight_min, config.weight_max
+            for p in list(weights) + list(biases):
+                p = np.asarray(p)
+                if not (np.all(p == np.rint(p)) and p.min(initial=0) >= lo and p.max(initial=0) <= hi):
+                    raise ConfigError(f"bit-true weights must be integers in [{lo}, {hi}] "
+                                      f"(weight_bits={config.weight_bits})")
+        dtype = np.int64 if mode == "bit-true" else np.float64
+        self.W = [np.asarray(w).astype(dtype) for w in weights]
+        self.b = [np.asarray(b).astype(dtype) for b in biases]
+
+    def _check_shapes(self, weights, biases):
+        sizes = self.config.sizes
+        want = [(o, i) for i, o in zip(sizes[:-1], sizes[1:])]
+        got = [tuple(np.shape(w)) for w in weights]
+        if got != want or [np.shape(b) for b in biases] != [(o,) for o, _ in want]:
+            raise ConfigError(f"weights {got} do not match sizes {sizes} (want {want})")
+
+    # ---- inputs -----------------------------------------------------------------------------
+    def inputs(self, pixels: np.ndarray) -> np.ndarray:
+        """``(N, 28, 28)`` or ``(N, n0)`` uint8 pixels -> input counts (float path: unrounded)."""
+        flat = np.asarray(pixels).reshape(len(pixels), -1)
+        if flat.shape[1] != self.config.sizes[0]:
+            raise ConfigError(f"inputs have {flat.shape[1]} pixels, the network {self.config.sizes[0]}")
+        if self.mode == "bit-true":
+            return input_counts(flat, input_bits=self.config.input_bits)
+        return flat.astype(np.float64) / 255.0 * self.config.input_max
+
+    # ---- float path -------------------------------------------------------------------------
+    def _float_forward(self, c0):
+        cfg = self.config
+        counts, totals = [c0], []
+        for layer, (w, b) in enumerate(zip(self.W, self.b)):
+            total = counts[-1] @ w.T + b
+            totals.append(total)
+            if layer < len(self.W) - 1:
+                counts.append(np.clip(total / cfg.theta, 0.0, cfg.count_max))
+        return counts, totals
+
+    def _float_step(self, c0, labels):
+        cfg = self.config
+        counts, totals = self._float_forward(c0)
+        z = totals[-1] / cfg.theta
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(labels)), labels] -= 1.0
+        n = np.clip(p * cfg.gradient_scale / cfg.theta_bp, -cfg.error_max, cfg.error_max)
+        lo, hi = cfg.weight_min, cfg.weight_max
+        for layer in range(len(self.W) - 1, -1, -1):
+            lr = cfg.lr_mult / 2.0 ** cfg.layer_lr_shift(layer)
+            grad_w, grad_b = n.T @ counts[layer], n.sum(axis=0)
+            if layer > 0:
+                u = (n @ self.W[layer]) * (counts[layer] > 0)
+                n = np.clip(u / cfg.theta_bp, -cfg.error_max, cfg.error_max)
+            self.W[layer] = np.clip(self.W[layer] - lr * grad_w, lo, hi)
+            self.b[layer] = np.clip(self.b[layer] - lr * grad_b, lo, hi)
+
+    # ---- public -----------------------------------------------------------------------------
+    def step(self, pixels: np.ndarray, labels: np.ndarray, *, lr_decay: int = 0) -> None:
+        """One SGD step on a mini-batch of pixels; the learning rate is divided by
+        ``2**lr_decay`` (every layer's shift grows by ``lr_decay``)."""
+        cfg = self.config
+        if lr_decay:
+            shifts = tuple(cfg.layer_lr_shift(l) + int(lr_decay) for l in range(cfg.n_layers))
+            cfg = dataclasses.replace(cfg, lr_shift=shifts).validate()
+        saved, self.config = self.config, cfg
+        try:
+            c0 = self.inputs(pixels)
+            labels = np.asarray(labels, dtype=np.int64)
+            if self.mode == "float":
+                self._float_step(c0, labels)
+                return
+            self.W, self.b, _, _ = ann_equivalent.train_step(self.W, self.b, c0, labels, cfg)
+        finally:
+            self.config = saved
+
+    def logits(self, pixels: np.ndarray, *, batch: int = 1000) -> np.ndarray:
+        """Output totals ``(N, C)`` (logit * theta)."""
+        out = []
+        for i in range(0, len(pixels), batch):
+            c0 = self.inputs(pixels[i:i + batch])
+            if self.mode == "float":
+                out.append(self._float_forward(c0)[1][-1])
+            else:
+                fwd = ann_equivalent.forward(self.W, self.b, c0, self.config)
+                out.append(fwd.totals[-1].astype(np.float64))
+        return np.concatenate(out) if out else np.zeros((0, self.config.sizes[-1]))
+
+    def accuracy(self, pixels: np.ndarray, labels: np.ndarray) -> float:
+        if len(labels) == 0:
+            return float("nan")
+        return float((self.logits(pixels).argmax(axis=1) == np.asarray(labels)).mean())
+
+    def hidden_count_stats(self, pixels: np.ndarray) -> dict:
+        """Mean and max hidden counts and fraction saturated (activity = spikes = work)."""
+        c0 = self.inputs(pixels)
+        if self.mode == "float":
+            counts = self._float_forward(c0)[0][1:]
+        else:
+            counts = ann_equivalent.forward(self.W, self.b, c0, self.config).counts[1:]
+        if not counts:
+            return {"mean": 0.0, "max": 0.0, "saturated_fraction": 0.0}
+        allc = np.concatenate([c.ravel() for c in counts])
+        return {"mean": float(allc.mean()), "max": float(allc.max()),
+                "saturated_fraction": float((allc >= self.config.count_max).mean())}

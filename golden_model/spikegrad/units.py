@@ -1,0 +1,178 @@
+"""Per-unit integer step functions of SpikeGrad: one function per hardware unit.
+
+These are the single definition of each unit's behaviour: the RTL testbenches score against
+them and :mod:`spikeforge.golden_model.spikegrad.event_sim` is composed of them. All functions
+are pure and vectorized (any array shape; arrays of Python/NumPy integers, computed in int64).
+
+Widths (see :class:`~spikeforge.golden_model.spikegrad.config.SpikeGradConfig`):
+
+========================  ====================================  ==========================
+signal                    range                                 width
+========================  ====================================  ==========================
+membrane potential V      signed                                ``potential_bits``
+activity count c          0 .. count_max = 2**count_bits - 1     ``count_bits`` unsigned
+error potential U         signed                                ``error_potential_bits``
+error count n             -error_max .. error_max,               ``error_bits`` signed
+                          error_max = 2**(error_bits-1) - 1
+spike / error spike       -1, 0, +1                              2 bits (sign, valid)
+weight W                  -2**(weight_bits-1) .. 2**(weight_bits-1)-1  ``weight_bits`` signed
+========================  ====================================  ==========================
+
+V and U never saturate: :meth:`SpikeGradConfig.validate` rejects widths that could overflow for
+any weights and inputs, so the step functions do not model wrap-around. Counts saturate by
+rule (a neuron at ``count_max`` emits no further positive spike), which keeps the closed forms
+exact (see :func:`quiescent_count`). Weights saturate in :func:`apply_weight_update`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "input_counts",
+    "if_neuron_step",
+    "quiescent_count",
+    "error_integrator_step",
+    "quiescent_error_count",
+    "derivative_gate",
+    "round_shift",
+    "saturate",
+    "weight_update",
+    "apply_weight_update",
+    "output_error",
+]
+
+
+def _i64(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.int64)
+
+
+def input_counts(pixels, *, input_bits: int) -> np.ndarray:
+    """Input activity counts from 8-bit pixels: ``pixel >> (8 - input_bits)``, range
+    0 .. 2**input_bits - 1 (``input_bits`` unsigned). The input neuron emits that many +1 spikes."""
+    return _i64(pixels) >> (8 - int(input_bits))
+
+
+def if_neuron_step(potential, count, synaptic_input, *, theta: int, count_max: int):
+    """One clock step of the ternary integrate-and-fire neuron (forward pass).
+
+    First ``V += synaptic_input`` (the sum of ``W[i, j] * s_j`` arriving this step; biases
+    arrive as one input at the start). Then at most one spike:
+
+    * ``V >= theta`` and ``c < count_max``: emit +1, ``V -= theta``, ``c += 1``;
+    * else ``V < 0`` and ``c > 0``: emit -1 (undo an earlier +1), ``V += theta``, ``c -= 1``;
+    * else no spike.
+
+    ``V = a - theta * c`` holds at every step (``a`` = total input so far), so at quiescence
+    ``c == quiescent_count(a)`` whatever the order of arrivals.
+
+    Returns ``(potential, count, spike)`` as int64 arrays; ``spike`` in {-1, 0, +1}.
+    """
+    v = _i64(potential) + _i64(synaptic_input)
+    c = _i64(count)
+    up = (v >= theta) & (c < count_max)
+    down = ~up & (v < 0) & (c > 0)
+    spike = up.astype(np.int64) - down.astype(np.int64)
+    return v - spike * theta, c + spike, spike
+
+
+def quiescent_count(total_input, *, theta: int, count_max: int) -> np.ndarray:
+    """Net activity count of an IF neuron that received ``total_input`` and ran until quiet:
+    ``clip(floor(a / theta), 0, count_max)`` (a quantized, clipped ReLU)."""
+    return np.clip(np.floor_divide(_i64(total_input), theta), 0, count_max)
+
+
+def error_integrator_step(potential, count, error_input, *, theta_bp: int, error_max: int):
+    """One clock step of the ternary error integrator (backward pass).
+
+    First ``U += error_input``. Then at most one error spike (first matching rule):
+
+    * ``n >= 0`` and ``U >= theta_bp`` and ``n < error_max``: emit +1, ``U -= theta_bp``, ``n += 1``;
+    * ``n > 0`` and ``U < 0``: emit -1 (undo an earlier +1), ``U += theta_bp``, ``n -= 1``;
+    * ``n <= 0`` and ``U <= -theta_bp`` and ``n > -error_max``: emit -1, ``U += theta_bp``, ``n -= 1``;
+    * ``n < 0`` and ``U > 0``: emit +1 (undo an earlier -1), ``U -= theta_bp``, ``n += 1``;
+    * else no spike.
+
+    ``U = total - theta_bp * n`` always holds, so at quiescence
+    ``n == quiescent_error_count(total)`` whatever the order of arrivals.
+
+    Returns ``(potential, count, spike)`` as int64 arrays; ``spike`` in {-1, 0, +1}.
+    """
+    u = _i64(potential) + _i64(error_input)
+    n = _i64(count)
+    pos_fire = (n >= 0) & (u >= theta_bp) & (n < error_max)
+    pos_undo = ~pos_fire & (n > 0) & (u < 0)
+    neg_fire = ~pos_fire & ~pos_undo & (n <= 0) & (u <= -theta_bp) & (n > -error_max)
+    neg_undo = ~pos_fire & ~pos_undo & ~neg_fire & (n < 0) & (u > 0)
+    spike = (pos_fire | neg_undo).astype(np.int64) - (pos_undo | neg_fire).astype(np.int64)
+    return u - spike * theta_bp, n + spike, spike
+
+
+def quiescent_error_count(total_input, *, theta_bp: int, error_max: int) -> np.ndarray:
+    """Net error count of an error integrator that received ``total_input`` and ran until
+    quiet: ``clip(trunc(total / theta_bp), -error_max, error_max)`` (rounds toward zero)."""
+    t = _i64(total_input)
+    q = np.floor_divide(np.abs(t), theta_bp) * np.sign(t)
+    return np.clip(q, -error_max, error_max)
+
+
+def derivative_gate(count) -> np.ndarray:
+    """ReLU derivative of a neuron from its net activity count: 1 if ``c > 0`` else 0 (int64).
+    Error spikes reach a neuron's error integrator only when its gate is 1."""
+    return (_i64(count) > 0).astype(np.int64)
+
+
+def round_shift(value, shift: int) -> np.ndarray:
+    """``value / 2**shift`` rounded to nearest, ties away from zero, ``shift = 0`` returns
+    ``value``. Symmetric (``round_shift(-v) == -round_shift(v)``), so positive and negative
+    updates have no drift. Hardware form, one adder and an arithmetic shift:
+    ``(v + 2**(shift-1) - (v < 0)) >> shift``, which equals the sign-magnitude
+    ``sign(v) * ((|v| + 2**(shift-1)) >> shift)``."""
+    v = _i64(value)
+    shift = int(shift)
+    if shift == 0:
+        return v
+    half = np.int64(1) << np.int64(shift - 1)
+    return (v + (half - (v < 0))) >> np.int64(shift)
+
+
+def saturate(value, bits: int) -> np.ndarray:
+    """Clamp to the signed ``bits``-wide range ``[-2**(bits-1), 2**(bits-1) - 1]``."""
+    hi = (1 << (int(bits) - 1)) - 1
+    return np.clip(_i64(value), -hi - 1, hi)
+
+
+def apply_weight_update(weights, product_sum, *, lr_mult: int, lr_shift: int,
+                        weight_bits: int) -> np.ndarray:
+    """``W - round_shift(lr_mult * sum(n * c), lr_shift)``, saturated to ``weight_bits``.
+
+    ``product_sum`` is the post-error-count x pre-activity-count product, summed over the
+    mini-batch (the update accumulator, ``accumulator_bits`` signed; one sample when the batch
+    is 1). The learning rate is ``lr_mult / 2**lr_shift`` weight LSBs per unit product.
+    """
+    step = round_shift(_i64(product_sum) * int(lr_mult), lr_shift)
+    return saturate(_i64(weights) - step, weight_bits)
+
+
+def weight_update(weight, post_error, pre_count, *, lr_mult: int, lr_shift: int,
+                  weight_bits: int) -> np.ndarray:
+    """The weight-update unit for one sample: ``sat(W - round_shift(lr_mult * n * c, lr_shift))``
+    with ``n`` the post-synaptic error count (signed ``error_bits``) and ``c`` the
+    pre-synaptic activity count (unsigned ``count_bits``); broadcasts like NumPy."""
+    return apply_weight_update(weight, _i64(post_error) * _i64(pre_count), lr_mult=lr_mult,
+                               lr_shift=lr_shift, weight_bits=weight_bits)
+
+
+def output_error(totals, labels, *, theta: int, gradient_scale: int) -> np.ndarray:
+    """Integer loss gradient injected into the output error integrators (host-side unit).
+
+    ``totals`` ``(batch, C)``: the output neurons' integrated input (they do not fire; logit =
+    total / theta). Returns ``rint(gradient_scale * (softmax(total / theta) - onehot(label)))``
+    as int64, magnitude <= gradient_scale (computed in float64, rounded half to even).
+    """
+    z = _i64(totals).astype(np.float64) / float(theta)
+    z -= z.max(axis=-1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=-1, keepdims=True)
+    labels = np.asarray(labels, dtype=np.int64)
+    p[np.arange(len(labels)), labels] -= 1.0
+    return np.rint(p * float(gradient_scale)).astype(np.int64)

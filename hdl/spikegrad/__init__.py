@@ -1,0 +1,27 @@
+"""SpikeGrad RTL units (SPEC 1.2), each the hardware form of one golden step function in
+:mod:`spikeforge.golden_model.spikegrad.units`:
+
+* :class:`TernaryIFNeuronArray` - forward ternary IF neurons (``if_neuron_step``);
+* :class:`TernaryErrorIntegratorArray` - backward ternary error integrators
+  (``error_integrator_step``);
+* :class:`DerivativeGate` - ``value * derivative_gate(count)``;
+* :class:`WeightUpdateUnit` - ``weight_update`` (post error x pre count, rounded, saturating);
+* :class:`SynapticFanout` - weights in memory, ``sign * W[:, j]`` (forward) or ``W[k, :]``
+  (backward, transposed read) per spike; :class:`ForwardLayer` - fan-out into IF neurons.
+
+Spikes and error spikes leave the arrays on the signed spike channel of
+:mod:`spikeforge.hdl.stream` (``SpikeEventLayout``: address + negative bit).
+"""
+from .derivative_gate import DerivativeGate, GateInputLayout
+from .error_integrator import TernaryErrorIntegratorArray
+from .fanout import SynapticFanout, WeightWriteLayout
+from .forward_layer import ForwardLayer
+from .if_neuron import TernaryIFNeuronArray
+from .neuron_array import NeuronStepArray, StepInputLayout
+from .weight_update import UpdateInputLayout, WeightUpdateUnit
+
+__all__ = ["TernaryIFNeuronArray", "TernaryErrorIntegratorArray", "DerivativeGate",
+           "WeightUpdateUnit", "NeuronStepArray", "StepInputLayout", "GateInputLayout",
+           "UpdateInputLayout", "SynapticFanout", "WeightWriteLayout", "ForwardLayer"]
+
+from . import registration  # noqa: E402,F401  registers the units for generate / synth

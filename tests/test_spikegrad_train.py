@@ -1,0 +1,136 @@
+"""SpikeGrad training: bit-true and float paths, learning-rate compensation, the CLI."""
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from spikeforge.cli import main
+from spikeforge.errors import ConfigError
+from spikeforge.golden_model.data import load_dataset
+from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
+from spikeforge.golden_model.spikegrad.train import SpikeGradNet, effective_lr
+
+
+@pytest.fixture(scope="module")
+def sample():
+    train = load_dataset("mnist-sample", "train")
+    test = load_dataset("mnist-sample", "test")
+    return (train.images.reshape(500, -1), train.labels.astype(np.int64),
+            test.images.reshape(200, -1), test.labels.astype(np.int64))
+
+
+def _config(**kw):
+    base = dict(sizes=(784, 64, 10), gradient_scale=4096 * 4096, error_bits=14,
+                lr_shift=(7, 15), batch=16)
+    base.update(kw)
+    return SpikeGradConfig(**base).with_required_widths().validate()
+
+
+def _train(net, x, y, epochs=3, batch=16):
+    for epoch in range(epochs):
+        order = np.random.default_rng(epoch).permutation(len(y))
+        for i in range(0, len(y), batch):
+            net.step(x[order[i:i + batch]], y[order[i:i + batch]])
+
+
+@pytest.mark.parametrize("mode", ["bit-true", "float"])
+def test_training_learns_on_the_sample(sample, mode):
+    x, y, xt, yt = sample
+    net = SpikeGradNet(_config(), mode=mode, seed=0, output_gain=1 / 16)
+    before = net.accuracy(xt, yt)
+    _train(net, x, y)
+    after = net.accuracy(xt, yt)
+    assert after > 0.75 and after > before + 0.4
+    if mode == "bit-true":
+        cfg = net.config
+        for p in net.W + net.b:
+            assert p.dtype == np.int64
+            assert p.min() >= cfg.weight_min and p.max() <= cfg.weight_max
+
+
+def test_bit_true_is_deterministic_and_close_to_float(sample):
+    x, y, xt, yt = sample
+    a = SpikeGradNet(_config(), seed=3, output_gain=1 / 16)
+    b = SpikeGradNet(_config(), seed=3, output_gain=1 / 16)
+    f = SpikeGradNet(_config(), mode="float", seed=3, output_gain=1 / 16)
+    for net in (a, b, f):
+        _train(net, x, y, epochs=2)
+    assert all(np.array_equal(p, q) for p, q in zip(a.W, b.W))
+    assert abs(a.accuracy(xt, yt) - f.accuracy(xt, yt)) < 0.06
+    # the integer weights track the float ones closely
+    rel = np.linalg.norm(a.W[0] - f.W[0]) / np.linalg.norm(f.W[0])
+    assert rel < 0.2
+
+
+def test_gradient_scale_compensated_by_lr_shift(sample):
+    """Doubling the gradient scale and adding one to every shift is the same SGD (float path)."""
+    x, y, _, _ = sample
+    cfg = _config()
+    cfg2 = dataclasses.replace(cfg, gradient_scale=2 * cfg.gradient_scale, error_bits=15,
+                               lr_shift=(8, 16)).with_required_widths().validate()
+    assert effective_lr(cfg, 0) == effective_lr(cfg2, 0)
+    a = SpikeGradNet(cfg, mode="float", seed=1, output_gain=1 / 16)
+    b = SpikeGradNet(cfg2, mode="float", seed=1, output_gain=1 / 16)
+    _train(a, x[:160], y[:160], epochs=1)
+    _train(b, x[:160], y[:160], epochs=1)
+    for p, q in zip(a.W, b.W):
+        np.testing.assert_allclose(p, q, rtol=0, atol=1e-6)
+
+
+def test_lr_decay_halves_the_update(sample):
+    x, y, _, _ = sample
+    net = SpikeGradNet(_config(), mode="float", seed=2, output_gain=1 / 16)
+    w0, b0 = [w.copy() for w in net.W], [b.copy() for b in net.b]
+    net.step(x[:16], y[:16], lr_decay=1)
+    half = [w - v for w, v in zip(net.W, w0)]
+    net.W, net.b = [w.copy() for w in w0], [b.copy() for b in b0]
+    net.step(x[:16], y[:16])
+    full = [w - v for w, v in zip(net.W, w0)]
+    assert any(np.abs(f).max() > 0 for f in full)
+    for h, f in zip(half, full):
+        np.testing.assert_allclose(2 * h, f, atol=1e-9)
+
+
+def test_bad_inputs_are_rejected():
+    with pytest.raises(ConfigError, match="mode"):
+        SpikeGradNet(_config(), mode="analog")
+    net = SpikeGradNet(_config())
+    with pytest.raises(ConfigError, match="pixels"):
+        net.step(np.zeros((2, 100), dtype=np.uint8), np.zeros(2, dtype=np.int64))
+    with pytest.raises(ConfigError, match="weights"):
+        SpikeGradNet(_config(), weights=[np.zeros((3, 3))], biases=[np.zeros(3)])
+    with pytest.raises(ConfigError, match="integers"):
+        SpikeGradNet(_config(), weights=[w + 0.5 for w in net.W], biases=net.b)
+
+
+def test_cli_train_report_plots_and_resume(tmp_path, capsys):
+    out = tmp_path / "run"
+    common = ["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--hidden", "32",
+              "--batch", "16", "--out", str(out), "--quiet"]
+    assert main(common + ["--epochs", "1"]) == 0
+    assert main(common + ["--epochs", "2", "--resume"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert [e["epoch"] for e in report["epochs"]] == [1, 2]
+    res = report["results"]
+    assert 0.5 < res["test_accuracy"] <= 1 and 0.5 < res["ann_test_accuracy"] <= 1
+    assert res["samples_per_second"] > 0
+    assert res["widths"]["potential_bits"] == SpikeGradConfig(
+        sizes=(784, 32, 10), batch=16, error_bits=14,
+        gradient_scale=4096 * 4096, lr_shift=(7, 15)).required_bits()["potential_bits"]
+    assert (out / "learning_curves.png").stat().st_size > 1000
+    assert (out / "checkpoint.npz").exists()
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--theta", "0"], "theta"),
+    (["--potential-bits", "20"], "potential_bits=20 is too narrow"),
+    (["--lr-shift", "1,2,3"], "lr-shift"),
+    (["--count-bits", "30", "--weight-bits", "30"], "more than the 53 bits"),
+])
+def test_cli_bad_configuration_one_line_error(tmp_path, capsys, extra, message):
+    code = main(["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--epochs", "1",
+                 "--out", str(tmp_path / "r"), "--quiet"] + extra)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

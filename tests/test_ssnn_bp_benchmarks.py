@@ -1,0 +1,55 @@
+"""SSNN-BP benchmarks: short versions in the default suite, the full runs marked slow."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _run(script, *args, timeout=600):
+    return subprocess.run([sys.executable, str(BENCH / script), *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_accuracy_benchmark_short(tmp_path):
+    out = tmp_path / "acc.json"
+    proc = _run("ssnn_bp_accuracy.py", "--dataset", "mnist-sample", "--out-dir", tmp_path / "run",
+                "--result", out, "--", "--epochs", "1", "--T", "2", "--hidden", "32", "--quiet",
+                "--no-plots")
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(out.read_text())
+    assert res["epochs"] == 1 and 0 < res["test_accuracy_votes"] <= 1
+    assert res["ann_test_accuracy"] > 0.3 and res["command"].startswith("spikeforge train")
+
+
+def test_speed_benchmark_short(tmp_path):
+    out = tmp_path / "speed.json"
+    proc = _run("ssnn_bp_speed.py", "--dataset", "mnist-sample", "--samples", "40",
+                "--hidden", "16", "--T", "2", "--engines", "numpy", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    row = json.loads(out.read_text())["rows"][0]
+    assert row["samples"] == 40 and row["samples_per_s"] > 0 and row["engine"] == "numpy"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset,target", [("mnist", 0.980), ("fashion-mnist", 0.885)])
+def test_full_dataset_accuracy_targets(tmp_path, dataset, target):
+    out = tmp_path / "acc.json"
+    proc = _run("ssnn_bp_accuracy.py", "--dataset", dataset, "--out-dir", tmp_path / "run",
+                "--result", out, "--", "--epochs", "12", "--T", "8", "--lr-decay-epochs", "6,9",
+                "--quiet", timeout=6 * 3600)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(out.read_text())
+    assert res["meets_accuracy_target"] and res["meets_gap_target"], res
+
+
+@pytest.mark.slow
+def test_speed_target():
+    out = BENCH / "results" / "ssnn_bp_speed.json"
+    proc = _run("ssnn_bp_speed.py", "--samples", "3000", "--hidden", "256", "--T", "16",
+                "--engines", "numba", "--out", out, timeout=3600)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["meets_target"]

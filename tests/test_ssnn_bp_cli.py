@@ -1,0 +1,68 @@
+"""`spikeforge train --algo ssnn-bp`: report, plots, resume, sweeps, clear errors."""
+import json
+
+import pytest
+
+from spikeforge.cli import main
+
+BASE = ["train", "--algo", "ssnn-bp", "--dataset", "mnist-sample", "--train-limit", "120",
+        "--test-limit", "60", "--T", "2", "--hidden", "32", "--quiet"]
+
+
+def _report(path):
+    return json.loads((path / "report.json").read_text())
+
+
+def test_train_report_plots_and_exact_resume(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(BASE + ["--epochs", "1", "--out", str(a)]) == 0
+    assert (a / "learning_curve.png").exists() and (a / "events_per_sample.png").exists()
+    assert main(BASE + ["--epochs", "2", "--out", str(a), "--resume", "--no-plots"]) == 0
+    assert main(BASE + ["--epochs", "2", "--out", str(b), "--no-plots"]) == 0
+    ra, rb = _report(a), _report(b)
+    assert [e["epoch"] for e in ra["epochs"]] == [1, 2]
+    for key in ("test_accuracy_votes", "test_accuracy_sum_z", "ann_test_accuracy", "per_sample"):
+        assert ra["epochs"][1][key] == rb["epochs"][1][key]
+    final = ra["results"]["final"]
+    assert 0 <= final["test_accuracy_votes"] <= 1 and final["per_sample"]["input_spikes"] > 0
+
+
+def test_resume_with_other_options_is_refused(tmp_path, capsys):
+    assert main(BASE + ["--epochs", "1", "--out", str(tmp_path), "--no-plots"]) == 0
+    assert main(BASE + ["--epochs", "2", "--out", str(tmp_path), "--resume", "--lr", "0.003"]) == 2
+    assert "configuration differs" in capsys.readouterr().err
+
+
+def test_float_model_and_sweep(tmp_path):
+    assert main(BASE + ["--model", "float", "--epochs", "1", "--out", str(tmp_path / "f"),
+                        "--no-plots"]) == 0
+    assert main(BASE + ["--epochs", "1", "--out", str(tmp_path / "s"), "--sweep", "weight-bits",
+                        "--sweep-values", "6,10"]) == 0
+    rows = _report(tmp_path / "s")["results"]["sweep_weight-bits"]
+    assert [r["weight-bits"] for r in rows] == [6, 10]
+    assert rows[0]["ann_test_accuracy"] == rows[1]["ann_test_accuracy"]
+    assert (tmp_path / "s" / "accuracy_vs_weight-bits.png").exists()
+
+
+@pytest.mark.parametrize("opts,msg", [
+    (["--weight-bits", "0"], "weight_bits"),
+    (["--T", "0"], "T (time steps"),
+    (["--beta", "3"], "power of two"),
+    (["--accumulator-bits", "8"], "too narrow"),
+    (["--lr", "0.5"], "not realisable"),
+    (["--epochs", "0"], "--epochs"),
+    (["--model", "bittrue", "--transfer", "sigmoid"], "hard-sigmoid"),
+    (["--sweep", "T", "--sweep-values", "1,x"], "--sweep-values"),
+])
+def test_bad_options_give_one_line_errors(tmp_path, capsys, opts, msg):
+    assert main(BASE + ["--out", str(tmp_path)] + opts) == 2
+    err = capsys.readouterr().err
+    assert msg in err and "Traceback" not in err
+
+
+def test_learning_rate_decay(tmp_path):
+    assert main(BASE + ["--epochs", "2", "--lr-decay-epochs", "1", "--out", str(tmp_path),
+                        "--no-plots"]) == 0
+    lrs = [e["learning_rate"] for e in _report(tmp_path)["epochs"]]
+    assert lrs[1] == pytest.approx(lrs[0] / 2, rel=1e-3)
+    assert main(BASE + ["--lr-decay-epochs", "0", "--out", str(tmp_path / "x")]) == 2
