@@ -1,7 +1,7 @@
 """Error-propagation timing network: accuracy over many seeds beside the rate-only baseline.
 
 Runs each task/network variant for ``--seeds`` independent seeds and writes
-``benchmarks/results/error_prop_timing.json`` (per variant: network test accuracy mean/std/min/max
+``benchmarks/results/error_prop_timing.json`` (variants already in the file are kept; per variant: network test accuracy mean/std/min/max
 and per seed, the learning curve mean/std per epoch, the spike-count logistic-regression
 baseline, and a logistic regression on the full raster as a timing-aware reference).
 
@@ -20,7 +20,7 @@ import numpy as np
 
 from spikeforge.golden_model.error_prop.config import NetworkConfig, TaskConfig, TrainConfig
 from spikeforge.golden_model.error_prop.train import Trainer, baseline_accuracies, summary
-from spikeforge.runs import write_json
+from spikeforge.runs import read_json, write_json
 
 RESULT = Path(__file__).resolve().parent / "results" / "error_prop_timing.json"
 
@@ -38,6 +38,12 @@ VARIANTS = {
     "hidden_rule_trace": ({}, {"hidden_rule": "trace"},
                           "hidden synapses use pre-trace x error spike (no eligibility)"),
     "exp_trace": ({}, {"trace": "exp"}, "exponential instead of PSP-shaped pre-synaptic trace"),
+    "hidden_layers2": ({}, {"hidden_layers": 2, "init_scale": 0.4, "lr": 0.005, "lr_hidden": 0.005},
+                       "two hidden layers of 16 (initial weights +-0.4, lr 0.005), error spikes "
+                       "cross both"),
+    "hidden_layers2_frozen_hidden": ({}, {"hidden_layers": 2, "init_scale": 0.4, "lr": 0.005,
+                                          "lr_hidden": 0.0},
+                                     "ablation: two hidden layers, both hidden weight sets frozen"),
     "random_feedback": ({}, {"feedback": "random"}, "fixed random feedback synapses"),
     "float_weights": ({}, {"weight_bits": None}, "float weights (no grid)"),
     "bits4": ({}, {"weight_bits": 4}, "4-bit weights, stochastic rounding"),
@@ -82,11 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=RESULT)
     args = p.parse_args(argv)
-    result = {"benchmark": "error_prop_timing",
-              "command": "python benchmarks/error_prop_timing.py " + " ".join(argv or sys.argv[1:]),
-              "variants": {}}
+    command = " ".join(["python benchmarks/error_prop_timing.py", *(argv or sys.argv[1:])])
+    # results of other variants already in the file are kept (each variant records its command)
+    result = read_json(args.out) if args.out.exists() else {}
+    result.update({"benchmark": "error_prop_timing"})
+    result.setdefault("variants", {})
     for name in args.variants:
         r = run_variant(name, seeds=args.seeds, epochs=args.epochs, first_seed=args.first_seed)
+        r["command"] = command
         result["variants"][name] = r
         write_json(args.out, result)
         n, b = r["network_test_acc"], r["rate_baseline_test_acc"]

@@ -1,7 +1,9 @@
 """Parameter sweep of the SpikeGrad RTL units on Verilator (cocotb, cycle for cycle against the
 golden step functions), with the simulation speed of each run.
 
-    python benchmarks/spikegrad_rtl_sweep.py [--quick] [--out benchmarks/results/spikegrad_rtl_sweep.json]
+    python benchmarks/spikegrad_rtl_sweep.py [--quick] [--out FILE]
+
+(default FILE: benchmarks/results/spikegrad_rtl_sweep.json)
 
 Each configuration is emitted, linted with Verilator -Wall, built (cached by Verilog hash) and
 run with >= 10,000 random steps/transfers under random valid gaps and backpressure. Writes one
@@ -29,6 +31,7 @@ _ARRAY_SHAPES = [  # n_neurons, threshold, count_bits, potential_bits, input_bit
     (16, 4096, 8, 33, 16),  # the registry default (SpikeGradConfig() widths)
 ]
 _GATES = [(1, 2, 1, False), (9, 16, 8, False), (9, 16, 8, True)]
+_FANOUTS = [(5, 3, 6, False), (5, 3, 6, True)]  # n_pre, n_post, weight_bits, transposed
 _UPDATES = [  # weight_bits, error_bits, count_bits, lr_mult, lr_shift
     (4, 3, 2, 5, 1), (8, 6, 4, 1, 0), (12, 10, 4, 1, 12), (16, 10, 8, 1, 8),
     (24, 10, 8, 7, 20),
@@ -49,6 +52,9 @@ def configurations(quick: bool) -> list[tuple[str, dict]]:
     for wb, eb, cb, mult, shift in _UPDATES[:1] if quick else _UPDATES:
         configs.append(("update", {"weight_bits": wb, "error_bits": eb, "count_bits": cb,
                                    "lr_mult": mult, "lr_shift": shift, "count": 10000}))
+    for n_pre, n_post, wb, transposed in _FANOUTS[:1] if quick else _FANOUTS:
+        configs.append(("fanout", {"n_pre": n_pre, "n_post": n_post, "weight_bits": wb,
+                                   "transposed": transposed, "count": 10000}))
     return configs
 
 

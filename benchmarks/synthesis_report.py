@@ -15,7 +15,7 @@ from spikeforge.cli import main as spikeforge_main
 from spikeforge.hdl import registry
 
 #: Board-build candidates, most complete first: the network tops once they are registered.
-BOARD_UNIT_PREFERENCE = ("ssnn_bp_network", "ssnn_bp_top", "spikegrad_network", "smoke_acc")
+BOARD_UNIT_PREFERENCE = ("ssnn_network", "smoke_acc")
 
 
 def main() -> int:

@@ -39,6 +39,7 @@ __all__ = [
     "run_cocotb",
     "cache_dir",
     "build_key",
+    "prune_builds",
     "LintWarning",
     "lint_warnings",
     "GENERATOR_ARTEFACT_RULES",
@@ -62,6 +63,7 @@ GENERATOR_ARTEFACT_RULES = frozenset({"PROCASSINIT", "WIDTHEXPAND", "WIDTHTRUNC"
 BUILD_FLAGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-PROCASSINIT")
 
 _BUILD_JOBS_ENV = "SPIKEFORGE_BUILD_JOBS"
+_MAX_BUILDS_ENV = "SPIKEFORGE_CACHE_MAX_BUILDS"
 
 #: The repository's cocotb_tests/ (holds the shared ``common`` TB package); put on the
 #: simulator's Python path so every cocotb module can ``import common``.
@@ -247,6 +249,7 @@ def _ensure_build(runner_module, *, verilog: str, top: str, waves: bool,
     marker = build_dir / "build.json"
     with _file_lock(root / f"{key}.lock"):
         if marker.is_file() and (build_dir / top).is_file():
+            os.utime(marker)  # most recently used: the last to be pruned
             return build_dir, False
         shutil.rmtree(build_dir, ignore_errors=True)
         build_dir.mkdir(parents=True)
@@ -266,7 +269,36 @@ def _ensure_build(runner_module, *, verilog: str, top: str, waves: bool,
                                  f"{log}:\n{_tail(log)}") from None
         marker.write_text(json.dumps({"top": top, "waves": waves,
                                       "timescale": list(timescale)}))
+    prune_builds(keep=_max_builds())
     return build_dir, True
+
+
+def _max_builds() -> int:
+    raw = os.environ.get(_MAX_BUILDS_ENV, "150")
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{_MAX_BUILDS_ENV} must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+def prune_builds(*, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` most recently used Verilator builds in the cache (builds
+    another process holds the lock of are left alone); returns the deleted folders."""
+    root = cache_dir() / "verilator"
+    builds = sorted(((m.stat().st_mtime, m.parent) for m in root.glob("*/build.json")),
+                    key=lambda item: item[0])
+    removed = []
+    for _mtime, folder in builds[: max(0, len(builds) - keep)]:
+        with open(root / f"{folder.name}.lock", "a+") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            try:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return removed
 
 
 def _failed_tests(results_xml: Path) -> tuple[int, list[str]]:

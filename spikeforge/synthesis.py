@@ -24,8 +24,9 @@ from spikeforge.errors import ConfigError, ToolchainError
 from spikeforge.hdl import registry
 from spikeforge.runs import atomic_write_bytes
 
-__all__ = ["Target", "TARGETS", "synthesize_verilog", "synthesize_unit", "write_report",
-           "render_markdown", "REPO_ROOT"]
+__all__ = ["Target", "TARGETS", "get_target", "synthesize_verilog", "synthesize_unit",
+           "write_report", "write_board_result", "render_markdown", "default_paths",
+           "REPO_ROOT"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 _TOO_MANY_PORTS = "more ports than the package has IO pins"

@@ -26,6 +26,19 @@ def test_learns_two_pattern_timing_task_above_rate_baseline(trained):
     assert after.mean() >= base.mean() + 0.25
 
 
+def test_two_hidden_layers_learn_and_record_every_layer():
+    net = NetworkConfig(hidden_layers=2, init_scale=0.4)
+    trainer = Trainer(task=TaskConfig(), net=net, train=TrainConfig(seeds=4, epochs=15,
+                                                                    test_per_class=20))
+    assert [w.shape[1:] for w in trainer.model.W] == [(16, 8), (16, 16), (2, 16)]
+    while trainer.epoch < trainer.train.epochs:
+        trainer.train_epoch()
+    assert trainer.curve[-1].mean() >= 0.75, trainer.curve[-1]
+    groups = trainer.record_examples(0)[0][2]
+    for key in ("hidden2", "hid2_err_pos", "hid2_err_neg", "hidden2_gate"):
+        assert groups[key].shape == (trainer.task.steps, 16)
+
+
 def test_rasters_record_every_group(trained):
     examples = trained.record_examples(0)
     assert [e[0] for e in examples] == [0, 1]
@@ -97,6 +110,8 @@ def test_run_rejects_bad_shapes_and_offline_learning():
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"hidden": 0}, "hidden"),
+    ({"hidden_layers": 0}, "hidden_layers"),
+    ({"hidden_layers": 5}, "hidden_layers"),
     ({"weight_bits": 1}, "weight_bits"),
     ({"weight_bits": 6.5}, "weight_bits"),
     ({"rounding": "floor"}, "rounding"),

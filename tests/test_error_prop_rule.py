@@ -39,19 +39,21 @@ def test_update_of_a_synapse_depends_only_on_its_local_signals():
         assert local_update(net=NET, lr=0.3, **c)[j, i] != ref
 
 
-@pytest.mark.parametrize("hidden_rule", ["eligibility", "trace"])
-def test_network_weight_changes_are_sums_of_local_products(hidden_rule):
+@pytest.mark.parametrize("hidden_rule, layers", [("eligibility", 1), ("trace", 1),
+                                                 ("eligibility", 2)])
+def test_network_weight_changes_are_sums_of_local_products(hidden_rule, layers):
     # float weights, no saturation: each synapse's change over a learning trial must be rebuilt
     # exactly from its own recorded signals: pre spikes (-> trace), the post neuron's gate and the
-    # post neuron's error spikes; W2: sum_t lr * trace_h(t) * (e-(t) - e+(t)); W1 likewise with
-    # the eligibility E(t) = a_el E(t-1) + gate_j(t) trace_in_i(t) (or trace_in for "trace")
+    # post neuron's error spikes. Output synapses: sum_t lr * trace_pre(t) * (e-(t) - e+(t));
+    # hidden ones likewise with the eligibility E(t) = a_el E(t-1) + gate_post(t) trace_pre(t)
+    # (or the plain trace_pre for "trace")
     task = TaskConfig(channels=6, patterns=2)
-    net = NetworkConfig(hidden=8, weight_bits=None, weight_max=100.0, lr=0.05, lr_hidden=0.02,
-                        err_threshold=1.0, hidden_rule=hidden_rule)
+    net = NetworkConfig(hidden=8, hidden_layers=layers, weight_bits=None, weight_max=100.0,
+                        lr=0.05, lr_hidden=0.02, err_threshold=1.0, hidden_rule=hidden_rule)
     model = ErrorPropNetwork(task=task, net=net, seeds=[3, 4])
     y = np.array([[0], [1]])
     x = np.stack([make_trials(task, y[r], np.random.default_rng(r)) for r in range(2)])
-    w1, w2 = model.W1.copy(), model.W2.copy()
+    before = [w.copy() for w in model.W]
     _, rec = model.run(x, y, learn=True, sample_ids=np.array([0, 0]), record=True)
 
     def trace(spikes):  # the PSP-shaped trace, from the spikes alone
@@ -62,22 +64,28 @@ def test_network_weight_changes_are_sums_of_local_products(hidden_rule):
             out[t] = acc
         return out
 
+    hid = ["hidden"] + [f"hidden{k}" for k in range(2, layers + 1)]
+    err = ["hid"] + [f"hid{k}" for k in range(2, layers + 1)]
     for r in range(2):
         g = {k: v[r, 0].astype(float) for k, v in rec.items()}
-        assert g["out_err_neg"].sum() + g["out_err_pos"].sum() > 0
-        assert g["hid_err_neg"].sum() + g["hid_err_pos"].sum() > 0
-        d2 = net.lr * np.einsum("tp,th->ph", g["out_err_neg"] - g["out_err_pos"], trace(g["hidden"]))
-        if hidden_rule == "trace":
-            signal = np.broadcast_to(trace(g["input"])[:, None, :], (task.steps, 8, 6))
-        else:
-            signal, e = np.zeros((task.steps, 8, 6)), np.zeros((8, 6))
-            for t, (gate, tr) in enumerate(zip(g["hidden_gate"], trace(g["input"]))):
-                e = model.a_el * e + gate[:, None] * tr[None, :]
-                signal[t] = e
-        d1 = net.lr_hidden * np.einsum("th,thn->hn", g["hid_err_neg"] - g["hid_err_pos"], signal)
-        np.testing.assert_allclose(model.W2[r] - w2[r], d2, atol=1e-12)
-        np.testing.assert_allclose(model.W1[r] - w1[r], d1, atol=1e-12)
-        assert np.abs(d1).max() > 0 and np.abs(d2).max() > 0
+        pre_names = ["input"] + hid
+        post_err = [(f"{e}_err_pos", f"{e}_err_neg") for e in err] + [("out_err_pos", "out_err_neg")]
+        for l in range(layers + 1):
+            pos, neg = g[post_err[l][0]], g[post_err[l][1]]
+            assert pos.sum() + neg.sum() > 0, "no error spikes: the check would be vacuous"
+            tr = trace(g[pre_names[l]])
+            if l == layers or hidden_rule == "trace":
+                signal = np.broadcast_to(tr[:, None, :], (task.steps, pos.shape[1], tr.shape[1]))
+            else:
+                gate = g["hidden_gate" if l == 0 else f"hidden{l + 1}_gate"]
+                signal, e = np.zeros((task.steps, pos.shape[1], tr.shape[1])), 0.0
+                for t in range(task.steps):
+                    e = model.a_el * e + gate[t][:, None] * tr[t][None, :]
+                    signal[t] = e
+            lr = net.lr if l == layers else net.lr_hidden
+            d = lr * np.einsum("tj,tji->ji", neg - pos, signal)
+            np.testing.assert_allclose(model.W[l][r] - before[l][r], d, atol=1e-12)
+            assert np.abs(d).max() > 0
 
 
 def test_eligibility_of_a_synapse_depends_only_on_its_pre_and_post():

@@ -93,28 +93,45 @@ def _rel_err(a, b):
     return np.linalg.norm(a - b) / np.linalg.norm(b)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_all_spike_times_gradient_equals_central_differences(seed):
-    weights, inp = _random_network(seed)
+@pytest.fixture(scope="module", params=[0, 1])
+def all_spikes_case(request):
+    """A 3-layer network whose hidden neurons fire several times, a random linear functional of
+    every spike time, and its central-difference gradient."""
+    seed = request.param
+    weights, inp = _random_network(seed, sizes=(3, 5, 4, 2), batch=2, mean=0.8)
     max_spikes = [12, 12, 6]
     trains = simulate(weights, inp, neuron=NEURON, max_spikes=max_spikes)
     counts = np.isfinite(trains[1]).sum(axis=2)
     assert counts.max() >= 4 and (counts >= 2).sum() >= 6  # hidden neurons fire several times
+    assert np.isfinite(trains[2]).sum(axis=2).max() >= 2
     coef = [np.random.default_rng(seed + 100).normal(size=t.shape) for t in trains[1:]]
 
-    def objective(tr):  # a random linear functional of every spike time of every layer
+    def objective(tr):
         return sum((np.where(np.isfinite(t), t, 0.0) * c).sum() for t, c in zip(tr[1:], coef))
 
-    sens = spike_sensitivities(weights, trains, neuron=NEURON)
-    grads = contract_gradients(weights, sens, {l + 1: c for l, c in enumerate(coef)})
-    exact = np.concatenate([g.ravel() for g in grads])
     fd = _fd_check(weights, inp, objective, max_spikes)
-    assert _rel_err(exact, fd) <= 1e-6
+    return weights, trains, coef, fd
+
+
+def _exact_all_spikes(case, **kwargs):
+    weights, trains, coef, _ = case
+    sens = spike_sensitivities(weights, trains, neuron=NEURON, **kwargs)
+    grads = contract_gradients(weights, sens, {l + 1: c for l, c in enumerate(coef)})
+    return np.concatenate([g.ravel() for g in grads])
+
+
+def test_all_spike_times_gradient_equals_central_differences(all_spikes_case):
+    assert _rel_err(_exact_all_spikes(all_spikes_case), all_spikes_case[3]) <= 1e-6
+
+
+def test_dropping_the_reset_dependence_breaks_the_match(all_spikes_case):
+    exact = _exact_all_spikes(all_spikes_case, include_reset_dependence=False)
+    assert _rel_err(exact, all_spikes_case[3]) > 1e-2
 
 
 def test_loss_gradient_equals_central_differences():
-    weights, inp = _random_network(7, sizes=(4, 8, 3), batch=4)
-    labels = np.array([0, 1, 2, 1])
+    weights, inp = _random_network(7, sizes=(4, 6, 3), batch=3, mean=0.8)
+    labels = np.array([0, 1, 2])
     max_spikes = [10, 3]
     trains = simulate(weights, inp, neuron=NEURON, max_spikes=max_spikes)
     assert np.isfinite(trains[2][:, :, 0]).all()
@@ -128,21 +145,6 @@ def test_loss_gradient_equals_central_differences():
     grads = contract_gradients(weights, sens, {2: dl_dt})
     fd = _fd_check(weights, inp, objective, max_spikes)
     assert _rel_err(np.concatenate([g.ravel() for g in grads]), fd) <= 1e-6
-
-
-def test_dropping_the_reset_dependence_breaks_the_match():
-    weights, inp = _random_network(0)
-    max_spikes = [12, 12, 6]
-    trains = simulate(weights, inp, neuron=NEURON, max_spikes=max_spikes)
-    coef = [np.random.default_rng(100).normal(size=t.shape) for t in trains[1:]]
-
-    def objective(tr):
-        return sum((np.where(np.isfinite(t), t, 0.0) * c).sum() for t, c in zip(tr[1:], coef))
-
-    sens = spike_sensitivities(weights, trains, neuron=NEURON, include_reset_dependence=False)
-    grads = contract_gradients(weights, sens, {l + 1: c for l, c in enumerate(coef)})
-    fd = _fd_check(weights, inp, objective, max_spikes)
-    assert _rel_err(np.concatenate([g.ravel() for g in grads]), fd) > 1e-2
 
 
 def test_first_spikes_are_unaffected_by_dropping_the_reset_dependence():

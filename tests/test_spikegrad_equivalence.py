@@ -67,3 +67,15 @@ def test_mnist_sized_network_identical():
     assert result.mismatches == []
     fwd = ann_equivalent.forward(weights, biases, inputs, cfg)
     assert fwd.counts[1].sum() > 0  # the network is active
+
+
+def test_event_sim_rejects_bad_order():
+    from spikeforge.errors import ConfigError
+
+    case = random_case(np.random.default_rng(0))
+    with pytest.raises(ConfigError, match="order"):
+        event_sim.simulate_sample(case.weights, case.biases, case.inputs[0], 0, case.config,
+                                  order="lifo")
+    with pytest.raises(ConfigError, match="rng"):
+        event_sim.simulate_sample(case.weights, case.biases, case.inputs[0], 0, case.config,
+                                  order="random")

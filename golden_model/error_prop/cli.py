@@ -46,6 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     n = parser.add_argument_group("network and learning rule")
     n.add_argument("--hidden", type=int, default=_NET_DEFAULTS.hidden,
                    help="hidden LIF neurons (default: %(default)s)")
+    n.add_argument("--hidden-layers", type=int, default=_NET_DEFAULTS.hidden_layers,
+                   help="hidden layers, each with its own error-neuron pair (default: %(default)s)")
+    n.add_argument("--init-scale", type=float, default=_NET_DEFAULTS.init_scale,
+                   help="initial weights uniform in +-this, threshold units (default: %(default)s)")
     n.add_argument("--lr", type=float, default=_NET_DEFAULTS.lr,
                    help="hidden->output step per error spike and unit trace, threshold units "
                         "(default: %(default)s)")
@@ -57,6 +61,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="signed weight width 2..16, 0 for float weights (default: %(default)s)")
     n.add_argument("--rounding", choices=("stochastic", "nearest"), default=_NET_DEFAULTS.rounding,
                    help="rounding of weight updates to the grid (default: %(default)s)")
+    n.add_argument("--hidden-rule", choices=("eligibility", "trace"),
+                   default=_NET_DEFAULTS.hidden_rule,
+                   help="input->hidden update: eligibility (gate_post x trace_pre, held for the "
+                        "error's return) or plain pre-trace (ablation) (default: %(default)s)")
+    n.add_argument("--trace", choices=("psp", "exp"), default=_NET_DEFAULTS.trace,
+                   help="pre-synaptic trace kernel (default: %(default)s)")
     n.add_argument("--feedback", choices=("symmetric", "random"), default=_NET_DEFAULTS.feedback,
                    help="error feedback synapses: the forward ones read transposed, or fixed "
                         "random (default: %(default)s)")
@@ -77,10 +87,12 @@ def configs_from_args(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
         raise ConfigError(f"--weight-bits must be 0 (float) or 2..16, got {args.weight_bits}")
     task = TaskConfig(channels=args.channels, patterns=args.patterns, interval_ms=args.interval,
                       tail_ms=args.tail, jitter_ms=args.jitter, noise_hz=args.noise).validate()
-    net = NetworkConfig(hidden=args.hidden, lr=args.lr, lr_hidden=args.lr_hidden,
+    net = NetworkConfig(hidden=args.hidden, hidden_layers=args.hidden_layers,
+                        init_scale=args.init_scale, lr=args.lr, lr_hidden=args.lr_hidden,
                         err_threshold=args.err_threshold,
                         weight_bits=args.weight_bits or None, rounding=args.rounding,
-                        feedback=args.feedback).validate()
+                        feedback=args.feedback, hidden_rule=args.hidden_rule,
+                        trace=args.trace).validate()
     train = TrainConfig(seeds=args.seeds, first_seed=args.seed, epochs=args.epochs,
                         train_per_class=args.train_per_class,
                         test_per_class=args.test_per_class).validate()
@@ -142,7 +154,7 @@ def _plot_examples(rd: RunDir, trainer: Trainer, *, tag: str) -> list:
     for label, counts, groups, decision in trainer.record_examples(0):
         paths.append(plot_raster(
             rd.path / f"raster_{tag}_class{label}.png",
-            {k: np.nonzero(v) for k, v in groups.items() if k != "hidden_gate"},
-            title=f"{tag} training (epoch {trainer.epoch}), seed {trainer.seeds[0]}, class {label}: "
+            {k: np.nonzero(v) for k, v in groups.items() if not k.endswith("_gate")},
+            title=f"{tag} training (epoch {trainer.epoch}), seed {trainer.seeds[0]}, class {label}\n"
                   f"output counts {counts.tolist()}, decision {decision}", xlabel="time (ms)"))
     return paths

@@ -71,7 +71,8 @@ class TaskConfig:
 class NetworkConfig:
     """The LIF network, its error neurons, local rule and weight grid.
 
-    ``hidden``: hidden LIF neurons. ``tau_syn_ms``/``tau_mem_ms``: synaptic-current and membrane
+    ``hidden``: LIF neurons per hidden layer; ``hidden_layers``: number of hidden layers (1..4).
+    ``tau_syn_ms``/``tau_mem_ms``: synaptic-current and membrane
     time constants. ``tau_trace_ms``: decay of the pre-synaptic trace; ``trace``: its kernel,
     ``"psp"`` (rises with ``tau_syn_ms``, decays with ``tau_trace_ms``, peak 1) or ``"exp"``
     (jumps by 1 at each spike, decays with ``tau_trace_ms``). ``hidden_rule``: how an
@@ -96,6 +97,7 @@ class NetworkConfig:
     """
 
     hidden: int = 16
+    hidden_layers: int = 1
     tau_syn_ms: float = 5.0
     tau_mem_ms: float = 10.0
     tau_trace_ms: float = 10.0
@@ -119,6 +121,9 @@ class NetworkConfig:
     def validate(self) -> "NetworkConfig":
         _require(_is_int(self.hidden) and self.hidden >= 1,
                  f"hidden must be an integer >= 1, got {self.hidden!r}; pass --hidden 1 or more")
+        _require(_is_int(self.hidden_layers) and 1 <= self.hidden_layers <= 4,
+                 f"hidden_layers must be an integer in [1, 4], got {self.hidden_layers!r}; "
+                 f"pass --hidden-layers 1..4")
         for name in ("tau_syn_ms", "tau_mem_ms", "tau_trace_ms", "tau_err_ms", "tau_elig_ms"):
             v = getattr(self, name)
             _require(isinstance(v, (int, float)) and v > 0,

@@ -10,8 +10,8 @@ import numpy as np
 
 __all__ = ["uniform", "STREAM_ROUND_W1", "STREAM_ROUND_W2"]
 
-STREAM_ROUND_W1 = 11  #: stochastic rounding of input->hidden updates
-STREAM_ROUND_W2 = 12  #: stochastic rounding of hidden->output updates
+STREAM_ROUND_W1 = 11  #: stochastic rounding of updates of W[0]; W[l] uses STREAM_ROUND_W1 + l
+STREAM_ROUND_W2 = 12  #: W[1] (hidden->output with one hidden layer)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -1,4 +1,10 @@
-"""The two-layer LIF network with positive/negative error neurons, simulated on a 1 ms grid.
+"""The multi-layer LIF network with positive/negative error neurons, simulated on a 1 ms grid.
+
+Layers: N inputs -> ``hidden_layers`` hidden layers of ``hidden`` LIF neurons -> P outputs.
+``W[l]`` connects layer l to layer l + 1 (``W[0]``: input -> first hidden, ``W[-1]``: last hidden
+-> output). Below, the single-hidden-layer names are used (``W1 = W[0]``, ``W2 = W[1]``); with more
+hidden layers every hidden layer has its own error pair, fed by the error spikes of the layer
+above through that layer's weights (transposed), so the output error travels down layer by layer.
 
 Several independent replicas (one per seed) run side by side on a leading axis ``R``; a replica
 never sees another's weights, data or random bits, so results for a seed do not depend on how
@@ -18,7 +24,9 @@ One time step t, for input spikes ``s`` (``(R, B, N)``):
 4. output error neurons: ``U+ = max(0, a_err U+ + o - target)`` fires ``e+`` at
    ``err_threshold`` (output too active), ``U- = max(0, a_err U- + target - o)`` fires ``e-``;
    reset by subtraction;
-5. hidden error neurons: ``fb = F (e+ - e-)`` (``F`` = ``W2`` transposed or fixed random),
+5. hidden error neurons (top hidden layer first): ``fb = F (e+ - e-)`` (``F`` = ``W2``
+   transposed or fixed random; for a lower hidden layer the error spikes ``g+ - g-`` of the
+   hidden layer above, through the weights between them),
    ``G+ = max(0, a_err G+ + fb)`` fires ``g+`` at ``hidden_err_threshold``, ``G-`` mirrors it
    with ``-fb`` (with ``hidden_rule="trace"`` the input ``fb`` is gated by ``d``);
 6. learning (if on): :func:`~.rule.local_update` on ``W2`` with ``(x_h, e+, e-)``; on ``W1``
@@ -42,11 +50,23 @@ from . import hashrng
 from .config import NetworkConfig, TaskConfig
 from .rule import eligibility_step, local_update, to_grid
 
-__all__ = ["ErrorPropNetwork", "RECORDED", "decide", "teacher_raster", "psp_peak"]
+__all__ = ["ErrorPropNetwork", "recorded_names", "decide", "teacher_raster", "psp_peak"]
 
-#: names of the spike groups :meth:`ErrorPropNetwork.run` records
-RECORDED = ("input", "hidden", "output", "out_err_pos", "out_err_neg", "hid_err_pos", "hid_err_neg",
-            "hidden_gate")
+
+def recorded_names(hidden_layers: int = 1) -> tuple[str, ...]:
+    """Names of the spike groups :meth:`ErrorPropNetwork.run` records. Hidden layer 1 is
+    ``hidden``/``hid_err_pos``/``hid_err_neg``/``hidden_gate``; layer k > 1 adds ``k``
+    (``hidden2``, ``hid2_err_pos``, ...)."""
+    names = ["input"]
+    for k in range(1, hidden_layers + 1):
+        names.append("hidden" if k == 1 else f"hidden{k}")
+    names += ["output", "out_err_pos", "out_err_neg"]
+    for k in range(1, hidden_layers + 1):
+        tag = "hid" if k == 1 else f"hid{k}"
+        names += [f"{tag}_err_pos", f"{tag}_err_neg"]
+    for k in range(1, hidden_layers + 1):
+        names.append("hidden_gate" if k == 1 else f"hidden{k}_gate")
+    return tuple(names)
 
 
 def teacher_raster(task: TaskConfig, net: NetworkConfig, labels: np.ndarray) -> np.ndarray:
@@ -79,8 +99,14 @@ def decide(counts: np.ndarray) -> np.ndarray:
     return np.where(winners == 1, counts.argmax(axis=-1), -1)
 
 
+def _threshold(v: np.ndarray, theta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Spikes where ``v >= theta`` and ``v`` after reset by subtraction."""
+    spikes = (v >= theta).astype(np.float64)
+    return spikes, v - spikes * theta
+
+
 class ErrorPropNetwork:
-    """``R`` replicas of an N-H-P LIF network with error neurons and local learning."""
+    """``R`` replicas of an N-H-...-P LIF network with error neurons and local learning."""
 
     def __init__(self, *, task: TaskConfig, net: NetworkConfig, seeds):
         self.task = task.validate()
@@ -90,16 +116,21 @@ class ErrorPropNetwork:
                 or (seeds < 0).any():
             raise ConfigError(f"seeds must be a non-empty 1-D list of integers >= 0, got {seeds!r}")
         self.seeds = seeds.astype(np.int64)
-        n, h, p = task.channels, net.hidden, task.patterns
-        w1, w2, fb = [], [], []
+        self.sizes = (task.channels,) + (net.hidden,) * net.hidden_layers + (task.patterns,)
+        pairs = list(zip(self.sizes[:-1], self.sizes[1:]))
+        ws = [[] for _ in pairs]
+        bs = [[] for _ in pairs[1:]]
         for s in self.seeds:
             rng = np.random.default_rng([int(s), 0])
-            w1.append(rng.uniform(-net.init_scale, net.init_scale, size=(h, n)))
-            w2.append(rng.uniform(-net.init_scale, net.init_scale, size=(p, h)))
-            fb.append(rng.uniform(-net.init_scale, net.init_scale, size=(h, p)))
-        self.W1 = to_grid(np.stack(w1), net)
-        self.W2 = to_grid(np.stack(w2), net)
-        self.B = to_grid(np.stack(fb), net)  # used only with feedback="random"
+            for layer, (n_in, n_out) in enumerate(pairs):
+                ws[layer].append(rng.uniform(-net.init_scale, net.init_scale, size=(n_out, n_in)))
+            for layer, (n_in, n_out) in enumerate(pairs[1:]):
+                bs[layer].append(rng.uniform(-net.init_scale, net.init_scale, size=(n_in, n_out)))
+        #: forward weights ``W[l]`` ``(R, n_{l+1}, n_l)``, threshold units, on the grid
+        self.W = [to_grid(np.stack(w), net) for w in ws]
+        #: fixed random feedback ``B[l]`` ``(R, n_{l+1}, n_{l+2})`` into hidden layer l
+        #: (used only with ``feedback="random"``)
+        self.B = [to_grid(np.stack(b), net) for b in bs]
         self.a_syn = math.exp(-1.0 / net.tau_syn_ms)
         self.a_mem = math.exp(-1.0 / net.tau_mem_ms)
         self.a_tr = math.exp(-1.0 / net.tau_trace_ms)
@@ -111,17 +142,41 @@ class ErrorPropNetwork:
     def replicas(self) -> int:
         return len(self.seeds)
 
+    @property
+    def W1(self) -> np.ndarray:
+        """Input -> first hidden layer weights ``(R, H, N)``."""
+        return self.W[0]
+
+    @property
+    def W2(self) -> np.ndarray:
+        """Weights out of the first hidden layer (to the output with one hidden layer)."""
+        return self.W[1]
+
     def state(self) -> dict[str, np.ndarray]:
-        return {"W1": self.W1.copy(), "W2": self.W2.copy(), "B": self.B.copy()}
+        out = {f"W{l}": w.copy() for l, w in enumerate(self.W)}
+        out.update({f"B{l}": b.copy() for l, b in enumerate(self.B)})
+        return out
 
     def load_state(self, arrays: dict[str, np.ndarray]) -> None:
-        for key in ("W1", "W2", "B"):
-            cur = getattr(self, key)
-            new = np.asarray(arrays[key], dtype=np.float64)
-            if new.shape != cur.shape:
-                raise ConfigError(f"checkpoint {key} has shape {new.shape}, expected {cur.shape}; "
-                                  "resume with the options of the original run")
-            setattr(self, key, new.copy())
+        for prefix, mats in (("W", self.W), ("B", self.B)):
+            for l, cur in enumerate(mats):
+                key = f"{prefix}{l}"
+                if key not in arrays:
+                    raise ConfigError(f"checkpoint lacks {key}; resume with the options of the "
+                                      "original run")
+                new = np.asarray(arrays[key], dtype=np.float64)
+                if new.shape != cur.shape:
+                    raise ConfigError(f"checkpoint {key} has shape {new.shape}, expected "
+                                      f"{cur.shape}; resume with the options of the original run")
+        for prefix, mats in (("W", self.W), ("B", self.B)):
+            for l in range(len(mats)):
+                mats[l] = np.asarray(arrays[f"{prefix}{l}"], dtype=np.float64).copy()
+
+    def _trace(self, r: np.ndarray, x: np.ndarray, spikes: np.ndarray):
+        if self.net.trace == "psp":
+            r = self.a_syn * r + spikes
+            return r, self.a_tr * x + r / self.trace_peak
+        return r, self.a_tr * x + spikes
 
     def run(self, raster: np.ndarray, labels: np.ndarray, *, learn: bool,
             sample_ids: np.ndarray | None = None, record: bool = False):
@@ -131,11 +186,11 @@ class ErrorPropNetwork:
         error neurons, and learning if ``learn``). Learning needs ``B == 1`` (online) and
         ``sample_ids`` ``(R,)``, the trial's index in the replica's stream (keys the random bits).
         Returns output spike counts ``(R, B, P)`` and, if ``record``, a dict of spike rasters
-        ``(R, B, T, n)`` bool named as in :data:`RECORDED`.
+        ``(R, B, T, n)`` bool named as in :func:`recorded_names`.
         """
         task, net = self.task, self.net
         raster = np.asarray(raster, dtype=bool)
-        r, p, n, h = self.replicas, task.patterns, task.channels, net.hidden
+        r, n = self.replicas, task.channels
         if raster.ndim != 4 or raster.shape[0] != r or raster.shape[2:] != (task.steps, n):
             raise ConfigError(f"raster must have shape (R={r}, B, T={task.steps}, N={n}), "
                               f"got {raster.shape}")
@@ -147,82 +202,87 @@ class ErrorPropNetwork:
             raise ConfigError("learning is online: pass one trial per replica (B = 1) and "
                               "sample_ids of shape (R,)")
         target = teacher_raster(task, net, labels)                      # (R, B, T, P)
+        sizes = self.sizes
+        n_hid = len(sizes) - 2
+        out = len(sizes) - 1  # index of the output layer
         z = lambda k: np.zeros((r, b, k))  # noqa: E731
-        x_in, i1, v1, x_h, i2, v2 = z(n), z(h), z(h), z(h), z(p), z(p)
-        r_in, r_h = z(n), z(h)
-        psp = net.trace == "psp"
+        # per layer l = 0..out: trace state (r_, x_) of its spikes; per layer 1..out: I, V
+        tr_r = [z(k) for k in sizes]
+        tr_x = [z(k) for k in sizes]
+        cur = [None] + [z(k) for k in sizes[1:]]
+        mem = [None] + [z(k) for k in sizes[1:]]
+        # error-neuron states: index l = 1..out (out = output error pair)
+        err_v_pos = [None] + [z(k) for k in sizes[1:]]
+        err_v_neg = [None] + [z(k) for k in sizes[1:]]
         use_elig = net.hidden_rule == "eligibility"
-        elig1 = np.zeros((r, h, n)) if (learn and use_elig) else None
-        u_pos, u_neg, g_pos_v, g_neg_v = z(p), z(p), z(h), z(h)
-        counts = np.zeros((r, b, p), dtype=np.int64)
-        rec = {k: [] for k in RECORDED} if record else None
+        elig = [np.zeros((r,) + w.shape[1:]) for w in self.W[:-1]] if (learn and use_elig) else None
+        counts = np.zeros((r, b, sizes[-1]), dtype=np.int64)
+        names = recorded_names(n_hid)
+        rec = {k: [] for k in names} if record else None
         if learn:
             seed_key = self.seeds[:, None, None]
             sid = np.asarray(sample_ids, dtype=np.int64)[:, None, None]
-            post1, pre1 = np.arange(h)[None, :, None], np.arange(n)[None, None, :]
-            post2, pre2 = np.arange(p)[None, :, None], np.arange(h)[None, None, :]
         lr_hidden = net.lr if net.lr_hidden is None else net.lr_hidden
         stochastic = net.lsb is not None and net.rounding == "stochastic"
         for t in range(task.steps):
-            s = raster[:, :, t, :].astype(np.float64)
-            if psp:
-                r_in = self.a_syn * r_in + s
-                x_in = self.a_tr * x_in + r_in / self.trace_peak
-            else:
-                x_in = self.a_tr * x_in + s
-            i1 = self.a_syn * i1 + np.einsum("rhn,rbn->rbh", self.W1, s)
-            v1 = self.a_mem * v1 + i1
-            gate = (v1 > net.gate_low) & (v1 < net.gate_high)
-            hs = (v1 >= 1.0).astype(np.float64)
-            v1 -= hs
-            if psp:
-                r_h = self.a_syn * r_h + hs
-                x_h = self.a_tr * x_h + r_h / self.trace_peak
-            else:
-                x_h = self.a_tr * x_h + hs
-            i2 = self.a_syn * i2 + np.einsum("rph,rbh->rbp", self.W2, hs)
-            v2 = self.a_mem * v2 + i2
-            o = (v2 >= 1.0).astype(np.float64)
-            v2 -= o
-            counts += o.astype(np.int64)
+            spikes = [raster[:, :, t, :].astype(np.float64)]
+            gates = [None]
+            for l in range(1, out + 1):
+                cur[l] = self.a_syn * cur[l] + np.einsum("rji,rbi->rbj", self.W[l - 1], spikes[-1])
+                mem[l] = self.a_mem * mem[l] + cur[l]
+                gates.append((mem[l] > net.gate_low) & (mem[l] < net.gate_high))
+                s_l, mem[l] = _threshold(mem[l], 1.0)
+                spikes.append(s_l)
+            for l in range(out + 1):
+                tr_r[l], tr_x[l] = self._trace(tr_r[l], tr_x[l], spikes[l])
+            counts += spikes[out].astype(np.int64)
+            # output error pair against the teacher
             tgt = target[:, :, t, :].astype(np.float64)
-            u_pos = np.maximum(0.0, self.a_err * u_pos + o - tgt)
-            u_neg = np.maximum(0.0, self.a_err * u_neg + tgt - o)
-            e_pos = (u_pos >= net.err_threshold).astype(np.float64)
-            e_neg = (u_neg >= net.err_threshold).astype(np.float64)
-            u_pos -= e_pos * net.err_threshold
-            u_neg -= e_neg * net.err_threshold
-            if net.feedback == "symmetric":
-                fb = np.einsum("rph,rbp->rbh", self.W2, e_pos - e_neg)
-            else:
-                fb = np.einsum("rhp,rbp->rbh", self.B, e_pos - e_neg)
-            if not use_elig:
-                fb = fb * gate
-            g_pos_v = np.maximum(0.0, self.a_err * g_pos_v + fb)
-            g_neg_v = np.maximum(0.0, self.a_err * g_neg_v - fb)
-            g_pos = (g_pos_v >= net.hidden_err_threshold).astype(np.float64)
-            g_neg = (g_neg_v >= net.hidden_err_threshold).astype(np.float64)
-            g_pos_v -= g_pos * net.hidden_err_threshold
-            g_neg_v -= g_neg * net.hidden_err_threshold
-            if learn:
-                u2 = u1 = None
-                if stochastic:
-                    u2 = hashrng.uniform(seed_key, hashrng.STREAM_ROUND_W2, sid, t, post2, pre2)
-                    u1 = hashrng.uniform(seed_key, hashrng.STREAM_ROUND_W1, sid, t, post1, pre1)
-                w2_new = local_update(self.W2, pre_trace=x_h[:, 0], err_pos=e_pos[:, 0],
-                                      err_neg=e_neg[:, 0], net=net, lr=net.lr,
-                                      uniforms=u2)
-                if use_elig:
-                    elig1 = eligibility_step(elig1, pre_trace=x_in[:, 0], post_gate=gate[:, 0],
-                                             decay=self.a_el)
-                    signal = {"eligibility": elig1}
+            err_v_pos[out] = np.maximum(0.0, self.a_err * err_v_pos[out] + spikes[out] - tgt)
+            err_v_neg[out] = np.maximum(0.0, self.a_err * err_v_neg[out] + tgt - spikes[out])
+            err_pos = [None] * (out + 1)
+            err_neg = [None] * (out + 1)
+            err_pos[out], err_v_pos[out] = _threshold(err_v_pos[out], net.err_threshold)
+            err_neg[out], err_v_neg[out] = _threshold(err_v_neg[out], net.err_threshold)
+            # hidden error pairs, top down: fed by the error spikes of the layer above
+            for l in range(out - 1, 0, -1):
+                diff = err_pos[l + 1] - err_neg[l + 1]
+                if net.feedback == "symmetric":
+                    fb = np.einsum("rkj,rbk->rbj", self.W[l], diff)
                 else:
-                    signal = {"pre_trace": x_in[:, 0]}
-                self.W1 = local_update(self.W1, err_pos=g_pos[:, 0], err_neg=g_neg[:, 0], net=net,
-                                       lr=lr_hidden, uniforms=u1, **signal)
-                self.W2 = w2_new
+                    fb = np.einsum("rjk,rbk->rbj", self.B[l - 1], diff)
+                if not use_elig:
+                    fb = fb * gates[l]
+                err_v_pos[l] = np.maximum(0.0, self.a_err * err_v_pos[l] + fb)
+                err_v_neg[l] = np.maximum(0.0, self.a_err * err_v_neg[l] - fb)
+                err_pos[l], err_v_pos[l] = _threshold(err_v_pos[l], net.hidden_err_threshold)
+                err_neg[l], err_v_neg[l] = _threshold(err_v_neg[l], net.hidden_err_threshold)
+            if learn:
+                new_w = []
+                for l, w in enumerate(self.W):  # W[l]: layer l -> layer l + 1
+                    u = None
+                    if stochastic:
+                        post = np.arange(w.shape[1])[None, :, None]
+                        pre = np.arange(w.shape[2])[None, None, :]
+                        u = hashrng.uniform(seed_key, hashrng.STREAM_ROUND_W1 + l, sid, t, post, pre)
+                    if l == out - 1:
+                        signal, lr = {"pre_trace": tr_x[l][:, 0]}, net.lr
+                    elif use_elig:
+                        elig[l] = eligibility_step(elig[l], pre_trace=tr_x[l][:, 0],
+                                                   post_gate=gates[l + 1][:, 0], decay=self.a_el)
+                        signal, lr = {"eligibility": elig[l]}, lr_hidden
+                    else:
+                        signal, lr = {"pre_trace": tr_x[l][:, 0]}, lr_hidden
+                    new_w.append(local_update(w, err_pos=err_pos[l + 1][:, 0],
+                                              err_neg=err_neg[l + 1][:, 0], net=net, lr=lr,
+                                              uniforms=u, **signal))
+                self.W = new_w
             if record:
-                for key, val in zip(RECORDED, (s, hs, o, e_pos, e_neg, g_pos, g_neg, gate)):
+                groups = spikes[:out] + [spikes[out], err_pos[out], err_neg[out]]
+                for l in range(1, out):
+                    groups += [err_pos[l], err_neg[l]]
+                groups += gates[1:out]
+                for key, val in zip(names, groups):
                     rec[key].append(val > 0)
         if record:
             return counts, {k: np.stack(v, axis=2) for k, v in rec.items()}

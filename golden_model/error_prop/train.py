@@ -108,7 +108,7 @@ class Trainer:
     def record_examples(self, replica: int = 0):
         """Spike rasters of the first test trial of each class for one replica, with the
         teacher driving the error neurons (no learning): ``[(label, counts, groups)]`` where
-        ``groups`` maps :data:`~.network.RECORDED` names to ``(T, n)`` bool."""
+        ``groups`` maps :func:`~.network.recorded_names` to ``(T, n)`` bool."""
         if not 0 <= replica < len(self.seeds):
             raise ConfigError(f"replica must be in [0, {len(self.seeds)}), got {replica}")
         out = []

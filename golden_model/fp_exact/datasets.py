@@ -68,7 +68,8 @@ def _which_class(x, y, r_small, r_big):
 
 def yin_yang_points(*, size: int, seed: int, r_small: float = 0.1,
                     r_big: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """Features ``(size, 4)`` = (x, y, 1-x, 1-y) and classes ``(size,)`` (0 yin, 1 yang, 2 dot)."""
+    """Features ``(size, 4)`` = (x, y, 1-x, 1-y) and classes ``(size,)``: 0 and 1 the two halves
+    (numbered as in the reference code, class 1 = ``is_yin``), 2 the two dots."""
     if size < 1:
         raise ConfigError(f"Yin-Yang size must be >= 1, got {size}")
     rng = np.random.RandomState(seed)

@@ -10,7 +10,7 @@ from spikeforge.golden_model.fp_exact.gradients import contract_gradients, spike
 from spikeforge.golden_model.fp_exact.lif import LIFParams, simulate
 from spikeforge.golden_model.fp_exact.loss import first_spike_loss, predict
 
-__all__ = ["FPConfig", "Adam", "init_network", "loss_and_grads", "evaluate"]
+__all__ = ["FPConfig", "Adam", "init_network", "loss_and_grads", "evaluate", "train_epoch", "fit"]
 
 
 @dataclass
@@ -21,10 +21,11 @@ class FPConfig:
     neuron that reaches the cap stays silent afterwards); init_mean, init_std: initial weights
     are ``N(init_mean * theta / n_in, (init_std * theta)^2 / n_in)`` per layer; tau_loss: softmax
     temperature of the first-spike cross-entropy (ms); silent_nudge: a heuristic added to the
-    exact gradient (0 = off): a label output neuron that stays silent on a sample, and a hidden
-    neuron silent on the whole batch, get their incoming weights raised by ``silent_nudge`` per
-    presynaptic spike (averaged over the batch), since a silent neuron has no spike time to
-    differentiate.
+    exact gradient, applied to the weights after each optimiser step (0 = off): on a sample whose label output neuron stays silent, it and every
+    hidden neuron silent on that sample get their incoming weights raised by ``silent_nudge``
+    per presynaptic spike (averaged over the batch), since a silent neuron has no spike time to
+    differentiate; grad_clip: rescale the gradient to at most this global L2 norm (0 = off;
+    near-tangential threshold crossings make dt/dW spike, as 1/V' diverges).
     """
 
     hidden: tuple[int, ...] = (4,)
@@ -38,6 +39,7 @@ class FPConfig:
     init_std: float = 1.0
     tau_loss: float = 5.0
     silent_nudge: float = 0.0
+    grad_clip: float = 0.0
     lr: float = 0.01
     batch_size: int = 4
     epochs: int = 100
@@ -49,8 +51,9 @@ class FPConfig:
         for name in ("max_spikes_hidden", "max_spikes_out", "batch_size", "epochs"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.silent_nudge < 0:
-            raise ConfigError(f"silent_nudge must be >= 0, got {self.silent_nudge}")
+        for name in ("silent_nudge", "grad_clip"):
+            if not getattr(self, name) >= 0:
+                raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         for name in ("tau_loss", "lr", "init_std"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be > 0, got {getattr(self, name)}")
@@ -87,24 +90,33 @@ def loss_and_grads(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, cfg:
     sens = spike_sensitivities(weights, trains, neuron=neuron,
                                include_reset_dependence=include_reset_dependence)
     grads = contract_gradients(weights, sens, {len(weights): dl_dt})
-    if cfg.silent_nudge > 0:
-        _add_silent_nudge(grads, trains, y, cfg.silent_nudge)
+    if cfg.grad_clip > 0:
+        norm = np.sqrt(sum(float((g * g).sum()) for g in grads))
+        if norm > cfg.grad_clip:
+            grads = [g * (cfg.grad_clip / norm) for g in grads]
     return loss, grads, trains
 
 
-def _add_silent_nudge(grads: list[np.ndarray], trains: list[np.ndarray], y: np.ndarray,
+def silent_nudge(weights: list[np.ndarray], trains: list[np.ndarray], y: np.ndarray,
                       nudge: float) -> None:
-    """Heuristic push for silent neurons (see :class:`FPConfig`), added to ``grads`` in place."""
+    """Heuristic push for silent neurons (see :class:`FPConfig`), applied to ``weights`` in place
+    (outside the optimiser, so Adam's memory of large gradients cannot shrink it).
+
+    On a sample whose label output neuron is silent, that neuron's incoming weights rise by
+    ``nudge`` per presynaptic spike, and so do those of every hidden neuron silent on that sample.
+    """
     bsz = len(y)
-    for li, g in enumerate(grads):
+    out_fired = np.isfinite(trains[-1][:, :, 0])
+    starved = ~out_fired[np.arange(bsz), y]  # (B,) samples whose label neuron is silent
+    for li, w in enumerate(weights):
         pre_counts = np.isfinite(trains[li]).sum(axis=2).astype(np.float64)  # (B, N_in)
         fired = np.isfinite(trains[li + 1][:, :, 0])  # (B, N_out)
-        if li == len(grads) - 1:
+        if li == len(weights) - 1:
             silent = np.zeros_like(fired)
-            silent[np.arange(bsz), y] = ~fired[np.arange(bsz), y]
+            silent[np.arange(bsz), y] = starved
         else:
-            silent = np.broadcast_to(~fired.any(axis=0), fired.shape)
-        g -= nudge * np.einsum("bn,bi->ni", silent.astype(np.float64), pre_counts) / bsz
+            silent = ~fired & starved[:, None]
+        w += nudge * np.einsum("bn,bi->ni", silent.astype(np.float64), pre_counts) / bsz
 
 
 def evaluate(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, cfg: FPConfig, *,
@@ -155,3 +167,47 @@ class Adam:
             v *= self.beta2
             v += (1 - self.beta2) * g * g
             p -= self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
+
+
+def train_epoch(weights: list[np.ndarray], opt: Adam, x: np.ndarray, y: np.ndarray, cfg: FPConfig,
+                rng: np.random.Generator, *, on_batch=None) -> tuple[float, float]:
+    """One pass over ``(x, y)`` in shuffled mini-batches.
+
+    Returns ``(mean loss, accuracy)`` measured on each batch before its weight update.
+    """
+    order = rng.permutation(len(y))
+    losses, correct = [], 0
+    for i in range(0, len(y), cfg.batch_size):
+        idx = order[i:i + cfg.batch_size]
+        loss, grads, trains = loss_and_grads(weights, x[idx], y[idx], cfg)
+        correct += int((predict(trains[-1], t_max=cfg.t_max) == y[idx]).sum())
+        opt.step(weights, grads)
+        if cfg.silent_nudge > 0:
+            silent_nudge(weights, trains, y[idx], cfg.silent_nudge)
+        losses.append(loss * len(idx))
+        if on_batch is not None:
+            on_batch(len(idx))
+    return float(np.sum(losses) / len(y)), correct / len(y)
+
+
+def fit(task, cfg: FPConfig, *, seed: int, stop_at_accuracy: float | None = None) -> dict:
+    """Train from scratch on ``task`` (a :class:`~.datasets.SpikeTask`); returns the history.
+
+    Per epoch it records the loss and accuracy of the training pass (each batch measured before
+    its update); it stops once that accuracy and the accuracy of the updated weights reach
+    ``stop_at_accuracy``, then evaluates the
+    final weights on the test set.
+    """
+    rng = np.random.default_rng(seed)
+    sizes = (task.train_x.shape[1],) + cfg.hidden + (task.n_classes,)
+    weights = init_network(sizes, cfg, rng)
+    opt = Adam(lr=cfg.lr)
+    history = []
+    for epoch in range(1, cfg.epochs + 1):
+        loss, acc = train_epoch(weights, opt, task.train_x, task.train_y, cfg, rng)
+        history.append({"epoch": epoch, "train_loss": loss, "train_accuracy": acc})
+        if stop_at_accuracy is not None and acc >= stop_at_accuracy \
+                and evaluate(weights, task.train_x, task.train_y, cfg)["accuracy"] >= stop_at_accuracy:
+            break
+    test = evaluate(weights, task.test_x, task.test_y, cfg)
+    return {"history": history, "test": test, "weights": weights}

@@ -14,7 +14,7 @@ from spikeforge.errors import ConfigError
 from spikeforge.hdl.stream import SpikeEventLayout
 
 from .checks import check_int, signed_bits
-from .fanout import SynapticFanout
+from .fanout import SynapticFanout, WeightWriteLayout
 from .if_neuron import TernaryIFNeuronArray
 from .neuron_array import StepInputLayout
 
@@ -25,6 +25,7 @@ class ForwardLayer(wiring.Component):
     """``i_spikes`` (pre-synaptic ternary spikes, signed spike channel) -> fan-out through
     ``W[post, pre]`` -> ``n_post`` IF neurons -> ``o_spikes`` (their spikes, same channel).
 
+    ``i_write``: weight writes into the fan-out's memory (from the weight-update unit).
     ``i_direct``: direct neuron steps ``{addr, value}`` (signed ``weight_bits + 1``), served
     when the fan-out has no output: the host sends the biases (one step per neuron at the start
     of a sample) and zero-value steps until a sweep over all neurons emits no spike
@@ -37,20 +38,24 @@ class ForwardLayer(wiring.Component):
 
     def __init__(self, *, n_pre: int, n_post: int, weight_bits: int, theta: int,
                  count_bits: int, potential_bits: int, pre_count_bits: int, init=None):
-        self.fanout = SynapticFanout(n_pre=n_pre, n_post=n_post, weight_bits=weight_bits,
-                                     init=init)
+        check_int("n_pre", n_pre, lo=1)
+        check_int("weight_bits", weight_bits, lo=2, hi=32)
         check_int("pre_count_bits", pre_count_bits, lo=1, hi=32)
         check_int("theta", theta, lo=1, hint="a zero threshold makes a neuron fire forever")
         check_int("count_bits", count_bits, lo=1, hi=32)
+        check_int("potential_bits", potential_bits, lo=2, hi=64)
         # worst case |V| = |bias + sum W * c_pre| + theta * count_max (V = a - theta * c)
         wmax = 1 << (weight_bits - 1)
-        worst = n_pre * wmax * ((1 << pre_count_bits) - 1) + wmax + theta * ((1 << count_bits) - 1)
+        worst = (n_pre * wmax * ((1 << pre_count_bits) - 1) + wmax
+                 + theta * ((1 << count_bits) - 1))
         if potential_bits < signed_bits(worst):
             raise ConfigError(
                 f"potential_bits={potential_bits} is too narrow: with n_pre={n_pre}, "
                 f"weight_bits={weight_bits}, pre_count_bits={pre_count_bits}, theta={theta}, "
                 f"count_bits={count_bits} the potential can reach +-{worst}; set "
                 f"potential_bits >= {signed_bits(worst)}")
+        self.fanout = SynapticFanout(n_pre=n_pre, n_post=n_post, weight_bits=weight_bits,
+                                     init=init)
         self.neurons = TernaryIFNeuronArray(n_neurons=n_post, theta=theta,
                                             count_bits=count_bits,
                                             potential_bits=potential_bits,
@@ -61,6 +66,8 @@ class ForwardLayer(wiring.Component):
             "i_direct": In(stream.Signature(StepInputLayout(
                 addr_width=self.neurons.addr_width, input_bits=weight_bits + 1))),
             "o_spikes": Out(stream.Signature(SpikeEventLayout(self.neurons.addr_width))),
+            "i_write": In(stream.Signature(WeightWriteLayout(
+                index_bits=self.fanout.index_bits, weight_bits=weight_bits))),
             "clear": In(1),
             "probe_addr": In(self.neurons.addr_width),
             "probe_potential": Out(signed(potential_bits)),
@@ -73,8 +80,8 @@ class ForwardLayer(wiring.Component):
         m.submodules.neurons = neurons = self.neurons
         wiring.connect(m, wiring.flipped(self.i_spikes), fanout.i_spikes)
         wiring.connect(m, neurons.o_spikes, wiring.flipped(self.o_spikes))
+        wiring.connect(m, wiring.flipped(self.i_write), fanout.i_write)
         m.d.comb += [
-            fanout.i_write.valid.eq(0),
             neurons.clear.eq(self.clear),
             neurons.probe_addr.eq(self.probe_addr),
             self.probe_potential.eq(neurons.probe_potential),

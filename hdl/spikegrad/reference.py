@@ -18,6 +18,7 @@ from spikeforge.golden_model.spikegrad import units
 from .checks import check_int
 
 __all__ = ["ArrayModel", "gate_reference", "update_reference", "random_gate_inputs",
+           "random_weights", "fanout_reference",
            "random_update_inputs"]
 
 
@@ -153,3 +154,22 @@ def random_update_inputs(rng: random.Random, count: int, *, weight_bits: int, er
         pre = rng.choice((0, 1, cmax, rng.randint(0, cmax), rng.randint(0, cmax)))
         items.append((weight, error, pre))
     return items
+
+
+def random_weights(seed: int, *, n_pre: int, n_post: int, weight_bits: int) -> np.ndarray:
+    """Random ``(n_post, n_pre)`` weights over the full signed ``weight_bits`` range, with the
+    most negative value present (its negation is the widest fan-out output)."""
+    lo, hi = _signed_range(weight_bits)
+    weights = np.random.default_rng(seed).integers(lo, hi + 1, size=(n_post, n_pre))
+    weights.flat[0] = lo
+    return weights
+
+
+def fanout_reference(weights: np.ndarray, spikes, *, transposed: bool) -> list[tuple[int, int]]:
+    """What the fan-out emits for ``spikes`` ``[(src, negative)]``: ``(dst, +-W)`` per target,
+    the column ``W[:, src]`` forward or the row ``W[src, :]`` transposed."""
+    out = []
+    for src, negative in spikes:
+        line = weights[src, :] if transposed else weights[:, src]
+        out += [(dst, int(-w if negative else w)) for dst, w in enumerate(line)]
+    return out

@@ -20,7 +20,7 @@ from .random_source import RandomDrawSource
 from .weight_update import WeightUpdateUnit
 from .wta import WinnerTakeAll
 
-__all__ = ["HARNESS_UNITS", "UnitHarness", "harness_params"]
+__all__ = ["HARNESS_UNITS", "DEFAULT_INSTANCES", "UnitHarness", "harness_params"]
 
 HARNESS_UNITS = {
     "fifo_d1": (SpikeEventFIFO, {"addr_width": 3, "depth": 1}),
@@ -54,6 +54,11 @@ HARNESS_UNITS = {
     "wu_b": (WeightUpdateUnit, {"lanes": 10, "depth": 17, "weight_bits": 8, "gate_bits": 16,
                                 "gate_threshold": 41943}),
 }
+
+
+#: the instances of the default (fast) test tier: one parameter set per unit, a smaller build
+DEFAULT_INSTANCES = ("fifo_d5", "merge", "rand8_l3", "enc", "neuron_b", "wta_c47", "split10",
+                     "wu_a")
 
 
 def harness_params(instance: str) -> dict:

@@ -54,46 +54,54 @@ class ThreefryCore(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         req = self.i_req.payload
-        ks0 = Const(self.seed, 32)
-        key1 = Signal(32)
-        m.d.comb += key1.eq(Cat(req.step, req.stream))
         advance = Signal()
         m.d.comb += [advance.eq(~self.o_blk.valid | self.o_blk.ready),
                      self.i_req.ready.eq(advance)]
-        # stage inputs: (valid, x0, x1, key1, tag)
-        x0 = Signal(32)
-        x1 = Signal(32)
-        m.d.comb += [x0.eq(req.block + ks0), x1.eq(req.sample + key1)]
-        cur = (self.i_req.valid, x0, x1, key1, req.tag)
-        r = 0
-        for stage in range(self.latency):
-            valid, a, b, k1, tag = cur
-            for _ in range(self.rounds_per_stage):
-                if r == ROUNDS:
-                    break
-                a_new = Signal(32, name=f"x0_r{r}")
-                b_new = Signal(32, name=f"x1_r{r}")
-                m.d.comb += [a_new.eq(a + b), b_new.eq(b.rotate_left(ROTATIONS[r % 8]) ^ a_new)]
-                a, b = a_new, b_new
-                if r % 4 == 3:
-                    i = (r + 1) // 4
-                    ks2 = Const(KS_PARITY ^ self.seed, 32) ^ k1
-                    ks = (ks0, k1, ks2)
-                    a_inj = Signal(32, name=f"x0_k{i}")
-                    b_inj = Signal(32, name=f"x1_k{i}")
-                    m.d.comb += [a_inj.eq(a + ks[i % 3]), b_inj.eq(b + ks[(i + 1) % 3] + i)]
-                    a, b = a_inj, b_inj
-                r += 1
-            regs = (Signal(name=f"v_s{stage}"), Signal(32, name=f"x0_s{stage}"),
-                    Signal(32, name=f"x1_s{stage}"), Signal(32, name=f"k1_s{stage}"),
-                    Signal(len(tag), name=f"tag_s{stage}"))
-            with m.If(advance):
-                m.d.sync += [reg.eq(val) for reg, val in zip(regs, (valid, a, b, k1, tag))]
-            cur = regs
-        valid, a, b, _, tag = cur
-        m.d.comb += [self.o_blk.valid.eq(valid), self.o_blk.payload.x0.eq(a),
-                     self.o_blk.payload.x1.eq(b), self.o_blk.payload.tag.eq(tag)]
+        valid, x0, x1, tag = threefry_pipeline(
+            m, seed=self.seed, rounds_per_stage=self.rounds_per_stage, advance=advance,
+            valid=self.i_req.valid, block=req.block, sample=req.sample,
+            key1=Cat(req.step, req.stream), tag=req.tag, prefix="")
+        m.d.comb += [self.o_blk.valid.eq(valid), self.o_blk.payload.x0.eq(x0),
+                     self.o_blk.payload.x1.eq(x1), self.o_blk.payload.tag.eq(tag)]
         return m
+
+
+def threefry_pipeline(m: Module, *, seed: int, rounds_per_stage: int, advance, valid, block,
+                      sample, key1, tag, prefix: str):
+    """Add a Threefry-2x32-13 stall pipeline to ``m``; returns the last stage's
+    ``(valid, x0, x1, tag)`` registers. All stages load when ``advance`` is high."""
+    ks0 = Const(seed, 32)
+    k1_in = Signal(32, name=f"{prefix}key1")
+    x0 = Signal(32, name=f"{prefix}x0_in")
+    x1 = Signal(32, name=f"{prefix}x1_in")
+    m.d.comb += [k1_in.eq(key1), x0.eq(block + ks0), x1.eq(sample + k1_in)]
+    cur = (valid, x0, x1, k1_in, tag)
+    r = 0
+    for stage in range(-(-ROUNDS // rounds_per_stage)):
+        _, a, b, k1, t = cur
+        for _ in range(rounds_per_stage):
+            if r == ROUNDS:
+                break
+            a_new = Signal(32, name=f"{prefix}x0_r{r}")
+            b_new = Signal(32, name=f"{prefix}x1_r{r}")
+            m.d.comb += [a_new.eq(a + b), b_new.eq(b.rotate_left(ROTATIONS[r % 8]) ^ a_new)]
+            a, b = a_new, b_new
+            if r % 4 == 3:
+                i = (r + 1) // 4
+                ks = (ks0, k1, Const(KS_PARITY ^ seed, 32) ^ k1)
+                a_inj = Signal(32, name=f"{prefix}x0_k{i}")
+                b_inj = Signal(32, name=f"{prefix}x1_k{i}")
+                m.d.comb += [a_inj.eq(a + ks[i % 3]), b_inj.eq(b + ks[(i + 1) % 3] + i)]
+                a, b = a_inj, b_inj
+            r += 1
+        regs = (Signal(name=f"{prefix}v_s{stage}"), Signal(32, name=f"{prefix}x0_s{stage}"),
+                Signal(32, name=f"{prefix}x1_s{stage}"), Signal(32, name=f"{prefix}k1_s{stage}"),
+                Signal(len(tag), name=f"{prefix}tag_s{stage}"))
+        with m.If(advance):
+            m.d.sync += [reg.eq(val) for reg, val in zip(regs, (cur[0], a, b, k1, t))]
+        cur = regs
+    valid_out, a, b, _, t = cur
+    return valid_out, a, b, t
 
 
 class RandomDrawSource(wiring.Component):
@@ -124,31 +132,24 @@ class RandomDrawSource(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         req = self.i_req.payload
-        cores = []
+        advance = Signal()
+        m.d.comb += [advance.eq(~self.o_draws.valid | self.o_draws.ready),
+                     self.i_req.ready.eq(advance)]
+        valid = None
         for lane in range(self.lanes):
-            core = ThreefryCore(seed=self.seed, tag_width=self.offset_bits,
-                                rounds_per_stage=self.rounds_per_stage)
-            m.submodules[f"core{lane}"] = core
-            cores.append(core)
             draw = Signal(33, name=f"draw{lane}")
-            m.d.comb += [
-                draw.eq(req.base + lane),
-                core.i_req.payload.stream.eq(req.stream),
-                core.i_req.payload.sample.eq(req.sample),
-                core.i_req.payload.step.eq(req.step),
-                core.i_req.payload.block.eq(draw[self.offset_bits:]),
-                core.i_req.payload.tag.eq(draw[:self.offset_bits]),
-                core.i_req.valid.eq(self.i_req.valid),
-                core.o_blk.ready.eq(self.o_draws.ready),
-            ]
-            blk = Cat(core.o_blk.payload.x0, core.o_blk.payload.x1)
-            fields = [blk[i * self.width:(i + 1) * self.width] for i in range(self.per_block)]
-            sel = core.o_blk.payload.tag[:self.offset_bits]
-            value = fields[0]
+            m.d.comb += draw.eq(req.base + lane)
+            valid_l, x0, x1, sel = threefry_pipeline(
+                m, seed=self.seed, rounds_per_stage=self.rounds_per_stage, advance=advance,
+                valid=self.i_req.valid, block=draw[self.offset_bits:], sample=req.sample,
+                key1=Cat(req.step, req.stream), tag=draw[:max(self.offset_bits, 1)],
+                prefix=f"l{lane}_")
+            valid = valid_l if valid is None else valid   # lanes advance in lockstep
+            blk = Cat(x0, x1)
+            value = blk[:self.width]
             for i in range(1, self.per_block):
-                value = Mux(sel == i, fields[i], value)
+                value = Mux(sel[:self.offset_bits] == i, blk[i * self.width:(i + 1) * self.width],
+                            value)
             m.d.comb += self.o_draws.payload[lane].eq(value)
-        # all cores share valid/ready, so they advance in lockstep (and agree on both)
-        m.d.comb += [self.i_req.ready.eq(Cat(*(c.i_req.ready for c in cores)).all()),
-                     self.o_draws.valid.eq(Cat(*(c.o_blk.valid for c in cores)).all())]
+        m.d.comb += self.o_draws.valid.eq(valid)
         return m

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass
 
 from spikeforge import toolchain
@@ -106,18 +108,43 @@ def _short(line: str) -> str:
     return line.split(" (")[0][:60]
 
 
+def _first_line(command: list[str]) -> str:
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return out.strip().splitlines()[0] if out.strip() else "?"
+
+
 def _check_build_tools() -> list[Check]:
     """Verilator turns the design into C++ and builds it with a C++ compiler and make."""
     checks = []
     compiler = next((c for c in ("g++", "clang++", "c++") if shutil.which(c)), None)
-    checks.append(Check("c++ compiler", compiler is not None, compiler or "",
+    checks.append(Check("c++ compiler", compiler is not None,
+                        f"{compiler} {_first_line([compiler, '-dumpversion'])}" if compiler else "",
                         shutil.which(compiler) if compiler else "",
                         "" if compiler else "install a C++17 compiler (g++ or clang++), "
                         "e.g. `apt-get install g++`; Verilator needs it to build simulators"))
     make = shutil.which("make")
-    checks.append(Check("make", make is not None, "", make or "",
+    checks.append(Check("make", make is not None,
+                        _first_line([make, "--version"]) if make else "", make or "",
                         "" if make else "install GNU make, e.g. `apt-get install make`"))
     return checks
+
+
+def _check_cache() -> Check:
+    """The Verilator build cache must be writable."""
+    from spikeforge.hwsim import cache_dir
+
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
+            pass
+    except OSError as exc:
+        return Check("build cache", False, "", f"{folder}: {exc}",
+                     "set SPIKEFORGE_CACHE_DIR to a writable folder")
+    return Check("build cache", True, f"writable: {folder}", str(folder))
 
 
 def collect_checks() -> list[Check]:
@@ -126,6 +153,7 @@ def collect_checks() -> list[Check]:
     checks += [_check_package(name, req) for name, req in PACKAGES]
     checks += [_check_tool(key, label) for key, label in TOOL_CHECKS]
     checks += _check_build_tools()
+    checks.append(_check_cache())
     return checks
 
 

@@ -79,14 +79,16 @@ def run(args) -> int:
                 print(f"{name} on {target}: FAILED: {str(exc).splitlines()[0]}", file=sys.stderr)
                 continue
             results.append(r)
+            # merge after every run: an interrupted long report keeps what it measured
+            synthesis.write_report([r], json_path=args.json, markdown_path=args.markdown,
+                                   command=command)
             where = " in harness" if r.get("fmax_context", "").startswith("in harness") else ""
             fmax = f", Fmax {r['fmax_mhz']} MHz{where}" if r.get("fmax_mhz") else (
                 f", P&R failed: {r['pnr_error']}" if r.get("pnr_error") else "")
             print(f"{name} on {target}: LUT {r['lut']}, carry {r['carry']}, FF {r['ff']}, "
                   f"BRAM {r['bram']}, DSP {r['dsp']}{fmax}")
-    synthesis.write_report(results, json_path=args.json, markdown_path=args.markdown,
-                           command=command)
-    print(f"wrote {args.json} and {args.markdown}")
+    if results:
+        print(f"wrote {args.json} and {args.markdown}")
     if failures:
         raise ToolchainError(f"{len(failures)} synthesis run(s) failed (the others are in the "
                              f"report):\n" + "\n".join(failures))

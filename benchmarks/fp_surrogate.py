@@ -1,0 +1,123 @@
+"""How far is a surrogate gradient from the exact one? (SPEC 1.3, fp_exact)
+
+1. Gradient agreement: on Yin-Yang batches and freshly initialised networks (several seeds), the
+   time-stepped copy's BPTT surrogate gradient is compared with the exact event-driven gradient
+   (cosine similarity, relative L2 error) for a range of time steps dt, with and without
+   back-propagation through the reset.
+2. Training: the time-stepped copy trained with the surrogate gradient vs the event model trained
+   with exact gradients, same data, seed, epochs and Adam settings; the surrogate-trained weights
+   are also evaluated in the exact event model.
+
+Writes benchmarks/results/fp_surrogate.json.
+
+    python benchmarks/fp_surrogate.py --seeds 5 --train-size 1000 --epochs 5
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from spikeforge.golden_model.fp_exact.datasets import yin_yang_task
+from spikeforge.golden_model.fp_exact.surrogate import (gradient_agreement, simulate_stepped,
+                                                        stepped_first_spike_times,
+                                                        surrogate_loss_and_grads)
+from spikeforge.golden_model.fp_exact.train import (Adam, FPConfig, evaluate, init_network,
+                                                    loss_and_grads, train_epoch)
+from spikeforge.runs import write_json
+
+DTS = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02)
+
+
+def agreement(cfg, task, seeds, batch):
+    rows = []
+    for dt in DTS:
+        for detach in (False, True):
+            cos, rel = [], []
+            for seed in range(seeds):
+                rng = np.random.default_rng(seed)
+                w = init_network((5,) + cfg.hidden + (3,), cfg, rng)
+                idx = rng.choice(len(task.train_y), batch, replace=False)
+                x, y = task.train_x[idx], task.train_y[idx]
+                _, exact, _ = loss_and_grads(w, x, y, cfg)
+                _, surr, _ = surrogate_loss_and_grads(w, x, y, neuron=cfg.neuron(), dt=dt,
+                                                      tau_loss=cfg.tau_loss, detach_reset=detach)
+                a = gradient_agreement(surr, exact)
+                cos.append(a["cosine"])
+                rel.append(a["relative_error"])
+            rows.append({"dt_ms": dt, "through_reset": not detach, "cosine_mean": float(np.mean(cos)),
+                         "cosine_min": float(np.min(cos)), "relative_error_mean": float(np.mean(rel))})
+            print(rows[-1], flush=True)
+    return rows
+
+
+def stepped_accuracy(w, x, y, cfg, dt):
+    spikes, _ = simulate_stepped(w, x, neuron=cfg.neuron(), dt=dt)
+    first, _ = stepped_first_spike_times(spikes[-1], dt=dt, t_max=cfg.t_max)
+    pred = np.where((first < cfg.t_max).any(axis=1), np.argmin(first, axis=1), -1)
+    return float((pred == y).mean())
+
+
+def training(cfg, task, seed, dt):
+    out = {}
+    rng = np.random.default_rng(seed)
+    w = init_network((5,) + cfg.hidden + (3,), cfg, rng)
+    opt = Adam(lr=cfg.lr)
+    curve = []
+    for _ in range(cfg.epochs):
+        train_epoch(w, opt, task.train_x, task.train_y, cfg, rng)
+        curve.append(evaluate(w, task.test_x, task.test_y, cfg)["accuracy"])
+        print("exact", curve[-1], flush=True)
+    out["exact_gradient"] = {"test_accuracy_per_epoch": curve}
+    rng = np.random.default_rng(seed)
+    w = init_network((5,) + cfg.hidden + (3,), cfg, rng)
+    opt = Adam(lr=cfg.lr)
+    curve, curve_event = [], []
+    for _ in range(cfg.epochs):
+        order = rng.permutation(len(task.train_y))
+        for i in range(0, len(order), cfg.batch_size):
+            idx = order[i:i + cfg.batch_size]
+            _, g, _ = surrogate_loss_and_grads(w, task.train_x[idx], task.train_y[idx],
+                                               neuron=cfg.neuron(), dt=dt, tau_loss=cfg.tau_loss)
+            norm = np.sqrt(sum(float((a * a).sum()) for a in g))
+            if cfg.grad_clip > 0 and norm > cfg.grad_clip:
+                g = [a * (cfg.grad_clip / norm) for a in g]
+            opt.step(w, g)
+        curve.append(stepped_accuracy(w, task.test_x, task.test_y, cfg, dt))
+        curve_event.append(evaluate(w, task.test_x, task.test_y, cfg)["accuracy"])
+        print("surrogate", curve[-1], curve_event[-1], flush=True)
+    out["surrogate_gradient"] = {"dt_ms": dt, "test_accuracy_per_epoch_stepped_model": curve,
+                                 "test_accuracy_per_epoch_in_exact_event_model": curve_event}
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--batch", type=int, default=30)
+    p.add_argument("--train-size", type=int, default=1000)
+    p.add_argument("--test-size", type=int, default=500)
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--dt", type=float, default=0.5, help="time step of the surrogate training, ms")
+    p.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "fp_surrogate.json")
+    args = p.parse_args(argv)
+    # max_spikes_hidden large so the event model's spike cap never differs from the stepped copy
+    cfg = FPConfig(hidden=(40,), max_spikes_hidden=30, epochs=args.epochs, batch_size=50, lr=0.005,
+                   grad_clip=1.0)
+    task = yin_yang_task(train_size=args.train_size, test_size=args.test_size)
+    t0 = time.time()
+    result = {"benchmark": "fp_surrogate", "command": "python benchmarks/fp_surrogate.py " + " ".join(argv or []),
+              "config": cfg.to_dict(), "surrogate": "fast sigmoid, slope 5 per theta",
+              "gradient_agreement": agreement(cfg, task, args.seeds, args.batch)}
+    write_json(args.out, result)
+    result["training"] = training(cfg, task, 0, args.dt)
+    result["wall_seconds"] = time.time() - t0
+    write_json(args.out, result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

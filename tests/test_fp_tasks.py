@@ -1,0 +1,103 @@
+"""Datasets, loss, training loop and the ``spikeforge train --algo fp`` command."""
+import json
+
+import numpy as np
+import pytest
+
+from spikeforge.cli import main
+from spikeforge.errors import ConfigError
+from spikeforge.golden_model.fp_exact import cli as fp_cli
+from spikeforge.golden_model.fp_exact.datasets import encode_times, xor_task, yin_yang_points
+from spikeforge.golden_model.fp_exact.loss import first_spike_loss, predict
+from spikeforge.golden_model.fp_exact.train import FPConfig, fit
+
+
+def test_yin_yang_generator_follows_the_reference_geometry():
+    x, c = yin_yang_points(size=600, seed=42)
+    assert np.allclose(x[:, 0] + x[:, 2], 1.0) and np.allclose(x[:, 1] + x[:, 3], 1.0)
+    assert np.all(np.hypot(x[:, 0] - 0.5, x[:, 1] - 0.5) <= 0.5)
+    counts = np.bincount(c, minlength=3)
+    assert counts.min() > 160  # classes balanced by rejection sampling
+    dots = np.minimum(np.hypot(x[:, 0] - 0.75, x[:, 1] - 0.5), np.hypot(x[:, 0] - 0.25, x[:, 1] - 0.5))
+    assert np.array_equal(c == 2, dots < 0.1)
+    x2, c2 = yin_yang_points(size=600, seed=42)
+    assert np.array_equal(x, x2) and np.array_equal(c, c2)
+    assert not np.array_equal(yin_yang_points(size=600, seed=41)[0], x)
+
+
+def test_xor_encoding_has_a_reference_spike():
+    task = xor_task(t_early=0.0, t_late=6.0, t_bias=1.0)
+    assert task.train_x.shape == (4, 3, 1)
+    assert np.array_equal(task.train_x[:, :2, 0], [[0, 0], [0, 6], [6, 0], [6, 6]])
+    assert np.all(task.train_x[:, 2, 0] == 1.0)
+    assert list(task.train_y) == [0, 1, 1, 0]
+    with pytest.raises(ConfigError):
+        encode_times(np.array([[1.5]]), t_early=0, t_late=1, t_bias=0)
+
+
+def test_first_spike_loss_and_prediction():
+    out = np.array([[[2.0], [5.0]], [[np.inf], [3.0]], [[np.inf], [np.inf]]])
+    assert list(predict(out, t_max=10.0)) == [0, 1, -1]
+    loss, dl_dt = first_spike_loss(out, np.array([0, 0, 1]), t_max=10.0, tau_loss=2.0)
+    assert dl_dt[0, 1, 0] < 0 < dl_dt[0, 0, 0]  # descent makes the label earlier, the other later
+    assert dl_dt[1, 0, 0] == 0 and dl_dt[2].sum() == 0  # silent neurons carry no gradient
+    assert loss == pytest.approx(np.mean([np.log1p(np.exp(-1.5)), np.log1p(np.exp(3.5)), np.log(2)]))
+    with pytest.raises(ConfigError):
+        first_spike_loss(out, np.array([0, 2, 1]), t_max=10.0, tau_loss=2.0)
+
+
+@pytest.mark.parametrize("kwargs", [dict(hidden=(0,)), dict(lr=0.0), dict(batch_size=0),
+                                    dict(silent_nudge=-1.0), dict(tau_mem=5.0, tau_syn=5.0)])
+def test_invalid_training_config_is_rejected(kwargs):
+    with pytest.raises(ConfigError):
+        FPConfig(**kwargs)
+
+
+def test_xor_learns_with_exact_gradients():
+    cfg = FPConfig(hidden=(4,), epochs=150, batch_size=4, lr=0.01, silent_nudge=0.05, grad_clip=1.0)
+    res = fit(xor_task(), cfg, seed=2, stop_at_accuracy=1.0)
+    assert res["history"][0]["train_accuracy"] < 1.0
+    assert res["test"]["accuracy"] == 1.0
+
+
+def _run(tmp_path, *extra):
+    return main(["train", "--algo", "fp", "--task", "xor", "--epochs", "4", "--seed", "3",
+                 "--out", str(tmp_path), "--quiet", *extra])
+
+
+def test_cli_writes_report_checkpoint_and_plots(tmp_path):
+    assert _run(tmp_path) == 0
+    rep = json.loads((tmp_path / "report.json").read_text())
+    assert rep["config"]["algo"] == "fp" and rep["config"]["task"] == "xor"
+    assert [e["epoch"] for e in rep["epochs"]] == [1, 2, 3, 4]
+    assert 0.0 <= rep["results"]["final_test_accuracy"] <= 1.0
+    for name in ("checkpoint.npz", "loss.png", "accuracy.png", "raster.png"):
+        assert (tmp_path / name).stat().st_size > 0
+
+
+def test_cli_resume_continues_where_it_stopped(tmp_path, monkeypatch):
+    assert _run(tmp_path / "straight", "--no-plots") == 0
+    calls = {"n": 0}
+    real = fp_cli.train_epoch
+
+    def interrupted(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fp_cli, "train_epoch", interrupted)
+    assert _run(tmp_path / "resumed", "--no-plots") == 130
+    monkeypatch.setattr(fp_cli, "train_epoch", real)
+    assert len(json.loads((tmp_path / "resumed" / "report.json").read_text())["epochs"]) == 2
+    assert _run(tmp_path / "resumed", "--no-plots", "--resume") == 0
+    a = json.loads((tmp_path / "straight" / "report.json").read_text())["epochs"]
+    b = json.loads((tmp_path / "resumed" / "report.json").read_text())["epochs"]
+    assert a == b
+
+
+@pytest.mark.parametrize("bad", [["--hidden", "4,x"], ["--lr", "-1"], ["--tau-mem", "5"],
+                                 ["--train-size", "0", "--task", "yinyang"]])
+def test_cli_rejects_bad_options_with_a_message(tmp_path, capsys, bad):
+    assert _run(tmp_path, *bad) == 2
+    assert "error" in capsys.readouterr().err
