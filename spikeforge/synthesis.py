@@ -93,14 +93,18 @@ def synthesize_verilog(verilog: str, *, top: str, target: str, work_dir: Path,
     source = work_dir / f"{top}.v"
     source.write_text(verilog)
     netlist, stat = work_dir / f"{top}.json", work_dir / "stat.json"
-    script = (f"read_verilog -sv {source.name}\n"
-              f"{tgt.synth_command} -top {top} -json {netlist.name}\n"
-              f"tee -q -o {stat.name} stat -json\n")
-    (work_dir / "synth.ys").write_text(script)
     start = time.perf_counter()
-    toolchain.run_tool("yosys", ["-q", "-l", "yosys.log", "synth.ys"], cwd=work_dir,
-                       timeout=3600)
-    result: dict = {"synth_seconds": round(time.perf_counter() - start, 2)}
+    result: dict = {}
+    try:
+        _run_yosys(work_dir, source.name, top, tgt, netlist.name, stat.name, split_nets=False)
+    except ToolchainError as exc:
+        if _NAME_CLASH_ASSERT not in str(exc):
+            raise
+        # Yosys bug (YosysHQ/yosys#4349): ABC re-integration can hit a wire-name clash on
+        # Amaranth's netlists; splitting multi-bit nets first avoids it
+        _run_yosys(work_dir, source.name, top, tgt, netlist.name, stat.name, split_nets=True)
+        result["synth_workaround"] = "splitnets (Yosys issue 4349)"
+    result["synth_seconds"] = round(time.perf_counter() - start, 2)
     design = json.loads(stat.read_text())["design"]
     cells = dict(sorted(design.get("num_cells_by_type", {}).items()))
     result["cells"] = cells
@@ -108,6 +112,20 @@ def synthesize_verilog(verilog: str, *, top: str, target: str, work_dir: Path,
     if pnr:
         result.update(_place_and_route(tgt, netlist, work_dir, seed=seed))
     return result
+
+
+_NAME_CLASH_ASSERT = "count_id(wire->name) == 0"
+
+
+def _run_yosys(work_dir: Path, source: str, top: str, tgt: Target, netlist: str, stat: str,
+               *, split_nets: bool) -> None:
+    prepare = (f"hierarchy -top {top}\nproc\nflatten\nsplitnets\n" if split_nets else "")
+    script = (f"read_verilog -sv {source}\n{prepare}"
+              f"{tgt.synth_command} -top {top} -json {netlist}\n"
+              f"tee -q -o {stat} stat -json\n")
+    (work_dir / "synth.ys").write_text(script)
+    toolchain.run_tool("yosys", ["-q", "-l", "yosys.log", "synth.ys"], cwd=work_dir,
+                       timeout=3600)
 
 
 def _place_and_route(tgt: Target, netlist: Path, work_dir: Path, *, seed: int) -> dict:
@@ -120,15 +138,18 @@ def _place_and_route(tgt: Target, netlist: Path, work_dir: Path, *, seed: int) -
     except ToolchainError as exc:
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip().startswith("ERROR:")]
         message = (lines[-1] if lines else str(exc))[:300]
-        if "$sb_io" in message or "IO" in message and "placement" in message:
+        if any(io_cell in message for io_cell in ("$sb_io", "$tr_io", "'TRELLIS_IO'", "'SB_IO'")):
             message = f"{_TOO_MANY_PORTS} ({message})"
         return {"fmax_mhz": None, "pnr_error": message}
     data = json.loads(report.read_text())
     achieved = [v["achieved"] for v in data.get("fmax", {}).values() if "achieved" in v]
     used = {k: v for k, v in data.get("utilization", {}).items() if v.get("used")}
-    return {"fmax_mhz": round(min(achieved), 2) if achieved else None,
-            "pnr_seconds": round(time.perf_counter() - start, 2),
-            "pnr_utilization": used}
+    result = {"fmax_mhz": round(min(achieved), 2) if achieved else None,
+              "pnr_seconds": round(time.perf_counter() - start, 2),
+              "pnr_utilization": used}
+    if not achieved:
+        result["pnr_note"] = "no clocked path: a combinational unit has no Fmax"
+    return result
 
 
 def synthesize_unit(name: str, *, target: str, work_root: Path, pnr: bool = False,
@@ -238,6 +259,8 @@ def render_markdown(report: dict) -> str:
             fmax = f"{r['fmax_mhz']:.1f}"
             if r.get("fmax_context", "").startswith("in harness"):
                 fmax += " (in harness)"
+        elif r.get("pnr_note"):
+            fmax = "n/a (combinational)"
         elif r.get("pnr_error"):
             fmax = "P&R failed: " + r["pnr_error"].split(" (")[0].replace("|", "/")[:80]
         else:

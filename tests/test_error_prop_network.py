@@ -27,13 +27,13 @@ def test_learns_two_pattern_timing_task_above_rate_baseline(trained):
 
 
 def test_two_hidden_layers_learn_and_record_every_layer():
-    net = NetworkConfig(hidden_layers=2, init_scale=0.4)
+    net = NetworkConfig(hidden_layers=2, init_scale=0.4, lr=0.005, lr_hidden=0.005)
     trainer = Trainer(task=TaskConfig(), net=net, train=TrainConfig(seeds=4, epochs=15,
                                                                     test_per_class=20))
     assert [w.shape[1:] for w in trainer.model.W] == [(16, 8), (16, 16), (2, 16)]
     while trainer.epoch < trainer.train.epochs:
         trainer.train_epoch()
-    assert trainer.curve[-1].mean() >= 0.75, trainer.curve[-1]
+    assert trainer.curve[-1].mean() >= 0.85, trainer.curve[-1]
     groups = trainer.record_examples(0)[0][2]
     for key in ("hidden2", "hid2_err_pos", "hid2_err_neg", "hidden2_gate"):
         assert groups[key].shape == (trainer.task.steps, 16)

@@ -227,4 +227,5 @@ def test_units_from_config_use_its_widths():
     assert first.count_bits == cfg.input_bits and first.lr_shift == cfg.layer_lr_shift(0)
     with pytest.raises(ConfigError, match="layer"):
         WeightUpdateUnit.from_config(cfg, layer=2)
+    del neurons, errors, first
     gc.collect()

@@ -1,6 +1,7 @@
-"""Amaranth-simulator tier of the SpikeGrad synaptic fan-out and forward layer engine: the
-fan-out against ``sign * W[:, j]`` / ``sign * W[k, :]``, and a whole layer's quiescent counts
-against the ANN-equivalent closed form, for random spike orders and backpressure."""
+"""Amaranth-simulator tier of the SpikeGrad synaptic fan-out and the forward/backward layer
+engines: the fan-out against ``sign * W[:, j]`` / ``sign * W[k, :]``, and whole layers'
+quiescent (error) counts against the ANN-equivalent closed forms, for random spike orders and
+backpressure."""
 import gc
 import random
 
@@ -10,8 +11,9 @@ from amaranth.hdl import Value
 from amaranth.sim import Simulator
 
 from spikeforge.errors import ConfigError
-from spikeforge.golden_model.spikegrad.units import quiescent_count
-from spikeforge.hdl.spikegrad import ForwardLayer, SynapticFanout
+from spikeforge.golden_model.spikegrad.units import quiescent_count, quiescent_error_count
+from spikeforge.hdl.spikegrad import BackwardLayer, ForwardLayer, SynapticFanout
+from spikeforge.hdl.spikegrad.checks import signed_bits
 from spikeforge.hdl.stream import decode_event, encode_event
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
@@ -174,3 +176,98 @@ def test_forward_layer_rejects_too_narrow_potential():
     with pytest.raises(ConfigError, match="shape"):
         SynapticFanout(n_pre=2, n_post=3, weight_bits=3, init=np.zeros((2, 3), int))
     gc.collect()  # the half-built components warn here, inside this test's warning filter
+
+
+def run_backward_layer(*, n_pre, n_post, weight_bits, theta_bp, error_bits, seed, ready_p=0.5):
+    """Error spikes of the layer above (with cancelling +1/-1 pairs, random order) through a
+    BackwardLayer until quiet; returns (rtl error counts, net error spikes out, expected)."""
+    rng = np.random.default_rng(seed)
+    wmax = 1 << (weight_bits - 1)
+    weights = rng.integers(-wmax, wmax, size=(n_post, n_pre))
+    n_above = rng.integers(-3, 4, size=n_post)
+    gate_mask = rng.integers(0, 2, size=n_pre)
+    emax = (1 << (error_bits - 1)) - 1
+    pb = signed_bits(n_post * wmax * 3 + theta_bp * emax)
+    dut = BackwardLayer(n_pre=n_pre, n_post=n_post, weight_bits=weight_bits, theta_bp=theta_bp,
+                        error_bits=error_bits, potential_bits=pb, error_count_max_above=3,
+                        init=weights)
+    spikes = [(k, n < 0) for k, n in enumerate(n_above) for _ in range(abs(int(n)))]
+    for _ in range(3):  # a +1 and a -1 of the same neuron cancel
+        k = int(rng.integers(n_post))
+        spikes += [(k, False), (k, True)]
+    random.Random(seed).shuffle(spikes)
+    expected = quiescent_error_count(gate_mask * (weights.T @ n_above), theta_bp=theta_bp,
+                                     error_max=emax)
+    net = np.zeros(n_pre, dtype=np.int64)
+    prng = random.Random(seed)
+    result = {}
+    aw_in, aw_out = dut.fanout.src_addr_width, dut.integrators.addr_width
+
+    async def tb(ctx):
+        ctx.set(dut.gate_mask, int(sum(int(g) << j for j, g in enumerate(gate_mask))))
+        ctx.set(dut.clear, 1)
+        await ctx.tick()
+        ctx.set(dut.clear, 0)
+        queue, direct = list(spikes), []
+        sweeps, seen, sweep_start = 0, 0, None
+        while True:
+            ctx.set(dut.i_errors.valid, bool(queue))
+            if queue:
+                ctx.set(Value.cast(dut.i_errors.payload),
+                        encode_event(queue[0][0], queue[0][1], addr_width=aw_in))
+            ctx.set(dut.i_direct.valid, bool(direct))
+            if direct:
+                ctx.set(dut.i_direct.payload.addr, direct[0])
+                ctx.set(dut.i_direct.payload.value, 0)
+            ctx.set(dut.o_errors.ready, prng.random() < ready_p)
+            if ctx.get(dut.o_errors.valid) and ctx.get(dut.o_errors.ready):
+                addr, neg = decode_event(ctx.get(Value.cast(dut.o_errors.payload)),
+                                         addr_width=aw_out)
+                net[addr] += -1 if neg else 1
+                seen += 1
+            if queue and ctx.get(dut.i_errors.ready):
+                queue.pop(0)
+            if direct and ctx.get(dut.i_direct.ready):
+                direct.pop(0)
+            await ctx.tick()
+            idle = (not queue and not direct and ctx.get(dut.i_errors.ready)
+                    and not ctx.get(dut.fanout.o_inputs.valid)
+                    and not ctx.get(dut.gate.o_output.valid) and not ctx.get(dut.o_errors.valid))
+            if idle:
+                if sweep_start is not None and seen == sweep_start:
+                    break
+                direct, sweep_start = list(range(n_pre)), seen
+                sweeps += 1
+                assert sweeps < 4 * emax + 10, "the layer never became quiet"
+        counts = []
+        for j in range(n_pre):
+            ctx.set(dut.probe_addr, j)
+            counts.append(ctx.get(dut.probe_count))
+        result["rtl"] = np.array(counts)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(tb)
+    sim.run()
+    return result["rtl"], net, expected
+
+
+def test_backward_layer_reaches_the_ann_equivalent_error_counts():
+    seen = []
+    for seed in range(5):
+        rtl, net, expected = run_backward_layer(n_pre=6, n_post=4, weight_bits=5, theta_bp=7,
+                                                error_bits=4, seed=seed)
+        assert rtl.tolist() == expected.tolist(), f"seed {seed}"
+        assert net.tolist() == expected.tolist(), f"seed {seed}"
+        seen.append(expected)
+    seen = np.concatenate(seen)
+    # zero (gated or small), both signs and both saturation limits occur
+    assert (seen == 0).any() and (seen == 7).any() and (seen == -7).any()
+    assert ((seen > 0) & (seen < 7)).any() and ((seen < 0) & (seen > -7)).any()
+
+
+def test_backward_layer_rejects_too_narrow_potential():
+    with pytest.raises(ConfigError, match="error potential can reach"):
+        BackwardLayer(n_pre=4, n_post=4, weight_bits=8, theta_bp=3, error_bits=4,
+                      potential_bits=10, error_count_max_above=3)
+    gc.collect()

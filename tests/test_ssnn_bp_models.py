@@ -121,8 +121,8 @@ def test_float_and_bittrue_agree_in_distribution_at_high_precision():
     tol = 4 / np.sqrt(steps) * np.sqrt(2)
     assert np.abs(f2 - b2).max() < tol
     assert np.abs(f1 - b1).max() < tol
-    assert np.abs(f2).max() > 5 * tol  # the comparison is not vacuous
-    assert np.abs(f1).max() > 3 * tol
+    assert np.abs(f2).max() > 3 * tol  # the comparison is not vacuous
+    assert np.abs(f1).max() > 2 * tol
 
 
 def test_bittrue_learns_mnist_sample(sample_data):

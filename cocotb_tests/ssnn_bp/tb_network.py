@@ -3,7 +3,7 @@ checks every step's spikes (s0, h, g+, g-, winner) and the final weights against
 golden network (:class:`BitTrueSSNN`), then evaluates held-out digits on chip and checks the
 winners and the accuracy against ``BitTrueSSNN.evaluate``.
 
-Parameters (SPIKEFORGE_TB_PARAMS): config (SSNNConfig fields), n_train, n_eval, first_train,
+Parameters (SPIKEFORGE_TB_PARAMS): config (SSNNConfig fields), dataset (a load_dataset name), n_train, n_eval, first_train,
 valid_probability, ready_probability, seed, result_path ("" = none): JSON with the measured
 cycles per training sample and simulation speed.
 """
@@ -23,12 +23,12 @@ from spikeforge.hdl.ssnn_bp.reference import golden_eval_winners, golden_trainin
 from spikeforge.hdl.ssnn_bp.weight_update import unpack_row
 from spikeforge.hdl.stream.codec import pack, unpack
 
-DEFAULTS = {"config": {}, "n_train": 10, "n_eval": 10, "first_train": 0,
+DEFAULTS = {"config": {}, "dataset": "mnist-sample", "n_train": 10, "n_eval": 10, "first_train": 0,
             "valid_probability": 0.8, "ready_probability": 0.7, "seed": 1, "result_path": ""}
 
 
-def digits(split, start, count, side):
-    data = load_dataset("mnist", split, download=False, limit=start + count)
+def digits(split, start, count, side, dataset="mnist"):
+    data = load_dataset(dataset, split, download=False, limit=start + count)
     images = downsample(data.images[start:start + count], size=side)
     return images.reshape(count, -1), data.labels[start:start + count].astype(np.int64)
 
@@ -58,8 +58,8 @@ async def network_trains_bit_identical_to_golden(dut):
     side = int(round(config.n_in ** 0.5))
     assert side * side == config.n_in, "n_in must be a square number of pixels (side x side)"
     tb = TB(dut, seed=p["seed"])
-    x_train, y_train = digits("train", p["first_train"], p["n_train"], side)
-    x_test, y_test = digits("test", 0, p["n_eval"], side)
+    x_train, y_train = digits("train", p["first_train"], p["n_train"], side, p["dataset"])
+    x_test, y_test = digits("test", 0, p["n_eval"], side, p["dataset"])
 
     golden = BitTrueSSNN(config)
     reference = BitTrueSSNN(config)          # trained by BitTrueSSNN.train alone
@@ -89,7 +89,6 @@ async def network_trains_bit_identical_to_golden(dut):
 
     # read back every weight row
     rows = []
-    row_layout = dut.o_read__payload
     reader = StreamSource(dut, "i_read", tb.clk, rng=tb.child_rng("rd"),
                           encode=lambda q: pack(r_layout, q), reset=tb.rst)
     lanes = max(config.n_hidden, config.n_out)

@@ -32,7 +32,7 @@ def test_network_lints_clean():
 
 
 def test_network_trains_bit_identical_on_digits():
-    run_network("network_trains_bit_identical_to_golden", n_train=12, n_eval=10)
+    run_network("network_trains_bit_identical_to_golden", n_train=8, n_eval=6)
 
 
 @pytest.mark.slow

@@ -101,9 +101,8 @@ def first_crossing(a: np.ndarray, b: np.ndarray, horizon: np.ndarray, *, alpha: 
         return out
 
     def v(s):
-        return a_ * np.exp(-alpha * s) + b_ * np.exp(-beta * s)
+        return a * np.exp(-alpha * s) + b * np.exp(-beta * s)
 
-    a_, b_ = a, b
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = -beta * b / (alpha * a)
         s_star = np.where(ratio > 0, np.log(np.where(ratio > 0, ratio, 1.0)) / (beta - alpha), -1.0)
@@ -118,7 +117,7 @@ def first_crossing(a: np.ndarray, b: np.ndarray, horizon: np.ndarray, *, alpha: 
     if not crosses.any():
         return out
     idx = np.nonzero(crosses)
-    a_, b_ = a[idx], b[idx]
+    a_, b_ = a[idx], b[idx]  # the states that do cross, solved below
     lo = np.where(is_min[idx], s_star[idx], 0.0)
     hi = np.where(is_max[idx], s_star[idx], horizon[idx])
     x = lo.copy()  # V is concave on the rising flank: Newton from the left never overshoots

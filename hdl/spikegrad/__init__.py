@@ -7,11 +7,13 @@
 * :class:`DerivativeGate` - ``value * derivative_gate(count)``;
 * :class:`WeightUpdateUnit` - ``weight_update`` (post error x pre count, rounded, saturating);
 * :class:`SynapticFanout` - weights in memory, ``sign * W[:, j]`` (forward) or ``W[k, :]``
-  (backward, transposed read) per spike; :class:`ForwardLayer` - fan-out into IF neurons.
+  (backward, transposed read) per spike; :class:`ForwardLayer` - fan-out into IF neurons;
+  :class:`BackwardLayer` - transposed fan-out, derivative gate, error integrators.
 
 Spikes and error spikes leave the arrays on the signed spike channel of
 :mod:`spikeforge.hdl.stream` (``SpikeEventLayout``: address + negative bit).
 """
+from .backward_layer import BackwardLayer
 from .derivative_gate import DerivativeGate, GateInputLayout
 from .error_integrator import TernaryErrorIntegratorArray
 from .fanout import SynapticFanout, WeightWriteLayout
@@ -22,6 +24,7 @@ from .weight_update import UpdateInputLayout, WeightUpdateUnit
 
 __all__ = ["TernaryIFNeuronArray", "TernaryErrorIntegratorArray", "DerivativeGate",
            "WeightUpdateUnit", "NeuronStepArray", "StepInputLayout", "GateInputLayout",
-           "UpdateInputLayout", "SynapticFanout", "WeightWriteLayout", "ForwardLayer"]
+           "UpdateInputLayout", "SynapticFanout", "WeightWriteLayout", "ForwardLayer",
+           "BackwardLayer"]
 
 from . import registration  # noqa: E402,F401  registers the units for generate / synth

@@ -8,6 +8,8 @@ from amaranth.hdl import Module, Mux, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from spikeforge.errors import ConfigError
+
 from .checks import MAX_WIDTH, check_int
 from .neuron_array import StepInputLayout
 
@@ -39,7 +41,7 @@ class DerivativeGate(wiring.Component):
         check_int("value_bits", value_bits, lo=2, hi=MAX_WIDTH)
         check_int("count_bits", count_bits, lo=1, hi=32)
         if not isinstance(skip_gated, bool):
-            raise TypeError(f"skip_gated must be a bool, got {skip_gated!r}")
+            raise ConfigError(f"skip_gated must be True or False, got {skip_gated!r}")
         self.addr_width, self.value_bits, self.count_bits = addr_width, value_bits, count_bits
         self.skip_gated = skip_gated
         self.input_layout = GateInputLayout(addr_width=addr_width, value_bits=value_bits,

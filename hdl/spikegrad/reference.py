@@ -13,6 +13,7 @@ import random
 
 import numpy as np
 
+from spikeforge.errors import ConfigError
 from spikeforge.golden_model.spikegrad import units
 
 from .checks import check_int
@@ -33,7 +34,7 @@ class ArrayModel:
     def __init__(self, *, kind: str, n_neurons: int, threshold: int, count_bits: int,
                  potential_bits: int, input_bits: int):
         if kind not in ("if", "error"):
-            raise ValueError(f"kind must be 'if' or 'error', got {kind!r}")
+            raise ConfigError(f"kind must be 'if' or 'error', got {kind!r}")
         self.kind = kind
         self.n_neurons = check_int("n_neurons", n_neurons, lo=1)
         self.threshold = check_int("threshold", threshold, lo=1)

@@ -76,7 +76,9 @@ def run(args) -> int:
                                               pnr=args.pnr, params=params or None)
             except SpikeforgeError as exc:  # keep going: one failing unit must not hide others
                 failures.append(f"{name} on {target}: {exc}")
-                print(f"{name} on {target}: FAILED: {str(exc).splitlines()[0]}", file=sys.stderr)
+                lines = str(exc).splitlines()
+                reason = next((ln.strip() for ln in lines if "ERROR" in ln), lines[0])
+                print(f"{name} on {target}: FAILED: {reason}", file=sys.stderr)
                 continue
             results.append(r)
             # merge after every run: an interrupted long report keeps what it measured
@@ -84,7 +86,8 @@ def run(args) -> int:
                                    command=command)
             where = " in harness" if r.get("fmax_context", "").startswith("in harness") else ""
             fmax = f", Fmax {r['fmax_mhz']} MHz{where}" if r.get("fmax_mhz") else (
-                f", P&R failed: {r['pnr_error']}" if r.get("pnr_error") else "")
+                f", P&R failed: {r['pnr_error']}" if r.get("pnr_error") else
+                f", {r['pnr_note']}" if r.get("pnr_note") else "")
             print(f"{name} on {target}: LUT {r['lut']}, carry {r['carry']}, FF {r['ff']}, "
                   f"BRAM {r['bram']}, DSP {r['dsp']}{fmax}")
     if results:

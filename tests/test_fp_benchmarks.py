@@ -1,0 +1,70 @@
+"""Short versions of the fp_exact benchmark scripts (default suite) and the full runs (slow)."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _run(script, *args, timeout=600):
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    return subprocess.run([sys.executable, str(BENCH / script), *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def test_xor_benchmark_short(tmp_path):
+    out = tmp_path / "xor.json"
+    proc = _run("fp_xor.py", "--seeds", "1", "--epochs", "80", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(out.read_text())
+    assert res["seeds_done"] == 1 and res["converged_fraction"] == 1.0
+    assert res["runs"][0]["final_accuracy"] == 1.0
+
+
+def test_yinyang_benchmark_short_learns_above_chance(tmp_path):
+    out = tmp_path / "yy.json"
+    proc = _run("fp_yinyang.py", "--out-dir", tmp_path / "run", "--result", out, "--",
+                "--train-size", "300", "--test-size", "300", "--epochs", "2", "--no-plots", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(out.read_text())
+    assert len(res["test_accuracy_per_epoch"]) == 2
+    assert res["results"]["final_test_accuracy"] > 0.45  # chance is 1/3
+
+
+@pytest.mark.slow
+def test_xor_converges_for_most_seeds():
+    out = BENCH / "results" / "fp_xor.json"
+    proc = _run("fp_xor.py", "--seeds", "50", "--epochs", "300", "--out", out, timeout=4 * 3600)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["converged_fraction"] >= 0.8
+
+
+@pytest.mark.slow
+def test_yinyang_reaches_target_accuracy(tmp_path):
+    out = BENCH / "results" / "fp_yinyang.json"
+    proc = _run("fp_yinyang.py", "--out-dir", tmp_path / "run", "--result", out, "--",
+                "--epochs", "12", "--quiet", timeout=6 * 3600)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["results"]["final_test_accuracy"] >= 0.85
+
+
+@pytest.mark.slow
+def test_gradcheck_benchmark():
+    out = BENCH / "results" / "fp_gradcheck.json"
+    proc = _run("fp_gradcheck.py", "--seeds", "3", "--out", out, timeout=3600)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(out.read_text())
+    assert res["relative_error_with_reset_max"] <= 1e-6 < res["relative_error_without_reset_min"]
+
+
+@pytest.mark.slow
+def test_surrogate_benchmark():
+    out = BENCH / "results" / "fp_surrogate.json"
+    proc = _run("fp_surrogate.py", "--out", out, timeout=3600)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(out.read_text())
+    assert len(res["gradient_agreement_at_exact_trained_weights"]) == 12

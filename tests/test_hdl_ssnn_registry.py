@@ -1,0 +1,27 @@
+"""The SSNN-BP and spike-channel units are registered for `spikeforge generate` / `synth`, build
+at their defaults, and the manifest carries the golden-model configuration."""
+import pytest
+
+from spikeforge.errors import ConfigError
+from spikeforge.hdl import registry
+from spikeforge.hdl.ssnn_bp.network import small_network_config
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
+
+UNITS = ("ssnn_network", "ssnn_random_source", "ssnn_input_encoder", "ssnn_neuron", "ssnn_wta",
+         "ssnn_error_splitter", "ssnn_weight_update", "spike_event_fifo", "signed_spike_merge")
+
+
+@pytest.mark.parametrize("name", UNITS)
+def test_unit_is_registered_and_builds(name):
+    unit = registry.get_unit(name)
+    component = unit.build()
+    assert component.signature.members, f"{name} has no ports"
+
+
+def test_network_manifest_carries_the_golden_config():
+    unit = registry.get_unit("ssnn_network")
+    params = unit.resolve({"n_hidden": "8"})
+    assert unit.golden_configuration(params) == small_network_config(n_hidden=8).to_dict()
+    with pytest.raises(ConfigError, match="accumulator_bits"):
+        unit.build({"n_in": "784"})   # 15-bit accumulators cannot hold 785 inputs
