@@ -2,7 +2,7 @@
 gradients: runs ``spikeforge train --algo fp --task yinyang`` and writes the figures to
 benchmarks/results/fp_yinyang.json.
 
-    python benchmarks/fp_yinyang.py --out-dir /tmp/fp_runs/yinyang -- --epochs 20
+    python benchmarks/fp_yinyang.py --out-dir /tmp/fp_runs/yinyang -- --epochs 20 --lr 0.002 --silent-nudge 0.2
 """
 from __future__ import annotations
 

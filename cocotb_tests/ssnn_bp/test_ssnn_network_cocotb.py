@@ -8,7 +8,6 @@ import pytest
 
 from spikeforge.hdl.ssnn_bp.network import SSNNNetwork, small_network_config
 from spikeforge.hwsim import emit_verilog, lint, run_cocotb
-from ssnn_bp.harness_build import apply_verilator_pch_workaround
 
 HERE = Path(__file__).parent
 TOP = "ssnn_network"
@@ -21,7 +20,6 @@ def network_verilog() -> str:
 
 
 def run_network(testcase, **params):
-    apply_verilator_pch_workaround()
     run_cocotb(verilog=network_verilog(), top=TOP, test_module="tb_network", test_dir=HERE,
                testcase=testcase, extra_env={"SPIKEFORGE_TB_PARAMS": json.dumps(
                    {"config": CONFIG.to_dict(), **params})})

@@ -20,7 +20,7 @@ from spikeforge.runs import RunDir, add_run_arguments, load_checkpoint, plot_lin
 #: per-task defaults for options left unset on the command line
 TASK_DEFAULTS = {
     "xor": dict(hidden="4", epochs=300, batch_size=4, lr=0.01, silent_nudge=0.05, grad_clip=1.0),
-    "yinyang": dict(hidden="40", epochs=30, batch_size=50, lr=0.005, silent_nudge=0.05,
+    "yinyang": dict(hidden="40", epochs=20, batch_size=50, lr=0.002, silent_nudge=0.2,
                     grad_clip=1.0),
 }
 
@@ -38,11 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", choices=TASKS, default="xor", help="task (default: %(default)s)")
     parser.add_argument("--hidden", default=None,
                         help="hidden widths, comma-separated (default: xor 4, yinyang 40)")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: xor 300, yinyang 30)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: xor 300, yinyang 20)")
     parser.add_argument("--batch-size", type=int, default=None, help="mini-batch (xor 4, yinyang 50)")
-    parser.add_argument("--lr", type=float, default=None, help="Adam step size (xor 0.01, yinyang 0.005)")
+    parser.add_argument("--lr", type=float, default=None, help="Adam step size (xor 0.01, yinyang 0.002)")
     parser.add_argument("--silent-nudge", type=float, default=None,
-                        help="heuristic push for silent neurons, 0 = pure exact gradient (default 0.05)")
+                        help="heuristic push for silent neurons, 0 = pure exact gradient (xor 0.05, yinyang 0.2)")
     parser.add_argument("--grad-clip", type=float, default=None,
                         help="max global gradient norm, 0 = off (default 1.0)")
     parser.add_argument("--tau-mem", type=float, default=10.0, help="membrane time constant, ms")
