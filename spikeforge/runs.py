@@ -35,6 +35,7 @@ __all__ = [
     "save_checkpoint",
     "load_checkpoint",
     "progress",
+    "save_figure",
     "plot_lines",
     "plot_raster",
 ]
@@ -198,6 +199,17 @@ def _pyplot():
     return plt
 
 
+def save_figure(fig, path: Path | str) -> Path:
+    """Lay out ``fig``, save it as ``path`` (folders created) and close it."""
+    plt = _pyplot()
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def plot_lines(path: Path | str, series: dict[str, tuple[Iterable[float], Iterable[float]]], *,
                title: str, xlabel: str, ylabel: str, logx: bool = False) -> Path:
     """One figure, one line per named ``(x, y)`` series, saved as PNG."""
@@ -213,12 +225,7 @@ def plot_lines(path: Path | str, series: dict[str, tuple[Iterable[float], Iterab
     ax.grid(alpha=0.3)
     if len(series) > 1:
         ax.legend()
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_raster(path: Path | str, groups: dict[str, tuple[np.ndarray, np.ndarray]], *,
@@ -232,9 +239,4 @@ def plot_raster(path: Path | str, groups: dict[str, tuple[np.ndarray, np.ndarray
         ax.set_ylabel(name)
     axes[0, 0].set_title(title)
     axes[-1, 0].set_xlabel(xlabel)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

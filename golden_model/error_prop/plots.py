@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.runs import _pyplot
+from spikeforge.runs import _pyplot, save_figure
 
 __all__ = ["plot_learning_curve"]
 
@@ -31,9 +31,4 @@ def plot_learning_curve(path: Path | str, curve: np.ndarray, *, rate_baseline: n
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -79,7 +79,8 @@ def _golden(args, config, out: Path) -> dict:
               "ann_test_accuracy": last["ann_test_accuracy"], "seconds": seconds,
               "n_train": len(data.y_train), "n_test": len(data.y_test),
               "per_sample_event_counts": final["per_sample"]}
-    _say("1/3 golden", f"test accuracy {100 * result['test_accuracy_votes']:.1f} % (WTA votes), "
+    _say("1/3 golden", f"test accuracy {100 * result['test_accuracy_votes']:.1f} % (WTA votes over T), "
+         f"{100 * result['test_accuracy_sum_z']:.1f} % (noise-free sum of z); "
          f"ANN {100 * result['ann_test_accuracy']:.1f} %  [{seconds:.1f} s]")
     return result
 
