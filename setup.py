@@ -16,9 +16,13 @@ for top in MAPPED:
         packages.append(f"spikeforge.{top}.{sub}")
         package_dir[f"spikeforge.{top}.{sub}"] = f"{top}/{sub.replace('.', '/')}"
 
+# The committed MNIST sample: a data-only folder, shipped as its own (namespace) package.
+SAMPLE = "spikeforge.golden_model.data.sample"
+packages.append(SAMPLE)
+package_dir[SAMPLE] = "golden_model/data/sample"
+
 setup(
     packages=packages,
     package_dir=package_dir,
-    package_data={"spikeforge.golden_model.data": ["sample/*"]},
-    include_package_data=True,
+    package_data={SAMPLE: ["*.gz", "README.md"]},
 )
