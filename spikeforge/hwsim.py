@@ -111,8 +111,33 @@ _PORT_DECL = re.compile(r"^\s*(?:input|output|inout)\b[^;]*?\\?([A-Za-z_$][\w$.]
 _UNUSED_NAME = re.compile(r"not used: '([^']+)'")
 
 
-def _port_names(verilog: str) -> set[str]:
-    return set(_PORT_DECL.findall(verilog))
+_MODULE_START = re.compile(r"^\s*module\s+\\?([A-Za-z_$][\w$.]*)", re.M)
+_LINE_OF = re.compile(r":(\d+):\d+$")
+
+
+def _port_names(verilog: str) -> list[tuple[int, set[str]]]:
+    """Port names of each module: ``(first line, names)`` in file order (1-based lines), so an
+    internal net that shares a name with another module's port is still judged as internal."""
+    starts = [m.start() for m in _MODULE_START.finditer(verilog)] or [0]
+    modules = []
+    for i, begin in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(verilog)
+        modules.append((verilog.count("\n", 0, begin) + 1,
+                        set(_PORT_DECL.findall(verilog[begin:end]))))
+    return modules
+
+
+def _ports_at(modules: list[tuple[int, set[str]]], location: str) -> set[str]:
+    """The port names of the module that holds ``location`` (``file:line:col``)."""
+    match = _LINE_OF.search(location)
+    if match is None:
+        return set().union(*(names for _, names in modules))
+    line = int(match.group(1))
+    names: set[str] = set()
+    for first, module_names in modules:
+        if first <= line:
+            names = module_names
+    return names
 
 
 def lint_warnings(verilog: str, *, top: str) -> list[LintWarning]:
@@ -145,7 +170,7 @@ def lint_warnings(verilog: str, *, top: str) -> list[LintWarning]:
             continue
         if rule == "UNUSEDSIGNAL":
             unused = _UNUSED_NAME.search(message)
-            if unused and unused.group(1) not in ports:
+            if unused and unused.group(1) not in _ports_at(ports, location):
                 continue
         found.append(LintWarning(rule, location, message))
     if result.returncode != 0 and not found:

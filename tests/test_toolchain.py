@@ -278,3 +278,31 @@ def test_concurrent_builders_of_one_key_build_once(tmp_path):
         w.join(60)
     assert [w.exitcode for w in workers] == [0, 0, 0]
     assert len(log.read_text().split()) == 1
+
+
+def test_lint_judges_unused_nets_per_module():
+    """An internal net that shares its name with another module's port is an internal net (a
+    generator artefact, waived); the unused input port of the sub-module is still reported."""
+    from spikeforge.hwsim import lint_warnings
+
+    verilog = """module leaf(clk, spare, q);
+  input clk;
+  wire clk;
+  input spare;
+  wire spare;
+  output q;
+  wire q;
+  assign q = clk;
+endmodule
+module top_lint(clk, q);
+  input clk;
+  wire clk;
+  output q;
+  wire q;
+  wire spare;
+  assign spare = clk;
+  leaf u_leaf(.clk(clk), .spare(clk), .q(q));
+endmodule
+"""
+    unused = [w for w in lint_warnings(verilog, top="top_lint") if w.rule == "UNUSEDSIGNAL"]
+    assert [w.location for w in unused] == ["top_lint.v:4:9"], [str(w) for w in unused]
