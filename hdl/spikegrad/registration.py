@@ -9,6 +9,7 @@ from __future__ import annotations
 from spikeforge.golden_model.spikegrad import units
 from spikeforge.hdl.registry import register_unit
 
+from .backward_layer import BackwardLayer
 from .derivative_gate import DerivativeGate
 from .error_integrator import TernaryErrorIntegratorArray
 from .fanout import SynapticFanout
@@ -93,4 +94,18 @@ register_unit(
             "potential_bits": (int, 26, "signed membrane potential width, bits"),
             "pre_count_bits": (int, 4, "unsigned pre-synaptic count width (input_bits), bits")},
     description="forward layer engine: fan-out from weight memory into ternary IF neurons",
+)
+
+register_unit(
+    "spikegrad_backward_layer",
+    factory=BackwardLayer,
+    params={"n_pre": (int, 64, "neurons of this layer (error integrators)"),
+            "n_post": (int, 16, "neurons above, whose error spikes arrive"),
+            "weight_bits": (int, 16, "signed weight width, bits"),
+            "theta_bp": (int, 4096, "error threshold, U units"),
+            "error_bits": (int, 10, "signed error count width, bits"),
+            "potential_bits": (int, 30, "signed error potential width, bits"),
+            "error_count_max_above": (int, 511, "largest |error count| of a neuron above")},
+    description="backward layer engine: error spikes -> transposed weight rows -> derivative "
+                "gate -> ternary error integrators",
 )
