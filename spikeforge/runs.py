@@ -30,6 +30,7 @@ __all__ = [
     "add_run_arguments",
     "RunDir",
     "atomic_write_bytes",
+    "new_file_mode",
     "write_json",
     "read_json",
     "save_checkpoint",
@@ -80,6 +81,14 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
+def new_file_mode() -> int:
+    """The permission bits a plain ``open()`` would give a new file under the current umask
+    (``tempfile.mkstemp`` creates 0600 files; results must stay readable to the user's group)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
     path = Path(path)
@@ -90,6 +99,7 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -1,5 +1,6 @@
 """Run plumbing: atomic JSON/checkpoints, resume guard, plots."""
 import json
+import os
 
 import numpy as np
 import pytest
@@ -58,3 +59,14 @@ def test_plots_are_written(tmp_path):
     p = runs.plot_lines(tmp_path / "a.png", {"x": ([1, 2], [0.1, 0.2])}, title="t", xlabel="x", ylabel="y")
     r = runs.plot_raster(tmp_path / "r.png", {"in": (np.array([1, 2]), np.array([0, 3]))}, title="r")
     assert p.stat().st_size > 1000 and r.stat().st_size > 1000
+
+
+def test_atomic_files_get_the_umask_mode_not_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        runs.write_json(tmp_path / "r.json", {"a": 1})
+        runs.save_checkpoint(tmp_path / "c.npz", {"w": np.zeros(2)}, {})
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r.json").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "c.npz").stat().st_mode & 0o777 == 0o644

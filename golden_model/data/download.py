@@ -19,6 +19,7 @@ from pathlib import Path
 
 from spikeforge import __version__
 from spikeforge.errors import ConfigError, DataError
+from spikeforge.runs import new_file_mode
 
 from .catalog import DatasetSpec
 from .idx import GZIP_MAGIC, IdxFormatError, read_idx_bytes
@@ -127,6 +128,7 @@ def download_verified(*, file_name: str, sha256: str, dataset: str, dest_dir: Pa
                 with tmp.open("rb") as f:
                     compressed = f.read(2) == GZIP_MAGIC
                 final = dest_dir / (f"{file_name}.gz" if compressed else file_name)
+                os.chmod(tmp, new_file_mode())
                 os.replace(tmp, final)
                 return final
             except (OSError, http.client.HTTPException, DataError) as exc:
