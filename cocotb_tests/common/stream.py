@@ -33,6 +33,18 @@ def _check_probability(what: str, value: float) -> float:
     return float(value)
 
 
+def _bind_stream_ports(end, dut, name: str, clk, *, rng, reset) -> None:
+    """Attach the ``<name>__payload/valid/ready`` handles (absent ones are None), the clock,
+    reset and random generator to a stream driver ``end``."""
+    end.name = name
+    end.clk = clk
+    end.reset = reset
+    end.payload = _port(dut, name, "payload", required=False)
+    end.valid = _port(dut, name, "valid", required=False)
+    end.ready = _port(dut, name, "ready", required=False)
+    end.rng = rng or random.Random(0)
+
+
 class StreamSource:
     """Drives a stream *into* the DUT (payload/valid; watches ready).
 
@@ -44,13 +56,7 @@ class StreamSource:
     def __init__(self, dut, name: str, clk, *, rng: random.Random | None = None,
                  valid_probability: float = 1.0, encode: Callable[[object], int] | None = None,
                  reset=None):
-        self.name = name
-        self.clk = clk
-        self.reset = reset
-        self.payload = _port(dut, name, "payload", required=False)
-        self.valid = _port(dut, name, "valid", required=False)
-        self.ready = _port(dut, name, "ready", required=False)
-        self.rng = rng or random.Random(0)
+        _bind_stream_ports(self, dut, name, clk, rng=rng, reset=reset)
         self.valid_probability = _check_probability("valid_probability", valid_probability)
         self.encode = encode or int
         self.queue: deque = deque()
@@ -116,13 +122,7 @@ class StreamSink:
                  decode: Callable[[int], object] | None = None,
                  callback: Callable[[object], None] | None = None, reset=None,
                  check_protocol: bool = True):
-        self.name = name
-        self.clk = clk
-        self.reset = reset
-        self.payload = _port(dut, name, "payload", required=False)
-        self.valid = _port(dut, name, "valid", required=False)
-        self.ready = _port(dut, name, "ready", required=False)
-        self.rng = rng or random.Random(0)
+        _bind_stream_ports(self, dut, name, clk, rng=rng, reset=reset)
         self.ready_probability = _check_probability("ready_probability", ready_probability)
         self.signed = signed
         self.decode = decode or (lambda value: value)
