@@ -18,7 +18,7 @@ from spikeforge.runs import read_json, write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"mnist": 0.985, "fashion-mnist": 0.89}
-SETTINGS = ["--hidden", "800,800", "--lr-shift", "7,7,15", "--epochs", "10",
+SETTINGS = ["--hidden", "800,800", "--epochs", "10",
             "--lr-decay-epochs", "5,7,9", "--batch", "32", "--ann-lr", "0.2"]
 
 

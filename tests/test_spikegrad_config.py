@@ -4,7 +4,8 @@ import dataclasses
 import pytest
 
 from spikeforge.errors import ConfigError
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig, signed_bits
+from spikeforge.golden_model.spikegrad.config import SpikeGradConfig, signed_bits, training_config
+from spikeforge.golden_model.spikegrad.train import effective_lr
 
 
 def test_defaults_validate():
@@ -61,3 +62,27 @@ def test_required_bits_worst_case_by_hand():
 def test_bad_values(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         SpikeGradConfig(**kwargs).validate()
+
+
+def test_training_config_defaults_and_lr_shift_rescaling():
+    cfg = training_config((784, 800, 800, 10))
+    assert (cfg.theta, cfg.weight_bits, cfg.error_bits) == (65536, 20, 14)
+    assert cfg.lr_shift == (3, 3, 11)
+    assert cfg.required_bits() == {k: getattr(cfg, k) for k in cfg.required_bits()}
+    # the same learning rate at the old formats: theta 16x smaller -> shifts 4 larger
+    old = training_config((784, 800, 800, 10), theta=4096, theta_bp=4096, weight_bits=16)
+    assert old.lr_shift == (7, 7, 15)
+    assert [effective_lr(cfg, l) for l in range(3)] == [effective_lr(old, l) for l in range(3)]
+    # finer error counts (16x) need 4 more bits of shift for the same rate
+    fine = training_config((784, 800, 10), gradient_scale=65536 * 65536, error_bits=18)
+    assert fine.lr_shift == (7, 15)
+
+
+@pytest.mark.parametrize("formats, match", [
+    ({"theta": 3 * 4096}, "power-of-two"),
+    ({"theta": 1 << 24, "weight_bits": 28}, "negative"),
+    ({"thetaa": 5}, "unknown format"),
+])
+def test_training_config_rejects(formats, match):
+    with pytest.raises(ConfigError, match=match):
+        training_config((784, 32, 10), **formats)

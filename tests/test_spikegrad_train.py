@@ -8,7 +8,7 @@ import pytest
 from spikeforge.cli import main
 from spikeforge.errors import ConfigError
 from spikeforge.golden_model.data import load_dataset
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
+from spikeforge.golden_model.spikegrad.config import SpikeGradConfig, training_config
 from spikeforge.golden_model.spikegrad.train import SpikeGradNet, effective_lr
 
 
@@ -115,9 +115,9 @@ def test_cli_train_report_plots_and_resume(tmp_path, capsys):
     res = report["results"]
     assert 0.5 < res["test_accuracy"] <= 1 and 0.5 < res["ann_test_accuracy"] <= 1
     assert res["samples_per_second"] > 0
-    assert res["widths"]["potential_bits"] == SpikeGradConfig(
-        sizes=(784, 32, 10), batch=16, error_bits=14,
-        gradient_scale=4096 * 4096, lr_shift=(7, 15)).required_bits()["potential_bits"]
+    # the CLI's defaults are the training formats, widths exactly the worst case
+    want = training_config((784, 32, 10), batch=16).to_dict()
+    assert report["config"]["spikegrad"] == json.loads(json.dumps(want))
     assert (out / "learning_curves.png").stat().st_size > 1000
     assert (out / "checkpoint.npz").exists()
 
@@ -145,3 +145,22 @@ def test_cli_float_mode_without_ann(tmp_path):
     assert report["config"]["mode"] == "float"
     assert "ann_test_accuracy" not in report["results"]
     assert report["results"]["test_accuracy"] > 0.3
+
+
+def test_hidden_bias_init_turns_the_count_floor_into_rounding():
+    cfg = _config(sizes=(784, 64, 32, 10), lr_shift=(7, 7, 15))
+    net = SpikeGradNet(cfg, hidden_bias=0.5)
+    plain = SpikeGradNet(cfg)
+    assert [b.tolist() for b in net.b[:-1]] == [[cfg.theta // 2] * 64, [cfg.theta // 2] * 32]
+    assert not net.b[-1].any() and all(not b.any() for b in plain.b)
+    for w, w0 in zip(net.W, plain.W):
+        np.testing.assert_array_equal(w, w0)
+    # first layer: count = floor((a + theta/2) / theta) = a / theta rounded half up
+    pixels = np.random.default_rng(0).integers(0, 256, (50, 784)).astype(np.uint8)
+    a = net.inputs(pixels) @ net.W[0].T
+    counts = np.clip(np.floor((a + cfg.theta // 2) / cfg.theta), 0, cfg.count_max)
+    from spikeforge.golden_model.spikegrad.ann_equivalent import forward
+    fwd = forward(net.W, net.b, net.inputs(pixels), cfg)
+    np.testing.assert_array_equal(fwd.counts[1], counts)
+    with pytest.raises(ConfigError, match="hidden_bias"):
+        SpikeGradNet(cfg, hidden_bias=1.0)

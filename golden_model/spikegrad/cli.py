@@ -15,7 +15,8 @@ import numpy as np
 from spikeforge import runs
 from spikeforge.errors import ConfigError
 from spikeforge.golden_model.ann import ANNConfig, MLP
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
+from spikeforge.golden_model.spikegrad.config import (TRAINING_ERROR_RESOLUTION, TRAINING_FORMATS,
+                                                      SpikeGradConfig, default_lr_shifts)
 from spikeforge.golden_model.spikegrad.train import MODES, SpikeGradNet, effective_lr
 
 AUTO = "auto"
@@ -41,7 +42,6 @@ def _width(text: str):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     runs.add_run_arguments(parser, default_out="runs/spikegrad",
                            datasets=("mnist", "fashion-mnist", "mnist-sample"))
-    d = SpikeGradConfig()
     g = parser.add_argument_group("network and training")
     g.add_argument("--mode", choices=MODES, default="bit-true", help="default: %(default)s")
     g.add_argument("--hidden", type=_int_list, default=(800,), metavar="N[,N...]",
@@ -50,27 +50,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--batch", type=int, default=32, help="samples per update (default: 32)")
     g.add_argument("--lr-shift", type=_int_list, default=None, metavar="S[,S...]",
                    help="learning-rate shift, one per weight layer or one for all "
-                        "(default: 7 for every layer, 15 for the output layer)")
+                        "(default: derived from --theta and the error resolution, 3 for the "
+                        "hidden layers and 11 for the output layer at the default formats)")
     g.add_argument("--lr-decay-epochs", type=_int_list, default=(), metavar="E[,E...]",
                    help="halve the learning rate (shift + 1) after these epochs, SpikeGrad "
                         "and ANN alike (default: none)")
     g.add_argument("--input-gain", type=float, default=1.0, help="init gain of layer 0")
     g.add_argument("--output-gain", type=float, default=1 / 16,
                    help="init gain of the output layer (default: 1/16)")
+    g.add_argument("--hidden-bias", type=float, default=0.0,
+                   help="initial hidden biases in thresholds (0.5 turns the count's floor into "
+                        "rounding at the start) (default: %(default)s)")
     g.add_argument("--ann-lr", type=float, default=0.2,
                    help="learning rate of the float ANN beside it (default: %(default)s)")
     g.add_argument("--no-ann", action="store_true", help="skip the float ANN baseline")
     g.add_argument("--eval-train-limit", type=int, default=10000,
                    help="training samples used for the per-epoch train accuracy")
     f = parser.add_argument_group("number formats (hardware units)")
-    f.add_argument("--theta", type=int, default=d.theta)
-    f.add_argument("--theta-bp", type=int, default=d.theta_bp)
+    f.add_argument("--theta", type=int, default=TRAINING_FORMATS["theta"])
+    f.add_argument("--theta-bp", type=int, default=TRAINING_FORMATS["theta_bp"])
     f.add_argument("--gradient-scale", type=int, default=None,
-                   help="output error = rint(G*(softmax-onehot)) (default: theta_bp*4096)")
-    f.add_argument("--input-bits", type=int, default=d.input_bits)
-    f.add_argument("--weight-bits", type=int, default=d.weight_bits)
-    f.add_argument("--count-bits", type=int, default=d.count_bits)
-    f.add_argument("--error-bits", type=int, default=14)
+                   help="output error = rint(G*(softmax-onehot)) (default: "
+                        f"theta_bp*{TRAINING_ERROR_RESOLUTION})")
+    f.add_argument("--input-bits", type=int, default=TRAINING_FORMATS["input_bits"])
+    f.add_argument("--weight-bits", type=int, default=TRAINING_FORMATS["weight_bits"])
+    f.add_argument("--count-bits", type=int, default=TRAINING_FORMATS["count_bits"])
+    f.add_argument("--error-bits", type=int, default=TRAINING_FORMATS["error_bits"])
     for name in ("potential-bits", "error-potential-bits", "accumulator-bits"):
         f.add_argument(f"--{name}", type=_width, default=AUTO,
                        help="register width, or 'auto' = the worst case needs (default)")
@@ -80,7 +85,14 @@ def build_config(args) -> SpikeGradConfig:
     """The validated :class:`SpikeGradConfig` from the command-line options."""
     sizes = (784, *args.hidden, 10)
     n_layers = len(sizes) - 1
-    shifts = args.lr_shift or tuple([7] * (n_layers - 1) + [15])
+    gradient_scale = (args.theta_bp * TRAINING_ERROR_RESOLUTION if args.gradient_scale is None
+                      else args.gradient_scale)
+    for name, value in (("theta", args.theta), ("theta-bp", args.theta_bp),
+                        ("gradient-scale", gradient_scale)):
+        if value < 1:
+            raise ConfigError(f"--{name} must be >= 1, got {value}")
+    shifts = args.lr_shift or default_lr_shifts(n_layers, theta=args.theta,
+                                                error_resolution=gradient_scale / args.theta_bp)
     if len(shifts) == 1:
         shifts = shifts * n_layers
     if len(shifts) != n_layers:
@@ -88,8 +100,7 @@ def build_config(args) -> SpikeGradConfig:
                           f"give one or {n_layers}")
     cfg = SpikeGradConfig(
         sizes=sizes, theta=args.theta, theta_bp=args.theta_bp,
-        gradient_scale=(args.theta_bp * 4096 if args.gradient_scale is None
-                        else args.gradient_scale), input_bits=args.input_bits,
+        gradient_scale=gradient_scale, input_bits=args.input_bits,
         weight_bits=args.weight_bits, count_bits=args.count_bits, error_bits=args.error_bits,
         lr_shift=tuple(shifts), batch=args.batch)
     widths = {"potential_bits": args.potential_bits,
@@ -129,6 +140,7 @@ def run(args) -> int:
     run_config = {"algo": "spikegrad", "dataset": args.dataset, "mode": args.mode,
                   "spikegrad": cfg.to_dict(), "seed": args.seed,
                   "lr_decay_epochs": list(args.lr_decay_epochs), "input_gain": args.input_gain,
+                  "hidden_bias": args.hidden_bias,
                   "output_gain": args.output_gain, "ann_lr": None if args.no_ann else args.ann_lr,
                   "train_limit": args.train_limit, "test_limit": args.test_limit}
     rd = runs.RunDir(args.out, config=run_config, command="train --algo spikegrad",
@@ -139,6 +151,7 @@ def run(args) -> int:
     flat_test = x_test.reshape(len(x_test), -1)
 
     net = SpikeGradNet(cfg, mode=args.mode, seed=args.seed, input_gain=args.input_gain,
+                       hidden_bias=args.hidden_bias,
                        output_gain=args.output_gain)
     ann = None
     if not args.no_ann:

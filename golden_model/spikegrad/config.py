@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, replace
 
 from spikeforge.errors import ConfigError
 
-__all__ = ["SpikeGradConfig", "signed_bits", "FLOAT64_EXACT_BITS"]
+__all__ = ["SpikeGradConfig", "signed_bits", "FLOAT64_EXACT_BITS", "TRAINING_FORMATS",
+           "TRAINING_ERROR_RESOLUTION", "default_lr_shifts", "training_config"]
 
 #: The vectorized route computes integer dot products in float64 BLAS; exact up to 2**53.
 FLOAT64_EXACT_BITS = 53
@@ -194,3 +195,54 @@ class SpikeGradConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+#: Number formats of the measured training runs (docs/spikegrad.md "Accuracy"), the defaults
+#: of ``spikeforge train --algo spikegrad`` and the configuration the RTL units are also
+#: verified at. theta = theta_bp = 2**16 with 20-bit weights: w = W / theta in [-8, 8) with
+#: 1/65536 resolution (16-bit weights at theta 4096 round small updates away: 88.2 % vs 89.6 %
+#: on Fashion-MNIST); 4096 error counts per unit gradient (14-bit error counts).
+TRAINING_FORMATS = {"theta": 1 << 16, "theta_bp": 1 << 16, "input_bits": 4, "weight_bits": 20,
+                    "count_bits": 8, "error_bits": 14}
+#: error counts per unit of float gradient (gradient_scale / theta_bp) of the training formats
+TRAINING_ERROR_RESOLUTION = 4096
+#: learning-rate shifts that match ANN lr 0.2 at batch 32 for theta = 4096 and 4096 error
+#: counts per unit gradient: hidden layers 7, output layer 15 (docs/spikegrad.md "Scales")
+_REFERENCE_SHIFTS = (7, 15)
+
+
+def default_lr_shifts(n_layers: int, *, theta: int, error_resolution: float) -> tuple[int, ...]:
+    """Per-layer learning-rate shifts giving the reference learning rate at these scales:
+    ``lr = R / (theta * 2**shift)``, so the shift moves with ``log2(R / theta)``. Raises
+    :class:`ConfigError` when that is not a whole number of bits or comes out negative."""
+    import math
+
+    offset = math.log2(error_resolution / 4096) - math.log2(theta / 4096)
+    if offset != round(offset):
+        raise ConfigError(f"theta={theta} and error resolution {error_resolution:g} are not a "
+                          f"power-of-two rescaling of the reference (4096, 4096); give the "
+                          f"learning-rate shifts explicitly (--lr-shift)")
+    hidden, out = (s + int(round(offset)) for s in _REFERENCE_SHIFTS)
+    if min(hidden, out) < 0:
+        raise ConfigError(f"theta={theta} is so large that the default learning-rate shift is "
+                          f"negative ({hidden}); give --lr-shift explicitly or lower theta")
+    return tuple([hidden] * (n_layers - 1) + [out])
+
+
+def training_config(sizes: tuple[int, ...], *, batch: int = 32,
+                    lr_shift: tuple[int, ...] | None = None, **formats) -> SpikeGradConfig:
+    """The training configuration for ``sizes``: :data:`TRAINING_FORMATS` (overridable by
+    keyword), gradient scale ``theta_bp * TRAINING_ERROR_RESOLUTION``, default learning-rate
+    shifts, and V, U and accumulator widths exactly as the worst case needs."""
+    unknown = set(formats) - set(TRAINING_FORMATS) - {"gradient_scale"}
+    if unknown:
+        raise ConfigError(f"unknown format fields {sorted(unknown)}; choose from "
+                          f"{sorted(TRAINING_FORMATS) + ['gradient_scale']}")
+    f = {**TRAINING_FORMATS, **formats}
+    f.setdefault("gradient_scale", f["theta_bp"] * TRAINING_ERROR_RESOLUTION)
+    sizes = tuple(sizes)
+    if lr_shift is None:
+        lr_shift = default_lr_shifts(len(sizes) - 1, theta=f["theta"],
+                                     error_resolution=f["gradient_scale"] / f["theta_bp"])
+    cfg = SpikeGradConfig(sizes=sizes, batch=batch, lr_shift=tuple(lr_shift), **f)
+    return cfg.with_required_widths().validate()

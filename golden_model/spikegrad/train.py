@@ -37,12 +37,15 @@ def effective_lr(config: SpikeGradConfig, layer: int) -> float:
 
 
 def init_parameters(config: SpikeGradConfig, *, rng: np.random.Generator,
-                    input_gain: float = 1.0, output_gain: float = 1.0):
+                    input_gain: float = 1.0, output_gain: float = 1.0, hidden_bias: float = 0.0):
     """He-normal float weights ``w ~ N(0, 2/fan_in)`` (layer 0 times ``input_gain``, output
     layer times ``output_gain``), as ``W = rint(theta * w)`` saturated to ``weight_bits``;
-    zero biases. Returns int64 arrays."""
+    hidden biases ``rint(hidden_bias * theta)`` (0.5: the count ``floor(a / theta)`` starts as
+    ``round(a_weights / theta)``), output biases zero. Returns int64 arrays."""
     if not (input_gain > 0 and output_gain > 0):
         raise ConfigError(f"input_gain and output_gain must be > 0, got {input_gain}, {output_gain}")
+    if not 0.0 <= hidden_bias < 1.0:
+        raise ConfigError(f"hidden_bias must be in [0, 1) thresholds, got {hidden_bias}")
     sizes = config.sizes
     weights = []
     for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -52,7 +55,8 @@ def init_parameters(config: SpikeGradConfig, *, rng: np.random.Generator,
         if layer == len(sizes) - 2:
             w *= output_gain
         weights.append(saturate(np.rint(w * config.theta), config.weight_bits))
-    biases = [np.zeros(n, dtype=np.int64) for n in sizes[1:]]
+    biases = [np.full(n, int(round(hidden_bias * config.theta)), dtype=np.int64)
+              for n in sizes[1:-1]] + [np.zeros(sizes[-1], dtype=np.int64)]
     return weights, biases
 
 
@@ -61,7 +65,7 @@ class SpikeGradNet:
     units (int64 arrays in bit-true mode, float64 in float mode)."""
 
     def __init__(self, config: SpikeGradConfig, *, mode: str = "bit-true", seed: int = 0,
-                 input_gain: float = 1.0, output_gain: float = 1.0,
+                 input_gain: float = 1.0, output_gain: float = 1.0, hidden_bias: float = 0.0,
                  weights: list[np.ndarray] | None = None, biases: list[np.ndarray] | None = None):
         if mode not in MODES:
             raise ConfigError(f"mode must be one of {MODES}, got {mode!r}")
@@ -69,7 +73,8 @@ class SpikeGradNet:
         self.mode = mode
         if weights is None or biases is None:
             weights, biases = init_parameters(config, rng=np.random.default_rng(seed),
-                                              input_gain=input_gain, output_gain=output_gain)
+                                              input_gain=input_gain, output_gain=output_gain,
+                                              hidden_bias=hidden_bias)
         self._check_shapes(weights, biases)
         if mode == "bit-true":
             lo, hi = config.weight_min, config.weight_max

@@ -15,7 +15,7 @@ from spikeforge.runs import RunDir, add_run_arguments, plot_lines, progress
 
 from .bittrue import ENGINES
 from .config import SSNNConfig
-from .float_model import TRANSFERS, FloatSSNNConfig
+from .float_model import EXACT_SOURCES, TRANSFERS, FloatSSNNConfig
 from .study import SWEEPS, run_sweep
 from .train import Dataset, train_with_baseline
 
@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="gradient-spike gain (bit-true: a power of two) (default: %(default)s)")
     g.add_argument("--slope-log2", type=int, default=0,
                    help="transfer slope 2**s: f(u) = clip(u*2**s + 1/2, 0, 1) (default: %(default)s)")
+    g.add_argument("--exact", default="", metavar="SOURCE[,SOURCE...]",
+                   help="float model ablation: replace these noise sources by their expectation "
+                        f"({', '.join(EXACT_SOURCES)}; default: none = the SSNN-BP algorithm)")
     g.add_argument("--transfer", choices=TRANSFERS, default="hard-sigmoid",
                    help="hidden transfer (float model; bit-true is hard-sigmoid) (default: %(default)s)")
     g.add_argument("--weight-bits", type=int, default=10,
@@ -63,9 +66,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_config(args) -> SSNNConfig | FloatSSNNConfig:
     """The model configuration from parsed options (validated; ConfigError when wrong)."""
+    exact = tuple(e.strip() for e in args.exact.split(",") if e.strip())
     if args.model == "float":
         return FloatSSNNConfig(n_hidden=args.hidden, T=args.T, lr=args.lr, beta=args.beta,
-                               slope=2.0 ** args.slope_log2, transfer=args.transfer, seed=args.seed)
+                               slope=2.0 ** args.slope_log2, transfer=args.transfer, seed=args.seed,
+                               exact=exact)
+    if exact:
+        raise ConfigError(f"--exact {args.exact} is an ablation of the float model; "
+                          "add --model float (the bit-true model is what the chip computes)")
     if args.transfer != "hard-sigmoid":
         raise ConfigError("the bit-true model implements the hard-sigmoid transfer only; "
                           "use --model float for --transfer sigmoid")

@@ -25,9 +25,11 @@ import numpy as np
 from spikeforge.errors import ConfigError, DataError
 from spikeforge.golden_model.ann import init_weights
 
-__all__ = ["FloatSSNNConfig", "FloatSSNN", "TRANSFERS"]
+__all__ = ["EXACT_SOURCES", "FloatSSNNConfig", "FloatSSNN", "TRANSFERS"]
 
 TRANSFERS = ("hard-sigmoid", "sigmoid")
+#: noise sources the float model can replace by their expectation (``FloatSSNNConfig.exact``)
+EXACT_SOURCES = ("input", "hidden", "error", "gradient")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +38,8 @@ class FloatSSNNConfig:
 
     lr: weight change per coincidence (weight units); beta: gradient-spike gain;
     slope: transfer-function slope; weight_limit: |w| bound (0 = unbounded).
+    exact: names from :data:`EXACT_SOURCES` whose noise is replaced by its expectation
+    (ablation; empty = the SSNN-BP algorithm).
     """
 
     n_in: int = 784
@@ -48,6 +52,7 @@ class FloatSSNNConfig:
     transfer: str = "hard-sigmoid"
     weight_limit: float = 2.0
     seed: int = 0
+    exact: tuple[str, ...] = ()
 
     def __post_init__(self):
         self.validate()
@@ -75,6 +80,13 @@ class FloatSSNNConfig:
             raise ConfigError(f"transfer {self.transfer!r} unknown; choose from {TRANSFERS}")
         if self.seed < 0:
             raise ConfigError(f"seed must be >= 0, got {self.seed}")
+        if not isinstance(self.exact, tuple) or len(set(self.exact)) != len(self.exact) or any(
+                e not in EXACT_SOURCES for e in self.exact):
+            raise ConfigError(f"exact must be a tuple of distinct names from {EXACT_SOURCES}, "
+                              f"got {self.exact!r}")
+        if self.exact and self.transfer != "hard-sigmoid":
+            raise ConfigError(f"exact={self.exact!r} (ablation) is implemented for the "
+                              f"hard-sigmoid transfer only, not {self.transfer!r}")
         return self
 
 
@@ -120,7 +132,7 @@ class FloatSSNN:
                 r_g = rng.random((c.T, c.n_hidden))
                 for t in range(c.T):
                     cnt = self.train_step(s0_all[t], y, r_hidden=r_h[t],
-                                          gumbel=gumbel[t], r_grad=r_g[t])
+                                          gumbel=gumbel[t], r_grad=r_g[t], x=x[lo + s])
                     correct += cnt.pop("winner") == y
                     for key, v in cnt.items():
                         tot[key] += v
@@ -131,13 +143,18 @@ class FloatSSNN:
         out["train_step_accuracy"] = correct / (n * c.T)
         return out
 
-    def train_step(self, s0, label: int, *, r_hidden, gumbel, r_grad) -> dict[str, int]:
+    def train_step(self, s0, label: int, *, r_hidden, gumbel, r_grad,
+                   x=None) -> dict[str, int]:
         """One time step with learning (W1, W2 updated in place); returns event counts.
 
         s0: bool (n_in,) input spikes; r_hidden: uniforms (n_hidden, 1 or 3); gumbel: (n_out,)
-        Gumbel(0, 1) noise; r_grad: uniforms (n_hidden,).
+        Gumbel(0, 1) noise; r_grad: uniforms (n_hidden,); x: pixel intensities in [0, 1]
+        (n_in,), used only by the ``exact=("input", ...)`` ablation.
         """
         c = self.config
+        if c.exact:
+            return self._train_step_ablated(s0, label, r_hidden=r_hidden, gumbel=gumbel,
+                                            r_grad=r_grad, x=x)
         lim = float(c.weight_limit)
         active = np.flatnonzero(s0)
         u = self.W1[active].sum(axis=0) + self.W1[-1]
@@ -162,6 +179,61 @@ class FloatSSNN:
         self.W2[rows2[:, None], cols2] = np.clip(new2, -lim, lim) if lim else new2
         counts.update(error_events=2, grad_spikes=g.size, w2_updates=2 * rows2.size)
         return counts
+
+    def _train_step_ablated(self, s0, label, *, r_hidden, gumbel, r_grad, x) -> dict:
+        """:meth:`train_step` with the sources in ``config.exact`` replaced by expectations
+        (dense arithmetic; same random draws, so one ablation changes one thing)."""
+        c = self.config
+        lim = float(c.weight_limit)
+        if "input" in c.exact and x is None:
+            raise ConfigError('exact "input" needs the pixel intensities: train_step(..., x=...)')
+        x_in = np.asarray(x, dtype=np.float64) if "input" in c.exact else s0.astype(np.float64)
+        u = x_in @ self.W1[:-1] + self.W1[-1]
+        a = c.slope * u + 0.5
+        p = np.clip(a, 0.0, 1.0)
+        gate = (a > 0) & (a < 1)
+        h = p if "hidden" in c.exact else (r_hidden[..., 0] < p).astype(np.float64)
+        z = h @ self.W2[:-1] + self.W2[-1]
+        k = int(np.argmax(z + gumbel))
+        if "error" in c.exact:
+            e = np.exp(z - z.max())
+            e /= e.sum()
+        else:
+            e = np.zeros(c.n_out)
+            e[k] = 1.0
+        e[label] -= 1.0
+        b = self.W2[:-1] @ e
+        if "gradient" in c.exact:
+            d = c.beta * b * gate
+        else:
+            d = np.sign(b) * (gate & (r_grad < np.clip(c.beta * np.abs(b), 0.0, 1.0)))
+        self.W2[:-1] -= c.lr * np.outer(h, e)
+        self.W2[-1] -= c.lr * e
+        self.W1[:-1] -= c.lr * np.outer(x_in, d)
+        self.W1[-1] -= c.lr * d
+        if lim:
+            np.clip(self.W1, -lim, lim, out=self.W1)
+            np.clip(self.W2, -lim, lim, out=self.W2)
+        wrong = k != label
+        return {"input_spikes": int(s0.sum()), "hidden_spikes": int(np.count_nonzero(h)),
+                "winner": k, "error_events": 2 * int(wrong), "grad_spikes": int(np.count_nonzero(d)),
+                "w1_updates": int(np.count_nonzero(x_in)) * int(np.count_nonzero(d)),
+                "w2_updates": 2 * (int(np.count_nonzero(h)) + 1) * int(wrong)}
+
+    def mean_field_accuracy(self, images, labels, *, chunk: int = 1000) -> float:
+        """Accuracy of the weights as a deterministic network: s0 = x, h = f(u), argmax z."""
+        x = self._x(images)
+        labels = np.asarray(labels, dtype=np.int64)
+        ok = 0
+        for lo in range(0, len(labels), chunk):
+            u = x[lo:lo + chunk] @ self.W1[:-1] + self.W1[-1]
+            if self.config.transfer == "hard-sigmoid":
+                h = np.clip(self.config.slope * u + 0.5, 0.0, 1.0)
+            else:
+                h = 1.0 / (1.0 + np.exp(-self.config.slope * u))
+            z = h @ self.W2[:-1] + self.W2[-1]
+            ok += int((z.argmax(axis=1) == labels[lo:lo + chunk]).sum())
+        return ok / max(len(labels), 1)
 
     def _forward_from_u(self, u, r_hidden):
         """(u, h, gate) from pre-activations u and uniform draws r_hidden (..., n_hidden, 1|3)."""

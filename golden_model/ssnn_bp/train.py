@@ -121,6 +121,8 @@ def train_with_baseline(*, model: str, config: SSNNConfig | FloatSSNNConfig, dat
         if bar is not None:
             bar.close()
         acc = net.evaluate(data.x_test, data.y_test)
+        if isinstance(net, FloatSSNN):
+            acc["accuracy_mean_field"] = net.mean_field_accuracy(data.x_test, data.y_test)
         row = {"epoch": epoch + 1, **{f"test_{k}": v for k, v in acc.items()},
                "learning_rate": getattr(net.config, "learning_rate", getattr(net.config, "lr", None)),
                "train_seconds": train_s, "train_samples_per_s": n_train / max(train_s, 1e-9),
