@@ -5,6 +5,10 @@ Writes benchmarks/results/ssnn_bp_rtl.json: cycles per training sample (with ran
 backpressure and without), simulated cycles per second, chip vs golden held-out accuracy.
 
     python benchmarks/ssnn_bp_rtl.py [--n-train 220] [--n-eval 200]
+        [--rng-architecture iterative|pipelined] [--rounds-per-stage R]
+
+The random core defaults to the network top's (iterative, 4 rounds per clock: fits the UP5K);
+``--rng-architecture pipelined --rounds-per-stage 1`` measures the one-block-per-cycle core.
 """
 from __future__ import annotations
 
@@ -20,27 +24,38 @@ sys.path.insert(0, str(ROOT / "cocotb_tests"))
 
 from ssnn_bp.test_ssnn_network_cocotb import CONFIG, run_network  # noqa: E402
 
+from spikeforge.hdl.ssnn_bp.network import (  # noqa: E402
+    DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE)
+from spikeforge.hdl.ssnn_bp.random_source import ARCHITECTURES  # noqa: E402
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-train", type=int, default=220, help="training digits (>= 200)")
     parser.add_argument("--n-eval", type=int, default=200, help="held-out test digits")
+    parser.add_argument("--rng-architecture", choices=ARCHITECTURES,
+                        default=DEFAULT_RNG_ARCHITECTURE, help="Threefry core of the network top")
+    parser.add_argument("--rounds-per-stage", type=int, default=DEFAULT_ROUNDS_PER_STAGE,
+                        help="Threefry rounds per clock (1..13)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "ssnn_bp_rtl.json")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "net.json"
         t0 = time.perf_counter()
+        core = dict(rng_architecture=args.rng_architecture,
+                    rounds_per_stage=args.rounds_per_stage)
         run_network("network_trains_bit_identical_to_golden", n_train=args.n_train,
-                    n_eval=args.n_eval, result_path=str(path))
+                    n_eval=args.n_eval, result_path=str(path), **core)
         trained = json.loads(path.read_text())
         run_network("network_cycles_per_sample_without_backpressure", n_train=args.n_train,
-                    result_path=str(path))
+                    result_path=str(path), **core)
         nobp = json.loads(Path(str(path).replace(".json", "_nobp.json")).read_text())
         wall = time.perf_counter() - t0
     result = {
         "what": "SSNN-BP network top (hdl/ssnn_bp/network.py) on cocotb + Verilator",
         "command": "python benchmarks/ssnn_bp_rtl.py " + " ".join(argv or sys.argv[1:]),
         "config": CONFIG.to_dict(),
+        "random_core": core,
         "bit_identical_training": {k: trained[k] for k in (
             "n_train", "train_steps_checked", "weights_changed",
             "cycles_per_training_sample_with_backpressure", "valid_probability",

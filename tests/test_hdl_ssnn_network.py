@@ -17,9 +17,11 @@ from spikeforge.hdl.stream.codec import unpack
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
 
-def _run_network(config, images, labels, *, learn, rounds_per_stage=2, model=None):
+def _run_network(config, images, labels, *, learn, rounds_per_stage=2, architecture="iterative",
+                 model=None):
     """Feed samples (keys 0..N-1), collect traces, then read back all weight rows."""
     dut = SSNNNetwork(config=config, rounds_per_stage=rounds_per_stage,
+                      rng_architecture=architecture,
                       w1=None if model is None else model.W1,
                       w2=None if model is None else model.W2)
     traces, rows = [], []
@@ -73,24 +75,31 @@ def _masks(step, n):
 
 TINY = SSNNConfig(n_in=16, n_hidden=8, n_out=4, T=3, weight_bits=6, weight_max_log2=1,
                   accumulator_bits=12, lr_gate_threshold=50000, seed=5)
+#: layer widths that are not multiples of 4: a row's LR draws start mid-block (phi != 0)
+ODD = SSNNConfig(n_in=13, n_hidden=7, n_out=5, T=3, weight_bits=6, weight_max_log2=1,
+                 accumulator_bits=12, lr_gate_threshold=50000, seed=9)
 
 
-def test_tiny_network_trains_bit_identical_to_golden():
+@pytest.mark.parametrize("config,architecture,rounds", [
+    (TINY, "iterative", 2), (TINY, "pipelined", 2), (ODD, "iterative", 1),
+    (ODD, "pipelined", 3), (ODD, "iterative", 13)])
+def test_tiny_network_trains_bit_identical_to_golden(config, architecture, rounds):
     r = np.random.default_rng(0)
-    images = r.integers(0, 256, (5, TINY.n_in)).astype(np.uint8)
-    labels = r.integers(0, TINY.n_out, 5)
-    golden = BitTrueSSNN(TINY)
+    images = r.integers(0, 256, (5, config.n_in)).astype(np.uint8)
+    labels = r.integers(0, config.n_out, 5)
+    golden = BitTrueSSNN(config)
     initial = golden.W1.copy(), golden.W2.copy()
     want = golden_training_trace(golden, images, labels, first_sample=0)
-    traces, w1, w2 = _run_network(TINY, images, labels, learn=True)
+    traces, w1, w2 = _run_network(config, images, labels, learn=True, rounds_per_stage=rounds,
+                                  architecture=architecture)
     assert len(traces) == len(want)
     for i, (got, exp) in enumerate(zip(traces, want)):
-        s0, h, gp, gn = _masks(got, TINY.n_in)
+        s0, h, gp, gn = _masks(got, config.n_in)
         assert np.array_equal(s0, exp.s0), f"step {i}: input spikes"
-        assert np.array_equal(h[:TINY.n_hidden], exp.h), f"step {i}: hidden spikes"
-        assert np.array_equal(gp[:TINY.n_hidden], exp.g_pos), f"step {i}: g+"
-        assert np.array_equal(gn[:TINY.n_hidden], exp.g_neg), f"step {i}: g-"
-        assert got["winner"] == exp.winner and got["step"] == i % TINY.T
+        assert np.array_equal(h[:config.n_hidden], exp.h), f"step {i}: hidden spikes"
+        assert np.array_equal(gp[:config.n_hidden], exp.g_pos), f"step {i}: g+"
+        assert np.array_equal(gn[:config.n_hidden], exp.g_neg), f"step {i}: g-"
+        assert got["winner"] == exp.winner and got["step"] == i % config.T
     assert np.array_equal(w1, golden.W1) and np.array_equal(w2, golden.W2)
     assert (w1 != initial[0]).any() and (w2 != initial[1]).any()   # learning happened
     assert any(t.g_pos.any() for t in want) and any(t.g_neg.any() for t in want)
@@ -112,6 +121,8 @@ def test_network_parameters_are_validated():
         SSNNNetwork(config={"n_in": 4})
     with pytest.raises(ConfigError, match="rounds_per_stage"):
         SSNNNetwork(config=TINY, rounds_per_stage=0)
+    with pytest.raises(ConfigError, match="architecture must be one of 'pipelined', 'iterative'"):
+        SSNNNetwork(config=TINY, rng_architecture="unrolled")
     with pytest.raises(ConfigError, match="range"):
         SSNNNetwork(config=TINY, w1=np.full((17, 8), 99), w2=np.zeros((9, 4), int))
     assert small_network_config().accumulator_bits == small_network_config().accumulator_bits_needed()

@@ -8,7 +8,8 @@ from spikeforge.hdl.ssnn_bp.network import small_network_config
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
-UNITS = ("ssnn_network", "ssnn_random_source", "ssnn_input_encoder", "ssnn_neuron", "ssnn_wta",
+UNITS = ("ssnn_network", "ssnn_random_source", "ssnn_random_source_iterative",
+         "ssnn_input_encoder", "ssnn_neuron", "ssnn_wta",
          "ssnn_error_splitter", "ssnn_weight_update", "spike_event_fifo", "signed_spike_merge")
 
 
@@ -25,3 +26,11 @@ def test_network_manifest_carries_the_golden_config():
     assert unit.golden_configuration(params) == small_network_config(n_hidden=8).to_dict()
     with pytest.raises(ConfigError, match="accumulator_bits"):
         unit.build({"n_in": "784"})   # 15-bit accumulators cannot hold 785 inputs
+
+
+def test_network_random_core_is_a_validated_parameter():
+    unit = registry.get_unit("ssnn_network")
+    assert unit.build({"rng_architecture": "pipelined", "rounds_per_stage": "1"}) \
+        .rng_architecture == "pipelined"
+    with pytest.raises(ConfigError, match="architecture must be one of 'pipelined', 'iterative'"):
+        unit.build({"rng_architecture": "fast"})

@@ -10,7 +10,7 @@ from spikeforge.golden_model.ssnn_bp import units
 from spikeforge.hdl.ssnn_bp.encoder import InputEncoder
 from spikeforge.hdl.ssnn_bp.error_splitter import ErrorSplitter
 from spikeforge.hdl.ssnn_bp.neuron import CompositeNeuron
-from spikeforge.hdl.ssnn_bp.random_source import RandomDrawSource
+from spikeforge.hdl.ssnn_bp.random_source import RandomDrawSource, ThreefryCore
 from spikeforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit, pack_rows, unpack_row
 from spikeforge.hdl.ssnn_bp.wta import WinnerTakeAll
 
@@ -52,6 +52,96 @@ def test_random_source_matches_golden_for_any_lane_count(width, lanes):
 
     _simulate(dut, bench)
     want = [grng.random_draws(seed=0xDEADBEEF, stream=q[0], sample=q[1], step=q[2],
+                              draw_index=q[3] + np.arange(lanes), width=width).tolist()
+            for q in reqs]
+    assert got == want
+
+
+def _edge_or_random(r, bits):
+    """Mostly random values, sometimes the extremes 0 and 2**bits - 1 (carry/wrap paths)."""
+    x = r.random()
+    return 0 if x < 0.05 else (1 << bits) - 1 if x < 0.1 else int(r.integers(0, 1 << bits))
+
+
+@pytest.mark.parametrize("architecture,rounds", [
+    ("iterative", 1), ("iterative", 2), ("iterative", 3), ("iterative", 4), ("iterative", 6),
+    ("iterative", 13), ("pipelined", 1), ("pipelined", 5)])
+def test_threefry_core_matches_rng_blocks(architecture, rounds):
+    """Blocks (x0, x1) and tags of the core equal rng.random_block over many (key, counter)
+    values, with random request gaps and output backpressure; the iterative core takes one
+    request per ceil(13 / rounds) + 1 cycles, the pipelined one per cycle."""
+    seed = 0x9E3779B9 + rounds
+    dut = ThreefryCore(seed=seed, tag_width=9, rounds_per_stage=rounds, architecture=architecture)
+    r = np.random.default_rng(rounds + 100 * (architecture == "iterative"))
+    n = 300 if architecture == "iterative" else 150
+    reqs = [(_edge_or_random(r, 16), _edge_or_random(r, 32), _edge_or_random(r, 16),
+             _edge_or_random(r, 32), i % 512) for i in range(n)]
+    got, accepted = [], []
+
+    async def bench(ctx):
+        pending = list(reqs)
+        cycle = 0
+        while len(got) < len(reqs):
+            ctx.set(dut.o_blk.ready, r.random() < 0.7)
+            offer = bool(pending) and r.random() < 0.8
+            if pending:
+                q = pending[0]
+                p = dut.i_req.payload
+                ctx.set(p.stream, q[0]); ctx.set(p.sample, q[1]); ctx.set(p.step, q[2])
+                ctx.set(p.block, q[3]); ctx.set(p.tag, q[4])
+            ctx.set(dut.i_req.valid, offer)
+            fire_in = offer and ctx.get(dut.i_req.ready)
+            if ctx.get(dut.o_blk.valid) and ctx.get(dut.o_blk.ready):
+                b = dut.o_blk.payload
+                got.append((ctx.get(b.x0), ctx.get(b.x1), ctx.get(b.tag)))
+            await ctx.tick()
+            if fire_in:
+                pending.pop(0)
+                accepted.append(cycle)
+            cycle += 1
+
+    _simulate(dut, bench)
+    want = []
+    for q in reqs:
+        x0, x1 = grng.random_block(seed=seed, stream=q[0], sample=q[1], step=q[2],
+                                   block_index=q[3])
+        want.append((int(x0), int(x1), q[4]))
+    assert got == want
+    gaps = np.diff(accepted)
+    # the iterative core registers the request, then iterates ceil(13 / rounds) times
+    assert gaps.min() == dut.interval == (1 if architecture == "pipelined"
+                                          else -(-13 // rounds) + 1)
+
+
+@pytest.mark.parametrize("width,lanes,rounds", [(8, 3, 1), (16, 4, 4), (16, 1, 13)])
+def test_iterative_random_source_matches_golden(width, lanes, rounds):
+    dut = RandomDrawSource(seed=0xC0FFEE, width=width, lanes=lanes, rounds_per_stage=rounds,
+                           architecture="iterative")
+    r = np.random.default_rng(lanes + rounds)
+    reqs = [(_edge_or_random(r, 16), _edge_or_random(r, 32), _edge_or_random(r, 16),
+             _edge_or_random(r, 31)) for _ in range(60)]
+    got = []
+
+    async def bench(ctx):
+        pending = list(reqs)
+        while len(got) < len(reqs):
+            ctx.set(dut.o_draws.ready, r.random() < 0.6)
+            if pending:
+                q = pending[0]
+                p = dut.i_req.payload
+                ctx.set(p.stream, q[0]); ctx.set(p.sample, q[1]); ctx.set(p.step, q[2])
+                ctx.set(p.base, q[3])
+            ctx.set(dut.i_req.valid, bool(pending))
+            fire_in = bool(pending) and ctx.get(dut.i_req.ready)
+            if ctx.get(dut.o_draws.valid) and ctx.get(dut.o_draws.ready):
+                word = ctx.get(Value.cast(dut.o_draws.payload))
+                got.append([(word >> (width * l)) & ((1 << width) - 1) for l in range(lanes)])
+            await ctx.tick()
+            if fire_in:
+                pending.pop(0)
+
+    _simulate(dut, bench)
+    want = [grng.random_draws(seed=0xC0FFEE, stream=q[0], sample=q[1], step=q[2],
                               draw_index=q[3] + np.arange(lanes), width=width).tolist()
             for q in reqs]
     assert got == want
@@ -167,32 +257,50 @@ def test_error_splitter_matches_golden():
     assert got == want
 
 
-def test_weight_update_back_to_back_same_row_loses_nothing():
+@pytest.mark.parametrize("shared_read_port,pregated,forward_writes", [
+    (False, False, True), (True, False, True), (True, True, False)])
+def test_weight_update_back_to_back_same_row_loses_nothing(shared_read_port, pregated,
+                                                           forward_writes):
+    """Every write equals the golden coincidence update; with forwarding, 60 % of the events
+    hit the row written in the cycle before (without it the rows alternate, as the network's
+    update passes guarantee); pregated events carry the golden gate bits instead of draws."""
     lanes, depth, wb = 3, 4, 4
     init = np.array([[7, -8, 0], [1, 2, 3], [0, 0, 0], [-1, -1, -1]])
     dut = WeightUpdateUnit(lanes=lanes, depth=depth, weight_bits=wb, gate_bits=4,
-                           gate_threshold=11, init=init)
+                           gate_threshold=11, init=init, shared_read_port=shared_read_port,
+                           pregated=pregated, forward_writes=forward_writes)
     r = np.random.default_rng(2)
     n = 400
-    addr = r.integers(0, 2, n)          # two rows: many back-to-back hits on the same row
+    if forward_writes:
+        addr = r.integers(0, 2, n)      # two rows: many back-to-back hits on the same row
+    else:
+        addr = np.cumsum(r.integers(1, depth, n)) % depth   # never the previous row
     pos, neg = r.random((n, lanes)) < 0.5, r.random((n, lanes)) < 0.5
     rnd = r.integers(0, 1 << 16, (n, lanes))
     valid = r.random(n) < 0.85
-    writes = []
+    writes, reads = [], []
 
     async def bench(ctx):
         for i in range(n + 3):
+            ctx.set(dut.rd_addr, int(r.integers(0, depth)))   # ignored while events come
             if i < n:
                 p = dut.i_event.payload
                 ctx.set(p.addr, int(addr[i]))
                 ctx.set(p.pos, int(sum(int(b) << l for l, b in enumerate(pos[i]))))
                 ctx.set(p.neg, int(sum(int(b) << l for l, b in enumerate(neg[i]))))
                 for l in range(lanes):
-                    ctx.set(p.rand[l], int(rnd[i, l]))
+                    if pregated:
+                        ctx.set(p.gate[l], int(rnd[i, l] % 16 < 11))
+                    else:
+                        ctx.set(p.rand[l], int(rnd[i, l]))
             ctx.set(dut.i_event.valid, i < n and bool(valid[i]))
             if ctx.get(dut.o_write.valid):
                 writes.append((ctx.get(dut.o_write.addr), ctx.get(Value.cast(dut.o_write.data))))
             await ctx.tick()
+        for a in range(depth):              # read-back through the look-up port
+            ctx.set(dut.rd_addr, a)
+            await ctx.tick()
+            reads.append(ctx.get(Value.cast(dut.rd_data)))
 
     _simulate(dut, bench)
     mem = init.copy()
@@ -204,6 +312,7 @@ def test_weight_update_back_to_back_same_row_loses_nothing():
                                           weight_bits=wb)
         want.append((int(a), pack_rows(mem[a][None], weight_bits=wb)[0]))
     assert writes == want
+    assert reads == pack_rows(mem, weight_bits=wb)
     assert unpack_row(pack_rows(init, weight_bits=wb)[0], lanes=3, weight_bits=wb) == [7, -8, 0]
 
 
@@ -219,3 +328,26 @@ def test_bad_unit_parameters_raise_config_errors():
                          init=[[0, 9], [0, 0]])
     with pytest.raises(ConfigError, match="gate_threshold"):
         WeightUpdateUnit(lanes=2, depth=2, weight_bits=4, gate_bits=4, gate_threshold=17)
+    with pytest.raises(ConfigError, match="shared_read_port must be True or False"):
+        WeightUpdateUnit(lanes=2, depth=2, weight_bits=4, gate_bits=4, gate_threshold=3,
+                         shared_read_port=1)
+    for flag in ("pregated", "forward_writes"):
+        with pytest.raises(ConfigError, match=f"{flag} must be True or False"):
+            WeightUpdateUnit(lanes=2, depth=2, weight_bits=4, gate_bits=4, gate_threshold=3,
+                             **{flag: "yes"})
+
+
+def test_bad_random_core_parameters_raise_config_errors():
+    for bad in ("Iterative", "unrolled", None, 1):
+        with pytest.raises(ConfigError, match="architecture must be one of 'pipelined', "
+                                              "'iterative'"):
+            ThreefryCore(seed=0, architecture=bad)
+        with pytest.raises(ConfigError, match="architecture must be one of"):
+            RandomDrawSource(seed=0, width=16, lanes=2, architecture=bad)
+    for bad in (0, 14, 2.0, True):
+        with pytest.raises(ConfigError, match="rounds_per_stage must be an integer in 1..13"):
+            ThreefryCore(seed=0, rounds_per_stage=bad, architecture="iterative")
+    with pytest.raises(ConfigError, match="seed"):
+        ThreefryCore(seed=1 << 32, architecture="iterative")
+    with pytest.raises(ConfigError, match="tag_width"):
+        ThreefryCore(seed=0, tag_width=0, architecture="iterative")

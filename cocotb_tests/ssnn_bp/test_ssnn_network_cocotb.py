@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from spikeforge.hdl.ssnn_bp.network import SSNNNetwork, small_network_config
+from spikeforge.hdl.ssnn_bp.network import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE,
+                                             SSNNNetwork, small_network_config)
 from spikeforge.hwsim import emit_verilog, lint, run_cocotb
 
 HERE = Path(__file__).parent
@@ -14,13 +15,18 @@ TOP = "ssnn_network"
 CONFIG = small_network_config()
 
 
-@functools.lru_cache(maxsize=1)
-def network_verilog() -> str:
-    return emit_verilog(SSNNNetwork(config=CONFIG), name=TOP)
+@functools.lru_cache(maxsize=2)
+def network_verilog(rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
+                    rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE) -> str:
+    return emit_verilog(SSNNNetwork(config=CONFIG, rng_architecture=rng_architecture,
+                                    rounds_per_stage=rounds_per_stage), name=TOP)
 
 
-def run_network(testcase, **params):
-    run_cocotb(verilog=network_verilog(), top=TOP, test_module="tb_network", test_dir=HERE,
+def run_network(testcase, *, rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
+                rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE, **params):
+    """Run ``testcase`` of tb_network on the demo network built with the given random core."""
+    run_cocotb(verilog=network_verilog(rng_architecture, rounds_per_stage), top=TOP,
+               test_module="tb_network", test_dir=HERE,
                testcase=testcase, extra_env={"SPIKEFORGE_TB_PARAMS": json.dumps(
                    {"config": CONFIG.to_dict(), **params})})
 

@@ -33,6 +33,12 @@ def test_random_source(instance):
     _run("random_source_matches_golden", instance=instance, cycles=10000)
 
 
+@pytest.mark.parametrize("instance", _sweep("rand16_l2_it1", "rand8_l3_it4", "rand16_l1_it13"))
+def test_iterative_random_source(instance):
+    """The iterative Threefry core (architecture="iterative"): same draws, same latency."""
+    _run("random_source_matches_golden", instance=instance, cycles=6000)
+
+
 def test_encoder():
     _run("encoder_matches_golden", instance="enc", cycles=10000)
 

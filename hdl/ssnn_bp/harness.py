@@ -34,6 +34,12 @@ HARNESS_UNITS = {
                                      "rounds_per_stage": 4}),
     "rand16_l1": (RandomDrawSource, {"seed": 0xFFFFFFFF, "width": 16, "lanes": 1,
                                      "rounds_per_stage": 13}),
+    "rand16_l2_it1": (RandomDrawSource, {"seed": 0xA5A5A5A5, "width": 16, "lanes": 2,
+                                         "rounds_per_stage": 1, "architecture": "iterative"}),
+    "rand8_l3_it4": (RandomDrawSource, {"seed": 7, "width": 8, "lanes": 3,
+                                        "rounds_per_stage": 4, "architecture": "iterative"}),
+    "rand16_l1_it13": (RandomDrawSource, {"seed": 0, "width": 16, "lanes": 1,
+                                          "rounds_per_stage": 13, "architecture": "iterative"}),
     "enc": (InputEncoder, {"lanes": 8}),
     "neuron_a": (CompositeNeuron, {"acc_bits": 16, "b_bits": 9, "frac_bits": 6,
                                    "slope_log2": 0, "beta_log2": 2}),
@@ -57,7 +63,7 @@ HARNESS_UNITS = {
 
 
 #: the instances of the default (fast) test tier: one parameter set per unit, a smaller build
-DEFAULT_INSTANCES = ("fifo_d5", "merge", "rand8_l3", "enc", "neuron_b", "wta_c47", "split10",
+DEFAULT_INSTANCES = ("fifo_d5", "merge", "rand8_l3", "rand16_l2_it1", "enc", "neuron_b", "wta_c47", "split10",
                      "wu_a")
 
 

@@ -2,7 +2,8 @@
 :class:`spikeforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN` (weights and per-step spikes).
 
 One sample = ``n_in`` pixel beats on ``i_sample``, then ``T`` time steps, each a sequence of
-event-driven phases sharing one Threefry pipeline (all random bits keyed like the golden model):
+event-driven phases sharing one Threefry core (all random bits keyed like the golden model;
+``rng_architecture`` picks the iterative or the pipelined core):
 
 1. PREFETCH: the step's INPUT / HIDDEN / WTA / GRAD random blocks into a draw RAM (64 b words).
 2. FWD1: encode pixel c (one per cycle); each input spike (and the bias row) adds its W1 row
@@ -12,13 +13,21 @@ event-driven phases sharing one Threefry pipeline (all random bits keyed like th
 4. WTA: z_k + Gumbel(k) race -> k*. Eval samples (``learn`` = 0) stop here.
 5. ERR: error splitter -> e+ at k*, e- at y (skipped when k* == y).
 6. BWD: per hidden neuron one W2 row read -> b_j = W2[j, k*] - W2[j, y] -> g+_j / g-_j.
-7. UPD (W2 then W1): for each (active pre row, active post column) one LR draw is requested;
-   a row's gated +-1 LSB updates go to its weight-update unit as one read-modify-write event.
-   All reads of a step happen before its writes (golden: start-of-step weights).
+7. UPD (W2 then W1): for each active pre row, one random block per distinct block of its
+   active post columns' LR draws (4 draws of 16 b per block); the block's 4 gate comparisons
+   set the gate bits of its lanes, and the row's gated +-1 LSB updates go to the weight-update
+   unit as one read-modify-write event. All reads of a step happen before its writes
+   (golden: start-of-step weights).
 8. TRACE: ``o_trace`` gets {s0, h, g_pos, g_neg, winner, step} of the step.
 
+Area (what makes the demo network fit the iCE40 UP5K): W1 and W2 live in one weight memory
+with one updater and one read port (look-ups and updates never overlap); the event lists
+(input spikes, hidden spikes, gradient columns) are memories, not register files; the LR gate
+of each draw is compared once per block, not per lane.
+
 Weights start as the golden model's initial weights for ``config.seed`` (memory init) and are
-read back through ``i_read``/``o_read`` when idle.
+read back through ``i_read``/``o_read`` when idle (``o_read``'s payload is the memory's read
+data; a new sample is accepted only once a pending read-back has been taken).
 """
 from __future__ import annotations
 
@@ -35,13 +44,16 @@ from spikeforge.golden_model.ssnn_bp.config import SSNNConfig
 from .error_splitter import ErrorSplitter
 from .neuron import CompositeNeuron
 from .params import check_int
-from .random_source import ThreefryCore
+from .random_source import ThreefryCore, check_architecture
 from .weight_update import WeightUpdateUnit
 from .wta import WinnerTakeAll
 
 __all__ = ["SSNNNetwork", "small_network_config", "sample_layout", "trace_layout", "read_layout"]
 
 MAX_TOP_WIDTH = 1024
+#: the network top's default random core: fits the iCE40 UP5K (see docs/ssnn_bp_rtl.md)
+DEFAULT_RNG_ARCHITECTURE = "iterative"
+DEFAULT_ROUNDS_PER_STAGE = 4
 PHASES = ("IDLE", "PREFETCH", "FWD1", "FWD1_END", "HID", "HID_END", "WTA", "WINNER", "ERR", "BWD",
           "UPD", "UPD_END", "TRACE")  # neurons per layer held in registers (u, z, masks, event lists)
 
@@ -72,13 +84,6 @@ def _select(m: Module, values, index, *, name: str):
     return out
 
 
-def _write(m: Module, targets, index, value) -> None:
-    """``targets[index] <= value`` (sync), one comparator per target."""
-    for i, t in enumerate(targets):
-        with m.If(index == i):
-            m.d.sync += t.eq(value)
-
-
 def _bits(n: int) -> int:
     return max((n - 1).bit_length(), 1)
 
@@ -105,7 +110,10 @@ def read_layout(config: SSNNConfig) -> data.StructLayout:
 class SSNNNetwork(wiring.Component):
     """On-chip SSNN-BP training network for ``config`` (an :class:`SSNNConfig`).
 
-    ``rounds_per_stage``: Threefry rounds per pipeline stage (latency ceil(13 / it) cycles).
+    ``rng_architecture``: the Threefry core, ``"iterative"`` (default: one loop datapath, one
+    block per ceil(13 / rounds_per_stage) + 1 cycles; fits the iCE40 UP5K) or ``"pipelined"``
+    (one block per cycle, ~1300 more FFs, ~1.6x fewer cycles per training sample);
+    ``rounds_per_stage``: Threefry rounds per clock (default 4; see docs/ssnn_bp_rtl.md).
     ``w1``, ``w2``: initial weights (pre + bias, post) in LSBs; default the golden model's.
     Ports: ``i_sample`` (stream, :func:`sample_layout`), ``o_trace`` (stream,
     :func:`trace_layout`), ``i_read`` (stream, :func:`read_layout`) and ``o_read`` (stream,
@@ -113,7 +121,8 @@ class SSNNNetwork(wiring.Component):
     ``busy`` (a sample is in progress).
     """
 
-    def __init__(self, *, config: SSNNConfig, rounds_per_stage: int = 1, w1=None, w2=None):
+    def __init__(self, *, config: SSNNConfig, rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
+                 rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, w1=None, w2=None):
         if not isinstance(config, SSNNConfig):
             raise ConfigError(f"config must be an SSNNConfig, got {type(config).__name__}")
         for name in ("n_in", "n_hidden", "n_out"):
@@ -122,6 +131,7 @@ class SSNNNetwork(wiring.Component):
                                   f"largest layer this register-based top holds")
         self.config = config
         self.rounds_per_stage = check_int("rounds_per_stage", rounds_per_stage, 1, 13)
+        self.rng_architecture = check_architecture(rng_architecture)
         golden = BitTrueSSNN(config, w1=w1, w2=w2)  # validates shapes and ranges
         self.w1_init, self.w2_init = golden.W1.copy(), golden.W2.copy()
         self.row_lanes = max(config.n_hidden, config.n_out)
@@ -145,17 +155,30 @@ class SSNNNetwork(wiring.Component):
         base_g = base_o + nb_o
         nb_eval, nb_train = base_g, base_g + nb_h
 
-        tag_layout = data.StructLayout({"col": _bits(self.row_lanes), "lane": 2, "end_row": 1,
-                                        "last": 1, "row": _bits(max(n_in, n_h) + 1)})
+        # UPD response tag: the row's draw-phase (row * n_post mod 4), the block's index
+        # relative to the row's first block, last block of the row / of the pass, the row
+        q_bits = _bits((3 + self.row_lanes - 1) // 4 + 1)
+        tag_layout = data.StructLayout({"phi": 2, "q": q_bits, "end_row": 1, "last": 1,
+                                        "row": _bits(n_in + n_h + 2)})
         tag_width = max(tag_layout.size, _bits(nb_train))
         m.submodules.rng = rng = ThreefryCore(seed=c.seed, tag_width=tag_width,
-                                              rounds_per_stage=self.rounds_per_stage)
-        m.submodules.w1 = w1 = WeightUpdateUnit(
-            lanes=n_h, depth=n_in + 1, weight_bits=wb, gate_bits=c.lr_gate_bits,
-            gate_threshold=c.lr_gate_threshold, init=self.w1_init)
-        m.submodules.w2 = w2 = WeightUpdateUnit(
-            lanes=n_out, depth=n_h + 1, weight_bits=wb, gate_bits=c.lr_gate_bits,
-            gate_threshold=c.lr_gate_threshold, init=self.w2_init)
+                                              rounds_per_stage=self.rounds_per_stage,
+                                              architecture=self.rng_architecture)
+        # look-ups (FWD1, HID, BWD, read-back) and updates (UPD) never overlap: one read port;
+        # the LR gates are compared here (4 per block); an update pass visits each row once,
+        # so no write forwarding is needed
+        wu_options = dict(shared_read_port=True, pregated=True, forward_writes=False)
+        # W1 and W2 share one weight memory and one updater: rows 0..n_in are W1 (pre i, the
+        # last is the bias), rows w2_base + j are W2; a row holds row_lanes weights (post
+        # index = lane; the lanes beyond a layer's width stay 0: their masks are never set)
+        lanes = self.row_lanes
+        w2_base = n_in + 1
+        init = np.zeros((w2_base + n_h + 1, lanes), dtype=np.int64)
+        init[:w2_base, :n_h] = self.w1_init
+        init[w2_base:, :n_out] = self.w2_init
+        m.submodules.weights = wu = WeightUpdateUnit(
+            lanes=lanes, depth=len(init), weight_bits=wb, gate_bits=c.lr_gate_bits,
+            gate_threshold=c.lr_gate_threshold, init=init, **wu_options)
         m.submodules.neuron = neuron = CompositeNeuron(
             acc_bits=acc, b_bits=wb + 1, frac_bits=c.weight_frac_bits,
             slope_log2=c.hidden_slope_log2, beta_log2=c.beta_log2)
@@ -181,9 +204,16 @@ class SSNNNetwork(wiring.Component):
         d_mask = Signal(n_h)
         gp_mask = Signal(n_h)
         gn_mask = Signal(n_h)
-        s0_list = [Signal(_bits(n_in + 1), name=f"s0l{i}") for i in range(n_in + 1)]
-        h_list = [Signal(_bits(n_h + 1), name=f"hl{i}") for i in range(n_h + 1)]
-        g_list = [Signal(_bits(n_h), name=f"gl{i}") for i in range(n_h)]
+        # event lists (spiking rows / gradient columns in order) in memories (block RAM on
+        # iCE40, LUT RAM on ECP5); the UPD sequencer reads them at its next row / column
+        m.submodules.s0_list = s0_mem = memory.Memory(shape=_bits(n_in + 1), depth=n_in + 1,
+                                                     init=[])
+        m.submodules.h_list = h_mem = memory.Memory(shape=_bits(n_h + 1), depth=n_h + 1, init=[])
+        m.submodules.g_list = g_mem = memory.Memory(shape=_bits(n_h), depth=n_h, init=[])
+        s0_wr, s0_rd = s0_mem.write_port(), s0_mem.read_port()
+        h_wr, h_rd = h_mem.write_port(), h_mem.read_port()
+        g_wr, g_rd = g_mem.write_port(), g_mem.read_port()
+        g_last = Signal(_bits(n_h))        # the last (largest) entry of g_list
         s0_count = Signal(range(n_in + 2))
         h_count = Signal(range(n_h + 2))
         g_count = Signal(range(n_h + 1))
@@ -209,8 +239,8 @@ class SSNNNetwork(wiring.Component):
         m.d.comb += spike_in.eq((f_c == n_in) |
                                 (draw_rd.data.word_select(f_c[:3], 8) < pix_rd.data))
         with m.If(f_valid & spike_in):
-            m.d.sync += [u[j].eq(u[j] + w1.rd_data[j]) for j in range(n_h)]
-            _write(m, s0_list, s0_count, f_c)
+            m.d.sync += [u[j].eq(u[j] + wu.rd_data[j]) for j in range(n_h)]
+            m.d.comb += [s0_wr.addr.eq(s0_count), s0_wr.data.eq(f_c), s0_wr.en.eq(1)]
             m.d.sync += s0_count.eq(s0_count + 1)
             with m.If(f_c != n_in):
                 m.d.sync += s0_mask.eq(s0_mask | (Const(1, n_in) << f_c))
@@ -218,6 +248,15 @@ class SSNNNetwork(wiring.Component):
         # ------------------------------------------------------------ HID pipeline
         q_valid = Signal()
         q_j = Signal(range(n_h + 1))
+        w_valid = Signal()                 # WTA feed
+        w_k = Signal(range(n_out + 1))
+        b_valid = Signal()                 # BWD pipeline
+        b_j = Signal(range(n_h))
+        # the 16-bit draw of the neuron (HID: q_j, BWD: b_j) or WTA candidate (w_k): one word
+        # mux, the three pipelines never run in the same cycle
+        rand16 = Signal(16)
+        m.d.comb += rand16.eq(draw_rd.data.word_select(
+            Mux(b_valid, b_j[:2], Mux(w_valid, w_k[:2], q_j[:2])), 16))
         r_valid = Signal()
         m.d.sync += [q_valid.eq(0), r_valid.eq(0)]
         q_bias = Signal()
@@ -225,12 +264,12 @@ class SSNNNetwork(wiring.Component):
         m.d.comb += [
             q_bias.eq(q_j == n_h),
             neuron.u.eq(_select(m, u, q_j, name="u_sel")),
-            neuron.r_fwd.eq(draw_rd.data.word_select(q_j[:2], 16)),
+            neuron.r_fwd.eq(rand16),
             hid_spike.eq(q_bias | neuron.spike),
         ]
         with m.If(q_valid):
             with m.If(hid_spike):
-                _write(m, h_list, h_count, q_j)
+                m.d.comb += [h_wr.addr.eq(h_count), h_wr.data.eq(q_j), h_wr.en.eq(1)]
                 m.d.sync += [h_count.eq(h_count + 1), r_valid.eq(1)]
             with m.If(~q_bias):
                 bit = Const(1, n_h) << q_j
@@ -239,87 +278,111 @@ class SSNNNetwork(wiring.Component):
                 with m.If(neuron.gate):
                     m.d.sync += d_mask.eq(d_mask | bit)
         with m.If(r_valid):
-            m.d.sync += [z[k].eq(z[k] + w2.rd_data[k]) for k in range(n_out)]
+            m.d.sync += [z[k].eq(z[k] + wu.rd_data[k]) for k in range(n_out)]
 
         # ------------------------------------------------------------ WTA feed
-        w_valid = Signal()
-        w_k = Signal(range(n_out + 1))
         m.d.comb += [wta.i_cand.valid.eq(w_valid),
                      wta.i_cand.payload.z.eq(_select(m, z, w_k, name="z_sel")),
-                     wta.i_cand.payload.rand.eq(draw_rd.data.word_select(w_k[:2], 16))]
+                     wta.i_cand.payload.rand.eq(rand16)]
 
         # ------------------------------------------------------------ BWD pipeline
-        b_valid = Signal()
-        b_j = Signal(range(n_h))
         m.d.sync += b_valid.eq(0)
-        w2_row = [w2.rd_data[k] for k in range(n_out)]
+        w2_row = [wu.rd_data[k] for k in range(n_out)]
         m.d.comb += [
             neuron.b.eq(_select(m, w2_row, col_pos, name="w_pos")
                         - _select(m, w2_row, col_neg, name="w_neg")),
             neuron.gate_in.eq(d_mask.bit_select(b_j, 1)),
-            neuron.r_grad.eq(draw_rd.data.word_select(b_j[:2], 16)),
+            neuron.r_grad.eq(rand16),
         ]
         with m.If(b_valid & (neuron.g_pos | neuron.g_neg)):
             bit = Const(1, n_h) << b_j
-            _write(m, g_list, g_count, b_j)
-            m.d.sync += g_count.eq(g_count + 1)
+            m.d.comb += [g_wr.addr.eq(g_count), g_wr.data.eq(b_j), g_wr.en.eq(1)]
+            m.d.sync += [g_count.eq(g_count + 1), g_last.eq(b_j)]
             with m.If(neuron.g_pos):
                 m.d.sync += gp_mask.eq(gp_mask | bit)
             with m.Else():
                 m.d.sync += gn_mask.eq(gn_mask | bit)
 
         # ------------------------------------------------------------ UPD sequencer
+        # Walks the (active pre row, active post column) coincidences of the pass; the LR draw
+        # of (row, col) is draw row * n_post + col, i.e. word (phi + col) % 4 of the row's
+        # relative block q = (phi + col) // 4, phi = row * n_post % 4. One block is requested
+        # per distinct q of a row (columns of one block share it: W1 columns are ascending);
+        # its response sets the gate bits of every lane in that block, and the row's update
+        # event goes out with the response of its last block (q of the row's last column).
         upd_w1 = Signal()          # 0: W2 pass, 1: W1 pass
         sr = Signal(range(n_in + 2))
         sc = Signal(range(n_h + 1))
+        sr_next = Signal.like(sr)   # what sr / sc hold next cycle: the list read addresses
+        sc_next = Signal.like(sc)
+        m.d.comb += [sr_next.eq(sr), sc_next.eq(sc)]
+        m.d.sync += [sr.eq(sr_next), sc.eq(sc_next)]
         req_done = Signal()
         seq_row = Signal(_bits(max(n_in, n_h) + 1))
         seq_col = Signal(_bits(self.row_lanes))
+        last_col = Signal(_bits(self.row_lanes))
         n_rows = Signal(range(n_in + 2))
         n_cols = Signal(range(n_h + 1))
-        draw_idx = Signal(32)
+        row_base = Signal(32)
+        phi = Signal(2)
+        q_cur = Signal(q_bits)
+        q_prev = Signal(q_bits)
+        q_last = Signal(q_bits)
+        need_req = Signal()
         end_row = Signal()
         m.d.comb += [
-            seq_row.eq(Mux(upd_w1, _select(m, s0_list, sr, name="s0_sel"),
-                           _select(m, h_list, sr, name="h_sel"))),
-            seq_col.eq(Mux(upd_w1, _select(m, g_list, sc, name="g_sel"),
+            s0_rd.addr.eq(sr_next), h_rd.addr.eq(sr_next), g_rd.addr.eq(sc_next),
+            seq_row.eq(Mux(upd_w1, s0_rd.data, h_rd.data)),
+            seq_col.eq(Mux(upd_w1, g_rd.data,
                            Mux(sc == 0, col_pos, col_neg))),
+            last_col.eq(Mux(upd_w1, g_last, col_neg)),
             n_rows.eq(Mux(upd_w1, s0_count, h_count)),
             n_cols.eq(Mux(upd_w1, g_count, 2)),
-            draw_idx.eq(Mux(upd_w1, seq_row * n_h, seq_row * n_out) + seq_col),
-            end_row.eq(sc == n_cols - 1),
+            row_base.eq(Mux(upd_w1, seq_row * n_h, seq_row * n_out)),
+            phi.eq(row_base[:2]),
+            q_cur.eq((phi + seq_col) >> 2),
+            q_last.eq((phi + last_col) >> 2),
+            need_req.eq((sc == 0) | (q_cur != q_prev)),
+            end_row.eq(q_cur == q_last),
         ]
-        rand_reg = [Signal(16, name=f"lr{l}") for l in range(self.row_lanes)]
+        gate_reg = Signal(self.row_lanes)      # LR gate of each post lane of the current row
         resp_tag = Signal(tag_layout)
-        resp_rand = Signal(16)
-        m.d.comb += [resp_tag.eq(rng.o_blk.payload.tag[:tag_layout.size]),
-                     resp_rand.eq(Cat(rng.o_blk.payload.x0, rng.o_blk.payload.x1)
-                                  .word_select(resp_tag.lane, 16))]
-        ev_rand = [Mux(resp_tag.col == l, resp_rand, rand_reg[l]) for l in range(self.row_lanes)]
+        m.d.comb += resp_tag.eq(rng.o_blk.payload.tag[:tag_layout.size])
+        resp_words = Cat(rng.o_blk.payload.x0, rng.o_blk.payload.x1)
+        word_gate = [resp_words.word_select(w, 16)[:c.lr_gate_bits] < c.lr_gate_threshold
+                     for w in range(4)]
+        ev_gate = Signal(self.row_lanes)
+        for lane in range(self.row_lanes):
+            pos = Signal(range(lane + 4), name=f"lrpos{lane}")
+            m.d.comb += [pos.eq(resp_tag.phi + lane),
+                         ev_gate[lane].eq(Mux((pos >> 2) == resp_tag.q,
+                                              _select(m, word_gate, pos[:2], name="wg"),
+                                              gate_reg[lane]))]
         onehot_pos = Signal(n_out)
         onehot_neg = Signal(n_out)
         m.d.comb += [onehot_pos.eq(Const(1, n_out) << col_pos),
                      onehot_neg.eq(Const(1, n_out) << col_neg)]
         m.d.comb += [
-            w1.i_event.payload.addr.eq(resp_tag.row), w2.i_event.payload.addr.eq(resp_tag.row),
-            w1.i_event.payload.pos.eq(gp_mask), w1.i_event.payload.neg.eq(gn_mask),
-            w2.i_event.payload.pos.eq(onehot_pos), w2.i_event.payload.neg.eq(onehot_neg),
+            wu.i_event.payload.addr.eq(resp_tag.row),     # the memory row (W2: w2_base + j)
+            wu.i_event.payload.pos.eq(Mux(upd_w1, gp_mask, onehot_pos)),
+            wu.i_event.payload.neg.eq(Mux(upd_w1, gn_mask, onehot_neg)),
         ]
-        m.d.comb += [w1.i_event.payload.rand[l].eq(ev_rand[l]) for l in range(n_h)]
-        m.d.comb += [w2.i_event.payload.rand[l].eq(ev_rand[l]) for l in range(n_out)]
+        # the updater is pregated: ev_gate[lane] = (draw mod 2**lr_gate_bits < threshold)
+        m.d.comb += wu.i_event.payload.gate.eq(ev_gate)
 
         # ------------------------------------------------------------ read-back
+        # the row address is held while the read is pending or presented, so o_read's payload
+        # is the memory's read data itself (no register); samples wait until it is taken
         rd_pending = Signal()
-        rd_layer = Signal()
+        rd_row = Signal(wu.addr_width)
+        rd_busy = Signal()
+        m.d.comb += [rd_busy.eq(rd_pending | self.o_read.valid),
+                     self.o_read.payload.eq(wu.rd_data)]
         m.d.sync += rd_pending.eq(0)
         with m.If(self.o_read.valid & self.o_read.ready):
             m.d.sync += self.o_read.valid.eq(0)
         with m.If(rd_pending):
             m.d.sync += self.o_read.valid.eq(1)
-            for l in range(self.row_lanes):
-                m.d.sync += self.o_read.payload[l].eq(Mux(
-                    rd_layer, w2.rd_data[l] if l < n_out else 0,
-                    w1.rd_data[l] if l < n_h else 0))
 
         trace = self.o_trace.payload
         req = rng.i_req.payload
@@ -327,15 +390,17 @@ class SSNNNetwork(wiring.Component):
         phase = Signal(range(len(PHASES)))
         if True:  # one branch per phase (an if-chain: a Switch lints as an incomplete case)
             with m.If(phase == PHASES.index("IDLE")):
-                m.d.comb += [self.i_sample.ready.eq(1),
-                             self.i_read.ready.eq(~self.o_read.valid & ~rd_pending & (beat == 0)),
+                m.d.comb += [self.i_sample.ready.eq(~rd_busy),
+                             self.i_read.ready.eq(~rd_busy & (beat == 0)),
                              pix_wr.addr.eq(beat), pix_wr.data.eq(self.i_sample.payload.pixel),
-                             pix_wr.en.eq(self.i_sample.valid)]
+                             pix_wr.en.eq(self.i_sample.valid & self.i_sample.ready)]
                 rq = self.i_read.payload
-                m.d.comb += [w1.rd_addr.eq(rq.row), w2.rd_addr.eq(rq.row)]
+                rq_addr = Signal(wu.addr_width)
+                m.d.comb += [rq_addr.eq(Mux(rq.layer, w2_base + rq.row, rq.row)),
+                             wu.rd_addr.eq(Mux(rd_busy, rd_row, rq_addr))]
                 with m.If(self.i_read.valid & self.i_read.ready & ~self.i_sample.valid):
-                    m.d.sync += [rd_pending.eq(1), rd_layer.eq(rq.layer)]
-                with m.If(self.i_sample.valid):
+                    m.d.sync += [rd_pending.eq(1), rd_row.eq(rq_addr)]
+                with m.If(self.i_sample.valid & self.i_sample.ready):
                     m.d.comb += self.i_read.ready.eq(0)
                     with m.If(beat == 0):
                         m.d.sync += [label.eq(self.i_sample.payload.label),
@@ -380,7 +445,7 @@ class SSNNNetwork(wiring.Component):
                         m.d.sync += phase.eq(PHASES.index("FWD1"))
 
             with m.Elif(phase == PHASES.index("FWD1")):
-                m.d.comb += [w1.rd_addr.eq(cnt), pix_rd.addr.eq(cnt),
+                m.d.comb += [wu.rd_addr.eq(cnt), pix_rd.addr.eq(cnt),
                              draw_rd.addr.eq(cnt >> 3)]
                 m.d.sync += [f_valid.eq(1), f_c.eq(cnt), cnt.eq(cnt + 1)]
                 with m.If(cnt == n_in):
@@ -391,14 +456,14 @@ class SSNNNetwork(wiring.Component):
                 m.d.sync += phase.eq(PHASES.index("HID"))
 
             with m.Elif(phase == PHASES.index("HID")):
-                m.d.comb += [draw_rd.addr.eq(base_h + (cnt >> 2)), w2.rd_addr.eq(q_j)]
+                m.d.comb += [draw_rd.addr.eq(base_h + (cnt >> 2)), wu.rd_addr.eq(w2_base + q_j)]
                 m.d.sync += [q_valid.eq(1), q_j.eq(cnt), cnt.eq(cnt + 1)]
                 with m.If(cnt == n_h):
                     m.d.sync += [cnt.eq(0), drain.eq(0)]
                     m.d.sync += phase.eq(PHASES.index("HID_END"))
 
             with m.Elif(phase == PHASES.index("HID_END")):
-                m.d.comb += w2.rd_addr.eq(q_j)          # the last (bias) row's read
+                m.d.comb += wu.rd_addr.eq(w2_base + q_j)   # the last (bias) row's read
                 m.d.sync += drain.eq(drain + 1)
                 with m.If(drain == 1):
                     m.d.sync += phase.eq(PHASES.index("WTA"))
@@ -436,36 +501,41 @@ class SSNNNetwork(wiring.Component):
                         m.d.sync += col_pos.eq(splitter.o_errors.payload.addr)
 
             with m.Elif(phase == PHASES.index("BWD")):
-                m.d.comb += [w2.rd_addr.eq(cnt), draw_rd.addr.eq(base_g + (cnt >> 2))]
+                m.d.comb += [wu.rd_addr.eq(w2_base + cnt), draw_rd.addr.eq(base_g + (cnt >> 2))]
                 m.d.sync += [b_valid.eq(cnt < n_h), b_j.eq(cnt)]
                 with m.If(cnt < n_h):
                     m.d.sync += cnt.eq(cnt + 1)
                 with m.Else():
-                    m.d.sync += [sr.eq(0), sc.eq(0), req_done.eq(0), upd_w1.eq(0), drain.eq(0)]
+                    m.d.comb += [sr_next.eq(0), sc_next.eq(0)]
+                    m.d.sync += [req_done.eq(0), upd_w1.eq(0), drain.eq(0)]
                     m.d.sync += phase.eq(PHASES.index("UPD"))
 
             with m.Elif(phase == PHASES.index("UPD")):
                 m.d.comb += [
-                    rng.i_req.valid.eq(~req_done),
+                    rng.i_req.valid.eq(~req_done & need_req),
                     req.stream.eq(Mux(upd_w1, int(Stream.LR_W1), int(Stream.LR_W2))),
-                    req.sample.eq(key), req.step.eq(step), req.block.eq(draw_idx >> 2),
+                    req.sample.eq(key), req.step.eq(step),
+                    req.block.eq((row_base >> 2) + q_cur),
                 ]
                 tag = Signal(tag_layout)
-                m.d.comb += [tag.col.eq(seq_col), tag.lane.eq(draw_idx[:2]),
-                             tag.end_row.eq(end_row), tag.row.eq(seq_row),
+                m.d.comb += [tag.phi.eq(phi), tag.q.eq(q_cur),
+                             tag.end_row.eq(end_row),
+                             tag.row.eq(Mux(upd_w1, seq_row, (n_in + 1) + seq_row)),
                              tag.last.eq(end_row & (sr == n_rows - 1)),
                              req.tag.eq(tag), rng.o_blk.ready.eq(1)]
-                with m.If(rng.i_req.valid & rng.i_req.ready):
-                    with m.If(end_row):
-                        m.d.sync += [sc.eq(0), sr.eq(sr + 1)]
+                # a column is done when its block request is accepted or it needs none
+                with m.If(~req_done & (~need_req | rng.i_req.ready)):
+                    m.d.sync += q_prev.eq(q_cur)
+                    with m.If(sc == n_cols - 1):
+                        m.d.comb += [sc_next.eq(0), sr_next.eq(sr + 1)]
                         with m.If(sr == n_rows - 1):
                             m.d.sync += req_done.eq(1)
                     with m.Else():
-                        m.d.sync += sc.eq(sc + 1)
+                        m.d.comb += sc_next.eq(sc + 1)
                 with m.If(rng.o_blk.valid):
-                    _write(m, rand_reg, resp_tag.col, resp_rand)
+                    m.d.sync += gate_reg.eq(ev_gate)
                     with m.If(resp_tag.end_row):
-                        m.d.comb += [w1.i_event.valid.eq(upd_w1), w2.i_event.valid.eq(~upd_w1)]
+                        m.d.comb += wu.i_event.valid.eq(1)
                     with m.If(resp_tag.last):
                         m.d.sync += phase.eq(PHASES.index("UPD_END"))
 
@@ -473,7 +543,8 @@ class SSNNNetwork(wiring.Component):
                 # let the update unit write the last row, then run the W1 pass (if any)
                 m.d.sync += drain.eq(drain + 1)
                 with m.If(drain == 2):
-                    m.d.sync += [drain.eq(0), sr.eq(0), sc.eq(0), req_done.eq(0)]
+                    m.d.comb += [sr_next.eq(0), sc_next.eq(0)]
+                    m.d.sync += [drain.eq(0), req_done.eq(0)]
                     with m.If(~upd_w1 & (g_count != 0)):
                         m.d.sync += upd_w1.eq(1)
                         m.d.sync += phase.eq(PHASES.index("UPD"))

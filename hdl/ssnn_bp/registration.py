@@ -11,7 +11,8 @@ from spikeforge.hdl.registry import register_unit
 
 from .encoder import InputEncoder
 from .error_splitter import ErrorSplitter
-from .network import SSNNNetwork, small_network_config
+from .network import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE, SSNNNetwork,
+                      small_network_config)
 from .neuron import CompositeNeuron
 from .random_source import RandomDrawSource
 from .weight_update import WeightUpdateUnit
@@ -44,8 +45,9 @@ def _config_json(params: dict) -> dict:
     return _config({**_SMALL.to_dict(), **params}).to_dict()
 
 
-def _network(*, rounds_per_stage: int, **fields):
-    return SSNNNetwork(config=SSNNConfig(**fields), rounds_per_stage=rounds_per_stage)
+def _network(*, rounds_per_stage: int, rng_architecture: str, **fields):
+    return SSNNNetwork(config=SSNNConfig(**fields), rounds_per_stage=rounds_per_stage,
+                       rng_architecture=rng_architecture)
 
 
 def _neuron(**fields):
@@ -76,7 +78,11 @@ _U = "spikeforge.golden_model.ssnn_bp.units."
 
 register_unit("ssnn_network", factory=_network,
               params={**_CONFIG_PARAMS,
-                      "rounds_per_stage": (int, 1, "Threefry rounds per pipeline stage")},
+                      "rounds_per_stage": (int, DEFAULT_ROUNDS_PER_STAGE,
+                                           "Threefry rounds per clock (stage or iteration)"),
+                      "rng_architecture": (str, DEFAULT_RNG_ARCHITECTURE,
+                                           "Threefry core: iterative (small) or pipelined "
+                                           "(one block per cycle)")},
               description="SSNN-BP network top that trains on chip (bit-true to BitTrueSSNN)",
               golden="spikeforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN",
               golden_config=_config_json)
@@ -84,8 +90,24 @@ register_unit("ssnn_random_source", factory=RandomDrawSource,
               params={"seed": (int, _SMALL.seed, "32-bit key"),
                       "width": (int, 16, "draw width, 8 or 16 bits"),
                       "lanes": (int, 4, "draws per cycle"),
-                      "rounds_per_stage": (int, 1, "Threefry rounds per pipeline stage")},
+                      "rounds_per_stage": (int, 1, "Threefry rounds per clock (stage or "
+                                           "iteration)"),
+                      "architecture": (str, "pipelined", "Threefry core: pipelined (one block "
+                                       "per cycle) or iterative (one per ceil(13/rounds) "
+                                       "cycles)")},
               description="keyed Threefry-2x32-13 random draws, lane-count independent",
+              golden="spikeforge.golden_model.rng.random_draws")
+register_unit("ssnn_random_source_iterative",
+              factory=RandomDrawSource,
+              params={"seed": (int, _SMALL.seed, "32-bit key"),
+                      "width": (int, 16, "draw width, 8 or 16 bits"),
+                      "lanes": (int, 4, "draws per request"),
+                      "rounds_per_stage": (int, DEFAULT_ROUNDS_PER_STAGE,
+                                           "Threefry rounds per clock (loop iteration)"),
+                      "architecture": (str, "iterative", "Threefry core: iterative (one "
+                                       "request per ceil(13/rounds) cycles) or pipelined")},
+              description="keyed Threefry-2x32-13 random draws from the iterative (round-"
+                          "reusing) core, as in the network top",
               golden="spikeforge.golden_model.rng.random_draws")
 register_unit("ssnn_input_encoder", factory=InputEncoder,
               params={"lanes": (int, 8, "pixels per cycle")},
