@@ -6,8 +6,11 @@ golden step functions), with the simulation speed of each run.
 (default FILE: benchmarks/results/spikegrad_rtl_sweep.json)
 
 Each configuration is emitted, linted with Verilator -Wall, built (cached by Verilog hash) and
-run with >= 10,000 random steps/transfers under random valid gaps and backpressure. Writes one
-JSON record per configuration: unit, parameters, passed, simulated cycles, cycles/s, wall s.
+run with >= 10,000 random steps/transfers under random valid gaps and backpressure. The last
+configurations are the training configuration (``params.training_config`` names the run): every
+unit at its registered defaults, the trained formats of 784-800-800-10, with the array stimulus
+walking potentials and counts to the ends of their ranges. Writes one JSON record per
+configuration: unit, parameters, passed, simulated cycles, cycles/s, wall s.
 """
 from __future__ import annotations
 
@@ -22,14 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "cocotb_tests" / "spikegrad"))
 sys.path.insert(0, str(ROOT / "cocotb_tests"))
 
-from spikegrad_launch import run_unit  # noqa: E402
+from spikegrad_launch import run_unit, training_runs  # noqa: E402
 
 _ARRAY_SHAPES = [  # n_neurons, threshold, count_bits, potential_bits, input_bits
     (1, 1, 2, 6, 4),
     (4, 7, 3, 10, 6),
     (7, 255, 2, 12, 10),
-    (16, 4096, 8, 33, 16),  # the registry default (SpikeGradConfig() widths)
-]
+    (16, 4096, 8, 33, 16),  # SpikeGradConfig() widths (the registry default before the
+]                           # training configuration; that one is in training_runs())
 _GATES = [(1, 2, 1, False), (9, 16, 8, False), (9, 16, 8, True)]
 _FANOUTS = [(5, 3, 6, False), (5, 3, 6, True)]  # n_pre, n_post, weight_bits, transposed
 _UPDATES = [  # weight_bits, error_bits, count_bits, lr_mult, lr_shift
@@ -39,7 +42,9 @@ _UPDATES = [  # weight_bits, error_bits, count_bits, lr_mult, lr_shift
 
 
 def configurations(quick: bool) -> list[tuple[str, dict]]:
-    """(unit, cocotb parameters) of the sweep; ``quick`` keeps one per unit kind."""
+    """(unit, cocotb parameters) of the sweep; ``quick`` keeps one per unit kind. The full
+    sweep ends with the training configuration (every unit at its registered defaults, the
+    trained formats of 784-800-800-10; ``spikegrad_launch.training_runs``)."""
     configs = []
     for kind in ("if", "error"):
         for n, t, cb, pb, ib in _ARRAY_SHAPES[:1] if quick else _ARRAY_SHAPES:
@@ -55,6 +60,9 @@ def configurations(quick: bool) -> list[tuple[str, dict]]:
     for n_pre, n_post, wb, transposed in _FANOUTS[:1] if quick else _FANOUTS:
         configs.append(("fanout", {"n_pre": n_pre, "n_post": n_post, "weight_bits": wb,
                                    "transposed": transposed, "count": 10000}))
+    if not quick:
+        configs += [(unit, {**params, "training_config": label})
+                    for label, unit, params in training_runs()]
     return configs
 
 
@@ -63,7 +71,8 @@ def run_sweep(*, quick: bool = False, seed: int = 21) -> list[dict]:
     records = []
     for unit, params in configurations(quick):
         with tempfile.NamedTemporaryFile(suffix=".json") as stats:
-            full = {**params, "seed": seed, "valid_probability": 0.8, "ready_probability": 0.6,
+            tb = {k: v for k, v in params.items() if k != "training_config"}  # a label
+            full = {**tb, "seed": seed, "valid_probability": 0.8, "ready_probability": 0.6,
                     "stats_path": stats.name}
             t0 = time.perf_counter()
             try:

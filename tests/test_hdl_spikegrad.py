@@ -229,3 +229,53 @@ def test_units_from_config_use_its_widths():
         WeightUpdateUnit.from_config(cfg, layer=2)
     del neurons, errors, first
     gc.collect()
+
+
+def test_registered_defaults_are_the_training_config():
+    """Every SpikeGrad unit's registered defaults come from training_config(784-800-800-10)
+    (theta = theta_bp = 2**16, 20-bit weights, V 38 and U 43 bits), not from constants."""
+    from spikeforge.golden_model.spikegrad.config import training_config
+    from spikeforge.hdl.registry import load_units
+    from spikeforge.hdl.spikegrad.registration import TRAINING_SIZES, training_defaults
+
+    cfg = training_config(TRAINING_SIZES)
+    units = load_units()
+    defaults = training_defaults(cfg)
+    for name, params in defaults.items():
+        assert units[name].resolve() == params, name
+    neurons = defaults["spikegrad_if_neurons"]
+    assert (neurons["theta"], neurons["potential_bits"]) == (cfg.theta, cfg.potential_bits)
+    assert neurons["input_bits"] == cfg.weight_bits + 1
+    errors = defaults["spikegrad_error_integrators"]
+    assert (errors["error_bits"], errors["potential_bits"]) == (cfg.error_bits,
+                                                                cfg.error_potential_bits)
+    assert errors["input_bits"] >= cfg.gradient_scale.bit_length() + 1  # output error fits
+    update = defaults["spikegrad_weight_update"]
+    assert (update["weight_bits"], update["lr_shift"]) == (cfg.weight_bits,
+                                                           cfg.layer_lr_shift(1))
+    # another configuration gives other defaults (they are derived, not copied)
+    other = training_defaults(training_config((784, 300, 10)), layer=0)
+    assert other["spikegrad_weight_update"]["count_bits"] == cfg.input_bits
+    assert other["spikegrad_if_neurons"]["potential_bits"] != neurons["potential_bits"]
+    with pytest.raises(ConfigError, match="layer"):
+        training_defaults(cfg, layer=2)  # feeds the output layer, not hidden neurons
+
+
+@pytest.mark.parametrize("kind,input_bits,peak_bits", [("if", 38, 36), ("error", 30, 40)])
+def test_wide_stimulus_reaches_the_ends_and_its_check_can_fail(kind, input_bits, peak_bits):
+    """The training runs' stimulus walks |V| to 2**peak_bits and the counts to their limits;
+    too few steps are reported by the coverage check (so that check can fail)."""
+    t, cb, pb = (65536, 8, 38) if kind == "if" else (65536, 14, 43)
+    model = ArrayModel(kind=kind, n_neurons=16, threshold=t, count_bits=cb, potential_bits=pb,
+                       input_bits=input_bits)
+    rng = random.Random(5)
+    model.random_events(rng, 100, bias=1, drive=0.6, hot_probability=0.95)
+    assert "not" in model.coverage_shortfall(min_peak_bits=peak_bits, require_saturation=True)
+    steps = 5000 if kind == "if" else 9500
+    for bias in (1, -1):
+        model.clear()
+        model.random_events(rng, steps, bias=bias, drive=0.6, hot_probability=0.95)
+    assert model.coverage_shortfall(min_peak_bits=peak_bits, require_saturation=True) is None
+    assert model.extremes["c_max"] == model.count_max
+    with pytest.raises(ConfigError, match="bias"):
+        model.random_events(rng, 1, bias=2)

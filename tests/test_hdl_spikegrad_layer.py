@@ -12,6 +12,7 @@ from amaranth.sim import Simulator
 
 from spikeforge.errors import ConfigError
 from spikeforge.golden_model.spikegrad.units import quiescent_count, quiescent_error_count
+from spikeforge.hdl.registry import load_units
 from spikeforge.hdl.spikegrad import BackwardLayer, ForwardLayer, SynapticFanout
 from spikeforge.hdl.spikegrad.checks import signed_bits
 from spikeforge.hdl.stream import decode_event, encode_event
@@ -79,18 +80,30 @@ def test_fanout_emits_signed_weight_rows_and_columns(transposed, n_pre, n_post):
     assert got == expected
 
 
-def run_layer(*, n_pre, n_post, weight_bits, theta, count_bits, seed, ready_p=0.5):
+def run_layer(*, n_pre, n_post, weight_bits, theta, count_bits, seed, ready_p=0.5,
+              potential_bits=None, pre_count_bits=2, extremes=False):
     """Run one sample through a ForwardLayer until quiet; returns (rtl counts, net output
-    spikes per neuron, expected counts, zero-step sweeps)."""
+    spikes per neuron, expected counts, zero-step sweeps). ``potential_bits=None``: the
+    worst case of 2-bit pre counts exactly. ``extremes``: neuron 0's weights near the most
+    positive value, neuron 1's near the most negative, one pre neuron sends the largest
+    count ``2**pre_count_bits - 1`` through small weights elsewhere (saturated and
+    far-negative potentials next to intermediate counts)."""
     rng = np.random.default_rng(seed)
     wmax = (1 << (weight_bits - 1))
     weights = rng.integers(-wmax, wmax, size=(n_post, n_pre))
     bias = rng.integers(-wmax, wmax, size=n_post)
     counts_in = rng.integers(0, 4, size=n_pre)
+    if extremes:
+        weights[0] = wmax - 1 - rng.integers(0, 16, size=n_pre)
+        weights[1] = -wmax + rng.integers(0, 16, size=n_pre)
+        busy = int(rng.integers(n_pre))
+        counts_in[busy] = (1 << pre_count_bits) - 1
+        # its other synapses small, so the other neurons keep intermediate counts
+        weights[2:, busy] = rng.integers(-theta // 16, theta // 16, size=n_post - 2)
     cmax = (1 << count_bits) - 1
-    pb = (n_pre * wmax * 3 + wmax + theta * cmax).bit_length() + 1  # the worst case exactly
+    pb = potential_bits or (n_pre * wmax * 3 + wmax + theta * cmax).bit_length() + 1
     dut = ForwardLayer(n_pre=n_pre, n_post=n_post, weight_bits=weight_bits, theta=theta,
-                       count_bits=count_bits, potential_bits=pb, pre_count_bits=2,
+                       count_bits=count_bits, potential_bits=pb, pre_count_bits=pre_count_bits,
                        init=weights)
     spikes = [j for j in range(n_pre) for _ in range(int(counts_in[j]))]
     random.Random(seed).shuffle(spikes)
@@ -138,17 +151,22 @@ def run_layer(*, n_pre, n_post, weight_bits, theta, count_bits, seed, ready_p=0.
                 sweep_start_spikes = spikes_seen
                 sweeps += 1
                 assert sweeps < 4 * cmax + 10, "the layer never became quiet"
-        rtl = []
+        rtl, pots = [], []
         for i in range(n_post):
             ctx.set(dut.probe_addr, i)
             rtl.append(ctx.get(dut.probe_count))
+            pots.append(ctx.get(dut.probe_potential))
         result["rtl"] = np.array(rtl)
         result["sweeps"] = sweeps
+        result["potentials"] = pots
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)
     sim.add_testbench(tb)
     sim.run()
+    # V = a - theta * c at quiescence (a = bias + W @ c_pre): the final potentials too
+    totals = bias + weights @ counts_in
+    assert result["potentials"] == (totals - theta * expected).tolist()
     return result["rtl"], net, expected, result["sweeps"]
 
 
@@ -167,6 +185,19 @@ def test_forward_layer_cases_cover_zero_active_and_saturated_neurons():
     assert (seen == 0).any() and ((seen > 0) & (seen < 7)).any() and (seen == 7).any()
 
 
+def test_forward_layer_at_training_config_reaches_the_ann_equivalent_counts():
+    """The registered defaults (the trained formats of 784-800-800-10's hidden layer:
+    theta 2**16, 20-bit weights, 8-bit counts and pre counts, V 38 bits; 64 -> 16 synapses):
+    saturated (255), zero and intermediate counts, a pre neuron sending 255 spikes."""
+    params = load_units()["spikegrad_forward_layer"].resolve()
+    cmax = (1 << params["count_bits"]) - 1
+    rtl, net, expected, _ = run_layer(**params, seed=40, ready_p=0.8, extremes=True)
+    assert rtl.tolist() == expected.tolist()
+    assert net.tolist() == expected.tolist()
+    assert (expected == cmax).any() and (expected == 0).any()
+    assert ((expected > 1) & (expected < cmax)).any()
+
+
 def test_forward_layer_rejects_too_narrow_potential():
     with pytest.raises(ConfigError, match="potential_bits"):
         ForwardLayer(n_pre=4, n_post=4, weight_bits=8, theta=3, count_bits=2,
@@ -178,19 +209,21 @@ def test_forward_layer_rejects_too_narrow_potential():
     gc.collect()  # the half-built components warn here, inside this test's warning filter
 
 
-def run_backward_layer(*, n_pre, n_post, weight_bits, theta_bp, error_bits, seed, ready_p=0.5):
+def run_backward_layer(*, n_pre, n_post, weight_bits, theta_bp, error_bits, seed, ready_p=0.5,
+                       potential_bits=None, error_count_max_above=3):
     """Error spikes of the layer above (with cancelling +1/-1 pairs, random order) through a
-    BackwardLayer until quiet; returns (rtl error counts, net error spikes out, expected)."""
+    BackwardLayer until quiet; returns (rtl error counts, net error spikes out, expected).
+    ``potential_bits=None``: the worst case of |n_above| <= 3 exactly."""
     rng = np.random.default_rng(seed)
     wmax = 1 << (weight_bits - 1)
     weights = rng.integers(-wmax, wmax, size=(n_post, n_pre))
     n_above = rng.integers(-3, 4, size=n_post)
     gate_mask = rng.integers(0, 2, size=n_pre)
     emax = (1 << (error_bits - 1)) - 1
-    pb = signed_bits(n_post * wmax * 3 + theta_bp * emax)
+    pb = potential_bits or signed_bits(n_post * wmax * 3 + theta_bp * emax)
     dut = BackwardLayer(n_pre=n_pre, n_post=n_post, weight_bits=weight_bits, theta_bp=theta_bp,
-                        error_bits=error_bits, potential_bits=pb, error_count_max_above=3,
-                        init=weights)
+                        error_bits=error_bits, potential_bits=pb,
+                        error_count_max_above=error_count_max_above, init=weights)
     spikes = [(k, n < 0) for k, n in enumerate(n_above) for _ in range(abs(int(n)))]
     for _ in range(3):  # a +1 and a -1 of the same neuron cancel
         k = int(rng.integers(n_post))
@@ -264,6 +297,17 @@ def test_backward_layer_reaches_the_ann_equivalent_error_counts():
     # zero (gated or small), both signs and both saturation limits occur
     assert (seen == 0).any() and (seen == 7).any() and (seen == -7).any()
     assert ((seen > 0) & (seen < 7)).any() and ((seen < 0) & (seen > -7)).any()
+
+
+def test_backward_layer_at_training_config_reaches_the_ann_equivalent_error_counts():
+    """The registered defaults (trained formats, the first hidden layer's integrators:
+    theta_bp 2**16, 20-bit weights, 14-bit error counts, U 43 bits; error spikes of 64
+    neurons above into 16 error integrators)."""
+    params = load_units()["spikegrad_backward_layer"].resolve()
+    rtl, net, expected = run_backward_layer(**params, seed=41, ready_p=0.8)
+    assert rtl.tolist() == expected.tolist()
+    assert net.tolist() == expected.tolist()
+    assert (expected == 0).any() and (expected > 1).any() and (expected < -1).any()
 
 
 def test_backward_layer_rejects_too_narrow_potential():

@@ -47,6 +47,64 @@ def build_unit(unit: str, params: dict):
     raise ValueError(f"unit must be array, gate, update or fanout, got {unit!r}")
 
 
+#: registered unit -> (testbench unit, registry parameter -> testbench parameter renames)
+_TRAINING_UNITS = {
+    "spikegrad_if_neurons": ("array", {"theta": "threshold"}, {"kind": "if"}),
+    "spikegrad_error_integrators": ("array", {"theta_bp": "threshold",
+                                              "error_bits": "count_bits"}, {"kind": "error"}),
+    "spikegrad_derivative_gate": ("gate", {}, {}),
+    "spikegrad_weight_update": ("update", {}, {}),
+    "spikegrad_fanout": ("fanout", {}, {}),
+}
+
+
+def training_params(name: str, **overrides) -> tuple[str, dict]:
+    """(testbench unit, parameters) of registered unit ``name`` at its registered defaults,
+    which come from the training configuration (``hdl/spikegrad/registration.py``), updated
+    with ``overrides`` (testbench parameters: steps, drive, input_bits, ...)."""
+    from spikeforge.hdl.registry import load_units
+
+    unit, renames, extra = _TRAINING_UNITS[name]
+    defaults = load_units()[name].resolve()
+    params = {renames.get(k, k): v for k, v in defaults.items()}
+    return unit, {**params, **extra, **overrides}
+
+
+#: training runs only in the sweep (the transposed read is in the default suite at small widths)
+SWEEP_ONLY = frozenset({"fanout-transposed"})
+
+
+def training_runs() -> list[tuple[str, str, dict]]:
+    """``(label, testbench unit, parameters)`` of the training-configuration runs: every
+    cocotb-tested unit at its registered defaults, >= 10,000 steps / transfers. The arrays'
+    stimulus walks potentials and counts to the ends of their ranges and asserts it got there:
+    the IF array at its registered 21-bit input reaches |V| >= 2**30 (a +-W input moves V by at
+    most 2**20 a step, so the top of the 38-bit V needs >= 2**17 steps); the same array with
+    ``input_bits = potential_bits`` reaches |V| >= 2**36 (the top of V's range); the error
+    integrators (30-bit input) reach |U| >= 2**40 and both error-count limits +-8191."""
+    walk = {"samples": 2, "drive": 0.6, "hot_probability": 0.95}
+    _, if_params = training_params("spikegrad_if_neurons")
+    _, err_params = training_params("spikegrad_error_integrators")
+    runs = [
+        ("if", *training_params("spikegrad_if_neurons", steps=10000, **walk,
+                                min_peak_bits=30, require_saturation=True)),
+        ("if-wide-input", *training_params(
+            "spikegrad_if_neurons", steps=10000, **walk,
+            input_bits=if_params["potential_bits"],
+            min_peak_bits=if_params["potential_bits"] - 2, require_saturation=True)),
+        ("error", *training_params("spikegrad_error_integrators", steps=20000, **walk,
+                                   min_peak_bits=err_params["potential_bits"] - 3,
+                                   require_saturation=True)),
+        ("gate", *training_params("spikegrad_derivative_gate", count=10000)),
+        ("update", *training_params("spikegrad_weight_update", count=10000,
+                                    require_saturation=True)),
+        ("fanout", *training_params("spikegrad_fanout", count=10000)),
+        ("fanout-transposed", *training_params("spikegrad_fanout", count=10000,
+                                               transposed=True)),
+    ]
+    return runs
+
+
 def run_unit(unit: str, params: dict, *, do_lint: bool = False) -> None:
     """Emit, optionally lint, and run the unit's cocotb test with ``params``."""
     component, top, testcase = build_unit(unit, params)

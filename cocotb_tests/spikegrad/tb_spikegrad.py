@@ -12,8 +12,10 @@ Every unit is scored against the golden step functions of
   ``seed``, the same as the launcher's), every output transfer scoreboarded.
 
 Parameters (``SPIKEFORGE_TB_PARAMS``, must match the Verilog): see ``DEFAULTS``; ``corrupt``
-flips one expectation (proves the scoreboard can fail). The speed (simulated cycles per second)
-is logged and written to ``stats_path`` when given.
+flips one expectation (proves the scoreboard can fail); ``drive`` / ``min_peak_bits`` /
+``require_saturation`` make the array stimulus walk to the ends of the potential and count
+ranges and assert that it got there (the training-configuration runs). The speed (simulated
+cycles per second) is logged and written to ``stats_path`` when given.
 """
 import json
 import random
@@ -35,6 +37,9 @@ DEFAULTS = {
     "n_pre": 5, "n_post": 3, "transposed": False,
     "valid_probability": 0.8, "ready_probability": 0.6, "seed": 1, "corrupt": False,
     "stats_path": "",
+    # wide-datapath stimulus of the arrays (ArrayModel.random_events): samples alternate a
+    # fixed +/- drive towards the ends of the ranges; coverage the stimulus must reach
+    "drive": 0.0, "hot_probability": 0.5, "min_peak_bits": 0, "require_saturation": False,
 }
 
 
@@ -66,9 +71,15 @@ async def array_matches_golden(dut):
     rng = tb.child_rng("stimulus")
     per_sample = max(1, p["steps"] // p["samples"])
     samples = []
-    for _ in range(p["samples"]):
+    for index in range(p["samples"]):
         planner.clear()
-        samples.append(planner.random_events(rng, per_sample))
+        if p["drive"]:  # alternate +/- full-scale walks (potential and count to both ends)
+            samples.append(planner.random_events(
+                rng, per_sample, bias=1 if index % 2 == 0 else -1, drive=p["drive"],
+                hot_probability=p["hot_probability"]))
+        else:
+            samples.append(planner.random_events(rng, per_sample))
+    _check_array_coverage(p, planner)
     expected = [(a, s < 0) for sample in samples for a, _, s in sample if s]
     if p["corrupt"]:
         expected[0] = (expected[0][0], not expected[0][1])
@@ -125,7 +136,15 @@ async def array_matches_golden(dut):
     total = sum(len(s) for s in samples)
     assert checked["steps"] == total, f"{checked['steps']} steps of {total} reached the DUT"
     assert tb.cycles >= 10000 or p["steps"] < 10000, f"only {tb.cycles} cycles"
-    _write_stats(p, tb, steps=total, spikes=len(expected), state_checks=checked["states"])
+    _write_stats(p, tb, steps=total, spikes=len(expected), state_checks=checked["states"],
+                 reached=dict(planner.extremes))
+
+
+def _check_array_coverage(p, model) -> None:
+    """The stimulus must reach what the run claims (``ArrayModel.coverage_shortfall``)."""
+    shortfall = model.coverage_shortfall(min_peak_bits=p["min_peak_bits"],
+                                         require_saturation=p["require_saturation"])
+    assert shortfall is None, shortfall
 
 
 async def _run_stage(dut, p, *, in_name, out_name, items, encode, expected, signed_out,
@@ -142,7 +161,8 @@ async def _run_stage(dut, p, *, in_name, out_name, items, encode, expected, sign
                       decode=decode, callback=board.observe, reset=tb.rst)
     await tb.reset()
     source.extend(items)
-    await sink.wait_count(len(expected), timeout_cycles=50 * len(items) + 100)
+    await sink.wait_count(len(expected),
+                          timeout_cycles=50 * (len(items) + len(expected)) + 100)
     await tb.wait(20)
     board.check()
     assert source.sent == len(items)
@@ -171,6 +191,9 @@ async def update_matches_golden(dut):
                                  error_bits=eb, count_bits=cb)
     expected = [update_reference(w, n, c, lr_mult=p["lr_mult"], lr_shift=p["lr_shift"],
                                  weight_bits=wb) for w, n, c in items]
+    if p["require_saturation"]:
+        limits = {-(1 << (wb - 1)), (1 << (wb - 1)) - 1}
+        assert limits <= set(expected), f"the stimulus never saturated at {sorted(limits)}"
     await _run_stage(dut, p, in_name="i_update", out_name="o_weight", items=items,
                      encode=lambda it: _mask(it[0], wb) | (_mask(it[1], eb) << wb)
                      | (it[2] << (wb + eb)),

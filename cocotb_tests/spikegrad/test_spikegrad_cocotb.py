@@ -1,5 +1,6 @@
 """SpikeGrad RTL units on Verilator, cycle for cycle against the golden step functions
-(issue 5 item 4). Default tier: one configuration per unit, >= 10,000 steps each, with random
+(issue 5 item 4). Default tier: one small-width configuration per unit and one run per unit at
+its registered defaults (the training configuration), >= 10,000 steps each, with random
 backpressure; the long width/threshold sweep is ``slow`` (benchmarks/spikegrad_rtl_sweep.py)."""
 import sys
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from spikegrad_launch import run_unit  # noqa: E402
+from spikegrad_launch import SWEEP_ONLY, run_unit, training_runs  # noqa: E402
 
 ARRAY = {"n_neurons": 5, "threshold": 100, "count_bits": 4, "potential_bits": 14,
          "input_bits": 9, "steps": 10000, "samples": 8, "valid_probability": 0.8,
@@ -32,6 +33,18 @@ def test_weight_update_matches_golden():
 def test_fanout_transposed_read_matches_golden():
     run_unit("fanout", {"n_pre": 5, "n_post": 3, "weight_bits": 6, "transposed": True,
                         "count": 10000, "seed": 4}, do_lint=True)
+
+
+TRAINING_RUNS = {label: (unit, params) for label, unit, params in training_runs()}
+
+
+@pytest.mark.parametrize("label", [label for label in TRAINING_RUNS if label not in SWEEP_ONLY])
+def test_unit_at_training_config_matches_golden(label):
+    """Each unit at its registered defaults (the trained formats of 784-800-800-10, see
+    hdl/spikegrad/registration.py), stimulus reaching the ends of the wide ranges (asserted by
+    the testbench; that check failing is tested in tests/test_hdl_spikegrad.py)."""
+    unit, params = TRAINING_RUNS[label]
+    run_unit(unit, {**params, "seed": 31}, do_lint=True)
 
 
 @pytest.mark.parametrize("unit,params", [

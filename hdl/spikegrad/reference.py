@@ -50,6 +50,9 @@ class ArrayModel:
             self.count_min = -self.count_max
         self.v_lo, self.v_hi = -(1 << (potential_bits - 1)), (1 << (potential_bits - 1)) - 1
         self.in_lo, self.in_hi = -(1 << (input_bits - 1)), (1 << (input_bits - 1)) - 1
+        #: extremes of the state over every step so far (clear does not reset them): the
+        #: stimulus coverage, ``{"v_min", "v_max", "c_min", "c_max"}``
+        self.extremes = {"v_min": 0, "v_max": 0, "c_min": 0, "c_max": 0}
 
     def clear(self) -> None:
         self.potential[:] = 0
@@ -68,18 +71,47 @@ class ArrayModel:
         if not 0 <= addr < self.n_neurons:
             return 0
         v, c, s = self._golden(self.potential[addr], self.count[addr], value)
-        self.potential[addr], self.count[addr] = int(v), int(c)
+        v, c = int(v), int(c)
+        self.potential[addr], self.count[addr] = v, c
+        ext = self.extremes
+        ext["v_min"], ext["v_max"] = min(ext["v_min"], v), max(ext["v_max"], v)
+        ext["c_min"], ext["c_max"] = min(ext["c_min"], c), max(ext["c_max"], c)
         return int(s)
+
+    def coverage_shortfall(self, *, min_peak_bits: int = 0,
+                           require_saturation: bool = False) -> str | None:
+        """What the stimulus so far failed to reach, or ``None``: potentials of both signs
+        with ``|V| >= 2**min_peak_bits`` (0: no requirement) and, with ``require_saturation``,
+        both count limits (IF: 0 and ``count_max``; error: ``+-error_max``)."""
+        ext = self.extremes
+        if min_peak_bits:
+            peak = 1 << min_peak_bits
+            if ext["v_max"] < peak or ext["v_min"] > -peak:
+                return (f"stimulus reached potentials {ext['v_min']} .. {ext['v_max']}, not "
+                        f"+-2**{min_peak_bits}: raise steps or drive")
+        if require_saturation and (ext["c_max"] != self.count_max
+                                   or ext["c_min"] != self.count_min):
+            return (f"stimulus reached counts {ext['c_min']} .. {ext['c_max']}, not the limits "
+                    f"{self.count_min} .. {self.count_max}: raise steps or hot_probability")
+        return None
 
     def fits(self, addr: int, value: int) -> bool:
         """Whether stepping ``addr`` with ``value`` keeps its potential inside the width."""
         v, _, _ = self._golden(self.potential[addr], self.count[addr], value)
         return self.v_lo <= int(v) <= self.v_hi
 
-    def pick_value(self, rng: random.Random, addr: int, bias: int) -> int:
+    def pick_value(self, rng: random.Random, addr: int, bias: int, *, drive: float = 0.0) -> int:
         """A random input for neuron ``addr`` aimed at the corner cases; ``bias`` (-1, 0, +1)
-        is the phase's preferred sign (long one-sign phases saturate counts)."""
+        is the phase's preferred sign (long one-sign phases saturate counts). ``drive``: the
+        probability of a near-full-scale input of sign ``bias`` (within one threshold of the
+        input range's end), which walks the potential to the ends of its width."""
         t, v = self.threshold, int(self.potential[addr])
+        if drive and bias and rng.random() < drive:
+            end = self.in_hi if bias > 0 else self.in_lo
+            value = end - bias * rng.randrange(min(t, self.in_hi) + 1)
+            if not self.fits(addr, value):
+                value = -value if self.fits(addr, -value) else 0
+            return value
         r = rng.random()
         if r < 0.15:
             value = 0  # a quiescence step
@@ -96,16 +128,32 @@ class ArrayModel:
             value = -value if self.fits(addr, -value) else 0
         return value
 
-    def random_events(self, rng: random.Random, count: int) -> list[tuple[int, int, int]]:
+    def random_events(self, rng: random.Random, count: int, *, bias: int | None = None,
+                      drive: float = 0.0, hot_probability: float = 0.5
+                      ) -> list[tuple[int, int, int]]:
         """``count`` events ``(addr, value, expected_spike)``, generated while stepping this
-        model (so the model's state afterwards is the state after all of them)."""
-        events, bias = [], 0
+        model (so the model's state afterwards is the state after all of them).
+
+        By default random phases (about 50 events each) of a random preferred sign and hot
+        neuron. ``bias`` (-1 or +1) fixes one sign and one hot neuron for all ``count`` events
+        instead; ``drive`` (see :meth:`pick_value`) and ``hot_probability`` (share of events
+        for the hot neuron) then walk the hot neuron's potential and count to the ends of
+        their ranges (the wide-datapath runs)."""
+        if bias not in (None, -1, 1):
+            raise ConfigError(f"bias must be None, -1 or +1, got {bias!r}")
+        if not 0.0 <= drive <= 1.0 or not 0.0 <= hot_probability <= 1.0:
+            raise ConfigError(f"drive and hot_probability must be in 0..1, got {drive!r}, "
+                              f"{hot_probability!r}")
+        events, phase_bias = [], 0 if bias is None else bias
         hot = rng.randrange(self.n_neurons)
+        phase_probability = 0.02 if bias is None else 0.0
         for _ in range(count):
-            if rng.random() < 0.02:
-                bias, hot = rng.choice((-1, 0, 1)), rng.randrange(self.n_neurons)
-            addr = hot if rng.random() < 0.5 else rng.randrange(self.n_neurons)
-            value = self.pick_value(rng, addr, bias)
+            if rng.random() < phase_probability:  # (draw order kept: old seeds reproduce)
+                if bias is None:
+                    phase_bias = rng.choice((-1, 0, 1))
+                hot = rng.randrange(self.n_neurons)
+            addr = hot if rng.random() < hot_probability else rng.randrange(self.n_neurons)
+            value = self.pick_value(rng, addr, phase_bias, drive=drive)
             events.append((addr, value, self.step(addr, value)))
         return events
 

@@ -1,15 +1,31 @@
 """Registers the SpikeGrad units for ``spikeforge generate`` / ``spikeforge synth``.
 
-Defaults follow :class:`~spikeforge.golden_model.spikegrad.config.SpikeGradConfig` ``()``
-(784-512-10: theta = theta_bp = 4096, 16-bit weights, 8-bit counts, 10-bit error counts,
-V 33 bits and U 29 bits as its worst case needs), with a 16-neuron register-file array.
+Every default comes from the trained number formats, :func:`training_config` ``(784, 800, 800,
+10)`` (:data:`TRAINING_CONFIG`; theta = theta_bp = 2**16, 20-bit weights, 8-bit counts, 14-bit
+error counts, V / U widths of its worst case), through :func:`training_defaults`; only the
+neuron / synapse counts are kept small (16-neuron register-file arrays, 1,024-weight
+memories: 64 -> 16 forward, 64 neurons above -> 16 error integrators backward) so the units
+simulate and synthesize (64 register-file integrators of 43 + 14 bits need 5,754 LUT4, more
+than an iCE40 UP5K has). Which layer each unit's widths describe:
+
+* IF neurons, forward layer: weight layer 1 (800 hidden -> 800 hidden; its worst case sets
+  ``potential_bits``, pre-synaptic counts are 8-bit hidden counts); input = one fan-out
+  transfer ``+-W`` (``weight_bits + 1``).
+* error integrators: ``potential_bits`` of the first hidden layer's integrators (the widest U,
+  800 error counts above), input wide enough for the output layer's injected error
+  ``|e| <= gradient_scale`` (the widest single input of any layer), so one array serves every
+  layer; backward layer: the first hidden layer (``error_count_max_above`` = ``error_max``).
+* derivative gate: an 800-neuron hidden layer (10-bit address), value ``+-W``.
+* weight update: weight layer 1 (8-bit pre counts, its learning-rate shift).
 """
 from __future__ import annotations
 
 from spikeforge.golden_model.spikegrad import units
+from spikeforge.golden_model.spikegrad.config import SpikeGradConfig, training_config
 from spikeforge.hdl.registry import register_unit
 
 from .backward_layer import BackwardLayer
+from .checks import addr_width_for, check_int, signed_bits
 from .derivative_gate import DerivativeGate
 from .error_integrator import TernaryErrorIntegratorArray
 from .fanout import SynapticFanout
@@ -17,32 +33,96 @@ from .forward_layer import ForwardLayer
 from .if_neuron import TernaryIFNeuronArray
 from .weight_update import WeightUpdateUnit
 
-__all__: list[str] = []
+__all__ = ["TRAINING_SIZES", "TRAINING_CONFIG", "HIDDEN_WEIGHT_LAYER", "ARRAY_NEURONS",
+           "LAYER_PRE", "LAYER_POST", "training_defaults"]
 
-_ARRAY = {"n_neurons": (int, 16, "neurons in the array (register file)")}
+#: The network whose trained formats the defaults take (docs/spikegrad.md "Accuracy").
+TRAINING_SIZES = (784, 800, 800, 10)
+#: ``training_config(TRAINING_SIZES)``: potential_bits 38, error_potential_bits 43.
+TRAINING_CONFIG = training_config(TRAINING_SIZES)
+#: The representative weight layer (800 hidden -> 800 hidden).
+HIDDEN_WEIGHT_LAYER = 1
+#: Neurons per default array, synapses per default weight memory (small enough to simulate
+#: and synthesize; the widths stay those of the 800-neuron layers).
+ARRAY_NEURONS, LAYER_PRE, LAYER_POST = 16, 64, 16
+
+
+def training_defaults(config: SpikeGradConfig = TRAINING_CONFIG, *,
+                      layer: int = HIDDEN_WEIGHT_LAYER) -> dict[str, dict]:
+    """Default parameters of every SpikeGrad unit, by registered name, for the hidden weight
+    layer ``layer`` of ``config`` (see the module docstring for which layer each width is)."""
+    config.validate()
+    check_int("layer", layer, lo=0, hi=config.n_layers - 2,
+              hint="a weight layer that feeds hidden neurons (0 = from the inputs)")
+    sizes = config.sizes
+    step_bits = config.weight_bits + 1  # one fan-out transfer +-W (-W of the most negative W)
+    pre_count_bits = config.pre_count_max(layer).bit_length()  # 8 (hidden) or 4 (inputs)
+    return {
+        "spikegrad_if_neurons": {
+            "n_neurons": ARRAY_NEURONS, "theta": config.theta, "count_bits": config.count_bits,
+            "potential_bits": config.potential_bits, "input_bits": step_bits},
+        "spikegrad_error_integrators": {
+            "n_neurons": ARRAY_NEURONS, "theta_bp": config.theta_bp,
+            "error_bits": config.error_bits, "potential_bits": config.error_potential_bits,
+            "input_bits": max(step_bits, signed_bits(config.gradient_scale))},
+        "spikegrad_derivative_gate": {
+            "addr_width": addr_width_for(sizes[layer + 1]), "value_bits": step_bits,
+            "count_bits": config.count_bits, "skip_gated": False},
+        "spikegrad_weight_update": {
+            "weight_bits": config.weight_bits, "error_bits": config.error_bits,
+            "count_bits": pre_count_bits, "lr_mult": config.lr_mult,
+            "lr_shift": config.layer_lr_shift(layer)},
+        "spikegrad_fanout": {
+            "n_pre": LAYER_PRE, "n_post": LAYER_POST, "weight_bits": config.weight_bits,
+            "transposed": False},
+        "spikegrad_forward_layer": {
+            "n_pre": LAYER_PRE, "n_post": LAYER_POST, "weight_bits": config.weight_bits,
+            "theta": config.theta, "count_bits": config.count_bits,
+            "potential_bits": config.potential_bits,
+            "pre_count_bits": pre_count_bits},
+        "spikegrad_backward_layer": {  # 16 error integrators (register file), 64 above
+            "n_pre": ARRAY_NEURONS, "n_post": LAYER_PRE, "weight_bits": config.weight_bits,
+            "theta_bp": config.theta_bp, "error_bits": config.error_bits,
+            "potential_bits": config.error_potential_bits,
+            "error_count_max_above": config.error_max},
+    }
+
+
+_D = training_defaults()
+
+
+def _p(unit: str, name: str, help_text: str):
+    value = _D[unit][name]
+    return (type(value), value, help_text)
+
+
+_IF, _ERR = "spikegrad_if_neurons", "spikegrad_error_integrators"
+_GATE, _UPD = "spikegrad_derivative_gate", "spikegrad_weight_update"
+_FAN, _FWD, _BWD = "spikegrad_fanout", "spikegrad_forward_layer", "spikegrad_backward_layer"
 
 register_unit(
-    "spikegrad_if_neurons",
+    _IF,
     factory=TernaryIFNeuronArray,
-    params={**_ARRAY,
-            "theta": (int, 4096, "forward threshold, V units"),
-            "count_bits": (int, 8, "unsigned activity count width, bits"),
-            "potential_bits": (int, 33, "signed membrane potential width, bits"),
-            "input_bits": (int, 16, "signed synaptic input width (one weight), bits")},
+    params={"n_neurons": _p(_IF, "n_neurons", "neurons in the array (register file)"),
+            "theta": _p(_IF, "theta", "forward threshold, V units"),
+            "count_bits": _p(_IF, "count_bits", "unsigned activity count width, bits"),
+            "potential_bits": _p(_IF, "potential_bits", "signed membrane potential width, bits"),
+            "input_bits": _p(_IF, "input_bits",
+                             "signed synaptic input width (one fan-out transfer +-W), bits")},
     description="ternary IF neuron array (SpikeGrad forward), signed spike events out",
     golden=units.if_neuron_step,
     golden_config=lambda p: {"theta": p["theta"], "count_max": (1 << p["count_bits"]) - 1},
 )
 
 register_unit(
-    "spikegrad_error_integrators",
+    _ERR,
     factory=TernaryErrorIntegratorArray,
-    params={**_ARRAY,
-            "theta_bp": (int, 4096, "error threshold, U units"),
-            "error_bits": (int, 10, "signed error count width, bits"),
-            "potential_bits": (int, 29, "signed error potential width, bits"),
-            "input_bits": (int, 22,
-                           "signed error input width (output error |e| <= G = 2**20), bits")},
+    params={"n_neurons": _p(_ERR, "n_neurons", "neurons in the array (register file)"),
+            "theta_bp": _p(_ERR, "theta_bp", "error threshold, U units"),
+            "error_bits": _p(_ERR, "error_bits", "signed error count width, bits"),
+            "potential_bits": _p(_ERR, "potential_bits", "signed error potential width, bits"),
+            "input_bits": _p(_ERR, "input_bits", "signed error input width (output error "
+                                                  "|e| <= gradient_scale or +-W), bits")},
     description="ternary error integrator array (SpikeGrad backward), signed error spikes out",
     golden=units.error_integrator_step,
     golden_config=lambda p: {"theta_bp": p["theta_bp"],
@@ -50,62 +130,67 @@ register_unit(
 )
 
 register_unit(
-    "spikegrad_derivative_gate",
+    _GATE,
     factory=DerivativeGate,
-    params={"addr_width": (int, 9, "neuron address width, bits"),
-            "value_bits": (int, 16, "signed error contribution width, bits"),
-            "count_bits": (int, 8, "unsigned forward count width, bits"),
-            "skip_gated": (bool, False, "drop gated contributions instead of passing 0")},
+    params={"addr_width": _p(_GATE, "addr_width", "neuron address width, bits"),
+            "value_bits": _p(_GATE, "value_bits", "signed error contribution width, bits"),
+            "count_bits": _p(_GATE, "count_bits", "unsigned forward count width, bits"),
+            "skip_gated": _p(_GATE, "skip_gated",
+                             "drop gated contributions instead of passing 0")},
     description="ReLU derivative gate: value if the neuron's count > 0 else 0",
     golden=units.derivative_gate,
 )
 
 register_unit(
-    "spikegrad_weight_update",
+    _UPD,
     factory=WeightUpdateUnit,
-    params={"weight_bits": (int, 16, "signed weight width, bits (saturating)"),
-            "error_bits": (int, 10, "signed post-synaptic error count width, bits"),
-            "count_bits": (int, 8, "unsigned pre-synaptic count width, bits"),
-            "lr_mult": (int, 1, "learning-rate multiplier"),
-            "lr_shift": (int, 8, "learning-rate shift: lr = lr_mult / 2**lr_shift LSB")},
+    params={"weight_bits": _p(_UPD, "weight_bits", "signed weight width, bits (saturating)"),
+            "error_bits": _p(_UPD, "error_bits", "signed post-synaptic error count width, bits"),
+            "count_bits": _p(_UPD, "count_bits", "unsigned pre-synaptic count width, bits"),
+            "lr_mult": _p(_UPD, "lr_mult", "learning-rate multiplier"),
+            "lr_shift": _p(_UPD, "lr_shift",
+                           "learning-rate shift: lr = lr_mult / 2**lr_shift LSB")},
     description="weight update sat(W - round(lr * n * c)), post error x pre count",
     golden=units.weight_update,
     golden_config=lambda p: {k: p[k] for k in ("lr_mult", "lr_shift", "weight_bits")},
 )
 
 register_unit(
-    "spikegrad_fanout",
+    _FAN,
     factory=SynapticFanout,
-    params={"n_pre": (int, 64, "pre-synaptic neurons"),
-            "n_post": (int, 16, "post-synaptic neurons"),
-            "weight_bits": (int, 16, "signed weight width, bits (memory word)"),
-            "transposed": (bool, False, "backward (row W[k, :]) instead of forward fan-out")},
+    params={"n_pre": _p(_FAN, "n_pre", "pre-synaptic neurons"),
+            "n_post": _p(_FAN, "n_post", "post-synaptic neurons"),
+            "weight_bits": _p(_FAN, "weight_bits", "signed weight width, bits (memory word)"),
+            "transposed": _p(_FAN, "transposed",
+                             "backward (row W[k, :]) instead of forward fan-out")},
     description="synaptic fan-out: spike event -> +-W column (or row) from a weight memory",
 )
 
 register_unit(
-    "spikegrad_forward_layer",
+    _FWD,
     factory=ForwardLayer,
-    params={"n_pre": (int, 64, "pre-synaptic neurons"),
-            "n_post": (int, 16, "IF neurons"),
-            "weight_bits": (int, 16, "signed weight width, bits"),
-            "theta": (int, 4096, "forward threshold, V units"),
-            "count_bits": (int, 8, "unsigned activity count width, bits"),
-            "potential_bits": (int, 26, "signed membrane potential width, bits"),
-            "pre_count_bits": (int, 4, "unsigned pre-synaptic count width (input_bits), bits")},
+    params={"n_pre": _p(_FWD, "n_pre", "pre-synaptic neurons"),
+            "n_post": _p(_FWD, "n_post", "IF neurons"),
+            "weight_bits": _p(_FWD, "weight_bits", "signed weight width, bits"),
+            "theta": _p(_FWD, "theta", "forward threshold, V units"),
+            "count_bits": _p(_FWD, "count_bits", "unsigned activity count width, bits"),
+            "potential_bits": _p(_FWD, "potential_bits", "signed membrane potential width, bits"),
+            "pre_count_bits": _p(_FWD, "pre_count_bits",
+                                 "unsigned pre-synaptic count width, bits")},
     description="forward layer engine: fan-out from weight memory into ternary IF neurons",
 )
 
 register_unit(
-    "spikegrad_backward_layer",
+    _BWD,
     factory=BackwardLayer,
-    params={"n_pre": (int, 64, "neurons of this layer (error integrators)"),
-            "n_post": (int, 16, "neurons above, whose error spikes arrive"),
-            "weight_bits": (int, 16, "signed weight width, bits"),
-            "theta_bp": (int, 4096, "error threshold, U units"),
-            "error_bits": (int, 10, "signed error count width, bits"),
-            "potential_bits": (int, 30, "signed error potential width, bits"),
-            "error_count_max_above": (int, 511, "largest |error count| of a neuron above")},
+    params={"n_pre": _p(_BWD, "n_pre", "neurons of this layer (error integrators)"),
+            "n_post": _p(_BWD, "n_post", "neurons above, whose error spikes arrive"),
+            "weight_bits": _p(_BWD, "weight_bits", "signed weight width, bits"),
+            "theta_bp": _p(_BWD, "theta_bp", "error threshold, U units"),
+            "error_bits": _p(_BWD, "error_bits", "signed error count width, bits"),
+            "potential_bits": _p(_BWD, "potential_bits", "signed error potential width, bits"),
+            "error_count_max_above": _p(_BWD, "error_count_max_above",
+                                        "largest |error count| of a neuron above")},
     description="backward layer engine: error spikes -> transposed weight rows -> derivative "
                 "gate -> ternary error integrators",
 )
