@@ -19,6 +19,9 @@ from spikeforge.hdl.ssnn_bp.harness import HARNESS_UNITS, harness_params
 from spikeforge.hdl.stream import decode_event
 from spikeforge.hdl.stream.codec import pack, unpack
 from spikeforge.hdl.ssnn_bp.weight_update import pack_rows
+from spikeforge.hdl.ssnn_bp.wta import WinnerTakeAll
+
+WTA_LATENCY = WinnerTakeAll.latency
 
 DEFAULTS = {"instance": "", "golden_instance": "", "cycles": 10000, "valid_probability": 0.7,
             "ready_probability": 0.6, "seed": 1}
@@ -212,6 +215,30 @@ async def wta_matches_golden(dut):
     assert not int(out_valid.value), "an extra winner"
     board.check()
     assert len(set(want)) == C or C > 20 and len(set(want)) > C // 2, "winners not diverse"
+    # cycle-exact timing without gaps or backpressure: the winner is valid exactly
+    # WinnerTakeAll.latency cycles after its last candidate is taken, and a decision occupies
+    # C + 1 cycles (inhibition blocks the next candidate while the winner is offered)
+    burst = 6
+    z2 = r.integers(-span, span, (burst, C))
+    rnd2 = r.integers(0, 1 << 16, (burst, C))
+    want2 = units.wta(z2, rnd2, table, index_bits=ib).tolist()
+    in_valid, in_ready = _port(dut, name, "i_cand__valid"), _port(dut, name, "i_cand__ready")
+    source.valid_probability = 1.0
+    source.extend(dict(z=int(z2[d, k]), rand=int(rnd2[d, k])) for d in range(burst) for k in range(C))
+    taken, last_taken, seen = 0, [], []
+    for _ in range(burst * (C + 1) + 20):
+        await RisingEdge(tb.clk)
+        if int(in_valid.value) and int(in_ready.value):
+            taken += 1
+            if taken % C == 0:
+                last_taken.append(tb.cycles)
+        if int(out_valid.value):
+            seen.append((tb.cycles, int(out_payload.value)))
+    assert [w for _, w in seen] == want2, f"burst winners {seen}, golden {want2}"
+    gaps = [c - t for (c, _), t in zip(seen, last_taken)]
+    assert gaps == [WTA_LATENCY] * burst, f"winner latency {gaps} cycles, expected {WTA_LATENCY}"
+    period = [b - a for a, b in zip(last_taken, last_taken[1:])]
+    assert period == [C + 1] * (burst - 1), f"cycles per decision {period}, expected {C + 1}"
     tb.log.info("%s: %d decisions, %d cycles, %.0f cycles/s", name, decisions, tb.cycles,
                 tb.speed())
 

@@ -25,6 +25,10 @@ class WinnerTakeAll(wiring.Component):
     last candidate. Needs ``acc_bits`` wide enough for z + G (``SSNNConfig.validate``).
     """
 
+    #: cycles from the clock edge that takes the last candidate to the one that can take the
+    #: winner (checked cycle-exactly by the cocotb testbench)
+    latency = 2
+
     def __init__(self, *, n_out: int, acc_bits: int, index_bits: int, frac_bits: int,
                  value_bits: int):
         self.n_out = check_int("n_out", n_out, 2, 1 << 12)
