@@ -87,12 +87,8 @@ def build_config(args) -> SpikeGradConfig:
     n_layers = len(sizes) - 1
     gradient_scale = (args.theta_bp * TRAINING_ERROR_RESOLUTION if args.gradient_scale is None
                       else args.gradient_scale)
-    for name, value in (("theta", args.theta), ("theta-bp", args.theta_bp),
-                        ("gradient-scale", gradient_scale)):
-        if value < 1:
-            raise ConfigError(f"--{name} must be >= 1, got {value}")
-    shifts = args.lr_shift or default_lr_shifts(n_layers, theta=args.theta,
-                                                error_resolution=gradient_scale / args.theta_bp)
+    shifts = args.lr_shift or default_lr_shifts(n_layers, theta=args.theta, theta_bp=args.theta_bp,
+                                                gradient_scale=gradient_scale)
     if len(shifts) == 1:
         shifts = shifts * n_layers
     if len(shifts) != n_layers:

@@ -12,6 +12,7 @@ raises :class:`~spikeforge.errors.ConfigError` naming the width and the bits it 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 
 from spikeforge.errors import ConfigError
@@ -211,12 +212,18 @@ TRAINING_ERROR_RESOLUTION = 4096
 _REFERENCE_SHIFTS = (7, 15)
 
 
-def default_lr_shifts(n_layers: int, *, theta: int, error_resolution: float) -> tuple[int, ...]:
+def default_lr_shifts(n_layers: int, *, theta: int, theta_bp: int,
+                      gradient_scale: int) -> tuple[int, ...]:
     """Per-layer learning-rate shifts giving the reference learning rate at these scales:
-    ``lr = R / (theta * 2**shift)``, so the shift moves with ``log2(R / theta)``. Raises
-    :class:`ConfigError` when that is not a whole number of bits or comes out negative."""
-    import math
-
+    ``lr = R / (theta * 2**shift)`` with ``R = gradient_scale / theta_bp``, so the shift moves
+    with ``log2(R / theta)``. Raises :class:`ConfigError` for a threshold or scale below 1, or
+    when the shift is not a whole number of bits or comes out negative."""
+    for name, value in (("theta", theta), ("theta_bp", theta_bp), ("gradient_scale", gradient_scale)):
+        if value < 1:
+            raise ConfigError(f"{name} must be >= 1, got {value}: a zero threshold makes a "
+                              f"neuron or error integrator fire forever (e.g. theta = theta_bp = "
+                              f"65536, gradient_scale = theta_bp * 4096)")
+    error_resolution = gradient_scale / theta_bp
     offset = math.log2(error_resolution / 4096) - math.log2(theta / 4096)
     if offset != round(offset):
         raise ConfigError(f"theta={theta} and error resolution {error_resolution:g} are not a "
@@ -242,7 +249,7 @@ def training_config(sizes: tuple[int, ...], *, batch: int = 32,
     f.setdefault("gradient_scale", f["theta_bp"] * TRAINING_ERROR_RESOLUTION)
     sizes = tuple(sizes)
     if lr_shift is None:
-        lr_shift = default_lr_shifts(len(sizes) - 1, theta=f["theta"],
-                                     error_resolution=f["gradient_scale"] / f["theta_bp"])
+        lr_shift = default_lr_shifts(len(sizes) - 1, theta=f["theta"], theta_bp=f["theta_bp"],
+                                     gradient_scale=f["gradient_scale"])
     cfg = SpikeGradConfig(sizes=sizes, batch=batch, lr_shift=tuple(lr_shift), **f)
     return cfg.with_required_widths().validate()

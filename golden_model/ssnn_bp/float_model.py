@@ -189,9 +189,8 @@ class FloatSSNN:
             raise ConfigError('exact "input" needs the pixel intensities: train_step(..., x=...)')
         x_in = np.asarray(x, dtype=np.float64) if "input" in c.exact else s0.astype(np.float64)
         u = x_in @ self.W1[:-1] + self.W1[-1]
-        a = c.slope * u + 0.5
-        p = np.clip(a, 0.0, 1.0)
-        gate = (a > 0) & (a < 1)
+        p = self._rate(u)
+        gate = (p > 0) & (p < 1)   # hard sigmoid (validated): not saturated
         h = p if "hidden" in c.exact else (r_hidden[..., 0] < p).astype(np.float64)
         z = h @ self.W2[:-1] + self.W2[-1]
         k = int(np.argmax(z + gumbel))
@@ -226,22 +225,23 @@ class FloatSSNN:
         labels = np.asarray(labels, dtype=np.int64)
         ok = 0
         for lo in range(0, len(labels), chunk):
-            u = x[lo:lo + chunk] @ self.W1[:-1] + self.W1[-1]
-            if self.config.transfer == "hard-sigmoid":
-                h = np.clip(self.config.slope * u + 0.5, 0.0, 1.0)
-            else:
-                h = 1.0 / (1.0 + np.exp(-self.config.slope * u))
+            h = self._rate(x[lo:lo + chunk] @ self.W1[:-1] + self.W1[-1])
             z = h @ self.W2[:-1] + self.W2[-1]
             ok += int((z.argmax(axis=1) == labels[lo:lo + chunk]).sum())
         return ok / max(len(labels), 1)
 
-    def _forward_from_u(self, u, r_hidden):
-        """(u, h, gate) from pre-activations u and uniform draws r_hidden (..., n_hidden, 1|3)."""
+    def _rate(self, u):
+        """Firing probability f(u) of the hidden neurons."""
         c = self.config
         if c.transfer == "hard-sigmoid":
-            a = c.slope * u + 0.5
-            return u, r_hidden[..., 0] < np.clip(a, 0.0, 1.0), (a > 0) & (a < 1)
-        p = 1.0 / (1.0 + np.exp(-c.slope * u))
+            return np.clip(c.slope * u + 0.5, 0.0, 1.0)
+        return 1.0 / (1.0 + np.exp(-c.slope * u))
+
+    def _forward_from_u(self, u, r_hidden):
+        """(u, h, gate) from pre-activations u and uniform draws r_hidden (..., n_hidden, 1|3)."""
+        p = self._rate(u)
+        if self.config.transfer == "hard-sigmoid":
+            return u, r_hidden[..., 0] < p, (p > 0) & (p < 1)
         return u, r_hidden[..., 0] < p, (r_hidden[..., 1] < p) & ~(r_hidden[..., 2] < p)
 
     def evaluate(self, images, labels, *, chunk: int = 500) -> dict[str, float]:
