@@ -79,8 +79,9 @@ def emit_verilog(component, *, name: str, emit_src: bool = True) -> str:
 
     Ports follow the component signature, flattened with ``__`` (``i_stream__payload``,
     ``i_stream__valid``, ``i_stream__ready``), plus ``clk`` and ``rst`` for the sync domain.
-    ``emit_src=False`` leaves out the ``src`` attributes (source paths), so the text depends only
-    on the design (reproducible hashes across checkouts).
+    ``src`` attributes name source files relative to the repository (or to the Python package
+    folder for Amaranth's own files), so the text and the simulator-cache key do not depend on
+    where the checkout lives; ``emit_src=False`` leaves them out altogether.
     """
     from amaranth.back import verilog
     from amaranth.lib import wiring
@@ -89,7 +90,34 @@ def emit_verilog(component, *, name: str, emit_src: bool = True) -> str:
     if not isinstance(component, wiring.Component):
         raise ConfigError(f"emit_verilog needs an amaranth wiring.Component, got "
                           f"{type(component).__name__}; give the unit an explicit signature")
-    return verilog.convert(component, name=name, emit_src=emit_src)
+    text = verilog.convert(component, name=name, emit_src=emit_src)
+    return _relative_src_paths(text) if emit_src else text
+
+
+_SRC_PATH = re.compile(r'(?<=src = ")[^"]+')
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _relative_path(text: str) -> str:
+    """One ``path:line`` of a ``src`` attribute with the path made checkout-independent."""
+    path, sep, line = text.rpartition(":")
+    if not sep:
+        path, line = text, ""
+    p = Path(path)
+    if p.is_absolute():
+        if "site-packages" in p.parts:
+            parts = p.parts
+            p = Path(*parts[len(parts) - parts[::-1].index("site-packages"):])
+        elif p.is_relative_to(_REPO_ROOT):
+            p = p.relative_to(_REPO_ROOT)
+    return p.as_posix() + sep + line
+
+
+def _relative_src_paths(verilog_text: str) -> str:
+    """Rewrite absolute ``src`` paths: installed packages (Amaranth) relative to their
+    ``site-packages`` folder, repository files relative to its root; others unchanged."""
+    return _SRC_PATH.sub(lambda m: "|".join(_relative_path(t) for t in m.group(0).split("|")),
+                         verilog_text)
 
 
 @dataclass(frozen=True)

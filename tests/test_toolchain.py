@@ -306,3 +306,18 @@ endmodule
 """
     unused = [w for w in lint_warnings(verilog, top="top_lint") if w.rule == "UNUSEDSIGNAL"]
     assert [w.location for w in unused] == ["top_lint.v:4:9"], [str(w) for w in unused]
+
+
+def test_src_attributes_do_not_depend_on_the_checkout_folder():
+    """Verilog text (and so the simulator-cache key) is the same in any clone."""
+    import re
+
+    verilog = hwsim.emit_verilog(SaturatingAccumulator(in_width=8, acc_width=12), name="acc")
+    paths = {p.rpartition(":")[0] for attr in re.findall(r'src = "([^"]+)"', verilog)
+             for p in attr.split("|")}
+    assert "hdl/smoke.py" in paths
+    assert any(p.startswith("amaranth/") for p in paths)
+    assert not any(Path(p).is_absolute() for p in paths), sorted(paths)
+    assert str(Path(hwsim.__file__).resolve().parents[1]) not in verilog
+    assert hwsim._relative_src_paths('(* src = "/elsewhere/x.py:3|/a/site-packages/y/z.py:4" *)') \
+        == '(* src = "/elsewhere/x.py:3|y/z.py:4" *)'
