@@ -58,6 +58,10 @@ def test_required_bits_worst_case_by_hand():
     (dict(gradient_scale=0), "gradient_scale"),
     (dict(theta=2.5), "theta"),
     (dict(potential_bits=60), "potential_bits"),
+    (dict(bias_count=0), "bias_count"),
+    (dict(bias_count=True), "bias_count"),
+    (dict(bias_count=(15, 15, 15)), "bias_count has 3 entries"),
+    (dict(bias_count=1 << 16), "bias_count"),
 ])
 def test_bad_values(kwargs, match):
     with pytest.raises(ConfigError, match=match):
@@ -86,3 +90,17 @@ def test_training_config_defaults_and_lr_shift_rescaling():
 def test_training_config_rejects(formats, match):
     with pytest.raises(ConfigError, match=match):
         training_config((784, 32, 10), **formats)
+
+
+def test_bias_input_widens_the_potential_and_the_accumulator():
+    """The bias input adds bias_count * b and learns from n * bias_count: both are in the
+    worst case (here the bias input's 40 spikes exceed the 2-bit input maximum of 3)."""
+    base = dict(sizes=(3, 2, 2), theta=5, theta_bp=7, gradient_scale=100, input_bits=2,
+                weight_bits=4, count_bits=2, error_bits=3, lr_mult=2, batch=4)
+    cfg = SpikeGradConfig(**base, bias_count=(40, 1))
+    # layer 0: 3 * 8 * 3 + 8 * 40 = 392, V >= -(392 + 5 * 3) -> 407; accumulator 2*4*3*40 = 960
+    assert cfg.required_bits() == {"potential_bits": signed_bits(407),
+                                   "error_potential_bits": signed_bits(121),
+                                   "accumulator_bits": signed_bits(960)}
+    assert cfg.layer_bias_count(0) == 40 and cfg.layer_bias_count(1) == 1
+    assert SpikeGradConfig(**base, bias_count=7).layer_bias_count(1) == 7

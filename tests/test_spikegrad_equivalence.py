@@ -1,4 +1,6 @@
 """Event-driven simulation == ANN-equivalent route, bit for bit (counts and weight updates)."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -79,3 +81,40 @@ def test_event_sim_rejects_bad_order():
     with pytest.raises(ConfigError, match="rng"):
         event_sim.simulate_sample(case.weights, case.biases, case.inputs[0], 0, case.config,
                                   order="random")
+
+
+def test_bias_input_of_k_spikes_is_a_synapse_of_count_k():
+    """bias_count k: the forward pass sees k * b, the update sum is k * sum(n), in both routes."""
+    rng = np.random.default_rng(21)
+    one = SpikeGradConfig(sizes=(12, 6, 5, 3), theta=9, theta_bp=5, gradient_scale=60,
+                          weight_bits=8, error_bits=8, lr_shift=(2, 3, 4), batch=3)
+    k = (5, 3, 7)
+    many = dataclasses.replace(one, bias_count=k).with_required_widths().validate()
+    one = one.with_required_widths().validate()
+    weights = [rng.integers(-40, 41, size=(o, i)) for i, o in zip(one.sizes[:-1], one.sizes[1:])]
+    biases = [rng.integers(-20, 21, size=o) for o in one.sizes[1:]]
+    x = rng.integers(0, 16, size=(3, 12))
+    y = rng.integers(0, 3, size=3)
+    fwd_k = ann_equivalent.forward(weights, biases, x, many)
+    fwd_1 = ann_equivalent.forward(weights, [kb * b for kb, b in zip(k, biases)], x, one)
+    for a, b in zip(fwd_k.totals + fwd_k.counts, fwd_1.totals + fwd_1.counts):
+        np.testing.assert_array_equal(a, b)
+    assert any(c[:, :].any() for c in fwd_k.counts[1:])
+    errors = ann_equivalent.backward(weights, fwd_k, y, many)
+    _, bias_k = ann_equivalent.product_sums(fwd_k, errors, many)
+    _, bias_1 = ann_equivalent.product_sums(fwd_k, errors, one)
+    for kb, s_k, s_1 in zip(k, bias_k, bias_1):
+        np.testing.assert_array_equal(s_k, kb * s_1)
+    assert any(s.any() for s in bias_1)
+    result = compare(Case(many, weights, biases, x, y, "random"), order="random",
+                     rng=np.random.default_rng(0))
+    assert result.mismatches == []
+    w_a, b_a, _, _ = ann_equivalent.train_step(weights, biases, x, y, many)
+    w_1, b_1, _, _ = ann_equivalent.train_step(weights, biases, x, y, one)
+    assert any(not np.array_equal(a, b) for a, b in zip(b_a, b_1))  # k changes the update
+
+
+def test_random_cases_draw_bias_inputs_of_several_spikes():
+    rng = np.random.default_rng(0)
+    counts = {random_case(rng, kind="random").config.layer_bias_count(0) for _ in range(40)}
+    assert counts == {1, 2, 3, 4}

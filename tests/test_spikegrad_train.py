@@ -127,6 +127,8 @@ def test_cli_train_report_plots_and_resume(tmp_path, capsys):
     (["--potential-bits", "20"], "potential_bits=20 is too narrow"),
     (["--lr-shift", "1,2,3"], "lr-shift"),
     (["--count-bits", "30", "--weight-bits", "30"], "more than the 53 bits"),
+    (["--bias-count", "15,15,15"], "--bias-count has 3 values for 2 weight layers"),
+    (["--bias-count", "0"], "bias_count must be an int in 1.."),
 ])
 def test_cli_bad_configuration_one_line_error(tmp_path, capsys, extra, message):
     code = main(["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--epochs", "1",
@@ -164,3 +166,40 @@ def test_hidden_bias_init_turns_the_count_floor_into_rounding():
     np.testing.assert_array_equal(fwd.counts[1], counts)
     with pytest.raises(ConfigError, match="hidden_bias"):
         SpikeGradNet(cfg, hidden_bias=1.0)
+
+
+@pytest.mark.parametrize("mode", ["bit-true", "float"])
+def test_bias_count_scales_the_bias_input_and_its_learning_rate(sample, mode):
+    """A bias input of k spikes with bias b is, forward, a one-spike bias input of k * b;
+    one step moves b by round(k * sum(n) / 2**shift), k times what the one-spike net moves
+    its bias k * b (the shift rounds each once: within 8 LSB of k times)."""
+    x, y, _, _ = sample
+    cfg1 = _config(sizes=(784, 32, 10), lr_shift=(6, 14))
+    cfg15 = dataclasses.replace(cfg1, bias_count=15).with_required_widths().validate()
+    many = SpikeGradNet(cfg15, mode=mode, seed=2)
+    rng = np.random.default_rng(1)
+    many.b = [rng.integers(-500, 500, size=b.shape).astype(b.dtype) for b in many.b]
+    one = SpikeGradNet(cfg1, mode=mode, weights=[w.copy() for w in many.W],
+                       biases=[15 * b for b in many.b])
+    np.testing.assert_array_equal(many.logits(x[:40]), one.logits(x[:40]))
+    before_many, before_one = [b.copy() for b in many.b], [b.copy() for b in one.b]
+    many.step(x[:16], y[:16])
+    one.step(x[:16], y[:16])
+    d15 = np.concatenate([b - b0 for b, b0 in zip(many.b, before_many)])
+    d1 = np.concatenate([b - b0 for b, b0 in zip(one.b, before_one)])
+    assert np.abs(d1).sum() > 0
+    for w_many, w_one in zip(many.W, one.W):  # same forward and errors: same weight updates
+        np.testing.assert_array_equal(w_many, w_one)
+    if mode == "float":
+        np.testing.assert_allclose(d15, 15 * d1, rtol=1e-9, atol=1e-6)
+    else:
+        assert np.all(np.abs(d15 - 15 * d1) <= 8)
+
+
+def test_cli_records_the_bias_count(tmp_path):
+    out = tmp_path / "bias"
+    assert main(["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--hidden", "16",
+                 "--epochs", "1", "--no-ann", "--no-plots", "--quiet", "--bias-count", "15,4",
+                 "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["config"]["spikegrad"]["bias_count"] == [15, 4]

@@ -42,7 +42,7 @@ def forward(weights: list[np.ndarray], biases: list[np.ndarray], input_counts: n
     """Net activity counts of every hidden layer and output totals for a batch ``(B, n0)``."""
     counts, totals = [np.asarray(input_counts, dtype=np.int64)], []
     for layer, (w, b) in enumerate(zip(weights, biases)):
-        total = _int_matmul(counts[-1], w.T) + b
+        total = _int_matmul(counts[-1], w.T) + config.layer_bias_count(layer) * b
         totals.append(total)
         if layer < len(weights) - 1:
             counts.append(quiescent_count(total, theta=config.theta, count_max=config.count_max))
@@ -63,11 +63,12 @@ def backward(weights: list[np.ndarray], fwd: ForwardPass, labels: np.ndarray,
     return errors
 
 
-def product_sums(fwd: ForwardPass, errors: list[np.ndarray]):
+def product_sums(fwd: ForwardPass, errors: list[np.ndarray], config: SpikeGradConfig):
     """Batch sums of post error count x pre count: ``(weight_sums, bias_sums)`` per layer
-    (a bias is a weight from an input whose count is 1)."""
+    (a bias is a weight from an input whose count is ``config.layer_bias_count(layer)``)."""
     weight_sums = [_int_matmul(n.T, c) for n, c in zip(errors, fwd.counts)]
-    bias_sums = [n.sum(axis=0) for n in errors]
+    bias_sums = [config.layer_bias_count(layer) * n.sum(axis=0)
+                 for layer, n in enumerate(errors)]
     return weight_sums, bias_sums
 
 
@@ -76,7 +77,7 @@ def train_step(weights, biases, input_counts, labels, config: SpikeGradConfig):
     cfg = config
     fwd = forward(weights, biases, input_counts, cfg)
     errors = backward(weights, fwd, labels, cfg)
-    weight_sums, bias_sums = product_sums(fwd, errors)
+    weight_sums, bias_sums = product_sums(fwd, errors, cfg)
     upd = dict(lr_mult=cfg.lr_mult, weight_bits=cfg.weight_bits)
     new_w = [apply_weight_update(w, s, lr_shift=cfg.layer_lr_shift(layer), **upd)
              for layer, (w, s) in enumerate(zip(weights, weight_sums))]

@@ -58,6 +58,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--input-gain", type=float, default=1.0, help="init gain of layer 0")
     g.add_argument("--output-gain", type=float, default=1 / 16,
                    help="init gain of the output layer (default: 1/16)")
+    g.add_argument("--bias-count", type=_int_list, default=None, metavar="K[,K...]",
+                   help="spikes per sample of each layer's always-on bias input, one per weight "
+                        f"layer or one for all (default: {TRAINING_FORMATS['bias_count']}); the "
+                        "input count scale (15 at 4-bit inputs) lets biases learn like the ANN's")
     g.add_argument("--hidden-bias", type=float, default=0.0,
                    help="initial hidden biases in thresholds (0.5 turns the count's floor into "
                         "rounding at the start) (default: %(default)s)")
@@ -81,6 +85,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="register width, or 'auto' = the worst case needs (default)")
 
 
+def _bias_count(args, n_layers: int) -> int | tuple[int, ...]:
+    counts = args.bias_count or (TRAINING_FORMATS["bias_count"],)
+    if len(counts) == 1:
+        return counts[0]
+    if len(counts) != n_layers:
+        raise ConfigError(f"--bias-count has {len(counts)} values for {n_layers} weight layers; "
+                          f"give one or {n_layers}")
+    return tuple(counts)
+
+
 def build_config(args) -> SpikeGradConfig:
     """The validated :class:`SpikeGradConfig` from the command-line options."""
     sizes = (784, *args.hidden, 10)
@@ -98,7 +112,7 @@ def build_config(args) -> SpikeGradConfig:
         sizes=sizes, theta=args.theta, theta_bp=args.theta_bp,
         gradient_scale=gradient_scale, input_bits=args.input_bits,
         weight_bits=args.weight_bits, count_bits=args.count_bits, error_bits=args.error_bits,
-        lr_shift=tuple(shifts), batch=args.batch)
+        lr_shift=tuple(shifts), batch=args.batch, bias_count=_bias_count(args, n_layers))
     widths = {"potential_bits": args.potential_bits,
               "error_potential_bits": args.error_potential_bits,
               "accumulator_bits": args.accumulator_bits}

@@ -17,11 +17,13 @@ from dataclasses import asdict, dataclass, replace
 
 from spikeforge.errors import ConfigError
 
-__all__ = ["SpikeGradConfig", "signed_bits", "FLOAT64_EXACT_BITS", "TRAINING_FORMATS",
+__all__ = ["SpikeGradConfig", "signed_bits", "FLOAT64_EXACT_BITS", "MAX_BIAS_COUNT", "TRAINING_FORMATS",
            "TRAINING_ERROR_RESOLUTION", "default_lr_shifts", "training_config"]
 
 #: The vectorized route computes integer dot products in float64 BLAS; exact up to 2**53.
 FLOAT64_EXACT_BITS = 53
+#: Most spikes a bias input may fire per sample (a 16-bit count).
+MAX_BIAS_COUNT = (1 << 16) - 1
 
 
 def signed_bits(max_abs: int) -> int:
@@ -47,6 +49,12 @@ class SpikeGradConfig:
     ``n * c``; ``lr_shift`` is one int for all layers or a tuple with one per weight layer
     (layers see activity of very different scale: input counts vs hidden counts).
     ``batch``: samples per weight update.
+    ``bias_count``: spikes the always-on bias input of each weight layer fires per sample (one
+    int for all layers or one per weight layer). A bias is the weight from that input, so it
+    adds ``bias_count * b`` to the total and learns from ``n * bias_count`` like any synapse;
+    with 1, a bias learns ``s**2`` times slower than the ANN's when activity is ``s`` counts per
+    float unit (``s = input_max`` puts biases level with the ANN's, see
+    docs/spikegrad.md "Biases").
     """
 
     sizes: tuple[int, ...] = (784, 512, 10)
@@ -63,6 +71,7 @@ class SpikeGradConfig:
     lr_mult: int = 1
     lr_shift: int | tuple[int, ...] = 8
     batch: int = 16
+    bias_count: int | tuple[int, ...] = 1
 
     # ---- derived ranges -------------------------------------------------------------------
     @property
@@ -99,6 +108,10 @@ class SpikeGradConfig:
         """The learning-rate shift of weight layer ``layer``."""
         return self.lr_shift[layer] if isinstance(self.lr_shift, tuple) else self.lr_shift
 
+    def layer_bias_count(self, layer: int) -> int:
+        """Spikes per sample of weight layer ``layer``'s bias input."""
+        return self.bias_count[layer] if isinstance(self.bias_count, tuple) else self.bias_count
+
     def pre_count_max(self, layer: int) -> int:
         """Largest pre-synaptic count of weight layer ``layer`` (0 = input layer)."""
         return self.input_max if layer == 0 else self.count_max
@@ -112,7 +125,8 @@ class SpikeGradConfig:
         for layer in range(self.n_layers):
             fan_in = sizes[layer]
             cpre = self.pre_count_max(layer)
-            total = fan_in * w * cpre + w  # |running input + bias|
+            kb = self.layer_bias_count(layer)
+            total = fan_in * w * cpre + w * kb  # |running input + bias input|
             last = layer == self.n_layers - 1
             # V = a - theta * c with 0 <= c <= count_max (output layer: c = 0)
             potential = max(potential, total + (0 if last else self.theta * self.count_max))
@@ -121,7 +135,8 @@ class SpikeGradConfig:
             else:
                 err_in = sizes[layer + 2] * w * self.error_max
             error_potential = max(error_potential, err_in + self.theta_bp * self.error_max)
-            accumulator = max(accumulator, self.lr_mult * self.batch * self.error_max * max(cpre, 1))
+            accumulator = max(accumulator,
+                              self.lr_mult * self.batch * self.error_max * max(cpre, kb))
         return {
             "potential_bits": signed_bits(potential),
             "error_potential_bits": signed_bits(error_potential),
@@ -175,6 +190,15 @@ class SpikeGradConfig:
                               f"got {self.lr_shift!r}")
         if self.batch < 1:
             raise ConfigError(f"batch must be >= 1, got {self.batch}")
+        counts = self.bias_count if isinstance(self.bias_count, tuple) else (self.bias_count,)
+        if isinstance(self.bias_count, tuple) and len(counts) != self.n_layers:
+            raise ConfigError(f"bias_count has {len(counts)} entries, the network "
+                              f"{self.n_layers} weight layers; give one per layer or a single int")
+        if not all(isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= MAX_BIAS_COUNT
+                   for k in counts):
+            raise ConfigError(f"bias_count must be an int in 1..{MAX_BIAS_COUNT} spikes per "
+                              f"sample (or a tuple of them), got {self.bias_count!r}; e.g. "
+                              f"bias_count=15 (the 4-bit input maximum)")
         for name, needed in self.required_bits().items():
             have = getattr(self, name)
             if needed > FLOAT64_EXACT_BITS:
@@ -204,7 +228,7 @@ class SpikeGradConfig:
 #: 1/65536 resolution (16-bit weights at theta 4096 round small updates away: 88.2 % vs 89.6 %
 #: on Fashion-MNIST); 4096 error counts per unit gradient (14-bit error counts).
 TRAINING_FORMATS = {"theta": 1 << 16, "theta_bp": 1 << 16, "input_bits": 4, "weight_bits": 20,
-                    "count_bits": 8, "error_bits": 14}
+                    "count_bits": 8, "error_bits": 14, "bias_count": 1}
 #: error counts per unit of float gradient (gradient_scale / theta_bp) of the training formats
 TRAINING_ERROR_RESOLUTION = 4096
 #: learning-rate shifts that match ANN lr 0.2 at batch 32 for theta = 4096 and 4096 error

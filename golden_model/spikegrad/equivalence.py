@@ -1,7 +1,8 @@
 """Check that the event simulation and the ANN-equivalent route give the same integers.
 
 :func:`random_case` draws a random network (1-4 weight layers, random widths, thresholds,
-widths set to exactly the worst-case bits :meth:`SpikeGradConfig.required_bits` asks for),
+widths set to exactly the worst-case bits :meth:`SpikeGradConfig.required_bits` asks for,
+bias inputs of 1-4 spikes),
 optionally *adversarial*: biases placed so hidden totals land on ``k*theta - 1``,
 ``k*theta`` or ``k*theta + 1`` and ``theta_bp`` chosen at an output error +-1, or *extreme*:
 every weight and input at its limit. :func:`compare` runs one mini-batch step through both
@@ -46,7 +47,10 @@ def random_case(rng: np.random.Generator, *, kind: str = "random", batch: int = 
         gradient_scale=int(rng.integers(1, 400)), input_bits=int(rng.integers(1, 5)),
         weight_bits=int(rng.integers(2, 8)), count_bits=int(rng.integers(1, 5)),
         error_bits=int(rng.integers(2, 6)), lr_mult=int(rng.integers(1, 4)),
-        lr_shift=tuple(int(s) for s in rng.integers(0, 6, size=n_layers)), batch=batch)
+        lr_shift=tuple(int(s) for s in rng.integers(0, 6, size=n_layers)), batch=batch,
+        # adversarial cases place the bias input exactly (one spike), the others draw 1..4
+        bias_count=(1 if kind == "adversarial"
+                    else tuple(int(k) for k in rng.integers(1, 5, size=n_layers))))
     cfg = _fit_widths(cfg)
     shapes = list(zip(sizes[1:], sizes[:-1]))
     if kind == "extreme":

@@ -93,7 +93,9 @@ def _forward(weights, biases, input_counts, cfg, queue, stats):
     hidden = range(1, n_layers)  # layer indices of the hidden neurons
     pot = {l: np.zeros(len(biases[l - 1]), dtype=np.int64) for l in hidden}
     cnt = {l: np.zeros(len(biases[l - 1]), dtype=np.int64) for l in hidden}
-    out_total = np.asarray(biases[-1], dtype=np.int64).copy()
+    bias_inputs = [cfg.layer_bias_count(l) * np.asarray(b, dtype=np.int64)
+                   for l, b in enumerate(biases)]  # the bias input's spikes, one step
+    out_total = bias_inputs[-1].copy()
     neuron = dict(theta=cfg.theta, count_max=cfg.count_max)
 
     def step(l, synaptic_input):
@@ -102,8 +104,8 @@ def _forward(weights, biases, input_counts, cfg, queue, stats):
         stats.max_abs_potential = max(stats.max_abs_potential, int(np.abs(pot[l]).max()))
         queue.push_spikes(l, spikes)
 
-    for l in hidden:  # the bias is the first input
-        step(l, biases[l - 1])
+    for l in hidden:  # the bias input is the first input
+        step(l, bias_inputs[l - 1])
     for i, c in enumerate(np.asarray(input_counts, dtype=np.int64)):
         queue.items.extend([(0, i, 1)] * int(c))
     while True:
@@ -142,7 +144,7 @@ def _backward(weights, counts, out_total, label, cfg, queue, stats):
                                             int(np.abs(pot[l]).max()))
         for k in np.flatnonzero(spikes):  # event-driven update accumulation
             weight_sums[l][k] += spikes[k] * counts[l]
-            bias_sums[l][k] += spikes[k]
+            bias_sums[l][k] += spikes[k] * cfg.layer_bias_count(l)
         queue.push_spikes(l, spikes)
 
     e = output_error(out_total[None, :], np.array([label]), theta=cfg.theta,

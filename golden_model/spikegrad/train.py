@@ -40,8 +40,9 @@ def init_parameters(config: SpikeGradConfig, *, rng: np.random.Generator,
                     input_gain: float = 1.0, output_gain: float = 1.0, hidden_bias: float = 0.0):
     """He-normal float weights ``w ~ N(0, 2/fan_in)`` (layer 0 times ``input_gain``, output
     layer times ``output_gain``), as ``W = rint(theta * w)`` saturated to ``weight_bits``;
-    hidden biases ``rint(hidden_bias * theta)`` (0.5: the count ``floor(a / theta)`` starts as
-    ``round(a_weights / theta)``), output biases zero. Returns int64 arrays."""
+    hidden biases ``rint(hidden_bias * theta / bias_count)`` (a bias input of ``hidden_bias *
+    theta``; 0.5: the count ``floor(a / theta)`` starts as ``round(a_weights / theta)``),
+    output biases zero. Returns int64 arrays."""
     if not (input_gain > 0 and output_gain > 0):
         raise ConfigError(f"input_gain and output_gain must be > 0, got {input_gain}, {output_gain}")
     if not 0.0 <= hidden_bias < 1.0:
@@ -55,8 +56,9 @@ def init_parameters(config: SpikeGradConfig, *, rng: np.random.Generator,
         if layer == len(sizes) - 2:
             w *= output_gain
         weights.append(saturate(np.rint(w * config.theta), config.weight_bits))
-    biases = [np.full(n, int(round(hidden_bias * config.theta)), dtype=np.int64)
-              for n in sizes[1:-1]] + [np.zeros(sizes[-1], dtype=np.int64)]
+    biases = [np.full(n, int(round(hidden_bias * config.theta / config.layer_bias_count(layer))),
+                      dtype=np.int64)
+              for layer, n in enumerate(sizes[1:-1])] + [np.zeros(sizes[-1], dtype=np.int64)]
     return weights, biases
 
 
@@ -109,7 +111,7 @@ class SpikeGradNet:
         cfg = self.config
         counts, totals = [c0], []
         for layer, (w, b) in enumerate(zip(self.W, self.b)):
-            total = counts[-1] @ w.T + b
+            total = counts[-1] @ w.T + cfg.layer_bias_count(layer) * b
             totals.append(total)
             if layer < len(self.W) - 1:
                 counts.append(np.clip(total / cfg.theta, 0.0, cfg.count_max))
@@ -126,7 +128,8 @@ class SpikeGradNet:
         lo, hi = cfg.weight_min, cfg.weight_max
         for layer in range(len(self.W) - 1, -1, -1):
             lr = cfg.lr_mult / 2.0 ** cfg.layer_lr_shift(layer)
-            grad_w, grad_b = n.T @ counts[layer], n.sum(axis=0)
+            grad_w = n.T @ counts[layer]
+            grad_b = cfg.layer_bias_count(layer) * n.sum(axis=0)
             if layer > 0:
                 u = (n @ self.W[layer]) * (counts[layer] > 0)
                 n = np.clip(u / cfg.theta_bp, -cfg.error_max, cfg.error_max)
