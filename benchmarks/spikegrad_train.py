@@ -43,9 +43,8 @@ def _seeds(text: str) -> list[int]:
 
 def _run_seed(args, seed: int, out: Path) -> dict:
     cmd = (["train", "--algo", "spikegrad", "--dataset", args.dataset, "--out", str(out),
-            "--seed", str(seed)] + SETTINGS + list(args.extra)
-           + (["--resume"] if args.resume else []))
-    code = spikeforge_main(cmd)
+            "--seed", str(seed)] + SETTINGS + list(args.extra))
+    code = spikeforge_main(cmd + (["--resume"] if args.resume else []))
     if code:
         raise SystemExit(code)
     report = read_json(out / "report.json")
@@ -105,7 +104,9 @@ def main(argv=None) -> int:
     parser.add_argument("--result", type=Path, default=None,
                         help="result file (default: "
                              "benchmarks/results/spikegrad_train_<dataset>.json)")
-    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue each seed's run from its checkpoint (a finished run is "
+                             "only summarized again)")
     parser.add_argument("extra", nargs="*", help="extra options for spikeforge train (after --)")
     args = parser.parse_args(argv)
     out = args.out_dir or Path("runs") / f"spikegrad_{args.dataset}"

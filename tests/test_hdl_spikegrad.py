@@ -233,7 +233,8 @@ def test_units_from_config_use_its_widths():
 
 def test_registered_defaults_are_the_training_config():
     """Every SpikeGrad unit's registered defaults come from training_config(784-800-800-10)
-    (theta = theta_bp = 2**16, 20-bit weights, V 38 and U 43 bits), not from constants."""
+    (theta = theta_bp = 2**18, 22-bit weights, 10-bit counts, V 42 and U 49 bits), not from
+    constants."""
     from spikeforge.golden_model.spikegrad.config import training_config
     from spikeforge.hdl.registry import load_units
     from spikeforge.hdl.spikegrad.registration import TRAINING_SIZES, training_defaults
@@ -245,7 +246,12 @@ def test_registered_defaults_are_the_training_config():
         assert units[name].resolve() == params, name
     neurons = defaults["spikegrad_if_neurons"]
     assert (neurons["theta"], neurons["potential_bits"]) == (cfg.theta, cfg.potential_bits)
-    assert neurons["input_bits"] == cfg.weight_bits + 1
+    assert neurons["input_bits"] == cfg.weight_bits + 1  # one transfer +-W or a bias
+    assert defaults["spikegrad_forward_layer"]["bias_count"] == 1
+    # a bias input of 64 spikes widens the step: 64 * b needs 28 bits
+    wide = training_defaults(training_config(TRAINING_SIZES, bias_count=(255, 64, 64)))
+    assert wide["spikegrad_if_neurons"]["input_bits"] == 28
+    assert wide["spikegrad_forward_layer"]["bias_count"] == 64
     errors = defaults["spikegrad_error_integrators"]
     assert (errors["error_bits"], errors["potential_bits"]) == (cfg.error_bits,
                                                                 cfg.error_potential_bits)
@@ -253,6 +259,7 @@ def test_registered_defaults_are_the_training_config():
     update = defaults["spikegrad_weight_update"]
     assert (update["weight_bits"], update["lr_shift"]) == (cfg.weight_bits,
                                                            cfg.layer_lr_shift(1))
+    assert update["count_bits"] == cfg.count_bits
     # another configuration gives other defaults (they are derived, not copied)
     other = training_defaults(training_config((784, 300, 10)), layer=0)
     assert other["spikegrad_weight_update"]["count_bits"] == cfg.input_bits

@@ -81,10 +81,11 @@ def test_fanout_emits_signed_weight_rows_and_columns(transposed, n_pre, n_post):
 
 
 def run_layer(*, n_pre, n_post, weight_bits, theta, count_bits, seed, ready_p=0.5,
-              potential_bits=None, pre_count_bits=2, extremes=False):
+              potential_bits=None, pre_count_bits=2, extremes=False, bias_count=1):
     """Run one sample through a ForwardLayer until quiet; returns (rtl counts, net output
     spikes per neuron, expected counts, zero-step sweeps). ``potential_bits=None``: the
-    worst case of 2-bit pre counts exactly. ``extremes``: neuron 0's weights near the most
+    worst case of 2-bit pre counts exactly. ``bias_count``: the host sends bias inputs
+    ``bias_count * b`` (the last neuron's bias the most negative). ``extremes``: neuron 0's weights near the most
     positive value, neuron 1's near the most negative, one pre neuron sends the largest
     count ``2**pre_count_bits - 1`` through small weights elsewhere (saturated and
     far-negative potentials next to intermediate counts)."""
@@ -92,6 +93,7 @@ def run_layer(*, n_pre, n_post, weight_bits, theta, count_bits, seed, ready_p=0.
     wmax = (1 << (weight_bits - 1))
     weights = rng.integers(-wmax, wmax, size=(n_post, n_pre))
     bias = rng.integers(-wmax, wmax, size=n_post)
+    bias[-1] = -wmax  # the widest bias input, -bias_count * 2**(weight_bits - 1)
     counts_in = rng.integers(0, 4, size=n_pre)
     if extremes:
         weights[0] = wmax - 1 - rng.integers(0, 16, size=n_pre)
@@ -101,24 +103,26 @@ def run_layer(*, n_pre, n_post, weight_bits, theta, count_bits, seed, ready_p=0.
         # its other synapses small, so the other neurons keep intermediate counts
         weights[2:, busy] = rng.integers(-theta // 16, theta // 16, size=n_post - 2)
     cmax = (1 << count_bits) - 1
-    pb = potential_bits or (n_pre * wmax * 3 + wmax + theta * cmax).bit_length() + 1
+    pb = potential_bits or (n_pre * wmax * 3 + wmax * bias_count
+                            + theta * cmax).bit_length() + 1
     dut = ForwardLayer(n_pre=n_pre, n_post=n_post, weight_bits=weight_bits, theta=theta,
                        count_bits=count_bits, potential_bits=pb, pre_count_bits=pre_count_bits,
-                       init=weights)
+                       bias_count=bias_count, init=weights)
     spikes = [j for j in range(n_pre) for _ in range(int(counts_in[j]))]
     random.Random(seed).shuffle(spikes)
-    expected = quiescent_count(bias + weights @ counts_in, theta=theta, count_max=cmax)
+    expected = quiescent_count(bias_count * bias + weights @ counts_in, theta=theta,
+                               count_max=cmax)
     net = np.zeros(n_post, dtype=np.int64)
     prng = random.Random(seed)
     result = {}
     aw_in, aw_out = dut.fanout.src_addr_width, dut.neurons.addr_width
-    vb = weight_bits + 1
+    vb = dut.direct_bits
 
     async def tb(ctx):
         ctx.set(dut.clear, 1)
         await ctx.tick()
         ctx.set(dut.clear, 0)
-        direct = [(i, int(b)) for i, b in enumerate(bias)]
+        direct = [(i, bias_count * int(b)) for i, b in enumerate(bias)]
         queue = list(spikes)
         sweeps, spikes_seen = 0, 0
         sweep_start_spikes = None
@@ -165,7 +169,7 @@ def run_layer(*, n_pre, n_post, weight_bits, theta, count_bits, seed, ready_p=0.
     sim.add_testbench(tb)
     sim.run()
     # V = a - theta * c at quiescence (a = bias + W @ c_pre): the final potentials too
-    totals = bias + weights @ counts_in
+    totals = bias_count * bias + weights @ counts_in
     assert result["potentials"] == (totals - theta * expected).tolist()
     return result["rtl"], net, expected, result["sweeps"]
 
@@ -177,6 +181,24 @@ def test_forward_layer_reaches_the_ann_equivalent_counts(seed):
     assert rtl.tolist() == expected.tolist()
     assert net.tolist() == expected.tolist()  # the spikes on the channel net out to the counts
     assert sweeps >= 1
+
+
+@pytest.mark.parametrize("bias_count", [3, 64])
+def test_forward_layer_bias_input_of_several_spikes(bias_count):
+    """The direct port carries bias_count * b (wider than one transfer +-W) and the
+    counts are quiescent_count(bias_count * b + W @ c_pre); with 64 the bias input alone
+    drives neurons to saturation or far below zero."""
+    for seed in range(3):
+        rtl, net, expected, _ = run_layer(n_pre=7, n_post=5, weight_bits=5, theta=9,
+                                          count_bits=3, seed=seed, bias_count=bias_count)
+        assert rtl.tolist() == expected.tolist() and net.tolist() == expected.tolist()
+    layer = ForwardLayer(n_pre=7, n_post=5, weight_bits=5, theta=9, count_bits=3,
+                         potential_bits=16, pre_count_bits=2, bias_count=64)
+    assert layer.direct_bits == 11  # -64 * 16 = -1024
+    with pytest.raises(ConfigError, match="bias_count=64.*potential_bits >= 12"):
+        ForwardLayer(n_pre=7, n_post=5, weight_bits=5, theta=9, count_bits=3,
+                     potential_bits=11, pre_count_bits=2, bias_count=64)
+    gc.collect()
 
 
 def test_forward_layer_cases_cover_zero_active_and_saturated_neurons():

@@ -79,13 +79,17 @@ def test_equivalence_benchmark_full():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("dataset, target", [("mnist", 0.985), ("fashion-mnist", 0.89)])
-def test_full_dataset_training_meets_targets(tmp_path, dataset, target):
+@pytest.mark.parametrize("dataset, target, seeds", [("mnist", 0.985, "0"),
+                                                    ("fashion-mnist", 0.89, "0,1,2")])
+def test_full_dataset_training_meets_targets(tmp_path, dataset, target, seeds):
+    """The issue's targets: accuracy on every seed, within 0.3 points of the ANN on the mean
+    over the seeds (one Fashion-MNIST run's seed spread is as large as the target)."""
     result = tmp_path / f"{dataset}.json"
     proc = subprocess.run([sys.executable, str(BENCH / "spikegrad_train.py"), "--dataset",
-                           dataset, "--out-dir", str(tmp_path / dataset), "--result", str(result)],
+                           dataset, "--seeds", seeds, "--out-dir", str(tmp_path / dataset),
+                           "--result", str(result)],
                           capture_output=True, text=True, timeout=6 * 3600)
     assert proc.returncode == 0, proc.stderr
     res = json.loads(result.read_text())
-    assert res["bit_true_test_accuracy"] >= target
+    assert res["lowest_bit_true_test_accuracy"] >= target
     assert res["gap_to_ann_points"] <= 0.3

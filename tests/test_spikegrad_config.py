@@ -70,22 +70,34 @@ def test_bad_values(kwargs, match):
 
 def test_training_config_defaults_and_lr_shift_rescaling():
     cfg = training_config((784, 800, 800, 10))
-    assert (cfg.theta, cfg.weight_bits, cfg.error_bits) == (65536, 20, 14)
-    assert cfg.lr_shift == (3, 3, 11)
+    assert (cfg.theta, cfg.theta_bp, cfg.weight_bits, cfg.error_bits, cfg.count_bits,
+            cfg.input_bits) == (1 << 18, 1 << 18, 22, 18, 10, 8)
+    assert cfg.gradient_scale == (1 << 18) * 65536
+    assert cfg.lr_shift == (9, 5, 17) and cfg.bias_count == 1
     assert cfg.required_bits() == {k: getattr(cfg, k) for k in cfg.required_bits()}
-    # the same learning rate at the old formats: theta 16x smaller -> shifts 4 larger
-    old = training_config((784, 800, 800, 10), theta=4096, theta_bp=4096, weight_bits=16)
-    assert old.lr_shift == (7, 7, 15)
-    assert [effective_lr(cfg, l) for l in range(3)] == [effective_lr(old, l) for l in range(3)]
-    # finer error counts (16x) need 4 more bits of shift for the same rate
-    fine = training_config((784, 800, 10), gradient_scale=65536 * 65536, error_bits=18)
-    assert fine.lr_shift == (7, 15)
+    # the same learning rate at theta 4x smaller: every shift 2 larger
+    coarse = training_config((784, 800, 800, 10), theta=1 << 16, theta_bp=1 << 16, weight_bits=20)
+    assert coarse.lr_shift == (11, 7, 19)
+    assert [effective_lr(cfg, l) for l in range(3)] == [effective_lr(coarse, l) for l in range(3)]
+    # session 2's formats (4-bit inputs, 15 counts per float unit, 4096 error counts per unit)
+    old = training_config((784, 800, 800, 10), theta=1 << 16, theta_bp=1 << 16,
+                          gradient_scale=(1 << 16) * 4096, input_bits=4, weight_bits=20,
+                          count_bits=8, error_bits=14, input_gain=1.0)
+    assert old.lr_shift == (3, 3, 11)
+    # the count scales: rates in float units (x s_pre^2 / s_post^2) match the reference
+    # within the rounding of the shift (2**0.5)
+    s0, s1 = 255, 63.75
+    ref = [effective_lr(old, l) for l in range(3)]
+    new = [effective_lr(cfg, 0) * (s0 / s1) ** 2 * (15 / 15) ** 2,
+           effective_lr(cfg, 1), effective_lr(cfg, 2) * s1 ** 2 / 15 ** 2]
+    assert ref[0] == ref[1] and all(0.7 < n / r < 1.42 for n, r in zip(new, ref))
+    assert new[0] == ref[0] and new[1] == ref[1]  # exact powers of two
 
 
 @pytest.mark.parametrize("formats, match", [
-    ({"theta": 3 * 4096}, "power-of-two"),
-    ({"theta": 1 << 24, "weight_bits": 28}, "negative"),
+    ({"theta": 1 << 28, "weight_bits": 32}, "negative"),
     ({"thetaa": 5}, "unknown format"),
+    ({"input_gain": 0.0}, "input_gain must be > 0"),
 ])
 def test_training_config_rejects(formats, match):
     with pytest.raises(ConfigError, match=match):

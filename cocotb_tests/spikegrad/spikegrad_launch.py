@@ -78,23 +78,33 @@ def training_runs() -> list[tuple[str, str, dict]]:
     """``(label, testbench unit, parameters)`` of the training-configuration runs: every
     cocotb-tested unit at its registered defaults, >= 10,000 steps / transfers. The arrays'
     stimulus walks potentials and counts to the ends of their ranges and asserts it got there:
-    the IF array at its registered 21-bit input reaches |V| >= 2**30 (a +-W input moves V by at
-    most 2**20 a step, so the top of the 38-bit V needs >= 2**17 steps); the same array with
-    ``input_bits = potential_bits`` reaches |V| >= 2**36 (the top of V's range); the error
-    integrators (30-bit input) reach |U| >= 2**40 and both error-count limits +-8191."""
+    the IF array at its registered input (23 bits at the training formats: one transfer +-W)
+    reaches |V| >= 2**min(V bits - 8, input bits + 9) (2**32 of the 42-bit V: the top needs
+    >= 2**19 full-scale steps); the same array with ``input_bits = potential_bits`` reaches
+    the top of V's range (>= 2**(V bits - 2)); both walk the counts from 0 to the 10-bit limit
+    (30 steps per count); the error integrators (36-bit input) reach |U| >= 2**(U bits - 3)
+    (2**46 of 49 bits), and both error-count limits where 20,000 steps can reach them
+    (error_max <= 2,500: not at the training formats' 18-bit counts)."""
     walk = {"samples": 2, "drive": 0.6, "hot_probability": 0.95}
     _, if_params = training_params("spikegrad_if_neurons")
     _, err_params = training_params("spikegrad_error_integrators")
+    if_steps = max(10000, 30 * ((1 << if_params["count_bits"]) - 1))
+    # an error count moves by one per step: saturating +-error_max takes >= error_max steps
+    # per sign on one neuron (131071 at 18 bits, beyond a 20,000-step run); then the run
+    # asserts the U walk only and saturation is covered by the small-width array test
+    error_steps, error_max = 20000, (1 << (err_params["count_bits"] - 1)) - 1
     runs = [
-        ("if", *training_params("spikegrad_if_neurons", steps=10000, **walk,
-                                min_peak_bits=30, require_saturation=True)),
+        ("if", *training_params("spikegrad_if_neurons", steps=if_steps, **walk,
+                                min_peak_bits=min(if_params["potential_bits"] - 8,
+                                                  if_params["input_bits"] + 9),
+                                require_saturation=True)),
         ("if-wide-input", *training_params(
-            "spikegrad_if_neurons", steps=10000, **walk,
+            "spikegrad_if_neurons", steps=if_steps, **walk,
             input_bits=if_params["potential_bits"],
             min_peak_bits=if_params["potential_bits"] - 2, require_saturation=True)),
-        ("error", *training_params("spikegrad_error_integrators", steps=20000, **walk,
+        ("error", *training_params("spikegrad_error_integrators", steps=error_steps, **walk,
                                    min_peak_bits=err_params["potential_bits"] - 3,
-                                   require_saturation=True)),
+                                   require_saturation=error_max <= error_steps // 8)),
         ("gate", *training_params("spikegrad_derivative_gate", count=10000)),
         ("update", *training_params("spikegrad_weight_update", count=10000,
                                     require_saturation=True)),

@@ -16,7 +16,8 @@ from spikeforge import runs
 from spikeforge.errors import ConfigError
 from spikeforge.golden_model.ann import ANNConfig, MLP
 from spikeforge.golden_model.spikegrad.config import (TRAINING_ERROR_RESOLUTION, TRAINING_FORMATS,
-                                                      SpikeGradConfig, default_lr_shifts)
+                                                      TRAINING_INPUT_GAIN, SpikeGradConfig,
+                                                      count_scale, default_lr_shifts)
 from spikeforge.golden_model.spikegrad.train import MODES, SpikeGradNet, effective_lr
 
 AUTO = "auto"
@@ -50,18 +51,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--batch", type=int, default=32, help="samples per update (default: 32)")
     g.add_argument("--lr-shift", type=_int_list, default=None, metavar="S[,S...]",
                    help="learning-rate shift, one per weight layer or one for all "
-                        "(default: derived from --theta and the error resolution, 3 for the "
-                        "hidden layers and 11 for the output layer at the default formats)")
+                        "(default: derived from --theta, the error resolution and the count "
+                        "scales: 9, 5, 17 for 784-800-800-10 at the default formats)")
     g.add_argument("--lr-decay-epochs", type=_int_list, default=(), metavar="E[,E...]",
                    help="halve the learning rate (shift + 1) after these epochs, SpikeGrad "
                         "and ANN alike (default: none)")
-    g.add_argument("--input-gain", type=float, default=1.0, help="init gain of layer 0")
-    g.add_argument("--output-gain", type=float, default=1 / 16,
-                   help="init gain of the output layer (default: 1/16)")
+    g.add_argument("--input-gain", type=float, default=TRAINING_INPUT_GAIN,
+                   help="init gain of layer 0; sets the hidden spikes per unit of float "
+                        "activation, input_max * gain (default: %(default)s)")
+    g.add_argument("--output-gain", type=float, default=None,
+                   help="init gain of the output layer (default: 1 / (input_max * input gain), "
+                        "logits on the float ANN's scale)")
     g.add_argument("--bias-count", type=_int_list, default=None, metavar="K[,K...]",
                    help="spikes per sample of each layer's always-on bias input, one per weight "
-                        f"layer or one for all (default: {TRAINING_FORMATS['bias_count']}); the "
-                        "input count scale (15 at 4-bit inputs) lets biases learn like the ANN's")
+                        f"layer or one for all (default: {TRAINING_FORMATS['bias_count']}; "
+                        "255,64,64 lets biases learn at the ANN's rate, docs/spikegrad.md)")
     g.add_argument("--hidden-bias", type=float, default=0.0,
                    help="initial hidden biases in thresholds (0.5 turns the count's floor into "
                         "rounding at the start) (default: %(default)s)")
@@ -102,7 +106,9 @@ def build_config(args) -> SpikeGradConfig:
     gradient_scale = (args.theta_bp * TRAINING_ERROR_RESOLUTION if args.gradient_scale is None
                       else args.gradient_scale)
     shifts = args.lr_shift or default_lr_shifts(n_layers, theta=args.theta, theta_bp=args.theta_bp,
-                                                gradient_scale=gradient_scale)
+                                                gradient_scale=gradient_scale,
+                                                input_bits=args.input_bits,
+                                                input_gain=args.input_gain)
     if len(shifts) == 1:
         shifts = shifts * n_layers
     if len(shifts) != n_layers:
@@ -138,6 +144,8 @@ def _validate_args(args) -> None:
             raise ConfigError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     if not args.ann_lr > 0:
         raise ConfigError(f"--ann-lr must be > 0, got {args.ann_lr}")
+    if not args.input_gain > 0:
+        raise ConfigError(f"--input-gain must be > 0, got {args.input_gain}")
     if any(e < 1 for e in args.lr_decay_epochs):
         raise ConfigError(f"--lr-decay-epochs must be epoch numbers >= 1, got {args.lr_decay_epochs}")
     if not args.hidden:
@@ -147,6 +155,8 @@ def _validate_args(args) -> None:
 def run(args) -> int:
     _validate_args(args)
     cfg = build_config(args)
+    if args.output_gain is None:
+        args.output_gain = 1.0 / count_scale(input_bits=args.input_bits, input_gain=args.input_gain)
     run_config = {"algo": "spikegrad", "dataset": args.dataset, "mode": args.mode,
                   "spikegrad": cfg.to_dict(), "seed": args.seed,
                   "lr_decay_epochs": list(args.lr_decay_epochs), "input_gain": args.input_gain,

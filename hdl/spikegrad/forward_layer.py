@@ -2,7 +2,7 @@
 neuron array, composed from :class:`SynapticFanout` and :class:`TernaryIFNeuronArray`.
 
 At quiescence the neurons' net counts equal the ANN-equivalent
-``quiescent_count(bias + W @ c_pre)`` whatever the order of the input spikes (SPEC 1.2).
+``quiescent_count(bias_count * b + W @ c_pre)`` whatever the order of the input spikes (SPEC 1.2).
 """
 from __future__ import annotations
 
@@ -26,10 +26,11 @@ class ForwardLayer(wiring.Component):
     ``W[post, pre]`` -> ``n_post`` IF neurons -> ``o_spikes`` (their spikes, same channel).
 
     ``i_write``: weight writes into the fan-out's memory (from the weight-update unit).
-    ``i_direct``: direct neuron steps ``{addr, value}`` (signed ``weight_bits + 1``), served
-    when the fan-out has no output: the host sends the biases (one step per neuron at the start
-    of a sample) and zero-value steps until a sweep over all neurons emits no spike
-    (quiescence). ``clear`` starts a sample; ``probe_addr`` -> ``probe_count`` /
+    ``i_direct``: direct neuron steps ``{addr, value}`` (signed ``direct_bits``), served
+    when the fan-out has no output: the host sends the bias inputs ``bias_count * b`` (one step
+    per neuron at the start of a sample; ``b`` a ``weight_bits`` weight, ``bias_count`` the
+    bias input's spikes per sample) and zero-value steps until a sweep over all neurons emits
+    no spike (quiescence). ``clear`` starts a sample; ``probe_addr`` -> ``probe_count`` /
     ``probe_potential`` read a neuron's state. Parameters as :class:`SynapticFanout` and
     :class:`TernaryIFNeuronArray`; ``pre_count_bits``: width of the pre-synaptic counts (the
     most spikes one input neuron sends), used to reject a ``potential_bits`` that could
@@ -37,34 +38,39 @@ class ForwardLayer(wiring.Component):
     """
 
     def __init__(self, *, n_pre: int, n_post: int, weight_bits: int, theta: int,
-                 count_bits: int, potential_bits: int, pre_count_bits: int, init=None):
+                 count_bits: int, potential_bits: int, pre_count_bits: int,
+                 bias_count: int = 1, init=None):
         check_int("n_pre", n_pre, lo=1)
         check_int("weight_bits", weight_bits, lo=2, hi=32)
         check_int("pre_count_bits", pre_count_bits, lo=1, hi=32)
         check_int("theta", theta, lo=1, hint="a zero threshold makes a neuron fire forever")
         check_int("count_bits", count_bits, lo=1, hi=32)
         check_int("potential_bits", potential_bits, lo=2, hi=64)
-        # worst case |V| = |bias + sum W * c_pre| + theta * count_max (V = a - theta * c)
+        check_int("bias_count", bias_count, lo=1, hi=(1 << 16) - 1,
+                  hint="the bias input's spikes per sample")
+        # worst case |V| = |bias_count * b + sum W * c_pre| + theta * count_max (V = a - theta*c)
         wmax = 1 << (weight_bits - 1)
-        worst = (n_pre * wmax * ((1 << pre_count_bits) - 1) + wmax
+        worst = (n_pre * wmax * ((1 << pre_count_bits) - 1) + wmax * bias_count
                  + theta * ((1 << count_bits) - 1))
         if potential_bits < signed_bits(worst):
             raise ConfigError(
                 f"potential_bits={potential_bits} is too narrow: with n_pre={n_pre}, "
-                f"weight_bits={weight_bits}, pre_count_bits={pre_count_bits}, theta={theta}, "
-                f"count_bits={count_bits} the potential can reach +-{worst}; set "
-                f"potential_bits >= {signed_bits(worst)}")
+                f"weight_bits={weight_bits}, pre_count_bits={pre_count_bits}, "
+                f"bias_count={bias_count}, theta={theta}, count_bits={count_bits} the "
+                f"potential can reach +-{worst}; set potential_bits >= {signed_bits(worst)}")
+        self.direct_bits = self.direct_step_bits(weight_bits=weight_bits, bias_count=bias_count)
+        self.bias_count = bias_count
         self.fanout = SynapticFanout(n_pre=n_pre, n_post=n_post, weight_bits=weight_bits,
                                      init=init)
         self.neurons = TernaryIFNeuronArray(n_neurons=n_post, theta=theta,
                                             count_bits=count_bits,
                                             potential_bits=potential_bits,
-                                            input_bits=weight_bits + 1)
+                                            input_bits=self.direct_bits)
         self.n_pre, self.n_post = n_pre, n_post
         super().__init__({
             "i_spikes": In(stream.Signature(SpikeEventLayout(self.fanout.src_addr_width))),
             "i_direct": In(stream.Signature(StepInputLayout(
-                addr_width=self.neurons.addr_width, input_bits=weight_bits + 1))),
+                addr_width=self.neurons.addr_width, input_bits=self.direct_bits))),
             "o_spikes": Out(stream.Signature(SpikeEventLayout(self.neurons.addr_width))),
             "i_write": In(stream.Signature(WeightWriteLayout(
                 index_bits=self.fanout.index_bits, weight_bits=weight_bits))),
@@ -73,6 +79,14 @@ class ForwardLayer(wiring.Component):
             "probe_potential": Out(signed(potential_bits)),
             "probe_count": Out(unsigned(count_bits)),
         })
+
+    @staticmethod
+    def direct_step_bits(*, weight_bits: int, bias_count: int) -> int:
+        """Signed width of a neuron step: a bias input ``bias_count * b`` with ``b`` in
+        ``[-2**(weight_bits-1), 2**(weight_bits-1) - 1]``, or one fan-out transfer ``+-W``
+        (``weight_bits + 1``)."""
+        wmax = 1 << (weight_bits - 1)
+        return max(weight_bits + 1, (bias_count * wmax - 1).bit_length() + 1)
 
     def elaborate(self, platform):
         m = Module()
@@ -89,8 +103,9 @@ class ForwardLayer(wiring.Component):
         ]
         syn, direct = fanout.o_inputs, self.i_direct
         with m.If(syn.valid):  # the fan-out has priority
-            m.d.comb += [neurons.i_input.valid.eq(1),
-                         neurons.i_input.payload.eq(syn.payload),
+            m.d.comb += [neurons.i_input.valid.eq(1),  # +-W sign-extended to direct_bits
+                         neurons.i_input.payload.addr.eq(syn.payload.addr),
+                         neurons.i_input.payload.value.eq(syn.payload.value),
                          syn.ready.eq(neurons.i_input.ready)]
         with m.Else():
             m.d.comb += [neurons.i_input.valid.eq(direct.valid),

@@ -1,22 +1,24 @@
 """Registers the SpikeGrad units for ``spikeforge generate`` / ``spikeforge synth``.
 
 Every default comes from the trained number formats, :func:`training_config` ``(784, 800, 800,
-10)`` (:data:`TRAINING_CONFIG`; theta = theta_bp = 2**16, 20-bit weights, 8-bit counts, 14-bit
-error counts, V / U widths of its worst case), through :func:`training_defaults`; only the
-neuron / synapse counts are kept small (16-neuron register-file arrays, 1,024-weight
-memories: 64 -> 16 forward, 64 neurons above -> 16 error integrators backward) so the units
-simulate and synthesize (64 register-file integrators of 43 + 14 bits need 5,754 LUT4, more
-than an iCE40 UP5K has). Which layer each unit's widths describe:
+10)`` (:data:`TRAINING_CONFIG`; theta = theta_bp = 2**18, 22-bit weights, 10-bit counts,
+18-bit error counts, one-spike bias inputs, V / U widths of its worst case),
+through :func:`training_defaults`; only the neuron / synapse counts are kept small (16-neuron
+register-file arrays, 1,024-weight memories: 64 -> 16 forward, 64 neurons above -> 16 error
+integrators backward) so the units simulate and synthesize (64 register-file integrators of
+43 + 14 bits needed 5,754 LUT4 at session 2's formats, more than an iCE40 UP5K has). Which
+layer each unit's widths describe:
 
 * IF neurons, forward layer: weight layer 1 (800 hidden -> 800 hidden; its worst case sets
-  ``potential_bits``, pre-synaptic counts are 8-bit hidden counts); input = one fan-out
-  transfer ``+-W`` (``weight_bits + 1``).
+  ``potential_bits``, pre-synaptic counts are 10-bit hidden counts); input = one fan-out
+  transfer ``+-W`` or the bias input ``bias_count * b`` (:meth:`ForwardLayer.direct_step_bits`).
 * error integrators: ``potential_bits`` of the first hidden layer's integrators (the widest U,
   800 error counts above), input wide enough for the output layer's injected error
   ``|e| <= gradient_scale`` (the widest single input of any layer), so one array serves every
   layer; backward layer: the first hidden layer (``error_count_max_above`` = ``error_max``).
 * derivative gate: an 800-neuron hidden layer (10-bit address), value ``+-W``.
-* weight update: weight layer 1 (8-bit pre counts, its learning-rate shift).
+* weight update: weight layer 1 (10-bit pre counts, which also hold its bias count; its
+  learning-rate shift).
 """
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ __all__ = ["TRAINING_SIZES", "TRAINING_CONFIG", "HIDDEN_WEIGHT_LAYER", "ARRAY_NE
 
 #: The network whose trained formats the defaults take (docs/spikegrad.md "Accuracy").
 TRAINING_SIZES = (784, 800, 800, 10)
-#: ``training_config(TRAINING_SIZES)``: potential_bits 38, error_potential_bits 43.
+#: ``training_config(TRAINING_SIZES)``: potential_bits 42, error_potential_bits 49.
 TRAINING_CONFIG = training_config(TRAINING_SIZES)
 #: The representative weight layer (800 hidden -> 800 hidden).
 HIDDEN_WEIGHT_LAYER = 1
@@ -56,11 +58,17 @@ def training_defaults(config: SpikeGradConfig = TRAINING_CONFIG, *,
               hint="a weight layer that feeds hidden neurons (0 = from the inputs)")
     sizes = config.sizes
     step_bits = config.weight_bits + 1  # one fan-out transfer +-W (-W of the most negative W)
-    pre_count_bits = config.pre_count_max(layer).bit_length()  # 8 (hidden) or 4 (inputs)
+    pre_count_bits = config.pre_count_max(layer).bit_length()  # hidden counts or inputs
+    bias_count = config.layer_bias_count(layer)
+    # the IF array's input: a transfer +-W or the bias input bias_count * b (the forward layer's
+    # direct step); the weight update's count input: pre counts and the bias input's count
+    neuron_input_bits = ForwardLayer.direct_step_bits(weight_bits=config.weight_bits,
+                                                      bias_count=bias_count)
+    update_count_bits = max(pre_count_bits, bias_count.bit_length())
     return {
         "spikegrad_if_neurons": {
             "n_neurons": ARRAY_NEURONS, "theta": config.theta, "count_bits": config.count_bits,
-            "potential_bits": config.potential_bits, "input_bits": step_bits},
+            "potential_bits": config.potential_bits, "input_bits": neuron_input_bits},
         "spikegrad_error_integrators": {
             "n_neurons": ARRAY_NEURONS, "theta_bp": config.theta_bp,
             "error_bits": config.error_bits, "potential_bits": config.error_potential_bits,
@@ -70,7 +78,7 @@ def training_defaults(config: SpikeGradConfig = TRAINING_CONFIG, *,
             "count_bits": config.count_bits, "skip_gated": False},
         "spikegrad_weight_update": {
             "weight_bits": config.weight_bits, "error_bits": config.error_bits,
-            "count_bits": pre_count_bits, "lr_mult": config.lr_mult,
+            "count_bits": update_count_bits, "lr_mult": config.lr_mult,
             "lr_shift": config.layer_lr_shift(layer)},
         "spikegrad_fanout": {
             "n_pre": LAYER_PRE, "n_post": LAYER_POST, "weight_bits": config.weight_bits,
@@ -79,7 +87,7 @@ def training_defaults(config: SpikeGradConfig = TRAINING_CONFIG, *,
             "n_pre": LAYER_PRE, "n_post": LAYER_POST, "weight_bits": config.weight_bits,
             "theta": config.theta, "count_bits": config.count_bits,
             "potential_bits": config.potential_bits,
-            "pre_count_bits": pre_count_bits},
+            "pre_count_bits": pre_count_bits, "bias_count": bias_count},
         "spikegrad_backward_layer": {  # 16 error integrators (register file), 64 above
             "n_pre": ARRAY_NEURONS, "n_post": LAYER_PRE, "weight_bits": config.weight_bits,
             "theta_bp": config.theta_bp, "error_bits": config.error_bits,
@@ -176,7 +184,9 @@ register_unit(
             "count_bits": _p(_FWD, "count_bits", "unsigned activity count width, bits"),
             "potential_bits": _p(_FWD, "potential_bits", "signed membrane potential width, bits"),
             "pre_count_bits": _p(_FWD, "pre_count_bits",
-                                 "unsigned pre-synaptic count width, bits")},
+                                 "unsigned pre-synaptic count width, bits"),
+            "bias_count": _p(_FWD, "bias_count",
+                             "bias input spikes per sample (direct steps carry bias_count*b)")},
     description="forward layer engine: fan-out from weight memory into ternary IF neurons",
 )
 

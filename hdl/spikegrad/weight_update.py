@@ -61,10 +61,12 @@ class WeightUpdateUnit(wiring.Component):
     @classmethod
     def from_config(cls, config: SpikeGradConfig, *, layer: int):
         """The unit for weight layer ``layer`` of ``config`` (0 = the input layer, whose
-        pre-synaptic counts have ``input_bits``)."""
+        pre-synaptic counts have ``input_bits``); its count input also takes the bias input's
+        ``bias_count`` (the bias is updated like a synapse of that count)."""
         config.validate()
         check_int("layer", layer, lo=0, hi=config.n_layers - 1)
-        count_bits = config.input_bits if layer == 0 else config.count_bits
+        count_bits = max(config.pre_count_max(layer).bit_length(),
+                         config.layer_bias_count(layer).bit_length())
         return cls(weight_bits=config.weight_bits, error_bits=config.error_bits,
                    count_bits=count_bits, lr_mult=config.lr_mult,
                    lr_shift=config.layer_lr_shift(layer))
