@@ -253,7 +253,7 @@ def count_scale(*, input_bits: int, input_gain: float) -> float:
 
 
 def default_lr_shifts(n_layers: int, *, theta: int, theta_bp: int, gradient_scale: int,
-                      input_bits: int = 4, input_gain: float = 1.0) -> tuple[int, ...]:
+                      input_bits: int, input_gain: float) -> tuple[int, ...]:
     """Per-layer learning-rate shifts giving the reference learning rate at these scales.
 
     ``lr = R / (theta * 2**shift)`` with ``R = gradient_scale / theta_bp`` moves every shift by
