@@ -138,12 +138,15 @@ def test_cli_bad_configuration_one_line_error(tmp_path, capsys, extra, message):
     assert message in err and "Traceback" not in err
 
 
+def _one_sample_epoch(out, *options) -> dict:
+    """Train one epoch on the bundled sample without the ANN; return report.json."""
+    assert main(["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--epochs", "1",
+                 "--no-ann", "--no-plots", "--quiet", "--out", str(out), *options]) == 0
+    return json.loads((out / "report.json").read_text())
+
+
 def test_cli_float_mode_without_ann(tmp_path):
-    out = tmp_path / "float"
-    assert main(["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--mode", "float",
-                 "--hidden", "32", "--epochs", "1", "--no-ann", "--no-plots", "--quiet",
-                 "--out", str(out)]) == 0
-    report = json.loads((out / "report.json").read_text())
+    report = _one_sample_epoch(tmp_path / "float", "--mode", "float", "--hidden", "32")
     assert report["config"]["mode"] == "float"
     assert "ann_test_accuracy" not in report["results"]
     assert report["results"]["test_accuracy"] > 0.3
@@ -197,9 +200,5 @@ def test_bias_count_scales_the_bias_input_and_its_learning_rate(sample, mode):
 
 
 def test_cli_records_the_bias_count(tmp_path):
-    out = tmp_path / "bias"
-    assert main(["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--hidden", "16",
-                 "--epochs", "1", "--no-ann", "--no-plots", "--quiet", "--bias-count", "15,4",
-                 "--out", str(out)]) == 0
-    report = json.loads((out / "report.json").read_text())
+    report = _one_sample_epoch(tmp_path / "bias", "--hidden", "16", "--bias-count", "15,4")
     assert report["config"]["spikegrad"]["bias_count"] == [15, 4]
