@@ -67,7 +67,8 @@ _MAX_BUILDS_ENV = "SPIKEFORGE_CACHE_MAX_BUILDS"
 
 #: The repository's cocotb_tests/ (holds the shared ``common`` TB package); put on the
 #: simulator's Python path so every cocotb module can ``import common``.
-_COCOTB_TESTS_DIR = Path(__file__).resolve().parents[1] / "cocotb_tests"
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+_COCOTB_TESTS_DIR = _REPO_ROOT / "cocotb_tests"
 
 
 # --------------------------------------------------------------------------------------------
@@ -95,7 +96,6 @@ def emit_verilog(component, *, name: str, emit_src: bool = True) -> str:
 
 
 _SRC_PATH = re.compile(r'(?<=src = ")[^"]+')
-_REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _relative_path(text: str) -> str:

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, replace
 
 from spikeforge.errors import ConfigError
 
-__all__ = ["SpikeGradConfig", "signed_bits", "FLOAT64_EXACT_BITS", "MAX_BIAS_COUNT", "TRAINING_FORMATS",
-           "TRAINING_ERROR_RESOLUTION", "TRAINING_INPUT_GAIN", "count_scale", "default_lr_shifts",
+__all__ = ["SpikeGradConfig", "signed_bits", "FLOAT64_EXACT_BITS", "MAX_BIAS_COUNT",
+           "TRAINING_FORMATS", "TRAINING_ERROR_RESOLUTION", "TRAINING_INPUT_GAIN", "count_scale", "default_lr_shifts",
            "training_config"]
 
 #: The vectorized route computes integer dot products in float64 BLAS; exact up to 2**53.
@@ -117,6 +117,11 @@ class SpikeGradConfig:
         """Largest pre-synaptic count of weight layer ``layer`` (0 = input layer)."""
         return self.input_max if layer == 0 else self.count_max
 
+    def update_count_max(self, layer: int) -> int:
+        """Largest count the weight update of layer ``layer`` multiplies an error count by:
+        a pre-synaptic count or the bias input's ``bias_count``."""
+        return max(self.pre_count_max(layer), self.layer_bias_count(layer))
+
     def required_bits(self) -> dict[str, int]:
         """Worst-case widths (any weights, any inputs) each register needs, by field name."""
         w = 1 << (self.weight_bits - 1)  # largest |W| or |b|
@@ -126,8 +131,7 @@ class SpikeGradConfig:
         for layer in range(self.n_layers):
             fan_in = sizes[layer]
             cpre = self.pre_count_max(layer)
-            kb = self.layer_bias_count(layer)
-            total = fan_in * w * cpre + w * kb  # |running input + bias input|
+            total = fan_in * w * cpre + w * self.layer_bias_count(layer)  # |inputs + bias input|
             last = layer == self.n_layers - 1
             # V = a - theta * c with 0 <= c <= count_max (output layer: c = 0)
             potential = max(potential, total + (0 if last else self.theta * self.count_max))
@@ -136,8 +140,8 @@ class SpikeGradConfig:
             else:
                 err_in = sizes[layer + 2] * w * self.error_max
             error_potential = max(error_potential, err_in + self.theta_bp * self.error_max)
-            accumulator = max(accumulator,
-                              self.lr_mult * self.batch * self.error_max * max(cpre, kb))
+            accumulator = max(accumulator, self.lr_mult * self.batch * self.error_max
+                              * self.update_count_max(layer))
         return {
             "potential_bits": signed_bits(potential),
             "error_potential_bits": signed_bits(error_potential),

@@ -11,6 +11,7 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from spikeforge.errors import ConfigError
+from spikeforge.golden_model.spikegrad.config import MAX_BIAS_COUNT
 from spikeforge.hdl.stream import SpikeEventLayout
 
 from .checks import check_int, signed_bits
@@ -46,7 +47,7 @@ class ForwardLayer(wiring.Component):
         check_int("theta", theta, lo=1, hint="a zero threshold makes a neuron fire forever")
         check_int("count_bits", count_bits, lo=1, hi=32)
         check_int("potential_bits", potential_bits, lo=2, hi=64)
-        check_int("bias_count", bias_count, lo=1, hi=(1 << 16) - 1,
+        check_int("bias_count", bias_count, lo=1, hi=MAX_BIAS_COUNT,
                   hint="the bias input's spikes per sample")
         # worst case |V| = |bias_count * b + sum W * c_pre| + theta * count_max (V = a - theta*c)
         wmax = 1 << (weight_bits - 1)

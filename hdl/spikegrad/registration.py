@@ -61,10 +61,9 @@ def training_defaults(config: SpikeGradConfig = TRAINING_CONFIG, *,
     pre_count_bits = config.pre_count_max(layer).bit_length()  # hidden counts or inputs
     bias_count = config.layer_bias_count(layer)
     # the IF array's input: a transfer +-W or the bias input bias_count * b (the forward layer's
-    # direct step); the weight update's count input: pre counts and the bias input's count
+    # direct step)
     neuron_input_bits = ForwardLayer.direct_step_bits(weight_bits=config.weight_bits,
                                                       bias_count=bias_count)
-    update_count_bits = max(pre_count_bits, bias_count.bit_length())
     return {
         "spikegrad_if_neurons": {
             "n_neurons": ARRAY_NEURONS, "theta": config.theta, "count_bits": config.count_bits,
@@ -78,7 +77,8 @@ def training_defaults(config: SpikeGradConfig = TRAINING_CONFIG, *,
             "count_bits": config.count_bits, "skip_gated": False},
         "spikegrad_weight_update": {
             "weight_bits": config.weight_bits, "error_bits": config.error_bits,
-            "count_bits": update_count_bits, "lr_mult": config.lr_mult,
+            "count_bits": config.update_count_max(layer).bit_length(),
+            "lr_mult": config.lr_mult,
             "lr_shift": config.layer_lr_shift(layer)},
         "spikegrad_fanout": {
             "n_pre": LAYER_PRE, "n_post": LAYER_POST, "weight_bits": config.weight_bits,

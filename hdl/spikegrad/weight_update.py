@@ -65,10 +65,8 @@ class WeightUpdateUnit(wiring.Component):
         ``bias_count`` (the bias is updated like a synapse of that count)."""
         config.validate()
         check_int("layer", layer, lo=0, hi=config.n_layers - 1)
-        count_bits = max(config.pre_count_max(layer).bit_length(),
-                         config.layer_bias_count(layer).bit_length())
         return cls(weight_bits=config.weight_bits, error_bits=config.error_bits,
-                   count_bits=count_bits, lr_mult=config.lr_mult,
+                   count_bits=config.update_count_max(layer).bit_length(), lr_mult=config.lr_mult,
                    lr_shift=config.layer_lr_shift(layer))
 
     def elaborate(self, platform):
