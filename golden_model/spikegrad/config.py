@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass, replace
 from spikeforge.errors import ConfigError
 
 __all__ = ["SpikeGradConfig", "signed_bits", "FLOAT64_EXACT_BITS", "MAX_BIAS_COUNT",
-           "TRAINING_FORMATS", "TRAINING_ERROR_RESOLUTION", "TRAINING_INPUT_GAIN", "count_scale", "default_lr_shifts",
-           "training_config"]
+           "TRAINING_FORMATS", "TRAINING_ERROR_RESOLUTION", "TRAINING_INPUT_GAIN", "count_scale",
+           "default_lr_shifts", "training_config"]
 
 #: The vectorized route computes integer dot products in float64 BLAS; exact up to 2**53.
 FLOAT64_EXACT_BITS = 53
