@@ -1,23 +1,23 @@
 """Maps the user's requested top-level folders into one importable package.
 
-``golden_model/`` -> ``spikeforge.golden_model``, ``hdl/`` -> ``spikeforge.hdl``,
-``boards/`` -> ``spikeforge.boards``. Sub-packages are found automatically.
+``golden_model/`` -> ``snnforge.golden_model``, ``hdl/`` -> ``snnforge.hdl``,
+``boards/`` -> ``snnforge.boards``. Sub-packages are found automatically.
 """
 from setuptools import find_packages, setup
 
 MAPPED = ("golden_model", "hdl", "boards")
 
-packages = ["spikeforge"] + [f"spikeforge.{p}" for p in find_packages("spikeforge")]
-package_dir = {"spikeforge": "spikeforge"}
+packages = ["snnforge"] + [f"snnforge.{p}" for p in find_packages("snnforge")]
+package_dir = {"snnforge": "snnforge"}
 for top in MAPPED:
-    packages.append(f"spikeforge.{top}")
-    package_dir[f"spikeforge.{top}"] = top
+    packages.append(f"snnforge.{top}")
+    package_dir[f"snnforge.{top}"] = top
     for sub in find_packages(top):
-        packages.append(f"spikeforge.{top}.{sub}")
-        package_dir[f"spikeforge.{top}.{sub}"] = f"{top}/{sub.replace('.', '/')}"
+        packages.append(f"snnforge.{top}.{sub}")
+        package_dir[f"snnforge.{top}.{sub}"] = f"{top}/{sub.replace('.', '/')}"
 
 # The committed MNIST sample: a data-only folder, shipped as its own (namespace) package.
-SAMPLE = "spikeforge.golden_model.data.sample"
+SAMPLE = "snnforge.golden_model.data.sample"
 packages.append(SAMPLE)
 package_dir[SAMPLE] = "golden_model/data/sample"
 

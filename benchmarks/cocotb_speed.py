@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from spikeforge import toolchain
-from spikeforge.hdl.smoke import SaturatingAccumulator
-from spikeforge.hwsim import emit_verilog, run_cocotb
+from snnforge import toolchain
+from snnforge.hdl.smoke import SaturatingAccumulator
+from snnforge.hwsim import emit_verilog, run_cocotb
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +36,7 @@ def main() -> None:
             start = time.perf_counter()
             run_cocotb(verilog=verilog, top="smoke_acc", test_module="tb_smoke",
                        test_dir=ROOT / "cocotb_tests" / "smoke",
-                       extra_env={"SPIKEFORGE_TB_PARAMS": json.dumps(params)})
+                       extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)})
             wall = time.perf_counter() - start
             inside = json.loads(report.read_text())
         runs.append({"valid_probability": valid_p, "ready_probability": ready_p, **inside,

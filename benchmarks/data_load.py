@@ -19,9 +19,9 @@ import threading
 import time
 from pathlib import Path
 
-from spikeforge.golden_model.data import DATASETS, SPLITS, load_dataset
-from spikeforge.golden_model.data.locate import locate_split
-from spikeforge.runs import write_json
+from snnforge.golden_model.data import DATASETS, SPLITS, load_dataset
+from snnforge.golden_model.data.locate import locate_split
+from snnforge.runs import write_json
 
 RESULT = Path(__file__).resolve().parent / "results" / "data_load.json"
 
@@ -56,7 +56,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def local_mirror_downloads() -> list[dict]:
     """Download every locally present dataset again, through HTTP, into a temporary cache."""
     rows = []
-    saved_env = {k: os.environ.get(k) for k in ("SPIKEFORGE_CACHE_DIR", "SPIKEFORGE_DATA_DIR")}
+    saved_env = {k: os.environ.get(k) for k in ("SNNFORGE_CACHE_DIR", "SNNFORGE_DATA_DIR")}
     for name, spec in list(DATASETS.items()):
         loc, _ = locate_split(spec, "train")
         if not spec.downloadable or loc is None:
@@ -68,8 +68,8 @@ def local_mirror_downloads() -> list[dict]:
         DATASETS[name] = dataclasses.replace(spec, system_dirs=())  # force the download path
         try:
             with tempfile.TemporaryDirectory() as cache:
-                os.environ["SPIKEFORGE_CACHE_DIR"] = cache
-                os.environ.pop("SPIKEFORGE_DATA_DIR", None)
+                os.environ["SNNFORGE_CACHE_DIR"] = cache
+                os.environ.pop("SNNFORGE_DATA_DIR", None)
                 for split in SPLITS:
                     ds, seconds = _timed(lambda: load_dataset(name, split, mirrors=[mirror]))
                     size = ds.source.stat().st_size + ds.labels_source.stat().st_size

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.golden_model.error_prop.config import NetworkConfig, TaskConfig, TrainConfig
-from spikeforge.golden_model.error_prop.train import Trainer, baseline_accuracies, summary
-from spikeforge.runs import read_json, write_json
+from snnforge.golden_model.error_prop.config import NetworkConfig, TaskConfig, TrainConfig
+from snnforge.golden_model.error_prop.train import Trainer, baseline_accuracies, summary
+from snnforge.runs import read_json, write_json
 
 RESULT = Path(__file__).resolve().parent / "results" / "error_prop_timing.json"
 

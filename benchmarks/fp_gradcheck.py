@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.golden_model.fp_exact.gradients import contract_gradients, spike_sensitivities
-from spikeforge.golden_model.fp_exact.lif import LIFParams, simulate
-from spikeforge.runs import write_json
+from snnforge.golden_model.fp_exact.gradients import contract_gradients, spike_sensitivities
+from snnforge.golden_model.fp_exact.lif import LIFParams, simulate
+from snnforge.runs import write_json
 
 NEURON = LIFParams(tau_mem=10.0, tau_syn=5.0, theta=1.0, t_max=40.0)
 

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.golden_model.fp_exact.datasets import yin_yang_task
-from spikeforge.golden_model.fp_exact.surrogate import (gradient_agreement, simulate_stepped,
+from snnforge.golden_model.fp_exact.datasets import yin_yang_task
+from snnforge.golden_model.fp_exact.surrogate import (gradient_agreement, simulate_stepped,
                                                         stepped_first_spike_times,
                                                         surrogate_loss_and_grads)
-from spikeforge.golden_model.fp_exact.train import (Adam, FPConfig, evaluate, init_network,
+from snnforge.golden_model.fp_exact.train import (Adam, FPConfig, evaluate, init_network,
                                                     loss_and_grads, train_epoch)
-from spikeforge.runs import write_json
+from snnforge.runs import write_json
 
 DTS = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02)
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.golden_model.fp_exact.cli import TASK_DEFAULTS
-from spikeforge.golden_model.fp_exact.datasets import xor_task
-from spikeforge.golden_model.fp_exact.train import FPConfig, fit
-from spikeforge.runs import write_json
+from snnforge.golden_model.fp_exact.cli import TASK_DEFAULTS
+from snnforge.golden_model.fp_exact.datasets import xor_task
+from snnforge.golden_model.fp_exact.train import FPConfig, fit
+from snnforge.runs import write_json
 
 
 def main(argv=None) -> int:

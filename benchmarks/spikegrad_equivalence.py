@@ -12,8 +12,8 @@ import argparse
 import time
 from pathlib import Path
 
-from spikeforge.golden_model.spikegrad.equivalence import run_equivalence
-from spikeforge.runs import write_json
+from snnforge.golden_model.spikegrad.equivalence import run_equivalence
+from snnforge.runs import write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

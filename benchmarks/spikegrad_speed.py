@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.golden_model.data import load_dataset
-from spikeforge.golden_model.spikegrad import ann_equivalent, event_sim
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
-from spikeforge.golden_model.spikegrad.train import SpikeGradNet
-from spikeforge.runs import write_json
+from snnforge.golden_model.data import load_dataset
+from snnforge.golden_model.spikegrad import ann_equivalent, event_sim
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig
+from snnforge.golden_model.spikegrad.train import SpikeGradNet
+from snnforge.runs import write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -1,6 +1,6 @@
 """SpikeGrad full-dataset training (bit-true) with the same-shape float ANN beside it.
 
-Runs ``spikeforge train --algo spikegrad`` with the settings below once per seed and writes
+Runs ``snnforge train --algo spikegrad`` with the settings below once per seed and writes
 benchmarks/results/spikegrad_train_<dataset>.json (or the ``--result`` file): per seed the final and
 best test accuracy of the bit-true model and of the ANN (same seed: same initial weights and
 sample order) and the gap in points; over the seeds the mean, spread and largest gap, the
@@ -11,7 +11,7 @@ of the ANN, judged on the mean over the seeds).
     python benchmarks/spikegrad_train.py --dataset fashion-mnist --seeds 0,1,2
     python benchmarks/spikegrad_train.py --dataset fashion-mnist -- --lr-shift 4,4,11
 
-Options after ``--`` go to ``spikeforge train`` and override the settings below.
+Options after ``--`` go to ``snnforge train`` and override the settings below.
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ import shlex
 import statistics
 from pathlib import Path
 
-from spikeforge.cli import main as spikeforge_main
-from spikeforge.runs import read_json, write_json
+from snnforge.cli import main as snnforge_main
+from snnforge.runs import read_json, write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
 #: accuracy targets of the full test sets; mnist-sample (bundled, seconds) is the smoke version
@@ -44,7 +44,7 @@ def _seeds(text: str) -> list[int]:
 def _run_seed(args, seed: int, out: Path) -> dict:
     cmd = (["train", "--algo", "spikegrad", "--dataset", args.dataset, "--out", str(out),
             "--seed", str(seed)] + SETTINGS + list(args.extra))
-    code = spikeforge_main(cmd + (["--resume"] if args.resume else []))
+    code = snnforge_main(cmd + (["--resume"] if args.resume else []))
     if code:
         raise SystemExit(code)
     report = read_json(out / "report.json")
@@ -64,7 +64,7 @@ def _run_seed(args, seed: int, out: Path) -> dict:
         "per_epoch": [{k: e.get(k) for k in ("epoch", "test_accuracy", "train_accuracy",
                                               "ann_test_accuracy", "ann_train_accuracy")}
                       for e in report["epochs"]],
-        "command": "spikeforge " + shlex.join(cmd),
+        "command": "snnforge " + shlex.join(cmd),
     }
 
 
@@ -107,7 +107,7 @@ def main(argv=None) -> int:
     parser.add_argument("--resume", action="store_true",
                         help="continue each seed's run from its checkpoint (a finished run is "
                              "only summarized again)")
-    parser.add_argument("extra", nargs="*", help="extra options for spikeforge train (after --)")
+    parser.add_argument("extra", nargs="*", help="extra options for snnforge train (after --)")
     args = parser.parse_args(argv)
     out = args.out_dir or Path("runs") / f"spikegrad_{args.dataset}"
     per_seed = [_run_seed(args, seed, out / f"seed{seed}") for seed in args.seeds]

@@ -17,9 +17,9 @@ import argparse
 import shlex
 from pathlib import Path
 
-from spikeforge.cli import main as spikeforge_main
-from spikeforge.golden_model.ssnn_bp.float_model import EXACT_SOURCES
-from spikeforge.runs import read_json, write_json
+from snnforge.cli import main as snnforge_main
+from snnforge.golden_model.ssnn_bp.float_model import EXACT_SOURCES
+from snnforge.runs import read_json, write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
 VARIANTS = {"algorithm": "", **{f"exact {s}": s for s in EXACT_SOURCES},
@@ -34,7 +34,7 @@ def main(argv=None) -> int:
     parser.add_argument("--result", type=Path, default=None, help="result JSON path")
     parser.add_argument("--variants", default=",".join(VARIANTS),
                         help=f"comma-separated subset of: {', '.join(VARIANTS)}")
-    parser.add_argument("extra", nargs="*", help="options for spikeforge train (after --)")
+    parser.add_argument("extra", nargs="*", help="options for snnforge train (after --)")
     args = parser.parse_args(argv)
     chosen = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [v for v in chosen if v not in VARIANTS]
@@ -49,7 +49,7 @@ def main(argv=None) -> int:
             cmd += ["--exact", VARIANTS[name]]
         if i > 0:
             cmd.append("--no-ann")   # the ANN does not depend on the variant: train it once
-        code = spikeforge_main(cmd)
+        code = snnforge_main(cmd)
         if code:
             return code
         report = read_json(out / "report.json")
@@ -61,7 +61,7 @@ def main(argv=None) -> int:
                      "train_step_accuracy": last["per_sample"]["train_step_accuracy"],
                      "ann_test_accuracy": last.get("ann_test_accuracy"),
                      "per_epoch_sum_z": [e["test_accuracy_sum_z"] for e in report["epochs"]]})
-        commands.append("spikeforge " + shlex.join(cmd))
+        commands.append("snnforge " + shlex.join(cmd))
         print(f"{name}: votes {rows[-1]['test_accuracy_votes']:.4f}, sum z "
               f"{rows[-1]['test_accuracy_sum_z']:.4f}, mean field "
               f"{rows[-1]['test_accuracy_mean_field']:.4f}", flush=True)

@@ -1,6 +1,6 @@
 """SSNN-BP full-dataset training (bit-true or float) with the same-architecture ANN beside it.
 
-Runs ``spikeforge train --algo ssnn-bp`` and writes
+Runs ``snnforge train --algo ssnn-bp`` and writes
 benchmarks/results/ssnn_bp_accuracy_<dataset>_<model>.json: test accuracy of both readouts per
 epoch, the ANN's, the gap in points, throughput, events per sample and the issue's targets
 (bit-true: MNIST >= 98.0 %, Fashion-MNIST >= 88.5 %, within 0.7 points of the ANN; float:
@@ -14,8 +14,8 @@ import argparse
 import shlex
 from pathlib import Path
 
-from spikeforge.cli import main as spikeforge_main
-from spikeforge.runs import read_json, write_json
+from snnforge.cli import main as snnforge_main
+from snnforge.runs import read_json, write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"mnist": 0.980, "fashion-mnist": 0.885, "mnist-sample": 0.0}
@@ -29,12 +29,12 @@ def main(argv=None) -> int:
     parser.add_argument("--out-dir", type=Path, default=None, help="run folder")
     parser.add_argument("--result", type=Path, default=None, help="result JSON path")
     parser.add_argument("--resume", action="store_true")
-    parser.add_argument("extra", nargs="*", help="options for spikeforge train (after --)")
+    parser.add_argument("extra", nargs="*", help="options for snnforge train (after --)")
     args = parser.parse_args(argv)
     out = args.out_dir or Path("runs") / f"ssnn_bp_{args.dataset}_{args.model}"
     cmd = (["train", "--algo", "ssnn-bp", "--dataset", args.dataset, "--model", args.model,
             "--out", str(out)] + list(args.extra) + (["--resume"] if args.resume else []))
-    code = spikeforge_main(cmd)
+    code = snnforge_main(cmd)
     if code:
         return code
     report = read_json(out / "report.json")
@@ -57,7 +57,7 @@ def main(argv=None) -> int:
         "meets_gap_target": gap is not None and gap <= GAP_TARGET[args.model],
         "per_epoch": [{k: e.get(k) for k in ("epoch", "test_accuracy_votes", "test_accuracy_sum_z",
                                              "ann_test_accuracy", "train_seconds")} for e in rows],
-        "command": "spikeforge " + shlex.join(cmd),
+        "command": "snnforge " + shlex.join(cmd),
     }
     path = args.result or RESULTS / f"ssnn_bp_accuracy_{args.dataset}_{args.model}.json"
     write_json(path, result)

@@ -1,6 +1,6 @@
 """Where does a trained bit-true SSNN-BP network lose accuracy: learning or stochastic readout?
 
-Loads the weights of a finished ``spikeforge train --algo ssnn-bp`` run (bit-true) and reports
+Loads the weights of a finished ``snnforge train --algo ssnn-bp`` run (bit-true) and reports
 its test accuracy (a) with the stochastic spiking readout at several T (WTA votes, summed z) and
 (b) with the deterministic mean-field readout: the same integer weights used as an ANN
 (x = pixel / 256, h = f(u) = clip(u + 1/2, 0, 1), argmax z), i.e. what the learned weights
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.golden_model.data import load_dataset
-from spikeforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
-from spikeforge.golden_model.ssnn_bp.config import SSNNConfig
-from spikeforge.runs import load_checkpoint, read_json, write_json
+from snnforge.golden_model.data import load_dataset
+from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.runs import load_checkpoint, read_json, write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT / "cocotb_tests"))
 
 from ssnn_bp.test_ssnn_network_cocotb import CONFIG, run_network  # noqa: E402
 
-from spikeforge.hdl.ssnn_bp.network import (  # noqa: E402
+from snnforge.hdl.ssnn_bp.network import (  # noqa: E402
     DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE)
-from spikeforge.hdl.ssnn_bp.random_source import ARCHITECTURES  # noqa: E402
+from snnforge.hdl.ssnn_bp.random_source import ARCHITECTURES  # noqa: E402
 
 
 def main(argv=None) -> int:

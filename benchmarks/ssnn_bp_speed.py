@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.golden_model.data import load_dataset
-from spikeforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
-from spikeforge.golden_model.ssnn_bp.config import SSNNConfig
-from spikeforge.runs import write_json
+from snnforge.golden_model.data import load_dataset
+from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.runs import write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EPOCH = 60000

@@ -3,7 +3,7 @@ plus bitstream builds of one unit on the iCEBreaker and the ULX3S-85F.
 
     python benchmarks/synthesis_report.py [--board-unit UNIT] [--no-boards]
 
-Runs `spikeforge synth --pnr` and `spikeforge synth --board BOARD UNIT`, which write
+Runs `snnforge synth --pnr` and `snnforge synth --board BOARD UNIT`, which write
 benchmarks/results/synthesis.json and regenerate docs/synthesis.md.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from spikeforge.cli import main as spikeforge_main
-from spikeforge.hdl import registry
+from snnforge.cli import main as snnforge_main
+from snnforge.hdl import registry
 
 #: Board-build candidates, most complete first: the network tops once they are registered.
 BOARD_UNIT_PREFERENCE = ("ssnn_network", "smoke_acc")
@@ -23,13 +23,13 @@ def main() -> int:
     parser.add_argument("--board-unit", default=None, help="unit for the board builds")
     parser.add_argument("--no-boards", action="store_true")
     args = parser.parse_args()
-    status = spikeforge_main(["synth", "--pnr"])
+    status = snnforge_main(["synth", "--pnr"])
     if status or args.no_boards:
         return status
     units = registry.load_units()
     unit = args.board_unit or next(u for u in BOARD_UNIT_PREFERENCE if u in units)
     for board in ("icebreaker", "ulx3s-85f"):
-        status = spikeforge_main(["synth", "--board", board, unit]) or status
+        status = snnforge_main(["synth", "--board", board, unit]) or status
     return status
 
 

@@ -1,8 +1,8 @@
 """Board tops and bitstream builds (amaranth-boards platforms, yowasp tools).
 
 ``build_board(board, unit=...)`` builds any registered unit inside a generic harness
-(:mod:`spikeforge.boards.harness`) for the iCEBreaker (iCE40UP5K) or the ULX3S-85F (ECP5).
+(:mod:`snnforge.boards.harness`) for the iCEBreaker (iCE40UP5K) or the ULX3S-85F (ECP5).
 """
-from spikeforge.boards.build import BOARDS, build_board
+from snnforge.boards.build import BOARDS, build_board
 
 __all__ = ["BOARDS", "build_board"]

@@ -1,7 +1,7 @@
 """Board builds through Amaranth's ``platform.build()`` with the yowasp tools (tool_env).
 
 ``build_board("icebreaker", unit="smoke_acc")`` wraps the registered unit in
-:class:`~spikeforge.boards.harness.UnitHarness`, builds the bitstream in ``build_dir`` and
+:class:`~snnforge.boards.harness.UnitHarness`, builds the bitstream in ``build_dir`` and
 returns the figures: bitstream path, logic use from nextpnr's report, and the achieved Fmax of
 the board clock.
 """
@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from spikeforge import toolchain
-from spikeforge.boards.harness import UnitHarness
-from spikeforge.errors import ConfigError, ToolchainError
-from spikeforge.hdl import registry
+from snnforge import toolchain
+from snnforge.boards.harness import UnitHarness
+from snnforge.errors import ConfigError, ToolchainError
+from snnforge.hdl import registry
 
 __all__ = ["Board", "BOARDS", "build_board"]
 

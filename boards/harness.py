@@ -10,7 +10,7 @@ from __future__ import annotations
 from amaranth.hdl import Cat, Elaboratable, Module, Signal, Value
 from amaranth.lib import io, wiring
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["UnitHarness", "harness_verilog"]
 

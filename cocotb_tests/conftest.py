@@ -1,5 +1,5 @@
 """Puts ``cocotb_tests/`` on ``sys.path`` so cocotb modules can ``import common`` (the simulator
-gets the same path from :func:`spikeforge.hwsim.run_cocotb`)."""
+gets the same path from :func:`snnforge.hwsim.run_cocotb`)."""
 import sys
 from pathlib import Path
 

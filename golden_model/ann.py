@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["ACTIVATIONS", "ANNConfig", "MLP", "softmax", "init_weights"]
 

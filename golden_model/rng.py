@@ -28,7 +28,7 @@ Draws. A stream hands out *draws* of ``width`` bits (8 or 16), numbered 0, 1, 2,
 ``draw_index``. Draw ``d`` of width ``w`` is the bit field ``[o, o + w)`` of block number
 ``d // (64 // w)`` with ``o = (d % (64 // w)) * w`` (bit 0 = LSB of x0, bit 32 = LSB of x1).
 So one block gives eight 8-bit draws or four 16-bit draws. Which draw index each unit uses is
-fixed by the unit (documented in :mod:`spikeforge.golden_model.ssnn_bp.units`).
+fixed by the unit (documented in :mod:`snnforge.golden_model.ssnn_bp.units`).
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["ROUNDS", "ROTATIONS", "KS_PARITY", "Stream", "threefry_core", "draw_bits_core",
            "threefry2x32", "random_block",
@@ -67,7 +67,7 @@ def threefry_core(x0, x1, k0, k1, rounds):
     """The Threefry-2x32 rounds on equal-shape uint32 arrays: counter (x0, x1), key (k0, k1).
 
     The single definition of the hash: :func:`threefry2x32` (NumPy) and the compiled network
-    (:mod:`spikeforge.golden_model.ssnn_bp.fast`) both call it. Wraps mod 2**32.
+    (:mod:`snnforge.golden_model.ssnn_bp.fast`) both call it. Wraps mod 2**32.
     """
     ks2 = k0 ^ k1 ^ np.uint32(KS_PARITY)
     x0 = x0 + k0

@@ -1,8 +1,8 @@
-"""The registry of generatable hardware units (``spikeforge generate``, ``spikeforge synth``).
+"""The registry of generatable hardware units (``snnforge generate``, ``snnforge synth``).
 
 A unit module registers its components at import time::
 
-    from spikeforge.hdl.registry import register_unit
+    from snnforge.hdl.registry import register_unit
 
     register_unit(
         "smoke_acc",
@@ -10,7 +10,7 @@ A unit module registers its components at import time::
         params={"in_width": (int, 8, "input width, bits"),
                 "acc_width": (int, 12, "accumulator width, bits")},
         description="saturating accumulator with lib.stream ports",
-        golden="spikeforge.hdl.smoke.saturating_running_sums",   # or the function itself
+        golden="snnforge.hdl.smoke.saturating_running_sums",   # or the function itself
         golden_config=None,   # optional: params -> the golden-model configuration (JSON-able)
     )
 
@@ -24,17 +24,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["UNIT_MODULES", "Param", "Unit", "register_unit", "load_units", "get_unit",
            "load_errors", "parse_param_assignments"]
 
 #: Modules that register units, imported in this order by :func:`load_units`.
 UNIT_MODULES = (
-    "spikeforge.hdl.smoke",
-    "spikeforge.hdl.stream",
-    "spikeforge.hdl.ssnn_bp",
-    "spikeforge.hdl.spikegrad",
+    "snnforge.hdl.smoke",
+    "snnforge.hdl.stream",
+    "snnforge.hdl.ssnn_bp",
+    "snnforge.hdl.spikegrad",
 )
 
 _PARAM_TYPES = (int, bool, float, str)
@@ -85,7 +85,7 @@ class Unit:
             if name not in self.params:
                 known = ", ".join(self.params) or "none"
                 raise ConfigError(f"unit {self.name} has no parameter {name!r}; its parameters: "
-                                  f"{known} (see `spikeforge generate --list`)")
+                                  f"{known} (see `snnforge generate --list`)")
             param = self.params[name]
             if isinstance(value, str) and param.type is not str:
                 value = param.parse(self.name, name, value)
@@ -185,7 +185,7 @@ def get_unit(name: str) -> Unit:
         known = ", ".join(units) or "none"
         broken = "".join(f"; {m} failed to import ({e})" for m, e in _LOAD_ERRORS.items())
         raise ConfigError(f"no unit named {name!r}; registered units: {known}{broken}. "
-                          f"List them with `spikeforge generate --list`")
+                          f"List them with `snnforge generate --list`")
     return units[name]
 
 

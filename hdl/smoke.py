@@ -11,7 +11,7 @@ from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["SaturatingAccumulator", "saturating_running_sums"]
 
@@ -90,7 +90,7 @@ class SaturatingAccumulator(wiring.Component):
 
 
 def _register() -> None:
-    from spikeforge.hdl.registry import register_unit
+    from snnforge.hdl.registry import register_unit
 
     register_unit(
         "smoke_acc",

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 source .venv/bin/activate
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
-jobs=${SPIKEFORGE_TEST_JOBS:-$(python -c 'import os; print(max(1, len(os.sched_getaffinity(0))))')}
+jobs=${SNNFORGE_TEST_JOBS:-$(python -c 'import os; print(max(1, len(os.sched_getaffinity(0))))')}
 set +e
 python -m pytest -n "$jobs" --durations=15 "$@"
 status=$?

@@ -1,9 +1,9 @@
 """Every registered unit generates Verilog at its default parameters that lints clean with
-Verilator -Wall (generator artefacts aside, see spikeforge.hwsim.GENERATOR_ARTEFACT_RULES)."""
+Verilator -Wall (generator artefacts aside, see snnforge.hwsim.GENERATOR_ARTEFACT_RULES)."""
 import pytest
 
-from spikeforge.hdl.registry import load_units
-from spikeforge.hwsim import emit_verilog, lint
+from snnforge.hdl.registry import load_units
+from snnforge.hwsim import emit_verilog, lint
 
 UNITS = sorted(load_units())
 

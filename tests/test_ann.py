@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.ann import ANNConfig, MLP, softmax
+from snnforge.errors import ConfigError
+from snnforge.golden_model.ann import ANNConfig, MLP, softmax
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "relu", "hard-sigmoid"])

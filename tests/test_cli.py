@@ -1,15 +1,15 @@
-"""The spikeforge console command: help, unknown arguments, user errors without tracebacks."""
+"""The snnforge console command: help, unknown arguments, user errors without tracebacks."""
 import subprocess
 import sys
 
-from spikeforge import cli
-from spikeforge.errors import ConfigError
+from snnforge import cli
+from snnforge.errors import ConfigError
 
 
 def test_help_lists_commands(capsys):
     assert cli.main([]) == 2
     out = capsys.readouterr().out
-    assert "usage: spikeforge" in out
+    assert "usage: snnforge" in out
 
 
 def test_user_error_is_one_line(monkeypatch, capsys):
@@ -24,12 +24,12 @@ def test_user_error_is_one_line(monkeypatch, capsys):
     p.set_defaults(func=fail)
     assert cli.main(["failing"]) == 2
     err = capsys.readouterr().err
-    assert err.strip() == "spikeforge failing: error: T must be >= 1, got 0; pass --T 1 or more"
+    assert err.strip() == "snnforge failing: error: T must be >= 1, got 0; pass --T 1 or more"
 
 
 def test_console_entry_point_runs():
-    out = subprocess.run([sys.executable, "-m", "spikeforge", "--version"], capture_output=True, text=True)
-    assert out.returncode == 0 and out.stdout.startswith("spikeforge ")
+    out = subprocess.run([sys.executable, "-m", "snnforge", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("snnforge ")
 
 
 def test_unknown_argument_is_rejected(capsys):

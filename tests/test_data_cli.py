@@ -1,12 +1,12 @@
-"""``spikeforge data info|fetch`` and the full datasets where this machine has them."""
+"""``snnforge data info|fetch`` and the full datasets where this machine has them."""
 import gzip
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from spikeforge.cli import main as cli_main
-from spikeforge.golden_model.data import DATASETS, load_dataset
+from snnforge.cli import main as cli_main
+from snnforge.golden_model.data import DATASETS, load_dataset
 from test_data_datasets import tiny_spec, write_tiny
 
 
@@ -18,8 +18,8 @@ def test_info_on_committed_sample(capsys):
 
 
 def test_info_reports_bad_cached_file(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("SPIKEFORGE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("SPIKEFORGE_DATA_DIR", raising=False)
+    monkeypatch.setenv("SNNFORGE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("SNNFORGE_DATA_DIR", raising=False)
     monkeypatch.setitem(DATASETS, "tiny", tiny_spec(tmp_path / "nowhere"))
     folder = tmp_path / "cache" / "datasets" / "tiny"
     write_tiny(folder)
@@ -56,8 +56,8 @@ def _full_present(name):
 def test_full_dataset_when_present(name, first_train, first_test, monkeypatch):
     if not _full_present(name):
         pytest.skip(f"{name} not installed on this machine")
-    monkeypatch.delenv("SPIKEFORGE_DATA_DIR", raising=False)
-    monkeypatch.setenv("SPIKEFORGE_CACHE_DIR", "/nonexistent-spikeforge-cache")
+    monkeypatch.delenv("SNNFORGE_DATA_DIR", raising=False)
+    monkeypatch.setenv("SNNFORGE_CACHE_DIR", "/nonexistent-snnforge-cache")
     train = load_dataset(name, "train", download=False)
     test = load_dataset(name, "test", download=False)
     assert train.images.shape == (60000, 28, 28) and test.images.shape == (10000, 28, 28)

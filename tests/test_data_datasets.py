@@ -5,10 +5,10 @@ import hashlib
 import numpy as np
 import pytest
 
-from spikeforge.errors import ConfigError, DataError
-from spikeforge.golden_model.data import DATASETS, Dataset, load_dataset, read_idx
-from spikeforge.golden_model.data.catalog import SAMPLE_DIR, DatasetSpec, SplitFiles
-from spikeforge.golden_model.data.idx import encode_idx
+from snnforge.errors import ConfigError, DataError
+from snnforge.golden_model.data import DATASETS, Dataset, load_dataset, read_idx
+from snnforge.golden_model.data.catalog import SAMPLE_DIR, DatasetSpec, SplitFiles
+from snnforge.golden_model.data.idx import encode_idx
 
 N_TRAIN, N_TEST = 12, 6
 
@@ -52,9 +52,9 @@ def tiny_spec(system_dir, *, seed=0, mirrors=()):
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
     """A 'tiny' dataset whose every source is under tmp_path."""
-    monkeypatch.setenv("SPIKEFORGE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("SPIKEFORGE_DATA_DIR", raising=False)
-    monkeypatch.delenv("SPIKEFORGE_MIRRORS", raising=False)
+    monkeypatch.setenv("SNNFORGE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("SNNFORGE_DATA_DIR", raising=False)
+    monkeypatch.delenv("SNNFORGE_MIRRORS", raising=False)
     monkeypatch.setitem(DATASETS, "tiny", tiny_spec(tmp_path / "system"))
     return tmp_path
 
@@ -127,15 +127,15 @@ def test_source_order_env_then_cache_then_system(isolated, monkeypatch):
     write_tiny(isolated / "cache" / "datasets" / "tiny")
     assert load_dataset("tiny", "train").origin == "cache"
     write_tiny(isolated / "envdir")
-    monkeypatch.setenv("SPIKEFORGE_DATA_DIR", str(isolated / "envdir"))
+    monkeypatch.setenv("SNNFORGE_DATA_DIR", str(isolated / "envdir"))
     ds = load_dataset("tiny", "train")
-    assert ds.origin == "SPIKEFORGE_DATA_DIR" and ds.source.parent == isolated / "envdir"
+    assert ds.origin == "SNNFORGE_DATA_DIR" and ds.source.parent == isolated / "envdir"
 
 
-def test_xdg_cache_home_used_when_no_spikeforge_cache_dir(isolated, monkeypatch):
-    monkeypatch.delenv("SPIKEFORGE_CACHE_DIR")
+def test_xdg_cache_home_used_when_no_snnforge_cache_dir(isolated, monkeypatch):
+    monkeypatch.delenv("SNNFORGE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(isolated / "xdg"))
-    write_tiny(isolated / "xdg" / "spikeforge" / "datasets" / "tiny")
+    write_tiny(isolated / "xdg" / "snnforge" / "datasets" / "tiny")
     assert load_dataset("tiny", "test").origin == "cache"
 
 
@@ -144,7 +144,7 @@ def test_nothing_found_without_download_lists_where_it_looked(isolated):
         load_dataset("tiny", "train", download=False)
     msg = str(info.value)
     assert str(isolated / "cache" / "datasets" / "tiny") in msg
-    assert str(isolated / "system") in msg and "spikeforge data fetch" in msg
+    assert str(isolated / "system") in msg and "snnforge data fetch" in msg
 
 
 def test_checksum_mismatch_is_reported_and_verify_false_skips_it(isolated):
@@ -205,5 +205,5 @@ def test_truncated_file_in_cache_names_the_file(isolated):
 def test_env_data_dir_without_files_falls_through(isolated, monkeypatch):
     write_tiny(isolated / "system")
     (isolated / "envdir").mkdir()
-    monkeypatch.setenv("SPIKEFORGE_DATA_DIR", str(isolated / "envdir"))
+    monkeypatch.setenv("SNNFORGE_DATA_DIR", str(isolated / "envdir"))
     assert load_dataset("tiny", "test").origin == "system"

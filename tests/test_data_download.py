@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spikeforge.cli import main as cli_main
-from spikeforge.errors import ConfigError, DataError
-from spikeforge.golden_model.data import DATASETS, load_dataset
-from spikeforge.golden_model.data.download import resolve_mirrors
+from snnforge.cli import main as cli_main
+from snnforge.errors import ConfigError, DataError
+from snnforge.golden_model.data import DATASETS, load_dataset
+from snnforge.golden_model.data.download import resolve_mirrors
 from test_data_datasets import N_TRAIN, tiny_spec, write_tiny
 
 
@@ -63,9 +63,9 @@ def server(tmp_path):
 
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("SPIKEFORGE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("SPIKEFORGE_DATA_DIR", raising=False)
-    monkeypatch.delenv("SPIKEFORGE_MIRRORS", raising=False)
+    monkeypatch.setenv("SNNFORGE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("SNNFORGE_DATA_DIR", raising=False)
+    monkeypatch.delenv("SNNFORGE_MIRRORS", raising=False)
     monkeypatch.setitem(DATASETS, "tiny", tiny_spec(tmp_path / "nowhere"))
     return tmp_path / "cache" / "datasets" / "tiny"
 
@@ -129,7 +129,7 @@ def test_no_mirror_reachable_lists_each_failure_and_the_fallback(isolated):
 
 
 def test_mirrors_from_environment(server, isolated, monkeypatch):
-    monkeypatch.setenv("SPIKEFORGE_MIRRORS", f"{_dead_url()}, {server}/{{dataset}}-nope/ {server}/good/")
+    monkeypatch.setenv("SNNFORGE_MIRRORS", f"{_dead_url()}, {server}/{{dataset}}-nope/ {server}/good/")
     assert load_dataset("tiny", "test").origin == "download"
 
 
@@ -141,7 +141,7 @@ def test_bad_mirror_urls_rejected_up_front():
 
 
 def test_ctrl_c_during_download_leaves_nothing(server, isolated, monkeypatch):
-    import spikeforge.runs
+    import snnforge.runs
 
     class Interrupting:
         def __init__(self, *a, **k):
@@ -156,7 +156,7 @@ def test_ctrl_c_during_download_leaves_nothing(server, isolated, monkeypatch):
         def update(self, n):
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(spikeforge.runs, "progress", Interrupting)
+    monkeypatch.setattr(snnforge.runs, "progress", Interrupting)
     with pytest.raises(KeyboardInterrupt):
         load_dataset("tiny", "train", mirrors=[f"{server}/good/"])
     assert _cache_files(isolated) == []
@@ -178,7 +178,7 @@ def test_cli_fetch_then_info(server, isolated, capsys):
 def test_cli_fetch_failure_is_one_clear_error(isolated, capsys):
     assert cli_main(["data", "fetch", "--dataset", "tiny", "--mirror", _dead_url()]) == 2
     err = capsys.readouterr().err
-    assert "spikeforge data: error: could not download tiny" in err and "Manual fallback" in err
+    assert "snnforge data: error: could not download tiny" in err and "Manual fallback" in err
 
 
 def test_real_mnist_through_local_mirror_verifies_against_real_hashes(tmp_path, monkeypatch):
@@ -186,8 +186,8 @@ def test_real_mnist_through_local_mirror_verifies_against_real_hashes(tmp_path, 
     full = Path(DATASETS["mnist"].system_dirs[0])
     if not (full / "t10k-images-idx3-ubyte.gz").is_file():
         pytest.skip("full MNIST not present")
-    monkeypatch.setenv("SPIKEFORGE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("SPIKEFORGE_DATA_DIR", raising=False)
+    monkeypatch.setenv("SNNFORGE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("SNNFORGE_DATA_DIR", raising=False)
     monkeypatch.setitem(DATASETS, "mnist", dataclasses.replace(DATASETS["mnist"], system_dirs=()))
     ds = load_dataset("mnist", "test", mirrors=[full.as_uri() + "/"])
     assert ds.origin == "download" and len(ds) == 10000
@@ -197,7 +197,7 @@ def test_real_mnist_through_local_mirror_verifies_against_real_hashes(tmp_path, 
 def test_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch):
     blocker = tmp_path / "file-not-folder"
     blocker.write_text("x")
-    monkeypatch.setenv("SPIKEFORGE_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.setenv("SNNFORGE_CACHE_DIR", str(blocker / "cache"))
     monkeypatch.setitem(DATASETS, "tiny", tiny_spec(tmp_path / "nowhere"))
-    with pytest.raises(DataError, match="cannot create the cache folder .*SPIKEFORGE_CACHE_DIR"):
+    with pytest.raises(DataError, match="cannot create the cache folder .*SNNFORGE_CACHE_DIR"):
         load_dataset("tiny", "train", mirrors=[_dead_url()])

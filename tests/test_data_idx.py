@@ -4,8 +4,8 @@ import gzip
 import numpy as np
 import pytest
 
-from spikeforge.errors import DataError
-from spikeforge.golden_model.data import encode_idx, read_idx
+from snnforge.errors import DataError
+from snnforge.golden_model.data import encode_idx, read_idx
 
 
 def _images(n=5):
@@ -99,7 +99,7 @@ def test_missing_file(tmp_path):
 
 
 def test_encode_rejects_types_without_idx_code():
-    from spikeforge.errors import ConfigError
+    from snnforge.errors import ConfigError
 
     with pytest.raises(ConfigError, match="no IDX code"):
         encode_idx(np.zeros(3, dtype=np.uint16))

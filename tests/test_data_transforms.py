@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.data import downsample, load_dataset
+from snnforge.errors import ConfigError
+from snnforge.golden_model.data import downsample, load_dataset
 
 
 def _reference(images, size):

@@ -1,9 +1,9 @@
-"""`spikeforge demo`: the README's main job, end to end on a few digits."""
+"""`snnforge demo`: the README's main job, end to end on a few digits."""
 import json
 
 import pytest
 
-from spikeforge import cli
+from snnforge import cli
 
 
 def test_demo_golden_only(tmp_path, capsys):

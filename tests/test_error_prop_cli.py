@@ -1,13 +1,13 @@
-"""``spikeforge train --algo error-prop``: report, plots, checkpoint, resume, clear errors."""
+"""``snnforge train --algo error-prop``: report, plots, checkpoint, resume, clear errors."""
 import json
 
 import numpy as np
 import pytest
 
-from spikeforge import cli
-from spikeforge.golden_model.error_prop import cli as ep_cli
-from spikeforge.golden_model.error_prop.train import Trainer
-from spikeforge.runs import load_checkpoint
+from snnforge import cli
+from snnforge.golden_model.error_prop import cli as ep_cli
+from snnforge.golden_model.error_prop.train import Trainer
+from snnforge.runs import load_checkpoint
 
 ARGS = ["train", "--algo", "error-prop", "--seeds", "2", "--epochs", "3", "--train-per-class", "4",
         "--test-per-class", "4", "--quiet"]
@@ -73,7 +73,7 @@ def test_resume_with_other_options_or_without_checkpoint_fails(tmp_path, capsys)
 def test_bad_options_are_one_line_errors(tmp_path, capsys, extra, match):
     assert cli.main(ARGS + ["--out", str(tmp_path / "x")] + extra) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("spikeforge train: error:") and match in err and "\n" not in err
+    assert err.startswith("snnforge train: error:") and match in err and "\n" not in err
 
 
 def test_help_lists_task_options(capsys):

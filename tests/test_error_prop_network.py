@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.error_prop.config import NetworkConfig, TaskConfig, TrainConfig
-from spikeforge.golden_model.error_prop.network import ErrorPropNetwork, decide, teacher_raster
-from spikeforge.golden_model.error_prop.train import Trainer, baseline_accuracies
+from snnforge.errors import ConfigError
+from snnforge.golden_model.error_prop.config import NetworkConfig, TaskConfig, TrainConfig
+from snnforge.golden_model.error_prop.network import ErrorPropNetwork, decide, teacher_raster
+from snnforge.golden_model.error_prop.train import Trainer, baseline_accuracies
 
 
 @pytest.fixture(scope="module")

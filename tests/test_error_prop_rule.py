@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from spikeforge.golden_model.error_prop import hashrng
-from spikeforge.golden_model.error_prop.config import NetworkConfig, TaskConfig
-from spikeforge.golden_model.error_prop.network import ErrorPropNetwork
-from spikeforge.golden_model.error_prop.rule import eligibility_step, local_update, weight_limits
-from spikeforge.golden_model.error_prop.task import make_trials
+from snnforge.golden_model.error_prop import hashrng
+from snnforge.golden_model.error_prop.config import NetworkConfig, TaskConfig
+from snnforge.golden_model.error_prop.network import ErrorPropNetwork
+from snnforge.golden_model.error_prop.rule import eligibility_step, local_update, weight_limits
+from snnforge.golden_model.error_prop.task import make_trials
 
 NET = NetworkConfig()  # 6-bit weights, stochastic rounding
 

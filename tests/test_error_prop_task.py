@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.error_prop.config import TaskConfig
-from spikeforge.golden_model.error_prop.rate_baseline import count_features, fit_logistic, \
+from snnforge.errors import ConfigError
+from snnforge.golden_model.error_prop.config import TaskConfig
+from snnforge.golden_model.error_prop.rate_baseline import count_features, fit_logistic, \
     readout_accuracy
-from spikeforge.golden_model.error_prop.task import balanced_labels, make_patterns, make_trials
+from snnforge.golden_model.error_prop.task import balanced_labels, make_patterns, make_trials
 
 
 def _data(task, per_class, seed):

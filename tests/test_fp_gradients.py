@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.fp_exact.gradients import contract_gradients, spike_sensitivities
-from spikeforge.golden_model.fp_exact.lif import LIFParams, first_crossing, simulate
-from spikeforge.golden_model.fp_exact.loss import first_spike_loss
+from snnforge.errors import ConfigError
+from snnforge.golden_model.fp_exact.gradients import contract_gradients, spike_sensitivities
+from snnforge.golden_model.fp_exact.lif import LIFParams, first_crossing, simulate
+from snnforge.golden_model.fp_exact.loss import first_spike_loss
 
 NEURON = LIFParams(tau_mem=10.0, tau_syn=5.0, theta=1.0, t_max=40.0)
 

@@ -2,13 +2,13 @@
 import numpy as np
 import pytest
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.fp_exact.datasets import yin_yang_task
-from spikeforge.golden_model.fp_exact.lif import simulate
-from spikeforge.golden_model.fp_exact.surrogate import (gradient_agreement, simulate_stepped,
+from snnforge.errors import ConfigError
+from snnforge.golden_model.fp_exact.datasets import yin_yang_task
+from snnforge.golden_model.fp_exact.lif import simulate
+from snnforge.golden_model.fp_exact.surrogate import (gradient_agreement, simulate_stepped,
                                                         stepped_first_spike_times,
                                                         surrogate_loss_and_grads)
-from spikeforge.golden_model.fp_exact.train import FPConfig, init_network, loss_and_grads
+from snnforge.golden_model.fp_exact.train import FPConfig, init_network, loss_and_grads
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,15 @@
-"""Datasets, loss, training loop and the ``spikeforge train --algo fp`` command."""
+"""Datasets, loss, training loop and the ``snnforge train --algo fp`` command."""
 import json
 
 import numpy as np
 import pytest
 
-from spikeforge.cli import main
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.fp_exact import cli as fp_cli
-from spikeforge.golden_model.fp_exact.datasets import encode_times, xor_task, yin_yang_points
-from spikeforge.golden_model.fp_exact.loss import first_spike_loss, predict
-from spikeforge.golden_model.fp_exact.train import FPConfig, fit
+from snnforge.cli import main
+from snnforge.errors import ConfigError
+from snnforge.golden_model.fp_exact import cli as fp_cli
+from snnforge.golden_model.fp_exact.datasets import encode_times, xor_task, yin_yang_points
+from snnforge.golden_model.fp_exact.loss import first_spike_loss, predict
+from snnforge.golden_model.fp_exact.train import FPConfig, fit
 
 
 def test_yin_yang_generator_follows_the_reference_geometry():

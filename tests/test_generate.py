@@ -1,4 +1,4 @@
-"""The unit registry, `spikeforge generate` (Verilog + JSON manifest), `spikeforge synth` and
+"""The unit registry, `snnforge generate` (Verilog + JSON manifest), `snnforge synth` and
 board builds."""
 import gc
 import hashlib
@@ -11,15 +11,15 @@ from amaranth.hdl import Module, UnusedElaboratable
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.cli import main
-from spikeforge.errors import ConfigError, ToolchainError
-from spikeforge.hdl import registry
-from spikeforge.hdl.smoke import SaturatingAccumulator
+from snnforge.cli import main
+from snnforge.errors import ConfigError, ToolchainError
+from snnforge.hdl import registry
+from snnforge.hdl.smoke import SaturatingAccumulator
 
 
 def test_smoke_unit_is_registered_with_its_golden_function():
     unit = registry.get_unit("smoke_acc")
-    assert unit.golden == "spikeforge.hdl.smoke.saturating_running_sums"
+    assert unit.golden == "snnforge.hdl.smoke.saturating_running_sums"
     assert unit.resolve({"in_width": "6"}) == {"in_width": 6, "acc_width": 12}
     component = unit.build()
     component._MustUse__silence = True  # built only to check its type
@@ -106,9 +106,9 @@ def test_bool_and_typed_overrides():
         unit.resolve({"on": 1})
 
 
-# ---- spikeforge synth and board builds ------------------------------------------------------
+# ---- snnforge synth and board builds ------------------------------------------------------
 
-from spikeforge import synthesis  # noqa: E402
+from snnforge import synthesis  # noqa: E402
 
 
 def test_synth_smoke_unit_on_ice40(tmp_path, capsys):
@@ -161,7 +161,7 @@ def test_synth_errors(argv, message, capsys, tmp_path):
 
 def test_icebreaker_bitstream_of_the_smoke_unit(tmp_path):
     """A real board build (about 10-20 s): the harness keeps the whole unit alive."""
-    from spikeforge.boards import build_board
+    from snnforge.boards import build_board
 
     result = build_board("icebreaker", unit="smoke_acc", build_dir=tmp_path / "board")
     assert Path(result["bitstream"]).stat().st_size == result["bitstream_bytes"] > 0

@@ -7,13 +7,13 @@ import pytest
 from amaranth.hdl import Value
 from amaranth.sim import Simulator
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
-from spikeforge.hdl.spikegrad import (DerivativeGate, TernaryErrorIntegratorArray,
+from snnforge.errors import ConfigError
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig
+from snnforge.hdl.spikegrad import (DerivativeGate, TernaryErrorIntegratorArray,
                                       TernaryIFNeuronArray, WeightUpdateUnit)
-from spikeforge.hdl.spikegrad.reference import (ArrayModel, gate_reference, random_gate_inputs,
+from snnforge.hdl.spikegrad.reference import (ArrayModel, gate_reference, random_gate_inputs,
                                                 random_update_inputs, update_reference)
-from spikeforge.hdl.stream import decode_event
+from snnforge.hdl.stream import decode_event
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
@@ -235,9 +235,9 @@ def test_registered_defaults_are_the_training_config():
     """Every SpikeGrad unit's registered defaults come from training_config(784-800-800-10)
     (theta = theta_bp = 2**18, 22-bit weights, 10-bit counts, V 42 and U 49 bits), not from
     constants."""
-    from spikeforge.golden_model.spikegrad.config import training_config
-    from spikeforge.hdl.registry import load_units
-    from spikeforge.hdl.spikegrad.registration import TRAINING_SIZES, training_defaults
+    from snnforge.golden_model.spikegrad.config import training_config
+    from snnforge.hdl.registry import load_units
+    from snnforge.hdl.spikegrad.registration import TRAINING_SIZES, training_defaults
 
     cfg = training_config(TRAINING_SIZES)
     units = load_units()

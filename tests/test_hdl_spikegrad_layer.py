@@ -10,12 +10,12 @@ import pytest
 from amaranth.hdl import Value
 from amaranth.sim import Simulator
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.spikegrad.units import quiescent_count, quiescent_error_count
-from spikeforge.hdl.registry import load_units
-from spikeforge.hdl.spikegrad import BackwardLayer, ForwardLayer, SynapticFanout
-from spikeforge.hdl.spikegrad.checks import signed_bits
-from spikeforge.hdl.stream import decode_event, encode_event
+from snnforge.errors import ConfigError
+from snnforge.golden_model.spikegrad.units import quiescent_count, quiescent_error_count
+from snnforge.hdl.registry import load_units
+from snnforge.hdl.spikegrad import BackwardLayer, ForwardLayer, SynapticFanout
+from snnforge.hdl.spikegrad.checks import signed_bits
+from snnforge.hdl.stream import decode_event, encode_event
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 

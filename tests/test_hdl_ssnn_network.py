@@ -6,13 +6,13 @@ import pytest
 from amaranth.hdl import Value
 from amaranth.sim import Simulator
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
-from spikeforge.golden_model.ssnn_bp.config import SSNNConfig
-from spikeforge.hdl.ssnn_bp.network import SSNNNetwork, small_network_config, trace_layout
-from spikeforge.hdl.ssnn_bp.reference import golden_eval_winners, golden_training_trace
-from spikeforge.hdl.ssnn_bp.weight_update import unpack_row
-from spikeforge.hdl.stream.codec import unpack
+from snnforge.errors import ConfigError
+from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.hdl.ssnn_bp.network import SSNNNetwork, small_network_config, trace_layout
+from snnforge.hdl.ssnn_bp.reference import golden_eval_winners, golden_training_trace
+from snnforge.hdl.ssnn_bp.weight_update import unpack_row
+from snnforge.hdl.stream.codec import unpack
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 

@@ -1,10 +1,10 @@
-"""The SSNN-BP and spike-channel units are registered for `spikeforge generate` / `synth`, build
+"""The SSNN-BP and spike-channel units are registered for `snnforge generate` / `synth`, build
 at their defaults, and the manifest carries the golden-model configuration."""
 import pytest
 
-from spikeforge.errors import ConfigError
-from spikeforge.hdl import registry
-from spikeforge.hdl.ssnn_bp.network import small_network_config
+from snnforge.errors import ConfigError
+from snnforge.hdl import registry
+from snnforge.hdl.ssnn_bp.network import small_network_config
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 

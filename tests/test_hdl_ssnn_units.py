@@ -4,15 +4,15 @@ import pytest
 from amaranth.hdl import Value
 from amaranth.sim import Simulator
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model import rng as grng
-from spikeforge.golden_model.ssnn_bp import units
-from spikeforge.hdl.ssnn_bp.encoder import InputEncoder
-from spikeforge.hdl.ssnn_bp.error_splitter import ErrorSplitter
-from spikeforge.hdl.ssnn_bp.neuron import CompositeNeuron
-from spikeforge.hdl.ssnn_bp.random_source import RandomDrawSource, ThreefryCore
-from spikeforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit, pack_rows, unpack_row
-from spikeforge.hdl.ssnn_bp.wta import WinnerTakeAll
+from snnforge.errors import ConfigError
+from snnforge.golden_model import rng as grng
+from snnforge.golden_model.ssnn_bp import units
+from snnforge.hdl.ssnn_bp.encoder import InputEncoder
+from snnforge.hdl.ssnn_bp.error_splitter import ErrorSplitter
+from snnforge.hdl.ssnn_bp.neuron import CompositeNeuron
+from snnforge.hdl.ssnn_bp.random_source import RandomDrawSource, ThreefryCore
+from snnforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit, pack_rows, unpack_row
+from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 

@@ -5,8 +5,8 @@ import pytest
 from amaranth.hdl import Value
 from amaranth.sim import Simulator
 
-from spikeforge.errors import ConfigError
-from spikeforge.hdl.stream import (SignedSpikeMerge, SpikeEventFIFO, SpikeEventLayout,
+from snnforge.errors import ConfigError
+from snnforge.hdl.stream import (SignedSpikeMerge, SpikeEventFIFO, SpikeEventLayout,
                                    decode_event, encode_event)
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.rng import (ROUNDS, Stream, random_block, random_draw_range,
+from snnforge.errors import ConfigError
+from snnforge.golden_model.rng import (ROUNDS, Stream, random_block, random_draw_range,
                                          random_draws, threefry2x32)
 
 # Random123 tests/kat_vectors: threefry2x32 R  ctr0 ctr1  key0 key1  ->  out0 out1

@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 
-from spikeforge import runs
-from spikeforge.errors import ConfigError, SpikeforgeError
+from snnforge import runs
+from snnforge.errors import ConfigError, SnnforgeError
 
 
 def test_checkpoint_round_trip(tmp_path):
@@ -20,11 +20,11 @@ def test_checkpoint_round_trip(tmp_path):
 
 
 def test_missing_and_corrupt_checkpoint(tmp_path):
-    with pytest.raises(SpikeforgeError, match="no checkpoint"):
+    with pytest.raises(SnnforgeError, match="no checkpoint"):
         runs.load_checkpoint(tmp_path / "none.npz")
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a zip")
-    with pytest.raises(SpikeforgeError, match="unreadable checkpoint"):
+    with pytest.raises(SnnforgeError, match="unreadable checkpoint"):
         runs.load_checkpoint(bad)
 
 

@@ -3,9 +3,9 @@ import dataclasses
 
 import pytest
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig, signed_bits, training_config
-from spikeforge.golden_model.spikegrad.train import effective_lr
+from snnforge.errors import ConfigError
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig, signed_bits, training_config
+from snnforge.golden_model.spikegrad.train import effective_lr
 
 
 def test_defaults_validate():

@@ -4,9 +4,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from spikeforge.golden_model.spikegrad import ann_equivalent, event_sim
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
-from spikeforge.golden_model.spikegrad.equivalence import (Case, compare, random_case,
+from snnforge.golden_model.spikegrad import ann_equivalent, event_sim
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig
+from snnforge.golden_model.spikegrad.equivalence import (Case, compare, random_case,
                                                            run_equivalence)
 
 
@@ -72,7 +72,7 @@ def test_mnist_sized_network_identical():
 
 
 def test_event_sim_rejects_bad_order():
-    from spikeforge.errors import ConfigError
+    from snnforge.errors import ConfigError
 
     case = random_case(np.random.default_rng(0))
     with pytest.raises(ConfigError, match="order"):

@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from spikeforge.cli import main
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.data import load_dataset
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig, training_config
-from spikeforge.golden_model.spikegrad.train import SpikeGradNet, effective_lr
+from snnforge.cli import main
+from snnforge.errors import ConfigError
+from snnforge.golden_model.data import load_dataset
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig, training_config
+from snnforge.golden_model.spikegrad.train import SpikeGradNet, effective_lr
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +164,7 @@ def test_hidden_bias_init_turns_the_count_floor_into_rounding():
     pixels = np.random.default_rng(0).integers(0, 256, (50, 784)).astype(np.uint8)
     a = net.inputs(pixels) @ net.W[0].T
     counts = np.clip(np.floor((a + cfg.theta // 2) / cfg.theta), 0, cfg.count_max)
-    from spikeforge.golden_model.spikegrad.ann_equivalent import forward
+    from snnforge.golden_model.spikegrad.ann_equivalent import forward
     fwd = forward(net.W, net.b, net.inputs(pixels), cfg)
     np.testing.assert_array_equal(fwd.counts[1], counts)
     with pytest.raises(ConfigError, match="hidden_bias"):

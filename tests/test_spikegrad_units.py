@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from spikeforge.golden_model.spikegrad.units import (apply_weight_update, derivative_gate,
+from snnforge.golden_model.spikegrad.units import (apply_weight_update, derivative_gate,
                                                      error_integrator_step, if_neuron_step,
                                                      input_counts, output_error,
                                                      quiescent_count, quiescent_error_count,

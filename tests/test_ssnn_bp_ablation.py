@@ -3,9 +3,9 @@ by its expectation turns one SSNN-BP time step into one SGD step of the ANN base
 import numpy as np
 import pytest
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.ann import ANNConfig, MLP
-from spikeforge.golden_model.ssnn_bp.float_model import EXACT_SOURCES, FloatSSNN, FloatSSNNConfig
+from snnforge.errors import ConfigError
+from snnforge.golden_model.ann import ANNConfig, MLP
+from snnforge.golden_model.ssnn_bp.float_model import EXACT_SOURCES, FloatSSNN, FloatSSNNConfig
 
 
 def _images(n, seed=0):

@@ -22,11 +22,11 @@ def test_accuracy_benchmark_short(tmp_path):
     assert proc.returncode == 0, proc.stderr
     res = json.loads(out.read_text())
     assert res["epochs"] == 1 and 0 < res["test_accuracy_votes"] <= 1
-    assert res["ann_test_accuracy"] > 0.3 and res["command"].startswith("spikeforge train")
+    assert res["ann_test_accuracy"] > 0.3 and res["command"].startswith("snnforge train")
 
 
 def test_readout_benchmark_short(tmp_path):
-    from spikeforge.cli import main
+    from snnforge.cli import main
 
     run = tmp_path / "run"
     assert main(["train", "--algo", "ssnn-bp", "--dataset", "mnist-sample", "--epochs", "1",

@@ -1,9 +1,9 @@
-"""`spikeforge train --algo ssnn-bp`: report, plots, resume, sweeps, clear errors."""
+"""`snnforge train --algo ssnn-bp`: report, plots, resume, sweeps, clear errors."""
 import json
 
 import pytest
 
-from spikeforge.cli import main
+from snnforge.cli import main
 
 BASE = ["train", "--algo", "ssnn-bp", "--dataset", "mnist-sample", "--train-limit", "120",
         "--test-limit", "60", "--T", "2", "--hidden", "32", "--quiet"]

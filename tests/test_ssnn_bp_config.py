@@ -1,10 +1,10 @@
 """SSNNConfig validation: bad configurations give clear ConfigErrors."""
 import pytest
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.ssnn_bp.config import SSNNConfig, gumbel_table_max
-from spikeforge.golden_model.ssnn_bp.float_model import FloatSSNNConfig
-from spikeforge.golden_model.ssnn_bp.units import gumbel_table
+from snnforge.errors import ConfigError
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig, gumbel_table_max
+from snnforge.golden_model.ssnn_bp.float_model import FloatSSNNConfig
+from snnforge.golden_model.ssnn_bp.units import gumbel_table
 
 
 @pytest.mark.parametrize("kw,msg", [

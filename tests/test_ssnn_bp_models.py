@@ -2,14 +2,14 @@
 import numpy as np
 import pytest
 
-from spikeforge.errors import ConfigError, DataError
-from spikeforge.golden_model.data import load_dataset
-from spikeforge.golden_model.rng import Stream, random_draw_range
-from spikeforge.golden_model.ssnn_bp import units
-from spikeforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN, quantize_weights
-from spikeforge.golden_model.ssnn_bp.config import SSNNConfig
-from spikeforge.golden_model.ssnn_bp.float_model import FloatSSNN, FloatSSNNConfig
-from spikeforge.golden_model.ssnn_bp.train import Dataset, train_with_baseline
+from snnforge.errors import ConfigError, DataError
+from snnforge.golden_model.data import load_dataset
+from snnforge.golden_model.rng import Stream, random_draw_range
+from snnforge.golden_model.ssnn_bp import units
+from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN, quantize_weights
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.golden_model.ssnn_bp.float_model import FloatSSNN, FloatSSNNConfig
+from snnforge.golden_model.ssnn_bp.train import Dataset, train_with_baseline
 
 
 @pytest.fixture(scope="module")

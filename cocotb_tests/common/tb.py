@@ -1,6 +1,6 @@
 """A testbench base class in the style of cocotbext-axi's tests: owns the clock and the reset.
 
-Parameters reach the cocotb module from pytest as JSON in ``SPIKEFORGE_TB_PARAMS`` (passed by
+Parameters reach the cocotb module from pytest as JSON in ``SNNFORGE_TB_PARAMS`` (passed by
 ``run_cocotb(extra_env=...)``); read them with :func:`tb_params`.
 """
 from __future__ import annotations
@@ -15,12 +15,12 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
-PARAMS_ENV = "SPIKEFORGE_TB_PARAMS"
+PARAMS_ENV = "SNNFORGE_TB_PARAMS"
 
 
 def tb_params(defaults: dict | None = None) -> dict:
     """The testbench parameters: ``defaults`` updated with the JSON object in
-    ``$SPIKEFORGE_TB_PARAMS`` (unknown keys are rejected when ``defaults`` is given)."""
+    ``$SNNFORGE_TB_PARAMS`` (unknown keys are rejected when ``defaults`` is given)."""
     params = dict(defaults or {})
     raw = os.environ.get(PARAMS_ENV, "")
     if raw:

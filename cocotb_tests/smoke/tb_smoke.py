@@ -1,7 +1,7 @@
 """cocotb testbench of the smoke unit (hdl/smoke.py): random stream in, random backpressure
 out, every output scored against ``saturating_running_sums``.
 
-Parameters (``SPIKEFORGE_TB_PARAMS``): in_width, acc_width (must match the Verilog), count
+Parameters (``SNNFORGE_TB_PARAMS``): in_width, acc_width (must match the Verilog), count
 (transfers), valid_probability, ready_probability, seed, corrupt (expect a wrong first value:
 proves the scoreboard can fail), report (optional path: write cycles and cycles/s as JSON).
 """
@@ -10,7 +10,7 @@ import json
 import cocotb
 
 from common import Scoreboard, StreamSink, StreamSource, TB, tb_params
-from spikeforge.hdl.smoke import saturating_running_sums
+from snnforge.hdl.smoke import saturating_running_sums
 
 DEFAULTS = {"in_width": 8, "acc_width": 12, "count": 2000, "valid_probability": 0.7,
             "ready_probability": 0.6, "seed": 1, "corrupt": False, "report": None}

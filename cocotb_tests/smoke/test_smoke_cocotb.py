@@ -7,8 +7,8 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import Out
 
-from spikeforge.hdl.smoke import SaturatingAccumulator
-from spikeforge.hwsim import emit_verilog, lint, run_cocotb
+from snnforge.hdl.smoke import SaturatingAccumulator
+from snnforge.hwsim import emit_verilog, lint, run_cocotb
 
 HERE = Path(__file__).parent
 
@@ -17,7 +17,7 @@ def _run(params, *, in_width=8, acc_width=12):
     verilog = emit_verilog(SaturatingAccumulator(in_width=in_width, acc_width=acc_width),
                            name="smoke_acc")
     run_cocotb(verilog=verilog, top="smoke_acc", test_module="tb_smoke", test_dir=HERE,
-               extra_env={"SPIKEFORGE_TB_PARAMS": json.dumps(
+               extra_env={"SNNFORGE_TB_PARAMS": json.dumps(
                    {"in_width": in_width, "acc_width": acc_width, **params})})
 
 

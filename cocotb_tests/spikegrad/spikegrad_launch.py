@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from spikeforge.hdl.spikegrad import (DerivativeGate, SynapticFanout,
+from snnforge.hdl.spikegrad import (DerivativeGate, SynapticFanout,
                                       TernaryErrorIntegratorArray, TernaryIFNeuronArray,
                                       WeightUpdateUnit)
-from spikeforge.hdl.spikegrad.reference import random_weights
-from spikeforge.hwsim import emit_verilog, lint, run_cocotb
+from snnforge.hdl.spikegrad.reference import random_weights
+from snnforge.hwsim import emit_verilog, lint, run_cocotb
 
 HERE = Path(__file__).parent
 
@@ -62,7 +62,7 @@ def training_params(name: str, **overrides) -> tuple[str, dict]:
     """(testbench unit, parameters) of registered unit ``name`` at its registered defaults,
     which come from the training configuration (``hdl/spikegrad/registration.py``), updated
     with ``overrides`` (testbench parameters: steps, drive, input_bits, ...)."""
-    from spikeforge.hdl.registry import load_units
+    from snnforge.hdl.registry import load_units
 
     unit, renames, extra = _TRAINING_UNITS[name]
     defaults = load_units()[name].resolve()
@@ -122,4 +122,4 @@ def run_unit(unit: str, params: dict, *, do_lint: bool = False) -> None:
     if do_lint:
         lint(verilog, top=top)
     run_cocotb(verilog=verilog, top=top, test_module="tb_spikegrad", test_dir=HERE,
-               testcase=testcase, extra_env={"SPIKEFORGE_TB_PARAMS": json.dumps(params)})
+               testcase=testcase, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)})

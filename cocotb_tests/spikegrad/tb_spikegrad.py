@@ -1,7 +1,7 @@
 """cocotb testbenches of the SpikeGrad RTL units (hdl/spikegrad) on Verilator.
 
 Every unit is scored against the golden step functions of
-``spikeforge.golden_model.spikegrad.units`` (through ``spikeforge.hdl.spikegrad.reference``):
+``snnforge.golden_model.spikegrad.units`` (through ``snnforge.hdl.spikegrad.reference``):
 
 * ``array_matches_golden``: IF-neuron or error-integrator array. Random steps in samples
   separated by ``clear``; a FallingEdge monitor steps a golden model on every input transfer
@@ -11,7 +11,7 @@ Every unit is scored against the golden step functions of
   derivative gate, the weight-update unit and the synaptic fan-out (random weights from
   ``seed``, the same as the launcher's), every output transfer scoreboarded.
 
-Parameters (``SPIKEFORGE_TB_PARAMS``, must match the Verilog): see ``DEFAULTS``; ``corrupt``
+Parameters (``SNNFORGE_TB_PARAMS``, must match the Verilog): see ``DEFAULTS``; ``corrupt``
 flips one expectation (proves the scoreboard can fail); ``drive`` / ``min_peak_bits`` /
 ``require_saturation`` make the array stimulus walk to the ends of the potential and count
 ranges and assert that it got there (the training-configuration runs). The speed (simulated
@@ -24,10 +24,10 @@ import cocotb
 from cocotb.triggers import FallingEdge, RisingEdge
 
 from common import Scoreboard, StreamSink, StreamSource, TB, tb_params
-from spikeforge.hdl.spikegrad.reference import (ArrayModel, fanout_reference, gate_reference,
+from snnforge.hdl.spikegrad.reference import (ArrayModel, fanout_reference, gate_reference,
                                                 random_gate_inputs, random_update_inputs,
                                                 random_weights, update_reference)
-from spikeforge.hdl.stream import decode_event
+from snnforge.hdl.stream import decode_event
 
 DEFAULTS = {
     "kind": "if", "n_neurons": 8, "threshold": 100, "count_bits": 4, "potential_bits": 14,

@@ -3,8 +3,8 @@ import functools
 import json
 from pathlib import Path
 
-from spikeforge.hdl.ssnn_bp.harness import DEFAULT_INSTANCES, UnitHarness
-from spikeforge.hwsim import emit_verilog, run_cocotb
+from snnforge.hdl.ssnn_bp.harness import DEFAULT_INSTANCES, UnitHarness
+from snnforge.hwsim import emit_verilog, run_cocotb
 
 TOP = "ssnn_unit_harness"
 
@@ -19,4 +19,4 @@ def run_harness_test(*, test_module: str, test_dir: Path, testcase: str, **param
     """Run one cocotb test of ``test_module`` on the (cached) harness build."""
     full = params.get("instance") not in DEFAULT_INSTANCES
     run_cocotb(verilog=harness_verilog(full), top=TOP, test_module=test_module, test_dir=test_dir,
-               testcase=testcase, extra_env={"SPIKEFORGE_TB_PARAMS": json.dumps(params)})
+               testcase=testcase, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)})

@@ -3,7 +3,7 @@ checks every step's spikes (s0, h, g+, g-, winner) and the final weights against
 golden network (:class:`BitTrueSSNN`), then evaluates held-out digits on chip and checks the
 winners and the accuracy against ``BitTrueSSNN.evaluate``.
 
-Parameters (SPIKEFORGE_TB_PARAMS): config (SSNNConfig fields), dataset (a load_dataset name), n_train, n_eval, first_train,
+Parameters (SNNFORGE_TB_PARAMS): config (SSNNConfig fields), dataset (a load_dataset name), n_train, n_eval, first_train,
 valid_probability, ready_probability, seed, result_path ("" = none): JSON with the measured
 cycles per training sample and simulation speed.
 """
@@ -15,13 +15,13 @@ import numpy as np
 import cocotb
 
 from common import Scoreboard, StreamSink, StreamSource, TB, tb_params
-from spikeforge.golden_model.data import downsample, load_dataset
-from spikeforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
-from spikeforge.golden_model.ssnn_bp.config import SSNNConfig
-from spikeforge.hdl.ssnn_bp.network import read_layout, sample_layout, trace_layout
-from spikeforge.hdl.ssnn_bp.reference import golden_eval_winners, golden_training_trace
-from spikeforge.hdl.ssnn_bp.weight_update import unpack_row
-from spikeforge.hdl.stream.codec import pack, unpack
+from snnforge.golden_model.data import downsample, load_dataset
+from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.hdl.ssnn_bp.network import read_layout, sample_layout, trace_layout
+from snnforge.hdl.ssnn_bp.reference import golden_eval_winners, golden_training_trace
+from snnforge.hdl.ssnn_bp.weight_update import unpack_row
+from snnforge.hdl.stream.codec import pack, unpack
 
 DEFAULTS = {"config": {}, "dataset": "mnist-sample", "n_train": 10, "n_eval": 10, "first_train": 0,
             "valid_probability": 0.8, "ready_probability": 0.7, "seed": 1, "result_path": ""}

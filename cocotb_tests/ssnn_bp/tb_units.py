@@ -1,10 +1,10 @@
 """cocotb testbenches of the SSNN-BP units on Verilator (instances of the unit harness,
-:mod:`spikeforge.hdl.ssnn_bp.harness`), each scored against its golden function from
-:mod:`spikeforge.golden_model.ssnn_bp.units` / :mod:`spikeforge.golden_model.rng`.
+:mod:`snnforge.hdl.ssnn_bp.harness`), each scored against its golden function from
+:mod:`snnforge.golden_model.ssnn_bp.units` / :mod:`snnforge.golden_model.rng`.
 
 Combinational units (encoder, composite neuron) are checked every cycle; streamed units every
 transaction with random valid gaps and random backpressure, plus their cycle-exact latency.
-Parameters (SPIKEFORGE_TB_PARAMS): instance, golden_instance (neuron only: score against
+Parameters (SNNFORGE_TB_PARAMS): instance, golden_instance (neuron only: score against
 another instance's parameters, to prove the check can fail), cycles, valid_probability, ready_probability, seed.
 """
 import numpy as np
@@ -13,13 +13,13 @@ import cocotb
 from cocotb.triggers import FallingEdge, RisingEdge, Timer
 
 from common import Scoreboard, StreamSink, StreamSource, TB, tb_params
-from spikeforge.golden_model import rng as grng
-from spikeforge.golden_model.ssnn_bp import units
-from spikeforge.hdl.ssnn_bp.harness import HARNESS_UNITS, harness_params
-from spikeforge.hdl.stream import decode_event
-from spikeforge.hdl.stream.codec import pack, unpack
-from spikeforge.hdl.ssnn_bp.weight_update import pack_rows
-from spikeforge.hdl.ssnn_bp.wta import WinnerTakeAll
+from snnforge.golden_model import rng as grng
+from snnforge.golden_model.ssnn_bp import units
+from snnforge.hdl.ssnn_bp.harness import HARNESS_UNITS, harness_params
+from snnforge.hdl.stream import decode_event
+from snnforge.hdl.stream.codec import pack, unpack
+from snnforge.hdl.ssnn_bp.weight_update import pack_rows
+from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
 
 WTA_LATENCY = WinnerTakeAll.latency
 

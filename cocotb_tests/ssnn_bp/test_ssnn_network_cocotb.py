@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from spikeforge.hdl.ssnn_bp.network import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE,
+from snnforge.hdl.ssnn_bp.network import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE,
                                              SSNNNetwork, small_network_config)
-from spikeforge.hwsim import emit_verilog, lint, run_cocotb
+from snnforge.hwsim import emit_verilog, lint, run_cocotb
 
 HERE = Path(__file__).parent
 TOP = "ssnn_network"
@@ -27,7 +27,7 @@ def run_network(testcase, *, rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
     """Run ``testcase`` of tb_network on the demo network built with the given random core."""
     run_cocotb(verilog=network_verilog(rng_architecture, rounds_per_stage), top=TOP,
                test_module="tb_network", test_dir=HERE,
-               testcase=testcase, extra_env={"SPIKEFORGE_TB_PARAMS": json.dumps(
+               testcase=testcase, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(
                    {"config": CONFIG.to_dict(), **params})})
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from spikeforge.hdl.ssnn_bp.harness import DEFAULT_INSTANCES, HARNESS_UNITS
-from spikeforge.hwsim import emit_verilog, lint
+from snnforge.hdl.ssnn_bp.harness import DEFAULT_INSTANCES, HARNESS_UNITS
+from snnforge.hwsim import emit_verilog, lint
 from ssnn_bp.harness_build import run_harness_test
 
 HERE = Path(__file__).parent

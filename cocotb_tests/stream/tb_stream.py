@@ -1,14 +1,14 @@
 """cocotb testbenches of hdl/stream on Verilator (instances of the unit harness,
-:mod:`spikeforge.hdl.ssnn_bp.harness`): FIFO order and signed-merge completeness under random
+:mod:`snnforge.hdl.ssnn_bp.harness`): FIFO order and signed-merge completeness under random
 valid gaps and random backpressure, every transfer scored.
 
-Parameters (SPIKEFORGE_TB_PARAMS): instance, count, valid_probability, ready_probability, seed.
+Parameters (SNNFORGE_TB_PARAMS): instance, count, valid_probability, ready_probability, seed.
 """
 import cocotb
 
 from common import Scoreboard, StreamSink, StreamSource, TB, tb_params
-from spikeforge.hdl.ssnn_bp.harness import harness_params
-from spikeforge.hdl.stream import decode_event, encode_event
+from snnforge.hdl.ssnn_bp.harness import harness_params
+from snnforge.hdl.stream import decode_event, encode_event
 
 DEFAULTS = {"instance": "fifo_d2", "count": 6000, "valid_probability": 0.7,
             "ready_probability": 0.5, "seed": 1}

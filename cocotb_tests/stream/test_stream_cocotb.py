@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from spikeforge.hdl.stream import SignedSpikeMerge, SpikeEventFIFO
-from spikeforge.hwsim import emit_verilog, lint
+from snnforge.hdl.stream import SignedSpikeMerge, SpikeEventFIFO
+from snnforge.hwsim import emit_verilog, lint
 from ssnn_bp.harness_build import run_harness_test
 
 HERE = Path(__file__).parent

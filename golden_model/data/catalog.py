@@ -95,7 +95,7 @@ DATASETS: dict[str, DatasetSpec] = {
     # The committed sample: first 500 training and first 200 test digits of MNIST.
     "mnist-sample": DatasetSpec(
         name="mnist-sample",
-        title="MNIST sample committed with spikeforge (500 train + 200 test digits)",
+        title="MNIST sample committed with snnforge (500 train + 200 test digits)",
         splits={
             "train": SplitFiles(_MNIST_FILES["train"][0], _MNIST_FILES["train"][1], 500,
                                 "3834b3c6657b695ab95d35272e0c99628bafaddd1218231d414d32fc8dda62c4",
@@ -113,7 +113,7 @@ DATASETS: dict[str, DatasetSpec] = {
 
 
 def get_spec(name: str) -> DatasetSpec:
-    from spikeforge.errors import ConfigError
+    from snnforge.errors import ConfigError
 
     if not isinstance(name, str) or name not in DATASETS:
         raise ConfigError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.errors import ConfigError, DataError
+from snnforge.errors import ConfigError, DataError
 
 from .catalog import SPLITS, DatasetSpec, get_spec
 from .download import fetch_split
@@ -47,7 +47,7 @@ def read_verified(path: Path, *, sha256: str | None) -> np.ndarray:
             raise DataError(
                 f"{path}: sha256 of the uncompressed content is {got}, expected {sha256}; "
                 f"the file is corrupted or from another dataset; delete it and run "
-                f"`spikeforge data fetch`, or point --data-dir at good files")
+                f"`snnforge data fetch`, or point --data-dir at good files")
     return array
 
 
@@ -93,11 +93,11 @@ def load_dataset(name: str, split: str, *, data_dir: Path | str | None = None,
     if loc is None:
         if not spec.downloadable:
             raise DataError(f"{name} {split} files are missing from {searched[0]}; the "
-                            f"spikeforge installation is incomplete, reinstall it")
+                            f"snnforge installation is incomplete, reinstall it")
         if not download:
             raise DataError(
                 f"{name} {split} not found; looked in: {', '.join(map(str, searched))}. "
-                f"Run `spikeforge data fetch --dataset {name}`, or pass --data-dir")
+                f"Run `snnforge data fetch --dataset {name}`, or pass --data-dir")
         try:
             images_path, labels_path = fetch_split(spec, split, mirrors=mirrors)
         except DataError as exc:

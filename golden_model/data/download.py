@@ -17,9 +17,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from spikeforge import __version__
-from spikeforge.errors import ConfigError, DataError
-from spikeforge.runs import new_file_mode
+from snnforge import __version__
+from snnforge.errors import ConfigError, DataError
+from snnforge.runs import new_file_mode
 
 from .catalog import DatasetSpec
 from .idx import GZIP_MAGIC, IdxFormatError, read_idx_bytes
@@ -29,14 +29,14 @@ __all__ = ["MIRRORS_ENV", "resolve_mirrors", "mirror_url", "download_verified", 
 
 #: Whitespace- or comma-separated base URLs overriding a dataset's built-in mirrors.
 #: ``{dataset}`` in a URL is replaced by the dataset name.
-MIRRORS_ENV = "SPIKEFORGE_MIRRORS"
+MIRRORS_ENV = "SNNFORGE_MIRRORS"
 
 _CHUNK = 1 << 16
 _TIMEOUT_S = 30.0
 
 
 def resolve_mirrors(spec: DatasetSpec, mirrors=None) -> tuple[str, ...]:
-    """Mirror base URLs: the ``mirrors`` argument, else ``$SPIKEFORGE_MIRRORS``, else built-in."""
+    """Mirror base URLs: the ``mirrors`` argument, else ``$SNNFORGE_MIRRORS``, else built-in."""
     if mirrors is None and os.environ.get(MIRRORS_ENV, "").strip():
         mirrors = os.environ[MIRRORS_ENV].replace(",", " ").split()
         where = f"${MIRRORS_ENV}"
@@ -61,9 +61,9 @@ def mirror_url(base: str, dataset: str, file_name: str) -> str:
 
 def _stream_to(url: str, out, *, desc: str, timeout: float) -> None:
     """Copy the body at ``url`` into the open binary file ``out`` with a progress bar."""
-    from spikeforge.runs import progress
+    from snnforge.runs import progress
 
-    request = urllib.request.Request(url, headers={"User-Agent": f"spikeforge/{__version__}"})
+    request = urllib.request.Request(url, headers={"User-Agent": f"snnforge/{__version__}"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
@@ -108,7 +108,7 @@ def download_verified(*, file_name: str, sha256: str, dataset: str, dest_dir: Pa
         dest_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataError(f"cannot create the cache folder {dest_dir} ({exc.strerror or exc}); "
-                        f"set SPIKEFORGE_CACHE_DIR to a writable folder, or pass --data-dir"
+                        f"set SNNFORGE_CACHE_DIR to a writable folder, or pass --data-dir"
                         ) from None
     failures: list[str] = []
     try:
@@ -145,7 +145,7 @@ def download_verified(*, file_name: str, sha256: str, dataset: str, dest_dir: Pa
         f"could not download {dataset} file {file_name}.gz from any mirror:\n  "
         + "\n  ".join(failures)
         + f"\nManual fallback: download {file_name}.gz yourself and put it in {dest_dir} "
-          f"(or any folder passed as --data-dir / $SPIKEFORGE_DATA_DIR), or try other "
+          f"(or any folder passed as --data-dir / $SNNFORGE_DATA_DIR), or try other "
           f"mirrors with --mirror URL / ${MIRRORS_ENV}.")
 
 
@@ -153,8 +153,8 @@ def fetch_split(spec: DatasetSpec, split: str, *, mirrors=None,
                 timeout: float = _TIMEOUT_S) -> tuple[Path, Path]:
     """Download and verify the image and label files of one split into the user cache."""
     if not spec.downloadable:
-        raise DataError(f"{spec.name} is bundled with spikeforge and cannot be downloaded; "
-                        f"reinstall spikeforge if its files are missing")
+        raise DataError(f"{spec.name} is bundled with snnforge and cannot be downloaded; "
+                        f"reinstall snnforge if its files are missing")
     bases = resolve_mirrors(spec, mirrors)
     files = spec.splits[split]
     dest = dataset_cache_dir(spec.name)

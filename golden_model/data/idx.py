@@ -3,7 +3,7 @@
 Layout: two zero bytes, a dtype code byte, a dimension-count byte, one big-endian uint32 size per
 dimension, then the data in big-endian C order. Compression is detected from the gzip magic
 bytes (``1f 8b``), never from the file name. Every structural problem raises
-:class:`~spikeforge.errors.DataError` naming the file and what is wrong.
+:class:`~snnforge.errors.DataError` naming the file and what is wrong.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.errors import ConfigError, DataError
+from snnforge.errors import ConfigError, DataError
 
 __all__ = ["IDX_DTYPES", "IdxFormatError", "read_idx", "read_idx_bytes", "parse_idx", "encode_idx",
            "GZIP_MAGIC"]
@@ -30,7 +30,7 @@ IDX_DTYPES: dict[int, np.dtype] = {
     0x0E: np.dtype(">f8"),
 }
 
-_FIX_HINT = ("delete the file and fetch it again (`spikeforge data fetch --dataset NAME`), "
+_FIX_HINT = ("delete the file and fetch it again (`snnforge data fetch --dataset NAME`), "
              "or point --data-dir at good files")
 
 

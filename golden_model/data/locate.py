@@ -2,9 +2,9 @@
 
 1. an explicit ``data_dir`` (CLI ``--data-dir``): the folder itself or its ``<name>/`` sub-folder;
    if it lacks the files that is an error, never a silent fall-back;
-2. the folder in the ``SPIKEFORGE_DATA_DIR`` environment variable (same two places);
-3. the user cache: ``$SPIKEFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/spikeforge``, else
-   ``~/.cache/spikeforge``; files live in ``datasets/<name>/``;
+2. the folder in the ``SNNFORGE_DATA_DIR`` environment variable (same two places);
+3. the user cache: ``$SNNFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/snnforge``, else
+   ``~/.cache/snnforge``; files live in ``datasets/<name>/``;
 4. known system locations (Debian's ``/usr/share/datasets/fashion-mnist``, and
    ``shared/data/<name>`` beside the source checkout, where CI keeps full MNIST).
 
@@ -17,24 +17,24 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from spikeforge.errors import DataError
+from snnforge.errors import DataError
 
 from .catalog import DatasetSpec
 
 __all__ = ["DATA_DIR_ENV", "CACHE_DIR_ENV", "cache_root", "dataset_cache_dir", "SplitLocation",
            "find_file", "search_dirs", "locate_split"]
 
-DATA_DIR_ENV = "SPIKEFORGE_DATA_DIR"
-CACHE_DIR_ENV = "SPIKEFORGE_CACHE_DIR"
+DATA_DIR_ENV = "SNNFORGE_DATA_DIR"
+CACHE_DIR_ENV = "SNNFORGE_CACHE_DIR"
 
 
 def cache_root() -> Path:
-    """The spikeforge user cache folder (not created)."""
+    """The snnforge user cache folder (not created)."""
     if os.environ.get(CACHE_DIR_ENV):
         return Path(os.environ[CACHE_DIR_ENV]).expanduser()
     if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]).expanduser() / "spikeforge"
-    return Path.home() / ".cache" / "spikeforge"
+        return Path(os.environ["XDG_CACHE_HOME"]).expanduser() / "snnforge"
+    return Path.home() / ".cache" / "snnforge"
 
 
 def dataset_cache_dir(name: str) -> Path:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["downsample", "area_weights"]
 

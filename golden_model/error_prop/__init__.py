@@ -10,5 +10,5 @@ Modules: :mod:`.config` (validated parameters), :mod:`.task` (timing patterns),
 :mod:`.hashrng` (counter-based random bits), :mod:`.rule` (local update, quantization),
 :mod:`.network` (the simulator), :mod:`.rate_baseline` (spike-count logistic regression),
 :mod:`.train` (multi-seed training), :mod:`.plots` (learning curve), :mod:`.cli`
-(``spikeforge train --algo error-prop``).
+(``snnforge train --algo error-prop``).
 """

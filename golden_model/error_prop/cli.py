@@ -1,6 +1,6 @@
 """Error-propagation timing network (SPEC 1.4): learn spike timing with local, error-spike updates.
 
-``spikeforge train --algo error-prop`` trains ``--seeds`` independent networks on the timing task
+``snnforge train --algo error-prop`` trains ``--seeds`` independent networks on the timing task
 (per-channel counts identical across classes), reports accuracy mean/std over seeds beside the
 rate-only (spike-count logistic regression) baseline, and writes report.json, a resumable
 checkpoint, a learning curve and spike rasters into ``--out``.
@@ -11,8 +11,8 @@ import argparse
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
-from spikeforge.runs import RunDir, add_run_arguments, load_checkpoint, plot_raster, progress, \
+from snnforge.errors import ConfigError
+from snnforge.runs import RunDir, add_run_arguments, load_checkpoint, plot_raster, progress, \
     save_checkpoint
 
 from .config import NetworkConfig, TaskConfig, TrainConfig

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["TaskConfig", "NetworkConfig", "TrainConfig"]
 

@@ -44,7 +44,7 @@ import math
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 from . import hashrng
 from .config import NetworkConfig, TaskConfig

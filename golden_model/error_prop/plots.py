@@ -1,11 +1,11 @@
-"""Plots of the error-propagation runs (PNG via :mod:`spikeforge.runs`' matplotlib set-up)."""
+"""Plots of the error-propagation runs (PNG via :mod:`snnforge.runs`' matplotlib set-up)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 
-from spikeforge.runs import _pyplot, save_figure
+from snnforge.runs import _pyplot, save_figure
 
 __all__ = ["plot_learning_curve"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["count_features", "raster_features", "LogisticModel", "fit_logistic", "readout_accuracy"]
 

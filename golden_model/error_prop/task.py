@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 from .config import TaskConfig
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 from .config import NetworkConfig, TaskConfig, TrainConfig
 from .network import ErrorPropNetwork, decide

@@ -6,5 +6,5 @@
 - :mod:`.train`: Adam training loop.
 - :mod:`.datasets`: XOR and Yin-Yang (Kriener et al. 2021) spike-time tasks.
 - :mod:`.surrogate`: time-stepped copy trained with a surrogate gradient (BPTT).
-- :mod:`.cli`: ``spikeforge train --algo fp``.
+- :mod:`.cli`: ``snnforge train --algo fp``.
 """

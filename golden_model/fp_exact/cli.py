@@ -1,6 +1,6 @@
 """Exact spike-time gradients by forward propagation (SPEC 1.3) on XOR or Yin-Yang.
 
-``spikeforge train --algo fp --task xor|yinyang``: trains a feed-forward current-based LIF network
+``snnforge train --algo fp --task xor|yinyang``: trains a feed-forward current-based LIF network
 on first-spike times with exact (implicit-function-theorem) gradients and Adam; writes
 report.json, checkpoint.npz (resumable with --resume), loss/accuracy curves and a spike raster.
 """
@@ -10,11 +10,11 @@ import argparse
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.fp_exact.datasets import TASKS, xor_task, yin_yang_task
-from spikeforge.golden_model.fp_exact.lif import simulate
-from spikeforge.golden_model.fp_exact.train import Adam, FPConfig, evaluate, init_network, train_epoch
-from spikeforge.runs import RunDir, add_run_arguments, load_checkpoint, plot_lines, plot_raster, \
+from snnforge.errors import ConfigError
+from snnforge.golden_model.fp_exact.datasets import TASKS, xor_task, yin_yang_task
+from snnforge.golden_model.fp_exact.lif import simulate
+from snnforge.golden_model.fp_exact.train import Adam, FPConfig, evaluate, init_network, train_epoch
+from snnforge.runs import RunDir, add_run_arguments, load_checkpoint, plot_lines, plot_raster, \
     progress, save_checkpoint
 
 #: per-task defaults for options left unset on the command line
@@ -103,7 +103,7 @@ def run(args) -> int:
     config = {"algo": "fp", "task": args.task, "seed": args.seed, **cfg.to_dict()}
     if args.task == "yinyang":
         config.update(train_size=args.train_size, test_size=args.test_size)
-    run_dir = RunDir(args.out, config=config, command="spikeforge train --algo fp", resume=args.resume)
+    run_dir = RunDir(args.out, config=config, command="snnforge train --algo fp", resume=args.resume)
     rng = np.random.default_rng(args.seed)
     sizes = (task.train_x.shape[1],) + cfg.hidden + (task.n_classes,)
     weights = init_network(sizes, cfg, rng)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["SpikeTask", "encode_times", "xor_task", "yin_yang_points", "yin_yang_task", "TASKS"]
 

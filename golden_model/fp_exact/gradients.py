@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from spikeforge.golden_model.fp_exact.lif import LIFParams, events_from_trains
+from snnforge.golden_model.fp_exact.lif import LIFParams, events_from_trains
 
 __all__ = ["LayerSensitivity", "spike_sensitivities", "contract_gradients"]
 
@@ -58,7 +58,7 @@ def spike_sensitivities(weights: list[np.ndarray], trains: list[np.ndarray], *, 
                         include_reset_dependence: bool = True) -> list[LayerSensitivity]:
     """Forward-propagated dt/dW for every spike of every layer.
 
-    ``trains`` is the output of :func:`~spikeforge.golden_model.fp_exact.lif.simulate` (input
+    ``trains`` is the output of :func:`~snnforge.golden_model.fp_exact.lif.simulate` (input
     first); returns one :class:`LayerSensitivity` per weight layer (index 0 = layer 1).
     """
     alpha, theta = neuron.alpha, neuron.theta

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["LIFParams", "first_crossing", "events_from_trains", "simulate_layer", "simulate"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.ann import softmax
+from snnforge.errors import ConfigError
+from snnforge.golden_model.ann import softmax
 
 __all__ = ["first_spike_times", "first_spike_loss", "predict"]
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.ann import softmax
-from spikeforge.golden_model.fp_exact.lif import LIFParams
+from snnforge.errors import ConfigError
+from snnforge.golden_model.ann import softmax
+from snnforge.golden_model.fp_exact.lif import LIFParams
 
 __all__ = ["bin_inputs", "simulate_stepped", "surrogate_loss_and_grads", "stepped_first_spike_times",
            "gradient_agreement"]

@@ -5,10 +5,10 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.fp_exact.gradients import contract_gradients, spike_sensitivities
-from spikeforge.golden_model.fp_exact.lif import LIFParams, simulate
-from spikeforge.golden_model.fp_exact.loss import first_spike_loss, predict
+from snnforge.errors import ConfigError
+from snnforge.golden_model.fp_exact.gradients import contract_gradients, spike_sensitivities
+from snnforge.golden_model.fp_exact.lif import LIFParams, simulate
+from snnforge.golden_model.fp_exact.loss import first_spike_loss, predict
 
 __all__ = ["FPConfig", "Adam", "init_network", "loss_and_grads", "evaluate", "train_epoch", "fit"]
 

@@ -8,5 +8,5 @@ Two routes to the same integers:
   error counts = clip(trunc(total/theta_bp))), vectorized over a mini-batch.
 
 :mod:`.config` holds the validated widths and hyper-parameters, :mod:`.train` the bit-true and
-float training paths, :mod:`.cli` ``spikeforge train --algo spikegrad``.
+float training paths, :mod:`.cli` ``snnforge train --algo spikegrad``.
 """

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
-from spikeforge.golden_model.spikegrad.units import (apply_weight_update, derivative_gate,
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig
+from snnforge.golden_model.spikegrad.units import (apply_weight_update, derivative_gate,
                                                      output_error, quiescent_count,
                                                      quiescent_error_count)
 

@@ -1,6 +1,6 @@
 """SpikeGrad: ternary-spike IF network trained with integer error spikes (bit-true or float).
 
-``spikeforge train --algo spikegrad`` trains a SpikeGrad MLP (bit-true by default) and the
+``snnforge train --algo spikegrad`` trains a SpikeGrad MLP (bit-true by default) and the
 float ANN of the same shape (ReLU, plain SGD, same epochs, batch and learning-rate decay)
 beside it, and writes report.json, checkpoint.npz (``--resume``) and learning-curve plots.
 """
@@ -12,13 +12,13 @@ import time
 
 import numpy as np
 
-from spikeforge import runs
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.ann import ANNConfig, MLP
-from spikeforge.golden_model.spikegrad.config import (TRAINING_ERROR_RESOLUTION, TRAINING_FORMATS,
+from snnforge import runs
+from snnforge.errors import ConfigError
+from snnforge.golden_model.ann import ANNConfig, MLP
+from snnforge.golden_model.spikegrad.config import (TRAINING_ERROR_RESOLUTION, TRAINING_FORMATS,
                                                       TRAINING_INPUT_GAIN, SpikeGradConfig,
                                                       count_scale, default_lr_shifts)
-from spikeforge.golden_model.spikegrad.train import MODES, SpikeGradNet, effective_lr
+from snnforge.golden_model.spikegrad.train import MODES, SpikeGradNet, effective_lr
 
 AUTO = "auto"
 
@@ -131,7 +131,7 @@ def build_config(args) -> SpikeGradConfig:
 
 
 def _load(args):
-    from spikeforge.golden_model.data import load_dataset
+    from snnforge.golden_model.data import load_dataset
 
     train = load_dataset(args.dataset, "train", data_dir=args.data_dir, limit=args.train_limit)
     test = load_dataset(args.dataset, "test", data_dir=args.data_dir, limit=args.test_limit)

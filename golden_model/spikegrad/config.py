@@ -8,14 +8,14 @@ float gradient times ``error_resolution = gradient_scale / theta_bp`` counts per
 
 :meth:`SpikeGradConfig.validate` checks, up front, that every register can hold the largest
 value that can occur for *any* weights and inputs (worst case over the architecture), and
-raises :class:`~spikeforge.errors.ConfigError` naming the width and the bits it needs.
+raises :class:`~snnforge.errors.ConfigError` naming the width and the bits it needs.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, replace
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["SpikeGradConfig", "signed_bits", "FLOAT64_EXACT_BITS", "MAX_BIAS_COUNT",
            "TRAINING_FORMATS", "TRAINING_ERROR_RESOLUTION", "TRAINING_INPUT_GAIN", "count_scale",
@@ -228,7 +228,7 @@ class SpikeGradConfig:
 
 
 #: Number formats of the measured training runs (docs/spikegrad.md "Accuracy"), the defaults
-#: of ``spikeforge train --algo spikegrad`` and the configuration the RTL units are verified at.
+#: of ``snnforge train --algo spikegrad`` and the configuration the RTL units are verified at.
 #: theta = theta_bp = 2**18 with 22-bit weights (w = W / theta in [-8, 8), 1/262144 resolution),
 #: 8-bit inputs (a pixel is its own count), 10-bit hidden counts, 18-bit error counts
 #: (:data:`TRAINING_ERROR_RESOLUTION` per unit gradient), one-spike bias inputs. With

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from spikeforge.golden_model.spikegrad import ann_equivalent, event_sim
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig, signed_bits
-from spikeforge.golden_model.spikegrad.units import output_error, quiescent_count
+from snnforge.golden_model.spikegrad import ann_equivalent, event_sim
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig, signed_bits
+from snnforge.golden_model.spikegrad.units import output_error, quiescent_count
 
 __all__ = ["Case", "random_case", "compare", "run_equivalence"]
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
-from spikeforge.golden_model.spikegrad.units import (apply_weight_update, derivative_gate,
+from snnforge.errors import ConfigError
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig
+from snnforge.golden_model.spikegrad.units import (apply_weight_update, derivative_gate,
                                                      error_integrator_step, if_neuron_step,
                                                      output_error)
 

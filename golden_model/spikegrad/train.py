@@ -21,10 +21,10 @@ import dataclasses
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.spikegrad import ann_equivalent
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
-from spikeforge.golden_model.spikegrad.units import input_counts, saturate
+from snnforge.errors import ConfigError
+from snnforge.golden_model.spikegrad import ann_equivalent
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig
+from snnforge.golden_model.spikegrad.units import input_counts, saturate
 
 __all__ = ["MODES", "effective_lr", "init_parameters", "SpikeGradNet"]
 

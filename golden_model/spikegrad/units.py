@@ -1,10 +1,10 @@
 """Per-unit integer step functions of SpikeGrad: one function per hardware unit.
 
 These are the single definition of each unit's behaviour: the RTL testbenches score against
-them and :mod:`spikeforge.golden_model.spikegrad.event_sim` is composed of them. All functions
+them and :mod:`snnforge.golden_model.spikegrad.event_sim` is composed of them. All functions
 are pure and vectorized (any array shape; arrays of Python/NumPy integers, computed in int64).
 
-Widths (see :class:`~spikeforge.golden_model.spikegrad.config.SpikeGradConfig`):
+Widths (see :class:`~snnforge.golden_model.spikegrad.config.SpikeGradConfig`):
 
 ========================  ====================================  ==========================
 signal                    range                                 width

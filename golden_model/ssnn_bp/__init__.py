@@ -4,6 +4,6 @@
 - :mod:`.units`: one integer step function per hardware unit (the RTL is tested against them).
 - :mod:`.bittrue`: the bit-true network, composed of exactly those unit functions.
 - :mod:`.float_model`: the float algorithm model.
-- :mod:`.train`, :mod:`.cli`, :mod:`.study`: training loops, ``spikeforge train --algo ssnn-bp``,
+- :mod:`.train`, :mod:`.cli`, :mod:`.study`: training loops, ``snnforge train --algo ssnn-bp``,
   accuracy sweeps.
 """

@@ -1,7 +1,7 @@
 """The bit-true SSNN-BP network: exactly what the hardware computes, step by step.
 
 Composed only of the unit functions in :mod:`.units` and the keyed draws of
-:mod:`spikeforge.golden_model.rng`. One time step of training sample ``n`` (label y):
+:mod:`snnforge.golden_model.rng`. One time step of training sample ``n`` (label y):
 
 1. s0 = encode_input(pixels, INPUT draws)                   input spikes (n_in,)
 2. u = synaptic_accumulate(W1, s0); h, d = neuron_forward(u, HIDDEN draws)
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikeforge.errors import ConfigError, DataError
-from spikeforge.golden_model.ann import init_weights
-from spikeforge.golden_model.rng import Stream, random_draw_range, random_draws
+from snnforge.errors import ConfigError, DataError
+from snnforge.golden_model.ann import init_weights
+from snnforge.golden_model.rng import Stream, random_draw_range, random_draws
 
 from . import units
 from .config import SSNNConfig

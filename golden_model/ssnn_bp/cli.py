@@ -1,6 +1,6 @@
 """Train SSNN-BP (stochastic spike back-prop; float or bit-true) beside its same-architecture ANN.
 
-``spikeforge train --algo ssnn-bp [options]``: writes report.json (per-epoch test accuracy of
+``snnforge train --algo ssnn-bp [options]``: writes report.json (per-epoch test accuracy of
 both readouts and of the ANN, event counts per sample, samples/s), checkpoint.npz (resume with
 ``--resume``) and plots into ``--out``. ``--sweep T`` / ``--sweep weight-bits`` trains one model
 per value instead and plots accuracy against it.
@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import math
 
-from spikeforge.errors import ConfigError
-from spikeforge.runs import RunDir, add_run_arguments, plot_lines, progress
+from snnforge.errors import ConfigError
+from snnforge.runs import RunDir, add_run_arguments, plot_lines, progress
 
 from .bittrue import ENGINES
 from .config import SSNNConfig
@@ -89,7 +89,7 @@ def build_config(args) -> SSNNConfig | FloatSSNNConfig:
 
 
 def _load(args) -> Dataset:
-    from spikeforge.golden_model.data import load_dataset
+    from snnforge.golden_model.data import load_dataset
 
     for name in ("train_limit", "test_limit"):
         v = getattr(args, name)

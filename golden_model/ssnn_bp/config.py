@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["PROB_BITS", "SSNNConfig", "gumbel_table_max"]
 
@@ -46,7 +46,7 @@ class SSNNConfig:
         probability lr_gate_threshold / 2**lr_gate_bits (effective learning rate = that * LSB).
     gumbel_index_bits: the WTA Gumbel table has 2**gumbel_index_bits entries;
     gumbel_value_bits: signed width of each entry (weight-LSB units).
-    seed: 32-bit key of all random bits (see :mod:`spikeforge.golden_model.rng`).
+    seed: 32-bit key of all random bits (see :mod:`snnforge.golden_model.rng`).
     """
 
     n_in: int = 784

@@ -2,7 +2,7 @@
 
 The loop is :meth:`BitTrueSSNN.train_step <.bittrue.BitTrueSSNN.train_step>` step for step,
 but compiled: it calls Numba builds of the very same ``*_core`` unit functions of
-:mod:`.units` and of :func:`spikeforge.golden_model.rng.threefry_core` (one definition each),
+:mod:`.units` and of :func:`snnforge.golden_model.rng.threefry_core` (one definition each),
 so its weights are bit-identical to the NumPy loop (tested). Only the gathers and scatters of
 weight blocks are written out here as loops.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikeforge.golden_model import rng
+from snnforge.golden_model import rng
 
 from . import units
 

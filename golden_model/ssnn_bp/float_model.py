@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from spikeforge.errors import ConfigError, DataError
-from spikeforge.golden_model.ann import init_weights
+from snnforge.errors import ConfigError, DataError
+from snnforge.golden_model.ann import init_weights
 
 __all__ = ["EXACT_SOURCES", "FloatSSNNConfig", "FloatSSNN", "TRANSFERS"]
 

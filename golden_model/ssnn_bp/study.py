@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 from .config import SSNNConfig
 from .float_model import FloatSSNNConfig

@@ -13,9 +13,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.ann import ANNConfig, MLP
-from spikeforge.runs import RunDir, load_checkpoint, save_checkpoint
+from snnforge.errors import ConfigError
+from snnforge.golden_model.ann import ANNConfig, MLP
+from snnforge.runs import RunDir, load_checkpoint, save_checkpoint
 
 from .bittrue import BitTrueSSNN
 from .config import SSNNConfig

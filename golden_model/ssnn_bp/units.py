@@ -8,7 +8,7 @@ pre-major: ``W1[i, j]`` (n_in + 1, n_hidden) and ``W2[j, k]`` (n_hidden + 1, n_o
 pre-synaptic neuron (what an input spike reads); the last row is the bias (always-on input). No function wraps: every sum
 fits its width by construction (``SSNNConfig.validate``), and weights saturate.
 
-Random bits come from :mod:`spikeforge.golden_model.rng`; which draw feeds which unit:
+Random bits come from :mod:`snnforge.golden_model.rng`; which draw feeds which unit:
 
 =====================  ============  ==========================  ======
 unit                   stream        draw index                  width

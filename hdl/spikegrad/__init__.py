@@ -1,5 +1,5 @@
 """SpikeGrad RTL units (SPEC 1.2), each the hardware form of one golden step function in
-:mod:`spikeforge.golden_model.spikegrad.units`:
+:mod:`snnforge.golden_model.spikegrad.units`:
 
 * :class:`TernaryIFNeuronArray` - forward ternary IF neurons (``if_neuron_step``);
 * :class:`TernaryErrorIntegratorArray` - backward ternary error integrators
@@ -11,7 +11,7 @@
   :class:`BackwardLayer` - transposed fan-out, derivative gate, error integrators.
 
 Spikes and error spikes leave the arrays on the signed spike channel of
-:mod:`spikeforge.hdl.stream` (``SpikeEventLayout``: address + negative bit).
+:mod:`snnforge.hdl.stream` (``SpikeEventLayout``: address + negative bit).
 """
 from .backward_layer import BackwardLayer
 from .derivative_gate import DerivativeGate, GateInputLayout

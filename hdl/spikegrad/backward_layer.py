@@ -12,8 +12,8 @@ from amaranth.hdl import Module, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.errors import ConfigError
-from spikeforge.hdl.stream import SpikeEventLayout
+from snnforge.errors import ConfigError
+from snnforge.hdl.stream import SpikeEventLayout
 
 from .checks import check_int, signed_bits
 from .derivative_gate import DerivativeGate

@@ -1,7 +1,7 @@
 """Up-front parameter validation shared by the SpikeGrad RTL units (raise ConfigError)."""
 from __future__ import annotations
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["check_int", "signed_bits", "addr_width_for", "MAX_WIDTH"]
 

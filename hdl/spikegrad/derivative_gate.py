@@ -1,14 +1,14 @@
 """The derivative gate: error contributions reach an error integrator only when the target
 neuron's forward net count is positive (the ReLU derivative).
 Behaviour: ``value * derivative_gate(count)`` with
-:func:`spikeforge.golden_model.spikegrad.units.derivative_gate`."""
+:func:`snnforge.golden_model.spikegrad.units.derivative_gate`."""
 from __future__ import annotations
 
 from amaranth.hdl import Module, Mux, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 from .checks import MAX_WIDTH, check_int
 from .neuron_array import StepInputLayout

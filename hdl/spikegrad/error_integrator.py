@@ -1,10 +1,10 @@
 """Ternary error integrators (SpikeGrad backward pass), an array with one register pair per
-neuron. Behaviour: :func:`spikeforge.golden_model.spikegrad.units.error_integrator_step`."""
+neuron. Behaviour: :func:`snnforge.golden_model.spikegrad.units.error_integrator_step`."""
 from __future__ import annotations
 
 from amaranth.hdl import Module, Signal
 
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 
 from .checks import check_int
 from .neuron_array import NeuronStepArray

@@ -2,7 +2,7 @@
 a ``lib.memory.Memory``. The same memory serves the forward pass (column ``W[:, j]`` for a
 spike of pre-synaptic neuron ``j``) and the backward pass (row ``W[k, :]`` for an error spike of
 post-synaptic neuron ``k``, the transposed read), which is what the golden
-:mod:`spikeforge.golden_model.spikegrad.event_sim` does (``sign * W[:, j]``, ``sign * W[k, :]``).
+:mod:`snnforge.golden_model.spikegrad.event_sim` does (``sign * W[:, j]``, ``sign * W[k, :]``).
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.errors import ConfigError
-from spikeforge.hdl.stream import SpikeEventLayout
+from snnforge.errors import ConfigError
+from snnforge.hdl.stream import SpikeEventLayout
 
 from .checks import addr_width_for, check_int
 from .neuron_array import StepInputLayout

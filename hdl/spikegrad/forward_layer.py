@@ -10,9 +10,9 @@ from amaranth.hdl import Module, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.spikegrad.config import MAX_BIAS_COUNT
-from spikeforge.hdl.stream import SpikeEventLayout
+from snnforge.errors import ConfigError
+from snnforge.golden_model.spikegrad.config import MAX_BIAS_COUNT
+from snnforge.hdl.stream import SpikeEventLayout
 
 from .checks import check_int, signed_bits
 from .fanout import SynapticFanout, WeightWriteLayout

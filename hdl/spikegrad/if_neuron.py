@@ -1,10 +1,10 @@
 """Ternary integrate-and-fire neurons (SpikeGrad forward pass), an array with one register
-pair per neuron. Behaviour: :func:`spikeforge.golden_model.spikegrad.units.if_neuron_step`."""
+pair per neuron. Behaviour: :func:`snnforge.golden_model.spikegrad.units.if_neuron_step`."""
 from __future__ import annotations
 
 from amaranth.hdl import Module, Signal
 
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 
 from .checks import check_int
 from .neuron_array import NeuronStepArray

@@ -7,7 +7,7 @@ Subclasses give the step rule (:meth:`NeuronStepArray._step`); the ports are the
   one clock step of neuron ``addr`` with input ``value`` (the golden step function's
   ``synaptic_input`` / ``error_input``; ``value = 0`` steps a neuron towards quiescence).
   Addresses ``>= n_neurons`` are consumed and ignored.
-* ``o_spikes``: ``lib.stream`` of :class:`spikeforge.hdl.stream.SpikeEventLayout` - the signed
+* ``o_spikes``: ``lib.stream`` of :class:`snnforge.hdl.stream.SpikeEventLayout` - the signed
   spike channel shared with SSNN-BP (``negative = 1`` for a -1 spike); only non-zero spikes.
 * ``clear``: high for one cycle zeroes every potential and count (a new sample); inputs are
   not accepted while it is high.
@@ -23,8 +23,8 @@ from amaranth.hdl import Array, Const, Module, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.errors import ConfigError
-from spikeforge.hdl.stream import SpikeEventLayout
+from snnforge.errors import ConfigError
+from snnforge.hdl.stream import SpikeEventLayout
 
 from .checks import MAX_WIDTH, addr_width_for, check_int
 

@@ -1,7 +1,7 @@
 """Transaction-level reference of the SpikeGrad RTL units and their random stimulus.
 
 The reference *is* the golden step functions of
-:mod:`spikeforge.golden_model.spikegrad.units` applied per event (one definition); this module
+:mod:`snnforge.golden_model.spikegrad.units` applied per event (one definition); this module
 only keeps the per-neuron state of an array and generates stimulus that reaches the corner
 cases (exact thresholds, count saturation, undo spikes, weight saturation) while keeping the
 potentials inside their (non-saturating) widths. Used by the Amaranth-simulator tests, the
@@ -13,8 +13,8 @@ import random
 
 import numpy as np
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.spikegrad import units
+from snnforge.errors import ConfigError
+from snnforge.golden_model.spikegrad import units
 
 from .checks import check_int
 

@@ -1,4 +1,4 @@
-"""Registers the SpikeGrad units for ``spikeforge generate`` / ``spikeforge synth``.
+"""Registers the SpikeGrad units for ``snnforge generate`` / ``snnforge synth``.
 
 Every default comes from the trained number formats, :func:`training_config` ``(784, 800, 800,
 10)`` (:data:`TRAINING_CONFIG`; theta = theta_bp = 2**18, 22-bit weights, 10-bit counts,
@@ -22,9 +22,9 @@ layer each unit's widths describe:
 """
 from __future__ import annotations
 
-from spikeforge.golden_model.spikegrad import units
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig, training_config
-from spikeforge.hdl.registry import register_unit
+from snnforge.golden_model.spikegrad import units
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig, training_config
+from snnforge.hdl.registry import register_unit
 
 from .backward_layer import BackwardLayer
 from .checks import addr_width_for, check_int, signed_bits

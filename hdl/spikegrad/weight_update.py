@@ -1,14 +1,14 @@
 """The weight-update unit: post error count x pre activity count, scaled by the learning rate,
 rounded, subtracted, saturated. Behaviour:
-:func:`spikeforge.golden_model.spikegrad.units.weight_update`."""
+:func:`snnforge.golden_model.spikegrad.units.weight_update`."""
 from __future__ import annotations
 
 from amaranth.hdl import Module, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.spikegrad.config import SpikeGradConfig
+from snnforge.errors import ConfigError
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 
 from .checks import check_int, signed_bits
 

@@ -1,5 +1,5 @@
 """SSNN-BP hardware units (Amaranth), each the RTL of one function of
-:mod:`spikeforge.golden_model.ssnn_bp.units`, and the on-chip training network top.
+:mod:`snnforge.golden_model.ssnn_bp.units`, and the on-chip training network top.
 
 - :mod:`.random_source`: Threefry-2x32-13 block core and the lane-parallel draw source;
 - :mod:`.encoder`: input encoder; :mod:`.neuron`: composite neuron (forward + gradient part);

@@ -1,5 +1,5 @@
 """Input encoder: one Bernoulli(pixel / 256) spike per pixel per step (golden
-:func:`~spikeforge.golden_model.ssnn_bp.units.encode_input`)."""
+:func:`~snnforge.golden_model.ssnn_bp.units.encode_input`)."""
 from __future__ import annotations
 
 from amaranth.hdl import Module, unsigned

@@ -5,7 +5,7 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.hdl.stream import SpikeEventLayout
+from snnforge.hdl.stream import SpikeEventLayout
 
 from .params import check_int
 

@@ -11,7 +11,7 @@ from amaranth.hdl import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.hdl.stream import SignedSpikeMerge, SpikeEventFIFO
+from snnforge.hdl.stream import SignedSpikeMerge, SpikeEventFIFO
 
 from .encoder import InputEncoder
 from .error_splitter import ErrorSplitter

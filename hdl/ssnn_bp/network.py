@@ -1,5 +1,5 @@
 """The SSNN-BP network top that trains on chip, bit-true to
-:class:`spikeforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN` (weights and per-step spikes).
+:class:`snnforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN` (weights and per-step spikes).
 
 One sample = ``n_in`` pixel beats on ``i_sample``, then ``T`` time steps, each a sequence of
 event-driven phases sharing one Threefry core (all random bits keyed like the golden model;
@@ -36,10 +36,10 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.rng import Stream
-from spikeforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
-from spikeforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.errors import ConfigError
+from snnforge.golden_model.rng import Stream
+from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
 from .error_splitter import ErrorSplitter
 from .neuron import CompositeNeuron

@@ -10,7 +10,7 @@ from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.golden_model.ssnn_bp.config import PROB_BITS
+from snnforge.golden_model.ssnn_bp.config import PROB_BITS
 
 from .params import check_int
 

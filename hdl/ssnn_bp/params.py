@@ -1,7 +1,7 @@
 """Shared parameter validation for the SSNN-BP units (keyword-only integers, ConfigError)."""
 from __future__ import annotations
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["check_int"]
 

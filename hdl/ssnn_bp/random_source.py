@@ -1,5 +1,5 @@
 """Keyed random bits in hardware: Threefry-2x32-13, bit-identical to
-:func:`spikeforge.golden_model.rng.random_block`.
+:func:`snnforge.golden_model.rng.random_block`.
 
 Two architectures compute the same blocks (``architecture=``):
 
@@ -25,8 +25,8 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.rng import KS_PARITY, ROTATIONS, ROUNDS
+from snnforge.errors import ConfigError
+from snnforge.golden_model.rng import KS_PARITY, ROTATIONS, ROUNDS
 
 from .params import check_int
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spikeforge.golden_model.ssnn_bp import units
-from spikeforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+from snnforge.golden_model.ssnn_bp import units
+from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 
 __all__ = ["StepTrace", "golden_training_trace", "golden_eval_winners"]
 

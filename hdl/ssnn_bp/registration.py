@@ -1,4 +1,4 @@
-"""Registers the SSNN-BP units and the network top for ``spikeforge generate`` / ``synth``.
+"""Registers the SSNN-BP units and the network top for ``snnforge generate`` / ``synth``.
 
 Unit parameters are the fields of :class:`SSNNConfig` they depend on (defaults: the small
 on-chip network, :func:`.network.small_network_config`), so the generated Verilog and the
@@ -6,8 +6,8 @@ golden model always share one configuration (written into the manifest).
 """
 from __future__ import annotations
 
-from spikeforge.golden_model.ssnn_bp.config import SSNNConfig
-from spikeforge.hdl.registry import register_unit
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.hdl.registry import register_unit
 
 from .encoder import InputEncoder
 from .error_splitter import ErrorSplitter
@@ -74,7 +74,7 @@ def _pick(*names):
     return {n: _CONFIG_PARAMS[n] for n in names}
 
 
-_U = "spikeforge.golden_model.ssnn_bp.units."
+_U = "snnforge.golden_model.ssnn_bp.units."
 
 register_unit("ssnn_network", factory=_network,
               params={**_CONFIG_PARAMS,
@@ -84,7 +84,7 @@ register_unit("ssnn_network", factory=_network,
                                            "Threefry core: iterative (small) or pipelined "
                                            "(one block per cycle)")},
               description="SSNN-BP network top that trains on chip (bit-true to BitTrueSSNN)",
-              golden="spikeforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN",
+              golden="snnforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN",
               golden_config=_config_json)
 register_unit("ssnn_random_source", factory=RandomDrawSource,
               params={"seed": (int, _SMALL.seed, "32-bit key"),
@@ -96,7 +96,7 @@ register_unit("ssnn_random_source", factory=RandomDrawSource,
                                        "per cycle) or iterative (one per ceil(13/rounds) "
                                        "cycles)")},
               description="keyed Threefry-2x32-13 random draws, lane-count independent",
-              golden="spikeforge.golden_model.rng.random_draws")
+              golden="snnforge.golden_model.rng.random_draws")
 register_unit("ssnn_random_source_iterative",
               factory=RandomDrawSource,
               params={"seed": (int, _SMALL.seed, "32-bit key"),
@@ -108,7 +108,7 @@ register_unit("ssnn_random_source_iterative",
                                        "request per ceil(13/rounds) cycles) or pipelined")},
               description="keyed Threefry-2x32-13 random draws from the iterative (round-"
                           "reusing) core, as in the network top",
-              golden="spikeforge.golden_model.rng.random_draws")
+              golden="snnforge.golden_model.rng.random_draws")
 register_unit("ssnn_input_encoder", factory=InputEncoder,
               params={"lanes": (int, 8, "pixels per cycle")},
               description="input encoder: spike iff rand8 < pixel", golden=_U + "encode_input")

@@ -8,7 +8,7 @@ from amaranth.hdl import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 from .params import check_int
 

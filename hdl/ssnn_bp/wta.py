@@ -5,8 +5,8 @@ from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.errors import ConfigError
-from spikeforge.golden_model.ssnn_bp.units import gumbel_table
+from snnforge.errors import ConfigError
+from snnforge.golden_model.ssnn_bp.units import gumbel_table
 
 from .params import check_int
 

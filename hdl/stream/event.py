@@ -8,7 +8,7 @@ from __future__ import annotations
 from amaranth.hdl import unsigned
 from amaranth.lib import data
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 __all__ = ["SpikeEventLayout", "check_addr_width", "encode_event", "decode_event"]
 

@@ -5,7 +5,7 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from spikeforge.errors import ConfigError
+from snnforge.errors import ConfigError
 
 from .event import SpikeEventLayout
 

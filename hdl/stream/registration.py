@@ -1,5 +1,5 @@
-"""Registers the spike-channel units for ``spikeforge generate`` / ``synth``."""
-from spikeforge.hdl.registry import register_unit
+"""Registers the spike-channel units for ``snnforge generate`` / ``synth``."""
+from snnforge.hdl.registry import register_unit
 
 from .fifo import SpikeEventFIFO
 from .merge import SignedSpikeMerge

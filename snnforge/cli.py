@@ -1,8 +1,8 @@
-"""The ``spikeforge`` console command.
+"""The ``snnforge`` console command.
 
-Each sub-command lives in its own module under :mod:`spikeforge.commands` and exposes
+Each sub-command lives in its own module under :mod:`snnforge.commands` and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` (called with the parsed
-arguments, returns the exit status). A :class:`~spikeforge.errors.SpikeforgeError` is printed
+arguments, returns the exit status). A :class:`~snnforge.errors.SnnforgeError` is printed
 as a one-line message (exit status 2), never as a traceback.
 """
 from __future__ import annotations
@@ -11,25 +11,25 @@ import argparse
 import importlib
 import sys
 
-from spikeforge import __version__
-from spikeforge.errors import SpikeforgeError
+from snnforge import __version__
+from snnforge.errors import SnnforgeError
 
 COMMAND_MODULES = (
-    "spikeforge.commands.demo",
-    "spikeforge.commands.doctor",
-    "spikeforge.commands.data",
-    "spikeforge.commands.train",
-    "spikeforge.commands.generate",
-    "spikeforge.commands.synth",
+    "snnforge.commands.demo",
+    "snnforge.commands.doctor",
+    "snnforge.commands.data",
+    "snnforge.commands.train",
+    "snnforge.commands.generate",
+    "snnforge.commands.synth",
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="spikeforge",
+        prog="snnforge",
         description="Hardware generator and golden model for on-chip spike-based learning.",
     )
-    parser.add_argument("--version", action="version", version=f"spikeforge {__version__}")
+    parser.add_argument("--version", action="version", version=f"snnforge {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -53,11 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except SpikeforgeError as exc:
-        print(f"spikeforge {args.command}: error: {exc}", file=sys.stderr)
+    except SnnforgeError as exc:
+        print(f"snnforge {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"spikeforge {args.command}: interrupted", file=sys.stderr)
+        print(f"snnforge {args.command}: interrupted", file=sys.stderr)
         return 130
 
 

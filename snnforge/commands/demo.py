@@ -1,4 +1,4 @@
-"""``spikeforge demo``: the end-to-end path on a built-in default, offline.
+"""``snnforge demo``: the end-to-end path on a built-in default, offline.
 
 1. golden model: the bit-true SSNN-BP network that fits on chip (64-16-10 on 8x8 digits, T = 8,
    8-bit weights) trains on the committed MNIST sample, with the same-architecture ANN beside it;
@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from spikeforge.errors import SpikeforgeError, ToolchainError
+from snnforge.errors import SnnforgeError, ToolchainError
 
 COCOTB_DIR = Path(__file__).resolve().parents[2] / "cocotb_tests"
 
@@ -45,9 +45,9 @@ def _say(step: str, text: str) -> None:
 def _golden(args, config, out: Path) -> dict:
     import numpy as np
 
-    from spikeforge.golden_model.data import downsample, load_dataset
-    from spikeforge.golden_model.ssnn_bp.train import Dataset, train_with_baseline
-    from spikeforge.runs import RunDir, plot_lines, progress
+    from snnforge.golden_model.data import downsample, load_dataset
+    from snnforge.golden_model.ssnn_bp.train import Dataset, train_with_baseline
+    from snnforge.runs import RunDir, plot_lines, progress
 
     train = load_dataset(args.dataset, "train")
     test = load_dataset(args.dataset, "test")
@@ -60,7 +60,7 @@ def _golden(args, config, out: Path) -> dict:
          f"{config.weight_bits}-bit weights, on {len(data.y_train)} {args.dataset} digits "
          f"({side}x{side}), {args.epochs} epochs; ANN of the same shape beside it")
     run = RunDir(out / "golden", config={"ssnn": config.to_dict(), "epochs": args.epochs,
-                                         "dataset": args.dataset}, command="spikeforge demo")
+                                         "dataset": args.dataset}, command="snnforge demo")
     t0 = time.perf_counter()
     final = train_with_baseline(model="bittrue", config=config, data=data, epochs=args.epochs,
                                 ann_lr=0.02, run=run, progress=lambda **kw: progress(**kw))
@@ -86,8 +86,8 @@ def _golden(args, config, out: Path) -> dict:
 
 
 def _hardware(args, config, out: Path) -> dict:
-    from spikeforge.hdl.ssnn_bp.network import SSNNNetwork
-    from spikeforge.hwsim import emit_verilog, lint, run_cocotb
+    from snnforge.hdl.ssnn_bp.network import SSNNNetwork
+    from snnforge.hwsim import emit_verilog, lint, run_cocotb
 
     top = "ssnn_network"
     t0 = time.perf_counter()
@@ -100,8 +100,8 @@ def _hardware(args, config, out: Path) -> dict:
 
     tb_dir = COCOTB_DIR / "ssnn_bp"
     if not (tb_dir / "tb_network.py").is_file():
-        raise SpikeforgeError(f"the network testbench {tb_dir / 'tb_network.py'} is missing; run the demo "
-                              "from a source checkout of spikeforge (or pass --no-hw)")
+        raise SnnforgeError(f"the network testbench {tb_dir / 'tb_network.py'} is missing; run the demo "
+                              "from a source checkout of snnforge (or pass --no-hw)")
     _say("3/3 chip", f"cocotb + Verilator: on-chip training on {args.chip_train} digits, every step's "
          f"spikes and every weight checked against the golden model, then {args.chip_eval} held-out digits "
          "(first run builds the simulator: about 2-4 minutes; later runs reuse the cache)")
@@ -113,9 +113,9 @@ def _hardware(args, config, out: Path) -> dict:
         try:
             run_cocotb(verilog=verilog, top=top, test_module="tb_network", test_dir=tb_dir,
                        testcase="network_trains_bit_identical_to_golden", waves=args.waves,
-                       extra_env={"SPIKEFORGE_TB_PARAMS": json.dumps(params)})
+                       extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)})
         except AssertionError as exc:
-            raise SpikeforgeError(f"the simulated chip disagreed with the golden model: {exc}") from None
+            raise SnnforgeError(f"the simulated chip disagreed with the golden model: {exc}") from None
         chip = json.loads(result_path.read_text())
     chip["seconds"] = time.perf_counter() - t0
     _say("3/3 chip", f"bit-identical: {chip['train_steps_checked']} training steps, all weights "
@@ -128,24 +128,24 @@ def _hardware(args, config, out: Path) -> dict:
 
 
 def run(args) -> int:
-    from spikeforge.hdl.ssnn_bp.network import small_network_config
-    from spikeforge.runs import write_json
+    from snnforge.hdl.ssnn_bp.network import small_network_config
+    from snnforge.runs import write_json
 
     for name in ("epochs", "chip_train", "chip_eval"):
         if getattr(args, name) < 1:
-            raise SpikeforgeError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+            raise SnnforgeError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     config = small_network_config()
-    report = {"command": "spikeforge demo", "config": config.to_dict()}
+    report = {"command": "snnforge demo", "config": config.to_dict()}
     t0 = time.perf_counter()
     report["golden"] = _golden(args, config, out)
     if not args.no_hw:
         try:
             report["chip"] = _hardware(args, config, out)
         except ToolchainError as exc:
-            raise ToolchainError(f"{exc}\n  run `spikeforge doctor` to see what is missing, "
-                                 "or `spikeforge demo --no-hw` for the golden model alone") from None
+            raise ToolchainError(f"{exc}\n  run `snnforge doctor` to see what is missing, "
+                                 "or `snnforge demo --no-hw` for the golden model alone") from None
     report["seconds"] = time.perf_counter() - t0
     write_json(out / "report.json", report)
     print(f"demo done in {report['seconds']:.0f} s: report {out / 'report.json'}, "

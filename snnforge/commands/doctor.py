@@ -1,7 +1,7 @@
-"""``spikeforge doctor``: is the hardware toolchain installed and working?
+"""``snnforge doctor``: is the hardware toolchain installed and working?
 
 Checks Python, the Python packages, Verilator (run through the same wiring every cocotb run
-uses: :func:`spikeforge.toolchain.tool_env`), a C++ compiler and make (Verilator compiles C++),
+uses: :func:`snnforge.toolchain.tool_env`), a C++ compiler and make (Verilator compiles C++),
 and the yowasp synthesis / place-and-route tools, printing each version. Every missing or
 broken item comes with the command that fixes it. Exit status 0 when all required items are
 green, 1 otherwise.
@@ -16,8 +16,8 @@ import sys
 import tempfile
 from dataclasses import asdict, dataclass
 
-from spikeforge import toolchain
-from spikeforge.errors import ToolchainError
+from snnforge import toolchain
+from snnforge.errors import ToolchainError
 
 MIN_PYTHON = (3, 11)
 PIP = f"{sys.executable} -m pip install"
@@ -134,7 +134,7 @@ def _check_build_tools() -> list[Check]:
 
 def _check_cache() -> Check:
     """The Verilator build cache must be writable."""
-    from spikeforge.hwsim import cache_dir
+    from snnforge.hwsim import cache_dir
 
     folder = cache_dir()
     try:
@@ -143,7 +143,7 @@ def _check_cache() -> Check:
             pass
     except OSError as exc:
         return Check("build cache", False, "", f"{folder}: {exc}",
-                     "set SPIKEFORGE_CACHE_DIR to a writable folder")
+                     "set SNNFORGE_CACHE_DIR to a writable folder")
     return Check("build cache", True, f"writable: {folder}", str(folder))
 
 

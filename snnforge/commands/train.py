@@ -1,7 +1,7 @@
-"""``spikeforge train --algo ALGO``: train with one of the golden-model algorithms.
+"""``snnforge train --algo ALGO``: train with one of the golden-model algorithms.
 
 Each algorithm module exposes ``add_arguments(parser)`` (its own options; it calls
-:func:`spikeforge.runs.add_run_arguments` for the shared ones) and ``run(args) -> int``.
+:func:`snnforge.runs.add_run_arguments` for the shared ones) and ``run(args) -> int``.
 Only algorithms whose module is present are offered.
 """
 from __future__ import annotations
@@ -11,10 +11,10 @@ import importlib
 import importlib.util
 
 ALGORITHMS = {
-    "ssnn-bp": "spikeforge.golden_model.ssnn_bp.cli",
-    "spikegrad": "spikeforge.golden_model.spikegrad.cli",
-    "fp": "spikeforge.golden_model.fp_exact.cli",
-    "error-prop": "spikeforge.golden_model.error_prop.cli",
+    "ssnn-bp": "snnforge.golden_model.ssnn_bp.cli",
+    "spikegrad": "snnforge.golden_model.spikegrad.cli",
+    "fp": "snnforge.golden_model.fp_exact.cli",
+    "error-prop": "snnforge.golden_model.error_prop.cli",
 }
 
 
@@ -37,7 +37,7 @@ def register(subparsers) -> None:
         "train",
         help="train a network with a golden-model algorithm (JSON report, plots, checkpoints)",
         description="Train with a golden-model algorithm. "
-        "Use `spikeforge train --algo ALGO --help` for the options of one algorithm.",
+        "Use `snnforge train --algo ALGO --help` for the options of one algorithm.",
         add_help=False,
     )
     parser.add_argument("--algo", choices=sorted(algos), help="the learning algorithm")
@@ -52,7 +52,7 @@ def _run(args) -> int:
         return 0 if args.help else 2
     module = importlib.import_module(algos[args.algo])
     algo_parser = argparse.ArgumentParser(
-        prog=f"spikeforge train --algo {args.algo}",
+        prog=f"snnforge train --algo {args.algo}",
         description=(module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else None,
     )
     module.add_arguments(algo_parser)

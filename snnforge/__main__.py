@@ -1,0 +1,3 @@
+from snnforge.cli import main
+
+raise SystemExit(main())
