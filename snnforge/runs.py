@@ -3,7 +3,8 @@
 Every training command writes into one run folder (``--out``)::
 
     report.json        machine-readable results (config, per-epoch metrics, final figures)
-    checkpoint.npz     resumable state (written atomically after every epoch)
+    checkpoint.npz     resumable state (written atomically after every epoch; versioned format,
+                       docs/checkpoints.md)
     *.png              plots
 
 Writes are atomic (temporary file + ``os.replace``): an interrupted run never leaves a
@@ -35,6 +36,9 @@ __all__ = [
     "read_json",
     "save_checkpoint",
     "load_checkpoint",
+    "check_checkpoint_header",
+    "CHECKPOINT_FORMAT",
+    "CHECKPOINT_VERSION",
     "progress",
     "save_figure",
     "plot_lines",
@@ -123,18 +127,49 @@ def read_json(path: Path | str) -> Any:
         raise SnnforgeError(f"{path}: not valid JSON ({exc}); delete it or rerun without --resume") from None
 
 
+#: name and version written into every checkpoint's meta (docs/checkpoints.md)
+CHECKPOINT_FORMAT = "snnforge-checkpoint"
+CHECKPOINT_VERSION = 1
+_FORMAT_KEYS = ("format", "format_version")
+
+
 def save_checkpoint(path: Path | str, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-    """Atomically save named arrays plus a JSON-able ``meta`` dict (config, epoch, RNG state...)."""
+    """Atomically save named arrays plus a JSON-able ``meta`` dict (config, epoch, RNG state...)
+    in the versioned checkpoint format (:data:`CHECKPOINT_FORMAT`, :data:`CHECKPOINT_VERSION`;
+    docs/checkpoints.md)."""
     import io
 
+    clash = sorted(set(meta) & set(_FORMAT_KEYS))
+    if clash:
+        raise ConfigError(f"checkpoint meta keys {clash} are reserved for the format header")
     buf = io.BytesIO()
     payload = {f"a_{k}": np.asarray(v) for k, v in arrays.items()}
-    payload["__meta__"] = np.frombuffer(json.dumps(_jsonable(meta)).encode(), dtype=np.uint8)
+    header = {"format": CHECKPOINT_FORMAT, "format_version": CHECKPOINT_VERSION}
+    payload["__meta__"] = np.frombuffer(json.dumps(_jsonable({**header, **meta})).encode(),
+                                        dtype=np.uint8)
     np.savez(buf, **payload)
     atomic_write_bytes(path, buf.getvalue())
 
 
+def check_checkpoint_header(path: Path | str, meta: dict[str, Any]) -> None:
+    """Raise :class:`SnnforgeError` unless ``meta`` names this format at a version this
+    snnforge reads."""
+    name, version = meta.get("format"), meta.get("format_version")
+    if name != CHECKPOINT_FORMAT:
+        raise SnnforgeError(f"{path}: not a {CHECKPOINT_FORMAT} file (format {name!r}); "
+                            f"retrain with this snnforge or point at another run")
+    if not isinstance(version, int) or version < 1:
+        raise SnnforgeError(f"{path}: bad checkpoint format_version {version!r}; the file is "
+                            f"damaged, delete it to start afresh")
+    if version > CHECKPOINT_VERSION:
+        raise SnnforgeError(f"{path}: checkpoint format version {version} is newer than this "
+                            f"snnforge reads (up to {CHECKPOINT_VERSION}); upgrade snnforge")
+
+
 def load_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """(arrays, meta) of a checkpoint written by :func:`save_checkpoint`; the format header is
+    checked (one-line :class:`SnnforgeError` for another format or a newer version) and
+    removed from ``meta``."""
     path = Path(path)
     if not path.exists():
         raise SnnforgeError(f"{path}: no checkpoint to resume from; run without --resume first")
@@ -144,7 +179,11 @@ def load_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict[str, 
             arrays = {k[2:]: z[k] for k in z.files if k.startswith("a_")}
     except (OSError, ValueError, KeyError) as exc:
         raise SnnforgeError(f"{path}: unreadable checkpoint ({exc}); delete it to start afresh") from None
-    return arrays, meta
+    if not isinstance(meta, dict):
+        raise SnnforgeError(f"{path}: unreadable checkpoint (meta is not an object); delete it "
+                            f"to start afresh")
+    check_checkpoint_header(path, meta)
+    return arrays, {k: v for k, v in meta.items() if k not in _FORMAT_KEYS}
 
 
 class RunDir:

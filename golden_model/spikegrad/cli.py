@@ -221,7 +221,9 @@ def run(args) -> int:
         if ann is not None:
             arrays.update({f"ann_W{l}": w for l, w in enumerate(ann.W)})
             arrays.update({f"ann_b{l}": b for l, b in enumerate(ann.b)})
-        runs.save_checkpoint(rd.checkpoint_path, arrays, {"epoch": epoch + 1})
+        runs.save_checkpoint(rd.checkpoint_path, arrays,
+                             {"algo": "spikegrad", "mode": args.mode, "network": cfg.to_dict(),
+                              "epoch": epoch + 1})
         if not args.quiet:
             line = f"epoch {epoch + 1}: spikegrad {metrics['test_accuracy']:.4f}"
             if ann is not None:

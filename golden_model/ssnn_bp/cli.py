@@ -16,6 +16,7 @@ from snnforge.runs import RunDir, add_run_arguments, plot_lines, progress
 from .bittrue import ENGINES
 from .config import SSNNConfig
 from .float_model import EXACT_SOURCES, TRANSFERS, FloatSSNNConfig
+from .presets import PRESETS, get_preset
 from .study import SWEEPS, run_sweep
 from .train import Dataset, train_with_baseline
 
@@ -23,32 +24,43 @@ __all__ = ["add_arguments", "run", "build_config", "DEFAULT_SWEEP_VALUES"]
 
 DATASETS = ("mnist", "fashion-mnist", "mnist-sample")
 DEFAULT_SWEEP_VALUES = {"T": "1,2,4,8,16,32", "weight-bits": "4,5,6,7,8,9,10,11,12"}
+#: network options a --preset sets; given explicitly, they override the preset's value
+NETWORK_DEFAULTS = {"hidden": 256, "T": 8, "lr": 0.002, "beta": 4.0, "slope_log2": 0,
+                    "weight_bits": 10, "accumulator_bits": 24, "seed": 0}
+_PRESET_FIELDS = {"hidden": "n_hidden", "T": "T", "weight_bits": "weight_bits",
+                  "accumulator_bits": "accumulator_bits", "slope_log2": "hidden_slope_log2",
+                  "seed": "seed"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_run_arguments(parser, default_out="runs/ssnn-bp", datasets=DATASETS)
+    parser.set_defaults(seed=None)  # 0, or the --preset's seed (see build_config)
     g = parser.add_argument_group("SSNN-BP")
+    g.add_argument("--preset", choices=list(PRESETS), default=None,
+                   help="train the network a generated chip holds: "
+                        + "; ".join(f"{p.name}: {p.description}" for p in PRESETS.values())
+                        + " (network options given explicitly override it)")
     g.add_argument("--model", choices=("bittrue", "float"), default="bittrue",
                    help="bit-true integer model (what the chip computes) or float (default: %(default)s)")
     g.add_argument("--epochs", type=int, default=4, help="training epochs (default: %(default)s)")
-    g.add_argument("--hidden", type=int, default=256, help="hidden neurons (default: %(default)s)")
-    g.add_argument("--T", type=int, default=8, help="time steps per sample (default: %(default)s)")
-    g.add_argument("--lr", type=float, default=0.002,
-                   help="weight change per coincidence, weight units (default: %(default)s); "
+    g.add_argument("--hidden", type=int, default=None, help="hidden neurons (default: 256)")
+    g.add_argument("--T", type=int, default=None, help="time steps per sample (default: 8)")
+    g.add_argument("--lr", type=float, default=None,
+                   help="weight change per coincidence, weight units (default: 0.002); "
                         "bit-true: realised as a one-LSB gate probability")
-    g.add_argument("--beta", type=float, default=4.0,
-                   help="gradient-spike gain (bit-true: a power of two) (default: %(default)s)")
-    g.add_argument("--slope-log2", type=int, default=0,
-                   help="transfer slope 2**s: f(u) = clip(u*2**s + 1/2, 0, 1) (default: %(default)s)")
+    g.add_argument("--beta", type=float, default=None,
+                   help="gradient-spike gain (bit-true: a power of two) (default: 4)")
+    g.add_argument("--slope-log2", type=int, default=None,
+                   help="transfer slope 2**s: f(u) = clip(u*2**s + 1/2, 0, 1) (default: 0)")
     g.add_argument("--exact", default="", metavar="SOURCE[,SOURCE...]",
                    help="float model ablation: replace these noise sources by their expectation "
                         f"({', '.join(EXACT_SOURCES)}; default: none = the SSNN-BP algorithm)")
     g.add_argument("--transfer", choices=TRANSFERS, default="hard-sigmoid",
                    help="hidden transfer (float model; bit-true is hard-sigmoid) (default: %(default)s)")
-    g.add_argument("--weight-bits", type=int, default=10,
-                   help="bit-true signed weight width, weights in [-2, 2) (default: %(default)s)")
-    g.add_argument("--accumulator-bits", type=int, default=24,
-                   help="bit-true accumulator width (default: %(default)s)")
+    g.add_argument("--weight-bits", type=int, default=None,
+                   help="bit-true signed weight width, weights in [-2, 2) (default: 10)")
+    g.add_argument("--accumulator-bits", type=int, default=None,
+                   help="bit-true accumulator width (default: 24)")
     g.add_argument("--lr-decay-epochs", default="",
                    help="comma-separated epochs after which the learning rates (model and ANN) "
                         "halve, e.g. 6,8 (default: none)")
@@ -64,8 +76,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="comma-separated values (default: T 1,2,4,8,16,32; weight-bits 4..12)")
 
 
+def _given(args) -> dict:
+    """Network options given on the command line (None = not given)."""
+    return {k: getattr(args, k) for k in NETWORK_DEFAULTS if getattr(args, k, None) is not None}
+
+
+def _preset_config(args) -> SSNNConfig:
+    preset = get_preset(args.preset)
+    if args.model != "bittrue":
+        raise ConfigError(f"--preset {args.preset} is the bit-true network a chip holds; "
+                          f"drop --model {args.model}")
+    given = _given(args)
+    changes = {_PRESET_FIELDS[k]: v for k, v in given.items() if k in _PRESET_FIELDS}
+    if "lr" in given:
+        changes["learning_rate"] = given["lr"]
+    if "beta" in given:
+        changes["beta_log2"] = _beta_log2(given["beta"])
+    config = preset.config(**changes)
+    args.seed, args.lr = config.seed, given.get("lr", config.learning_rate)
+    return config
+
+
+def _beta_log2(beta: float) -> int:
+    beta_log2 = round(math.log2(beta)) if beta > 0 else -1
+    if beta <= 0 or 2.0 ** beta_log2 != beta:
+        raise ConfigError(f"--beta {beta}: the bit-true model needs a power of two (1, 2, 4, 8 ...)")
+    return beta_log2
+
+
 def build_config(args) -> SSNNConfig | FloatSSNNConfig:
     """The model configuration from parsed options (validated; ConfigError when wrong)."""
+    if getattr(args, "preset", None):
+        return _preset_config(args)
+    for name, value in NETWORK_DEFAULTS.items():
+        if getattr(args, name, None) is None:
+            setattr(args, name, value)
     exact = tuple(e.strip() for e in args.exact.split(",") if e.strip())
     if args.model == "float":
         return FloatSSNNConfig(n_hidden=args.hidden, T=args.T, lr=args.lr, beta=args.beta,
@@ -77,9 +122,7 @@ def build_config(args) -> SSNNConfig | FloatSSNNConfig:
     if args.transfer != "hard-sigmoid":
         raise ConfigError("the bit-true model implements the hard-sigmoid transfer only; "
                           "use --model float for --transfer sigmoid")
-    beta_log2 = round(math.log2(args.beta)) if args.beta > 0 else -1
-    if args.beta <= 0 or 2.0 ** beta_log2 != args.beta:
-        raise ConfigError(f"--beta {args.beta}: the bit-true model needs a power of two (1, 2, 4, 8 ...)")
+    beta_log2 = _beta_log2(args.beta)
     if not 0 <= args.seed <= 0xFFFFFFFF:
         raise ConfigError(f"--seed must be in 0..2**32-1, got {args.seed}")
     return SSNNConfig.with_learning_rate(
@@ -88,8 +131,9 @@ def build_config(args) -> SSNNConfig | FloatSSNNConfig:
         hidden_slope_log2=args.slope_log2, seed=args.seed)
 
 
-def _load(args) -> Dataset:
-    from snnforge.golden_model.data import load_dataset
+def _load(args, input_side: int | None = None) -> Dataset:
+    """The dataset as flat uint8 rows; area-downsampled to ``input_side``**2 pixels if given."""
+    from snnforge.golden_model.data import downsample, load_dataset
 
     for name in ("train_limit", "test_limit"):
         v = getattr(args, name)
@@ -97,8 +141,12 @@ def _load(args) -> Dataset:
             raise ConfigError(f"--{name.replace('_', '-')} must be >= 1, got {v}")
     tr = load_dataset(args.dataset, "train", data_dir=args.data_dir, limit=args.train_limit)
     te = load_dataset(args.dataset, "test", data_dir=args.data_dir, limit=args.test_limit)
-    return Dataset(tr.images.reshape(len(tr.labels), -1), tr.labels.astype("int64"),
-                   te.images.reshape(len(te.labels), -1), te.labels.astype("int64"))
+    if input_side is not None:
+        tr_x, te_x = (downsample(d.images, size=input_side) for d in (tr, te))
+    else:
+        tr_x, te_x = tr.images, te.images
+    return Dataset(tr_x.reshape(len(tr.labels), -1), tr.labels.astype("int64"),
+                   te_x.reshape(len(te.labels), -1), te.labels.astype("int64"))
 
 
 def _parse_ints(option: str, text: str) -> list[int]:
@@ -136,7 +184,11 @@ def run(args) -> int:
                "sweep": args.sweep, "sweep_values": values, "network": config.to_dict()}
     if decays:  # absent when unused, so older run folders stay resumable
         options["lr_decay_epochs"] = decays
-    data = _load(args)
+    input_side = None
+    if args.preset:  # absent without a preset, so older run folders stay resumable
+        input_side = get_preset(args.preset).input_side
+        options.update(preset=args.preset, input_side=input_side)
+    data = _load(args, input_side)
     run_dir = RunDir(args.out, config=options, command="train --algo ssnn-bp",
                      resume=args.resume and not args.sweep)
     if args.sweep:

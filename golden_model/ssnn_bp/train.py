@@ -139,7 +139,9 @@ def train_with_baseline(*, model: str, config: SSNNConfig | FloatSSNNConfig, dat
             arrays, meta = _model_state(net)
             if ann is not None:
                 arrays.update(ann_W0=ann.W[0], ann_W1=ann.W[1], ann_b0=ann.b[0], ann_b1=ann.b[1])
-            save_checkpoint(run.checkpoint_path, arrays, {**meta, "epochs_done": epoch + 1})
+            save_checkpoint(run.checkpoint_path, arrays,
+                            {**meta, "algo": "ssnn-bp", "model": model,
+                             "network": config.to_dict(), "epochs_done": epoch + 1})
     rows = run.report["epochs"] if run is not None else history
     final = dict(rows[-1]) if rows else {}
     result = {"model": model, "epochs": epochs,

@@ -45,9 +45,9 @@ def _config_json(params: dict) -> dict:
     return _config({**_SMALL.to_dict(), **params}).to_dict()
 
 
-def _network(*, rounds_per_stage: int, rng_architecture: str, **fields):
+def _network(*, rounds_per_stage: int, rng_architecture: str, w1=None, w2=None, **fields):
     return SSNNNetwork(config=SSNNConfig(**fields), rounds_per_stage=rounds_per_stage,
-                       rng_architecture=rng_architecture)
+                       rng_architecture=rng_architecture, w1=w1, w2=w2)
 
 
 def _neuron(**fields):

@@ -4,6 +4,9 @@
 ``build/gen/smoke_acc.v`` and ``build/gen/smoke_acc.json`` (ports with directions and widths,
 parameters, the golden-model function and configuration, the Verilog's sha256, tool versions).
 ``snnforge generate --list`` lists the units and their parameters.
+``snnforge generate ssnn_network --from-run runs/x`` takes the configuration and the trained
+weights of a ``snnforge train --algo ssnn-bp`` run (its checkpoint) and emits the network top
+with those weights as memory initial contents.
 """
 from __future__ import annotations
 
@@ -17,6 +20,9 @@ from snnforge import __version__, hwsim, toolchain
 from snnforge.errors import ConfigError
 from snnforge.hdl import registry
 from snnforge.runs import atomic_write_bytes
+
+#: units that take trained weights from a run folder, and the algorithm of that run
+FROM_RUN_UNITS = {"ssnn_network": "ssnn-bp"}
 
 DEFAULT_OUT = "build/generated"
 
@@ -60,13 +66,48 @@ def tool_versions() -> dict[str, str | None]:
     }
 
 
-def generate_unit(name: str, *, params: dict | None = None, out_dir: str | Path = DEFAULT_OUT,
-                  lint: bool = False) -> tuple[Path, Path, dict]:
-    """Write ``<out_dir>/<name>.v`` and ``<name>.json``; returns (verilog, manifest, manifest
-    dict). ``params`` maps parameter names to values or command-line text."""
+def trained_parameters(name: str, run_path: str | Path, params: dict | None) -> tuple[dict, dict, dict]:
+    """(params, weights, provenance) for generating unit ``name`` from a training run: the run's
+    configuration fields, checked against the ones given in ``params`` (``--param``); the
+    trained weights as factory arguments; where they came from (for the manifest)."""
+    from snnforge import trained
+
+    if name not in FROM_RUN_UNITS:
+        raise ConfigError(f"--from-run: unit {name} takes no trained weights; units that do: "
+                          f"{', '.join(FROM_RUN_UNITS)}")
     unit = registry.get_unit(name)
+    run = trained.load_run(run_path, algo=FROM_RUN_UNITS[name])
+    config = trained.ssnn_config(run)
+    w1, w2 = trained.ssnn_weights(run)
+    fields = config.to_dict()
+    given = unit.resolve(params)
+    for key in params or {}:
+        if key in fields and given[key] != fields[key]:
+            raise ConfigError(f"--param {key}={given[key]} differs from the run's {key}="
+                              f"{fields[key]} (--from-run {run_path}); drop the --param or "
+                              f"retrain with that value")
+    merged = {**(params or {}), **fields}
+    checkpoint = Path(run_path) / "checkpoint.npz"
+    provenance = {"run": str(run_path),
+                  "checkpoint_sha256": hashlib.sha256(checkpoint.read_bytes()).hexdigest(),
+                  "epochs_done": run.meta.get("epochs_done"),
+                  "weights": "memory initial contents: W1 (n_in + 1, n_hidden) and W2 "
+                             "(n_hidden + 1, n_out) in weight LSBs, last row = bias",
+                  "weights_sha256": hashlib.sha256(w1.tobytes() + w2.tobytes()).hexdigest()}
+    return merged, {"w1": w1, "w2": w2}, provenance
+
+
+def generate_unit(name: str, *, params: dict | None = None, out_dir: str | Path = DEFAULT_OUT,
+                  lint: bool = False, from_run: str | Path | None = None) -> tuple[Path, Path, dict]:
+    """Write ``<out_dir>/<name>.v`` and ``<name>.json``; returns (verilog, manifest, manifest
+    dict). ``params`` maps parameter names to values or command-line text; ``from_run``: a
+    training run folder whose configuration and trained weights the unit is built with."""
+    unit = registry.get_unit(name)
+    weights, provenance = {}, None
+    if from_run is not None:
+        params, weights, provenance = trained_parameters(name, from_run, params)
     resolved = unit.resolve(params)
-    component = unit.factory(**resolved)
+    component = unit.factory(**resolved, **weights)
     verilog = hwsim.emit_verilog(component, name=unit.name, emit_src=False)
     ports = signature_ports(component, verilog, unit.name)
     if lint:
@@ -86,6 +127,8 @@ def generate_unit(name: str, *, params: dict | None = None, out_dir: str | Path 
         "lint": "verilator -Wall clean" if lint else "not run (use --lint)",
         "tools": tool_versions(),
     }
+    if provenance is not None:
+        manifest["trained_from"] = provenance
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     verilog_path = out / f"{unit.name}.v"
@@ -120,6 +163,10 @@ def register(subparsers) -> None:
                         help="output folder (default: %(default)s)")
     parser.add_argument("--lint", action="store_true",
                         help="lint the Verilog with verilator -Wall (fails on any warning)")
+    parser.add_argument("--from-run", type=Path, default=None, metavar="RUN",
+                        help="build the unit with the configuration and trained weights of a "
+                             "training run folder (ssnn_network: `snnforge train --algo ssnn-bp "
+                             "--preset chip-64-16-10 --out RUN`)")
     parser.add_argument("--list", action="store_true", help="list the units and parameters")
     parser.set_defaults(func=run)
 
@@ -133,8 +180,12 @@ def run(args) -> int:
                           "`snnforge generate --list` shows them")
     params = registry.parse_param_assignments(args.param)
     verilog_path, manifest_path, manifest = generate_unit(args.unit, params=params,
-                                                          out_dir=args.out, lint=args.lint)
+                                                          out_dir=args.out, lint=args.lint,
+                                                          from_run=args.from_run)
     print(f"wrote {verilog_path} ({manifest['verilog']['lines']} lines, "
           f"sha256 {manifest['verilog']['sha256'][:16]}...)")
     print(f"wrote {manifest_path} ({len(manifest['ports'])} ports; lint: {manifest['lint']})")
+    if "trained_from" in manifest:
+        print(f"weights: trained in {args.from_run} "
+              f"({manifest['trained_from']['epochs_done']} epochs), as memory initial contents")
     return 0
