@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "snnforge.commands.train",
     "snnforge.commands.generate",
     "snnforge.commands.synth",
+    "snnforge.commands.sweep",
 )
 
 
