@@ -3,7 +3,8 @@
 ``snnforge train --algo ssnn-bp [options]``: writes report.json (per-epoch test accuracy of
 both readouts and of the ANN, event counts per sample, samples/s), checkpoint.npz (resume with
 ``--resume``) and plots into ``--out``. ``--sweep T`` / ``--sweep weight-bits`` trains one model
-per value instead and plots accuracy against it.
+per value instead (one run each on :mod:`snnforge.sweep`, in ``--out``/sweep) and plots
+accuracy against it.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from .bittrue import ENGINES
 from .config import SSNNConfig
 from .float_model import EXACT_SOURCES, TRANSFERS, FloatSSNNConfig
 from .presets import PRESETS, get_preset
-from .study import SWEEPS, run_sweep
+from .study import SWEEPS
+from .sweep_runs import run_sweep_study
 from .train import Dataset, train_with_baseline
 
 __all__ = ["add_arguments", "run", "build_config", "DEFAULT_SWEEP_VALUES"]
@@ -192,16 +194,15 @@ def run(args) -> int:
     run_dir = RunDir(args.out, config=options, command="train --algo ssnn-bp",
                      resume=args.resume and not args.sweep)
     if args.sweep:
-        rows = run_sweep(param=args.sweep, values=values, model=args.model, base=config, lr=args.lr,
-                         data=data, epochs=args.epochs, ann_lr=args.ann_lr, engine=args.engine,
-                         progress=bar)
+        rows = run_sweep_study(args, config=config, values=values, add_arguments=add_arguments)
         run_dir.set_result(f"sweep_{args.sweep}", rows)
         if not args.no_plots:
             xs = [r[args.sweep] for r in rows]
             plot_lines(run_dir.path / f"accuracy_vs_{args.sweep}.png",
                        {"SSNN-BP (WTA votes)": (xs, [100 * r["test_accuracy_votes"] for r in rows]),
                         "SSNN-BP (sum z)": (xs, [100 * r["test_accuracy_sum_z"] for r in rows]),
-                        "ANN": (xs, [100 * r["ann_test_accuracy"] for r in rows])},
+                        **({} if args.no_ann else
+                           {"ANN": (xs, [100 * r["ann_test_accuracy"] for r in rows])})},
                        title=f"{args.dataset}: test accuracy vs {args.sweep}", xlabel=args.sweep,
                        ylabel="test accuracy (%)", logx=args.sweep == "T")
             _plot_counts(run_dir.path / f"events_vs_{args.sweep}.png", xs,
@@ -239,4 +240,6 @@ def _plot_counts(path, xs, per_sample, *, xlabel):
 def _print_sweep(param, rows):
     for r in rows:
         print(f"{param}={r[param]}: SSNN-BP {100 * r['test_accuracy_votes']:.2f} % (votes), "
-              f"{100 * r['test_accuracy_sum_z']:.2f} % (sum z); ANN {100 * r['ann_test_accuracy']:.2f} %")
+              f"{100 * r['test_accuracy_sum_z']:.2f} % (sum z)"
+              + (f"; ANN {100 * r['ann_test_accuracy']:.2f} %" if r["ann_test_accuracy"] is not None
+                 else ""))

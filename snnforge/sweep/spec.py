@@ -125,7 +125,7 @@ def _points(job: dict[str, Any], where: str) -> tuple[list[dict[str, Any]], tupl
     combos = [dict(zip(keys, values)) for values in itertools.product(*grid.values())]
     swept = [k for k in keys if len(grid[k]) > 1]
     if len(variants) > 1:
-        swept += [k for v in variants for k in v if k not in swept]
+        swept = list(dict.fromkeys([*swept, *(k for v in variants for k in v)]))
     return [{**c, **v} for c in combos for v in variants], tuple(swept)
 
 
