@@ -15,7 +15,8 @@ A unit module registers its components at import time::
     )
 
 The modules that register units are listed in :data:`UNIT_MODULES`; those not present in this
-checkout are skipped. Parameter types are ``int``, ``bool``, ``float`` or ``str``.
+checkout are skipped. Parameter types are ``int``, ``bool``, ``float`` or ``str``; a default of
+``None`` means the factory derives the value from the other parameters when it is not given.
 """
 from __future__ import annotations
 
@@ -135,7 +136,7 @@ def register_unit(name: str, *, factory: Callable[..., Any],
         if kind not in _PARAM_TYPES:
             raise ConfigError(f"parameter {pname} of unit {name}: type must be one of int, bool, "
                               f"float, str, got {kind!r}")
-        if not _is_instance(default, kind):
+        if default is not None and not _is_instance(default, kind):
             raise ConfigError(f"parameter {pname} of unit {name}: default {default!r} is not "
                               f"{kind.__name__}")
         parsed[pname] = Param(kind, default, str(help_text))

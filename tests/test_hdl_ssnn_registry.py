@@ -24,8 +24,12 @@ def test_network_manifest_carries_the_golden_config():
     unit = registry.get_unit("ssnn_network")
     params = unit.resolve({"n_hidden": "8"})
     assert unit.golden_configuration(params) == small_network_config(n_hidden=8).to_dict()
-    with pytest.raises(ConfigError, match="accumulator_bits"):
-        unit.build({"n_in": "784"})   # 15-bit accumulators cannot hold 785 inputs
+    # the accumulator and Gumbel widths follow the layer widths unless given
+    big = unit.build({"n_in": "784", "n_hidden": "256"})
+    assert big.config.accumulator_bits == big.config.accumulator_bits_needed() == 18
+    assert unit.golden_configuration(unit.resolve({"n_in": "784"}))["accumulator_bits"] == 18
+    with pytest.raises(ConfigError, match="accumulator_bits=15 is too narrow.*>= 18"):
+        unit.build({"n_in": "784", "accumulator_bits": "15"})
 
 
 def test_network_random_core_is_a_validated_parameter():

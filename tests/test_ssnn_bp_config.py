@@ -39,6 +39,24 @@ def test_accumulator_width_is_exactly_sufficient():
     assert small.accumulator_bits_needed() <= 16
 
 
+def test_widths_left_out_are_derived_and_stay_derived():
+    c = SSNNConfig(n_in=784, n_hidden=256, weight_bits=10)
+    assert c.accumulator_bits == c.accumulator_bits_needed() == 20
+    assert c.gumbel_value_bits == c.gumbel_value_bits_needed() == 12
+    assert gumbel_table_max(8, 8) == 1597 < 1 << 11        # 12 bits signed, 11 would not hold it
+    assert c.derived_widths == {"accumulator_bits", "gumbel_value_bits"}
+    wide = c.replace(n_in=4000, weight_bits=12)             # derived again for the new sizes
+    assert wide.accumulator_bits == wide.accumulator_bits_needed() == 24
+    assert wide.gumbel_value_bits == wide.gumbel_value_bits_needed() == 14
+    assert wide.to_dict()["accumulator_bits"] == 24
+    explicit = SSNNConfig(accumulator_bits=22)              # given: kept, and checked on replace
+    assert explicit.accumulator_bits == 22 and explicit.derived_widths == {"gumbel_value_bits"}
+    with pytest.raises(ConfigError, match="accumulator_bits=22 is too narrow.*>= 24.*leave it out"):
+        explicit.replace(n_in=4000, weight_bits=12)
+    assert SSNNConfig(**wide.to_dict()) == wide             # the dict round-trips
+    assert SSNNConfig.with_learning_rate(0.002, n_in=16, n_hidden=4).accumulator_bits == 15
+
+
 def test_derived_formats_and_learning_rate():
     c = SSNNConfig.with_learning_rate(0.002, weight_bits=8)
     assert c.weight_frac_bits == 6 and c.one == 64 and (c.weight_min, c.weight_max) == (-128, 127)

@@ -42,6 +42,7 @@ from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
 from .error_splitter import ErrorSplitter
+from .network_sizes import NetworkSizes, index_bits
 from .neuron import CompositeNeuron
 from .params import check_int
 from .random_source import ThreefryCore, check_architecture
@@ -60,19 +61,14 @@ PHASES = ("IDLE", "PREFETCH", "FWD1", "FWD1_END", "HID", "HID_END", "WTA", "WINN
 
 def small_network_config(**changes) -> SSNNConfig:
     """The on-chip demo network: 64 inputs (8x8 digits), 16 hidden, 10 outputs, T = 8, 8-bit
-    weights in [-2, 2), learning rate 0.01 (gate 0.64 of one 1/64 LSB), the narrowest
-    accumulator that cannot overflow. ``changes`` override any field."""
-    fields = dict(n_in=64, n_hidden=16, n_out=10, T=8, weight_bits=8, weight_max_log2=1,
-                  accumulator_bits=32, seed=1)
+    weights in [-2, 2), learning rate 0.01 (gate 0.64 of one 1/64 LSB), derived accumulator
+    and Gumbel widths (the narrowest that cannot overflow). ``changes`` override any field."""
+    fields = dict(n_in=64, n_hidden=16, n_out=10, T=8, weight_bits=8, weight_max_log2=1, seed=1)
     fields.update(changes)
     lr = fields.pop("learning_rate", 0.01)
     if "lr_gate_threshold" in fields:
-        config = SSNNConfig(**fields)
-    else:
-        config = SSNNConfig.with_learning_rate(lr, **fields)
-    if "accumulator_bits" not in changes:
-        config = config.replace(accumulator_bits=config.accumulator_bits_needed())
-    return config
+        return SSNNConfig(**fields)
+    return SSNNConfig.with_learning_rate(lr, **fields)
 
 
 def _select(m: Module, values, index, *, name: str):
@@ -84,14 +80,11 @@ def _select(m: Module, values, index, *, name: str):
     return out
 
 
-def _bits(n: int) -> int:
-    return max((n - 1).bit_length(), 1)
-
-
 def sample_layout(config: SSNNConfig) -> data.StructLayout:
     """One ``i_sample`` beat: pixel (8 b), label, learn (1 b), key (32 b sample key).
     label/learn/key are taken from the first beat of a sample."""
-    return data.StructLayout({"pixel": 8, "label": _bits(config.n_out), "learn": 1, "key": 32})
+    return data.StructLayout({"pixel": 8, "label": NetworkSizes(config).class_bits, "learn": 1,
+                              "key": 32})
 
 
 def trace_layout(config: SSNNConfig) -> data.StructLayout:
@@ -99,12 +92,13 @@ def trace_layout(config: SSNNConfig) -> data.StructLayout:
     excluded), winner, step (16 b)."""
     c = config
     return data.StructLayout({"s0": c.n_in, "h": c.n_hidden, "g_pos": c.n_hidden,
-                              "g_neg": c.n_hidden, "winner": _bits(c.n_out), "step": 16})
+                              "g_neg": c.n_hidden, "winner": NetworkSizes(c).class_bits,
+                              "step": 16})
 
 
 def read_layout(config: SSNNConfig) -> data.StructLayout:
     """``i_read`` request: layer (0 = W1, 1 = W2) and pre row (the last row is the bias)."""
-    return data.StructLayout({"layer": 1, "row": _bits(max(config.n_in, config.n_hidden) + 1)})
+    return data.StructLayout({"layer": 1, "row": NetworkSizes(config).pre_row_bits})
 
 
 class SSNNNetwork(wiring.Component):
@@ -134,7 +128,8 @@ class SSNNNetwork(wiring.Component):
         self.rng_architecture = check_architecture(rng_architecture)
         golden = BitTrueSSNN(config, w1=w1, w2=w2)  # validates shapes and ranges
         self.w1_init, self.w2_init = golden.W1.copy(), golden.W2.copy()
-        self.row_lanes = max(config.n_hidden, config.n_out)
+        self.sizes = NetworkSizes(config)
+        self.row_lanes = self.sizes.row_lanes
         super().__init__({
             "i_sample": In(stream.Signature(sample_layout(config))),
             "o_trace": Out(stream.Signature(trace_layout(config))),
@@ -150,17 +145,18 @@ class SSNNNetwork(wiring.Component):
         m = Module()
         n_in, n_h, n_out, wb = c.n_in, c.n_hidden, c.n_out, c.weight_bits
         acc = c.accumulator_bits
-        nb_in, nb_h, nb_o = -(-n_in // 8), -(-n_h // 4), -(-n_out // 4)
-        base_h, base_o = nb_in, nb_in + nb_h
-        base_g = base_o + nb_o
-        nb_eval, nb_train = base_g, base_g + nb_h
+        sz = self.sizes
+        base_h = sz.input_blocks
+        base_o = base_h + sz.hidden_blocks
+        base_g = nb_eval = sz.eval_blocks
+        nb_train = sz.train_blocks
 
         # UPD response tag: the row's draw-phase (row * n_post mod 4), the block's index
         # relative to the row's first block, last block of the row / of the pass, the row
-        q_bits = _bits((3 + self.row_lanes - 1) // 4 + 1)
+        q_bits = index_bits(sz.lr_blocks_per_row)
         tag_layout = data.StructLayout({"phi": 2, "q": q_bits, "end_row": 1, "last": 1,
-                                        "row": _bits(n_in + n_h + 2)})
-        tag_width = max(tag_layout.size, _bits(nb_train))
+                                        "row": sz.weight_addr_bits})
+        tag_width = max(tag_layout.size, index_bits(nb_train))
         m.submodules.rng = rng = ThreefryCore(seed=c.seed, tag_width=tag_width,
                                               rounds_per_stage=self.rounds_per_stage,
                                               architecture=self.rng_architecture)
@@ -172,8 +168,8 @@ class SSNNNetwork(wiring.Component):
         # last is the bias), rows w2_base + j are W2; a row holds row_lanes weights (post
         # index = lane; the lanes beyond a layer's width stay 0: their masks are never set)
         lanes = self.row_lanes
-        w2_base = n_in + 1
-        init = np.zeros((w2_base + n_h + 1, lanes), dtype=np.int64)
+        w2_base = sz.w2_base
+        init = np.zeros((sz.weight_rows, lanes), dtype=np.int64)
         init[:w2_base, :n_h] = self.w1_init
         init[w2_base:, :n_out] = self.w2_init
         m.submodules.weights = wu = WeightUpdateUnit(
@@ -192,7 +188,7 @@ class SSNNNetwork(wiring.Component):
         draw_wr, draw_rd = draw_mem.write_port(), draw_mem.read_port()
 
         # ------------------------------------------------------------ sample registers
-        label = Signal(_bits(n_out))
+        label = Signal(sz.class_bits)
         learn = Signal()
         key = Signal(32)
         step = Signal(16)
@@ -206,20 +202,21 @@ class SSNNNetwork(wiring.Component):
         gn_mask = Signal(n_h)
         # event lists (spiking rows / gradient columns in order) in memories (block RAM on
         # iCE40, LUT RAM on ECP5); the UPD sequencer reads them at its next row / column
-        m.submodules.s0_list = s0_mem = memory.Memory(shape=_bits(n_in + 1), depth=n_in + 1,
-                                                     init=[])
-        m.submodules.h_list = h_mem = memory.Memory(shape=_bits(n_h + 1), depth=n_h + 1, init=[])
-        m.submodules.g_list = g_mem = memory.Memory(shape=_bits(n_h), depth=n_h, init=[])
+        m.submodules.s0_list = s0_mem = memory.Memory(shape=index_bits(n_in + 1),
+                                                     depth=n_in + 1, init=[])
+        m.submodules.h_list = h_mem = memory.Memory(shape=index_bits(n_h + 1), depth=n_h + 1,
+                                                    init=[])
+        m.submodules.g_list = g_mem = memory.Memory(shape=index_bits(n_h), depth=n_h, init=[])
         s0_wr, s0_rd = s0_mem.write_port(), s0_mem.read_port()
         h_wr, h_rd = h_mem.write_port(), h_mem.read_port()
         g_wr, g_rd = g_mem.write_port(), g_mem.read_port()
-        g_last = Signal(_bits(n_h))        # the last (largest) entry of g_list
+        g_last = Signal(index_bits(n_h))        # the last (largest) entry of g_list
         s0_count = Signal(range(n_in + 2))
         h_count = Signal(range(n_h + 2))
         g_count = Signal(range(n_h + 1))
-        winner = Signal(_bits(n_out))
-        col_pos = Signal(_bits(n_out))
-        col_neg = Signal(_bits(n_out))
+        winner = Signal(sz.class_bits)
+        col_pos = Signal(sz.class_bits)
+        col_neg = Signal(sz.class_bits)
         errors_seen = Signal(2)
         m.d.comb += self.busy.eq(beat != 0)
 
@@ -227,7 +224,8 @@ class SSNNNetwork(wiring.Component):
             return Mux(learn, int(train), int(evaluate))
 
         # ------------------------------------------------------------ shared counters
-        cnt = Signal(range(max(n_in, n_h, n_out, nb_train) + 2))
+        # scans n_in pixels, n_hidden neurons, n_out candidates, nb_train prefetched blocks
+        cnt = Signal(range(max(n_in, n_h, n_out, nb_train) + 1))
         got = Signal(range(nb_train + 1))
         drain = Signal(2)
 
@@ -310,20 +308,23 @@ class SSNNNetwork(wiring.Component):
         # per distinct q of a row (columns of one block share it: W1 columns are ascending);
         # its response sets the gate bits of every lane in that block, and the row's update
         # event goes out with the response of its last block (q of the row's last column).
+        # sr counts the active pre rows of the pass (W1: input spikes, W2: hidden spikes, each
+        # with the bias row), sc the active post columns of a row (W1: gradient columns, W2:
+        # e+ and e-): both sized by the larger layer, not by the W1 pass alone
         upd_w1 = Signal()          # 0: W2 pass, 1: W1 pass
-        sr = Signal(range(n_in + 2))
-        sc = Signal(range(n_h + 1))
+        sr = Signal(range(sz.max_pass_rows + 1))
+        sc = Signal(range(sz.max_pass_cols))
         sr_next = Signal.like(sr)   # what sr / sc hold next cycle: the list read addresses
         sc_next = Signal.like(sc)
         m.d.comb += [sr_next.eq(sr), sc_next.eq(sc)]
         m.d.sync += [sr.eq(sr_next), sc.eq(sc_next)]
         req_done = Signal()
-        seq_row = Signal(_bits(max(n_in, n_h) + 1))
-        seq_col = Signal(_bits(self.row_lanes))
-        last_col = Signal(_bits(self.row_lanes))
-        n_rows = Signal(range(n_in + 2))
-        n_cols = Signal(range(n_h + 1))
-        row_base = Signal(32)
+        seq_row = Signal(sz.pre_row_bits)
+        seq_col = Signal(sz.lane_bits)
+        last_col = Signal(sz.lane_bits)
+        n_rows = Signal(range(sz.max_pass_rows + 1))
+        n_cols = Signal(range(sz.max_pass_cols + 1))
+        row_base = Signal(range(sz.max_row_base + 1))   # the row's first LR draw
         phi = Signal(2)
         q_cur = Signal(q_bits)
         q_prev = Signal(q_bits)

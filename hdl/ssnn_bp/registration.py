@@ -26,46 +26,49 @@ _CONFIG_PARAMS = {
     "T": (int, _SMALL.T, "time steps per sample"),
     "weight_bits": (int, _SMALL.weight_bits, "signed weight width, bits"),
     "weight_max_log2": (int, _SMALL.weight_max_log2, "weights in [-2**m, 2**m)"),
-    "accumulator_bits": (int, _SMALL.accumulator_bits, "signed u/z width, bits"),
+    "accumulator_bits": (int, None, "signed u/z width, bits (default: derived, the narrowest "
+                                    "that cannot overflow)"),
     "hidden_slope_log2": (int, _SMALL.hidden_slope_log2, "hard-sigmoid slope, log2"),
     "beta_log2": (int, _SMALL.beta_log2, "gradient-spike gain beta, log2"),
     "lr_gate_bits": (int, _SMALL.lr_gate_bits, "learning-rate gate draw width, bits"),
     "lr_gate_threshold": (int, _SMALL.lr_gate_threshold, "gate passes below this value"),
     "gumbel_index_bits": (int, _SMALL.gumbel_index_bits, "Gumbel table: 2**bits entries"),
-    "gumbel_value_bits": (int, _SMALL.gumbel_value_bits, "Gumbel entry width, bits"),
+    "gumbel_value_bits": (int, None, "Gumbel entry width, bits (default: derived, the "
+                                     "narrowest that holds the table)"),
     "seed": (int, _SMALL.seed, "32-bit key of all random bits"),
 }
 
 
 def _config(params: dict) -> SSNNConfig:
-    return SSNNConfig(**{k: params[k] for k in _CONFIG_PARAMS if k in params})
+    """The small network with the config fields of ``params`` (None widths are derived)."""
+    return _SMALL.replace(**{k: params[k] for k in _CONFIG_PARAMS if k in params})
 
 
 def _config_json(params: dict) -> dict:
-    return _config({**_SMALL.to_dict(), **params}).to_dict()
+    return _config(params).to_dict()
 
 
 def _network(*, rounds_per_stage: int, rng_architecture: str, w1=None, w2=None, **fields):
-    return SSNNNetwork(config=SSNNConfig(**fields), rounds_per_stage=rounds_per_stage,
+    return SSNNNetwork(config=_config(fields), rounds_per_stage=rounds_per_stage,
                        rng_architecture=rng_architecture, w1=w1, w2=w2)
 
 
 def _neuron(**fields):
-    c = _config({**_SMALL.to_dict(), **fields})
+    c = _config(fields)
     return CompositeNeuron(acc_bits=c.accumulator_bits, b_bits=c.weight_bits + 1,
                            frac_bits=c.weight_frac_bits, slope_log2=c.hidden_slope_log2,
                            beta_log2=c.beta_log2)
 
 
 def _wta(**fields):
-    c = _config({**_SMALL.to_dict(), **fields})
+    c = _config(fields)
     return WinnerTakeAll(n_out=c.n_out, acc_bits=c.accumulator_bits,
                          index_bits=c.gumbel_index_bits, frac_bits=c.weight_frac_bits,
                          value_bits=c.gumbel_value_bits)
 
 
 def _w1_update(**fields):
-    c = _config({**_SMALL.to_dict(), **fields})
+    c = _config(fields)
     return WeightUpdateUnit(lanes=c.n_hidden, depth=c.n_in + 1, weight_bits=c.weight_bits,
                             gate_bits=c.lr_gate_bits, gate_threshold=c.lr_gate_threshold)
 

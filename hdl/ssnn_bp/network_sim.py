@@ -1,0 +1,145 @@
+"""Amaranth-simulator driver of :class:`SSNNNetwork`: feeds samples, collects every step's
+trace, reads all weights back, within cycle bounds (a stalled top raises
+:class:`NetworkStall` naming the step or read it waited for, it never hangs the caller).
+
+The host is always ready (no backpressure), so ``sample_cycles`` is the design's own figure:
+clock cycles from a sample's first pixel beat to its last trace.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from amaranth.hdl import Value
+from amaranth.sim import Simulator
+
+from snnforge.errors import SnnforgeError
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.hdl.stream.codec import unpack
+
+from .network import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE, SSNNNetwork,
+                      trace_layout)
+from .network_sizes import NetworkSizes
+from .weight_update import unpack_row
+
+__all__ = ["NetworkStall", "NetworkRun", "step_cycle_bound", "simulate_network", "trace_mismatch"]
+
+
+class NetworkStall(SnnforgeError):
+    """The network top produced no trace (or read-back row) within the cycle bound."""
+
+
+@dataclass(frozen=True)
+class NetworkRun:
+    """What one simulation returned: per-step traces (dicts of :func:`trace_layout` fields,
+    sample-major), the weights read back (W1 (n_in + 1, n_hidden), W2 (n_hidden + 1, n_out),
+    LSBs) and the cycles each sample took (first beat to last trace)."""
+
+    traces: list
+    w1: np.ndarray
+    w2: np.ndarray
+    sample_cycles: list
+
+
+def step_cycle_bound(config: SSNNConfig) -> int:
+    """Generous upper bound (cycles) on one time step of a working top: every random block
+    at the slowest core (14 cycles), every pre row of both update passes at its most blocks,
+    plus the layer scans."""
+    s = NetworkSizes(config)
+    c = config
+    blocks = (s.train_blocks + (c.n_hidden + 1) * 2
+              + (c.n_in + 1) * s.lr_blocks_per_row)
+    return 16 * blocks + 4 * (c.n_in + c.n_hidden + c.n_out) + 200
+
+
+def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
+                     rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
+                     rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
+                     w1=None, w2=None, first_key: int = 0,
+                     step_bound: int | None = None) -> NetworkRun:
+    """Run samples (uint8 pixels (N, n_in), labels (N,); sample keys first_key + position)
+    through a fresh top, then read back every weight row.
+
+    ``step_bound``: cycles allowed per trace (default :func:`step_cycle_bound`); a stall
+    raises :class:`NetworkStall` with the sample and step it waited for.
+    """
+    images = np.asarray(images, dtype=np.uint8).reshape(len(labels), config.n_in)
+    dut = SSNNNetwork(config=config, rounds_per_stage=rounds_per_stage,
+                      rng_architecture=rng_architecture, w1=w1, w2=w2)
+    bound = step_cycle_bound(config) if step_bound is None else step_bound
+    layout = trace_layout(config)
+    lanes = NetworkSizes(config).row_lanes
+    traces, rows, sample_cycles = [], [], []
+
+    now = [0]   # cycles since the start
+
+    async def tick(ctx):
+        await ctx.tick()
+        now[0] += 1
+
+    async def wait_for(ctx, signal, what):
+        for _ in range(bound):
+            if ctx.get(signal):
+                return
+            await tick(ctx)
+        raise NetworkStall(f"the network top stalled: no {what} within {bound} cycles")
+
+    async def bench(ctx):
+        ctx.set(dut.o_trace.ready, 1)
+        ctx.set(dut.o_read.ready, 1)
+        p = dut.i_sample.payload
+        for s in range(len(labels)):
+            start = now[0]
+            for i in range(config.n_in):
+                ctx.set(p.pixel, int(images[s, i])); ctx.set(p.label, int(labels[s]))
+                ctx.set(p.learn, int(learn)); ctx.set(p.key, first_key + s)
+                ctx.set(dut.i_sample.valid, 1)
+                await wait_for(ctx, dut.i_sample.ready, f"pixel beat {i} of sample {s} accepted")
+                await tick(ctx)
+            ctx.set(dut.i_sample.valid, 0)
+            for t in range(config.T):
+                await wait_for(ctx, dut.o_trace.valid, f"trace of sample {s} step {t}")
+                traces.append(unpack(layout, ctx.get(Value.cast(dut.o_trace.payload))))
+                await tick(ctx)
+            sample_cycles.append(now[0] - start)
+        for layer, n in ((0, config.n_in + 1), (1, config.n_hidden + 1)):
+            for row in range(n):
+                ctx.set(dut.i_read.payload.layer, layer)
+                ctx.set(dut.i_read.payload.row, row)
+                ctx.set(dut.i_read.valid, 1)
+                await wait_for(ctx, dut.i_read.ready, f"read of layer {layer} row {row} accepted")
+                await tick(ctx)
+                ctx.set(dut.i_read.valid, 0)
+                await wait_for(ctx, dut.o_read.valid, f"read-back of layer {layer} row {row}")
+                rows.append(unpack_row(ctx.get(Value.cast(dut.o_read.payload)), lanes=lanes,
+                                       weight_bits=config.weight_bits))
+                await tick(ctx)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    w1_out = np.array([r[:config.n_hidden] for r in rows[:config.n_in + 1]])
+    w2_out = np.array([r[:config.n_out] for r in rows[config.n_in + 1:]])
+    return NetworkRun(traces, w1_out, w2_out, sample_cycles)
+
+
+def _bits(value: int, n: int) -> np.ndarray:
+    return np.array([(value >> i) & 1 for i in range(n)], dtype=bool)
+
+
+def trace_mismatch(config: SSNNConfig, traces, want) -> str | None:
+    """The first difference between the top's traces and the golden ones
+    (:func:`.reference.golden_training_trace`), or None when every step matches."""
+    if len(traces) != len(want):
+        return f"{len(traces)} traces, the golden model has {len(want)}"
+    for i, (got, exp) in enumerate(zip(traces, want)):
+        for name, n in (("s0", config.n_in), ("h", config.n_hidden), ("g_pos", config.n_hidden),
+                        ("g_neg", config.n_hidden)):
+            if not np.array_equal(_bits(got[name], n), getattr(exp, name)):
+                return f"step {i}: {name} differs"
+        if got["winner"] != exp.winner:
+            return f"step {i}: winner {got['winner']}, golden {exp.winner}"
+        if got["step"] != i % config.T:
+            return f"step {i}: step field {got['step']}"
+    return None
