@@ -24,5 +24,5 @@ package_dir[SAMPLE] = "golden_model/data/sample"
 setup(
     packages=packages,
     package_dir=package_dir,
-    package_data={SAMPLE: ["*.gz", "README.md"]},
+    package_data={SAMPLE: ["*.gz", "README.md"], "snnforge.sim": ["*.cpp", "*.h"]},
 )

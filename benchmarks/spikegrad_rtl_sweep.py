@@ -23,7 +23,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "cocotb_tests" / "spikegrad"))
-sys.path.insert(0, str(ROOT / "cocotb_tests"))
 
 from spikegrad_launch import run_unit, training_runs  # noqa: E402
 

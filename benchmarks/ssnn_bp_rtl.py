@@ -15,18 +15,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from snnforge.hdl.ssnn_bp.network import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE,
+                                          small_network_config)
+from snnforge.hdl.ssnn_bp.random_source import ARCHITECTURES
+from snnforge.sim.network import TESTCASES, run_network_tb
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "cocotb_tests"))
-
-from ssnn_bp.test_ssnn_network_cocotb import CONFIG, run_network  # noqa: E402
-
-from snnforge.hdl.ssnn_bp.network import (  # noqa: E402
-    DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE)
-from snnforge.hdl.ssnn_bp.random_source import ARCHITECTURES  # noqa: E402
+CONFIG = small_network_config()
 
 
 def main(argv=None) -> int:
@@ -39,18 +37,12 @@ def main(argv=None) -> int:
                         help="Threefry rounds per clock (1..13)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "ssnn_bp_rtl.json")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "net.json"
-        t0 = time.perf_counter()
-        core = dict(rng_architecture=args.rng_architecture,
-                    rounds_per_stage=args.rounds_per_stage)
-        run_network("network_trains_bit_identical_to_golden", n_train=args.n_train,
-                    n_eval=args.n_eval, result_path=str(path), **core)
-        trained = json.loads(path.read_text())
-        run_network("network_cycles_per_sample_without_backpressure", n_train=args.n_train,
-                    result_path=str(path), **core)
-        nobp = json.loads(Path(str(path).replace(".json", "_nobp.json")).read_text())
-        wall = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    core = dict(rng_architecture=args.rng_architecture, rounds_per_stage=args.rounds_per_stage)
+    trained = run_network_tb(CONFIG, testcase=TESTCASES[0], n_train=args.n_train,
+                             n_eval=args.n_eval, **core)
+    nobp = run_network_tb(CONFIG, testcase=TESTCASES[1], n_train=args.n_train, **core)
+    wall = time.perf_counter() - t0
     result = {
         "what": "SSNN-BP network top (hdl/ssnn_bp/network.py) on cocotb + Verilator",
         "command": "python benchmarks/ssnn_bp_rtl.py " + " ".join(argv or sys.argv[1:]),

@@ -6,20 +6,17 @@ The three entry points every testbench uses::
 
     verilog = emit_verilog(MyUnit(width=8), name="my_unit")
     lint(verilog, top="my_unit")
-    run_cocotb(verilog=verilog, top="my_unit", test_module="test_my_unit_tb",
+    run_cocotb(verilog=verilog, top="my_unit", test_module="tb_my_unit",
                test_dir=Path(__file__).parent, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(p)})
 
-Verilator builds are cached under ``cache_dir()/verilator/<sha256>`` keyed by the Verilog text,
-the top name, the Verilator and cocotb versions and the build flags, so a re-run (or another
-pytest-xdist worker) with the same Verilog reuses the simulator binary; a file lock serialises
-builders of the same key. All tool runs use :func:`snnforge.toolchain.tool_env`.
+A cocotb module inside an installed package is named by its dotted name and needs no
+``test_dir`` (``test_module="snnforge.sim.tb_network"``). Simulator builds are cached by
+:mod:`snnforge.sim.cache`. All tool runs use :func:`snnforge.toolchain.tool_env`.
 """
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
-import json
+import importlib.util
 import os
 import re
 import shutil
@@ -32,6 +29,7 @@ from typing import Iterator
 
 from snnforge import toolchain
 from snnforge.errors import ConfigError, ToolchainError
+from snnforge.sim.cache import BUILD_FLAGS, build_key, cache_dir, ensure_build, prune_builds, tail
 
 __all__ = [
     "emit_verilog",
@@ -59,17 +57,6 @@ _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
 #: aliases and partly-used slices); an unused *port* is still reported.
 GENERATOR_ARTEFACT_RULES = frozenset({"PROCASSINIT", "WIDTHEXPAND", "WIDTHTRUNC", "DECLFILENAME"})
 
-#: Flags of every cocotb simulator build (lint is a separate, strict step).
-BUILD_FLAGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-PROCASSINIT")
-
-_BUILD_JOBS_ENV = "SNNFORGE_BUILD_JOBS"
-_MAX_BUILDS_ENV = "SNNFORGE_CACHE_MAX_BUILDS"
-
-#: The repository's cocotb_tests/ (holds the shared ``common`` TB package); put on the
-#: simulator's Python path so every cocotb module can ``import common``.
-_REPO_ROOT = Path(__file__).resolve().parents[1]
-_COCOTB_TESTS_DIR = _REPO_ROOT / "cocotb_tests"
-
 
 # --------------------------------------------------------------------------------------------
 # Verilog emission and lint
@@ -80,9 +67,9 @@ def emit_verilog(component, *, name: str, emit_src: bool = True) -> str:
 
     Ports follow the component signature, flattened with ``__`` (``i_stream__payload``,
     ``i_stream__valid``, ``i_stream__ready``), plus ``clk`` and ``rst`` for the sync domain.
-    ``src`` attributes name source files relative to the repository (or to the Python package
-    folder for Amaranth's own files), so the text and the simulator-cache key do not depend on
-    where the checkout lives; ``emit_src=False`` leaves them out altogether.
+    ``src`` attributes name snnforge's files as ``snnforge/...`` (Amaranth's relative to its
+    ``site-packages``), so the text and the simulator-cache key are the same in any checkout and
+    in an installed wheel; ``emit_src=False`` leaves them out altogether.
     """
     from amaranth.back import verilog
     from amaranth.lib import wiring
@@ -98,26 +85,44 @@ def emit_verilog(component, *, name: str, emit_src: bool = True) -> str:
 _SRC_PATH = re.compile(r'(?<=src = ")[^"]+')
 
 
-def _relative_path(text: str) -> str:
-    """One ``path:line`` of a ``src`` attribute with the path made checkout-independent."""
+def _package_roots() -> list[tuple[Path, str]]:
+    """(folder, import path) of snnforge and of its mapped folders, most specific first: in a
+    checkout ``hdl/`` is ``snnforge/hdl`` as much as in an installed wheel."""
+    import snnforge
+
+    roots = []
+    for name in ("golden_model", "hdl", "boards"):
+        spec = importlib.util.find_spec(f"snnforge.{name}")
+        if spec is not None and spec.submodule_search_locations:
+            roots.append((Path(list(spec.submodule_search_locations)[0]).resolve(),
+                          f"snnforge/{name}"))
+    roots.append((Path(snnforge.__file__).resolve().parent, "snnforge"))
+    return roots
+
+
+def _relative_path(text: str, roots: list[tuple[Path, str]]) -> str:
+    """One ``path:line`` of a ``src`` attribute with the path made install-independent."""
     path, sep, line = text.rpartition(":")
     if not sep:
         path, line = text, ""
     p = Path(path)
     if p.is_absolute():
+        for folder, name in roots:
+            if p.is_relative_to(folder):
+                return (Path(name) / p.relative_to(folder)).as_posix() + sep + line
         if "site-packages" in p.parts:
             parts = p.parts
             p = Path(*parts[len(parts) - parts[::-1].index("site-packages"):])
-        elif p.is_relative_to(_REPO_ROOT):
-            p = p.relative_to(_REPO_ROOT)
     return p.as_posix() + sep + line
 
 
 def _relative_src_paths(verilog_text: str) -> str:
-    """Rewrite absolute ``src`` paths: installed packages (Amaranth) relative to their
-    ``site-packages`` folder, repository files relative to its root; others unchanged."""
-    return _SRC_PATH.sub(lambda m: "|".join(_relative_path(t) for t in m.group(0).split("|")),
-                         verilog_text)
+    """Rewrite absolute ``src`` paths: snnforge's own files as ``snnforge/<module path>`` (the
+    same in a checkout and in an installed wheel), other installed packages (Amaranth) relative
+    to their ``site-packages`` folder; others unchanged."""
+    roots = _package_roots()
+    return _SRC_PATH.sub(
+        lambda m: "|".join(_relative_path(t, roots) for t in m.group(0).split("|")), verilog_text)
 
 
 @dataclass(frozen=True)
@@ -220,51 +225,12 @@ def lint(verilog: str, *, top: str) -> None:
 # cocotb on Verilator
 
 
-def cache_dir() -> Path:
-    """The user cache: ``$SNNFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/snnforge``, else
-    ``~/.cache/snnforge``."""
-    explicit = os.environ.get("SNNFORGE_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "snnforge"
-
-
-def _cocotb_version() -> str:
-    return toolchain.package_version("cocotb") or "unknown"
-
-
-def build_key(*, verilog: str, top: str, waves: bool, timescale: tuple[str, str]) -> str:
-    """The sha256 naming a cached Verilator build of this Verilog and these settings."""
-    payload = json.dumps({
-        "verilog": verilog,
-        "top": top,
-        "verilator": toolchain.package_version("verilator") or str(toolchain.verilator_root()),
-        "cocotb": _cocotb_version(),
-        "flags": list(BUILD_FLAGS),
-        "waves": bool(waves),
-        "timescale": list(timescale),
-        "python": sys.version,
-    }, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def _on_sys_path(folder: Path) -> Iterator[None]:
+def _on_sys_path(folder: Path | None) -> Iterator[None]:
+    """``folder`` at the front of ``sys.path`` (which the cocotb runner hands to the simulator
+    as ``PYTHONPATH``) for the duration; None: nothing."""
     entry = str(folder)
-    added = entry not in sys.path and folder.is_dir()
+    added = folder is not None and entry not in sys.path and folder.is_dir()
     if added:
         sys.path.insert(0, entry)
     try:
@@ -273,85 +239,6 @@ def _on_sys_path(folder: Path) -> Iterator[None]:
         if added:
             with contextlib.suppress(ValueError):
                 sys.path.remove(entry)
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def _build_jobs() -> int:
-    raw = os.environ.get(_BUILD_JOBS_ENV, "2")
-    try:
-        jobs = int(raw)
-    except ValueError:
-        raise ConfigError(f"{_BUILD_JOBS_ENV} must be a positive integer, got {raw!r}") from None
-    if jobs < 1:
-        raise ConfigError(f"{_BUILD_JOBS_ENV} must be a positive integer, got {raw!r}")
-    return jobs
-
-
-def _ensure_build(runner_module, *, verilog: str, top: str, waves: bool,
-                  timescale: tuple[str, str]) -> tuple[Path, bool]:
-    """The cached build folder for this Verilog, building it if needed; (folder, built_now)."""
-    root = cache_dir() / "verilator"
-    key = build_key(verilog=verilog, top=top, waves=waves, timescale=timescale)
-    build_dir = root / key
-    marker = build_dir / "build.json"
-    with _file_lock(root / f"{key}.lock"):
-        if marker.is_file() and (build_dir / top).is_file():
-            os.utime(marker)  # most recently used: the last to be pruned
-            return build_dir, False
-        shutil.rmtree(build_dir, ignore_errors=True)
-        build_dir.mkdir(parents=True)
-        source = build_dir / f"{top}.v"
-        source.write_text(verilog)
-        runner_module.MAX_PARALLEL_BUILD_JOBS = _build_jobs()
-        runner = runner_module.get_runner("verilator")
-        log = build_dir / "build.log"
-        try:
-            with toolchain.applied_tool_env():
-                toolchain.require_tool("verilator")
-                runner.build(sources=[source], hdl_toplevel=top, build_dir=build_dir,
-                             build_args=list(BUILD_FLAGS), timescale=timescale, waves=waves,
-                             always=True, log_file=log)
-        except (RuntimeError, SystemExit) as exc:
-            raise ToolchainError(f"Verilator build of {top!r} failed ({exc}); build log "
-                                 f"{log}:\n{_tail(log)}") from None
-        marker.write_text(json.dumps({"top": top, "waves": waves,
-                                      "timescale": list(timescale)}))
-    prune_builds(keep=_max_builds())
-    return build_dir, True
-
-
-def _max_builds() -> int:
-    raw = os.environ.get(_MAX_BUILDS_ENV, "150")
-    if not raw.isdigit() or int(raw) < 1:
-        raise ConfigError(f"{_MAX_BUILDS_ENV} must be a positive integer, got {raw!r}")
-    return int(raw)
-
-
-def prune_builds(*, keep: int) -> list[Path]:
-    """Delete all but the ``keep`` most recently used Verilator builds in the cache (builds
-    another process holds the lock of are left alone); returns the deleted folders."""
-    root = cache_dir() / "verilator"
-    builds = sorted(((m.stat().st_mtime, m.parent) for m in root.glob("*/build.json")),
-                    key=lambda item: item[0])
-    removed = []
-    for _mtime, folder in builds[: max(0, len(builds) - keep)]:
-        with open(root / f"{folder.name}.lock", "a+") as handle:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue
-            try:
-                shutil.rmtree(folder, ignore_errors=True)
-                removed.append(folder)
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-    return removed
 
 
 def _failed_tests(results_xml: Path) -> tuple[int, list[str]]:
@@ -366,28 +253,39 @@ def _failed_tests(results_xml: Path) -> tuple[int, list[str]]:
     return total, failed
 
 
-def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir,
+def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir=None,
                extra_env: dict[str, str] | None = None, waves: bool = False,
                testcase: str | None = None, seed: int | None = None,
                timescale=("1ns", "1ps")) -> None:
     """Build ``verilog`` with Verilator (cached) and run the cocotb tests of ``test_module``.
 
-    ``test_module`` is the module name of the cocotb tests, found in folder ``test_dir``.
-    ``extra_env`` passes parameters to it (e.g. JSON in ``SNNFORGE_TB_PARAMS``); ``testcase``
-    selects one cocotb test; ``seed`` sets ``COCOTB_RANDOM_SEED``. With ``waves`` the simulator
-    dumps ``dump.vcd`` and its path is printed. Raises ``AssertionError`` naming the failing
-    cocotb tests, :class:`ToolchainError` if the build or the simulator itself fails.
+    ``test_module`` is the module name of the cocotb tests: found in folder ``test_dir`` (put on
+    the simulator's ``sys.path``), or, with ``test_dir=None``, an importable dotted module name
+    such as ``snnforge.sim.tb_network``. ``extra_env`` passes parameters to it (e.g. JSON in
+    ``SNNFORGE_TB_PARAMS``); ``testcase`` selects one cocotb test; ``seed`` sets
+    ``COCOTB_RANDOM_SEED``. With ``waves`` the simulator dumps ``dump.vcd`` and its path is
+    printed. Raises ``AssertionError`` naming the failing cocotb tests, :class:`ToolchainError`
+    if the build or the simulator itself fails.
     """
     _check_verilog(verilog, top)
     if not isinstance(test_module, str) or not _MODULE_NAME.match(test_module):
-        raise ConfigError(f"test_module must be a Python module name such as 'test_unit_tb', "
+        raise ConfigError(f"test_module must be a Python module name such as 'tb_unit', "
                           f"got {test_module!r}")
-    test_dir = Path(test_dir).resolve()
-    module_file = test_dir / (test_module.replace(".", "/") + ".py")
-    package_init = test_dir / test_module.replace(".", "/") / "__init__.py"
-    if not module_file.is_file() and not package_init.is_file():
-        raise ConfigError(f"cocotb test module {test_module!r} not found in {test_dir} "
-                          f"(looked for {module_file.name}); pass the folder that holds it")
+    if test_dir is None:
+        try:
+            found = importlib.util.find_spec(test_module) is not None
+        except ImportError:
+            found = False
+        if not found:
+            raise ConfigError(f"cocotb test module {test_module!r} is not importable; pass "
+                              f"test_dir=<folder that holds it>")
+    else:
+        test_dir = Path(test_dir).resolve()
+        module_file = test_dir / (test_module.replace(".", "/") + ".py")
+        package_init = test_dir / test_module.replace(".", "/") / "__init__.py"
+        if not module_file.is_file() and not package_init.is_file():
+            raise ConfigError(f"cocotb test module {test_module!r} not found in {test_dir} "
+                              f"(looked for {module_file.name}); pass the folder that holds it")
     env = dict(extra_env or {})
     for key, value in env.items():
         if not isinstance(key, str) or not isinstance(value, str):
@@ -407,7 +305,7 @@ def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir,
 
     import cocotb_tools.runner as runner_module
 
-    build_dir, _ = _ensure_build(runner_module, verilog=verilog, top=top, waves=waves,
+    build_dir, _ = ensure_build(runner_module, verilog=verilog, top=top, waves=waves,
                                  timescale=timescale)
     runs = cache_dir() / "runs"
     runs.mkdir(parents=True, exist_ok=True)
@@ -418,8 +316,7 @@ def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir,
     # The runner fills the simulator's environment from os.environ, which wins over extra_env,
     # so the parameters go into os.environ too for the duration of the run.
     try:
-        with toolchain.applied_tool_env(env), _on_sys_path(_COCOTB_TESTS_DIR), \
-                _on_sys_path(test_dir):
+        with toolchain.applied_tool_env(env), _on_sys_path(test_dir):
             runner.test(test_module=test_module, hdl_toplevel=top, hdl_toplevel_lang="verilog",
                         build_dir=build_dir,
                         test_dir=run_dir, results_xml=str(results), extra_env=env,
@@ -429,12 +326,12 @@ def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir,
         pass  # judged from results.xml below
     if not results.is_file():
         raise ToolchainError(f"the simulation of {top!r} produced no results (the simulator or "
-                             f"the import of {test_module!r} failed); log {log}:\n{_tail(log)}")
+                             f"the import of {test_module!r} failed); log {log}:\n{tail(log)}")
     total, failed = _failed_tests(results)
     if failed:
         listing = "\n".join(f"  {f}" for f in failed)
         raise AssertionError(f"{len(failed)} of {total} cocotb test(s) of {test_module!r} on "
-                             f"{top!r} failed (log {log}):\n{listing}\n{_tail(log, 30)}")
+                             f"{top!r} failed (log {log}):\n{listing}\n{tail(log, 30)}")
     if total == 0:
         raise AssertionError(f"no cocotb test of {test_module!r} ran on {top!r}"
                              f"{f' (testcase {testcase!r})' if testcase else ''}; log {log}")

@@ -3,8 +3,8 @@
 :func:`synthesize_unit` runs ``synth_ice40 -dsp`` (iCE40 UP5K) or ``synth_ecp5`` (ECP5-85F) on a
 unit's Verilog and counts the mapped cells; with ``pnr=True`` it places and routes with nextpnr
 (UP5K SG48 / LFE5U-85F CABGA381, fixed seed) and reads the achieved Fmax of the clock.
-:func:`write_report` merges results into ``benchmarks/results/synthesis.json`` and renders the
-Markdown table ``docs/synthesis.md`` from it (never edited by hand).
+:func:`write_report` merges results into a JSON file and renders a Markdown table from it (the
+project's ``docs/synthesis.md`` is one, never edited by hand).
 
 Cell classes: LUT = ``SB_LUT4`` / ``LUT4``; carry = ``SB_CARRY`` (iCE40, shares the LUT's logic
 cell) / ``CCU2C`` (ECP5, one slice = 2 LUT4 each); FF = ``SB_DFF*`` / ``TRELLIS_FF``;
@@ -25,10 +25,8 @@ from snnforge.hdl import registry
 from snnforge.runs import atomic_write_bytes
 
 __all__ = ["Target", "TARGETS", "get_target", "synthesize_verilog", "synthesize_unit",
-           "write_report", "write_board_result", "render_markdown", "default_paths",
-           "REPO_ROOT"]
+           "write_report", "write_board_result", "render_markdown", "default_paths"]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 _TOO_MANY_PORTS = "more ports than the package has IO pins"
 
 
@@ -293,8 +291,7 @@ def render_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def default_paths() -> tuple[Path, Path]:
-    """(benchmarks/results/synthesis.json, docs/synthesis.md) in the checkout."""
-    return (REPO_ROOT / "benchmarks" / "results" / "synthesis.json",
-            REPO_ROOT / "docs" / "synthesis.md")
-
+def default_paths(out: Path | str) -> tuple[Path, Path]:
+    """(``synthesis.json``, ``synthesis.md``) in the output folder ``out``."""
+    out = Path(out)
+    return out / "synthesis.json", out / "synthesis.md"

@@ -111,6 +111,15 @@ def test_bool_and_typed_overrides():
 from snnforge import synthesis  # noqa: E402
 
 
+def test_synth_writes_into_its_out_folder_by_default(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["synth", "smoke_acc", "--target", "ice40-up5k"]) == 0
+    out = tmp_path / "build" / "synth"
+    assert json.loads((out / "synthesis.json").read_text())["results"][0]["unit"] == "smoke_acc"
+    assert "smoke_acc" in (out / "synthesis.md").read_text()
+    assert (out / "work").is_dir()
+
+
 def test_synth_smoke_unit_on_ice40(tmp_path, capsys):
     json_path, md_path = tmp_path / "synthesis.json", tmp_path / "synthesis.md"
     assert main(["synth", "smoke_acc", "--target", "ice40-up5k", "--json", str(json_path),

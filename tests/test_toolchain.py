@@ -9,6 +9,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge import hwsim, toolchain
+from snnforge.sim import cache as build_cache
 from snnforge.errors import ConfigError, ToolchainError
 from snnforge.hdl.smoke import SaturatingAccumulator, saturating_running_sums
 
@@ -94,6 +95,8 @@ def test_emit_and_run_validate_their_arguments(tmp_path):
     with pytest.raises(ConfigError, match="not found in"):
         hwsim.run_cocotb(verilog=verilog, top="top_a", test_module="tb_missing",
                          test_dir=tmp_path)
+    with pytest.raises(ConfigError, match="not importable"):
+        hwsim.run_cocotb(verilog=verilog, top="top_a", test_module="snnforge.sim.tb_missing")
     (tmp_path / "tb.py").write_text("")
     with pytest.raises(ConfigError, match="extra_env must map str to str"):
         hwsim.run_cocotb(verilog=verilog, top="top_a", test_module="tb", test_dir=tmp_path,
@@ -140,11 +143,11 @@ def test_a_changed_verilog_rebuilds_and_the_same_does_not(monkeypatch, tmp_path)
     monkeypatch.setenv("SNNFORGE_CACHE_DIR", str(tmp_path))
     fake = _CountingRunnerModule()
     args = dict(top="a", waves=False, timescale=("1ns", "1ps"))
-    first, built = hwsim._ensure_build(fake, verilog="module a; endmodule", **args)
+    first, built = build_cache.ensure_build(fake, verilog="module a; endmodule", **args)
     assert built and len(fake.builds) == 1
-    again, built = hwsim._ensure_build(fake, verilog="module a; endmodule", **args)
+    again, built = build_cache.ensure_build(fake, verilog="module a; endmodule", **args)
     assert again == first and not built and len(fake.builds) == 1
-    other, built = hwsim._ensure_build(fake, verilog="module a; wire w; endmodule", **args)
+    other, built = build_cache.ensure_build(fake, verilog="module a; wire w; endmodule", **args)
     assert other != first and built and len(fake.builds) == 2
 
 
@@ -224,13 +227,13 @@ def test_cache_keeps_the_most_recently_used_builds(monkeypatch, tmp_path):
     monkeypatch.setenv("SNNFORGE_CACHE_MAX_BUILDS", "2")
     fake = _CountingRunnerModule()
     args = dict(top="a", waves=False, timescale=("1ns", "1ps"))
-    first, _ = hwsim._ensure_build(fake, verilog="module a; endmodule", **args)
-    second, _ = hwsim._ensure_build(fake, verilog="module a; wire b; endmodule", **args)
+    first, _ = build_cache.ensure_build(fake, verilog="module a; endmodule", **args)
+    second, _ = build_cache.ensure_build(fake, verilog="module a; wire b; endmodule", **args)
     old = (first / "build.json").stat().st_mtime - 100
     os.utime(first / "build.json", (old, old))
     os.utime(second / "build.json", (old + 1, old + 1))
-    hwsim._ensure_build(fake, verilog="module a; endmodule", **args)  # use refreshes `first`
-    third, _ = hwsim._ensure_build(fake, verilog="module a; wire c; endmodule", **args)
+    build_cache.ensure_build(fake, verilog="module a; endmodule", **args)  # use refreshes `first`
+    third, _ = build_cache.ensure_build(fake, verilog="module a; wire c; endmodule", **args)
     assert first.is_dir() and third.is_dir() and not second.exists()
 
 
@@ -259,7 +262,7 @@ class _SlowFileCountingRunnerModule:
 def _build_in_child(cache, log, barrier):
     os.environ["SNNFORGE_CACHE_DIR"] = str(cache)
     barrier.wait()
-    hwsim._ensure_build(_SlowFileCountingRunnerModule(log), verilog="module a; endmodule",
+    build_cache.ensure_build(_SlowFileCountingRunnerModule(log), verilog="module a; endmodule",
                         top="a", waves=False, timescale=("1ns", "1ps"))
 
 
@@ -315,7 +318,7 @@ def test_src_attributes_do_not_depend_on_the_checkout_folder():
     verilog = hwsim.emit_verilog(SaturatingAccumulator(in_width=8, acc_width=12), name="acc")
     paths = {p.rpartition(":")[0] for attr in re.findall(r'src = "([^"]+)"', verilog)
              for p in attr.split("|")}
-    assert "hdl/smoke.py" in paths
+    assert "snnforge/hdl/smoke.py" in paths
     assert any(p.startswith("amaranth/") for p in paths)
     assert not any(Path(p).is_absolute() for p in paths), sorted(paths)
     assert str(Path(hwsim.__file__).resolve().parents[1]) not in verilog

@@ -2,7 +2,7 @@
 valid regardless of ready) breaks the lib.stream rules, so this test must fail."""
 import cocotb
 
-from common import StreamSink, TB
+from snnforge.sim import StreamSink, TB
 
 
 @cocotb.test()

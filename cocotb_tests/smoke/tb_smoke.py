@@ -9,7 +9,7 @@ import json
 
 import cocotb
 
-from common import Scoreboard, StreamSink, StreamSource, TB, tb_params
+from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
 from snnforge.hdl.smoke import saturating_running_sums
 
 DEFAULTS = {"in_width": 8, "acc_width": 12, "count": 2000, "valid_probability": 0.7,

@@ -23,7 +23,7 @@ import random
 import cocotb
 from cocotb.triggers import FallingEdge, RisingEdge
 
-from common import Scoreboard, StreamSink, StreamSource, TB, tb_params
+from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
 from snnforge.hdl.spikegrad.reference import (ArrayModel, fanout_reference, gate_reference,
                                                 random_gate_inputs, random_update_inputs,
                                                 random_weights, update_reference)

@@ -12,7 +12,7 @@ import numpy as np
 import cocotb
 from cocotb.triggers import FallingEdge, RisingEdge, Timer
 
-from common import Scoreboard, StreamSink, StreamSource, TB, tb_params
+from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
 from snnforge.golden_model import rng as grng
 from snnforge.golden_model.ssnn_bp import units
 from snnforge.hdl.ssnn_bp.harness import HARNESS_UNITS, harness_params

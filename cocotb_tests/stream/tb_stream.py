@@ -6,7 +6,7 @@ Parameters (SNNFORGE_TB_PARAMS): instance, count, valid_probability, ready_proba
 """
 import cocotb
 
-from common import Scoreboard, StreamSink, StreamSource, TB, tb_params
+from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
 from snnforge.hdl.ssnn_bp.harness import harness_params
 from snnforge.hdl.stream import decode_event, encode_event
 

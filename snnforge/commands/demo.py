@@ -7,18 +7,16 @@
    check every step's spikes, every weight and the held-out winners against the golden model,
    bit for bit; cycles per training sample and simulation speed are measured.
 
+Steps 2 and 3 are :meth:`snnforge.SSNN.to_verilog` and :meth:`snnforge.SSNN.simulate`.
+
 Writes ``report.json``, the Verilog and its manifest, and a learning-curve plot into ``--out``.
 """
 from __future__ import annotations
 
-import json
-import tempfile
 import time
 from pathlib import Path
 
 from snnforge.errors import SnnforgeError, ToolchainError
-
-COCOTB_DIR = Path(__file__).resolve().parents[2] / "cocotb_tests"
 
 
 def register(subparsers) -> None:
@@ -86,37 +84,19 @@ def _golden(args, config, out: Path) -> dict:
 
 
 def _hardware(args, config, out: Path) -> dict:
-    from snnforge.hdl.ssnn_bp.network import SSNNNetwork
-    from snnforge.hwsim import emit_verilog, lint, run_cocotb
+    from snnforge.api import SSNN
 
-    top = "ssnn_network"
+    net = SSNN(config)  # the chip starts from the configuration's initial weights
     t0 = time.perf_counter()
-    verilog = emit_verilog(SSNNNetwork(config=config), name=top)
-    (out / f"{top}.v").write_text(verilog)
-    lint(verilog, top=top)
-    (out / f"{top}.json").write_text(json.dumps({"top": top, "golden_config": config.to_dict()}, indent=2) + "\n")
+    path = net.to_verilog(out, lint=True)
+    lines = len(path.read_text().splitlines())
     _say("2/3 rtl", f"network top generated from the same config and linted clean with Verilator -Wall "
-         f"-> {out / (top + '.v')} ({len(verilog.splitlines())} lines)  [{time.perf_counter() - t0:.1f} s]")
-
-    tb_dir = COCOTB_DIR / "ssnn_bp"
-    if not (tb_dir / "tb_network.py").is_file():
-        raise SnnforgeError(f"the network testbench {tb_dir / 'tb_network.py'} is missing; run the demo "
-                              "from a source checkout of snnforge (or pass --no-hw)")
+         f"-> {path} ({lines} lines)  [{time.perf_counter() - t0:.1f} s]")
     _say("3/3 chip", f"cocotb + Verilator: on-chip training on {args.chip_train} digits, every step's "
          f"spikes and every weight checked against the golden model, then {args.chip_eval} held-out digits "
          "(first run builds the simulator: about 2-4 minutes; later runs reuse the cache)")
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        result_path = Path(tmp) / "chip.json"
-        params = {"config": config.to_dict(), "n_train": args.chip_train, "n_eval": args.chip_eval,
-                  "dataset": args.dataset, "result_path": str(result_path)}
-        try:
-            run_cocotb(verilog=verilog, top=top, test_module="tb_network", test_dir=tb_dir,
-                       testcase="network_trains_bit_identical_to_golden", waves=args.waves,
-                       extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)})
-        except AssertionError as exc:
-            raise SnnforgeError(f"the simulated chip disagreed with the golden model: {exc}") from None
-        chip = json.loads(result_path.read_text())
+    chip = net.simulate(args.dataset, n=args.chip_train, n_eval=args.chip_eval, waves=args.waves)
     chip["seconds"] = time.perf_counter() - t0
     _say("3/3 chip", f"bit-identical: {chip['train_steps_checked']} training steps, all weights "
          f"({chip['weights_changed']} changed by learning); held-out accuracy on chip "

