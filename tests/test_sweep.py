@@ -177,27 +177,34 @@ def test_lost_worker_is_detected_and_its_run_requeued(tmp_path, cluster):
     assert entry["status"] == "done" and entry["attempts"] == 2
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="signals to a process group")
-def test_ctrl_c_marks_running_runs_interrupted_never_done(tmp_path):
-    study = tmp_path / "slow.toml"
-    study.write_text('[[job]]\nalgo = "ssnn-bp"\n'
-                     'options = { dataset = "mnist-sample", epochs = 50, hidden = 16, '
-                     'engine = "numpy", no-plots = true, quiet = true }\n')
-    out = tmp_path / "sweep"
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG, SIGINT to the driver")
+def test_ctrl_c_interrupts_cleanly_and_the_rerun_resumes_from_the_checkpoint(tmp_path):
     import subprocess
 
-    proc = subprocess.Popen([sys.executable, "-m", "snnforge", "sweep", str(study), "--out",
-                             str(out), "--workers", "1"], stderr=subprocess.PIPE, text=True)
-    attempts = out / ".attempts"
-    deadline = time.monotonic() + 60
-    while not (attempts.is_dir() and any(attempts.iterdir())) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(1.0)
+    study = tmp_path / "slow.toml"
+    study.write_text('[[job]]\nalgo = "ssnn-bp"\n'
+                     'options = { dataset = "mnist-sample", train-limit = 150, test-limit = 30, '
+                     'epochs = 3, hidden = 16, T = 8, engine = "numpy", no-plots = true }\n')
+    out = tmp_path / "sweep"
+    cmd = [sys.executable, "-m", "snnforge", "sweep", str(study), "--out", str(out),
+           "--workers", "1"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while not list(out.glob("runs/*/checkpoint.npz")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=90)
-    assert proc.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
-    (entry,) = json.loads((out / "status.json").read_text())["runs"].values()
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+    (run_id, entry), = json.loads((out / "status.json").read_text())["runs"].items()
     assert entry["status"] == "interrupted"
     with open(out / "results.csv") as f:
         assert [r["status"] for r in csv.DictReader(f)] == ["interrupted"]
+    report = json.loads((out / "runs" / run_id / "report.json").read_text())
+    assert 1 <= len(report["epochs"]) < 3 and not report["results"]
+    # the same command again: the run continues from its checkpoint and finishes
+    assert subprocess.run(cmd, capture_output=True).returncode == 0
+    entry = json.loads((out / "status.json").read_text())["runs"][run_id]
+    assert entry["status"] == "done" and entry["resumed"] is True
+    report = json.loads((out / "runs" / run_id / "report.json").read_text())
+    assert [e["epoch"] for e in report["epochs"]] == [1, 2, 3]

@@ -151,7 +151,8 @@ def _execute(queue: list[RunSpec], folder: SweepFolder, *, scheduler, workers, t
             folder.update(run.run_id, status="queued", attempts=0, error=None)
             fut = client.submit(execute_run, run.run_id, list(run.argv),
                                 str(folder.run_dir(run.run_id)), str(folder.attempts_dir),
-                                threads=threads, cancel_event=event_name,
+                                resume_argv=list(run.resume_argv), threads=threads,
+                                cancel_event=event_name,
                                 key=f"sweep-{run.run_id}-{tag}", pure=False)
             futures[fut] = run.run_id
         bar = progress(total=len(queue) + already, desc="sweep", unit="run",
@@ -224,7 +225,7 @@ def _settle(fut, run_id: str, folder: SweepFolder) -> bool:
     res = fut.result()
     log = folder.run_dir(run_id) / LOG_NAME
     fields = {"returncode": res["returncode"], "wall_s": res["wall_s"],
-              "attempts": res["attempt"], "host": res["host"]}
+              "attempts": res["attempt"], "host": res["host"], "resumed": res["resumed"]}
     if res["cancelled"]:
         folder.update(run_id, status="interrupted", **fields)
         return False

@@ -38,17 +38,21 @@ _JOB_KEYS = ("kind", "options", "grid", "list")
 @dataclass(frozen=True)
 class RunSpec:
     """One run of a study: ``argv`` is run as ``python ARGV...`` with ``{out}`` replaced by the
-    run folder. ``params`` are every option of the run, ``swept`` the names that vary."""
+    run folder. ``params`` are every option of the run, ``swept`` the names that vary.
+    ``resume_argv`` is appended when an earlier attempt left a checkpoint in the folder (train
+    runs: ``--resume``, which continues bit-exactly from the last finished epoch)."""
 
     run_id: str
     kind: str
     params: dict[str, Any]
     swept: tuple[str, ...]
     argv: tuple[str, ...]
+    resume_argv: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "kind": self.kind, "params": self.params,
-                "swept": list(self.swept), "argv": list(self.argv)}
+                "swept": list(self.swept), "argv": list(self.argv),
+                "resume_argv": list(self.resume_argv)}
 
 
 @dataclass
@@ -144,7 +148,8 @@ def expand_job(job: dict[str, Any], *, where: str) -> list[RunSpec]:
         params = {**fixed, **point}
         argv = build_run(kind, params, where=where)
         runs.append(RunSpec(run_id=_run_id(kind, params, swept, argv), kind=kind,
-                            params=params, swept=swept, argv=tuple(argv)))
+                            params=params, swept=swept, argv=tuple(argv),
+                            resume_argv=("--resume",) if kind == "train" else ()))
     return runs
 
 
