@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "snnforge.commands.generate",
     "snnforge.commands.synth",
     "snnforge.commands.sweep",
+    "snnforge.commands.nir_io",
 )
 
 

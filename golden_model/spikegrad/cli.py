@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -72,6 +73,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--ann-lr", type=float, default=0.2,
                    help="learning rate of the float ANN beside it (default: %(default)s)")
     g.add_argument("--no-ann", action="store_true", help="skip the float ANN baseline")
+    g.add_argument("--init-from", type=Path, default=None, metavar="RUN",
+                   help="initial weights from a run folder's checkpoint (a SpikeGrad run or "
+                        "`snnforge nir import`); its sizes, theta, input bits, weight bits "
+                        "and bias counts must match")
     g.add_argument("--eval-train-limit", type=int, default=10000,
                    help="training samples used for the per-epoch train accuracy")
     f = parser.add_argument_group("number formats (hardware units)")
@@ -163,6 +168,8 @@ def run(args) -> int:
                   "hidden_bias": args.hidden_bias,
                   "output_gain": args.output_gain, "ann_lr": None if args.no_ann else args.ann_lr,
                   "train_limit": args.train_limit, "test_limit": args.test_limit}
+    if args.init_from is not None:  # absent otherwise, so older run folders stay resumable
+        run_config["init_from"] = str(args.init_from)
     rd = runs.RunDir(args.out, config=run_config, command="train --algo spikegrad",
                      resume=args.resume)
     rd.report["epochs_requested"] = args.epochs  # not in config: --resume may extend a run
@@ -173,6 +180,8 @@ def run(args) -> int:
     net = SpikeGradNet(cfg, mode=args.mode, seed=args.seed, input_gain=args.input_gain,
                        hidden_bias=args.hidden_bias,
                        output_gain=args.output_gain)
+    if args.init_from is not None:
+        _init_from(net, cfg, args.init_from)
     ann = None
     if not args.no_ann:
         ann = MLP(ANNConfig(sizes=cfg.sizes, activation="relu", lr=args.ann_lr, batch=cfg.batch,
@@ -232,6 +241,26 @@ def run(args) -> int:
 
     _finish(rd, args, cfg, net, ann)
     return 0
+
+
+#: configuration fields that give the weight integers their meaning
+INIT_FIELDS = ("sizes", "theta", "input_bits", "weight_bits", "bias_count")
+
+
+def _init_from(net: SpikeGradNet, cfg: SpikeGradConfig, path: Path) -> None:
+    """Load ``net``'s weights and biases from the checkpoint in run folder ``path``."""
+    from snnforge import trained
+
+    run = trained.load_run(path, algo="spikegrad", option="--init-from")
+    theirs = trained.spikegrad_config(run)
+    differ = [f"{k} {getattr(theirs, k)} vs {getattr(cfg, k)}" for k in INIT_FIELDS
+              if getattr(theirs, k) != getattr(cfg, k)]
+    if differ:
+        raise ConfigError(f"--init-from {path}: the run's network differs from these options "
+                          f"({'; '.join(differ)}); give matching --hidden and format options")
+    weights, biases = trained.spikegrad_parameters(run)
+    checked = SpikeGradNet(cfg, mode=net.mode, weights=weights, biases=biases)  # shapes, ranges
+    net.W, net.b = checked.W, checked.b
 
 
 def _finish(rd, args, cfg, net, ann) -> None:
