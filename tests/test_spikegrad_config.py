@@ -79,7 +79,7 @@ def test_training_config_defaults_and_lr_shift_rescaling():
     coarse = training_config((784, 800, 800, 10), theta=1 << 16, theta_bp=1 << 16, weight_bits=20)
     assert coarse.lr_shift == (11, 7, 19)
     assert [effective_lr(cfg, l) for l in range(3)] == [effective_lr(coarse, l) for l in range(3)]
-    # session 2's formats (4-bit inputs, 15 counts per float unit, 4096 error counts per unit)
+    # the theta-2**16 formats (4-bit inputs, 15 counts per float unit, 4096 error counts per unit)
     old = training_config((784, 800, 800, 10), theta=1 << 16, theta_bp=1 << 16,
                           gradient_scale=(1 << 16) * 4096, input_bits=4, weight_bits=20,
                           count_bits=8, error_bits=14, input_gain=1.0)

@@ -233,7 +233,7 @@ class SpikeGradConfig:
 #: 8-bit inputs (a pixel is its own count), 10-bit hidden counts, 18-bit error counts
 #: (:data:`TRAINING_ERROR_RESOLUTION` per unit gradient), one-spike bias inputs. With
 #: :data:`TRAINING_INPUT_GAIN` a hidden neuron fires 63.75 spikes per unit of float
-#: activation. Session 2's formats (theta 2**16, 20-bit weights, 4-bit inputs, 8-bit counts,
+#: activation. The theta-2**16 formats (theta 2**16, 20-bit weights, 4-bit inputs, 8-bit counts,
 #: 14-bit errors) trained Fashion-MNIST to 0.49 points below the ANN on average over 3 seeds;
 #: these to 0.12 (docs/spikegrad.md "Accuracy").
 TRAINING_FORMATS = {"theta": 1 << 18, "theta_bp": 1 << 18, "input_bits": 8, "weight_bits": 22,

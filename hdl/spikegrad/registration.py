@@ -6,7 +6,7 @@ Every default comes from the trained number formats, :func:`training_config` ``(
 through :func:`training_defaults`; only the neuron / synapse counts are kept small (16-neuron
 register-file arrays, 1,024-weight memories: 64 -> 16 forward, 64 neurons above -> 16 error
 integrators backward) so the units simulate and synthesize (64 register-file integrators of
-43 + 14 bits needed 5,754 LUT4 at session 2's formats, more than an iCE40 UP5K has). Which
+43 + 14 bits needed 5,754 LUT4 at the theta-2^16 formats, more than an iCE40 UP5K has). Which
 layer each unit's widths describe:
 
 * IF neurons, forward layer: weight layer 1 (800 hidden -> 800 hidden; its worst case sets
