@@ -1,0 +1,136 @@
+"""The Python API (`snnforge.SSNN`, `snnforge.SpikeGrad`): training equals the golden-model
+training functions and the CLI's order, checkpoints round-trip, bad input gives clear errors,
+hardware calls generate and simulate (SSNN) or refuse clearly (SpikeGrad)."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import snnforge
+from snnforge.errors import ConfigError, DataError, SnnforgeError
+from snnforge.golden_model.ssnn_bp.train import Dataset, train_with_baseline
+from snnforge.hdl.ssnn_bp.network import small_network_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def digits():
+    x, y = snnforge.load_data("mnist-sample", "train", side=8, limit=120)
+    xt, yt = snnforge.load_data("mnist-sample", "test", side=8, limit=60)
+    return x, y, xt, yt
+
+
+def test_load_data_downsamples_to_the_network_inputs(digits):
+    x, y, _, _ = digits
+    assert x.dtype == np.uint8 and x.shape == (120, 64) and y.shape == (120,)
+    full, _ = snnforge.load_data("mnist-sample", "test", limit=3)
+    assert full.shape == (3, 784)
+
+
+def test_ssnn_fit_equals_the_golden_training_function(digits):
+    x, y, xt, yt = digits
+    net = snnforge.SSNN()
+    assert net.config == small_network_config()
+    net.fit((x, y), epochs=2)
+    ref = train_with_baseline(model="bittrue", config=net.config, epochs=2, ann_lr=0.02,
+                              with_ann=False,
+                              data=Dataset(x_train=x, y_train=y, x_test=xt, y_test=yt))
+    assert np.array_equal(net.weights[0], ref["net"].W1)
+    assert np.array_equal(net.weights[1], ref["net"].W2)
+    assert net.evaluate((xt, yt))["accuracy_votes"] == ref["test_accuracy_votes"]
+    again = snnforge.SSNN()
+    again.fit((x, y), epochs=1)
+    again.fit((x, y), epochs=1)  # epochs continue: keys and order of epoch 2
+    assert np.array_equal(again.weights[0], net.weights[0]) and again.epochs_done == 2
+
+
+def test_ssnn_predict_agrees_with_evaluate(digits):
+    _, _, xt, yt = digits
+    net = snnforge.SSNN()
+    predicted = net.predict(xt)
+    assert predicted.shape == (60,)
+    assert float((predicted == yt).mean()) == net.evaluate((xt, yt))["accuracy_votes"]
+
+
+def test_ssnn_save_and_load_round_trip(digits, tmp_path):
+    x, y, _, _ = digits
+    net = snnforge.SSNN(small_network_config(seed=3))
+    net.fit((x, y))
+    back = snnforge.SSNN.load(net.save(tmp_path / "net.npz"))
+    assert back.config == net.config and back.epochs_done == 1
+    assert all(np.array_equal(a, b) for a, b in zip(back.weights, net.weights))
+    snnforge.SpikeGrad().save(tmp_path / "sg.npz")
+    with pytest.raises(SnnforgeError, match="not a 'ssnn-bp' network"):
+        snnforge.SSNN.load(tmp_path / "sg.npz")
+
+
+def test_ssnn_rejects_bad_input(digits):
+    x, y, _, _ = digits
+    net = snnforge.SSNN()
+    with pytest.raises(DataError, match="uint8"):
+        net.fit((x.astype(np.float32), y))
+    with pytest.raises(DataError, match="n_in=64"):
+        net.fit((np.zeros((4, 10), np.uint8), y[:4]))
+    with pytest.raises(DataError, match="4 integer labels"):
+        net.fit((x[:4], y[:3]))
+    with pytest.raises(DataError, match="dataset name"):
+        net.fit(42)
+    with pytest.raises(ConfigError, match="epochs"):
+        net.fit((x, y), epochs=0)
+    with pytest.raises(ConfigError, match="SSNNConfig"):
+        snnforge.SSNN({"n_in": 64})
+
+
+def test_ssnn_verilog_holds_the_trained_weights(digits, tmp_path):
+    x, y, _, _ = digits
+    net = snnforge.SSNN()
+    untrained = net.verilog()
+    net.fit((x[:20], y[:20]))
+    path = net.to_verilog(tmp_path / "rtl", lint=False)
+    assert path.read_text() == net.verilog() != untrained
+    assert "module ssnn_network" in path.read_text()
+    assert (tmp_path / "rtl" / "ssnn_network.json").is_file()
+
+
+def test_spikegrad_fit_follows_the_cli_order_and_round_trips(digits, tmp_path):
+    from snnforge.golden_model.spikegrad.train import SpikeGradNet
+
+    x, y, xt, yt = digits
+    net = snnforge.SpikeGrad(sizes=(64, 16, 10), seed=2)
+    net.fit((x, y), epochs=1)
+    ref = SpikeGradNet(net.config, seed=2, **net.init)
+    order = np.random.default_rng([2, 0]).permutation(len(y))
+    for i in range(0, len(y), net.config.batch):
+        ref.step(x[order[i:i + net.config.batch]], y[order[i:i + net.config.batch]])
+    assert all(np.array_equal(a, b) for a, b in zip(net.weights[0], ref.W))
+    accuracy = net.evaluate((xt, yt))["accuracy"]
+    assert accuracy == float((net.predict(xt) == yt).mean())
+    back = snnforge.SpikeGrad.load(net.save(tmp_path / "sg.npz"))
+    assert back.config == net.config and back.epochs_done == 1
+    assert back.evaluate((xt, yt))["accuracy"] == accuracy
+
+
+def test_spikegrad_hardware_calls_say_there_is_no_network_top(tmp_path):
+    net = snnforge.SpikeGrad()
+    for call in (lambda: net.to_verilog(tmp_path), lambda: net.simulate("mnist-sample"),
+                 lambda: net.synth()):
+        with pytest.raises(SnnforgeError, match="no network top yet"):
+            call()
+
+
+@pytest.mark.hw
+def test_readme_script_trains_generates_and_simulates(tmp_path):
+    """The README's API script, run as a user would (the Verilator build is cached)."""
+    from test_wheel_install import readme_script
+
+    (tmp_path / "script.py").write_text(readme_script())
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run([sys.executable, "script.py"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "bit-identical: 64 training steps" in result.stdout, result.stdout
+    assert (tmp_path / "build" / "net.npz").is_file()
