@@ -1,9 +1,10 @@
 """Parameter sweep of the SpikeGrad RTL units on Verilator (cocotb, cycle for cycle against the
 golden step functions), with the simulation speed of each run.
 
-    python benchmarks/spikegrad_rtl_sweep.py [--quick] [--out FILE]
+    python benchmarks/spikegrad_rtl_sweep.py [--quick] [--out FILE] [--workers N | --scheduler ADDR]
 
-(default FILE: benchmarks/results/spikegrad_rtl_sweep.json)
+(default FILE: benchmarks/results/spikegrad_rtl_sweep.json). Each configuration is one task of
+``snnforge sweep`` (its own process, in parallel on a local Dask cluster or on ``--scheduler``).
 
 Each configuration is emitted, linted with Verilator -Wall, built (cached by Verilog hash) and
 run with >= 10,000 random steps/transfers under random valid gaps and backpressure. The last
@@ -18,13 +19,12 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "cocotb_tests" / "spikegrad"))
 
-from spikegrad_launch import run_unit, training_runs  # noqa: E402
+from spikegrad_launch import training_runs  # noqa: E402
 
 _ARRAY_SHAPES = [  # n_neurons, threshold, count_bits, potential_bits, input_bits
     (1, 1, 2, 6, 4),
@@ -65,27 +65,44 @@ def configurations(quick: bool) -> list[tuple[str, dict]]:
     return configs
 
 
-def run_sweep(*, quick: bool = False, seed: int = 21) -> list[dict]:
-    """Run every configuration; returns one record each (never raises on a failed run)."""
-    records = []
+def study(*, quick: bool = False, seed: int = 21):
+    """The sweep as an in-memory ``snnforge sweep`` study: one cocotb run per configuration."""
+    from snnforge.sweep import study_from_dict
+
+    jobs = []
     for unit, params in configurations(quick):
-        with tempfile.NamedTemporaryFile(suffix=".json") as stats:
-            tb = {k: v for k, v in params.items() if k != "training_config"}  # a label
-            full = {**tb, "seed": seed, "valid_probability": 0.8, "ready_probability": 0.6,
-                    "stats_path": stats.name}
-            t0 = time.perf_counter()
-            try:
-                run_unit(unit, full, do_lint=True)
-                passed, error = True, None
-            except AssertionError as exc:
-                passed, error = False, str(exc)[:2000]
-            wall = time.perf_counter() - t0
-            text = Path(stats.name).read_text()
-            measured = json.loads(text) if text.strip() else {}
-        record = {"unit": unit, "params": params, "passed": passed, "error": error,
-                  "wall_s": round(wall, 2), **measured}
-        print(json.dumps(record), flush=True)
-        records.append(record)
+        tb = {k: v for k, v in params.items() if k != "training_config"}
+        label = {"label": params["training_config"]} if "training_config" in params else {}
+        jobs.append({"kind": "cocotb", "testbench": str(ROOT / "cocotb_tests" / "spikegrad"),
+                     "unit": unit, "options": {**tb, **label, "seed": seed,
+                                               "valid_probability": 0.8,
+                                               "ready_probability": 0.6}})
+    return study_from_dict({"name": "spikegrad-rtl" + ("-quick" if quick else ""), "job": jobs},
+                           source="spikegrad_rtl_sweep.py")
+
+
+def run_sweep(*, quick: bool = False, seed: int = 21, out: Path | None = None,
+              scheduler: str | None = None, workers: int | None = None) -> list[dict]:
+    """Run every configuration as a task of ``snnforge sweep`` (sweep folder ``out``, default a
+    temporary one); returns one record each (never raises on a failed run)."""
+    from snnforge.runs import read_json
+    from snnforge.sweep import run_study
+
+    the_study = study(quick=quick, seed=seed)
+    with tempfile.TemporaryDirectory(prefix="spikegrad-rtl-sweep-") as tmp:
+        outcome = run_study(the_study, out or Path(tmp), scheduler=scheduler, workers=workers,
+                            retry_failed=True)
+        records = []
+        for (unit, params), run in zip(configurations(quick), the_study.runs):
+            report = outcome.folder / "runs" / run.run_id / "report.json"
+            res = read_json(report).get("results", {}) if report.is_file() else {}
+            status = next(r["status"] for r in outcome.rows if r["run_id"] == run.run_id)
+            record = {"unit": unit, "params": params, "passed": bool(res.get("passed")),
+                      "error": res.get("error") or (None if status == "done" else status),
+                      "wall_s": round(res.get("wall_s", 0.0), 2),
+                      **{k: res[k] for k in ("cycles", "cycles_per_s") if k in res}}
+            print(json.dumps(record), flush=True)
+            records.append(record)
     return records
 
 
@@ -93,10 +110,17 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one configuration per unit")
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--sweep-dir", type=Path, default=None,
+                        help="sweep folder (tables in results.md; default: a temporary folder)")
+    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                        help="an existing Dask scheduler (default: a local cluster)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="local cluster size (default: one worker per CPU)")
     parser.add_argument("--out", type=Path,
                         default=ROOT / "benchmarks" / "results" / "spikegrad_rtl_sweep.json")
     args = parser.parse_args(argv)
-    records = run_sweep(quick=args.quick, seed=args.seed)
+    records = run_sweep(quick=args.quick, seed=args.seed, out=args.sweep_dir,
+                        scheduler=args.scheduler, workers=args.workers)
     summary = {"command": "python benchmarks/spikegrad_rtl_sweep.py"
                           + (" --quick" if args.quick else ""),
                "configurations": len(records),

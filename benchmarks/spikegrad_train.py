@@ -1,17 +1,21 @@
 """SpikeGrad full-dataset training (bit-true) with the same-shape float ANN beside it.
 
-Runs ``snnforge train --algo spikegrad`` with the settings below once per seed and writes
-benchmarks/results/spikegrad_train_<dataset>.json (or the ``--result`` file): per seed the final and
-best test accuracy of the bit-true model and of the ANN (same seed: same initial weights and
-sample order) and the gap in points; over the seeds the mean, spread and largest gap, the
-training throughput and the targets (MNIST >= 98.5 %, Fashion-MNIST >= 89 %, within 0.3 points
-of the ANN, judged on the mean over the seeds).
+Runs ``snnforge train --algo spikegrad`` with the settings below once per seed, as a study on
+``snnforge sweep`` (one Dask task and process per seed, in parallel on a local cluster or on
+``--scheduler``), and writes benchmarks/results/spikegrad_train_<dataset>.json (or the
+``--result`` file): per seed the final and best test accuracy of the bit-true model and of the
+ANN (same seed: same initial weights and sample order) and the gap in points; over the seeds
+the mean, spread and largest gap, the training throughput and the targets (MNIST >= 98.5 %,
+Fashion-MNIST >= 89 %, within 0.3 points of the ANN, judged on the mean over the seeds).
+Re-running the same command skips finished seeds and continues interrupted ones from their
+checkpoints; the sweep's tables are in ``<out-dir>/results.md``.
 
     python benchmarks/spikegrad_train.py --dataset mnist --out-dir runs/spikegrad_mnist
     python benchmarks/spikegrad_train.py --dataset fashion-mnist --seeds 0,1,2
     python benchmarks/spikegrad_train.py --dataset fashion-mnist -- --lr-shift 4,4,11
 
-Options after ``--`` go to ``snnforge train`` and override the settings below.
+Options after ``--`` go to ``snnforge train`` and override the settings below. The same study
+as a file: benchmarks/studies/spikegrad_fashion_mnist.toml.
 """
 from __future__ import annotations
 
@@ -20,8 +24,9 @@ import shlex
 import statistics
 from pathlib import Path
 
-from snnforge.cli import main as snnforge_main
+from snnforge.errors import SnnforgeError
 from snnforge.runs import read_json, write_json
+from snnforge.sweep import run_study
 
 RESULTS = Path(__file__).resolve().parent / "results"
 #: accuracy targets of the full test sets; mnist-sample (bundled, seconds) is the smoke version
@@ -41,19 +46,28 @@ def _seeds(text: str) -> list[int]:
     return seeds
 
 
-def _run_seed(args, seed: int, out: Path) -> dict:
-    cmd = (["train", "--algo", "spikegrad", "--dataset", args.dataset, "--out", str(out),
-            "--seed", str(seed)] + SETTINGS + list(args.extra))
-    code = snnforge_main(cmd + (["--resume"] if args.resume else []))
-    if code:
-        raise SystemExit(code)
+def study(dataset: str, seeds: list[int], extra: list[str]):
+    """The in-memory study: one spikegrad run per seed with SETTINGS, then ``extra``."""
+    from snnforge.sweep import study_from_dict
+    from snnforge.sweep.kinds import options_from_argv
+
+    where = "spikegrad_train.py"
+    options = {"dataset": dataset, **options_from_argv("spikegrad", SETTINGS, where=where),
+               **options_from_argv("spikegrad", list(extra), where=where)}
+    return study_from_dict({"name": f"spikegrad-{dataset}", "job": [
+        {"algo": "spikegrad", "options": options, "grid": {"seed": list(seeds)}}]},
+        source=where)
+
+
+def _per_seed(run, out: Path) -> dict:
     report = read_json(out / "report.json")
     res = report["results"]
     if "ann_test_accuracy" not in res:
         raise SystemExit("the ANN beside SpikeGrad did not run (--no-ann?): the benchmark "
                          "compares the two; drop --no-ann")
+    cmd = [a.replace("{out}", str(out)) for a in run.argv[2:]]  # after "-m snnforge"
     return {
-        "seed": seed,
+        "seed": run.params["seed"],
         "bit_true_test_accuracy": res["test_accuracy"],
         "bit_true_best_test_accuracy": res["best_test_accuracy"],
         "ann_test_accuracy": res["ann_test_accuracy"],
@@ -100,17 +114,27 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=_seeds, default=[0], metavar="S[,S...]",
                         help="one training run per seed (default: 0)")
     parser.add_argument("--out-dir", type=Path, default=None,
-                        help="run folder (one sub-folder seed<S> per seed)")
+                        help="sweep folder (runs/<run id> per seed, results.md)")
     parser.add_argument("--result", type=Path, default=None,
                         help="result file (default: "
                              "benchmarks/results/spikegrad_train_<dataset>.json)")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue each seed's run from its checkpoint (a finished run is "
-                             "only summarized again)")
+    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                        help="an existing Dask scheduler (default: a local cluster)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="local cluster size (default: one worker per CPU)")
     parser.add_argument("extra", nargs="*", help="extra options for snnforge train (after --)")
     args = parser.parse_args(argv)
     out = args.out_dir or Path("runs") / f"spikegrad_{args.dataset}"
-    per_seed = [_run_seed(args, seed, out / f"seed{seed}") for seed in args.seeds]
+    try:
+        the_study = study(args.dataset, args.seeds, args.extra)
+        outcome = run_study(the_study, out, scheduler=args.scheduler, workers=args.workers,
+                            retry_failed=True)
+    except SnnforgeError as exc:
+        raise SystemExit(f"spikegrad_train.py: error: {exc}") from None
+    if outcome.failed:
+        raise SystemExit(f"spikegrad_train.py: {len(outcome.failed)} seed run(s) failed; see "
+                         f"{outcome.folder / 'results.md'} and each run's sweep.log")
+    per_seed = [_per_seed(run, outcome.folder / "runs" / run.run_id) for run in the_study.runs]
     result = summarize(args.dataset, per_seed)
     write_json(args.result or RESULTS / f"spikegrad_train_{args.dataset}.json", result)
     for r in per_seed:

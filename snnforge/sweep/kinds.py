@@ -2,11 +2,19 @@
 
 ``train``: ``python -m snnforge train --algo ALGO --OPTION VALUE ... --out {out}``; every option
 is checked against the algorithm's own parser before anything runs.
-``cocotb``: ``python -m snnforge.sweep.rtl cocotb --params JSON --out {out}``: a SpikeGrad unit
-(testbench unit ``array``/``gate``/``update``/``fanout`` or a registered ``spikegrad_*`` unit at
-its registered defaults) emitted, linted and run on Verilator against the golden model.
-``synth``: ``python -m snnforge.sweep.rtl synth --params JSON --out {out}``: ``snnforge synth``
-of one registered unit (``unit``, ``target``, ``pnr``, other keys become ``--param``).
+``network``: the SSNN-BP network top on Verilator, trained on-chip and checked step for step
+against the bit-true golden model (:func:`snnforge.sim.network.run_network_tb`); options are
+:func:`~snnforge.hdl.ssnn_bp.network.small_network_config` fields (``n_hidden``, ``T``,
+``weight_bits``, ``learning_rate``, ``seed``...) and the run's ``n_train``, ``n_eval``,
+``dataset``, ``tb_seed``, ``valid_probability``, ``ready_probability``, ``testcase``.
+``cocotb``: a SpikeGrad unit emitted, linted and run on Verilator against the golden step
+functions by the repository's launcher; ``testbench`` names its folder
+(``cocotb_tests/spikegrad``, relative to the study file), ``unit`` the testbench unit
+(``array``/``gate``/``update``/``fanout``) or a registered ``spikegrad_*`` unit at its
+registered defaults; ``label`` only names the run.
+``synth``: ``snnforge synth`` of one registered ``unit`` (``target``, ``pnr``; other keys
+become ``--param``).
+The RTL kinds run as ``python -m snnforge.sweep.rtl KIND --params JSON --out {out}``.
 """
 from __future__ import annotations
 
@@ -14,13 +22,14 @@ import argparse
 import importlib
 import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from snnforge.errors import ConfigError
 
-__all__ = ["KINDS", "build_run", "train_argv", "argv_from_namespace", "OUT"]
+__all__ = ["KINDS", "build_run", "train_argv", "argv_from_namespace", "options_from_argv", "OUT"]
 
-KINDS = ("train", "cocotb", "synth")
+KINDS = ("train", "network", "cocotb", "synth")
 OUT = "{out}"
 #: options the sweep sets itself (or that would nest one sweep in another)
 _RESERVED = {"out", "resume", "help", "sweep", "sweep-values"}
@@ -93,39 +102,76 @@ def train_argv(params: dict[str, Any], *, where: str) -> list[str]:
     return ["-m", "snnforge", *argv, "--out", OUT]
 
 
-def _rtl_argv(kind: str, params: dict[str, Any], *, where: str) -> list[str]:
-    unit = params.get("unit")
-    if not isinstance(unit, str):
-        raise ConfigError(f"{where}: a {kind} job needs unit = \"NAME\"")
-    if kind == "cocotb":
-        if unit not in COCOTB_UNITS and not unit.startswith("spikegrad_"):
+#: options of a network run that are not SSNNConfig fields
+NETWORK_RUN_KEYS = ("n_train", "n_eval", "dataset", "tb_seed", "valid_probability",
+                    "ready_probability", "testcase")
+
+
+def _check_network(params: dict[str, Any], *, where: str) -> None:
+    from snnforge.hdl.ssnn_bp.network import small_network_config
+    from snnforge.sim.network import TESTCASES
+
+    fields = {k: v for k, v in params.items() if k not in NETWORK_RUN_KEYS}
+    try:
+        small_network_config(**fields)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: network: {exc}; options are SSNNConfig fields, "
+                          f"learning_rate and {', '.join(NETWORK_RUN_KEYS)}") from None
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: network: {exc}") from None
+    if params.get("testcase", TESTCASES[0]) not in TESTCASES:
+        raise ConfigError(f"{where}: testcase {params['testcase']!r} unknown; choose from "
+                          f"{', '.join(TESTCASES)}")
+
+
+def _rtl_argv(kind: str, params: dict[str, Any], *, where: str, base_dir: Path) -> list[str]:
+    resolved = dict(params)
+    if kind == "network":
+        _check_network(params, where=where)
+    elif kind == "cocotb":
+        unit, testbench = params.get("unit"), params.get("testbench")
+        if not isinstance(testbench, str):
+            raise ConfigError(f"{where}: a cocotb job needs testbench = \"cocotb_tests/spikegrad\""
+                              " (the folder of spikegrad_launch.py, relative to the study file)")
+        folder = (base_dir / testbench).resolve()
+        if not (folder / "spikegrad_launch.py").is_file():
+            raise ConfigError(f"{where}: testbench {testbench!r}: no spikegrad_launch.py in "
+                              f"{folder}; point it at the checkout's cocotb_tests/spikegrad")
+        resolved["testbench"] = str(folder)
+        if not isinstance(unit, str) or (unit not in COCOTB_UNITS
+                                         and not unit.startswith("spikegrad_")):
             raise ConfigError(f"{where}: cocotb unit {unit!r} unknown; choose a testbench unit "
                               f"({', '.join(COCOTB_UNITS)}) or a registered spikegrad_* unit")
     else:
+        from snnforge import synthesis
         from snnforge.hdl import registry
 
+        unit = params.get("unit")
+        if not isinstance(unit, str):
+            raise ConfigError(f"{where}: a synth job needs unit = \"NAME\" (see "
+                              "`snnforge generate --list`)")
         try:
             registry.get_unit(unit)
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from None
         target = params.get("target", "ice40-up5k")
-        from snnforge import synthesis
-
         if target not in synthesis.TARGETS:
             raise ConfigError(f"{where}: target {target!r} unknown; choose from "
                               f"{', '.join(sorted(synthesis.TARGETS))}")
     try:
-        text = json.dumps(params, sort_keys=True)
+        text = json.dumps(resolved, sort_keys=True)
     except (TypeError, ValueError):
         raise ConfigError(f"{where}: {kind} parameters must be numbers, strings or booleans") from None
     return ["-m", "snnforge.sweep.rtl", kind, "--params", text, "--out", OUT]
 
 
-def build_run(kind: str, params: dict[str, Any], *, where: str) -> list[str]:
-    """The validated ``python`` arguments of one run (``{out}`` stands for its folder)."""
+def build_run(kind: str, params: dict[str, Any], *, where: str,
+              base_dir: Path | None = None) -> list[str]:
+    """The validated ``python`` arguments of one run (``{out}`` stands for its folder);
+    relative paths in RTL jobs are resolved against ``base_dir`` (default: current folder)."""
     if kind == "train":
         return train_argv(params, where=where)
-    return _rtl_argv(kind, params, where=where)
+    return _rtl_argv(kind, params, where=where, base_dir=Path(base_dir or "."))
 
 
 def argv_from_namespace(add_arguments, args: argparse.Namespace, *,
@@ -143,3 +189,27 @@ def argv_from_namespace(add_arguments, args: argparse.Namespace, *,
             continue
         params[name] = str(value) if not isinstance(value, (bool, int, float, str)) else value
     return params
+
+
+def options_from_argv(algo: str, argv: list[str], *, where: str) -> dict[str, Any]:
+    """Study options from ``snnforge train --algo ALGO`` arguments (``["--hidden", "16",
+    "--no-plots"]`` -> ``{"hidden": "16", "no-plots": True}``); values stay text."""
+    known = _options(_algo_parser(algo))
+    options: dict[str, Any] = {}
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        name, eq, value = token[2:].partition("=") if token.startswith("--") else ("", "", "")
+        action = known.get(name)
+        if action is None:
+            raise ConfigError(f"{where}: {token!r} is not an option of snnforge train --algo "
+                              f"{algo}; see `snnforge train --algo {algo} --help`")
+        if action.nargs == 0:
+            options[name], i = True, i + 1
+        elif eq:
+            options[name], i = value, i + 1
+        elif i + 1 < len(argv):
+            options[name], i = argv[i + 1], i + 2
+        else:
+            raise ConfigError(f"{where}: {token} needs a value")
+    return options

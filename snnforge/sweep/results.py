@@ -1,7 +1,8 @@
 """The tables and plots of a sweep folder.
 
 ``results.csv`` / ``results.md``: one row per run (parameters, accuracy, ANN accuracy, gap in
-points, wall time in s, status; RTL runs: passed, cycles, cells, Fmax). ``summary.csv`` and the
+points, wall time in s, status; RTL runs: passed, steps checked, chip accuracy, cycles, cycles/s,
+cells, Fmax in MHz). ``summary.csv`` and the
 second table of ``results.md``: mean and sample standard deviation over seeds (runs that differ
 only in ``seed``). ``plots/accuracy_vs_<param>.png``: test accuracy (%) against each swept
 parameter, the ANN beside it (dashed), error bars one standard deviation over seeds.
@@ -23,7 +24,9 @@ from .folder import FINISHED, SweepFolder
 __all__ = ["run_metrics", "collect_rows", "summarize", "write_results", "plot_parameter"]
 
 TRAIN_METRICS = ("accuracy", "ann_accuracy", "gap_points")
-RTL_METRICS = ("passed", "cycles", "cycles_per_s", "lut", "ff", "bram", "dsp", "fmax_mhz")
+RTL_METRICS = ("passed", "train_steps_checked", "chip_accuracy_votes", "golden_accuracy_votes",
+               "cycles_per_training_sample_with_backpressure", "simulated_cycles_per_second",
+               "cycles", "cycles_per_s", "lut", "ff", "bram", "dsp", "fmax_mhz")
 _STATS = ("accuracy", "ann_accuracy", "gap_points", "wall_s")
 
 

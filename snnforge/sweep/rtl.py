@@ -1,17 +1,20 @@
 """One RTL run of a study, as its own process: ``python -m snnforge.sweep.rtl KIND --params JSON
---out DIR`` writes ``DIR/report.json`` (config, results) like a training run.
+--out DIR`` writes ``DIR/report.json`` (config, results) like a training run; exit status 0
+when the RTL matched the golden model, 1 when it did not, 2 on bad input.
 
+``network``: the SSNN-BP network top trained on-chip on Verilator, every step's spikes and the
+final weights checked against the bit-true golden model; results: steps checked, chip and
+golden accuracy (WTA votes), cycles per training sample, simulated cycles/s.
 ``cocotb``: a SpikeGrad unit emitted, linted with Verilator -Wall and run on Verilator, cycle
-for cycle against the golden step functions (``cocotb_tests/spikegrad/spikegrad_launch.py``);
-results: passed, simulated cycles, cycles/s. Parameters are the testbench's (``unit``
-``array``/``gate``/``update``/``fanout`` plus its shape), or ``unit = "spikegrad_..."`` for a
-registered unit at its registered defaults with testbench overrides (``steps``, ``count``...).
-``synth``: ``snnforge synth UNIT --target T [--pnr] [--param K=V ...]`` with its JSON and
-Markdown report inside the run folder; results: the cell counts and Fmax.
+for cycle against the golden step functions (the launcher in the ``testbench`` folder);
+results: passed, simulated cycles, cycles/s.
+``synth``: ``snnforge synth UNIT --target T [--pnr] [--param K=V ...] --out DIR/synth``;
+results: the cell counts and Fmax (MHz).
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
@@ -20,36 +23,47 @@ from pathlib import Path
 from snnforge.errors import ConfigError, SnnforgeError
 from snnforge.runs import RunDir, read_json
 
+from .kinds import NETWORK_RUN_KEYS
+
 __all__ = ["main", "COCOTB_DEFAULTS"]
 
-_ROOT = Path(__file__).resolve().parents[2]
-#: stimulus settings of the RTL sweep benchmark (random valid gaps and backpressure)
+#: stimulus settings of the SpikeGrad RTL sweep (random valid gaps and backpressure)
 COCOTB_DEFAULTS = {"seed": 21, "valid_probability": 0.8, "ready_probability": 0.6}
+_NOT_TESTBENCH = ("unit", "testbench", "label")
 
 
-def _launcher():
-    folder = _ROOT / "cocotb_tests" / "spikegrad"
-    if not (folder / "spikegrad_launch.py").is_file():
-        raise ConfigError(f"cocotb runs need the repository's cocotb_tests folder (looked in "
-                          f"{folder}); run the sweep from a source checkout")
-    for p in (folder, folder.parent):
-        if str(p) not in sys.path:
-            sys.path.insert(0, str(p))
-    import spikegrad_launch
+def run_network(params: dict, out: Path) -> dict:
+    from snnforge.hdl.ssnn_bp.network import small_network_config
+    from snnforge.sim.network import run_network_tb
 
-    return spikegrad_launch
+    config = small_network_config(**{k: v for k, v in params.items()
+                                     if k not in NETWORK_RUN_KEYS})
+    run = {k: params[k] for k in NETWORK_RUN_KEYS if k in params}
+    if "tb_seed" in run:
+        run["seed"] = run.pop("tb_seed")
+    t0 = time.perf_counter()
+    try:
+        measured = run_network_tb(config, **run)
+        passed, error = True, None
+    except AssertionError as exc:
+        measured, passed, error = {}, False, str(exc)[:2000]
+    return {"network": config.to_dict(), "passed": passed, "error": error,
+            "wall_s": time.perf_counter() - t0, **measured}
 
 
 def run_cocotb_unit(params: dict, out: Path) -> dict:
-    launch = _launcher()
+    folder = Path(params["testbench"])
+    sys.path[:0] = [str(folder), str(folder.parent)]
+    launch = importlib.import_module("spikegrad_launch")
     unit = params["unit"]
-    overrides = {k: v for k, v in params.items() if k != "unit"}
+    overrides = {k: v for k, v in params.items() if k not in _NOT_TESTBENCH}
     if unit.startswith("spikegrad_"):
         try:
             unit, tb = launch.training_params(unit, **overrides)
         except KeyError:
-            raise ConfigError(f"unit {unit!r} has no cocotb testbench; choose one of "
-                              f"{', '.join(sorted(launch._TRAINING_UNITS))}") from None
+            raise ConfigError(f"unit {unit!r} has no cocotb testbench here; choose a testbench "
+                              "unit (array, gate, update, fanout) or a registered spikegrad_* "
+                              "unit with one") from None
     else:
         tb = overrides
     tb = {**COCOTB_DEFAULTS, **tb}
@@ -63,36 +77,39 @@ def run_cocotb_unit(params: dict, out: Path) -> dict:
     except KeyError as exc:
         raise ConfigError(f"testbench unit {unit!r} needs parameter {exc}; add it to the "
                           "job's options or grid") from None
-    wall = time.perf_counter() - t0
     text = stats.read_text() if stats.is_file() else ""
     measured = json.loads(text) if text.strip() else {}
     return {"unit": unit, "testbench_params": tb, "passed": passed, "error": error,
-            "wall_s": wall, **measured}
+            "wall_s": time.perf_counter() - t0, **measured}
 
 
 def run_synth(params: dict, out: Path) -> dict:
     from snnforge.cli import main as snnforge_main
 
-    extra = {k: v for k, v in params.items() if k not in ("unit", "target", "pnr")}
+    extra = {k: v for k, v in params.items() if k not in ("unit", "target", "pnr", "label")}
     argv = ["synth", params["unit"], "--target", params.get("target", "ice40-up5k"),
-            "--json", str(out / "synthesis.json"), "--markdown", str(out / "synthesis.md"),
-            "--work-dir", str(out / "work")]
+            "--out", str(out / "synth")]
     argv += ["--pnr"] if params.get("pnr") else []
     argv += [f"--param={k}={json.dumps(v) if isinstance(v, bool) else v}" for k, v in extra.items()]
     code = snnforge_main(argv)
     if code:
         raise SnnforgeError(f"snnforge {' '.join(argv)} failed (exit status {code})")
-    report = read_json(out / "synthesis.json")
-    rows = report.get("results", report.get("units", []))
-    row = rows[0] if isinstance(rows, list) and rows else {}
-    return {"passed": True, **{k: row.get(k) for k in ("lut", "carry", "ff", "bram", "dsp",
-                                                      "fmax_mhz", "device")}}
+    rows = [r for r in read_json(out / "synth" / "synthesis.json").get("results", [])
+            if isinstance(r, dict) and r.get("unit") == params["unit"]]
+    if not rows:
+        raise SnnforgeError(f"snnforge synth wrote no result for {params['unit']} into "
+                            f"{out / 'synth'}")
+    return {"passed": True, **{k: rows[0].get(k) for k in ("lut", "carry", "ff", "bram", "dsp",
+                                                          "fmax_mhz", "device")}}
+
+
+_RUNNERS = {"network": run_network, "cocotb": run_cocotb_unit, "synth": run_synth}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m snnforge.sweep.rtl",
                                      description=__doc__.strip().splitlines()[0])
-    parser.add_argument("kind", choices=("cocotb", "synth"))
+    parser.add_argument("kind", choices=sorted(_RUNNERS))
     parser.add_argument("--params", required=True, help="the run's parameters as JSON")
     parser.add_argument("--out", type=Path, required=True, help="run folder")
     args = parser.parse_args(argv)
@@ -100,14 +117,14 @@ def main(argv: list[str] | None = None) -> int:
         params = json.loads(args.params)
         run = RunDir(args.out, config={"kind": args.kind, **params},
                      command=f"sweep.rtl {args.kind}")
-        func = run_cocotb_unit if args.kind == "cocotb" else run_synth
-        results = func(params, run.path)
+        results = _RUNNERS[args.kind](params, run.path)
         for key, value in results.items():
             run.set_result(key, value)
     except (SnnforgeError, json.JSONDecodeError) as exc:
         print(f"snnforge.sweep.rtl {args.kind}: error: {exc}", file=sys.stderr)
         return 2
-    print(f"{args.kind} {params.get('unit')}: {'passed' if results['passed'] else 'FAILED'}")
+    status = "passed" if results["passed"] else f"FAILED: {results.get('error')}"
+    print(f"{args.kind} {params.get('unit', '')}: {status}")
     return 0 if results["passed"] else 1
 
 

@@ -1,7 +1,7 @@
 """Study specifications: a TOML file expanded into independent runs.
 
-A study is a list of ``[[job]]`` tables. Each job has a ``kind`` (``train``, ``cocotb`` or
-``synth``; default ``train``), fixed options (any other key, or an ``options`` table), a
+A study is a list of ``[[job]]`` tables. Each job has a ``kind`` (``train``, ``network``,
+``cocotb`` or ``synth``; default ``train``; see :mod:`.kinds`), fixed options (any other key, or an ``options`` table), a
 ``grid`` (table of lists: every combination) and a ``list`` (array of tables: each one variant,
 combined with every grid point)::
 
@@ -77,12 +77,14 @@ def load_study(path: Path | str) -> Study:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a text file; give a TOML study") from None
-    return study_from_dict(spec, source=str(path), default_name=path.stem)
+    return study_from_dict(spec, source=str(path), default_name=path.stem,
+                           base_dir=path.resolve().parent)
 
 
-def study_from_dict(spec: dict[str, Any], *, source: str = "<study>",
-                    default_name: str = "study") -> Study:
-    """Expand a parsed study (the TOML structure as a dict) into runs, validating every run."""
+def study_from_dict(spec: dict[str, Any], *, source: str = "<study>", default_name: str = "study",
+                    base_dir: Path | None = None) -> Study:
+    """Expand a parsed study (the TOML structure as a dict) into runs, validating every run;
+    relative paths in it are resolved against ``base_dir`` (default: the current folder)."""
     unknown = sorted(set(spec) - {"name", "job"})
     if unknown:
         raise ConfigError(f"{source}: unknown top-level key(s) {', '.join(unknown)}; a study "
@@ -96,7 +98,7 @@ def study_from_dict(spec: dict[str, Any], *, source: str = "<study>",
                           "[[job]] algo = \"ssnn-bp\" grid = {{ T = [4, 8] }}")
     runs: list[RunSpec] = []
     for index, job in enumerate(jobs, start=1):
-        runs += expand_job(job, where=f"{source}: job {index}")
+        runs += expand_job(job, where=f"{source}: job {index}", base_dir=base_dir)
     seen: dict[str, int] = {}
     for r in runs:
         seen[r.run_id] = seen.get(r.run_id, 0) + 1
@@ -133,7 +135,7 @@ def _points(job: dict[str, Any], where: str) -> tuple[list[dict[str, Any]], tupl
     return [{**c, **v} for c in combos for v in variants], tuple(swept)
 
 
-def expand_job(job: dict[str, Any], *, where: str) -> list[RunSpec]:
+def expand_job(job: dict[str, Any], *, where: str, base_dir: Path | None = None) -> list[RunSpec]:
     """The runs of one ``[[job]]`` table."""
     kind = job.get("kind", "train")
     if kind not in KINDS:
@@ -146,7 +148,7 @@ def expand_job(job: dict[str, Any], *, where: str) -> list[RunSpec]:
     runs = []
     for point in points:
         params = {**fixed, **point}
-        argv = build_run(kind, params, where=where)
+        argv = build_run(kind, params, where=where, base_dir=base_dir)
         runs.append(RunSpec(run_id=_run_id(kind, params, swept, argv), kind=kind,
                             params=params, swept=swept, argv=tuple(argv),
                             resume_argv=("--resume",) if kind == "train" else ()))
