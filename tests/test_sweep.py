@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -208,3 +209,52 @@ def test_ctrl_c_interrupts_cleanly_and_the_rerun_resumes_from_the_checkpoint(tmp
     assert entry["status"] == "done" and entry["resumed"] is True
     report = json.loads((out / "runs" / run_id / "report.json").read_text())
     assert [e["epoch"] for e in report["epochs"]] == [1, 2, 3]
+
+
+SPIKEGRAD_TB = str(Path(__file__).resolve().parents[1] / "cocotb_tests" / "spikegrad")
+
+
+@pytest.mark.parametrize("job,msg", [
+    ({"kind": "network", "options": {"n_hiden": 4}}, "unexpected keyword"),
+    ({"kind": "network", "options": {"T": 0}}, "network"),
+    ({"kind": "network", "options": {"testcase": "x"}}, "testcase 'x' unknown"),
+    ({"kind": "cocotb", "unit": "update"}, "needs testbench"),
+    ({"kind": "cocotb", "unit": "update", "testbench": "/nonexistent"}, "no spikegrad_launch.py"),
+    ({"kind": "cocotb", "unit": "adder", "testbench": SPIKEGRAD_TB}, "cocotb unit 'adder'"),
+    ({"kind": "synth", "unit": "no_such_unit"}, "no unit named 'no_such_unit'"),
+    ({"kind": "synth", "unit": "smoke_acc", "target": "asic"}, "target 'asic' unknown"),
+])
+def test_bad_rtl_jobs_are_refused(job, msg):
+    with pytest.raises(ConfigError, match=msg):
+        study_from_dict({"job": [job]})
+
+
+def test_rtl_jobs_expand_into_rtl_runs():
+    study = study_from_dict({"job": [
+        {"kind": "network", "options": {"n_train": 2}, "grid": {"T": [4, 8]}},
+        {"kind": "cocotb", "testbench": SPIKEGRAD_TB, "grid": {"unit": ["gate", "spikegrad_fanout"]}},
+        {"kind": "synth", "unit": "smoke_acc", "grid": {"in_width": [4, 8]}}]})
+    assert [r.kind for r in study.runs] == ["network"] * 2 + ["cocotb"] * 2 + ["synth"] * 2
+    for run in study.runs:
+        assert run.argv[:3] == ("-m", "snnforge.sweep.rtl", run.kind) and not run.resume_argv
+        assert {k: v for k, v in json.loads(run.argv[4]).items() if k != "testbench"} == \
+            {k: v for k, v in run.params.items() if k != "testbench"}
+    assert study.runs[2].run_id.startswith("gate-")
+
+
+@pytest.mark.slow
+@pytest.mark.hw
+def test_rtl_study_runs_network_unit_and_synth(tmp_path):
+    """A small RTL study: the network top on Verilator, a SpikeGrad unit, a synthesis run."""
+    study = study_from_dict({"name": "rtl", "job": [
+        {"kind": "network", "options": {"n_train": 3, "n_eval": 3}},
+        {"kind": "cocotb", "testbench": SPIKEGRAD_TB, "unit": "update",
+         "options": {"weight_bits": 8, "error_bits": 6, "count_bits": 4, "lr_mult": 1,
+                     "lr_shift": 0, "count": 500}},
+        {"kind": "synth", "unit": "smoke_acc"}]})
+    res = run_study(study, tmp_path / "sweep", workers=2, quiet=True)
+    assert res.failed == [] and len(res.done) == 3
+    rows = {r["kind"]: r for r in res.rows}
+    assert rows["network"]["passed"] and rows["network"]["train_steps_checked"] == 3 * 8
+    assert rows["cocotb"]["passed"] and rows["cocotb"]["cycles"] > 500
+    assert rows["synth"]["lut"] > 0

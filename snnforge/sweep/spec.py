@@ -158,6 +158,7 @@ def expand_job(job: dict[str, Any], *, where: str, base_dir: Path | None = None)
 def _run_id(kind: str, params: dict[str, Any], swept: tuple[str, ...], argv: list[str]) -> str:
     """Readable and stable: the swept values, then a hash of the full command line."""
     digest = hashlib.sha256(json.dumps([kind, argv]).encode()).hexdigest()[:8]
-    label = "-".join(f"{k}{params[k]}" for k in swept if k in params)
+    label = "-".join(f"{k}{params[k]}" if isinstance(params[k], (int, float)) else str(params[k])
+                     for k in swept if k in params)
     label = re.sub(r"[^A-Za-z0-9.=+-]+", "_", label)[:80].strip("_-")
     return f"{label}-{digest}" if label else f"{kind}-{digest}"
