@@ -9,7 +9,7 @@ simulated chip and compares every winner. Writes benchmarks/results/ssnn_rtl_epo
 1,000 digits) and per evaluation sample, simulated cycles per CPU-second against raw Verilator
 on the same Verilog, and the projected wall time of a full epoch.
 
-    python benchmarks/ssnn_rtl_epoch.py [--train-limit 60000] [--eval-limit 10000]
+    python benchmarks/ssnn_rtl_epoch.py [--dataset mnist] [--train-limit 60000] [--eval-limit 10000]
         [--full-trace-samples 20] [--raw-cycles 3000000] [--out PATH]
 """
 from __future__ import annotations
@@ -33,13 +33,16 @@ CORE = {"rng_architecture": "pipelined", "rounds_per_stage": 1}
 EPOCH_TRAIN, EPOCH_EVAL = 60_000, 10_000
 
 
-def _digits(split: str, limit: int):
-    data = load_dataset("mnist", split, download=False, limit=limit)
+def _digits(dataset: str, split: str, limit: int):
+    data = load_dataset(dataset, split, download=False, limit=limit)
+    limit = min(limit, len(data.labels))
     return data.images[:limit].reshape(limit, -1), data.labels[:limit].astype(np.int64)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="mnist",
+                        help="a load_dataset name with 28x28 digits (default: %(default)s)")
     parser.add_argument("--train-limit", type=int, default=EPOCH_TRAIN,
                         help="training digits (default all 60,000)")
     parser.add_argument("--eval-limit", type=int, default=EPOCH_EVAL,
@@ -54,8 +57,8 @@ def main(argv=None) -> int:
     for name in ("train_limit", "eval_limit"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be a positive integer")
-    x, y = _digits("train", args.train_limit)
-    xe, ye = _digits("test", args.eval_limit)
+    x, y = _digits(args.dataset, "train", args.train_limit)
+    xe, ye = _digits(args.dataset, "test", args.eval_limit)
     t0 = time.perf_counter()
     r = run(CONFIG, x, y, xe, ye, full_trace_samples=args.full_trace_samples,
             raw_cycles=args.raw_cycles, check=False, **CORE)
@@ -67,7 +70,9 @@ def main(argv=None) -> int:
         "what": "784-256-10 SSNN-BP network top (hdl/ssnn_bp/network.py) trained on MNIST in the "
                 "fast Verilator harness, checked against BitTrueSSNN",
         "command": "python benchmarks/ssnn_rtl_epoch.py " + " ".join(argv or sys.argv[1:]),
-        "full_epoch_run": r["n_train"] == EPOCH_TRAIN and r["n_eval"] == EPOCH_EVAL,
+        "dataset": args.dataset,
+        "full_epoch_run": (args.dataset == "mnist" and r["n_train"] == EPOCH_TRAIN
+                           and r["n_eval"] == EPOCH_EVAL),
         **{k: r[k] for k in ("config", "rng_architecture", "rounds_per_stage", "n_train",
                              "n_eval", "full_trace_samples", "bit_identical", "mismatches",
                              "weights_changed", "chip_accuracy_votes", "golden_accuracy_votes",

@@ -3,19 +3,23 @@
 demo network and on 784-256-10, and a check that catches a corrupted weight, winner or spike."""
 import copy
 import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from snnforge.errors import ConfigError, DataError, ToolchainError
 from snnforge.golden_model.data import downsample, load_dataset
-from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network import small_network_config
 from snnforge.sim.fast_build import raw_cycles_per_second
 from snnforge.sim.fast_network import (FastSimMismatch, compare, golden_run, network_harness,
                                        run, simulate)
 
 DEMO = small_network_config()
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def digits(split, count, side=None):
@@ -48,16 +52,32 @@ def test_demo_network_bit_identical_in_fast_harness():
     assert r["cycles_per_training_sample"] > r["cycles_per_eval_sample"] > DEMO.n_in
 
 
-def test_784_256_10_bit_identical_in_fast_harness():
-    config = SSNNConfig(n_in=784, n_hidden=256, n_out=10, T=8, weight_bits=10,
-                        accumulator_bits=24)
-    x, y = digits("train", 20)
-    xe, ye = digits("test", 10)
-    r = run(config, x, y, xe, ye, rng_architecture="pipelined", rounds_per_stage=1,
-            full_trace_samples=2)
-    assert r["bit_identical"], r["mismatches"]
+def _epoch_benchmark(tmp_path, *args):
+    out = tmp_path / "epoch.json"
+    proc = subprocess.run([sys.executable, str(BENCH / "ssnn_rtl_epoch.py"), *map(str, args),
+                           "--out", str(out)], capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return json.loads(out.read_text())
+
+
+def test_784_256_10_bit_identical_in_fast_harness(tmp_path):
+    """The epoch benchmark's short version: 20 digits of the committed MNIST sample."""
+    r = _epoch_benchmark(tmp_path, "--dataset", "mnist-sample", "--train-limit", 20,
+                         "--eval-limit", 10, "--full-trace-samples", 2, "--raw-cycles", 20_000)
+    assert r["bit_identical"] and r["mismatches"] == [], r["mismatches"]
+    assert (r["config"]["n_in"], r["config"]["n_hidden"], r["config"]["weight_bits"]) == \
+        (784, 256, 10)
+    assert r["n_train"] == 20 and r["n_eval"] == 10 and not r["full_epoch_run"]
     assert r["weights_changed"] > 1000
     assert r["chip_accuracy_votes"] == r["golden_accuracy_votes"]
+    assert r["cycles_per_training_sample_first_1000"] > r["cycles_per_eval_sample"] > 784
+
+
+@pytest.mark.slow
+def test_784_256_10_trains_1000_mnist_digits_bit_identical(tmp_path):
+    r = _epoch_benchmark(tmp_path, "--train-limit", 1000, "--eval-limit", 500)
+    assert r["bit_identical"], r["mismatches"]
+    assert r["chip_accuracy_votes"] == r["golden_accuracy_votes"] > 0.5
 
 
 def test_demo_chip_matches_golden(demo_run):
