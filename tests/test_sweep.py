@@ -178,7 +178,7 @@ def test_lost_worker_is_detected_and_its_run_requeued(tmp_path, cluster):
     assert entry["status"] == "done" and entry["attempts"] == 2
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG, SIGINT to the driver")
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG, process groups")
 def test_ctrl_c_interrupts_cleanly_and_the_rerun_resumes_from_the_checkpoint(tmp_path):
     import subprocess
 
@@ -189,12 +189,13 @@ def test_ctrl_c_interrupts_cleanly_and_the_rerun_resumes_from_the_checkpoint(tmp
     out = tmp_path / "sweep"
     cmd = [sys.executable, "-m", "snnforge", "sweep", str(study), "--out", str(out),
            "--workers", "1"]
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    # its own process group, which the Ctrl-C reaches as a whole, as in a terminal
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 90
     while not list(out.glob("runs/*/checkpoint.npz")) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert proc.poll() is None, "the run ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=90)
     assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
     (run_id, entry), = json.loads((out / "status.json").read_text())["runs"].items()

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,9 +70,17 @@ def _connect(scheduler: str | None, workers: int | None):
             raise SnnforgeError(f"--scheduler {scheduler}: cannot connect ({exc}); start one with "
                                 "`dask scheduler` and `dask worker ADDRESS`, or leave --scheduler "
                                 "out for a local cluster") from None
-    cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                           processes=True, dashboard_address=":0",
-                           silence_logs=logging.ERROR)
+    # the workers ignore SIGINT (inherited): a Ctrl-C in the terminal reaches the whole
+    # process group, and the driver alone stops the runs, through the cancel event
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                               processes=True, dashboard_address=":0",
+                               silence_logs=logging.ERROR)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
     return Client(cluster), cluster
 
 
