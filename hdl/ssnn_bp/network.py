@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
-from amaranth.lib import data, memory, stream, wiring
+from amaranth.lib import data, enum, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
@@ -42,63 +42,40 @@ from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
 from .error_splitter import ErrorSplitter
+from .event_list import EventList
+from .network_config import read_layout, sample_layout, small_network_config, trace_layout
 from .network_sizes import NetworkSizes, index_bits
 from .neuron import CompositeNeuron
-from .params import check_int
+from .params import check_int, select
 from .random_source import ThreefryCore, check_architecture
+from .update_sequencer import LRGateCollector, UpdateSequencer
 from .weight_update import WeightUpdateUnit
 from .wta import WinnerTakeAll
 
-__all__ = ["SSNNNetwork", "small_network_config", "sample_layout", "trace_layout", "read_layout"]
+__all__ = ["SSNNNetwork", "Phase", "small_network_config", "sample_layout", "trace_layout",
+           "read_layout"]
 
 MAX_TOP_WIDTH = 1024
 #: the network top's default random core: fits the iCE40 UP5K (see docs/ssnn_bp_rtl.md)
 DEFAULT_RNG_ARCHITECTURE = "iterative"
 DEFAULT_ROUNDS_PER_STAGE = 4
-PHASES = ("IDLE", "PREFETCH", "FWD1", "FWD1_END", "HID", "HID_END", "WTA", "WINNER", "ERR", "BWD",
-          "UPD", "UPD_END", "TRACE")  # neurons per layer held in registers (u, z, masks, event lists)
 
 
-def small_network_config(**changes) -> SSNNConfig:
-    """The on-chip demo network: 64 inputs (8x8 digits), 16 hidden, 10 outputs, T = 8, 8-bit
-    weights in [-2, 2), learning rate 0.01 (gate 0.64 of one 1/64 LSB), derived accumulator
-    and Gumbel widths (the narrowest that cannot overflow). ``changes`` override any field."""
-    fields = dict(n_in=64, n_hidden=16, n_out=10, T=8, weight_bits=8, weight_max_log2=1, seed=1)
-    fields.update(changes)
-    lr = fields.pop("learning_rate", 0.01)
-    if "lr_gate_threshold" in fields:
-        return SSNNConfig(**fields)
-    return SSNNConfig.with_learning_rate(lr, **fields)
-
-
-def _select(m: Module, values, index, *, name: str):
-    """``values[index]`` (0 out of range) as a mux chain: Array proxies and Switches become
-    Verilog ``case`` statements that Verilator -Wall reports as incomplete."""
-    out = 0
-    for i, v in reversed(list(enumerate(values))):
-        out = Mux(index == i, v, out)
-    return out
-
-
-def sample_layout(config: SSNNConfig) -> data.StructLayout:
-    """One ``i_sample`` beat: pixel (8 b), label, learn (1 b), key (32 b sample key).
-    label/learn/key are taken from the first beat of a sample."""
-    return data.StructLayout({"pixel": 8, "label": NetworkSizes(config).class_bits, "learn": 1,
-                              "key": 32})
-
-
-def trace_layout(config: SSNNConfig) -> data.StructLayout:
-    """One ``o_trace`` record per step: s0 (n_in b), h, g_pos, g_neg (n_hidden b each, bias
-    excluded), winner, step (16 b)."""
-    c = config
-    return data.StructLayout({"s0": c.n_in, "h": c.n_hidden, "g_pos": c.n_hidden,
-                              "g_neg": c.n_hidden, "winner": NetworkSizes(c).class_bits,
-                              "step": 16})
-
-
-def read_layout(config: SSNNConfig) -> data.StructLayout:
-    """``i_read`` request: layer (0 = W1, 1 = W2) and pre row (the last row is the bias)."""
-    return data.StructLayout({"layer": 1, "row": NetworkSizes(config).pre_row_bits})
+class Phase(enum.Enum, shape=4):
+    """The sequencer phase of the top (see the module docstring)."""
+    IDLE = 0
+    PREFETCH = 1
+    FWD1 = 2
+    FWD1_END = 3
+    HID = 4
+    HID_END = 5
+    WTA = 6
+    WINNER = 7
+    ERR = 8
+    BWD = 9
+    UPD = 10
+    UPD_END = 11
+    TRACE = 12
 
 
 class SSNNNetwork(wiring.Component):
@@ -151,12 +128,13 @@ class SSNNNetwork(wiring.Component):
         base_g = nb_eval = sz.eval_blocks
         nb_train = sz.train_blocks
 
-        # UPD response tag: the row's draw-phase (row * n_post mod 4), the block's index
-        # relative to the row's first block, last block of the row / of the pass, the row
-        q_bits = index_bits(sz.lr_blocks_per_row)
-        tag_layout = data.StructLayout({"phi": 2, "q": q_bits, "end_row": 1, "last": 1,
-                                        "row": sz.weight_addr_bits})
-        tag_width = max(tag_layout.size, index_bits(nb_train))
+        # UPD (update_sequencer.py): the sequencer requests the LR blocks of each row, the
+        # collector turns the responses into the rows' update events; the request tag (or the
+        # prefetch slot) travels through the core with the block
+        m.submodules.update_seq = seq = UpdateSequencer(sizes=sz)
+        m.submodules.lr_gates = gates = LRGateCollector(sizes=sz)
+        tag_size = seq.tag_layout.size
+        tag_width = max(tag_size, index_bits(nb_train))
         m.submodules.rng = rng = ThreefryCore(seed=c.seed, tag_width=tag_width,
                                               rounds_per_stage=self.rounds_per_stage,
                                               architecture=self.rng_architecture)
@@ -202,18 +180,9 @@ class SSNNNetwork(wiring.Component):
         gn_mask = Signal(n_h)
         # event lists (spiking rows / gradient columns in order) in memories (block RAM on
         # iCE40, LUT RAM on ECP5); the UPD sequencer reads them at its next row / column
-        m.submodules.s0_list = s0_mem = memory.Memory(shape=index_bits(n_in + 1),
-                                                     depth=n_in + 1, init=[])
-        m.submodules.h_list = h_mem = memory.Memory(shape=index_bits(n_h + 1), depth=n_h + 1,
-                                                    init=[])
-        m.submodules.g_list = g_mem = memory.Memory(shape=index_bits(n_h), depth=n_h, init=[])
-        s0_wr, s0_rd = s0_mem.write_port(), s0_mem.read_port()
-        h_wr, h_rd = h_mem.write_port(), h_mem.read_port()
-        g_wr, g_rd = g_mem.write_port(), g_mem.read_port()
-        g_last = Signal(index_bits(n_h))        # the last (largest) entry of g_list
-        s0_count = Signal(range(n_in + 2))
-        h_count = Signal(range(n_h + 2))
-        g_count = Signal(range(n_h + 1))
+        m.submodules.s0_list = s0_list = EventList(width=index_bits(n_in + 1), depth=n_in + 1)
+        m.submodules.h_list = h_list = EventList(width=index_bits(n_h + 1), depth=n_h + 1)
+        m.submodules.g_list = g_list = EventList(width=index_bits(n_h), depth=n_h)
         winner = Signal(sz.class_bits)
         col_pos = Signal(sz.class_bits)
         col_neg = Signal(sz.class_bits)
@@ -238,8 +207,7 @@ class SSNNNetwork(wiring.Component):
                                 (draw_rd.data.word_select(f_c[:3], 8) < pix_rd.data))
         with m.If(f_valid & spike_in):
             m.d.sync += [u[j].eq(u[j] + wu.rd_data[j]) for j in range(n_h)]
-            m.d.comb += [s0_wr.addr.eq(s0_count), s0_wr.data.eq(f_c), s0_wr.en.eq(1)]
-            m.d.sync += s0_count.eq(s0_count + 1)
+            m.d.comb += [s0_list.append.eq(1), s0_list.value.eq(f_c)]
             with m.If(f_c != n_in):
                 m.d.sync += s0_mask.eq(s0_mask | (Const(1, n_in) << f_c))
 
@@ -261,14 +229,14 @@ class SSNNNetwork(wiring.Component):
         hid_spike = Signal()
         m.d.comb += [
             q_bias.eq(q_j == n_h),
-            neuron.u.eq(_select(m, u, q_j, name="u_sel")),
+            neuron.u.eq(select(u, q_j)),
             neuron.r_fwd.eq(rand16),
             hid_spike.eq(q_bias | neuron.spike),
         ]
         with m.If(q_valid):
             with m.If(hid_spike):
-                m.d.comb += [h_wr.addr.eq(h_count), h_wr.data.eq(q_j), h_wr.en.eq(1)]
-                m.d.sync += [h_count.eq(h_count + 1), r_valid.eq(1)]
+                m.d.comb += [h_list.append.eq(1), h_list.value.eq(q_j)]
+                m.d.sync += r_valid.eq(1)
             with m.If(~q_bias):
                 bit = Const(1, n_h) << q_j
                 with m.If(neuron.spike):
@@ -280,96 +248,50 @@ class SSNNNetwork(wiring.Component):
 
         # ------------------------------------------------------------ WTA feed
         m.d.comb += [wta.i_cand.valid.eq(w_valid),
-                     wta.i_cand.payload.z.eq(_select(m, z, w_k, name="z_sel")),
+                     wta.i_cand.payload.z.eq(select(z, w_k)),
                      wta.i_cand.payload.rand.eq(rand16)]
 
         # ------------------------------------------------------------ BWD pipeline
         m.d.sync += b_valid.eq(0)
         w2_row = [wu.rd_data[k] for k in range(n_out)]
         m.d.comb += [
-            neuron.b.eq(_select(m, w2_row, col_pos, name="w_pos")
-                        - _select(m, w2_row, col_neg, name="w_neg")),
+            neuron.b.eq(select(w2_row, col_pos)
+                        - select(w2_row, col_neg)),
             neuron.gate_in.eq(d_mask.bit_select(b_j, 1)),
             neuron.r_grad.eq(rand16),
         ]
         with m.If(b_valid & (neuron.g_pos | neuron.g_neg)):
             bit = Const(1, n_h) << b_j
-            m.d.comb += [g_wr.addr.eq(g_count), g_wr.data.eq(b_j), g_wr.en.eq(1)]
-            m.d.sync += [g_count.eq(g_count + 1), g_last.eq(b_j)]
+            m.d.comb += [g_list.append.eq(1), g_list.value.eq(b_j)]
             with m.If(neuron.g_pos):
                 m.d.sync += gp_mask.eq(gp_mask | bit)
             with m.Else():
                 m.d.sync += gn_mask.eq(gn_mask | bit)
 
         # ------------------------------------------------------------ UPD sequencer
-        # Walks the (active pre row, active post column) coincidences of the pass; the LR draw
-        # of (row, col) is draw row * n_post + col, i.e. word (phi + col) % 4 of the row's
-        # relative block q = (phi + col) // 4, phi = row * n_post % 4. One block is requested
-        # per distinct q of a row (columns of one block share it: W1 columns are ascending);
-        # its response sets the gate bits of every lane in that block, and the row's update
-        # event goes out with the response of its last block (q of the row's last column).
-        # sr counts the active pre rows of the pass (W1: input spikes, W2: hidden spikes, each
-        # with the bias row), sc the active post columns of a row (W1: gradient columns, W2:
-        # e+ and e-): both sized by the larger layer, not by the W1 pass alone
         upd_w1 = Signal()          # 0: W2 pass, 1: W1 pass
-        sr = Signal(range(sz.max_pass_rows + 1))
-        sc = Signal(range(sz.max_pass_cols))
-        sr_next = Signal.like(sr)   # what sr / sc hold next cycle: the list read addresses
-        sc_next = Signal.like(sc)
-        m.d.comb += [sr_next.eq(sr), sc_next.eq(sc)]
-        m.d.sync += [sr.eq(sr_next), sc.eq(sc_next)]
-        req_done = Signal()
-        seq_row = Signal(sz.pre_row_bits)
-        seq_col = Signal(sz.lane_bits)
-        last_col = Signal(sz.lane_bits)
-        n_rows = Signal(range(sz.max_pass_rows + 1))
-        n_cols = Signal(range(sz.max_pass_cols + 1))
-        row_base = Signal(range(sz.max_row_base + 1))   # the row's first LR draw
-        phi = Signal(2)
-        q_cur = Signal(q_bits)
-        q_prev = Signal(q_bits)
-        q_last = Signal(q_bits)
-        need_req = Signal()
-        end_row = Signal()
         m.d.comb += [
-            s0_rd.addr.eq(sr_next), h_rd.addr.eq(sr_next), g_rd.addr.eq(sc_next),
-            seq_row.eq(Mux(upd_w1, s0_rd.data, h_rd.data)),
-            seq_col.eq(Mux(upd_w1, g_rd.data,
-                           Mux(sc == 0, col_pos, col_neg))),
-            last_col.eq(Mux(upd_w1, g_last, col_neg)),
-            n_rows.eq(Mux(upd_w1, s0_count, h_count)),
-            n_cols.eq(Mux(upd_w1, g_count, 2)),
-            row_base.eq(Mux(upd_w1, seq_row * n_h, seq_row * n_out)),
-            phi.eq(row_base[:2]),
-            q_cur.eq((phi + seq_col) >> 2),
-            q_last.eq((phi + last_col) >> 2),
-            need_req.eq((sc == 0) | (q_cur != q_prev)),
-            end_row.eq(q_cur == q_last),
+            seq.w1.eq(upd_w1),
+            s0_list.rd_addr.eq(seq.row_addr), h_list.rd_addr.eq(seq.row_addr),
+            g_list.rd_addr.eq(seq.col_addr),
+            seq.in_row.eq(s0_list.rd_data), seq.hid_row.eq(h_list.rd_data),
+            seq.grad_col.eq(g_list.rd_data), seq.grad_last.eq(g_list.last),
+            seq.in_count.eq(s0_list.count), seq.hid_count.eq(h_list.count),
+            seq.grad_count.eq(g_list.count), seq.col_pos.eq(col_pos), seq.col_neg.eq(col_neg),
+            gates.x0.eq(rng.o_blk.payload.x0), gates.x1.eq(rng.o_blk.payload.x1),
+            gates.tag.eq(rng.o_blk.payload.tag[:tag_size]),
         ]
-        gate_reg = Signal(self.row_lanes)      # LR gate of each post lane of the current row
-        resp_tag = Signal(tag_layout)
-        m.d.comb += resp_tag.eq(rng.o_blk.payload.tag[:tag_layout.size])
-        resp_words = Cat(rng.o_blk.payload.x0, rng.o_blk.payload.x1)
-        word_gate = [resp_words.word_select(w, 16)[:c.lr_gate_bits] < c.lr_gate_threshold
-                     for w in range(4)]
-        ev_gate = Signal(self.row_lanes)
-        for lane in range(self.row_lanes):
-            pos = Signal(range(lane + 4), name=f"lrpos{lane}")
-            m.d.comb += [pos.eq(resp_tag.phi + lane),
-                         ev_gate[lane].eq(Mux((pos >> 2) == resp_tag.q,
-                                              _select(m, word_gate, pos[:2], name="wg"),
-                                              gate_reg[lane]))]
         onehot_pos = Signal(n_out)
         onehot_neg = Signal(n_out)
         m.d.comb += [onehot_pos.eq(Const(1, n_out) << col_pos),
                      onehot_neg.eq(Const(1, n_out) << col_neg)]
         m.d.comb += [
-            wu.i_event.payload.addr.eq(resp_tag.row),     # the memory row (W2: w2_base + j)
+            wu.i_event.payload.addr.eq(gates.row),     # the memory row (W2: w2_base + j)
             wu.i_event.payload.pos.eq(Mux(upd_w1, gp_mask, onehot_pos)),
             wu.i_event.payload.neg.eq(Mux(upd_w1, gn_mask, onehot_neg)),
+            # the updater is pregated: gate[lane] = (draw mod 2**lr_gate_bits < threshold)
+            wu.i_event.payload.gate.eq(gates.gate),
         ]
-        # the updater is pregated: ev_gate[lane] = (draw mod 2**lr_gate_bits < threshold)
-        m.d.comb += wu.i_event.payload.gate.eq(ev_gate)
 
         # ------------------------------------------------------------ read-back
         # the row address is held while the read is pending or presented, so o_read's payload
@@ -388,181 +310,165 @@ class SSNNNetwork(wiring.Component):
         trace = self.o_trace.payload
         req = rng.i_req.payload
 
-        phase = Signal(range(len(PHASES)))
-        if True:  # one branch per phase (an if-chain: a Switch lints as an incomplete case)
-            with m.If(phase == PHASES.index("IDLE")):
-                m.d.comb += [self.i_sample.ready.eq(~rd_busy),
-                             self.i_read.ready.eq(~rd_busy & (beat == 0)),
-                             pix_wr.addr.eq(beat), pix_wr.data.eq(self.i_sample.payload.pixel),
-                             pix_wr.en.eq(self.i_sample.valid & self.i_sample.ready)]
-                rq = self.i_read.payload
-                rq_addr = Signal(wu.addr_width)
-                m.d.comb += [rq_addr.eq(Mux(rq.layer, w2_base + rq.row, rq.row)),
-                             wu.rd_addr.eq(Mux(rd_busy, rd_row, rq_addr))]
-                with m.If(self.i_read.valid & self.i_read.ready & ~self.i_sample.valid):
-                    m.d.sync += [rd_pending.eq(1), rd_row.eq(rq_addr)]
-                with m.If(self.i_sample.valid & self.i_sample.ready):
-                    m.d.comb += self.i_read.ready.eq(0)
-                    with m.If(beat == 0):
-                        m.d.sync += [label.eq(self.i_sample.payload.label),
-                                     learn.eq(self.i_sample.payload.learn),
-                                     key.eq(self.i_sample.payload.key)]
-                    m.d.sync += beat.eq(beat + 1)
-                    with m.If(beat == n_in - 1):
-                        m.d.sync += [step.eq(0), cnt.eq(0), got.eq(0)]
-                        m.d.sync += phase.eq(PHASES.index("PREFETCH"))
+        phase = Signal(Phase)
+        # one branch per phase (an if-chain: a Switch lints as an incomplete case)
+        with m.If(phase == Phase.IDLE):
+            m.d.comb += [self.i_sample.ready.eq(~rd_busy),
+                         self.i_read.ready.eq(~rd_busy & (beat == 0)),
+                         pix_wr.addr.eq(beat), pix_wr.data.eq(self.i_sample.payload.pixel),
+                         pix_wr.en.eq(self.i_sample.valid & self.i_sample.ready)]
+            rq = self.i_read.payload
+            rq_addr = Signal(wu.addr_width)
+            m.d.comb += [rq_addr.eq(Mux(rq.layer, w2_base + rq.row, rq.row)),
+                         wu.rd_addr.eq(Mux(rd_busy, rd_row, rq_addr))]
+            with m.If(self.i_read.valid & self.i_read.ready & ~self.i_sample.valid):
+                m.d.sync += [rd_pending.eq(1), rd_row.eq(rq_addr)]
+            with m.If(self.i_sample.valid & self.i_sample.ready):
+                m.d.comb += self.i_read.ready.eq(0)
+                with m.If(beat == 0):
+                    m.d.sync += [label.eq(self.i_sample.payload.label),
+                                 learn.eq(self.i_sample.payload.learn),
+                                 key.eq(self.i_sample.payload.key)]
+                m.d.sync += beat.eq(beat + 1)
+                with m.If(beat == n_in - 1):
+                    m.d.sync += [step.eq(0), cnt.eq(0), got.eq(0)]
+                    m.d.sync += phase.eq(Phase.PREFETCH)
 
-            with m.Elif(phase == PHASES.index("PREFETCH")):
-                nb = Mux(learn, nb_train, nb_eval)
-                m.d.comb += [
-                    rng.i_req.valid.eq(cnt < nb),
-                    req.sample.eq(key), req.step.eq(step), req.tag.eq(cnt),
-                    rng.o_blk.ready.eq(1),
-                    draw_wr.addr.eq(rng.o_blk.payload.tag), draw_wr.data.eq(
-                        Cat(rng.o_blk.payload.x0, rng.o_blk.payload.x1)),
-                    draw_wr.en.eq(rng.o_blk.valid),
-                ]
-                with m.If(cnt < base_h):
-                    m.d.comb += [req.stream.eq(stream_id(Stream.INPUT, Stream.EVAL_INPUT)),
-                                 req.block.eq(cnt)]
-                with m.Elif(cnt < base_o):
-                    m.d.comb += [req.stream.eq(stream_id(Stream.HIDDEN, Stream.EVAL_HIDDEN)),
-                                 req.block.eq(cnt - base_h)]
-                with m.Elif(cnt < base_g):
-                    m.d.comb += [req.stream.eq(stream_id(Stream.WTA, Stream.EVAL_WTA)),
-                                 req.block.eq(cnt - base_o)]
-                with m.Else():
-                    m.d.comb += [req.stream.eq(int(Stream.GRAD)), req.block.eq(cnt - base_g)]
-                with m.If(rng.i_req.valid & rng.i_req.ready):
-                    m.d.sync += cnt.eq(cnt + 1)
-                with m.If(rng.o_blk.valid):
-                    m.d.sync += got.eq(got + 1)
-                    with m.If(got == nb - 1):
-                        m.d.sync += [cnt.eq(0), s0_count.eq(0), s0_mask.eq(0), h_count.eq(0),
-                                     h_mask.eq(0), d_mask.eq(0), g_count.eq(0), gp_mask.eq(0),
-                                     gn_mask.eq(0), errors_seen.eq(0)]
-                        m.d.sync += [u[j].eq(0) for j in range(n_h)]
-                        m.d.sync += [z[k].eq(0) for k in range(n_out)]
-                        m.d.sync += phase.eq(PHASES.index("FWD1"))
-
-            with m.Elif(phase == PHASES.index("FWD1")):
-                m.d.comb += [wu.rd_addr.eq(cnt), pix_rd.addr.eq(cnt),
-                             draw_rd.addr.eq(cnt >> 3)]
-                m.d.sync += [f_valid.eq(1), f_c.eq(cnt), cnt.eq(cnt + 1)]
-                with m.If(cnt == n_in):
-                    m.d.sync += cnt.eq(0)
-                    m.d.sync += phase.eq(PHASES.index("FWD1_END"))
-
-            with m.Elif(phase == PHASES.index("FWD1_END")):
-                m.d.sync += phase.eq(PHASES.index("HID"))
-
-            with m.Elif(phase == PHASES.index("HID")):
-                m.d.comb += [draw_rd.addr.eq(base_h + (cnt >> 2)), wu.rd_addr.eq(w2_base + q_j)]
-                m.d.sync += [q_valid.eq(1), q_j.eq(cnt), cnt.eq(cnt + 1)]
-                with m.If(cnt == n_h):
-                    m.d.sync += [cnt.eq(0), drain.eq(0)]
-                    m.d.sync += phase.eq(PHASES.index("HID_END"))
-
-            with m.Elif(phase == PHASES.index("HID_END")):
-                m.d.comb += wu.rd_addr.eq(w2_base + q_j)   # the last (bias) row's read
-                m.d.sync += drain.eq(drain + 1)
-                with m.If(drain == 1):
-                    m.d.sync += phase.eq(PHASES.index("WTA"))
-
-            with m.Elif(phase == PHASES.index("WTA")):
-                # stage A reads the draw word of candidate cnt; stage B (next cycle) presents it
-                m.d.comb += draw_rd.addr.eq(base_o + (cnt >> 2))
-                m.d.sync += [w_valid.eq(cnt < n_out), w_k.eq(cnt)]
-                with m.If(cnt < n_out):
-                    m.d.sync += cnt.eq(cnt + 1)
-                with m.Else():
-                    m.d.sync += phase.eq(PHASES.index("WINNER"))
-
-            with m.Elif(phase == PHASES.index("WINNER")):
-                m.d.comb += wta.o_winner.ready.eq(1)
-                with m.If(wta.o_winner.valid):
-                    m.d.sync += [winner.eq(wta.o_winner.payload), cnt.eq(0)]
-                    with m.If(learn & (wta.o_winner.payload != label)):
-                        m.d.sync += phase.eq(PHASES.index("ERR"))
-                    with m.Else():
-                        m.d.sync += phase.eq(PHASES.index("TRACE"))
-
-            with m.Elif(phase == PHASES.index("ERR")):
-                m.d.comb += [splitter.i_decision.valid.eq(errors_seen == 0),
-                             splitter.i_decision.payload.winner.eq(winner),
-                             splitter.i_decision.payload.label.eq(label),
-                             splitter.o_errors.ready.eq(1)]
-                with m.If(splitter.i_decision.valid & splitter.i_decision.ready):
-                    m.d.sync += errors_seen.eq(1)
-                with m.If(splitter.o_errors.valid):
-                    with m.If(splitter.o_errors.payload.negative):
-                        m.d.sync += [col_neg.eq(splitter.o_errors.payload.addr), cnt.eq(0)]
-                        m.d.sync += phase.eq(PHASES.index("BWD"))
-                    with m.Else():
-                        m.d.sync += col_pos.eq(splitter.o_errors.payload.addr)
-
-            with m.Elif(phase == PHASES.index("BWD")):
-                m.d.comb += [wu.rd_addr.eq(w2_base + cnt), draw_rd.addr.eq(base_g + (cnt >> 2))]
-                m.d.sync += [b_valid.eq(cnt < n_h), b_j.eq(cnt)]
-                with m.If(cnt < n_h):
-                    m.d.sync += cnt.eq(cnt + 1)
-                with m.Else():
-                    m.d.comb += [sr_next.eq(0), sc_next.eq(0)]
-                    m.d.sync += [req_done.eq(0), upd_w1.eq(0), drain.eq(0)]
-                    m.d.sync += phase.eq(PHASES.index("UPD"))
-
-            with m.Elif(phase == PHASES.index("UPD")):
-                m.d.comb += [
-                    rng.i_req.valid.eq(~req_done & need_req),
-                    req.stream.eq(Mux(upd_w1, int(Stream.LR_W1), int(Stream.LR_W2))),
-                    req.sample.eq(key), req.step.eq(step),
-                    req.block.eq((row_base >> 2) + q_cur),
-                ]
-                tag = Signal(tag_layout)
-                m.d.comb += [tag.phi.eq(phi), tag.q.eq(q_cur),
-                             tag.end_row.eq(end_row),
-                             tag.row.eq(Mux(upd_w1, seq_row, (n_in + 1) + seq_row)),
-                             tag.last.eq(end_row & (sr == n_rows - 1)),
-                             req.tag.eq(tag), rng.o_blk.ready.eq(1)]
-                # a column is done when its block request is accepted or it needs none
-                with m.If(~req_done & (~need_req | rng.i_req.ready)):
-                    m.d.sync += q_prev.eq(q_cur)
-                    with m.If(sc == n_cols - 1):
-                        m.d.comb += [sc_next.eq(0), sr_next.eq(sr + 1)]
-                        with m.If(sr == n_rows - 1):
-                            m.d.sync += req_done.eq(1)
-                    with m.Else():
-                        m.d.comb += sc_next.eq(sc + 1)
-                with m.If(rng.o_blk.valid):
-                    m.d.sync += gate_reg.eq(ev_gate)
-                    with m.If(resp_tag.end_row):
-                        m.d.comb += wu.i_event.valid.eq(1)
-                    with m.If(resp_tag.last):
-                        m.d.sync += phase.eq(PHASES.index("UPD_END"))
-
-            with m.Elif(phase == PHASES.index("UPD_END")):
-                # let the update unit write the last row, then run the W1 pass (if any)
-                m.d.sync += drain.eq(drain + 1)
-                with m.If(drain == 2):
-                    m.d.comb += [sr_next.eq(0), sc_next.eq(0)]
-                    m.d.sync += [drain.eq(0), req_done.eq(0)]
-                    with m.If(~upd_w1 & (g_count != 0)):
-                        m.d.sync += upd_w1.eq(1)
-                        m.d.sync += phase.eq(PHASES.index("UPD"))
-                    with m.Else():
-                        m.d.sync += phase.eq(PHASES.index("TRACE"))
-
-            with m.Elif(phase == PHASES.index("TRACE")):
-                m.d.comb += [self.o_trace.valid.eq(1), trace.s0.eq(s0_mask), trace.h.eq(h_mask),
-                             trace.g_pos.eq(gp_mask), trace.g_neg.eq(gn_mask),
-                             trace.winner.eq(winner), trace.step.eq(step)]
-                with m.If(self.o_trace.ready):
-                    m.d.sync += [step.eq(step + 1), cnt.eq(0), got.eq(0)]
-                    with m.If(step == c.T - 1):
-                        m.d.sync += beat.eq(0)
-                        m.d.sync += phase.eq(PHASES.index("IDLE"))
-                    with m.Else():
-                        m.d.sync += phase.eq(PHASES.index("PREFETCH"))
+        with m.Elif(phase == Phase.PREFETCH):
+            nb = Mux(learn, nb_train, nb_eval)
+            m.d.comb += [
+                rng.i_req.valid.eq(cnt < nb),
+                req.sample.eq(key), req.step.eq(step), req.tag.eq(cnt),
+                rng.o_blk.ready.eq(1),
+                draw_wr.addr.eq(rng.o_blk.payload.tag), draw_wr.data.eq(
+                    Cat(rng.o_blk.payload.x0, rng.o_blk.payload.x1)),
+                draw_wr.en.eq(rng.o_blk.valid),
+            ]
+            with m.If(cnt < base_h):
+                m.d.comb += [req.stream.eq(stream_id(Stream.INPUT, Stream.EVAL_INPUT)),
+                             req.block.eq(cnt)]
+            with m.Elif(cnt < base_o):
+                m.d.comb += [req.stream.eq(stream_id(Stream.HIDDEN, Stream.EVAL_HIDDEN)),
+                             req.block.eq(cnt - base_h)]
+            with m.Elif(cnt < base_g):
+                m.d.comb += [req.stream.eq(stream_id(Stream.WTA, Stream.EVAL_WTA)),
+                             req.block.eq(cnt - base_o)]
             with m.Else():
-                m.d.sync += phase.eq(PHASES.index("IDLE"))
+                m.d.comb += [req.stream.eq(int(Stream.GRAD)), req.block.eq(cnt - base_g)]
+            with m.If(rng.i_req.valid & rng.i_req.ready):
+                m.d.sync += cnt.eq(cnt + 1)
+            with m.If(rng.o_blk.valid):
+                m.d.sync += got.eq(got + 1)
+                with m.If(got == nb - 1):
+                    m.d.comb += [s0_list.clear.eq(1), h_list.clear.eq(1), g_list.clear.eq(1)]
+                    m.d.sync += [cnt.eq(0), s0_mask.eq(0), h_mask.eq(0), d_mask.eq(0),
+                                 gp_mask.eq(0), gn_mask.eq(0), errors_seen.eq(0)]
+                    m.d.sync += [u[j].eq(0) for j in range(n_h)]
+                    m.d.sync += [z[k].eq(0) for k in range(n_out)]
+                    m.d.sync += phase.eq(Phase.FWD1)
+
+        with m.Elif(phase == Phase.FWD1):
+            m.d.comb += [wu.rd_addr.eq(cnt), pix_rd.addr.eq(cnt),
+                         draw_rd.addr.eq(cnt >> 3)]
+            m.d.sync += [f_valid.eq(1), f_c.eq(cnt), cnt.eq(cnt + 1)]
+            with m.If(cnt == n_in):
+                m.d.sync += cnt.eq(0)
+                m.d.sync += phase.eq(Phase.FWD1_END)
+
+        with m.Elif(phase == Phase.FWD1_END):
+            m.d.sync += phase.eq(Phase.HID)
+
+        with m.Elif(phase == Phase.HID):
+            m.d.comb += [draw_rd.addr.eq(base_h + (cnt >> 2)), wu.rd_addr.eq(w2_base + q_j)]
+            m.d.sync += [q_valid.eq(1), q_j.eq(cnt), cnt.eq(cnt + 1)]
+            with m.If(cnt == n_h):
+                m.d.sync += [cnt.eq(0), drain.eq(0)]
+                m.d.sync += phase.eq(Phase.HID_END)
+
+        with m.Elif(phase == Phase.HID_END):
+            m.d.comb += wu.rd_addr.eq(w2_base + q_j)   # the last (bias) row's read
+            m.d.sync += drain.eq(drain + 1)
+            with m.If(drain == 1):
+                m.d.sync += phase.eq(Phase.WTA)
+
+        with m.Elif(phase == Phase.WTA):
+            # stage A reads the draw word of candidate cnt; stage B (next cycle) presents it
+            m.d.comb += draw_rd.addr.eq(base_o + (cnt >> 2))
+            m.d.sync += [w_valid.eq(cnt < n_out), w_k.eq(cnt)]
+            with m.If(cnt < n_out):
+                m.d.sync += cnt.eq(cnt + 1)
+            with m.Else():
+                m.d.sync += phase.eq(Phase.WINNER)
+
+        with m.Elif(phase == Phase.WINNER):
+            m.d.comb += wta.o_winner.ready.eq(1)
+            with m.If(wta.o_winner.valid):
+                m.d.sync += [winner.eq(wta.o_winner.payload), cnt.eq(0)]
+                with m.If(learn & (wta.o_winner.payload != label)):
+                    m.d.sync += phase.eq(Phase.ERR)
+                with m.Else():
+                    m.d.sync += phase.eq(Phase.TRACE)
+
+        with m.Elif(phase == Phase.ERR):
+            m.d.comb += [splitter.i_decision.valid.eq(errors_seen == 0),
+                         splitter.i_decision.payload.winner.eq(winner),
+                         splitter.i_decision.payload.label.eq(label),
+                         splitter.o_errors.ready.eq(1)]
+            with m.If(splitter.i_decision.valid & splitter.i_decision.ready):
+                m.d.sync += errors_seen.eq(1)
+            with m.If(splitter.o_errors.valid):
+                with m.If(splitter.o_errors.payload.negative):
+                    m.d.sync += [col_neg.eq(splitter.o_errors.payload.addr), cnt.eq(0)]
+                    m.d.sync += phase.eq(Phase.BWD)
+                with m.Else():
+                    m.d.sync += col_pos.eq(splitter.o_errors.payload.addr)
+
+        with m.Elif(phase == Phase.BWD):
+            m.d.comb += [wu.rd_addr.eq(w2_base + cnt), draw_rd.addr.eq(base_g + (cnt >> 2))]
+            m.d.sync += [b_valid.eq(cnt < n_h), b_j.eq(cnt)]
+            with m.If(cnt < n_h):
+                m.d.sync += cnt.eq(cnt + 1)
+            with m.Else():
+                m.d.comb += seq.start.eq(1)
+                m.d.sync += [upd_w1.eq(0), drain.eq(0)]
+                m.d.sync += phase.eq(Phase.UPD)
+
+        with m.Elif(phase == Phase.UPD):
+            m.d.comb += [
+                seq.run.eq(1),
+                rng.i_req.valid.eq(seq.o_req.valid), seq.o_req.ready.eq(rng.i_req.ready),
+                req.stream.eq(Mux(upd_w1, int(Stream.LR_W1), int(Stream.LR_W2))),
+                req.sample.eq(key), req.step.eq(step),
+                req.block.eq(seq.o_req.payload.block), req.tag.eq(seq.o_req.payload.tag),
+                rng.o_blk.ready.eq(1), gates.valid.eq(rng.o_blk.valid),
+                wu.i_event.valid.eq(gates.event),
+            ]
+            with m.If(gates.last):
+                m.d.sync += phase.eq(Phase.UPD_END)
+
+        with m.Elif(phase == Phase.UPD_END):
+            # let the update unit write the last row, then run the W1 pass (if any)
+            m.d.sync += drain.eq(drain + 1)
+            with m.If(drain == 2):
+                m.d.comb += seq.start.eq(1)
+                m.d.sync += drain.eq(0)
+                with m.If(~upd_w1 & (g_list.count != 0)):
+                    m.d.sync += upd_w1.eq(1)
+                    m.d.sync += phase.eq(Phase.UPD)
+                with m.Else():
+                    m.d.sync += phase.eq(Phase.TRACE)
+
+        with m.Elif(phase == Phase.TRACE):
+            m.d.comb += [self.o_trace.valid.eq(1), trace.s0.eq(s0_mask), trace.h.eq(h_mask),
+                         trace.g_pos.eq(gp_mask), trace.g_neg.eq(gn_mask),
+                         trace.winner.eq(winner), trace.step.eq(step)]
+            with m.If(self.o_trace.ready):
+                m.d.sync += [step.eq(step + 1), cnt.eq(0), got.eq(0)]
+                with m.If(step == c.T - 1):
+                    m.d.sync += beat.eq(0)
+                    m.d.sync += phase.eq(Phase.IDLE)
+                with m.Else():
+                    m.d.sync += phase.eq(Phase.PREFETCH)
+        with m.Else():
+            m.d.sync += phase.eq(Phase.IDLE)
         return m

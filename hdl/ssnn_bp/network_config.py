@@ -1,0 +1,43 @@
+"""The demo configuration of the SSNN-BP network top and the layouts of its stream ports."""
+from __future__ import annotations
+
+from amaranth.lib import data
+
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+
+from .network_sizes import NetworkSizes
+
+__all__ = ["small_network_config", "sample_layout", "trace_layout", "read_layout"]
+
+
+def small_network_config(**changes) -> SSNNConfig:
+    """The on-chip demo network: 64 inputs (8x8 digits), 16 hidden, 10 outputs, T = 8, 8-bit
+    weights in [-2, 2), learning rate 0.01 (gate 0.64 of one 1/64 LSB), derived accumulator
+    and Gumbel widths (the narrowest that cannot overflow). ``changes`` override any field."""
+    fields = dict(n_in=64, n_hidden=16, n_out=10, T=8, weight_bits=8, weight_max_log2=1, seed=1)
+    fields.update(changes)
+    lr = fields.pop("learning_rate", 0.01)
+    if "lr_gate_threshold" in fields:
+        return SSNNConfig(**fields)
+    return SSNNConfig.with_learning_rate(lr, **fields)
+
+
+def sample_layout(config: SSNNConfig) -> data.StructLayout:
+    """One ``i_sample`` beat: pixel (8 b), label, learn (1 b), key (32 b sample key).
+    label/learn/key are taken from the first beat of a sample."""
+    return data.StructLayout({"pixel": 8, "label": NetworkSizes(config).class_bits, "learn": 1,
+                              "key": 32})
+
+
+def trace_layout(config: SSNNConfig) -> data.StructLayout:
+    """One ``o_trace`` record per step: s0 (n_in b), h, g_pos, g_neg (n_hidden b each, bias
+    excluded), winner, step (16 b)."""
+    c = config
+    return data.StructLayout({"s0": c.n_in, "h": c.n_hidden, "g_pos": c.n_hidden,
+                              "g_neg": c.n_hidden, "winner": NetworkSizes(c).class_bits,
+                              "step": 16})
+
+
+def read_layout(config: SSNNConfig) -> data.StructLayout:
+    """``i_read`` request: layer (0 = W1, 1 = W2) and pre row (the last row is the bias)."""
+    return data.StructLayout({"layer": 1, "row": NetworkSizes(config).pre_row_bits})

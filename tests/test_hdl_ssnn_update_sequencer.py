@@ -1,0 +1,121 @@
+"""Amaranth-simulator tier of the network top's sub-components: the event lists and the update
+sequencer (random passes with random request backpressure against a Python model of the LR
+blocks each row needs), for layer shapes including n_hidden > n_in, n_hidden = 1, n_out = 47."""
+import random
+
+import pytest
+from amaranth.sim import Simulator
+
+from snnforge.errors import ConfigError
+from snnforge.hdl.ssnn_bp.event_list import EventList
+from snnforge.hdl.ssnn_bp.network import small_network_config
+from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
+from snnforge.hdl.ssnn_bp.update_sequencer import UpdateSequencer
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
+
+
+def test_event_list_appends_clears_and_reads_back():
+    dut = EventList(width=5, depth=7)
+    r = random.Random(3)
+
+    async def bench(ctx):
+        for _ in range(3):
+            values = [r.randrange(32) for _ in range(r.randint(1, 7))]
+            for v in values:
+                ctx.set(dut.append, 1); ctx.set(dut.value, v)
+                await ctx.tick()
+            ctx.set(dut.append, 0)
+            assert ctx.get(dut.count) == len(values) and ctx.get(dut.last) == values[-1]
+            for i, v in enumerate(values):
+                ctx.set(dut.rd_addr, i)
+                await ctx.tick()
+                assert ctx.get(dut.rd_data) == v
+            ctx.set(dut.clear, 1); ctx.set(dut.append, 1)     # clear wins over append
+            await ctx.tick()
+            ctx.set(dut.clear, 0); ctx.set(dut.append, 0)
+            assert ctx.get(dut.count) == 0
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    with pytest.raises(ConfigError, match="depth"):
+        EventList(width=4, depth=0)
+
+
+def expected_requests(rows, cols, n_post, row_offset):
+    """(block, phi, q, end_row, last, memory row) of every LR block request of a pass."""
+    out = []
+    for i, row in enumerate(rows):
+        phi = row * n_post % 4
+        qs = [(phi + c) // 4 for c in cols]
+        prev = None
+        for k, q in enumerate(qs):
+            if k == 0 or q != prev:
+                end = q == qs[-1]
+                out.append((row * n_post // 4 + q, phi, q, int(end),
+                            int(end and i == len(rows) - 1), row_offset + row))
+            prev = q
+    return out
+
+
+def run_pass(sizes, *, w1, rows, cols, seed):
+    """Run one pass of the sequencer against synchronous-read lists; the accepted requests."""
+    c = sizes.config
+    dut = UpdateSequencer(sizes=sizes)
+    r = random.Random(seed)
+    got = []
+    bound = 50 * (len(rows) * max(len(cols), 1) + 4)
+
+    async def bench(ctx):
+        ctx.set(dut.w1, w1)
+        if w1:
+            ctx.set(dut.in_count, len(rows)); ctx.set(dut.grad_count, len(cols))
+            ctx.set(dut.grad_last, cols[-1])
+        else:
+            ctx.set(dut.hid_count, len(rows))
+            ctx.set(dut.col_pos, cols[0]); ctx.set(dut.col_neg, cols[1])
+        ctx.set(dut.start, 1)
+        for cycle in range(bound):
+            ready = r.random() < 0.6
+            ctx.set(dut.o_req.ready, ready)
+            row_addr, col_addr = ctx.get(dut.row_addr), ctx.get(dut.col_addr)   # after ready
+            if ctx.get(dut.o_req.valid) and ready:
+                t = ctx.get(dut.o_req.payload.tag)
+                got.append((ctx.get(dut.o_req.payload.block), t.phi, t.q, t.end_row, t.last,
+                            t.row))
+                if t.last:
+                    return
+            await ctx.tick()
+            ctx.set(dut.start, 0); ctx.set(dut.run, 1)
+            # the lists answer one cycle after the address (synchronous read ports)
+            row = rows[row_addr] if row_addr < len(rows) else 0
+            ctx.set(dut.in_row if w1 else dut.hid_row, row)
+            if w1:
+                ctx.set(dut.grad_col, cols[col_addr] if col_addr < len(cols) else 0)
+        raise AssertionError(f"no last request within {bound} cycles")
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    return got
+
+
+@pytest.mark.parametrize("n_in,n_hidden,n_out", [(4, 12, 2), (4, 10, 2), (4, 1, 3), (13, 7, 5),
+                                                 (3, 5, 47), (9, 30, 10)])
+def test_update_sequencer_requests_each_rows_blocks_in_order(n_in, n_hidden, n_out):
+    sizes = NetworkSizes(small_network_config(n_in=n_in, n_hidden=n_hidden, n_out=n_out))
+    r = random.Random(n_in * 1000 + n_hidden * 10 + n_out)
+    for trial in range(3):
+        # W1 pass: input-spike rows (+ bias n_in), ascending gradient columns
+        rows = sorted(r.sample(range(n_in), r.randint(0, n_in))) + [n_in]
+        cols = sorted(r.sample(range(n_hidden), r.randint(1, n_hidden)))
+        want = expected_requests(rows, cols, n_hidden, 0)
+        assert run_pass(sizes, w1=1, rows=rows, cols=cols, seed=trial) == want
+        # W2 pass: every hidden row can spike (+ bias n_hidden), columns e+ then e-
+        rows = sorted(r.sample(range(n_hidden), r.randint(0, n_hidden))) + [n_hidden]
+        cols = r.sample(range(n_out), 2)
+        want = expected_requests(rows, cols, n_out, n_in + 1)
+        assert run_pass(sizes, w1=0, rows=rows, cols=cols, seed=trial) == want
