@@ -4,7 +4,8 @@
 
     sweep.json          the study and its runs (id, kind, parameters, command line)
     status.json         per run: queued / running / done / failed / interrupted, attempts,
-                        exit status, wall time (s), error; rewritten atomically on every change
+                        exit status, wall time (s), error; per driver session that ran runs:
+                        start, wall time (s), runs queued, scheduler; rewritten atomically
     runs/<run_id>/      each run's own folder (report.json, log sweep.log, plots)
     .attempts/          written by the tasks: one file per run with its latest attempt
     results.csv/.md, summary.csv, plots/   the tables and plots
@@ -48,9 +49,12 @@ class SweepFolder:
                                 "or give a different --out") from None
         self.status_path = self.path / "status.json"
         self.status: dict[str, dict[str, Any]] = {}
+        self.sessions: list[dict[str, Any]] = []
         if self.status_path.exists():
             try:
-                self.status = dict(read_json(self.status_path).get("runs", {}))
+                saved = read_json(self.status_path)
+                self.status = dict(saved.get("runs", {}))
+                self.sessions = list(saved.get("sessions", []))
             except SnnforgeError:
                 self.status = {}  # unreadable: every run is re-queued
 
@@ -71,7 +75,12 @@ class SweepFolder:
         self.save()
 
     def save(self) -> None:
-        write_json(self.status_path, {"runs": self.status})
+        write_json(self.status_path, {"runs": self.status, "sessions": self.sessions})
+
+    def add_session(self, **fields: Any) -> None:
+        """Record one driver invocation that ran runs (start, wall time in s, runs, workers)."""
+        self.sessions.append(fields)
+        self.save()
 
     def attempt(self, run_id: str) -> dict[str, Any] | None:
         path = self.attempts_dir / f"{run_id}.json"

@@ -6,7 +6,7 @@ cells, Fmax in MHz). ``summary.csv`` and the
 second table of ``results.md``: mean and sample standard deviation over seeds (runs that differ
 only in ``seed``). ``plots/accuracy_vs_<param>.png``: test accuracy (%) against each swept
 parameter, the ANN beside it (dashed), error bars one standard deviation over seeds.
-Accuracies are fractions in the tables, percent in the plots.
+Accuracies are fractions in the tables, percent in the plots; the CSV files hold full precision.
 """
 from __future__ import annotations
 
@@ -116,21 +116,26 @@ def _csv(rows, cols) -> bytes:
     writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for r in rows:
-        writer.writerow({k: _fmt(r.get(k)) for k in cols})
+        writer.writerow({k: "" if r.get(k) is None else r[k] for k in cols})
     return buf.getvalue().encode()
 
 
-def _fmt(v) -> str:
+def _fmt(key: str, v) -> str:
+    """Markdown cell: accuracies 4 decimals, points 2, seconds 1, large figures whole."""
     if v is None:
         return ""
     if isinstance(v, float):
+        if key.startswith("wall_s"):
+            return f"{v:.1f}"
+        if key.startswith("gap_points"):
+            return f"{v:.2f}"
         return f"{v:.4f}" if abs(v) < 1000 else f"{v:.0f}"
     return str(v).replace("|", "/").replace("\n", " ")
 
 
 def _markdown(rows, cols) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(_fmt(r.get(k)) for k in cols) + " |" for r in rows]
+    lines += ["| " + " | ".join(_fmt(k, r.get(k)) for k in cols) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -154,7 +159,12 @@ def write_results(study, folder: SweepFolder) -> tuple[list[dict], list[Path]]:
     counts = {s: sum(r["status"] == s for r in rows) for s in dict.fromkeys(r["status"] for r in rows)}
     text = (f"# Sweep {study.name}\n\nStudy: `{study.source}`. Runs: "
             + ", ".join(f"{n} {s}" for s, n in counts.items())
-            + f". Sum of the run wall times: {total:.1f} s.\n\n"
+            + f". Sum of the run wall times: {total:.1f} s"
+            + (f"; wall time of the sweep: {sum(x['wall_s'] for x in folder.sessions):.1f} s "
+               f"over {len(folder.sessions)} session(s) "
+               f"({', '.join(str(x['scheduler']) for x in folder.sessions)})"
+               if folder.sessions else "")
+            + ".\n\n"
             + (f"Fixed options: {', '.join(f'{k}={v}' for k, v in fixed.items())}.\n\n" if fixed else "")
             + "## Runs\n\nAccuracies are fractions of the test set; gap = ANN - model in points.\n\n"
             + _markdown(rows, md_cols)

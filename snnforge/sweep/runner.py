@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,12 +126,18 @@ def run_study(study: Study, out: Path | str, *, scheduler: str | None = None,
                     f"{' (re-queue them with --retry-failed)' if n_failed_kept else ''}, "
                     f"{len(queue)} to run; folder {folder.path}")
         done, failed = [], []
+        started, t0 = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
         try:
             if queue:
                 done, failed = _execute(queue, folder, scheduler=scheduler, workers=workers,
                                         threads=threads_per_run, quiet=quiet,
                                         already=len(skipped) - n_failed_kept)
         finally:
+            if queue:
+                folder.add_session(started=started, wall_s=time.perf_counter() - t0,
+                                   queued=len(queue), finished=len(done),
+                                   scheduler=scheduler or f"local, {workers or os.cpu_count()} "
+                                                          "worker(s)")
             rows, files = write_results(study, folder)
         failed_all = [i for i in (r.run_id for r in study.runs) if folder.state(i) == "failed"]
         return SweepOutcome(folder=folder.path, done=done, failed=failed_all, skipped=skipped,
