@@ -172,7 +172,8 @@ int main(int argc, char** argv) {
     const uint64_t n_in = arg_u("n_in"), T = arg_u("T"), n_train = arg_u("n_train"),
                    n_eval = arg_u("n_eval"), first_train_key = arg_u("first_train_key");
     const uint64_t n_w1 = arg_u("n_w1_rows"), n_w2 = arg_u("n_w2_rows");
-    const uint64_t full_trace = arg_u("full_trace_samples"), budget = arg_u("max_cycles_per_sample");
+    const uint64_t full_trace = arg_u("full_trace_samples");
+    const uint64_t budget = arg_u("max_cycles_per_sample");
     const unsigned pix_lo = arg_u("pix_lo"), label_lo = arg_u("label_lo"),
                    learn_lo = arg_u("learn_lo"), key_lo = arg_u("key_lo");
     const unsigned layer_lo = arg_u("layer_lo"), row_lo = arg_u("row_lo");

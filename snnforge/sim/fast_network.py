@@ -9,7 +9,6 @@ step's s0 / h / g+ / g- / winner. A divergence names the sample, step and field 
 """
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from dataclasses import dataclass
@@ -267,7 +266,8 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
     (as ``BitTrueSSNN.evaluate``). ``full_trace_samples``: also compare every step's spikes of
     that many first training digits. ``check``: raise :class:`FastSimMismatch` on divergence
     (else report it). ``raw_cycles`` > 0: also measure raw Verilator speed over that many
-    cycles (the held pixel is the training digits' mean). Returns accuracy (chip and golden), cycles, CPU/wall seconds and ``mismatches``.
+    cycles (the held pixel is the training digits' mean). Returns accuracy (chip and golden),
+    cycles, CPU / wall seconds and ``mismatches``.
     """
     if not isinstance(config, SSNNConfig):
         raise ConfigError(f"config must be an SSNNConfig, got {type(config).__name__}")
@@ -311,7 +311,8 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
         "golden_accuracy_sum_z": golden.accuracy.get("accuracy_sum_z"),
         "chip_train_step_accuracy": float((chip.train_winners == train_y[:, None]).mean())
         if n_tr else None,
-        "cycles_per_training_sample_first_1000": float(train_cycles[:1000].mean()) if n_tr else None,
+        "cycles_per_training_sample_first_1000": float(train_cycles[:1000].mean())
+        if n_tr else None,
         "cycles_per_training_sample": float(train_cycles.mean()) if n_tr else None,
         "cycles_per_eval_sample": float(eval_cycles.mean()) if n_ev else None,
         "simulated_cycles": int(sim_cycles), "simulation_cpu_seconds": sim_cpu,
