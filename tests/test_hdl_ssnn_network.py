@@ -8,7 +8,9 @@ from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network import SSNNNetwork, small_network_config
 from snnforge.hdl.ssnn_bp.network_sim import NetworkStall, simulate_network, trace_mismatch
+from snnforge.hdl.ssnn_bp.neuron import CompositeNeuron
 from snnforge.hdl.ssnn_bp.reference import golden_eval_winners, golden_training_trace
+from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
@@ -70,6 +72,21 @@ def test_network_parameters_are_validated():
     with pytest.raises(ConfigError, match="range"):
         SSNNNetwork(config=TINY, w1=np.full((17, 8), 99), w2=np.zeros((9, 4), int))
     assert small_network_config().accumulator_bits == small_network_config().accumulator_bits_needed()
+    with pytest.raises(ConfigError, match="n_in=1025 is above 1024.*use n_in <= 1024"):
+        SSNNNetwork(config=small_network_config(n_in=1025))
+    with pytest.raises(ConfigError, match="accumulator_bits=49 is wider than the 48 bits"):
+        SSNNNetwork(config=TINY.replace(accumulator_bits=49))
+    with pytest.raises(ConfigError, match="gumbel_value_bits=33 is wider than the 32 bits"):
+        SSNNNetwork(config=TINY.replace(gumbel_value_bits=33))
+    # the widest configuration the config accepts builds (derived widths within the units')
+    widest = SSNNConfig(n_in=1024, n_hidden=1024, n_out=1024, weight_bits=24, weight_max_log2=7,
+                        hidden_slope_log2=8, beta_log2=8, gumbel_index_bits=16)
+    c = SSNNNetwork(config=widest).config
+    CompositeNeuron(acc_bits=c.accumulator_bits, b_bits=c.weight_bits + 1,
+                    frac_bits=c.weight_frac_bits, slope_log2=c.hidden_slope_log2,
+                    beta_log2=c.beta_log2)
+    WinnerTakeAll(n_out=c.n_out, acc_bits=c.accumulator_bits, index_bits=c.gumbel_index_bits,
+                  frac_bits=c.weight_frac_bits, value_bits=c.gumbel_value_bits)
 
 
 # Configurations whose hidden layer is wide for the input (n_hidden + 1 >= 2**bit_length(n_in + 1))

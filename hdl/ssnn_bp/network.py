@@ -56,6 +56,9 @@ __all__ = ["SSNNNetwork", "Phase", "small_network_config", "sample_layout", "tra
            "read_layout"]
 
 MAX_TOP_WIDTH = 1024
+#: widest accumulator (u, z) and Gumbel entry the neuron and WTA units build (bits)
+MAX_ACCUMULATOR_BITS = 48
+MAX_GUMBEL_VALUE_BITS = 32
 #: the network top's default random core: fits the iCE40 UP5K (see docs/ssnn_bp_rtl.md)
 DEFAULT_RNG_ARCHITECTURE = "iterative"
 DEFAULT_ROUNDS_PER_STAGE = 4
@@ -99,7 +102,14 @@ class SSNNNetwork(wiring.Component):
         for name in ("n_in", "n_hidden", "n_out"):
             if getattr(config, name) > MAX_TOP_WIDTH:
                 raise ConfigError(f"{name}={getattr(config, name)} is above {MAX_TOP_WIDTH}, the "
-                                  f"largest layer this register-based top holds")
+                                  f"largest layer this register-based top holds; use "
+                                  f"{name} <= {MAX_TOP_WIDTH}")
+        for name, most in (("accumulator_bits", MAX_ACCUMULATOR_BITS),
+                           ("gumbel_value_bits", MAX_GUMBEL_VALUE_BITS)):
+            if getattr(config, name) > most:
+                raise ConfigError(f"{name}={getattr(config, name)} is wider than the {most} bits "
+                                  f"the network top supports; leave it out to derive the "
+                                  f"narrowest width")
         self.config = config
         self.rounds_per_stage = check_int("rounds_per_stage", rounds_per_stage, 1, 13)
         self.rng_architecture = check_architecture(rng_architecture)
