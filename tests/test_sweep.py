@@ -259,3 +259,27 @@ def test_rtl_study_runs_network_unit_and_synth(tmp_path):
     assert rows["network"]["passed"] and rows["network"]["train_steps_checked"] == 3 * 8
     assert rows["cocotb"]["passed"] and rows["cocotb"]["cycles"] > 500
     assert rows["synth"]["lut"] > 0
+
+
+def test_sweep_study_benchmark_short(tmp_path):
+    import subprocess
+
+    study = tmp_path / "seeds.toml"
+    study.write_text('name = "seeds"\n[[job]]\nalgo = "ssnn-bp"\n'
+                     'options = { dataset = "mnist-sample", train-limit = 60, test-limit = 40, '
+                     'epochs = 1, hidden = 8, engine = "numpy", no-plots = true }\n'
+                     'grid = { seed = [0, 1] }\n')
+    result = tmp_path / "result.json"
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "sweep_study.py"
+    proc = subprocess.run([sys.executable, str(script), str(study), "--out", str(tmp_path / "s"),
+                           "--workers", "2", "--result", str(result)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(result.read_text())
+    assert res["runs"] == res["done"] == 2 and res["failed"] == []
+    assert len(res["sessions"]) == 1 and res["sessions"][0]["queued"] == 2
+    assert res["sum_of_run_wall_s"] == pytest.approx(sum(r["wall_s"] for r in res["rows"]))
+    (summary,) = res["summary_over_seeds"]
+    assert summary["runs"] == 2 and summary["seeds"] == "0 1"
+    assert summary["accuracy_mean"] == pytest.approx(
+        sum(r["accuracy"] for r in res["rows"]) / 2)
