@@ -7,6 +7,7 @@ skips finished runs; see docs/sweep.md.
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 from snnforge.errors import ConfigError
@@ -47,13 +48,17 @@ def run(args) -> int:
     if args.dry_run:
         if out.exists() and not out.is_dir():
             raise ConfigError(f"--out {out} is a file; give a folder")
-        with SweepFolder(out) as folder:
-            queue, _ = plan(study, folder, retry_failed=args.retry_failed)
-            queued = {r.run_id for r in queue}
-            for r in study.runs:
-                state = "queue" if r.run_id in queued else folder.state(r.run_id)
-                print(f"{r.run_id}\t{state}\tpython {' '.join(r.argv)}")
-        print(f"{len(study.runs)} run(s), {len(queue)} to run")
+        if not out.exists():  # nothing run yet: every run is queued, nothing is created
+            states = {r.run_id: "queue" for r in study.runs}
+        else:
+            with SweepFolder(out) as folder:
+                queue, _ = plan(study, folder, retry_failed=args.retry_failed)
+                queued = {r.run_id for r in queue}
+                states = {r.run_id: "queue" if r.run_id in queued else folder.state(r.run_id)
+                          for r in study.runs}
+        for r in study.runs:
+            print(f"{r.run_id}\t{states[r.run_id]}\tpython {shlex.join(r.argv)}")
+        print(f"{len(study.runs)} run(s), {sum(v == 'queue' for v in states.values())} to run")
         return 0
     outcome = run_study(study, out, scheduler=args.scheduler, workers=args.workers,
                         threads_per_run=args.threads_per_run, retry_failed=args.retry_failed,
