@@ -283,3 +283,11 @@ def test_sweep_study_benchmark_short(tmp_path):
     assert summary["runs"] == 2 and summary["seeds"] == "0 1"
     assert summary["accuracy_mean"] == pytest.approx(
         sum(r["accuracy"] for r in res["rows"]) / 2)
+
+
+@pytest.mark.parametrize("path", sorted(
+    (Path(__file__).resolve().parents[1] / "benchmarks" / "studies").glob("*.toml")),
+    ids=lambda p: p.name)
+def test_shipped_studies_expand(path):
+    study = load_study(path)
+    assert study.runs and len({r.run_id for r in study.runs}) == len(study.runs)

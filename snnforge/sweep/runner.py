@@ -151,7 +151,6 @@ def _execute(queue: list[RunSpec], folder: SweepFolder, *, scheduler, workers, t
     client, cluster = _connect(scheduler, workers)
     tag = uuid.uuid4().hex[:12]
     event_name = f"snnforge-sweep-{tag}"
-    runs = {r.run_id: r for r in queue}
     done, failed, running = [], [], set()
     seen_attempt: dict[str, int] = {}
     bar = None
