@@ -41,6 +41,7 @@ from snnforge.golden_model.rng import Stream
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
+from .accumulator_bank import AccumulatorBank
 from .error_splitter import ErrorSplitter
 from .event_list import EventList
 from .network_config import read_layout, sample_layout, small_network_config, trace_layout
@@ -181,8 +182,12 @@ class SSNNNetwork(wiring.Component):
         key = Signal(32)
         step = Signal(16)
         beat = Signal(range(n_in + 1))
-        u = [Signal(signed(acc), name=f"u{j}") for j in range(n_h)]
-        z = [Signal(signed(acc), name=f"z{k}") for k in range(n_out)]
+        # pre-activations: u (hidden, one W1 row per input spike), z (output, one W2 row per
+        # hidden spike), all posts of a row in one cycle
+        bank = dict(acc_bits=acc, weight_bits=wb, lanes=lanes)
+        m.submodules.u = u = AccumulatorBank(count=n_h, **bank)
+        m.submodules.z = z = AccumulatorBank(count=n_out, **bank)
+        m.d.comb += [u.row.eq(wu.rd_data), z.row.eq(wu.rd_data)]
         s0_mask = Signal(n_in)
         h_mask = Signal(n_h)
         d_mask = Signal(n_h)
@@ -216,7 +221,7 @@ class SSNNNetwork(wiring.Component):
         m.d.comb += spike_in.eq((f_c == n_in) |
                                 (draw_rd.data.word_select(f_c[:3], 8) < pix_rd.data))
         with m.If(f_valid & spike_in):
-            m.d.sync += [u[j].eq(u[j] + wu.rd_data[j]) for j in range(n_h)]
+            m.d.comb += u.add.eq(1)
             m.d.comb += [s0_list.append.eq(1), s0_list.value.eq(f_c)]
             with m.If(f_c != n_in):
                 m.d.sync += s0_mask.eq(s0_mask | (Const(1, n_in) << f_c))
@@ -239,7 +244,7 @@ class SSNNNetwork(wiring.Component):
         hid_spike = Signal()
         m.d.comb += [
             q_bias.eq(q_j == n_h),
-            neuron.u.eq(select(u, q_j)),
+            u.index.eq(q_j), neuron.u.eq(u.value),
             neuron.r_fwd.eq(rand16),
             hid_spike.eq(q_bias | neuron.spike),
         ]
@@ -254,11 +259,11 @@ class SSNNNetwork(wiring.Component):
                 with m.If(neuron.gate):
                     m.d.sync += d_mask.eq(d_mask | bit)
         with m.If(r_valid):
-            m.d.sync += [z[k].eq(z[k] + wu.rd_data[k]) for k in range(n_out)]
+            m.d.comb += z.add.eq(1)
 
         # ------------------------------------------------------------ WTA feed
         m.d.comb += [wta.i_cand.valid.eq(w_valid),
-                     wta.i_cand.payload.z.eq(select(z, w_k)),
+                     z.index.eq(w_k), wta.i_cand.payload.z.eq(z.value),
                      wta.i_cand.payload.rand.eq(rand16)]
 
         # ------------------------------------------------------------ BWD pipeline
@@ -373,8 +378,7 @@ class SSNNNetwork(wiring.Component):
                     m.d.comb += [s0_list.clear.eq(1), h_list.clear.eq(1), g_list.clear.eq(1)]
                     m.d.sync += [cnt.eq(0), s0_mask.eq(0), h_mask.eq(0), d_mask.eq(0),
                                  gp_mask.eq(0), gn_mask.eq(0), errors_seen.eq(0)]
-                    m.d.sync += [u[j].eq(0) for j in range(n_h)]
-                    m.d.sync += [z[k].eq(0) for k in range(n_out)]
+                    m.d.comb += [u.clear.eq(1), z.clear.eq(1)]
                     m.d.sync += phase.eq(Phase.FWD1)
 
         with m.Elif(phase == Phase.FWD1):

@@ -1,18 +1,52 @@
-"""Amaranth-simulator tier of the network top's sub-components: the event lists and the update
-sequencer (random passes with random request backpressure against a Python model of the LR
-blocks each row needs), for layer shapes including n_hidden > n_in, n_hidden = 1, n_out = 47."""
+"""Amaranth-simulator tier of the network top's sub-components: the accumulator bank, the event
+lists and the update sequencer (random passes with random request backpressure against a
+Python model of the LR blocks each row needs), for layer shapes including n_hidden > n_in,
+n_hidden = 1, n_out = 47."""
 import random
 
 import pytest
 from amaranth.sim import Simulator
 
 from snnforge.errors import ConfigError
+from snnforge.hdl.ssnn_bp.accumulator_bank import AccumulatorBank
 from snnforge.hdl.ssnn_bp.event_list import EventList
 from snnforge.hdl.ssnn_bp.network import small_network_config
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
 from snnforge.hdl.ssnn_bp.update_sequencer import UpdateSequencer
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
+
+
+def test_accumulator_bank_adds_rows_and_wraps_like_its_width():
+    dut = AccumulatorBank(count=5, acc_bits=7, weight_bits=4, lanes=6)
+    r = random.Random(5)
+    model = [0] * 5
+
+    def wrap(v):
+        return (v + 64) % 128 - 64
+
+    async def bench(ctx):
+        for cycle in range(200):
+            add, clear = r.random() < 0.6, r.random() < 0.05
+            row = [r.randint(-8, 7) for _ in range(6)]
+            ctx.set(dut.add, add); ctx.set(dut.clear, clear)
+            for j, w in enumerate(row):
+                ctx.set(dut.row[j], w)
+            index = r.randrange(6)                        # 5: beyond count, reads 0
+            ctx.set(dut.index, index)
+            assert ctx.get(dut.value) == (model[index] if index < 5 else 0), cycle
+            await ctx.tick()
+            if clear:
+                model[:] = [0] * 5
+            elif add:
+                model[:] = [wrap(a + w) for a, w in zip(model, row)]
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    with pytest.raises(ConfigError, match="lanes"):
+        AccumulatorBank(count=5, acc_bits=8, weight_bits=4, lanes=4)
 
 
 def test_event_list_appends_clears_and_reads_back():

@@ -1,0 +1,44 @@
+"""The pre-activation registers of one layer of the SSNN-BP network top (u of the hidden
+layer, z of the output layer): a weight row adds to all of them in one cycle (event-driven
+synaptic accumulation), and one of them is read at a time by index."""
+from __future__ import annotations
+
+from amaranth.hdl import Module, Signal, signed
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from .params import check_int, select
+
+__all__ = ["AccumulatorBank"]
+
+
+class AccumulatorBank(wiring.Component):
+    """``count`` signed(``acc_bits``) accumulators (weight LSBs).
+
+    ``clear``: zero all (wins over ``add``); ``add``: accumulator j += ``row[j]`` for every j
+    (``row``: ``lanes`` >= count weights of signed(``weight_bits``), lanes beyond ``count``
+    ignored); ``index`` -> ``value``: accumulator ``index`` (0 beyond ``count``), combinational.
+    The config's overflow proof (:meth:`SSNNConfig.accumulator_bits_needed`) makes the sums
+    exact.
+    """
+
+    def __init__(self, *, count: int, acc_bits: int, weight_bits: int, lanes: int):
+        self.count = check_int("count", count, 1, 1 << 12)
+        self.acc_bits = check_int("acc_bits", acc_bits, 2, 48)
+        self.weight_bits = check_int("weight_bits", weight_bits, 2, 32)
+        self.lanes = check_int("lanes", lanes, count, 1 << 12)
+        super().__init__({
+            "clear": In(1), "add": In(1),
+            "row": In(data.ArrayLayout(signed(weight_bits), lanes)),
+            "index": In(range(count + 1)), "value": Out(signed(acc_bits)),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        acc = [Signal(signed(self.acc_bits), name=f"acc{j}") for j in range(self.count)]
+        with m.If(self.add):
+            m.d.sync += [a.eq(a + self.row[j]) for j, a in enumerate(acc)]
+        with m.If(self.clear):
+            m.d.sync += [a.eq(0) for a in acc]
+        m.d.comb += self.value.eq(select(acc, self.index))
+        return m
