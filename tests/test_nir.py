@@ -181,6 +181,13 @@ def _conv():
                         type_check=False)
 
 
+def test_float_mode_graph_is_refused():
+    cfg = SpikeGradConfig(sizes=(4, 3, 2)).with_required_widths()
+    net = SpikeGradNet(cfg, mode="float", seed=0)
+    with pytest.raises(ConfigError, match="'float'-mode SpikeGrad network"):
+        nirgraph.import_spikegrad(nirgraph.export_spikegrad(cfg, net.W, net.b, mode="float"))
+
+
 def test_file_errors(tmp_path, capsys):
     with pytest.raises(SnnforgeError, match="no such file"):
         nirgraph.read_graph(tmp_path / "none.nir")

@@ -176,6 +176,10 @@ def import_spikegrad(graph: nir.NIRGraph) -> ImportedSpikeGrad:
 
 
 def _import_exact(meta, groups, wb, sizes) -> ImportedSpikeGrad:
+    if meta.get("mode") != "bit-true":
+        raise ConfigError(f"the graph holds a {meta.get('mode')!r}-mode SpikeGrad network; "
+                          f"import takes the integers of a bit-true one (train with --mode "
+                          f"bit-true)")
     config = _config_from_json(str(meta["spikegrad_config"]))
     if config.sizes != sizes:
         raise ConfigError(f"the graph's layers are {sizes}, its snnforge metadata says "
