@@ -1,5 +1,5 @@
-"""Amaranth-simulator tier of the network top's sub-components: the accumulator bank, the event
-lists and the update sequencer (random passes with random request backpressure against a
+"""Amaranth-simulator tier of the network top's sub-components: the draw prefetcher, the
+accumulator bank, the event lists and the update sequencer (random passes with random request backpressure against a
 Python model of the LR blocks each row needs), for layer shapes including n_hidden > n_in,
 n_hidden = 1, n_out = 47."""
 import random
@@ -8,7 +8,9 @@ import pytest
 from amaranth.sim import Simulator
 
 from snnforge.errors import ConfigError
+from snnforge.golden_model.rng import Stream
 from snnforge.hdl.ssnn_bp.accumulator_bank import AccumulatorBank
+from snnforge.hdl.ssnn_bp.draw_prefetcher import DrawPrefetcher
 from snnforge.hdl.ssnn_bp.event_list import EventList
 from snnforge.hdl.ssnn_bp.network import small_network_config
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
@@ -153,3 +155,47 @@ def test_update_sequencer_requests_each_rows_blocks_in_order(n_in, n_hidden, n_o
         cols = r.sample(range(n_out), 2)
         want = expected_requests(rows, cols, n_out, n_in + 1)
         assert run_pass(sizes, w1=0, rows=rows, cols=cols, seed=trial) == want
+
+
+@pytest.mark.parametrize("learn", [1, 0])
+def test_draw_prefetcher_requests_a_steps_blocks_and_stores_them_by_slot(learn):
+    sizes = NetworkSizes(small_network_config(n_in=13, n_hidden=7, n_out=5))
+    dut = DrawPrefetcher(sizes=sizes)
+    train = [(Stream.INPUT, 2), (Stream.HIDDEN, 2), (Stream.WTA, 2), (Stream.GRAD, 2)]
+    evaluate = [(Stream.EVAL_INPUT, 2), (Stream.EVAL_HIDDEN, 2), (Stream.EVAL_WTA, 2)]
+    want = [(int(st), b) for st, n in (train if learn else evaluate) for b in range(n)]
+    r = random.Random(learn)
+
+    async def bench(ctx):
+        for step in range(2):                       # the counters restart after each step
+            ctx.set(dut.run, 1); ctx.set(dut.learn, learn)
+            got, pending, done_at = [], [], None
+            for cycle in range(400):
+                ctx.set(dut.o_req.ready, r.random() < 0.7)
+                respond = bool(pending) and r.random() < 0.5
+                if respond:
+                    slot = pending.pop(0)
+                    ctx.set(dut.blk_tag, slot)
+                    ctx.set(dut.blk_x0, 1000 * step + slot); ctx.set(dut.blk_x1, 7 * slot + 1)
+                ctx.set(dut.blk_valid, respond)
+                if ctx.get(dut.o_req.valid) and ctx.get(dut.o_req.ready):
+                    p = ctx.get(dut.o_req.payload)
+                    got.append((p.stream, p.block)); pending.append(p.tag)
+                done = ctx.get(dut.done)
+                await ctx.tick()                    # the last block is written at this edge
+                if done:
+                    done_at = cycle
+                    assert respond and not pending and len(got) == len(want)
+                    break
+            assert got == want and done_at is not None
+            ctx.set(dut.run, 0); ctx.set(dut.blk_valid, 0)
+            await ctx.tick()
+            for slot in range(len(want)):
+                ctx.set(dut.rd_addr, slot)
+                await ctx.tick()
+                assert ctx.get(dut.rd_data) == (1000 * step + slot) | ((7 * slot + 1) << 32)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()

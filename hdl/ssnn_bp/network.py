@@ -32,7 +32,7 @@ data; a new sample is accepted only once a pending read-back has been taken).
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
+from amaranth.hdl import Const, Module, Mux, Signal, signed
 from amaranth.lib import data, enum, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -42,6 +42,7 @@ from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
 from .accumulator_bank import AccumulatorBank
+from .draw_prefetcher import DrawPrefetcher
 from .error_splitter import ErrorSplitter
 from .event_list import EventList
 from .network_config import read_layout, sample_layout, small_network_config, trace_layout
@@ -134,10 +135,10 @@ class SSNNNetwork(wiring.Component):
         n_in, n_h, n_out, wb = c.n_in, c.n_hidden, c.n_out, c.weight_bits
         acc = c.accumulator_bits
         sz = self.sizes
-        base_h = sz.input_blocks
-        base_o = base_h + sz.hidden_blocks
-        base_g = nb_eval = sz.eval_blocks
-        nb_train = sz.train_blocks
+        # PREFETCH (draw_prefetcher.py): the step's random blocks into the draw RAM, slot order
+        # INPUT, HIDDEN, WTA, GRAD
+        m.submodules.prefetch = pre = DrawPrefetcher(sizes=sz)
+        base_h, base_o, base_g = pre.hidden_base, pre.wta_base, pre.grad_base
 
         # UPD (update_sequencer.py): the sequencer requests the LR blocks of each row, the
         # collector turns the responses into the rows' update events; the request tag (or the
@@ -145,7 +146,7 @@ class SSNNNetwork(wiring.Component):
         m.submodules.update_seq = seq = UpdateSequencer(sizes=sz)
         m.submodules.lr_gates = gates = LRGateCollector(sizes=sz)
         tag_size = seq.tag_layout.size
-        tag_width = max(tag_size, index_bits(nb_train))
+        tag_width = max(tag_size, pre.slot_bits)
         m.submodules.rng = rng = ThreefryCore(seed=c.seed, tag_width=tag_width,
                                               rounds_per_stage=self.rounds_per_stage,
                                               architecture=self.rng_architecture)
@@ -172,9 +173,7 @@ class SSNNNetwork(wiring.Component):
             frac_bits=c.weight_frac_bits, value_bits=c.gumbel_value_bits)
         m.submodules.splitter = splitter = ErrorSplitter(n_out=n_out)
         m.submodules.pixels = pix_mem = memory.Memory(shape=8, depth=n_in + 1, init=[])
-        m.submodules.draws = draw_mem = memory.Memory(shape=64, depth=nb_train, init=[])
         pix_wr, pix_rd = pix_mem.write_port(), pix_mem.read_port()
-        draw_wr, draw_rd = draw_mem.write_port(), draw_mem.read_port()
 
         # ------------------------------------------------------------ sample registers
         label = Signal(sz.class_bits)
@@ -204,13 +203,9 @@ class SSNNNetwork(wiring.Component):
         errors_seen = Signal(2)
         m.d.comb += self.busy.eq(beat != 0)
 
-        def stream_id(train, evaluate):
-            return Mux(learn, int(train), int(evaluate))
-
         # ------------------------------------------------------------ shared counters
-        # scans n_in pixels, n_hidden neurons, n_out candidates, nb_train prefetched blocks
-        cnt = Signal(range(max(n_in, n_h, n_out, nb_train) + 1))
-        got = Signal(range(nb_train + 1))
+        # scans n_in pixels, n_hidden neurons, n_out candidates
+        cnt = Signal(range(max(n_in, n_h, n_out) + 1))
         drain = Signal(2)
 
         # ------------------------------------------------------------ FWD1 pipeline
@@ -219,7 +214,7 @@ class SSNNNetwork(wiring.Component):
         spike_in = Signal()
         m.d.sync += f_valid.eq(0)
         m.d.comb += spike_in.eq((f_c == n_in) |
-                                (draw_rd.data.word_select(f_c[:3], 8) < pix_rd.data))
+                                (pre.rd_data.word_select(f_c[:3], 8) < pix_rd.data))
         with m.If(f_valid & spike_in):
             m.d.comb += u.add.eq(1)
             m.d.comb += [s0_list.append.eq(1), s0_list.value.eq(f_c)]
@@ -236,7 +231,7 @@ class SSNNNetwork(wiring.Component):
         # the 16-bit draw of the neuron (HID: q_j, BWD: b_j) or WTA candidate (w_k): one word
         # mux, the three pipelines never run in the same cycle
         rand16 = Signal(16)
-        m.d.comb += rand16.eq(draw_rd.data.word_select(
+        m.d.comb += rand16.eq(pre.rd_data.word_select(
             Mux(b_valid, b_j[:2], Mux(w_valid, w_k[:2], q_j[:2])), 16))
         r_valid = Signal()
         m.d.sync += [q_valid.eq(0), r_valid.eq(0)]
@@ -294,6 +289,9 @@ class SSNNNetwork(wiring.Component):
             seq.in_count.eq(s0_list.count), seq.hid_count.eq(h_list.count),
             seq.grad_count.eq(g_list.count), seq.col_pos.eq(col_pos), seq.col_neg.eq(col_neg),
             gates.x0.eq(rng.o_blk.payload.x0), gates.x1.eq(rng.o_blk.payload.x1),
+            pre.blk_valid.eq(rng.o_blk.valid), pre.blk_tag.eq(rng.o_blk.payload.tag),
+            pre.blk_x0.eq(rng.o_blk.payload.x0), pre.blk_x1.eq(rng.o_blk.payload.x1),
+            pre.learn.eq(learn),
             gates.tag.eq(rng.o_blk.payload.tag[:tag_size]),
         ]
         onehot_pos = Signal(n_out)
@@ -346,44 +344,27 @@ class SSNNNetwork(wiring.Component):
                                  key.eq(self.i_sample.payload.key)]
                 m.d.sync += beat.eq(beat + 1)
                 with m.If(beat == n_in - 1):
-                    m.d.sync += [step.eq(0), cnt.eq(0), got.eq(0)]
+                    m.d.sync += [step.eq(0), cnt.eq(0)]
                     m.d.sync += phase.eq(Phase.PREFETCH)
 
         with m.Elif(phase == Phase.PREFETCH):
-            nb = Mux(learn, nb_train, nb_eval)
             m.d.comb += [
-                rng.i_req.valid.eq(cnt < nb),
-                req.sample.eq(key), req.step.eq(step), req.tag.eq(cnt),
+                pre.run.eq(1),
+                rng.i_req.valid.eq(pre.o_req.valid), pre.o_req.ready.eq(rng.i_req.ready),
+                req.stream.eq(pre.o_req.payload.stream), req.block.eq(pre.o_req.payload.block),
+                req.tag.eq(pre.o_req.payload.tag), req.sample.eq(key), req.step.eq(step),
                 rng.o_blk.ready.eq(1),
-                draw_wr.addr.eq(rng.o_blk.payload.tag), draw_wr.data.eq(
-                    Cat(rng.o_blk.payload.x0, rng.o_blk.payload.x1)),
-                draw_wr.en.eq(rng.o_blk.valid),
             ]
-            with m.If(cnt < base_h):
-                m.d.comb += [req.stream.eq(stream_id(Stream.INPUT, Stream.EVAL_INPUT)),
-                             req.block.eq(cnt)]
-            with m.Elif(cnt < base_o):
-                m.d.comb += [req.stream.eq(stream_id(Stream.HIDDEN, Stream.EVAL_HIDDEN)),
-                             req.block.eq(cnt - base_h)]
-            with m.Elif(cnt < base_g):
-                m.d.comb += [req.stream.eq(stream_id(Stream.WTA, Stream.EVAL_WTA)),
-                             req.block.eq(cnt - base_o)]
-            with m.Else():
-                m.d.comb += [req.stream.eq(int(Stream.GRAD)), req.block.eq(cnt - base_g)]
-            with m.If(rng.i_req.valid & rng.i_req.ready):
-                m.d.sync += cnt.eq(cnt + 1)
-            with m.If(rng.o_blk.valid):
-                m.d.sync += got.eq(got + 1)
-                with m.If(got == nb - 1):
-                    m.d.comb += [s0_list.clear.eq(1), h_list.clear.eq(1), g_list.clear.eq(1)]
-                    m.d.sync += [cnt.eq(0), s0_mask.eq(0), h_mask.eq(0), d_mask.eq(0),
-                                 gp_mask.eq(0), gn_mask.eq(0), errors_seen.eq(0)]
-                    m.d.comb += [u.clear.eq(1), z.clear.eq(1)]
-                    m.d.sync += phase.eq(Phase.FWD1)
+            with m.If(pre.done):
+                m.d.comb += [s0_list.clear.eq(1), h_list.clear.eq(1), g_list.clear.eq(1),
+                             u.clear.eq(1), z.clear.eq(1)]
+                m.d.sync += [cnt.eq(0), s0_mask.eq(0), h_mask.eq(0), d_mask.eq(0),
+                             gp_mask.eq(0), gn_mask.eq(0), errors_seen.eq(0)]
+                m.d.sync += phase.eq(Phase.FWD1)
 
         with m.Elif(phase == Phase.FWD1):
             m.d.comb += [wu.rd_addr.eq(cnt), pix_rd.addr.eq(cnt),
-                         draw_rd.addr.eq(cnt >> 3)]
+                         pre.rd_addr.eq(cnt >> 3)]
             m.d.sync += [f_valid.eq(1), f_c.eq(cnt), cnt.eq(cnt + 1)]
             with m.If(cnt == n_in):
                 m.d.sync += cnt.eq(0)
@@ -393,7 +374,7 @@ class SSNNNetwork(wiring.Component):
             m.d.sync += phase.eq(Phase.HID)
 
         with m.Elif(phase == Phase.HID):
-            m.d.comb += [draw_rd.addr.eq(base_h + (cnt >> 2)), wu.rd_addr.eq(w2_base + q_j)]
+            m.d.comb += [pre.rd_addr.eq(base_h + (cnt >> 2)), wu.rd_addr.eq(w2_base + q_j)]
             m.d.sync += [q_valid.eq(1), q_j.eq(cnt), cnt.eq(cnt + 1)]
             with m.If(cnt == n_h):
                 m.d.sync += [cnt.eq(0), drain.eq(0)]
@@ -407,7 +388,7 @@ class SSNNNetwork(wiring.Component):
 
         with m.Elif(phase == Phase.WTA):
             # stage A reads the draw word of candidate cnt; stage B (next cycle) presents it
-            m.d.comb += draw_rd.addr.eq(base_o + (cnt >> 2))
+            m.d.comb += pre.rd_addr.eq(base_o + (cnt >> 2))
             m.d.sync += [w_valid.eq(cnt < n_out), w_k.eq(cnt)]
             with m.If(cnt < n_out):
                 m.d.sync += cnt.eq(cnt + 1)
@@ -438,7 +419,7 @@ class SSNNNetwork(wiring.Component):
                     m.d.sync += col_pos.eq(splitter.o_errors.payload.addr)
 
         with m.Elif(phase == Phase.BWD):
-            m.d.comb += [wu.rd_addr.eq(w2_base + cnt), draw_rd.addr.eq(base_g + (cnt >> 2))]
+            m.d.comb += [wu.rd_addr.eq(w2_base + cnt), pre.rd_addr.eq(base_g + (cnt >> 2))]
             m.d.sync += [b_valid.eq(cnt < n_h), b_j.eq(cnt)]
             with m.If(cnt < n_h):
                 m.d.sync += cnt.eq(cnt + 1)
@@ -477,7 +458,7 @@ class SSNNNetwork(wiring.Component):
                          trace.g_pos.eq(gp_mask), trace.g_neg.eq(gn_mask),
                          trace.winner.eq(winner), trace.step.eq(step)]
             with m.If(self.o_trace.ready):
-                m.d.sync += [step.eq(step + 1), cnt.eq(0), got.eq(0)]
+                m.d.sync += [step.eq(step + 1), cnt.eq(0)]
                 with m.If(step == c.T - 1):
                     m.d.sync += beat.eq(0)
                     m.d.sync += phase.eq(Phase.IDLE)
