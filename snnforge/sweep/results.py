@@ -134,6 +134,8 @@ def _fmt(key: str, v) -> str:
 
 
 def _markdown(rows, cols) -> str:
+    """A Markdown table of ``rows`` (columns empty in every row left out)."""
+    cols = [k for k in cols if any(r.get(k) is not None for r in rows)]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(_fmt(k, r.get(k)) for k in cols) + " |" for r in rows]
     return "\n".join(lines) + "\n"
@@ -168,7 +170,8 @@ def write_results(study, folder: SweepFolder) -> tuple[list[dict], list[Path]]:
             + (f"Fixed options: {', '.join(f'{k}={v}' for k, v in fixed.items())}.\n\n" if fixed else "")
             + "## Runs\n\nAccuracies are fractions of the test set; gap = ANN - model in points.\n\n"
             + _markdown(rows, md_cols)
-            + "\n## Mean and spread over seeds\n\n" + _markdown(summary, scols))
+            + ("\n## Mean and spread over seeds\n\n" + _markdown(summary, scols)
+               if any(r["runs"] > 1 for r in summary) else ""))
     atomic_write_bytes(files[1], text.encode())
     swept = [k for k in dict.fromkeys(k for run in study.runs for k in run.swept) if k != "seed"]
     for param in swept:
