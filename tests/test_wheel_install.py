@@ -102,3 +102,29 @@ def test_installed_wheel_runs_the_readme_script(venv, tmp_path):
     assert "bit-identical" in out, out
     assert (tmp_path / "build" / "net" / "ssnn_network.v").is_file()
     assert _package_files(site) == before
+
+
+_USER_LAUNCH = """
+import json
+from pathlib import Path
+
+from snnforge.hdl import registry
+from snnforge.hwsim import emit_verilog, run_cocotb
+
+unit = registry.get_unit("smoke_acc")
+params = unit.resolve({"in_width": 8, "acc_width": 12})
+verilog = emit_verilog(unit.factory(**params), name=unit.name)
+run_cocotb(verilog=verilog, top=unit.name, test_module="tb_smoke", test_dir=Path.cwd(),
+           extra_env={"SNNFORGE_TB_PARAMS": json.dumps({**params, "count": 200})})
+print("registered unit simulated")
+"""
+
+
+@pytest.mark.hw
+def test_installed_wheel_simulates_a_registered_unit_with_a_user_testbench(venv, tmp_path):
+    """A user's cocotb testbench (here the smoke unit's, copied out of the checkout) built on
+    ``snnforge.sim`` runs on a registered unit through ``snnforge.hwsim.run_cocotb``."""
+    python, _, env, _ = venv
+    shutil.copy2(ROOT / "cocotb_tests" / "smoke" / "tb_smoke.py", tmp_path / "tb_smoke.py")
+    (tmp_path / "launch.py").write_text(_USER_LAUNCH)
+    assert "registered unit simulated" in _run([python, "launch.py"], cwd=tmp_path, env=env)
