@@ -32,7 +32,10 @@ class EventList(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.mem = mem = memory.Memory(shape=self.width, depth=self.depth, init=[])
+        # at least two entries: a one-entry memory has a 0-bit address, which lints as an
+        # ascending [-1:0] range
+        m.submodules.mem = mem = memory.Memory(shape=self.width, depth=max(self.depth, 2),
+                                               init=[])
         wr, rd = mem.write_port(), mem.read_port()
         m.d.comb += [wr.addr.eq(self.count), wr.data.eq(self.value), wr.en.eq(self.append),
                      rd.addr.eq(self.rd_addr), self.rd_data.eq(rd.data)]

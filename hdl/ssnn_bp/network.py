@@ -227,7 +227,7 @@ class SSNNNetwork(wiring.Component):
         w_valid = Signal()                 # WTA feed
         w_k = Signal(range(n_out + 1))
         b_valid = Signal()                 # BWD pipeline
-        b_j = Signal(range(n_h))
+        b_j = Signal(range(n_h + 1))       # at least 1 bit (n_hidden = 1)
         # the 16-bit draw of the neuron (HID: q_j, BWD: b_j) or WTA candidate (w_k): one word
         # mux, the three pipelines never run in the same cycle
         rand16 = Signal(16)
