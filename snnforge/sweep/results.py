@@ -120,11 +120,12 @@ def _csv(rows, cols) -> bytes:
     return buf.getvalue().encode()
 
 
-def _fmt(key: str, v) -> str:
-    """Markdown cell: accuracies 4 decimals, points 2, seconds 1, large figures whole."""
+def _fmt(key: str, v, raw=frozenset()) -> str:
+    """Markdown cell: accuracies 4 decimals, points 2, seconds 1, large figures whole;
+    the columns in ``raw`` (run parameters) as given."""
     if v is None:
         return ""
-    if isinstance(v, float):
+    if isinstance(v, float) and key not in raw:
         if key.startswith("wall_s"):
             return f"{v:.1f}"
         if key.startswith("gap_points"):
@@ -133,11 +134,11 @@ def _fmt(key: str, v) -> str:
     return str(v).replace("|", "/").replace("\n", " ")
 
 
-def _markdown(rows, cols) -> str:
+def _markdown(rows, cols, raw=frozenset()) -> str:
     """A Markdown table of ``rows`` (columns empty in every row left out)."""
     cols = [k for k in cols if any(r.get(k) is not None for r in rows)]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(_fmt(k, r.get(k)) for k in cols) + " |" for r in rows]
+    lines += ["| " + " | ".join(_fmt(k, r.get(k), raw) for k in cols) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -169,8 +170,8 @@ def write_results(study, folder: SweepFolder) -> tuple[list[dict], list[Path]]:
             + ".\n\n"
             + (f"Fixed options: {', '.join(f'{k}={v}' for k, v in fixed.items())}.\n\n" if fixed else "")
             + "## Runs\n\nAccuracies are fractions of the test set; gap = ANN - model in points.\n\n"
-            + _markdown(rows, md_cols)
-            + ("\n## Mean and spread over seeds\n\n" + _markdown(summary, scols)
+            + _markdown(rows, md_cols, frozenset(params))
+            + ("\n## Mean and spread over seeds\n\n" + _markdown(summary, scols, frozenset(params))
                if any(r["runs"] > 1 for r in summary) else ""))
     atomic_write_bytes(files[1], text.encode())
     swept = [k for k in dict.fromkeys(k for run in study.runs for k in run.swept) if k != "seed"]
