@@ -64,8 +64,27 @@ def test_ssnn_save_and_load_round_trip(digits, tmp_path):
     assert back.config == net.config and back.epochs_done == 1
     assert all(np.array_equal(a, b) for a, b in zip(back.weights, net.weights))
     snnforge.SpikeGrad().save(tmp_path / "sg.npz")
-    with pytest.raises(SnnforgeError, match="not a 'ssnn-bp' network"):
+    with pytest.raises(SnnforgeError, match="algorithm 'spikegrad', not 'ssnn-bp'"):
         snnforge.SSNN.load(tmp_path / "sg.npz")
+    with pytest.raises(SnnforgeError, match="no such checkpoint"):
+        snnforge.SSNN.load(tmp_path / "missing.npz")
+
+
+def test_ssnn_loads_a_cli_training_run_with_the_api_weights(digits, tmp_path):
+    """`snnforge train --preset chip-64-16-10` and `SSNN().fit` train the same weights, and
+    `SSNN.load` reads the run folder: train -> generate -> simulate is one path."""
+    from snnforge import cli
+
+    run = tmp_path / "run"
+    assert cli.main(["train", "--algo", "ssnn-bp", "--preset", "chip-64-16-10", "--dataset",
+                     "mnist-sample", "--train-limit", "120", "--test-limit", "60", "--epochs",
+                     "2", "--out", str(run), "--no-plots", "--quiet"]) == 0
+    loaded = snnforge.SSNN.load(run)
+    x, y, _, _ = digits
+    fitted = snnforge.SSNN()
+    fitted.fit((x, y), epochs=2)
+    assert loaded.config == fitted.config and loaded.epochs_done == 2
+    assert all(np.array_equal(a, b) for a, b in zip(loaded.weights, fitted.weights))
 
 
 def test_ssnn_rejects_bad_input(digits):
@@ -114,6 +133,22 @@ def test_spikegrad_fit_follows_the_cli_order_and_round_trips(digits, tmp_path):
     assert back.evaluate((xt, yt))["accuracy"] == accuracy
 
 
+def test_spikegrad_loads_a_cli_training_run(tmp_path):
+    import json
+
+    from snnforge import cli
+
+    run = tmp_path / "run"
+    assert cli.main(["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--hidden",
+                     "16", "--train-limit", "96", "--test-limit", "50", "--epochs", "1",
+                     "--no-ann", "--out", str(run), "--no-plots", "--quiet"]) == 0
+    net = snnforge.SpikeGrad.load(run)
+    assert net.config.sizes == (784, 16, 10) and net.epochs_done == 1
+    report = json.loads((run / "report.json").read_text())
+    assert net.evaluate("mnist-sample", limit=50)["accuracy"] == \
+        report["epochs"][-1]["test_accuracy"]
+
+
 def test_spikegrad_hardware_calls_say_there_is_no_network_top(tmp_path):
     net = snnforge.SpikeGrad()
     for call in (lambda: net.to_verilog(tmp_path), lambda: net.simulate("mnist-sample"),
@@ -134,3 +169,14 @@ def test_readme_script_trains_generates_and_simulates(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "bit-identical: 64 training steps" in result.stdout, result.stdout
     assert (tmp_path / "build" / "net.npz").is_file()
+
+
+@pytest.mark.hw
+def test_ssnn_synth_reports_the_network_top(tmp_path):
+    net = snnforge.SSNN(small_network_config(n_in=4, n_hidden=2, n_out=2))
+    with pytest.raises(ConfigError, match="unknown target"):
+        net.synth(target="xc7")
+    figures = net.synth(target="ice40-up5k", work_dir=tmp_path / "work")
+    assert figures["lut"] > 0 and figures["ff"] > 0 and figures["bram"] >= 1
+    assert figures["lut"] == figures["cells"]["SB_LUT4"]
+    assert (tmp_path / "work" / "ssnn_network.v").is_file()

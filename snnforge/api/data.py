@@ -58,11 +58,22 @@ def _check_epochs(epochs) -> int:
     return epochs
 
 
-def _checkpoint(path, model: str) -> tuple[dict, dict]:
-    from snnforge.runs import load_checkpoint
+def _trained_run(path, *, algo: str, option: str):
+    """The checkpoint at ``path`` (an .npz file, or a ``snnforge train`` run folder holding
+    ``checkpoint.npz``) as a :class:`snnforge.trained.TrainedRun` of ``algo``."""
+    from pathlib import Path
 
+    from snnforge.runs import load_checkpoint
+    from snnforge.trained import TRAIN_COMMANDS, TrainedRun, load_run
+
+    path = Path(path)
+    if path.is_dir():
+        return load_run(path, algo=algo, option=option)
+    if not path.is_file():
+        raise SnnforgeError(f"{option} {path}: no such checkpoint file or run folder")
     arrays, meta = load_checkpoint(path)
-    if meta.get("model") != model:
-        raise SnnforgeError(f"{path}: holds a {meta.get('model', 'training-run')!r} checkpoint, "
-                            f"not a {model!r} network saved by the Python API")
-    return arrays, meta
+    if meta.get("algo") != algo or not isinstance(meta.get("network"), dict):
+        raise SnnforgeError(f"{option} {path}: a checkpoint of algorithm {meta.get('algo')!r}, "
+                            f"not {algo!r}; give a file saved by the API or the folder of a "
+                            f"`{TRAIN_COMMANDS[algo]}` run")
+    return TrainedRun(path=path, algo=algo, arrays=arrays, meta=meta, option=option)

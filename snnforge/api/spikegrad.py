@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from snnforge.api.data import _check_epochs, _checkpoint, _xy
+from snnforge.api.data import _check_epochs, _trained_run, _xy
 from snnforge.errors import ConfigError, SnnforgeError
 
 __all__ = ["SpikeGrad"]
@@ -27,7 +27,7 @@ class SpikeGrad:
     initialisation of ``snnforge train --algo spikegrad`` (default: the same).
     """
 
-    model = "spikegrad"
+    algo = "spikegrad"
 
     def __init__(self, config=None, *, sizes=(64, 32, 10), seed: int = 0,
                  mode: str = "bit-true", input_gain: float | None = None,
@@ -98,31 +98,31 @@ class SpikeGrad:
         return self.golden.logits(x).argmax(axis=1)
 
     def save(self, path) -> Path:
-        """Write configuration, weights, biases and epochs trained to ``path`` (.npz,
-        atomically); :meth:`load` reads it back."""
+        """Write configuration, weights, biases and epochs trained to ``path`` (an .npz file,
+        written atomically) in the checkpoint format of ``snnforge train --algo spikegrad``
+        (docs/checkpoints.md); :meth:`load` reads it back."""
         from snnforge.runs import save_checkpoint
 
         arrays = {f"sg_W{l}": w for l, w in enumerate(self.golden.W)}
         arrays.update({f"sg_b{l}": b for l, b in enumerate(self.golden.b)})
-        save_checkpoint(path, arrays, {"model": self.model, "config": self.config.to_dict(),
-                                       "seed": self.seed, "init": self.init,
-                                       "epochs_done": self.epochs_done})
+        save_checkpoint(path, arrays, {"algo": self.algo, "mode": self.init["mode"],
+                                       "network": self.config.to_dict(),
+                                       "epoch": self.epochs_done, "seed": self.seed,
+                                       "init": self.init})
         return Path(path)
 
     @classmethod
     def load(cls, path) -> "SpikeGrad":
-        """The network saved by :meth:`save` at ``path``."""
-        from snnforge.golden_model.spikegrad.config import SpikeGradConfig
+        """The network in ``path``: a file written by :meth:`save`, or the ``--out`` folder of a
+        ``snnforge train --algo spikegrad`` run (its last checkpoint)."""
+        from snnforge.trained import spikegrad_config, spikegrad_parameters
 
-        arrays, meta = _checkpoint(path, cls.model)
-        fields = dict(meta["config"])
-        config = SpikeGradConfig(**{k: tuple(v) if isinstance(v, list) else v
-                                    for k, v in fields.items()})
-        n = config.n_layers
-        net = cls(config, seed=int(meta["seed"]), **meta["init"],
-                  weights=[arrays[f"sg_W{l}"] for l in range(n)],
-                  biases=[arrays[f"sg_b{l}"] for l in range(n)])
-        net.epochs_done = int(meta.get("epochs_done", 0))
+        run = _trained_run(path, algo=cls.algo, option="SpikeGrad.load")
+        weights, biases = spikegrad_parameters(run)
+        init = dict(run.meta.get("init") or {"mode": run.meta.get("mode", "bit-true")})
+        net = cls(spikegrad_config(run), seed=int(run.meta.get("seed", 0)), **init,
+                  weights=weights, biases=biases)
+        net.epochs_done = int(run.meta.get("epoch", 0))
         return net
 
     # ---------------------------------------------------------------------- hardware

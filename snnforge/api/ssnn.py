@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from snnforge.api.data import _check_epochs, _checkpoint, _xy
+from snnforge.api.data import _check_epochs, _trained_run, _xy
 from snnforge.errors import ConfigError, SnnforgeError
 
 __all__ = ["SSNN"]
@@ -23,7 +23,7 @@ class SSNN:
     the epochs trained, so two ``fit`` calls of 1 epoch equal one of 2.
     """
 
-    model = "ssnn-bp"
+    algo = "ssnn-bp"
 
     def __init__(self, config=None, *, w1=None, w2=None):
         from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
@@ -85,23 +85,26 @@ class SSNN:
         return (winners[:, :, None] == np.arange(self.config.n_out)).sum(axis=1).argmax(axis=1)
 
     def save(self, path) -> Path:
-        """Write configuration, weights and epochs trained to ``path`` (an .npz checkpoint,
-        atomically); :meth:`load` reads it back."""
+        """Write configuration, weights and epochs trained to ``path`` (an .npz file, written
+        atomically) in the checkpoint format of ``snnforge train --algo ssnn-bp``
+        (docs/checkpoints.md); :meth:`load` reads it back."""
         from snnforge.runs import save_checkpoint
 
         save_checkpoint(path, {"W1": self.golden.W1, "W2": self.golden.W2},
-                        {"model": self.model, "config": self.config.to_dict(),
+                        {"algo": self.algo, "model": "bittrue", "network": self.config.to_dict(),
                          "epochs_done": self.epochs_done})
         return Path(path)
 
     @classmethod
     def load(cls, path) -> "SSNN":
-        """The network saved by :meth:`save` at ``path``."""
-        from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+        """The network in ``path``: a file written by :meth:`save`, or the ``--out`` folder of a
+        bit-true ``snnforge train --algo ssnn-bp`` run (its last checkpoint)."""
+        from snnforge.trained import ssnn_config, ssnn_weights
 
-        arrays, meta = _checkpoint(path, cls.model)
-        net = cls(SSNNConfig(**meta["config"]), w1=arrays["W1"], w2=arrays["W2"])
-        net.epochs_done = int(meta.get("epochs_done", 0))
+        run = _trained_run(path, algo=cls.algo, option="SSNN.load")
+        w1, w2 = ssnn_weights(run)
+        net = cls(ssnn_config(run), w1=w1, w2=w2)
+        net.epochs_done = int(run.meta.get("epochs_done", 0))
         return net
 
     # ---------------------------------------------------------------------- hardware
@@ -128,7 +131,7 @@ class SSNN:
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"{TOP}.v"
         path.write_text(text)
-        manifest = {"top": TOP, "model": self.model, "golden_config": self.config.to_dict(),
+        manifest = {"top": TOP, "algo": self.algo, "golden_config": self.config.to_dict(),
                     "epochs_trained": self.epochs_done,
                     "weights": f"initial contents: trained weights, signed "
                                f"{self.config.weight_bits}-bit LSBs"}
