@@ -197,6 +197,7 @@ def _execute(queue: list[RunSpec], folder: SweepFolder, *, scheduler, workers, t
                 running.discard(run_id)
                 ok = _settle(fut, run_id, folder)
                 (done if ok else failed).append(run_id)
+                bar.set_postfix_str(f"running {len(running)}, failed {len(failed)}", refresh=False)
                 bar.update(1)
                 entry = folder.status[run_id]
                 line = (f"sweep: [{len(done) + len(failed) + already}/{len(queue) + already}] "
