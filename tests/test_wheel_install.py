@@ -79,6 +79,9 @@ def test_the_wheel_is_imported_not_the_checkout(venv, tmp_path):
     for line in out.split():
         assert Path(line).is_relative_to(site), out
     assert (site / "snnforge" / "golden_model" / "data" / "sample").is_dir()
+    sim = ROOT / "snnforge" / "sim"  # every source of the simulation machinery (C++ included)
+    shipped = {p.name for p in (site / "snnforge" / "sim").iterdir() if p.is_file()}
+    assert {p.name for p in sim.iterdir() if p.is_file()} <= shipped
 
 
 @pytest.mark.hw

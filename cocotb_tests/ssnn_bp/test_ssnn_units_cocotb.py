@@ -6,7 +6,7 @@ import pytest
 
 from snnforge.hdl.ssnn_bp.harness import DEFAULT_INSTANCES, HARNESS_UNITS
 from snnforge.hwsim import emit_verilog, lint
-from ssnn_bp.harness_build import run_harness_test
+from snnforge.sim.harness import run_harness_test
 
 HERE = Path(__file__).parent
 

@@ -6,7 +6,7 @@ import pytest
 
 from snnforge.hdl.stream import SignedSpikeMerge, SpikeEventFIFO
 from snnforge.hwsim import emit_verilog, lint
-from ssnn_bp.harness_build import run_harness_test
+from snnforge.sim.harness import run_harness_test
 
 HERE = Path(__file__).parent
 

@@ -1,4 +1,6 @@
-"""The one Verilator build of the unit harness, shared by the stream and SSNN-BP cocotb tiers."""
+"""The one Verilator build of the SSNN-BP/stream unit harness
+(:class:`~snnforge.hdl.ssnn_bp.harness.UnitHarness`), shared by the cocotb testbenches of its
+units: :func:`run_harness_test` runs one cocotb test of a testbench module on it."""
 import functools
 import json
 from pathlib import Path
@@ -16,7 +18,9 @@ def harness_verilog(full: bool) -> str:
 
 
 def run_harness_test(*, test_module: str, test_dir: Path, testcase: str, **params) -> None:
-    """Run one cocotb test of ``test_module`` on the (cached) harness build."""
+    """Run cocotb test ``testcase`` of ``test_module`` (in folder ``test_dir``) on the cached
+    harness build: the default instances only, or all of them when ``params["instance"]`` is
+    not a default one; ``params`` reach the testbench as JSON in ``SNNFORGE_TB_PARAMS``."""
     full = params.get("instance") not in DEFAULT_INSTANCES
     run_cocotb(verilog=harness_verilog(full), top=TOP, test_module=test_module, test_dir=test_dir,
                testcase=testcase, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)})
