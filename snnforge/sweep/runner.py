@@ -126,18 +126,12 @@ def run_study(study: Study, out: Path | str, *, scheduler: str | None = None,
                     f"{' (re-queue them with --retry-failed)' if n_failed_kept else ''}, "
                     f"{len(queue)} to run; folder {folder.path}")
         done, failed = [], []
-        started, t0 = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
         try:
             if queue:
                 done, failed = _execute(queue, folder, scheduler=scheduler, workers=workers,
                                         threads=threads_per_run, quiet=quiet,
                                         already=len(skipped) - n_failed_kept)
         finally:
-            if queue:
-                folder.add_session(started=started, wall_s=time.perf_counter() - t0,
-                                   queued=len(queue), finished=len(done),
-                                   scheduler=scheduler or f"local, {workers or os.cpu_count()} "
-                                                          "worker(s)")
             rows, files = write_results(study, folder)
         failed_all = [i for i in (r.run_id for r in study.runs) if folder.state(i) == "failed"]
         return SweepOutcome(folder=folder.path, done=done, failed=failed_all, skipped=skipped,
@@ -148,6 +142,7 @@ def _execute(queue: list[RunSpec], folder: SweepFolder, *, scheduler, workers, t
              already: int) -> tuple[list[str], list[str]]:
     from distributed import Event, wait
 
+    started, t0 = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
     client, cluster = _connect(scheduler, workers)
     tag = uuid.uuid4().hex[:12]
     event_name = f"snnforge-sweep-{tag}"
@@ -221,6 +216,9 @@ def _execute(queue: list[RunSpec], folder: SweepFolder, *, scheduler, workers, t
     finally:
         if bar is not None:
             bar.close()
+        where = scheduler or f"local, {workers or os.cpu_count()} worker(s)"
+        folder.add_session(started=started, wall_s=time.perf_counter() - t0, queued=len(queue),
+                           finished=len(done), scheduler=where)
         client.close()
         if cluster is not None:
             cluster.close()
