@@ -158,6 +158,20 @@ def test_spikegrad_hardware_calls_say_there_is_no_network_top(tmp_path):
 
 
 @pytest.mark.hw
+def test_ssnn_simulate_takes_arrays_and_leaves_the_network_unchanged(digits):
+    x, y, xt, yt = digits
+    net = snnforge.SSNN()  # the demo's network: the Verilator build is shared with it
+    with pytest.raises(DataError, match="uint8"):
+        net.simulate((x.astype(np.float32), y))
+    before = [w.copy() for w in net.weights]
+    result = net.simulate((x, y), n=4, eval_samples=(xt, yt), n_eval=3)
+    assert result["train_steps_checked"] == 4 * net.config.T and result["n_eval"] == 3
+    assert result["chip_accuracy_votes"] == result["golden_accuracy_votes"]
+    assert result["weights_changed"] > 0
+    assert all(np.array_equal(a, b) for a, b in zip(before, net.weights))
+
+
+@pytest.mark.hw
 def test_readme_script_trains_generates_and_simulates(tmp_path):
     """The README's API script, run as a user would (the Verilator build is cached)."""
     from test_wheel_install import readme_script
