@@ -8,10 +8,28 @@ from snnforge.hwsim import lint
 from snnforge.sim.network import TOP, network_verilog, run_network_tb
 
 CONFIG = small_network_config()
+#: shapes the update sequencer must size for: a hidden layer wider than the input (16-64-10),
+#: one hidden neuron, 47 classes
+CORNERS = {"16-64-10": small_network_config(n_in=16, n_hidden=64),
+           "4-1-3": small_network_config(n_in=4, n_hidden=1, n_out=3),
+           "9-5-47": small_network_config(n_in=9, n_hidden=5, n_out=47)}
 
 
 def test_network_lints_clean():
     lint(network_verilog(CONFIG), top=TOP)
+
+
+@pytest.mark.parametrize("shape", CORNERS)
+def test_corner_shapes_lint_clean(shape):
+    lint(network_verilog(CORNERS[shape]), top=TOP)
+
+
+@pytest.mark.slow
+def test_wide_hidden_layer_trains_bit_identical_on_digits():
+    # a Verilator build of its own (minutes); the Amaranth tier covers these shapes by default
+    config = CORNERS["16-64-10"]     # 4x4 digits; W2 passes walk up to 65 hidden rows
+    result = run_network_tb(config, n_train=4, n_eval=2)
+    assert result["train_steps_checked"] == 4 * config.T
 
 
 def test_network_trains_bit_identical_on_digits():
