@@ -12,7 +12,8 @@ In a cocotb test module::
 - :mod:`.scoreboard`: :class:`Scoreboard`, in-order expected-vs-observed comparison;
 - :mod:`.cache`: the Verilator build cache (``~/.cache/snnforge/verilator``);
 - :mod:`.network`: runs the SSNN-BP network top on Verilator against the golden model
-  (the cocotb module :mod:`.tb_network`).
+  (the cocotb module :mod:`.tb_network`);
+- :mod:`.harness`: runs a unit testbench on the shared SSNN-BP/stream unit-harness build.
 
 The names above are imported on first use, so ``import snnforge.sim`` does not import cocotb.
 """
