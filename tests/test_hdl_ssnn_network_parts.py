@@ -98,7 +98,6 @@ def expected_requests(rows, cols, n_post, row_offset):
 
 def run_pass(sizes, *, w1, rows, cols, seed):
     """Run one pass of the sequencer against synchronous-read lists; the accepted requests."""
-    c = sizes.config
     dut = UpdateSequencer(sizes=sizes)
     r = random.Random(seed)
     got = []
