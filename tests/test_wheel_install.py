@@ -84,6 +84,21 @@ def test_the_wheel_is_imported_not_the_checkout(venv, tmp_path):
     assert {p.name for p in sim.iterdir() if p.is_file()} <= shipped
 
 
+_EMIT = ("from snnforge.hwsim import emit_verilog; from snnforge.hdl.smoke import "
+         "SaturatingAccumulator; print(emit_verilog(SaturatingAccumulator(in_width=8, "
+         "acc_width=12), name='smoke_acc'), end='')")
+
+
+def test_the_wheel_emits_the_checkouts_verilog(venv, tmp_path):
+    """Same Verilog text (``src`` attributes included), so the wheel and the checkout share
+    the cached Verilator builds."""
+    python, _, env, _ = venv
+    installed = _run([python, "-c", _EMIT], cwd=tmp_path, env=env)
+    checkout = _run([sys.executable, "-c", _EMIT], cwd=tmp_path)
+    assert 'src = "snnforge/hdl/smoke.py:' in installed
+    assert installed == checkout
+
+
 @pytest.mark.hw
 def test_installed_wheel_runs_the_demo_outside_the_checkout(venv, tmp_path):
     _, snnforge, env, site = venv
