@@ -5,6 +5,7 @@ n_hidden = 1, n_out = 47."""
 import random
 
 import pytest
+from amaranth.hdl import Module, Signal, signed
 from amaranth.sim import Simulator
 
 from snnforge.errors import ConfigError
@@ -14,6 +15,7 @@ from snnforge.hdl.ssnn_bp.draw_prefetcher import DrawPrefetcher
 from snnforge.hdl.ssnn_bp.event_list import EventList
 from snnforge.hdl.ssnn_bp.network import small_network_config
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
+from snnforge.hdl.ssnn_bp.params import select
 from snnforge.hdl.ssnn_bp.update_sequencer import UpdateSequencer
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
@@ -196,5 +198,27 @@ def test_draw_prefetcher_requests_a_steps_blocks_and_stores_them_by_slot(learn):
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+
+
+@pytest.mark.parametrize("n,index_width", [(1, 1), (3, 2), (4, 1), (13, 3), (47, 6), (300, 9)])
+def test_select_is_values_at_index_or_zero(n, index_width):
+    values = [Signal(signed(7), name=f"v{i}") for i in range(n)]
+    index, out = Signal(index_width), Signal(signed(7))
+    m = Module()
+    m.d.comb += out.eq(select(values, index))
+    r = random.Random(n)
+
+    async def bench(ctx):
+        for _ in range(3):
+            drawn = [r.randint(-64, 63) for _ in range(n)]
+            for v, x in zip(values, drawn):
+                ctx.set(v, x)
+            for i in range(1 << index_width):
+                ctx.set(index, i)
+                assert ctx.get(out) == (drawn[i] if i < n else 0), i
+
+    sim = Simulator(m)     # 300 values: a mux chain this deep exceeds the recursion limit
     sim.add_testbench(bench)
     sim.run()
