@@ -14,7 +14,7 @@ import pytest
 from snnforge.errors import ConfigError, DataError, ToolchainError
 from snnforge.golden_model.data import downsample, load_dataset
 from snnforge.hdl.ssnn_bp.network import small_network_config
-from snnforge.sim.fast_build import raw_cycles_per_second
+from snnforge.sim.fast_build import build_fast_harness, fast_build_key, raw_cycles_per_second
 from snnforge.sim.fast_network import (FastSimMismatch, compare, golden_run, network_harness,
                                        run, simulate)
 
@@ -150,3 +150,19 @@ def test_bad_inputs_are_refused_before_building():
         run(DEMO, x, y, x, y, full_trace_samples=-1)
     with pytest.raises(ConfigError, match="pixel"):
         raw_cycles_per_second("unused", sample_lsbs={}, pixel=300)
+
+
+def test_build_key_follows_verilog_and_top():
+    v = "module a(input clk); endmodule\n"
+    assert fast_build_key(verilog=v, top="a") == fast_build_key(verilog=v, top="a")
+    assert fast_build_key(verilog=v, top="a") != fast_build_key(verilog=v + "\n", top="a")
+    assert fast_build_key(verilog=v, top="a") != fast_build_key(verilog=v, top="b")
+
+
+def test_broken_verilog_is_a_toolchain_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("SNNFORGE_CACHE_DIR", str(tmp_path))
+    with pytest.raises(ToolchainError, match="Verilator build of the fast harness"):
+        build_fast_harness("module ssnn_network(input clk);\n  wire x = ;\nendmodule\n",
+                           top="ssnn_network")
+    with pytest.raises(ConfigError, match="module 'other'"):
+        build_fast_harness("module ssnn_network(input clk); endmodule\n", top="other")
