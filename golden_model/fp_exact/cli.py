@@ -43,6 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=None, help="Adam step size (xor 0.01, yinyang 0.002)")
     parser.add_argument("--silent-nudge", type=float, default=None,
                         help="heuristic push for silent neurons, 0 = pure exact gradient (xor 0.05, yinyang 0.2)")
+    parser.add_argument("--dead-nudge", type=float, default=0.0,
+                        help="push for hidden neurons silent on a whole batch, 0 = off (default)")
+    parser.add_argument("--label-push", type=float, default=0.0,
+                        help="label-spike regulariser weight label_push (exp(t_label/tau_push) - 1), 0 = off")
+    parser.add_argument("--tau-push", type=float, default=10.0, help="label-spike regulariser scale, ms")
+    parser.add_argument("--no-reset-term", action="store_true",
+                        help="drop the reset dependence from the gradient (as the authors' public code)")
     parser.add_argument("--grad-clip", type=float, default=None,
                         help="max global gradient norm, 0 = off (default 1.0)")
     parser.add_argument("--tau-mem", type=float, default=10.0, help="membrane time constant, ms")
@@ -63,11 +70,23 @@ def config_from_args(args) -> FPConfig:
         hidden = _hidden(pick("hidden"))
     except argparse.ArgumentTypeError as exc:
         raise ConfigError(str(exc)) from None
+    try:
+        return _config(args, hidden, pick)
+    except ConfigError as exc:  # name the option the user typed: "lr must ..." -> "--lr must ..."
+        field_name, _, rest = str(exc).partition(" ")
+        if field_name in FPConfig.__dataclass_fields__:
+            raise ConfigError(f"--{field_name.replace('_', '-')} {rest}") from None
+        raise
+
+
+def _config(args, hidden, pick) -> FPConfig:
     return FPConfig(hidden=hidden, tau_mem=args.tau_mem, tau_syn=args.tau_syn, t_max=args.t_max,
                     max_spikes_hidden=args.max_spikes_hidden, tau_loss=args.tau_loss,
                     init_mean=args.init_mean, init_std=args.init_std, lr=pick("lr"),
                     batch_size=pick("batch_size"), epochs=pick("epochs"),
-                    silent_nudge=pick("silent_nudge"), grad_clip=pick("grad_clip"))
+                    silent_nudge=pick("silent_nudge"), grad_clip=pick("grad_clip"),
+                    dead_nudge=args.dead_nudge, label_push=args.label_push, tau_push=args.tau_push,
+                    reset_dependence=not args.no_reset_term)
 
 
 def _task(args):

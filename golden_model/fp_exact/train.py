@@ -24,8 +24,14 @@ class FPConfig:
     exact gradient, applied to the weights after each optimiser step (0 = off): on a sample whose label output neuron stays silent, it and every
     hidden neuron silent on that sample get their incoming weights raised by ``silent_nudge``
     per presynaptic spike (averaged over the batch), since a silent neuron has no spike time to
-    differentiate; grad_clip: rescale the gradient to at most this global L2 norm (0 = off;
-    near-tangential threshold crossings make dt/dW spike, as 1/V' diverges).
+    differentiate; dead_nudge: the same push (per presynaptic spike, batch mean, after the step)
+    for every hidden neuron that stayed silent on all samples of the batch (a dead neuron has no
+    spike time, so the exact gradient can never revive it); grad_clip: rescale the gradient to
+    at most this global L2 norm (0 = off; near-tangential threshold crossings make dt/dW spike, as 1/V' diverges); label_push,
+    tau_push: the label-spike regulariser of :func:`~.loss.first_spike_loss` (0 = off);
+    reset_dependence: keep the dependence of a neuron's later spikes on its own earlier ones
+    through the reset in the gradient (False = the authors' public code, wrong from the second
+    spike on).
     """
 
     hidden: tuple[int, ...] = (4,)
@@ -38,8 +44,12 @@ class FPConfig:
     init_mean: float = 2.0
     init_std: float = 1.0
     tau_loss: float = 5.0
+    label_push: float = 0.0
+    tau_push: float = 10.0
     silent_nudge: float = 0.0
+    dead_nudge: float = 0.0
     grad_clip: float = 0.0
+    reset_dependence: bool = True
     lr: float = 0.01
     batch_size: int = 4
     epochs: int = 100
@@ -51,10 +61,10 @@ class FPConfig:
         for name in ("max_spikes_hidden", "max_spikes_out", "batch_size", "epochs"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("silent_nudge", "grad_clip"):
+        for name in ("silent_nudge", "dead_nudge", "grad_clip", "label_push"):
             if not getattr(self, name) >= 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("tau_loss", "lr", "init_std"):
+        for name in ("tau_loss", "tau_push", "lr", "init_std"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be > 0, got {getattr(self, name)}")
         self.neuron()  # validates the neuron constants
@@ -82,11 +92,15 @@ def init_network(sizes: tuple[int, ...], cfg: FPConfig, rng: np.random.Generator
 
 
 def loss_and_grads(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, cfg: FPConfig, *,
-                   include_reset_dependence: bool = True):
-    """``(loss, grads, trains)`` for one batch: exact gradients of the first-spike cross-entropy."""
+                   include_reset_dependence: bool | None = None):
+    """``(loss, grads, trains)`` for one batch: exact gradients of the first-spike cross-entropy
+    (``include_reset_dependence`` None = ``cfg.reset_dependence``)."""
+    if include_reset_dependence is None:
+        include_reset_dependence = cfg.reset_dependence
     neuron = cfg.neuron()
     trains = simulate(weights, x, neuron=neuron, max_spikes=cfg.max_spikes())
-    loss, dl_dt = first_spike_loss(trains[-1], y, t_max=cfg.t_max, tau_loss=cfg.tau_loss)
+    loss, dl_dt = first_spike_loss(trains[-1], y, t_max=cfg.t_max, tau_loss=cfg.tau_loss,
+                                   label_push=cfg.label_push, tau_push=cfg.tau_push)
     sens = spike_sensitivities(weights, trains, neuron=neuron,
                                include_reset_dependence=include_reset_dependence)
     grads = contract_gradients(weights, sens, {len(weights): dl_dt})
@@ -117,6 +131,16 @@ def silent_nudge(weights: list[np.ndarray], trains: list[np.ndarray], y: np.ndar
         else:
             silent = ~fired & starved[:, None]
         w += nudge * np.einsum("bn,bi->ni", silent.astype(np.float64), pre_counts) / bsz
+
+
+def dead_nudge(weights: list[np.ndarray], trains: list[np.ndarray], nudge: float) -> None:
+    """Raise, in place, the incoming weights of every hidden neuron silent on the whole batch by
+    ``nudge`` per presynaptic spike (batch mean); see :class:`FPConfig`."""
+    for li, w in enumerate(weights[:-1]):
+        dead = ~np.isfinite(trains[li + 1][:, :, 0]).any(axis=0)  # (N_out,)
+        if dead.any():
+            pre = np.isfinite(trains[li]).sum(axis=2).mean(axis=0)  # (N_in,)
+            w[dead] += nudge * pre
 
 
 def evaluate(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, cfg: FPConfig, *,
@@ -184,6 +208,8 @@ def train_epoch(weights: list[np.ndarray], opt: Adam, x: np.ndarray, y: np.ndarr
         opt.step(weights, grads)
         if cfg.silent_nudge > 0:
             silent_nudge(weights, trains, y[idx], cfg.silent_nudge)
+        if cfg.dead_nudge > 0:
+            dead_nudge(weights, trains, cfg.dead_nudge)
         losses.append(loss * len(idx))
         if on_batch is not None:
             on_batch(len(idx))

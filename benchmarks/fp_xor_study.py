@@ -1,0 +1,124 @@
+"""XOR 2-4-2 (+ bias spike) convergence study: one row per (encoding, training settings, gradient).
+
+Each row trains ``--seeds`` seeds (0..n-1) for at most ``--epochs`` full-batch epochs, stopping at the
+first epoch whose pass and whose updated weights classify all four patterns; it appends
+{row, converged seeds, median epochs, failures} to the JSON file (default
+benchmarks/results/fp_xor_study.json), so a study is a list of commands, one per row:
+
+    python benchmarks/fp_xor_study.py --row baseline --seeds 10 --epochs 60
+    python benchmarks/fp_xor_study.py --row lr0.03 --config '{"lr": 0.03}'
+    python benchmarks/fp_xor_study.py --row bias3 --task '{"t_bias": 3.0}' --config '{"init_mean": 1.0}'
+    python benchmarks/fp_xor_study.py --row surrogate --gradient surrogate --dt 0.5
+
+``--config`` overrides :class:`FPConfig` fields (defaults: the CLI's XOR defaults), ``--task``
+overrides :func:`xor_task` encoding arguments (ms). ``--gradient surrogate`` trains the time-stepped
+copy of the same network on the same data with the BPTT surrogate gradient (step ``--dt`` ms, same
+Adam, clip and initialisation) and judges convergence in the stepped model.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from snnforge.errors import ConfigError
+from snnforge.golden_model.fp_exact.cli import TASK_DEFAULTS
+from snnforge.golden_model.fp_exact.datasets import xor_task
+from snnforge.golden_model.fp_exact.surrogate import simulate_stepped, stepped_first_spike_times, \
+    surrogate_loss_and_grads
+from snnforge.golden_model.fp_exact.train import Adam, FPConfig, evaluate, fit, init_network
+from snnforge.runs import write_json
+
+
+def _stepped_accuracy(w, task, cfg, dt) -> float:
+    spikes, _ = simulate_stepped(w, task.test_x, neuron=cfg.neuron(), dt=dt)
+    first, _ = stepped_first_spike_times(spikes[-1], dt=dt, t_max=cfg.t_max)
+    pred = np.where((first < cfg.t_max).any(axis=1), np.argmin(first, axis=1), -1)
+    return float((pred == task.test_y).mean())
+
+
+def fit_surrogate(task, cfg: FPConfig, *, seed: int, dt: float) -> dict:
+    """Full-batch surrogate-gradient training; stops when the stepped model is 100 % right."""
+    rng = np.random.default_rng(seed)
+    w = init_network((task.train_x.shape[1],) + cfg.hidden + (task.n_classes,), cfg, rng)
+    opt = Adam(lr=cfg.lr)
+    epoch, acc = 0, _stepped_accuracy(w, task, cfg, dt)
+    while epoch < cfg.epochs and acc < 1.0:
+        epoch += 1
+        _, g, _ = surrogate_loss_and_grads(w, task.train_x, task.train_y, neuron=cfg.neuron(), dt=dt,
+                                           tau_loss=cfg.tau_loss)
+        norm = np.sqrt(sum(float((a * a).sum()) for a in g))
+        if cfg.grad_clip > 0 and norm > cfg.grad_clip:
+            g = [a * (cfg.grad_clip / norm) for a in g]
+        opt.step(w, g)
+        acc = _stepped_accuracy(w, task, cfg, dt)
+    return {"epochs": epoch, "accuracy": acc,
+            "accuracy_in_event_model": evaluate(w, task.test_x, task.test_y, cfg)["accuracy"]}
+
+
+def _json(text: str, option: str) -> dict:
+    try:
+        d = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{option} must be a JSON object, e.g. '{{\"lr\": 0.03}}' ({exc})") from None
+    if not isinstance(d, dict):
+        raise ConfigError(f"{option} must be a JSON object, e.g. '{{\"lr\": 0.03}}'")
+    return d
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--row", required=True, help="row name in the result file")
+    p.add_argument("--seeds", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--config", default="{}", help="FPConfig overrides as JSON")
+    p.add_argument("--task", default="{}", help="xor_task encoding overrides as JSON (ms)")
+    p.add_argument("--gradient", choices=("exact", "surrogate"), default="exact")
+    p.add_argument("--dt", type=float, default=0.5, help="surrogate time step, ms")
+    p.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "fp_xor_study.json")
+    args = p.parse_args(argv)
+    overrides, task_kw = _json(args.config, "--config"), _json(args.task, "--task")
+    d = TASK_DEFAULTS["xor"]
+    base = dict(hidden=(4,), epochs=args.epochs, batch_size=4, lr=d["lr"],
+                silent_nudge=d["silent_nudge"], grad_clip=d["grad_clip"])
+    try:
+        cfg = FPConfig(**{**base, **overrides})
+    except (TypeError, ConfigError) as exc:
+        raise ConfigError(f"--config: {exc}") from None
+    try:
+        task = xor_task(**task_kw)
+    except (TypeError, ConfigError) as exc:
+        raise ConfigError(f"--task: {exc}") from None
+    t0, conv, fails = time.time(), [], []
+    for seed in range(args.seeds):
+        if args.gradient == "exact":
+            res = fit(task, cfg, seed=seed, stop_at_accuracy=1.0)
+            epochs, acc = res["history"][-1]["epoch"], res["test"]["accuracy"]
+        else:
+            res = fit_surrogate(task, cfg, seed=seed, dt=args.dt)
+            epochs, acc = res["epochs"], res["accuracy"]
+        (conv.append(epochs) if acc == 1.0 else fails.append({"seed": seed, "accuracy": acc}))
+    row = {"row": args.row, "command": "python benchmarks/fp_xor_study.py " + " ".join(argv or []),
+           "gradient": args.gradient, "dt_ms": args.dt if args.gradient == "surrogate" else None,
+           "task": task_kw, "config": cfg.to_dict(), "seeds": args.seeds, "converged": len(conv),
+           "epochs_to_converge_median": float(np.median(conv)) if conv else None,
+           "failures": fails, "wall_seconds": round(time.time() - t0, 1)}
+    rows = json.loads(args.out.read_text())["rows"] if args.out.exists() else []
+    rows = [r for r in rows if r["row"] != args.row] + [row]
+    write_json(args.out, {"benchmark": "fp_xor_study", "rows": rows})
+    print(json.dumps({k: row[k] for k in ("row", "converged", "seeds", "epochs_to_converge_median")}))
+    return 0
+
+
+if __name__ == "__main__":
+    from snnforge.errors import SnnforgeError
+
+    try:
+        raise SystemExit(main(sys.argv[1:]))
+    except SnnforgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2)
