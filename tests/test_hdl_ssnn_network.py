@@ -114,3 +114,18 @@ def test_stalled_top_fails_with_the_step_it_waited_for():
     with pytest.raises(NetworkStall, match="no trace of sample 0 step 0 within 20 cycles"):
         simulate_network(config, np.zeros((1, 4), np.uint8), np.array([0]), learn=True,
                          step_bound=20)
+
+
+@pytest.mark.slow
+def test_wide_hidden_layer_64_256_10_trains_bit_identical():
+    # 256 hidden rows in the W2 pass (about 2.5 minutes in the Amaranth simulator)
+    config = small_network_config(n_in=64, n_hidden=256, T=2)
+    r = np.random.default_rng(0)
+    images, labels = r.integers(0, 256, (2, 64)).astype(np.uint8), np.array([3, 7])
+    golden = BitTrueSSNN(config)
+    w2_before = golden.W2.copy()
+    want = golden_training_trace(golden, images, labels, first_sample=0)
+    run = simulate_network(config, images, labels, learn=True)
+    assert trace_mismatch(config, run.traces, want) is None
+    assert np.array_equal(run.w1, golden.W1) and np.array_equal(run.w2, golden.W2)
+    assert (golden.W2 != w2_before).sum() > 100
