@@ -14,6 +14,7 @@ from snnforge.hdl.spikegrad import (DerivativeGate, TernaryErrorIntegratorArray,
 from snnforge.hdl.spikegrad.reference import (ArrayModel, gate_reference, random_gate_inputs,
                                                 random_update_inputs, update_reference)
 from snnforge.hdl.stream import decode_event
+from snnforge.sim.budget import CycleBudget, stream_cycle_bound
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
@@ -135,11 +136,15 @@ def run_stage(dut, in_name, out_name, items, fields, *, ready_p, valid_p, seed, 
     stream stage with random gaps/backpressure; returns the received payload values."""
     rng = random.Random(seed)
     received = []
+    # one-register stages: one transfer per cycle, latency 1
+    budget = CycleBudget(stream_cycle_bound(len(items), latency=1, valid_probability=valid_p,
+                                            ready_probability=ready_p), name=in_name)
 
     async def tb(ctx):
         queue, offered = list(items), None
         inp, out = getattr(dut, in_name), getattr(dut, out_name)
         while queue or offered is not None or ctx.get(out.valid):
+            budget.spend(f"item {len(items) - len(queue)} of {len(items)} through {out_name}")
             if offered is None and queue and rng.random() < valid_p:
                 offered = queue.pop(0)
             ctx.set(inp.valid, offered is not None)

@@ -16,8 +16,22 @@ from snnforge.hdl.registry import load_units
 from snnforge.hdl.spikegrad import BackwardLayer, ForwardLayer, SynapticFanout
 from snnforge.hdl.spikegrad.checks import signed_bits
 from snnforge.hdl.stream import decode_event, encode_event
+from snnforge.sim.budget import CycleBudget, stream_cycle_bound
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
+
+
+def settle_bounds(*, inputs, n_post, expected, ready_p):
+    """(zero-input sweeps, clock cycles) a working layer needs at most to become quiet.
+
+    Every neuron step (one input event or one sweep's zero input) moves a count by at most
+    one, and after the last input every sweep but the final quiet one moves each unsettled
+    count one step towards its quiescent value: at most ``inputs`` steps away from 0 and
+    ``max|expected|`` from 0, so ``inputs + max|expected| + 1`` sweeps. Each step is one
+    fan-out item per destination neuron (one per cycle), each emits at most one output spike."""
+    sweeps = inputs + int(np.abs(expected).max(initial=0)) + 1
+    steps = (inputs + sweeps) * n_post
+    return sweeps, stream_cycle_bound(steps, latency=16, ready_probability=ready_p)
 
 
 def _signed(value, bits):
@@ -126,7 +140,12 @@ def run_layer(*, n_pre, n_post, weight_bits, theta, count_bits, seed, ready_p=0.
         queue = list(spikes)
         sweeps, spikes_seen = 0, 0
         sweep_start_spikes = None
+        max_sweeps, max_cycles = settle_bounds(inputs=len(spikes) + 1, n_post=n_post,
+                                               expected=expected, ready_p=ready_p)
+        budget = CycleBudget(max_cycles, name="forward layer")
         while True:
+            budget.spend(f"quiescence (sweep {sweeps}, {len(queue)} input spikes queued, "
+                         f"{spikes_seen} output spikes)")
             ctx.set(dut.i_spikes.valid, bool(queue))
             if queue:
                 ctx.set(Value.cast(dut.i_spikes.payload),
@@ -154,7 +173,7 @@ def run_layer(*, n_pre, n_post, weight_bits, theta, count_bits, seed, ready_p=0.
                 direct = [(i, 0) for i in range(n_post)]
                 sweep_start_spikes = spikes_seen
                 sweeps += 1
-                assert sweeps < 4 * cmax + 10, "the layer never became quiet"
+                assert sweeps <= max_sweeps, f"the layer never became quiet ({sweeps} sweeps)"
         rtl, pots = [], []
         for i in range(n_post):
             ctx.set(dut.probe_addr, i)
@@ -265,7 +284,12 @@ def run_backward_layer(*, n_pre, n_post, weight_bits, theta_bp, error_bits, seed
         ctx.set(dut.clear, 0)
         queue, direct = list(spikes), []
         sweeps, seen, sweep_start = 0, 0, None
+        max_sweeps, max_cycles = settle_bounds(inputs=len(spikes), n_post=n_pre,
+                                               expected=expected, ready_p=ready_p)
+        budget = CycleBudget(max_cycles, name="backward layer")
         while True:
+            budget.spend(f"quiescence (sweep {sweeps}, {len(queue)} error spikes queued, "
+                         f"{seen} output spikes)")
             ctx.set(dut.i_errors.valid, bool(queue))
             if queue:
                 ctx.set(Value.cast(dut.i_errors.payload),
@@ -293,7 +317,7 @@ def run_backward_layer(*, n_pre, n_post, weight_bits, theta_bp, error_bits, seed
                     break
                 direct, sweep_start = list(range(n_pre)), seen
                 sweeps += 1
-                assert sweeps < 4 * emax + 10, "the layer never became quiet"
+                assert sweeps <= max_sweeps, f"the layer never became quiet ({sweeps} sweeps)"
         counts = []
         for j in range(n_pre):
             ctx.set(dut.probe_addr, j)

@@ -13,6 +13,7 @@ from snnforge.hdl.ssnn_bp.neuron import CompositeNeuron
 from snnforge.hdl.ssnn_bp.random_source import RandomDrawSource, ThreefryCore
 from snnforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit, pack_rows, unpack_row
 from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
+from snnforge.sim.budget import CycleBudget, stream_cycle_bound
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
@@ -28,10 +29,14 @@ def _check_draw_source(dut, reqs, *, seed, width, lanes, r):
     """Stream the requests (stream, sample, step, base) through ``dut`` with random output
     backpressure; the draws must equal :func:`rng.random_draws` for every request, in order."""
     got = []
+    budget = CycleBudget(stream_cycle_bound(len(reqs), interval=dut.interval,
+                                            latency=dut.latency, ready_probability=0.6),
+                         name="random draw source")
 
     async def bench(ctx):
         pending = list(reqs)
         while len(got) < len(reqs):
+            budget.spend(f"draws of request {len(got)} of {len(reqs)}")
             ctx.set(dut.o_draws.ready, r.random() < 0.6)
             if pending:
                 q = pending[0]
@@ -83,11 +88,15 @@ def test_threefry_core_matches_rng_blocks(architecture, rounds):
     reqs = [(_edge_or_random(r, 16), _edge_or_random(r, 32), _edge_or_random(r, 16),
              _edge_or_random(r, 32), i % 512) for i in range(n)]
     got, accepted = [], []
+    budget = CycleBudget(stream_cycle_bound(n, interval=dut.interval, latency=dut.latency,
+                                            valid_probability=0.8, ready_probability=0.7),
+                         name="Threefry core")
 
     async def bench(ctx):
         pending = list(reqs)
         cycle = 0
         while len(got) < len(reqs):
+            budget.spend(f"block {len(got)} of {len(reqs)}")
             ctx.set(dut.o_blk.ready, r.random() < 0.7)
             offer = bool(pending) and r.random() < 0.8
             if pending:
@@ -189,10 +198,15 @@ def test_wta_matches_golden_with_ties(n_out):
     z = r.integers(-30, 30, (decisions, n_out))   # small range + coarse table: many ties
     rnd = r.integers(0, 1 << 16, (decisions, n_out))
     got = []
+    # a decision takes n_out candidates + 1 cycle (inhibition), plus the winner's latency
+    budget = CycleBudget(stream_cycle_bound(decisions, interval=n_out + 1 + dut.latency,
+                                            valid_probability=0.8, ready_probability=0.5),
+                         name="WTA")
 
     async def bench(ctx):
         cands = [(int(z[d, k]), int(rnd[d, k])) for d in range(decisions) for k in range(n_out)]
         while len(got) < decisions:
+            budget.spend(f"winner of decision {len(got)} of {decisions}")
             ctx.set(dut.o_winner.ready, r.random() < 0.5)
             if cands:
                 ctx.set(dut.i_cand.payload.z, cands[0][0]); ctx.set(dut.i_cand.payload.rand, cands[0][1])

@@ -1,0 +1,36 @@
+"""Amaranth-simulator tier of the SSNN-BP network top at its weight limits: initial weights at
+the saturation bounds and a learning-rate gate that almost always opens, so coincidences push
+weights beyond their range; the top must clip them exactly as :class:`BitTrueSSNN` does."""
+import numpy as np
+import pytest
+
+from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.hdl.ssnn_bp.network_sim import simulate_network, trace_mismatch
+from snnforge.hdl.ssnn_bp.reference import golden_training_trace
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
+
+#: 4-bit weights in [-8, 7]; gate threshold 65535 of 2**16: an update almost every coincidence
+SATURATING = SSNNConfig(n_in=16, n_hidden=8, n_out=4, T=3, weight_bits=4, weight_max_log2=1,
+                        accumulator_bits=12, lr_gate_threshold=65535, seed=3)
+
+
+def test_network_saturates_weights_bit_identical_to_golden():
+    c = SATURATING
+    r = np.random.default_rng(4)
+    lo, hi = c.weight_min, c.weight_max
+    w1 = r.choice([lo, lo + 1, hi - 1, hi], size=(c.n_in + 1, c.n_hidden))
+    w2 = r.choice([lo, lo + 1, hi - 1, hi], size=(c.n_hidden + 1, c.n_out))
+    images = r.integers(0, 256, (4, c.n_in)).astype(np.uint8)
+    labels = r.integers(0, c.n_out, 4)
+    golden = BitTrueSSNN(c, w1=w1, w2=w2)
+    want = golden_training_trace(golden, images, labels, first_sample=0)
+    run = simulate_network(c, images, labels, learn=True, rounds_per_stage=13,
+                           rng_architecture="pipelined", w1=w1, w2=w2)
+    assert trace_mismatch(c, run.traces, want) is None
+    assert np.array_equal(run.w1, golden.W1) and np.array_equal(run.w2, golden.W2)
+    # the stimulus reaches the bounds: weights moved, and limits held in both layers
+    assert (golden.W1 != w1).any() and (golden.W2 != w2).any()
+    for w in (golden.W1, golden.W2):
+        assert (w == lo).any() and (w == hi).any()
