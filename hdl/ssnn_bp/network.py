@@ -20,6 +20,13 @@ event-driven phases sharing one Threefry core (all random bits keyed like the go
    (golden: start-of-step weights).
 8. TRACE: ``o_trace`` gets {s0, h, g_pos, g_neg, winner, step} of the step.
 
+Sub-components (each with its own signature and tests): :class:`DrawPrefetcher` (PREFETCH),
+:class:`AccumulatorBank` (u, z), :class:`EventList` (input spikes, hidden spikes, gradient
+columns), :class:`UpdateSequencer` and :class:`LRGateCollector` (UPD), with the units
+:class:`CompositeNeuron`, :class:`WinnerTakeAll`, :class:`ErrorSplitter`,
+:class:`WeightUpdateUnit` and :class:`ThreefryCore`. Every count and width comes from
+:class:`NetworkSizes` (the config's layer widths), so any shape the config accepts works.
+
 Area (what makes the demo network fit the iCE40 UP5K): W1 and W2 live in one weight memory
 with one updater and one read port (look-ups and updates never overlap); the event lists
 (input spikes, hidden spikes, gradient columns) are memories, not register files; the LR gate
@@ -377,14 +384,15 @@ class SSNNNetwork(wiring.Component):
             m.d.comb += [pre.rd_addr.eq(base_h + (cnt >> 2)), wu.rd_addr.eq(w2_base + q_j)]
             m.d.sync += [q_valid.eq(1), q_j.eq(cnt), cnt.eq(cnt + 1)]
             with m.If(cnt == n_h):
-                m.d.sync += [cnt.eq(0), drain.eq(0)]
+                m.d.sync += cnt.eq(0)
                 m.d.sync += phase.eq(Phase.HID_END)
 
         with m.Elif(phase == Phase.HID_END):
+            # one cycle: the bias neuron (q_j = n_h) is evaluated and its W2 row read here; the
+            # row adds to z in WTA's first cycle, which only registers candidate 0, so the WTA
+            # reads z one cycle after the last add
             m.d.comb += wu.rd_addr.eq(w2_base + q_j)   # the last (bias) row's read
-            m.d.sync += drain.eq(drain + 1)
-            with m.If(drain == 1):
-                m.d.sync += phase.eq(Phase.WTA)
+            m.d.sync += phase.eq(Phase.WTA)
 
         with m.Elif(phase == Phase.WTA):
             # stage A reads the draw word of candidate cnt; stage B (next cycle) presents it
