@@ -73,3 +73,9 @@ def test_mutant_applies_an_edit_and_rejects_a_stale_one():
     inverted(addr_width=2)       # builds
     with pytest.raises(ConfigError, match="occurs 0 times"):
         mutant(SignedSpikeMerge, ("no such code", "x"))
+
+
+@needs_solver
+def test_a_run_over_its_time_limit_is_a_toolchain_error():
+    with pytest.raises(ToolchainError, match="did not finish within"):
+        run_proof(Modulo(wrap=10, bound=10), name="slow", mode="bmc", depth=12, timeout=0.01)

