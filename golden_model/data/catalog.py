@@ -40,9 +40,13 @@ class DatasetSpec:
     downloadable: bool = True
 
 
-def _checkout_sibling(name: str) -> str:
-    """``<checkout>/../shared/data/<name>``: where CI keeps the full datasets."""
-    return str(Path(__file__).resolve().parents[2].parent / "shared" / "data" / name)
+def _checkout_sibling(name: str) -> tuple[str, ...]:
+    """``<checkout>/../shared/data/<name>`` when running from a source checkout (where CI keeps
+    the full datasets beside it); nothing for an installed package."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "pyproject.toml").is_file() or not (root / "golden_model").is_dir():
+        return ()
+    return (str(root.parent / "shared" / "data" / name),)
 
 
 _MNIST_FILES = {
@@ -70,7 +74,7 @@ DATASETS: dict[str, DatasetSpec] = {
             "https://storage.googleapis.com/cvdf-datasets/mnist/",
             "http://yann.lecun.com/exdb/mnist/",
         ),
-        system_dirs=(_checkout_sibling("mnist"), "/usr/share/datasets/mnist"),
+        system_dirs=(*_checkout_sibling("mnist"), "/usr/share/datasets/mnist"),
         attribution=_MNIST_ATTRIBUTION,
     ),
     "fashion-mnist": DatasetSpec(
@@ -88,7 +92,7 @@ DATASETS: dict[str, DatasetSpec] = {
             "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
             "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
         ),
-        system_dirs=("/usr/share/datasets/fashion-mnist", _checkout_sibling("fashion-mnist")),
+        system_dirs=("/usr/share/datasets/fashion-mnist", *_checkout_sibling("fashion-mnist")),
         attribution="Fashion-MNIST: Han Xiao, Kashif Rasul, Roland Vollgraf (Zalando Research); "
                     "licensed MIT.",
     ),
