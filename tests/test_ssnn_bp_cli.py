@@ -66,3 +66,29 @@ def test_learning_rate_decay(tmp_path):
     lrs = [e["learning_rate"] for e in _report(tmp_path)["epochs"]]
     assert lrs[1] == pytest.approx(lrs[0] / 2, rel=1e-3)
     assert main(BASE + ["--lr-decay-epochs", "0", "--out", str(tmp_path / "x")]) == 2
+
+
+def test_accumulator_width_is_derived_unless_given():
+    import argparse
+
+    from snnforge.golden_model.ssnn_bp.cli import add_arguments, build_config
+    from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+
+    def config(*opts):
+        parser = argparse.ArgumentParser()
+        add_arguments(parser)
+        return build_config(parser.parse_args(list(opts)))
+
+    wide = config("--weight-bits", "16", "--lr", "0.00005")
+    assert wide.weight_bits == 16
+    assert wide.accumulator_bits == SSNNConfig(n_hidden=256, weight_bits=16).accumulator_bits
+    assert wide.accumulator_bits > 24           # a fixed 24-bit default would be refused
+    assert config().accumulator_bits == SSNNConfig(n_hidden=256).accumulator_bits
+    assert config("--accumulator-bits", "30").accumulator_bits == 30
+
+
+def test_wide_weights_train_with_the_derived_accumulator(tmp_path):
+    assert main(BASE + ["--epochs", "1", "--out", str(tmp_path), "--no-plots", "--no-ann",
+                        "--weight-bits", "16", "--lr", "0.00005"]) == 0
+    config = _report(tmp_path)["config"]["network"]
+    assert config["weight_bits"] == 16 and config["accumulator_bits"] == 26

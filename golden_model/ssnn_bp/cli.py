@@ -28,8 +28,9 @@ __all__ = ["add_arguments", "run", "build_config", "DEFAULT_SWEEP_VALUES"]
 DATASETS = ("mnist", "fashion-mnist", "mnist-sample")
 DEFAULT_SWEEP_VALUES = {"T": "1,2,4,8,16,32", "weight-bits": "4,5,6,7,8,9,10,11,12"}
 #: network options a --preset sets; given explicitly, they override the preset's value
+#: (accumulator_bits None: derived by SSNNConfig, the narrowest that cannot overflow)
 NETWORK_DEFAULTS = {"hidden": 256, "T": 8, "lr": 0.002, "beta": 4.0, "slope_log2": 0,
-                    "weight_bits": 10, "accumulator_bits": 24, "seed": 0}
+                    "weight_bits": 10, "accumulator_bits": None, "seed": 0}
 _PRESET_FIELDS = {"hidden": "n_hidden", "T": "T", "weight_bits": "weight_bits",
                   "accumulator_bits": "accumulator_bits", "slope_log2": "hidden_slope_log2",
                   "seed": "seed"}
@@ -63,7 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--weight-bits", type=int, default=None,
                    help="bit-true signed weight width, weights in [-2, 2) (default: 10)")
     g.add_argument("--accumulator-bits", type=int, default=None,
-                   help="bit-true accumulator width (default: 24)")
+                   help="bit-true accumulator width, bits (default: derived from the "
+                        "layer widths and --weight-bits, the narrowest that cannot overflow)")
     g.add_argument("--lr-decay-epochs", default="",
                    help="comma-separated epochs after which the learning rates (model and ANN) "
                         "halve, e.g. 6,8 (default: none)")
