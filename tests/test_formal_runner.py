@@ -79,3 +79,13 @@ def test_mutant_applies_an_edit_and_rejects_a_stale_one():
 def test_a_run_over_its_time_limit_is_a_toolchain_error():
     with pytest.raises(ToolchainError, match="did not finish within"):
         run_proof(Modulo(wrap=10, bound=10), name="slow", mode="bmc", depth=12, timeout=0.01)
+
+
+def test_a_mutant_of_a_self_registering_module_leaves_the_registry_alone():
+    from snnforge.hdl.registry import get_unit
+    from snnforge.hdl.smoke import SaturatingAccumulator
+
+    broken = mutant(SaturatingAccumulator, ("self.i_stream.ready.eq(~self.o_stream.valid | "
+                                            "self.o_stream.ready),", "self.i_stream.ready.eq(1),"))
+    assert broken is not SaturatingAccumulator
+    assert get_unit("smoke_acc").factory is SaturatingAccumulator

@@ -15,7 +15,11 @@ from snnforge.errors import ConfigError
 from snnforge.hdl.spikegrad.error_integrator import TernaryErrorIntegratorArray
 from snnforge.hdl.spikegrad.if_neuron import TernaryIFNeuronArray
 from snnforge.hdl.spikegrad.weight_update import WeightUpdateUnit as SpikeGradUpdate
-from snnforge.hdl.ssnn_bp.random_source import ThreefryCore
+from snnforge.hdl.smoke import SaturatingAccumulator
+from snnforge.hdl.spikegrad.derivative_gate import DerivativeGate
+from snnforge.hdl.spikegrad.fanout import SynapticFanout
+from snnforge.hdl.ssnn_bp.error_splitter import ErrorSplitter
+from snnforge.hdl.ssnn_bp.random_source import RandomDrawSource, ThreefryCore
 from snnforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit as CoincidenceUpdate
 from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
 from snnforge.hdl.stream import SignedSpikeMerge, SpikeEventFIFO
@@ -25,6 +29,7 @@ from .random_props import ThreefryHarness
 from .runner import ProofResult, run_proof
 from .spikegrad_props import NeuronArrayHarness, SpikeGradUpdateHarness
 from .ssnn_props import CoincidenceUpdateHarness, WTAHarness
+from .stream_rules import StreamRulesHarness
 from .stream_props import FIFOHarness, MergeHarness
 
 __all__ = ["Twin", "Proof", "PROOFS", "get_proof", "run_twin"]
@@ -182,6 +187,40 @@ PROOFS: tuple[Proof, ...] = (
 def _threefry_bad_rotation():
     return mutant(ThreefryCore, ("b_new.eq(b.rotate_left(ROTATIONS[r % 8]) ^ a_new)",
                                  "b_new.eq(b.rotate_left(ROTATIONS[(r + 1) % 8]) ^ a_new)"))
+
+
+def _stream_rules(unit: str, params: dict, cls: type, edit: tuple[str, str], bug: str,
+                  depth: int = 8) -> Proof:
+    """The stream rules on every stream port of registered unit ``unit``; its twin is ``cls``
+    with the source ``edit`` (a stage that loads while its output waits)."""
+    instance = ", ".join(f"{k}={v}" for k, v in params.items())
+    return Proof(f"rules_{unit}", unit, instance,
+                 "lib.stream rules on every output stream (assumed on every input stream)",
+                 lambda: StreamRulesHarness(unit=unit, params=params), "bmc", depth,
+                 (Twin(f"rules_{unit}_twin", bug,
+                       lambda: StreamRulesHarness(unit=unit, params=params,
+                                                  factory=mutant(cls, edit)), depth),))
+
+
+PROOFS = PROOFS + (
+    _stream_rules("smoke_acc", {"in_width": 4, "acc_width": 6}, SaturatingAccumulator,
+                  ("self.i_stream.ready.eq(~self.o_stream.valid | self.o_stream.ready),",
+                   "self.i_stream.ready.eq(1),"), "i_stream.ready stuck high"),
+    _stream_rules("ssnn_error_splitter", {"n_out": 3}, ErrorSplitter,
+                  ("m.d.comb += [can_load.eq(~out.valid | out.ready),",
+                   "m.d.comb += [can_load.eq(1),"), "output register loads while waiting"),
+    _stream_rules("ssnn_random_source", {"seed": 1, "width": 8, "lanes": 2,
+                                         "rounds_per_stage": 13}, RandomDrawSource,
+                  ("m.d.comb += [advance.eq(~self.o_draws.valid | self.o_draws.ready),",
+                   "m.d.comb += [advance.eq(1),"), "pipeline advances while the output waits"),
+    _stream_rules("spikegrad_derivative_gate", {"addr_width": 2, "value_bits": 4,
+                                                "count_bits": 2}, DerivativeGate,
+                  ("m.d.comb += inp.ready.eq(~out.valid | out.ready)",
+                   "m.d.comb += inp.ready.eq(1)"), "i_input.ready stuck high"),
+    _stream_rules("spikegrad_fanout", {"n_pre": 2, "n_post": 2, "weight_bits": 4},
+                  SynapticFanout, ("advance.eq(~out.valid | out.ready),", "advance.eq(1),"),
+                  "the read stage advances while the output waits"),
+)
 
 
 def get_proof(name: str) -> Proof:

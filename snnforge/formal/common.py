@@ -15,6 +15,7 @@ from amaranth.asserts import AnyConst, AnySeq
 from amaranth.hdl import Assert, Assume, ClockDomain, Elaboratable, Module, Signal, Value
 
 from snnforge.errors import ConfigError
+from snnforge.hdl import registry
 
 __all__ = ["Harness", "Tracker", "harness_module", "free", "free_const", "drive_stream",
            "assume_stream_rules", "assert_stream_rules", "mutant"]
@@ -130,5 +131,11 @@ def mutant(cls: type, *edits: tuple[str, str]) -> type:
     clone = types.ModuleType(f"{module.__name__}__mutant")
     clone.__package__ = module.__package__
     clone.__file__ = module.__file__
-    exec(compile(source, f"{module.__file__} (mutant)", "exec"), clone.__dict__)
+    # a unit module that registers itself must not register (and replace) the unit again
+    real_register = registry.register_unit
+    registry.register_unit = lambda *args, **kwargs: None
+    try:
+        exec(compile(source, f"{module.__file__} (mutant)", "exec"), clone.__dict__)
+    finally:
+        registry.register_unit = real_register
     return clone.__dict__[cls.__name__]
