@@ -4,7 +4,8 @@
 
 Writes benchmarks/results/formal.json: per proof the unit, instance, claim, mode (bmc / prove =
 k-induction), depth (cycles), status and seconds; per twin the injected bug, depth, status
-(must be FAIL) and seconds. Exit status 1 when a proof does not pass or a twin does not fail.
+(must be FAIL) and seconds; the cover run (every Cover reached: the proof is not vacuous).
+Exit status 1 when a proof or cover run does not pass or a twin does not fail.
 """
 from __future__ import annotations
 
@@ -41,12 +42,20 @@ def main() -> int:
                 bad.append(twin.name)
         if result.status != "PASS":
             bad.append(proof.name)
+        cover = None
+        if proof.cover_depth:
+            c = proof.run_cover()
+            cover = {"depth": proof.cover_depth, "status": c.status, "seconds": c.seconds}
+            if c.status != "PASS":
+                bad.append(f"{proof.name}_cover")
         rows.append({"name": proof.name, "unit": proof.unit, "instance": proof.instance,
                      "claim": proof.claim, "mode": proof.mode, "depth": proof.depth,
                      "slow": proof.slow, "status": result.status, "seconds": result.seconds,
-                     "twins": twins})
+                     "cover": cover, "twins": twins})
         print(f"{proof.name:<18} {proof.mode:<5} depth {proof.depth:>2}  {result.status:<7} "
-              f"{result.seconds:6.2f} s   twins: "
+              f"{result.seconds:6.2f} s   "
+              + (f"covers: {cover['status']} {cover['seconds']:.2f} s   " if cover else "")
+              + "twins: "
               + ", ".join(f"{t['status']} {t['seconds']:.2f} s" for t in twins), flush=True)
     command = "python benchmarks/formal.py" + (" --slow" if args.slow else "") + (
         " --only " + " ".join(args.only) if args.only else "")

@@ -21,6 +21,13 @@ def test_property_holds(proof):
     assert result.status == "PASS", f"{proof.name}: {proof.claim}\n{result.log}"
 
 
+@pytest.mark.parametrize("proof", [pytest.param(p, id=p.name, marks=_marks(p))
+                                   for p in PROOFS if p.cover_depth])
+def test_corner_cases_are_reachable(proof):
+    result = proof.run_cover()
+    assert result.status == "PASS", f"{proof.name}: a Cover is unreachable\n{result.log}"
+
+
 @pytest.mark.parametrize("proof, twin", [pytest.param(p, t, id=t.name, marks=_marks(p))
                                          for p in PROOFS for t in p.twins])
 def test_must_fail_twin_fails(proof, twin):

@@ -67,6 +67,14 @@ def test_a_true_claim_is_proven_by_induction_and_a_false_one_fails(tmp_path):
     assert run_proof(Modulo(wrap=10, bound=9), name="short", mode="bmc", depth=8).passed
 
 
+@needs_solver
+def test_an_unreachable_cover_fails():
+    from snnforge.formal.catalogue import get_proof
+
+    proof = get_proof("fifo3_order")     # covers a full FIFO: needs more than 3 cycles
+    assert run_proof(proof.build(), name="early", mode="cover", depth=3).status == "FAIL"
+
+
 def test_mutant_applies_an_edit_and_rejects_a_stale_one():
     inverted = mutant(SignedSpikeMerge, ("~last_was_neg", "last_was_neg"))
     assert inverted is not SignedSpikeMerge and inverted.__name__ == "SignedSpikeMerge"

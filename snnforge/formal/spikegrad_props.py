@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from amaranth.asserts import AnyConst
-from amaranth.hdl import Assert, Assume, Mux, Signal, signed
+from amaranth.hdl import Assert, Assume, Cover, Mux, Signal, signed
 
 from snnforge.errors import ConfigError
 from snnforge.hdl.spikegrad.error_integrator import TernaryErrorIntegratorArray
@@ -61,6 +61,7 @@ class SpikeGradUpdateHarness(Harness):
         expected = Signal(signed(dut.weight_bits))
         with m.If(inp.valid & inp.ready):
             m.d.sync += expected.eq(Mux(exact > hi, hi, Mux(exact < lo, lo, exact)))
+            m.d.comb += [Cover(exact > hi), Cover(exact < lo)]
         with m.If(out.valid):
             m.d.comb += Assert(out.payload == expected)
         return m
@@ -118,7 +119,9 @@ class NeuronArrayHarness(Harness):
         if self.kind == "if":
             m.d.comb += Assert(count <= self.count_max)
         else:
-            m.d.comb += Assert((count <= self.count_max) & (count >= -self.count_max))
+            m.d.comb += [Assert((count <= self.count_max) & (count >= -self.count_max)),
+                         Cover(count == -self.count_max)]
+        m.d.comb += Cover((count == self.count_max) & (total == limit))
         last = Signal.like(count)
         cleared = Signal()
         m.d.sync += [last.eq(count), cleared.eq(dut.clear)]

@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from amaranth.hdl import Array, Assert, Const, Mux, Signal, signed
+from amaranth.hdl import Array, Assert, Const, Cover, Mux, Signal, signed
 
 from snnforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit
 from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
@@ -61,7 +61,8 @@ class CoincidenceUpdateHarness(Harness):
                 old = shadow[s_addr][lane]
                 want = Mux(s_up[lane] & (old != hi), old + 1,
                            Mux(s_down[lane] & (old != lo), old - 1, old))
-                m.d.comb += Assert(dut.o_write.data[lane] == want)
+                m.d.comb += [Assert(dut.o_write.data[lane] == want),
+                             Cover(s_up[lane] & (old == hi)), Cover(s_down[lane] & (old == lo))]
                 m.d.sync += shadow[s_addr][lane].eq(want)
         return m
 
@@ -111,6 +112,8 @@ class WTAHarness(Harness):
                     for j in range(n):
                         if j < w:
                             m.d.comb += Assert(done[w] > done[j])
+                        elif j > w and w == 0:     # a tie settled to the lower index
+                            m.d.comb += Cover(done[w] == done[j])
                         elif j > w:
                             m.d.comb += Assert(done[w] >= done[j])
         return m

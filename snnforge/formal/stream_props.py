@@ -13,7 +13,7 @@ Event counters are ``count_bits`` wide; proofs are bounded well below their wrap
 from __future__ import annotations
 
 from amaranth.asserts import AnyConst
-from amaranth.hdl import Assert, Signal, Value
+from amaranth.hdl import Assert, Cover, Signal, Value
 
 from snnforge.errors import ConfigError
 from snnforge.hdl.stream import SignedSpikeMerge, SpikeEventFIFO
@@ -58,7 +58,9 @@ class FIFOHarness(Harness):
             t.pushed(dut.i_events.valid & dut.i_events.ready, dut.i_events.payload)
             t.popped(dut.o_events.valid & dut.o_events.ready, dut.o_events.payload)
             m.d.comb += [Assert(dut.level == t.held), Assert(dut.level <= dut.depth),
-                         Assert(dut.o_events.valid == (dut.level != 0))]
+                         Assert(dut.o_events.valid == (dut.level != 0)),
+                         Cover((dut.level == dut.depth) & (t.n_in > dut.depth)),
+                         Cover(t.have & (t.n_out > t.k) & (t.k > 0))]
         return m
 
 
@@ -101,5 +103,5 @@ class MergeHarness(Harness):
                     m.d.sync += passed.eq(0)
                 with m.Elif(me.valid & other.valid & other.ready):
                     m.d.sync += passed.eq(passed + 1)
-                m.d.comb += Assert(passed <= 1)
+                m.d.comb += [Assert(passed <= 1), Cover(passed == 1)]
         return m
