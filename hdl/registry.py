@@ -36,6 +36,7 @@ UNIT_MODULES = (
     "snnforge.hdl.stream",
     "snnforge.hdl.ssnn_bp",
     "snnforge.hdl.spikegrad",
+    "snnforge.hdl.host_link",
 )
 
 _PARAM_TYPES = (int, bool, float, str)

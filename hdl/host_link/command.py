@@ -1,0 +1,393 @@
+"""Command decoder of the host link: executes checked frames from the frame buffer against the
+network's stream ports and emits response bodies. Golden:
+:class:`snnforge.host.engine.ProtocolEngineModel`; wire format: :mod:`snnforge.host.protocol`.
+"""
+from __future__ import annotations
+
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+from amaranth.utils import bits_for, ceil_log2
+
+from snnforge.errors import ConfigError
+from snnforge.host.protocol import (BODY_OVERHEAD, COUNTER_BYTES, IDENTITY_BYTES,
+                                    PROTOCOL_VERSION, Command, Identity, Status, weight_bytes)
+
+from .frame import frame_info_layout
+from .slip import frame_byte_layout
+
+__all__ = ["CommandDecoder", "LinkSizes", "min_buffer_bytes"]
+
+SAMPLE_HEADER = 5   # label (1 B) + key (4 B)
+PAIR_BYTES = 3      # index (2 B) + value (1 B)
+MAX_LAYER = 1024
+
+
+def _index_bits(n: int) -> int:
+    return bits_for(max(n - 1, 0))
+
+
+class LinkSizes:
+    """Network sizes the link serves and the widths derived from them (bits)."""
+
+    def __init__(self, *, n_in: int, n_hidden: int, n_out: int, weight_bits: int,
+                 config_hash: int = 0):
+        for name, value, lo, hi in (("n_in", n_in, 1, MAX_LAYER), ("n_hidden", n_hidden, 1, MAX_LAYER),
+                                    ("n_out", n_out, 2, 255), ("weight_bits", weight_bits, 2, 32),
+                                    ("config_hash", config_hash, 0, (1 << 32) - 1)):
+            if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+                raise ConfigError(f"{name} must be an integer from {lo} to {hi}, got {value!r}")
+        self.n_in, self.n_hidden, self.n_out = n_in, n_hidden, n_out
+        self.weight_bits, self.config_hash = weight_bits, config_hash
+        self.weight_bytes = weight_bytes(weight_bits)
+        self.row_lanes = max(n_hidden, n_out)
+        self.class_bits = _index_bits(n_out)
+        self.row_bits = _index_bits(max(n_in, n_hidden) + 1)
+        self.pixel_bits = _index_bits(n_in)
+
+    def rows(self, layer: int) -> int:
+        return (self.n_in if layer == 0 else self.n_hidden) + 1
+
+    def lanes(self, layer: int) -> int:
+        return self.n_hidden if layer == 0 else self.n_out
+
+    def sample_layout(self):
+        """``o_sample`` beat, as the network's ``i_sample``: pixel, label, learn, key."""
+        return data.StructLayout({"pixel": 8, "label": self.class_bits, "learn": 1, "key": 32})
+
+    def result_layout(self):
+        return data.StructLayout({"winner": self.class_bits})
+
+    def read_layout(self):
+        """``o_read_req``, as the network's ``i_read``: layer (0 = W1, 1 = W2), pre row."""
+        return data.StructLayout({"layer": 1, "row": self.row_bits})
+
+    def row_layout(self):
+        return data.ArrayLayout(signed(self.weight_bits), self.row_lanes)
+
+    def write_layout(self):
+        return data.StructLayout({"layer": 1, "row": self.row_bits, "weights": self.row_layout()})
+
+
+def min_buffer_bytes(sizes: LinkSizes) -> int:
+    """The frame buffer that holds any request: a sample with every pixel lit, a weight row."""
+    sample = BODY_OVERHEAD + SAMPLE_HEADER + PAIR_BYTES * sizes.n_in
+    write = BODY_OVERHEAD + 3 + sizes.row_lanes * sizes.weight_bytes
+    return max(sample, write)
+
+
+class CommandDecoder(wiring.Component):
+    """Executes the frames :class:`~.frame.FrameReceiver` checked (``i_frame`` + buffer port
+    ``rd_addr``/``rd_data``) and sends one response body per frame on ``o_resp``.
+
+    Sequence numbers: a frame with seq == ``expected`` is executed (a valid command advances
+    ``expected`` to seq + 1); seq == the last executed seq gets DUPLICATE and is not executed
+    again; any other gets NACK_SEQUENCE with the expected seq as payload. Network side:
+    ``o_sample`` (``n_in`` dense pixel beats per TRAIN / EVALUATE; pixels absent from the
+    sparse list are 0), ``i_result`` (the sample's winner), ``o_read_req`` / ``i_read_row``
+    (one weight row), ``o_write`` (one weight row, lanes past the layer's width 0),
+    ``net_reset`` (one-clock pulse on RESET). Counters: samples, errors (winner != label),
+    cycles (from a sample's first beat to its result).
+    """
+
+    def __init__(self, *, sizes: LinkSizes, buffer_bytes: int):
+        if not isinstance(sizes, LinkSizes):
+            raise ConfigError(f"sizes must be a LinkSizes, got {type(sizes).__name__}")
+        need = min_buffer_bytes(sizes)
+        if not isinstance(buffer_bytes, int) or not need <= buffer_bytes <= 65535:
+            raise ConfigError(f"buffer_bytes must be from {need} (a full sample or weight row "
+                              f"for these sizes) to 65535, got {buffer_bytes!r}")
+        self.sizes, self.buffer_bytes = sizes, buffer_bytes
+        s = sizes
+        super().__init__({
+            "i_frame": In(stream.Signature(frame_info_layout(buffer_bytes))),
+            "rd_addr": Out(max(1, ceil_log2(buffer_bytes))),
+            "rd_data": In(8),
+            "o_resp": Out(stream.Signature(frame_byte_layout())),
+            "o_sample": Out(stream.Signature(s.sample_layout())),
+            "i_result": In(stream.Signature(s.result_layout())),
+            "o_read_req": Out(stream.Signature(s.read_layout())),
+            "i_read_row": In(stream.Signature(s.row_layout())),
+            "o_write": Out(stream.Signature(s.write_layout())),
+            "net_reset": Out(1),
+            "busy": Out(1),
+        })
+
+    def identity(self) -> Identity:
+        s = self.sizes
+        return Identity(PROTOCOL_VERSION, s.config_hash, s.n_in, s.n_hidden, s.n_out,
+                        s.weight_bits, self.buffer_bytes)
+
+    def elaborate(self, platform):  # noqa: C901 - one FSM, states in protocol order
+        m = Module()
+        s = self.sizes
+        wb, nb = s.weight_bits, s.weight_bytes
+        frame = self.i_frame.payload
+        byte = self.rd_data
+        ptr = Signal(range(self.buffer_bytes + 1))
+        ptr_next = Signal.like(ptr)
+        m.d.comb += [ptr_next.eq(ptr), self.rd_addr.eq(ptr_next)]
+        m.d.sync += ptr.eq(ptr_next)
+        plen = Signal(range(self.buffer_bytes + 1))   # payload bytes
+        expected = Signal(8)
+        last_seq = Signal(8)
+        have_last = Signal()
+        seq = Signal(8)
+        op = Signal(8)
+        status = Signal(8)
+        resp_seq = Signal(8)
+        resp_cmd = Signal(8)
+        executed = Signal()
+        tx = Signal(8 * max(IDENTITY_BYTES, sum(COUNTER_BYTES)))
+        tx_count = Signal(range(len(tx) // 8 + 1))
+        lanes_left = Signal(range(s.row_lanes + 1))
+        lane = Signal(range(s.row_lanes))
+        params = Signal(8 * SAMPLE_HEADER)
+        pcount = Signal(range(SAMPLE_HEADER + 1))
+        layer = params[0]
+        row_field = params[8:24]
+        label = params[:8]
+        key = params[8:40]
+        row = Signal(s.row_layout())
+        word = Signal(8 * nb)
+        wcount = Signal(range(nb + 1))
+        remaining = Signal(range(self.buffer_bytes + 1))
+        pair = Signal(24)
+        pair_count = Signal(range(PAIR_BYTES + 1))
+        prev_index = Signal(17)
+        pixel = Signal(range(s.n_in + 1))
+        pair_valid = Signal()
+        winner = Signal(s.class_bits)
+        samples = Signal(8 * COUNTER_BYTES[0])
+        errors = Signal(8 * COUNTER_BYTES[1])
+        cycles = Signal(8 * COUNTER_BYTES[2])
+        timing = Signal()
+        m.d.comb += self.busy.eq(self.i_frame.valid)
+        with m.If(timing):
+            m.d.sync += cycles.eq(cycles + 1)
+        ident = int.from_bytes(self.identity().to_bytes(), "little")
+        layer_lanes = Mux(layer, s.n_out, s.n_hidden)
+        layer_rows = Mux(layer, s.n_hidden + 1, s.n_in + 1)
+        index = pair[:16]
+
+        def respond(code, count=0, seq_value=None):
+            m.d.sync += [status.eq(code), tx_count.eq(count),
+                         resp_seq.eq(seq if seq_value is None else seq_value),
+                         resp_cmd.eq(op)]
+            m.next = "SEND_SEQ"
+
+        def emit(value, last):
+            m.d.comb += [self.o_resp.valid.eq(1), self.o_resp.payload.data.eq(value),
+                         self.o_resp.payload.last.eq(last)]
+
+        with m.FSM():
+            with m.State("IDLE"):
+                m.d.comb += ptr_next.eq(0)
+                with m.If(self.i_frame.valid):
+                    m.d.sync += [executed.eq(0), plen.eq(frame.length - BODY_OVERHEAD)]
+                    with m.If(frame.status != Status.OK):
+                        m.d.sync += [status.eq(frame.status), tx_count.eq(0),
+                                     resp_seq.eq(expected), resp_cmd.eq(0)]
+                        m.next = "SEND_SEQ"
+                    with m.Else():
+                        m.d.sync += seq.eq(byte)
+                        m.d.comb += ptr_next.eq(1)
+                        m.next = "OP"
+            with m.State("OP"):
+                m.d.sync += [op.eq(byte), pcount.eq(0), params.eq(0), lanes_left.eq(0)]
+                m.d.comb += ptr_next.eq(2)
+                m.next = "DISPATCH"
+            with m.State("DISPATCH"):
+                with m.If(seq != expected):
+                    with m.If(have_last & (seq == last_seq)):
+                        respond(Status.DUPLICATE)
+                    with m.Else():
+                        m.d.sync += tx.eq(expected)
+                        respond(Status.NACK_SEQUENCE, 1)
+                with m.Elif((op == Command.IDENTIFY) | (op == Command.READ_COUNTERS)
+                            | (op == Command.RESET)):
+                    with m.If(plen != 0):
+                        respond(Status.NACK_PAYLOAD)
+                    with m.Elif(op == Command.IDENTIFY):
+                        m.d.sync += [tx.eq(ident), executed.eq(1)]
+                        respond(Status.OK, IDENTITY_BYTES)
+                    with m.Elif(op == Command.READ_COUNTERS):
+                        m.d.sync += [tx.eq(Cat(samples, errors, cycles)), executed.eq(1)]
+                        respond(Status.OK, sum(COUNTER_BYTES))
+                    with m.Else():
+                        m.d.comb += self.net_reset.eq(1)
+                        m.d.sync += [samples.eq(0), errors.eq(0), cycles.eq(0), executed.eq(1)]
+                        respond(Status.OK)
+                with m.Elif((op == Command.READ_WEIGHTS) | (op == Command.WRITE_WEIGHTS)):
+                    with m.If(plen < 3):
+                        respond(Status.NACK_PAYLOAD)
+                    with m.Else():
+                        m.next = "PARAMS"
+                with m.Elif((op == Command.TRAIN) | (op == Command.EVALUATE)):
+                    with m.If(plen < SAMPLE_HEADER):
+                        respond(Status.NACK_PAYLOAD)
+                    with m.Else():
+                        m.next = "PARAMS"
+                with m.Else():
+                    respond(Status.NACK_COMMAND)
+            with m.State("PARAMS"):   # layer, row (READ/WRITE) or label, key (samples)
+                want = Mux((op == Command.READ_WEIGHTS) | (op == Command.WRITE_WEIGHTS),
+                           3, SAMPLE_HEADER)
+                m.d.sync += [params.word_select(pcount, 8).eq(byte), pcount.eq(pcount + 1)]
+                m.d.comb += ptr_next.eq(ptr + 1)
+                with m.If(pcount + 1 == want):
+                    m.next = "CHECK"
+            with m.State("CHECK"):
+                m.d.sync += [remaining.eq(plen - SAMPLE_HEADER), pair_count.eq(0),
+                             prev_index.eq(0x1FFFF), row.eq(0), lane.eq(0), wcount.eq(0),
+                             word.eq(0)]
+                with m.If(op == Command.READ_WEIGHTS):
+                    with m.If((plen != 3) | (params[1:8] != 0) | (row_field >= layer_rows)):
+                        respond(Status.NACK_PAYLOAD)
+                    with m.Else():
+                        m.next = "READ_REQ"
+                with m.Elif(op == Command.WRITE_WEIGHTS):
+                    with m.If((plen != 3 + layer_lanes * nb) | (params[1:8] != 0)
+                              | (row_field >= layer_rows)):
+                        respond(Status.NACK_PAYLOAD)
+                    with m.Else():
+                        m.d.sync += lanes_left.eq(layer_lanes)
+                        m.next = "WRITE_LANE"
+                with m.Else():
+                    with m.If(label >= s.n_out):
+                        respond(Status.NACK_PAYLOAD)
+                    with m.Else():
+                        m.next = "VALIDATE"
+            # --- READ_WEIGHTS -------------------------------------------------------------
+            with m.State("READ_REQ"):
+                m.d.comb += [self.o_read_req.valid.eq(1),
+                             self.o_read_req.payload.layer.eq(layer),
+                             self.o_read_req.payload.row.eq(row_field)]
+                with m.If(self.o_read_req.ready):
+                    m.next = "READ_ROW"
+            with m.State("READ_ROW"):
+                m.d.comb += self.i_read_row.ready.eq(1)
+                with m.If(self.i_read_row.valid):
+                    m.d.sync += [row.eq(self.i_read_row.payload), lanes_left.eq(layer_lanes),
+                                 executed.eq(1), tx.eq(0)]
+                    respond(Status.OK)
+            # --- WRITE_WEIGHTS: lanes of nb bytes each, sign-extension checked ------------
+            with m.State("WRITE_LANE"):
+                m.d.sync += [word.word_select(wcount, 8).eq(byte), wcount.eq(wcount + 1)]
+                m.d.comb += ptr_next.eq(ptr + 1)
+                with m.If(wcount + 1 == nb):
+                    m.next = "WRITE_STORE"
+            with m.State("WRITE_STORE"):
+                top = word[wb - 1:]
+                fits = (top == 0) | (top == (1 << (8 * nb - wb + 1)) - 1)
+                m.d.sync += [row[lane].eq(word[:wb]), lane.eq(lane + 1), wcount.eq(0),
+                             lanes_left.eq(lanes_left - 1)]
+                with m.If(~fits):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Elif(lanes_left == 1):
+                    m.next = "WRITE_OUT"
+                with m.Else():
+                    m.next = "WRITE_LANE"
+            with m.State("WRITE_OUT"):
+                m.d.comb += [self.o_write.valid.eq(1), self.o_write.payload.layer.eq(layer),
+                             self.o_write.payload.row.eq(row_field),
+                             self.o_write.payload.weights.eq(row)]
+                with m.If(self.o_write.ready):
+                    m.d.sync += executed.eq(1)
+                    respond(Status.OK)
+            # --- TRAIN / EVALUATE: validate the pairs, then n_in dense beats ------------------
+            with m.State("VALIDATE"):
+                with m.If(remaining == 0):
+                    m.d.comb += ptr_next.eq(2 + SAMPLE_HEADER)
+                    m.d.sync += [remaining.eq(plen - SAMPLE_HEADER), pixel.eq(0),
+                                 pair_valid.eq(0), pair_count.eq(0)]
+                    m.next = "FETCH"
+                with m.Elif(remaining < PAIR_BYTES):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Else():
+                    m.d.sync += [pair.word_select(pair_count, 8).eq(byte),
+                                 pair_count.eq(pair_count + 1)]
+                    m.d.comb += ptr_next.eq(ptr + 1)
+                    with m.If(pair_count == PAIR_BYTES - 1):
+                        m.next = "VALIDATE_PAIR"
+            with m.State("VALIDATE_PAIR"):
+                m.d.sync += [pair_count.eq(0), remaining.eq(remaining - PAIR_BYTES),
+                             prev_index.eq(index)]
+                bad = (index >= s.n_in) | ((prev_index != 0x1FFFF) & (index <= prev_index))
+                with m.If(bad):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Else():
+                    m.next = "VALIDATE"
+            with m.State("FETCH"):   # the next pair, or none
+                with m.If(remaining == 0):
+                    m.d.sync += pair_valid.eq(0)
+                    m.next = "BEATS"
+                with m.Else():
+                    m.d.sync += [pair.word_select(pair_count, 8).eq(byte),
+                                 pair_count.eq(pair_count + 1)]
+                    m.d.comb += ptr_next.eq(ptr + 1)
+                    with m.If(pair_count == PAIR_BYTES - 1):
+                        m.d.sync += [pair_valid.eq(1), pair_count.eq(0),
+                                     remaining.eq(remaining - PAIR_BYTES)]
+                        m.next = "BEATS"
+            with m.State("BEATS"):
+                hit = pair_valid & (index == pixel)
+                m.d.comb += [self.o_sample.valid.eq(1),
+                             self.o_sample.payload.pixel.eq(Mux(hit, pair[16:], 0)),
+                             self.o_sample.payload.label.eq(label),
+                             self.o_sample.payload.learn.eq(op == Command.TRAIN),
+                             self.o_sample.payload.key.eq(key)]
+                with m.If(self.o_sample.ready):
+                    m.d.sync += [pixel.eq(pixel + 1), timing.eq(1)]
+                    with m.If(pixel == s.n_in - 1):
+                        m.next = "RESULT"
+                    with m.Elif(hit):
+                        m.next = "FETCH"
+            with m.State("RESULT"):
+                m.d.comb += self.i_result.ready.eq(1)
+                with m.If(self.i_result.valid):
+                    w = self.i_result.payload.winner
+                    m.d.sync += [timing.eq(0), winner.eq(w), samples.eq(samples + 1),
+                                 errors.eq(errors + (w != label[:s.class_bits])),
+                                 executed.eq(1), tx.eq(w)]
+                    respond(Status.OK, 1)
+            # --- response: seq, status, cmd, payload (tx bytes, then weight lanes) ---------
+            last_header = (tx_count == 0) & ~((op == Command.READ_WEIGHTS) & (status == Status.OK)
+                                              & executed)
+            with m.State("SEND_SEQ"):
+                emit(resp_seq, 0)
+                with m.If(self.o_resp.ready):
+                    m.next = "SEND_STATUS"
+            with m.State("SEND_STATUS"):
+                emit(status, 0)
+                with m.If(self.o_resp.ready):
+                    m.next = "SEND_CMD"
+            with m.State("SEND_CMD"):
+                emit(resp_cmd, last_header)
+                with m.If(self.o_resp.ready):
+                    with m.If(last_header):
+                        m.next = "RELEASE"
+                    with m.Elif(tx_count == 0):
+                        m.next = "LANE"
+                    with m.Else():
+                        m.next = "SEND_TX"
+            with m.State("SEND_TX"):
+                more_lanes = lanes_left != 0
+                emit(tx[:8], (tx_count == 1) & ~more_lanes)
+                with m.If(self.o_resp.ready):
+                    m.d.sync += [tx.eq(tx >> 8), tx_count.eq(tx_count - 1)]
+                    with m.If(tx_count == 1):
+                        with m.If(more_lanes):
+                            m.next = "LANE"
+                        with m.Else():
+                            m.next = "RELEASE"
+            with m.State("LANE"):   # the next weight lane, sign-extended to nb bytes
+                m.d.sync += [tx.eq(row[lane].as_signed()), tx_count.eq(nb),
+                             lane.eq(lane + 1), lanes_left.eq(lanes_left - 1)]
+                m.next = "SEND_TX"
+            with m.State("RELEASE"):
+                m.d.comb += [self.i_frame.ready.eq(1), ptr_next.eq(0)]
+                with m.If(executed):
+                    m.d.sync += [expected.eq(seq + 1), last_seq.eq(seq), have_last.eq(1)]
+                m.next = "IDLE"
+        return m

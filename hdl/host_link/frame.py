@@ -1,0 +1,126 @@
+"""Frame layer: the receiver stores a body in the frame buffer and checks it (length, marks,
+CRC); the transmitter appends the CRC to a response body. Body format:
+:mod:`snnforge.host.protocol` (seq, op, payload, CRC-16 big-endian)."""
+
+from amaranth.hdl import Module, Signal
+from amaranth.lib import data, memory, stream, wiring
+from amaranth.lib.wiring import In, Out
+from amaranth.utils import ceil_log2
+
+from snnforge.errors import ConfigError
+from snnforge.host.protocol import BODY_OVERHEAD, Status
+
+from .crc import CRC_INIT, crc16_next
+from .slip import checked_byte_layout, frame_byte_layout
+
+__all__ = ["FrameReceiver", "FrameTransmitter", "frame_info_layout", "MAX_BUFFER_BYTES"]
+
+MAX_BUFFER_BYTES = 65535
+
+
+def frame_info_layout(buffer_bytes: int) -> data.StructLayout:
+    """A stored frame: length (bytes, CRC included) and status (8 b, a
+    :class:`~snnforge.host.protocol.Status`: OK or the NACK the frame earns)."""
+    return data.StructLayout({"length": range(buffer_bytes + 1), "status": 8})
+
+
+class FrameReceiver(wiring.Component):
+    """Checks received bodies (``i_data``: :func:`~.slip.checked_byte_layout`) into a
+    ``buffer_bytes`` frame buffer (block RAM).
+
+    At a frame's last byte: fewer than 4 bytes -> dropped; else ``o_frame`` offers
+    (length, status) with status NACK_FRAMING (a marked frame, or bytes lost while the buffer
+    was owned), NACK_LENGTH (longer than the buffer), NACK_CRC, or OK. ``o_frame`` stays valid
+    while the consumer reads the buffer (``rd_addr`` -> ``rd_data`` one clock later); taking it
+    releases the buffer. ``i_data`` is always ready: bytes arriving while the buffer is owned
+    are dropped (a frame ending then is dropped, one running on is marked).
+    """
+
+    def __init__(self, *, buffer_bytes: int):
+        if (not isinstance(buffer_bytes, int) or isinstance(buffer_bytes, bool)
+                or not BODY_OVERHEAD <= buffer_bytes <= MAX_BUFFER_BYTES):
+            raise ConfigError(f"buffer_bytes must be an integer from {BODY_OVERHEAD} to "
+                              f"{MAX_BUFFER_BYTES}, got {buffer_bytes!r}")
+        self.buffer_bytes = buffer_bytes
+        super().__init__({
+            "i_data": In(stream.Signature(checked_byte_layout())),
+            "o_frame": Out(stream.Signature(frame_info_layout(buffer_bytes))),
+            "rd_addr": In(max(1, ceil_log2(buffer_bytes))),
+            "rd_data": Out(8),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        n = self.buffer_bytes
+        m.submodules.buffer = buf = memory.Memory(shape=8, depth=n, init=[])
+        wr = buf.write_port()
+        rd = buf.read_port(transparent_for=())
+        m.d.comb += [rd.addr.eq(self.rd_addr), self.rd_data.eq(rd.data), rd.en.eq(1)]
+        inp = self.i_data
+        count = Signal(range(n + 1))
+        crc = Signal(16, init=CRC_INIT)
+        overflow = Signal()
+        lost = Signal()
+        owned = self.o_frame.valid
+        m.d.comb += [wr.addr.eq(count), wr.data.eq(inp.payload.data), inp.ready.eq(1)]
+        with m.If(self.o_frame.valid & self.o_frame.ready):
+            m.d.sync += self.o_frame.valid.eq(0)
+        with m.If(inp.valid):
+            with m.If(owned):
+                m.d.sync += lost.eq(~inp.payload.last)
+                m.d.sync += [count.eq(0), crc.eq(CRC_INIT), overflow.eq(0)]
+            with m.Elif(inp.payload.last):
+                length = count + 1
+                final = crc16_next(crc, inp.payload.data)
+                m.d.comb += wr.en.eq(~overflow & (count < n))
+                m.d.sync += [count.eq(0), crc.eq(CRC_INIT), overflow.eq(0), lost.eq(0)]
+                with m.If(length >= BODY_OVERHEAD):
+                    m.d.sync += [self.o_frame.valid.eq(1),
+                                 self.o_frame.payload.length.eq(length)]
+                    with m.If(inp.payload.error | lost):
+                        m.d.sync += self.o_frame.payload.status.eq(Status.NACK_FRAMING)
+                    with m.Elif(overflow | (count >= n)):
+                        m.d.sync += self.o_frame.payload.status.eq(Status.NACK_LENGTH)
+                    with m.Elif(final != 0):
+                        m.d.sync += self.o_frame.payload.status.eq(Status.NACK_CRC)
+                    with m.Else():
+                        m.d.sync += self.o_frame.payload.status.eq(Status.OK)
+            with m.Else():
+                with m.If(count < n):
+                    m.d.comb += wr.en.eq(1)
+                    m.d.sync += [count.eq(count + 1), crc.eq(crc16_next(crc, inp.payload.data))]
+                with m.Else():
+                    m.d.sync += overflow.eq(1)
+        return m
+
+
+class FrameTransmitter(wiring.Component):
+    """Response bodies without CRC (``i_data``: data + last) -> bodies with their CRC-16
+    appended big-endian (``o_data``: data + last, last on the CRC's low byte)."""
+
+    i_data: In(stream.Signature(frame_byte_layout()))
+    o_data: Out(stream.Signature(frame_byte_layout()))
+
+    def elaborate(self, platform):
+        m = Module()
+        inp, out = self.i_data, self.o_data
+        crc = Signal(16, init=CRC_INIT)
+        with m.FSM():
+            with m.State("BODY"):
+                m.d.comb += [out.valid.eq(inp.valid), out.payload.data.eq(inp.payload.data),
+                             out.payload.last.eq(0), inp.ready.eq(out.ready)]
+                with m.If(inp.valid & inp.ready):
+                    m.d.sync += crc.eq(crc16_next(crc, inp.payload.data))
+                    with m.If(inp.payload.last):
+                        m.next = "CRC_HI"
+            with m.State("CRC_HI"):
+                m.d.comb += [out.valid.eq(1), out.payload.data.eq(crc[8:])]
+                with m.If(out.ready):
+                    m.next = "CRC_LO"
+            with m.State("CRC_LO"):
+                m.d.comb += [out.valid.eq(1), out.payload.data.eq(crc[:8]),
+                             out.payload.last.eq(1)]
+                with m.If(out.ready):
+                    m.d.sync += crc.eq(CRC_INIT)
+                    m.next = "BODY"
+        return m

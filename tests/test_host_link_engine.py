@@ -1,0 +1,223 @@
+"""Amaranth-simulator tier of the host-link protocol engine (SLIP, frame check, command decoder,
+CRC append) against :class:`snnforge.host.engine.ProtocolEngineModel`: every command, bad CRC,
+truncated, garbage, wrong-sequence and duplicate frames, random backpressure on both sides."""
+import random
+
+import pytest
+from amaranth.hdl import Value
+from amaranth.sim import Simulator
+
+from snnforge.errors import ConfigError
+from snnforge.hdl.host_link import CommandDecoder, LinkSizes, ProtocolEngine
+from snnforge.host import protocol as P
+from snnforge.host.engine import ProtocolEngineModel, StandInNetwork
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
+
+SIZES = dict(n_in=12, n_hidden=5, n_out=3, weight_bits=10)
+HASH = 0x5EED1234
+
+
+def run_engine(wire: list[list[tuple[int, int]]], *, seed: int, sizes=SIZES, ready_p=0.6,
+               valid_p=0.7, max_cycles=60000):
+    """Feed ``wire`` (frames, each a list of (byte, error) pairs; the next frame is sent once
+    the previous one is answered or dropped) into a ProtocolEngine with a stand-in network in the
+    testbench; returns (response bodies, the network, counters of the last READ_COUNTERS)."""
+    dut = ProtocolEngine(**sizes, config_hash=HASH)
+    net = StandInNetwork(**sizes)
+    rng = random.Random(seed)
+    out_bytes = []
+
+    async def tb(ctx):
+        chunks = [list(c) for c in wire]
+        pending = []
+        offer = None
+        quiet = 0
+        beats = []
+        sample_meta = None
+        result = None
+        row_reply = None
+        for _ in range(max_cycles):
+            # stop-and-wait: the next frame once the previous one is answered (or dropped)
+            if not pending and chunks and quiet > 40:
+                pending = chunks.pop(0)
+            if offer is None and pending and rng.random() < valid_p:
+                offer = pending[0]   # held until taken
+            ctx.set(dut.i_bytes.valid, offer is not None)
+            if offer is not None:
+                ctx.set(dut.i_bytes.payload.data, offer[0])
+                ctx.set(dut.i_bytes.payload.error, offer[1])
+            ctx.set(dut.o_bytes.ready, rng.random() < ready_p)
+            ctx.set(dut.o_sample.ready, rng.random() < 0.8)
+            ctx.set(dut.o_read_req.ready, 1)
+            ctx.set(dut.o_write.ready, rng.random() < 0.5)
+            ctx.set(dut.i_result.valid, result is not None)
+            if result is not None:
+                ctx.set(dut.i_result.payload.winner, result)
+            ctx.set(dut.i_read_row.valid, row_reply is not None)
+            if row_reply is not None:
+                ctx.set(Value.cast(dut.i_read_row.payload),
+                        sum((w & ((1 << sizes["weight_bits"]) - 1)) << (i * sizes["weight_bits"])
+                            for i, w in enumerate(row_reply)))
+            took_in = offer is not None and ctx.get(dut.i_bytes.ready)
+            if ctx.get(dut.o_bytes.valid) and ctx.get(dut.o_bytes.ready):
+                out_bytes.append(ctx.get(dut.o_bytes.payload))
+            if ctx.get(dut.o_sample.valid) and ctx.get(dut.o_sample.ready):
+                beat = ctx.get(dut.o_sample.payload)
+                beats.append(beat.pixel)
+                sample_meta = (beat.label, beat.learn, beat.key)
+            took_result = result is not None and ctx.get(dut.i_result.ready)
+            took_row = row_reply is not None and ctx.get(dut.i_read_row.ready)
+            new_row = None
+            if ctx.get(dut.o_read_req.valid):
+                req = ctx.get(dut.o_read_req.payload)
+                new_row = net.read(req.layer, req.row)
+            if ctx.get(dut.o_write.valid) and ctx.get(dut.o_write.ready):
+                wr = ctx.get(dut.o_write.payload)
+                lanes = sizes["n_hidden"] if wr.layer == 0 else sizes["n_out"]
+                full = [wr.weights[i] for i in range(max(sizes["n_hidden"], sizes["n_out"]))]
+                assert all(v == 0 for v in full[lanes:]), "lanes past the layer not zero"
+                net.write(wr.layer, wr.row, full[:lanes])
+            if ctx.get(dut.net_reset):
+                net.reset()
+            busy = (ctx.get(dut.busy) or ctx.get(dut.o_bytes.valid) or offer is not None
+                    or bool(pending))
+            await ctx.tick()
+            quiet = 0 if busy else quiet + 1
+            if took_in:
+                pending.pop(0)
+                offer = None
+            if took_result:
+                result = None
+            if took_row:
+                row_reply = None
+            if new_row is not None:
+                row_reply = new_row
+            if len(beats) == sizes["n_in"]:
+                label, learn, key = sample_meta
+                result = net.sample(beats, label=label, learn=learn, key=key)
+                beats = []
+            if not pending and not chunks and quiet > 200:
+                break
+        assert not pending and not chunks, "engine stalled with frames left"
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(tb)
+    sim.run()
+    frames = [body for body, ok in P.SlipDecoder().feed(bytes(out_bytes)) if ok]
+    return frames, net
+
+
+def _chunks(frames, errors=None):
+    """Per-frame (byte, error) lists from wire chunks and optional per-chunk error flags."""
+    return [[(b, 0 if errors is None else errors[k][i]) for i, b in enumerate(chunk)]
+            for k, chunk in enumerate(frames)]
+
+
+def _model():
+    return ProtocolEngineModel(StandInNetwork(**SIZES), **SIZES, config_hash=HASH,
+                               buffer_bytes=ProtocolEngine(**SIZES).buffer_bytes)
+
+
+def _compare(got, want):
+    """Response bodies equal, READ_COUNTERS cycles (the gateware's measurement) aside."""
+    assert len(got) == len(want), f"{len(got)} responses, golden {len(want)}"
+    for g, w in zip(got, want):
+        r, rw = P.parse_response(g), P.parse_response(w)
+        if rw.command == P.Command.READ_COUNTERS and rw.status == P.Status.OK:
+            cg, cw = P.parse_counters(r.payload), P.parse_counters(rw.payload)
+            assert (cg.samples, cg.errors) == (cw.samples, cw.errors)
+            assert cg.cycles >= cg.samples * SIZES["n_in"]
+            continue
+        assert g == w, f"response {r} != golden {rw}"
+
+
+def test_every_command_matches_the_golden_engine():
+    rng = random.Random(3)
+    frames = [P.identify(), P.read_weights(0, 3), P.write_weights(1, 2, [-512, 511, 7],
+                                                                  weight_bits=10),
+              P.read_weights(1, 2)]
+    for k in range(4):
+        pixels = [rng.randrange(256) if rng.random() < 0.3 else 0 for _ in range(SIZES["n_in"])]
+        frames.append(P.sample(pixels, label=k % 3, key=rng.getrandbits(32), learn=k % 2 == 0))
+    frames += [P.read_counters(), P.read_weights(1, 0), P.reset(), P.read_counters()]
+    chunks = [P.encode_frame(seq, op, payload) for seq, (op, payload) in enumerate(frames)]
+    model = _model()
+    want = model.feed(b"".join(chunks))
+    got, net = run_engine(_chunks(chunks), seed=1)
+    _compare(got, want)
+    assert [e for e in net.log if e[0] != "sample"] == [e for e in model.net.log
+                                                        if e[0] != "sample"]
+    assert [e for e in net.log if e[0] == "sample"] == [e for e in model.net.log
+                                                        if e[0] == "sample"]
+    assert P.parse_identity(P.parse_response(got[0]).payload).config_hash == HASH
+    assert all(P.parse_response(g).status == P.Status.OK for g in got)
+
+
+def test_bad_frames_are_nacked_or_dropped_and_change_nothing():
+    good = P.write_weights(0, 1, [1, 2, 3, 4, 5], weight_bits=10)
+    body = bytearray(P.frame_body(0, *good))
+    bad_crc = bytearray(body)
+    bad_crc[4] ^= 0x10
+    cases = [
+        P.slip_encode(bytes(bad_crc)),                               # NACK_CRC
+        P.slip_encode(body[:-3]),                                    # truncated: NACK_CRC
+        bytes([P.END, 0x12, P.END]),                                 # short garbage: dropped
+        bytes([P.END, 1, 2, P.ESC, 0x00, 4, 5, P.END]),              # bad escape: NACK_FRAMING
+        P.encode_frame(5, *P.identify()),                            # wrong seq: NACK_SEQUENCE
+        P.encode_frame(0, 0x77),                                     # unknown command
+        P.encode_frame(0, P.Command.READ_WEIGHTS, b"\x02\x00\x00"),  # bad layer
+        P.encode_frame(0, P.Command.WRITE_WEIGHTS, b"\x00\x01\x00\x01"),  # short row
+        P.encode_frame(0, *P.write_weights(0, 1, [600, 0, 0, 0, 0], weight_bits=16)),  # range
+        P.encode_frame(0, P.Command.TRAIN, b"\x01" + bytes(4) + b"\x05\x00\x09\x03\x00\x09"),
+        P.encode_frame(0, P.Command.TRAIN, b"\x01" + bytes(4) + b"\x0c\x00\x09"),  # index
+        P.encode_frame(0, P.Command.TRAIN, b"\x03" + bytes(4)),      # label out of range
+        P.encode_frame(0, P.Command.EVALUATE, b"\x01" + bytes(4) + b"\x01\x00"),  # cut pair
+        P.slip_encode(P.frame_body(0, 1, bytes(200))),              # too long: NACK_LENGTH
+        P.slip_encode(body),                                         # finally executed
+        P.slip_encode(body),                                         # duplicate
+        P.encode_frame(1, *P.read_weights(0, 1)),
+    ]
+    errors = [[0] * len(c) for c in cases]
+    # a UART framing error inside one more good-looking frame
+    marked = P.encode_frame(2, *P.read_weights(0, 1))
+    cases.append(marked)
+    errors.append([0, 0, 1] + [0] * (len(marked) - 3))
+    model = _model()
+    want = model.feed(b"".join(cases), [e for es in errors for e in es])
+    got, net = run_engine(_chunks(cases, errors), seed=2, ready_p=0.4)
+    _compare(got, want)
+    statuses = [P.parse_response(g).status for g in got]
+    assert statuses == [P.Status.NACK_CRC, P.Status.NACK_CRC, P.Status.NACK_FRAMING,
+                        P.Status.NACK_SEQUENCE, P.Status.NACK_COMMAND] + \
+        [P.Status.NACK_PAYLOAD] * 7 + [P.Status.NACK_LENGTH, P.Status.OK, P.Status.DUPLICATE,
+                                      P.Status.OK, P.Status.NACK_FRAMING]
+    assert net.log == [("write", 0, 1, (1, 2, 3, 4, 5))], "a bad frame reached the network"
+    assert P.parse_weights(P.parse_response(got[-2]).payload, weight_bits=10) == [1, 2, 3, 4, 5]
+
+
+def test_random_garbage_never_wedges_the_engine():
+    rng = random.Random(11)
+    chunks, errors = [], []
+    for _ in range(6):
+        junk = bytes(rng.choice([P.END, P.ESC, rng.randrange(256)]) for _ in range(rng.randrange(40)))
+        chunks.append(junk + bytes([P.END]))
+        errors.append([int(rng.random() < 0.05) for _ in junk] + [0])
+    tail = P.encode_frame(0, *P.identify())
+    chunks.append(tail)
+    errors.append([0] * len(tail))
+    model = _model()
+    want = model.feed(b"".join(chunks), [e for es in errors for e in es])
+    got, net = run_engine(_chunks(chunks, errors), seed=3)
+    _compare(got, want)
+    assert P.parse_response(got[-1]).status == P.Status.OK, "link did not recover"
+    assert net.log == []
+
+
+def test_decoder_parameters_are_validated():
+    with pytest.raises(ConfigError, match="n_out"):
+        LinkSizes(n_in=4, n_hidden=4, n_out=1, weight_bits=8)
+    with pytest.raises(ConfigError, match="buffer_bytes"):
+        CommandDecoder(sizes=LinkSizes(n_in=100, n_hidden=4, n_out=4, weight_bits=8),
+                       buffer_bytes=64)
