@@ -2,7 +2,8 @@
 
 Writes benchmarks/results/fp_xor.json. A seed "converges" when all four patterns are classified
 correctly (earliest output spike = label) by the final weights; training stops at the first
-epoch whose pass classified all four right (full batch of 4 per step), at most --epochs.
+epoch whose pass and whose updated weights classify all four right, at most --epochs. Settings
+and encoding: the ``snnforge train --algo fp --task xor`` defaults.
 
     python benchmarks/fp_xor.py --seeds 50 --epochs 300
 """
@@ -27,9 +28,13 @@ def main(argv=None) -> int:
     p.add_argument("--silent-nudge", type=float, default=TASK_DEFAULTS["xor"]["silent_nudge"])
     p.add_argument("--grad-clip", type=float, default=TASK_DEFAULTS["xor"]["grad_clip"])
     p.add_argument("--lr", type=float, default=TASK_DEFAULTS["xor"]["lr"])
+    p.add_argument("--batch-size", type=int, default=TASK_DEFAULTS["xor"]["batch_size"])
+    p.add_argument("--dead-nudge", type=float, default=TASK_DEFAULTS["xor"]["dead_nudge"])
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "fp_xor.json")
     args = p.parse_args(argv)
-    cfg = FPConfig(hidden=(4,), epochs=args.epochs, batch_size=4, lr=args.lr,
+    d = TASK_DEFAULTS["xor"]
+    cfg = FPConfig(hidden=(4,), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                   init_mean=d["init_mean"], dead_nudge=args.dead_nudge,
                    silent_nudge=args.silent_nudge, grad_clip=args.grad_clip)
     task = xor_task()
     runs = []

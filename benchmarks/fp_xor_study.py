@@ -10,15 +10,16 @@ benchmarks/results/fp_xor_study.json), so a study is a list of commands, one per
     python benchmarks/fp_xor_study.py --row bias3 --task '{"t_bias": 3.0}' --config '{"init_mean": 1.0}'
     python benchmarks/fp_xor_study.py --row surrogate --gradient surrogate --dt 0.5
 
-``--config`` overrides :class:`FPConfig` fields (defaults: the CLI's XOR defaults), ``--task``
-overrides :func:`xor_task` encoding arguments (ms). ``--gradient surrogate`` trains the time-stepped
+``--config`` overrides :class:`FPConfig` fields of ``STUDY_BASELINE``, ``--task`` overrides the
+:func:`xor_task` encoding ``STUDY_ENCODING`` (ms). ``--gradient surrogate`` trains the time-stepped
 copy of the same network on the same data with the BPTT surrogate gradient (step ``--dt`` ms, same
-Adam, clip and initialisation) and judges convergence in the stepped model.
+Adam, batches, clip and initialisation) and judges convergence in the stepped model.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -26,12 +27,17 @@ from pathlib import Path
 import numpy as np
 
 from snnforge.errors import ConfigError
-from snnforge.golden_model.fp_exact.cli import TASK_DEFAULTS
 from snnforge.golden_model.fp_exact.datasets import xor_task
 from snnforge.golden_model.fp_exact.surrogate import simulate_stepped, stepped_first_spike_times, \
     surrogate_loss_and_grads
 from snnforge.golden_model.fp_exact.train import Adam, FPConfig, evaluate, fit, init_network
 from snnforge.runs import write_json
+
+#: the reference row every row starts from (overridden by --config / --task), fixed here so that a
+#: row's command means the same run whatever the CLI defaults are
+STUDY_BASELINE = dict(hidden=(4,), batch_size=4, lr=0.01, init_mean=2.0, init_std=1.0,
+                      silent_nudge=0.05, dead_nudge=0.0, grad_clip=1.0)
+STUDY_ENCODING = dict(t_early=0.0, t_late=6.0, t_bias=0.0)
 
 
 def _stepped_accuracy(w, task, cfg, dt) -> float:
@@ -42,19 +48,25 @@ def _stepped_accuracy(w, task, cfg, dt) -> float:
 
 
 def fit_surrogate(task, cfg: FPConfig, *, seed: int, dt: float) -> dict:
-    """Full-batch surrogate-gradient training; stops when the stepped model is 100 % right."""
+    """Surrogate-gradient training in shuffled mini-batches of ``cfg.batch_size`` (same Adam, clip
+    and initialisation as the exact run; the silent/dead-neuron pushes are not applied: they read
+    event spike trains); stops after the first epoch whose weights make the stepped model 100 %
+    right."""
     rng = np.random.default_rng(seed)
     w = init_network((task.train_x.shape[1],) + cfg.hidden + (task.n_classes,), cfg, rng)
     opt = Adam(lr=cfg.lr)
     epoch, acc = 0, _stepped_accuracy(w, task, cfg, dt)
     while epoch < cfg.epochs and acc < 1.0:
         epoch += 1
-        _, g, _ = surrogate_loss_and_grads(w, task.train_x, task.train_y, neuron=cfg.neuron(), dt=dt,
-                                           tau_loss=cfg.tau_loss)
-        norm = np.sqrt(sum(float((a * a).sum()) for a in g))
-        if cfg.grad_clip > 0 and norm > cfg.grad_clip:
-            g = [a * (cfg.grad_clip / norm) for a in g]
-        opt.step(w, g)
+        order = rng.permutation(len(task.train_y))
+        for i in range(0, len(order), cfg.batch_size):
+            idx = order[i:i + cfg.batch_size]
+            _, g, _ = surrogate_loss_and_grads(w, task.train_x[idx], task.train_y[idx],
+                                               neuron=cfg.neuron(), dt=dt, tau_loss=cfg.tau_loss)
+            norm = np.sqrt(sum(float((a * a).sum()) for a in g))
+            if cfg.grad_clip > 0 and norm > cfg.grad_clip:
+                g = [a * (cfg.grad_clip / norm) for a in g]
+            opt.step(w, g)
         acc = _stepped_accuracy(w, task, cfg, dt)
     return {"epochs": epoch, "accuracy": acc,
             "accuracy_in_event_model": evaluate(w, task.test_x, task.test_y, cfg)["accuracy"]}
@@ -82,15 +94,13 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "fp_xor_study.json")
     args = p.parse_args(argv)
     overrides, task_kw = _json(args.config, "--config"), _json(args.task, "--task")
-    d = TASK_DEFAULTS["xor"]
-    base = dict(hidden=(4,), epochs=args.epochs, batch_size=4, lr=d["lr"],
-                silent_nudge=d["silent_nudge"], grad_clip=d["grad_clip"])
+    base = dict(STUDY_BASELINE, epochs=args.epochs)
     try:
         cfg = FPConfig(**{**base, **overrides})
     except (TypeError, ConfigError) as exc:
         raise ConfigError(f"--config: {exc}") from None
     try:
-        task = xor_task(**task_kw)
+        task = xor_task(**{**STUDY_ENCODING, **task_kw})
     except (TypeError, ConfigError) as exc:
         raise ConfigError(f"--task: {exc}") from None
     t0, conv, fails = time.time(), [], []
@@ -102,7 +112,7 @@ def main(argv=None) -> int:
             res = fit_surrogate(task, cfg, seed=seed, dt=args.dt)
             epochs, acc = res["epochs"], res["accuracy"]
         (conv.append(epochs) if acc == 1.0 else fails.append({"seed": seed, "accuracy": acc}))
-    row = {"row": args.row, "command": "python benchmarks/fp_xor_study.py " + " ".join(argv or []),
+    row = {"row": args.row, "command": "python benchmarks/fp_xor_study.py " + shlex.join(argv or []),
            "gradient": args.gradient, "dt_ms": args.dt if args.gradient == "surrogate" else None,
            "task": task_kw, "config": cfg.to_dict(), "seeds": args.seeds, "converged": len(conv),
            "epochs_to_converge_median": float(np.median(conv)) if conv else None,

@@ -53,11 +53,24 @@ def test_invalid_training_config_is_rejected(kwargs):
         FPConfig(**kwargs)
 
 
-def test_xor_learns_with_exact_gradients():
-    cfg = FPConfig(hidden=(4,), epochs=150, batch_size=4, lr=0.01, silent_nudge=0.05, grad_clip=1.0)
-    res = fit(xor_task(), cfg, seed=2, stop_at_accuracy=1.0)
-    assert res["history"][0]["train_accuracy"] < 1.0
-    assert res["test"]["accuracy"] == 1.0
+def _xor_default_config(**kw) -> FPConfig:
+    d = {k: v for k, v in fp_cli.TASK_DEFAULTS["xor"].items() if k != "hidden"}
+    return FPConfig(hidden=(4,), **{**d, **kw})
+
+
+def test_xor_defaults_converge_where_the_reference_settings_stick():
+    # seeds 4 and 6 end in a local minimum (50 %) with full-batch lr 0.01, init_mean 2 and bits at
+    # 0 / 6 ms with the bias at 0 ms (docs/fp_exact.md, study row "baseline"); the defaults
+    # converge on them in 17 and 15 epochs
+    seeds = (4, 6)
+    new = [fit(xor_task(), _xor_default_config(epochs=40), seed=s, stop_at_accuracy=1.0) for s in seeds]
+    assert all(r["test"]["accuracy"] == 1.0 for r in new)
+    assert all(r["history"][0]["train_accuracy"] < 1.0 for r in new)
+    old_cfg = FPConfig(hidden=(4,), epochs=40, batch_size=4, lr=0.01, init_mean=2.0,
+                       silent_nudge=0.05, grad_clip=1.0)
+    old_task = xor_task(t_late=6.0, t_bias=0.0)
+    old = [fit(old_task, old_cfg, seed=s, stop_at_accuracy=1.0)["test"]["accuracy"] for s in seeds]
+    assert old == [0.5, 0.5]
 
 
 def _run(tmp_path, *extra):
