@@ -116,7 +116,7 @@ PROOFS: tuple[Proof, ...] = (
                 lambda: FIFOHarness(depth=1, fifo_cls=_fifo_always_ready(1)), 10),)),
     Proof("merge_stream", "SignedSpikeMerge", "addr_width=2",
           "lib.stream rules on o_events",
-          lambda: MergeHarness(props=("stream",)), "bmc", 12,
+          lambda: MergeHarness(props=("stream",)), "prove", 4,
           (Twin("merge_stream_twin", "output register reloads while the output waits",
                 lambda: MergeHarness(props=("stream",),
                                      merge_cls=mutant(SignedSpikeMerge, *_MERGE_LOADS_WHILE_WAITING)),
@@ -199,16 +199,17 @@ def _threefry_bad_rotation():
 
 
 def _stream_rules(unit: str, params: dict, cls: type, edit: tuple[str, str], bug: str,
-                  depth: int = 8) -> Proof:
-    """The stream rules on every stream port of registered unit ``unit``; its twin is ``cls``
-    with the source ``edit`` (a stage that loads while its output waits)."""
+                  depth: int = 4) -> Proof:
+    """The stream rules on every stream port of registered unit ``unit``, by k-induction of
+    length ``depth``; its twin is ``cls`` with the source ``edit`` (a stage that loads while its
+    output waits), which fails within 8 cycles."""
     instance = ", ".join(f"{k}={v}" for k, v in params.items())
     return Proof(f"rules_{unit}", unit, instance,
                  "lib.stream rules on every output stream (assumed on every input stream)",
-                 lambda: StreamRulesHarness(unit=unit, params=params), "bmc", depth,
+                 lambda: StreamRulesHarness(unit=unit, params=params), "prove", depth,
                  (Twin(f"rules_{unit}_twin", bug,
                        lambda: StreamRulesHarness(unit=unit, params=params,
-                                                  factory=mutant(cls, edit)), depth),))
+                                                  factory=mutant(cls, edit)), 8),))
 
 
 PROOFS = PROOFS + (
@@ -228,7 +229,7 @@ PROOFS = PROOFS + (
                    "m.d.comb += inp.ready.eq(1)"), "i_input.ready stuck high"),
     _stream_rules("spikegrad_fanout", {"n_pre": 2, "n_post": 2, "weight_bits": 4},
                   SynapticFanout, ("advance.eq(~out.valid | out.ready),", "advance.eq(1),"),
-                  "the read stage advances while the output waits"),
+                  "the read stage advances while the output waits", depth=6),
 )
 
 
