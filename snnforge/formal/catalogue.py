@@ -16,8 +16,10 @@ from snnforge.hdl.spikegrad.error_integrator import TernaryErrorIntegratorArray
 from snnforge.hdl.spikegrad.if_neuron import TernaryIFNeuronArray
 from snnforge.hdl.spikegrad.weight_update import WeightUpdateUnit as SpikeGradUpdate
 from snnforge.hdl.smoke import SaturatingAccumulator
+from snnforge.hdl.spikegrad.backward_layer import BackwardLayer
 from snnforge.hdl.spikegrad.derivative_gate import DerivativeGate
 from snnforge.hdl.spikegrad.fanout import SynapticFanout
+from snnforge.hdl.spikegrad.forward_layer import ForwardLayer
 from snnforge.hdl.ssnn_bp.error_splitter import ErrorSplitter
 from snnforge.hdl.ssnn_bp.random_source import RandomDrawSource, ThreefryCore
 from snnforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit as CoincidenceUpdate
@@ -230,6 +232,22 @@ PROOFS = PROOFS + (
     _stream_rules("spikegrad_fanout", {"n_pre": 2, "n_post": 2, "weight_bits": 4},
                   SynapticFanout, ("advance.eq(~out.valid | out.ready),", "advance.eq(1),"),
                   "the read stage advances while the output waits", depth=6),
+    _stream_rules("spikegrad_forward_layer", {"n_pre": 2, "n_post": 2, "weight_bits": 4,
+                                              "theta": 3, "count_bits": 2, "potential_bits": 8,
+                                              "pre_count_bits": 2}, ForwardLayer,
+                  ("wiring.connect(m, neurons.o_spikes, wiring.flipped(self.o_spikes))",
+                   "m.d.comb += [self.o_spikes.valid.eq(neurons.o_spikes.valid), "
+                   "self.o_spikes.payload.eq(neurons.o_spikes.payload), "
+                   "neurons.o_spikes.ready.eq(1)]"),
+                  "the neurons' output is taken whether or not o_spikes is ready"),
+    _stream_rules("spikegrad_backward_layer", {"n_pre": 2, "n_post": 2, "weight_bits": 4,
+                                               "theta_bp": 3, "error_bits": 3,
+                                               "error_count_max_above": 1}, BackwardLayer,
+                  ("wiring.connect(m, integ.o_spikes, wiring.flipped(self.o_errors))",
+                   "m.d.comb += [self.o_errors.valid.eq(integ.o_spikes.valid), "
+                   "self.o_errors.payload.eq(integ.o_spikes.payload), "
+                   "integ.o_spikes.ready.eq(1)]"),
+                  "the integrators' output is taken whether or not o_errors is ready"),
 )
 
 
