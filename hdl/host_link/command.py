@@ -5,7 +5,7 @@ network's stream ports and emits response bodies. Golden:
 from __future__ import annotations
 
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
-from amaranth.lib import data, stream, wiring
+from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for, ceil_log2
 
@@ -26,6 +26,31 @@ MAX_LAYER = 1024
 def _index_bits(n: int) -> int:
     return bits_for(max(n - 1, 0))
 
+
+
+class DecoderState(enum.Enum, shape=5):
+    """States of the command sequencer."""
+    IDLE = 0
+    OP = 1
+    DISPATCH = 2
+    PARAMS = 3
+    CHECK = 4
+    READ_REQ = 5
+    READ_ROW = 6
+    WRITE_LANE = 7
+    WRITE_STORE = 8
+    WRITE_OUT = 9
+    VALIDATE = 10
+    VALIDATE_PAIR = 11
+    FETCH = 12
+    BEATS = 13
+    RESULT = 14
+    SEND_SEQ = 15
+    SEND_STATUS = 16
+    SEND_CMD = 17
+    SEND_TX = 18
+    LANE = 19
+    RELEASE = 20
 
 class LinkSizes:
     """Network sizes the link serves and the widths derived from them (bits)."""
@@ -67,6 +92,13 @@ class LinkSizes:
 
     def write_layout(self):
         return data.StructLayout({"layer": 1, "row": self.row_bits, "weights": self.row_layout()})
+
+
+def _set_byte(m, target, index, byte):
+    """``target`` byte ``index`` (a signal) <= ``byte``, as an if-chain (no partial case)."""
+    for k in range(len(target) // 8):
+        with (m.If if k == 0 else m.Elif)(index == k):
+            m.d.sync += target[8 * k:8 * k + 8].eq(byte)
 
 
 def min_buffer_bytes(sizes: LinkSizes) -> int:
@@ -174,220 +206,224 @@ class CommandDecoder(wiring.Component):
             m.d.sync += [status.eq(code), tx_count.eq(count),
                          resp_seq.eq(seq if seq_value is None else seq_value),
                          resp_cmd.eq(op)]
-            m.next = "SEND_SEQ"
+            m.d.sync += state.eq(DecoderState.SEND_SEQ)
 
         def emit(value, last):
             m.d.comb += [self.o_resp.valid.eq(1), self.o_resp.payload.data.eq(value),
                          self.o_resp.payload.last.eq(last)]
 
-        with m.FSM():
-            with m.State("IDLE"):
-                m.d.comb += ptr_next.eq(0)
-                with m.If(self.i_frame.valid):
-                    m.d.sync += [executed.eq(0), plen.eq(frame.length - BODY_OVERHEAD)]
-                    with m.If(frame.status != Status.OK):
-                        m.d.sync += [status.eq(frame.status), tx_count.eq(0),
-                                     resp_seq.eq(expected), resp_cmd.eq(0)]
-                        m.next = "SEND_SEQ"
-                    with m.Else():
-                        m.d.sync += seq.eq(byte)
-                        m.d.comb += ptr_next.eq(1)
-                        m.next = "OP"
-            with m.State("OP"):
-                m.d.sync += [op.eq(byte), pcount.eq(0), params.eq(0), lanes_left.eq(0)]
-                m.d.comb += ptr_next.eq(2)
-                m.next = "DISPATCH"
-            with m.State("DISPATCH"):
-                with m.If(seq != expected):
-                    with m.If(have_last & (seq == last_seq)):
-                        respond(Status.DUPLICATE)
-                    with m.Else():
-                        m.d.sync += tx.eq(expected)
-                        respond(Status.NACK_SEQUENCE, 1)
-                with m.Elif((op == Command.IDENTIFY) | (op == Command.READ_COUNTERS)
-                            | (op == Command.RESET)):
-                    with m.If(plen != 0):
-                        respond(Status.NACK_PAYLOAD)
-                    with m.Elif(op == Command.IDENTIFY):
-                        m.d.sync += [tx.eq(ident), executed.eq(1)]
-                        respond(Status.OK, IDENTITY_BYTES)
-                    with m.Elif(op == Command.READ_COUNTERS):
-                        m.d.sync += [tx.eq(Cat(samples, errors, cycles)), executed.eq(1)]
-                        respond(Status.OK, sum(COUNTER_BYTES))
-                    with m.Else():
-                        m.d.comb += self.net_reset.eq(1)
-                        m.d.sync += [samples.eq(0), errors.eq(0), cycles.eq(0), executed.eq(1)]
-                        respond(Status.OK)
-                with m.Elif((op == Command.READ_WEIGHTS) | (op == Command.WRITE_WEIGHTS)):
-                    with m.If(plen < 3):
-                        respond(Status.NACK_PAYLOAD)
-                    with m.Else():
-                        m.next = "PARAMS"
-                with m.Elif((op == Command.TRAIN) | (op == Command.EVALUATE)):
-                    with m.If(plen < SAMPLE_HEADER):
-                        respond(Status.NACK_PAYLOAD)
-                    with m.Else():
-                        m.next = "PARAMS"
+        state = Signal(DecoderState, init=DecoderState.IDLE)
+        with m.If(state == DecoderState.IDLE):
+            m.d.comb += ptr_next.eq(0)
+            with m.If(self.i_frame.valid):
+                m.d.sync += [executed.eq(0), plen.eq(frame.length - BODY_OVERHEAD)]
+                with m.If(frame.status != Status.OK):
+                    m.d.sync += [status.eq(frame.status), tx_count.eq(0),
+                                 resp_seq.eq(expected), resp_cmd.eq(0)]
+                    m.d.sync += state.eq(DecoderState.SEND_SEQ)
                 with m.Else():
-                    respond(Status.NACK_COMMAND)
-            with m.State("PARAMS"):   # layer, row (READ/WRITE) or label, key (samples)
-                want = Mux((op == Command.READ_WEIGHTS) | (op == Command.WRITE_WEIGHTS),
-                           3, SAMPLE_HEADER)
-                m.d.sync += [params.word_select(pcount, 8).eq(byte), pcount.eq(pcount + 1)]
-                m.d.comb += ptr_next.eq(ptr + 1)
-                with m.If(pcount + 1 == want):
-                    m.next = "CHECK"
-            with m.State("CHECK"):
-                m.d.sync += [remaining.eq(plen - SAMPLE_HEADER), pair_count.eq(0),
-                             prev_index.eq(0x1FFFF), row.eq(0), lane.eq(0), wcount.eq(0),
-                             word.eq(0)]
-                with m.If(op == Command.READ_WEIGHTS):
-                    with m.If((plen != 3) | (params[1:8] != 0) | (row_field >= layer_rows)):
-                        respond(Status.NACK_PAYLOAD)
-                    with m.Else():
-                        m.next = "READ_REQ"
-                with m.Elif(op == Command.WRITE_WEIGHTS):
-                    with m.If((plen != 3 + layer_lanes * nb) | (params[1:8] != 0)
-                              | (row_field >= layer_rows)):
-                        respond(Status.NACK_PAYLOAD)
-                    with m.Else():
-                        m.d.sync += lanes_left.eq(layer_lanes)
-                        m.next = "WRITE_LANE"
+                    m.d.sync += seq.eq(byte)
+                    m.d.comb += ptr_next.eq(1)
+                    m.d.sync += state.eq(DecoderState.OP)
+        with m.Elif(state == DecoderState.OP):
+            m.d.sync += [op.eq(byte), pcount.eq(0), params.eq(0), lanes_left.eq(0)]
+            m.d.comb += ptr_next.eq(2)
+            m.d.sync += state.eq(DecoderState.DISPATCH)
+        with m.Elif(state == DecoderState.DISPATCH):
+            with m.If(seq != expected):
+                with m.If(have_last & (seq == last_seq)):
+                    respond(Status.DUPLICATE)
                 with m.Else():
-                    with m.If(label >= s.n_out):
-                        respond(Status.NACK_PAYLOAD)
-                    with m.Else():
-                        m.next = "VALIDATE"
-            # --- READ_WEIGHTS -------------------------------------------------------------
-            with m.State("READ_REQ"):
-                m.d.comb += [self.o_read_req.valid.eq(1),
-                             self.o_read_req.payload.layer.eq(layer),
-                             self.o_read_req.payload.row.eq(row_field)]
-                with m.If(self.o_read_req.ready):
-                    m.next = "READ_ROW"
-            with m.State("READ_ROW"):
-                m.d.comb += self.i_read_row.ready.eq(1)
-                with m.If(self.i_read_row.valid):
-                    m.d.sync += [row.eq(self.i_read_row.payload), lanes_left.eq(layer_lanes),
-                                 executed.eq(1), tx.eq(0)]
+                    m.d.sync += tx.eq(expected)
+                    respond(Status.NACK_SEQUENCE, 1)
+            with m.Elif((op == Command.IDENTIFY) | (op == Command.READ_COUNTERS)
+                        | (op == Command.RESET)):
+                with m.If(plen != 0):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Elif(op == Command.IDENTIFY):
+                    m.d.sync += [tx.eq(ident), executed.eq(1)]
+                    respond(Status.OK, IDENTITY_BYTES)
+                with m.Elif(op == Command.READ_COUNTERS):
+                    m.d.sync += [tx.eq(Cat(samples, errors, cycles)), executed.eq(1)]
+                    respond(Status.OK, sum(COUNTER_BYTES))
+                with m.Else():
+                    m.d.comb += self.net_reset.eq(1)
+                    m.d.sync += [samples.eq(0), errors.eq(0), cycles.eq(0), executed.eq(1)]
                     respond(Status.OK)
-            # --- WRITE_WEIGHTS: lanes of nb bytes each, sign-extension checked ------------
-            with m.State("WRITE_LANE"):
-                m.d.sync += [word.word_select(wcount, 8).eq(byte), wcount.eq(wcount + 1)]
+            with m.Elif((op == Command.READ_WEIGHTS) | (op == Command.WRITE_WEIGHTS)):
+                with m.If(plen < 3):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Else():
+                    m.d.sync += state.eq(DecoderState.PARAMS)
+            with m.Elif((op == Command.TRAIN) | (op == Command.EVALUATE)):
+                with m.If(plen < SAMPLE_HEADER):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Else():
+                    m.d.sync += state.eq(DecoderState.PARAMS)
+            with m.Else():
+                respond(Status.NACK_COMMAND)
+        with m.Elif(state == DecoderState.PARAMS):   # layer, row (READ/WRITE) or label, key (samples)
+            want = Mux((op == Command.READ_WEIGHTS) | (op == Command.WRITE_WEIGHTS),
+                       3, SAMPLE_HEADER)
+            m.d.sync += pcount.eq(pcount + 1)
+            _set_byte(m, params, pcount, byte)
+            m.d.comb += ptr_next.eq(ptr + 1)
+            with m.If(pcount + 1 == want):
+                m.d.sync += state.eq(DecoderState.CHECK)
+        with m.Elif(state == DecoderState.CHECK):
+            m.d.sync += [remaining.eq(plen - SAMPLE_HEADER), pair_count.eq(0),
+                         prev_index.eq(0x1FFFF), row.eq(0), lane.eq(0), wcount.eq(0),
+                         word.eq(0)]
+            with m.If(op == Command.READ_WEIGHTS):
+                with m.If((plen != 3) | (params[1:8] != 0) | (row_field >= layer_rows)):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Else():
+                    m.d.sync += state.eq(DecoderState.READ_REQ)
+            with m.Elif(op == Command.WRITE_WEIGHTS):
+                with m.If((plen != 3 + layer_lanes * nb) | (params[1:8] != 0)
+                          | (row_field >= layer_rows)):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Else():
+                    m.d.sync += lanes_left.eq(layer_lanes)
+                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
+            with m.Else():
+                with m.If(label >= s.n_out):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Else():
+                    m.d.sync += state.eq(DecoderState.VALIDATE)
+        # --- READ_WEIGHTS -------------------------------------------------------------
+        with m.Elif(state == DecoderState.READ_REQ):
+            m.d.comb += [self.o_read_req.valid.eq(1),
+                         self.o_read_req.payload.layer.eq(layer),
+                         self.o_read_req.payload.row.eq(row_field)]
+            with m.If(self.o_read_req.ready):
+                m.d.sync += state.eq(DecoderState.READ_ROW)
+        with m.Elif(state == DecoderState.READ_ROW):
+            m.d.comb += self.i_read_row.ready.eq(1)
+            with m.If(self.i_read_row.valid):
+                m.d.sync += [row.eq(self.i_read_row.payload), lanes_left.eq(layer_lanes),
+                             executed.eq(1), tx.eq(0)]
+                respond(Status.OK)
+        # --- WRITE_WEIGHTS: lanes of nb bytes each, sign-extension checked ------------
+        with m.Elif(state == DecoderState.WRITE_LANE):
+            m.d.sync += wcount.eq(wcount + 1)
+            _set_byte(m, word, wcount, byte)
+            m.d.comb += ptr_next.eq(ptr + 1)
+            with m.If(wcount + 1 == nb):
+                m.d.sync += state.eq(DecoderState.WRITE_STORE)
+        with m.Elif(state == DecoderState.WRITE_STORE):
+            top = word[wb - 1:]
+            fits = (top == 0) | (top == (1 << (8 * nb - wb + 1)) - 1)
+            m.d.sync += [row[lane].eq(word[:wb]), lane.eq(lane + 1), wcount.eq(0),
+                         lanes_left.eq(lanes_left - 1)]
+            with m.If(~fits):
+                respond(Status.NACK_PAYLOAD)
+            with m.Elif(lanes_left == 1):
+                m.d.sync += state.eq(DecoderState.WRITE_OUT)
+            with m.Else():
+                m.d.sync += state.eq(DecoderState.WRITE_LANE)
+        with m.Elif(state == DecoderState.WRITE_OUT):
+            m.d.comb += [self.o_write.valid.eq(1), self.o_write.payload.layer.eq(layer),
+                         self.o_write.payload.row.eq(row_field),
+                         self.o_write.payload.weights.eq(row)]
+            with m.If(self.o_write.ready):
+                m.d.sync += executed.eq(1)
+                respond(Status.OK)
+        # --- TRAIN / EVALUATE: validate the pairs, then n_in dense beats ------------------
+        with m.Elif(state == DecoderState.VALIDATE):
+            with m.If(remaining == 0):
+                m.d.comb += ptr_next.eq(2 + SAMPLE_HEADER)
+                m.d.sync += [remaining.eq(plen - SAMPLE_HEADER), pixel.eq(0),
+                             pair_valid.eq(0), pair_count.eq(0)]
+                m.d.sync += state.eq(DecoderState.FETCH)
+            with m.Elif(remaining < PAIR_BYTES):
+                respond(Status.NACK_PAYLOAD)
+            with m.Else():
+                m.d.sync += pair_count.eq(pair_count + 1)
+                _set_byte(m, pair, pair_count, byte)
                 m.d.comb += ptr_next.eq(ptr + 1)
-                with m.If(wcount + 1 == nb):
-                    m.next = "WRITE_STORE"
-            with m.State("WRITE_STORE"):
-                top = word[wb - 1:]
-                fits = (top == 0) | (top == (1 << (8 * nb - wb + 1)) - 1)
-                m.d.sync += [row[lane].eq(word[:wb]), lane.eq(lane + 1), wcount.eq(0),
-                             lanes_left.eq(lanes_left - 1)]
-                with m.If(~fits):
-                    respond(Status.NACK_PAYLOAD)
-                with m.Elif(lanes_left == 1):
-                    m.next = "WRITE_OUT"
+                with m.If(pair_count == PAIR_BYTES - 1):
+                    m.d.sync += state.eq(DecoderState.VALIDATE_PAIR)
+        with m.Elif(state == DecoderState.VALIDATE_PAIR):
+            m.d.sync += [pair_count.eq(0), remaining.eq(remaining - PAIR_BYTES),
+                         prev_index.eq(index)]
+            bad = (index >= s.n_in) | ((prev_index != 0x1FFFF) & (index <= prev_index))
+            with m.If(bad):
+                respond(Status.NACK_PAYLOAD)
+            with m.Else():
+                m.d.sync += state.eq(DecoderState.VALIDATE)
+        with m.Elif(state == DecoderState.FETCH):   # the next pair, or none
+            with m.If(remaining == 0):
+                m.d.sync += pair_valid.eq(0)
+                m.d.sync += state.eq(DecoderState.BEATS)
+            with m.Else():
+                m.d.sync += pair_count.eq(pair_count + 1)
+                _set_byte(m, pair, pair_count, byte)
+                m.d.comb += ptr_next.eq(ptr + 1)
+                with m.If(pair_count == PAIR_BYTES - 1):
+                    m.d.sync += [pair_valid.eq(1), pair_count.eq(0),
+                                 remaining.eq(remaining - PAIR_BYTES)]
+                    m.d.sync += state.eq(DecoderState.BEATS)
+        with m.Elif(state == DecoderState.BEATS):
+            hit = pair_valid & (index == pixel)
+            m.d.comb += [self.o_sample.valid.eq(1),
+                         self.o_sample.payload.pixel.eq(Mux(hit, pair[16:], 0)),
+                         self.o_sample.payload.label.eq(label),
+                         self.o_sample.payload.learn.eq(op == Command.TRAIN),
+                         self.o_sample.payload.key.eq(key)]
+            with m.If(self.o_sample.ready):
+                m.d.sync += [pixel.eq(pixel + 1), timing.eq(1)]
+                with m.If(pixel == s.n_in - 1):
+                    m.d.sync += state.eq(DecoderState.RESULT)
+                with m.Elif(hit):
+                    m.d.sync += state.eq(DecoderState.FETCH)
+        with m.Elif(state == DecoderState.RESULT):
+            m.d.comb += self.i_result.ready.eq(1)
+            with m.If(self.i_result.valid):
+                w = self.i_result.payload.winner
+                m.d.sync += [timing.eq(0), winner.eq(w), samples.eq(samples + 1),
+                             errors.eq(errors + (w != label[:s.class_bits])),
+                             executed.eq(1), tx.eq(w)]
+                respond(Status.OK, 1)
+        # --- response: seq, status, cmd, payload (tx bytes, then weight lanes) ---------
+        last_header = (tx_count == 0) & ~((op == Command.READ_WEIGHTS) & (status == Status.OK)
+                                          & executed)
+        with m.Elif(state == DecoderState.SEND_SEQ):
+            emit(resp_seq, 0)
+            with m.If(self.o_resp.ready):
+                m.d.sync += state.eq(DecoderState.SEND_STATUS)
+        with m.Elif(state == DecoderState.SEND_STATUS):
+            emit(status, 0)
+            with m.If(self.o_resp.ready):
+                m.d.sync += state.eq(DecoderState.SEND_CMD)
+        with m.Elif(state == DecoderState.SEND_CMD):
+            emit(resp_cmd, last_header)
+            with m.If(self.o_resp.ready):
+                with m.If(last_header):
+                    m.d.sync += state.eq(DecoderState.RELEASE)
+                with m.Elif(tx_count == 0):
+                    m.d.sync += state.eq(DecoderState.LANE)
                 with m.Else():
-                    m.next = "WRITE_LANE"
-            with m.State("WRITE_OUT"):
-                m.d.comb += [self.o_write.valid.eq(1), self.o_write.payload.layer.eq(layer),
-                             self.o_write.payload.row.eq(row_field),
-                             self.o_write.payload.weights.eq(row)]
-                with m.If(self.o_write.ready):
-                    m.d.sync += executed.eq(1)
-                    respond(Status.OK)
-            # --- TRAIN / EVALUATE: validate the pairs, then n_in dense beats ------------------
-            with m.State("VALIDATE"):
-                with m.If(remaining == 0):
-                    m.d.comb += ptr_next.eq(2 + SAMPLE_HEADER)
-                    m.d.sync += [remaining.eq(plen - SAMPLE_HEADER), pixel.eq(0),
-                                 pair_valid.eq(0), pair_count.eq(0)]
-                    m.next = "FETCH"
-                with m.Elif(remaining < PAIR_BYTES):
-                    respond(Status.NACK_PAYLOAD)
-                with m.Else():
-                    m.d.sync += [pair.word_select(pair_count, 8).eq(byte),
-                                 pair_count.eq(pair_count + 1)]
-                    m.d.comb += ptr_next.eq(ptr + 1)
-                    with m.If(pair_count == PAIR_BYTES - 1):
-                        m.next = "VALIDATE_PAIR"
-            with m.State("VALIDATE_PAIR"):
-                m.d.sync += [pair_count.eq(0), remaining.eq(remaining - PAIR_BYTES),
-                             prev_index.eq(index)]
-                bad = (index >= s.n_in) | ((prev_index != 0x1FFFF) & (index <= prev_index))
-                with m.If(bad):
-                    respond(Status.NACK_PAYLOAD)
-                with m.Else():
-                    m.next = "VALIDATE"
-            with m.State("FETCH"):   # the next pair, or none
-                with m.If(remaining == 0):
-                    m.d.sync += pair_valid.eq(0)
-                    m.next = "BEATS"
-                with m.Else():
-                    m.d.sync += [pair.word_select(pair_count, 8).eq(byte),
-                                 pair_count.eq(pair_count + 1)]
-                    m.d.comb += ptr_next.eq(ptr + 1)
-                    with m.If(pair_count == PAIR_BYTES - 1):
-                        m.d.sync += [pair_valid.eq(1), pair_count.eq(0),
-                                     remaining.eq(remaining - PAIR_BYTES)]
-                        m.next = "BEATS"
-            with m.State("BEATS"):
-                hit = pair_valid & (index == pixel)
-                m.d.comb += [self.o_sample.valid.eq(1),
-                             self.o_sample.payload.pixel.eq(Mux(hit, pair[16:], 0)),
-                             self.o_sample.payload.label.eq(label),
-                             self.o_sample.payload.learn.eq(op == Command.TRAIN),
-                             self.o_sample.payload.key.eq(key)]
-                with m.If(self.o_sample.ready):
-                    m.d.sync += [pixel.eq(pixel + 1), timing.eq(1)]
-                    with m.If(pixel == s.n_in - 1):
-                        m.next = "RESULT"
-                    with m.Elif(hit):
-                        m.next = "FETCH"
-            with m.State("RESULT"):
-                m.d.comb += self.i_result.ready.eq(1)
-                with m.If(self.i_result.valid):
-                    w = self.i_result.payload.winner
-                    m.d.sync += [timing.eq(0), winner.eq(w), samples.eq(samples + 1),
-                                 errors.eq(errors + (w != label[:s.class_bits])),
-                                 executed.eq(1), tx.eq(w)]
-                    respond(Status.OK, 1)
-            # --- response: seq, status, cmd, payload (tx bytes, then weight lanes) ---------
-            last_header = (tx_count == 0) & ~((op == Command.READ_WEIGHTS) & (status == Status.OK)
-                                              & executed)
-            with m.State("SEND_SEQ"):
-                emit(resp_seq, 0)
-                with m.If(self.o_resp.ready):
-                    m.next = "SEND_STATUS"
-            with m.State("SEND_STATUS"):
-                emit(status, 0)
-                with m.If(self.o_resp.ready):
-                    m.next = "SEND_CMD"
-            with m.State("SEND_CMD"):
-                emit(resp_cmd, last_header)
-                with m.If(self.o_resp.ready):
-                    with m.If(last_header):
-                        m.next = "RELEASE"
-                    with m.Elif(tx_count == 0):
-                        m.next = "LANE"
+                    m.d.sync += state.eq(DecoderState.SEND_TX)
+        with m.Elif(state == DecoderState.SEND_TX):
+            more_lanes = lanes_left != 0
+            emit(tx[:8], (tx_count == 1) & ~more_lanes)
+            with m.If(self.o_resp.ready):
+                m.d.sync += [tx.eq(tx >> 8), tx_count.eq(tx_count - 1)]
+                with m.If(tx_count == 1):
+                    with m.If(more_lanes):
+                        m.d.sync += state.eq(DecoderState.LANE)
                     with m.Else():
-                        m.next = "SEND_TX"
-            with m.State("SEND_TX"):
-                more_lanes = lanes_left != 0
-                emit(tx[:8], (tx_count == 1) & ~more_lanes)
-                with m.If(self.o_resp.ready):
-                    m.d.sync += [tx.eq(tx >> 8), tx_count.eq(tx_count - 1)]
-                    with m.If(tx_count == 1):
-                        with m.If(more_lanes):
-                            m.next = "LANE"
-                        with m.Else():
-                            m.next = "RELEASE"
-            with m.State("LANE"):   # the next weight lane, sign-extended to nb bytes
-                m.d.sync += [tx.eq(row[lane].as_signed()), tx_count.eq(nb),
-                             lane.eq(lane + 1), lanes_left.eq(lanes_left - 1)]
-                m.next = "SEND_TX"
-            with m.State("RELEASE"):
-                m.d.comb += [self.i_frame.ready.eq(1), ptr_next.eq(0)]
-                with m.If(executed):
-                    m.d.sync += [expected.eq(seq + 1), last_seq.eq(seq), have_last.eq(1)]
-                m.next = "IDLE"
+                        m.d.sync += state.eq(DecoderState.RELEASE)
+        with m.Elif(state == DecoderState.LANE):   # the next weight lane, sign-extended to nb bytes
+            m.d.sync += [tx.eq(row[lane].as_signed()), tx_count.eq(nb),
+                         lane.eq(lane + 1), lanes_left.eq(lanes_left - 1)]
+            m.d.sync += state.eq(DecoderState.SEND_TX)
+        with m.Elif(state == DecoderState.RELEASE):
+            m.d.comb += [self.i_frame.ready.eq(1), ptr_next.eq(0)]
+            with m.If(executed):
+                m.d.sync += [expected.eq(seq + 1), last_seq.eq(seq), have_last.eq(1)]
+            m.d.sync += state.eq(DecoderState.IDLE)
+        with m.Else():   # an illegal state returns to IDLE
+            m.d.sync += state.eq(DecoderState.IDLE)
         return m

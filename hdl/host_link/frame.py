@@ -3,7 +3,7 @@ CRC); the transmitter appends the CRC to a response body. Body format:
 :mod:`snnforge.host.protocol` (seq, op, payload, CRC-16 big-endian)."""
 
 from amaranth.hdl import Module, Signal
-from amaranth.lib import data, memory, stream, wiring
+from amaranth.lib import data, enum, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
 
@@ -23,6 +23,13 @@ def frame_info_layout(buffer_bytes: int) -> data.StructLayout:
     :class:`~snnforge.host.protocol.Status`: OK or the NACK the frame earns)."""
     return data.StructLayout({"length": range(buffer_bytes + 1), "status": 8})
 
+
+
+class TxState(enum.Enum, shape=2):
+    """States of the frame sequencer."""
+    BODY = 0
+    CRC_HI = 1
+    CRC_LO = 2
 
 class FrameReceiver(wiring.Component):
     """Checks received bodies (``i_data``: :func:`~.slip.checked_byte_layout`) into a
@@ -105,22 +112,24 @@ class FrameTransmitter(wiring.Component):
         m = Module()
         inp, out = self.i_data, self.o_data
         crc = Signal(16, init=CRC_INIT)
-        with m.FSM():
-            with m.State("BODY"):
-                m.d.comb += [out.valid.eq(inp.valid), out.payload.data.eq(inp.payload.data),
-                             out.payload.last.eq(0), inp.ready.eq(out.ready)]
-                with m.If(inp.valid & inp.ready):
-                    m.d.sync += crc.eq(crc16_next(crc, inp.payload.data))
-                    with m.If(inp.payload.last):
-                        m.next = "CRC_HI"
-            with m.State("CRC_HI"):
-                m.d.comb += [out.valid.eq(1), out.payload.data.eq(crc[8:])]
-                with m.If(out.ready):
-                    m.next = "CRC_LO"
-            with m.State("CRC_LO"):
-                m.d.comb += [out.valid.eq(1), out.payload.data.eq(crc[:8]),
-                             out.payload.last.eq(1)]
-                with m.If(out.ready):
-                    m.d.sync += crc.eq(CRC_INIT)
-                    m.next = "BODY"
+        state = Signal(TxState, init=TxState.BODY)
+        with m.If(state == TxState.BODY):
+            m.d.comb += [out.valid.eq(inp.valid), out.payload.data.eq(inp.payload.data),
+                         out.payload.last.eq(0), inp.ready.eq(out.ready)]
+            with m.If(inp.valid & inp.ready):
+                m.d.sync += crc.eq(crc16_next(crc, inp.payload.data))
+                with m.If(inp.payload.last):
+                    m.d.sync += state.eq(TxState.CRC_HI)
+        with m.Elif(state == TxState.CRC_HI):
+            m.d.comb += [out.valid.eq(1), out.payload.data.eq(crc[8:])]
+            with m.If(out.ready):
+                m.d.sync += state.eq(TxState.CRC_LO)
+        with m.Elif(state == TxState.CRC_LO):
+            m.d.comb += [out.valid.eq(1), out.payload.data.eq(crc[:8]),
+                         out.payload.last.eq(1)]
+            with m.If(out.ready):
+                m.d.sync += crc.eq(CRC_INIT)
+                m.d.sync += state.eq(TxState.BODY)
+        with m.Else():   # an illegal state returns to BODY
+            m.d.sync += state.eq(TxState.BODY)
         return m

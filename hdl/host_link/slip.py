@@ -3,7 +3,7 @@ END and ESC in the body as ESC 0xDC and ESC 0xDD. Golden:
 :func:`snnforge.host.protocol.slip_encode` and :class:`snnforge.host.protocol.SlipDecoder`."""
 
 from amaranth.hdl import Module, Mux, Signal
-from amaranth.lib import data, stream, wiring
+from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.host.protocol import END, ESC, ESC_END, ESC_ESC
@@ -24,6 +24,14 @@ def checked_byte_layout() -> data.StructLayout:
     return data.StructLayout({"data": 8, "last": 1, "error": 1})
 
 
+
+class EncoderState(enum.Enum, shape=2):
+    """States of the slip sequencer."""
+    START = 0
+    BODY = 1
+    ESCAPED = 2
+    END = 3
+
 class SLIPEncoder(wiring.Component):
     """Frame bodies (``i_data``: data + last) -> wire bytes (``o_data``): END, the escaped body,
     END. One output byte per clock when not stalled."""
@@ -35,34 +43,36 @@ class SLIPEncoder(wiring.Component):
         m = Module()
         inp, out = self.i_data, self.o_data
         byte = inp.payload.data
-        with m.FSM():
-            with m.State("START"):
-                m.d.comb += [out.payload.eq(END), out.valid.eq(inp.valid)]
-                with m.If(out.valid & out.ready):
-                    m.next = "BODY"
-            with m.State("BODY"):
-                special = (byte == END) | (byte == ESC)
-                m.d.comb += [out.valid.eq(inp.valid),
-                             out.payload.eq(Mux(special, ESC, byte)),
-                             inp.ready.eq(out.ready & ~special)]
-                with m.If(out.valid & out.ready):
-                    with m.If(special):
-                        m.next = "ESCAPED"
-                    with m.Elif(inp.payload.last):
-                        m.next = "END"
-            with m.State("ESCAPED"):
-                m.d.comb += [out.valid.eq(1),
-                             out.payload.eq(Mux(byte == END, ESC_END, ESC_ESC)),
-                             inp.ready.eq(out.ready)]
-                with m.If(out.ready):
-                    with m.If(inp.payload.last):
-                        m.next = "END"
-                    with m.Else():
-                        m.next = "BODY"
-            with m.State("END"):
-                m.d.comb += [out.valid.eq(1), out.payload.eq(END)]
-                with m.If(out.ready):
-                    m.next = "START"
+        state = Signal(EncoderState, init=EncoderState.START)
+        with m.If(state == EncoderState.START):
+            m.d.comb += [out.payload.eq(END), out.valid.eq(inp.valid)]
+            with m.If(out.valid & out.ready):
+                m.d.sync += state.eq(EncoderState.BODY)
+        with m.Elif(state == EncoderState.BODY):
+            special = (byte == END) | (byte == ESC)
+            m.d.comb += [out.valid.eq(inp.valid),
+                         out.payload.eq(Mux(special, ESC, byte)),
+                         inp.ready.eq(out.ready & ~special)]
+            with m.If(out.valid & out.ready):
+                with m.If(special):
+                    m.d.sync += state.eq(EncoderState.ESCAPED)
+                with m.Elif(inp.payload.last):
+                    m.d.sync += state.eq(EncoderState.END)
+        with m.Elif(state == EncoderState.ESCAPED):
+            m.d.comb += [out.valid.eq(1),
+                         out.payload.eq(Mux(byte == END, ESC_END, ESC_ESC)),
+                         inp.ready.eq(out.ready)]
+            with m.If(out.ready):
+                with m.If(inp.payload.last):
+                    m.d.sync += state.eq(EncoderState.END)
+                with m.Else():
+                    m.d.sync += state.eq(EncoderState.BODY)
+        with m.Elif(state == EncoderState.END):
+            m.d.comb += [out.valid.eq(1), out.payload.eq(END)]
+            with m.If(out.ready):
+                m.d.sync += state.eq(EncoderState.START)
+        with m.Else():   # an illegal state returns to START
+            m.d.sync += state.eq(EncoderState.START)
         return m
 
 

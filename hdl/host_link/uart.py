@@ -6,10 +6,8 @@ baud rate and refuses rates the clock cannot reach within 2 %.
 from __future__ import annotations
 
 from amaranth.hdl import Module, Signal
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.cdc import FFSynchronizer
+from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.wiring import In, Out
-from amaranth.utils import bits_for
 
 from snnforge.errors import ConfigError
 
@@ -59,6 +57,16 @@ def rx_layout() -> data.StructLayout:
     return data.StructLayout({"data": 8, "error": 1})
 
 
+
+class RxState(enum.Enum, shape=3):
+    """States of the uart sequencer."""
+    IDLE = 0
+    START = 1
+    DATA = 2
+    STOP = 3
+    WAIT_IDLE = 4
+    BREAK = 5
+
 class UARTTx(wiring.Component):
     """8N1 transmitter. ``i_data``: stream of bytes (one character each); ``tx``: the pin
     (idle 1). ``busy``: a character is being sent. Throughput: one byte per 10 bit times."""
@@ -107,8 +115,10 @@ class UARTRx(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         d = self.divisor
+        # 2-FF synchroniser of the asynchronous pin (reset to the idle level 1)
+        meta = Signal(init=1)
         line = Signal(init=1)
-        m.submodules.sync = FFSynchronizer(self.rx, line, init=1)
+        m.d.sync += [meta.eq(self.rx), line.eq(meta)]
         hist = Signal(3, init=0b111)  # last 3 synchronised samples, newest in bit 0
         m.d.sync += hist.eq((hist << 1) | line)
         vote = (hist[0] & hist[1]) | (hist[0] & hist[2]) | (hist[1] & hist[2])
@@ -121,49 +131,51 @@ class UARTRx(wiring.Component):
         m.d.sync += self.overrun.eq(0)
         # the vote covers the samples of clocks mid-1, mid, mid+1 of a bit when timer reaches 0
         mid_delay = d // 2 + 1
-        with m.FSM():
-            with m.State("IDLE"):
-                with m.If(~line):
-                    m.d.sync += timer.eq(mid_delay - 1)
-                    m.next = "START"
-            with m.State("START"):
-                with m.If(timer == 0):
-                    with m.If(vote):
-                        m.next = "IDLE"  # glitch: not a start bit
-                    with m.Else():
-                        m.d.sync += [timer.eq(d - 1), bit.eq(0), all_zero.eq(1)]
-                        m.next = "DATA"
+        state = Signal(RxState, init=RxState.IDLE)
+        with m.If(state == RxState.IDLE):
+            with m.If(~line):
+                m.d.sync += timer.eq(mid_delay - 1)
+                m.d.sync += state.eq(RxState.START)
+        with m.Elif(state == RxState.START):
+            with m.If(timer == 0):
+                with m.If(vote):
+                    m.d.sync += state.eq(RxState.IDLE)  # glitch: not a start bit
                 with m.Else():
-                    m.d.sync += timer.eq(timer - 1)
-            with m.State("DATA"):
-                with m.If(timer == 0):
-                    m.d.sync += [timer.eq(d - 1), shreg.eq((vote << 7) | shreg[1:]),
-                                 bit.eq(bit + 1), all_zero.eq(all_zero & ~vote)]
-                    with m.If(bit == 7):
-                        m.next = "STOP"
+                    m.d.sync += [timer.eq(d - 1), bit.eq(0), all_zero.eq(1)]
+                    m.d.sync += state.eq(RxState.DATA)
+            with m.Else():
+                m.d.sync += timer.eq(timer - 1)
+        with m.Elif(state == RxState.DATA):
+            with m.If(timer == 0):
+                m.d.sync += [timer.eq(d - 1), shreg.eq((vote << 7) | shreg[1:]),
+                             bit.eq(bit + 1), all_zero.eq(all_zero & ~vote)]
+                with m.If(bit == 7):
+                    m.d.sync += state.eq(RxState.STOP)
+            with m.Else():
+                m.d.sync += timer.eq(timer - 1)
+        with m.Elif(state == RxState.STOP):
+            with m.If(timer == 0):
+                with m.If(self.o_data.valid & ~self.o_data.ready):
+                    m.d.sync += self.overrun.eq(1)
                 with m.Else():
-                    m.d.sync += timer.eq(timer - 1)
-            with m.State("STOP"):
-                with m.If(timer == 0):
-                    with m.If(self.o_data.valid & ~self.o_data.ready):
-                        m.d.sync += self.overrun.eq(1)
-                    with m.Else():
-                        m.d.sync += [self.o_data.valid.eq(1),
-                                     self.o_data.payload.data.eq(shreg),
-                                     self.o_data.payload.error.eq(~vote)]
-                    with m.If(~vote & all_zero):
-                        m.next = "BREAK"
-                    with m.Elif(~vote):
-                        m.next = "WAIT_IDLE"
-                    with m.Else():
-                        m.next = "IDLE"
+                    m.d.sync += [self.o_data.valid.eq(1),
+                                 self.o_data.payload.data.eq(shreg),
+                                 self.o_data.payload.error.eq(~vote)]
+                with m.If(~vote & all_zero):
+                    m.d.sync += state.eq(RxState.BREAK)
+                with m.Elif(~vote):
+                    m.d.sync += state.eq(RxState.WAIT_IDLE)
                 with m.Else():
-                    m.d.sync += timer.eq(timer - 1)
-            with m.State("WAIT_IDLE"):  # after a framing error: resynchronise on a high line
-                with m.If(line):
-                    m.next = "IDLE"
-            with m.State("BREAK"):
-                m.d.comb += self.break_.eq(1)
-                with m.If(line):
-                    m.next = "IDLE"
+                    m.d.sync += state.eq(RxState.IDLE)
+            with m.Else():
+                m.d.sync += timer.eq(timer - 1)
+        with m.Elif(state == RxState.WAIT_IDLE):  # after a framing error: resynchronise on a high line
+            with m.If(line):
+                m.d.sync += state.eq(RxState.IDLE)
+        with m.Elif(state == RxState.BREAK):
+            m.d.comb += self.break_.eq(1)
+            with m.If(line):
+                m.d.sync += state.eq(RxState.IDLE)
+        with m.Else():   # an illegal state returns to IDLE
+            m.d.sync += state.eq(RxState.IDLE)
         return m
