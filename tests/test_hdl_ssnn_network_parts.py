@@ -14,6 +14,8 @@ from snnforge.hdl.ssnn_bp.accumulator_bank import AccumulatorBank
 from snnforge.hdl.ssnn_bp.draw_prefetcher import DrawPrefetcher
 from snnforge.hdl.ssnn_bp.event_list import EventList
 from snnforge.hdl.ssnn_bp.network import small_network_config
+from snnforge.hdl.ssnn_bp.network_parts_model import (AccumulatorModel, lr_block_requests,
+                                                      prefetch_requests, prefetch_word)
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
 from snnforge.hdl.ssnn_bp.params import select
 from snnforge.hdl.ssnn_bp.update_sequencer import UpdateSequencer
@@ -24,10 +26,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 def test_accumulator_bank_adds_rows_and_wraps_like_its_width():
     dut = AccumulatorBank(count=5, acc_bits=7, weight_bits=4, lanes=6)
     r = random.Random(5)
-    model = [0] * 5
-
-    def wrap(v):
-        return (v + 64) % 128 - 64
+    model = AccumulatorModel(count=5, acc_bits=7)
 
     async def bench(ctx):
         for cycle in range(200):
@@ -38,12 +37,9 @@ def test_accumulator_bank_adds_rows_and_wraps_like_its_width():
                 ctx.set(dut.row[j], w)
             index = r.randrange(6)                        # 5: beyond count, reads 0
             ctx.set(dut.index, index)
-            assert ctx.get(dut.value) == (model[index] if index < 5 else 0), cycle
+            assert ctx.get(dut.value) == model.read(index), cycle
             await ctx.tick()
-            if clear:
-                model[:] = [0] * 5
-            elif add:
-                model[:] = [wrap(a + w) for a, w in zip(model, row)]
+            model.tick(add=add, clear=clear, row=row)
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)
@@ -80,22 +76,6 @@ def test_event_list_appends_clears_and_reads_back():
     sim.run()
     with pytest.raises(ConfigError, match="depth"):
         EventList(width=4, depth=0)
-
-
-def expected_requests(rows, cols, n_post, row_offset):
-    """(block, phi, q, end_row, last, memory row) of every LR block request of a pass."""
-    out = []
-    for i, row in enumerate(rows):
-        phi = row * n_post % 4
-        qs = [(phi + c) // 4 for c in cols]
-        prev = None
-        for k, q in enumerate(qs):
-            if k == 0 or q != prev:
-                end = q == qs[-1]
-                out.append((row * n_post // 4 + q, phi, q, int(end),
-                            int(end and i == len(rows) - 1), row_offset + row))
-            prev = q
-    return out
 
 
 def run_pass(sizes, *, w1, rows, cols, seed):
@@ -149,12 +129,12 @@ def test_update_sequencer_requests_each_rows_blocks_in_order(n_in, n_hidden, n_o
         # W1 pass: input-spike rows (+ bias n_in), ascending gradient columns
         rows = sorted(r.sample(range(n_in), r.randint(0, n_in))) + [n_in]
         cols = sorted(r.sample(range(n_hidden), r.randint(1, n_hidden)))
-        want = expected_requests(rows, cols, n_hidden, 0)
+        want = lr_block_requests(rows, cols, n_hidden, 0)
         assert run_pass(sizes, w1=1, rows=rows, cols=cols, seed=trial) == want
         # W2 pass: every hidden row can spike (+ bias n_hidden), columns e+ then e-
         rows = sorted(r.sample(range(n_hidden), r.randint(0, n_hidden))) + [n_hidden]
         cols = r.sample(range(n_out), 2)
-        want = expected_requests(rows, cols, n_out, n_in + 1)
+        want = lr_block_requests(rows, cols, n_out, n_in + 1)
         assert run_pass(sizes, w1=0, rows=rows, cols=cols, seed=trial) == want
 
 
@@ -165,6 +145,7 @@ def test_draw_prefetcher_requests_a_steps_blocks_and_stores_them_by_slot(learn):
     train = [(Stream.INPUT, 2), (Stream.HIDDEN, 2), (Stream.WTA, 2), (Stream.GRAD, 2)]
     evaluate = [(Stream.EVAL_INPUT, 2), (Stream.EVAL_HIDDEN, 2), (Stream.EVAL_WTA, 2)]
     want = [(int(st), b) for st, n in (train if learn else evaluate) for b in range(n)]
+    assert prefetch_requests(sizes, learn) == want
     r = random.Random(learn)
 
     async def bench(ctx):
@@ -194,7 +175,7 @@ def test_draw_prefetcher_requests_a_steps_blocks_and_stores_them_by_slot(learn):
             for slot in range(len(want)):
                 ctx.set(dut.rd_addr, slot)
                 await ctx.tick()
-                assert ctx.get(dut.rd_data) == (1000 * step + slot) | ((7 * slot + 1) << 32)
+                assert ctx.get(dut.rd_data) == prefetch_word(1000 * step + slot, 7 * slot + 1)
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)

@@ -20,9 +20,10 @@ event-driven phases sharing one Threefry core (all random bits keyed like the go
    (golden: start-of-step weights).
 8. TRACE: ``o_trace`` gets {s0, h, g_pos, g_neg, winner, step} of the step.
 
-Sub-components (each with its own signature and tests): :class:`DrawPrefetcher` (PREFETCH),
-:class:`AccumulatorBank` (u, z), :class:`EventList` (input spikes, hidden spikes, gradient
-columns), :class:`UpdateSequencer` and :class:`LRGateCollector` (UPD), with the units
+Sub-components (each with its own signature and tests): :class:`SampleLoader` (pixels, label,
+key), :class:`DrawPrefetcher` (PREFETCH), :class:`AccumulatorBank` (u, z), :class:`EventList`
+(input spikes, hidden spikes, gradient columns), :class:`StepRecord` (the step's spike masks),
+:class:`UpdateSequencer` and :class:`LRGateCollector` (UPD), :class:`WeightReadBack`, the units
 :class:`CompositeNeuron`, :class:`WinnerTakeAll`, :class:`ErrorSplitter`,
 :class:`WeightUpdateUnit` and :class:`ThreefryCore`. Every count and width comes from
 :class:`NetworkSizes` (the config's layer widths), so any shape the config accepts works.
@@ -38,12 +39,10 @@ data; a new sample is accepted only once a pending read-back has been taken).
 """
 from __future__ import annotations
 
-import numpy as np
 from amaranth.hdl import Const, Module, Mux, Signal, signed
-from amaranth.lib import data, enum, memory, stream, wiring
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from snnforge.errors import ConfigError
 from snnforge.golden_model.rng import Stream
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
@@ -52,42 +51,26 @@ from .accumulator_bank import AccumulatorBank
 from .draw_prefetcher import DrawPrefetcher
 from .error_splitter import ErrorSplitter
 from .event_list import EventList
-from .network_config import read_layout, sample_layout, small_network_config, trace_layout
+from .network_config import (check_network_config, read_layout, sample_layout,
+                             small_network_config, trace_layout)
+from .network_phase import Phase
 from .network_sizes import NetworkSizes, index_bits
 from .neuron import CompositeNeuron
 from .params import check_int, select
 from .random_source import ThreefryCore, check_architecture
+from .sample_loader import SampleLoader
+from .step_record import StepRecord
 from .update_sequencer import LRGateCollector, UpdateSequencer
+from .weight_readback import WeightReadBack
 from .weight_update import WeightUpdateUnit
 from .wta import WinnerTakeAll
 
 __all__ = ["SSNNNetwork", "Phase", "small_network_config", "sample_layout", "trace_layout",
            "read_layout"]
 
-MAX_TOP_WIDTH = 1024
-#: widest accumulator (u, z) and Gumbel entry the neuron and WTA units build (bits)
-MAX_ACCUMULATOR_BITS = 48
-MAX_GUMBEL_VALUE_BITS = 32
 #: the network top's default random core: fits the iCE40 UP5K (see docs/ssnn_bp_rtl.md)
 DEFAULT_RNG_ARCHITECTURE = "iterative"
 DEFAULT_ROUNDS_PER_STAGE = 4
-
-
-class Phase(enum.Enum, shape=4):
-    """The sequencer phase of the top (see the module docstring)."""
-    IDLE = 0
-    PREFETCH = 1
-    FWD1 = 2
-    FWD1_END = 3
-    HID = 4
-    HID_END = 5
-    WTA = 6
-    WINNER = 7
-    ERR = 8
-    BWD = 9
-    UPD = 10
-    UPD_END = 11
-    TRACE = 12
 
 
 class SSNNNetwork(wiring.Component):
@@ -106,20 +89,7 @@ class SSNNNetwork(wiring.Component):
 
     def __init__(self, *, config: SSNNConfig, rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                  rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, w1=None, w2=None):
-        if not isinstance(config, SSNNConfig):
-            raise ConfigError(f"config must be an SSNNConfig, got {type(config).__name__}")
-        for name in ("n_in", "n_hidden", "n_out"):
-            if getattr(config, name) > MAX_TOP_WIDTH:
-                raise ConfigError(f"{name}={getattr(config, name)} is above {MAX_TOP_WIDTH}, the "
-                                  f"largest layer this register-based top holds; use "
-                                  f"{name} <= {MAX_TOP_WIDTH}")
-        for name, most in (("accumulator_bits", MAX_ACCUMULATOR_BITS),
-                           ("gumbel_value_bits", MAX_GUMBEL_VALUE_BITS)):
-            if getattr(config, name) > most:
-                raise ConfigError(f"{name}={getattr(config, name)} is wider than the {most} bits "
-                                  f"the network top supports; leave it out to derive the "
-                                  f"narrowest width")
-        self.config = config
+        self.config = check_network_config(config)
         self.rounds_per_stage = check_int("rounds_per_stage", rounds_per_stage, 1, 13)
         self.rng_architecture = check_architecture(rng_architecture)
         golden = BitTrueSSNN(config, w1=w1, w2=w2)  # validates shapes and ranges
@@ -164,11 +134,8 @@ class SSNNNetwork(wiring.Component):
         # W1 and W2 share one weight memory and one updater: rows 0..n_in are W1 (pre i, the
         # last is the bias), rows w2_base + j are W2; a row holds row_lanes weights (post
         # index = lane; the lanes beyond a layer's width stay 0: their masks are never set)
-        lanes = self.row_lanes
-        w2_base = sz.w2_base
-        init = np.zeros((sz.weight_rows, lanes), dtype=np.int64)
-        init[:w2_base, :n_h] = self.w1_init
-        init[w2_base:, :n_out] = self.w2_init
+        lanes, w2_base = self.row_lanes, sz.w2_base
+        init = sz.weight_memory_init(self.w1_init, self.w2_init)
         m.submodules.weights = wu = WeightUpdateUnit(
             lanes=lanes, depth=len(init), weight_bits=wb, gate_bits=c.lr_gate_bits,
             gate_threshold=c.lr_gate_threshold, init=init, **wu_options)
@@ -179,26 +146,21 @@ class SSNNNetwork(wiring.Component):
             n_out=n_out, acc_bits=acc, index_bits=c.gumbel_index_bits,
             frac_bits=c.weight_frac_bits, value_bits=c.gumbel_value_bits)
         m.submodules.splitter = splitter = ErrorSplitter(n_out=n_out)
-        m.submodules.pixels = pix_mem = memory.Memory(shape=8, depth=n_in + 1, init=[])
-        pix_wr, pix_rd = pix_mem.write_port(), pix_mem.read_port()
-
-        # ------------------------------------------------------------ sample registers
-        label = Signal(sz.class_bits)
-        learn = Signal()
-        key = Signal(32)
+        # the sample (pixels, label, learn, key), the weight read-back port, the step's masks
+        m.submodules.sample = smp = SampleLoader(config=c)
+        wiring.connect(m, wiring.flipped(self.i_sample), smp.i_sample)
+        label, learn, key = smp.label, smp.learn, smp.key
+        m.submodules.read_back = rb = WeightReadBack(config=c)
+        wiring.connect(m, wiring.flipped(self.i_read), rb.i_read)
+        wiring.connect(m, rb.o_read, wiring.flipped(self.o_read))
+        m.submodules.record = rec = StepRecord(n_in=n_in, n_hidden=n_h)
         step = Signal(16)
-        beat = Signal(range(n_in + 1))
         # pre-activations: u (hidden, one W1 row per input spike), z (output, one W2 row per
         # hidden spike), all posts of a row in one cycle
         bank = dict(acc_bits=acc, weight_bits=wb, lanes=lanes)
         m.submodules.u = u = AccumulatorBank(count=n_h, **bank)
         m.submodules.z = z = AccumulatorBank(count=n_out, **bank)
         m.d.comb += [u.row.eq(wu.rd_data), z.row.eq(wu.rd_data)]
-        s0_mask = Signal(n_in)
-        h_mask = Signal(n_h)
-        d_mask = Signal(n_h)
-        gp_mask = Signal(n_h)
-        gn_mask = Signal(n_h)
         # event lists (spiking rows / gradient columns in order) in memories (block RAM on
         # iCE40, LUT RAM on ECP5); the UPD sequencer reads them at its next row / column
         m.submodules.s0_list = s0_list = EventList(width=index_bits(n_in + 1), depth=n_in + 1)
@@ -208,7 +170,7 @@ class SSNNNetwork(wiring.Component):
         col_pos = Signal(sz.class_bits)
         col_neg = Signal(sz.class_bits)
         errors_seen = Signal(2)
-        m.d.comb += self.busy.eq(beat != 0)
+        m.d.comb += self.busy.eq(smp.busy)
 
         # ------------------------------------------------------------ shared counters
         # scans n_in pixels, n_hidden neurons, n_out candidates
@@ -220,13 +182,12 @@ class SSNNNetwork(wiring.Component):
         f_c = Signal(range(n_in + 1))
         spike_in = Signal()
         m.d.sync += f_valid.eq(0)
-        m.d.comb += spike_in.eq((f_c == n_in) |
-                                (pre.rd_data.word_select(f_c[:3], 8) < pix_rd.data))
+        m.d.comb += [spike_in.eq((f_c == n_in) |
+                                 (pre.rd_data.word_select(f_c[:3], 8) < smp.pixel)),
+                     rec.s0_index.eq(f_c)]
         with m.If(f_valid & spike_in):
-            m.d.comb += u.add.eq(1)
+            m.d.comb += [u.add.eq(1), rec.s0_set.eq(1)]
             m.d.comb += [s0_list.append.eq(1), s0_list.value.eq(f_c)]
-            with m.If(f_c != n_in):
-                m.d.sync += s0_mask.eq(s0_mask | (Const(1, n_in) << f_c))
 
         # ------------------------------------------------------------ HID pipeline
         q_valid = Signal()
@@ -248,18 +209,14 @@ class SSNNNetwork(wiring.Component):
             q_bias.eq(q_j == n_h),
             u.index.eq(q_j), neuron.u.eq(u.value),
             neuron.r_fwd.eq(rand16),
-            hid_spike.eq(q_bias | neuron.spike),
+            hid_spike.eq(q_bias | neuron.spike), rec.h_index.eq(q_j),
         ]
         with m.If(q_valid):
             with m.If(hid_spike):
                 m.d.comb += [h_list.append.eq(1), h_list.value.eq(q_j)]
                 m.d.sync += r_valid.eq(1)
             with m.If(~q_bias):
-                bit = Const(1, n_h) << q_j
-                with m.If(neuron.spike):
-                    m.d.sync += h_mask.eq(h_mask | bit)
-                with m.If(neuron.gate):
-                    m.d.sync += d_mask.eq(d_mask | bit)
+                m.d.comb += [rec.h_spike.eq(neuron.spike), rec.h_gate.eq(neuron.gate)]
         with m.If(r_valid):
             m.d.comb += z.add.eq(1)
 
@@ -274,16 +231,12 @@ class SSNNNetwork(wiring.Component):
         m.d.comb += [
             neuron.b.eq(select(w2_row, col_pos)
                         - select(w2_row, col_neg)),
-            neuron.gate_in.eq(d_mask.bit_select(b_j, 1)),
-            neuron.r_grad.eq(rand16),
+            neuron.gate_in.eq(rec.d.bit_select(b_j, 1)),
+            neuron.r_grad.eq(rand16), rec.g_index.eq(b_j),
         ]
         with m.If(b_valid & (neuron.g_pos | neuron.g_neg)):
-            bit = Const(1, n_h) << b_j
-            m.d.comb += [g_list.append.eq(1), g_list.value.eq(b_j)]
-            with m.If(neuron.g_pos):
-                m.d.sync += gp_mask.eq(gp_mask | bit)
-            with m.Else():
-                m.d.sync += gn_mask.eq(gn_mask | bit)
+            m.d.comb += [g_list.append.eq(1), g_list.value.eq(b_j),
+                         rec.g_pos_set.eq(neuron.g_pos), rec.g_neg_set.eq(~neuron.g_pos)]
 
         # ------------------------------------------------------------ UPD sequencer
         upd_w1 = Signal()          # 0: W2 pass, 1: W1 pass
@@ -307,25 +260,13 @@ class SSNNNetwork(wiring.Component):
                      onehot_neg.eq(Const(1, n_out) << col_neg)]
         m.d.comb += [
             wu.i_event.payload.addr.eq(gates.row),     # the memory row (W2: w2_base + j)
-            wu.i_event.payload.pos.eq(Mux(upd_w1, gp_mask, onehot_pos)),
-            wu.i_event.payload.neg.eq(Mux(upd_w1, gn_mask, onehot_neg)),
+            wu.i_event.payload.pos.eq(Mux(upd_w1, rec.g_pos, onehot_pos)),
+            wu.i_event.payload.neg.eq(Mux(upd_w1, rec.g_neg, onehot_neg)),
             # the updater is pregated: gate[lane] = (draw mod 2**lr_gate_bits < threshold)
             wu.i_event.payload.gate.eq(gates.gate),
         ]
 
-        # ------------------------------------------------------------ read-back
-        # the row address is held while the read is pending or presented, so o_read's payload
-        # is the memory's read data itself (no register); samples wait until it is taken
-        rd_pending = Signal()
-        rd_row = Signal(wu.addr_width)
-        rd_busy = Signal()
-        m.d.comb += [rd_busy.eq(rd_pending | self.o_read.valid),
-                     self.o_read.payload.eq(wu.rd_data)]
-        m.d.sync += rd_pending.eq(0)
-        with m.If(self.o_read.valid & self.o_read.ready):
-            m.d.sync += self.o_read.valid.eq(0)
-        with m.If(rd_pending):
-            m.d.sync += self.o_read.valid.eq(1)
+        m.d.comb += rb.rd_data.eq(wu.rd_data)
 
         trace = self.o_trace.payload
         req = rng.i_req.payload
@@ -333,26 +274,12 @@ class SSNNNetwork(wiring.Component):
         phase = Signal(Phase)
         # one branch per phase (an if-chain: a Switch lints as an incomplete case)
         with m.If(phase == Phase.IDLE):
-            m.d.comb += [self.i_sample.ready.eq(~rd_busy),
-                         self.i_read.ready.eq(~rd_busy & (beat == 0)),
-                         pix_wr.addr.eq(beat), pix_wr.data.eq(self.i_sample.payload.pixel),
-                         pix_wr.en.eq(self.i_sample.valid & self.i_sample.ready)]
-            rq = self.i_read.payload
-            rq_addr = Signal(wu.addr_width)
-            m.d.comb += [rq_addr.eq(Mux(rq.layer, w2_base + rq.row, rq.row)),
-                         wu.rd_addr.eq(Mux(rd_busy, rd_row, rq_addr))]
-            with m.If(self.i_read.valid & self.i_read.ready & ~self.i_sample.valid):
-                m.d.sync += [rd_pending.eq(1), rd_row.eq(rq_addr)]
-            with m.If(self.i_sample.valid & self.i_sample.ready):
-                m.d.comb += self.i_read.ready.eq(0)
-                with m.If(beat == 0):
-                    m.d.sync += [label.eq(self.i_sample.payload.label),
-                                 learn.eq(self.i_sample.payload.learn),
-                                 key.eq(self.i_sample.payload.key)]
-                m.d.sync += beat.eq(beat + 1)
-                with m.If(beat == n_in - 1):
-                    m.d.sync += [step.eq(0), cnt.eq(0)]
-                    m.d.sync += phase.eq(Phase.PREFETCH)
+            # a pending read-back is answered before the next sample is taken
+            m.d.comb += [smp.accept.eq(~rb.busy), wu.rd_addr.eq(rb.addr),
+                         rb.allow.eq(~smp.busy & ~self.i_sample.valid)]
+            with m.If(smp.loaded):
+                m.d.sync += [step.eq(0), cnt.eq(0)]
+                m.d.sync += phase.eq(Phase.PREFETCH)
 
         with m.Elif(phase == Phase.PREFETCH):
             m.d.comb += [
@@ -364,13 +291,12 @@ class SSNNNetwork(wiring.Component):
             ]
             with m.If(pre.done):
                 m.d.comb += [s0_list.clear.eq(1), h_list.clear.eq(1), g_list.clear.eq(1),
-                             u.clear.eq(1), z.clear.eq(1)]
-                m.d.sync += [cnt.eq(0), s0_mask.eq(0), h_mask.eq(0), d_mask.eq(0),
-                             gp_mask.eq(0), gn_mask.eq(0), errors_seen.eq(0)]
+                             u.clear.eq(1), z.clear.eq(1), rec.clear.eq(1)]
+                m.d.sync += [cnt.eq(0), errors_seen.eq(0)]
                 m.d.sync += phase.eq(Phase.FWD1)
 
         with m.Elif(phase == Phase.FWD1):
-            m.d.comb += [wu.rd_addr.eq(cnt), pix_rd.addr.eq(cnt),
+            m.d.comb += [wu.rd_addr.eq(cnt), smp.pix_addr.eq(cnt),
                          pre.rd_addr.eq(cnt >> 3)]
             m.d.sync += [f_valid.eq(1), f_c.eq(cnt), cnt.eq(cnt + 1)]
             with m.If(cnt == n_in):
@@ -462,13 +388,13 @@ class SSNNNetwork(wiring.Component):
                     m.d.sync += phase.eq(Phase.TRACE)
 
         with m.Elif(phase == Phase.TRACE):
-            m.d.comb += [self.o_trace.valid.eq(1), trace.s0.eq(s0_mask), trace.h.eq(h_mask),
-                         trace.g_pos.eq(gp_mask), trace.g_neg.eq(gn_mask),
+            m.d.comb += [self.o_trace.valid.eq(1), trace.s0.eq(rec.s0), trace.h.eq(rec.h),
+                         trace.g_pos.eq(rec.g_pos), trace.g_neg.eq(rec.g_neg),
                          trace.winner.eq(winner), trace.step.eq(step)]
             with m.If(self.o_trace.ready):
                 m.d.sync += [step.eq(step + 1), cnt.eq(0)]
                 with m.If(step == c.T - 1):
-                    m.d.sync += beat.eq(0)
+                    m.d.comb += smp.release.eq(1)
                     m.d.sync += phase.eq(Phase.IDLE)
                 with m.Else():
                     m.d.sync += phase.eq(Phase.PREFETCH)

@@ -3,11 +3,39 @@ from __future__ import annotations
 
 from amaranth.lib import data
 
+from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
 from .network_sizes import NetworkSizes
 
-__all__ = ["small_network_config", "sample_layout", "trace_layout", "read_layout"]
+__all__ = ["small_network_config", "sample_layout", "trace_layout", "read_layout",
+           "check_network_config", "MAX_TOP_WIDTH", "MAX_ACCUMULATOR_BITS",
+           "MAX_GUMBEL_VALUE_BITS"]
+
+#: widest layer (n_in, n_hidden, n_out) the network top holds
+MAX_TOP_WIDTH = 1024
+#: widest accumulator (u, z) and Gumbel entry the neuron and WTA units build (bits)
+MAX_ACCUMULATOR_BITS = 48
+MAX_GUMBEL_VALUE_BITS = 32
+
+
+def check_network_config(config) -> SSNNConfig:
+    """``config`` if the network top can build it, else a :class:`ConfigError` naming the
+    field and its limit."""
+    if not isinstance(config, SSNNConfig):
+        raise ConfigError(f"config must be an SSNNConfig, got {type(config).__name__}")
+    for name in ("n_in", "n_hidden", "n_out"):
+        if getattr(config, name) > MAX_TOP_WIDTH:
+            raise ConfigError(f"{name}={getattr(config, name)} is above {MAX_TOP_WIDTH}, the "
+                              f"largest layer this register-based top holds; use "
+                              f"{name} <= {MAX_TOP_WIDTH}")
+    for name, most in (("accumulator_bits", MAX_ACCUMULATOR_BITS),
+                       ("gumbel_value_bits", MAX_GUMBEL_VALUE_BITS)):
+        if getattr(config, name) > most:
+            raise ConfigError(f"{name}={getattr(config, name)} is wider than the {most} bits "
+                              f"the network top supports; leave it out to derive the "
+                              f"narrowest width")
+    return config
 
 
 def small_network_config(**changes) -> SSNNConfig:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from amaranth.utils import bits_for
 
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
@@ -45,6 +46,15 @@ class NetworkSizes:
     def weight_rows(self) -> int:
         """Rows of the shared weight memory: W1 (n_in + 1) then W2 (n_hidden + 1)."""
         return self.config.n_in + self.config.n_hidden + 2
+
+    def weight_memory_init(self, w1, w2) -> np.ndarray:
+        """The shared weight memory's contents (``weight_rows`` x ``row_lanes`` LSBs): W1
+        (n_in + 1 rows) then W2 (n_hidden + 1 rows); lanes beyond a layer's width are 0."""
+        c = self.config
+        init = np.zeros((self.weight_rows, self.row_lanes), dtype=np.int64)
+        init[:self.w2_base, :c.n_hidden] = w1
+        init[self.w2_base:, :c.n_out] = w2
+        return init
 
     # ------------------------------------------------------------------ update passes
     @property

@@ -1,0 +1,43 @@
+"""Launches the cocotb testbenches of the SSNN-BP network top's sub-components on Verilator:
+one build of :class:`~snnforge.hdl.ssnn_bp.parts_harness.PartsHarness` holds every instance."""
+import functools
+import json
+from pathlib import Path
+
+import pytest
+
+from snnforge.hdl.ssnn_bp.parts_harness import TOP, PartsHarness
+from snnforge.hwsim import emit_verilog, run_cocotb
+
+HERE = Path(__file__).parent
+
+
+@functools.lru_cache(maxsize=1)
+def _verilog() -> str:
+    return emit_verilog(PartsHarness(), name=TOP)
+
+
+def _run(testcase, **params):
+    run_cocotb(verilog=_verilog(), top=TOP, test_module="tb_network_parts", test_dir=HERE,
+               testcase=testcase, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)})
+
+
+@pytest.mark.parametrize("testcase,instance", [
+    ("accumulator_bank_matches_model", "acc"),
+    ("event_list_matches_model", "evl"),
+    ("step_record_matches_model", "rec"),
+    ("update_sequencer_matches_model", "seq_wide"),
+    ("update_sequencer_matches_model", "seq_classes"),
+    ("draw_prefetcher_matches_model", "pre"),
+    ("sample_loader_matches_model", "smp"),
+    ("weight_read_back_matches_model", "rb"),
+])
+def test_network_part(testcase, instance):
+    _run(testcase, instance=instance)
+
+
+def test_scoreboard_catches_a_wrong_model():
+    """The testbench must be able to fail: the 7-bit accumulator bank scored against a 6-bit
+    model (they differ once a sum wraps)."""
+    with pytest.raises(AssertionError, match="accumulator_bank_matches_model"):
+        _run("accumulator_bank_matches_model", instance="acc", cycles=300, model_acc_bits=6)

@@ -1,0 +1,89 @@
+"""Verification harness of the network top's sub-components: one instance of each (layer
+shapes the demo never uses: n_hidden > n_in, n_out = 47) side by side in one Verilog top, so
+their cocotb testbenches share one Verilator build. Ports appear as ``<instance>_<port>``
+(see :class:`~snnforge.hdl.ssnn_bp.harness.UnitHarness`)."""
+from __future__ import annotations
+
+from amaranth.hdl import Module
+from amaranth.lib import memory, wiring
+from amaranth.lib.wiring import In, Out
+
+from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+
+from .accumulator_bank import AccumulatorBank
+from .draw_prefetcher import DrawPrefetcher
+from .event_list import EventList
+from .harness import UnitHarness
+from .network_config import small_network_config
+from .network_sizes import NetworkSizes
+from .sample_loader import SampleLoader
+from .step_record import StepRecord
+from .update_sequencer import UpdateSequencer
+from .weight_readback import WeightReadBack
+
+__all__ = ["PARTS_CONFIGS", "PARTS_UNITS", "ReadBackBench", "PartsHarness", "TOP"]
+
+TOP = "ssnn_parts_harness"
+
+#: the layer shapes of the harness instances
+PARTS_CONFIGS = {
+    "wide": small_network_config(n_in=4, n_hidden=12, n_out=2),     # n_hidden > n_in
+    "mixed": small_network_config(n_in=13, n_hidden=7, n_out=5),
+    "classes": small_network_config(n_in=3, n_hidden=5, n_out=47),  # n_out > n_hidden
+}
+
+
+class ReadBackBench(wiring.Component):
+    """:class:`WeightReadBack` on the weight memory it reads in the top (the golden initial
+    weights of ``config``, :meth:`NetworkSizes.weight_memory_init`): ports ``i_read``,
+    ``o_read``, ``allow``, ``busy``; :attr:`init` holds the memory contents."""
+
+    def __init__(self, *, config: SSNNConfig):
+        self.config = config
+        golden = BitTrueSSNN(config)
+        self.init = NetworkSizes(config).weight_memory_init(golden.W1, golden.W2)
+        self._port = WeightReadBack(config=config)
+        sig = self._port.signature.members
+        super().__init__({"i_read": sig["i_read"], "o_read": sig["o_read"],
+                          "allow": In(1), "busy": Out(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.port = rb = self._port
+        width = self.config.weight_bits
+        lanes = self.init.shape[1]
+        words = [sum((int(w) & ((1 << width) - 1)) << (width * k) for k, w in enumerate(row))
+                 for row in self.init]
+        m.submodules.mem = mem = memory.Memory(shape=width * lanes, depth=len(words),
+                                               init=words)
+        rd = mem.read_port()
+        wiring.connect(m, wiring.flipped(self.i_read), rb.i_read)
+        wiring.connect(m, rb.o_read, wiring.flipped(self.o_read))
+        m.d.comb += [rd.addr.eq(rb.addr), rb.rd_data.eq(rd.data), rb.allow.eq(self.allow),
+                     self.busy.eq(rb.busy)]
+        return m
+
+
+PARTS_UNITS = {
+    "acc": (AccumulatorBank, {"count": 5, "acc_bits": 7, "weight_bits": 4, "lanes": 6}),
+    "evl": (EventList, {"width": 5, "depth": 7}),
+    "rec": (StepRecord, {"n_in": 13, "n_hidden": 7}),
+    "seq_wide": (UpdateSequencer, {"sizes": NetworkSizes(PARTS_CONFIGS["wide"])}),
+    "seq_classes": (UpdateSequencer, {"sizes": NetworkSizes(PARTS_CONFIGS["classes"])}),
+    "pre": (DrawPrefetcher, {"sizes": NetworkSizes(PARTS_CONFIGS["mixed"])}),
+    "smp": (SampleLoader, {"config": PARTS_CONFIGS["mixed"]}),
+    "rb": (ReadBackBench, {"config": PARTS_CONFIGS["wide"]}),
+}
+
+
+class PartsHarness(UnitHarness):
+    """All :data:`PARTS_UNITS` side by side, ports prefixed by the instance name."""
+
+    def __init__(self):
+        self.units = {name: cls(**params) for name, (cls, params) in PARTS_UNITS.items()}
+        members = {}
+        for name, unit in self.units.items():
+            for port, member in unit.signature.members.items():
+                members[f"{name}_{port}"] = member
+        wiring.Component.__init__(self, members)

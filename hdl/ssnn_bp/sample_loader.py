@@ -1,0 +1,62 @@
+"""The sample buffer of the SSNN-BP network top: ``n_in`` pixel beats into a pixel memory, the
+sample's label, learn flag and key latched from its first beat."""
+from __future__ import annotations
+
+from amaranth.hdl import Module, Signal
+from amaranth.lib import memory, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from snnforge.errors import ConfigError
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+
+from .network_config import sample_layout
+from .network_sizes import NetworkSizes
+
+__all__ = ["SampleLoader"]
+
+
+class SampleLoader(wiring.Component):
+    """Loads one sample of ``config.n_in`` 8-bit pixels (``i_sample``, :func:`sample_layout`).
+
+    Ports: ``accept`` (1 b): ``i_sample.ready`` (the top is idle and may take beats);
+    ``loaded`` (1 b, comb): the sample's last beat is taken this cycle; ``busy`` (1 b): a
+    sample is loading or in progress (from the first beat until ``release``); ``release``:
+    the sample is finished, the next beat starts a new one (wins over a beat in the same cycle);
+    ``label``, ``learn``, ``key`` (32 b): the first beat's fields; ``pix_addr`` ->
+    ``pixel`` (8 b): synchronous read of the pixel memory (data one cycle after the address).
+    """
+
+    def __init__(self, *, config: SSNNConfig):
+        if not isinstance(config, SSNNConfig):
+            raise ConfigError(f"config must be an SSNNConfig, got {type(config).__name__}")
+        self.config = config
+        n_in = config.n_in
+        super().__init__({
+            "i_sample": In(stream.Signature(sample_layout(config))),
+            "accept": In(1), "loaded": Out(1), "busy": Out(1), "release": In(1),
+            "label": Out(NetworkSizes(config).class_bits), "learn": Out(1), "key": Out(32),
+            "pix_addr": In(range(n_in + 1)), "pixel": Out(8),
+        })
+
+    def elaborate(self, platform):
+        n_in = self.config.n_in
+        m = Module()
+        m.submodules.pixels = mem = memory.Memory(shape=8, depth=n_in + 1, init=[])
+        wr, rd = mem.write_port(), mem.read_port()
+        beat = Signal(range(n_in + 1))
+        take = Signal()
+        p = self.i_sample.payload
+        m.d.comb += [
+            self.i_sample.ready.eq(self.accept), take.eq(self.i_sample.valid & self.accept),
+            wr.addr.eq(beat), wr.data.eq(p.pixel), wr.en.eq(take),
+            rd.addr.eq(self.pix_addr), self.pixel.eq(rd.data),
+            self.busy.eq(beat != 0), self.loaded.eq(take & (beat == n_in - 1)),
+        ]
+        with m.If(take):
+            with m.If(beat == 0):
+                m.d.sync += [self.label.eq(p.label), self.learn.eq(p.learn),
+                             self.key.eq(p.key)]
+            m.d.sync += beat.eq(beat + 1)
+        with m.If(self.release):
+            m.d.sync += beat.eq(0)
+        return m

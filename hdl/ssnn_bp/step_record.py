@@ -1,0 +1,50 @@
+"""The per-step spike record of the SSNN-BP network top: input spikes s0, hidden spikes h,
+surrogate gates d and gradient spikes g+/g- as bit masks (the ``o_trace`` record; d gates
+the backward pass)."""
+from __future__ import annotations
+
+from amaranth.hdl import Const, Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from .params import check_int
+
+__all__ = ["StepRecord"]
+
+
+class StepRecord(wiring.Component):
+    """Bit masks of one time step: ``s0`` (``n_in`` b), ``h``, ``d``, ``g_pos``, ``g_neg``
+    (``n_hidden`` b each, bias excluded). Set bits take effect next cycle.
+
+    Ports: ``clear``: all masks to 0 (wins over a set in the same cycle); ``s0_set`` +
+    ``s0_index``: set input bit s0_index (indices >= n_in, the bias row, set nothing);
+    ``h_index`` with ``h_spike`` / ``h_gate``: set bit h_index of h / d; ``g_index`` with
+    ``g_pos_set`` / ``g_neg_set``: set bit g_index of g_pos / g_neg.
+    """
+
+    def __init__(self, *, n_in: int, n_hidden: int):
+        self.n_in = check_int("n_in", n_in, 1, 1 << 16)
+        self.n_hidden = check_int("n_hidden", n_hidden, 1, 1 << 16)
+        super().__init__({
+            "clear": In(1),
+            "s0_set": In(1), "s0_index": In(range(n_in + 1)),
+            "h_spike": In(1), "h_gate": In(1), "h_index": In(range(n_hidden + 1)),
+            "g_pos_set": In(1), "g_neg_set": In(1), "g_index": In(range(n_hidden + 1)),
+            "s0": Out(n_in), "h": Out(n_hidden), "d": Out(n_hidden),
+            "g_pos": Out(n_hidden), "g_neg": Out(n_hidden),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        n_in, n_h = self.n_in, self.n_hidden
+        for set_, mask, index, width in (
+                (self.s0_set, self.s0, self.s0_index, n_in),
+                (self.h_spike, self.h, self.h_index, n_h),
+                (self.h_gate, self.d, self.h_index, n_h),
+                (self.g_pos_set, self.g_pos, self.g_index, n_h),
+                (self.g_neg_set, self.g_neg, self.g_index, n_h)):
+            with m.If(self.clear):
+                m.d.sync += mask.eq(0)
+            with m.Elif(set_):
+                m.d.sync += mask.eq(mask | (Const(1, width) << index))
+        return m

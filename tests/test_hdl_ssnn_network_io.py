@@ -1,0 +1,132 @@
+"""Amaranth-simulator tier of the network top's sample loader, weight read-back port and step
+record: random stimulus with random valid gaps and backpressure, scored against the models in
+:mod:`snnforge.hdl.ssnn_bp.network_parts_model` (the cocotb tier uses the same ones)."""
+import random
+
+import pytest
+from amaranth.sim import Simulator
+
+from snnforge.errors import ConfigError
+from snnforge.hdl.ssnn_bp.network_parts_model import StepRecordModel
+from snnforge.hdl.ssnn_bp.parts_harness import PARTS_CONFIGS, ReadBackBench
+from snnforge.hdl.ssnn_bp.sample_loader import SampleLoader
+from snnforge.hdl.ssnn_bp.step_record import StepRecord
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
+
+
+def _run(dut, bench):
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+
+
+def test_step_record_sets_and_clears_the_masks_like_its_model():
+    dut = StepRecord(n_in=13, n_hidden=7)
+    model = StepRecordModel(n_in=13, n_hidden=7)
+    r = random.Random(2)
+
+    async def bench(ctx):
+        for cycle in range(400):
+            drive = dict(clear=int(r.random() < 0.05), s0_set=r.randint(0, 1),
+                         s0_index=r.randrange(14), h_spike=r.randint(0, 1),
+                         h_gate=r.randint(0, 1), h_index=r.randrange(8),
+                         g_pos_set=r.randint(0, 1), g_neg_set=r.randint(0, 1),
+                         g_index=r.randrange(8))
+            for name, value in drive.items():
+                ctx.set(getattr(dut, name), value)
+            for mask, want in model.masks.items():
+                assert ctx.get(getattr(dut, mask)) == want, (cycle, mask)
+            await ctx.tick()
+            model.tick(**drive)
+
+    _run(dut, bench)
+    with pytest.raises(ConfigError, match="n_hidden"):
+        StepRecord(n_in=3, n_hidden=0)
+
+
+@pytest.mark.parametrize("shape", ["mixed", "classes"])
+def test_sample_loader_keeps_the_first_beats_fields_and_every_pixel(shape):
+    config = PARTS_CONFIGS[shape]
+    dut = SampleLoader(config=config)
+    n_in = config.n_in
+    r = random.Random(n_in)
+    samples = [dict(pixels=[r.randrange(256) for _ in range(n_in)],
+                    label=r.randrange(config.n_out), learn=r.randint(0, 1),
+                    key=r.getrandbits(32)) for _ in range(4)]
+
+    async def bench(ctx):
+        for s in samples:
+            beat = 0
+            for cycle in range(40 * n_in):
+                valid, accept = r.random() < 0.7, r.random() < 0.6   # gaps and backpressure
+                ctx.set(dut.i_sample.valid, valid)
+                # the fields of later beats are noise: only the first beat's count
+                first = beat == 0
+                ctx.set(dut.i_sample.payload, {
+                    "pixel": s["pixels"][beat],
+                    "label": s["label"] if first else r.randrange(1 << len(dut.label)),
+                    "learn": s["learn"] if first else r.randint(0, 1),
+                    "key": s["key"] if first else r.getrandbits(32)})
+                ctx.set(dut.accept, accept)
+                assert ctx.get(dut.i_sample.ready) == accept
+                loaded = ctx.get(dut.loaded)
+                assert loaded == (valid and accept and beat == n_in - 1)
+                await ctx.tick()
+                beat += valid and accept
+                assert ctx.get(dut.busy) == (beat != 0)
+                if loaded:
+                    break
+            assert beat == n_in
+            ctx.set(dut.i_sample.valid, 0)
+            assert (ctx.get(dut.label), ctx.get(dut.learn), ctx.get(dut.key)) == (
+                s["label"], s["learn"], s["key"])
+            for i in r.sample(range(n_in), n_in):
+                ctx.set(dut.pix_addr, i)
+                await ctx.tick()
+                assert ctx.get(dut.pixel) == s["pixels"][i], i
+            ctx.set(dut.release, 1)
+            await ctx.tick()
+            ctx.set(dut.release, 0)
+            assert not ctx.get(dut.busy)
+
+    _run(dut, bench)
+
+
+@pytest.mark.parametrize("shape", ["wide", "classes"])
+def test_read_back_answers_each_request_with_its_row_under_backpressure(shape):
+    config = PARTS_CONFIGS[shape]
+    dut = ReadBackBench(config=config)
+    r = random.Random(len(shape))
+    w2_base = config.n_in + 1
+    requests = [(layer, r.randrange((config.n_in if layer == 0 else config.n_hidden) + 1))
+                for layer in (r.randint(0, 1) for _ in range(40))]
+    want = [[int(w) for w in dut.init[row + (w2_base if layer else 0)]]
+            for layer, row in requests]
+
+    async def bench(ctx):
+        got, sent, busy_model = [], 0, False
+        for cycle in range(40 * len(requests)):
+            offer = sent < len(requests) and r.random() < 0.6
+            allow, ready = r.random() < 0.8, r.random() < 0.5
+            if offer:
+                layer, row = requests[sent]
+                ctx.set(dut.i_read.payload, {"layer": layer, "row": row})
+            ctx.set(dut.i_read.valid, offer)
+            ctx.set(dut.allow, allow)
+            ctx.set(dut.o_read.ready, ready)
+            # one request at a time: none taken while one is pending or presented
+            assert ctx.get(dut.i_read.ready) == (allow and not ctx.get(dut.busy))
+            if ctx.get(dut.o_read.valid) and ready:
+                got.append([int(w) for w in ctx.get(dut.o_read.payload)])
+            if offer and ctx.get(dut.i_read.ready):
+                assert not busy_model
+                sent += 1
+            await ctx.tick()
+            busy_model = bool(ctx.get(dut.busy))
+            if len(got) == len(requests):
+                break
+        assert got == want
+
+    _run(dut, bench)
