@@ -59,10 +59,10 @@ def _xor_default_config(**kw) -> FPConfig:
 
 
 def test_xor_defaults_converge_where_the_reference_settings_stick():
-    # seeds 4 and 6 end in a local minimum (50 %) with full-batch lr 0.01, init_mean 2 and bits at
+    # seeds 1 and 4 end in a local minimum (50 %) with full-batch lr 0.01, init_mean 2 and bits at
     # 0 / 6 ms with the bias at 0 ms (docs/fp_exact.md, study row "baseline"); the defaults
-    # converge on them in 17 and 15 epochs
-    seeds = (4, 6)
+    # converge on both in 24 epochs
+    seeds = (1, 4)
     new = [fit(xor_task(), _xor_default_config(epochs=40), seed=s, stop_at_accuracy=1.0) for s in seeds]
     assert all(r["test"]["accuracy"] == 1.0 for r in new)
     assert all(r["history"][0]["train_accuracy"] < 1.0 for r in new)

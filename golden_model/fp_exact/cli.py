@@ -20,7 +20,7 @@ from snnforge.runs import RunDir, add_run_arguments, load_checkpoint, plot_lines
 #: per-task defaults for options left unset on the command line (XOR: the study in docs/fp_exact.md)
 TASK_DEFAULTS = {
     "xor": dict(hidden="4", epochs=300, batch_size=1, lr=0.03, silent_nudge=0.05, grad_clip=1.0,
-                init_mean=1.0, dead_nudge=0.05),
+                init_mean=1.0, dead_nudge=0.0),
     "yinyang": dict(hidden="40", epochs=20, batch_size=50, lr=0.002, silent_nudge=0.2,
                     grad_clip=1.0, init_mean=2.0, dead_nudge=0.0),
 }
@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--silent-nudge", type=float, default=None,
                         help="heuristic push for silent neurons, 0 = pure exact gradient (xor 0.05, yinyang 0.2)")
     parser.add_argument("--dead-nudge", type=float, default=None,
-                        help="push for hidden neurons silent on a whole batch, 0 = off (xor 0.05, yinyang 0)")
+                        help="push for hidden neurons silent on a whole batch, 0 = off (default)")
     parser.add_argument("--label-push", type=float, default=0.0,
                         help="label-spike regulariser weight label_push (exp(t_label/tau_push) - 1), 0 = off")
     parser.add_argument("--tau-push", type=float, default=10.0, help="label-spike regulariser scale, ms")
