@@ -24,6 +24,7 @@ import cocotb
 from cocotb.triggers import FallingEdge, RisingEdge
 
 from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
+from snnforge.sim.budget import stream_cycle_bound
 from snnforge.hdl.spikegrad.reference import (ArrayModel, fanout_reference, gate_reference,
                                                 random_gate_inputs, random_update_inputs,
                                                 random_weights, update_reference)
@@ -126,7 +127,10 @@ async def array_matches_golden(dut):
     cocotb.start_soon(monitor())
     for sample in samples:
         source.extend((a, v) for a, v, _ in sample)
-        await source.wait_idle()
+        # one neuron step per cycle (latency 1), stretched by valid gaps and backpressure
+        await source.wait_idle(timeout_cycles=stream_cycle_bound(
+            len(sample), latency=1, valid_probability=p["valid_probability"],
+            ready_probability=p["ready_probability"]))
         await RisingEdge(tb.clk)
         dut.clear.value = 1
         await RisingEdge(tb.clk)

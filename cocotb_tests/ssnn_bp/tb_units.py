@@ -271,7 +271,7 @@ async def error_splitter_matches_golden(dut):
     source.extend(dict(winner=int(w), label=int(l)) for w, l in zip(win, lab))
     expected = int(e_pos.sum() + e_neg.sum())
     await sink.wait_count(expected, timeout_cycles=20 * n + 100)
-    await source.wait_idle()
+    await source.wait_idle(timeout_cycles=20 * n + 100)
     await tb.wait(20)
     board.check()
     tb.log.info("%s: %d decisions, %d cycles, %.0f cycles/s", name, n, tb.cycles, tb.speed())

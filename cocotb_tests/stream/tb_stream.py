@@ -1,12 +1,14 @@
 """cocotb testbenches of hdl/stream on Verilator (instances of the unit harness,
 :mod:`snnforge.hdl.ssnn_bp.harness`): FIFO order and signed-merge completeness under random
-valid gaps and random backpressure, every transfer scored.
+valid gaps and random backpressure, every transfer scored; the merge's round-robin fairness with
+both inputs always valid.
 
 Parameters (SNNFORGE_TB_PARAMS): instance, count, valid_probability, ready_probability, seed.
 """
 import cocotb
 
 from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
+from snnforge.sim.budget import stream_cycle_bound
 from snnforge.hdl.ssnn_bp.harness import harness_params
 from snnforge.hdl.stream import decode_event, encode_event
 
@@ -71,3 +73,42 @@ async def merge_never_drops_or_duplicates(dut):
     assert [a for a, n in got if not n] == pos, "positive channel: lost, duplicated or reordered"
     assert [a for a, n in got if n] == neg, "negative channel: lost, duplicated or reordered"
     tb.log.info("%d events, %d cycles, %.0f cycles/s", len(got), tb.cycles, tb.speed())
+
+
+@cocotb.test()
+async def merge_is_fair_with_both_inputs_always_valid(dut):
+    """The documented round-robin: both inputs valid every cycle (valid_probability 1), the
+    output must alternate between them (neither starves); with ready_probability 1 it also
+    carries one event per cycle."""
+    p = tb_params(DEFAULTS)
+    name = p["instance"]
+    aw = harness_params(name)["addr_width"]
+    tb = TB(dut, seed=p["seed"])
+    rng = tb.child_rng("events")
+    half = p["count"] // 2
+    pos = [rng.randrange(1 << aw) for _ in range(half)]
+    neg = [rng.randrange(1 << aw) for _ in range(half)]
+    got, cycles = [], []
+
+    def observe(word):
+        got.append(decode_event(word, addr_width=aw))
+        cycles.append(tb.cycles)
+
+    sources = [StreamSource(dut, f"{name}_i_{ch}", tb.clk, rng=tb.child_rng(ch),
+                            valid_probability=1.0, reset=tb.rst) for ch in ("pos", "neg")]
+    sink = StreamSink(dut, f"{name}_o_events", tb.clk, rng=tb.child_rng("sink"),
+                      ready_probability=p["ready_probability"], callback=observe, reset=tb.rst)
+    await tb.reset()
+    sources[0].extend(pos)
+    sources[1].extend(neg)
+    await sink.wait_count(2 * half, timeout_cycles=stream_cycle_bound(
+        2 * half, latency=1, ready_probability=p["ready_probability"]))
+    assert [a for a, n in got if not n] == pos and [a for a, n in got if n] == neg
+    twice = [i for i in range(1, len(got)) if got[i][1] == got[i - 1][1]]
+    assert not twice, (f"unfair merge: event {twice[0]} serves the "
+                       f"{'negative' if got[twice[0]][1] else 'positive'} input twice in a row "
+                       f"while the other input is valid")
+    if p["ready_probability"] == 1.0:
+        span = cycles[-1] - cycles[0] + 1
+        assert span == len(got), f"{len(got)} events took {span} cycles (one per cycle promised)"
+    tb.log.info("%d events alternate, %d cycles", len(got), tb.cycles)

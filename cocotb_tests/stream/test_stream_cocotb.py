@@ -23,10 +23,10 @@ def test_stream_units_lint_clean(component, top):
     lint(emit_verilog(component(), name=top), top=top)
 
 
-@pytest.mark.parametrize("instance", ["fifo_d5"] + [
-    pytest.param(i, marks=pytest.mark.slow) for i in ("fifo_d1", "fifo_d2", "fifo_d16")])
-def test_fifo_order_under_backpressure(instance):
-    _run("fifo_keeps_every_event_in_order", instance=instance, count=10000,
+@pytest.mark.parametrize("instance,count", [("fifo_d5", 10000), ("fifo_d1", 3000)] + [
+    pytest.param(i, 10000, marks=pytest.mark.slow) for i in ("fifo_d1", "fifo_d2", "fifo_d16")])
+def test_fifo_order_under_backpressure(instance, count):
+    _run("fifo_keeps_every_event_in_order", instance=instance, count=count,
          ready_probability=0.45)
 
 
@@ -35,3 +35,9 @@ def test_fifo_order_under_backpressure(instance):
 def test_merge_completeness_under_backpressure(valid_probability, ready_probability):
     _run("merge_never_drops_or_duplicates", instance="merge", count=10000,
          valid_probability=valid_probability, ready_probability=ready_probability)
+
+
+@pytest.mark.parametrize("ready_probability", [1.0, 0.5])
+def test_merge_fair_with_both_inputs_always_valid(ready_probability):
+    _run("merge_is_fair_with_both_inputs_always_valid", instance="merge", count=2000,
+         ready_probability=ready_probability)

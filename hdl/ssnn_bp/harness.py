@@ -62,9 +62,10 @@ HARNESS_UNITS = {
 }
 
 
-#: the instances of the default (fast) test tier: one parameter set per unit, a smaller build
-DEFAULT_INSTANCES = ("fifo_d5", "merge", "rand8_l3", "rand16_l2_it1", "enc", "neuron_b", "wta_c47", "split10",
-                     "wu_a")
+#: the instances of the default (fast) test tier: one parameter set per unit plus the corner
+#: instance fifo_d1 (the one-register FIFO), a smaller build
+DEFAULT_INSTANCES = ("fifo_d5", "fifo_d1", "merge", "rand8_l3", "rand16_l2_it1", "enc",
+                     "neuron_b", "wta_c47", "split10", "wu_a")
 
 
 def harness_params(instance: str) -> dict:

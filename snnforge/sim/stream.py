@@ -16,6 +16,8 @@ from typing import Callable, Iterable
 import cocotb
 from cocotb.triggers import RisingEdge
 
+from .budget import CycleBudget
+
 
 def _port(dut, name: str, member: str, *, required: bool):
     try:
@@ -76,8 +78,13 @@ class StreamSource:
     def idle(self) -> bool:
         return not self.queue and self._current is None
 
-    async def wait_idle(self) -> None:
+    async def wait_idle(self, *, timeout_cycles: int) -> None:
+        """Wait until every queued item has been transferred; ``AssertionError`` naming the
+        stream and the items left after ``timeout_cycles`` cycles."""
+        budget = CycleBudget(timeout_cycles, name=self.name)
         while not self.idle():
+            budget.spend(f"{len(self.queue) + (self._current is not None)} item(s) to be "
+                         f"taken ({self.sent} sent)")
             await RisingEdge(self.clk)
 
     def _drive(self, item) -> None:
@@ -147,19 +154,22 @@ class StreamSink:
     def _read(self):
         return self.decode(self._payload_int(signed=self.signed))
 
-    async def recv(self):
-        """The next received item (waits for it)."""
+    async def recv(self, *, timeout_cycles: int):
+        """The next received item (waits at most ``timeout_cycles`` cycles for it)."""
+        budget = CycleBudget(timeout_cycles, name=self.name)
         while not self.received:
+            budget.spend(f"item {self.count}")
             await RisingEdge(self.clk)
         return self.received.popleft()
 
-    async def wait_count(self, count: int, *, timeout_cycles: int | None = None) -> None:
-        """Wait until ``count`` items have been received in total."""
+    async def wait_count(self, count: int, *, timeout_cycles: int) -> None:
+        """Wait until ``count`` items have been received in total; ``AssertionError`` naming
+        the stream and the count reached after ``timeout_cycles`` cycles."""
         waited = 0
         while self.count < count:
             await RisingEdge(self.clk)
             waited += 1
-            if timeout_cycles is not None and waited > timeout_cycles:
+            if waited > timeout_cycles:
                 raise AssertionError(f"{self.name}: {self.count} of {count} items after "
                                      f"{timeout_cycles} cycles")
 
