@@ -4,7 +4,8 @@
 
 Register-level parts (accumulator bank, event list, step record) get a random input vector
 every cycle; streamed parts (update sequencer, draw prefetcher, sample loader, weight read-back)
-random valid gaps and random backpressure, with the stream rules checked on every output.
+random valid gaps and random backpressure, with the stream rules checked on every output; the
+LR gate collector random blocks with random gaps, checked every cycle.
 Parameters (SNNFORGE_TB_PARAMS): instance, cycles, valid_probability, ready_probability, seed,
 model_acc_bits (accumulator bank only: score against a model of another width, to prove the
 check can fail; 0 = the unit's width).
@@ -14,9 +15,9 @@ import random
 import cocotb
 from cocotb.triggers import FallingEdge, Timer
 
-from snnforge.hdl.ssnn_bp.network_parts_model import (AccumulatorModel, StepRecordModel,
-                                                      lr_block_requests, prefetch_requests,
-                                                      prefetch_word)
+from snnforge.hdl.ssnn_bp.network_parts_model import (AccumulatorModel, LRGateModel,
+                                                      StepRecordModel, lr_block_requests,
+                                                      prefetch_requests, prefetch_word)
 from snnforge.hdl.ssnn_bp.parts_harness import PARTS_UNITS
 from snnforge.hdl.stream.codec import pack, unpack
 from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
@@ -323,3 +324,45 @@ async def weight_read_back_matches_model(dut):
         assert tb.cycles < 40 * n + 100, f"{sink.count} of {n} rows read back"
     board.check()
     tb.log.info("%s: %d reads, %d cycles, %.0f cycles/s", name, n, tb.cycles, tb.speed())
+
+
+@cocotb.test()
+async def lr_gate_collector_matches_model(dut):
+    """W1 passes over random rows and columns: the LR blocks of each row (lr_block_requests)
+    with random gaps and random draws; gate, event, last and row checked every cycle."""
+    p = tb_params(DEFAULTS)
+    name = p["instance"]
+    unit = _unit(name)
+    c = unit.sizes.config
+    tb, r = await _start(dut, p)
+    model = LRGateModel(lanes=unit.sizes.row_lanes, gate_bits=c.lr_gate_bits,
+                        threshold=c.lr_gate_threshold)
+    tag_shape = unit.signature.members["tag"].shape
+    port = lambda n: _port(dut, name, n)  # noqa: E731
+    port("valid").value = 0
+    blocks = 0
+    while tb.cycles < p["cycles"]:
+        rows = sorted(r.sample(range(c.n_in), r.randint(0, c.n_in))) + [c.n_in]
+        cols = sorted(r.sample(range(c.n_hidden), r.randint(1, c.n_hidden)))
+        for _, phi, q, end_row, last, row in lr_block_requests(rows, cols, c.n_hidden, 0):
+            tag = dict(phi=phi, q=q, end_row=end_row, last=last, row=row)
+            idle = dict(phi=0, q=0, end_row=0, last=0, row=0)
+            while True:
+                await FallingEdge(tb.clk)
+                valid = r.random() < p["valid_probability"]
+                x0, x1 = r.getrandbits(32), r.getrandbits(32)
+                drive = tag if valid else idle
+                port("valid").value = int(valid)
+                port("x0").value, port("x1").value = x0, x1
+                port("tag").value = pack(tag_shape, drive)
+                out = model.outputs(valid=valid, x0=x0, x1=x1, **drive)
+                await Timer(1, "ns")
+                for n in ("gate", "event", "last", "row"):
+                    got = int(port(n).value)
+                    assert got == out[n], f"block {blocks} {tag}: {n} = {got:#x}, model " \
+                                          f"{out[n]:#x}"
+                model.tick(out, valid=valid)
+                if valid:
+                    blocks += 1
+                    break
+    tb.log.info("%s: %d blocks, %d cycles, %.0f cycles/s", name, blocks, tb.cycles, tb.speed())

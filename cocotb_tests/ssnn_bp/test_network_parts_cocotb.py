@@ -1,5 +1,6 @@
 """Launches the cocotb testbenches of the SSNN-BP network top's sub-components on Verilator:
-one build of :class:`~snnforge.hdl.ssnn_bp.parts_harness.PartsHarness` holds every instance."""
+one build of :class:`~snnforge.hdl.ssnn_bp.parts_harness.PartsHarness` holds every instance
+(about 5 s per test once built)."""
 import functools
 import json
 from pathlib import Path
@@ -28,6 +29,8 @@ def _run(testcase, **params):
     ("step_record_matches_model", "rec"),
     ("update_sequencer_matches_model", "seq_wide"),
     ("update_sequencer_matches_model", "seq_classes"),
+    pytest.param("lr_gate_collector_matches_model", "gates_wide", marks=pytest.mark.slow),
+    ("lr_gate_collector_matches_model", "gates_classes"),
     ("draw_prefetcher_matches_model", "pre"),
     ("sample_loader_matches_model", "smp"),
     ("weight_read_back_matches_model", "rb"),

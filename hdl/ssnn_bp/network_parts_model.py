@@ -9,7 +9,7 @@ from snnforge.golden_model.rng import Stream
 from .network_sizes import NetworkSizes
 
 __all__ = ["wrap", "AccumulatorModel", "StepRecordModel", "lr_block_requests",
-           "prefetch_requests", "prefetch_word"]
+           "LRGateModel", "prefetch_requests", "prefetch_word"]
 
 
 def wrap(value: int, bits: int) -> int:
@@ -72,6 +72,32 @@ def lr_block_requests(rows, cols, n_post: int, row_offset: int) -> list[tuple]:
                             int(end and i == len(rows) - 1), row_offset + row))
             prev = q
     return out
+
+
+class LRGateModel:
+    """:class:`LRGateCollector`: lane l of a row takes the gate of LR draw word ``(phi + l) % 4``
+    of the row's block ``(phi + l) // 4`` (gate: the word's low ``gate_bits`` below
+    ``threshold``); lanes of other blocks keep the gate they had."""
+
+    def __init__(self, *, lanes: int, gate_bits: int, threshold: int):
+        self.lanes, self.gate_bits, self.threshold = lanes, gate_bits, threshold
+        self.gates = [0] * lanes
+
+    def outputs(self, *, valid: bool, x0: int, x1: int, phi: int, q: int, end_row: bool,
+                last: bool, row: int) -> dict:
+        """The collector's outputs this cycle: gate (int, lane l = bit l), event, last, row."""
+        words = (x0 & 0xFFFFFFFF) | ((x1 & 0xFFFFFFFF) << 32)
+        word_gate = [int(((words >> (16 * w)) & ((1 << self.gate_bits) - 1)) < self.threshold)
+                     for w in range(4)]
+        gates = [word_gate[(phi + lane) % 4] if (phi + lane) // 4 == q else self.gates[lane]
+                 for lane in range(self.lanes)]
+        return {"gate": sum(g << lane for lane, g in enumerate(gates)),
+                "event": int(valid and end_row), "last": int(valid and last), "row": row,
+                "_gates": gates}
+
+    def tick(self, out: dict, *, valid: bool) -> None:
+        if valid:
+            self.gates = list(out["_gates"])
 
 
 def prefetch_requests(sizes: NetworkSizes, learn: bool) -> list[tuple[int, int]]:

@@ -19,7 +19,7 @@ from .network_config import small_network_config
 from .network_sizes import NetworkSizes
 from .sample_loader import SampleLoader
 from .step_record import StepRecord
-from .update_sequencer import UpdateSequencer
+from .update_sequencer import LRGateCollector, UpdateSequencer
 from .weight_readback import WeightReadBack
 
 __all__ = ["PARTS_CONFIGS", "PARTS_UNITS", "ReadBackBench", "PartsHarness", "TOP"]
@@ -71,6 +71,8 @@ PARTS_UNITS = {
     "rec": (StepRecord, {"n_in": 13, "n_hidden": 7}),
     "seq_wide": (UpdateSequencer, {"sizes": NetworkSizes(PARTS_CONFIGS["wide"])}),
     "seq_classes": (UpdateSequencer, {"sizes": NetworkSizes(PARTS_CONFIGS["classes"])}),
+    "gates_classes": (LRGateCollector, {"sizes": NetworkSizes(PARTS_CONFIGS["classes"])}),
+    "gates_wide": (LRGateCollector, {"sizes": NetworkSizes(PARTS_CONFIGS["wide"])}),
     "pre": (DrawPrefetcher, {"sizes": NetworkSizes(PARTS_CONFIGS["mixed"])}),
     "smp": (SampleLoader, {"config": PARTS_CONFIGS["mixed"]}),
     "rb": (ReadBackBench, {"config": PARTS_CONFIGS["wide"]}),
