@@ -201,6 +201,10 @@ class CommandDecoder(wiring.Component):
         layer_lanes = Mux(layer, s.n_out, s.n_hidden)
         layer_rows = Mux(layer, s.n_hidden + 1, s.n_in + 1)
         index = pair[:16]
+        lane_value = Signal(signed(wb))   # row[lane], as an if-chain
+        for k in range(s.row_lanes):
+            with (m.If if k == 0 else m.Elif)(lane == k):
+                m.d.comb += lane_value.eq(row[k])
 
         def respond(code, count=0, seq_value=None):
             m.d.sync += [status.eq(code), tx_count.eq(count),
@@ -314,7 +318,10 @@ class CommandDecoder(wiring.Component):
         with m.Elif(state == DecoderState.WRITE_STORE):
             top = word[wb - 1:]
             fits = (top == 0) | (top == (1 << (8 * nb - wb + 1)) - 1)
-            m.d.sync += [row[lane].eq(word[:wb]), lane.eq(lane + 1), wcount.eq(0),
+            for k in range(s.row_lanes):   # an if-chain, not a partial case on lane
+                with (m.If if k == 0 else m.Elif)(lane == k):
+                    m.d.sync += row[k].eq(word[:wb])
+            m.d.sync += [lane.eq(lane + 1), wcount.eq(0),
                          lanes_left.eq(lanes_left - 1)]
             with m.If(~fits):
                 respond(Status.NACK_PAYLOAD)
@@ -416,7 +423,7 @@ class CommandDecoder(wiring.Component):
                     with m.Else():
                         m.d.sync += state.eq(DecoderState.RELEASE)
         with m.Elif(state == DecoderState.LANE):   # the next weight lane, sign-extended to nb bytes
-            m.d.sync += [tx.eq(row[lane].as_signed()), tx_count.eq(nb),
+            m.d.sync += [tx.eq(lane_value), tx_count.eq(nb),
                          lane.eq(lane + 1), lanes_left.eq(lanes_left - 1)]
             m.d.sync += state.eq(DecoderState.SEND_TX)
         with m.Elif(state == DecoderState.RELEASE):
