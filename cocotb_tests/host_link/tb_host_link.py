@@ -9,7 +9,7 @@ seed, samples.
 import cocotb
 from cocotb.triggers import ClockCycles, FallingEdge
 
-from snnforge.hdl.host_link.command import LinkSizes, min_buffer_bytes
+from snnforge.hdl.host_link.sizes import LinkSizes, min_buffer_bytes
 from snnforge.host import protocol as P
 from snnforge.host.engine import ProtocolEngineModel, StandInNetwork
 from snnforge.sim import StreamSink, StreamSource, TB, tb_params

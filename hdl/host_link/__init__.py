@@ -2,7 +2,8 @@
 (CRC-16/CCITT-FALSE), :mod:`.slip` (SLIP framing), :mod:`.frame` (frame check, CRC append),
 :mod:`.command` (command decoder), :mod:`.link` (the whole engine). Wire format and golden
 functions: :mod:`snnforge.host.protocol`; docs/host_link.md."""
-from .command import CommandDecoder, LinkSizes, min_buffer_bytes
+from .command import CommandDecoder
+from .sizes import LinkSizes, min_buffer_bytes
 from .crc import CRC16, crc16_next
 from .frame import FrameReceiver, FrameTransmitter
 from .link import HostLink, ProtocolEngine, UARTFraming

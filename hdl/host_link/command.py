@@ -4,28 +4,18 @@ network's stream ports and emits response bodies. Golden:
 """
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
-from amaranth.lib import data, enum, stream, wiring
+from amaranth.hdl import Cat, Module, Mux, Signal, signed
+from amaranth.lib import enum, stream, wiring
 from amaranth.lib.wiring import In, Out
-from amaranth.utils import bits_for, ceil_log2
+from amaranth.utils import ceil_log2
 
 from snnforge.errors import ConfigError
 from snnforge.host.protocol import (BODY_OVERHEAD, COUNTER_BYTES, IDENTITY_BYTES,
-                                    PROTOCOL_VERSION, Command, Identity, Status, weight_bytes)
+                                    PROTOCOL_VERSION, Command, Identity, Status)
 
 from .frame import frame_info_layout
+from .sizes import PAIR_BYTES, SAMPLE_HEADER, LinkSizes, min_buffer_bytes
 from .slip import frame_byte_layout
-
-__all__ = ["CommandDecoder", "LinkSizes", "min_buffer_bytes"]
-
-SAMPLE_HEADER = 5   # label (1 B) + key (4 B)
-PAIR_BYTES = 3      # index (2 B) + value (1 B)
-MAX_LAYER = 1024
-
-
-def _index_bits(n: int) -> int:
-    return bits_for(max(n - 1, 0))
-
 
 
 class DecoderState(enum.Enum, shape=5):
@@ -52,60 +42,12 @@ class DecoderState(enum.Enum, shape=5):
     LANE = 19
     RELEASE = 20
 
-class LinkSizes:
-    """Network sizes the link serves and the widths derived from them (bits)."""
-
-    def __init__(self, *, n_in: int, n_hidden: int, n_out: int, weight_bits: int,
-                 config_hash: int = 0):
-        for name, value, lo, hi in (("n_in", n_in, 1, MAX_LAYER), ("n_hidden", n_hidden, 1, MAX_LAYER),
-                                    ("n_out", n_out, 2, 255), ("weight_bits", weight_bits, 2, 32),
-                                    ("config_hash", config_hash, 0, (1 << 32) - 1)):
-            if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-                raise ConfigError(f"{name} must be an integer from {lo} to {hi}, got {value!r}")
-        self.n_in, self.n_hidden, self.n_out = n_in, n_hidden, n_out
-        self.weight_bits, self.config_hash = weight_bits, config_hash
-        self.weight_bytes = weight_bytes(weight_bits)
-        self.row_lanes = max(n_hidden, n_out)
-        self.class_bits = _index_bits(n_out)
-        self.row_bits = _index_bits(max(n_in, n_hidden) + 1)
-        self.pixel_bits = _index_bits(n_in)
-
-    def rows(self, layer: int) -> int:
-        return (self.n_in if layer == 0 else self.n_hidden) + 1
-
-    def lanes(self, layer: int) -> int:
-        return self.n_hidden if layer == 0 else self.n_out
-
-    def sample_layout(self):
-        """``o_sample`` beat, as the network's ``i_sample``: pixel, label, learn, key."""
-        return data.StructLayout({"pixel": 8, "label": self.class_bits, "learn": 1, "key": 32})
-
-    def result_layout(self):
-        return data.StructLayout({"winner": self.class_bits})
-
-    def read_layout(self):
-        """``o_read_req``, as the network's ``i_read``: layer (0 = W1, 1 = W2), pre row."""
-        return data.StructLayout({"layer": 1, "row": self.row_bits})
-
-    def row_layout(self):
-        return data.ArrayLayout(signed(self.weight_bits), self.row_lanes)
-
-    def write_layout(self):
-        return data.StructLayout({"layer": 1, "row": self.row_bits, "weights": self.row_layout()})
-
 
 def _set_byte(m, target, index, byte):
     """``target`` byte ``index`` (a signal) <= ``byte``, as an if-chain (no partial case)."""
     for k in range(len(target) // 8):
         with (m.If if k == 0 else m.Elif)(index == k):
             m.d.sync += target[8 * k:8 * k + 8].eq(byte)
-
-
-def min_buffer_bytes(sizes: LinkSizes) -> int:
-    """The frame buffer that holds any request: a sample with every pixel lit, a weight row."""
-    sample = BODY_OVERHEAD + SAMPLE_HEADER + PAIR_BYTES * sizes.n_in
-    write = BODY_OVERHEAD + 3 + sizes.row_lanes * sizes.weight_bytes
-    return max(sample, write)
 
 
 class CommandDecoder(wiring.Component):

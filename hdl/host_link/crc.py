@@ -1,7 +1,7 @@
 """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, MSB first, no final XOR; check value 0x29B1
 for ``b"123456789"``), one byte per clock. Golden: :func:`snnforge.host.protocol.crc16`."""
 
-from amaranth.hdl import Cat, Const, Module, Signal
+from amaranth.hdl import Cat, Const, Module
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 

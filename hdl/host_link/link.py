@@ -13,8 +13,9 @@ from amaranth.lib.wiring import In, Out, connect
 from snnforge.errors import ConfigError
 from snnforge.host.protocol import Status
 
-from .command import CommandDecoder, LinkSizes, min_buffer_bytes
+from .command import CommandDecoder
 from .frame import FrameReceiver, FrameTransmitter
+from .sizes import LinkSizes, min_buffer_bytes
 from .slip import SLIPDecoder, SLIPEncoder
 from .uart import UARTRx, UARTTx, check_divisor, rx_layout
 
