@@ -84,8 +84,9 @@ def test_cli_writes_report_checkpoint_and_plots(tmp_path):
     assert rep["config"]["algo"] == "fp" and rep["config"]["task"] == "xor"
     assert [e["epoch"] for e in rep["epochs"]] == [1, 2, 3, 4]
     assert 0.0 <= rep["results"]["final_test_accuracy"] <= 1.0
-    for name in ("checkpoint.npz", "loss.png", "accuracy.png", "raster.png"):
+    for name in ("checkpoint.npz", "loss.png", "accuracy.png", "raster.png", "raster_initial.png"):
         assert (tmp_path / name).stat().st_size > 0
+    assert not (tmp_path / "decision_regions.png").exists()  # Yin-Yang only
 
 
 def test_cli_resume_continues_where_it_stopped(tmp_path, monkeypatch):
@@ -107,6 +108,23 @@ def test_cli_resume_continues_where_it_stopped(tmp_path, monkeypatch):
     a = json.loads((tmp_path / "straight" / "report.json").read_text())["epochs"]
     b = json.loads((tmp_path / "resumed" / "report.json").read_text())["epochs"]
     assert a == b
+
+
+def test_yinyang_plots_include_decision_regions_and_peer_marks(tmp_path, monkeypatch):
+    from snnforge.golden_model.fp_exact import plots
+    drawn = {}
+    real = plots.plot_lines
+
+    def spy(path, series, **kw):
+        drawn[path.name] = sorted(series)
+        return real(path, series, **kw)
+
+    monkeypatch.setattr(plots, "plot_lines", spy)
+    assert main(["train", "--algo", "fp", "--task", "yinyang", "--epochs", "1", "--train-size", "20",
+                 "--test-size", "20", "--out", str(tmp_path), "--quiet"]) == 0
+    for name in ("decision_regions.png", "raster_initial.png", "raster.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert sorted(drawn["accuracy.png"]) == sorted(["train", "test", *plots.PEER_ACCURACY["yinyang"]])
 
 
 @pytest.mark.parametrize("bad", [["--hidden", "4,x"], ["--lr", "-1"], ["--tau-mem", "5"],

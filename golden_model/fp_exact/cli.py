@@ -12,10 +12,9 @@ import numpy as np
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.fp_exact.datasets import TASKS, xor_task, yin_yang_task
-from snnforge.golden_model.fp_exact.lif import simulate
+from snnforge.golden_model.fp_exact.plots import run_plots
 from snnforge.golden_model.fp_exact.train import Adam, FPConfig, evaluate, init_network, train_epoch
-from snnforge.runs import RunDir, add_run_arguments, load_checkpoint, plot_lines, plot_raster, \
-    progress, save_checkpoint
+from snnforge.runs import RunDir, add_run_arguments, load_checkpoint, progress, save_checkpoint
 
 #: per-task defaults for options left unset on the command line (XOR: the study in docs/fp_exact.md)
 TASK_DEFAULTS = {
@@ -99,25 +98,6 @@ def _task(args):
     return yin_yang_task(train_size=args.train_size, test_size=args.test_size)
 
 
-def _plots(run: RunDir, weights, task, cfg: FPConfig) -> None:
-    ep = run.report["epochs"]
-    xs = [e["epoch"] for e in ep]
-    plot_lines(run.path / "loss.png", {"train": (xs, [e["train_loss"] for e in ep]),
-                                       "test": (xs, [e["test_loss"] for e in ep])},
-               title=f"fp exact gradients, {task.name}: loss", xlabel="epoch", ylabel="cross-entropy")
-    plot_lines(run.path / "accuracy.png", {"train": (xs, [e["train_accuracy"] for e in ep]),
-                                           "test": (xs, [e["test_accuracy"] for e in ep])},
-               title=f"fp exact gradients, {task.name}: accuracy", xlabel="epoch", ylabel="accuracy")
-    trains = simulate(weights, task.test_x[:1], neuron=cfg.neuron(), max_spikes=cfg.max_spikes())
-    groups = {}
-    for li, t in enumerate(trains):
-        name = "input" if li == 0 else ("output" if li == len(trains) - 1 else f"hidden {li}")
-        n_idx, s_idx = np.nonzero(np.isfinite(t[0]))
-        groups[name] = (t[0][n_idx, s_idx], n_idx)
-    plot_raster(run.path / "raster.png", groups, xlabel="time (ms)",
-                title=f"spike raster of test sample 0 (label {int(task.test_y[0])})")
-
-
 def run(args) -> int:
     cfg = config_from_args(args)
     task = _task(args)
@@ -163,7 +143,8 @@ def run(args) -> int:
     run_dir.set_result("best_test_accuracy",
                        max((e["test_accuracy"] for e in run_dir.report["epochs"]), default=None))
     if not args.no_plots:
-        _plots(run_dir, weights, task, cfg)
+        initial = init_network(sizes, cfg, np.random.default_rng(args.seed))
+        run_plots(run_dir.path, run_dir.report["epochs"], weights, initial, task, cfg)
     if not args.quiet:
         print(f"fp {args.task}: test accuracy {final.get('test_accuracy')} after "
               f"{final.get('epoch')} epochs; report in {run_dir.report_path}")

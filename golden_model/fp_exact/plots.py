@@ -1,0 +1,80 @@
+"""Run-folder figures of ``snnforge train --algo fp``: loss and accuracy curves (with the peer
+figures marked for Yin-Yang), spike rasters of test sample 0 before and after training, and the
+Yin-Yang decision regions."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from snnforge.golden_model.fp_exact.datasets import SpikeTask, encode_times
+from snnforge.golden_model.fp_exact.lif import simulate
+from snnforge.golden_model.fp_exact.loss import predict
+from snnforge.golden_model.fp_exact.train import FPConfig
+from snnforge.runs import plot_lines, plot_raster, save_figure
+
+__all__ = ["PEER_ACCURACY", "run_plots", "raster", "decision_regions"]
+
+#: published test accuracies marked on the accuracy curve, per task (fraction)
+PEER_ACCURACY = {"yinyang": {"authors' public code (FP), 93.6 %": 0.936,
+                             "exact-gradient SNNs, 95 %": 0.95}}
+
+
+def raster(path: Path, weights: list[np.ndarray], task: SpikeTask, cfg: FPConfig, *, title: str) -> Path:
+    """Input/hidden/output spikes (ms) of test sample 0."""
+    trains = simulate(weights, task.test_x[:1], neuron=cfg.neuron(), max_spikes=cfg.max_spikes())
+    groups = {}
+    for li, t in enumerate(trains):
+        name = "input" if li == 0 else ("output" if li == len(trains) - 1 else f"hidden {li}")
+        n_idx, s_idx = np.nonzero(np.isfinite(t[0]))
+        groups[name] = (t[0][n_idx, s_idx], n_idx)
+    return plot_raster(path, groups, xlabel="time (ms)",
+                       title=f"{title}: test sample 0 (label {int(task.test_y[0])})")
+
+
+def decision_regions(path: Path, weights: list[np.ndarray], task: SpikeTask, cfg: FPConfig, *,
+                     grid: int = 40, t_late: float = 10.0) -> Path:
+    """Predicted Yin-Yang class on a ``grid`` x ``grid`` lattice inside the disc (grey: no output
+    spike), test points on top; features encoded like :func:`~.datasets.yin_yang_task`."""
+    u = (np.arange(grid) + 0.5) / grid
+    gx, gy = [a.ravel() for a in np.meshgrid(u, u)]
+    inside = np.hypot(gx - 0.5, gy - 0.5) <= 0.5
+    gx, gy = gx[inside], gy[inside]
+    x = encode_times(np.stack([gx, gy, 1 - gx, 1 - gy], axis=1), t_early=0.0, t_late=t_late, t_bias=0.0)
+    out = simulate(weights, x, neuron=cfg.neuron(), max_spikes=cfg.max_spikes())[-1]
+    pred = predict(out, t_max=cfg.t_max)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 5), dpi=110)
+    colours = np.array(["tab:blue", "tab:orange", "tab:green", "lightgrey"])
+    ax.scatter(gx, gy, c=colours[np.where(pred < 0, 3, pred)], s=(250 / grid) ** 2, marker="s", alpha=0.35)
+    tx, ty = (task.test_x[:, 0, 0] / t_late, task.test_x[:, 1, 0] / t_late)
+    ax.scatter(tx, ty, c=colours[task.test_y], s=4)
+    ax.set_aspect("equal")
+    ax.set_title("Yin-Yang decision regions (squares) and test points")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    return save_figure(fig, path)
+
+
+def run_plots(folder: Path, epochs: list[dict], weights: list[np.ndarray],
+              initial_weights: list[np.ndarray], task: SpikeTask, cfg: FPConfig) -> None:
+    """loss.png, accuracy.png, raster_initial.png, raster.png (+ decision_regions.png for
+    Yin-Yang) in ``folder``."""
+    xs = [e["epoch"] for e in epochs]
+    plot_lines(folder / "loss.png", {"train": (xs, [e["train_loss"] for e in epochs]),
+                                     "test": (xs, [e["test_loss"] for e in epochs])},
+               title=f"fp exact gradients, {task.name}: loss", xlabel="epoch", ylabel="cross-entropy")
+    series = {"train": (xs, [e["train_accuracy"] for e in epochs]),
+              "test": (xs, [e["test_accuracy"] for e in epochs])}
+    for name, acc in PEER_ACCURACY.get(task.name, {}).items():
+        series[name] = (xs, [acc] * len(xs))
+    plot_lines(folder / "accuracy.png", series, title=f"fp exact gradients, {task.name}: accuracy",
+               xlabel="epoch", ylabel="accuracy")
+    raster(folder / "raster_initial.png", initial_weights, task, cfg, title="before training")
+    raster(folder / "raster.png", weights, task, cfg, title="after training")
+    if task.name == "yinyang":
+        decision_regions(folder / "decision_regions.png", weights, task, cfg)
