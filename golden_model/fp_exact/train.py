@@ -21,13 +21,14 @@ class FPConfig:
     neuron that reaches the cap stays silent afterwards); init_mean, init_std: initial weights
     are ``N(init_mean * theta / n_in, (init_std * theta)^2 / n_in)`` per layer; tau_loss: softmax
     temperature of the first-spike cross-entropy (ms); silent_nudge: a heuristic added to the
-    exact gradient, applied to the weights after each optimiser step (0 = off): on a sample whose label output neuron stays silent, it and every
-    hidden neuron silent on that sample get their incoming weights raised by ``silent_nudge``
-    per presynaptic spike (averaged over the batch), since a silent neuron has no spike time to
-    differentiate; dead_nudge: the same push (per presynaptic spike, batch mean, after the step)
-    for every hidden neuron that stayed silent on all samples of the batch (a dead neuron has no
-    spike time, so the exact gradient can never revive it); grad_clip: rescale the gradient to
-    at most this global L2 norm (0 = off; near-tangential threshold crossings make dt/dW spike, as 1/V' diverges); label_push,
+    exact gradient, applied to the weights after each optimiser step (0 = off): on a sample whose
+    label output neuron stays silent, it and every hidden neuron silent on that sample get their
+    incoming weights raised by ``silent_nudge`` per presynaptic spike (averaged over the batch),
+    since a silent neuron has no spike time to differentiate; dead_nudge: the same push (per
+    presynaptic spike, batch mean, after the step) for every hidden neuron that stayed silent on
+    all samples of the batch (a dead neuron has no spike time, so the exact gradient can never
+    revive it); grad_clip: rescale the gradient to at most this global L2 norm (0 = off;
+    near-tangential threshold crossings make dt/dW spike, as 1/V' diverges); label_push,
     tau_push: the label-spike regulariser of :func:`~.loss.first_spike_loss` (0 = off);
     reset_dependence: keep the dependence of a neuron's later spikes on its own earlier ones
     through the reset in the gradient (False = the authors' public code, wrong from the second
