@@ -160,7 +160,7 @@ class SSNNNetwork(wiring.Component):
         bank = dict(acc_bits=acc, weight_bits=wb, lanes=lanes)
         m.submodules.u = u = AccumulatorBank(count=n_h, **bank)
         m.submodules.z = z = AccumulatorBank(count=n_out, **bank)
-        m.d.comb += [u.row.eq(wu.rd_data), z.row.eq(wu.rd_data)]
+        m.d.comb += [u.row.eq(wu.rd_data), z.row.eq(wu.rd_data), rb.rd_data.eq(wu.rd_data)]
         # event lists (spiking rows / gradient columns in order) in memories (block RAM on
         # iCE40, LUT RAM on ECP5); the UPD sequencer reads them at its next row / column
         m.submodules.s0_list = s0_list = EventList(width=index_bits(n_in + 1), depth=n_in + 1)
@@ -186,8 +186,8 @@ class SSNNNetwork(wiring.Component):
                                  (pre.rd_data.word_select(f_c[:3], 8) < smp.pixel)),
                      rec.s0_index.eq(f_c)]
         with m.If(f_valid & spike_in):
-            m.d.comb += [u.add.eq(1), rec.s0_set.eq(1)]
-            m.d.comb += [s0_list.append.eq(1), s0_list.value.eq(f_c)]
+            m.d.comb += [u.add.eq(1), rec.s0_set.eq(1), s0_list.append.eq(1),
+                         s0_list.value.eq(f_c)]
 
         # ------------------------------------------------------------ HID pipeline
         q_valid = Signal()
@@ -229,8 +229,7 @@ class SSNNNetwork(wiring.Component):
         m.d.sync += b_valid.eq(0)
         w2_row = [wu.rd_data[k] for k in range(n_out)]
         m.d.comb += [
-            neuron.b.eq(select(w2_row, col_pos)
-                        - select(w2_row, col_neg)),
+            neuron.b.eq(select(w2_row, col_pos) - select(w2_row, col_neg)),
             neuron.gate_in.eq(rec.d.bit_select(b_j, 1)),
             neuron.r_grad.eq(rand16), rec.g_index.eq(b_j),
         ]
@@ -266,8 +265,6 @@ class SSNNNetwork(wiring.Component):
             wu.i_event.payload.gate.eq(gates.gate),
         ]
 
-        m.d.comb += rb.rd_data.eq(wu.rd_data)
-
         trace = self.o_trace.payload
         req = rng.i_req.payload
 
@@ -278,8 +275,7 @@ class SSNNNetwork(wiring.Component):
             m.d.comb += [smp.accept.eq(~rb.busy), wu.rd_addr.eq(rb.addr),
                          rb.allow.eq(~smp.busy & ~self.i_sample.valid)]
             with m.If(smp.loaded):
-                m.d.sync += [step.eq(0), cnt.eq(0)]
-                m.d.sync += phase.eq(Phase.PREFETCH)
+                m.d.sync += [step.eq(0), cnt.eq(0), phase.eq(Phase.PREFETCH)]
 
         with m.Elif(phase == Phase.PREFETCH):
             m.d.comb += [
