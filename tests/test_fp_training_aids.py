@@ -104,3 +104,19 @@ def test_cli_passes_the_training_aids_and_the_reset_switch(tmp_path):
     cfg = json.loads((tmp_path / "report.json").read_text())["config"]
     assert (cfg["dead_nudge"], cfg["label_push"], cfg["tau_push"], cfg["reset_dependence"]) == \
         (0.1, 0.2, 6.0, False)
+
+
+def test_lr_decay_scales_the_step_size_per_epoch():
+    from snnforge.errors import ConfigError
+    from snnforge.golden_model.fp_exact.train import fit
+    assert FPConfig(lr=0.1, lr_decay=0.5).lr_at(3) == pytest.approx(0.025)
+    for bad in (0.0, 1.5):
+        with pytest.raises(ConfigError):
+            FPConfig(lr_decay=bad)
+    runs = {}
+    for epochs in (1, 2):
+        for decay in (1.0, 0.5):
+            cfg = FPConfig(hidden=(4,), epochs=epochs, batch_size=1, lr=0.03, lr_decay=decay)
+            runs[epochs, decay] = fit(xor_task(), cfg, seed=1)["weights"]
+    assert all(np.array_equal(u, v) for u, v in zip(runs[1, 1.0], runs[1, 0.5]))  # epoch 1: lr
+    assert not np.allclose(runs[2, 1.0][0], runs[2, 0.5][0])

@@ -43,6 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=None, help="Adam step size (xor 0.03, yinyang 0.002)")
     parser.add_argument("--silent-nudge", type=float, default=None,
                         help="heuristic push for silent neurons, 0 = pure exact gradient (xor 0.05, yinyang 0.2)")
+    parser.add_argument("--lr-decay", type=float, default=1.0,
+                        help="Adam step size x this factor per epoch, in (0, 1] (default 1: constant)")
     parser.add_argument("--dead-nudge", type=float, default=None,
                         help="push for hidden neurons silent on a whole batch, 0 = off (default)")
     parser.add_argument("--label-push", type=float, default=0.0,
@@ -87,7 +89,7 @@ def _config(args, hidden, pick) -> FPConfig:
                     batch_size=pick("batch_size"), epochs=pick("epochs"),
                     silent_nudge=pick("silent_nudge"), grad_clip=pick("grad_clip"),
                     dead_nudge=pick("dead_nudge"), label_push=args.label_push, tau_push=args.tau_push,
-                    reset_dependence=not args.no_reset_term)
+                    reset_dependence=not args.no_reset_term, lr_decay=args.lr_decay)
 
 
 def _task(args):
@@ -124,6 +126,7 @@ def run(args) -> int:
                    unit="sample", disable=True if args.quiet else None)
     bar.update(start * len(task.train_y))
     for epoch in range(start + 1, cfg.epochs + 1):
+        opt.lr = cfg.lr_at(epoch)
         train_epoch(weights, opt, task.train_x, task.train_y, cfg, rng, on_batch=bar.update)
         tr = evaluate(weights, task.train_x, task.train_y, cfg)
         te = evaluate(weights, task.test_x, task.test_y, cfg)

@@ -32,7 +32,7 @@ class FPConfig:
     tau_push: the label-spike regulariser of :func:`~.loss.first_spike_loss` (0 = off);
     reset_dependence: keep the dependence of a neuron's later spikes on its own earlier ones
     through the reset in the gradient (False = the authors' public code, wrong from the second
-    spike on).
+    spike on); lr_decay: the Adam step size of epoch e (from 1) is ``lr * lr_decay^(e - 1)``.
     """
 
     hidden: tuple[int, ...] = (4,)
@@ -52,6 +52,7 @@ class FPConfig:
     grad_clip: float = 0.0
     reset_dependence: bool = True
     lr: float = 0.01
+    lr_decay: float = 1.0
     batch_size: int = 4
     epochs: int = 100
 
@@ -65,6 +66,8 @@ class FPConfig:
         for name in ("silent_nudge", "dead_nudge", "grad_clip", "label_push"):
             if not getattr(self, name) >= 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not 0 < self.lr_decay <= 1:
+            raise ConfigError(f"lr_decay must be in (0, 1], got {self.lr_decay}")
         for name in ("tau_loss", "tau_push", "lr", "init_std"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be > 0, got {getattr(self, name)}")
@@ -73,6 +76,10 @@ class FPConfig:
     def neuron(self) -> LIFParams:
         return LIFParams(tau_mem=self.tau_mem, tau_syn=self.tau_syn, theta=self.theta,
                          t_max=self.t_max)
+
+    def lr_at(self, epoch: int) -> float:
+        """Adam step size of ``epoch`` (counted from 1)."""
+        return self.lr * self.lr_decay ** (epoch - 1)
 
     def max_spikes(self) -> list[int]:
         return [self.max_spikes_hidden] * len(self.hidden) + [self.max_spikes_out]
@@ -231,6 +238,7 @@ def fit(task, cfg: FPConfig, *, seed: int, stop_at_accuracy: float | None = None
     opt = Adam(lr=cfg.lr)
     history = []
     for epoch in range(1, cfg.epochs + 1):
+        opt.lr = cfg.lr_at(epoch)
         loss, acc = train_epoch(weights, opt, task.train_x, task.train_y, cfg, rng)
         history.append({"epoch": epoch, "train_loss": loss, "train_accuracy": acc})
         if stop_at_accuracy is not None and acc >= stop_at_accuracy \
