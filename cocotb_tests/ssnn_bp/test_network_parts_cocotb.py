@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from snnforge.hdl.ssnn_bp.parts_harness import TOP, PartsHarness
-from snnforge.hwsim import emit_verilog, run_cocotb
+from snnforge.hwsim import emit_verilog, lint, run_cocotb
 
 HERE = Path(__file__).parent
 
@@ -16,6 +16,10 @@ HERE = Path(__file__).parent
 @functools.lru_cache(maxsize=1)
 def _verilog() -> str:
     return emit_verilog(PartsHarness(), name=TOP)
+
+
+def test_parts_harness_lints_clean():
+    lint(_verilog(), top=TOP)
 
 
 def _run(testcase, **params):
