@@ -4,7 +4,7 @@ network's stream ports and emits response bodies. Golden:
 """
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Module, Mux, Signal, signed
+from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
@@ -41,6 +41,7 @@ class DecoderState(enum.Enum, shape=5):
     SEND_TX = 18
     LANE = 19
     RELEASE = 20
+    WRITE_ALIGN = 21
 
 
 def _set_byte(m, target, index, byte):
@@ -115,7 +116,7 @@ class CommandDecoder(wiring.Component):
         tx = Signal(8 * max(IDENTITY_BYTES, sum(COUNTER_BYTES)))
         tx_count = Signal(range(len(tx) // 8 + 1))
         lanes_left = Signal(range(s.row_lanes + 1))
-        lane = Signal(range(s.row_lanes))
+        lane = Signal(range(s.row_lanes + 1))   # lanes shifted into the row register
         params = Signal(8 * SAMPLE_HEADER)
         pcount = Signal(range(SAMPLE_HEADER + 1))
         layer = params[0]
@@ -143,10 +144,6 @@ class CommandDecoder(wiring.Component):
         layer_lanes = Mux(layer, s.n_out, s.n_hidden)
         layer_rows = Mux(layer, s.n_hidden + 1, s.n_in + 1)
         index = pair[:16]
-        lane_value = Signal(signed(wb))   # row[lane], as an if-chain
-        for k in range(s.row_lanes):
-            with (m.If if k == 0 else m.Elif)(lane == k):
-                m.d.comb += lane_value.eq(row[k])
 
         def respond(code, count=0, seq_value=None):
             m.d.sync += [status.eq(code), tx_count.eq(count),
@@ -260,17 +257,20 @@ class CommandDecoder(wiring.Component):
         with m.Elif(state == DecoderState.WRITE_STORE):
             top = word[wb - 1:]
             fits = (top == 0) | (top == (1 << (8 * nb - wb + 1)) - 1)
-            for k in range(s.row_lanes):   # an if-chain, not a partial case on lane
-                with (m.If if k == 0 else m.Elif)(lane == k):
-                    m.d.sync += row[k].eq(word[:wb])
-            m.d.sync += [lane.eq(lane + 1), wcount.eq(0),
-                         lanes_left.eq(lanes_left - 1)]
+            # lanes enter at the top of the row register and shift down (no lane multiplexer)
+            m.d.sync += [row.eq(Cat(row.as_value()[wb:], word[:wb])), lane.eq(lane + 1),
+                         wcount.eq(0), lanes_left.eq(lanes_left - 1)]
             with m.If(~fits):
                 respond(Status.NACK_PAYLOAD)
             with m.Elif(lanes_left == 1):
-                m.d.sync += state.eq(DecoderState.WRITE_OUT)
+                m.d.sync += state.eq(DecoderState.WRITE_ALIGN)
             with m.Else():
                 m.d.sync += state.eq(DecoderState.WRITE_LANE)
+        with m.Elif(state == DecoderState.WRITE_ALIGN):   # zero lanes past the layer's width
+            with m.If(lane == s.row_lanes):
+                m.d.sync += state.eq(DecoderState.WRITE_OUT)
+            with m.Else():
+                m.d.sync += [row.eq(row.as_value() >> wb), lane.eq(lane + 1)]
         with m.Elif(state == DecoderState.WRITE_OUT):
             m.d.comb += [self.o_write.valid.eq(1), self.o_write.payload.layer.eq(layer),
                          self.o_write.payload.row.eq(row_field),
@@ -365,8 +365,8 @@ class CommandDecoder(wiring.Component):
                     with m.Else():
                         m.d.sync += state.eq(DecoderState.RELEASE)
         with m.Elif(state == DecoderState.LANE):   # the next weight lane, sign-extended to nb bytes
-            m.d.sync += [tx.eq(lane_value), tx_count.eq(nb),
-                         lane.eq(lane + 1), lanes_left.eq(lanes_left - 1)]
+            m.d.sync += [tx.eq(row[0]), row.eq(row.as_value() >> wb), tx_count.eq(nb),
+                         lanes_left.eq(lanes_left - 1)]
             m.d.sync += state.eq(DecoderState.SEND_TX)
         with m.Elif(state == DecoderState.RELEASE):
             m.d.comb += [self.i_frame.ready.eq(1), ptr_next.eq(0)]
