@@ -143,3 +143,37 @@ def test_merge_with_both_inputs_always_valid_is_fair(ready_p):
                       f"while the other input waits")
     if ready_p == 1.0:
         assert cycles == len(pos) + len(neg) + 1, f"{cycles} cycles for {len(served)} events"
+
+
+@pytest.mark.parametrize("depth", [2, 5])
+def test_fifo_full_rate_latency_one(depth):
+    """The documented timing: without gaps or backpressure one event in and one out per cycle,
+    each visible at the output one cycle after it was written."""
+    dut = SpikeEventFIFO(addr_width=4, depth=depth)
+    items = list(range(32))
+    taken_in, taken_out = [], []
+    budget = CycleBudget(stream_cycle_bound(len(items), latency=1), name="FIFO")
+
+    async def tb(ctx):
+        queue, cycle = list(items), 0
+        ctx.set(dut.o_events.ready, 1)
+        while len(taken_out) < len(items):
+            budget.spend(f"event {len(taken_out)} of {len(items)}")
+            ctx.set(dut.i_events.valid, bool(queue))
+            if queue:
+                ctx.set(Value.cast(dut.i_events.payload), queue[0])
+            if queue and ctx.get(dut.i_events.ready):
+                taken_in.append(cycle)
+                queue.pop(0)
+            if ctx.get(dut.o_events.valid):
+                taken_out.append((cycle, ctx.get(Value.cast(dut.o_events.payload))))
+            await ctx.tick()
+            cycle += 1
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(tb)
+    sim.run()
+    assert [v for _, v in taken_out] == items
+    assert taken_in == list(range(len(items))), "input not accepted every cycle"
+    assert [c for c, _ in taken_out] == [c + 1 for c in taken_in], "latency is not one cycle"
