@@ -19,10 +19,12 @@ import numpy as np
 import cocotb
 
 from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
+from snnforge.sim.budget import stream_cycle_bound
 from snnforge.golden_model.data import downsample, load_dataset
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network import read_layout, sample_layout, trace_layout
+from snnforge.hdl.ssnn_bp.network_sim import step_cycle_bound
 from snnforge.hdl.ssnn_bp.reference import golden_eval_winners, golden_training_trace
 from snnforge.hdl.ssnn_bp.weight_update import unpack_row
 from snnforge.hdl.stream.codec import pack, unpack
@@ -60,13 +62,17 @@ def golden_tuple(step):
     return (as_int(step.s0), as_int(step.h), as_int(step.g_pos), as_int(step.g_neg), step.winner)
 
 
-async def feed(source, sink, images, labels, *, learn, first_key, steps_before, T):
+async def feed(source, sink, images, labels, *, learn, first_key, steps_before, config):
     for s in range(len(labels)):
         key = first_key + s
         source.extend(dict(pixel=int(px), label=int(labels[s]), learn=int(learn), key=key)
                       for px in images[s])
-    await sink.wait_count(steps_before + len(labels) * T,
-                          timeout_cycles=len(labels) * T * 5000 + 1000)
+    # each step within the top's own bound (step_cycle_bound), stretched by the host's gaps
+    await sink.wait_count(steps_before + len(labels) * config.T,
+                          timeout_cycles=stream_cycle_bound(
+                              len(labels) * config.T, interval=step_cycle_bound(config),
+                              valid_probability=source.valid_probability,
+                              ready_probability=sink.ready_probability, margin=1))
 
 
 @cocotb.test()
@@ -100,7 +106,7 @@ async def network_trains_bit_identical_to_golden(dut):
     await tb.reset()
     c0, t0 = tb.cycles, time.perf_counter()
     await feed(source, sink, x_train, y_train, learn=True, first_key=0, steps_before=0,
-               T=config.T)
+               config=config)
     train_cycles, train_seconds = tb.cycles - c0, time.perf_counter() - t0
     board.check()
     steps = [t["step"] for t in traces]
@@ -131,7 +137,7 @@ async def network_trains_bit_identical_to_golden(dut):
     eval_board.expect_all(int(k) for k in want_eval.reshape(-1))
     n_before = len(traces)
     await feed(source, sink, x_test, y_test, learn=False, first_key=0, steps_before=n_before,
-               T=config.T)
+               config=config)
     chip_winners = np.array([t["winner"] for t in traces[n_before:]]).reshape(-1, config.T)
     for k in chip_winners.reshape(-1):
         eval_board.observe(int(k))
@@ -170,7 +176,7 @@ async def network_cycles_per_sample_without_backpressure(dut):
     sink = StreamSink(dut, "o_trace", tb.clk, reset=tb.rst)
     await tb.reset()
     c0, t0 = tb.cycles, time.perf_counter()
-    await feed(source, sink, x, y, learn=True, first_key=0, steps_before=0, T=config.T)
+    await feed(source, sink, x, y, learn=True, first_key=0, steps_before=0, config=config)
     cycles = tb.cycles - c0
     result = {"cycles_per_training_sample": cycles / len(y), "samples": len(y),
               "simulated_cycles_per_second": cycles / (time.perf_counter() - t0)}
