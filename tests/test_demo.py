@@ -19,14 +19,33 @@ def test_demo_golden_only(tmp_path, capsys):
 
 @pytest.mark.hw
 def test_demo_chip_matches_golden(tmp_path):
-    assert cli.main(["demo", "--epochs", "1", "--chip-train", "4", "--chip-eval", "4",
+    assert cli.main(["demo", "--epochs", "1", "--chip-eval", "20", "--trace-digits", "8",
                      "--out", str(tmp_path)]) == 0
-    chip = json.loads((tmp_path / "report.json").read_text())["chip"]
-    assert chip["train_steps_checked"] == 4 * 8
+    report = json.loads((tmp_path / "report.json").read_text())
+    chip, golden = report["chip"], report["golden"]
+    assert chip["bit_identical"] and chip["n_train"] == golden["n_train"] == 500
+    assert chip["full_trace_samples"] == 8 and chip["n_eval"] == 20
     assert chip["chip_accuracy_votes"] == chip["golden_accuracy_votes"]
+    assert chip["weights_changed"] > 0
     assert (tmp_path / "ssnn_network.v").read_text().startswith("/*")
 
 
+@pytest.mark.hw
+def test_demo_chip_ends_where_the_golden_model_ends(tmp_path):
+    """The chip trains on step 1's whole stream (2 epochs, same order and keys), so its
+    held-out accuracy over the whole test split is step 1's final figure."""
+    assert cli.main(["demo", "--epochs", "2", "--trace-digits", "0", "--cocotb-digits", "2",
+                     "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    chip, golden = report["chip"], report["golden"]
+    assert chip["n_train"] == 2 * golden["n_train"] and chip["n_eval"] == golden["n_test"]
+    assert chip["chip_accuracy_votes"] == golden["test_accuracy_votes"]
+    assert chip["golden_accuracy_sum_z"] == golden["test_accuracy_sum_z"]
+    assert chip["cocotb"]["train_steps_checked"] == 2 * 8
+
+
 def test_demo_rejects_bad_counts(tmp_path, capsys):
-    assert cli.main(["demo", "--chip-train", "0", "--out", str(tmp_path)]) == 2
-    assert "--chip-train must be >= 1" in capsys.readouterr().err
+    assert cli.main(["demo", "--chip-epochs", "0", "--out", str(tmp_path)]) == 2
+    assert "--chip-epochs must be >= 1" in capsys.readouterr().err
+    assert cli.main(["demo", "--trace-digits", "-1", "--out", str(tmp_path)]) == 2
+    assert "--trace-digits must be >= 0" in capsys.readouterr().err

@@ -3,11 +3,15 @@
 1. golden model: the bit-true SSNN-BP network that fits on chip (64-16-10 on 8x8 digits, T = 8,
    8-bit weights) trains on the committed MNIST sample, with the same-architecture ANN beside it;
 2. RTL: the network top is generated from the same configuration and linted (Verilator -Wall);
-3. on-chip training in simulation: cocotb + Verilator run the network top on the first digits and
-   check every step's spikes, every weight and the held-out winners against the golden model,
-   bit for bit; cycles per training sample and simulation speed are measured.
+3. on-chip training in simulation: the network top, run by Verilator through the transaction-level
+   harness (:mod:`snnforge.sim.fast_network`), trains on the same digit stream as step 1 (every
+   epoch, same order and sample keys) and classifies the held-out digits; every final weight,
+   every held-out winner and every time step's spikes of the first ``--trace-digits`` digits are
+   checked against the golden model, bit for bit; cycles per sample and simulation speed are
+   measured. ``--cocotb-digits N`` (or ``--waves``) also runs the per-cycle cocotb testbench with
+   random host stalls on N digits (:meth:`snnforge.SSNN.simulate`).
 
-Steps 2 and 3 are :meth:`snnforge.SSNN.to_verilog` and :meth:`snnforge.SSNN.simulate`.
+Step 2 is :meth:`snnforge.SSNN.to_verilog`.
 
 Writes ``report.json``, the Verilog and its manifest, and a learning-curve plot into ``--out``.
 """
@@ -27,12 +31,20 @@ def register(subparsers) -> None:
     p.add_argument("--dataset", default="mnist-sample",
                    help="dataset for both steps (default: %(default)s, committed in the repo)")
     p.add_argument("--epochs", type=int, default=10, help="golden-model epochs (default: %(default)s)")
-    p.add_argument("--chip-train", type=int, default=200,
-                   help="digits trained on the simulated chip (default: %(default)s)")
-    p.add_argument("--chip-eval", type=int, default=100,
-                   help="held-out digits evaluated on the simulated chip (default: %(default)s)")
+    p.add_argument("--chip-epochs", type=int, default=None,
+                   help="epochs the simulated chip trains over the golden model's digit stream "
+                        "(default: --epochs, so the chip ends where step 1 ends)")
+    p.add_argument("--chip-eval", type=int, default=None,
+                   help="held-out digits classified on the simulated chip (default: the whole test split)")
+    p.add_argument("--trace-digits", type=int, default=200,
+                   help="training digits whose every time step's spikes are compared "
+                        "(default: %(default)s)")
+    p.add_argument("--cocotb-digits", type=int, default=0,
+                   help="also train this many digits with the per-cycle cocotb testbench and random "
+                        "host stalls (default: %(default)s; 20 with --waves)")
     p.add_argument("--no-hw", action="store_true", help="golden model only (no Verilator)")
-    p.add_argument("--waves", action="store_true", help="dump a waveform of the chip simulation")
+    p.add_argument("--waves", action="store_true",
+                   help="dump a waveform of the per-cycle cocotb run (implies --cocotb-digits 20)")
     p.set_defaults(func=run)
 
 
@@ -76,15 +88,31 @@ def _golden(args, config, out: Path) -> dict:
               "test_accuracy_sum_z": last.get("test_accuracy_sum_z"),
               "ann_test_accuracy": last["ann_test_accuracy"], "seconds": seconds,
               "n_train": len(data.y_train), "n_test": len(data.y_test),
-              "per_sample_event_counts": final["per_sample"]}
+              "per_sample_event_counts": final["per_sample"], "data": data}
     _say("1/3 golden", f"test accuracy {100 * result['test_accuracy_votes']:.1f} % (WTA votes over T), "
          f"{100 * result['test_accuracy_sum_z']:.1f} % (noise-free sum of z); "
          f"ANN {100 * result['ann_test_accuracy']:.1f} %  [{seconds:.1f} s]")
     return result
 
 
-def _hardware(args, config, out: Path) -> dict:
+def _chip_stream(config, data, epochs: int):
+    """The golden model's training stream: ``epochs`` passes over the digits in
+    :func:`epoch_order`, with sample keys running on from ``epoch * n`` (as in step 1)."""
+    import numpy as np
+
+    from snnforge.golden_model.ssnn_bp.train import epoch_order
+
+    n = len(data.y_train)
+    orders = [epoch_order(config.seed, epoch, n) for epoch in range(epochs)]
+    return (np.concatenate([data.x_train[o] for o in orders]).astype(np.uint8),
+            np.concatenate([data.y_train[o] for o in orders]))
+
+
+def _hardware(args, config, out: Path, data) -> dict:
+    import numpy as np
+
     from snnforge.api import SSNN
+    from snnforge.sim import fast_network
 
     net = SSNN(config)  # the chip starts from the configuration's initial weights
     t0 = time.perf_counter()
@@ -92,18 +120,35 @@ def _hardware(args, config, out: Path) -> dict:
     lines = len(path.read_text().splitlines())
     _say("2/3 rtl", f"network top generated from the same config and linted clean with Verilator -Wall "
          f"-> {path} ({lines} lines)  [{time.perf_counter() - t0:.1f} s]")
-    _say("3/3 chip", f"cocotb + Verilator: on-chip training on {args.chip_train} digits, every step's "
-         f"spikes and every weight checked against the golden model, then {args.chip_eval} held-out digits "
-         "(first run builds the simulator: about 2-4 minutes; later runs reuse the cache)")
+
+    epochs = args.epochs if args.chip_epochs is None else args.chip_epochs
+    train_x, train_y = _chip_stream(config, data, epochs)
+    n_eval = len(data.y_test) if args.chip_eval is None else min(args.chip_eval, len(data.y_test))
+    _say("3/3 chip", f"Verilator, transaction level: on-chip training on {len(train_y)} digits "
+         f"({epochs} epochs of step 1's stream), then {n_eval} held-out digits; every weight, every "
+         f"held-out winner and every step's spikes of the first {min(args.trace_digits, len(train_y))} "
+         "digits checked against the golden model (the first run builds the simulator: about a minute)")
     t0 = time.perf_counter()
-    chip = net.simulate(args.dataset, n=args.chip_train, n_eval=args.chip_eval, waves=args.waves)
+    chip = fast_network.run(config, train_x, train_y, data.x_test[:n_eval].astype(np.uint8),
+                            data.y_test[:n_eval], full_trace_samples=args.trace_digits)
     chip["seconds"] = time.perf_counter() - t0
-    _say("3/3 chip", f"bit-identical: {chip['train_steps_checked']} training steps, all weights "
-         f"({chip['weights_changed']} changed by learning); held-out accuracy on chip "
-         f"{100 * chip['chip_accuracy_votes']:.1f} % = golden {100 * chip['golden_accuracy_votes']:.1f} %; "
-         f"{chip['cycles_per_training_sample_with_backpressure']:.0f} cycles per training sample "
-         f"(with random host stalls); simulation {chip['simulated_cycles_per_second']:.0f} cycles/s  "
+    _say("3/3 chip", f"bit-identical: {chip['n_train']} training digits, all weights "
+         f"({chip['weights_changed']} changed by learning), {chip['n_eval']} held-out winners; "
+         f"held-out accuracy on chip {100 * chip['chip_accuracy_votes']:.1f} % = golden "
+         f"{100 * chip['golden_accuracy_votes']:.1f} %; {chip['cycles_per_training_sample']:.0f} "
+         f"cycles per training sample, {chip['cycles_per_eval_sample']:.0f} per evaluation sample; "
+         f"simulation {chip['simulated_cycles_per_cpu_second'] / 1e6:.2f} M cycles per CPU-second  "
          f"[{chip['seconds']:.1f} s]")
+    digits = args.cocotb_digits or (20 if args.waves else 0)
+    if digits:
+        t0 = time.perf_counter()
+        per_cycle = net.simulate(args.dataset, n=digits, n_eval=min(digits, n_eval), waves=args.waves)
+        per_cycle["seconds"] = time.perf_counter() - t0
+        _say("3/3 chip", f"cocotb, per cycle with random host stalls: {per_cycle['train_steps_checked']} "
+             f"training steps and all weights bit-identical; "
+             f"{per_cycle['cycles_per_training_sample_with_backpressure']:.0f} cycles per training sample  "
+             f"[{per_cycle['seconds']:.1f} s]")
+        chip["cocotb"] = per_cycle
     return chip
 
 
@@ -111,18 +156,23 @@ def run(args) -> int:
     from snnforge.hdl.ssnn_bp.network import small_network_config
     from snnforge.runs import write_json
 
-    for name in ("epochs", "chip_train", "chip_eval"):
-        if getattr(args, name) < 1:
-            raise SnnforgeError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    for name in ("epochs", "chip_epochs", "chip_eval"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise SnnforgeError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+    for name in ("trace_digits", "cocotb_digits"):
+        if getattr(args, name) < 0:
+            raise SnnforgeError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     config = small_network_config()
     report = {"command": "snnforge demo", "config": config.to_dict()}
     t0 = time.perf_counter()
     report["golden"] = _golden(args, config, out)
+    data = report["golden"].pop("data")
     if not args.no_hw:
         try:
-            report["chip"] = _hardware(args, config, out)
+            report["chip"] = _hardware(args, config, out, data)
         except ToolchainError as exc:
             raise ToolchainError(f"{exc}\n  run `snnforge doctor` to see what is missing, "
                                  "or `snnforge demo --no-hw` for the golden model alone") from None
