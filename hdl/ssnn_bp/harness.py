@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import Out
 
 from snnforge.hdl.stream import SignedSpikeMerge, SpikeEventFIFO
 

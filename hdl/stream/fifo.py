@@ -19,7 +19,8 @@ class SpikeEventFIFO(wiring.Component):
 
     Storage is a ``lib.memory.Memory`` with an asynchronous read port (LUT RAM on ECP5,
     flip-flops on iCE40). A written event is visible at the output one cycle later. Never
-    drops: ``i_events.ready`` is low when full; one event in and one out per cycle.
+    drops: ``i_events.ready`` is low when full (a full FIFO does not accept in the cycle it is
+    read). Depth >= 2: one event in and one out per cycle; depth 1: one event every two cycles.
 
     Ports: ``i_events``/``o_events``: stream of :class:`SpikeEventLayout` (addr_width + 1 bits);
     ``level``: number of events held (0 .. depth).

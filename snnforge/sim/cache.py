@@ -61,7 +61,9 @@ def build_key(*, verilog: str, top: str, waves: bool, timescale: tuple[str, str]
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing) for the ``with`` block, so
+    parallel test workers build one cache entry once."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
@@ -71,7 +73,8 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _build_jobs() -> int:
+def build_jobs() -> int:
+    """Parallel compile jobs for a Verilator build: ``$SNNFORGE_BUILD_JOBS`` (default 2)."""
     raw = os.environ.get(_BUILD_JOBS_ENV, "2")
     try:
         jobs = int(raw)
@@ -89,7 +92,7 @@ def ensure_build(runner_module, *, verilog: str, top: str, waves: bool,
     key = build_key(verilog=verilog, top=top, waves=waves, timescale=timescale)
     build_dir = root / key
     marker = build_dir / "build.json"
-    with _file_lock(root / f"{key}.lock"):
+    with file_lock(root / f"{key}.lock"):
         if marker.is_file() and (build_dir / top).is_file():
             os.utime(marker)  # most recently used: the last to be pruned
             return build_dir, False
@@ -97,7 +100,7 @@ def ensure_build(runner_module, *, verilog: str, top: str, waves: bool,
         build_dir.mkdir(parents=True)
         source = build_dir / f"{top}.v"
         source.write_text(verilog)
-        runner_module.MAX_PARALLEL_BUILD_JOBS = _build_jobs()
+        runner_module.MAX_PARALLEL_BUILD_JOBS = build_jobs()
         runner = runner_module.get_runner("verilator")
         log = build_dir / "build.log"
         try:

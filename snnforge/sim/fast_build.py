@@ -8,8 +8,6 @@ parallel test workers build once. Every run goes through :func:`snnforge.toolcha
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import functools
 import hashlib
 import json
@@ -18,11 +16,11 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Iterator
 
 from snnforge import toolchain
 from snnforge.errors import ConfigError, ToolchainError
-from snnforge.hwsim import cache_dir
+
+from .cache import build_jobs, cache_dir, file_lock
 
 __all__ = ["HARNESS_SOURCE", "FAST_BUILD_FLAGS", "fast_build_key", "build_fast_harness",
            "raw_cycles_per_second"]
@@ -34,7 +32,6 @@ FAST_BUILD_FLAGS = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--noass
                     "-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-PROCASSINIT",
                     "-CFLAGS", "-O2")
 EXECUTABLE = "fastsim"
-_JOBS_ENV = "SNNFORGE_BUILD_JOBS"
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,24 +48,6 @@ def fast_build_key(*, verilog: str, top: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def _jobs() -> int:
-    raw = os.environ.get(_JOBS_ENV, "2")
-    if not raw.isdigit() or int(raw) < 1:
-        raise ConfigError(f"{_JOBS_ENV} must be a positive integer, got {raw!r}")
-    return int(raw)
-
-
 def build_fast_harness(verilog: str, *, top: str) -> Path:
     """The harness executable for ``verilog`` (top module ``top``), built once and cached.
 
@@ -83,7 +62,7 @@ def build_fast_harness(verilog: str, *, top: str) -> Path:
     folder = root / key
     exe = folder / "obj" / EXECUTABLE
     marker = folder / "build.json"
-    with _locked(root / f"{key}.lock"):
+    with file_lock(root / f"{key}.lock"):
         if marker.is_file() and exe.is_file():
             os.utime(marker)  # most recently used: the last one snnforge.hwsim prunes
             return exe
@@ -93,7 +72,7 @@ def build_fast_harness(verilog: str, *, top: str) -> Path:
         shutil.copyfile(HARNESS_SOURCE, folder / HARNESS_SOURCE.name)
         toolchain.require_tool("verilator")
         args = ["--cc", "--exe", "--build", *FAST_BUILD_FLAGS, "--prefix", "Vtop",
-                "--top-module", top, "-Mdir", "obj", "-o", EXECUTABLE, "-j", str(_jobs()),
+                "--top-module", top, "-Mdir", "obj", "-o", EXECUTABLE, "-j", str(build_jobs()),
                 f"{top}.v", HARNESS_SOURCE.name]
         result = toolchain.run_tool("verilator", args, cwd=folder, timeout=7200, check=False)
         log = folder / "build.log"
