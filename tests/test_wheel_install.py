@@ -103,9 +103,11 @@ def test_the_wheel_emits_the_checkouts_verilog(venv, tmp_path):
 def test_installed_wheel_runs_the_demo_outside_the_checkout(venv, tmp_path):
     _, snnforge, env, site = venv
     before = _package_files(site)
-    out = _run([snnforge, "demo", "--epochs", "1", "--chip-train", "4", "--chip-eval", "4",
-                "--out", "demo"], cwd=tmp_path, env=env)
-    assert "[3/3 chip] bit-identical: 32 training steps" in out, out
+    out = _run([snnforge, "demo", "--epochs", "1", "--chip-eval", "20", "--trace-digits", "4",
+                "--cocotb-digits", "2", "--out", "demo"], cwd=tmp_path, env=env)
+    # the transaction-level harness (C++ source shipped in the wheel) and the per-cycle cocotb bench
+    assert "[3/3 chip] bit-identical: 500 training digits" in out, out
+    assert "16 training steps and all weights bit-identical" in out, out
     assert (tmp_path / "demo" / "report.json").is_file()
     assert (tmp_path / "demo" / "ssnn_network.v").is_file()
     assert _package_files(site) == before  # nothing written into the installed package
