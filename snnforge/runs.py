@@ -29,6 +29,8 @@ from snnforge.errors import ConfigError, SnnforgeError
 
 __all__ = [
     "add_run_arguments",
+    "prepare_out_dir",
+    "prepare_out_file",
     "RunDir",
     "atomic_write_bytes",
     "new_file_mode",
@@ -65,8 +67,72 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, default_out: str,
                              "(default: %(default)s)")
     parser.add_argument("--resume", action="store_true",
                         help="continue from the checkpoint in --out")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the run already in --out (default: refuse)")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def prepare_out_dir(path: Path | str, *, option: str = "--out", resume: bool | None = False,
+                    overwrite: bool = False, marker: str | None = "report.json",
+                    checkpoint: str | None = "checkpoint.npz") -> Path:
+    """Check and create the output folder ``path`` given as ``option``; returns it.
+
+    One-line :class:`ConfigError` when ``path`` is a file, cannot be created or written, holds
+    another run (its ``marker`` file) while neither ``resume`` nor ``overwrite`` is set, or
+    ``resume`` is set without a ``checkpoint`` in it. ``resume=None``: the command has no
+    ``--resume``; ``marker=None``: an existing folder is reused as is. ``overwrite`` removes
+    the old run's ``marker`` and ``checkpoint`` files (nothing else).
+    """
+    path = Path(path)
+    if resume and overwrite:
+        raise ConfigError(f"--resume continues the run in {option} {path}, --overwrite replaces "
+                          f"it: give one of them")
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{option} {path} is a file; give a folder")
+    if resume:
+        if checkpoint is not None and not (path / checkpoint).is_file():
+            raise ConfigError(f"--resume: no {checkpoint} in {option} {path} to resume from; "
+                              f"run without --resume first")
+    elif marker is not None and (path / marker).exists() and not overwrite:
+        how = "add --resume to continue it, --overwrite to replace it" if resume is not None \
+            else "add --overwrite to replace it"
+        raise ConfigError(f"{option} {path} already holds a run ({marker}); {how}, or give "
+                          f"another {option}")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{option} {path}: cannot write there ({_reason(exc)}); give a "
+                          f"folder you can write to") from None
+    if overwrite:
+        for name in (marker, checkpoint):
+            if name is not None and (path / name).is_file():
+                (path / name).unlink()
+    return path
+
+
+def prepare_out_file(path: Path | str, *, option: str = "--out") -> Path:
+    """Check that the new file ``path`` given as ``option`` can be written (its folder is
+    created); one-line :class:`ConfigError` when it exists or its folder is not writable."""
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{option} {path} is a folder; give a file name")
+    if path.exists():
+        raise ConfigError(f"{option} {path} exists; remove it or choose another file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{option} {path}: cannot write there ({_reason(exc)}); give a "
+                          f"file in a folder you can write to") from None
+    return path
 
 
 def _jsonable(obj: Any) -> Any:
@@ -187,11 +253,13 @@ def load_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict[str, 
 
 
 class RunDir:
-    """A run folder with a report that is rewritten atomically as results come in."""
+    """A run folder with a report that is rewritten atomically as results come in; the
+    folder is checked by :func:`prepare_out_dir` (a run already in it needs ``resume`` or
+    ``overwrite``)."""
 
-    def __init__(self, out: Path | str, *, config: Any, command: str, resume: bool = False):
-        self.path = Path(out)
-        self.path.mkdir(parents=True, exist_ok=True)
+    def __init__(self, out: Path | str, *, config: Any, command: str, resume: bool | None = False,
+                 overwrite: bool = False, option: str = "--out"):
+        self.path = prepare_out_dir(out, option=option, resume=resume, overwrite=overwrite)
         self.report_path = self.path / "report.json"
         self.checkpoint_path = self.path / "checkpoint.npz"
         cfg = _jsonable(config)

@@ -65,7 +65,7 @@ def test_spikegrad_round_trip_through_files_and_cli(sg_run, tmp_path, capsys):
     assert main(SG + ["--out", str(tmp_path / "more"), "--init-from", str(imported)]) == 0
     capsys.readouterr()
     assert main(["nir", "import", str(graph_path), "--out", str(imported)]) == 2
-    assert "already holds a checkpoint" in capsys.readouterr().err
+    assert "already holds a run" in capsys.readouterr().err
 
 
 def test_init_from_loads_the_weights_and_checks_the_network(sg_run, tmp_path, capsys):

@@ -49,6 +49,11 @@ def test_rundir_report_and_resume_guard(tmp_path):
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["epochs"] == [{"epoch": 1, "acc": 0.5}]
     assert report["results"]["test_acc"] == 0.9
+    with pytest.raises(ConfigError, match="already holds a run"):
+        runs.RunDir(tmp_path, config={"lr": 0.1, "T": 8}, command="train")
+    with pytest.raises(ConfigError, match="no checkpoint.npz"):
+        runs.RunDir(tmp_path, config={"lr": 0.1, "T": 8}, command="train", resume=True)
+    runs.save_checkpoint(run.checkpoint_path, {"w": np.zeros(2)}, {"epoch": 1})
     again = runs.RunDir(tmp_path, config={"lr": 0.1, "T": 8}, command="train", resume=True)
     assert again.report["epochs"] == [{"epoch": 1, "acc": 0.5}]
     with pytest.raises(ConfigError, match="changed: T"):

@@ -124,11 +124,11 @@ def test_cli_train_report_plots_and_resume(tmp_path, capsys):
 
 @pytest.mark.parametrize("extra, message", [
     (["--theta", "0"], "theta"),
-    (["--potential-bits", "20"], "potential_bits=20 is too narrow"),
+    (["--potential-bits", "20"], "--potential-bits=20 is too narrow"),
     (["--lr-shift", "1,2,3"], "lr-shift"),
     (["--count-bits", "30", "--weight-bits", "30"], "more than the 53 bits"),
     (["--bias-count", "15,15,15"], "--bias-count has 3 values for 2 weight layers"),
-    (["--bias-count", "0"], "bias_count must be an int in 1.."),
+    (["--bias-count", "0"], "--bias-count must be an int in 1.."),
 ])
 def test_cli_bad_configuration_one_line_error(tmp_path, capsys, extra, message):
     code = main(["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--epochs", "1",

@@ -45,8 +45,8 @@ def test_float_model_and_sweep(tmp_path):
 
 
 @pytest.mark.parametrize("opts,msg", [
-    (["--weight-bits", "0"], "weight_bits"),
-    (["--T", "0"], "T (time steps"),
+    (["--weight-bits", "0"], "--weight-bits must"),
+    (["--T", "0"], "--T (time steps"),
     (["--beta", "3"], "power of two"),
     (["--accumulator-bits", "8"], "too narrow"),
     (["--lr", "0.5"], "not realisable"),

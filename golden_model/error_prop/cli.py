@@ -11,6 +11,7 @@ import argparse
 
 import numpy as np
 
+from snnforge.commands.options import named_options
 from snnforge.errors import ConfigError
 from snnforge.runs import RunDir, add_run_arguments, load_checkpoint, plot_raster, progress, \
     save_checkpoint
@@ -85,6 +86,12 @@ def configs_from_args(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
     """Validated configurations from parsed options (raises ConfigError naming the option)."""
     if args.weight_bits is not None and args.weight_bits < 0:
         raise ConfigError(f"--weight-bits must be 0 (float) or 2..16, got {args.weight_bits}")
+    with named_options(args, interval_ms="--interval", tail_ms="--tail", jitter_ms="--jitter",
+                       noise_hz="--noise", first_seed="--seed"):
+        return _configs(args)
+
+
+def _configs(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
     task = TaskConfig(channels=args.channels, patterns=args.patterns, interval_ms=args.interval,
                       tail_ms=args.tail, jitter_ms=args.jitter, noise_hz=args.noise).validate()
     net = NetworkConfig(hidden=args.hidden, hidden_layers=args.hidden_layers,
@@ -102,13 +109,12 @@ def configs_from_args(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
 def run(args) -> int:
     task, net, train = configs_from_args(args)
     config = {"algo": "error-prop", "task": task, "network": net, "train": train}
-    rd = RunDir(args.out, config=config, command="train --algo error-prop", resume=args.resume)
+    rd = RunDir(args.out, config=config, command="train --algo error-prop", resume=args.resume,
+                overwrite=args.overwrite)
     trainer = Trainer(task=task, net=net, train=train)
-    if args.resume and rd.checkpoint_path.exists():
+    if args.resume:
         trainer.load_state(*load_checkpoint(rd.checkpoint_path))
         rd.report["epochs"] = rd.report["epochs"][:trainer.epoch]
-    elif args.resume:
-        raise ConfigError(f"--resume: no checkpoint in {rd.path}; run without --resume first")
     else:
         rd.report["epochs"] = []
     if trainer.epoch == 0 and not args.no_plots:

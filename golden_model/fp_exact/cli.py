@@ -10,11 +10,13 @@ import argparse
 
 import numpy as np
 
+from snnforge.commands.options import named_options, parse_int_list
 from snnforge.errors import ConfigError
 from snnforge.golden_model.fp_exact.datasets import TASKS, xor_task, yin_yang_task
 from snnforge.golden_model.fp_exact.plots import run_plots
 from snnforge.golden_model.fp_exact.train import Adam, FPConfig, evaluate, init_network, train_epoch
-from snnforge.runs import RunDir, add_run_arguments, load_checkpoint, progress, save_checkpoint
+from snnforge.runs import (RunDir, add_run_arguments, load_checkpoint, prepare_out_dir, progress,
+                           save_checkpoint)
 
 #: per-task defaults for options left unset on the command line (XOR: the study in docs/fp_exact.md)
 TASK_DEFAULTS = {
@@ -23,14 +25,6 @@ TASK_DEFAULTS = {
     "yinyang": dict(hidden="40", epochs=20, batch_size=50, lr=0.002, silent_nudge=0.2,
                     grad_clip=1.0, init_mean=2.0, dead_nudge=0.0),
 }
-
-
-def _hidden(text: str) -> tuple[int, ...]:
-    try:
-        widths = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--hidden must be comma-separated ints, got {text!r}")
-    return widths
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,17 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def config_from_args(args) -> FPConfig:
     d = TASK_DEFAULTS[args.task]
     pick = lambda name: d[name] if getattr(args, name) is None else getattr(args, name)  # noqa: E731
-    try:
-        hidden = _hidden(pick("hidden"))
-    except argparse.ArgumentTypeError as exc:
-        raise ConfigError(str(exc)) from None
-    try:
+    hidden = parse_int_list(pick("hidden"), option="--hidden", minimum=1)
+    with named_options(args, reset_dependence="--no-reset-term"):
         return _config(args, hidden, pick)
-    except ConfigError as exc:  # name the option the user typed: "lr must ..." -> "--lr must ..."
-        field_name, _, rest = str(exc).partition(" ")
-        if field_name in FPConfig.__dataclass_fields__:
-            raise ConfigError(f"--{field_name.replace('_', '-')} {rest}") from None
-        raise
 
 
 def _config(args, hidden, pick) -> FPConfig:
@@ -103,16 +89,18 @@ def _task(args):
 def run(args) -> int:
     cfg = config_from_args(args)
     task = _task(args)
+    prepare_out_dir(args.out, resume=args.resume, overwrite=args.overwrite)
     config = {"algo": "fp", "task": args.task, "seed": args.seed, **cfg.to_dict()}
     if args.task == "yinyang":
         config.update(train_size=args.train_size, test_size=args.test_size)
-    run_dir = RunDir(args.out, config=config, command="snnforge train --algo fp", resume=args.resume)
+    run_dir = RunDir(args.out, config=config, command="snnforge train --algo fp", resume=args.resume,
+                     overwrite=args.overwrite)
     rng = np.random.default_rng(args.seed)
     sizes = (task.train_x.shape[1],) + cfg.hidden + (task.n_classes,)
     weights = init_network(sizes, cfg, rng)
     opt = Adam(lr=cfg.lr)
     start = 0
-    if args.resume and run_dir.checkpoint_path.exists():
+    if args.resume:
         arrays, meta = load_checkpoint(run_dir.checkpoint_path)
         n = len(weights)
         weights = [arrays[f"w{i}"] for i in range(n)]

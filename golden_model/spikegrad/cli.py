@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from snnforge import runs
+from snnforge.commands.options import named_options, parse_int_list
 from snnforge.errors import ConfigError
 from snnforge.golden_model.ann import ANNConfig, MLP
 from snnforge.golden_model.spikegrad.config import (TRAINING_ERROR_RESOLUTION, TRAINING_FORMATS,
@@ -22,14 +23,6 @@ from snnforge.golden_model.spikegrad.config import (TRAINING_ERROR_RESOLUTION, T
 from snnforge.golden_model.spikegrad.train import MODES, SpikeGradNet, effective_lr
 
 AUTO = "auto"
-
-
-def _int_list(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(v) for v in text.split(",") if v.strip() != "")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
-    return values
 
 
 def _width(text: str):
@@ -46,15 +39,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            datasets=("mnist", "fashion-mnist", "mnist-sample"))
     g = parser.add_argument_group("network and training")
     g.add_argument("--mode", choices=MODES, default="bit-true", help="default: %(default)s")
-    g.add_argument("--hidden", type=_int_list, default=(800,), metavar="N[,N...]",
+    g.add_argument("--hidden", default="800", metavar="N[,N...]",
                    help="hidden layer widths (default: 800)")
     g.add_argument("--epochs", type=int, default=20)
     g.add_argument("--batch", type=int, default=32, help="samples per update (default: 32)")
-    g.add_argument("--lr-shift", type=_int_list, default=None, metavar="S[,S...]",
+    g.add_argument("--lr-shift", default=None, metavar="S[,S...]",
                    help="learning-rate shift, one per weight layer or one for all "
                         "(default: derived from --theta, the error resolution and the count "
                         "scales: 9, 5, 17 for 784-800-800-10 at the default formats)")
-    g.add_argument("--lr-decay-epochs", type=_int_list, default=(), metavar="E[,E...]",
+    g.add_argument("--lr-decay-epochs", default="", metavar="E[,E...]",
                    help="halve the learning rate (shift + 1) after these epochs, SpikeGrad "
                         "and ANN alike (default: none)")
     g.add_argument("--input-gain", type=float, default=TRAINING_INPUT_GAIN,
@@ -63,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--output-gain", type=float, default=None,
                    help="init gain of the output layer (default: 1 / (input_max * input gain), "
                         "logits on the float ANN's scale)")
-    g.add_argument("--bias-count", type=_int_list, default=None, metavar="K[,K...]",
+    g.add_argument("--bias-count", default=None, metavar="K[,K...]",
                    help="spikes per sample of each layer's always-on bias input, one per weight "
                         f"layer or one for all (default: {TRAINING_FORMATS['bias_count']}; "
                         "255,64,64 lets biases learn at the ANN's rate, docs/spikegrad.md)")
@@ -92,6 +85,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for name in ("potential-bits", "error-potential-bits", "accumulator-bits"):
         f.add_argument(f"--{name}", type=_width, default=AUTO,
                        help="register width, or 'auto' = the worst case needs (default)")
+
+
+#: configuration fields named by the option that sets them, in error messages
+_OPTION_NAMES = {"batch": "--batch", "lr_shift": "--lr-shift", "bias_count": "--bias-count",
+                 "sizes": "--hidden"}
+
+
+def _parse_lists(args) -> None:
+    """The comma-separated options as integer tuples (one-line errors naming the option)."""
+    args.hidden = parse_int_list(args.hidden, option="--hidden", minimum=1)
+    args.lr_decay_epochs = parse_int_list(args.lr_decay_epochs, option="--lr-decay-epochs",
+                                          minimum=1, allow_empty=True)
+    if args.lr_shift is not None:
+        args.lr_shift = parse_int_list(args.lr_shift, option="--lr-shift")
+    if args.bias_count is not None:
+        args.bias_count = parse_int_list(args.bias_count, option="--bias-count")
 
 
 def _bias_count(args, n_layers: int) -> int | tuple[int, ...]:
@@ -151,15 +160,14 @@ def _validate_args(args) -> None:
         raise ConfigError(f"--ann-lr must be > 0, got {args.ann_lr}")
     if not args.input_gain > 0:
         raise ConfigError(f"--input-gain must be > 0, got {args.input_gain}")
-    if any(e < 1 for e in args.lr_decay_epochs):
-        raise ConfigError(f"--lr-decay-epochs must be epoch numbers >= 1, got {args.lr_decay_epochs}")
-    if not args.hidden:
-        raise ConfigError("--hidden needs at least one layer width, e.g. --hidden 800")
+    _parse_lists(args)
 
 
 def run(args) -> int:
     _validate_args(args)
-    cfg = build_config(args)
+    with named_options(args, **_OPTION_NAMES):
+        cfg = build_config(args)
+    runs.prepare_out_dir(args.out, resume=args.resume, overwrite=args.overwrite)
     if args.output_gain is None:
         args.output_gain = 1.0 / count_scale(input_bits=args.input_bits, input_gain=args.input_gain)
     run_config = {"algo": "spikegrad", "dataset": args.dataset, "mode": args.mode,
@@ -171,7 +179,7 @@ def run(args) -> int:
     if args.init_from is not None:  # absent otherwise, so older run folders stay resumable
         run_config["init_from"] = str(args.init_from)
     rd = runs.RunDir(args.out, config=run_config, command="train --algo spikegrad",
-                     resume=args.resume)
+                     resume=args.resume, overwrite=args.overwrite)
     rd.report["epochs_requested"] = args.epochs  # not in config: --resume may extend a run
     x_train, y_train, x_test, y_test = _load(args)
     flat_train = x_train.reshape(len(x_train), -1)

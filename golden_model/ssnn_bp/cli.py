@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 import math
 
+from snnforge.commands.options import named_options, parse_int_list
 from snnforge.errors import ConfigError
-from snnforge.runs import RunDir, add_run_arguments, plot_lines, progress
+from snnforge.runs import RunDir, add_run_arguments, plot_lines, prepare_out_dir, progress
 
 from .bittrue import ENGINES
 from .config import SSNNConfig
@@ -31,6 +32,9 @@ DEFAULT_SWEEP_VALUES = {"T": "1,2,4,8,16,32", "weight-bits": "4,5,6,7,8,9,10,11,
 #: (accumulator_bits None: derived by SSNNConfig, the narrowest that cannot overflow)
 NETWORK_DEFAULTS = {"hidden": 256, "T": 8, "lr": 0.002, "beta": 4.0, "slope_log2": 0,
                     "weight_bits": 10, "accumulator_bits": None, "seed": 0}
+#: configuration fields named by the option that sets them, in error messages
+_OPTION_NAMES = {"n_hidden": "--hidden", "hidden_slope_log2": "--slope-log2",
+                 "learning_rate": "--lr", "beta_log2": "--beta", "lr": "--lr"}
 _PRESET_FIELDS = {"hidden": "n_hidden", "T": "T", "weight_bits": "weight_bits",
                   "accumulator_bits": "accumulator_bits", "slope_log2": "hidden_slope_log2",
                   "seed": "seed"}
@@ -154,33 +158,23 @@ def _load(args, input_side: int | None = None) -> Dataset:
                    te_x.reshape(len(te.labels), -1), te.labels.astype("int64"))
 
 
-def _parse_ints(option: str, text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ConfigError(f"{option} {text!r}: give comma-separated integers, e.g. 6,8") from None
-    if any(v < 1 for v in values):
-        raise ConfigError(f"{option} {text!r}: epochs are numbered from 1")
-    return values
-
-
 def _parse_values(args) -> list[int]:
     text = args.sweep_values or DEFAULT_SWEEP_VALUES[args.sweep]
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ConfigError(f"--sweep-values {text!r}: give comma-separated integers, e.g. 1,2,4") from None
-    if not values:
-        raise ConfigError("--sweep-values is empty")
-    return values
+    return list(parse_int_list(text, option="--sweep-values", minimum=1))
 
 
 def run(args) -> int:
     if args.epochs < 1:
         raise ConfigError(f"--epochs must be >= 1, got {args.epochs}")
-    config = build_config(args)
+    with named_options(args, **_OPTION_NAMES):
+        config = build_config(args)
     values = _parse_values(args) if args.sweep else None
-    decays = _parse_ints("--lr-decay-epochs", args.lr_decay_epochs)
+    decays = parse_int_list(args.lr_decay_epochs, option="--lr-decay-epochs", minimum=1,
+                            allow_empty=True)
+    # a --sweep's folder is rerun as a whole (its runs resume inside snnforge.sweep)
+    resume = args.resume and not args.sweep
+    overwrite = args.overwrite or bool(args.sweep and args.resume)
+    prepare_out_dir(args.out, resume=resume, overwrite=overwrite)
     bar = (lambda **kw: progress(**kw, unit="sample", disable=True if args.quiet else None))
     # epochs is not part of the run's identity: --resume with more --epochs extends a run
     options = {"model": args.model, "dataset": args.dataset,
@@ -188,14 +182,14 @@ def run(args) -> int:
                "train_limit": args.train_limit, "test_limit": args.test_limit,
                "sweep": args.sweep, "sweep_values": values, "network": config.to_dict()}
     if decays:  # absent when unused, so older run folders stay resumable
-        options["lr_decay_epochs"] = decays
+        options["lr_decay_epochs"] = list(decays)
     input_side = None
     if args.preset:  # absent without a preset, so older run folders stay resumable
         input_side = get_preset(args.preset).input_side
         options.update(preset=args.preset, input_side=input_side)
     data = _load(args, input_side)
     run_dir = RunDir(args.out, config=options, command="train --algo ssnn-bp",
-                     resume=args.resume and not args.sweep)
+                     resume=resume, overwrite=overwrite)
     if args.sweep:
         rows = run_sweep_study(args, config=config, values=values, add_arguments=add_arguments)
         run_dir.set_result(f"sweep_{args.sweep}", rows)
@@ -213,7 +207,7 @@ def run(args) -> int:
         _print_sweep(args.sweep, rows)
         return 0
     res = train_with_baseline(model=args.model, config=config, data=data, epochs=args.epochs,
-                              ann_lr=args.ann_lr, run=run_dir, resume=args.resume,
+                              ann_lr=args.ann_lr, run=run_dir, resume=resume,
                               with_ann=not args.no_ann, engine=args.engine,
                               lr_decay_epochs=tuple(decays), progress=bar)
     hist = res["history"]

@@ -28,6 +28,8 @@ def register(subparsers) -> None:
                                            "in simulation checked bit for bit",
                               description=__doc__.strip().splitlines()[0])
     p.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (default: %(default)s)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the demo run already in --out (default: refuse)")
     p.add_argument("--dataset", default="mnist-sample",
                    help="dataset for both steps (default: %(default)s, committed in the repo)")
     p.add_argument("--epochs", type=int, default=10, help="golden-model epochs (default: %(default)s)")
@@ -70,7 +72,8 @@ def _golden(args, config, out: Path) -> dict:
          f"{config.weight_bits}-bit weights, on {len(data.y_train)} {args.dataset} digits "
          f"({side}x{side}), {args.epochs} epochs; ANN of the same shape beside it")
     run = RunDir(out / "golden", config={"ssnn": config.to_dict(), "epochs": args.epochs,
-                                         "dataset": args.dataset}, command="snnforge demo")
+                                         "dataset": args.dataset}, command="snnforge demo",
+                 resume=None, overwrite=True, option="--out")
     t0 = time.perf_counter()
     final = train_with_baseline(model="bittrue", config=config, data=data, epochs=args.epochs,
                                 ann_lr=0.02, run=run, progress=lambda **kw: progress(**kw))
@@ -154,7 +157,7 @@ def _hardware(args, config, out: Path, data) -> dict:
 
 def run(args) -> int:
     from snnforge.hdl.ssnn_bp.network import small_network_config
-    from snnforge.runs import write_json
+    from snnforge.runs import prepare_out_dir, write_json
 
     for name in ("epochs", "chip_epochs", "chip_eval"):
         value = getattr(args, name)
@@ -163,8 +166,7 @@ def run(args) -> int:
     for name in ("trace_digits", "cocotb_digits"):
         if getattr(args, name) < 0:
             raise SnnforgeError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out_dir(args.out, resume=None, overwrite=args.overwrite)
     config = small_network_config()
     report = {"command": "snnforge demo", "config": config.to_dict()}
     t0 = time.perf_counter()

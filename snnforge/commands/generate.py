@@ -19,7 +19,7 @@ from pathlib import Path
 from snnforge import __version__, hwsim, toolchain
 from snnforge.errors import ConfigError
 from snnforge.hdl import registry
-from snnforge.runs import atomic_write_bytes
+from snnforge.runs import atomic_write_bytes, prepare_out_dir
 
 #: units that take trained weights from a run folder, and the algorithm of that run
 FROM_RUN_UNITS = {"ssnn_network": "ssnn-bp"}
@@ -129,8 +129,7 @@ def generate_unit(name: str, *, params: dict | None = None, out_dir: str | Path 
     }
     if provenance is not None:
         manifest["trained_from"] = provenance
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out_dir(out_dir, marker=None)
     verilog_path = out / f"{unit.name}.v"
     manifest_path = out / f"{unit.name}.json"
     atomic_write_bytes(verilog_path, verilog.encode())
@@ -179,6 +178,7 @@ def run(args) -> int:
         raise ConfigError("name a unit to generate, e.g. `snnforge generate smoke_acc`; "
                           "`snnforge generate --list` shows them")
     params = registry.parse_param_assignments(args.param)
+    prepare_out_dir(args.out, marker=None)  # before the (slow) elaboration
     verilog_path, manifest_path, manifest = generate_unit(args.unit, params=params,
                                                           out_dir=args.out, lint=args.lint,
                                                           from_run=args.from_run)

@@ -26,6 +26,8 @@ def register(subparsers) -> None:
     imp.add_argument("graph", type=Path, help="NIR file")
     imp.add_argument("--out", type=Path, required=True, metavar="RUN",
                      help="run folder to create (report.json + checkpoint.npz)")
+    imp.add_argument("--overwrite", action="store_true",
+                     help="replace the run already in --out (default: refuse)")
     info = sub.add_parser("info", help="list the nodes and metadata of a NIR graph")
     info.add_argument("graph", type=Path, help="NIR file")
     parser.set_defaults(func=run)
@@ -45,8 +47,9 @@ def run(args) -> int:
 
 def _export(args) -> int:
     from snnforge import nirgraph, trained
-    from snnforge.runs import load_checkpoint
+    from snnforge.runs import load_checkpoint, prepare_out_file
 
+    prepare_out_file(args.out)
     checkpoint = args.from_run / "checkpoint.npz"
     if not checkpoint.is_file():
         raise ConfigError(f"--from-run {args.from_run}: no checkpoint.npz in it; give the --out "
@@ -55,8 +58,6 @@ def _export(args) -> int:
     if algo not in trained.TRAIN_COMMANDS:
         raise ConfigError(f"--from-run {args.from_run}: a run of algorithm {algo!r}; NIR export "
                           f"takes spikegrad and ssnn-bp runs")
-    if args.out.exists():
-        raise ConfigError(f"--out {args.out} exists; remove it or choose another file name")
     run_ = trained.load_run(args.from_run, algo=algo)
     source = {"snnforge_run": str(args.from_run)}
     if algo == "spikegrad":
@@ -74,16 +75,17 @@ def _export(args) -> int:
 
 def _import(args) -> int:
     from snnforge import nirgraph
-    from snnforge.runs import RunDir, save_checkpoint
+    from snnforge.runs import RunDir, prepare_out_dir, save_checkpoint
 
-    checkpoint = args.out / "checkpoint.npz"
-    if checkpoint.exists():
-        raise ConfigError(f"--out {args.out} already holds a checkpoint; choose a new folder")
+    prepare_out_dir(args.out, resume=None, overwrite=args.overwrite)
+    if (args.out / "checkpoint.npz").exists() and not args.overwrite:
+        raise ConfigError(f"--out {args.out} already holds a checkpoint; add --overwrite to "
+                          f"replace it, or give another --out")
     net = nirgraph.import_spikegrad(nirgraph.read_graph(args.graph))
     cfg = net.config
     run_dir = RunDir(args.out, config={"algo": "spikegrad", "imported_from": str(args.graph),
                                        "exact": net.exact, "spikegrad": cfg.to_dict()},
-                     command="nir import")
+                     command="nir import", resume=None, overwrite=args.overwrite)
     arrays = {f"sg_W{l}": w for l, w in enumerate(net.weights)}
     arrays.update({f"sg_b{l}": b for l, b in enumerate(net.biases)})
     save_checkpoint(run_dir.checkpoint_path, arrays,

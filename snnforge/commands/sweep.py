@@ -11,6 +11,7 @@ import shlex
 from pathlib import Path
 
 from snnforge.errors import ConfigError
+from snnforge.runs import prepare_out_dir
 
 
 def register(subparsers) -> None:
@@ -45,9 +46,12 @@ def run(args) -> int:
     if args.scheduler is not None and args.workers is not None:
         raise ConfigError("--workers sizes the local cluster; with --scheduler the remote "
                           "workers are used: drop one of them")
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; give a folder (new, or the folder of an "
+                          "earlier run of the same sweep to resume it)")
+    if not args.dry_run:
+        prepare_out_dir(out, marker=None)  # an existing sweep folder is resumed
     if args.dry_run:
-        if out.exists() and not out.is_dir():
-            raise ConfigError(f"--out {out} is a file; give a folder")
         if not out.exists():  # nothing run yet: every run is queued, nothing is created
             states = {r.run_id: "queue" for r in study.runs}
         else:

@@ -17,6 +17,7 @@ from pathlib import Path
 from snnforge import synthesis
 from snnforge.errors import ConfigError, SnnforgeError, ToolchainError
 from snnforge.hdl import registry
+from snnforge.runs import prepare_out_dir, prepare_out_file
 
 DEFAULT_OUT = "build/synth"
 
@@ -48,11 +49,23 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+def _check_paths(args) -> None:
+    """One-line errors for output paths that cannot be written (before any long run)."""
+    prepare_out_dir(args.out, marker=None)
+    prepare_out_dir(args.work_dir, option="--work-dir", marker=None)
+    for option, path in (("--json", args.json), ("--markdown", args.markdown)):
+        if path.is_dir():
+            raise ConfigError(f"{option} {path} is a folder; give a file name")
+        if not path.exists():  # an existing report is merged into
+            prepare_out_file(path, option=option)
+
+
 def run(args) -> int:
     json_default, md_default = synthesis.default_paths(args.out)
     args.json = args.json or json_default
     args.markdown = args.markdown or md_default
     args.work_dir = args.work_dir or args.out / "work"
+    _check_paths(args)
     units = registry.load_units()
     names = list(args.units) or list(units)
     for name in names:

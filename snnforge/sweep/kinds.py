@@ -32,7 +32,7 @@ __all__ = ["KINDS", "build_run", "train_argv", "argv_from_namespace", "options_f
 KINDS = ("train", "network", "cocotb", "synth")
 OUT = "{out}"
 #: options the sweep sets itself (or that would nest one sweep in another)
-_RESERVED = {"out", "resume", "help", "sweep", "sweep-values"}
+_RESERVED = {"out", "resume", "overwrite", "help", "sweep", "sweep-values"}
 COCOTB_UNITS = ("array", "gate", "update", "fanout")
 
 
