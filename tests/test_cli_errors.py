@@ -154,6 +154,8 @@ def test_malformed_list_options(tmp_path, capsys, algo, option, text):
     ("spikegrad", "--batch", "0", "batch must"),
     ("spikegrad", "--theta", "0", "theta must"),
     ("spikegrad", "--potential-bits", "2", "potential_bits"),
+    ("spikegrad", "--input-bits", "0", "Error"),
+    ("spikegrad", "--hidden-bias", "-9", "hidden_bias"),
     ("fp", "--tau-mem", "0", "tau_mem"),
     ("fp", "--batch-size", "0", "batch_size"),
     ("error-prop", "--interval", "0", "interval_ms"),
@@ -163,6 +165,7 @@ def test_malformed_list_options(tmp_path, capsys, algo, option, text):
 def test_messages_name_the_option(tmp_path, capsys, algo, option, value, internal):
     err = one_line_error(capsys, TRAIN[algo] + [option, value, "--out", tmp_path / "o"],
                          expect=(option,))
+    assert not (tmp_path / "o" / "report.json").exists()  # a rejected run leaves none behind
     assert re.search(rf"(?<![-\w]){re.escape(internal)}", err) is None, err
     assert "784, 0, 10" not in err
 

@@ -160,6 +160,8 @@ def _validate_args(args) -> None:
         raise ConfigError(f"--ann-lr must be > 0, got {args.ann_lr}")
     if not args.input_gain > 0:
         raise ConfigError(f"--input-gain must be > 0, got {args.input_gain}")
+    if not 1 <= args.input_bits <= 8:
+        raise ConfigError(f"--input-bits must be in 1..8, got {args.input_bits}")
     _parse_lists(args)
 
 
@@ -178,18 +180,20 @@ def run(args) -> int:
                   "train_limit": args.train_limit, "test_limit": args.test_limit}
     if args.init_from is not None:  # absent otherwise, so older run folders stay resumable
         run_config["init_from"] = str(args.init_from)
-    rd = runs.RunDir(args.out, config=run_config, command="train --algo spikegrad",
-                     resume=args.resume, overwrite=args.overwrite)
-    rd.report["epochs_requested"] = args.epochs  # not in config: --resume may extend a run
     x_train, y_train, x_test, y_test = _load(args)
     flat_train = x_train.reshape(len(x_train), -1)
     flat_test = x_test.reshape(len(x_test), -1)
 
-    net = SpikeGradNet(cfg, mode=args.mode, seed=args.seed, input_gain=args.input_gain,
-                       hidden_bias=args.hidden_bias,
-                       output_gain=args.output_gain)
+    with named_options(args):
+        net = SpikeGradNet(cfg, mode=args.mode, seed=args.seed, input_gain=args.input_gain,
+                           hidden_bias=args.hidden_bias,
+                           output_gain=args.output_gain)
     if args.init_from is not None:
         _init_from(net, cfg, args.init_from)
+    # the run folder is written once every option has been checked
+    rd = runs.RunDir(args.out, config=run_config, command="train --algo spikegrad",
+                     resume=args.resume, overwrite=args.overwrite)
+    rd.report["epochs_requested"] = args.epochs  # not in config: --resume may extend a run
     ann = None
     if not args.no_ann:
         ann = MLP(ANNConfig(sizes=cfg.sizes, activation="relu", lr=args.ann_lr, batch=cfg.batch,
