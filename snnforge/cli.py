@@ -2,8 +2,9 @@
 
 Each sub-command lives in its own module under :mod:`snnforge.commands` and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` (called with the parsed
-arguments, returns the exit status). A :class:`~snnforge.errors.SnnforgeError` is printed
-as a one-line message (exit status 2), never as a traceback.
+arguments, returns the exit status). A :class:`~snnforge.errors.SnnforgeError`, including
+a command line the parsers reject, is printed as a one-line message (exit status 2), never as
+a traceback.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import importlib
 import sys
 
 from snnforge import __version__
+from snnforge.commands.options import CommandLineParser, UsageError
 from snnforge.errors import SnnforgeError
 
 COMMAND_MODULES = (
@@ -27,7 +29,7 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog="snnforge",
         description="Hardware generator and golden model for on-chip spike-based learning.",
     )
@@ -46,9 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra and not getattr(args, "accepts_extra_args", False):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra and not getattr(args, "accepts_extra_args", False):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    except UsageError as exc:
+        print(f"{exc.prog}: error: {exc}", file=sys.stderr)
+        return 2
     args.extra_args = extra
     if getattr(args, "func", None) is None:
         parser.print_help()

@@ -181,3 +181,16 @@ def test_parse_int_list_and_option_message():
     assert option_message("LIFParams.tau_mem must be > 0", names) == "--tau-mem must be > 0"
     assert (option_message("hidden must be >= 1; pass --hidden 1, hidden->output", names)
             == "--hidden must be >= 1; pass --hidden 1, hidden->output")
+
+
+@pytest.mark.parametrize("argv,expect", [
+    (["--bogus"], "snnforge: error: unrecognized arguments: --bogus"),
+    (["train", "--algo", "nope"], "invalid choice: 'nope'"),
+    (TRAIN["fp"] + ["--epochs", "abc"], "argument --epochs: invalid int value: 'abc'"),
+    (TRAIN["spikegrad"] + ["--potential-bits", "x"], "argument --potential-bits"),
+    (["nir", "export"], "snnforge nir export: error: the following arguments are required"),
+    (["generate", "smoke_acc", "--bogus"], "unrecognized arguments: --bogus"),
+])
+def test_rejected_command_lines_are_one_line(capsys, argv, expect):
+    err = one_line_error(capsys, argv, expect=(expect,))
+    assert "--help`" in err and "usage:" not in err

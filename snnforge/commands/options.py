@@ -1,6 +1,6 @@
-"""Command-line option helpers: comma-separated integer lists and configuration errors that
-name the option the user typed (``--hidden``) instead of the configuration field
-(``n_hidden``)."""
+"""Command-line option helpers: an argument parser with one-line errors, comma-separated
+integer lists, and configuration errors that name the option the user typed (``--hidden``)
+instead of the configuration field (``n_hidden``)."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +9,24 @@ import re
 
 from snnforge.errors import ConfigError
 
-__all__ = ["parse_int_list", "option_message", "named_options"]
+__all__ = ["CommandLineParser", "UsageError", "parse_int_list", "option_message",
+           "named_options"]
+
+
+class UsageError(ConfigError):
+    """A command line argparse rejects; ``prog`` is the (sub-)command that rejected it."""
+
+    def __init__(self, message: str, *, prog: str):
+        super().__init__(message)
+        self.prog = prog
+
+
+class CommandLineParser(argparse.ArgumentParser):
+    """An :class:`argparse.ArgumentParser` (and its sub-parsers) whose errors raise a one-line
+    :class:`UsageError` instead of printing the usage and exiting."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see `{self.prog} --help`)", prog=self.prog)
 
 
 def parse_int_list(text: str, *, option: str, minimum: int | None = None,

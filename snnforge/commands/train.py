@@ -6,9 +6,10 @@ Only algorithms whose module is present are offered.
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import importlib.util
+
+from snnforge.commands.options import CommandLineParser
 
 ALGORITHMS = {
     "ssnn-bp": "snnforge.golden_model.ssnn_bp.cli",
@@ -51,7 +52,7 @@ def _run(args) -> int:
         args._train_parser.print_help()
         return 0 if args.help else 2
     module = importlib.import_module(algos[args.algo])
-    algo_parser = argparse.ArgumentParser(
+    algo_parser = CommandLineParser(
         prog=f"snnforge train --algo {args.algo}",
         description=(module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else None,
     )
