@@ -130,6 +130,7 @@ def test_nir_export_out_errors(tmp_path, capsys):
 @pytest.mark.parametrize("algo,option,text", [
     ("ssnn-bp", "--lr-decay-epochs", "2,,3"), ("ssnn-bp", "--lr-decay-epochs", "0"),
     ("ssnn-bp", "--lr-decay-epochs", "x"), ("ssnn-bp", "--sweep-values", "1,,2"),
+    ("ssnn-bp", "--exact", "input,,hidden"),
     ("spikegrad", "--hidden", "16,,8"), ("spikegrad", "--hidden", "16,-8"),
     ("spikegrad", "--hidden", ""), ("spikegrad", "--hidden", "a"),
     ("spikegrad", "--lr-shift", "5,,5"), ("spikegrad", "--lr-shift", "-1"),

@@ -120,7 +120,10 @@ def build_config(args) -> SSNNConfig | FloatSSNNConfig:
     for name, value in NETWORK_DEFAULTS.items():
         if getattr(args, name, None) is None:
             setattr(args, name, value)
-    exact = tuple(e.strip() for e in args.exact.split(",") if e.strip())
+    exact = tuple(e.strip() for e in args.exact.split(",")) if args.exact.strip() else ()
+    if "" in exact:
+        raise ConfigError(f"--exact {args.exact!r} has an empty item; give source names "
+                          f"separated by commas, e.g. input,hidden")
     if args.model == "float":
         return FloatSSNNConfig(n_hidden=args.hidden, T=args.T, lr=args.lr, beta=args.beta,
                                slope=2.0 ** args.slope_log2, transfer=args.transfer, seed=args.seed,
