@@ -22,7 +22,9 @@ def main(argv=None) -> int:
                    default=Path(__file__).parent / "results" / "fp_yinyang.json")
     p.add_argument("extra", nargs="*", help="options passed to `snnforge train --algo fp`")
     args = p.parse_args(argv)
-    cmd = ["train", "--algo", "fp", "--task", "yinyang", "--out", str(args.out_dir), *args.extra]
+    again = [] if "--resume" in args.extra else ["--overwrite"]  # the benchmark re-measures
+    cmd = ["train", "--algo", "fp", "--task", "yinyang", "--out", str(args.out_dir), *again,
+           *args.extra]
     t0 = time.time()
     status = snnforge_main(cmd)
     if status != 0:

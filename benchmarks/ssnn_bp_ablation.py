@@ -44,7 +44,7 @@ def main(argv=None) -> int:
     for i, name in enumerate(chosen):
         out = args.out_dir / name.replace(" ", "_")
         cmd = ["train", "--algo", "ssnn-bp", "--dataset", args.dataset, "--model", "float",
-               "--out", str(out), "--no-plots"] + list(args.extra)
+               "--out", str(out), "--overwrite", "--no-plots"] + list(args.extra)
         if VARIANTS[name]:
             cmd += ["--exact", VARIANTS[name]]
         if i > 0:

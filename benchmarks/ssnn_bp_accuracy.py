@@ -33,7 +33,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out = args.out_dir or Path("runs") / f"ssnn_bp_{args.dataset}_{args.model}"
     cmd = (["train", "--algo", "ssnn-bp", "--dataset", args.dataset, "--model", args.model,
-            "--out", str(out)] + list(args.extra) + (["--resume"] if args.resume else []))
+            "--out", str(out)] + list(args.extra)
+           + (["--resume"] if args.resume else ["--overwrite"]))
     code = snnforge_main(cmd)
     if code:
         return code

@@ -27,7 +27,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out = args.out_dir or Path("runs") / f"ssnn_bp_sweep_{args.param}_{args.dataset}"
     cmd = ["train", "--algo", "ssnn-bp", "--dataset", args.dataset, "--sweep", args.param,
-           "--out", str(out)] + list(args.extra)
+           "--out", str(out), "--overwrite"] + list(args.extra)
     code = snnforge_main(cmd)
     if code:
         return code
