@@ -301,6 +301,7 @@ async def weight_update_matches_golden(dut):
     mem = np.zeros((depth, lanes), dtype=np.int64)
     pending = None
     hit_lo = hit_hi = False
+    ev_valid.value, ev_payload.value = 0, 0  # driven from the start (Icarus: Z otherwise)
     await tb.reset()
     checked = 0
     for i in range(n + 2):

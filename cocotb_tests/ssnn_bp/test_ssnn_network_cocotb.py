@@ -1,10 +1,10 @@
 """Launches the SSNN-BP network-top cocotb testbench (:mod:`snnforge.sim.tb_network`) on
 Verilator: on-chip training on real 8x8 digits, bit-identical to the bit-true golden network,
-then held-out accuracy equality."""
+then held-out accuracy equality; on Icarus Verilog too when installed, with the same results."""
 import pytest
 
 from snnforge.hdl.ssnn_bp.network import small_network_config
-from snnforge.hwsim import lint
+from snnforge.hwsim import icarus_available, lint
 from snnforge.sim.network import TOP, network_verilog, run_network_tb
 
 CONFIG = small_network_config()
@@ -41,3 +41,23 @@ def test_network_trains_bit_identical_on_digits():
 def test_network_trains_bit_identical_on_200_digits():
     result = run_network_tb(CONFIG, n_train=220, n_eval=100)
     assert result["train_steps_checked"] == 220 * CONFIG.T
+
+
+#: measured on the host, not produced by the chip
+WALL_CLOCK_KEYS = ("simulated_cycles_per_second",)
+
+
+@pytest.mark.skipif(not icarus_available(), reason="Icarus Verilog not on PATH (iverilog, vvp): "
+                    "install it with `apt-get install iverilog` to compare the simulators")
+def test_network_results_identical_on_verilator_and_icarus():
+    """Same seed, same digits, same host stalls: every trace winner, every final weight, the
+    eval winners and the cycle counts agree (each run is also checked against the golden)."""
+    runs = {sim: run_network_tb(CONFIG, n_train=3, n_eval=2, simulator=sim)
+            for sim in ("verilator", "icarus")}
+    chip = {sim: {k: v for k, v in r.items() if k not in WALL_CLOCK_KEYS}
+            for sim, r in runs.items()}
+    assert len(chip["icarus"]["train_winners"]) == 3 * CONFIG.T
+    assert len(chip["icarus"]["w1"]) == CONFIG.n_in + 1
+    differ = sorted(k for k in chip["verilator"] if chip["verilator"][k] != chip["icarus"].get(k))
+    assert not differ, f"Verilator and Icarus disagree on {differ}"
+    assert chip["verilator"] == chip["icarus"]

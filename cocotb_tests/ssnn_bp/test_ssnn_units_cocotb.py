@@ -1,5 +1,6 @@
 """Launches the SSNN-BP unit cocotb testbenches on Verilator (one unit-harness build holds
-every parameter set) and lints each unit's own Verilog with Verilator -Wall."""
+every parameter set; the neuron and the weight update also on Icarus Verilog when installed) and
+lints each unit's own Verilog with Verilator -Wall."""
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,9 @@ from snnforge.sim.harness import run_harness_test
 HERE = Path(__file__).parent
 
 
-def _run(testcase, **params):
-    run_harness_test(test_module="tb_units", test_dir=HERE, testcase=testcase, **params)
+def _run(testcase, simulator="verilator", **params):
+    run_harness_test(test_module="tb_units", test_dir=HERE, testcase=testcase,
+                     simulator=simulator, **params)
 
 
 @pytest.mark.parametrize("instance", [
@@ -44,8 +46,8 @@ def test_encoder():
 
 
 @pytest.mark.parametrize("instance", _sweep("neuron_b", "neuron_a", "neuron_c"))
-def test_composite_neuron(instance):
-    _run("composite_neuron_matches_golden", instance=instance, cycles=10000)
+def test_composite_neuron(instance, simulator):
+    _run("composite_neuron_matches_golden", simulator, instance=instance, cycles=10000)
 
 
 @pytest.mark.parametrize("instance", _sweep("wta_c47", "wta_c2", "wta_c10"))
@@ -59,8 +61,8 @@ def test_error_splitter(instance):
 
 
 @pytest.mark.parametrize("instance", _sweep("wu_a", "wu_b"))
-def test_weight_update(instance):
-    _run("weight_update_matches_golden", instance=instance, cycles=10000)
+def test_weight_update(instance, simulator):
+    _run("weight_update_matches_golden", simulator, instance=instance, cycles=10000)
 
 
 def test_scoreboard_catches_a_wrong_unit():

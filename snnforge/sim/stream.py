@@ -6,6 +6,10 @@ corresponding wire; the drivers treat a missing one as constant 1). A transfer h
 rising edge where valid and ready are both high; once valid is raised, payload and valid hold
 until the transfer (the ``lib.stream`` rules). Backpressure and valid gaps are random from a
 seeded ``random.Random``, so a run is reproducible.
+
+The drivers run the same on Verilator and Icarus Verilog: every input they drive gets a value
+when they start (Icarus leaves an undriven input at ``Z``), and they keep what they drive in
+Python instead of reading their own inputs back.
 """
 from __future__ import annotations
 
@@ -67,6 +71,8 @@ class StreamSource:
         self._width = len(self.payload) if self.payload is not None else 0
         if self.valid is not None:
             self.valid.value = 0
+        if self.payload is not None:
+            self.payload.value = 0
         cocotb.start_soon(self._run())
 
     def send_nowait(self, item) -> None:
@@ -97,8 +103,8 @@ class StreamSource:
     async def _run(self) -> None:
         while True:
             await RisingEdge(self.clk)
-            ready = self.ready is None or bool(int(self.ready.value))
-            if self._current is not None and ready:
+            # ready matters only while an item is offered (it may be X before the DUT settles)
+            if self._current is not None and (self.ready is None or int(self.ready.value)):
                 self._current = None
                 self.sent += 1
             if self.reset is not None and int(self.reset.value):
@@ -137,6 +143,7 @@ class StreamSink:
         self.received: deque = deque()
         self.count = 0
         self.check_protocol = check_protocol and self.valid is not None
+        self._ready_now = self.ready is None  # what this sink drives on ``ready``
         if self.ready is not None:
             self.ready.value = 0
         cocotb.start_soon(self._run())
@@ -173,15 +180,19 @@ class StreamSink:
                 raise AssertionError(f"{self.name}: {self.count} of {count} items after "
                                      f"{timeout_cycles} cycles")
 
-    async def _run(self) -> None:
+    def _drive_ready(self) -> None:
         if self.ready is not None:
-            self.ready.value = int(self.rng.random() < self.ready_probability)
+            self._ready_now = self.rng.random() < self.ready_probability
+            self.ready.value = int(self._ready_now)
+
+    async def _run(self) -> None:
+        self._drive_ready()
         stalled_payload = None  # payload of a transfer held off by backpressure
         while True:
             await RisingEdge(self.clk)
             in_reset = self.reset is not None and bool(int(self.reset.value))
             valid = self.valid is None or bool(int(self.valid.value))
-            ready = self.ready is None or bool(int(self.ready.value))
+            ready = self._ready_now
             if self.check_protocol and stalled_payload is not None and not in_reset:
                 payload = self._payload_int()
                 if not valid or payload != stalled_payload:
@@ -198,5 +209,4 @@ class StreamSink:
                 self.count += 1
                 if self.callback is not None:
                     self.callback(item)
-            if self.ready is not None:
-                self.ready.value = int(self.rng.random() < self.ready_probability)
+            self._drive_ready()

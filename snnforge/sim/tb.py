@@ -42,6 +42,9 @@ class TB:
     ``period_ns``: clock period in ns. ``seed``: seed of :attr:`rng` (drivers derive their own
     RNGs from it, so a run is reproducible). :attr:`cycles` counts rising edges since start;
     :meth:`speed` gives simulated cycles per wall-clock second.
+
+    ``rst`` is driven low from the start, so no process ever samples it undriven (Icarus
+    leaves an undriven input at ``Z``, Verilator at 0).
     """
 
     def __init__(self, dut, *, period_ns: int = 10, seed: int = 0, clock: str = "clk",
@@ -55,6 +58,8 @@ class TB:
         self.rng = random.Random(seed)
         self.clk = getattr(dut, clock)
         self.rst = getattr(dut, reset) if reset is not None else None
+        if self.rst is not None:
+            self.rst.value = 0
         self.cycles = 0
         self._t0 = time.perf_counter()
         cocotb.start_soon(Clock(self.clk, period_ns, unit="ns").start())

@@ -1,4 +1,4 @@
-"""cocotb testbench of the SSNN-BP network top on Verilator: trains on real 8x8 digits and
+"""cocotb testbench of the SSNN-BP network top (Verilator or Icarus): trains on real 8x8 digits and
 checks every step's spikes (s0, h, g+, g-, winner) and the final weights against the bit-true
 golden network (:class:`BitTrueSSNN`), then evaluates held-out digits on chip and checks the
 winners and the accuracy against ``BitTrueSSNN.evaluate``.
@@ -9,7 +9,8 @@ samples_path ("" = the dataset; else an .npz with uint8 ``x_train``/``x_test`` (
 ``y_train``/``y_test``), weights_path ("" = the configuration's initial weights; else an .npz
 with ``w1``/``w2`` in weight LSBs, as built into the RTL), valid_probability,
 ready_probability, seed, result_path ("" = none): JSON with the measured cycles per training
-sample and simulation speed.
+sample and simulation speed, and what the chip produced (``train_winners``, ``eval_winners``,
+final ``w1``/``w2`` in weight LSBs, ``train_cycles``, ``end_cycle``).
 """
 import json
 import time
@@ -155,6 +156,10 @@ async def network_trains_bit_identical_to_golden(dut):
         "valid_probability": p["valid_probability"], "ready_probability": p["ready_probability"],
         "simulated_cycles_per_second": train_cycles / train_seconds,
         "chip_accuracy_votes": chip_accuracy, "golden_accuracy_votes": golden_accuracy,
+        # what the chip produced, for comparing simulators bit for bit
+        "train_cycles": train_cycles, "end_cycle": tb.cycles,
+        "train_winners": [int(t["winner"]) for t in traces[:n_before]],
+        "eval_winners": chip_winners.tolist(), "w1": w1.tolist(), "w2": w2.tolist(),
     }
     tb.log.info("result %s", json.dumps(result))
     if p["result_path"]:
