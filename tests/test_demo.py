@@ -49,3 +49,16 @@ def test_demo_rejects_bad_counts(tmp_path, capsys):
     assert "--chip-epochs must be >= 1" in capsys.readouterr().err
     assert cli.main(["demo", "--trace-digits", "-1", "--out", str(tmp_path)]) == 2
     assert "--trace-digits must be >= 0" in capsys.readouterr().err
+
+
+def test_second_default_demo_keeps_the_first(tmp_path, monkeypatch, capsys):
+    """Without --out a second demo goes to runs/demo-2: the first run's results stay."""
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert cli.main(["demo", "--no-hw", "--epochs", "1"]) == 0
+    assert (tmp_path / "runs" / "demo" / "report.json").is_file()
+    assert (tmp_path / "runs" / "demo-2" / "report.json").is_file()
+    assert "runs/demo-2/report.json" in capsys.readouterr().out
+    assert cli.main(["demo", "--no-hw", "--epochs", "1", "--overwrite"]) == 0
+    assert not (tmp_path / "runs" / "demo-3").exists()
+    assert json.loads((tmp_path / "runs" / "demo" / "report.json").read_text())["golden"]

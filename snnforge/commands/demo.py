@@ -23,11 +23,26 @@ from pathlib import Path
 from snnforge.errors import SnnforgeError, ToolchainError
 
 
+DEFAULT_OUT = Path("runs/demo")
+
+
+def default_out_dir(base: Path = DEFAULT_OUT) -> Path:
+    """``base`` if it holds no run yet, else the first ``base-N`` (N = 2, 3, ...) that does not:
+    a second demo never replaces the first one's results."""
+    candidate, n = base, 1
+    while (candidate / "report.json").exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser("demo", help="end-to-end demo: golden model, Verilog, on-chip training "
                                            "in simulation checked bit for bit",
                               description=__doc__.strip().splitlines()[0])
-    p.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (default: %(default)s)")
+    p.add_argument("--out", type=Path, default=None,
+                   help=f"output folder (default: {DEFAULT_OUT}, or the first free {DEFAULT_OUT}-N "
+                        "when a demo run is already there)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the demo run already in --out (default: refuse)")
     p.add_argument("--dataset", default="mnist-sample",
@@ -166,6 +181,8 @@ def run(args) -> int:
     for name in ("trace_digits", "cocotb_digits"):
         if getattr(args, name) < 0:
             raise SnnforgeError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
+    if args.out is None:
+        args.out = DEFAULT_OUT if args.overwrite else default_out_dir()
     out = prepare_out_dir(args.out, resume=None, overwrite=args.overwrite)
     config = small_network_config()
     report = {"command": "snnforge demo", "config": config.to_dict()}
