@@ -159,6 +159,16 @@ def _place_and_route(tgt: Target, netlist: Path, work_dir: Path, *, seed: int) -
     return result
 
 
+def recorded_parameters(unit, resolved: dict) -> dict:
+    """The parameters as built: a width left to be derived (``None``) is recorded as the value
+    the unit's golden-model configuration derived for it."""
+    if all(value is not None for value in resolved.values()):
+        return dict(resolved)
+    golden = unit.golden_configuration(resolved)
+    derived = golden if isinstance(golden, dict) else {}
+    return {k: derived.get(k, v) if v is None else v for k, v in resolved.items()}
+
+
 def synthesize_unit(name: str, *, target: str, work_root: Path, pnr: bool = False,
                     params: dict | None = None) -> dict:
     """Synthesise registered unit ``name`` (default parameters unless ``params``)."""
@@ -186,7 +196,7 @@ def synthesize_unit(name: str, *, target: str, work_root: Path, pnr: bool = Fals
         else:
             figures.pop("pnr_error")
     return {"unit": unit.name, "target": target, "device": get_target(target).device,
-            "parameters": resolved, **figures}
+            "parameters": recorded_parameters(unit, resolved), **figures}
 
 
 def _stamp() -> str:

@@ -219,3 +219,22 @@ def test_synthesis_error_quotes_the_yosys_log(tmp_path):
                                              r"ERROR: syntax error"):
         synthesis.synthesize_verilog(broken, top="broken", target="ice40-up5k",
                                      work_dir=tmp_path)
+
+
+def test_synthesis_records_derived_widths_as_built():
+    """A width the configuration derives (registered default None) is recorded with its value."""
+    from snnforge.hdl import registry
+    from snnforge.synthesis import recorded_parameters
+
+    unit = registry.get_unit("ssnn_network")
+    resolved = unit.resolve(None)
+    assert resolved["accumulator_bits"] is None
+    recorded = recorded_parameters(unit, resolved)
+    golden = unit.golden_configuration(resolved)
+    assert recorded["accumulator_bits"] == golden["accumulator_bits"] > 0
+    assert recorded["gumbel_value_bits"] == golden["gumbel_value_bits"] > 0
+    explicit = unit.resolve({"accumulator_bits": "20"})
+    assert recorded_parameters(unit, explicit)["accumulator_bits"] == 20
+    plain = next(u for u in registry.load_units().values()
+                 if all(v is not None for v in u.resolve(None).values()))
+    assert recorded_parameters(plain, plain.resolve(None)) == plain.resolve(None)
