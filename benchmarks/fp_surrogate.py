@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from snnforge.golden_model.fp_exact.datasets import yin_yang_task
-from snnforge.golden_model.fp_exact.surrogate import (gradient_agreement, simulate_stepped,
-                                                        stepped_first_spike_times,
-                                                        surrogate_loss_and_grads)
+from snnforge.golden_model.fp_exact.surrogate import (gradient_agreement, stepped_accuracy,
+                                                        surrogate_loss_and_grads,
+                                                        surrogate_train_epoch)
 from snnforge.golden_model.fp_exact.train import (Adam, FPConfig, evaluate, init_network,
                                                     loss_and_grads, train_epoch)
 from snnforge.runs import write_json
@@ -58,13 +58,6 @@ def agreement(cfg, task, seeds, batch, trained=None):
     return rows
 
 
-def stepped_accuracy(w, x, y, cfg, dt):
-    spikes, _ = simulate_stepped(w, x, neuron=cfg.neuron(), dt=dt)
-    first, _ = stepped_first_spike_times(spikes[-1], dt=dt, t_max=cfg.t_max)
-    pred = np.where((first < cfg.t_max).any(axis=1), np.argmin(first, axis=1), -1)
-    return float((pred == y).mean())
-
-
 def training(cfg, task, seed, dt):
     out = {}
     rng = np.random.default_rng(seed)
@@ -82,15 +75,7 @@ def training(cfg, task, seed, dt):
     opt = Adam(lr=cfg.lr)
     curve, curve_event = [], []
     for _ in range(cfg.epochs):
-        order = rng.permutation(len(task.train_y))
-        for i in range(0, len(order), cfg.batch_size):
-            idx = order[i:i + cfg.batch_size]
-            _, g, _ = surrogate_loss_and_grads(w, task.train_x[idx], task.train_y[idx],
-                                               neuron=cfg.neuron(), dt=dt, tau_loss=cfg.tau_loss)
-            norm = np.sqrt(sum(float((a * a).sum()) for a in g))
-            if cfg.grad_clip > 0 and norm > cfg.grad_clip:
-                g = [a * (cfg.grad_clip / norm) for a in g]
-            opt.step(w, g)
+        surrogate_train_epoch(w, opt, task.train_x, task.train_y, cfg, dt=dt, rng=rng)
         curve.append(stepped_accuracy(w, task.test_x, task.test_y, cfg, dt))
         curve_event.append(evaluate(w, task.test_x, task.test_y, cfg)["accuracy"])
         print("surrogate", curve[-1], curve_event[-1], flush=True)

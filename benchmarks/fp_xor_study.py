@@ -28,8 +28,7 @@ import numpy as np
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.fp_exact.datasets import xor_task
-from snnforge.golden_model.fp_exact.surrogate import simulate_stepped, stepped_first_spike_times, \
-    surrogate_loss_and_grads
+from snnforge.golden_model.fp_exact.surrogate import stepped_accuracy, surrogate_train_epoch
 from snnforge.golden_model.fp_exact.train import Adam, FPConfig, evaluate, fit, init_network
 from snnforge.runs import write_json
 
@@ -40,13 +39,6 @@ STUDY_BASELINE = dict(hidden=(4,), batch_size=4, lr=0.01, init_mean=2.0, init_st
 STUDY_ENCODING = dict(t_early=0.0, t_late=6.0, t_bias=0.0)
 
 
-def _stepped_accuracy(w, task, cfg, dt) -> float:
-    spikes, _ = simulate_stepped(w, task.test_x, neuron=cfg.neuron(), dt=dt)
-    first, _ = stepped_first_spike_times(spikes[-1], dt=dt, t_max=cfg.t_max)
-    pred = np.where((first < cfg.t_max).any(axis=1), np.argmin(first, axis=1), -1)
-    return float((pred == task.test_y).mean())
-
-
 def fit_surrogate(task, cfg: FPConfig, *, seed: int, dt: float) -> dict:
     """Surrogate-gradient training in shuffled mini-batches of ``cfg.batch_size`` (same Adam, clip
     and initialisation as the exact run; the silent/dead-neuron pushes are not applied: they read
@@ -55,19 +47,11 @@ def fit_surrogate(task, cfg: FPConfig, *, seed: int, dt: float) -> dict:
     rng = np.random.default_rng(seed)
     w = init_network((task.train_x.shape[1],) + cfg.hidden + (task.n_classes,), cfg, rng)
     opt = Adam(lr=cfg.lr)
-    epoch, acc = 0, _stepped_accuracy(w, task, cfg, dt)
+    epoch, acc = 0, stepped_accuracy(w, task.test_x, task.test_y, cfg, dt)
     while epoch < cfg.epochs and acc < 1.0:
         epoch += 1
-        order = rng.permutation(len(task.train_y))
-        for i in range(0, len(order), cfg.batch_size):
-            idx = order[i:i + cfg.batch_size]
-            _, g, _ = surrogate_loss_and_grads(w, task.train_x[idx], task.train_y[idx],
-                                               neuron=cfg.neuron(), dt=dt, tau_loss=cfg.tau_loss)
-            norm = np.sqrt(sum(float((a * a).sum()) for a in g))
-            if cfg.grad_clip > 0 and norm > cfg.grad_clip:
-                g = [a * (cfg.grad_clip / norm) for a in g]
-            opt.step(w, g)
-        acc = _stepped_accuracy(w, task, cfg, dt)
+        surrogate_train_epoch(w, opt, task.train_x, task.train_y, cfg, dt=dt, rng=rng)
+        acc = stepped_accuracy(w, task.test_x, task.test_y, cfg, dt)
     return {"epochs": epoch, "accuracy": acc,
             "accuracy_in_event_model": evaluate(w, task.test_x, task.test_y, cfg)["accuracy"]}
 

@@ -5,10 +5,9 @@
 Installed as ``snnforge.boards``; imported under any other name (``import boards``) it fails at
 once rather than load a second, distinct copy of its classes.
 """
-if __name__ != "snnforge.boards":
-    raise ImportError(f"import snnforge.boards, not {__name__}: the folder boards/ is "
-                      "part of the installed package snnforge (pip install -e . in a "
-                      "checkout)")
+from snnforge._layout import require_package_name
+
+require_package_name(__name__, "boards")
 
 from snnforge.boards.build import BOARDS, build_board
 

@@ -4,7 +4,6 @@ This folder is installed as ``snnforge.golden_model``; imported under any other 
 ``import golden_model`` with the repository root on ``sys.path``) its classes would be a second,
 distinct copy, so that import fails at once.
 """
-if __name__ != "snnforge.golden_model":
-    raise ImportError(f"import snnforge.golden_model, not {__name__}: the folder golden_model/ is "
-                      "part of the installed package snnforge (pip install -e . in a "
-                      "checkout)")
+from snnforge._layout import require_package_name
+
+require_package_name(__name__, "golden_model")

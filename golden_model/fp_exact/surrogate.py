@@ -136,3 +136,28 @@ def gradient_agreement(g_test: list[np.ndarray], g_ref: list[np.ndarray]) -> dic
     na = np.linalg.norm(a)
     cos = float(a @ b / (na * nb)) if na > 0 and nb > 0 else 0.0
     return {"cosine": cos, "relative_error": float(np.linalg.norm(a - b) / nb) if nb > 0 else float("inf")}
+
+
+def stepped_accuracy(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, cfg, dt: float) -> float:
+    """Accuracy of the time-stepped network (step ``dt`` ms): the class whose output neuron
+    fires first within ``cfg.t_max``, no spike counting as wrong. ``cfg``: an ``FPConfig``."""
+    spikes, _ = simulate_stepped(weights, x, neuron=cfg.neuron(), dt=dt)
+    first, _ = stepped_first_spike_times(spikes[-1], dt=dt, t_max=cfg.t_max)
+    pred = np.where((first < cfg.t_max).any(axis=1), np.argmin(first, axis=1), -1)
+    return float((pred == y).mean())
+
+
+def surrogate_train_epoch(weights: list[np.ndarray], opt, x: np.ndarray, y: np.ndarray, cfg, *,
+                          dt: float, rng: np.random.Generator) -> None:
+    """One epoch of surrogate-gradient training in place: mini-batches of ``cfg.batch_size`` in
+    an order drawn from ``rng``, the gradient rescaled to at most ``cfg.grad_clip`` (global L2,
+    0 = off), one ``opt.step`` (Adam) per batch."""
+    order = rng.permutation(len(y))
+    for i in range(0, len(order), cfg.batch_size):
+        idx = order[i:i + cfg.batch_size]
+        _, g, _ = surrogate_loss_and_grads(weights, x[idx], y[idx], neuron=cfg.neuron(), dt=dt,
+                                           tau_loss=cfg.tau_loss)
+        norm = np.sqrt(sum(float((a * a).sum()) for a in g))
+        if cfg.grad_clip > 0 and norm > cfg.grad_clip:
+            g = [a * (cfg.grad_clip / norm) for a in g]
+        opt.step(weights, g)
