@@ -16,6 +16,8 @@ bytes each. The link is stop-and-wait: the host sends one frame and waits for it
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 from dataclasses import dataclass
 
 from snnforge.errors import SnnforgeError
@@ -24,7 +26,8 @@ __all__ = ["PROTOCOL_VERSION", "END", "ESC", "ESC_END", "ESC_ESC", "Command", "S
            "crc16", "slip_encode", "SlipDecoder", "frame_body", "check_body", "encode_frame",
            "Response", "parse_response", "identify", "write_weights", "read_weights", "sample",
            "read_counters", "reset", "sparse_pixels", "Identity", "parse_identity",
-           "Counters", "parse_counters", "parse_weights", "ProtocolError", "weight_bytes"]
+           "Counters", "parse_counters", "parse_weights", "ProtocolError", "weight_bytes",
+           "config_hash"]
 
 PROTOCOL_VERSION = 1
 END, ESC, ESC_END, ESC_ESC = 0xC0, 0xDB, 0xDC, 0xDD
@@ -264,3 +267,11 @@ def parse_weights(payload: bytes, *, weight_bits: int) -> list[int]:
         raise ProtocolError(f"READ_WEIGHTS payload of {len(payload)} bytes is not whole weights")
     return [int.from_bytes(payload[i:i + nb], "little", signed=True)
             for i in range(0, len(payload), nb)]
+
+
+def config_hash(config) -> int:
+    """The 32-bit configuration hash IDENTIFY reports for a network configuration (an
+    ``SSNNConfig``): the first 4 bytes (big-endian) of the SHA-256 of its fields as sorted
+    JSON. Every field is in it: a board whose hash differs computes other bits."""
+    text = json.dumps(config.to_dict(), sort_keys=True, separators=(",", ":"))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
