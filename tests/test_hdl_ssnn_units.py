@@ -13,6 +13,7 @@ from snnforge.hdl.ssnn_bp.neuron import CompositeNeuron
 from snnforge.hdl.ssnn_bp.random_source import RandomDrawSource, ThreefryCore
 from snnforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit, pack_rows, unpack_row
 from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
+from snnforge.sim.amaranth_stream import run_streams
 from snnforge.sim.budget import CycleBudget, stream_cycle_bound
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
@@ -28,31 +29,14 @@ def _simulate(dut, bench):
 def _check_draw_source(dut, reqs, *, seed, width, lanes, r):
     """Stream the requests (stream, sample, step, base) through ``dut`` with random output
     backpressure; the draws must equal :func:`rng.random_draws` for every request, in order."""
-    got = []
-    budget = CycleBudget(stream_cycle_bound(len(reqs), interval=dut.interval,
-                                            latency=dut.latency, ready_probability=0.6),
-                         name="random draw source")
-
-    async def bench(ctx):
-        pending = list(reqs)
-        while len(got) < len(reqs):
-            budget.spend(f"draws of request {len(got)} of {len(reqs)}")
-            ctx.set(dut.o_draws.ready, r.random() < 0.6)
-            if pending:
-                q = pending[0]
-                p = dut.i_req.payload
-                ctx.set(p.stream, q[0]); ctx.set(p.sample, q[1]); ctx.set(p.step, q[2])
-                ctx.set(p.base, q[3])
-            ctx.set(dut.i_req.valid, bool(pending))
-            fire_in = bool(pending) and ctx.get(dut.i_req.ready)
-            if ctx.get(dut.o_draws.valid) and ctx.get(dut.o_draws.ready):
-                word = ctx.get(Value.cast(dut.o_draws.payload))
-                got.append([(word >> (width * l)) & ((1 << width) - 1) for l in range(lanes)])
-            await ctx.tick()
-            if fire_in:
-                pending.pop(0)
-
-    _simulate(dut, bench)
+    bound = stream_cycle_bound(len(reqs), interval=dut.interval, latency=dut.latency,
+                               ready_probability=0.6)
+    words = run_streams(
+        dut, sources={"i_req": ([dict(stream=q[0], sample=q[1], step=q[2], base=q[3])
+                                 for q in reqs], 1.0)},
+        sinks={"o_draws": (len(reqs), 0.6)}, max_cycles=bound, seed=int(r.integers(1 << 16)))
+    got = [[(word >> (width * l)) & ((1 << width) - 1) for l in range(lanes)]
+           for word in words["o_draws"]]
     want = [grng.random_draws(seed=seed, stream=q[0], sample=q[1], step=q[2],
                               draw_index=q[3] + np.arange(lanes), width=width).tolist()
             for q in reqs]
@@ -197,28 +181,14 @@ def test_wta_matches_golden_with_ties(n_out):
     decisions = 40
     z = r.integers(-30, 30, (decisions, n_out))   # small range + coarse table: many ties
     rnd = r.integers(0, 1 << 16, (decisions, n_out))
-    got = []
     # a decision takes n_out candidates + 1 cycle (inhibition), plus the winner's latency
-    budget = CycleBudget(stream_cycle_bound(decisions, interval=n_out + 1 + dut.latency,
-                                            valid_probability=0.8, ready_probability=0.5),
-                         name="WTA")
-
-    async def bench(ctx):
-        cands = [(int(z[d, k]), int(rnd[d, k])) for d in range(decisions) for k in range(n_out)]
-        while len(got) < decisions:
-            budget.spend(f"winner of decision {len(got)} of {decisions}")
-            ctx.set(dut.o_winner.ready, r.random() < 0.5)
-            if cands:
-                ctx.set(dut.i_cand.payload.z, cands[0][0]); ctx.set(dut.i_cand.payload.rand, cands[0][1])
-            ctx.set(dut.i_cand.valid, bool(cands) and r.random() < 0.8)
-            fire = ctx.get(dut.i_cand.valid) and ctx.get(dut.i_cand.ready)
-            if ctx.get(dut.o_winner.valid) and ctx.get(dut.o_winner.ready):
-                got.append(ctx.get(dut.o_winner.payload))
-            await ctx.tick()
-            if fire:
-                cands.pop(0)
-
-    _simulate(dut, bench)
+    bound = stream_cycle_bound(decisions, interval=n_out + 1 + dut.latency,
+                               valid_probability=0.8, ready_probability=0.5)
+    cands = [dict(z=int(z[d, k]), rand=int(rnd[d, k]))
+             for d in range(decisions) for k in range(n_out)]
+    got = run_streams(dut, sources={"i_cand": (cands, 0.8)},
+                      sinks={"o_winner": (decisions, 0.5)}, max_cycles=bound,
+                      seed=n_out)["o_winner"]
     table = units.gumbel_table(index_bits=ib, frac_bits=frac)
     assert got == units.wta(z, rnd, table, index_bits=ib).tolist()
 
@@ -228,25 +198,13 @@ def test_error_splitter_matches_golden():
     r = np.random.default_rng(5)
     win, lab = r.integers(0, 10, 200), r.integers(0, 10, 200)
     lab[::3] = win[::3]
-    got = []
-
-    async def bench(ctx):
-        pending = list(zip(win.tolist(), lab.tolist()))
-        for _ in range(1500):
-            ctx.set(dut.o_errors.ready, r.random() < 0.5)
-            if pending:
-                ctx.set(dut.i_decision.payload.winner, pending[0][0])
-                ctx.set(dut.i_decision.payload.label, pending[0][1])
-            ctx.set(dut.i_decision.valid, bool(pending))
-            fire = bool(pending) and ctx.get(dut.i_decision.ready)
-            if ctx.get(dut.o_errors.valid) and ctx.get(dut.o_errors.ready):
-                got.append((ctx.get(dut.o_errors.payload.addr), ctx.get(dut.o_errors.payload.negative)))
-            await ctx.tick()
-            if fire:
-                pending.pop(0)
-
-    _simulate(dut, bench)
     e_pos, e_neg = units.error_split(win, lab, n_out=10)
+    count = int(e_pos.sum() + e_neg.sum())
+    decisions = [dict(winner=int(w), label=int(y)) for w, y in zip(win, lab)]
+    out = run_streams(dut, sources={"i_decision": (decisions, 1.0)},
+                      sinks={"o_errors": (count, 0.5)}, max_cycles=1500, seed=5,
+                      raw=False)["o_errors"]
+    got = [(int(e.addr), int(e.negative)) for e in out]
     want = []
     for p, n in zip(e_pos, e_neg):
         want += [(int(k), 0) for k in np.flatnonzero(p)] + [(int(k), 1) for k in np.flatnonzero(n)]

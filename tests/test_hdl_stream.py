@@ -8,6 +8,7 @@ from amaranth.sim import Simulator
 from snnforge.errors import ConfigError
 from snnforge.hdl.stream import (SignedSpikeMerge, SpikeEventFIFO, SpikeEventLayout,
                                    decode_event, encode_event)
+from snnforge.sim.amaranth_stream import run_streams
 from snnforge.sim.budget import CycleBudget, stream_cycle_bound
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
@@ -32,39 +33,12 @@ def test_bad_parameters_are_rejected():
 
 
 def _run(dut, sources, sink_name, *, cycles, ready_p, seed):
-    """Drive each (stream name, items, valid_p) in ``sources``; collect ``sink_name`` items."""
-    received = []
-    rng = random.Random(seed)
-
-    async def tb(ctx):
-        queues = {name: list(items) for name, items, _ in sources}
-        vp = {name: p for name, _, p in sources}
-        offered = {name: None for name in queues}
-        sink = getattr(dut, sink_name)
-        for _ in range(cycles):
-            for name, q in queues.items():
-                port = getattr(dut, name)
-                if offered[name] is None and q and rng.random() < vp[name]:
-                    offered[name] = q.pop(0)
-                ctx.set(port.valid, offered[name] is not None)
-                if offered[name] is not None:
-                    ctx.set(Value.cast(port.payload), offered[name])
-            ctx.set(sink.ready, rng.random() < ready_p)
-            # sample handshakes just before the edge
-            taken = {name: ctx.get(getattr(dut, name).ready) and offered[name] is not None
-                     for name in queues}
-            if ctx.get(sink.valid) and ctx.get(sink.ready):
-                received.append(ctx.get(Value.cast(sink.payload)))
-            await ctx.tick()
-            for name, t in taken.items():
-                if t:
-                    offered[name] = None
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(tb)
-    sim.run()
-    return received
+    """Drive each (stream name, items, valid_p) in ``sources`` from its own testbench; return
+    the sink's items, received under random backpressure within ``cycles`` clock cycles."""
+    expected = sum(len(items) for _, items, _ in sources)
+    return run_streams(dut, sources={name: (items, p) for name, items, p in sources},
+                       sinks={sink_name: (expected, ready_p)}, max_cycles=cycles,
+                       seed=seed)[sink_name]
 
 
 @pytest.mark.parametrize("depth", [1, 2, 5, 16])
