@@ -8,15 +8,9 @@ import numpy as np
 
 from snnforge.golden_model.ssnn_bp import units
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+from snnforge.golden_model.ssnn_bp.prediction import sample_prediction
 
-__all__ = ["BitTrueNetwork", "sample_prediction", "default_buffer_bytes"]
-
-
-def sample_prediction(step_winners, n_out: int) -> int:
-    """A sample's prediction from its T per-step WTA winners: the class with the most wins,
-    ties to the lowest index (``BitTrueSSNN.evaluate``'s ``accuracy_votes`` rule)."""
-    votes = np.bincount(np.asarray(step_winners, dtype=np.int64), minlength=n_out)
-    return int(votes.argmax())
+__all__ = ["BitTrueNetwork", "default_buffer_bytes"]
 
 
 def default_buffer_bytes(config) -> int:
