@@ -202,3 +202,39 @@ def test_bias_count_scales_the_bias_input_and_its_learning_rate(sample, mode):
 def test_cli_records_the_bias_count(tmp_path):
     report = _one_sample_epoch(tmp_path / "bias", "--hidden", "16", "--bias-count", "15,4")
     assert report["config"]["spikegrad"]["bias_count"] == [15, 4]
+
+
+def test_matched_ann_lr_follows_the_batch_and_the_shifts():
+    from snnforge.golden_model.spikegrad.train import ann_equivalent_lrs, matched_ann_lr
+
+    gain = 0.25
+    base = training_config((784, 128, 10), batch=32)
+    # every layer learns at 2**-7 per sample within the rounding of the shifts to whole bits
+    assert ann_equivalent_lrs(base, input_gain=gain) == pytest.approx((2 ** -7, 2 ** -7), rel=0.01)
+    assert matched_ann_lr(base, input_gain=gain) == pytest.approx(32 * 2 ** -7, rel=0.01)
+    one = dataclasses.replace(base, batch=1).validate()
+    assert matched_ann_lr(one, input_gain=gain) == pytest.approx(
+        matched_ann_lr(base, input_gain=gain) / 32)
+    slower = dataclasses.replace(one, lr_shift=tuple(s + 1 for s in one.lr_shift)).validate()
+    assert matched_ann_lr(slower, input_gain=gain) == pytest.approx(
+        matched_ann_lr(one, input_gain=gain) / 2)
+    # a count scale change moves the layer-0 and output rates, not a hidden layer's
+    deep = training_config((784, 32, 32, 10), batch=1)
+    r = ann_equivalent_lrs(deep, input_gain=0.25)
+    r2 = ann_equivalent_lrs(deep, input_gain=0.5)
+    assert r2[1] == r[1] and r2[0] == pytest.approx(r[0] / 4) and r2[2] == pytest.approx(r[2] * 4)
+
+
+def test_cli_batch1_ann_learns_at_the_matched_rate(tmp_path):
+    """Per-sample updates: the ANN beside SpikeGrad gets SpikeGrad's per-sample rate, not a
+    batch-32 rate 32x too large for batch 1 (which collapses it to near chance)."""
+    out = tmp_path / "b1"
+    assert main(["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--hidden", "32",
+                 "--batch", "1", "--epochs", "1", "--no-plots", "--quiet",
+                 "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["config"]["ann_lr"] == pytest.approx(2 ** -7, rel=0.01)
+    assert report["config"]["ann_lr_rule"] == "matched"
+    res = report["results"]
+    assert res["ann_test_accuracy"] > 0.5 and res["test_accuracy"] > 0.5  # lr 0.2: 14 %
+    assert abs(res["gap_to_ann_points"]) < 15

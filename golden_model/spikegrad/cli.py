@@ -1,8 +1,9 @@
 """SpikeGrad: ternary-spike IF network trained with integer error spikes (bit-true or float).
 
 ``snnforge train --algo spikegrad`` trains a SpikeGrad MLP (bit-true by default) and the
-float ANN of the same shape (ReLU, plain SGD, same epochs, batch and learning-rate decay)
-beside it, and writes report.json, checkpoint.npz (``--resume``) and learning-curve plots.
+float ANN of the same shape (ReLU, plain SGD, same epochs, batch and learning-rate decay,
+by default the same per-sample learning rate: :func:`~.train.matched_ann_lr`) beside it,
+and writes report.json, checkpoint.npz (``--resume``) and learning-curve plots.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from snnforge.golden_model.ann import ANNConfig, MLP
 from snnforge.golden_model.spikegrad.config import (TRAINING_ERROR_RESOLUTION, TRAINING_FORMATS,
                                                       TRAINING_INPUT_GAIN, SpikeGradConfig,
                                                       count_scale, default_lr_shifts)
-from snnforge.golden_model.spikegrad.train import MODES, SpikeGradNet, effective_lr
+from snnforge.golden_model.spikegrad.train import (MODES, SpikeGradNet, effective_lr,
+                                                    matched_ann_lr)
 
 AUTO = "auto"
 
@@ -63,8 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--hidden-bias", type=float, default=0.0,
                    help="initial hidden biases in thresholds (0.5 turns the count's floor into "
                         "rounding at the start) (default: %(default)s)")
-    g.add_argument("--ann-lr", type=float, default=0.2,
-                   help="learning rate of the float ANN beside it (default: %(default)s)")
+    g.add_argument("--ann-lr", type=float, default=None,
+                   help="learning rate of the float ANN beside it, on its batch-mean loss "
+                        "(default: SpikeGrad's own rate, batch x its per-sample rate: 0.25 "
+                        "at batch 32, 0.0078 at batch 1 with the derived shifts)")
     g.add_argument("--no-ann", action="store_true", help="skip the float ANN baseline")
     g.add_argument("--init-from", type=Path, default=None, metavar="RUN",
                    help="initial weights from a run folder's checkpoint (a SpikeGrad run or "
@@ -156,7 +160,7 @@ def _validate_args(args) -> None:
     for name in ("epochs", "eval_train_limit"):
         if getattr(args, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
-    if not args.ann_lr > 0:
+    if args.ann_lr is not None and not args.ann_lr > 0:
         raise ConfigError(f"--ann-lr must be > 0, got {args.ann_lr}")
     if not args.input_gain > 0:
         raise ConfigError(f"--input-gain must be > 0, got {args.input_gain}")
@@ -172,12 +176,17 @@ def run(args) -> int:
     runs.prepare_out_dir(args.out, resume=args.resume, overwrite=args.overwrite)
     if args.output_gain is None:
         args.output_gain = 1.0 / count_scale(input_bits=args.input_bits, input_gain=args.input_gain)
+    ann_lr_rule = "given" if args.ann_lr is not None else "matched"
+    if args.ann_lr is None:
+        args.ann_lr = matched_ann_lr(cfg, input_gain=args.input_gain)
     run_config = {"algo": "spikegrad", "dataset": args.dataset, "mode": args.mode,
                   "spikegrad": cfg.to_dict(), "seed": args.seed,
                   "lr_decay_epochs": list(args.lr_decay_epochs), "input_gain": args.input_gain,
                   "hidden_bias": args.hidden_bias,
                   "output_gain": args.output_gain, "ann_lr": None if args.no_ann else args.ann_lr,
                   "train_limit": args.train_limit, "test_limit": args.test_limit}
+    if ann_lr_rule == "matched" and not args.no_ann:  # absent with --ann-lr: older runs resume
+        run_config["ann_lr_rule"] = "matched"
     if args.init_from is not None:  # absent otherwise, so older run folders stay resumable
         run_config["init_from"] = str(args.init_from)
     x_train, y_train, x_test, y_test = _load(args)

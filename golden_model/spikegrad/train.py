@@ -14,6 +14,11 @@ the float gradient times ``R = gradient_scale / theta_bp``, so the update
 ``dW = -(lr_mult / 2**lr_shift) * n * c`` is plain SGD on the summed batch loss with
 ``lr = lr_mult * R / (theta * 2**lr_shift)`` (:func:`effective_lr`); raising the gradient
 scale by 2**k needs ``lr_shift + k`` for the same learning rate.
+
+The float ANN of the same shape learns at the same rate when its learning rate (on the batch-mean
+loss) is :func:`matched_ann_lr`: SpikeGrad's update is per sample (summed over the batch), so the
+ANN's rate grows with the batch and a per-sample (batch 1) run gets a 32x smaller ANN rate than
+batch 32 (:func:`ann_equivalent_lrs` gives the per-layer rates).
 """
 from __future__ import annotations
 
@@ -23,10 +28,11 @@ import numpy as np
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad import ann_equivalent
-from snnforge.golden_model.spikegrad.config import SpikeGradConfig
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig, count_scale
 from snnforge.golden_model.spikegrad.units import input_counts, saturate
 
-__all__ = ["MODES", "effective_lr", "init_parameters", "SpikeGradNet"]
+__all__ = ["MODES", "effective_lr", "ann_equivalent_lrs", "matched_ann_lr", "init_parameters",
+           "SpikeGradNet"]
 
 MODES = ("bit-true", "float")
 
@@ -34,6 +40,40 @@ MODES = ("bit-true", "float")
 def effective_lr(config: SpikeGradConfig, layer: int) -> float:
     """SGD learning rate of weight layer ``layer`` (batch-summed loss, weights w = W/theta)."""
     return config.lr_mult * config.error_resolution / (config.theta * 2 ** config.layer_lr_shift(layer))
+
+
+def ann_equivalent_lrs(config: SpikeGradConfig, *, input_gain: float) -> tuple[float, ...]:
+    """Per-sample SGD learning rate of the float ANN (inputs in [0, 1], ReLU activations) that
+    each weight layer's update equals, one per weight layer.
+
+    With ``s0 = input_max`` input counts per unit input and ``s1 = input_max * input_gain``
+    hidden counts per unit activation (:func:`~.config.count_scale`), the ANN's weights are
+    ``v0 = (s0 / s1) w0``, ``v = w`` between hidden layers and ``v_out = s1 w_out``, so layer 0
+    learns at ``effective_lr * (s0 / s1)**2``, hidden layers at ``effective_lr`` and the output
+    layer at ``effective_lr * s1**2`` (docs/spikegrad.md "Scales")."""
+    if not input_gain > 0:
+        raise ConfigError(f"input_gain must be > 0, got {input_gain}")
+    s0 = config.input_max
+    s1 = count_scale(input_bits=config.input_bits, input_gain=input_gain)
+    rates = []
+    for layer in range(config.n_layers):
+        rate = effective_lr(config, layer)
+        if layer == 0:
+            rate *= (s0 / s1) ** 2
+        if layer == config.n_layers - 1:
+            rate *= s1 ** 2
+        rates.append(rate)
+    return tuple(rates)
+
+
+def matched_ann_lr(config: SpikeGradConfig, *, input_gain: float) -> float:
+    """The learning rate (on the batch-mean loss, at ``config.batch``) of the float ANN that
+    learns at SpikeGrad's rate: ``batch`` times the geometric mean of
+    :func:`ann_equivalent_lrs` (the layers' rates agree within the rounding of the shifts to
+    whole bits when the shifts are the derived defaults). 0.25 at batch 32 and the training
+    formats, 0.0078 at batch 1."""
+    rates = ann_equivalent_lrs(config, input_gain=input_gain)
+    return float(config.batch * np.exp(np.mean(np.log(rates))))
 
 
 def init_parameters(config: SpikeGradConfig, *, rng: np.random.Generator,
