@@ -19,7 +19,7 @@ from snnforge.boards.harness import UnitHarness
 from snnforge.errors import ConfigError, ToolchainError
 from snnforge.hdl import registry
 
-__all__ = ["Board", "BOARDS", "build_board"]
+__all__ = ["Board", "BOARDS", "build_board", "run_platform_build"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,17 @@ def build_board(board: str, *, unit: str, params: dict | None = None,
     resolved = entry.resolve(params)
     top = UnitHarness(entry.factory(**resolved))
     platform = _platform(spec)
+    figures = run_platform_build(spec, platform, top, build_dir=build_dir, seed=seed, what=unit)
+    return {"board": board, "device": spec.device, "unit": unit, "parameters": resolved,
+            **figures, "clock_mhz": platform.default_clk_frequency / 1e6}
+
+
+def run_platform_build(spec: Board, platform, top, *, build_dir: str | Path, seed: int,
+                       what: str) -> dict:
+    """``platform.build()`` of ``top`` into ``build_dir`` with the yowasp tools; returns
+    ``bitstream``, ``bitstream_bytes``, ``utilization`` (logic cells), ``fmax_mhz`` (the
+    slowest clock's achieved Fmax), ``fmax_by_clock``, ``report`` (nextpnr's utilisation
+    entries) and ``seconds``. ``what`` names the design in errors."""
     build_dir = Path(build_dir).resolve()
     start = time.perf_counter()
     try:
@@ -75,24 +86,23 @@ def build_board(board: str, *, unit: str, params: dict | None = None,
     except (subprocess.CalledProcessError, OSError) as exc:  # the build script failed
         log = build_dir / "top.tim"
         tail = "\n".join(log.read_text().splitlines()[-15:]) if log.is_file() else ""
-        raise ToolchainError(f"{board} build of {unit} failed ({type(exc).__name__}: {exc}); "
-                             f"logs in {build_dir}\n{tail}") from None
+        raise ToolchainError(f"{spec.name} build of {what} failed ({type(exc).__name__}: "
+                             f"{exc}); logs in {build_dir}\n{tail}") from None
     seconds = round(time.perf_counter() - start, 1)
     report = json.loads((build_dir / "report.json").read_text())
-    achieved = [v["achieved"] for v in report.get("fmax", {}).values() if "achieved" in v]
-    used = report.get("utilization", {}).get(spec.logic_resource, {})
+    by_clock = {name: round(v["achieved"], 2) for name, v in report.get("fmax", {}).items()
+                if "achieved" in v}
+    utilization = report.get("utilization", {})
+    used = utilization.get(spec.logic_resource, {})
     bitstream = build_dir / f"top{spec.bitstream_suffix}"
     if not bitstream.is_file():
-        raise ToolchainError(f"{board} build of {unit} wrote no bitstream {bitstream}")
+        raise ToolchainError(f"{spec.name} build of {what} wrote no bitstream {bitstream}")
     return {
-        "board": board,
-        "device": spec.device,
-        "unit": unit,
-        "parameters": resolved,
         "bitstream": str(bitstream),
         "bitstream_bytes": bitstream.stat().st_size,
         "utilization": f"{spec.logic_resource} {used.get('used')}/{used.get('available')}",
-        "fmax_mhz": round(min(achieved), 2) if achieved else None,
-        "clock_mhz": platform.default_clk_frequency / 1e6,
+        "fmax_mhz": min(by_clock.values()) if by_clock else None,
+        "fmax_by_clock": by_clock,
+        "resources": {k: v for k, v in utilization.items() if v.get("used")},
         "seconds": seconds,
     }

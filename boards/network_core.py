@@ -1,0 +1,132 @@
+"""The board-independent core of a training board: UART host link + SSNN-BP network top.
+
+``rx`` -> :class:`~snnforge.hdl.host_link.HostLink` -> network ports of
+:class:`~snnforge.hdl.ssnn_bp.network.SSNNNetwork`; the network's per-step trace goes through
+:class:`~snnforge.hdl.host_link.SampleResultAdapter` (one prediction per sample) back to the
+link; ``o_write`` feeds the network's weight-write port. ``net_reset`` (the RESET command)
+resets the network's and the adapter's control state (weights are kept: they live in memory).
+The link's cycle counter measures each sample from its first pixel beat to its result.
+
+Ports: ``rx``, ``tx`` (UART pins), ``leds`` (``idle``, ``training``, ``link_error``: the
+status LEDs, the last two stretched so a human sees them) and ``busy`` (a frame or a sample
+is in progress; the simulated board transport uses it to tell when the board is quiet).
+Used by :class:`~snnforge.boards.network_top.NetworkBoardTop` on a board and by the simulated
+board (:mod:`snnforge.host.sim_transport`) as the Verilated top.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from amaranth.hdl import Module, ResetInserter, Signal
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from snnforge.errors import ConfigError
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.hdl.host_link import HostLink, SampleResultAdapter
+from snnforge.hdl.host_link.uart import check_divisor
+from snnforge.hdl.ssnn_bp.network import SSNNNetwork
+
+__all__ = ["NetworkBoardCore", "led_layout", "network_config_hash"]
+
+
+def network_config_hash(config: SSNNConfig) -> int:
+    """The 32-bit configuration hash a board reports in IDENTIFY: the first 4 bytes
+    (little-endian) of the SHA-256 of the configuration's sorted JSON."""
+    from snnforge.host import protocol
+    if hasattr(protocol, "config_hash"):   # the host's definition, when it has one
+        return protocol.config_hash(config)
+    text = json.dumps(config.to_dict(), sort_keys=True)
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+
+
+def led_layout() -> data.StructLayout:
+    return data.StructLayout({"idle": 1, "training": 1, "link_error": 1})
+
+
+class NetworkBoardCore(wiring.Component):
+    """Host link + network for ``config`` with a UART of ``divisor`` clocks per bit.
+
+    ``led_hold_cycles``: how long the ``training`` and ``link_error`` LEDs stay lit after a
+    sample or a bad frame (the board top passes about 0.2 s / 1 s of its clock);
+    ``network_options``: keyword arguments of :class:`SSNNNetwork` (``rng_architecture``,
+    ``rounds_per_stage``); ``config_hash``: default :func:`network_config_hash`.
+    """
+
+    def __init__(self, *, config: SSNNConfig, divisor: int, led_hold_cycles: int = 1 << 20,
+                 config_hash: int | None = None, buffer_bytes: int | None = None,
+                 network_options: dict | None = None):
+        if not isinstance(config, SSNNConfig):
+            raise ConfigError(f"config must be an SSNNConfig, got {type(config).__name__}")
+        self.divisor = check_divisor(divisor)
+        if not isinstance(led_hold_cycles, int) or led_hold_cycles < 1:
+            raise ConfigError(f"led_hold_cycles must be a positive integer, got "
+                              f"{led_hold_cycles!r}")
+        self.config, self.led_hold_cycles = config, led_hold_cycles
+        self.config_hash = network_config_hash(config) if config_hash is None else config_hash
+        self.network = SSNNNetwork(config=config, **(network_options or {}))
+        self.link = HostLink(divisor=divisor, n_in=config.n_in, n_hidden=config.n_hidden,
+                             n_out=config.n_out, weight_bits=config.weight_bits,
+                             config_hash=self.config_hash, buffer_bytes=buffer_bytes)
+        self.has_write_port = "i_write" in self.network.signature.members
+        super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1),
+                          "leds": Out(led_layout()), "busy": Out(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        c = self.config
+        link, net = self.link, self.network
+        m.submodules.link = link
+        m.submodules.network = ResetInserter(link.net_reset)(net)
+        adapter = SampleResultAdapter(n_out=c.n_out, max_steps=c.T,
+                                      class_bits=len(link.i_result.payload.winner))
+        m.submodules.result = ResetInserter(link.net_reset)(adapter)
+        m.d.comb += [link.rx.eq(self.rx), self.tx.eq(link.tx)]
+        # samples: the link sends n_in dense beats, label/learn/key on each
+        sp, lp = net.i_sample.payload, link.o_sample.payload
+        m.d.comb += [net.i_sample.valid.eq(link.o_sample.valid),
+                     link.o_sample.ready.eq(net.i_sample.ready),
+                     sp.pixel.eq(lp.pixel), sp.label.eq(lp.label), sp.learn.eq(lp.learn),
+                     sp.key.eq(lp.key)]
+        # per-step trace -> per-sample prediction
+        tp = net.o_trace.payload
+        m.d.comb += [adapter.i_step.valid.eq(net.o_trace.valid),
+                     net.o_trace.ready.eq(adapter.i_step.ready),
+                     adapter.i_step.payload.winner.eq(tp.winner),
+                     adapter.i_step.payload.last.eq(tp.step == c.T - 1)]
+        wiring.connect(m, adapter.o_result, link.i_result)
+        # weight read-back
+        m.d.comb += [net.i_read.valid.eq(link.o_read_req.valid),
+                     link.o_read_req.ready.eq(net.i_read.ready),
+                     net.i_read.payload.layer.eq(link.o_read_req.payload.layer),
+                     net.i_read.payload.row.eq(link.o_read_req.payload.row),
+                     link.i_read_row.valid.eq(net.o_read.valid),
+                     net.o_read.ready.eq(link.i_read_row.ready),
+                     link.i_read_row.payload.eq(net.o_read.payload)]
+        # weight writes
+        if self.has_write_port:
+            wp, op = net.i_write.payload, link.o_write.payload
+            m.d.comb += [net.i_write.valid.eq(link.o_write.valid),
+                         link.o_write.ready.eq(net.i_write.ready),
+                         wp.layer.eq(op.layer), wp.row.eq(op.row), wp.weights.eq(op.weights)]
+        else:
+            m.d.comb += link.o_write.ready.eq(0)
+        # status
+        sample_busy = Signal()
+        m.d.comb += [sample_busy.eq(net.busy | link.o_sample.valid),
+                     self.busy.eq(link.busy | sample_busy)]
+        training_hold = Signal(range(self.led_hold_cycles + 1))
+        error_hold = Signal(range(self.led_hold_cycles + 1))
+        with m.If(sample_busy):
+            m.d.sync += training_hold.eq(self.led_hold_cycles)
+        with m.Elif(training_hold != 0):
+            m.d.sync += training_hold.eq(training_hold - 1)
+        with m.If(link.link_error | link.break_):
+            m.d.sync += error_hold.eq(self.led_hold_cycles)
+        with m.Elif(error_hold != 0):
+            m.d.sync += error_hold.eq(error_hold - 1)
+        m.d.comb += [self.leds.training.eq(training_hold != 0),
+                     self.leds.link_error.eq(error_hold != 0),
+                     self.leds.idle.eq(~self.busy & (training_hold == 0))]
+        return m
