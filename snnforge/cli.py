@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "snnforge.commands.synth",
     "snnforge.commands.sweep",
     "snnforge.commands.nir_io",
+    "snnforge.commands.board",
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import collections
+import os
 
 from snnforge.errors import SnnforgeError
 
@@ -28,6 +29,14 @@ class TransportError(SnnforgeError):
 
 class PortNotFoundError(TransportError):
     """The serial port does not exist or cannot be opened."""
+
+
+def _reason(exc: Exception) -> str:
+    """The OS reason of a failed open (pyserial puts the errno first in ``args``)."""
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+    if code is not None:
+        return os.strerror(code)
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 class Transport(abc.ABC):
@@ -75,7 +84,7 @@ class SerialTransport(Transport):
             self._serial = serial.Serial(port, baud, bytesize=8, parity="N", stopbits=1,
                                          timeout=0, write_timeout=10)
         except (serial.SerialException, OSError, ValueError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            reason = _reason(exc)
             raise PortNotFoundError(
                 f"cannot open serial port {port} ({reason}); check that the board is plugged in "
                 f"and pass its port with --port (e.g. /dev/ttyUSB1; on an FTDI dual-port adapter "

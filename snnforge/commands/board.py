@@ -1,0 +1,407 @@
+"""``snnforge board``: build a board bitstream and train / evaluate / read the network on it.
+
+``snnforge board build --board icebreaker|ulx3s-85f [network options] [--out DIR]`` builds the
+bitstream of the board top (and prints the command that programs it);
+``snnforge board train --board B --port /dev/ttyUSB1 --dataset mnist [--epochs N]
+[--train-limit N] [--check] [--out DIR]`` trains on the board over its UART link;
+``snnforge board eval`` classifies the test digits on it; ``snnforge board weights --out
+weights.npz`` reads its weights. ``--sim`` runs the Verilated board top instead of a board,
+``--loopback`` the golden protocol engine in-process. See docs/board_host.md.
+"""
+from __future__ import annotations
+
+import shlex
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from snnforge.commands.options import named_options
+from snnforge.errors import ConfigError, SnnforgeError, ToolchainError
+from snnforge.runs import RunDir, atomic_write_bytes, prepare_out_dir, prepare_out_file, progress
+
+BOARD_NAMES = ("icebreaker", "ulx3s-85f")
+DATASETS = ("mnist", "fashion-mnist", "mnist-sample")
+#: network options -> SSNNConfig fields
+NETWORK_OPTIONS = {"n_in": "--n-in", "n_hidden": "--hidden", "n_out": "--classes", "T": "--T",
+                   "weight_bits": "--weight-bits", "seed": "--seed"}
+
+
+class CheckFailed(SnnforgeError):
+    """``--check``: the board and the golden model diverged."""
+
+
+# ------------------------------------------------------------------------ argument parsing
+def _network_arguments(p) -> None:
+    g = p.add_argument_group("network (default: the board's configuration)")
+    g.add_argument("--n-in", type=int, default=None, help="inputs (a square: side x side pixels)")
+    g.add_argument("--hidden", type=int, default=None, help="hidden neurons")
+    g.add_argument("--classes", type=int, default=None, help="output neurons (classes)")
+    g.add_argument("--T", type=int, default=None, help="time steps per sample")
+    g.add_argument("--weight-bits", type=int, default=None, help="signed weight width")
+    g.add_argument("--seed", type=int, default=None, help="32-bit key of all random bits")
+
+
+def _link_arguments(p) -> None:
+    g = p.add_argument_group("link")
+    g.add_argument("--port", default=None, help="the board's serial port, e.g. /dev/ttyUSB1")
+    g.add_argument("--baud", type=int, default=None,
+                   help="UART baud rate of the bitstream (default: the board top's, "
+                        "3000000 on the iCEBreaker, 1000000 on the ULX3S)")
+    g.add_argument("--timeout", type=float, default=2.0,
+                   help="seconds to wait for a response before retransmitting (default: %(default)s)")
+    g.add_argument("--retries", type=int, default=5,
+                   help="retransmissions of a frame before giving up (default: %(default)s)")
+    g.add_argument("--sim", action="store_true",
+                   help="talk to the Verilated board top (UART pins included) instead of a board")
+    g.add_argument("--loopback", action="store_true",
+                   help="talk to the golden protocol engine in-process (checks the host side)")
+
+
+def _data_arguments(p, *, train: bool) -> None:
+    g = p.add_argument_group("data")
+    g.add_argument("--dataset", choices=DATASETS, default="mnist", help="(default: %(default)s)")
+    g.add_argument("--data-dir", type=Path, default=None, help="folder holding the IDX files")
+    if train:
+        g.add_argument("--epochs", type=int, default=1, help="(default: %(default)s)")
+        g.add_argument("--train-limit", type=int, default=None, metavar="N",
+                       help="train on the first N training digits")
+    g.add_argument("--test-limit", type=int, default=None, metavar="N",
+                   help="evaluate the first N test digits")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("board", help="build, train and read the network on an FPGA board",
+                                   description=__doc__.strip().splitlines()[0])
+    sub = parser.add_subparsers(dest="board_command", metavar="SUBCOMMAND")
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+    b = sub.add_parser("build", help="bitstream of the board top and its programming command")
+    b.add_argument("--board", required=True, choices=BOARD_NAMES)
+    _network_arguments(b)
+    b.add_argument("--baud", type=int, default=None,
+                   help="UART baud rate (default: 3000000 on the iCEBreaker, 1000000 on the "
+                        "ULX3S)")
+    b.add_argument("--out", type=Path, default=None, help="build folder (default: build/board-B)")
+    b.add_argument("--overwrite", action="store_true", help="replace a build already in --out")
+    b.add_argument("--no-pnr", action="store_true", help="synthesis only (no bitstream)")
+    b.set_defaults(func=run_build)
+
+    t = sub.add_parser("train", help="train on the board (progress bar, run folder)")
+    t.add_argument("--board", required=True, choices=BOARD_NAMES)
+    _network_arguments(t)
+    _link_arguments(t)
+    _data_arguments(t, train=True)
+    t.add_argument("--check", action="store_true",
+                   help="run BitTrueSSNN beside the board; stop at the first divergence")
+    t.add_argument("--check-every", type=int, default=0, metavar="K",
+                   help="with --check, also compare all weights every K samples (default: at "
+                        "the end of each epoch only)")
+    t.add_argument("--keep-weights", action="store_true",
+                   help="continue from the weights on the board (default: write the golden "
+                        "model's initial weights first)")
+    t.add_argument("--out", type=Path, default=Path("runs/board-train"),
+                   help="run folder (default: %(default)s)")
+    t.add_argument("--overwrite", action="store_true", help="replace a run already in --out")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=run_train)
+
+    e = sub.add_parser("eval", help="classify the test digits on the board")
+    e.add_argument("--board", required=True, choices=BOARD_NAMES)
+    _network_arguments(e)
+    _link_arguments(e)
+    _data_arguments(e, train=False)
+    e.add_argument("--out", type=Path, default=Path("runs/board-eval"),
+                   help="run folder (default: %(default)s)")
+    e.add_argument("--overwrite", action="store_true", help="replace a run already in --out")
+    e.add_argument("--quiet", action="store_true", help="no progress bar")
+    e.set_defaults(func=run_eval)
+
+    w = sub.add_parser("weights", help="read the board's weights into an .npz file")
+    w.add_argument("--board", required=True, choices=BOARD_NAMES)
+    _network_arguments(w)
+    _link_arguments(w)
+    w.add_argument("--out", type=Path, required=True, help="the .npz file to write (w1, w2)")
+    w.set_defaults(func=run_weights)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _network_board():
+    try:
+        from snnforge.boards import network_board
+    except ImportError as exc:
+        raise ToolchainError(f"the board tops are not part of this build ({exc}); "
+                             f"reinstall snnforge") from None
+    return network_board
+
+
+def board_config(args):
+    """The board's default configuration with the network options applied."""
+    base = _network_board().default_board_config(args.board)
+    changes = {field: getattr(args, opt[2:].replace("-", "_"))
+               for field, opt in NETWORK_OPTIONS.items()}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    with named_options(args, **NETWORK_OPTIONS):
+        config = base.replace(**changes) if changes else base
+    side = int(round(config.n_in ** 0.5))
+    if side * side != config.n_in or side > 28:
+        raise ConfigError(f"--n-in {config.n_in} is not a square image of at most 28x28 pixels; "
+                          f"use e.g. 64 (8x8) or 784 (28x28)")
+    return config
+
+
+def open_transport(args, config):
+    """The transport the link options name: the board on --port, --sim or --loopback."""
+    modes = [m for m, on in (("--port", args.port is not None), ("--sim", args.sim),
+                             ("--loopback", args.loopback)) if on]
+    if len(modes) > 1:
+        raise ConfigError(f"{' and '.join(modes)} exclude each other; give one")
+    if args.baud is None:
+        args.baud = _network_board().default_baud(args.board)
+    if args.baud <= 0:
+        raise ConfigError(f"--baud must be a positive integer, got {args.baud}")
+    if args.timeout <= 0:
+        raise ConfigError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    if args.retries < 0:
+        raise ConfigError(f"--retries must be >= 0, got {args.retries}")
+    if args.loopback:
+        from snnforge.host.transport import LoopbackEngineTransport
+        return LoopbackEngineTransport(config)
+    if args.sim:
+        try:
+            from snnforge.host.sim_transport import SimulatedBoardTransport
+        except ImportError as exc:
+            raise ToolchainError(f"--sim: the simulated board is not part of this build "
+                                 f"({exc}); use a board (--port) or --loopback") from None
+        return SimulatedBoardTransport(config)
+    if not args.port:
+        raise ConfigError("--port is missing: give the board's serial port (e.g. --port "
+                          "/dev/ttyUSB1), or --sim for the simulated board")
+    from snnforge.host.transport import SerialTransport
+    return SerialTransport(args.port, args.baud)
+
+
+def _client(args, transport, config):
+    from snnforge.host.driver import BoardClient
+    client = BoardClient(transport, timeout=args.timeout, retries=args.retries)
+    client.connect(config)
+    return client
+
+
+def _load(args, split: str, limit: int | None, option: str):
+    from snnforge.golden_model.data import load_dataset
+    if limit is not None and limit < 1:
+        raise ConfigError(f"{option} must be >= 1, got {limit}")
+    d = load_dataset(args.dataset, split, data_dir=args.data_dir, limit=limit)
+    return d.images, d.labels.astype(np.int64)
+
+
+def _as_inputs(images, config) -> np.ndarray:
+    from snnforge.golden_model.data import downsample
+    side = int(round(config.n_in ** 0.5))
+    x = images if side == images.shape[-1] else downsample(images, size=side)
+    return np.ascontiguousarray(x.reshape(len(x), -1), dtype=np.uint8)
+
+
+def _link(client, transport) -> dict:
+    return client.stats.as_dict() | {"transport": transport.description}
+
+
+def _first_weight_difference(board, golden) -> str | None:
+    for layer, (b, g) in enumerate(zip(board, golden)):
+        diff = np.argwhere(b != g)
+        if diff.size:
+            r, c = diff[0]
+            return (f"W{layer + 1}[{r}, {c}] (pre row {r}, post {c}) is {int(b[r, c])} on the "
+                    f"board, {int(g[r, c])} in the golden model ({len(diff)} weights differ)")
+    return None
+
+
+def _command(args, sub: str) -> str:
+    keep = [a for a in vars(args) if a not in ("func", "board_command", "command", "extra_args")]
+    parts = ["snnforge", "board", sub]
+    for name in keep:
+        v = getattr(args, name)
+        if v is None or v is False:
+            continue
+        opt = "--" + name.replace("_", "-")
+        parts += [opt] if v is True else [opt, str(v)]
+    return shlex.join(parts)
+
+
+# ----------------------------------------------------------------------------- build
+def run_build(args) -> int:
+    config = board_config(args)
+    out = args.out or Path(f"build/board-{args.board}")
+    run = RunDir(out, config=config.to_dict(), command=_command(args, "build"), resume=None,
+                 overwrite=args.overwrite)
+    result = _network_board().build_network_board(args.board, config=config, out_dir=run.path,
+                                                   pnr=not args.no_pnr, baud=args.baud)
+    run.set_result("build", result)
+    print(f"board {args.board}: network {config.n_in}-{config.n_hidden}-{config.n_out}, "
+          f"configuration hash 0x{int(result['config_hash']):08x}")
+    if result.get("utilization"):
+        print(f"utilization: {result['utilization']}")
+    if result.get("fmax_mhz") is not None:
+        print(f"Fmax: {result['fmax_mhz']} MHz")
+    if result.get("bitstream"):
+        print(f"bitstream: {result['bitstream']}")
+        print(_program_hint(result.get("program_command")))
+    print(f"report: {run.report_path}")
+    return 0
+
+
+def _program_hint(program) -> str:
+    """``program``: ``{"command": argv, "installed": bool}`` of ``build_network_board``."""
+    if not program:
+        return "no programming command for this board"
+    argv = program["command"] if isinstance(program, dict) else program
+    text = shlex.join(str(a) for a in argv)
+    installed = program.get("installed") if isinstance(program, dict) else None
+    if installed is None:
+        installed = shutil.which(str(argv[0])) is not None
+    if installed:
+        return f"program it with: {text}"
+    return f"program it with: {text}  ({argv[0]} is not installed here; run this where it is)"
+
+
+# ----------------------------------------------------------------------------- train
+def run_train(args) -> int:
+    from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+    from snnforge.golden_model.ssnn_bp.train import epoch_order
+    from snnforge.host.loopback import BitTrueNetwork
+
+    if args.epochs < 1:
+        raise ConfigError(f"--epochs must be >= 1, got {args.epochs}")
+    if args.check_every < 0:
+        raise ConfigError(f"--check-every must be >= 0, got {args.check_every}")
+    config = board_config(args)
+    train_images, y_train = _load(args, "train", args.train_limit, "--train-limit")
+    test_images, y_test = _load(args, "test", args.test_limit, "--test-limit")
+    x_train, x_test = _as_inputs(train_images, config), _as_inputs(test_images, config)
+    prepare_out_dir(args.out, resume=None, overwrite=args.overwrite)
+    with open_transport(args, config) as transport:
+        client = _client(args, transport, config)
+        run = RunDir(args.out, config=config.to_dict(), command=_command(args, "train"),
+                     resume=None, overwrite=args.overwrite)
+        golden = BitTrueSSNN(config)
+        if args.keep_weights:
+            golden.W1, golden.W2 = client.read_weights()
+        else:
+            client.write_weights(golden.W1, golden.W2)
+        check = BitTrueNetwork(config, model=golden) if args.check else None
+        n = len(y_train)
+        done = errors = lost = 0
+        board = {"samples": 0, "errors": 0, "cycles": 0}
+        for epoch in range(args.epochs):
+            client.reset()  # the board's counters then count this epoch's training samples
+            order = epoch_order(config.seed, epoch, n)
+            bar = progress(total=n, desc=f"board train epoch {epoch + 1}/{args.epochs}",
+                           unit="digit", disable=True if args.quiet else None)
+            t0 = time.perf_counter()
+            for pos, i in enumerate(order):
+                key = epoch * n + pos
+                winner = client.train(x_train[i], int(y_train[i]), key)
+                done += 1
+                lost += winner is None
+                errors += winner is not None and winner != y_train[i]
+                if check is not None:
+                    want = check.sample(x_train[i], label=int(y_train[i]), learn=True, key=key)
+                    if winner is not None and winner != want:
+                        _diverged(run, f"sample {i} (epoch {epoch + 1}, position {pos}, key "
+                                       f"{key}, label {int(y_train[i])}): the board's winner is "
+                                       f"{winner}, the golden model's {want} (its step winners "
+                                       f"{check.last_winners})")
+                    if args.check_every and done % args.check_every == 0:
+                        _check_weights(run, client, golden, f"after {done} samples")
+                bar.update(1)
+            bar.close()
+            seconds = time.perf_counter() - t0
+            counters = client.read_counters()
+            for name in board:
+                board[name] += getattr(counters, name)
+            if check is not None:
+                _check_weights(run, client, golden, f"after epoch {epoch + 1}")
+            accuracy = _evaluate(client, x_test, y_test, quiet=args.quiet)
+            run.add_epoch(epoch=epoch + 1, samples=n, seconds=seconds,
+                          samples_per_s=n / max(seconds, 1e-9), test_accuracy=accuracy,
+                          board_errors=counters.errors, board_cycles=counters.cycles)
+        w1, w2 = client.read_weights()
+        _save_weights(run.path / "weights.npz", w1, w2)
+        run.report["results"] = {
+            "samples": done, "train_errors": int(errors), "lost_answers": int(lost),
+            "test_accuracy": accuracy, "test_samples": len(y_test),
+            "samples_per_s": run.report["epochs"][-1]["samples_per_s"],
+            "board_counters": board,
+            "checked": bool(args.check), "link": _link(client, transport),
+            "weights": str(run.path / "weights.npz")}
+        run.save()
+    print(f"trained {done} digits on {transport.description}: test accuracy "
+          f"{100 * accuracy:.2f} % on {len(y_test)} digits"
+          + (", every winner and weight identical to BitTrueSSNN" if args.check else ""))
+    print(f"report: {run.report_path}")
+    return 0
+
+
+def _diverged(run, message: str):
+    run.set_result("divergence", message)
+    raise CheckFailed(f"--check: the board diverged from BitTrueSSNN at {message}")
+
+
+def _check_weights(run, client, golden, when: str) -> None:
+    diff = _first_weight_difference(client.read_weights(), (golden.W1, golden.W2))
+    if diff is not None:
+        _diverged(run, f"the weights {when}: {diff}")
+
+
+def _evaluate(client, x, y, *, quiet: bool) -> float:
+    bar = progress(total=len(y), desc="board eval", unit="digit", disable=True if quiet else None)
+    correct = 0
+    for i in range(len(y)):
+        correct += client.evaluate(x[i], int(y[i]), i) == y[i]
+        bar.update(1)
+    bar.close()
+    return correct / max(len(y), 1)
+
+
+def _save_weights(path: Path, w1, w2) -> None:
+    import io
+    buf = io.BytesIO()
+    np.savez(buf, w1=w1, w2=w2)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+# ------------------------------------------------------------------------- eval / weights
+def run_eval(args) -> int:
+    config = board_config(args)
+    test_images, y_test = _load(args, "test", args.test_limit, "--test-limit")
+    x_test = _as_inputs(test_images, config)
+    prepare_out_dir(args.out, resume=None, overwrite=args.overwrite)
+    with open_transport(args, config) as transport:
+        client = _client(args, transport, config)
+        run = RunDir(args.out, config=config.to_dict(), command=_command(args, "eval"),
+                     resume=None, overwrite=args.overwrite)
+        t0 = time.perf_counter()
+        accuracy = _evaluate(client, x_test, y_test, quiet=args.quiet)
+        seconds = time.perf_counter() - t0
+        run.report["results"] = {"test_accuracy": accuracy, "test_samples": len(y_test),
+                                 "samples_per_s": len(y_test) / max(seconds, 1e-9),
+                                 "link": _link(client, transport)}
+        run.save()
+    print(f"test accuracy on {transport.description}: {100 * accuracy:.2f} % on "
+          f"{len(y_test)} digits")
+    return 0
+
+
+def run_weights(args) -> int:
+    config = board_config(args)
+    if args.out.suffix != ".npz":
+        raise ConfigError(f"--out {args.out} must end in .npz, e.g. --out weights.npz")
+    out = prepare_out_file(args.out)
+    with open_transport(args, config) as transport:
+        client = _client(args, transport, config)
+        w1, w2 = client.read_weights()
+    _save_weights(out, w1, w2)
+    print(f"weights of {transport.description} -> {out} (w1 {w1.shape}, w2 {w2.shape})")
+    return 0

@@ -1,0 +1,207 @@
+"""`snnforge board` (snnforge/commands/board.py): training through the golden protocol engine
+(--loopback) bit-identical to BitTrueSSNN, --check stopping at a divergence, and every error
+path a one-line message with exit status 2. The board builds themselves are BOARD-GW's
+(`snnforge.boards.network_board`); here a stand-in module records what the CLI passes."""
+from __future__ import annotations
+
+import json
+import types
+
+import numpy as np
+import pytest
+
+from snnforge import cli
+from snnforge.commands import board as board_cmd
+from snnforge.golden_model.data import downsample, load_dataset
+from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+from snnforge.golden_model.ssnn_bp.train import epoch_order
+from snnforge.hdl.ssnn_bp.network import small_network_config
+from snnforge.host import protocol as P
+from snnforge.host.loopback import BitTrueNetwork
+from snnforge.host.transport import LoopbackEngineTransport, Transport
+
+TRAIN = ["board", "train", "--board", "icebreaker", "--dataset", "mnist-sample",
+         "--train-limit", "20", "--test-limit", "10", "--quiet", "--timeout", "0.05",
+         "--retries", "1"]
+
+
+@pytest.fixture(autouse=True)
+def boards(monkeypatch):
+    """A stand-in for snnforge.boards.network_board: default configs, a recorded build."""
+    calls = []
+
+    def build_network_board(board, *, config, out_dir, pnr=True, baud=None):
+        calls.append(dict(board=board, config=config, out_dir=out_dir, pnr=pnr, baud=baud))
+        return {"bitstream": str(out_dir / "top.bin"), "utilization": {"LUT4": 1234},
+                "fmax_mhz": 20.5, "config_hash": P.config_hash(config),
+                "program_command": {"command": ["iceprog", str(out_dir / "top.bin")],
+                                    "installed": False}}
+
+    module = types.SimpleNamespace(default_board_config=lambda board: small_network_config(),
+                                   default_baud=lambda board: 3_000_000,
+                                   build_network_board=build_network_board, calls=calls)
+    monkeypatch.setattr(board_cmd, "_network_board", lambda: module)
+    return module
+
+
+def one_line_error(capsys, argv) -> str:
+    assert cli.main([str(a) for a in argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    return err
+
+
+def _digits(n, split="train"):
+    d = load_dataset("mnist-sample", split, limit=n)
+    return downsample(d.images, size=8).reshape(n, -1), d.labels.astype(np.int64)
+
+
+def test_train_loopback_with_check_matches_bittrue(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(TRAIN + ["--loopback", "--check", "--check-every", "7", "--out", str(out)]) == 0
+    assert "identical to BitTrueSSNN" in capsys.readouterr().out
+    report = json.loads((out / "report.json").read_text())
+    res = report["results"]
+    assert res["samples"] == 20 and res["board_counters"]["samples"] == 20
+    assert res["test_samples"] == 10 and 0 <= res["test_accuracy"] <= 1
+    assert res["link"]["bytes_sent"] > 0 and res["samples_per_s"] > 0
+    assert res["board_counters"]["errors"] == res["train_errors"]
+    # the board's weights equal BitTrueSSNN trained in the epoch order with the same keys
+    config = small_network_config()
+    x, y = _digits(20)
+    order = epoch_order(config.seed, 0, 20)
+    ref = BitTrueSSNN(config)
+    ref.train(x[order], y[order], first_sample=0, engine="numpy")
+    w = np.load(out / "weights.npz")
+    np.testing.assert_array_equal(w["w1"], ref.W1)
+    np.testing.assert_array_equal(w["w2"], ref.W2)
+    assert (w["w1"] != BitTrueSSNN(config).W1).any()
+
+
+class _DriftingNetwork(BitTrueNetwork):
+    """The network of a faulty board: after ``at`` training samples one W2 weight drifts."""
+
+    def __init__(self, config, at):
+        super().__init__(config)
+        self.at, self.trained = at, 0
+
+    def sample(self, pixels, *, label, learn, key):
+        winner = super().sample(pixels, label=label, learn=learn, key=key)
+        self.trained += bool(learn)
+        if learn and self.trained == self.at:
+            self.model.W2[3, 4] += 1 if self.model.W2[3, 4] < self.config.weight_max else -1
+        return winner
+
+
+def test_check_stops_at_the_first_divergence(tmp_path, capsys, monkeypatch):
+    config = small_network_config()
+    monkeypatch.setattr(board_cmd, "open_transport", lambda args, cfg: LoopbackEngineTransport(
+        cfg, network=_DriftingNetwork(cfg, at=5)))
+    out = tmp_path / "run"
+    err = one_line_error(capsys, TRAIN + ["--check", "--check-every", "6", "--out", out])
+    assert "--check: the board diverged from BitTrueSSNN" in err
+    # either a later winner differs first or the read-back after 6 samples shows W2[3, 4]
+    assert "W2[3, 4]" in err or "the board's winner is" in err
+    report = json.loads((out / "report.json").read_text())
+    assert report["results"]["divergence"] in err
+
+
+def test_check_names_a_winner_divergence(tmp_path, capsys, monkeypatch):
+    class WrongWinner(BitTrueNetwork):
+        def sample(self, pixels, *, label, learn, key):
+            w = super().sample(pixels, label=label, learn=learn, key=key)
+            return (w + 1) % self.config.n_out if key == 2 else w
+
+    monkeypatch.setattr(board_cmd, "open_transport", lambda args, cfg: LoopbackEngineTransport(
+        cfg, network=WrongWinner(cfg)))
+    err = one_line_error(capsys, TRAIN + ["--check", "--out", tmp_path / "run"])
+    assert "position 2, key 2" in err and "the board's winner is" in err
+
+
+def test_eval_and_weights_loopback(tmp_path, capsys):
+    assert cli.main(["board", "eval", "--board", "icebreaker", "--dataset", "mnist-sample",
+                     "--test-limit", "12", "--loopback", "--quiet", "--out",
+                     str(tmp_path / "ev")]) == 0
+    res = json.loads((tmp_path / "ev" / "report.json").read_text())["results"]
+    config = small_network_config()
+    x, y = _digits(12, "test")
+    expected = BitTrueSSNN(config).evaluate(x, y)["accuracy_votes"]
+    assert res["test_accuracy"] == expected and res["test_samples"] == 12
+    out = tmp_path / "w.npz"
+    assert cli.main(["board", "weights", "--board", "icebreaker", "--loopback",
+                     "--out", str(out)]) == 0
+    w = np.load(out)
+    np.testing.assert_array_equal(w["w1"], BitTrueSSNN(config).W1)
+    capsys.readouterr()
+    err = one_line_error(capsys, ["board", "weights", "--board", "icebreaker", "--loopback",
+                                  "--out", out])
+    assert "exists" in err
+    err = one_line_error(capsys, ["board", "weights", "--board", "icebreaker", "--loopback",
+                                  "--out", tmp_path / "w.txt"])
+    assert "must end in .npz" in err
+
+
+def test_build_prints_the_programming_command(tmp_path, capsys, boards):
+    out = tmp_path / "b"
+    assert cli.main(["board", "build", "--board", "icebreaker", "--hidden", "12",
+                     "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    call = boards.calls[-1]
+    assert call["board"] == "icebreaker" and call["config"].n_hidden == 12 and call["pnr"]
+    assert f"0x{P.config_hash(call['config']):08x}" in text and "20.5 MHz" in text
+    assert "program it with: iceprog " in text and "is not installed here" in text
+    report = json.loads((out / "report.json").read_text())
+    assert report["results"]["build"]["fmax_mhz"] == 20.5
+    err = one_line_error(capsys, ["board", "build", "--board", "icebreaker", "--out", out])
+    assert "already holds a run" in err and "--overwrite" in err
+
+
+class _Dead(Transport):
+    description = "/dev/ttyUSB7 at 115200 baud"
+
+    def write(self, data):
+        pass
+
+    def read(self, size, timeout):
+        return b""
+
+
+@pytest.mark.parametrize("extra, expect", [
+    ([], "--port is missing"),
+    (["--port", "/dev/ttyDOES-NOT-EXIST"], "cannot open serial port /dev/ttyDOES-NOT-EXIST"),
+    (["--port", "/dev/ttyUSB0", "--sim"], "--port and --sim exclude each other"),
+    (["--loopback", "--n-in", "50"], "--n-in 50 is not a square"),
+    (["--loopback", "--hidden", "0"], "--hidden must be >= 1"),
+    (["--loopback", "--epochs", "0"], "--epochs must be >= 1"),
+    (["--loopback", "--train-limit", "0"], "--train-limit must be >= 1"),
+    (["--loopback", "--timeout", "0"], "--timeout must be > 0"),
+    (["--board", "nexys"], "invalid choice"),
+])
+def test_train_option_errors(tmp_path, capsys, extra, expect):
+    err = one_line_error(capsys, TRAIN + extra + ["--out", tmp_path / "run"])
+    assert expect in err
+    assert not (tmp_path / "run" / "report.json").exists()
+
+
+def test_board_that_does_not_answer(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(board_cmd, "open_transport", lambda args, cfg: _Dead())
+    err = one_line_error(capsys, TRAIN + ["--out", tmp_path / "run"])
+    assert "does not answer IDENTIFY" in err and "/dev/ttyUSB7 at 115200 baud" in err
+    assert not (tmp_path / "run" / "report.json").exists()
+
+
+def test_board_built_for_another_configuration(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(board_cmd, "open_transport",
+                        lambda args, cfg: LoopbackEngineTransport(cfg, config_hash=0x1234ABCD))
+    err = one_line_error(capsys, TRAIN + ["--out", tmp_path / "run"])
+    want = P.config_hash(small_network_config())
+    assert "0x1234abcd" in err and f"0x{want:08x}" in err and "snnforge board build" in err
+
+
+def test_existing_run_is_not_replaced(tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "report.json").write_text("{}")
+    err = one_line_error(capsys, TRAIN + ["--loopback", "--out", out])
+    assert "already holds a run" in err
+    assert (out / "report.json").read_text() == "{}"
