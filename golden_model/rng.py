@@ -40,7 +40,7 @@ from snnforge.errors import ConfigError
 
 __all__ = ["ROUNDS", "ROTATIONS", "KS_PARITY", "Stream", "threefry_core", "draw_bits_core",
            "threefry2x32", "random_block",
-           "random_draws", "random_draw_range"]
+           "random_draws", "random_draw_range", "random_uniforms"]
 
 ROUNDS = 13
 ROTATIONS = (13, 15, 26, 6, 17, 29, 16, 24)
@@ -61,6 +61,8 @@ class Stream(IntEnum):
     EVAL_INPUT = 17  # the same three decisions during evaluation (no learning)
     EVAL_HIDDEN = 18
     EVAL_WTA = 20
+    ERROR_PROP_ROUND = 32  # error_prop: stochastic rounding of W[l] uses stream 32 + l, sample =
+    #                        trial, step = time step, draw = post * n_pre + pre, 16 bits
 
 
 def threefry_core(x0, x1, k0, k1, rounds):
@@ -161,3 +163,13 @@ def random_draw_range(*, seed: int, stream: int, sample, step, count: int,
     fields = words.view("<u1" if width == 8 else "<u2")      # LSB-first bit fields
     fields = fields.reshape(sample_a.shape + (n_blocks * per_block,))
     return fields[..., :count].astype(np.uint32)
+
+
+def random_uniforms(*, seed, stream: int, sample, step, draw_index) -> np.ndarray:
+    """Uniforms ``k / 2**16`` in [0, 1) (float64) from the 16-bit draws ``k`` of
+    :func:`random_draws`: a 16-bit comparator's view of the draw, for stochastic rounding in the
+    golden models (``floor(x + u)`` rounds up with probability ``frac(x)`` to within 2**-16).
+    ``seed``, ``sample``, ``step`` and ``draw_index`` broadcast together."""
+    k = random_draws(seed=seed, stream=stream, sample=sample, step=step, draw_index=draw_index,
+                     width=16)
+    return k.astype(np.float64) * (1.0 / (1 << 16))

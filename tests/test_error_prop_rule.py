@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from snnforge.golden_model.error_prop import hashrng
 from snnforge.golden_model.error_prop.config import NetworkConfig, TaskConfig
 from snnforge.golden_model.error_prop.network import ErrorPropNetwork
 from snnforge.golden_model.error_prop.rule import eligibility_step, local_update, weight_limits
 from snnforge.golden_model.error_prop.task import make_trials
+from snnforge.golden_model.rng import Stream, random_draws, random_uniforms
 
 NET = NetworkConfig()  # 6-bit weights, stochastic rounding
 
@@ -139,7 +139,7 @@ def test_training_keeps_network_weights_on_grid():
 
 def test_stochastic_rounding_is_unbiased_and_nearest_drops_small_steps():
     net = NetworkConfig(weight_bits=6)
-    u = hashrng.uniform(0, 99, np.arange(20000)[:, None], np.arange(1)[None, :])
+    u = random_uniforms(seed=0, stream=99, sample=0, step=0, draw_index=np.arange(20000)[:, None])
     delta = 0.3 * net.lsb  # well below one LSB
     kw = dict(pre_trace=np.array([1.0]), err_pos=np.zeros(20000), err_neg=np.ones(20000), net=net,
               lr=delta)
@@ -155,12 +155,19 @@ def test_stochastic_rounding_is_unbiased_and_nearest_drops_small_steps():
                      err_neg=np.ones(2), net=net, lr=0.1)
 
 
-def test_hash_uniforms_depend_only_on_their_key():
-    full = hashrng.uniform(7, 11, 3, 5, np.arange(16)[:, None], np.arange(8)[None, :])
-    part = hashrng.uniform(7, 11, 3, 5, np.arange(4, 6)[:, None], np.arange(2, 3)[None, :])
+def test_rounding_uniforms_come_from_the_project_rng_and_depend_only_on_their_key():
+    kw = dict(stream=Stream.ERROR_PROP_ROUND + 1, sample=3, step=5)
+    idx = np.arange(128).reshape(16, 8)
+    full = random_uniforms(seed=7, draw_index=idx, **kw)
+    part = random_uniforms(seed=7, draw_index=idx[4:6, 2:3], **kw)
     assert np.array_equal(full[4:6, 2:3], part)
+    # the 16-bit draws of golden_model.rng, scaled: one source of random bits in the project
+    draws = random_draws(seed=7, width=16, draw_index=idx, **kw)
+    assert np.array_equal(full, draws / 65536.0)
     assert 0.0 <= full.min() and full.max() < 1.0
-    assert not np.array_equal(full, hashrng.uniform(8, 11, 3, 5, np.arange(16)[:, None],
-                                                    np.arange(8)[None, :]))
-    big = hashrng.uniform(1, 2, np.arange(50000))
+    assert not np.array_equal(full, random_uniforms(seed=8, draw_index=idx, **kw))
+    seeds = np.array([7, 8])[:, None, None]  # per-replica seeds broadcast like the network's
+    both = random_uniforms(seed=seeds, draw_index=idx[None], **kw)
+    assert np.array_equal(both[0], full)
+    big = random_uniforms(seed=1, stream=2, sample=0, step=0, draw_index=np.arange(50000))
     assert abs(big.mean() - 0.5) < 0.01 and abs(np.corrcoef(big[:-1], big[1:])[0, 1]) < 0.02

@@ -7,7 +7,7 @@ post-synaptic gate and the error spikes of its post-synaptic neuron only; weight
 signed fixed-point grid as a mixed-signal chip would hold them. See ``docs/error_prop.md``.
 
 Modules: :mod:`.config` (validated parameters), :mod:`.task` (timing patterns),
-:mod:`.hashrng` (counter-based random bits), :mod:`.rule` (local update, quantization),
+:mod:`.rule` (local update, quantization),
 :mod:`.network` (the simulator), :mod:`.rate_baseline` (spike-count logistic regression),
 :mod:`.train` (multi-seed training), :mod:`.plots` (learning curve), :mod:`.cli`
 (``snnforge train --algo error-prop``).

@@ -45,8 +45,8 @@ import math
 import numpy as np
 
 from snnforge.errors import ConfigError
+from snnforge.golden_model.rng import Stream, random_uniforms
 
-from . import hashrng
 from .config import NetworkConfig, TaskConfig
 from .rule import eligibility_step, local_update, to_grid
 
@@ -262,9 +262,9 @@ class ErrorPropNetwork:
                 for l, w in enumerate(self.W):  # W[l]: layer l -> layer l + 1
                     u = None
                     if stochastic:
-                        post = np.arange(w.shape[1])[None, :, None]
-                        pre = np.arange(w.shape[2])[None, None, :]
-                        u = hashrng.uniform(seed_key, hashrng.STREAM_ROUND_W1 + l, sid, t, post, pre)
+                        u = random_uniforms(seed=seed_key, stream=Stream.ERROR_PROP_ROUND + l,
+                                            sample=sid, step=t,
+                                            draw_index=np.arange(w[0].size).reshape(w.shape[1:]))
                     if l == out - 1:
                         signal, lr = {"pre_trace": tr_x[l][:, 0]}, net.lr
                     elif use_elig:
