@@ -37,6 +37,12 @@ def test_network_trains_bit_identical_on_digits():
     assert result["train_steps_checked"] == 8 * CONFIG.T
 
 
+def test_network_trains_from_weights_written_through_i_write():
+    result = run_network_tb(CONFIG, testcase="network_trains_from_written_weights", n_train=3,
+                            n_eval=1)
+    assert result["train_steps_checked"] == 3 * CONFIG.T
+
+
 @pytest.mark.slow
 def test_network_trains_bit_identical_on_200_digits():
     result = run_network_tb(CONFIG, n_train=220, n_eval=100)

@@ -16,7 +16,7 @@ event-driven phases sharing one Threefry core (all random bits keyed like the go
 7. UPD (W2 then W1): for each active pre row, one random block per distinct block of its
    active post columns' LR draws (4 draws of 16 b per block); the block's 4 gate comparisons
    set the gate bits of its lanes, and the row's gated +-1 LSB updates go to the weight-update
-   unit as one read-modify-write event. All reads of a step happen before its writes
+   memory (:class:`NetworkWeights`) as one read-modify-write event. All reads of a step happen before its writes
    (golden: start-of-step weights).
 8. TRACE: ``o_trace`` gets {s0, h, g_pos, g_neg, winner, step} of the step.
 
@@ -25,7 +25,8 @@ key), :class:`DrawPrefetcher` (PREFETCH), :class:`AccumulatorBank` (u, z), :clas
 (input spikes, hidden spikes, gradient columns), :class:`StepRecord` (the step's spike masks),
 :class:`UpdateSequencer` and :class:`LRGateCollector` (UPD), :class:`WeightReadBack`, the units
 :class:`CompositeNeuron`, :class:`WinnerTakeAll`, :class:`ErrorSplitter`,
-:class:`WeightUpdateUnit` and :class:`ThreefryCore`. Every count and width comes from
+:class:`NetworkWeights` (the weight memory, its updater and the host write port) and
+:class:`ThreefryCore`. Every count and width comes from
 :class:`NetworkSizes` (the config's layer widths), so any shape the config accepts works.
 
 Area (what makes the demo network fit the iCE40 UP5K): W1 and W2 live in one weight memory
@@ -39,7 +40,7 @@ data; a new sample is accepted only once a pending read-back has been taken).
 """
 from __future__ import annotations
 
-from amaranth.hdl import Const, Module, Mux, Signal, signed
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -52,9 +53,10 @@ from .draw_prefetcher import DrawPrefetcher
 from .error_splitter import ErrorSplitter
 from .event_list import EventList
 from .network_config import (check_network_config, read_layout, sample_layout,
-                             small_network_config, trace_layout)
+                             small_network_config, trace_layout, write_layout)
 from .network_phase import Phase
 from .network_sizes import NetworkSizes, index_bits
+from .network_weights import NetworkWeights
 from .neuron import CompositeNeuron
 from .params import check_int, select
 from .random_source import ThreefryCore, check_architecture
@@ -62,11 +64,10 @@ from .sample_loader import SampleLoader
 from .step_record import StepRecord
 from .update_sequencer import LRGateCollector, UpdateSequencer
 from .weight_readback import WeightReadBack
-from .weight_update import WeightUpdateUnit
 from .wta import WinnerTakeAll
 
 __all__ = ["SSNNNetwork", "Phase", "small_network_config", "sample_layout", "trace_layout",
-           "read_layout"]
+           "read_layout", "write_layout"]
 
 #: the network top's default random core: fits the iCE40 UP5K (see docs/ssnn_bp_rtl.md)
 DEFAULT_RNG_ARCHITECTURE = "iterative"
@@ -84,7 +85,9 @@ class SSNNNetwork(wiring.Component):
     Ports: ``i_sample`` (stream, :func:`sample_layout`), ``o_trace`` (stream,
     :func:`trace_layout`), ``i_read`` (stream, :func:`read_layout`) and ``o_read`` (stream,
     one weight row, ``max(n_hidden, n_out)`` x signed(weight_bits), lane = post index),
-    ``busy`` (a sample is in progress).
+    ``i_write`` (stream, :func:`write_layout`: one weight row, lanes past the layer's width
+    ignored, a row past the layer's last row dropped), ``busy`` (a sample is in progress).
+    Read and write requests are taken only while idle (no sample in progress or offered).
     """
 
     def __init__(self, *, config: SSNNConfig, rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
@@ -102,10 +105,26 @@ class SSNNNetwork(wiring.Component):
             "i_read": In(stream.Signature(read_layout(config))),
             "o_read": Out(stream.Signature(
                 data.ArrayLayout(signed(config.weight_bits), self.row_lanes))),
+            "i_write": In(stream.Signature(write_layout(config))),
             "busy": Out(1),
         })
 
     # ----------------------------------------------------------------------------------
+    def _host_write(self, wu, take):
+        """The weight memory write of an ``i_write`` beat taken when ``take``: lanes past the
+        layer's width written as 0, a row past the layer's last row not written."""
+        c, sz = self.config, self.sizes
+        w = self.i_write.payload
+        lanes = []
+        for lane in range(self.row_lanes):
+            in_w1, in_w2 = lane < c.n_hidden, lane < c.n_out
+            keep = Mux(w.layer, int(in_w2), int(in_w1))
+            lanes.append(Mux(keep, w.weights[lane].as_unsigned(), 0))
+        in_range = Mux(w.layer, w.row <= c.n_hidden, w.row <= c.n_in)
+        return [wu.wr_en.eq(take & in_range),
+                wu.wr_addr.eq(Mux(w.layer, sz.w2_base + w.row, w.row)),
+                wu.wr_data.eq(Cat(*lanes))]
+
     def elaborate(self, platform):
         c = self.config
         m = Module()
@@ -130,15 +149,13 @@ class SSNNNetwork(wiring.Component):
         # look-ups (FWD1, HID, BWD, read-back) and updates (UPD) never overlap: one read port;
         # the LR gates are compared here (4 per block); an update pass visits each row once,
         # so no write forwarding is needed
-        wu_options = dict(shared_read_port=True, pregated=True, forward_writes=False)
         # W1 and W2 share one weight memory and one updater: rows 0..n_in are W1 (pre i, the
         # last is the bias), rows w2_base + j are W2; a row holds row_lanes weights (post
         # index = lane; the lanes beyond a layer's width stay 0: their masks are never set)
         lanes, w2_base = self.row_lanes, sz.w2_base
         init = sz.weight_memory_init(self.w1_init, self.w2_init)
-        m.submodules.weights = wu = WeightUpdateUnit(
-            lanes=lanes, depth=len(init), weight_bits=wb, gate_bits=c.lr_gate_bits,
-            gate_threshold=c.lr_gate_threshold, init=init, **wu_options)
+        m.submodules.weights = wu = NetworkWeights(
+            lanes=lanes, depth=len(init), weight_bits=wb, init=init)
         m.submodules.neuron = neuron = CompositeNeuron(
             acc_bits=acc, b_bits=wb + 1, frac_bits=c.weight_frac_bits,
             slope_log2=c.hidden_slope_log2, beta_log2=c.beta_log2)
@@ -272,8 +289,10 @@ class SSNNNetwork(wiring.Component):
         # one branch per phase (an if-chain: a Switch lints as an incomplete case)
         with m.If(phase == Phase.IDLE):
             # a pending read-back is answered before the next sample is taken
+            idle = ~smp.busy & ~self.i_sample.valid
             m.d.comb += [smp.accept.eq(~rb.busy), wu.rd_addr.eq(rb.addr),
-                         rb.allow.eq(~smp.busy & ~self.i_sample.valid)]
+                         rb.allow.eq(idle), self.i_write.ready.eq(idle & ~rb.busy)]
+            m.d.comb += self._host_write(wu, self.i_write.valid & self.i_write.ready)
             with m.If(smp.loaded):
                 m.d.sync += [step.eq(0), cnt.eq(0), phase.eq(Phase.PREFETCH)]
 

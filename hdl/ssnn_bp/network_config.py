@@ -1,6 +1,7 @@
 """The demo configuration of the SSNN-BP network top and the layouts of its stream ports."""
 from __future__ import annotations
 
+from amaranth.hdl import signed
 from amaranth.lib import data
 
 from snnforge.errors import ConfigError
@@ -9,7 +10,7 @@ from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from .network_sizes import NetworkSizes
 
 __all__ = ["small_network_config", "sample_layout", "trace_layout", "read_layout",
-           "check_network_config", "MAX_TOP_WIDTH", "MAX_ACCUMULATOR_BITS",
+           "write_layout", "check_network_config", "MAX_TOP_WIDTH", "MAX_ACCUMULATOR_BITS",
            "MAX_GUMBEL_VALUE_BITS"]
 
 #: widest layer (n_in, n_hidden, n_out) the network top holds
@@ -69,3 +70,12 @@ def trace_layout(config: SSNNConfig) -> data.StructLayout:
 def read_layout(config: SSNNConfig) -> data.StructLayout:
     """``i_read`` request: layer (0 = W1, 1 = W2) and pre row (the last row is the bias)."""
     return data.StructLayout({"layer": 1, "row": NetworkSizes(config).pre_row_bits})
+
+
+def write_layout(config: SSNNConfig) -> data.StructLayout:
+    """``i_write`` beat: layer (0 = W1, 1 = W2), pre row (the last row is the bias) and the
+    row's weights (``max(n_hidden, n_out)`` x signed(weight_bits), lane = post index; lanes
+    past the layer's width are ignored)."""
+    sz = NetworkSizes(config)
+    return data.StructLayout({"layer": 1, "row": sz.pre_row_bits, "weights": data.ArrayLayout(
+        signed(config.weight_bits), sz.row_lanes)})

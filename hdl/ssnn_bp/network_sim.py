@@ -56,9 +56,12 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
                      rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                      rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
                      w1=None, w2=None, first_key: int = 0,
-                     step_bound: int | None = None) -> NetworkRun:
+                     step_bound: int | None = None, writes=()) -> NetworkRun:
     """Run samples (uint8 pixels (N, n_in), labels (N,); sample keys first_key + position)
     through a fresh top, then read back every weight row.
+
+    ``writes``: ``(layer, row, weights)`` beats sent on ``i_write`` before the first sample
+    (``weights``: ``max(n_hidden, n_out)`` LSBs, lane = post index).
 
     ``step_bound``: cycles allowed per trace (default :func:`step_cycle_bound`); a stall
     raises :class:`NetworkStall` with the sample and step it waited for.
@@ -87,6 +90,13 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
     async def bench(ctx):
         ctx.set(dut.o_trace.ready, 1)
         ctx.set(dut.o_read.ready, 1)
+        for n, (layer, row, weights) in enumerate(writes):
+            ctx.set(dut.i_write.payload, {"layer": layer, "row": row,
+                                          "weights": [int(w) for w in weights]})
+            ctx.set(dut.i_write.valid, 1)
+            await wait_for(ctx, dut.i_write.ready, f"weight write {n} accepted")
+            await tick(ctx)
+        ctx.set(dut.i_write.valid, 0)
         p = dut.i_sample.payload
         for s in range(len(labels)):
             start = now[0]

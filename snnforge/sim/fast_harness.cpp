@@ -114,6 +114,7 @@ class Harness {
         top_->i_sample___05Fvalid = 0;
         top_->o_trace___05Fready = 0;
         top_->i_read___05Fvalid = 0;
+        top_->i_write___05Fvalid = 0;
         top_->o_read___05Fready = 0;
         top_->rst = 1;
         for (int i = 0; i < 4; ++i) half_cycles();

@@ -24,7 +24,8 @@ TOP = "ssnn_network"
 TB_MODULE = "snnforge.sim.tb_network"
 #: cocotb tests of :mod:`snnforge.sim.tb_network`
 TESTCASES = ("network_trains_bit_identical_to_golden",
-             "network_cycles_per_sample_without_backpressure")
+             "network_cycles_per_sample_without_backpressure",
+             "network_trains_from_written_weights")
 
 
 def network_verilog(config, *, w1=None, w2=None, rng_architecture: str | None = None,

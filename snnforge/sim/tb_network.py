@@ -24,7 +24,7 @@ from snnforge.sim.budget import stream_cycle_bound
 from snnforge.golden_model.data import downsample, load_dataset
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
-from snnforge.hdl.ssnn_bp.network import read_layout, sample_layout, trace_layout
+from snnforge.hdl.ssnn_bp.network import read_layout, sample_layout, trace_layout, write_layout
 from snnforge.hdl.ssnn_bp.network_sim import step_cycle_bound
 from snnforge.hdl.ssnn_bp.reference import golden_eval_winners, golden_training_trace
 from snnforge.hdl.ssnn_bp.weight_update import unpack_row
@@ -165,6 +165,85 @@ async def network_trains_bit_identical_to_golden(dut):
     if p["result_path"]:
         with open(p["result_path"], "w") as handle:
             json.dump(result, handle, indent=2)
+
+
+class WeightReader:
+    """Reads every weight row through ``i_read``/``o_read`` (random gaps and backpressure)."""
+
+    def __init__(self, dut, tb, config):
+        self.config = config
+        self.rows = []
+        r_layout = read_layout(config)
+        lanes = max(config.n_hidden, config.n_out)
+        self.reader = StreamSource(dut, "i_read", tb.clk, rng=tb.child_rng("rd"),
+                                   valid_probability=0.7, encode=lambda q: pack(r_layout, q),
+                                   reset=tb.rst)
+        self.back = StreamSink(dut, "o_read", tb.clk, rng=tb.child_rng("rdsink"),
+                               ready_probability=0.6, callback=self.rows.append, reset=tb.rst,
+                               decode=lambda w: unpack_row(w, lanes=lanes,
+                                                           weight_bits=config.weight_bits))
+
+    async def read(self):
+        """W1 (n_in + 1, n_hidden), W2 (n_hidden + 1, n_out) in LSBs."""
+        c = self.config
+        first = len(self.rows)
+        self.reader.extend([dict(layer=0, row=i) for i in range(c.n_in + 1)]
+                           + [dict(layer=1, row=j) for j in range(c.n_hidden + 1)])
+        await self.back.wait_count(first + c.n_in + c.n_hidden + 2, timeout_cycles=50000)
+        rows = self.rows[first:]
+        w1 = np.array([r[:c.n_hidden] for r in rows[:c.n_in + 1]])
+        w2 = np.array([r[:c.n_out] for r in rows[c.n_in + 1:]])
+        return w1, w2
+
+
+@cocotb.test()
+async def network_trains_from_written_weights(dut):
+    """Random weights written through ``i_write`` (lanes past a layer's width filled with
+    noise, random gaps) read back as written; the top then trains bit-identically to
+    ``BitTrueSSNN`` started from those weights."""
+    p = tb_params(DEFAULTS)
+    config = SSNNConfig(**p["config"])
+    side = int(round(config.n_in ** 0.5))
+    tb = TB(dut, seed=p["seed"])
+    r = np.random.default_rng(p["seed"])
+    lo, hi = -(1 << (config.weight_bits - 1)), 1 << (config.weight_bits - 1)
+    w1 = r.integers(lo, hi, (config.n_in + 1, config.n_hidden)) // 2
+    w2 = r.integers(lo, hi, (config.n_hidden + 1, config.n_out)) // 2
+    lanes = max(config.n_hidden, config.n_out)
+    w_layout = write_layout(config)
+    writer = StreamSource(dut, "i_write", tb.clk, rng=tb.child_rng("wr"), valid_probability=0.6,
+                          encode=lambda q: pack(w_layout, q), reset=tb.rst)
+    for layer, w in ((0, w1), (1, w2)):
+        for row, values in enumerate(w):
+            noise = r.integers(lo, hi, lanes - len(values))
+            writer.extend([dict(layer=layer, row=row,
+                                weights=[int(v) for v in list(values) + list(noise)])])
+    weights = WeightReader(dut, tb, config)
+    await tb.reset()
+    await writer.wait_idle(timeout_cycles=10 * (config.n_in + config.n_hidden + 2) + 100)
+    got1, got2 = await weights.read()
+    assert np.array_equal(got1, w1) and np.array_equal(got2, w2), "written weights read back wrong"
+
+    x, y = digits("train", p["first_train"], p["n_train"], side, p["dataset"], p["samples_path"])
+    golden = BitTrueSSNN(config, w1=w1, w2=w2)
+    board = Scoreboard("o_trace")
+    board.expect_all(golden_tuple(s) for s in golden_training_trace(golden, x, y, first_sample=0))
+    source = StreamSource(dut, "i_sample", tb.clk, rng=tb.child_rng("src"),
+                          valid_probability=p["valid_probability"],
+                          encode=lambda beat: pack(sample_layout(config), beat), reset=tb.rst)
+    sink = StreamSink(dut, "o_trace", tb.clk, rng=tb.child_rng("sink"),
+                      ready_probability=p["ready_probability"],
+                      decode=lambda w: unpack(trace_layout(config), w), reset=tb.rst,
+                      callback=lambda t: board.observe(trace_tuple(t)))
+    await feed(source, sink, x, y, learn=True, first_key=0, steps_before=0, config=config)
+    board.check()
+    got1, got2 = await weights.read()
+    assert np.array_equal(got1, golden.W1), f"W1 differs in {np.sum(got1 != golden.W1)} weights"
+    assert np.array_equal(got2, golden.W2), f"W2 differs in {np.sum(got2 != golden.W2)} weights"
+    assert (golden.W1 != w1).any(), "training changed no W1 weight: the test would not see it"
+    if p["result_path"]:
+        with open(p["result_path"], "w") as handle:
+            json.dump({"train_steps_checked": len(y) * config.T}, handle)
 
 
 @cocotb.test()

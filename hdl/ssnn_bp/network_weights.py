@@ -1,0 +1,94 @@
+"""A weight memory of the SSNN-BP network top: rows of ``lanes`` signed weights with the
+coincidence updater (golden :func:`units.coincidence_update`, pregated: one LSB per gated
+active lane, saturating) and a host write port (whole rows, used while the top is idle)."""
+from __future__ import annotations
+
+import numpy as np
+from amaranth.hdl import Cat, Module, Mux, Signal, signed
+from amaranth.lib import data, memory, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from snnforge.errors import ConfigError
+
+from .params import check_int
+from .weight_update import pack_rows
+
+__all__ = ["NetworkWeights"]
+
+
+class NetworkWeights(wiring.Component):
+    """``depth`` rows x ``lanes`` signed(weight_bits) weights in one memory (block RAM), one
+    read port and one write port.
+
+    ``i_event`` (stream {addr, pos, neg, gate: lanes b each}, always ready): read-modify-write
+    of row ``addr``: lane l moves by ``neg - pos`` LSB where ``(pos | neg) & gate``, clipped
+    to the signed range. Cycle 0 reads the row, cycle 1 writes it; an event must not address
+    the row written by the previous cycle's event (no forwarding: the top visits each row
+    once per update pass). ``rd_addr``/``rd_data``: look-up through the same read port (one
+    cycle latency), valid only while no event was accepted in the previous cycle.
+    ``wr_en``/``wr_addr``/``wr_data``: a whole-row write (host), taken when no event write
+    is in flight (the top writes only while idle).
+    """
+
+    def __init__(self, *, lanes: int, depth: int, weight_bits: int, init=None):
+        self.lanes = check_int("lanes", lanes, 1, 1024)
+        self.depth = check_int("depth", depth, 1, 1 << 20)
+        self.weight_bits = check_int("weight_bits", weight_bits, 2, 32)
+        init = np.zeros((depth, lanes), dtype=np.int64) if init is None else np.asarray(init)
+        if init.shape != (depth, lanes):
+            raise ConfigError(f"init must have shape (depth, lanes) = {(depth, lanes)}, "
+                              f"got {init.shape}")
+        lo, hi = -(1 << (weight_bits - 1)), (1 << (weight_bits - 1)) - 1
+        if init.size and (init.min() < lo or init.max() > hi):
+            raise ConfigError(f"init holds weights outside the signed {weight_bits}-bit range")
+        self.init = init.astype(np.int64)
+        self.addr_width = max((depth - 1).bit_length(), 1)
+        self.row_layout = data.ArrayLayout(signed(weight_bits), lanes)
+        super().__init__({
+            "i_event": In(stream.Signature(data.StructLayout({
+                "addr": self.addr_width, "pos": lanes, "neg": lanes, "gate": lanes}))),
+            "rd_addr": In(self.addr_width),
+            "rd_data": Out(self.row_layout),
+            "wr_en": In(1),
+            "wr_addr": In(self.addr_width),
+            "wr_data": In(self.row_layout),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        wb = self.weight_bits
+        m.submodules.mem = mem = memory.Memory(
+            shape=self.row_layout.size, depth=self.depth,
+            init=pack_rows(self.init, weight_bits=wb))
+        rd = mem.read_port()
+        wr = mem.write_port()
+        ev = self.i_event.payload
+        m.d.comb += [self.i_event.ready.eq(1),
+                     rd.addr.eq(Mux(self.i_event.valid, ev.addr, self.rd_addr)),
+                     self.rd_data.eq(rd.data)]
+        s_valid = Signal()
+        s_addr = Signal(self.addr_width)
+        s_pos = Signal(self.lanes)
+        s_neg = Signal(self.lanes)
+        s_gate = Signal(self.lanes)
+        m.d.sync += [s_valid.eq(self.i_event.valid), s_addr.eq(ev.addr), s_pos.eq(ev.pos),
+                     s_neg.eq(ev.neg), s_gate.eq(ev.gate)]
+        old = Signal(self.row_layout)
+        new = Signal(self.row_layout)
+        m.d.comb += old.eq(rd.data)
+        lo, hi = -(1 << (wb - 1)), (1 << (wb - 1)) - 1
+        for lane in range(self.lanes):
+            w = old[lane]
+            up = Signal(name=f"up{lane}")
+            down = Signal(name=f"down{lane}")
+            m.d.comb += [up.eq(s_gate[lane] & s_neg[lane] & ~s_pos[lane]),
+                         down.eq(s_gate[lane] & s_pos[lane] & ~s_neg[lane])]
+            # one adder per lane: + 1 (delta 0..01), - 1 (delta 1..11) or + 0, mod 2**wb
+            inc = up & (w != hi)
+            dec = down & (w != lo)
+            delta = Cat(inc | dec, dec.replicate(wb - 1))
+            m.d.comb += new[lane].eq((w.as_unsigned() + delta)[:wb])
+        m.d.comb += [wr.addr.eq(Mux(s_valid, s_addr, self.wr_addr)),
+                     wr.data.eq(Mux(s_valid, new, self.wr_data)),
+                     wr.en.eq(s_valid | self.wr_en)]
+        return m
