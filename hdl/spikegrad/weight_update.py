@@ -82,7 +82,9 @@ class WeightUpdateUnit(wiring.Component):
             m.d.comb += rounded.eq(product)
         else:
             half = 1 << (self.lr_shift - 1)
-            biased = Signal(signed(pb + 1))
+            # product + half needs max(pb, lr_shift) + 1 bits (half = 2**(lr_shift-1) is
+            # wider than the product when lr_shift >= pb)
+            biased = Signal(signed(max(pb, self.lr_shift) + 1))
             m.d.comb += [
                 biased.eq(product + half - product[-1]),
                 rounded.eq(biased >> self.lr_shift),

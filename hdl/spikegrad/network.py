@@ -1,0 +1,437 @@
+"""The SpikeGrad network top that trains on chip, bit-identical to the golden model
+(:func:`snnforge.golden_model.spikegrad.ann_equivalent.train_step` at ``batch = 1``: every
+hidden count, every error count, every weight and bias).
+
+One training sample, event-driven phases (only active neurons and non-zero errors cost work):
+
+1. LOAD: the host sends the non-zero input counts as events ``{addr, count, last}`` on
+   ``i_events`` (``count = pixel >> (8 - input_bits)``); they go to the event list ``EV[0]``.
+2. FWD (per weight layer l): every event ``(j, c_j)`` of ``EV[l]`` adds ``c_j * W[i, j]`` to
+   the total of each post neuron i (``ACC[l]``, block RAM, one synapse per cycle). An event of
+   count ``c`` is ``c`` unit spikes of the pre neuron; by SPEC 1.2's invariant the order and
+   grouping of the spikes does not change the quiescent counts.
+3. QNT (hidden layers): per neuron ``a = ACC + bias_count * b`` -> :class:`CountQuantizer`
+   ``"if"`` (``units.quiescent_count``: the count the ternary IF neuron settles at); a
+   non-zero count becomes an event of ``EV[l + 1]`` (and a trace record); ``ACC`` is zeroed.
+4. OUT: the output totals (logit * theta) leave on ``o_totals``; the loss is the golden
+   model's host-side unit (``units.output_error``, float64 softmax): the host answers with the
+   ``C`` integer errors on ``i_error`` (zeros for an evaluation sample: nothing changes).
+5. ERR: each error -> :class:`CountQuantizer` ``"error"`` (``units.quiescent_error_count``);
+   non-zero error counts become the error events ``ERR[L-1]``.
+6. BWD (weight layer l, top down): per error event ``(k, n_k)`` the bias update, then one
+   fused pass over the active pre neurons ``(j, c_j)`` of ``EV[l]``: read ``W[k, j]`` once,
+   add ``n_k * W[k, j]`` to the error total of j (``ACC[l-1]``, the derivative gate is implicit:
+   only neurons with ``c_j > 0`` are in ``EV[l]``) and write back
+   ``W[k, j] - round(lr * n_k * c_j)`` through the layer's :class:`WeightUpdateUnit`
+   (``units.weight_update``). The backward read sees the old weight, as the golden model.
+7. BQN (l > 0): per active neuron of layer l, the error total -> quantizer ``"error"`` ->
+   non-zero error counts to ``ERR[l-1]``; then BWD of layer l - 1.
+8. DONE: an END trace record.
+
+Ports: ``i_events`` (:attr:`NetworkShape.input_layout`), ``o_totals``, ``i_error`` (signed
+``signed_bits(gradient_scale)``), ``o_trace`` (``{kind, layer, addr, value}``:
+:class:`TraceKind` COUNT for each non-zero hidden count, ERROR for each non-zero error count,
+END per sample; the host must take it), ``i_read``/``o_read`` (weight / bias read-back while
+idle: ``{layer, bias, index = post * n_in + pre}`` -> the word), ``busy``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.lib import stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from snnforge.errors import ConfigError
+from snnforge.golden_model.spikegrad.config import SpikeGradConfig
+from snnforge.golden_model.spikegrad.train import init_parameters
+
+from .network_layouts import NetworkShape, TraceKind
+from .network_memories import LayerMemories
+from .quantizer import CountQuantizer
+from .weight_update import WeightUpdateUnit
+
+__all__ = ["SpikeGradNetwork"]
+
+
+class SpikeGradNetwork(wiring.Component):
+    """On-chip SpikeGrad training for ``config`` (a :class:`SpikeGradConfig` with ``batch=1``).
+
+    Initial parameters: ``weights``/``biases`` (int arrays per layer, as
+    :class:`~snnforge.golden_model.spikegrad.train.SpikeGradNet`) or, when not given, the
+    golden model's initialisation for ``seed``, ``input_gain``, ``output_gain``.
+    """
+
+    def __init__(self, config: SpikeGradConfig, *, weights=None, biases=None, seed: int = 0,
+                 input_gain: float = 1.0, output_gain: float = 1.0):
+        self.shape = shape = NetworkShape(config)
+        cfg = shape.config
+        if weights is None or biases is None:
+            weights, biases = init_parameters(cfg, rng=np.random.default_rng(seed),
+                                              input_gain=input_gain, output_gain=output_gain)
+        weights = [np.asarray(w, dtype=np.int64) for w in weights]
+        biases = [np.asarray(b, dtype=np.int64) for b in biases]
+        want = [(o, i) for i, o in zip(shape.sizes[:-1], shape.sizes[1:])]
+        if [w.shape for w in weights] != want or [b.shape for b in biases] != [(o,) for o, _ in want]:
+            raise ConfigError(f"weights {[w.shape for w in weights]} / biases do not match "
+                              f"sizes {shape.sizes} (weights {want})")
+        for p in weights + biases:
+            if p.size and (p.min() < cfg.weight_min or p.max() > cfg.weight_max):
+                raise ConfigError(f"initial weights must fit weight_bits={cfg.weight_bits}")
+        self.config = cfg
+        self.init_weights, self.init_biases = weights, biases
+        super().__init__({
+            "i_events": In(stream.Signature(shape.input_layout)),
+            "o_totals": Out(stream.Signature(shape.total_layout)),
+            "i_error": In(stream.Signature(signed(shape.error_in_bits))),
+            "o_trace": Out(stream.Signature(shape.trace_layout)),
+            "i_read": In(stream.Signature(shape.read_layout)),
+            "o_read": Out(stream.Signature(signed(cfg.weight_bits))),
+            "busy": Out(1),
+        })
+
+    # ------------------------------------------------------------------------------------------
+    def elaborate(self, platform):
+        m = Module()
+        s = self._signals(m)
+        self._datapath(m, s)
+        self._readback(m, s)
+        with m.FSM(name="phase"):
+            with m.State("IDLE"):
+                self._idle(m, s)
+            with m.State("LOAD"):
+                self._load(m, s)
+            self._forward_states(m, s)
+            self._output_states(m, s)
+            self._backward_states(m, s)
+            with m.State("DONE"):
+                m.d.comb += [self.o_trace.valid.eq(1),
+                             self.o_trace.payload.kind.eq(TraceKind.END)]
+                with m.If(self.o_trace.ready):
+                    m.next = "IDLE"
+        return m
+
+    # ------------------------------------------------------------------------------------------
+    def _signals(self, m):
+        shape, cfg = self.shape, self.config
+        L = shape.n_layers
+        n_max = max(shape.sizes)
+
+        class S:  # plain namespace of the top's registers and shared signals
+            pass
+
+        s = S()
+        s.mem = LayerMemories(shape, weights=self.init_weights, biases=self.init_biases)
+        s.layer = Signal(range(max(L, 2)))
+        s.acc_layer = Signal(range(max(L, 2)))
+        s.ev_wlayer = Signal(range(max(L, 2)))
+        s.err_wlayer = Signal(range(max(L, 2)))
+        s.mem.add_to(m, layer=s.layer, acc_layer=s.acc_layer, ev_write_layer=s.ev_wlayer,
+                     err_write_layer=s.err_wlayer)
+        s.ev_len = [Signal(range(n + 1), name=f"ev_len_{l}") for l, n in enumerate(shape.sizes[:-1])]
+        s.err_len = [Signal(range(n + 1), name=f"err_len_{l}") for l, n in enumerate(shape.sizes[1:])]
+        s.idx = Signal(range(n_max + 1))        # neuron / event index of the phase
+        s.waddr = Signal(shape.weight_index_bits)
+        s.base = Signal(shape.weight_index_bits)
+        s.cur_addr = Signal(shape.addr_bits)
+        s.cur_val = Signal(signed(shape.value_bits))
+        s.total = Signal(signed(shape.acc_bits + 1))
+        # per-layer constants of the current layer
+        s.n_in = Signal(range(n_max + 1))
+        s.n_out = Signal(range(n_max + 1))
+        s.ev_len_cur = Signal(range(n_max + 1))
+        s.err_len_cur = Signal(range(n_max + 1))
+        s.bias_term = Signal(signed(cfg.weight_bits + 17))
+        s.row_base = Signal(shape.weight_index_bits)
+        count_bits = max(cfg.update_count_max(l).bit_length() for l in range(L))
+        s.bias_count = Signal(unsigned(count_bits))
+        with m.Switch(s.layer):
+            for l in range(L):
+                n_in, n_out = shape.layer_dims(l)
+                with m.Case(l):
+                    m.d.comb += [s.n_in.eq(n_in), s.n_out.eq(n_out),
+                                 s.ev_len_cur.eq(s.ev_len[l]), s.err_len_cur.eq(s.err_len[l]),
+                                 s.bias_term.eq(s.mem.b_bus.rdata * cfg.layer_bias_count(l)),
+                                 s.row_base.eq(s.mem.err_bus.rdata.addr * n_in),
+                                 s.bias_count.eq(cfg.layer_bias_count(l))]
+        s.qf = CountQuantizer(kind="if", threshold=cfg.theta, count_bits=cfg.count_bits,
+                              input_bits=cfg.potential_bits)
+        s.qe = CountQuantizer(kind="error", threshold=cfg.theta_bp, count_bits=cfg.error_bits,
+                              input_bits=max(cfg.error_potential_bits, shape.error_in_bits))
+        m.submodules.quantize_count = s.qf
+        m.submodules.quantize_error = s.qe
+        s.upd = [WeightUpdateUnit.from_config(cfg, layer=l) for l in range(L)]
+        for l, unit in enumerate(s.upd):
+            m.submodules[f"update_{l}"] = unit
+        # pipeline registers of the synapse passes
+        s.s1_fwd, s.s1_bwd, s.s2_bwd = Signal(), Signal(), Signal()
+        s.s1_idx = Signal(range(n_max + 1))
+        s.fwd_widx = Signal(range(n_max + 1))
+        s.s2_j = Signal(shape.addr_bits)
+        s.s2_c = Signal(signed(shape.value_bits))
+        s.s2_widx = Signal(shape.weight_index_bits)
+        s.t_bias = Signal()
+        s.t_widx = Signal(shape.weight_index_bits)
+        s.upd_valid = Signal()
+        s.upd_data = Signal(signed(cfg.weight_bits))
+        s.upd_in_valid = Signal()
+        s.upd_in_weight = Signal(signed(cfg.weight_bits))
+        s.upd_in_count = Signal(unsigned(count_bits))
+        s.rb_busy, s.rb_bias = Signal(), Signal()
+        return s
+
+    def _append(self, m, lengths, layer, bus, addr, value):
+        """Append ``{addr, value}`` to the list of ``layer`` (``lengths``: per-layer lengths)."""
+        m.d.comb += [bus.we.eq(1), bus.wdata.addr.eq(addr), bus.wdata.value.eq(value)]
+        with m.Switch(layer):
+            for l, length in enumerate(lengths):
+                with m.Case(l):
+                    m.d.comb += bus.waddr.eq(length)
+                    m.d.sync += length.eq(length + 1)
+
+    # ------------------------------------------------------------------------------------------
+    def _datapath(self, m, s):
+        """The synapse pipelines (forward accumulate; backward accumulate + update) and the
+        weight-update units' inputs and outputs."""
+        mem, cfg = s.mem, self.config
+        m.d.sync += [s.s1_fwd.eq(0), s.s1_bwd.eq(0), s.s2_bwd.eq(0)]
+        m.d.comb += self.busy.eq(1)
+        with m.If(s.s1_fwd):  # forward stage 1: V total += c * W
+            m.d.comb += [mem.acc_bus.we.eq(1), mem.acc_bus.waddr.eq(s.fwd_widx),
+                         mem.acc_bus.wdata.eq(mem.acc_bus.rdata + s.cur_val * mem.w_bus.rdata)]
+        with m.If(s.s1_bwd):  # backward stage 1: event (j, c) -> read W[k, j] and U total j
+            ev = mem.ev_bus.rdata
+            m.d.comb += [mem.w_bus.raddr.eq(s.base + ev.addr), mem.acc_bus.raddr.eq(ev.addr)]
+            m.d.sync += [s.s2_bwd.eq(1), s.s2_j.eq(ev.addr), s.s2_c.eq(ev.value),
+                         s.s2_widx.eq(s.base + ev.addr)]
+        with m.If(s.s2_bwd):  # backward stage 2: U total += n * W (l > 0), W -> update unit
+            with m.If(s.layer != 0):
+                m.d.comb += [mem.acc_bus.we.eq(1), mem.acc_bus.waddr.eq(s.s2_j),
+                             mem.acc_bus.wdata.eq(mem.acc_bus.rdata + s.cur_val * mem.w_bus.rdata)]
+            m.d.comb += [s.upd_in_valid.eq(1), s.upd_in_weight.eq(mem.w_bus.rdata),
+                         s.upd_in_count.eq(s.s2_c)]
+            m.d.sync += [s.t_bias.eq(0), s.t_widx.eq(s.s2_widx)]
+        for l, unit in enumerate(s.upd):
+            m.d.comb += [unit.i_update.valid.eq(s.upd_in_valid & (s.layer == l)),
+                         unit.i_update.payload.weight.eq(s.upd_in_weight),
+                         unit.i_update.payload.post_error.eq(s.cur_val),
+                         unit.i_update.payload.pre_count.eq(s.upd_in_count),
+                         unit.o_weight.ready.eq(1)]
+            with m.If(unit.o_weight.valid):
+                m.d.comb += [s.upd_valid.eq(1), s.upd_data.eq(unit.o_weight.payload)]
+        with m.If(s.upd_valid):  # stage 3: the updated word goes back
+            with m.If(s.t_bias):
+                m.d.comb += [mem.b_bus.we.eq(1), mem.b_bus.waddr.eq(s.cur_addr),
+                             mem.b_bus.wdata.eq(s.upd_data)]
+            with m.Else():
+                m.d.comb += [mem.w_bus.we.eq(1), mem.w_bus.waddr.eq(s.t_widx),
+                             mem.w_bus.wdata.eq(s.upd_data)]
+
+    def _readback(self, m, s):
+        mem = s.mem
+        with m.If(self.o_read.valid & self.o_read.ready):
+            m.d.sync += self.o_read.valid.eq(0)
+        with m.If(s.rb_busy):
+            m.d.sync += [s.rb_busy.eq(0), self.o_read.valid.eq(1),
+                         self.o_read.payload.eq(Mux(s.rb_bias, mem.b_bus.rdata,
+                                                    mem.w_bus.rdata))]
+
+    # ------------------------------------------------------------------------------------------
+    def _idle(self, m, s):
+        mem, req = s.mem, self.i_read
+        m.d.comb += [self.busy.eq(0), req.ready.eq(~s.rb_busy & ~self.o_read.valid)]
+        with m.If(req.valid & req.ready):
+            m.d.comb += [mem.w_bus.raddr.eq(req.payload.index),
+                         mem.b_bus.raddr.eq(req.payload.index)]
+            m.d.sync += [s.layer.eq(req.payload.layer), s.rb_bias.eq(req.payload.bias),
+                         s.rb_busy.eq(1)]
+        with m.Elif(self.i_events.valid & ~s.rb_busy & ~self.o_read.valid & ~req.valid):
+            m.d.sync += [s.layer.eq(0), s.acc_layer.eq(0), s.ev_wlayer.eq(0)]
+            m.d.sync += [length.eq(0) for length in s.ev_len + s.err_len]
+            m.next = "LOAD"
+
+    def _load(self, m, s):
+        inp = self.i_events
+        m.d.comb += inp.ready.eq(1)
+        with m.If(inp.valid):
+            bus = s.mem.ev_bus
+            with m.If((inp.payload.count != 0) & (s.ev_len[0] < self.shape.sizes[0])):
+                m.d.comb += [bus.we.eq(1), bus.waddr.eq(s.ev_len[0]),
+                             bus.wdata.addr.eq(inp.payload.addr),
+                             bus.wdata.value.eq(inp.payload.count)]
+                m.d.sync += s.ev_len[0].eq(s.ev_len[0] + 1)
+            with m.If(inp.payload.last):
+                m.d.sync += [s.idx.eq(0), s.ev_wlayer.eq(1)]
+                m.next = "FWD_EV"
+
+    def _forward_states(self, m, s):
+        mem, L = s.mem, self.shape.n_layers
+        with m.State("FWD_EV"):  # next event of EV[layer], or the layer is done
+            with m.If(s.idx == s.ev_len_cur):
+                m.d.sync += s.idx.eq(0)
+                m.next = "QNT_RD" if L > 1 else "OUT_RD"
+                if L > 1:
+                    with m.If(s.layer == L - 1):
+                        m.next = "OUT_RD"
+            with m.Else():
+                m.d.comb += mem.ev_bus.raddr.eq(s.idx)
+                m.next = "FWD_LATCH"
+        with m.State("FWD_LATCH"):
+            ev = mem.ev_bus.rdata
+            m.d.sync += [s.cur_val.eq(ev.value), s.waddr.eq(ev.addr), s.s1_idx.eq(0),
+                         s.idx.eq(s.idx + 1)]
+            m.next = "FWD_RUN"
+        with m.State("FWD_RUN"):  # one synapse per cycle: W[i, j] and V total i
+            m.d.comb += [mem.w_bus.raddr.eq(s.waddr), mem.acc_bus.raddr.eq(s.s1_idx)]
+            m.d.sync += [s.s1_fwd.eq(1), s.fwd_widx.eq(s.s1_idx), s.waddr.eq(s.waddr + s.n_in)]
+            with m.If(s.s1_idx == s.n_out - 1):
+                m.next = "FWD_EV"  # the last total is written there, before any later read
+            with m.Else():
+                m.d.sync += s.s1_idx.eq(s.s1_idx + 1)
+        with m.State("QNT_RD"):
+            m.d.comb += [mem.acc_bus.raddr.eq(s.idx), mem.b_bus.raddr.eq(s.idx)]
+            m.next = "QNT_SUM"
+        with m.State("QNT_SUM"):  # a = V total + bias_count * b; the total is cleared
+            m.d.sync += s.total.eq(mem.acc_bus.rdata + s.bias_term)
+            m.d.comb += [mem.acc_bus.we.eq(1), mem.acc_bus.waddr.eq(s.idx),
+                         mem.acc_bus.wdata.eq(0)]
+            m.next = "QNT_START"
+        with m.State("QNT_START"):
+            m.d.comb += [s.qf.i_total.valid.eq(1), s.qf.i_total.payload.eq(s.total)]
+            with m.If(s.qf.i_total.ready):
+                m.next = "QNT_TAKE"
+        with m.State("QNT_TAKE"):
+            count = s.qf.o_count.payload
+            nonzero = count != 0
+            self._trace(m, s.qf.o_count.valid & nonzero, TraceKind.COUNT, s.layer, s.idx, count)
+            m.d.comb += s.qf.o_count.ready.eq(~nonzero | self.o_trace.ready)
+            with m.If(s.qf.o_count.valid & s.qf.o_count.ready):
+                with m.If(nonzero):
+                    self._append(m, s.ev_len, s.ev_wlayer, mem.ev_bus, s.idx, count)
+                with m.If(s.idx == s.n_out - 1):
+                    m.d.sync += [s.idx.eq(0), s.layer.eq(s.layer + 1),
+                                 s.acc_layer.eq(s.layer + 1), s.ev_wlayer.eq(s.ev_wlayer + 1)]
+                    m.next = "FWD_EV"
+                with m.Else():
+                    m.d.sync += s.idx.eq(s.idx + 1)
+                    m.next = "QNT_RD"
+
+    def _output_states(self, m, s):
+        mem, L = s.mem, self.shape.n_layers
+        C = self.shape.classes
+        with m.State("OUT_RD"):
+            m.d.comb += [mem.acc_bus.raddr.eq(s.idx), mem.b_bus.raddr.eq(s.idx)]
+            m.next = "OUT_SUM"
+        with m.State("OUT_SUM"):
+            m.d.sync += s.total.eq(mem.acc_bus.rdata + s.bias_term)
+            m.d.comb += [mem.acc_bus.we.eq(1), mem.acc_bus.waddr.eq(s.idx),
+                         mem.acc_bus.wdata.eq(0)]
+            m.next = "OUT_EMIT"
+        with m.State("OUT_EMIT"):
+            out = self.o_totals
+            m.d.comb += [out.valid.eq(1), out.payload.addr.eq(s.idx),
+                         out.payload.total.eq(s.total), out.payload.last.eq(s.idx == C - 1)]
+            with m.If(out.ready):
+                with m.If(s.idx == C - 1):
+                    m.d.sync += [s.idx.eq(0), s.err_wlayer.eq(L - 1)]
+                    m.next = "ERR_IN"
+                with m.Else():
+                    m.d.sync += s.idx.eq(s.idx + 1)
+                    m.next = "OUT_RD"
+        with m.State("ERR_IN"):  # the host's integer output error for class idx
+            m.d.comb += [s.qe.i_total.valid.eq(self.i_error.valid),
+                         s.qe.i_total.payload.eq(self.i_error.payload),
+                         self.i_error.ready.eq(s.qe.i_total.ready)]
+            with m.If(self.i_error.valid & s.qe.i_total.ready):
+                m.next = "ERR_TAKE"
+        with m.State("ERR_TAKE"):
+            with m.If(self._take_error(m, s, s.idx)):
+                with m.If(s.idx == C - 1):
+                    m.d.sync += [s.idx.eq(0), s.acc_layer.eq(L - 2 if L > 1 else 0),
+                                 s.err_wlayer.eq(L - 2 if L > 1 else 0)]
+                    m.next = "BWD_EV"
+                with m.Else():
+                    m.d.sync += s.idx.eq(s.idx + 1)
+                    m.next = "ERR_IN"
+
+    def _take_error(self, m, s, addr):
+        """Take the error quantizer's count for neuron ``addr`` of the layer ``err_wlayer``
+        lists (non-zero: error event + trace); returns the take condition."""
+        n = s.qe.o_count.payload
+        nonzero = n != 0
+        self._trace(m, s.qe.o_count.valid & nonzero, TraceKind.ERROR, s.err_wlayer, addr, n)
+        m.d.comb += s.qe.o_count.ready.eq(~nonzero | self.o_trace.ready)
+        take = Signal(name="take_error")
+        m.d.comb += take.eq(s.qe.o_count.valid & s.qe.o_count.ready)
+        with m.If(take & nonzero):
+            self._append(m, s.err_len, s.err_wlayer, s.mem.err_bus, addr, n)
+        return take
+
+    def _trace(self, m, valid, kind, layer, addr, value):
+        tr = self.o_trace
+        with m.If(valid):
+            m.d.comb += [tr.valid.eq(1), tr.payload.kind.eq(kind), tr.payload.layer.eq(layer),
+                         tr.payload.addr.eq(addr), tr.payload.value.eq(value)]
+
+    def _backward_states(self, m, s):
+        mem = s.mem
+        with m.State("BWD_EV"):  # next error event of ERR[layer], or the layer is done
+            with m.If(s.idx == s.err_len_cur):
+                m.d.sync += s.idx.eq(0)
+                with m.If(s.layer == 0):
+                    m.next = "DONE"
+                with m.Elif(s.ev_len_cur == 0):  # no active neuron: no error below
+                    m.d.sync += [s.layer.eq(s.layer - 1), s.acc_layer.eq(s.layer - 2),
+                                 s.err_wlayer.eq(s.layer - 2)]
+                with m.Else():
+                    m.next = "BQN_RD"
+            with m.Else():
+                m.d.comb += mem.err_bus.raddr.eq(s.idx)
+                m.next = "BWD_LATCH"
+        with m.State("BWD_LATCH"):  # (k, n_k); read b_k
+            err = mem.err_bus.rdata
+            m.d.comb += mem.b_bus.raddr.eq(err.addr)
+            m.d.sync += [s.cur_addr.eq(err.addr), s.cur_val.eq(err.value),
+                         s.base.eq(s.row_base), s.idx.eq(s.idx + 1)]
+            m.next = "BWD_BIAS"
+        with m.State("BWD_BIAS"):  # b_k -= round(lr * n_k * bias_count)
+            m.d.comb += [s.upd_in_valid.eq(1), s.upd_in_weight.eq(mem.b_bus.rdata),
+                         s.upd_in_count.eq(s.bias_count)]
+            m.d.sync += [s.t_bias.eq(1), s.s1_idx.eq(0)]
+            with m.If(s.ev_len_cur == 0):
+                m.next = "BWD_DRAIN"
+            with m.Else():
+                m.next = "BWD_RUN"
+        with m.State("BWD_RUN"):  # one synapse per cycle over the active pre neurons
+            m.d.comb += mem.ev_bus.raddr.eq(s.s1_idx)
+            m.d.sync += [s.s1_bwd.eq(1), s.s1_idx.eq(s.s1_idx + 1)]
+            with m.If(s.s1_idx == s.ev_len_cur - 1):
+                m.next = "BWD_DRAIN"
+        with m.State("BWD_DRAIN"):
+            with m.If(~s.s1_bwd & ~s.s2_bwd & ~s.upd_valid):
+                m.next = "BWD_EV"
+        with m.State("BQN_RD"):  # error totals of the active neurons of this layer
+            m.d.comb += mem.ev_bus.raddr.eq(s.idx)
+            m.next = "BQN_ADDR"
+        with m.State("BQN_ADDR"):
+            j = mem.ev_bus.rdata.addr
+            m.d.comb += mem.acc_bus.raddr.eq(j)
+            m.d.sync += s.cur_addr.eq(j)
+            m.next = "BQN_SUM"
+        with m.State("BQN_SUM"):
+            m.d.sync += s.total.eq(mem.acc_bus.rdata)
+            m.d.comb += [mem.acc_bus.we.eq(1), mem.acc_bus.waddr.eq(s.cur_addr),
+                         mem.acc_bus.wdata.eq(0)]
+            m.next = "BQN_START"
+        with m.State("BQN_START"):
+            m.d.comb += [s.qe.i_total.valid.eq(1), s.qe.i_total.payload.eq(s.total)]
+            with m.If(s.qe.i_total.ready):
+                m.next = "BQN_TAKE"
+        with m.State("BQN_TAKE"):
+            with m.If(self._take_error(m, s, s.cur_addr)):
+                with m.If(s.idx == s.ev_len_cur - 1):
+                    m.d.sync += [s.idx.eq(0), s.layer.eq(s.layer - 1),
+                                 s.acc_layer.eq(s.layer - 2), s.err_wlayer.eq(s.layer - 2)]
+                    m.next = "BWD_EV"
+                with m.Else():
+                    m.d.sync += s.idx.eq(s.idx + 1)
+                    m.next = "BQN_RD"
