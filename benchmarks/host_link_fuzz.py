@@ -1,0 +1,451 @@
+"""Protocol fuzz of the host-link engine gateware: >= 10^6 wire bytes of good and bad frames
+through the Verilated ProtocolEngine, scored against the golden ProtocolEngineModel.
+
+    python benchmarks/host_link_fuzz.py [--bytes 1000000] [--seed 1] [--out FILE]
+
+The byte stream is built in Python by cases, each fed at once to the golden engine
+(snnforge.host.engine.ProtocolEngineModel with its StandInNetwork): good frames of every command,
+and bad ones -- random garbage, corrupted CRCs, truncated, duplicated and reordered frames, wrong
+sequence numbers, dropped bytes, bad SLIP escapes, UART framing errors and breaks (bytes with
+the receiver's error flag), over-long frames, unknown commands and invalid payloads. After every
+bad case a good frame with the expected sequence number follows (the recovery). Every batch of
+cases ends with a weight dump. The stream then runs through the C++ harness
+(benchmarks/host_link_fuzz.cpp, a cached Verilator build; no Python per cycle) and the
+scoreboard checks: every response byte-identical to the golden one (READ_COUNTERS' cycle field
+aside: the gateware's measurement), every bad frame NACKed or dropped and none reaching the
+network, every recovery frame answered OK, the network's weights equal to the golden model's at
+every dump, no stall. Writes benchmarks/results/host_link_fuzz.json (counts by case, NACKs by
+status, recoveries, weights corrupted); exits 1 if any check fails.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from snnforge import toolchain
+from snnforge.host import protocol as P
+from snnforge.host.engine import ProtocolEngineModel, StandInNetwork
+
+ROOT = Path(__file__).resolve().parent
+HARNESS = ROOT / "host_link_fuzz.cpp"
+DEFAULT_OUT = ROOT / "results" / "host_link_fuzz.json"
+SIZES = dict(n_in=16, n_hidden=8, n_out=4, weight_bits=8)
+CONFIG_HASH = 0x5EED1234
+DUMP = 0xFFFF
+BAD_KINDS = ("garbage", "bad_crc", "truncated", "dropped_bytes", "wrong_seq", "bad_escape",
+             "uart_error", "break", "too_long", "unknown_command", "bad_payload", "duplicated",
+             "reordered")
+GOOD_COMMANDS = ("IDENTIFY", "WRITE_WEIGHTS", "READ_WEIGHTS", "TRAIN", "EVALUATE",
+                 "READ_COUNTERS", "RESET")
+QUIET_CYCLES = 40
+
+
+# ------------------------------------------------------------------------- harness build
+def engine_component():
+    from snnforge.hdl.host_link import ProtocolEngine
+    return ProtocolEngine(**SIZES, config_hash=CONFIG_HASH)
+
+
+def build_harness(engine) -> Path:
+    """The harness executable, built once per (Verilog, harness, Verilator, flags) and cached
+    beside the fast network harness (snnforge.sim.fast_build's cache folder, lock and flags)."""
+    from snnforge.hwsim import emit_verilog
+    from snnforge.sim.cache import build_jobs, cache_dir, file_lock
+    from snnforge.sim.fast_build import FAST_BUILD_FLAGS, _verilator_version
+    from snnforge.errors import ToolchainError
+
+    top = "host_link_fuzz_engine"
+    verilog = emit_verilog(engine, name=top)
+    key = hashlib.sha256(json.dumps(
+        {"kind": "host_link_fuzz", "verilog": verilog, "harness": HARNESS.read_text(),
+         "verilator": _verilator_version(), "flags": list(FAST_BUILD_FLAGS)},
+        sort_keys=True).encode()).hexdigest()
+    root = cache_dir() / "verilator"
+    folder = root / key
+    exe = folder / "obj" / "fuzz"
+    marker = folder / "build.json"
+    with file_lock(root / f"{key}.lock"):
+        if marker.is_file() and exe.is_file():
+            os.utime(marker)
+            return exe
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        (folder / f"{top}.v").write_text(verilog)
+        shutil.copyfile(HARNESS, folder / HARNESS.name)
+        toolchain.require_tool("verilator")
+        args = ["--cc", "--exe", "--build", *FAST_BUILD_FLAGS, "--prefix", "Vtop",
+                "--top-module", top, "-Mdir", "obj", "-o", "fuzz", "-j", str(build_jobs()),
+                f"{top}.v", HARNESS.name]
+        result = toolchain.run_tool("verilator", args, cwd=folder, timeout=3600, check=False)
+        (folder / "build.log").write_text(result.stdout + result.stderr)
+        if result.returncode != 0 or not exe.is_file():
+            tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
+            raise ToolchainError(f"Verilator build of the fuzz harness failed:\n{tail}")
+        marker.write_text(json.dumps({"top": top, "kind": "host_link_fuzz"}))
+    return exe
+
+
+def harness_args(engine) -> dict:
+    s = engine.o_sample.payload.shape()
+    w = engine.o_write.payload.shape()
+    lanes = max(SIZES["n_hidden"], SIZES["n_out"])
+    assert lanes * SIZES["weight_bits"] <= 64, "the harness packs a weight row into 64 bits"
+    return dict(**SIZES, pix_lo=s["pixel"].offset, label_lo=s["label"].offset,
+                label_len=s["label"].width, learn_lo=s["learn"].offset, key_lo=s["key"].offset,
+                layer_lo=w["layer"].offset, row_lo=w["row"].offset, row_len=w["row"].width,
+                weights_lo=w["weights"].offset)
+
+
+# ------------------------------------------------------------------------ stream builder
+class Fuzz:
+    """Builds the wire stream case by case, feeding each piece to the golden engine."""
+
+    def __init__(self, seed: int, buffer_bytes: int):
+        self.rng = random.Random(seed)
+        self.net = StandInNetwork(**SIZES)
+        self.model = ProtocolEngineModel(self.net, **SIZES, config_hash=CONFIG_HASH,
+                                         buffer_bytes=buffer_bytes)
+        self.buffer_bytes = buffer_bytes
+        self.records: list[int] = []
+        self.expected: list[bytes] = []        # golden response bodies in order
+        self.recovery_index: list[int] = []    # indices into expected of recovery responses
+        self.cases = Counter()
+        self.frames = Counter()
+        self.snapshots: list[np.ndarray] = []
+        self.bad_executed = 0
+        self.recovery_failures = 0
+        self.wire_bytes = 0
+
+    # -- low level
+    def _feed(self, data: bytes, errors=None, *, bad: bool) -> list[bytes]:
+        before = len(self.net.log)
+        out = self.model.feed(data, errors)
+        if bad and len(self.net.log) != before:
+            self.bad_executed += 1
+        errs = errors or [0] * len(data)
+        self.records.extend(b | (e << 8) for b, e in zip(data, errs))
+        self.wire_bytes += len(data)
+        self.expected.extend(out)
+        return out
+
+    def snapshot(self) -> None:
+        lanes = max(SIZES["n_hidden"], SIZES["n_out"])
+        rows = [self.net.read(0, r) for r in range(SIZES["n_in"] + 1)]
+        rows += [self.net.read(1, r) for r in range(SIZES["n_hidden"] + 1)]
+        self.snapshots.append(np.array([r[:lanes] for r in rows], dtype=np.int32))
+        self.records.append(DUMP)
+
+    # -- frames
+    def good_command(self, name: str | None = None) -> tuple[str, int, bytes]:
+        r = self.rng
+        name = name or r.choices(GOOD_COMMANDS, weights=(1, 3, 3, 5, 3, 1, 0.3))[0]
+        n_in, n_hidden, n_out, bits = (SIZES[k] for k in ("n_in", "n_hidden", "n_out",
+                                                          "weight_bits"))
+        if name in ("TRAIN", "EVALUATE"):
+            pixels = [r.randrange(1, 256) if r.random() < 0.3 else 0 for _ in range(n_in)]
+            op, payload = P.sample(pixels, label=r.randrange(n_out), key=r.getrandbits(32),
+                                   learn=name == "TRAIN")
+        elif name == "WRITE_WEIGHTS":
+            layer = r.randrange(2)
+            rows, lanes = (n_in + 1, n_hidden) if layer == 0 else (n_hidden + 1, n_out)
+            half = 1 << (bits - 1)
+            op, payload = P.write_weights(layer, r.randrange(rows),
+                                          [r.randrange(-half, half) for _ in range(lanes)],
+                                          weight_bits=bits)
+        elif name == "READ_WEIGHTS":
+            layer = r.randrange(2)
+            op, payload = P.read_weights(layer, r.randrange((n_in if layer == 0 else n_hidden) + 1))
+        else:
+            op, payload = getattr(P, name.lower())()
+        return name, op, payload
+
+    def good(self, name: str | None = None, *, recovery: bool = False) -> None:
+        name, op, payload = self.good_command(name)
+        self.frames["good_" + name] += 1
+        out = self._feed(P.encode_frame(self.model.expected, op, payload), bad=False)
+        if recovery:
+            # the frame's leading END may first flush a cut frame (its NACK comes first)
+            self.recovery_index.append(len(self.expected) - 1)
+            if not out or P.parse_response(out[-1]).status != P.Status.OK:
+                self.recovery_failures += 1
+
+    def _still_bad(self, wire: bytes, errors=None) -> bool:
+        """True when no frame in ``wire`` would pass (a corruption that left a valid CRC is
+        redrawn: it would be a good frame)."""
+        return all(not ok or not P.check_body(body)
+                   for body, ok in P.SlipDecoder().feed(wire + bytes([P.END]), errors and
+                                                        list(errors) + [0]))
+
+    def bad(self, kind: str) -> None:
+        r, m = self.rng, self.model
+        self.cases[kind] += 1
+        _, op, payload = self.good_command()
+        body = P.frame_body(m.expected, op, payload)
+        if kind == "garbage":
+            while True:
+                n = r.randrange(1, 160)
+                wire = bytes(r.choice((P.END, P.ESC, r.randrange(256))) if r.random() < 0.08
+                             else r.randrange(256) for _ in range(n))
+                if self._still_bad(wire):
+                    break
+            self._feed(wire, bad=True)
+        elif kind == "bad_crc":
+            while True:
+                b = bytearray(body)
+                for _ in range(r.randrange(1, 4)):
+                    b[r.randrange(len(b))] ^= 1 << r.randrange(8)
+                if not P.check_body(bytes(b)):
+                    break
+            self._feed(P.slip_encode(bytes(b)), bad=True)
+        elif kind == "truncated":
+            wire = P.slip_encode(body)
+            while True:
+                cut = wire[:r.randrange(1, len(wire) - 1)]
+                if r.random() < 0.5:
+                    cut += bytes([P.END])
+                if self._still_bad(cut):
+                    break
+            self._feed(cut, bad=True)
+        elif kind == "dropped_bytes":
+            wire = P.slip_encode(body)
+            while True:
+                b = bytearray(wire)
+                for _ in range(r.randrange(1, 4)):
+                    if len(b) > 3:
+                        del b[r.randrange(1, len(b) - 1)]
+                if self._still_bad(bytes(b)):
+                    break
+            self._feed(bytes(b), bad=True)
+        elif kind == "wrong_seq":
+            seq = (m.expected + r.randrange(1, 256)) & 0xFF
+            self._feed(P.encode_frame(seq, op, payload), bad=True)
+        elif kind == "bad_escape":
+            esc = P.slip_encode(body)
+            pos = r.randrange(1, len(esc) - 1)
+            wire = esc[:pos] + bytes([P.ESC, r.choice([x for x in range(256)
+                                                       if x not in (P.ESC_END, P.ESC_ESC, P.END)])]) \
+                + esc[pos:]
+            self._feed(wire, bad=True)
+        elif kind in ("uart_error", "break"):
+            wire = P.slip_encode(body)
+            errors = [0] * len(wire)
+            data = bytearray(wire)
+            for _ in range(1 if kind == "break" else r.randrange(1, 3)):
+                pos = r.randrange(1, len(wire) - 1)
+                errors[pos] = 1
+                data[pos] = 0 if kind == "break" else r.randrange(256)
+            self._feed(bytes(data), errors, bad=True)
+        elif kind == "too_long":
+            n = self.buffer_bytes - P.BODY_OVERHEAD + r.randrange(1, 40)
+            self._feed(P.encode_frame(m.expected, op, bytes(r.randrange(256) for _ in range(n))),
+                       bad=True)
+        elif kind == "unknown_command":
+            bad_op = r.choice([x for x in range(256) if x not in set(P.Command)])
+            self._feed(P.encode_frame(m.expected, bad_op, payload), bad=True)
+        elif kind == "bad_payload":
+            self._feed(P.encode_frame(m.expected, *self._bad_payload()), bad=True)
+        elif kind == "duplicated":
+            frame = P.encode_frame(m.expected, op, payload)
+            self.frames["good_" + P.Command(op).name] += 1
+            self._feed(frame, bad=False)
+            for _ in range(r.randrange(1, 3)):
+                self._feed(frame, bad=True)            # DUPLICATE, not executed again
+        elif kind == "reordered":
+            _, op2, payload2 = self.good_command()
+            first = P.encode_frame(m.expected, op, payload)
+            second = P.encode_frame((m.expected + 1) & 0xFF, op2, payload2)
+            self._feed(second, bad=True)               # ahead of its turn: NACK_SEQUENCE
+            self.frames["good_" + P.Command(op).name] += 1
+            self._feed(first, bad=False)
+            self.frames["good_" + P.Command(op2).name] += 1
+            self._feed(second, bad=False)              # the host's retransmission
+        else:
+            raise ValueError(kind)
+        self.good(recovery=True)
+
+    def _bad_payload(self) -> tuple[int, bytes]:
+        r = self.rng
+        n_in, n_hidden, n_out, bits = (SIZES[k] for k in ("n_in", "n_hidden", "n_out",
+                                                          "weight_bits"))
+        choice = r.randrange(7)
+        if choice == 0:   # label out of range
+            return P.Command.TRAIN, bytes([r.randrange(n_out, 256)]) + bytes(4)
+        if choice == 1:   # pixel indices not ascending
+            i = r.randrange(1, n_in)
+            return P.Command.TRAIN, (bytes([0]) + bytes(4) + i.to_bytes(2, "little") + b"\x05"
+                                     + (i - 1).to_bytes(2, "little") + b"\x05")
+        if choice == 2:   # pixel index out of range
+            return P.Command.EVALUATE, (bytes([0]) + bytes(4)
+                                        + r.randrange(n_in, 1 << 16).to_bytes(2, "little") + b"\x09")
+        if choice == 3:   # a cut pixel pair
+            return P.Command.TRAIN, bytes([1]) + bytes(4) + b"\x01\x00"
+        if choice == 4:   # row out of range
+            return P.Command.READ_WEIGHTS, bytes([0]) + (n_in + 1 + r.randrange(100)).to_bytes(2, "little")
+        if choice == 5:   # weight row of the wrong length
+            return P.Command.WRITE_WEIGHTS, bytes([1, 0, 0]) + bytes(r.randrange(n_out))
+        return P.Command.IDENTIFY, bytes([r.randrange(256)])   # payload on a bare command
+
+    def build(self, target_bytes: int, *, batch: int) -> None:
+        for name in GOOD_COMMANDS:
+            self.good(name)
+        self.snapshot()
+        k = 0
+        while self.wire_bytes < target_bytes:
+            if self.rng.random() < 0.35:
+                self.good()
+            else:
+                self.bad(BAD_KINDS[k % len(BAD_KINDS)])
+                k += 1
+            if k and k % batch == 0:
+                self.snapshot()
+        for name in GOOD_COMMANDS[::-1]:
+            self.good(name)
+        self.snapshot()
+
+
+# ---------------------------------------------------------------------------- scoreboard
+def same(got: bytes, want: bytes) -> bool:
+    """A gateware response equals the golden one (READ_COUNTERS: samples and errors; its
+    cycle count is the gateware's own measurement)."""
+    if got == want:
+        return True
+    try:
+        rg, rw = P.parse_response(got), P.parse_response(want)
+    except P.ProtocolError:
+        return False
+    if (rw.command == P.Command.READ_COUNTERS and rw.status == P.Status.OK
+            and (rg.seq, rg.status, rg.command) == (rw.seq, rw.status, rw.command)):
+        cg, cw = P.parse_counters(rg.payload), P.parse_counters(rw.payload)
+        return (cg.samples, cg.errors) == (cw.samples, cw.errors)
+    return False
+
+
+def score(fuzz: Fuzz, out_bytes: bytes, weights: np.ndarray) -> dict:
+    got = P.SlipDecoder().feed(out_bytes)
+    bad_frames = sum(1 for _, ok in got if not ok)
+    bodies = [b for b, ok in got if ok]
+    mismatches = [i for i, (g, w) in enumerate(zip(bodies, fuzz.expected)) if not same(g, w)]
+    missing = abs(len(bodies) - len(fuzz.expected))
+    lanes = max(SIZES["n_hidden"], SIZES["n_out"])
+    snaps = np.stack(fuzz.snapshots)
+    got_w = weights.reshape(-1, snaps.shape[1], lanes) if weights.size else np.zeros((0,) + snaps.shape[1:])
+    corrupted = sum(1 for i in range(len(snaps))
+                    if i >= len(got_w) or not np.array_equal(got_w[i], snaps[i]))
+    bad_at = set(mismatches)
+    recovered = sum(1 for i in fuzz.recovery_index
+                    if i < len(bodies) and i not in bad_at
+                    and P.parse_response(bodies[i]).status == P.Status.OK)
+    statuses = Counter(P.Status(P.parse_response(b).status).name for b in fuzz.expected)
+    first = None
+    if mismatches:
+        i = mismatches[0]
+        first = {"response": i, "gateware": bodies[i].hex(), "golden": fuzz.expected[i].hex()}
+    return {"responses": len(fuzz.expected), "responses_received": len(bodies),
+            "response_mismatches": len(mismatches) + missing, "first_mismatch": first,
+            "corrupt_response_frames": bad_frames, "responses_by_status": dict(sorted(statuses.items())),
+            "recoveries": recovered, "recovery_frames": len(fuzz.recovery_index),
+            "weight_checks": len(snaps), "weights_corrupted": corrupted}
+
+
+def run(args) -> dict:
+    engine = engine_component()
+    t0 = time.perf_counter()
+    exe = build_harness(engine)
+    build_s = time.perf_counter() - t0
+    fuzz = Fuzz(args.seed, engine.buffer_bytes)
+    t0 = time.perf_counter()
+    fuzz.build(args.bytes, batch=args.batch)
+    gen_s = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="snnforge-fuzz-") as tmp:
+        d = Path(tmp)
+        np.asarray(fuzz.records, dtype="<u2").tofile(d / "in.bin")
+        hargs = {**harness_args(engine), "dir": d, "quiet": QUIET_CYCLES, "max_wait": 20000,
+                 "ready_percent": args.ready_percent, "seed": args.seed,
+                 "flip_write": args.flip_write}
+        import subprocess
+        t0 = time.perf_counter()
+        proc = subprocess.run([str(exe)] + [f"{k}={v}" for k, v in hargs.items()],
+                              env={**os.environ, **toolchain.tool_env()}, capture_output=True,
+                              text=True, check=False)
+        sim_s = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise SystemExit(f"fuzz harness failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
+        stats = json.loads((d / "stats.json").read_text())
+        out_bytes = (d / "out.bin").read_bytes()
+        weights = np.fromfile(d / "weights.bin", dtype="<i4")
+    t0 = time.perf_counter()
+    result = score(fuzz, out_bytes, weights)
+    score_s = time.perf_counter() - t0
+    golden_counts = fuzz.model.counts
+    result.update({
+        "command": "python benchmarks/host_link_fuzz.py " + shlex.join(sys.argv[1:]),
+        "bytes": fuzz.wire_bytes, "bytes_fed_to_gateware": stats["bytes_in"],
+        "sizes": SIZES, "buffer_bytes": engine.buffer_bytes, "seed": args.seed,
+        "bad_cases": dict(sorted(fuzz.cases.items())), "bad_cases_total": sum(fuzz.cases.values()),
+        "good_frames": dict(sorted(fuzz.frames.items())),
+        "frames_dropped_without_answer": golden_counts.get("dropped", 0),
+        "nacks_by_status": {k: v for k, v in result["responses_by_status"].items()
+                            if k.startswith("NACK")},
+        "duplicates": result["responses_by_status"].get("DUPLICATE", 0),
+        "bad_frames_executed_by_golden": fuzz.bad_executed,
+        "golden_recovery_failures": fuzz.recovery_failures,
+        "network_actions": {"samples": stats["samples"], "writes": stats["writes"],
+                            "reads": stats["reads"], "resets": stats["resets"]},
+        "golden_network_actions": {k: sum(1 for e in fuzz.net.log if e[0] == k)
+                                   for k in ("sample", "write", "reset")},
+        "stalls": stats["stalls"], "lane_violations": stats["lane_violations"],
+        "cycles": stats["cycles"], "longest_wait_cycles": stats["longest_wait_cycles"],
+        "seconds": {"build": round(build_s, 2), "generate_and_golden": round(gen_s, 2),
+                    "gateware": round(sim_s, 2), "gateware_cpu": stats["cpu_seconds"],
+                    "score": round(score_s, 2)},
+        "flip_write": args.flip_write,
+    })
+    g, n = result["golden_network_actions"], result["network_actions"]
+    result["passed"] = bool(
+        result["response_mismatches"] == 0 and result["weights_corrupted"] == 0
+        and result["recoveries"] == result["recovery_frames"] == result["bad_cases_total"]
+        and fuzz.bad_executed == 0 and fuzz.recovery_failures == 0 and stats["stalls"] == 0
+        and stats["lane_violations"] == 0 and result["corrupt_response_frames"] == 0
+        and (n["samples"], n["writes"], n["resets"]) == (g["sample"], g["write"], g["reset"]))
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bytes", type=int, default=1_000_000,
+                        help="wire bytes to generate (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=16,
+                        help="bad cases between weight checks (default: %(default)s)")
+    parser.add_argument("--ready-percent", type=int, default=70,
+                        help="chance (%%) per cycle that o_bytes / o_write are ready")
+    parser.add_argument("--flip-write", type=int, default=-1,
+                        help="harness self-test: corrupt the K-th weight write (default: none)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    if args.bytes < 1 or args.batch < 1 or not 1 <= args.ready_percent <= 100:
+        parser.error("--bytes and --batch must be >= 1, --ready-percent in 1..100")
+    result = run(args)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: result[k] for k in ("bytes", "bad_cases_total", "nacks_by_status",
+                                             "recoveries", "response_mismatches",
+                                             "weights_corrupted", "passed")}))
+    print(f"report: {args.out}")
+    return 0 if result["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
