@@ -49,3 +49,27 @@ def test_softmax_rows_sum_to_one():
 def test_bad_config(kw, msg):
     with pytest.raises(ConfigError, match=msg):
         MLP(ANNConfig(**kw))
+
+
+def test_per_sample_step_equals_the_dense_update():
+    """Batch 1 updates only the columns of non-zero inputs; the weights are the same floats
+    as the dense outer-product update."""
+    rng = np.random.default_rng(4)
+    x = rng.random((40, 30)) * (rng.random((40, 30)) < 0.3)  # sparse, like digit pixels
+    y = rng.integers(0, 5, 40)
+    cfg = ANNConfig(sizes=(30, 12, 8, 5), activation="relu", lr=0.05, batch=1, init="he", seed=2)
+    fast, dense = MLP(cfg), MLP(cfg)
+    for i in range(40):
+        fast.step(x[i:i + 1], y[i:i + 1])
+        # the dense update of the same step, written out
+        us, acts = dense.forward(x[i:i + 1])
+        delta = softmax(acts[-1])
+        delta[0, y[i]] -= 1.0
+        for layer in range(len(dense.W) - 1, -1, -1):
+            gW, gb = delta.T @ acts[layer], delta.sum(axis=0)
+            if layer > 0:
+                delta = (delta @ dense.W[layer]) * (us[layer - 1] > 0)
+            dense.W[layer] -= cfg.lr * gW
+            dense.b[layer] -= cfg.lr * gb
+    for a, b in zip(fast.W + fast.b, dense.W + dense.b):
+        np.testing.assert_array_equal(a, b)

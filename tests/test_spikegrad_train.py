@@ -238,3 +238,29 @@ def test_cli_batch1_ann_learns_at_the_matched_rate(tmp_path):
     res = report["results"]
     assert res["ann_test_accuracy"] > 0.5 and res["test_accuracy"] > 0.5  # lr 0.2: 14 %
     assert abs(res["gap_to_ann_points"]) < 15
+
+
+@pytest.mark.parametrize("sizes, weight_bits, batch", [
+    ((784, 24, 10), 22, 1), ((784, 16, 12, 10), 10, 1), ((784, 16, 12, 10), 8, 3)])
+def test_sparse_step_equals_the_dense_route(sample, sizes, weight_bits, batch):
+    """The event-driven batch-1 step gives the same integers as ann_equivalent.train_step,
+    also with saturating narrow weights and over mini-batches."""
+    from snnforge.golden_model.spikegrad import ann_equivalent
+    from snnforge.golden_model.spikegrad.train import sparse_train_step
+
+    x, y = sample[0].reshape(len(sample[0]), -1), np.asarray(sample[1])
+    theta = 1 << (weight_bits - 4)
+    cfg = training_config(sizes, batch=batch, weight_bits=weight_bits, theta=theta,
+                          theta_bp=theta, lr_shift=(2,) * (len(sizes) - 1))
+    net = SpikeGradNet(cfg, seed=3, input_gain=0.25, output_gain=1 / 63.75)
+    W, b = [w.copy() for w in net.W], [v.copy() for v in net.b]
+    saturated = 0
+    for i in range(0, 120, batch):
+        c0 = net.inputs(x[i:i + batch])
+        W, b, _, _ = ann_equivalent.train_step(W, b, c0, y[i:i + batch], cfg)
+        sparse_train_step(net.W, net.b, c0, y[i:i + batch], cfg)
+        for mine, ref in zip(net.W + net.b, W + b):
+            np.testing.assert_array_equal(mine, ref)
+        saturated += sum(int((np.abs(w) >= cfg.weight_max).sum()) for w in W)
+    if weight_bits <= 10:
+        assert saturated > 0  # the case covers saturation

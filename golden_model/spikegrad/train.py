@@ -29,10 +29,13 @@ import numpy as np
 from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad import ann_equivalent
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig, count_scale
-from snnforge.golden_model.spikegrad.units import input_counts, saturate
+from snnforge.golden_model.spikegrad.units import (apply_weight_update, derivative_gate,
+                                                     input_counts, output_error,
+                                                     quiescent_count, quiescent_error_count,
+                                                     saturate)
 
 __all__ = ["MODES", "effective_lr", "ann_equivalent_lrs", "matched_ann_lr", "init_parameters",
-           "SpikeGradNet"]
+           "sparse_train_step", "SpikeGradNet"]
 
 MODES = ("bit-true", "float")
 
@@ -102,6 +105,54 @@ def init_parameters(config: SpikeGradConfig, *, rng: np.random.Generator,
     return weights, biases
 
 
+def _exact_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Integer matrix product via float64 BLAS, exact while sums stay below 2**53
+    (:meth:`SpikeGradConfig.validate`)."""
+    return np.rint(a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
+
+
+def sparse_train_step(weights: list[np.ndarray], biases: list[np.ndarray],
+                      input_counts: np.ndarray, labels: np.ndarray,
+                      config: SpikeGradConfig) -> None:
+    """One bit-true SGD step, in place, touching only the synapses that carry work.
+
+    The same integers as :func:`~.ann_equivalent.train_step` (the same unit functions): a
+    pre-synaptic neuron whose count is 0 over the mini-batch adds nothing to any total and its
+    synapses get a zero update, and a post-synaptic neuron with a zero error count leaves its
+    row unchanged (``round_shift(0) == 0`` and the weight is already in range), so products and
+    updates run on the rows with errors and the columns with activity only: a hardware-like
+    event-driven step, several times faster than the dense route at batch 1. Integer products
+    run in float64 BLAS, exact as in :mod:`.ann_equivalent`."""
+    cfg = config
+    counts, totals, active = [np.asarray(input_counts, dtype=np.int64)], [], []
+    for layer, (w, b) in enumerate(zip(weights, biases)):
+        cols = np.flatnonzero(counts[-1].any(axis=0))
+        active.append(cols)
+        total = _exact_matmul(counts[-1][:, cols], w[:, cols].T) + cfg.layer_bias_count(layer) * b
+        totals.append(total)
+        if layer < len(weights) - 1:
+            counts.append(quiescent_count(total, theta=cfg.theta, count_max=cfg.count_max))
+    e = output_error(totals[-1], labels, theta=cfg.theta, gradient_scale=cfg.gradient_scale)
+    errors = [quiescent_error_count(e, theta_bp=cfg.theta_bp, error_max=cfg.error_max)]
+    for layer in range(len(weights) - 1, 0, -1):
+        n = errors[0]
+        rows = np.flatnonzero(n.any(axis=0))
+        gated = _exact_matmul(n[:, rows], weights[layer][rows, :]) * derivative_gate(counts[layer])
+        errors.insert(0, quiescent_error_count(gated, theta_bp=cfg.theta_bp,
+                                               error_max=cfg.error_max))
+    upd = dict(lr_mult=cfg.lr_mult, weight_bits=cfg.weight_bits)
+    for layer, (n, c) in enumerate(zip(errors, counts)):
+        rows, cols = np.flatnonzero(n.any(axis=0)), active[layer]
+        if len(rows) and len(cols):
+            block = np.ix_(rows, cols)
+            weights[layer][block] = apply_weight_update(
+                weights[layer][block], _exact_matmul(n[:, rows].T, c[:, cols]),
+                lr_shift=cfg.layer_lr_shift(layer), **upd)
+        biases[layer][:] = apply_weight_update(
+            biases[layer], cfg.layer_bias_count(layer) * n.sum(axis=0),
+            lr_shift=cfg.layer_lr_shift(layer), **upd)
+
+
 class SpikeGradNet:
     """A SpikeGrad MLP in ``mode`` "bit-true" or "float"; weights ``W`` and biases ``b`` in V
     units (int64 arrays in bit-true mode, float64 in float mode)."""
@@ -128,6 +179,7 @@ class SpikeGradNet:
         dtype = np.int64 if mode == "bit-true" else np.float64
         self.W = [np.asarray(w).astype(dtype) for w in weights]
         self.b = [np.asarray(b).astype(dtype) for b in biases]
+        self._decayed: dict = {}  # learning-rate decay -> its validated configuration
 
     def _check_shapes(self, weights, biases):
         sizes = self.config.sizes
@@ -182,8 +234,12 @@ class SpikeGradNet:
         ``2**lr_decay`` (every layer's shift grows by ``lr_decay``)."""
         cfg = self.config
         if lr_decay:
-            shifts = tuple(cfg.layer_lr_shift(l) + int(lr_decay) for l in range(cfg.n_layers))
-            cfg = dataclasses.replace(cfg, lr_shift=shifts).validate()
+            cfg = self._decayed.get((cfg, lr_decay))
+            if cfg is None:
+                base = self.config
+                shifts = tuple(base.layer_lr_shift(l) + int(lr_decay) for l in range(base.n_layers))
+                cfg = dataclasses.replace(base, lr_shift=shifts).validate()
+                self._decayed[(base, lr_decay)] = cfg
         saved, self.config = self.config, cfg
         try:
             c0 = self.inputs(pixels)
@@ -191,7 +247,10 @@ class SpikeGradNet:
             if self.mode == "float":
                 self._float_step(c0, labels)
                 return
-            self.W, self.b, _, _ = ann_equivalent.train_step(self.W, self.b, c0, labels, cfg)
+            if len(labels) == 1:  # the chip's per-sample schedule: event-driven work only
+                sparse_train_step(self.W, self.b, c0, labels, cfg)
+            else:
+                self.W, self.b, _, _ = ann_equivalent.train_step(self.W, self.b, c0, labels, cfg)
         finally:
             self.config = saved
 
