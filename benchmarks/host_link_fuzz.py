@@ -390,7 +390,7 @@ def run(args) -> dict:
     score_s = time.perf_counter() - t0
     golden_counts = fuzz.model.counts
     result.update({
-        "command": "python benchmarks/host_link_fuzz.py " + shlex.join(sys.argv[1:]),
+        "command": shlex.join(["python", "benchmarks/host_link_fuzz.py", *sys.argv[1:]]),
         "bytes": fuzz.wire_bytes, "bytes_fed_to_gateware": stats["bytes_in"],
         "sizes": SIZES, "buffer_bytes": engine.buffer_bytes, "seed": args.seed,
         "bad_cases": dict(sorted(fuzz.cases.items())), "bad_cases_total": sum(fuzz.cases.values()),
