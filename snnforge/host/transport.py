@@ -101,8 +101,12 @@ class SerialTransport(Transport):
     def read(self, size: int, timeout: float) -> bytes:
         import serial
         try:
-            self._serial.timeout = timeout
-            return bytes(self._serial.read(size))
+            self._serial.timeout = max(timeout, 0.0)
+            data = self._serial.read(1)      # waits up to ``timeout`` for the first byte
+            if data and size > 1:
+                self._serial.timeout = 0     # then takes what is already there
+                data += self._serial.read(min(size - 1, max(self._serial.in_waiting, 0)))
+            return bytes(data)
         except (serial.SerialException, OSError) as exc:
             raise TransportError(f"reading from {self.description} failed: {exc}") from None
 
