@@ -205,3 +205,31 @@ def test_existing_run_is_not_replaced(tmp_path, capsys):
     err = one_line_error(capsys, TRAIN + ["--loopback", "--out", out])
     assert "already holds a run" in err
     assert (out / "report.json").read_text() == "{}"
+
+
+@pytest.mark.hw
+def test_train_sim_checks_the_verilated_board(tmp_path, capsys, monkeypatch):
+    """--sim: the same command against the Verilated board top, UART pins included."""
+    pytest.importorskip("snnforge.host.sim_transport")
+    monkeypatch.setattr(board_cmd, "_network_board", _real_network_board)
+    out = tmp_path / "sim"
+    assert cli.main(["board", "train", "--board", "icebreaker", "--sim", "--dataset",
+                     "mnist-sample", "--train-limit", "20", "--test-limit", "5", "--check",
+                     "--quiet", "--out", str(out)]) == 0
+    assert "identical to BitTrueSSNN" in capsys.readouterr().out
+    res = json.loads((out / "report.json").read_text())["results"]
+    assert res["samples"] == 20 and res["board_counters"]["samples"] == 20
+    config = _real_network_board().default_board_config("icebreaker")
+    assert res["board_counters"]["cycles"] > 20 * config.n_in  # the gateware's measurement
+    d = load_dataset("mnist-sample", "train", limit=20)
+    side = int(round(config.n_in ** 0.5))
+    x, y = downsample(d.images, size=side).reshape(20, -1), d.labels.astype(np.int64)
+    order = epoch_order(config.seed, 0, 20)
+    ref = BitTrueSSNN(config)
+    ref.train(x[order], y[order], first_sample=0, engine="numpy")
+    np.testing.assert_array_equal(np.load(out / "weights.npz")["w2"], ref.W2)
+
+
+def _real_network_board():
+    from snnforge.boards import network_board
+    return network_board
