@@ -334,6 +334,7 @@ def run_train(args) -> int:
             "test_accuracy": accuracy, "test_samples": len(y_test),
             "samples_per_s": run.report["epochs"][-1]["samples_per_s"],
             "board_counters": board,
+            "chip_cycles_per_sample": board["cycles"] / max(board["samples"], 1),
             "checked": bool(args.check), "link": _link(client, transport),
             "weights": str(run.path / "weights.npz")}
         run.save()
