@@ -15,9 +15,6 @@ board (:mod:`snnforge.host.sim_transport`) as the Verilated top.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-
 from amaranth.hdl import Module, ResetInserter, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
@@ -32,13 +29,10 @@ __all__ = ["NetworkBoardCore", "led_layout", "network_config_hash"]
 
 
 def network_config_hash(config: SSNNConfig) -> int:
-    """The 32-bit configuration hash a board reports in IDENTIFY: the first 4 bytes
-    (little-endian) of the SHA-256 of the configuration's sorted JSON."""
-    from snnforge.host import protocol
-    if hasattr(protocol, "config_hash"):   # the host's definition, when it has one
-        return protocol.config_hash(config)
-    text = json.dumps(config.to_dict(), sort_keys=True)
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+    """The 32-bit configuration hash a board reports in IDENTIFY
+    (:func:`snnforge.host.protocol.config_hash`, the one the host checks)."""
+    from snnforge.host.protocol import config_hash
+    return config_hash(config)
 
 
 def led_layout() -> data.StructLayout:
@@ -69,7 +63,6 @@ class NetworkBoardCore(wiring.Component):
         self.link = HostLink(divisor=divisor, n_in=config.n_in, n_hidden=config.n_hidden,
                              n_out=config.n_out, weight_bits=config.weight_bits,
                              config_hash=self.config_hash, buffer_bytes=buffer_bytes)
-        self.has_write_port = "i_write" in self.network.signature.members
         super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1),
                           "leds": Out(led_layout()), "busy": Out(1)})
 
@@ -104,14 +97,11 @@ class NetworkBoardCore(wiring.Component):
                      link.i_read_row.valid.eq(net.o_read.valid),
                      net.o_read.ready.eq(link.i_read_row.ready),
                      link.i_read_row.payload.eq(net.o_read.payload)]
-        # weight writes
-        if self.has_write_port:
-            wp, op = net.i_write.payload, link.o_write.payload
-            m.d.comb += [net.i_write.valid.eq(link.o_write.valid),
-                         link.o_write.ready.eq(net.i_write.ready),
-                         wp.layer.eq(op.layer), wp.row.eq(op.row), wp.weights.eq(op.weights)]
-        else:
-            m.d.comb += link.o_write.ready.eq(0)
+        # weight writes (taken by the network while it is idle)
+        wp, op = net.i_write.payload, link.o_write.payload
+        m.d.comb += [net.i_write.valid.eq(link.o_write.valid),
+                     link.o_write.ready.eq(net.i_write.ready),
+                     wp.layer.eq(op.layer), wp.row.eq(op.row), wp.weights.eq(op.weights)]
         # status
         sample_busy = Signal()
         m.d.comb += [sample_busy.eq(net.busy | link.o_sample.valid),

@@ -1,0 +1,92 @@
+"""The full-system simulation's speed and fidelity: the host driver trains MNIST digits on the
+Verilated board core through its UART pins (snnforge.host.sim_transport), reads every weight
+back and compares them with BitTrueSSNN.train on the same digits and keys.
+
+    python benchmarks/board_sim.py [--digits 200] [--divisor 4] [--side 8] [--hidden 16]
+
+Writes benchmarks/results/board_sim.json: simulator wall time, digits/s, simulated cycles and
+board seconds (at 12 MHz), the board's chip cycles per sample (READ_COUNTERS), and whether the
+weights are identical.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from snnforge.api.data import load_data
+from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+from snnforge.hdl.ssnn_bp.network import small_network_config
+from snnforge.host.driver import BoardClient
+from snnforge.host.sim_transport import SimulatedBoardTransport
+from snnforge.runs import progress
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--digits", type=int, default=200)
+    parser.add_argument("--divisor", type=int, default=4)
+    parser.add_argument("--side", type=int, default=8, help="image side (n_in = side^2)")
+    parser.add_argument("--hidden", type=int, default=16)
+    parser.add_argument("--dataset", default="mnist")
+    args = parser.parse_args()
+    config = small_network_config(n_in=args.side ** 2, n_hidden=args.hidden)
+    x, y = load_data(args.dataset, "train", side=args.side, limit=args.digits)
+    start = time.perf_counter()
+    sim = SimulatedBoardTransport(config, baud_divisor=args.divisor)
+    setup = time.perf_counter() - start
+    with sim:
+        client = BoardClient(sim, timeout=2.0)
+        client.connect(config)
+        client.reset()
+        t0, c0, w0 = time.perf_counter(), sim.cycles, sim.wall_seconds
+        with progress(total=len(y), desc="board sim") as bar:
+            for i in range(len(y)):
+                client.train(x[i], int(y[i]), key=i)
+                bar.update(1)
+        train_wall = time.perf_counter() - t0
+        train_cycles = sim.cycles - c0
+        train_sim_wall = sim.wall_seconds - w0
+        counters = client.read_counters()
+        t1 = time.perf_counter()
+        w1, w2 = client.read_weights()
+        read_wall = time.perf_counter() - t1
+        stats = client.stats.as_dict()
+        total_cycles = sim.cycles
+    golden = BitTrueSSNN(config)
+    golden.train(x, y, first_sample=0)
+    identical = bool(np.array_equal(w1, golden.W1) and np.array_equal(w2, golden.W2))
+    result = {
+        "command": "python benchmarks/board_sim.py " + shlex.join(sys.argv[1:]),
+        "network": f"{config.n_in}-{config.n_hidden}-{config.n_out}", "digits": len(y),
+        "dataset": args.dataset, "divisor": args.divisor,
+        "setup_seconds": round(setup, 2),
+        "train_wall_seconds": round(train_wall, 3),
+        "train_simulator_seconds": round(train_sim_wall, 3),
+        "digits_per_wall_second": round(len(y) / train_wall, 1),
+        "train_simulated_cycles": train_cycles,
+        "simulated_cycles_per_wall_second": round(train_cycles / train_sim_wall),
+        "board_seconds_at_12mhz": round(train_cycles / 12e6, 4),
+        "chip_cycles_per_sample": counters.cycles / max(counters.samples, 1),
+        "board_errors": counters.errors,
+        "read_weights_wall_seconds": round(read_wall, 3),
+        "total_simulated_cycles": total_cycles,
+        "link": stats,
+        "weights_identical_to_golden": identical,
+    }
+    out = ROOT / "benchmarks" / "results" / "board_sim.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    if not identical:
+        raise SystemExit("the simulated board's weights differ from BitTrueSSNN's")
+
+
+if __name__ == "__main__":
+    main()
