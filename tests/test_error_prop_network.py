@@ -5,6 +5,7 @@ import pytest
 from snnforge.errors import ConfigError
 from snnforge.golden_model.error_prop.config import NetworkConfig, TaskConfig, TrainConfig
 from snnforge.golden_model.error_prop.network import ErrorPropNetwork, decide, teacher_raster
+from snnforge.golden_model.error_prop.task import make_trials
 from snnforge.golden_model.error_prop.train import Trainer, baseline_accuracies
 
 
@@ -149,3 +150,22 @@ def test_full_study_twenty_seeds():
     base = baseline_accuracies(trainer.task, train)
     assert trainer.curve[-1].mean() >= 0.8
     assert abs(base["counts"].mean() - 0.5) < 0.05
+
+
+def test_sign_feedback_reads_forward_signs_with_fixed_magnitudes():
+    """With feedback magnitudes equal to |W2^T|, sign-concordant feedback is the symmetric one."""
+    task = TaskConfig()
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, size=(2, 1))
+    x = np.stack([make_trials(task, y[r], rng) for r in range(2)])
+    sym = ErrorPropNetwork(task=task, net=NetworkConfig(), seeds=[0, 1])
+    sgn = ErrorPropNetwork(task=task, net=NetworkConfig(feedback="sign"), seeds=[0, 1])
+    sgn.B[0] = np.swapaxes(sym.W[1], 1, 2).copy()
+    _, a = sym.run(x, y, learn=False, record=True)
+    _, b = sgn.run(x, y, learn=False, record=True)
+    assert a["hid_err_pos"].any() or a["hid_err_neg"].any()
+    for key in ("hid_err_pos", "hid_err_neg"):
+        assert np.array_equal(a[key], b[key])
+    # with other magnitudes the hidden error differs, the signs still follow the forward weights
+    other = ErrorPropNetwork(task=task, net=NetworkConfig(feedback="sign"), seeds=[0, 1])
+    assert not np.array_equal(np.abs(other.B[0]), np.abs(np.swapaxes(other.W[1], 1, 2)))

@@ -16,7 +16,7 @@ from snnforge.errors import ConfigError
 from snnforge.runs import RunDir, add_run_arguments, load_checkpoint, plot_raster, progress, \
     save_checkpoint
 
-from .config import NetworkConfig, TaskConfig, TrainConfig
+from .config import FEEDBACKS, NetworkConfig, TaskConfig, TrainConfig
 from .plots import plot_learning_curve
 from .train import Trainer, baseline_accuracies, summary
 
@@ -68,9 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "error's return) or plain pre-trace (ablation) (default: %(default)s)")
     n.add_argument("--trace", choices=("psp", "exp"), default=_NET_DEFAULTS.trace,
                    help="pre-synaptic trace kernel (default: %(default)s)")
-    n.add_argument("--feedback", choices=("symmetric", "random"), default=_NET_DEFAULTS.feedback,
-                   help="error feedback synapses: the forward ones read transposed, or fixed "
-                        "random (default: %(default)s)")
+    n.add_argument("--feedback", choices=FEEDBACKS, default=_NET_DEFAULTS.feedback,
+                   help="error feedback synapses: the forward ones read transposed, fixed random, "
+                        "or fixed random magnitudes with the forward weights' signs (default: %(default)s)")
     r = parser.add_argument_group("training")
     r.add_argument("--seeds", type=int, default=_TRAIN_DEFAULTS.seeds,
                    help="independent networks, seeds --seed .. --seed+SEEDS-1 (default: %(default)s)")

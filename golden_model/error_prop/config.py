@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 from snnforge.errors import ConfigError
 
-__all__ = ["TaskConfig", "NetworkConfig", "TrainConfig"]
+__all__ = ["FEEDBACKS", "TaskConfig", "NetworkConfig", "TrainConfig"]
+
+#: error feedback synapses into a hidden layer (see :class:`NetworkConfig`)
+FEEDBACKS = ("symmetric", "random", "sign")
 
 
 def _require(cond: bool, message: str) -> None:
@@ -91,8 +94,10 @@ class NetworkConfig:
     ``weight_bits``: signed weight width (2..16), or ``None`` for float weights. ``weight_max``:
     weights live in [-weight_max, weight_max - LSB] with LSB = 2 weight_max / 2**bits.
     ``rounding``: ``"stochastic"`` (unbiased, by counter-based random bits) or ``"nearest"``.
-    ``feedback``: ``"symmetric"`` (error spikes read the forward synapses transposed) or
-    ``"random"`` (fixed random feedback synapses, feedback alignment).
+    ``feedback``: ``"symmetric"`` (error spikes read the forward synapses transposed),
+    ``"random"`` (fixed random feedback synapses, feedback alignment) or ``"sign"`` (fixed random
+    magnitudes with the sign of the forward synapse, read transposed: sign-concordant feedback,
+    one bit of the forward weight).
     ``init_scale``: initial weights are uniform in +-init_scale (then put on the grid).
     """
 
@@ -152,8 +157,8 @@ class NetworkConfig:
                  f"hidden_rule must be 'eligibility' or 'trace', got {self.hidden_rule!r}")
         _require(self.trace in ("psp", "exp"),
                  f"trace must be 'psp' or 'exp', got {self.trace!r}")
-        _require(self.feedback in ("symmetric", "random"),
-                 f"feedback must be 'symmetric' or 'random', got {self.feedback!r}")
+        _require(self.feedback in FEEDBACKS,
+                 f"feedback must be one of {', '.join(FEEDBACKS)}, got {self.feedback!r}")
         _require(self.init_scale <= self.weight_max,
                  f"init_scale ({self.init_scale}) must not exceed weight_max ({self.weight_max})")
         return self

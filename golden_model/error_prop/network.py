@@ -129,7 +129,7 @@ class ErrorPropNetwork:
         #: forward weights ``W[l]`` ``(R, n_{l+1}, n_l)``, threshold units, on the grid
         self.W = [to_grid(np.stack(w), net) for w in ws]
         #: fixed random feedback ``B[l]`` ``(R, n_{l+1}, n_{l+2})`` into hidden layer l
-        #: (used only with ``feedback="random"``)
+        #: (used with ``feedback="random"``; ``"sign"`` uses their magnitudes only)
         self.B = [to_grid(np.stack(b), net) for b in bs]
         self.a_syn = math.exp(-1.0 / net.tau_syn_ms)
         self.a_mem = math.exp(-1.0 / net.tau_mem_ms)
@@ -249,6 +249,8 @@ class ErrorPropNetwork:
                 diff = err_pos[l + 1] - err_neg[l + 1]
                 if net.feedback == "symmetric":
                     fb = np.einsum("rkj,rbk->rbj", self.W[l], diff)
+                elif net.feedback == "sign":  # forward weight's sign, fixed random magnitude
+                    fb = np.einsum("rkj,rjk,rbk->rbj", np.sign(self.W[l]), np.abs(self.B[l - 1]), diff)
                 else:
                     fb = np.einsum("rjk,rbk->rbj", self.B[l - 1], diff)
                 if not use_elig:
