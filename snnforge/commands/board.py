@@ -244,10 +244,16 @@ def run_build(args) -> int:
     if result.get("utilization"):
         print(f"utilization: {result['utilization']}")
     if result.get("fmax_mhz") is not None:
-        print(f"Fmax: {result['fmax_mhz']} MHz")
+        clock = result.get("clock_mhz")
+        met = {True: "met", False: "NOT met"}.get(result.get("timing_met"))
+        print(f"Fmax: {result['fmax_mhz']} MHz" + (f" (clock {clock:g} MHz: timing {met})"
+                                                   if clock and met else ""))
     if result.get("bitstream"):
         print(f"bitstream: {result['bitstream']}")
         print(_program_hint(result.get("program_command")))
+    elif args.no_pnr:
+        print(f"no bitstream (--no-pnr): the build tree (Verilog, constraints, tool script) is "
+              f"in {run.path}")
     print(f"report: {run.report_path}")
     return 0
 
