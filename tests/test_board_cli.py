@@ -101,7 +101,7 @@ def test_check_stops_at_the_first_divergence(tmp_path, capsys, monkeypatch):
     assert "--check: the board diverged from BitTrueSSNN" in err
     # the 6th winner still agrees; the read-back after 6 samples shows the drifted weight
     assert "the weights after 6 samples: W2[3, 4] (pre row 3, post 4)" in err
-    assert "(1 weights differ)" in err
+    assert "(1 weight differs)" in err
     report = json.loads((out / "report.json").read_text())
     assert report["results"]["divergence"] in err
 

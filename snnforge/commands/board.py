@@ -214,7 +214,8 @@ def _first_weight_difference(board, golden) -> str | None:
         if diff.size:
             r, c = diff[0]
             return (f"W{layer + 1}[{r}, {c}] (pre row {r}, post {c}) is {int(b[r, c])} on the "
-                    f"board, {int(g[r, c])} in the golden model ({len(diff)} weights differ)")
+                    f"board, {int(g[r, c])} in the golden model ({len(diff)} "
+                    f"{'weight differs' if len(diff) == 1 else 'weights differ'})")
     return None
 
 
