@@ -181,3 +181,37 @@ def test_board_nack_payload_is_a_rejection(config):
     with pytest.raises(BoardRejected, match="NACK_PAYLOAD"):
         client.request(P.Command.READ_WEIGHTS, bytes([0]) + (999).to_bytes(2, "little"))
     assert client.read_counters().samples == 0  # the link still works
+
+
+class LateTransport(FaultyTransport):
+    """The answer to write ``late`` arrives only after the next write (a slow board): the
+    driver times out, retransmits, and then sees the late OK before the DUPLICATE."""
+
+    def __init__(self, inner, late):
+        super().__init__(inner, {})
+        self.late, self.held = late, b""
+
+    def write(self, data):
+        k = self.writes
+        self.writes += 1
+        self.inner.write(data)
+        if k == self.late:
+            self.held = self.inner.read(1 << 16, 0.0)
+        elif self.held:
+            self.inner._rx.extendleft(reversed(self.held))
+            self.held = b""
+
+
+def test_a_late_answer_is_taken_and_the_stale_duplicate_skipped(config, digits):
+    x, y = digits
+    x, y = x[:6], y[:6]
+    t = LateTransport(LoopbackEngineTransport(config), late=3)
+    client = BoardClient(t, timeout=0.01, retries=2)
+    client.connect(config)
+    winners = _train(client, x, y)
+    golden, golden_winners = _golden(config, x, y)
+    assert winners == golden_winners  # no answer lost: the late OK carried the winner
+    assert client.stats.timeouts == 1 and client.stats.retransmissions == 1
+    w1, w2 = client.read_weights()
+    np.testing.assert_array_equal(w2, golden.W2)
+    assert client.read_counters().samples == 6
