@@ -233,3 +233,22 @@ def test_train_sim_checks_the_verilated_board(tmp_path, capsys, monkeypatch):
 def _real_network_board():
     from snnforge.boards import network_board
     return network_board
+
+
+def test_eval_check_names_a_diverging_test_digit(tmp_path, capsys, monkeypatch):
+    assert cli.main(["board", "eval", "--board", "icebreaker", "--dataset", "mnist-sample",
+                     "--test-limit", "8", "--loopback", "--check", "--quiet", "--out",
+                     str(tmp_path / "ok")]) == 0
+    assert "every winner identical to BitTrueSSNN" in capsys.readouterr().out
+
+    class WrongEval(BitTrueNetwork):
+        def sample(self, pixels, *, label, learn, key):
+            w = super().sample(pixels, label=label, learn=learn, key=key)
+            return (w + 1) % self.config.n_out if not learn and key == 3 else w
+
+    monkeypatch.setattr(board_cmd, "open_transport", lambda args, cfg: LoopbackEngineTransport(
+        cfg, network=WrongEval(cfg)))
+    err = one_line_error(capsys, ["board", "eval", "--board", "icebreaker", "--dataset",
+                                  "mnist-sample", "--test-limit", "8", "--check", "--quiet",
+                                  "--out", tmp_path / "bad"])
+    assert "test digit 3 (evaluation, key 3" in err and "the board's winner is" in err

@@ -112,6 +112,9 @@ def register(subparsers) -> None:
     _network_arguments(e)
     _link_arguments(e)
     _data_arguments(e, train=False)
+    e.add_argument("--check", action="store_true",
+                   help="read the board's weights and check every winner against BitTrueSSNN "
+                        "holding them; stop at the first divergence")
     e.add_argument("--out", type=Path, default=Path("runs/board-eval"),
                    help="run folder (default: %(default)s)")
     e.add_argument("--overwrite", action="store_true", help="replace a run already in --out")
@@ -330,7 +333,7 @@ def run_train(args) -> int:
                 board[name] += getattr(counters, name)
             if check is not None:
                 _check_weights(run, client, golden, f"after epoch {epoch + 1}")
-            accuracy = _evaluate(client, x_test, y_test, quiet=args.quiet)
+            accuracy = _evaluate(client, x_test, y_test, quiet=args.quiet, check=check, run=run)
             run.add_epoch(epoch=epoch + 1, samples=n, seconds=seconds,
                           samples_per_s=n / max(seconds, 1e-9), test_accuracy=accuracy,
                           board_errors=counters.errors, board_cycles=counters.cycles)
@@ -363,11 +366,22 @@ def _check_weights(run, client, golden, when: str) -> None:
         _diverged(run, f"the weights {when}: {diff}")
 
 
-def _evaluate(client, x, y, *, quiet: bool) -> float:
+def _evaluate(client, x, y, *, quiet: bool, check=None, run=None) -> float:
+    """Test accuracy on the board (test digit i has key i, as ``BitTrueSSNN.evaluate``);
+    ``check``: a :class:`BitTrueNetwork` holding the board's weights, whose winner every
+    board winner must equal."""
     bar = progress(total=len(y), desc="board eval", unit="digit", disable=True if quiet else None)
     correct = 0
     for i in range(len(y)):
-        correct += client.evaluate(x[i], int(y[i]), i) == y[i]
+        winner = client.evaluate(x[i], int(y[i]), i)
+        if check is not None:
+            want = check.sample(x[i], label=int(y[i]), learn=False, key=i)
+            if winner != want:
+                bar.close()
+                _diverged(run, f"test digit {i} (evaluation, key {i}, label {int(y[i])}): the "
+                               f"board's winner is {winner}, the golden model's {want} (its "
+                               f"step winners {check.last_winners})")
+        correct += winner == y[i]
         bar.update(1)
     bar.close()
     return correct / max(len(y), 1)
@@ -390,15 +404,22 @@ def run_eval(args) -> int:
         client = _client(args, transport, config)
         run = RunDir(args.out, config=config.to_dict(), command=_command(args, "eval"),
                      resume=None, overwrite=args.overwrite)
+        check = None
+        if args.check:
+            from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+            from snnforge.host.loopback import BitTrueNetwork
+            w1, w2 = client.read_weights()
+            check = BitTrueNetwork(config, model=BitTrueSSNN(config, w1=w1, w2=w2))
         t0 = time.perf_counter()
-        accuracy = _evaluate(client, x_test, y_test, quiet=args.quiet)
+        accuracy = _evaluate(client, x_test, y_test, quiet=args.quiet, check=check, run=run)
         seconds = time.perf_counter() - t0
         run.report["results"] = {"test_accuracy": accuracy, "test_samples": len(y_test),
                                  "samples_per_s": len(y_test) / max(seconds, 1e-9),
-                                 "link": _link(client, transport)}
+                                 "checked": bool(args.check), "link": _link(client, transport)}
         run.save()
     print(f"test accuracy on {transport.description}: {100 * accuracy:.2f} % on "
-          f"{len(y_test)} digits")
+          f"{len(y_test)} digits" + (", every winner identical to BitTrueSSNN" if args.check
+                                     else ""))
     return 0
 
 
