@@ -10,7 +10,9 @@ reused and mutant builds never evict the user's). Per tier and mutant: killed / 
 hung / error / stale with seconds and the failing test; the unmutated selection of each tier is
 run first (a baseline that fails makes its kills meaningless and is reported). The JSON is
 rewritten after every mutant; ``--resume`` keeps the finished entries of an earlier run.
-Tiers run tier-major (every mutant on ``fast``, then every mutant on ``cocotb``).
+Tiers run tier-major (every mutant on ``fast``, then every mutant on ``cocotb``), mutants in
+the order of ``--only`` (default: the catalogue's); ``commands`` lists every invocation that
+contributed to the file.
 """
 from __future__ import annotations
 
@@ -50,10 +52,12 @@ def seed_cache(private: Path) -> int:
     return linked
 
 
-def summarise(results: dict, tiers) -> dict:
-    rows = [r for r in results.values()]
+def summarise(results: dict) -> dict:
+    """Counts per tier, and the default-suite score: a mutant counts once every tier ran on it
+    or a tier killed it (killed or hung in any tier = killed by the default suite)."""
+    rows = list(results.values())
     out = {"mutations": len(rows)}
-    for tier in tiers:
+    for tier in TIERS:
         counts = {k: 0 for k in OUTCOMES}
         for r in rows:
             t = r["tiers"].get(tier)
@@ -61,16 +65,22 @@ def summarise(results: dict, tiers) -> dict:
                 counts[t["outcome"]] += 1
         counts["not run"] = sum(tier not in r["tiers"] for r in rows)
         out[tier] = counts
+
+    def caught(r):
+        return any(t["outcome"] in ("killed", "hung") for t in r["tiers"].values())
+
     live = [r for r in rows if not any(t["outcome"] == "stale" for t in r["tiers"].values())]
-    complete = [r for r in live if all(t in r["tiers"] for t in tiers)]
-    killed = [r for r in complete
-              if any(r["tiers"][t]["outcome"] in ("killed", "hung") for t in tiers)]
+    counted = [r for r in live if caught(r) or all(t in r["tiers"] for t in TIERS)]
+    killed = [r for r in counted if caught(r)]
     out["default_suite"] = {
-        "counted": len(complete), "killed_or_hung": len(killed),
-        "score": round(len(killed) / len(complete), 4) if complete else None,
-        "survivors": [r["name"] for r in complete if r not in killed],
-        "hung": sorted({r["name"] for r in complete for t in tiers
-                        if r["tiers"][t]["outcome"] == "hung"}),
+        "counted": len(counted), "killed_or_hung": len(killed),
+        "score": round(len(killed) / len(counted), 4) if counted else None,
+        "survivors": [r["name"] for r in counted if not caught(r)],
+        "killed_by_cocotb_only": [r["name"] for r in killed
+                                  if r["tiers"].get("fast", {}).get("outcome") == "survived"],
+        "incomplete": [r["name"] for r in live if r not in counted],
+        "hung": sorted({r["name"] for r in rows for t in r["tiers"].values()
+                        if t["outcome"] == "hung"}),
         "stale": sorted(r["name"] for r in rows if r not in live)}
     return out
 
@@ -85,7 +95,8 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "mutation.json"))
     parser.add_argument("--workdir", default=None,
                         help="scratch folder for the repository copy (default: a new /tmp one)")
-    parser.add_argument("--commit", default="HEAD", help="commit of this checkout to mutate")
+    parser.add_argument("--commit", default="HEAD", help="commit of this checkout to mutate "
+                        "(with --resume: the earlier run's commit)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the finished entries of an existing --out file")
     parser.add_argument("--no-seed-cache", action="store_true",
@@ -103,14 +114,17 @@ def main() -> int:
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="mutation-", dir="/tmp"))
     tree, cache = workdir / "tree", workdir / "cache"
     t_start = time.perf_counter()
-    commit = prepare_tree(ROOT, tree, commit=args.commit)
+    if args.resume and tree.exists():
+        shutil.rmtree(tree)   # a stopped run may have left a mutant in it
+    commit = prepare_tree(ROOT, tree, commit=previous.get("commit", args.commit))
     linked = 0 if args.no_seed_cache else seed_cache(cache)
     env = tree_env(tree, cache=cache)
     canary = check_imports_copy(tree, env)
     command = " ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv])
     results = {r["name"]: r for r in previous.get("mutants", [])}
     baselines = dict(previous.get("baselines", {}))
-    report = {"command": command, "commit": commit, "tiers": tiers, "timeout": args.timeout,
+    commands = previous.get("commands", []) + [command]
+    report = {"commands": commands, "commit": commit, "tiers": tiers, "timeout": args.timeout,
               "workdir": str(workdir), "canary": canary, "cache_builds_linked": linked,
               "cpu_count": os.cpu_count()}
 
@@ -118,7 +132,7 @@ def main() -> int:
         report.update(baselines=baselines,
                       mutants=[results[m.name] for m in CATALOGUE if m.name in results],
                       summary=summarise({m.name: results[m.name] for m in CATALOGUE
-                                         if m.name in results}, tiers),
+                                         if m.name in results}),
                       wall_seconds=round(time.perf_counter() - t_start, 1))
         write_json(out, report)
 
