@@ -14,16 +14,17 @@ from snnforge.commands.options import named_options, parse_int_list
 from snnforge.errors import ConfigError
 from snnforge.golden_model.fp_exact.datasets import TASKS, xor_task, yin_yang_task
 from snnforge.golden_model.fp_exact.plots import run_plots
-from snnforge.golden_model.fp_exact.train import Adam, FPConfig, evaluate, init_network, train_epoch
+from snnforge.golden_model.fp_exact.train import (LR_SCHEDULES, Adam, FPConfig, evaluate, init_network,
+                                                  train_epoch)
 from snnforge.runs import (RunDir, add_run_arguments, load_checkpoint, prepare_out_dir, progress,
                            save_checkpoint)
 
 #: per-task defaults for options left unset on the command line (XOR: the study in docs/fp_exact.md)
 TASK_DEFAULTS = {
     "xor": dict(hidden="4", epochs=300, batch_size=1, lr=0.03, silent_nudge=0.05, grad_clip=1.0,
-                init_mean=1.0, dead_nudge=0.0),
+                init_mean=1.0, dead_nudge=0.0, lr_schedule="exponential"),
     "yinyang": dict(hidden="40", epochs=20, batch_size=50, lr=0.002, silent_nudge=0.2,
-                    grad_clip=1.0, init_mean=2.0, dead_nudge=0.0),
+                    grad_clip=1.0, init_mean=2.0, dead_nudge=0.0, lr_schedule="exponential"),
 }
 
 
@@ -39,6 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="heuristic push for silent neurons, 0 = pure exact gradient (xor 0.05, yinyang 0.2)")
     parser.add_argument("--lr-decay", type=float, default=1.0,
                         help="Adam step size x this factor per epoch, in (0, 1] (default 1: constant)")
+    parser.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=None,
+                        help="exponential (x --lr-decay per epoch) or cosine (lr -> 0 over the run); "
+                             "default: xor exponential, yinyang cosine")
+    parser.add_argument("--weight-average", type=float, default=0.0,
+                        help="evaluate a moving average of the weights, decay per step in [0, 1) (0 = off)")
     parser.add_argument("--dead-nudge", type=float, default=None,
                         help="push for hidden neurons silent on a whole batch, 0 = off (default)")
     parser.add_argument("--label-push", type=float, default=0.0,
@@ -75,7 +81,8 @@ def _config(args, hidden, pick) -> FPConfig:
                     batch_size=pick("batch_size"), epochs=pick("epochs"),
                     silent_nudge=pick("silent_nudge"), grad_clip=pick("grad_clip"),
                     dead_nudge=pick("dead_nudge"), label_push=args.label_push, tau_push=args.tau_push,
-                    reset_dependence=not args.no_reset_term, lr_decay=args.lr_decay)
+                    reset_dependence=not args.no_reset_term, lr_decay=args.lr_decay,
+                    lr_schedule=pick("lr_schedule"), weight_average=args.weight_average)
 
 
 def _task(args):
@@ -99,11 +106,14 @@ def run(args) -> int:
     sizes = (task.train_x.shape[1],) + cfg.hidden + (task.n_classes,)
     weights = init_network(sizes, cfg, rng)
     opt = Adam(lr=cfg.lr)
+    average = [w.copy() for w in weights] if cfg.weight_average > 0 else None
     start = 0
     if args.resume:
         arrays, meta = load_checkpoint(run_dir.checkpoint_path)
         n = len(weights)
         weights = [arrays[f"w{i}"] for i in range(n)]
+        if average is not None:
+            average = [arrays[f"avg{i}"] for i in range(n)]
         opt.m = [arrays[f"m{i}"] for i in range(n)]
         opt.v = [arrays[f"v{i}"] for i in range(n)]
         opt.step_count = int(meta["adam_steps"])
@@ -115,14 +125,18 @@ def run(args) -> int:
     bar.update(start * len(task.train_y))
     for epoch in range(start + 1, cfg.epochs + 1):
         opt.lr = cfg.lr_at(epoch)
-        train_epoch(weights, opt, task.train_x, task.train_y, cfg, rng, on_batch=bar.update)
-        tr = evaluate(weights, task.train_x, task.train_y, cfg)
-        te = evaluate(weights, task.test_x, task.test_y, cfg)
+        train_epoch(weights, opt, task.train_x, task.train_y, cfg, rng, on_batch=bar.update,
+                    average=average)
+        judged = weights if average is None else average
+        tr = evaluate(judged, task.train_x, task.train_y, cfg)
+        te = evaluate(judged, task.test_x, task.test_y, cfg)
         run_dir.add_epoch(epoch=epoch, **{f"train_{k}": v for k, v in tr.items()},
                           **{f"test_{k}": v for k, v in te.items()})
         arrays = {f"w{i}": w for i, w in enumerate(weights)}
         arrays.update({f"m{i}": m for i, m in enumerate(opt.m)})
         arrays.update({f"v{i}": v for i, v in enumerate(opt.v)})
+        if average is not None:
+            arrays.update({f"avg{i}": a for i, a in enumerate(average)})
         save_checkpoint(run_dir.checkpoint_path, arrays,
                         {"epoch": epoch, "adam_steps": opt.step_count,
                          "rng_state": rng.bit_generator.state})
@@ -135,7 +149,8 @@ def run(args) -> int:
                        max((e["test_accuracy"] for e in run_dir.report["epochs"]), default=None))
     if not args.no_plots:
         initial = init_network(sizes, cfg, np.random.default_rng(args.seed))
-        run_plots(run_dir.path, run_dir.report["epochs"], weights, initial, task, cfg)
+        run_plots(run_dir.path, run_dir.report["epochs"], weights if average is None else average,
+                  initial, task, cfg)
     if not args.quiet:
         print(f"fp {args.task}: test accuracy {final.get('test_accuracy')} after "
               f"{final.get('epoch')} epochs; report in {run_dir.report_path}")

@@ -68,12 +68,15 @@ def spike_sensitivities(weights: list[np.ndarray], trains: list[np.ndarray], *, 
         t_in = trains[li]
         t_out = trains[li + 1]
         bsz, n_out, s_out = t_out.shape
-        n_in = w.shape[1]
+        n_in = w.shape[-1]
         ev_t, ev_src, ev_flat = events_from_trains(t_in)
         finite_ev = np.isfinite(ev_t)
         onehot = (ev_src[:, :, None] == np.arange(n_in)[None, None, :]) & finite_ev[:, :, None]
         onehot = onehot.astype(np.float64)  # (B, E, N_in)
-        w_ev = np.moveaxis(w[:, ev_src], 0, 1)  # (B, N_out, E)
+        if w.ndim == 3:  # one weight matrix per sample
+            w_ev = np.take_along_axis(w, ev_src[:, None, :], axis=2)  # (B, N_out, E)
+        else:
+            w_ev = np.moveaxis(w[:, ev_src], 0, 1)  # (B, N_out, E)
         if li > 0:
             prev = sens[li - 1]
             row_in = _gather(prev.row, ev_flat)  # (B, E, N_{l-2})
@@ -81,7 +84,7 @@ def spike_sensitivities(weights: list[np.ndarray], trains: list[np.ndarray], *, 
         row = np.zeros((bsz, n_out, s_out, n_in))
         full: dict[int, np.ndarray] = {}
         if li > 0:
-            full[layer - 1] = np.zeros((bsz, n_out, s_out) + weights[li - 1].shape)
+            full[layer - 1] = np.zeros((bsz, n_out, s_out) + weights[li - 1].shape[-2:])
             for m, v in full_in.items():
                 full[m] = np.zeros((bsz, n_out, s_out) + v.shape[2:])
         ev_t_safe = np.where(finite_ev, ev_t, 0.0)
@@ -125,18 +128,23 @@ def spike_sensitivities(weights: list[np.ndarray], trains: list[np.ndarray], *, 
 
 
 def contract_gradients(weights: list[np.ndarray], sens: list[LayerSensitivity],
-                       dloss_dt: dict[int, np.ndarray]) -> list[np.ndarray]:
+                       dloss_dt: dict[int, np.ndarray], *, groups: int | None = None) -> list[np.ndarray]:
     """dL/dW for every weight matrix, given dL/dt ``(B, N_l, S_l)`` for some layers (1-based).
 
-    Spikes absent from ``dloss_dt`` (or ``inf`` times) contribute nothing.
+    Spikes absent from ``dloss_dt`` (or ``inf`` times) contribute nothing. With ``groups`` = R
+    the batch is R consecutive equal groups (one network each, weights ``(R, N_out, N_in)``)
+    and the result is one gradient per group, ``(R, N_out, N_in)``.
     """
-    grads = [np.zeros_like(w) for w in weights]
+    shape = lambda w: ((groups,) if groups else ()) + w.shape[-2:]  # noqa: E731
+    grads = [np.zeros(shape(w)) for w in weights]
+    split = (lambda a: a.reshape((groups, -1) + a.shape[1:])) if groups else (lambda a: a)  # noqa: E731
+    r = "r" if groups else ""
     for layer, g in dloss_dt.items():
         s = sens[layer - 1]
         g = np.nan_to_num(np.asarray(g, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
         s_len = min(g.shape[2], s.row.shape[2])
-        g = g[:, :, :s_len]
-        grads[layer - 1] += np.einsum("bns,bnsi->ni", g, s.row[:, :, :s_len])
+        g = split(g[:, :, :s_len])
+        grads[layer - 1] += np.einsum(f"{r}bns,{r}bnsi->{r}ni", g, split(s.row[:, :, :s_len]))
         for m, v in s.full.items():
-            grads[m - 1] += np.einsum("bns,bns...->...", g, v[:, :, :s_len])
+            grads[m - 1] += np.einsum(f"{r}bns,{r}bns...->{r}...", g, split(v[:, :, :s_len]))
     return grads

@@ -32,6 +32,8 @@ import numpy as np
 
 from snnforge.errors import ConfigError
 
+_EPS = float(np.finfo(np.float64).eps)
+
 __all__ = ["LIFParams", "first_crossing", "events_from_trains", "simulate_layer", "simulate"]
 
 
@@ -133,7 +135,9 @@ def first_crossing(a: np.ndarray, b: np.ndarray, horizon: np.ndarray, *, alpha: 
             newton = x - g / dg
             ok = (dg > 0) & (newton >= lo) & (newton <= hi)
             x_new = np.where(ok, newton, 0.5 * (lo + hi))
-            exact = g == 0
+            # zero to within the rounding error of evaluating g: Newton steps from here only
+            # bounce between neighbouring floats (the bracket then never shrinks below tol)
+            exact = np.abs(g) <= 4 * _EPS * (np.abs(a_ * ea) + np.abs(b_ * eb) + theta)
             tol = 1e-15 * np.maximum(1.0, np.abs(x))
             step = np.where(exact, 0.0, np.abs(x_new - x))
             x = np.where(active & ~exact, x_new, x)
@@ -167,17 +171,21 @@ def simulate_layer(weights: np.ndarray, ev_t: np.ndarray, ev_src: np.ndarray, *,
     """Spike times ``(B, N, max_spikes)`` of a layer with weights ``(N, N_in)`` driven by events.
 
     ``ev_t`` (B, E) ascending times (``inf`` padding), ``ev_src`` (B, E) presynaptic indices.
+    ``weights`` may also be ``(B, N, N_in)``, one weight matrix per sample (several networks,
+    e.g. one per seed, simulated side by side; each sample sees only its own weights).
     A neuron that has fired ``max_spikes`` times stays silent for the rest of the window.
     """
     bsz = ev_t.shape[0]
-    n = weights.shape[0]
+    n = weights.shape[-2]
+    per_sample = weights.ndim == 3
     alpha, beta, theta, t_max, k0 = neuron.alpha, neuron.beta, neuron.theta, neuron.t_max, neuron.k0
     times = np.full((bsz, n, max_spikes), np.inf)
     a = np.zeros((bsz, n))
     b = np.zeros((bsz, n))
     t_loc = np.zeros((bsz, n))
     count = np.zeros((bsz, n), dtype=np.int64)
-    w_k0 = weights.T * k0  # (N_in, N)
+    w_k0 = np.swapaxes(weights, -1, -2) * k0  # (N_in, N) or (B, N_in, N)
+    rows = np.arange(bsz)
     n_events = ev_t.shape[1]
     for e in range(n_events + 1):
         if e < n_events:
@@ -207,7 +215,8 @@ def simulate_layer(weights: np.ndarray, ev_t: np.ndarray, ev_src: np.ndarray, *,
         if e < n_events:
             live = ev_t[:, e] < t_max
             if live.any():
-                inc = w_k0[ev_src[:, e]] * live[:, None]  # (B, N)
+                w_e = w_k0[rows, ev_src[:, e]] if per_sample else w_k0[ev_src[:, e]]
+                inc = w_e * live[:, None]  # (B, N)
                 a += inc
                 b -= inc
     return times
@@ -215,13 +224,14 @@ def simulate_layer(weights: np.ndarray, ev_t: np.ndarray, ev_src: np.ndarray, *,
 
 def simulate(weights: list[np.ndarray], input_times: np.ndarray, *, neuron: LIFParams,
              max_spikes: tuple[int, ...] | list[int]) -> list[np.ndarray]:
-    """Run a feed-forward network. ``weights[l]`` is ``(N_{l+1}, N_l)``; ``input_times`` is
-    ``(B, N_0, S_0)``. Returns the spike trains of every layer, input first."""
+    """Run a feed-forward network. ``weights[l]`` is ``(N_{l+1}, N_l)`` (or ``(B, N_{l+1},
+    N_l)``, per sample); ``input_times`` is ``(B, N_0, S_0)``. Returns the spike trains of every
+    layer, input first."""
     if len(max_spikes) != len(weights):
         raise ConfigError(f"max_spikes needs one entry per weight layer ({len(weights)}), "
                           f"got {len(max_spikes)}")
-    if input_times.ndim != 3 or input_times.shape[1] != weights[0].shape[1]:
-        raise ConfigError(f"input_times must be (batch, {weights[0].shape[1]}, spikes), "
+    if input_times.ndim != 3 or input_times.shape[1] != weights[0].shape[-1]:
+        raise ConfigError(f"input_times must be (batch, {weights[0].shape[-1]}, spikes), "
                           f"got {input_times.shape}")
     trains = [np.asarray(input_times, dtype=np.float64)]
     for w, s_max in zip(weights, max_spikes):

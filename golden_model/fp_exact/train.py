@@ -1,16 +1,21 @@
 """Training a spike-time network with exact forward-propagated gradients and Adam."""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from snnforge.errors import ConfigError
-from snnforge.golden_model.fp_exact.gradients import contract_gradients, spike_sensitivities
-from snnforge.golden_model.fp_exact.lif import LIFParams, simulate
-from snnforge.golden_model.fp_exact.loss import first_spike_loss, predict
+from snnforge.golden_model.ann import softmax
+from snnforge.golden_model.fp_exact.lif import LIFParams
+from snnforge.golden_model.fp_exact.objective import READOUTS, forward, network_loss
 
-__all__ = ["FPConfig", "Adam", "init_network", "loss_and_grads", "evaluate", "train_epoch", "fit"]
+__all__ = ["LR_SCHEDULES", "FPConfig", "Adam", "update_average", "init_network", "loss_and_grads", "evaluate", "train_epoch", "fit"]
+
+
+#: learning-rate schedules of :class:`FPConfig`
+LR_SCHEDULES = ("exponential", "cosine")
 
 
 @dataclass
@@ -32,7 +37,14 @@ class FPConfig:
     tau_push: the label-spike regulariser of :func:`~.loss.first_spike_loss` (0 = off);
     reset_dependence: keep the dependence of a neuron's later spikes on its own earlier ones
     through the reset in the gradient (False = the authors' public code, wrong from the second
-    spike on); lr_decay: the Adam step size of epoch e (from 1) is ``lr * lr_decay^(e - 1)``.
+    spike on); lr_schedule: ``"exponential"`` (the Adam step size of epoch e, from 1, is
+    ``lr * lr_decay^(e - 1)``) or ``"cosine"`` (``lr * (1 + cos(pi (e - 1) / epochs)) / 2``,
+    from ``lr`` down towards 0 over the run); weight_average: decay ``d`` per optimiser step of
+    an exponential moving average of the weights (Polyak averaging, ``avg += (1 - d)(w - avg)``;
+    0 = off); when on, evaluation and prediction use the averaged weights, training continues
+    from the raw ones; readout: ``"first_spike"`` (spiking outputs, logits ``-t_first /
+    tau_loss``) or ``"max_membrane"`` (non-spiking outputs, logits ``membrane_scale * max_t V``,
+    :mod:`~.objective`; ``max_spikes_out``, ``silent_nudge``, ``label_push`` then play no part).
     """
 
     hidden: tuple[int, ...] = (4,)
@@ -53,6 +65,10 @@ class FPConfig:
     reset_dependence: bool = True
     lr: float = 0.01
     lr_decay: float = 1.0
+    lr_schedule: str = "exponential"
+    weight_average: float = 0.0
+    readout: str = "first_spike"
+    membrane_scale: float = 5.0
     batch_size: int = 4
     epochs: int = 100
 
@@ -66,6 +82,14 @@ class FPConfig:
         for name in ("silent_nudge", "dead_nudge", "grad_clip", "label_push"):
             if not getattr(self, name) >= 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.readout not in READOUTS:
+            raise ConfigError(f"readout must be one of {READOUTS}, got {self.readout!r}")
+        if not self.membrane_scale > 0:
+            raise ConfigError(f"membrane_scale must be > 0, got {self.membrane_scale}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ConfigError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
+        if not 0 <= self.weight_average < 1:
+            raise ConfigError(f"weight_average must be in [0, 1), got {self.weight_average}")
         if not 0 < self.lr_decay <= 1:
             raise ConfigError(f"lr_decay must be in (0, 1], got {self.lr_decay}")
         for name in ("tau_loss", "tau_push", "lr", "init_std"):
@@ -79,6 +103,8 @@ class FPConfig:
 
     def lr_at(self, epoch: int) -> float:
         """Adam step size of ``epoch`` (counted from 1)."""
+        if self.lr_schedule == "cosine":
+            return self.lr * 0.5 * (1.0 + math.cos(math.pi * (epoch - 1) / self.epochs))
         return self.lr * self.lr_decay ** (epoch - 1)
 
     def max_spikes(self) -> list[int]:
@@ -100,23 +126,18 @@ def init_network(sizes: tuple[int, ...], cfg: FPConfig, rng: np.random.Generator
 
 
 def loss_and_grads(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, cfg: FPConfig, *,
-                   include_reset_dependence: bool | None = None):
-    """``(loss, grads, trains)`` for one batch: exact gradients of the first-spike cross-entropy
-    (``include_reset_dependence`` None = ``cfg.reset_dependence``)."""
-    if include_reset_dependence is None:
-        include_reset_dependence = cfg.reset_dependence
-    neuron = cfg.neuron()
-    trains = simulate(weights, x, neuron=neuron, max_spikes=cfg.max_spikes())
-    loss, dl_dt = first_spike_loss(trains[-1], y, t_max=cfg.t_max, tau_loss=cfg.tau_loss,
-                                   label_push=cfg.label_push, tau_push=cfg.tau_push)
-    sens = spike_sensitivities(weights, trains, neuron=neuron,
-                               include_reset_dependence=include_reset_dependence)
-    grads = contract_gradients(weights, sens, {len(weights): dl_dt})
+                   include_reset_dependence: bool | None = None, with_predictions: bool = False):
+    """``(loss, grads, trains)`` for one batch: exact gradients of the readout's cross-entropy
+    (:func:`~.objective.network_loss`; ``include_reset_dependence`` None =
+    ``cfg.reset_dependence``), clipped to ``cfg.grad_clip``; ``with_predictions`` appends the
+    predicted classes."""
+    loss, grads, trains, pred = network_loss(weights, x, y, cfg,
+                                             include_reset_dependence=include_reset_dependence)
     if cfg.grad_clip > 0:
         norm = np.sqrt(sum(float((g * g).sum()) for g in grads))
         if norm > cfg.grad_clip:
             grads = [g * (cfg.grad_clip / norm) for g in grads]
-    return loss, grads, trains
+    return (loss, grads, trains, pred) if with_predictions else (loss, grads, trains)
 
 
 def silent_nudge(weights: list[np.ndarray], trains: list[np.ndarray], y: np.ndarray,
@@ -154,17 +175,17 @@ def dead_nudge(weights: list[np.ndarray], trains: list[np.ndarray], nudge: float
 def evaluate(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, cfg: FPConfig, *,
              batch_size: int = 500) -> dict:
     """Loss, accuracy and spike statistics over a whole set (no gradients)."""
-    neuron = cfg.neuron()
     losses, correct, hidden_spikes, silent_out = [], 0, [], 0
+    n_hidden = len(cfg.hidden)
     for i in range(0, len(y), batch_size):
         xb, yb = x[i:i + batch_size], y[i:i + batch_size]
-        trains = simulate(weights, xb, neuron=neuron, max_spikes=cfg.max_spikes())
-        loss, _ = first_spike_loss(trains[-1], yb, t_max=cfg.t_max, tau_loss=cfg.tau_loss)
-        losses.append(loss * len(yb))
-        correct += int((predict(trains[-1], t_max=cfg.t_max) == yb).sum())
-        for t in trains[1:-1]:
+        trains, logits, pred = forward(weights, xb, cfg)
+        p = softmax(logits)
+        losses.append(float(-np.log(np.maximum(p[np.arange(len(yb)), yb], 1e-300)).sum()))
+        correct += int((pred == yb).sum())
+        for t in trains[1:1 + n_hidden]:
             hidden_spikes.append(np.isfinite(t).sum(axis=2).mean(axis=0))
-        silent_out += int((~np.isfinite(trains[-1][:, :, 0])).all(axis=1).sum())
+        silent_out += int((pred < 0).sum())
     return {
         "loss": float(np.sum(losses) / len(y)),
         "accuracy": correct / len(y),
@@ -201,9 +222,18 @@ class Adam:
             p -= self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
 
 
+def update_average(average: list[np.ndarray], weights: list[np.ndarray], decay: float) -> None:
+    """One step of the weights' exponential moving average, in place:
+    ``avg += (1 - decay)(w - avg)``."""
+    for a, w in zip(average, weights):
+        a += (1.0 - decay) * (w - a)
+
+
 def train_epoch(weights: list[np.ndarray], opt: Adam, x: np.ndarray, y: np.ndarray, cfg: FPConfig,
-                rng: np.random.Generator, *, on_batch=None) -> tuple[float, float]:
-    """One pass over ``(x, y)`` in shuffled mini-batches.
+                rng: np.random.Generator, *, on_batch=None,
+                average: list[np.ndarray] | None = None) -> tuple[float, float]:
+    """One pass over ``(x, y)`` in shuffled mini-batches. ``average`` (weights' moving average,
+    :attr:`FPConfig.weight_average`) is updated in place after every step when given.
 
     Returns ``(mean loss, accuracy)`` measured on each batch before its weight update.
     """
@@ -211,38 +241,54 @@ def train_epoch(weights: list[np.ndarray], opt: Adam, x: np.ndarray, y: np.ndarr
     losses, correct = [], 0
     for i in range(0, len(y), cfg.batch_size):
         idx = order[i:i + cfg.batch_size]
-        loss, grads, trains = loss_and_grads(weights, x[idx], y[idx], cfg)
-        correct += int((predict(trains[-1], t_max=cfg.t_max) == y[idx]).sum())
+        loss, grads, trains, pred = loss_and_grads(weights, x[idx], y[idx], cfg, with_predictions=True)
+        correct += int((pred == y[idx]).sum())
         opt.step(weights, grads)
-        if cfg.silent_nudge > 0:
+        if cfg.silent_nudge > 0 and cfg.readout == "first_spike":
             silent_nudge(weights, trains, y[idx], cfg.silent_nudge)
         if cfg.dead_nudge > 0:
             dead_nudge(weights, trains, cfg.dead_nudge)
+        if average is not None:
+            update_average(average, weights, cfg.weight_average)
         losses.append(loss * len(idx))
         if on_batch is not None:
             on_batch(len(idx))
     return float(np.sum(losses) / len(y)), correct / len(y)
 
 
-def fit(task, cfg: FPConfig, *, seed: int, stop_at_accuracy: float | None = None) -> dict:
+def fit(task, cfg: FPConfig, *, seed: int, stop_at_accuracy: float | None = None,
+        test_every_epoch: bool = False, on_epoch=None) -> dict:
     """Train from scratch on ``task`` (a :class:`~.datasets.SpikeTask`); returns the history.
 
     Per epoch it records the loss and accuracy of the training pass (each batch measured before
-    its update); it stops once that accuracy and the accuracy of the updated weights reach
-    ``stop_at_accuracy``, then evaluates the
-    final weights on the test set.
+    its update) and, with ``test_every_epoch``, the test accuracy and the number of test samples
+    without an output spike; it stops once the pass accuracy and the accuracy of the updated
+    weights reach ``stop_at_accuracy``, then evaluates the final weights on the test set. With
+    ``cfg.weight_average`` the evaluated weights are the moving average (``"weights"`` in the
+    result; the raw ones are ``"raw_weights"``). ``on_epoch(history_entry)`` is called after
+    every epoch.
     """
     rng = np.random.default_rng(seed)
     sizes = (task.train_x.shape[1],) + cfg.hidden + (task.n_classes,)
     weights = init_network(sizes, cfg, rng)
+    average = [w.copy() for w in weights] if cfg.weight_average > 0 else None
+    judged = weights if average is None else average
     opt = Adam(lr=cfg.lr)
     history = []
     for epoch in range(1, cfg.epochs + 1):
         opt.lr = cfg.lr_at(epoch)
-        loss, acc = train_epoch(weights, opt, task.train_x, task.train_y, cfg, rng)
-        history.append({"epoch": epoch, "train_loss": loss, "train_accuracy": acc})
+        loss, acc = train_epoch(weights, opt, task.train_x, task.train_y, cfg, rng, average=average)
+        entry = {"epoch": epoch, "train_loss": loss, "train_accuracy": acc}
+        if test_every_epoch:
+            te = evaluate(judged, task.test_x, task.test_y, cfg)
+            entry.update(test_accuracy=te["accuracy"],
+                         test_without_output_spike=te["samples_without_output_spike"],
+                         mean_hidden_spikes_per_neuron=te["mean_hidden_spikes_per_neuron"])
+        history.append(entry)
+        if on_epoch is not None:
+            on_epoch(entry)
         if stop_at_accuracy is not None and acc >= stop_at_accuracy \
-                and evaluate(weights, task.train_x, task.train_y, cfg)["accuracy"] >= stop_at_accuracy:
+                and evaluate(judged, task.train_x, task.train_y, cfg)["accuracy"] >= stop_at_accuracy:
             break
-    test = evaluate(weights, task.test_x, task.test_y, cfg)
-    return {"history": history, "test": test, "weights": weights}
+    test = evaluate(judged, task.test_x, task.test_y, cfg)
+    return {"history": history, "test": test, "weights": judged, "raw_weights": weights}
