@@ -1,0 +1,89 @@
+"""benchmarks/ssnn_network_synth.py: the weight-memory ports read from a netlist and the useful
+synaptic work counted from the golden model (short versions; the full runs are benchmarks)."""
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from snnforge import synthesis
+from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "ssnn_network_synth.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("ssnn_network_synth", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cell(kind, params=None, clocks=("CLKA", "CLKB")):
+    return {"type": kind, "parameters": {k: format(v, "032b") for k, v in (params or {}).items()},
+            "attributes": {}, "connections": {c: [7] for c in clocks}}
+
+
+def test_memory_ports_of_a_netlist(bench, tmp_path):
+    cells = {
+        "weights.mem.0.0": _cell("DP16KD", {"DATA_WIDTH_A": 36, "DATA_WIDTH_B": 36}),
+        "weights.mem.0.1": _cell("DP16KD", {"DATA_WIDTH_A": 18, "DATA_WIDTH_B": 36}),
+        "w2.mem.0.0": _cell("SB_SPRAM256KA", clocks=("CLOCK",)),
+        "wta.gumbel.0.0": _cell("SB_RAM40_4K", {"READ_MODE": 0, "WRITE_MODE": 1},
+                                clocks=("RCLK", "WCLK")),
+        # a ROM mapped to a true dual-port RAM: port B's clock is a constant, so it is unused
+        "sample.pixels.0.0": {**_cell("DP16KD", {"DATA_WIDTH_A": 9, "DATA_WIDTH_B": 9}),
+                              "connections": {"CLKA": [9], "CLKB": ["0"]}},
+        "lut": {"type": "LUT4", "parameters": {}, "attributes": {}, "connections": {}},
+    }
+    path = tmp_path / "top.json"
+    path.write_text(json.dumps({"modules": {"top": {"cells": cells}}}))
+    ports = bench.memory_ports(path, "top")
+    assert ports["weight_port_bits_per_cycle"] == 36 + 36 + 18 + 36 + 16
+    assert ports["weight_ram_cells"] == {"DP16KD": 2, "SB_SPRAM256KA": 1}
+    assert ports["other_port_bits_per_cycle"] == (16 + 8) + 9
+    assert set(ports["memories"]) == {"weights.mem", "w2.mem", "wta.gumbel", "sample.pixels"}
+    assert not ports["memories"]["wta.gumbel"]["weights"]
+    only_w2 = bench.memory_ports(path, "top", weight_memory=r"^w2\.")
+    assert only_w2["weight_port_bits_per_cycle"] == 16
+
+
+def test_synaptic_work_counts_the_golden_models_steps(bench):
+    config = SSNNConfig.with_learning_rate(0.01, n_in=16, n_hidden=8, n_out=3, T=4,
+                                           weight_bits=8, seed=3)
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(12, 16), dtype=np.uint8)
+    labels = rng.integers(0, 3, size=12)
+    work = bench.synaptic_work(config, images, labels)
+    per = work["per_training_sample"]
+    # the same steps as BitTrueSSNN.train on the same digits (keys = positions)
+    stats = BitTrueSSNN(config).train(images, labels, first_sample=0, engine="numpy")
+    assert per["input_spikes"] == pytest.approx(stats["input_spikes"])
+    assert per["hidden_spikes"] == pytest.approx(stats["hidden_spikes"])
+    assert per["update_w1"] == pytest.approx(2 * stats["w1_updates"])
+    assert per["update_w2"] == pytest.approx(2 * stats["w2_updates"])
+    assert per["forward_w1"] == pytest.approx((per["input_spikes"] + config.T) * 8)
+    assert per["forward_w2"] == pytest.approx((per["hidden_spikes"] + config.T) * 3)
+    assert per["backward_w2"] == pytest.approx(per["error_steps"] * 2 * 8)
+    assert per["error_steps"] > 0 and per["update_w1"] > 0
+    assert work["weight_bits_per_training_sample"] == pytest.approx(
+        8 * sum(per[k] for k in ("forward_w1", "forward_w2", "backward_w2", "update_w1",
+                                 "update_w2")))
+
+
+def test_speed_and_roofline_arithmetic(bench):
+    result = {"synthesis": {"fmax_mhz": 50.0, "lut": 10, "ff": 10, "bram": 4, "dsp": 0,
+                            "cells": {}, "memory_ports": {"weight_port_bits_per_cycle": 144}},
+              "cycles": {"cycles_per_training_sample": 5000.0, "cycles_per_eval_sample": 1000.0},
+              "synaptic_work": {"weight_bits_per_training_sample": 1_440_000.0}}
+    speed = bench._speed(result, "ecp5-85f")
+    assert speed["training_samples_per_s"] == pytest.approx(10_000)
+    assert speed["roofline_cycles_per_training_sample"] == pytest.approx(10_000)
+    assert speed["roofline_training_samples_per_s"] == pytest.approx(5_000)
+    assert speed["fraction_of_roofline"] == pytest.approx(2.0)
+    assert speed["meets_target"] and speed["fits"]
+    result["synthesis"]["bram"] = synthesis.TARGETS["ecp5-85f"].capacity["bram"] + 1
+    assert not bench._speed(result, "ecp5-85f")["fits"]
