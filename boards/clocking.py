@@ -52,7 +52,7 @@ def ecp5_pll_params(*, f_in: float, f_out: float, tolerance: float = 0.0) -> Ecp
     if best is None or best[0] > tolerance + 1e-12:
         near = f"; the nearest is {best[1].f_out / 1e6:.4f} MHz" if best else ""
         raise ConfigError(f"the ECP5 PLL cannot make {f_out / 1e6:g} MHz from "
-                          f"{f_in / 1e6:g} MHz{near}; pick another --clock-mhz")
+                          f"{f_in / 1e6:g} MHz{near}; pick another clock frequency")
     return best[1]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from amaranth.hdl import ClockDomain, Elaboratable, Module, ResetInserter, Signal
+from amaranth.lib import io
 from amaranth.lib.cdc import FFSynchronizer, ResetSynchronizer
 
 from snnforge.errors import ConfigError
@@ -72,21 +73,29 @@ class NetworkBoardTop(Elaboratable):
         if self.board == "icebreaker" and not any(
                 r.name == "led" and r.number == 2 for r in platform.resources.values()):
             platform.add_resources(platform.break_off_pmod)   # the training LED
+        def buffer(name, direction, resource, number=0):
+            m.submodules[name] = buf = io.Buffer(direction,
+                                                 platform.request(resource, number, dir="-"))
+            return buf
+
         button = Signal()
-        m.submodules.button_sync = FFSynchronizer(platform.request("button", 0).i, button)
+        m.submodules.button_sync = FFSynchronizer(buffer("button", "i", "button").i, button)
         if self.pll is not None:
             m.domains.sync = cd = ClockDomain("sync")
             lock = Signal()
-            clk_in = platform.request(self.clocking.clock_resource, 0).i
+            clk_in = buffer("clk_in", "i", self.clocking.clock_resource).i
             m.submodules.pll = ecp5_pll(self.pll, clk_in=clk_in, clk_out=cd.clk, lock=lock)
             platform.add_clock_constraint(cd.clk, self.clk_freq)
             m.submodules.reset_sync = ResetSynchronizer(~lock, domain="sync")
         # the platform's default domain (oscillator, power-on reset) otherwise; the button
         # resets the core in both cases
         m.submodules.core = ResetInserter(button)(self.core)
-        uart = platform.request("uart", 0)
-        m.d.comb += [self.core.rx.eq(uart.rx.i), uart.tx.o.eq(self.core.tx)]
-        idle, training, error = (platform.request("led", i) for i in self.clocking.leds)
+        uart = platform.request("uart", 0, dir={"rx": "-", "tx": "-"})
+        m.submodules.uart_rx = rx = io.Buffer("i", uart.rx)
+        m.submodules.uart_tx = tx = io.Buffer("o", uart.tx)
+        m.d.comb += [self.core.rx.eq(rx.i), tx.o.eq(self.core.tx)]
+        idle, training, error = (buffer(f"led_{role}", "o", "led", i) for role, i in
+                                 zip(("idle", "training", "error"), self.clocking.leds))
         m.d.comb += [idle.o.eq(self.core.leds.idle), training.o.eq(self.core.leds.training),
                      error.o.eq(self.core.leds.link_error)]
         return m

@@ -1,0 +1,76 @@
+"""The training board tops: parameter checks (board, clock, baud), the ECP5 PLL divider
+search, the build tree of both boards without running the tools, and the core's Verilog lint.
+Bitstream builds are benchmarks (docs/boards.md)."""
+import json
+
+import pytest
+
+from snnforge import hwsim
+from snnforge.boards.clocking import ecp5_pll_params
+from snnforge.boards.network_board import (build_network_board, default_baud,
+                                           default_board_config, program_command)
+from snnforge.boards.network_core import NetworkBoardCore
+from snnforge.boards.network_top import NetworkBoardTop
+from snnforge.errors import ConfigError
+from snnforge.hdl.ssnn_bp.network import small_network_config
+from snnforge.host import protocol as P
+
+
+def test_defaults_and_program_command():
+    assert default_board_config("icebreaker").n_in == 64
+    assert default_board_config("ulx3s-85f").n_in == 784
+    assert default_baud("icebreaker") == 3_000_000
+    cmd = program_command("ulx3s-85f", "/x/top.bit")
+    assert cmd["command"] == ["openFPGALoader", "-b", "ulx3s", "/x/top.bit"]
+    with pytest.raises(ConfigError, match="unknown board 'arty'"):
+        default_board_config("arty")
+
+
+def test_clock_and_baud_validated_together():
+    config = small_network_config()
+    top = NetworkBoardTop(board="icebreaker", config=config, baud=3_000_000)
+    assert (top.divisor, top.pll) == (4, None)
+    with pytest.raises(ConfigError, match="baud 3e\\+06 is not reachable from a 25 MHz"):
+        NetworkBoardTop(board="ulx3s-85f", config=config, baud=3_000_000)
+    with pytest.raises(ConfigError, match="too fast"):
+        NetworkBoardTop(board="icebreaker", config=config, baud=12_000_000)
+    with pytest.raises(ConfigError, match="oscillator"):
+        NetworkBoardTop(board="icebreaker", config=config, baud=115200, clk_freq=24e6)
+    top = NetworkBoardTop(board="ulx3s-85f", config=config, baud=3_000_000, clk_freq=30e6)
+    assert top.divisor == 10 and top.pll.f_out == 30e6
+
+
+@pytest.mark.parametrize("f_out", [30e6, 50e6, 75e6, 100e6])
+def test_ecp5_pll_params_within_limits(f_out):
+    p = ecp5_pll_params(f_in=25e6, f_out=f_out)
+    assert abs(p.f_out - f_out) < 1
+    assert 3.125e6 <= 25e6 / p.clki_div <= 400e6 and 400e6 <= p.f_vco <= 800e6
+    assert p.f_out == 25e6 / p.clki_div * p.clkfb_div
+
+
+def test_ecp5_pll_unreachable():
+    with pytest.raises(ConfigError, match="cannot make"):
+        ecp5_pll_params(f_in=25e6, f_out=1e6)
+
+
+@pytest.mark.parametrize("board", ["icebreaker", "ulx3s-85f"])
+def test_build_tree_without_tools(board, tmp_path):
+    config = small_network_config(n_in=16, n_hidden=4, n_out=3)
+    kwargs = {"clk_freq": 30e6, "baud": 3_000_000} if board == "ulx3s-85f" else {}
+    result = build_network_board(board, config=config, out_dir=tmp_path, pnr=False, **kwargs)
+    assert result["config_hash"] == P.config_hash(config) and result["bitstream"] is None
+    assert json.loads((tmp_path / "build.json").read_text())["divisor"] == result["divisor"]
+    rtlil = (tmp_path / "top.il").read_text()
+    assert "module \\top" in rtlil
+    if board == "ulx3s-85f":
+        assert "EHXPLLL" in rtlil
+        assert '"M1"' in (tmp_path / "top.lpf").read_text()   # FT231X rx pin
+    else:
+        pcf = (tmp_path / "top.pcf").read_text()
+        assert "uart_0__rx__io 6" in pcf and "uart_0__tx__io 9" in pcf
+
+
+def test_core_lints():
+    core = NetworkBoardCore(config=small_network_config(n_in=16, n_hidden=4, n_out=3),
+                            divisor=4, led_hold_cycles=8)
+    hwsim.lint(hwsim.emit_verilog(core, name="board_core"), top="board_core")
