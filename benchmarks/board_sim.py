@@ -4,7 +4,7 @@ back and compares them with BitTrueSSNN.train on the same digits and keys.
 
     python benchmarks/board_sim.py [--digits 200] [--divisor 4] [--side 8] [--hidden 16]
 
-Writes benchmarks/results/board_sim.json: simulator wall time, digits/s, simulated cycles and
+Writes benchmarks/results/board_sim_<n_in>-<n_hidden>-<n_out>.json: simulator wall time, digits/s, simulated cycles and
 board seconds (at 12 MHz), the board's chip cycles per sample (READ_COUNTERS), and whether the
 weights are identical.
 """
@@ -36,11 +36,14 @@ def main() -> None:
     parser.add_argument("--side", type=int, default=8, help="image side (n_in = side^2)")
     parser.add_argument("--hidden", type=int, default=16)
     parser.add_argument("--dataset", default="mnist")
+    parser.add_argument("--rounds-per-stage", type=int, default=None,
+                        help="the network's Threefry rounds per clock (default the top's)")
     args = parser.parse_args()
     config = small_network_config(n_in=args.side ** 2, n_hidden=args.hidden)
     x, y = load_data(args.dataset, "train", side=args.side, limit=args.digits)
     start = time.perf_counter()
-    sim = SimulatedBoardTransport(config, baud_divisor=args.divisor)
+    options = {} if args.rounds_per_stage is None else {"rounds_per_stage": args.rounds_per_stage}
+    sim = SimulatedBoardTransport(config, baud_divisor=args.divisor, network_options=options)
     setup = time.perf_counter() - start
     with sim:
         client = BoardClient(sim, timeout=2.0)
@@ -66,7 +69,7 @@ def main() -> None:
     result = {
         "command": "python benchmarks/board_sim.py " + shlex.join(sys.argv[1:]),
         "network": f"{config.n_in}-{config.n_hidden}-{config.n_out}", "digits": len(y),
-        "dataset": args.dataset, "divisor": args.divisor,
+        "dataset": args.dataset, "divisor": args.divisor, "network_options": options,
         "setup_seconds": round(setup, 2),
         "train_wall_seconds": round(train_wall, 3),
         "train_simulator_seconds": round(train_sim_wall, 3),
@@ -81,7 +84,7 @@ def main() -> None:
         "link": stats,
         "weights_identical_to_golden": identical,
     }
-    out = ROOT / "benchmarks" / "results" / "board_sim.json"
+    out = ROOT / "benchmarks" / "results" / f"board_sim_{result['network']}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     if not identical:
