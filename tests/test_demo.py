@@ -62,3 +62,30 @@ def test_second_default_demo_keeps_the_first(tmp_path, monkeypatch, capsys):
     assert cli.main(["demo", "--no-hw", "--epochs", "1", "--overwrite"]) == 0
     assert not (tmp_path / "runs" / "demo-3").exists()
     assert json.loads((tmp_path / "runs" / "demo" / "report.json").read_text())["golden"]
+
+
+def test_demo_spikegrad_golden_only(tmp_path, capsys):
+    assert cli.main(["demo", "--algo", "spikegrad", "--no-hw", "--epochs", "1",
+                     "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["algo"] == "spikegrad" and report["config"]["sizes"] == [196, 32, 10]
+    assert report["golden"]["n_train"] == 500 and 0.2 < report["golden"]["test_accuracy"] <= 1.0
+    assert "chip" not in report
+    assert "[1/3 golden] bit-true SpikeGrad 196-32-10" in capsys.readouterr().out
+
+
+@pytest.mark.hw
+def test_demo_spikegrad_chip_matches_golden(tmp_path):
+    assert cli.main(["demo", "--algo", "spikegrad", "--epochs", "1", "--chip-digits", "20",
+                     "--chip-eval", "10", "--out", str(tmp_path)]) == 0
+    chip = json.loads((tmp_path / "report.json").read_text())["chip"]
+    assert chip["bit_identical"] and chip["digits"] == 20 and chip["eval_digits"] == 10
+    assert chip["eval_accuracy"] == chip["golden_eval_accuracy"]
+    assert chip["weights_changed"] > 0
+    assert (tmp_path / "spikegrad_network.v").read_text().startswith("/*")
+
+
+def test_demo_spikegrad_rejects_bad_counts(tmp_path, capsys):
+    assert cli.main(["demo", "--algo", "spikegrad", "--chip-digits", "0",
+                     "--out", str(tmp_path)]) == 2
+    assert "--chip-digits must be >= 1" in capsys.readouterr().err

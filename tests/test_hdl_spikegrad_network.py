@@ -159,3 +159,18 @@ def test_network_rejects_a_mini_batch_config_and_wrong_weights():
     cfg = training_config((8, 4, 3), batch=1)
     with pytest.raises(ConfigError, match="do not match"):
         SpikeGradNetwork(cfg, weights=[np.zeros((4, 8), int)], biases=[np.zeros(4, int)])
+
+
+def test_registered_network_defaults_and_parameters():
+    from snnforge.hdl.registry import load_units
+
+    unit = load_units()["spikegrad_network"]
+    params = unit.resolve()
+    assert params["hidden"] == "128" and params["inputs"] == 784
+    cfg = unit.golden_configuration(params)
+    assert cfg["sizes"] == (784, 128, 10) and cfg["batch"] == 1
+    assert cfg["theta"] == 1 << 16 and cfg["weight_bits"] == 14
+    small = unit.build({"hidden": "4,3", "inputs": 9, "classes": 3})
+    assert small.config.sizes == (9, 4, 3, 3)
+    with pytest.raises(ConfigError, match="hidden"):
+        unit.build({"hidden": "4,", "inputs": 9})

@@ -36,6 +36,8 @@ idle: ``{layer, bias, index = post * n_in + pre}`` -> the word), ``busy``.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from amaranth.hdl import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import stream, wiring
@@ -45,7 +47,7 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 from snnforge.golden_model.spikegrad.train import init_parameters
 
-from .network_layouts import NetworkShape, TraceKind
+from .network_layouts import NetworkShape, Phase, TraceKind
 from .network_memories import LayerMemories
 from .quantizer import CountQuantizer
 from .weight_update import WeightUpdateUnit
@@ -95,19 +97,19 @@ class SpikeGradNetwork(wiring.Component):
         s = self._signals(m)
         self._datapath(m, s)
         self._readback(m, s)
-        with m.FSM(name="phase"):
-            with m.State("IDLE"):
-                self._idle(m, s)
-            with m.State("LOAD"):
-                self._load(m, s)
-            self._forward_states(m, s)
-            self._output_states(m, s)
-            self._backward_states(m, s)
-            with m.State("DONE"):
-                m.d.comb += [self.o_trace.valid.eq(1),
-                             self.o_trace.payload.kind.eq(TraceKind.END)]
-                with m.If(self.o_trace.ready):
-                    m.next = "IDLE"
+        # the sequencer: one phase register, mutually exclusive phases
+        with m.If(s.phase == Phase.IDLE):
+            self._idle(m, s)
+        with m.If(s.phase == Phase.LOAD):
+            self._load(m, s)
+        self._forward_states(m, s)
+        self._output_states(m, s)
+        self._backward_states(m, s)
+        with m.If(s.phase == Phase.DONE):
+            m.d.comb += [self.o_trace.valid.eq(1),
+                         self.o_trace.payload.kind.eq(TraceKind.END)]
+            with m.If(self.o_trace.ready):
+                self._goto(m, s, "IDLE")
         return m
 
     # ------------------------------------------------------------------------------------------
@@ -116,11 +118,9 @@ class SpikeGradNetwork(wiring.Component):
         L = shape.n_layers
         n_max = max(shape.sizes)
 
-        class S:  # plain namespace of the top's registers and shared signals
-            pass
-
-        s = S()
+        s = SimpleNamespace()  # the top's registers and shared signals
         s.mem = LayerMemories(shape, weights=self.init_weights, biases=self.init_biases)
+        s.phase = Signal(Phase)
         s.layer = Signal(range(max(L, 2)))
         s.acc_layer = Signal(range(max(L, 2)))
         s.ev_wlayer = Signal(range(max(L, 2)))
@@ -153,6 +153,10 @@ class SpikeGradNetwork(wiring.Component):
                                  s.bias_term.eq(s.mem.b_bus.rdata * cfg.layer_bias_count(l)),
                                  s.row_base.eq(s.mem.err_bus.rdata.addr * n_in),
                                  s.bias_count.eq(cfg.layer_bias_count(l))]
+            with m.Default():  # every signal of the cases (no incomplete case statements)
+                m.d.comb += [s.n_in.eq(0), s.n_out.eq(0), s.ev_len_cur.eq(0),
+                             s.err_len_cur.eq(0), s.bias_term.eq(0), s.row_base.eq(0),
+                             s.bias_count.eq(0)]
         s.qf = CountQuantizer(kind="if", threshold=cfg.theta, count_bits=cfg.count_bits,
                               input_bits=cfg.potential_bits)
         s.qe = CountQuantizer(kind="error", threshold=cfg.theta_bp, count_bits=cfg.error_bits,
@@ -182,11 +186,10 @@ class SpikeGradNetwork(wiring.Component):
     def _append(self, m, lengths, layer, bus, addr, value):
         """Append ``{addr, value}`` to the list of ``layer`` (``lengths``: per-layer lengths)."""
         m.d.comb += [bus.we.eq(1), bus.wdata.addr.eq(addr), bus.wdata.value.eq(value)]
-        with m.Switch(layer):
-            for l, length in enumerate(lengths):
-                with m.Case(l):
-                    m.d.comb += bus.waddr.eq(length)
-                    m.d.sync += length.eq(length + 1)
+        for l, length in enumerate(lengths):  # if-chains: no incomplete case statements
+            with m.If(layer == l):
+                m.d.comb += bus.waddr.eq(length)
+                m.d.sync += length.eq(length + 1)
 
     # ------------------------------------------------------------------------------------------
     def _datapath(self, m, s):
@@ -247,7 +250,7 @@ class SpikeGradNetwork(wiring.Component):
         with m.Elif(self.i_events.valid & ~s.rb_busy & ~self.o_read.valid & ~req.valid):
             m.d.sync += [s.layer.eq(0), s.acc_layer.eq(0), s.ev_wlayer.eq(0)]
             m.d.sync += [length.eq(0) for length in s.ev_len + s.err_len]
-            m.next = "LOAD"
+            self._goto(m, s, "LOAD")
 
     def _load(self, m, s):
         inp = self.i_events
@@ -261,45 +264,45 @@ class SpikeGradNetwork(wiring.Component):
                 m.d.sync += s.ev_len[0].eq(s.ev_len[0] + 1)
             with m.If(inp.payload.last):
                 m.d.sync += [s.idx.eq(0), s.ev_wlayer.eq(1)]
-                m.next = "FWD_EV"
+                self._goto(m, s, "FWD_EV")
 
     def _forward_states(self, m, s):
         mem, L = s.mem, self.shape.n_layers
-        with m.State("FWD_EV"):  # next event of EV[layer], or the layer is done
+        with m.If(s.phase == Phase.FWD_EV):  # next event of EV[layer], or the layer is done
             with m.If(s.idx == s.ev_len_cur):
                 m.d.sync += s.idx.eq(0)
-                m.next = "QNT_RD" if L > 1 else "OUT_RD"
+                self._goto(m, s, "QNT_RD" if L > 1 else "OUT_RD")
                 if L > 1:
                     with m.If(s.layer == L - 1):
-                        m.next = "OUT_RD"
+                        self._goto(m, s, "OUT_RD")
             with m.Else():
                 m.d.comb += mem.ev_bus.raddr.eq(s.idx)
-                m.next = "FWD_LATCH"
-        with m.State("FWD_LATCH"):
+                self._goto(m, s, "FWD_LATCH")
+        with m.If(s.phase == Phase.FWD_LATCH):
             ev = mem.ev_bus.rdata
             m.d.sync += [s.cur_val.eq(ev.value), s.waddr.eq(ev.addr), s.s1_idx.eq(0),
                          s.idx.eq(s.idx + 1)]
-            m.next = "FWD_RUN"
-        with m.State("FWD_RUN"):  # one synapse per cycle: W[i, j] and V total i
+            self._goto(m, s, "FWD_RUN")
+        with m.If(s.phase == Phase.FWD_RUN):  # one synapse per cycle: W[i, j] and V total i
             m.d.comb += [mem.w_bus.raddr.eq(s.waddr), mem.acc_bus.raddr.eq(s.s1_idx)]
             m.d.sync += [s.s1_fwd.eq(1), s.fwd_widx.eq(s.s1_idx), s.waddr.eq(s.waddr + s.n_in)]
             with m.If(s.s1_idx == s.n_out - 1):
-                m.next = "FWD_EV"  # the last total is written there, before any later read
+                self._goto(m, s, "FWD_EV")  # the last total is written there, before any later read
             with m.Else():
                 m.d.sync += s.s1_idx.eq(s.s1_idx + 1)
-        with m.State("QNT_RD"):
+        with m.If(s.phase == Phase.QNT_RD):
             m.d.comb += [mem.acc_bus.raddr.eq(s.idx), mem.b_bus.raddr.eq(s.idx)]
-            m.next = "QNT_SUM"
-        with m.State("QNT_SUM"):  # a = V total + bias_count * b; the total is cleared
+            self._goto(m, s, "QNT_SUM")
+        with m.If(s.phase == Phase.QNT_SUM):  # a = V total + bias_count * b; the total is cleared
             m.d.sync += s.total.eq(mem.acc_bus.rdata + s.bias_term)
             m.d.comb += [mem.acc_bus.we.eq(1), mem.acc_bus.waddr.eq(s.idx),
                          mem.acc_bus.wdata.eq(0)]
-            m.next = "QNT_START"
-        with m.State("QNT_START"):
+            self._goto(m, s, "QNT_START")
+        with m.If(s.phase == Phase.QNT_START):
             m.d.comb += [s.qf.i_total.valid.eq(1), s.qf.i_total.payload.eq(s.total)]
             with m.If(s.qf.i_total.ready):
-                m.next = "QNT_TAKE"
-        with m.State("QNT_TAKE"):
+                self._goto(m, s, "QNT_TAKE")
+        with m.If(s.phase == Phase.QNT_TAKE):
             count = s.qf.o_count.payload
             nonzero = count != 0
             self._trace(m, s.qf.o_count.valid & nonzero, TraceKind.COUNT, s.layer, s.idx, count)
@@ -310,48 +313,48 @@ class SpikeGradNetwork(wiring.Component):
                 with m.If(s.idx == s.n_out - 1):
                     m.d.sync += [s.idx.eq(0), s.layer.eq(s.layer + 1),
                                  s.acc_layer.eq(s.layer + 1), s.ev_wlayer.eq(s.ev_wlayer + 1)]
-                    m.next = "FWD_EV"
+                    self._goto(m, s, "FWD_EV")
                 with m.Else():
                     m.d.sync += s.idx.eq(s.idx + 1)
-                    m.next = "QNT_RD"
+                    self._goto(m, s, "QNT_RD")
 
     def _output_states(self, m, s):
         mem, L = s.mem, self.shape.n_layers
         C = self.shape.classes
-        with m.State("OUT_RD"):
+        with m.If(s.phase == Phase.OUT_RD):
             m.d.comb += [mem.acc_bus.raddr.eq(s.idx), mem.b_bus.raddr.eq(s.idx)]
-            m.next = "OUT_SUM"
-        with m.State("OUT_SUM"):
+            self._goto(m, s, "OUT_SUM")
+        with m.If(s.phase == Phase.OUT_SUM):
             m.d.sync += s.total.eq(mem.acc_bus.rdata + s.bias_term)
             m.d.comb += [mem.acc_bus.we.eq(1), mem.acc_bus.waddr.eq(s.idx),
                          mem.acc_bus.wdata.eq(0)]
-            m.next = "OUT_EMIT"
-        with m.State("OUT_EMIT"):
+            self._goto(m, s, "OUT_EMIT")
+        with m.If(s.phase == Phase.OUT_EMIT):
             out = self.o_totals
             m.d.comb += [out.valid.eq(1), out.payload.addr.eq(s.idx),
                          out.payload.total.eq(s.total), out.payload.last.eq(s.idx == C - 1)]
             with m.If(out.ready):
                 with m.If(s.idx == C - 1):
                     m.d.sync += [s.idx.eq(0), s.err_wlayer.eq(L - 1)]
-                    m.next = "ERR_IN"
+                    self._goto(m, s, "ERR_IN")
                 with m.Else():
                     m.d.sync += s.idx.eq(s.idx + 1)
-                    m.next = "OUT_RD"
-        with m.State("ERR_IN"):  # the host's integer output error for class idx
+                    self._goto(m, s, "OUT_RD")
+        with m.If(s.phase == Phase.ERR_IN):  # the host's integer output error for class idx
             m.d.comb += [s.qe.i_total.valid.eq(self.i_error.valid),
                          s.qe.i_total.payload.eq(self.i_error.payload),
                          self.i_error.ready.eq(s.qe.i_total.ready)]
             with m.If(self.i_error.valid & s.qe.i_total.ready):
-                m.next = "ERR_TAKE"
-        with m.State("ERR_TAKE"):
+                self._goto(m, s, "ERR_TAKE")
+        with m.If(s.phase == Phase.ERR_TAKE):
             with m.If(self._take_error(m, s, s.idx)):
                 with m.If(s.idx == C - 1):
                     m.d.sync += [s.idx.eq(0), s.acc_layer.eq(L - 2 if L > 1 else 0),
                                  s.err_wlayer.eq(L - 2 if L > 1 else 0)]
-                    m.next = "BWD_EV"
+                    self._goto(m, s, "BWD_EV")
                 with m.Else():
                     m.d.sync += s.idx.eq(s.idx + 1)
-                    m.next = "ERR_IN"
+                    self._goto(m, s, "ERR_IN")
 
     def _take_error(self, m, s, addr):
         """Take the error quantizer's count for neuron ``addr`` of the layer ``err_wlayer``
@@ -366,6 +369,10 @@ class SpikeGradNetwork(wiring.Component):
             self._append(m, s.err_len, s.err_wlayer, s.mem.err_bus, addr, n)
         return take
 
+    @staticmethod
+    def _goto(m, s, phase: str):
+        m.d.sync += s.phase.eq(Phase[phase])
+
     def _trace(self, m, valid, kind, layer, addr, value):
         tr = self.o_trace
         with m.If(valid):
@@ -374,64 +381,64 @@ class SpikeGradNetwork(wiring.Component):
 
     def _backward_states(self, m, s):
         mem = s.mem
-        with m.State("BWD_EV"):  # next error event of ERR[layer], or the layer is done
+        with m.If(s.phase == Phase.BWD_EV):  # next error event of ERR[layer], or the layer is done
             with m.If(s.idx == s.err_len_cur):
                 m.d.sync += s.idx.eq(0)
                 with m.If(s.layer == 0):
-                    m.next = "DONE"
+                    self._goto(m, s, "DONE")
                 with m.Elif(s.ev_len_cur == 0):  # no active neuron: no error below
                     m.d.sync += [s.layer.eq(s.layer - 1), s.acc_layer.eq(s.layer - 2),
                                  s.err_wlayer.eq(s.layer - 2)]
                 with m.Else():
-                    m.next = "BQN_RD"
+                    self._goto(m, s, "BQN_RD")
             with m.Else():
                 m.d.comb += mem.err_bus.raddr.eq(s.idx)
-                m.next = "BWD_LATCH"
-        with m.State("BWD_LATCH"):  # (k, n_k); read b_k
+                self._goto(m, s, "BWD_LATCH")
+        with m.If(s.phase == Phase.BWD_LATCH):  # (k, n_k); read b_k
             err = mem.err_bus.rdata
             m.d.comb += mem.b_bus.raddr.eq(err.addr)
             m.d.sync += [s.cur_addr.eq(err.addr), s.cur_val.eq(err.value),
                          s.base.eq(s.row_base), s.idx.eq(s.idx + 1)]
-            m.next = "BWD_BIAS"
-        with m.State("BWD_BIAS"):  # b_k -= round(lr * n_k * bias_count)
+            self._goto(m, s, "BWD_BIAS")
+        with m.If(s.phase == Phase.BWD_BIAS):  # b_k -= round(lr * n_k * bias_count)
             m.d.comb += [s.upd_in_valid.eq(1), s.upd_in_weight.eq(mem.b_bus.rdata),
                          s.upd_in_count.eq(s.bias_count)]
             m.d.sync += [s.t_bias.eq(1), s.s1_idx.eq(0)]
             with m.If(s.ev_len_cur == 0):
-                m.next = "BWD_DRAIN"
+                self._goto(m, s, "BWD_DRAIN")
             with m.Else():
-                m.next = "BWD_RUN"
-        with m.State("BWD_RUN"):  # one synapse per cycle over the active pre neurons
+                self._goto(m, s, "BWD_RUN")
+        with m.If(s.phase == Phase.BWD_RUN):  # one synapse per cycle over the active pre neurons
             m.d.comb += mem.ev_bus.raddr.eq(s.s1_idx)
             m.d.sync += [s.s1_bwd.eq(1), s.s1_idx.eq(s.s1_idx + 1)]
             with m.If(s.s1_idx == s.ev_len_cur - 1):
-                m.next = "BWD_DRAIN"
-        with m.State("BWD_DRAIN"):
+                self._goto(m, s, "BWD_DRAIN")
+        with m.If(s.phase == Phase.BWD_DRAIN):
             with m.If(~s.s1_bwd & ~s.s2_bwd & ~s.upd_valid):
-                m.next = "BWD_EV"
-        with m.State("BQN_RD"):  # error totals of the active neurons of this layer
+                self._goto(m, s, "BWD_EV")
+        with m.If(s.phase == Phase.BQN_RD):  # error totals of the active neurons of this layer
             m.d.comb += mem.ev_bus.raddr.eq(s.idx)
-            m.next = "BQN_ADDR"
-        with m.State("BQN_ADDR"):
+            self._goto(m, s, "BQN_ADDR")
+        with m.If(s.phase == Phase.BQN_ADDR):
             j = mem.ev_bus.rdata.addr
             m.d.comb += mem.acc_bus.raddr.eq(j)
             m.d.sync += s.cur_addr.eq(j)
-            m.next = "BQN_SUM"
-        with m.State("BQN_SUM"):
+            self._goto(m, s, "BQN_SUM")
+        with m.If(s.phase == Phase.BQN_SUM):
             m.d.sync += s.total.eq(mem.acc_bus.rdata)
             m.d.comb += [mem.acc_bus.we.eq(1), mem.acc_bus.waddr.eq(s.cur_addr),
                          mem.acc_bus.wdata.eq(0)]
-            m.next = "BQN_START"
-        with m.State("BQN_START"):
+            self._goto(m, s, "BQN_START")
+        with m.If(s.phase == Phase.BQN_START):
             m.d.comb += [s.qe.i_total.valid.eq(1), s.qe.i_total.payload.eq(s.total)]
             with m.If(s.qe.i_total.ready):
-                m.next = "BQN_TAKE"
-        with m.State("BQN_TAKE"):
+                self._goto(m, s, "BQN_TAKE")
+        with m.If(s.phase == Phase.BQN_TAKE):
             with m.If(self._take_error(m, s, s.cur_addr)):
                 with m.If(s.idx == s.ev_len_cur - 1):
                     m.d.sync += [s.idx.eq(0), s.layer.eq(s.layer - 1),
                                  s.acc_layer.eq(s.layer - 2), s.err_wlayer.eq(s.layer - 2)]
-                    m.next = "BWD_EV"
+                    self._goto(m, s, "BWD_EV")
                 with m.Else():
                     m.d.sync += s.idx.eq(s.idx + 1)
-                    m.next = "BQN_RD"
+                    self._goto(m, s, "BQN_RD")

@@ -7,16 +7,47 @@ import enum
 
 from amaranth.hdl import signed, unsigned
 from amaranth.lib import data
+from amaranth.lib import enum as amaranth_enum
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig, signed_bits
 
 from .checks import addr_width_for
 
-__all__ = ["NetworkShape", "TraceKind", "check_network_config"]
+__all__ = ["NetworkShape", "Phase", "TraceKind", "check_network_config"]
 
 #: Largest weight memory of one layer (words).
 MAX_LAYER_WEIGHTS = 1 << 22
+
+
+class Phase(amaranth_enum.Enum, shape=5):
+    """The sequencer phase of the top (see :mod:`.network`)."""
+
+    IDLE = 0
+    LOAD = 1
+    DONE = 2
+    FWD_EV = 3
+    FWD_LATCH = 4
+    FWD_RUN = 5
+    QNT_RD = 6
+    QNT_SUM = 7
+    QNT_START = 8
+    QNT_TAKE = 9
+    OUT_RD = 10
+    OUT_SUM = 11
+    OUT_EMIT = 12
+    ERR_IN = 13
+    ERR_TAKE = 14
+    BWD_EV = 15
+    BWD_LATCH = 16
+    BWD_BIAS = 17
+    BWD_RUN = 18
+    BWD_DRAIN = 19
+    BQN_RD = 20
+    BQN_ADDR = 21
+    BQN_SUM = 22
+    BQN_START = 23
+    BQN_TAKE = 24
 
 
 class TraceKind(enum.IntEnum):

@@ -46,6 +46,8 @@ class MemoryBus:
             for layer, rd in enumerate(ports):
                 with m.Case(layer):
                     m.d.comb += self.rdata.eq(rd.data)
+            with m.Default():
+                m.d.comb += self.rdata.eq(0)
 
 
 class LayerMemories:

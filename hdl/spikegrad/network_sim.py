@@ -34,11 +34,12 @@ def unpack_fields(layout, raw: int) -> dict:
     return out
 
 
-def sample_cycle_bound(net: SpikeGradNetwork, *, ready_probability: float = 1.0) -> int:
-    """Upper bound (cycles) on one sample of a working top, every neuron active and every
-    error non-zero: each synapse once forward and once backward plus the per-event and
-    per-neuron overheads, stretched by host backpressure."""
-    shape, cfg = net.shape, net.config
+def sample_cycle_bound(shape, *, ready_probability: float = 1.0) -> int:
+    """Upper bound (cycles) on one sample of a working top of ``shape`` (a
+    :class:`NetworkShape`), every neuron active and every error non-zero: each synapse once
+    forward and once backward plus the per-event and per-neuron overheads, stretched by
+    host gaps and backpressure (``ready_probability``)."""
+    cfg = shape.config
     q = cfg.count_bits + cfg.error_bits + 8
     cycles = 2 * shape.sizes[0] + 4 * shape.classes + 64
     for layer in range(shape.n_layers):
@@ -67,7 +68,7 @@ def simulate_network(net: SpikeGradNetwork, pixels, labels, *, learn=True,
     pixels = np.asarray(pixels).reshape(len(pixels), -1)
     learn_flags = [bool(learn)] * len(pixels) if np.isscalar(learn) else [bool(x) for x in learn]
     rng = random.Random(seed)
-    bound = sample_cycle_bound(net, ready_probability=ready_probability)
+    bound = sample_cycle_bound(net.shape, ready_probability=ready_probability)
     result = NetworkRun([], [], [], [])
     in_layout, tot_layout = shape.input_layout, shape.total_layout
     tr_layout = shape.trace_layout

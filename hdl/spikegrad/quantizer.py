@@ -10,7 +10,7 @@ event by event and produce the counts here, one neuron at a time.
 """
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -65,6 +65,7 @@ class CountQuantizer(wiring.Component):
         bit = Signal(range(mb + 1))
         busy = Signal()
         trial = Signal(signed(rem_bits + 1))
+        step = Signal(range((self.threshold << (mb - 1)) + 1))
         m.d.comb += inp.ready.eq(~busy & ~out.valid)
         with m.If(out.valid & out.ready):
             m.d.sync += out.valid.eq(0)
@@ -75,7 +76,8 @@ class CountQuantizer(wiring.Component):
             else:  # a < 0 searches a negative remainder: no bit is set, count 0
                 m.d.sync += rem.eq(value)
             m.d.sync += negative.eq(value < 0)
-            m.d.sync += [quotient.eq(0), bit.eq(mb), busy.eq(1)]
+            m.d.sync += [quotient.eq(0), bit.eq(mb), busy.eq(1),
+                         step.eq(self.threshold << (mb - 1))]
         with m.If(busy):
             with m.If(bit == 0):
                 m.d.sync += [busy.eq(0), out.valid.eq(1)]
@@ -83,13 +85,11 @@ class CountQuantizer(wiring.Component):
                     m.d.sync += out.payload.eq(Mux(negative, -quotient, quotient))
                 else:
                     m.d.sync += out.payload.eq(quotient)
-            with m.Else():
-                with m.Switch(bit):
-                    for b in range(1, mb + 1):
-                        with m.Case(b):
-                            step = self.threshold << (b - 1)
-                            m.d.comb += trial.eq(rem - step)
-                            with m.If(trial >= 0):
-                                m.d.sync += [rem.eq(trial), quotient[b - 1].eq(1)]
-                m.d.sync += bit.eq(bit - 1)
+            with m.Else():  # try bit - 1: step = threshold << (bit - 1)
+                m.d.comb += trial.eq(rem - step)
+                with m.If(trial >= 0):
+                    m.d.sync += rem.eq(trial)
+                # the quotient's bits arrive MSB first
+                m.d.sync += [quotient.eq(Cat(trial >= 0, quotient)), bit.eq(bit - 1),
+                             step.eq(step >> 1)]
         return m

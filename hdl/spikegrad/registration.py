@@ -204,3 +204,66 @@ register_unit(
     description="backward layer engine: error spikes -> transposed weight rows -> derivative "
                 "gate -> ternary error integrators",
 )
+
+
+# ---- the network top ------------------------------------------------------------------------
+#: ``snnforge generate spikegrad_network`` defaults: 784-128-10 on whole MNIST digits at the
+#: hardware formats (theta = theta_bp = 2**16, 14-bit weights, 8-bit inputs, 10-bit counts,
+#: 18-bit error counts, one-spike biases), per-sample updates
+NETWORK_HIDDEN = "128"
+NETWORK_FORMATS = {"theta": 1 << 16, "theta_bp": 1 << 16, "weight_bits": 14}
+NETWORK_INPUT_GAIN = 0.25
+
+
+def network_config(*, hidden: str = NETWORK_HIDDEN, inputs: int = 784, classes: int = 10,
+                   weight_bits: int = NETWORK_FORMATS["weight_bits"],
+                   theta: int = NETWORK_FORMATS["theta"]) -> SpikeGradConfig:
+    """The per-sample (batch 1) training configuration of the network top: ``inputs`` -
+    ``hidden`` (comma list) - ``classes`` at the hardware formats with ``weight_bits`` and
+    ``theta = theta_bp``; learning-rate shifts derived for :data:`NETWORK_INPUT_GAIN`."""
+    from snnforge.commands.options import parse_int_list
+
+    sizes = (check_int("inputs", inputs, lo=1),
+             *parse_int_list(hidden, option="hidden", minimum=1, allow_empty=True),
+             check_int("classes", classes, lo=2))
+    return training_config(sizes, batch=1, theta=theta, theta_bp=theta,
+                           weight_bits=check_int("weight_bits", weight_bits, lo=2, hi=32),
+                           input_gain=NETWORK_INPUT_GAIN)
+
+
+def build_network(*, hidden: str = NETWORK_HIDDEN, inputs: int = 784, classes: int = 10,
+                  weight_bits: int = NETWORK_FORMATS["weight_bits"],
+                  theta: int = NETWORK_FORMATS["theta"], seed: int = 0):
+    """The network top for :func:`network_config`, starting from the golden model's initial
+    weights of ``seed`` (layer-0 gain :data:`NETWORK_INPUT_GAIN`, output gain ``1 / s1``)."""
+    from .network import SpikeGradNetwork
+
+    cfg = network_config(hidden=hidden, inputs=inputs, classes=classes,
+                         weight_bits=weight_bits, theta=theta)
+    return SpikeGradNetwork(cfg, seed=check_int("seed", seed, lo=0), **network_gains(cfg))
+
+
+def network_gains(config: SpikeGradConfig) -> dict[str, float]:
+    """The initial-weight gains of the registered top (as ``snnforge train --algo spikegrad``
+    draws them): layer 0 :data:`NETWORK_INPUT_GAIN`, output layer ``1 / s1``."""
+    from snnforge.golden_model.spikegrad.config import count_scale
+
+    s1 = count_scale(input_bits=config.input_bits, input_gain=NETWORK_INPUT_GAIN)
+    return {"input_gain": NETWORK_INPUT_GAIN, "output_gain": 1.0 / s1}
+
+
+register_unit(
+    "spikegrad_network",
+    factory=build_network,
+    params={"hidden": (str, NETWORK_HIDDEN, "hidden layer widths, comma-separated"),
+            "inputs": (int, 784, "input neurons (pixels)"),
+            "classes": (int, 10, "output neurons (classes)"),
+            "weight_bits": (int, NETWORK_FORMATS["weight_bits"], "signed weight width, bits"),
+            "theta": (int, NETWORK_FORMATS["theta"], "forward and error threshold"),
+            "seed": (int, 0, "seed of the golden initial weights built into the memories")},
+    description="SpikeGrad network top: trains on chip per sample, bit-identical to the golden "
+                "model (event lists, totals and weights in block RAM)",
+    golden="snnforge.golden_model.spikegrad.ann_equivalent.train_step",
+    golden_config=lambda p: network_config(**{k: p[k] for k in (
+        "hidden", "inputs", "classes", "weight_bits", "theta")}).to_dict(),
+)

@@ -45,6 +45,12 @@ def register(subparsers) -> None:
                         "when a demo run is already there)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the demo run already in --out (default: refuse)")
+    p.add_argument("--algo", choices=("ssnn-bp", "spikegrad"), default="ssnn-bp",
+                   help="the algorithm: ssnn-bp (default; the 64-16-10 SSNN-BP top) or spikegrad "
+                        "(the 196-32-10 SpikeGrad top; see snnforge.commands.demo_spikegrad)")
+    p.add_argument("--chip-digits", type=int, default=200,
+                   help="spikegrad: training digits of step 1's stream the simulated chip trains "
+                        "on (default: %(default)s)")
     p.add_argument("--dataset", default="mnist-sample",
                    help="dataset for both steps (default: %(default)s, committed in the repo)")
     p.add_argument("--epochs", type=int, default=10, help="golden-model epochs (default: %(default)s)")
@@ -181,9 +187,13 @@ def run(args) -> int:
     for name in ("trace_digits", "cocotb_digits"):
         if getattr(args, name) < 0:
             raise SnnforgeError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
+    if args.chip_digits < 1:
+        raise SnnforgeError(f"--chip-digits must be >= 1, got {args.chip_digits}")
     if args.out is None:
         args.out = DEFAULT_OUT if args.overwrite else default_out_dir()
     out = prepare_out_dir(args.out, resume=None, overwrite=args.overwrite)
+    if args.algo == "spikegrad":
+        return _run_spikegrad(args, out)
     config = small_network_config()
     report = {"command": "snnforge demo", "config": config.to_dict()}
     t0 = time.perf_counter()
@@ -195,6 +205,21 @@ def run(args) -> int:
         except ToolchainError as exc:
             raise ToolchainError(f"{exc}\n  run `snnforge doctor` to see what is missing, "
                                  "or `snnforge demo --no-hw` for the golden model alone") from None
+    report["seconds"] = time.perf_counter() - t0
+    write_json(out / "report.json", report)
+    print(f"demo done in {report['seconds']:.0f} s: report {out / 'report.json'}, "
+          f"plot {out / 'learning_curve.png'}")
+    return 0
+
+
+def _run_spikegrad(args, out: Path) -> int:
+    from snnforge.commands.demo_spikegrad import run_spikegrad
+    from snnforge.runs import write_json
+
+    if args.chip_eval is None:
+        args.chip_eval = 50
+    t0 = time.perf_counter()
+    report = run_spikegrad(args, out)
     report["seconds"] = time.perf_counter() - t0
     write_json(out / "report.json", report)
     print(f"demo done in {report['seconds']:.0f} s: report {out / 'report.json'}, "

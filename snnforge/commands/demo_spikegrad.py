@@ -1,0 +1,151 @@
+"""``snnforge demo --algo spikegrad``: SpikeGrad end to end on a small on-chip network, offline.
+
+1. golden model: the bit-true SpikeGrad network (196-32-10 on 14x14 digits, the hardware
+   formats, per-sample updates) trains on ``--dataset`` (one digit at a time, in order);
+2. RTL: the network top (:class:`snnforge.hdl.spikegrad.network.SpikeGradNetwork`) is generated
+   from the same configuration and initial weights and linted (Verilator -Wall);
+3. on-chip training in simulation: the top on Verilator (per-cycle cocotb, random host gaps
+   and backpressure) trains on the first ``--chip-digits`` digits of step 1's stream; every
+   output total, hidden count and error count of every digit and every final weight and bias
+   are checked against the golden model; then it classifies ``--chip-eval`` held-out digits
+   and its classes are compared with the golden model's.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+HIDDEN = "32"
+SIDE = 14
+
+
+def _say(step: str, text: str) -> None:
+    print(f"[{step}] {text}", flush=True)
+
+
+def demo_config():
+    """The demo network: 196-32-10 at the registered hardware formats (batch 1)."""
+    from snnforge.hdl.spikegrad.registration import network_config
+
+    return network_config(hidden=HIDDEN, inputs=SIDE * SIDE)
+
+
+def _initial(config):
+    from snnforge.hdl.spikegrad.network import SpikeGradNetwork
+    from snnforge.hdl.spikegrad.registration import network_gains
+
+    return SpikeGradNetwork(config, seed=0, **network_gains(config))
+
+
+def _data(dataset: str):
+    import numpy as np
+
+    from snnforge.golden_model.data import downsample, load_dataset
+
+    train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
+    x = downsample(train.images, size=SIDE).reshape(len(train.labels), -1)
+    xt = downsample(test.images, size=SIDE).reshape(len(test.labels), -1)
+    return x, train.labels.astype(np.int64), xt, test.labels.astype(np.int64)
+
+
+def golden_step(args, config, net, data, out: Path) -> dict:
+    import numpy as np
+
+    from snnforge.golden_model.spikegrad.ann_equivalent import predict
+    from snnforge.golden_model.spikegrad.units import input_counts
+    from snnforge.hdl.spikegrad.network_reference import GoldenNetwork
+    from snnforge.runs import plot_lines, progress
+
+    x, y, xt, yt = data
+    sizes = "-".join(str(s) for s in config.sizes)
+    _say("1/3 golden", f"bit-true SpikeGrad {sizes} ({SIDE}x{SIDE} digits), theta 2^"
+         f"{config.theta.bit_length() - 1}, {config.weight_bits}-bit weights, per-sample updates, "
+         f"on {len(y)} {args.dataset} digits, {args.epochs} epochs")
+    gold = GoldenNetwork(config, net.init_weights, net.init_biases)
+    t0, curve = time.perf_counter(), []
+    for epoch in range(args.epochs):
+        for i in progress(range(len(y)), desc=f"epoch {epoch + 1}", unit="digit"):
+            gold.sample(x[i], int(y[i]))
+        counts = input_counts(xt, input_bits=config.input_bits)
+        acc = float(np.mean(predict(gold.W, gold.b, counts, config) == yt))
+        curve.append(acc)
+    seconds = time.perf_counter() - t0
+    plot_lines(out / "learning_curve.png",
+               {"SpikeGrad bit-true": (list(range(1, args.epochs + 1)), curve)},
+               title=f"{args.dataset} {sizes}, per-sample SpikeGrad", xlabel="epoch",
+               ylabel="test accuracy")
+    _say("1/3 golden", f"test accuracy {100 * curve[-1]:.1f} % after {args.epochs} epochs  "
+         f"[{seconds:.1f} s]")
+    return {"test_accuracy": curve[-1], "curve": curve, "seconds": seconds,
+            "n_train": len(y), "n_test": len(yt)}
+
+
+def hardware_step(args, config, net, data, out: Path) -> dict:
+    import numpy as np
+
+    from snnforge.golden_model.spikegrad.ann_equivalent import predict
+    from snnforge.golden_model.spikegrad.units import input_counts
+    from snnforge.hdl.spikegrad.network_reference import GoldenNetwork
+    from snnforge.hdl.spikegrad.registration import network_gains
+    from snnforge.hwsim import emit_verilog, lint
+    from snnforge.sim.spikegrad_network import TOP, run_spikegrad_network_tb
+
+    x, y, xt, yt = data
+    t0 = time.perf_counter()
+    verilog = emit_verilog(net, name=TOP)
+    lint(verilog, top=TOP)
+    path = out / "spikegrad_network.v"
+    path.write_text(verilog)
+    _say("2/3 rtl", f"network top generated from the same config and linted clean with Verilator "
+         f"-Wall -> {path} ({len(verilog.splitlines())} lines)  [{time.perf_counter() - t0:.1f} s]")
+    n = min(args.chip_digits, len(y) * args.epochs)
+    order = np.concatenate([np.arange(len(y))] * args.epochs)[:n]
+    n_eval = min(args.chip_eval, len(yt))
+    _say("3/3 chip", f"Verilator, per cycle (cocotb, random host gaps and backpressure): on-chip "
+         f"training on the first {n} digits of step 1's stream, then {n_eval} held-out digits; "
+         "every total, count, error count and weight checked against the golden model "
+         "(the first run builds the simulator)")
+    t0 = time.perf_counter()
+    chip = run_spikegrad_network_tb(config, x=x[order], y=y[order], x_eval=xt[:n_eval],
+                                    y_eval=yt[:n_eval], init_seed=0, verilog=verilog,
+                                    **network_gains(config))
+    chip["seconds"] = time.perf_counter() - t0
+    gold = GoldenNetwork(config, net.init_weights, net.init_biases)
+    for i in order:
+        gold.sample(x[i], int(y[i]))
+    counts = input_counts(xt[:n_eval], input_bits=config.input_bits)
+    golden_classes = predict(gold.W, gold.b, counts, config).tolist()
+    chip["golden_eval_classes"] = golden_classes
+    chip["bit_identical"] = chip["eval_classes"] == golden_classes
+    chip["golden_eval_accuracy"] = float(np.mean(np.array(golden_classes) == yt[:n_eval]))
+    _say("3/3 chip", f"bit-identical: {chip['digits']} training digits ({chip['trace_records']} "
+         f"counts and error counts), all {chip['words_compared']} weights and biases "
+         f"({chip['weights_changed']} changed by learning); held-out accuracy on chip "
+         f"{100 * chip['eval_accuracy']:.1f} % = golden {100 * chip['golden_eval_accuracy']:.1f} % "
+         f"({n_eval} digits); {chip['mean_cycles_per_digit']:.0f} cycles per training digit with "
+         f"host stalls, {chip['cycles_per_s'] / 1e3:.1f} k simulated cycles/s  "
+         f"[{chip['seconds']:.1f} s]")
+    if not chip["bit_identical"]:
+        from snnforge.errors import SnnforgeError
+        raise SnnforgeError("the chip's held-out classes differ from the golden model's")
+    return chip
+
+
+def run_spikegrad(args, out: Path) -> dict:
+    """Steps 1-3; returns the report."""
+    from snnforge.errors import ToolchainError
+
+    config = demo_config()
+    net = _initial(config)
+    data = _data(args.dataset)
+    report = {"command": "snnforge demo --algo spikegrad", "algo": "spikegrad",
+              "config": config.to_dict()}
+    report["golden"] = golden_step(args, config, net, data, out)
+    if not args.no_hw:
+        try:
+            report["chip"] = hardware_step(args, config, net, data, out)
+        except ToolchainError as exc:
+            raise ToolchainError(f"{exc}\n  run `snnforge doctor` to see what is missing, or "
+                                 "`snnforge demo --algo spikegrad --no-hw` for the golden model "
+                                 "alone") from None
+    return report
