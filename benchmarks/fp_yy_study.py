@@ -13,8 +13,9 @@ JSON file (default benchmarks/results/fp_yy_study.json), so the study is a list 
 earlier study: 4-40-3, batch 10, Adam 0.005, initial mean 1, silent-neuron push 0.2, clip 1);
 ``--task`` overrides the :func:`yin_yang_task` encoding (ms). ``--gradient surrogate`` trains the
 time-stepped copy of the same network on the same data with the BPTT surrogate gradient (step
-``--dt`` ms; same initialisation, batches, Adam, clip and schedule) and reports its accuracy in
-the stepped model and with its weights run in the event model.
+``--dt`` ms; same initialisation, batches, Adam, clip and schedule, seeds side by side,
+:func:`~snnforge.golden_model.fp_exact.replicas.fit_surrogate_replicas`) and reports its accuracy
+in the stepped model and with its weights run in the event model.
 """
 from __future__ import annotations
 
@@ -29,34 +30,14 @@ import numpy as np
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.fp_exact.datasets import yin_yang_task
-from snnforge.golden_model.fp_exact.replicas import fit_replicas
-from snnforge.golden_model.fp_exact.surrogate import stepped_accuracy, surrogate_train_epoch
-from snnforge.golden_model.fp_exact.train import Adam, FPConfig, evaluate, init_network
+from snnforge.golden_model.fp_exact.replicas import fit_replicas, fit_surrogate_replicas
+from snnforge.golden_model.fp_exact.train import FPConfig
 from snnforge.runs import write_json
 
 #: the reference row every row starts from (overridden by --config), fixed here so that a row's
 #: command means the same run whatever the CLI defaults are
 STUDY_BASELINE = dict(hidden=(40,), batch_size=10, lr=0.005, init_mean=1.0, init_std=1.0,
                       silent_nudge=0.2, dead_nudge=0.0, grad_clip=1.0)
-
-
-def fit_surrogate(task, cfg: FPConfig, *, seed: int, dt: float, on_epoch=None) -> list[dict]:
-    """Surrogate-gradient training of one seed (same initialisation, shuffling, Adam, clip and
-    step-size schedule as the exact run); per epoch the test accuracy in the stepped model and
-    with the same weights in the event model."""
-    rng = np.random.default_rng(seed)
-    w = init_network((task.train_x.shape[1],) + cfg.hidden + (task.n_classes,), cfg, rng)
-    opt = Adam(lr=cfg.lr)
-    history = []
-    for epoch in range(1, cfg.epochs + 1):
-        opt.lr = cfg.lr_at(epoch)
-        surrogate_train_epoch(w, opt, task.train_x, task.train_y, cfg, dt=dt, rng=rng)
-        entry = {"epoch": epoch, "test_accuracy": stepped_accuracy(w, task.test_x, task.test_y, cfg, dt),
-                 "test_accuracy_in_event_model": evaluate(w, task.test_x, task.test_y, cfg)["accuracy"]}
-        history.append(entry)
-        if on_epoch is not None:
-            on_epoch(entry)
-    return history
 
 
 def _json(text: str, option: str) -> dict:
@@ -115,9 +96,9 @@ def main(argv=None) -> int:
                  "test_without_output_spike_last": res["history"][-1]["test_without_output_spike"],
                  "mean_hidden_spikes_per_neuron_last": res["history"][-1]["mean_hidden_spikes_per_neuron"]}
     else:
-        hists = [fit_surrogate(task, cfg, seed=s, dt=args.dt, on_epoch=log) for s in seeds]
-        per_epoch = [[h[e]["test_accuracy"] for h in hists] for e in range(cfg.epochs)]
-        event = [[h[e]["test_accuracy_in_event_model"] for h in hists] for e in range(cfg.epochs)]
+        res = fit_surrogate_replicas(task, cfg, seeds=seeds, dt=args.dt, on_epoch=log)
+        per_epoch = [e["test_accuracy"] for e in res["history"]]
+        event = [e["test_accuracy_in_event_model"] for e in res["history"]]
         extra = {"test_accuracy_in_event_model_per_epoch": event,
                  "final_in_event_model": _stats(event[-1])}
     per_epoch = np.asarray(per_epoch)

@@ -114,3 +114,42 @@ def test_seeds_side_by_side_train_like_one_seed_at_a_time(readout):
         for a, b in zip(alone["weights"], side["weights"][r]):
             assert np.allclose(a, b, rtol=0, atol=1e-9)
         assert alone["test"]["accuracy"] == side["history"][-1]["test_accuracy"][r]
+
+
+def test_surrogate_membrane_readout_is_exact_without_hidden_layers():
+    """With no hidden layer nothing has a threshold, so the stepped BPTT gradient of the
+    membrane readout is the true gradient of the stepped model's loss."""
+    from snnforge.golden_model.fp_exact.surrogate import surrogate_loss_and_grads
+
+    rng = np.random.default_rng(11)
+    w = [rng.normal(0.3, 0.6, (3, 5))]
+    x = np.sort(rng.uniform(0, 12, (4, 5, 2)), axis=2)
+    y = np.array([0, 1, 2, 0])
+    kw = dict(neuron=NEURON, dt=0.5, tau_loss=5.0, readout="max_membrane", membrane_scale=3.0)
+    loss, (g,), _ = surrogate_loss_and_grads(w, x, y, **kw)
+    fd, eps = np.zeros_like(w[0]), 1e-6
+    for idx in np.ndindex(w[0].shape):
+        wp, wm = w[0].copy(), w[0].copy()
+        wp[idx] += eps
+        wm[idx] -= eps
+        fd[idx] = (surrogate_loss_and_grads([wp], x, y, **kw)[0]
+                   - surrogate_loss_and_grads([wm], x, y, **kw)[0]) / (2 * eps)
+    assert np.abs(fd).max() > 1e-3
+    assert np.allclose(g, fd, atol=1e-7)
+
+
+def test_surrogate_seeds_side_by_side_train_like_one_seed_at_a_time():
+    from snnforge.golden_model.fp_exact.replicas import fit_surrogate_replicas
+    from snnforge.golden_model.fp_exact.surrogate import surrogate_train_epoch
+    from snnforge.golden_model.fp_exact.train import Adam, init_network
+
+    task = yin_yang_task(train_size=30, test_size=10)
+    cfg = FPConfig(hidden=(8,), lr=0.005, batch_size=10, init_mean=1.0, grad_clip=1.0, epochs=1,
+                   readout="max_membrane")
+    side = fit_surrogate_replicas(task, cfg, seeds=[5, 6], dt=1.0)
+    for r, seed in enumerate((5, 6)):
+        rng = np.random.default_rng(seed)
+        w = init_network((5, 8, 3), cfg, rng)
+        surrogate_train_epoch(w, Adam(lr=cfg.lr), task.train_x, task.train_y, cfg, dt=1.0, rng=rng)
+        for a, b in zip(w, side["weights"][r]):
+            assert np.allclose(a, b, rtol=0, atol=1e-9)

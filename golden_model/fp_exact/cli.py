@@ -13,6 +13,7 @@ import numpy as np
 from snnforge.commands.options import named_options, parse_int_list
 from snnforge.errors import ConfigError
 from snnforge.golden_model.fp_exact.datasets import TASKS, xor_task, yin_yang_task
+from snnforge.golden_model.fp_exact.objective import READOUTS
 from snnforge.golden_model.fp_exact.plots import run_plots
 from snnforge.golden_model.fp_exact.train import (LR_SCHEDULES, Adam, FPConfig, evaluate, init_network,
                                                   train_epoch)
@@ -22,9 +23,10 @@ from snnforge.runs import (RunDir, add_run_arguments, load_checkpoint, prepare_o
 #: per-task defaults for options left unset on the command line (XOR: the study in docs/fp_exact.md)
 TASK_DEFAULTS = {
     "xor": dict(hidden="4", epochs=300, batch_size=1, lr=0.03, silent_nudge=0.05, grad_clip=1.0,
-                init_mean=1.0, dead_nudge=0.0, lr_schedule="exponential"),
+                init_mean=1.0, dead_nudge=0.0, lr_schedule="exponential", readout="first_spike"),
     "yinyang": dict(hidden="40", epochs=20, batch_size=50, lr=0.002, silent_nudge=0.2,
-                    grad_clip=1.0, init_mean=2.0, dead_nudge=0.0, lr_schedule="exponential"),
+                    grad_clip=1.0, init_mean=2.0, dead_nudge=0.0, lr_schedule="exponential",
+                    readout="first_spike"),
 }
 
 
@@ -45,6 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "default: xor exponential, yinyang cosine")
     parser.add_argument("--weight-average", type=float, default=0.0,
                         help="evaluate a moving average of the weights, decay per step in [0, 1) (0 = off)")
+    parser.add_argument("--readout", choices=READOUTS, default=None,
+                        help="first_spike (spiking outputs, first spike wins) or max_membrane "
+                             "(non-spiking outputs, largest membrane maximum wins); default: xor "
+                             "first_spike, yinyang max_membrane")
+    parser.add_argument("--membrane-scale", type=float, default=5.0,
+                        help="max_membrane logits per threshold unit (default %(default)s)")
     parser.add_argument("--dead-nudge", type=float, default=None,
                         help="push for hidden neurons silent on a whole batch, 0 = off (default)")
     parser.add_argument("--label-push", type=float, default=0.0,
@@ -82,7 +90,8 @@ def _config(args, hidden, pick) -> FPConfig:
                     silent_nudge=pick("silent_nudge"), grad_clip=pick("grad_clip"),
                     dead_nudge=pick("dead_nudge"), label_push=args.label_push, tau_push=args.tau_push,
                     reset_dependence=not args.no_reset_term, lr_decay=args.lr_decay,
-                    lr_schedule=pick("lr_schedule"), weight_average=args.weight_average)
+                    lr_schedule=pick("lr_schedule"), weight_average=args.weight_average,
+                    readout=pick("readout"), membrane_scale=args.membrane_scale)
 
 
 def _task(args):

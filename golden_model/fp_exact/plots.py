@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from snnforge.golden_model.fp_exact.datasets import SpikeTask, encode_times
-from snnforge.golden_model.fp_exact.lif import simulate
-from snnforge.golden_model.fp_exact.loss import predict
+from snnforge.golden_model.fp_exact.objective import forward
 from snnforge.golden_model.fp_exact.train import FPConfig
 from snnforge.runs import plot_lines, plot_raster, save_figure
 
@@ -21,11 +20,12 @@ PEER_ACCURACY = {"yinyang": {"authors' public code (FP), 93.6 %": 0.936,
 
 
 def raster(path: Path, weights: list[np.ndarray], task: SpikeTask, cfg: FPConfig, *, title: str) -> Path:
-    """Input/hidden/output spikes (ms) of test sample 0."""
-    trains = simulate(weights, task.test_x[:1], neuron=cfg.neuron(), max_spikes=cfg.max_spikes())
+    """Input/hidden/output spikes (ms) of test sample 0 (no output row with the membrane
+    readout: its outputs do not spike)."""
+    trains, _, _ = forward(weights, task.test_x[:1], cfg)
     groups = {}
     for li, t in enumerate(trains):
-        name = "input" if li == 0 else ("output" if li == len(trains) - 1 else f"hidden {li}")
+        name = "input" if li == 0 else ("output" if li == len(weights) else f"hidden {li}")
         n_idx, s_idx = np.nonzero(np.isfinite(t[0]))
         groups[name] = (t[0][n_idx, s_idx], n_idx)
     return plot_raster(path, groups, xlabel="time (ms)",
@@ -41,8 +41,7 @@ def decision_regions(path: Path, weights: list[np.ndarray], task: SpikeTask, cfg
     inside = np.hypot(gx - 0.5, gy - 0.5) <= 0.5
     gx, gy = gx[inside], gy[inside]
     x = encode_times(np.stack([gx, gy, 1 - gx, 1 - gy], axis=1), t_early=0.0, t_late=t_late, t_bias=0.0)
-    out = simulate(weights, x, neuron=cfg.neuron(), max_spikes=cfg.max_spikes())[-1]
-    pred = predict(out, t_max=cfg.t_max)
+    pred = forward(weights, x, cfg)[2]
     import matplotlib
 
     matplotlib.use("Agg")

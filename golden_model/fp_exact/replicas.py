@@ -17,10 +17,12 @@ import numpy as np
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.fp_exact.objective import network_loss
+from snnforge.golden_model.fp_exact.surrogate import stepped_accuracy, surrogate_loss_and_grads
 from snnforge.golden_model.fp_exact.train import (Adam, FPConfig, dead_nudge, evaluate,
                                                   init_network, silent_nudge, update_average)
 
-__all__ = ["replica", "replica_loss_and_grads", "replica_train_epoch", "fit_replicas"]
+__all__ = ["replica", "replica_loss_and_grads", "replica_train_epoch", "fit_replicas",
+           "fit_surrogate_replicas"]
 
 
 def replica(weights: list[np.ndarray], r: int) -> list[np.ndarray]:
@@ -114,3 +116,48 @@ def fit_replicas(task, cfg: FPConfig, *, seeds, on_epoch=None) -> dict:
             on_epoch(entry)
     return {"seeds": seeds, "history": history,
             "weights": [replica(judged, r) for r in range(len(seeds))]}
+
+
+def fit_surrogate_replicas(task, cfg: FPConfig, *, seeds, dt: float, on_epoch=None) -> dict:
+    """The time-stepped copy trained with the BPTT surrogate gradient (step ``dt`` ms), one
+    network per seed side by side, with the exact runs' initialisation, shuffling, Adam, clip
+    and step-size schedule (the silent/dead-neuron pushes are not applied: they read event spike
+    trains). Per epoch and seed: test accuracy in the stepped model and with the same weights in
+    the event model."""
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ConfigError("fit_surrogate_replicas needs at least one seed")
+    n_rep = len(seeds)
+    sizes = (task.train_x.shape[1],) + cfg.hidden + (task.n_classes,)
+    rngs = [np.random.default_rng(s) for s in seeds]
+    per_seed = [init_network(sizes, cfg, rng) for rng in rngs]
+    weights = [np.stack([p[l] for p in per_seed]) for l in range(len(sizes) - 1)]
+    opt = Adam(lr=cfg.lr)
+    x, y = task.train_x, task.train_y
+    history = []
+    for epoch in range(1, cfg.epochs + 1):
+        opt.lr = cfg.lr_at(epoch)
+        orders = [rng.permutation(len(y)) for rng in rngs]
+        for i in range(0, len(y), cfg.batch_size):
+            idx = np.concatenate([o[i:i + cfg.batch_size] for o in orders])
+            b = len(idx) // n_rep
+            per_sample = [np.repeat(w, b, axis=0) for w in weights]
+            _, grads, _ = surrogate_loss_and_grads(per_sample, x[idx], y[idx], neuron=cfg.neuron(),
+                                                   dt=dt, tau_loss=cfg.tau_loss, readout=cfg.readout,
+                                                   membrane_scale=cfg.membrane_scale, groups=n_rep)
+            if cfg.grad_clip > 0:
+                norm = np.sqrt(sum((g * g).reshape(n_rep, -1).sum(axis=1) for g in grads))
+                scale = np.where(norm > cfg.grad_clip, cfg.grad_clip / np.maximum(norm, 1e-300), 1.0)
+                grads = [g * scale[:, None, None] for g in grads]
+            opt.step(weights, grads)
+        entry = {"epoch": epoch, "lr": opt.lr,
+                 "test_accuracy": [stepped_accuracy(replica(weights, r), task.test_x, task.test_y,
+                                                    cfg, dt) for r in range(n_rep)],
+                 "test_accuracy_in_event_model": [
+                     evaluate(replica(weights, r), task.test_x, task.test_y, cfg)["accuracy"]
+                     for r in range(n_rep)]}
+        history.append(entry)
+        if on_epoch is not None:
+            on_epoch(entry)
+    return {"seeds": seeds, "history": history,
+            "weights": [replica(weights, r) for r in range(n_rep)]}
