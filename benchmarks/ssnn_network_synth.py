@@ -297,7 +297,8 @@ def main(argv=None) -> int:
     except SnnforgeError as exc:
         parser.error(str(exc))
     shape = f"{args.n_in}-{args.n_hidden}-{args.n_out}_w{args.weight_bits}"
-    out = args.out or ROOT / "benchmarks" / "results" / f"ssnn_network_synth_{args.target}_{shape}.json"
+    out = args.out or (ROOT / "benchmarks" / "results"
+                       / f"ssnn_network_synth_{args.target}_{shape}.json")
     work = args.work_dir or Path("build") / "ssnn_network_synth"
     result: dict = {
         "what": "SSNN-BP network top: utilization, Fmax, cycles per sample, samples/s, "

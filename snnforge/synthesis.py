@@ -8,8 +8,14 @@ project's ``docs/synthesis.md`` is one, never edited by hand).
 
 Cell classes: LUT = ``SB_LUT4`` / ``LUT4``; carry = ``SB_CARRY`` (iCE40, shares the LUT's logic
 cell) / ``CCU2C`` (ECP5, one slice = 2 LUT4 each); FF = ``SB_DFF*`` / ``TRELLIS_FF``;
-BRAM = ``SB_RAM40_4K`` (4 kbit) / ``DP16KD``, ``PDPW16KD`` (18 kbit); DSP = ``SB_MAC16`` /
-``MULT18X18D``, ``ALU54B``; LUTRAM = ``TRELLIS_DPR16X4`` (ECP5 distributed RAM).
+BRAM = ``SB_RAM40_4K`` (4 kbit) / ``DP16KD``, ``PDPW16KD`` (18 kbit); SPRAM =
+``SB_SPRAM256KA`` (UP5K: four single-port 16 bit x 16K RAMs, inferred with ``synth_ice40
+-spram`` for a memory with one shared read/write address, no initial contents and a width that
+is a multiple of 16 bits); DSP = ``SB_MAC16`` / ``MULT18X18D``, ``ALU54B``; LUTRAM =
+``TRELLIS_DPR16X4`` (ECP5 distributed RAM).
+
+The Markdown table is regenerated from the JSON on every write; text that follows the line
+:data:`KEEP_MARKER` in an existing Markdown file (hand-written sections) is kept.
 """
 from __future__ import annotations
 
@@ -25,7 +31,11 @@ from snnforge.hdl import registry
 from snnforge.runs import atomic_write_bytes
 
 __all__ = ["Target", "TARGETS", "get_target", "synthesize_verilog", "synthesize_unit",
-           "write_report", "write_board_result", "render_markdown", "default_paths"]
+           "write_report", "write_board_result", "render_markdown", "default_paths",
+           "KEEP_MARKER"]
+
+#: In a report's Markdown file, everything after this line survives regeneration.
+KEEP_MARKER = "<!-- hand-written sections below this line are kept by snnforge synth -->"
 
 _TOO_MANY_PORTS = "more ports than the package has IO pins"
 
@@ -41,6 +51,7 @@ class Target:
     pnr_args: tuple[str, ...]
     cells: dict  # class -> (exact cell names, name prefixes)
     capacity: dict  # class -> available count on the device
+    synth_flags: str = ""  # appended to synth_command in the script (not in messages)
 
 
 TARGETS: dict[str, Target] = {
@@ -50,16 +61,19 @@ TARGETS: dict[str, Target] = {
         pnr_args=("--up5k", "--package", "sg48", "--pcf-allow-unconstrained"),
         cells={"lut": (("SB_LUT4",), ()), "carry": (("SB_CARRY",), ()),
                "ff": ((), ("SB_DFF",)), "bram": (("SB_RAM40_4K",), ()),
+               "spram": (("SB_SPRAM256KA",), ()),
                "dsp": (("SB_MAC16",), ()), "lutram": ((), ())},
-        capacity={"lut": 5280, "ff": 5280, "bram": 30, "dsp": 8}),
+        capacity={"lut": 5280, "ff": 5280, "bram": 30, "spram": 4, "dsp": 8},
+        synth_flags="-spram"),
     "ecp5-85f": Target(
         name="ecp5-85f", device="LFE5U-85F-CABGA381", synth_command="synth_ecp5",
         nextpnr="nextpnr-ecp5",
         pnr_args=("--85k", "--package", "CABGA381", "--lpf-allow-unconstrained"),
         cells={"lut": (("LUT4",), ()), "carry": (("CCU2C",), ()),
                "ff": (("TRELLIS_FF",), ()), "bram": (("DP16KD", "PDPW16KD"), ()),
+               "spram": ((), ()),
                "dsp": (("MULT18X18D", "ALU54B"), ()), "lutram": (("TRELLIS_DPR16X4",), ())},
-        capacity={"lut": 83640, "ff": 83640, "bram": 208, "dsp": 156}),
+        capacity={"lut": 83640, "ff": 83640, "bram": 208, "spram": 0, "dsp": 156}),
 }
 
 
@@ -119,7 +133,8 @@ def _run_yosys(work_dir: Path, source: str, top: str, tgt: Target, netlist: str,
                *, split_nets: bool) -> None:
     prepare = (f"hierarchy -top {top}\nproc\nflatten\nsplitnets\n" if split_nets else "")
     script = (f"read_verilog -sv {source}\n{prepare}"
-              f"{tgt.synth_command} -top {top} -json {netlist}\n"
+              f"{tgt.synth_command}{' ' + tgt.synth_flags if tgt.synth_flags else ''} "
+              f"-top {top} -json {netlist}\n"
               f"tee -q -o {stat} stat -json\n")
     (work_dir / "synth.ys").write_text(script)
     log = work_dir / "yosys.log"
@@ -237,8 +252,19 @@ def _write(report: dict, json_path: Path, markdown_path: Path) -> dict:
     json_path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(json_path, (json.dumps(report, indent=2) + "\n").encode())
     markdown_path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(markdown_path, render_markdown(report).encode())
+    atomic_write_bytes(markdown_path, (render_markdown(report)
+                                       + _kept_sections(markdown_path)).encode())
     return report
+
+
+def _kept_sections(markdown_path: Path) -> str:
+    """The marker line and the hand-written text after it in an existing Markdown file."""
+    try:
+        text = markdown_path.read_text()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    at = text.find(KEEP_MARKER)
+    return "\n" + text[at:] if at >= 0 else ""
 
 
 def _fmt_params(params: dict) -> str:
@@ -256,7 +282,8 @@ def render_markdown(report: dict) -> str:
         + ", ".join(f"{k} {v}" for k, v in report["tools"].items()) + ".",
         "Figures per unit at the listed parameters. LUT = 4-input LUTs; carry = SB_CARRY (iCE40, "
         "inside the LUT's logic cell) or CCU2C (ECP5, 2 LUT4 each); BRAM = SB_RAM40_4K (4 kbit) "
-        "or DP16KD (18 kbit); Fmax = nextpnr's achieved clock (fixed seed), `-` when place and "
+        "or DP16KD (18 kbit), + SPRAM = SB_SPRAM256KA (256 kbit, UP5K); "
+        "Fmax = nextpnr's achieved clock (fixed seed), `-` when place and "
         "route was not run; \"in harness\": the unit has more ports than the package has pins, "
         "so it was placed inside the board harness (inputs from an on-chip xorshift register, "
         "outputs XOR-folded onto one pin).",
@@ -282,8 +309,9 @@ def render_markdown(report: dict) -> str:
             fmax = "P&R failed: " + r["pnr_error"].split(" (")[0].replace("|", "/")[:80]
         else:
             fmax = "-"
+        bram = pct("bram") + (f" + {r['spram']} SPRAM" if r.get("spram") else "")
         lines.append(f"| {r['unit']} | {r['device']} | {_fmt_params(r['parameters'])} "
-                     f"| {pct('lut')} | {r['carry']} | {pct('ff')} | {pct('bram')} "
+                     f"| {pct('lut')} | {r['carry']} | {pct('ff')} | {bram} "
                      f"| {pct('dsp')} | {r['lutram']} | {fmax} | {r.get('measured', '')} |")
     boards = report.get("boards")
     if boards:

@@ -31,7 +31,8 @@ def deep(depth=40000):
         try:
             out["value"] = instance.exports(store)["rec"](store, depth)
         except wasmtime.Trap as trap:
-            out["value"] = "call stack exhausted" if "call stack exhausted" in str(trap) else str(trap)
+            text = str(trap)
+            out["value"] = "call stack exhausted" if "call stack exhausted" in text else text
     thread = threading.Thread(target=run)   # yowasp runs the program on a thread too
     thread.start()
     thread.join()

@@ -1,0 +1,34 @@
+"""snnforge.synthesis report writing: hand-written sections after the marker survive, SPRAM
+counts appear beside the block RAMs, the UP5K synthesis infers SPRAM."""
+import json
+
+from snnforge import synthesis
+
+
+def _row(unit, target, **extra):
+    return {"unit": unit, "target": target, "device": synthesis.TARGETS[target].device,
+            "parameters": {"w": 4}, "cells": {}, "lut": 10, "carry": 0, "ff": 2, "bram": 1,
+            "dsp": 0, "lutram": 0, **extra}
+
+
+def test_sections_after_the_marker_survive_regeneration(tmp_path):
+    json_path, md_path = tmp_path / "s.json", tmp_path / "s.md"
+    synthesis.write_report([_row("a", "ecp5-85f")], json_path=json_path, markdown_path=md_path,
+                           command="snnforge synth a")
+    first = md_path.read_text()
+    assert synthesis.KEEP_MARKER not in first
+    md_path.write_text(first + "\n" + synthesis.KEEP_MARKER + "\n\n## Study\n\nkept text\n")
+    synthesis.write_report([_row("b", "ice40-up5k", spram=4)], json_path=json_path,
+                           markdown_path=md_path, command="snnforge synth b")
+    text = md_path.read_text()
+    assert text.count(synthesis.KEEP_MARKER) == 1 and text.endswith("## Study\n\nkept text\n")
+    table = text.split(synthesis.KEEP_MARKER)[0]
+    assert "| a |" in table and "| b |" in table and "+ 4 SPRAM" in table
+    assert len(json.loads(json_path.read_text())["results"]) == 2
+
+
+def test_up5k_synthesis_script_infers_spram():
+    target = synthesis.get_target("ice40-up5k")
+    assert target.synth_flags == "-spram" and target.capacity["spram"] == 4
+    assert "SB_SPRAM256KA" in target.cells["spram"][0]
+    assert synthesis.get_target("ecp5-85f").capacity["spram"] == 0
