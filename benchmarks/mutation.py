@@ -85,6 +85,27 @@ def summarise(results: dict) -> dict:
     return out
 
 
+def merge(out: Path, others: list[Path]) -> int:
+    """Fold the mutants' tier results, baselines and commands of ``others`` into ``out``."""
+    report = read_json(out)
+    results = {r["name"]: r for r in report["mutants"]}
+    for path in others:
+        other = read_json(path)
+        if other["commit"] != report["commit"]:
+            raise SystemExit(f"--merge {path}: commit {other['commit']} is not {out}'s "
+                             f"{report['commit']}")
+        for r in other["mutants"]:
+            results.setdefault(r["name"], {k: v for k, v in r.items() if k != "tiers"}
+                               | {"tiers": {}})["tiers"].update(r["tiers"])
+        report["baselines"].update(other["baselines"])
+        report["commands"] += [c for c in other["commands"] if c not in report["commands"]]
+    report["mutants"] = [results[m.name] for m in CATALOGUE if m.name in results]
+    report["summary"] = summarise({r["name"]: r for r in report["mutants"]})
+    write_json(out, report)
+    print(f"merged {len(others)} file(s) into {out}: {report['summary']['default_suite']}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiers", default=",".join(TIERS),
@@ -101,7 +122,12 @@ def main() -> int:
                         help="keep the finished entries of an existing --out file")
     parser.add_argument("--no-seed-cache", action="store_true",
                         help="start the copy's build cache empty")
+    parser.add_argument("--merge", nargs="*", default=None, metavar="JSON",
+                        help="merge the tier results of other runs of the same commit (e.g. "
+                             "parallel workers) into --out, then exit")
     args = parser.parse_args()
+    if args.merge:
+        return merge(Path(args.out), [Path(p) for p in args.merge])
     tiers = [t.strip() for t in args.tiers.split(",") if t.strip()]
     bad = [t for t in tiers if t not in TIERS]
     if bad or not tiers:

@@ -5,7 +5,9 @@ bound, a dropped handshake term, swapped priorities, a wrong constant or a wrong
 stable units (stream FIFO and merge, the SSNN-BP units, the SpikeGrad units, the host link).
 ``tiers`` names the default-suite tests of each tier that cover the unit: ``fast`` (Amaranth
 simulator, ``tests/``) and ``cocotb`` (cocotb on Verilator, ``cocotb_tests/``; the Icarus
-parametrisations are deselected to bound the run time).
+parametrisations are deselected to bound the run time). The fast tier includes the tests
+written for the survivors of the first full run (``tests/test_unit_mutants.py``,
+``tests/test_host_link_mutants.py``).
 """
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ def _sg(fast_k: str, cocotb_ids: tuple[str, ...]) -> dict:
 _FIFO = {"fast": _STREAM_FAST, "cocotb": _STREAM_COCOTB}
 _MERGE = {"fast": _STREAM_FAST, "cocotb": _STREAM_COCOTB}
 _ENC = _ssnn("encoder", "test_encoder")
-_NEURON = _ssnn("composite_neuron", "test_composite_neuron")
+_NEURON = {**_ssnn("composite_neuron", "test_composite_neuron"),
+           "fast": (_SSNN_FAST, "tests/test_unit_mutants.py", "-k", "composite_neuron")}
 _WTA = _ssnn("wta", "test_wta")
 _SPLIT = _ssnn("error_splitter", "test_error_splitter")
 _WU = {"fast": (_SSNN_FAST, "tests/test_hdl_ssnn_network_saturation.py", "-k",
@@ -51,16 +54,20 @@ _ERR = _sg("array and error or wide_stimulus and error",
 _ARRAY = _sg("array or wide_stimulus",
              ("test_array_matches_golden_cycle_for_cycle[if]",
               "test_array_matches_golden_cycle_for_cycle[error]"))
-_SGWU = _sg("weight_update",
-            ("test_weight_update_matches_golden",
-             "test_unit_at_training_config_matches_golden[update]"))
-_CRC = {"fast": ("tests/test_host_link_framing.py", "-k", "crc"), "cocotb": _HL_COCOTB}
+_SGWU = {**_sg("weight_update", ("test_weight_update_matches_golden",
+                                  "test_unit_at_training_config_matches_golden[update]")),
+         "fast": (_SG_FAST, "tests/test_unit_mutants.py", "-k", "weight_update")}
+_HL_KILLERS = "tests/test_host_link_mutants.py"
+_CRC = {"fast": ("tests/test_host_link_framing.py", _HL_KILLERS, "-k", "crc"),
+        "cocotb": _HL_COCOTB}
 _SLIP_ENC = {"fast": ("tests/test_host_link_framing.py", "-k", "slip_encoder"),
              "cocotb": _HL_COCOTB}
 _SLIP_DEC = {"fast": ("tests/test_host_link_framing.py", "-k", "slip_decoder"),
              "cocotb": _HL_COCOTB}
-_FRAME = {"fast": ("tests/test_host_link_framing.py", "-k", "frame"), "cocotb": _HL_COCOTB}
-_UART = {"fast": ("tests/test_host_link_uart.py",), "cocotb": _HL_COCOTB}
+_FRAME = {"fast": ("tests/test_host_link_framing.py", _HL_KILLERS, "-k", "frame"),
+          "cocotb": _HL_COCOTB}
+_UART = {"fast": ("tests/test_host_link_uart.py", f"{_HL_KILLERS}::test_uart_receiver_majority_"
+                  "vote_ignores_a_one_clock_glitch"), "cocotb": _HL_COCOTB}
 
 FIFO, MERGE = "hdl/stream/fifo.py", "hdl/stream/merge.py"
 NEURON, WTA = "hdl/ssnn_bp/neuron.py", "hdl/ssnn_bp/wta.py"
