@@ -5,7 +5,8 @@
 // cycle whenever i_bytes is ready. Stop-and-wait as a host: after an END byte (0xC0 without the
 // error flag) the next byte waits until the engine has been quiet (busy low, nothing on o_bytes,
 // no network reply pending) for `quiet` cycles; `max_wait` cycles bound each wait (a longer one
-// counts as a stall). o_bytes and o_write see a pseudo-random ready (`ready_percent`).
+// counts as a stall). o_bytes, o_sample, o_read_req and o_write see a pseudo-random ready
+// (`ready_percent` % of cycles).
 //
 // Behind the network ports runs the stand-in network of snnforge.host.engine.StandInNetwork:
 // weights (layer, row) -> lanes (initial lane value wrap(layer*37 + row*11 + lane*5 - 20)),
@@ -175,8 +176,8 @@ int main(int argc, char** argv) {
         top->i_bytes___05Fvalid = offer;
         if (offer) top->i_bytes___05Fpayload = rec[idx] & 0x1FF;
         top->o_bytes___05Fready = (rnd() % 100) < ready_percent;
-        top->o_sample___05Fready = 1;
-        top->o_read_req___05Fready = !row_pending;
+        top->o_sample___05Fready = (rnd() % 100) < ready_percent;
+        top->o_read_req___05Fready = !row_pending && (rnd() % 100) < ready_percent;
         top->o_write___05Fready = (rnd() % 100) < ready_percent;
         top->i_result___05Fvalid = result_pending;
         top->i_result___05Fpayload = result;

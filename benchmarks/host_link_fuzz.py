@@ -430,7 +430,8 @@ def main(argv=None) -> int:
     parser.add_argument("--batch", type=int, default=16,
                         help="bad cases between weight checks (default: %(default)s)")
     parser.add_argument("--ready-percent", type=int, default=70,
-                        help="chance (%%) per cycle that o_bytes / o_write are ready")
+                        help="chance (%%) per cycle that o_bytes, o_sample, o_read_req and "
+                             "o_write are ready (default: %(default)s)")
     parser.add_argument("--flip-write", type=int, default=-1,
                         help="harness self-test: corrupt the K-th weight write (default: none)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
