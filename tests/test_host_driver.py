@@ -215,3 +215,13 @@ def test_a_late_answer_is_taken_and_the_stale_duplicate_skipped(config, digits):
     w1, w2 = client.read_weights()
     np.testing.assert_array_equal(w2, golden.W2)
     assert client.read_counters().samples == 6
+
+
+def test_config_hash_is_stable_and_covers_every_field(config):
+    h = P.config_hash(config)
+    assert 0 <= h < 1 << 32 and h == P.config_hash(small_network_config())
+    for name, value in (("n_hidden", config.n_hidden + 1), ("T", config.T + 1),
+                        ("seed", config.seed + 1), ("weight_bits", config.weight_bits + 1),
+                        ("lr_gate_threshold", config.lr_gate_threshold - 1),
+                        ("beta_log2", config.beta_log2 + 1)):
+        assert P.config_hash(config.replace(**{name: value})) != h, name
