@@ -31,13 +31,27 @@ import numpy as np
 from snnforge.errors import ConfigError
 from snnforge.golden_model.fp_exact.datasets import yin_yang_task
 from snnforge.golden_model.fp_exact.replicas import fit_replicas, fit_surrogate_replicas
-from snnforge.golden_model.fp_exact.train import FPConfig
+from snnforge.golden_model.fp_exact.plots import run_plots
+from snnforge.golden_model.fp_exact.train import FPConfig, init_network
 from snnforge.runs import write_json
 
 #: the reference row every row starts from (overridden by --config), fixed here so that a row's
 #: command means the same run whatever the CLI defaults are
 STUDY_BASELINE = dict(hidden=(40,), batch_size=10, lr=0.005, init_mean=1.0, init_std=1.0,
                       silent_nudge=0.2, dead_nudge=0.0, grad_clip=1.0)
+
+
+def _plots(folder: Path, res: dict, task, cfg: FPConfig, seeds: list[int]) -> None:
+    """The first seed's run-folder figures (:func:`~.plots.run_plots`) and all final weights."""
+    folder.mkdir(parents=True, exist_ok=True)
+    epochs = [{"epoch": e["epoch"], **{k: e[k][0] for k in ("train_loss", "train_accuracy",
+                                                             "test_loss", "test_accuracy")}}
+              for e in res["history"]]
+    sizes = (task.train_x.shape[1],) + cfg.hidden + (task.n_classes,)
+    initial = init_network(sizes, cfg, np.random.default_rng(seeds[0]))
+    run_plots(folder, epochs, res["weights"][0], initial, task, cfg)
+    np.savez(folder / "weights.npz", **{f"seed{s}_w{i}": w for s, ws in zip(seeds, res["weights"])
+                                         for i, w in enumerate(ws)})
 
 
 def _json(text: str, option: str) -> dict:
@@ -69,6 +83,9 @@ def main(argv=None) -> int:
     p.add_argument("--dt", type=float, default=0.5, help="surrogate time step, ms")
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "fp_yy_study.json")
     p.add_argument("--log", type=Path, default=None, help="also append one line per epoch here")
+    p.add_argument("--plots", type=Path, default=None,
+                   help="folder for the first seed's figures (curves with peer marks, rasters "
+                        "before/after, decision regions) and every seed's final weights (exact runs)")
     args = p.parse_args(argv)
     overrides, task_kw = _json(args.config, "--config"), _json(args.task, "--task")
     if args.seeds < 1:
@@ -101,6 +118,8 @@ def main(argv=None) -> int:
         event = [e["test_accuracy_in_event_model"] for e in res["history"]]
         extra = {"test_accuracy_in_event_model_per_epoch": event,
                  "final_in_event_model": _stats(event[-1])}
+    if args.plots is not None and args.gradient == "exact":
+        _plots(args.plots, res, task, cfg, seeds)
     per_epoch = np.asarray(per_epoch)
     row = {"row": args.row, "command": "python benchmarks/fp_yy_study.py " + shlex.join(argv or []),
            "gradient": args.gradient, "dt_ms": args.dt if args.gradient == "surrogate" else None,

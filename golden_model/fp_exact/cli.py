@@ -20,13 +20,13 @@ from snnforge.golden_model.fp_exact.train import (LR_SCHEDULES, Adam, FPConfig, 
 from snnforge.runs import (RunDir, add_run_arguments, load_checkpoint, prepare_out_dir, progress,
                            save_checkpoint)
 
-#: per-task defaults for options left unset on the command line (XOR: the study in docs/fp_exact.md)
+#: per-task defaults for options left unset on the command line (the studies in docs/fp_exact.md)
 TASK_DEFAULTS = {
     "xor": dict(hidden="4", epochs=300, batch_size=1, lr=0.03, silent_nudge=0.05, grad_clip=1.0,
                 init_mean=1.0, dead_nudge=0.0, lr_schedule="exponential", readout="first_spike"),
-    "yinyang": dict(hidden="40", epochs=20, batch_size=50, lr=0.002, silent_nudge=0.2,
-                    grad_clip=1.0, init_mean=2.0, dead_nudge=0.0, lr_schedule="exponential",
-                    readout="first_spike"),
+    "yinyang": dict(hidden="40", epochs=20, batch_size=10, lr=0.005, silent_nudge=0.2,
+                    grad_clip=1.0, init_mean=1.0, dead_nudge=0.05, lr_schedule="cosine",
+                    readout="max_membrane"),
 }
 
 
@@ -36,8 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hidden", default=None,
                         help="hidden widths, comma-separated (default: xor 4, yinyang 40)")
     parser.add_argument("--epochs", type=int, default=None, help="epochs (default: xor 300, yinyang 20)")
-    parser.add_argument("--batch-size", type=int, default=None, help="mini-batch (xor 1, yinyang 50)")
-    parser.add_argument("--lr", type=float, default=None, help="Adam step size (xor 0.03, yinyang 0.002)")
+    parser.add_argument("--batch-size", type=int, default=None, help="mini-batch (xor 1, yinyang 10)")
+    parser.add_argument("--lr", type=float, default=None, help="Adam step size (xor 0.03, yinyang 0.005)")
     parser.add_argument("--silent-nudge", type=float, default=None,
                         help="heuristic push for silent neurons, 0 = pure exact gradient (xor 0.05, yinyang 0.2)")
     parser.add_argument("--lr-decay", type=float, default=1.0,
@@ -54,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--membrane-scale", type=float, default=5.0,
                         help="max_membrane logits per threshold unit (default %(default)s)")
     parser.add_argument("--dead-nudge", type=float, default=None,
-                        help="push for hidden neurons silent on a whole batch, 0 = off (default)")
+                        help="push for hidden neurons silent on a whole batch, 0 = off (xor 0, yinyang 0.05)")
     parser.add_argument("--label-push", type=float, default=0.0,
                         help="label-spike regulariser weight label_push (exp(t_label/tau_push) - 1), 0 = off")
     parser.add_argument("--tau-push", type=float, default=10.0, help="label-spike regulariser scale, ms")
@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tau-loss", type=float, default=5.0, help="softmax temperature, ms")
     parser.add_argument("--max-spikes-hidden", type=int, default=8, help="spikes kept per hidden neuron")
     parser.add_argument("--init-mean", type=float, default=None,
-                        help="initial weight mean x theta/fan-in (xor 1, yinyang 2)")
+                        help="initial weight mean x theta/fan-in (xor 1, yinyang 1)")
     parser.add_argument("--init-std", type=float, default=1.0, help="initial weight std x theta/sqrt(fan-in)")
     parser.add_argument("--train-size", type=int, default=5000, help="Yin-Yang training samples")
     parser.add_argument("--test-size", type=int, default=1000, help="Yin-Yang test samples")
