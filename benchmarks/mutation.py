@@ -181,7 +181,7 @@ def main() -> int:
                 entry["tiers"][tier]["baseline"] = baselines[key]["outcome"]
             save()
     save()
-    shutil.rmtree(tree, ignore_errors=True)
+    shutil.rmtree(tree if args.workdir else workdir, ignore_errors=True)
     s = report["summary"]
     print(f"default suite: {s['default_suite']['killed_or_hung']} of "
           f"{s['default_suite']['counted']} killed (score {s['default_suite']['score']}); "
