@@ -1,5 +1,5 @@
-"""Amaranth-simulator tier of the network top's sample loader, weight read-back port, step
-record and LR gate collector: random stimulus with random valid gaps and backpressure, scored against the models in
+"""Amaranth-simulator tier of the network top's sample loader, weight read-back port and step
+record: random stimulus with random valid gaps and backpressure, scored against the models in
 :mod:`snnforge.hdl.ssnn_bp.network_parts_model` (the cocotb tier uses the same ones)."""
 import random
 
@@ -7,13 +7,10 @@ import pytest
 from amaranth.sim import Simulator
 
 from snnforge.errors import ConfigError
-from snnforge.hdl.ssnn_bp.network_parts_model import (LRGateModel, StepRecordModel,
-                                                      lr_block_requests)
-from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
+from snnforge.hdl.ssnn_bp.network_parts_model import StepRecordModel
 from snnforge.hdl.ssnn_bp.parts_harness import PARTS_CONFIGS, ReadBackBench
 from snnforge.hdl.ssnn_bp.sample_loader import SampleLoader
 from snnforge.hdl.ssnn_bp.step_record import StepRecord
-from snnforge.hdl.ssnn_bp.update_sequencer import LRGateCollector
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
@@ -36,7 +33,9 @@ def test_step_record_sets_and_clears_the_masks_like_its_model():
                          s0_index=r.randrange(14), h_spike=r.randint(0, 1),
                          h_gate=r.randint(0, 1), h_index=r.randrange(8),
                          g_pos_set=r.randint(0, 1), g_neg_set=r.randint(0, 1),
-                         g_index=r.randrange(8))
+                         g_index=r.randrange(8), h_group_set=int(r.random() < 0.3),
+                         h_group=r.randrange(2), h_group_spikes=r.randrange(16),
+                         h_group_gates=r.randrange(16))
             for name, value in drive.items():
                 ctx.set(getattr(dut, name), value)
             for mask, want in model.masks.items():
@@ -85,10 +84,12 @@ def test_sample_loader_keeps_the_first_beats_fields_and_every_pixel(shape):
             ctx.set(dut.i_sample.valid, 0)
             assert (ctx.get(dut.label), ctx.get(dut.learn), ctx.get(dut.key)) == (
                 s["label"], s["learn"], s["key"])
-            for i in r.sample(range(n_in), n_in):
-                ctx.set(dut.pix_addr, i)
+            padded = s["pixels"] + [0] * (8 * dut.groups - n_in)   # bytes past n_in read 0
+            for g in r.sample(range(dut.groups), dut.groups):
+                ctx.set(dut.group_addr, g)
                 await ctx.tick()
-                assert ctx.get(dut.pixel) == s["pixels"][i], i
+                word = ctx.get(dut.pixels)
+                assert [(word >> (8 * b)) & 255 for b in range(8)] == padded[8 * g:8 * g + 8], g
             ctx.set(dut.release, 1)
             await ctx.tick()
             ctx.set(dut.release, 0)
@@ -131,56 +132,5 @@ def test_read_back_answers_each_request_with_its_row_under_backpressure(shape):
             if len(got) == len(requests):
                 break
         assert got == want
-
-    _run(dut, bench)
-
-
-@pytest.mark.parametrize("shape", ["wide", "classes"])
-def test_lr_gate_collector_gates_each_rows_columns_by_their_draws(shape):
-    config = PARTS_CONFIGS[shape]
-    sizes = NetworkSizes(config)
-    dut = LRGateCollector(sizes=sizes)
-    model = LRGateModel(lanes=sizes.row_lanes, gate_bits=config.lr_gate_bits,
-                        threshold=config.lr_gate_threshold)
-    r = random.Random(sizes.row_lanes)
-    n_post = config.n_hidden          # a W1 pass: rows are inputs, columns hidden neurons
-    rows = sorted(r.sample(range(config.n_in), r.randint(1, config.n_in))) + [config.n_in]
-    passes = [(rows, sorted(r.sample(range(n_post), r.randint(1, n_post)))) for _ in range(4)]
-
-    def draw_gate(block, word):
-        return int(((block >> (16 * word)) & ((1 << config.lr_gate_bits) - 1))
-                   < config.lr_gate_threshold)
-
-    async def bench(ctx):
-        events = 0
-        for rows, cols in passes:
-            blocks = {}                   # (row, q) -> the 64-bit block answered
-            for req in lr_block_requests(rows, cols, n_post, 0):
-                _, phi, q, end_row, last, row = req
-                while r.random() < 0.3:   # cycles without a block
-                    ctx.set(dut.valid, 0)
-                    out = model.outputs(valid=False, x0=0, x1=0, phi=0, q=0, end_row=0,
-                                        last=0, row=0)
-                    await ctx.tick()
-                    model.tick(out, valid=False)
-                x0, x1 = r.getrandbits(32), r.getrandbits(32)
-                blocks[(row, q)] = x0 | (x1 << 32)
-                ctx.set(dut.valid, 1); ctx.set(dut.x0, x0); ctx.set(dut.x1, x1)
-                ctx.set(dut.tag, {"phi": phi, "q": q, "end_row": end_row, "last": last,
-                                  "row": row})
-                out = model.outputs(valid=True, x0=x0, x1=x1, phi=phi, q=q, end_row=end_row,
-                                    last=last, row=row)
-                for port in ("gate", "event", "last", "row"):
-                    assert ctx.get(getattr(dut, port)) == out[port], (req, port)
-                if end_row:               # the row's event: every active column's own draw
-                    gate = ctx.get(dut.gate)
-                    for col in cols:
-                        want = draw_gate(blocks[(row, (phi + col) // 4)], (phi + col) % 4)
-                        assert (gate >> col) & 1 == want, (row, col)
-                    events += 1
-                await ctx.tick()
-                model.tick(out, valid=True)
-        ctx.set(dut.valid, 0)
-        assert events == sum(len(rows) for rows, _ in passes)
 
     _run(dut, bench)

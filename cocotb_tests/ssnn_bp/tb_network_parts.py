@@ -3,9 +3,11 @@
 :mod:`snnforge.hdl.ssnn_bp.network_parts_model` that their Amaranth tests use.
 
 Register-level parts (accumulator bank, event list, step record) get a random input vector
-every cycle; streamed parts (update sequencer, draw prefetcher, sample loader, weight read-back)
-random valid gaps and random backpressure, with the stream rules checked on every output; the
-LR gate collector random blocks with random gaps, checked every cycle.
+every cycle; streamed parts (draw prefetcher, sample loader, weight read-back) random valid
+gaps and random backpressure, with the stream rules checked on every output; the update phase's
+sequencer and gate lanes random passes under random request backpressure (the testbench plays
+the random cores); the FWD1 scan random pixels and draws with random run gaps; the weight
+memory random updates, host writes and reads against the golden updater.
 Parameters (SNNFORGE_TB_PARAMS): instance, cycles, valid_probability, ready_probability, seed,
 model_acc_bits (accumulator bank only: score against a model of another width, to prove the
 check can fail; 0 = the unit's width).
@@ -15,10 +17,14 @@ import random
 import cocotb
 from cocotb.triggers import FallingEdge, Timer
 
-from snnforge.hdl.ssnn_bp.network_parts_model import (AccumulatorModel, LRGateModel,
-                                                      StepRecordModel, lr_block_requests,
+import numpy as np
+
+from snnforge.golden_model.ssnn_bp import units
+from snnforge.hdl.ssnn_bp.lr_lanes import lr_tag_layout
+from snnforge.hdl.ssnn_bp.network_parts_model import (AccumulatorModel, StepRecordModel, wrap,
+                                                      lr_gate, lr_lane_requests,
                                                       prefetch_requests, prefetch_word)
-from snnforge.hdl.ssnn_bp.parts_harness import PARTS_UNITS
+from snnforge.hdl.ssnn_bp.parts_harness import PARTS_UNITS, WEIGHTS_INIT
 from snnforge.hdl.stream.codec import pack, unpack
 from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
 
@@ -33,6 +39,11 @@ def _unit(instance):
 
 def _port(dut, instance, name):
     return getattr(dut, f"{instance}_{name}")
+
+
+def _field(value, k, width):
+    """Element ``k`` of an array port of ``width``-bit elements."""
+    return (value >> (k * width)) & ((1 << width) - 1)
 
 
 def _payload_shape(unit, port):
@@ -63,10 +74,16 @@ async def accumulator_bank_matches_model(dut):
         _port(dut, name, "clear").value = int(clear)
         row_port.value = sum((w & ((1 << wb) - 1)) << (wb * k) for k, w in enumerate(row))
         _port(dut, name, "index").value = index
+        group = r.randrange(unit.groups)
+        _port(dut, name, "group_index").value = group
         await Timer(1, "ns")
         got = _port(dut, name, "value").value.to_signed()
         assert got == model.read(index), f"cycle {cycle}: u[{index}] = {got}, model " \
                                          f"{model.read(index)}"
+        raw = int(_port(dut, name, "group_value").value)
+        ab = unit.acc_bits
+        got_group = [wrap(_field(raw, k, ab), ab) for k in range(unit.group)]
+        assert got_group == model.read_group(group, unit.group), f"cycle {cycle}: group {group}"
         model.tick(add=add, clear=clear, row=row)
     tb.log.info("%s: %d cycles, %.0f cycles/s", name, tb.cycles, tb.speed())
 
@@ -125,7 +142,10 @@ async def step_record_matches_model(dut):
                      s0_index=r.randrange(unit.n_in + 1), h_spike=r.randint(0, 1),
                      h_gate=r.randint(0, 1), h_index=r.randrange(unit.n_hidden + 1),
                      g_pos_set=r.randint(0, 1), g_neg_set=r.randint(0, 1),
-                     g_index=r.randrange(unit.n_hidden + 1))
+                     g_index=r.randrange(unit.n_hidden + 1),
+                     h_group_set=int(r.random() < 0.3), h_group=r.randrange(unit.groups),
+                     h_group_spikes=r.randrange(1 << unit.group),
+                     h_group_gates=r.randrange(1 << unit.group))
         for n, v in drive.items():
             _port(dut, name, n).value = v
         model.tick(**drive)
@@ -133,100 +153,53 @@ async def step_record_matches_model(dut):
 
 
 @cocotb.test()
-async def update_sequencer_matches_model(dut):
-    """Random W1 and W2 passes; the pre-row / column lists answer like synchronous memories;
-    every accepted LR block request is scored in order, ``o_req`` under random backpressure."""
-    p = tb_params(DEFAULTS)
-    name = p["instance"]
-    unit = _unit(name)
-    c = unit.sizes.config
-    tb, r = await _start(dut, p)
-    board = Scoreboard(f"{name}_o_req")
-    req_shape = _payload_shape(unit, "o_req")
-
-    def decode(word):
-        q = unpack(req_shape, word)
-        t = q["tag"]
-        return (q["block"], t["phi"], t["q"], t["end_row"], t["last"], t["row"])
-
-    sink = StreamSink(dut, f"{name}_o_req", tb.clk, rng=tb.child_rng("sink"),
-                      ready_probability=p["ready_probability"], decode=decode,
-                      callback=board.observe, reset=tb.rst)
-    port = lambda n: _port(dut, name, n)  # noqa: E731
-    passes = 0
-    while tb.cycles < p["cycles"]:
-        w1 = r.randint(0, 1)
-        if w1:
-            rows = sorted(r.sample(range(c.n_in), r.randint(0, c.n_in))) + [c.n_in]
-            cols = sorted(r.sample(range(c.n_hidden), r.randint(1, c.n_hidden)))
-            want = lr_block_requests(rows, cols, c.n_hidden, 0)
-        else:
-            rows = sorted(r.sample(range(c.n_hidden), r.randint(0, c.n_hidden))) + [c.n_hidden]
-            cols = r.sample(range(c.n_out), 2)
-            want = lr_block_requests(rows, cols, c.n_out, c.n_in + 1)
-        board.expect_all(want)
-        expected = sink.count + len(want)
-        await FallingEdge(tb.clk)
-        port("w1").value = w1
-        port("in_count").value = len(rows) if w1 else 0
-        port("hid_count").value = 0 if w1 else len(rows)
-        port("grad_count").value = len(cols) if w1 else 0
-        port("grad_last").value = cols[-1] if w1 else 0
-        port("col_pos").value = 0 if w1 else cols[0]
-        port("col_neg").value = 0 if w1 else cols[1]
-        port("start").value, port("run").value = 1, 0
-        budget = 30 * len(want) + 50
-        for _ in range(budget):
-            await Timer(1, "ns")       # the addresses after this cycle's inputs and ready
-            row_addr, col_addr = int(port("row_addr").value), int(port("col_addr").value)
-            await FallingEdge(tb.clk)
-            port("start").value, port("run").value = 0, 1
-            row = rows[row_addr] if row_addr < len(rows) else 0
-            port("in_row" if w1 else "hid_row").value = row
-            port("grad_col").value = cols[col_addr] if w1 and col_addr < len(cols) else 0
-            if sink.count >= expected:
-                break
-        assert sink.count == expected, f"pass {passes}: {sink.count} of {expected} requests " \
-                                       f"within {budget} cycles"
-        port("run").value = 0
-        passes += 1
-    await tb.wait(5)
-    board.check()
-    tb.log.info("%s: %d passes, %d cycles, %.0f cycles/s", name, passes, tb.cycles, tb.speed())
-
-
-@cocotb.test()
 async def draw_prefetcher_matches_model(dut):
-    """Steps with random learn flags: the requests in slot order under backpressure, blocks
-    answered after random delays, every slot's word read back after ``done``."""
+    """Steps with random learn flags: each cycle's requests (consecutive slots, one per core)
+    in slot order under random ``req_ready``, each cycle's blocks answered together after
+    random delays, every slot's word read back after ``done``."""
     p = tb_params(DEFAULTS)
     name = p["instance"]
     unit = _unit(name)
+    cores, slot_bits = unit.cores, unit.slot_bits
     tb, r = await _start(dut, p)
-    req_shape = _payload_shape(unit, "o_req")
-    got = []
-    sink = StreamSink(dut, f"{name}_o_req", tb.clk, rng=tb.child_rng("sink"),
-                      ready_probability=p["ready_probability"],
-                      decode=lambda w: unpack(req_shape, w), callback=got.append, reset=tb.rst)
+    req_shape = unit.signature.members["req"].shape.elem_shape
     port = lambda n: _port(dut, name, n)  # noqa: E731
-    steps = 0
+    for n in ("run", "learn", "req_ready", "blk_valid", "blk_tag", "blk_x0", "blk_x1"):
+        port(n).value = 0
+    steps = requests = 0
     while tb.cycles < p["cycles"]:
         learn = r.randint(0, 1)
         want = prefetch_requests(unit.sizes, learn)
         words = [(r.getrandbits(32), r.getrandbits(32)) for _ in want]
-        got.clear()
+        got, pending = [], []
         await FallingEdge(tb.clk)
         port("run").value, port("learn").value = 1, learn
         answered, done = 0, False
         for _ in range(40 * len(want) + 50):
-            respond = answered < len(got) and r.random() < 0.5
-            port("blk_valid").value = int(respond)
-            if respond:
-                slot = got[answered]["tag"]
-                port("blk_tag").value = slot
-                port("blk_x0").value, port("blk_x1").value = words[slot]
-                answered += 1
+            ready = r.random() < p["ready_probability"]
+            port("req_ready").value = int(ready)
+            respond = bool(pending) and r.random() < 0.5
+            group = pending.pop(0) if respond else []
+            valid = tag = x0 = x1 = 0
+            for k, slot in enumerate(group):
+                valid |= 1 << k
+                tag |= slot << (slot_bits * k)
+                x0 |= words[slot][0] << (32 * k)
+                x1 |= words[slot][1] << (32 * k)
+            port("blk_valid").value, port("blk_tag").value = valid, tag
+            port("blk_x0").value, port("blk_x1").value = x0, x1
+            answered += len(group)
             await Timer(1, "ns")
+            req_valid = int(port("req_valid").value)
+            if ready and req_valid:
+                raw = int(port("req").value)
+                issued = []
+                for k in range(cores):
+                    if (req_valid >> k) & 1:
+                        q = unpack(req_shape, _field(raw, k, req_shape.size))
+                        got.append(q)
+                        issued.append(q["tag"])
+                pending.append(issued)
             done = bool(int(port("done").value))
             assert done == (respond and answered == len(want)), f"step {steps}: done={done}"
             await FallingEdge(tb.clk)
@@ -235,13 +208,14 @@ async def draw_prefetcher_matches_model(dut):
         assert done, f"step {steps}: {answered} of {len(want)} blocks answered"
         assert [(q["stream"], q["block"]) for q in got] == want
         assert [q["tag"] for q in got] == list(range(len(want)))
+        requests += len(got)
         port("run").value, port("blk_valid").value = 0, 0
         for slot in r.sample(range(len(want)), len(want)):
             port("rd_addr").value = slot
             await FallingEdge(tb.clk)
             assert int(port("rd_data").value) == prefetch_word(*words[slot]), f"slot {slot}"
         steps += 1
-    tb.log.info("%s: %d steps, %d requests, %d cycles, %.0f cycles/s", name, steps, sink.count,
+    tb.log.info("%s: %d steps, %d requests, %d cycles, %.0f cycles/s", name, steps, requests,
                 tb.cycles, tb.speed())
 
 
@@ -282,10 +256,14 @@ async def sample_loader_matches_model(dut):
         assert int(port("busy").value) == 1
         fields = (int(port("label").value), int(port("learn").value), int(port("key").value))
         assert fields == (label, learn, key), f"sample {samples}: fields {fields}"
-        for i in r.sample(range(c.n_in), c.n_in):
-            port("pix_addr").value = i
+        groups = -(-c.n_in // 8)
+        padded = pixels + [0] * (8 * groups - c.n_in)      # bytes past n_in read 0
+        for g in r.sample(range(groups), groups):
+            port("group_addr").value = g
             await FallingEdge(tb.clk)
-            assert int(port("pixel").value) == pixels[i], f"sample {samples}: pixel {i}"
+            word = int(port("pixels").value)
+            got = [(word >> (8 * b)) & 255 for b in range(8)]
+            assert got == padded[8 * g:8 * g + 8], f"sample {samples}: pixel group {g}"
         port("release").value = 1
         await FallingEdge(tb.clk)
         port("release").value = 0
@@ -327,42 +305,195 @@ async def weight_read_back_matches_model(dut):
 
 
 @cocotb.test()
-async def lr_gate_collector_matches_model(dut):
-    """W1 passes over random rows and columns: the LR blocks of each row (lr_block_requests)
-    with random gaps and random draws; gate, event, last and row checked every cycle."""
+async def lr_lanes_match_model(dut):
+    """Random W1 and W2 passes: every issue cycle's requests (lr_lane_requests) under random
+    ``req_ready``, the blocks returned LATENCY cycles later with random draws, and each row's
+    event gating every active column with its own draw."""
     p = tb_params(DEFAULTS)
     name = p["instance"]
     unit = _unit(name)
-    c = unit.sizes.config
+    sizes, cores = unit.sizes, unit.cores
+    c = sizes.config
+    layout = lr_tag_layout(sizes)
     tb, r = await _start(dut, p)
-    model = LRGateModel(lanes=unit.sizes.row_lanes, gate_bits=c.lr_gate_bits,
-                        threshold=c.lr_gate_threshold)
-    tag_shape = unit.signature.members["tag"].shape
     port = lambda n: _port(dut, name, n)  # noqa: E731
-    port("valid").value = 0
-    blocks = 0
+    latency = 3
+    for n in ("s_start", "s_run", "s_req_ready", "g_valid", "g_x0", "g_x1", "g_tag"):
+        port(n).value = 0
+    passes = 0
     while tb.cycles < p["cycles"]:
-        rows = sorted(r.sample(range(c.n_in), r.randint(0, c.n_in))) + [c.n_in]
-        cols = sorted(r.sample(range(c.n_hidden), r.randint(1, c.n_hidden)))
-        for _, phi, q, end_row, last, row in lr_block_requests(rows, cols, c.n_hidden, 0):
-            tag = dict(phi=phi, q=q, end_row=end_row, last=last, row=row)
-            idle = dict(phi=0, q=0, end_row=0, last=0, row=0)
-            while True:
-                await FallingEdge(tb.clk)
-                valid = r.random() < p["valid_probability"]
-                x0, x1 = r.getrandbits(32), r.getrandbits(32)
-                drive = tag if valid else idle
-                port("valid").value = int(valid)
-                port("x0").value, port("x1").value = x0, x1
-                port("tag").value = pack(tag_shape, drive)
-                out = model.outputs(valid=valid, x0=x0, x1=x1, **drive)
-                await Timer(1, "ns")
-                for n in ("gate", "event", "last", "row"):
-                    got = int(port(n).value)
-                    assert got == out[n], f"block {blocks} {tag}: {n} = {got:#x}, model " \
-                                          f"{out[n]:#x}"
-                model.tick(out, valid=valid)
-                if valid:
-                    blocks += 1
+        w1 = r.randint(0, 1)
+        n_pre, n_post = (c.n_in, c.n_hidden) if w1 else (c.n_hidden, c.n_out)
+        rows = sorted(r.sample(range(n_pre), r.randint(0, n_pre))) + [n_pre]
+        if w1:
+            cols = sorted(r.sample(range(n_post), r.randint(1, n_post)))
+            pos, neg = 0, 0
+        else:
+            pos, neg = r.sample(range(n_post), 2)
+            cols = sorted((pos, neg))
+        want = lr_lane_requests(rows, cols, n_post, cores)
+        await FallingEdge(tb.clk)
+        port("s_w1").value = w1
+        port("s_grad_mask").value = sum(1 << col for col in cols) if w1 else 0
+        port("s_col_pos").value, port("s_col_neg").value = pos, neg
+        port("s_in_count").value = len(rows) if w1 else 0
+        port("s_hid_count").value = 0 if w1 else len(rows)
+        port("s_start").value = 1
+        await Timer(1, "ns")
+        addr = int(port("s_row_addr").value)
+        issued, blocks, events, flight = [], {}, [], []
+        for cycle in range(40 * len(want) + 40):
+            await FallingEdge(tb.clk)
+            port("s_start").value, port("s_run").value = 0, 1
+            port("s_in_row" if w1 else "s_hid_row").value = rows[addr] if addr < len(rows) else 0
+            ready = r.random() < p["ready_probability"]
+            port("s_req_ready").value = int(ready)
+            arriving = flight.pop(0)[1] if flight and flight[0][0] == cycle else {}
+            valid = x0 = x1 = tags = 0
+            for k, (blk, tag) in arriving.items():
+                valid |= 1 << k
+                x0 |= (blk & 0xFFFFFFFF) << (32 * k)
+                x1 |= (blk >> 32) << (32 * k)
+                tags |= tag << (layout.size * k)
+            port("g_valid").value, port("g_x0").value, port("g_x1").value = valid, x0, x1
+            port("g_tag").value = tags
+            await Timer(1, "ns")
+            req_valid = int(port("s_req_valid").value)
+            got, data = {}, {}
+            for k in range(cores):
+                if (req_valid >> k) & 1:
+                    raw = _field(int(port("s_req_tag").value), k, layout.size)
+                    t = unpack(layout, raw)
+                    got[k] = (_field(int(port("s_req_block").value), k, 32), t["phi"], t["q"],
+                              t["end_row"], t["last"], t["row"])
+                    data[k] = (r.getrandbits(64), raw)
+                    blocks[(t["row"], t["q"])] = data[k][0]
+            if ready and got:
+                issued.append(got)
+                flight.append((cycle + latency, data))
+            elif not ready:      # nothing was taken: the draws drawn above are not used
+                for k, (_, _, q, _, _, row) in got.items():
+                    blocks.pop((row, q))
+            if int(port("g_event").value):
+                events.append((int(port("g_row").value), int(port("g_gate").value)))
+                if int(port("g_last").value):
                     break
-    tb.log.info("%s: %d blocks, %d cycles, %.0f cycles/s", name, blocks, tb.cycles, tb.speed())
+            addr = int(port("s_row_addr").value)
+        await FallingEdge(tb.clk)
+        port("s_run").value = port("g_valid").value = 0
+        assert issued == want, f"pass {passes}: requests differ from lr_lane_requests"
+        assert [row for row, _ in events] == rows, f"pass {passes}: events of rows"
+        for row, gate in events:
+            phi = row * n_post % 4
+            for col in cols:
+                q, w = (phi + col) // 4, (phi + col) % 4
+                want_gate = lr_gate(blocks[(row, q)], w, gate_bits=c.lr_gate_bits,
+                                    threshold=c.lr_gate_threshold)
+                assert (gate >> col) & 1 == want_gate, f"pass {passes}: row {row} col {col}"
+        passes += 1
+    tb.log.info("%s: %d passes, %d cycles, %.0f cycles/s", name, passes, tb.cycles, tb.speed())
+
+
+@cocotb.test()
+async def input_scan_matches_model(dut):
+    """Random pixels (sparse to dense) and draws, random ``run`` gaps: the issued rows are the
+    spiking pixels of golden encode_input in order, then the bias row with ``done``."""
+    p = tb_params(DEFAULTS)
+    name = p["instance"]
+    unit = _unit(name)
+    n_in, groups = unit.n_in, unit.groups
+    tb, r = await _start(dut, p)
+    port = lambda n: _port(dut, name, n)  # noqa: E731
+    for n in ("start", "run", "pixels", "draws"):
+        port(n).value = 0
+    samples = 0
+    while tb.cycles < p["cycles"]:
+        density = r.random()
+        pixels = [r.randrange(256) if r.random() < density else 0 for _ in range(n_in)]
+        draws = [r.randrange(256) for _ in range(8 * groups)]
+        spikes = units.encode_input(np.array(pixels, np.uint8), np.array(draws[:n_in]))
+        want = [int(i) for i in np.flatnonzero(spikes)] + [n_in]
+        padded = pixels + [0] * (8 * groups - n_in)
+        word = lambda v, g: sum(x << (8 * b) for b, x in enumerate(v[8 * g:8 * g + 8]))  # noqa
+        await FallingEdge(tb.clk)
+        port("start").value = 1
+        await FallingEdge(tb.clk)
+        port("start").value = 0
+        rows, addr = [], None
+        for _ in range(20 * (groups + n_in) + 20):
+            run = r.random() < p["valid_probability"]
+            port("run").value = int(run)
+            if addr is not None:
+                port("pixels").value = word(padded, addr)
+                port("draws").value = word(draws, addr)
+            await Timer(1, "ns")
+            done = int(port("done").value)
+            if int(port("row_valid").value):
+                assert run, "a row issued without run"
+                rows.append(int(port("row").value))
+            addr = int(port("group_addr").value)
+            await FallingEdge(tb.clk)
+            if done:
+                break
+        port("run").value = 0
+        assert rows == want, f"sample {samples}: rows {rows}, encode_input {want}"
+        samples += 1
+    tb.log.info("%s: %d samples, %d cycles, %.0f cycles/s", name, samples, tb.cycles, tb.speed())
+
+
+@cocotb.test()
+async def network_weights_match_model(dut):
+    """Random update events (never one row twice in a row), host writes and reads against
+    golden coincidence_update from the harness's initial weights."""
+    p = tb_params(DEFAULTS)
+    name = p["instance"]
+    unit = _unit(name)
+    lanes, depth, wb = unit.lanes, unit.depth, unit.weight_bits
+    tb, r = await _start(dut, p)
+    port = lambda n: _port(dut, name, n)  # noqa: E731
+    model = np.array(WEIGHTS_INIT, dtype=np.int64)
+    lo, hi = -(1 << (wb - 1)), 1 << (wb - 1)
+    pack_row = lambda v: sum((int(x) & ((1 << wb) - 1)) << (wb * i) for i, x in enumerate(v))  # noqa
+    for n in ("i_event__valid", "wr_en", "rd_addr", "wr_addr", "wr_data", "i_event__payload"):
+        port(n).value = 0
+    checks, last_row = 0, None
+    bits = lambda v: sum(int(b) << i for i, b in enumerate(v))  # noqa: E731
+    ev_shape = _payload_shape(unit, "i_event")
+    while tb.cycles < p["cycles"]:
+        kind = r.choice(["event", "event", "write", "read"])
+        await FallingEdge(tb.clk)
+        port("i_event__valid").value = port("wr_en").value = 0
+        if kind == "event":
+            row = r.randrange(depth)
+            if row == last_row:
+                row = (row + 1) % depth
+            pos, neg, gate = ([r.random() < 0.5 for _ in range(lanes)] for _ in range(3))
+            port("i_event__payload").value = pack(ev_shape, {
+                "addr": row, "pos": bits(pos), "neg": bits(neg), "gate": bits(gate)})
+            port("i_event__valid").value = 1
+            model[row] = units.coincidence_update(
+                model[row], pre=True, post_pos=np.array(pos), post_neg=np.array(neg),
+                rand16=np.where(gate, 0, 1 << 15), gate_bits=16, gate_threshold=1 << 15,
+                weight_bits=wb)
+            last_row = row
+            continue
+        if last_row is not None:              # the last event's write lands first
+            last_row = None
+            await FallingEdge(tb.clk)
+        if kind == "write":
+            row, values = r.randrange(depth), [r.randrange(lo, hi) for _ in range(lanes)]
+            port("wr_addr").value, port("wr_data").value = row, pack_row(values)
+            port("wr_en").value = 1
+            model[row] = values
+            await FallingEdge(tb.clk)
+            port("wr_en").value = 0
+        else:
+            row = r.randrange(depth)
+            port("rd_addr").value = row
+            await FallingEdge(tb.clk)
+            word = int(port("rd_data").value)
+            got = [((word >> (wb * i)) & ((1 << wb) - 1)) for i in range(lanes)]
+            got = [v - (1 << wb) if v >> (wb - 1) else v for v in got]
+            assert got == model[row].tolist(), f"read {checks}: row {row}"
+            checks += 1
+    tb.log.info("%s: %d reads checked, %d cycles", name, checks, tb.cycles)

@@ -17,20 +17,27 @@ class AccumulatorBank(wiring.Component):
 
     ``clear``: zero all (wins over ``add``); ``add``: accumulator j += ``row[j]`` for every j
     (``row``: ``lanes`` >= count weights of signed(``weight_bits``), lanes beyond ``count``
-    ignored); ``index`` -> ``value``: accumulator ``index`` (0 beyond ``count``), combinational.
+    ignored); ``index`` -> ``value``: accumulator ``index`` (0 beyond ``count``), combinational;
+    ``group_index`` -> ``group_value``: accumulators ``group * g .. group * g + group - 1``
+    (``group`` of them, 0 beyond ``count``), combinational.
     The config's overflow proof (:meth:`SSNNConfig.accumulator_bits_needed`) makes the sums
     exact.
     """
 
-    def __init__(self, *, count: int, acc_bits: int, weight_bits: int, lanes: int):
+    def __init__(self, *, count: int, acc_bits: int, weight_bits: int, lanes: int,
+                 group: int = 1):
         self.count = check_int("count", count, 1, 1 << 12)
         self.acc_bits = check_int("acc_bits", acc_bits, 2, 48)
         self.weight_bits = check_int("weight_bits", weight_bits, 2, 32)
         self.lanes = check_int("lanes", lanes, count, 1 << 12)
+        self.group = check_int("group", group, 1, 64)
+        self.groups = -(-count // group)
         super().__init__({
             "clear": In(1), "add": In(1),
             "row": In(data.ArrayLayout(signed(weight_bits), lanes)),
             "index": In(range(count + 1)), "value": Out(signed(acc_bits)),
+            "group_index": In(range(max(self.groups, 2))),
+            "group_value": Out(data.ArrayLayout(signed(acc_bits), group)),
         })
 
     def elaborate(self, platform):
@@ -41,4 +48,8 @@ class AccumulatorBank(wiring.Component):
         with m.If(self.clear):
             m.d.sync += [a.eq(0) for a in acc]
         m.d.comb += self.value.eq(select(acc, self.index))
+        for lane in range(self.group):
+            column = [acc[g * self.group + lane] if g * self.group + lane < self.count else 0
+                      for g in range(self.groups)]
+            m.d.comb += self.group_value[lane].eq(select(column, self.group_index))
         return m

@@ -3,37 +3,48 @@ the golden model) into a draw RAM that the forward and backward phases read."""
 from __future__ import annotations
 
 from amaranth.hdl import Cat, Module, Mux, Signal
-from amaranth.lib import data, memory, stream, wiring
+from amaranth.utils import ceil_log2
+from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.golden_model.rng import Stream
 
 from .network_sizes import NetworkSizes, index_bits
+from .params import check_int, select
 
 __all__ = ["DrawPrefetcher"]
 
 
 class DrawPrefetcher(wiring.Component):
-    """Requests a step's blocks in slot order and stores each returned block (64 b: x0, then
-    x1) at its slot, carried in the request tag: slots ``0..`` INPUT (8 draws of 8 b per block),
-    then HIDDEN, WTA (4 draws of 16 b each) and, when training, GRAD (see :attr:`hidden_base`,
+    """Requests a step's blocks in slot order, up to ``cores`` per cycle (one per random
+    core, in lockstep), and stores each returned block (64 b: x0, then x1) at its slot,
+    carried in the request tag: slots ``0..`` INPUT (8 draws of 8 b per block), then HIDDEN,
+    WTA (4 draws of 16 b each) and, when training, GRAD (see :attr:`hidden_base`,
     :attr:`wta_base`, :attr:`grad_base`). ``learn`` = 0 uses the EVAL streams and no GRAD.
+    The draw RAM has :attr:`banks` banks (slot s in bank s mod banks), so every core's block
+    is written in the cycle it arrives.
 
-    ``run``: the prefetch phase; ``o_req``: {stream (16 b), block (32 b), tag (slot)} (the top
-    adds the sample key and step); ``blk_valid``/``blk_x0``/``blk_x1``/``blk_tag``: the core's
-    response (taken every cycle); ``done``: the step's last block arrives (the counters restart
-    for the next step); ``rd_addr`` -> ``rd_data``: synchronous read of a slot.
+    ``run``: the prefetch phase; ``req_valid`` (``cores`` b) / ``req`` ({stream (16 b),
+    block (32 b), tag (slot)} per core; the top adds the sample key and step) / ``req_ready``
+    (every core takes its request this cycle; must not depend on valid); ``blk_valid``
+    (``cores`` b) / ``blk_x0`` / ``blk_x1`` / ``blk_tag``: the cores' responses (taken every
+    cycle); ``done``: the step's last block arrives (the counters restart for the next step);
+    ``rd_addr`` -> ``rd_data``: synchronous read of a slot.
     """
 
-    def __init__(self, *, sizes: NetworkSizes):
+    def __init__(self, *, sizes: NetworkSizes, cores: int = 1):
         self.sizes = sizes
+        self.cores = check_int("cores", cores, 1, 32)
+        self.banks = 1 << ceil_log2(cores)
         slots = sizes.train_blocks
         self.slot_bits = index_bits(slots)
+        req = data.StructLayout({"stream": 16, "block": 32, "tag": self.slot_bits})
         super().__init__({
             "run": In(1), "learn": In(1),
-            "o_req": Out(stream.Signature(data.StructLayout(
-                {"stream": 16, "block": 32, "tag": self.slot_bits}))),
-            "blk_valid": In(1), "blk_x0": In(32), "blk_x1": In(32), "blk_tag": In(self.slot_bits),
+            "req_valid": Out(cores), "req_ready": In(1), "req": Out(data.ArrayLayout(req, cores)),
+            "blk_valid": In(cores), "blk_x0": In(data.ArrayLayout(32, cores)),
+            "blk_x1": In(data.ArrayLayout(32, cores)),
+            "blk_tag": In(data.ArrayLayout(self.slot_bits, cores)),
             "done": Out(1),
             "rd_addr": In(range(slots)), "rd_data": Out(64),
         })
@@ -53,39 +64,65 @@ class DrawPrefetcher(wiring.Component):
         """Slot of the first GRAD block."""
         return self.sizes.eval_blocks
 
-    def elaborate(self, platform):
-        m = Module()
-        slots = self.sizes.train_blocks
-        m.submodules.draws = mem = memory.Memory(shape=64, depth=slots, init=[])
-        wr, rd = mem.write_port(), mem.read_port()
-        m.d.comb += [rd.addr.eq(self.rd_addr), self.rd_data.eq(rd.data)]
-        sent = Signal(range(slots + 1))
-        got = Signal(range(slots + 1))
-        nb = Mux(self.learn, slots, self.sizes.eval_blocks)
-
+    def _request(self, m, slot, req):
+        """Drive ``req`` (stream, block) for ``slot``."""
         def stream_id(train, evaluate):
             return Mux(self.learn, int(train), int(evaluate))
 
-        req = self.o_req.payload
-        m.d.comb += [self.o_req.valid.eq(self.run & (sent < nb)), req.tag.eq(sent)]
-        with m.If(sent < self.hidden_base):
+        with m.If(slot < self.hidden_base):
             m.d.comb += [req.stream.eq(stream_id(Stream.INPUT, Stream.EVAL_INPUT)),
-                         req.block.eq(sent)]
-        with m.Elif(sent < self.wta_base):
+                         req.block.eq(slot)]
+        with m.Elif(slot < self.wta_base):
             m.d.comb += [req.stream.eq(stream_id(Stream.HIDDEN, Stream.EVAL_HIDDEN)),
-                         req.block.eq(sent - self.hidden_base)]
-        with m.Elif(sent < self.grad_base):
+                         req.block.eq(slot - self.hidden_base)]
+        with m.Elif(slot < self.grad_base):
             m.d.comb += [req.stream.eq(stream_id(Stream.WTA, Stream.EVAL_WTA)),
-                         req.block.eq(sent - self.wta_base)]
+                         req.block.eq(slot - self.wta_base)]
         with m.Else():
-            m.d.comb += [req.stream.eq(int(Stream.GRAD)), req.block.eq(sent - self.grad_base)]
-        with m.If(self.o_req.valid & self.o_req.ready):
-            m.d.sync += sent.eq(sent + 1)
-        m.d.comb += [wr.addr.eq(self.blk_tag), wr.data.eq(Cat(self.blk_x0, self.blk_x1)),
-                     wr.en.eq(self.run & self.blk_valid)]
-        with m.If(self.run & self.blk_valid):
-            m.d.sync += got.eq(got + 1)
-            with m.If(got == nb - 1):
+            m.d.comb += [req.stream.eq(int(Stream.GRAD)), req.block.eq(slot - self.grad_base)]
+
+    def elaborate(self, platform):
+        m = Module()
+        slots = self.sizes.train_blocks
+        k_cores, banks = self.cores, self.banks
+        bank_bits = ceil_log2(banks)
+        depth = max(-(-slots // banks), 2)
+        sent = Signal(range(slots + k_cores + 1))
+        got = Signal(range(slots + k_cores + 1))
+        nb = Mux(self.learn, slots, self.sizes.eval_blocks)
+        for k in range(k_cores):
+            slot = Signal(range(slots + k_cores + 1), name=f"slot{k}")
+            m.d.comb += [slot.eq(sent + k), self.req[k].tag.eq(slot),
+                         self.req_valid[k].eq(self.run & (slot < nb))]
+            self._request(m, slot, self.req[k])
+        with m.If(self.run & self.req_valid.any() & self.req_ready):
+            m.d.sync += sent.eq(sent + k_cores)
+        # bank b takes the block of the core whose slot is in it (at most one per cycle)
+        take = Signal(k_cores)
+        m.d.comb += take.eq(Mux(self.run, self.blk_valid, 0))
+        rd_bank = Signal(max(bank_bits, 1))
+        reads = []
+        for b in range(banks):
+            mem = memory.Memory(shape=64, depth=depth, init=[])
+            m.submodules[f"draws{b}"] = mem
+            wr, rd = mem.write_port(), mem.read_port()
+            m.d.comb += rd.addr.eq(self.rd_addr >> bank_bits)
+            reads.append(rd.data)
+            for k in range(k_cores):
+                tag = self.blk_tag[k]
+                hit = take[k] & ((tag[:bank_bits] == b) if bank_bits else 1)
+                with m.If(hit):
+                    m.d.comb += [wr.addr.eq(tag >> bank_bits), wr.en.eq(1),
+                                 wr.data.eq(Cat(self.blk_x0[k], self.blk_x1[k]))]
+        if bank_bits:
+            m.d.sync += rd_bank.eq(self.rd_addr[:bank_bits])
+            m.d.comb += self.rd_data.eq(select(reads, rd_bank))
+        else:
+            m.d.comb += self.rd_data.eq(reads[0])
+        arrived = sum(take[k] for k in range(k_cores))
+        with m.If(take.any()):
+            m.d.sync += got.eq(got + arrived)
+            with m.If(got + arrived >= nb):
                 m.d.comb += self.done.eq(1)
                 m.d.sync += [sent.eq(0), got.eq(0)]
         return m

@@ -8,8 +8,8 @@ from snnforge.golden_model.rng import Stream
 
 from .network_sizes import NetworkSizes
 
-__all__ = ["wrap", "AccumulatorModel", "StepRecordModel", "lr_block_requests",
-           "LRGateModel", "prefetch_requests", "prefetch_word"]
+__all__ = ["wrap", "AccumulatorModel", "StepRecordModel", "lr_lane_requests", "lr_gate",
+           "prefetch_requests", "prefetch_word"]
 
 
 def wrap(value: int, bits: int) -> int:
@@ -29,6 +29,10 @@ class AccumulatorModel:
     def read(self, index: int) -> int:
         return self.values[index] if index < self.count else 0
 
+    def read_group(self, group_index: int, group: int) -> list[int]:
+        """Accumulators group_index * group .. + group - 1 (0 beyond ``count``)."""
+        return [self.read(group_index * group + lane) for lane in range(group)]
+
     def tick(self, *, add: bool, clear: bool, row) -> None:
         if clear:
             self.values = [0] * self.count
@@ -39,15 +43,22 @@ class AccumulatorModel:
 class StepRecordModel:
     """:class:`StepRecord`: the step's masks s0, h, d, g_pos, g_neg as integers."""
 
-    def __init__(self, *, n_in: int, n_hidden: int):
-        self.n_in, self.n_hidden = n_in, n_hidden
+    def __init__(self, *, n_in: int, n_hidden: int, group: int = 4):
+        self.n_in, self.n_hidden, self.group = n_in, n_hidden, group
         self.masks = dict.fromkeys(("s0", "h", "d", "g_pos", "g_neg"), 0)
 
     def tick(self, *, clear=0, s0_set=0, s0_index=0, h_spike=0, h_gate=0, h_index=0,
-             g_pos_set=0, g_neg_set=0, g_index=0) -> None:
+             g_pos_set=0, g_neg_set=0, g_index=0, h_group_set=0, h_group=0, h_group_spikes=0,
+             h_group_gates=0) -> None:
         if clear:
             self.masks = dict.fromkeys(self.masks, 0)
             return
+        keep = (1 << self.n_hidden) - 1
+        if h_group_set:      # group bits past n_hidden are dropped; a single set is not used
+            shift = h_group * self.group
+            self.masks["h"] |= (h_group_spikes << shift) & keep
+            self.masks["d"] |= (h_group_gates << shift) & keep
+            h_spike = h_gate = 0
         for mask, on, index, width in (("s0", s0_set, s0_index, self.n_in),
                                        ("h", h_spike, h_index, self.n_hidden),
                                        ("d", h_gate, h_index, self.n_hidden),
@@ -57,47 +68,30 @@ class StepRecordModel:
                 self.masks[mask] |= 1 << index
 
 
-def lr_block_requests(rows, cols, n_post: int, row_offset: int) -> list[tuple]:
-    """:class:`UpdateSequencer`: (block, phi, q, end_row, last, memory row) of every LR block
-    request of a pass over pre ``rows`` and ascending post ``cols`` (draw row * n_post + col)."""
-    out = []
+def lr_lane_requests(rows, cols, n_post: int, cores: int) -> list[dict]:
+    """:class:`LRBlockSequencer`: the requests of each issue cycle of a pass over pre ``rows``
+    (the last is the bias) and post ``cols``, as {core: (block, phi, q, end_row, last, row)}.
+    A row needs the blocks q = (phi + col) // 4 of its columns (phi = row * n_post % 4); core
+    k takes those with q % cores == k, lowest first, one per cycle; the row's last cycle
+    carries ``end_row`` on every request."""
+    cycles = []
     for i, row in enumerate(rows):
         phi = row * n_post % 4
-        qs = [(phi + c) // 4 for c in cols]
-        prev = None
-        for k, q in enumerate(qs):
-            if k == 0 or q != prev:
-                end = q == qs[-1]
-                out.append((row * n_post // 4 + q, phi, q, int(end),
-                            int(end and i == len(rows) - 1), row_offset + row))
-            prev = q
-    return out
+        need = sorted({(phi + c) // 4 for c in cols})
+        per_core = [[q for q in need if q % cores == k] for k in range(cores)]
+        n = max(len(p) for p in per_core)
+        for j in range(n):
+            end = j == n - 1
+            cycles.append({k: (row * n_post // 4 + p[j], phi, p[j], int(end),
+                               int(end and i == len(rows) - 1), row)
+                           for k, p in enumerate(per_core) if j < len(p)})
+    return cycles
 
 
-class LRGateModel:
-    """:class:`LRGateCollector`: lane l of a row takes the gate of LR draw word ``(phi + l) % 4``
-    of the row's block ``(phi + l) // 4`` (gate: the word's low ``gate_bits`` below
-    ``threshold``); lanes of other blocks keep the gate they had."""
-
-    def __init__(self, *, lanes: int, gate_bits: int, threshold: int):
-        self.lanes, self.gate_bits, self.threshold = lanes, gate_bits, threshold
-        self.gates = [0] * lanes
-
-    def outputs(self, *, valid: bool, x0: int, x1: int, phi: int, q: int, end_row: bool,
-                last: bool, row: int) -> dict:
-        """The collector's outputs this cycle: gate (int, lane l = bit l), event, last, row."""
-        words = (x0 & 0xFFFFFFFF) | ((x1 & 0xFFFFFFFF) << 32)
-        word_gate = [int(((words >> (16 * w)) & ((1 << self.gate_bits) - 1)) < self.threshold)
-                     for w in range(4)]
-        gates = [word_gate[(phi + lane) % 4] if (phi + lane) // 4 == q else self.gates[lane]
-                 for lane in range(self.lanes)]
-        return {"gate": sum(g << lane for lane, g in enumerate(gates)),
-                "event": int(valid and end_row), "last": int(valid and last), "row": row,
-                "_gates": gates}
-
-    def tick(self, out: dict, *, valid: bool) -> None:
-        if valid:
-            self.gates = list(out["_gates"])
+def lr_gate(block: int, word: int, *, gate_bits: int, threshold: int) -> int:
+    """:class:`LRGateLanes`: the gate of word ``word`` (16 b) of a 64-bit LR block: its low
+    ``gate_bits`` below ``threshold``."""
+    return int(((block >> (16 * word)) & ((1 << gate_bits) - 1)) < threshold)
 
 
 def prefetch_requests(sizes: NetworkSizes, learn: bool) -> list[tuple[int, int]]:

@@ -4,7 +4,7 @@ active lane, saturating) and a host write port (whole rows, used while the top i
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Cat, Module, Mux, Signal, signed
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -13,7 +13,7 @@ from snnforge.errors import ConfigError
 from .params import check_int
 from .weight_update import pack_rows
 
-__all__ = ["NetworkWeights"]
+__all__ = ["NetworkWeights", "host_write", "padded_row"]
 
 
 class NetworkWeights(wiring.Component):
@@ -92,3 +92,22 @@ class NetworkWeights(wiring.Component):
                      wr.data.eq(Mux(s_valid, new, self.wr_data)),
                      wr.en.eq(s_valid | self.wr_en)]
         return m
+
+
+def host_write(config, w1m: NetworkWeights, w2m: NetworkWeights, beat, take) -> list:
+    """The statements that write an ``i_write`` beat (:func:`write_layout`) taken when
+    ``take``: the row's first n_hidden (W1) or n_out (W2) lanes into its memory; a row past
+    the layer's last (bias) row is dropped."""
+    c = config
+    return [w1m.wr_en.eq(take & ~beat.layer & (beat.row <= c.n_in)),
+            w2m.wr_en.eq(take & beat.layer & (beat.row <= c.n_hidden)),
+            w1m.wr_addr.eq(beat.row), w2m.wr_addr.eq(beat.row),
+            w1m.wr_data.eq(Cat(beat.weights[j] for j in range(c.n_hidden))),
+            w2m.wr_data.eq(Cat(beat.weights[k] for k in range(c.n_out)))]
+
+
+def padded_row(row, count: int, lanes: int):
+    """A memory row of ``count`` weights widened to ``lanes`` weights (the rest 0)."""
+    if count == lanes:
+        return row.as_value()
+    return Cat(row.as_value(), Const(0, (lanes - count) * row.shape().elem_shape.width))

@@ -4,6 +4,7 @@ their cocotb testbenches share one Verilator build. Ports appear as ``<instance>
 (see :class:`~snnforge.hdl.ssnn_bp.harness.UnitHarness`)."""
 from __future__ import annotations
 
+import numpy as np
 from amaranth.hdl import Module
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
@@ -19,10 +20,13 @@ from .network_config import small_network_config
 from .network_sizes import NetworkSizes
 from .sample_loader import SampleLoader
 from .step_record import StepRecord
-from .update_sequencer import LRGateCollector, UpdateSequencer
+from .input_scan import InputSpikeScan
+from .lr_lanes import LRBlockSequencer, LRGateLanes
+from .network_weights import NetworkWeights
 from .weight_readback import WeightReadBack
 
-__all__ = ["PARTS_CONFIGS", "PARTS_UNITS", "ReadBackBench", "PartsHarness", "TOP"]
+__all__ = ["PARTS_CONFIGS", "PARTS_UNITS", "ReadBackBench", "LRLanesBench", "PartsHarness",
+           "TOP", "WEIGHTS_INIT"]
 
 TOP = "ssnn_parts_harness"
 
@@ -32,6 +36,35 @@ PARTS_CONFIGS = {
     "mixed": small_network_config(n_in=13, n_hidden=7, n_out=5),
     "classes": small_network_config(n_in=3, n_hidden=5, n_out=47),  # n_out > n_hidden
 }
+
+
+class LRLanesBench(wiring.Component):
+    """:class:`LRBlockSequencer` (ports ``s_*``) and :class:`LRGateLanes` (ports ``g_*``) of
+    one update phase side by side; the testbench plays the random cores between them."""
+
+    def __init__(self, *, sizes: NetworkSizes, cores: int):
+        self.sizes, self.cores = sizes, cores
+        self.seq = LRBlockSequencer(sizes=sizes, cores=cores)
+        self.gates = LRGateLanes(sizes=sizes, cores=cores)
+        members = {f"s_{n}": v for n, v in self.seq.signature.members.items()}
+        members.update({f"g_{n}": v for n, v in self.gates.signature.members.items()})
+        super().__init__(members)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.seq, m.submodules.gates = self.seq, self.gates
+        for prefix, unit in (("s_", self.seq), ("g_", self.gates)):
+            for name, member in unit.signature.members.items():
+                outer, inner = getattr(self, prefix + name), getattr(unit, name)
+                if member.flow == Out:
+                    m.d.comb += outer.eq(inner)
+                else:
+                    m.d.comb += inner.eq(outer)
+        return m
+
+
+#: initial weights of the harness's weight memory (9 rows x 7 lanes, 6 bits)
+WEIGHTS_INIT = [[(7 * row + 5 * lane) % 64 - 32 for lane in range(7)] for row in range(9)]
 
 
 class ReadBackBench(wiring.Component):
@@ -66,14 +99,17 @@ class ReadBackBench(wiring.Component):
 
 
 PARTS_UNITS = {
-    "acc": (AccumulatorBank, {"count": 5, "acc_bits": 7, "weight_bits": 4, "lanes": 6}),
+    "acc": (AccumulatorBank, {"count": 5, "acc_bits": 7, "weight_bits": 4, "lanes": 6,
+                              "group": 2}),
     "evl": (EventList, {"width": 5, "depth": 7}),
     "rec": (StepRecord, {"n_in": 13, "n_hidden": 7}),
-    "seq_wide": (UpdateSequencer, {"sizes": NetworkSizes(PARTS_CONFIGS["wide"])}),
-    "seq_classes": (UpdateSequencer, {"sizes": NetworkSizes(PARTS_CONFIGS["classes"])}),
-    "gates_classes": (LRGateCollector, {"sizes": NetworkSizes(PARTS_CONFIGS["classes"])}),
-    "gates_wide": (LRGateCollector, {"sizes": NetworkSizes(PARTS_CONFIGS["wide"])}),
-    "pre": (DrawPrefetcher, {"sizes": NetworkSizes(PARTS_CONFIGS["mixed"])}),
+    "lanes_wide": (LRLanesBench, {"sizes": NetworkSizes(PARTS_CONFIGS["wide"]), "cores": 3}),
+    "lanes_classes": (LRLanesBench, {"sizes": NetworkSizes(PARTS_CONFIGS["classes"]),
+                                     "cores": 2}),
+    "scan": (InputSpikeScan, {"n_in": 13}),
+    "wts": (NetworkWeights, {"lanes": 7, "depth": 9, "weight_bits": 6,
+                             "init": np.array(WEIGHTS_INIT)}),
+    "pre": (DrawPrefetcher, {"sizes": NetworkSizes(PARTS_CONFIGS["mixed"]), "cores": 3}),
     "smp": (SampleLoader, {"config": PARTS_CONFIGS["mixed"]}),
     "rb": (ReadBackBench, {"config": PARTS_CONFIGS["wide"]}),
 }

@@ -1,8 +1,9 @@
-"""The sample buffer of the SSNN-BP network top: ``n_in`` pixel beats into a pixel memory, the
+"""The sample buffer of the SSNN-BP network top: ``n_in`` pixel beats into a pixel memory of
+8-pixel words (one INPUT random block's worth, so the encoder compares 8 pixels per cycle), the
 sample's label, learn flag and key latched from its first beat."""
 from __future__ import annotations
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Const, Module, Mux, Signal
 from amaranth.lib import memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -22,34 +23,43 @@ class SampleLoader(wiring.Component):
     ``loaded`` (1 b, comb): the sample's last beat is taken this cycle; ``busy`` (1 b): a
     sample is loading or in progress (from the first beat until ``release``); ``release``:
     the sample is finished, the next beat starts a new one (wins over a beat in the same cycle);
-    ``label``, ``learn``, ``key`` (32 b): the first beat's fields; ``pix_addr`` ->
-    ``pixel`` (8 b): synchronous read of the pixel memory (data one cycle after the address).
+    ``label``, ``learn``, ``key`` (32 b): the first beat's fields; ``group_addr`` ->
+    ``pixels`` (64 b): synchronous read of pixels 8 g .. 8 g + 7 (pixel 8 g + b in byte b;
+    bytes past ``n_in`` read 0), data one cycle after the address.
     """
+
+    PIXELS_PER_WORD = 8
 
     def __init__(self, *, config: SSNNConfig):
         if not isinstance(config, SSNNConfig):
             raise ConfigError(f"config must be an SSNNConfig, got {type(config).__name__}")
         self.config = config
-        n_in = config.n_in
         super().__init__({
             "i_sample": In(stream.Signature(sample_layout(config))),
             "accept": In(1), "loaded": Out(1), "busy": Out(1), "release": In(1),
             "label": Out(NetworkSizes(config).class_bits), "learn": Out(1), "key": Out(32),
-            "pix_addr": In(range(n_in + 1)), "pixel": Out(8),
+            "group_addr": In(range(max(self.groups, 2))), "pixels": Out(64),
         })
+
+    @property
+    def groups(self) -> int:
+        """Words of the pixel memory: ceil(n_in / 8)."""
+        return -(-self.config.n_in // self.PIXELS_PER_WORD)
 
     def elaborate(self, platform):
         n_in = self.config.n_in
         m = Module()
-        m.submodules.pixels = mem = memory.Memory(shape=8, depth=n_in + 1, init=[])
-        wr, rd = mem.write_port(), mem.read_port()
+        # at least 2 words: a 1-word memory would have a 0-bit address
+        m.submodules.pixels = mem = memory.Memory(shape=64, depth=max(self.groups, 2), init=[])
+        wr, rd = mem.write_port(granularity=8), mem.read_port()
         beat = Signal(range(n_in + 1))
         take = Signal()
         p = self.i_sample.payload
         m.d.comb += [
             self.i_sample.ready.eq(self.accept), take.eq(self.i_sample.valid & self.accept),
-            wr.addr.eq(beat), wr.data.eq(p.pixel), wr.en.eq(take),
-            rd.addr.eq(self.pix_addr), self.pixel.eq(rd.data),
+            wr.addr.eq(beat >> 3), wr.data.eq(p.pixel.replicate(8)),
+            wr.en.eq(Mux(take, Const(1, 8) << beat[:3], 0)),
+            rd.addr.eq(self.group_addr), self.pixels.eq(rd.data),
             self.busy.eq(beat != 0), self.loaded.eq(take & (beat == n_in - 1)),
         ]
         with m.If(take):

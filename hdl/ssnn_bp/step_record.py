@@ -18,17 +18,23 @@ class StepRecord(wiring.Component):
 
     Ports: ``clear``: all masks to 0 (wins over a set in the same cycle); ``s0_set`` +
     ``s0_index``: set input bit s0_index (indices >= n_in, the bias row, set nothing);
-    ``h_index`` with ``h_spike`` / ``h_gate``: set bit h_index of h / d; ``g_index`` with
-    ``g_pos_set`` / ``g_neg_set``: set bit g_index of g_pos / g_neg.
+    ``h_index`` with ``h_spike`` / ``h_gate``: set bit h_index of h / d; ``h_group_set`` +
+    ``h_group`` with ``h_group_spikes`` / ``h_group_gates`` (``group`` b): set bits
+    group * g + l of h / d (bits past n_hidden ignored); ``g_index`` with ``g_pos_set`` /
+    ``g_neg_set``: set bit g_index of g_pos / g_neg.
     """
 
-    def __init__(self, *, n_in: int, n_hidden: int):
+    def __init__(self, *, n_in: int, n_hidden: int, group: int = 4):
         self.n_in = check_int("n_in", n_in, 1, 1 << 16)
         self.n_hidden = check_int("n_hidden", n_hidden, 1, 1 << 16)
+        self.group = check_int("group", group, 1, 64)
+        self.groups = groups = -(-n_hidden // group)
         super().__init__({
             "clear": In(1),
             "s0_set": In(1), "s0_index": In(range(n_in + 1)),
             "h_spike": In(1), "h_gate": In(1), "h_index": In(range(n_hidden + 1)),
+            "h_group_set": In(1), "h_group": In(range(max(groups, 2))),
+            "h_group_spikes": In(group), "h_group_gates": In(group),
             "g_pos_set": In(1), "g_neg_set": In(1), "g_index": In(range(n_hidden + 1)),
             "s0": Out(n_in), "h": Out(n_hidden), "d": Out(n_hidden),
             "g_pos": Out(n_hidden), "g_neg": Out(n_hidden),
@@ -47,4 +53,8 @@ class StepRecord(wiring.Component):
                 m.d.sync += mask.eq(0)
             with m.Elif(set_):
                 m.d.sync += mask.eq(mask | (Const(1, width) << index))
+        g = self.group
+        for mask, bits in ((self.h, self.h_group_spikes), (self.d, self.h_group_gates)):
+            with m.If(~self.clear & self.h_group_set):
+                m.d.sync += mask.eq(mask | (bits << (self.h_group * g))[:n_h])
         return m

@@ -9,7 +9,9 @@
 //   weights.bin  the read-back weight rows (read_words x u32 each): W1 rows 0..n_in, then W2
 //                rows 0..n_hidden
 //   cycles.bin   u64 per sample: the cycle its last trace was taken (train, then eval)
-//   stats.json   cycle counts and CPU seconds of each phase
+//   stats.json   cycle counts and CPU seconds of each harness phase (train, read-back, eval),
+//                and the training cycles spent in each sequencer phase of the top (its
+//                ``phase`` monitor port, indexed by the Phase value)
 // Mode raw=1 instead clocks the model raw_cycles times with its inputs held (raw Verilator
 // speed): a learning sample of constant pixel raw_pixel offered, o_trace always ready.
 //
@@ -211,6 +213,7 @@ int main(int argc, char** argv) {
     top->o_trace___05Fready = 1;
     double cpu[3] = {0, 0, 0};
     uint64_t phase_cycles[3] = {0, 0, 0}, phase_start[3] = {0, 0, 0};
+    uint64_t top_phase_cycles[16] = {0};   // training cycles spent in each phase of the top
 
     // ---- samples [first, last): train (learn = 1) or eval (learn = 0)
     auto run_samples = [&](uint64_t first, uint64_t last, bool learn, int phase) -> bool {
@@ -231,6 +234,7 @@ int main(int argc, char** argv) {
             }
             top->clk = 0;
             top->eval();
+            if (learn) ++top_phase_cycles[top->phase & 15];
             const bool in_fire = top->i_sample___05Fvalid && top->i_sample___05Fready;
             if (top->o_trace___05Fvalid) {
                 StepRecord r;
@@ -324,10 +328,13 @@ int main(int argc, char** argv) {
                  "{\"train_cycles\": %llu, \"train_cpu_seconds\": %.6f, "
                  "\"readback_cycles\": %llu, \"readback_cpu_seconds\": %.6f, "
                  "\"eval_cycles\": %llu, \"eval_cpu_seconds\": %.6f, "
-                 "\"train_start\": %llu, \"eval_start\": %llu}\n",
+                 "\"train_start\": %llu, \"eval_start\": %llu, \"train_phase_cycles\": [",
                  (unsigned long long)phase_cycles[0], cpu[0], (unsigned long long)phase_cycles[1],
                  cpu[1], (unsigned long long)phase_cycles[2], cpu[2],
                  (unsigned long long)phase_start[0], (unsigned long long)phase_start[2]);
+    for (int i = 0; i < 16; ++i)
+        std::fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)top_phase_cycles[i]);
+    std::fprintf(f, "]}\n");
     std::fclose(f);
     return 0;
 }

@@ -119,13 +119,14 @@ def _check_digits(name, x, y, config):
 
 
 def network_harness(config: SSNNConfig, *, rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
-                    rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE) -> tuple[Path, float]:
+                    rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
+                    rng_cores: int = 1) -> tuple[Path, float]:
     """(harness executable, seconds spent emitting + building; ~0 when cached)."""
     from snnforge.hwsim import emit_verilog
 
     t0 = time.perf_counter()
     net = SSNNNetwork(config=config, rng_architecture=rng_architecture,
-                      rounds_per_stage=rounds_per_stage)
+                      rounds_per_stage=rounds_per_stage, rng_cores=rng_cores)
     exe = build_fast_harness(emit_verilog(net, name=TOP), top=TOP)
     return exe, time.perf_counter() - t0
 
@@ -257,8 +258,9 @@ def compare(chip: ChipRun, golden: Golden, train_y, *, first_train_key: int = 0)
 
 def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
         rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
-        rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE, first_train_key: int = 0,
-        full_trace_samples: int = 0, check: bool = True, raw_cycles: int = 0) -> dict:
+        rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE, rng_cores: int = 1,
+        first_train_key: int = 0, full_trace_samples: int = 0, check: bool = True,
+        raw_cycles: int = 0) -> dict:
     """Train the simulated RTL on (train_x, train_y) (uint8 (N, n_in), labels), evaluate it on
     (eval_x, eval_y), and compare with BitTrueSSNN on the same digits.
 
@@ -279,7 +281,8 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
     eval_x, eval_y = _check_digits("evaluation", eval_x, eval_y, config)
     t_start = time.perf_counter()
     exe, build_seconds = network_harness(config, rng_architecture=rng_architecture,
-                                         rounds_per_stage=rounds_per_stage)
+                                         rounds_per_stage=rounds_per_stage,
+                                         rng_cores=rng_cores)
     t0 = time.perf_counter()
     chip = simulate(exe, config, train_x, train_y, eval_x, eval_y,
                     first_train_key=first_train_key, full_trace_samples=full_trace_samples)
@@ -301,7 +304,8 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
     sim_cycles = st["train_cycles"] + st["readback_cycles"] + st["eval_cycles"]
     result = {
         "config": config.to_dict(), "rng_architecture": rng_architecture,
-        "rounds_per_stage": rounds_per_stage, "n_train": n_tr, "n_eval": n_ev,
+        "rounds_per_stage": rounds_per_stage, "rng_cores": rng_cores, "n_train": n_tr,
+        "n_eval": n_ev,
         "first_train_key": first_train_key, "full_trace_samples": min(full_trace_samples, n_tr),
         "bit_identical": not mismatches, "mismatches": [str(m) for m in mismatches[:50]],
         "weights_changed": int((golden.w1 != BitTrueSSNN(config).W1).sum()
