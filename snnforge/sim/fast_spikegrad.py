@@ -1,0 +1,214 @@
+"""Transaction-level Verilator co-simulation of the SpikeGrad network top: whole training runs
+(an epoch of MNIST) with no Python per cycle, checked against the golden model digit by digit.
+
+The C++ harness (``fast_spikegrad_harness.cpp``) clocks the Verilated top with the host always
+ready; Python talks to it over pipes once per sample: the input events, the output totals it
+answers with the golden loss (``units.output_error``), the trace records (every non-zero hidden
+count and error count), and the weights read back at the end. Builds are cached like
+:mod:`snnforge.sim.fast_build` (``cache_dir()/verilator/<sha256>`` of the Verilog, the harness
+source, the Verilator version and the flags; a file lock per key).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+from snnforge import toolchain
+from snnforge.errors import ConfigError, SnnforgeError, ToolchainError
+
+from .cache import build_jobs, cache_dir, file_lock
+from .fast_build import FAST_BUILD_FLAGS, _verilator_version
+
+__all__ = ["HARNESS_SOURCE", "build_spikegrad_harness", "FastSpikeGrad", "run"]
+
+HARNESS_SOURCE = Path(__file__).with_name("fast_spikegrad_harness.cpp")
+EXECUTABLE = "fastsg"
+TOP = "sg_network"
+
+
+class ChipMismatch(SnnforgeError):
+    """The simulated chip differs from the golden model (names the digit and what differs)."""
+
+
+def build_spikegrad_harness(verilog: str) -> Path:
+    """The harness executable for the top's ``verilog`` (module ``sg_network``), built once."""
+    if f"module {TOP}" not in verilog:
+        raise ConfigError(f"verilog must be the Verilog of module {TOP!r}")
+    key = hashlib.sha256(json.dumps(
+        {"kind": "fast_spikegrad", "verilog": verilog, "harness": HARNESS_SOURCE.read_text(),
+         "verilator": _verilator_version(), "flags": list(FAST_BUILD_FLAGS)},
+        sort_keys=True).encode()).hexdigest()
+    root = cache_dir() / "verilator"
+    folder = root / key
+    exe = folder / "obj" / EXECUTABLE
+    marker = folder / "build.json"
+    root.mkdir(parents=True, exist_ok=True)
+    with file_lock(root / f"{key}.lock"):
+        if marker.is_file() and exe.is_file():
+            os.utime(marker)
+            return exe
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        (folder / f"{TOP}.v").write_text(verilog)
+        shutil.copyfile(HARNESS_SOURCE, folder / HARNESS_SOURCE.name)
+        toolchain.require_tool("verilator")
+        args = ["--cc", "--exe", "--build", *FAST_BUILD_FLAGS, "--prefix", "Vtop",
+                "--top-module", TOP, "-Mdir", "obj", "-o", EXECUTABLE, "-j", str(build_jobs()),
+                f"{TOP}.v", HARNESS_SOURCE.name]
+        result = toolchain.run_tool("verilator", args, cwd=folder, timeout=7200, check=False)
+        log = folder / "build.log"
+        log.write_text(result.stdout + result.stderr)
+        if result.returncode != 0 or not exe.is_file():
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+            raise ToolchainError(f"Verilator build of the SpikeGrad harness failed "
+                                 f"(exit {result.returncode}); log {log}:\n{tail}")
+        marker.write_text(json.dumps({"top": TOP, "kind": "fast_spikegrad"}))
+    return exe
+
+
+class FastSpikeGrad:
+    """A running harness around ``net`` (a :class:`SpikeGradNetwork`); use as a context
+    manager. :meth:`sample` trains (or evaluates) one digit and returns the chip's totals,
+    trace records and cycles; :meth:`read_back` returns all weights and biases."""
+
+    def __init__(self, net, *, verilog: str | None = None):
+        from snnforge.hwsim import emit_verilog
+
+        self.net, self.shape, self.config = net, net.shape, net.config
+        self.exe = build_spikegrad_harness(verilog or emit_verilog(net, name=TOP))
+        sh = self.shape
+        off = {f"ev_{k}": dict(sh.input_layout)[k].offset for k in ("addr", "count", "last")}
+        off.update({f"rd_{k}": dict(sh.read_layout)[k].offset for k in ("layer", "bias", "index")})
+        from snnforge.hdl.spikegrad.network_sim import sample_cycle_bound
+
+        off.update(err_bits=sh.error_in_bits, classes=sh.classes,
+                   tr_kind=dict(sh.trace_layout)["kind"].offset, end_kind=2,
+                   cycle_limit=sample_cycle_bound(sh))
+        argv = [str(self.exe)] + [f"{k}={v}" for k, v in off.items()]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, bufsize=1,
+                                     env={**os.environ, **toolchain.tool_env()})
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _line(self, prefix: str) -> list[int]:
+        line = self.proc.stdout.readline()
+        if not line.startswith(prefix):
+            err = self.proc.stderr.read() if self.proc.poll() is not None else ""
+            raise ToolchainError(f"the SpikeGrad harness answered {line.strip()[:80]!r} "
+                                 f"(expected {prefix}): {err.strip()[-500:]}")
+        return [int(v) for v in line[1:].split()]
+
+    def sample(self, events, error_of) -> tuple[list[int], list[tuple], int]:
+        """``events`` ``[(addr, count, last)]``; ``error_of(totals) -> errors``. Returns
+        (totals, trace records (kind, layer, addr, value), cycles)."""
+        from snnforge.hdl.spikegrad.network_sim import unpack_fields
+
+        flat = " ".join(f"{a} {c}" for a, c, _ in events)
+        self.proc.stdin.write(f"S {len(events)} {flat}\n")
+        self.proc.stdin.flush()
+        totals = [unpack_fields(self.shape.total_layout, raw)["total"]
+                  for raw in self._line("T")]
+        errors = error_of(totals)
+        self.proc.stdin.write("E " + " ".join(str(int(e)) for e in errors) + "\n")
+        self.proc.stdin.flush()
+        rec = self._line("R")
+        cycles, count = rec[0], rec[1]
+        trace = []
+        for raw in rec[2:2 + count]:
+            f = unpack_fields(self.shape.trace_layout, raw)
+            trace.append((f["kind"], f["layer"], f["addr"], f["value"]))
+        return totals, trace, cycles
+
+    def read_back(self) -> tuple[list, list]:
+        wb = self.config.weight_bits
+        weights, biases = [], []
+        for layer in range(self.shape.n_layers):
+            n_in, n_out = self.shape.layer_dims(layer)
+            for bias, count in ((0, n_in * n_out), (1, n_out)):
+                self.proc.stdin.write(f"W {layer} {bias} {count}\n")
+                self.proc.stdin.flush()
+                raw = np.array(self._line("V"), dtype=np.int64)
+                words = np.where(raw >> (wb - 1) & 1, raw - (1 << wb), raw)
+                (biases if bias else weights).append(
+                    words if bias else words.reshape(n_out, n_in))
+        return weights, biases
+
+    def close(self) -> dict:
+        if self.proc.poll() is None:
+            self.proc.stdin.write("Q\n")
+            self.proc.stdin.flush()
+            q = self.proc.stdout.readline().split()
+            self.proc.wait(timeout=60)
+            if len(q) == 3:
+                return {"cycles": int(q[1]), "cpu_seconds": float(q[2])}
+        return {}
+
+
+def run(net, x, y, *, x_eval=None, y_eval=None, progress=None,
+        verilog: str | None = None) -> dict:
+    """Train ``net`` on ``x`` (uint8 (N, n0)) / ``y`` in the harness, every digit's totals and
+    trace checked against the golden model (:class:`ChipMismatch` on a difference), then all
+    weights; then classify ``x_eval`` (evaluation samples, zero errors). Returns cycles per
+    digit, speed, the chip's and the golden held-out classes. ``verilog``: the top to simulate
+    (default: ``net``'s own Verilog)."""
+    from snnforge.hdl.spikegrad.network_reference import GoldenNetwork, chip_error, sample_events
+
+    cfg = net.config
+    gold = GoldenNetwork(cfg, net.init_weights, net.init_biases)
+    x = np.asarray(x).reshape(len(x), -1)
+    cycles, records, t0 = [], 0, time.perf_counter()
+    with FastSpikeGrad(net, verilog=verilog) as chip:
+        steps = range(len(x)) if progress is None else progress(range(len(x)))
+        for i in steps:
+            label = int(y[i])
+            totals, trace, spent = chip.sample(sample_events(gold.counts(x[i])),
+                                               lambda t: chip_error(t, label, cfg))
+            want = gold.sample(x[i], label)
+            if totals != want.totals or trace != want.trace[:-1]:
+                raise ChipMismatch(f"training digit {i}: the chip's "
+                                   f"{'totals' if totals != want.totals else 'counts / error counts'}"
+                                   f" differ from the golden model")
+            cycles.append(spent)
+            records += len(trace)
+        weights, biases = chip.read_back()
+        for layer, (w, b) in enumerate(zip(weights, biases)):
+            if not (np.array_equal(w, gold.W[layer]) and np.array_equal(b, gold.b[layer])):
+                raise ChipMismatch(f"weights or biases of layer {layer} differ after training")
+        eval_classes, golden_classes, eval_cycles = [], [], []
+        for i in range(0 if x_eval is None else len(x_eval)):
+            totals, _, spent = chip.sample(sample_events(gold.counts(x_eval[i])),
+                                           lambda t: [0] * len(t))
+            want = gold.sample(x_eval[i], int(y_eval[i]), learn=False)
+            if totals != want.totals:
+                raise ChipMismatch(f"held-out digit {i}: output totals differ")
+            eval_classes.append(int(np.argmax(totals)))
+            golden_classes.append(int(np.argmax(want.totals)))
+            eval_cycles.append(spent)
+        stats = chip.close()
+    wall = time.perf_counter() - t0
+    changed = int(sum((g != w).sum() for g, w in zip(gold.W, net.init_weights)))
+    out = {"n_train": len(x), "bit_identical": True, "trace_records": records,
+           "weights_changed": changed,
+           "words_compared": int(sum(w.size + b.size for w, b in zip(gold.W, gold.b))),
+           "mean_cycles_per_training_sample": float(np.mean(cycles)) if cycles else None,
+           "cycles_per_training_sample": cycles, "wall_s": wall, **stats}
+    if stats.get("cpu_seconds"):
+        out["simulated_cycles_per_cpu_second"] = stats["cycles"] / stats["cpu_seconds"]
+    if eval_classes:
+        out.update(n_eval=len(eval_classes), eval_classes=eval_classes,
+                   golden_eval_classes=golden_classes,
+                   chip_accuracy=float(np.mean(np.array(eval_classes) == np.asarray(y_eval))),
+                   mean_cycles_per_eval_sample=float(np.mean(eval_cycles)))
+    return out
