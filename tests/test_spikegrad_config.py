@@ -116,3 +116,52 @@ def test_bias_input_widens_the_potential_and_the_accumulator():
                                    "accumulator_bits": signed_bits(960)}
     assert cfg.layer_bias_count(0) == 40 and cfg.layer_bias_count(1) == 1
     assert SpikeGradConfig(**base, bias_count=7).layer_bias_count(1) == 7
+
+
+def test_ram_blocks_by_shape():
+    from snnforge.golden_model.spikegrad.memory import UP5K_EBR_SHAPES, blocks
+
+    assert blocks(1024, 18) == 1 and blocks(1025, 18) == 2 and blocks(2048, 9) == 1
+    assert blocks(512, 36) == 1 and blocks(16384, 1) == 1 and blocks(0, 8) == 0
+    # 784 x 256 weights of 14 bits: seven 8192 x 2 slices, 25 deep
+    assert blocks(784 * 256, 14) == 7 * 25
+    assert blocks(784 * 256, 16) == 196  # 1024 x 18: the two spare bits cost as much as 18
+    assert blocks(256, 16, UP5K_EBR_SHAPES) == 1 and blocks(784, 8, UP5K_EBR_SHAPES) == 2
+
+
+def test_memory_report_counts_weights_state_and_the_batch_accumulator():
+    from snnforge.golden_model.spikegrad.memory import memory_report
+
+    one = training_config((784, 256, 10), batch=1, weight_bits=14, theta=1 << 16,
+                          theta_bp=1 << 16)
+    rep = memory_report(one)
+    assert rep.weight_count == 784 * 256 + 256 * 10
+    assert rep.weight_memory_bits == 14 * rep.weight_count
+    assert rep.ecp5_fits and not rep.up5k_fits
+    # a batch > 1 needs a gradient accumulator as large as the weights: it no longer fits
+    batched = dataclasses.replace(one, batch=32).with_required_widths().validate()
+    rep32 = memory_report(batched)
+    assert rep32.state_bits > rep.state_bits + rep.weight_count * batched.accumulator_bits - 1
+    assert not rep32.ecp5_fits
+    # 8-bit weights pack two to a 16-bit SPRAM word
+    small = training_config((784, 128, 10), batch=1, weight_bits=8, theta=1 << 10,
+                            theta_bp=1 << 10)
+    assert memory_report(small).up5k_spram_words == (784 * 128 + 128 * 10) // 2
+
+
+@pytest.mark.parametrize("board", ["ecp5-85f", "up5k"])
+def test_hardware_default_fits_its_board(board):
+    from snnforge.golden_model.spikegrad.config import hardware_preset
+    from snnforge.golden_model.spikegrad.memory import memory_report
+
+    cfg = SpikeGradConfig.hardware_default(board)
+    assert cfg.batch == 1  # per-sample updates: no gradient accumulator on chip
+    rep = memory_report(cfg)
+    assert rep.ecp5_fits if board == "ecp5-85f" else rep.up5k_fits
+    assert cfg == hardware_preset(board).config()
+    assert "%" in hardware_preset(board).measured
+
+
+def test_hardware_default_unknown_board():
+    with pytest.raises(ConfigError, match="ecp5-85f"):
+        SpikeGradConfig.hardware_default("ice40-hx8k")

@@ -264,3 +264,24 @@ def test_sparse_step_equals_the_dense_route(sample, sizes, weight_bits, batch):
         saturated += sum(int((np.abs(w) >= cfg.weight_max).sum()) for w in W)
     if weight_bits <= 10:
         assert saturated > 0  # the case covers saturation
+
+
+def test_cli_preset_sets_defaults_and_explicit_options_override(tmp_path):
+    from snnforge.golden_model.spikegrad.config import hardware_preset
+
+    preset = hardware_preset("up5k")
+    report = _one_sample_epoch(tmp_path / "p", "--preset", "up5k", "--hidden", "16")
+    want = dataclasses.replace(preset.config(), sizes=(784, 16, 10)).validate()
+    assert report["config"]["spikegrad"] == json.loads(json.dumps(want.to_dict()))
+    assert report["config"]["preset"] == "up5k"
+    assert report["config"]["input_gain"] == preset.input_gain
+
+
+def test_cli_lr_offset_moves_every_derived_shift(tmp_path):
+    report = _one_sample_epoch(tmp_path / "o", "--hidden", "16", "--lr-offset", "-1")
+    want = training_config((784, 16, 10), batch=32)
+    assert report["config"]["spikegrad"]["lr_shift"] == [s - 1 for s in want.lr_shift]
+    code = main(["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--epochs", "1",
+                 "--lr-offset", "-1", "--lr-shift", "3,4", "--out", str(tmp_path / "x"),
+                 "--quiet"])
+    assert code == 2

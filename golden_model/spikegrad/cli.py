@@ -18,9 +18,10 @@ from snnforge import runs
 from snnforge.commands.options import named_options, parse_int_list
 from snnforge.errors import ConfigError
 from snnforge.golden_model.ann import ANNConfig, MLP
-from snnforge.golden_model.spikegrad.config import (TRAINING_ERROR_RESOLUTION, TRAINING_FORMATS,
-                                                      TRAINING_INPUT_GAIN, SpikeGradConfig,
-                                                      count_scale, default_lr_shifts)
+from snnforge.golden_model.spikegrad.config import (HARDWARE_PRESETS, TRAINING_ERROR_RESOLUTION,
+                                                      TRAINING_FORMATS, TRAINING_INPUT_GAIN,
+                                                      SpikeGradConfig, count_scale,
+                                                      default_lr_shifts, hardware_preset)
 from snnforge.golden_model.spikegrad.train import (MODES, SpikeGradNet, effective_lr,
                                                     matched_ann_lr)
 
@@ -40,21 +41,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     runs.add_run_arguments(parser, default_out="runs/spikegrad",
                            datasets=("mnist", "fashion-mnist", "mnist-sample"))
     g = parser.add_argument_group("network and training")
+    g.add_argument("--preset", choices=list(HARDWARE_PRESETS), default=None,
+                   help="a hardware training configuration: "
+                        + "; ".join(f"{p.name}: {p.description}" for p in HARDWARE_PRESETS.values())
+                        + " (options given explicitly override it)")
     g.add_argument("--mode", choices=MODES, default="bit-true", help="default: %(default)s")
-    g.add_argument("--hidden", default="800", metavar="N[,N...]",
+    g.add_argument("--hidden", default=None, metavar="N[,N...]",
                    help="hidden layer widths (default: 800)")
-    g.add_argument("--epochs", type=int, default=20)
-    g.add_argument("--batch", type=int, default=32, help="samples per update (default: 32)")
+    g.add_argument("--epochs", type=int, default=None, help="default: 20")
+    g.add_argument("--batch", type=int, default=None,
+                   help="samples per update; 1 = per-sample updates, the chip's schedule "
+                        "(default: 32)")
     g.add_argument("--lr-shift", default=None, metavar="S[,S...]",
                    help="learning-rate shift, one per weight layer or one for all "
                         "(default: derived from --theta, the error resolution and the count "
                         "scales: 9, 5, 17 for 784-800-800-10 at the default formats)")
-    g.add_argument("--lr-decay-epochs", default="", metavar="E[,E...]",
+    g.add_argument("--lr-offset", type=int, default=None, metavar="K",
+                   help="added to every derived learning-rate shift, -1 doubles the rate "
+                        "(default: 0; not with --lr-shift)")
+    g.add_argument("--lr-decay-epochs", default=None, metavar="E[,E...]",
                    help="halve the learning rate (shift + 1) after these epochs, SpikeGrad "
                         "and ANN alike (default: none)")
-    g.add_argument("--input-gain", type=float, default=TRAINING_INPUT_GAIN,
+    g.add_argument("--input-gain", type=float, default=None,
                    help="init gain of layer 0; sets the hidden spikes per unit of float "
-                        "activation, input_max * gain (default: %(default)s)")
+                        f"activation, input_max * gain (default: {TRAINING_INPUT_GAIN})")
     g.add_argument("--output-gain", type=float, default=None,
                    help="init gain of the output layer (default: 1 / (input_max * input gain), "
                         "logits on the float ANN's scale)")
@@ -77,15 +87,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--eval-train-limit", type=int, default=10000,
                    help="training samples used for the per-epoch train accuracy")
     f = parser.add_argument_group("number formats (hardware units)")
-    f.add_argument("--theta", type=int, default=TRAINING_FORMATS["theta"])
-    f.add_argument("--theta-bp", type=int, default=TRAINING_FORMATS["theta_bp"])
+    f.add_argument("--theta", type=int, default=None,
+                   help=f"forward threshold (default: {TRAINING_FORMATS['theta']})")
+    f.add_argument("--theta-bp", type=int, default=None,
+                   help=f"error threshold (default: {TRAINING_FORMATS['theta_bp']})")
     f.add_argument("--gradient-scale", type=int, default=None,
                    help="output error = rint(G*(softmax-onehot)) (default: "
                         f"theta_bp*{TRAINING_ERROR_RESOLUTION})")
-    f.add_argument("--input-bits", type=int, default=TRAINING_FORMATS["input_bits"])
-    f.add_argument("--weight-bits", type=int, default=TRAINING_FORMATS["weight_bits"])
-    f.add_argument("--count-bits", type=int, default=TRAINING_FORMATS["count_bits"])
-    f.add_argument("--error-bits", type=int, default=TRAINING_FORMATS["error_bits"])
+    for name in ("input-bits", "weight-bits", "count-bits", "error-bits"):
+        f.add_argument(f"--{name}", type=int, default=None,
+                       help=f"default: {TRAINING_FORMATS[name.replace('-', '_')]}")
     for name in ("potential-bits", "error-potential-bits", "accumulator-bits"):
         f.add_argument(f"--{name}", type=_width, default=AUTO,
                        help="register width, or 'auto' = the worst case needs (default)")
@@ -94,6 +105,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 #: configuration fields named by the option that sets them, in error messages
 _OPTION_NAMES = {"batch": "--batch", "lr_shift": "--lr-shift", "bias_count": "--bias-count",
                  "sizes": "--hidden"}
+
+
+#: the options a --preset sets, and their values without one
+DEFAULTS = {"hidden": "800", "epochs": 20, "batch": 32, "lr_offset": 0, "lr_decay_epochs": "",
+            "input_gain": TRAINING_INPUT_GAIN, "theta": TRAINING_FORMATS["theta"],
+            "theta_bp": TRAINING_FORMATS["theta_bp"], "gradient_scale": None,
+            "input_bits": TRAINING_FORMATS["input_bits"],
+            "weight_bits": TRAINING_FORMATS["weight_bits"],
+            "count_bits": TRAINING_FORMATS["count_bits"],
+            "error_bits": TRAINING_FORMATS["error_bits"], "bias_count": None}
+
+
+def _preset_values(name: str | None) -> dict:
+    """The option values of ``--preset name`` (as parsed option types), or {} without one."""
+    if name is None:
+        return {}
+    preset = hardware_preset(name)
+    values = {"hidden": ",".join(str(n) for n in preset.sizes[1:-1]), "epochs": preset.epochs,
+              "batch": preset.batch, "lr_offset": preset.lr_offset,
+              "lr_decay_epochs": ",".join(str(e) for e in preset.lr_decay_epochs),
+              "input_gain": preset.input_gain}
+    for key, value in preset.formats.items():
+        values[key] = str(value) if key == "bias_count" else value
+    return values
+
+
+def _apply_defaults(args) -> None:
+    """Fill the options not given: from --preset, else :data:`DEFAULTS`."""
+    if args.lr_shift is not None and args.lr_offset is not None:
+        raise ConfigError("--lr-offset moves the derived shifts; with --lr-shift give the shifts "
+                          "themselves (drop one of the two)")
+    preset = _preset_values(getattr(args, "preset", None))
+    for key, default in DEFAULTS.items():
+        if getattr(args, key) is None and not (key == "lr_offset" and args.lr_shift is not None):
+            setattr(args, key, preset.get(key, default))
 
 
 def _parse_lists(args) -> None:
@@ -123,10 +169,14 @@ def build_config(args) -> SpikeGradConfig:
     n_layers = len(sizes) - 1
     gradient_scale = (args.theta_bp * TRAINING_ERROR_RESOLUTION if args.gradient_scale is None
                       else args.gradient_scale)
-    shifts = args.lr_shift or default_lr_shifts(n_layers, theta=args.theta, theta_bp=args.theta_bp,
-                                                gradient_scale=gradient_scale,
-                                                input_bits=args.input_bits,
-                                                input_gain=args.input_gain)
+    shifts = args.lr_shift or tuple(
+        s + (args.lr_offset or 0)
+        for s in default_lr_shifts(n_layers, theta=args.theta, theta_bp=args.theta_bp,
+                                   gradient_scale=gradient_scale, input_bits=args.input_bits,
+                                   input_gain=args.input_gain))
+    if min(shifts) < 0:
+        raise ConfigError(f"--lr-offset {args.lr_offset} makes a learning-rate shift negative "
+                          f"({shifts}); use an offset >= {-min(shifts) + (args.lr_offset or 0)}")
     if len(shifts) == 1:
         shifts = shifts * n_layers
     if len(shifts) != n_layers:
@@ -157,6 +207,7 @@ def _load(args):
 
 
 def _validate_args(args) -> None:
+    _apply_defaults(args)
     for name in ("epochs", "eval_train_limit"):
         if getattr(args, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
@@ -187,6 +238,8 @@ def run(args) -> int:
                   "train_limit": args.train_limit, "test_limit": args.test_limit}
     if ann_lr_rule == "matched" and not args.no_ann:  # absent with --ann-lr: older runs resume
         run_config["ann_lr_rule"] = "matched"
+    if args.preset is not None:  # absent otherwise, so older run folders stay resumable
+        run_config["preset"] = args.preset
     if args.init_from is not None:  # absent otherwise, so older run folders stay resumable
         run_config["init_from"] = str(args.init_from)
     x_train, y_train, x_test, y_test = _load(args)

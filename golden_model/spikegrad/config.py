@@ -19,7 +19,8 @@ from snnforge.errors import ConfigError
 
 __all__ = ["SpikeGradConfig", "signed_bits", "FLOAT64_EXACT_BITS", "MAX_BIAS_COUNT",
            "TRAINING_FORMATS", "TRAINING_ERROR_RESOLUTION", "TRAINING_INPUT_GAIN", "count_scale",
-           "default_lr_shifts", "training_config"]
+           "default_lr_shifts", "training_config", "HardwarePreset", "HARDWARE_PRESETS",
+           "hardware_preset"]
 
 #: The vectorized route computes integer dot products in float64 BLAS; exact up to 2**53.
 FLOAT64_EXACT_BITS = 53
@@ -226,6 +227,20 @@ class SpikeGradConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def hardware_default(cls, board: str = "ecp5-85f") -> "SpikeGradConfig":
+        """The hardware training configuration for ``board`` (``"ecp5-85f"`` or ``"up5k"``):
+        the network and formats chosen by the format study (docs/spikegrad.md "Hardware
+        training configuration"), per-sample updates (``batch == 1``).
+
+        ``"ecp5-85f"``: 784-256-10, theta = theta_bp = 2^14, 12-bit weights, 8-bit inputs,
+        10-bit counts, 18-bit error counts, V 30 / U 34 bits; 164 DP16KD of 208. Measured
+        (format study, 784-128-10 on 20,000 MNIST digits, one epoch): 94.99 % bit-true, ANN
+        95.08 %, level with 22-bit weights. ``"up5k"``: 784-80-10 at the same formats.
+        :data:`HARDWARE_PRESETS` ``[board].measured`` holds the figures and their commands;
+        :meth:`HardwarePreset` also has the training schedule (epochs, decay, input gain)."""
+        return hardware_preset(board).config()
+
 
 #: Number formats of the measured training runs (docs/spikegrad.md "Accuracy"), the defaults
 #: of ``snnforge train --algo spikegrad`` and the configuration the RTL units are verified at.
@@ -310,3 +325,76 @@ def training_config(sizes: tuple[int, ...], *, batch: int = 32,
                                      input_bits=f["input_bits"], input_gain=input_gain)
     cfg = SpikeGradConfig(sizes=sizes, batch=batch, lr_shift=tuple(lr_shift), **f)
     return cfg.with_required_widths().validate()
+
+
+@dataclass(frozen=True)
+class HardwarePreset:
+    """A network and its number formats chosen for a board, with the training settings the
+    study measured it with (docs/spikegrad.md "Hardware training configuration").
+
+    ``formats``: :data:`TRAINING_FORMATS` fields (and ``gradient_scale``) that differ from the
+    training formats. ``lr_offset``: added to every derived learning-rate shift
+    (:func:`default_lr_shifts`; -1 doubles the rate). ``input_gain``: layer-0 init gain (sets
+    the hidden count scale). ``epochs`` / ``lr_decay_epochs``: the measured schedule.
+    ``measured``: what it reached, with the command."""
+
+    name: str
+    description: str
+    sizes: tuple[int, ...]
+    formats: dict
+    lr_offset: int
+    input_gain: float
+    epochs: int
+    lr_decay_epochs: tuple[int, ...]
+    measured: str
+    batch: int = 1
+
+    def lr_shift(self) -> tuple[int, ...]:
+        f = {**TRAINING_FORMATS, **self.formats}
+        gradient_scale = f.get("gradient_scale", f["theta_bp"] * TRAINING_ERROR_RESOLUTION)
+        shifts = default_lr_shifts(len(self.sizes) - 1, theta=f["theta"], theta_bp=f["theta_bp"],
+                                   gradient_scale=gradient_scale, input_bits=f["input_bits"],
+                                   input_gain=self.input_gain)
+        return tuple(s + self.lr_offset for s in shifts)
+
+    def config(self) -> SpikeGradConfig:
+        """The validated configuration (V, U and accumulator widths exactly the worst case)."""
+        return training_config(self.sizes, batch=self.batch, lr_shift=self.lr_shift(),
+                               input_gain=self.input_gain, **self.formats)
+
+
+#: The hardware training configurations (docs/spikegrad.md "Hardware training configuration"):
+#: per-sample updates (no gradient accumulator on chip), theta = theta_bp = 2^14 with 12-bit
+#: weights (w in [-0.125, 0.125), the narrowest weights that cost nothing measurable in the
+#: format study; 2^12 with 11 bits lost 0.9 points), 8-bit inputs, 10-bit counts, 18-bit
+#: error counts; V and U widths the worst case needs.
+HARDWARE_PRESETS = {p.name: p for p in (
+    HardwarePreset(
+        name="ecp5-85f",
+        description="784-256-10, 12-bit weights at theta 2^14, per-sample updates: "
+                    "164 of the ECP5-85F's 208 DP16KD",
+        sizes=(784, 256, 10),
+        formats={"theta": 1 << 14, "theta_bp": 1 << 14, "weight_bits": 12},
+        lr_offset=-1, input_gain=TRAINING_INPUT_GAIN, epochs=4, lr_decay_epochs=(2, 3),
+        measured="format study row (784-128-10, 20,000 MNIST digits, one epoch): 94.99 % "
+                 "bit-true, ANN 95.08 %, the same as 22-bit weights at theta 2^18 (94.88 %); "
+                 "benchmarks/studies/spikegrad_formats.toml"),
+    HardwarePreset(
+        name="up5k",
+        description="784-80-10 at the ecp5-85f formats: 63,520 weights, one per 16-bit word "
+                    "of the UP5K's SPRAM",
+        sizes=(784, 80, 10),
+        formats={"theta": 1 << 14, "theta_bp": 1 << 14, "weight_bits": 12},
+        lr_offset=-1, input_gain=TRAINING_INPUT_GAIN, epochs=4, lr_decay_epochs=(2, 3),
+        measured="formats as ecp5-85f (94.99 % on the format study row); the 784-80-10 "
+                 "network itself: benchmarks/studies/spikegrad_hardware.toml"),
+)}
+
+
+def hardware_preset(name: str) -> HardwarePreset:
+    """The :data:`HARDWARE_PRESETS` entry ``name`` (ConfigError naming the choices)."""
+    try:
+        return HARDWARE_PRESETS[name]
+    except KeyError:
+        raise ConfigError(f"--preset {name!r} unknown; choose from "
+                          f"{', '.join(HARDWARE_PRESETS)}") from None
