@@ -85,6 +85,18 @@ def summarise(results: dict) -> dict:
     return out
 
 
+def table(report: dict) -> str:
+    """The mutants as a markdown table: unit file, mutant, kind, outcome (seconds) per tier."""
+    def cell(r, tier):
+        t = r["tiers"].get(tier)
+        return f"{t['outcome']} ({t['seconds']:.0f} s)" if t else "not run"
+    lines = ["| file | mutant | kind | what | fast | cocotb |", "| --- | --- | --- | --- | --- | --- |"]
+    for r in report["mutants"]:
+        lines.append(f"| `{r['file'].removeprefix('hdl/')}` | `{r['name']}` | {r['kind']} | "
+                     f"{r['description']} | {cell(r, 'fast')} | {cell(r, 'cocotb')} |")
+    return "\n".join(lines)
+
+
 def merge(out: Path, others: list[Path]) -> int:
     """Fold the mutants' tier results, baselines and commands of ``others`` into ``out``."""
     report = read_json(out)
@@ -122,12 +134,17 @@ def main() -> int:
                         help="keep the finished entries of an existing --out file")
     parser.add_argument("--no-seed-cache", action="store_true",
                         help="start the copy's build cache empty")
+    parser.add_argument("--table", action="store_true",
+                        help="print the markdown table of --out (docs/verification.md), then exit")
     parser.add_argument("--merge", nargs="*", default=None, metavar="JSON",
                         help="merge the tier results of other runs of the same commit (e.g. "
                              "parallel workers) into --out, then exit")
     args = parser.parse_args()
     if args.merge:
         return merge(Path(args.out), [Path(p) for p in args.merge])
+    if args.table:
+        print(table(read_json(Path(args.out))))
+        return 0
     tiers = [t.strip() for t in args.tiers.split(",") if t.strip()]
     bad = [t for t in tiers if t not in TIERS]
     if bad or not tiers:
