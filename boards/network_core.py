@@ -15,7 +15,7 @@ board (:mod:`snnforge.host.sim_transport`) as the Verilated top.
 """
 from __future__ import annotations
 
-from amaranth.hdl import Module, ResetInserter, Signal
+from amaranth.hdl import Module, Mux, ResetInserter, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -42,8 +42,8 @@ def led_layout() -> data.StructLayout:
 class NetworkBoardCore(wiring.Component):
     """Host link + network for ``config`` with a UART of ``divisor`` clocks per bit.
 
-    ``led_hold_cycles``: how long the ``training`` and ``link_error`` LEDs stay lit after a
-    sample or a bad frame (the board top passes about 0.2 s / 1 s of its clock);
+    ``led_hold_cycles``: how long (1 to 1.5 times this) the ``training`` and ``link_error``
+    LEDs stay lit after a sample or a bad frame (the board top passes 0.2 s of its clock);
     ``network_options``: keyword arguments of :class:`SSNNNetwork` (``rng_architecture``,
     ``rounds_per_stage``); ``config_hash``: default :func:`network_config_hash`.
     """
@@ -106,16 +106,20 @@ class NetworkBoardCore(wiring.Component):
         sample_busy = Signal()
         m.d.comb += [sample_busy.eq(net.busy | link.o_sample.valid),
                      self.busy.eq(link.busy | sample_busy)]
-        training_hold = Signal(range(self.led_hold_cycles + 1))
-        error_hold = Signal(range(self.led_hold_cycles + 1))
-        with m.If(sample_busy):
-            m.d.sync += training_hold.eq(self.led_hold_cycles)
-        with m.Elif(training_hold != 0):
-            m.d.sync += training_hold.eq(training_hold - 1)
-        with m.If(link.link_error | link.break_):
-            m.d.sync += error_hold.eq(self.led_hold_cycles)
-        with m.Elif(error_hold != 0):
-            m.d.sync += error_hold.eq(error_hold - 1)
+        # the LEDs' hold time: a shared prescaler ticks every led_hold_cycles / 2 clocks; an
+        # event sets its LED's 2-bit counter to 3, each tick takes one off (lit 1 to 1.5 holds)
+        tick_cycles = max(1, self.led_hold_cycles // 2)
+        prescaler = Signal(range(tick_cycles))
+        tick = Signal()
+        m.d.comb += tick.eq(prescaler == 0)
+        m.d.sync += prescaler.eq(Mux(tick, tick_cycles - 1, prescaler - 1))
+        training_hold, error_hold = Signal(2), Signal(2)
+        events = ((training_hold, sample_busy), (error_hold, link.link_error | link.break_))
+        for hold, event in events:
+            with m.If(event):
+                m.d.sync += hold.eq(3)
+            with m.Elif(tick & (hold != 0)):
+                m.d.sync += hold.eq(hold - 1)
         m.d.comb += [self.leds.training.eq(training_hold != 0),
                      self.leds.link_error.eq(error_hold != 0),
                      self.leds.idle.eq(~self.busy & (training_hold == 0))]
