@@ -14,8 +14,10 @@ checkpoints; the sweep's tables are in ``<out-dir>/results.md``.
     python benchmarks/spikegrad_train.py --dataset fashion-mnist --seeds 0,1,2
     python benchmarks/spikegrad_train.py --dataset fashion-mnist -- --lr-shift 4,4,11
 
-Options after ``--`` go to ``snnforge train`` and override the settings below. The same study
-as a file: benchmarks/studies/spikegrad_fashion_mnist.toml.
+Options after ``--`` go to ``snnforge train`` and override the settings below; with another
+``--batch`` and no ``--ann-lr`` the ANN learns at SpikeGrad's rate for that batch
+(``matched_ann_lr``) instead of batch 32's 0.2. The same study as a file:
+benchmarks/studies/spikegrad_fashion_mnist.toml.
 """
 from __future__ import annotations
 
@@ -52,8 +54,11 @@ def study(dataset: str, seeds: list[int], extra: list[str]):
     from snnforge.sweep.kinds import options_from_argv
 
     where = "spikegrad_train.py"
-    options = {"dataset": dataset, **options_from_argv("spikegrad", SETTINGS, where=where),
-               **options_from_argv("spikegrad", list(extra), where=where)}
+    extra_options = options_from_argv("spikegrad", list(extra), where=where)
+    settings = options_from_argv("spikegrad", SETTINGS, where=where)
+    if "batch" in extra_options and "ann-lr" not in extra_options:
+        del settings["ann-lr"]  # SETTINGS' ANN rate is batch 32's: the ANN matches SpikeGrad's
+    options = {"dataset": dataset, **settings, **extra_options}
     return study_from_dict({"name": f"spikegrad-{dataset}", "job": [
         {"algo": "spikegrad", "options": options, "grid": {"seed": list(seeds)}}]},
         source=where)

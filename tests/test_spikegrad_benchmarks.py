@@ -93,3 +93,17 @@ def test_full_dataset_training_meets_targets(tmp_path, dataset, target, seeds):
     res = json.loads(result.read_text())
     assert res["lowest_bit_true_test_accuracy"] >= target
     assert res["gap_to_ann_points"] <= 0.3
+
+
+def test_training_benchmark_batch_override_matches_the_ann_rate():
+    sys.path.insert(0, str(BENCH))
+    try:
+        import spikegrad_train
+    finally:
+        sys.path.remove(str(BENCH))
+    fixed = spikegrad_train.study("mnist-sample", [0], ["--hidden", "16"]).runs[0].argv
+    assert "--ann-lr" in fixed and "0.2" in fixed
+    per_sample = spikegrad_train.study("mnist-sample", [0], ["--batch", "1"]).runs[0].argv
+    assert "--ann-lr" not in per_sample  # the matched rate
+    given = spikegrad_train.study("mnist-sample", [0], ["--batch", "1", "--ann-lr", "0.01"])
+    assert "0.01" in given.runs[0].argv
