@@ -77,11 +77,11 @@ def test_demo_spikegrad_golden_only(tmp_path, capsys):
 @pytest.mark.hw
 def test_demo_spikegrad_chip_matches_golden(tmp_path):
     assert cli.main(["demo", "--algo", "spikegrad", "--epochs", "1", "--chip-digits", "20",
-                     "--chip-eval", "10", "--out", str(tmp_path)]) == 0
+                     "--chip-eval", "10", "--cocotb-digits", "3", "--out", str(tmp_path)]) == 0
     chip = json.loads((tmp_path / "report.json").read_text())["chip"]
-    assert chip["bit_identical"] and chip["digits"] == 20 and chip["eval_digits"] == 10
-    assert chip["eval_accuracy"] == chip["golden_eval_accuracy"]
-    assert chip["weights_changed"] > 0
+    assert chip["bit_identical"] and chip["n_train"] == 20 and chip["n_eval"] == 10
+    assert chip["chip_accuracy"] == chip["golden_accuracy"]
+    assert chip["weights_changed"] > 0 and chip["cocotb"]["digits"] == 3
     assert (tmp_path / "spikegrad_network.v").read_text().startswith("/*")
 
 

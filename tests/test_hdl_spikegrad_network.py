@@ -17,7 +17,7 @@ from snnforge.golden_model.spikegrad.units import (quiescent_count, quiescent_er
 from snnforge.hdl.spikegrad import WeightUpdateUnit
 from snnforge.hdl.spikegrad.network import SpikeGradNetwork
 from snnforge.hdl.spikegrad.network_reference import GoldenNetwork
-from snnforge.hdl.spikegrad.network_sim import simulate_network
+from snnforge.hdl.spikegrad.network_sim import sample_cycles, simulate_network
 from snnforge.hdl.spikegrad.quantizer import CountQuantizer
 from snnforge.sim.budget import CycleBudget
 
@@ -130,6 +130,9 @@ def check_network(cfg, *, seed, samples, ready_p=1.0, learn=True, input_gain=2.0
         want = gold.sample(pixels[i], labels[i], learn=learn_flags[i])
         assert run.records[i].totals == want.totals, f"sample {i}: output totals"
         assert run.records[i].trace == want.trace, f"sample {i}: counts / error counts"
+        if ready_p == 1.0:  # the documented cycle count of an unstalled sample, exactly
+            active = int(np.count_nonzero(gold.counts(pixels[i])))
+            assert run.sample_cycles[i] == sample_cycles(cfg, want, active), f"sample {i}"
     for layer in range(cfg.n_layers):
         assert np.array_equal(run.weights[layer], gold.W[layer]), f"weights of layer {layer}"
         assert np.array_equal(run.biases[layer], gold.b[layer]), f"biases of layer {layer}"

@@ -195,7 +195,7 @@ class SpikeGradNetwork(wiring.Component):
     def _datapath(self, m, s):
         """The synapse pipelines (forward accumulate; backward accumulate + update) and the
         weight-update units' inputs and outputs."""
-        mem, cfg = s.mem, self.config
+        mem = s.mem
         m.d.sync += [s.s1_fwd.eq(0), s.s1_bwd.eq(0), s.s2_bwd.eq(0)]
         m.d.comb += self.busy.eq(1)
         with m.If(s.s1_fwd):  # forward stage 1: V total += c * W

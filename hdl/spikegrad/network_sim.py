@@ -19,7 +19,8 @@ from snnforge.sim.budget import CycleBudget
 from .network import SpikeGradNetwork
 from .network_reference import SampleRecord, chip_error, sample_events
 
-__all__ = ["NetworkRun", "sample_cycle_bound", "simulate_network", "unpack_fields"]
+__all__ = ["NetworkRun", "sample_cycle_bound", "sample_cycles", "simulate_network",
+           "unpack_fields"]
 
 
 def unpack_fields(layout, raw: int) -> dict:
@@ -48,6 +49,32 @@ def sample_cycle_bound(shape, *, ready_probability: float = 1.0) -> int:
     return int(cycles / ready_probability) + 100
 
 
+def sample_cycles(config, record, input_count_nonzero: int) -> int:
+    """Clock cycles of one sample with the host always ready and no gaps (its first event
+    offered to its END record taken), from the sample's activity: ``record`` (a
+    :class:`SampleRecord`: the trace gives the active hidden neurons and the non-zero error
+    counts) and the number of non-zero input counts. Phase by phase (see :mod:`.network`):
+    1 + events (LOAD); per weight layer ``|EV| (n_out + 2) + 1`` (FWD) and, for hidden layers,
+    ``n_out (count_bits + 5)`` (QNT); ``C (error_bits + 5)`` (OUT, ERR); per weight layer top
+    down ``|ERR| (|EV| + 7) + 1`` (``|ERR| * 5`` with no active pre neuron) (BWD) and, for
+    ``l > 0``, ``|EV| (error_bits + 5)`` (BQN); 1 (DONE)."""
+    sizes, L = config.sizes, config.n_layers
+    active = [int(input_count_nonzero)] + [
+        sum(1 for k, l, _, _ in record.trace if k == 0 and l == h) for h in range(L - 1)]
+    errors = [sum(1 for k, l, _, _ in record.trace if k == 1 and l == h) for h in range(L)]
+    cycles = 1 + max(active[0], 1) + 1
+    for layer in range(L):
+        cycles += active[layer] * (sizes[layer + 1] + 2) + 1
+        if layer < L - 1:
+            cycles += sizes[layer + 1] * (config.count_bits + 5)
+    cycles += sizes[-1] * (config.error_bits + 5)
+    for layer in range(L - 1, -1, -1):
+        cycles += errors[layer] * (active[layer] + 7 if active[layer] else 5) + 1
+        if layer > 0:
+            cycles += active[layer] * (config.error_bits + 5)
+    return cycles
+
+
 @dataclass
 class NetworkRun:
     """Per sample: a :class:`SampleRecord` (totals and trace) and its cycles (first event to
@@ -72,7 +99,6 @@ def simulate_network(net: SpikeGradNetwork, pixels, labels, *, learn=True,
     result = NetworkRun([], [], [], [])
     in_layout, tot_layout = shape.input_layout, shape.total_layout
     tr_layout = shape.trace_layout
-    ew = shape.error_in_bits
 
     def encode_event(addr, count, last):
         f = dict(in_layout)

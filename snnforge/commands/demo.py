@@ -48,9 +48,9 @@ def register(subparsers) -> None:
     p.add_argument("--algo", choices=("ssnn-bp", "spikegrad"), default="ssnn-bp",
                    help="the algorithm: ssnn-bp (default; the 64-16-10 SSNN-BP top) or spikegrad "
                         "(the 196-32-10 SpikeGrad top; see snnforge.commands.demo_spikegrad)")
-    p.add_argument("--chip-digits", type=int, default=200,
+    p.add_argument("--chip-digits", type=int, default=None,
                    help="spikegrad: training digits of step 1's stream the simulated chip trains "
-                        "on (default: %(default)s)")
+                        "on (default: all of them, so the chip ends where step 1 ends)")
     p.add_argument("--dataset", default="mnist-sample",
                    help="dataset for both steps (default: %(default)s, committed in the repo)")
     p.add_argument("--epochs", type=int, default=10, help="golden-model epochs (default: %(default)s)")
@@ -187,7 +187,7 @@ def run(args) -> int:
     for name in ("trace_digits", "cocotb_digits"):
         if getattr(args, name) < 0:
             raise SnnforgeError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
-    if args.chip_digits < 1:
+    if args.chip_digits is not None and args.chip_digits < 1:
         raise SnnforgeError(f"--chip-digits must be >= 1, got {args.chip_digits}")
     if args.out is None:
         args.out = DEFAULT_OUT if args.overwrite else default_out_dir()
@@ -216,8 +216,6 @@ def _run_spikegrad(args, out: Path) -> int:
     from snnforge.commands.demo_spikegrad import run_spikegrad
     from snnforge.runs import write_json
 
-    if args.chip_eval is None:
-        args.chip_eval = 50
     t0 = time.perf_counter()
     report = run_spikegrad(args, out)
     report["seconds"] = time.perf_counter() - t0

@@ -4,11 +4,13 @@
    formats, per-sample updates) trains on ``--dataset`` (one digit at a time, in order);
 2. RTL: the network top (:class:`snnforge.hdl.spikegrad.network.SpikeGradNetwork`) is generated
    from the same configuration and initial weights and linted (Verilator -Wall);
-3. on-chip training in simulation: the top on Verilator (per-cycle cocotb, random host gaps
-   and backpressure) trains on the first ``--chip-digits`` digits of step 1's stream; every
-   output total, hidden count and error count of every digit and every final weight and bias
-   are checked against the golden model; then it classifies ``--chip-eval`` held-out digits
-   and its classes are compared with the golden model's.
+3. on-chip training in simulation: the top on Verilator, through the transaction-level harness
+   (:mod:`snnforge.sim.fast_spikegrad`), trains on step 1's whole digit stream (or the first
+   ``--chip-digits``); every output total, hidden count and error count of every digit and
+   every final weight and bias are checked against the golden model; then it classifies the
+   held-out digits (``--chip-eval``) and its classes are compared with the golden model's.
+   ``--cocotb-digits N`` also runs the per-cycle cocotb testbench (random host gaps and
+   backpressure) on the first N digits.
 """
 from __future__ import annotations
 
@@ -83,11 +85,10 @@ def golden_step(args, config, net, data, out: Path) -> dict:
 def hardware_step(args, config, net, data, out: Path) -> dict:
     import numpy as np
 
-    from snnforge.golden_model.spikegrad.ann_equivalent import predict
-    from snnforge.golden_model.spikegrad.units import input_counts
-    from snnforge.hdl.spikegrad.network_reference import GoldenNetwork
     from snnforge.hdl.spikegrad.registration import network_gains
     from snnforge.hwsim import emit_verilog, lint
+    from snnforge.runs import progress
+    from snnforge.sim import fast_spikegrad
     from snnforge.sim.spikegrad_network import TOP, run_spikegrad_network_tb
 
     x, y, xt, yt = data
@@ -98,36 +99,46 @@ def hardware_step(args, config, net, data, out: Path) -> dict:
     path.write_text(verilog)
     _say("2/3 rtl", f"network top generated from the same config and linted clean with Verilator "
          f"-Wall -> {path} ({len(verilog.splitlines())} lines)  [{time.perf_counter() - t0:.1f} s]")
-    n = min(args.chip_digits, len(y) * args.epochs)
-    order = np.concatenate([np.arange(len(y))] * args.epochs)[:n]
-    n_eval = min(args.chip_eval, len(yt))
-    _say("3/3 chip", f"Verilator, per cycle (cocotb, random host gaps and backpressure): on-chip "
-         f"training on the first {n} digits of step 1's stream, then {n_eval} held-out digits; "
-         "every total, count, error count and weight checked against the golden model "
-         "(the first run builds the simulator)")
+    stream = np.concatenate([np.arange(len(y))] * args.epochs)
+    n = len(stream) if args.chip_digits is None else min(args.chip_digits, len(stream))
+    order = stream[:n]
+    n_eval = len(yt) if args.chip_eval is None else min(args.chip_eval, len(yt))
+    _say("3/3 chip", f"Verilator, transaction level: on-chip training on {n} digits of step 1's "
+         f"stream, then {n_eval} held-out digits; every total, count, error count and weight "
+         "checked against the golden model (the first run builds the simulator)")
     t0 = time.perf_counter()
-    chip = run_spikegrad_network_tb(config, x=x[order], y=y[order], x_eval=xt[:n_eval],
-                                    y_eval=yt[:n_eval], init_seed=0, verilog=verilog,
-                                    **network_gains(config))
+    chip = fast_spikegrad.run(net, x[order], y[order], x_eval=xt[:n_eval], y_eval=yt[:n_eval],
+                              verilog=verilog,
+                              progress=lambda it: progress(it, desc="chip", unit="digit"))
+    chip.pop("cycles_per_training_sample")
     chip["seconds"] = time.perf_counter() - t0
-    gold = GoldenNetwork(config, net.init_weights, net.init_biases)
-    for i in order:
-        gold.sample(x[i], int(y[i]))
-    counts = input_counts(xt[:n_eval], input_bits=config.input_bits)
-    golden_classes = predict(gold.W, gold.b, counts, config).tolist()
-    chip["golden_eval_classes"] = golden_classes
-    chip["bit_identical"] = chip["eval_classes"] == golden_classes
-    chip["golden_eval_accuracy"] = float(np.mean(np.array(golden_classes) == yt[:n_eval]))
-    _say("3/3 chip", f"bit-identical: {chip['digits']} training digits ({chip['trace_records']} "
+    chip["golden_accuracy"] = float(np.mean(np.array(chip["golden_eval_classes"])
+                                            == yt[:n_eval]))
+    chip["bit_identical"] = chip["eval_classes"] == chip["golden_eval_classes"]
+    _say("3/3 chip", f"bit-identical: {chip['n_train']} training digits ({chip['trace_records']} "
          f"counts and error counts), all {chip['words_compared']} weights and biases "
-         f"({chip['weights_changed']} changed by learning); held-out accuracy on chip "
-         f"{100 * chip['eval_accuracy']:.1f} % = golden {100 * chip['golden_eval_accuracy']:.1f} % "
-         f"({n_eval} digits); {chip['mean_cycles_per_digit']:.0f} cycles per training digit with "
-         f"host stalls, {chip['cycles_per_s'] / 1e3:.1f} k simulated cycles/s  "
-         f"[{chip['seconds']:.1f} s]")
+         f"({chip['weights_changed']} changed by learning), {n_eval} held-out classes; "
+         f"held-out accuracy on chip {100 * chip['chip_accuracy']:.1f} % = golden "
+         f"{100 * chip['golden_accuracy']:.1f} %; {chip['mean_cycles_per_training_sample']:.0f} "
+         f"cycles per training digit, {chip['mean_cycles_per_eval_sample']:.0f} per held-out "
+         f"digit; simulation {chip.get('simulated_cycles_per_cpu_second', 0) / 1e6:.2f} M cycles "
+         f"per CPU-second  [{chip['seconds']:.1f} s]")
     if not chip["bit_identical"]:
         from snnforge.errors import SnnforgeError
         raise SnnforgeError("the chip's held-out classes differ from the golden model's")
+    if args.cocotb_digits:
+        t0 = time.perf_counter()
+        k = min(args.cocotb_digits, n)
+        per_cycle = run_spikegrad_network_tb(config, x=x[order[:k]], y=y[order[:k]],
+                                             init_seed=0, verilog=verilog, waves=args.waves,
+                                             **network_gains(config))
+        per_cycle["seconds"] = time.perf_counter() - t0
+        _say("3/3 chip", f"cocotb, per cycle with random host gaps and backpressure: "
+             f"{per_cycle['digits']} digits and all weights bit-identical; "
+             f"{per_cycle['mean_cycles_per_digit']:.0f} cycles per training digit with stalls  "
+             f"[{per_cycle['seconds']:.1f} s]")
+        per_cycle.pop("cycles_per_digit")
+        chip["cocotb"] = per_cycle
     return chip
 
 
