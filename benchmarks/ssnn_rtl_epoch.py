@@ -29,7 +29,7 @@ from snnforge.sim.fast_network import run
 ROOT = Path(__file__).resolve().parents[1]
 #: the golden model's MNIST configuration: 784-256-10, T = 8, 10-bit weights (lr 0.002)
 CONFIG = SSNNConfig(n_in=784, n_hidden=256, n_out=10, T=8, weight_bits=10, accumulator_bits=24)
-CORE = {"rng_architecture": "pipelined", "rounds_per_stage": 1, "rng_cores": 8}
+CORE = {"rng_architecture": "pipelined", "rounds_per_stage": 1, "rng_cores": 8, "hid_lanes": 4}
 EPOCH_TRAIN, EPOCH_EVAL = 60_000, 10_000
 
 
@@ -74,6 +74,7 @@ def main(argv=None) -> int:
         "full_epoch_run": (args.dataset == "mnist" and r["n_train"] == EPOCH_TRAIN
                            and r["n_eval"] == EPOCH_EVAL),
         **{k: r[k] for k in ("config", "rng_architecture", "rounds_per_stage", "rng_cores",
+                             "hid_lanes",
                              "n_train",
                              "n_eval", "full_trace_samples", "bit_identical", "mismatches",
                              "weights_changed", "chip_accuracy_votes", "golden_accuracy_votes",

@@ -1,7 +1,7 @@
 """Property tier of the SSNN-BP network top: configurations drawn at random (layer widths
 including n_hidden > n_in, n_hidden = 1, n_out = 2 and 47; T, number formats, learning-rate
-gate, Gumbel table, derived or explicit widths, seeds, both random cores, 1 to 5 cores drawing
-the learning-rate gates) train a few digits
+gate, Gumbel table, derived or explicit widths, seeds, both random cores, 1 to 5 random cores
+in lockstep, 1, 2 or 4 hidden neurons per cycle) train a few digits
 bit-identically to :class:`BitTrueSSNN` in the Amaranth simulator, or are refused by
 :class:`SSNNConfig` with a one-line ConfigError. Each case is drawn from its own seed, so the
 suite is deterministic; the ``slow`` test draws many more."""
@@ -41,8 +41,10 @@ def draw_case(seed: int) -> dict:
             fields[width] = r.choice([-1, 0, 0, 1, 2, 3])   # -1: one bit too narrow
     n_samples = r.randint(1, 3) if n_out != 47 else 1
     # drawn from a stream of its own, so the other fields of a case stay what they were
-    cores = random.Random(seed * 7919 + 1).randint(1, 5)
+    engine = random.Random(seed * 7919 + 1)
+    cores, hid_lanes = engine.randint(1, 5), engine.choice([1, 2, 4])
     return {"fields": fields, "architecture": r.choice(ARCHITECTURES), "cores": cores,
+            "hid_lanes": hid_lanes,
             "rounds": r.randint(1, 13), "learn": r.random() < 0.8,
             "pixels": [[r.randint(0, 255) for _ in range(n_in)] for _ in range(n_samples)],
             "labels": [r.randrange(n_out) for _ in range(n_samples)]}
@@ -72,10 +74,11 @@ def check_case(seed: int) -> str:
     labels = np.array(case["labels"])
     golden = BitTrueSSNN(config)
     context = (f"case {seed}: {config}, {case['cores']} {case['architecture']} core(s), "
-               f"{case['rounds']} rounds")
+               f"{case['rounds']} rounds, {case['hid_lanes']} hidden lanes")
     run = simulate_network(config, images, labels, learn=case["learn"],
                            rounds_per_stage=case["rounds"],
-                           rng_architecture=case["architecture"], rng_cores=case["cores"])
+                           rng_architecture=case["architecture"], rng_cores=case["cores"],
+                           hid_lanes=case["hid_lanes"])
     if case["learn"]:
         want = golden_training_trace(golden, images, labels, first_sample=0)
         mismatch = trace_mismatch(config, run.traces, want)
@@ -107,6 +110,7 @@ def test_default_cases_cover_the_corners():
     assert any(x["n_out"] == 2 for x in f) and any(x["n_out"] == 47 for x in f)
     assert {c["architecture"] for c in cases} == set(ARCHITECTURES)
     assert {c["cores"] for c in cases if c["learn"]} >= {1, 2, 4}
+    assert {c["hid_lanes"] for c in cases if c["learn"]} == {1, 2, 4}
     assert any(x.get("accumulator_bits", 0) < 0 or x.get("gumbel_value_bits", 0) < 0 for x in f)
     assert any(c["learn"] for c in cases) and not all(c["learn"] for c in cases)
 

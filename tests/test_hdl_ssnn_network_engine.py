@@ -10,7 +10,7 @@ from amaranth.sim import Simulator
 from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp import units
 from snnforge.hdl.ssnn_bp.input_scan import InputSpikeScan
-from snnforge.hdl.ssnn_bp.network_weights import NetworkWeights
+from snnforge.hdl.ssnn_bp.network_weights import BankedWeights, NetworkWeights
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
@@ -129,3 +129,67 @@ def test_network_weights_update_write_and_read_like_the_golden_updater(lanes, we
     _run(dut, bench)
     with pytest.raises(ConfigError, match="init"):
         NetworkWeights(lanes=2, depth=3, weight_bits=4, init=np.full((3, 2), 8))
+
+
+@pytest.mark.parametrize("rows,banks", [(5, 4), (9, 2), (3, 1)])
+def test_banked_weights_read_rows_and_groups_update_and_write_like_the_golden_updater(rows, banks):
+    lanes, weight_bits = 3, 5
+    r = np.random.default_rng(rows * banks)
+    lo, hi = -(1 << (weight_bits - 1)), 1 << (weight_bits - 1)
+    init = r.integers(lo, hi, (rows, lanes))
+    dut = BankedWeights(lanes=lanes, rows=rows, weight_bits=weight_bits, banks=banks, init=init)
+    model = np.zeros((dut.depth * banks, lanes), np.int64)
+    model[:rows] = init
+
+    def bits(v):
+        return sum(int(b) << i for i, b in enumerate(v))
+
+    async def bench(ctx):
+        last_row = None
+        for cycle in range(300):
+            kind = r.choice(["event", "write", "row", "group"], p=[0.4, 0.2, 0.2, 0.2])
+            if kind == "event":
+                row = int(r.integers(rows))
+                if row == last_row:
+                    row = (row + 1) % rows
+                pos, neg, gate = (r.random(lanes) < 0.5 for _ in range(3))
+                ctx.set(dut.i_event.payload, {"addr": row, "pos": bits(pos), "neg": bits(neg),
+                                              "gate": bits(gate)})
+                ctx.set(dut.i_event.valid, 1)
+                model[row] = units.coincidence_update(
+                    model[row], pre=True, post_pos=pos, post_neg=neg,
+                    rand16=np.where(gate, 0, 1 << 15), gate_bits=16, gate_threshold=1 << 15,
+                    weight_bits=weight_bits)
+                last_row = row
+                await ctx.tick()
+                ctx.set(dut.i_event.valid, 0)
+                continue
+            if last_row is not None:
+                await ctx.tick()          # the last event's write lands first
+                last_row = None
+            if kind == "write":
+                row, values = int(r.integers(rows)), r.integers(lo, hi, lanes)
+                ctx.set(dut.wr_addr, row)
+                ctx.set(dut.wr_data, [int(v) for v in values])
+                ctx.set(dut.wr_en, 1)
+                await ctx.tick()
+                ctx.set(dut.wr_en, 0)
+                model[row] = values
+            elif kind == "row":
+                row = int(r.integers(rows))
+                ctx.set(dut.group_mode, 0)
+                ctx.set(dut.rd_row, row)
+                await ctx.tick()
+                assert [int(v) for v in ctx.get(dut.rd_data)] == model[row].tolist(), cycle
+            else:
+                g = int(r.integers(dut.depth))
+                ctx.set(dut.group_mode, 1)
+                ctx.set(dut.rd_group, g)
+                await ctx.tick()
+                ctx.set(dut.group_mode, 0)
+                got = [[int(v) for v in bank] for bank in ctx.get(dut.group_data)]
+                assert got == model[g * banks:(g + 1) * banks].tolist(), cycle
+
+    _run(dut, bench)
+    with pytest.raises(ConfigError, match="power of two"):
+        BankedWeights(lanes=2, rows=4, weight_bits=4, banks=3)

@@ -35,7 +35,9 @@ def test_step_record_sets_and_clears_the_masks_like_its_model():
                          g_pos_set=r.randint(0, 1), g_neg_set=r.randint(0, 1),
                          g_index=r.randrange(8), h_group_set=int(r.random() < 0.3),
                          h_group=r.randrange(2), h_group_spikes=r.randrange(16),
-                         h_group_gates=r.randrange(16))
+                         h_group_gates=r.randrange(16), g_group_set=int(r.random() < 0.3),
+                         g_group=r.randrange(2), g_group_pos=r.randrange(16),
+                         g_group_neg=r.randrange(16))
             for name, value in drive.items():
                 ctx.set(getattr(dut, name), value)
             for mask, want in model.masks.items():

@@ -24,7 +24,7 @@ from snnforge.hdl.ssnn_bp.lr_lanes import lr_tag_layout
 from snnforge.hdl.ssnn_bp.network_parts_model import (AccumulatorModel, StepRecordModel, wrap,
                                                       lr_gate, lr_lane_requests,
                                                       prefetch_requests, prefetch_word)
-from snnforge.hdl.ssnn_bp.parts_harness import PARTS_UNITS, WEIGHTS_INIT
+from snnforge.hdl.ssnn_bp.parts_harness import BANKED_INIT, PARTS_UNITS, WEIGHTS_INIT
 from snnforge.hdl.stream.codec import pack, unpack
 from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
 
@@ -145,7 +145,10 @@ async def step_record_matches_model(dut):
                      g_index=r.randrange(unit.n_hidden + 1),
                      h_group_set=int(r.random() < 0.3), h_group=r.randrange(unit.groups),
                      h_group_spikes=r.randrange(1 << unit.group),
-                     h_group_gates=r.randrange(1 << unit.group))
+                     h_group_gates=r.randrange(1 << unit.group),
+                     g_group_set=int(r.random() < 0.3), g_group=r.randrange(unit.groups),
+                     g_group_pos=r.randrange(1 << unit.group),
+                     g_group_neg=r.randrange(1 << unit.group))
         for n, v in drive.items():
             _port(dut, name, n).value = v
         model.tick(**drive)
@@ -495,5 +498,75 @@ async def network_weights_match_model(dut):
             got = [((word >> (wb * i)) & ((1 << wb) - 1)) for i in range(lanes)]
             got = [v - (1 << wb) if v >> (wb - 1) else v for v in got]
             assert got == model[row].tolist(), f"read {checks}: row {row}"
+            checks += 1
+    tb.log.info("%s: %d reads checked, %d cycles", name, checks, tb.cycles)
+
+
+@cocotb.test()
+async def banked_weights_match_model(dut):
+    """Random update events (never one row twice in a row), host writes, row reads and group
+    reads of the banked memory against golden coincidence_update from its initial weights."""
+    p = tb_params(DEFAULTS)
+    name = p["instance"]
+    unit = _unit(name)
+    lanes, rows, banks = unit.lanes, unit.rows, unit.banks
+    wb = unit.units[0].weight_bits
+    tb, r = await _start(dut, p)
+    port = lambda n: _port(dut, name, n)  # noqa: E731
+    model = np.zeros((unit.depth * banks, lanes), dtype=np.int64)
+    model[:rows] = BANKED_INIT
+    lo, hi = -(1 << (wb - 1)), 1 << (wb - 1)
+    pack_row = lambda v: sum((int(x) & ((1 << wb) - 1)) << (wb * i) for i, x in enumerate(v))  # noqa
+    unpack_rows = lambda word, n: [[(lambda v: v - (1 << wb) if v >> (wb - 1) else v)(  # noqa
+        (word >> (wb * (lanes * k + i))) & ((1 << wb) - 1)) for i in range(lanes)]
+        for k in range(n)]
+    bits = lambda v: sum(int(b) << i for i, b in enumerate(v))  # noqa: E731
+    ev_shape = _payload_shape(unit, "i_event")
+    for n in ("i_event__valid", "i_event__payload", "wr_en", "wr_addr", "wr_data", "rd_row",
+              "group_mode", "rd_group"):
+        port(n).value = 0
+    checks, last_row = 0, None
+    while tb.cycles < p["cycles"]:
+        kind = r.choice(["event", "event", "write", "row", "group"])
+        await FallingEdge(tb.clk)
+        port("i_event__valid").value = port("wr_en").value = port("group_mode").value = 0
+        if kind == "event":
+            row = r.randrange(rows)
+            if row == last_row:
+                row = (row + 1) % rows
+            pos, neg, gate = ([r.random() < 0.5 for _ in range(lanes)] for _ in range(3))
+            port("i_event__payload").value = pack(ev_shape, {
+                "addr": row, "pos": bits(pos), "neg": bits(neg), "gate": bits(gate)})
+            port("i_event__valid").value = 1
+            model[row] = units.coincidence_update(
+                model[row], pre=True, post_pos=np.array(pos), post_neg=np.array(neg),
+                rand16=np.where(gate, 0, 1 << 15), gate_bits=16, gate_threshold=1 << 15,
+                weight_bits=wb)
+            last_row = row
+            continue
+        if last_row is not None:              # the last event's write lands first
+            last_row = None
+            await FallingEdge(tb.clk)
+        if kind == "write":
+            row, values = r.randrange(rows), [r.randrange(lo, hi) for _ in range(lanes)]
+            port("wr_addr").value, port("wr_data").value = row, pack_row(values)
+            port("wr_en").value = 1
+            model[row] = values
+            await FallingEdge(tb.clk)
+            port("wr_en").value = 0
+        elif kind == "row":
+            row = r.randrange(rows)
+            port("rd_row").value = row
+            await FallingEdge(tb.clk)
+            got = unpack_rows(int(port("rd_data").value), 1)[0]
+            assert got == model[row].tolist(), f"read {checks}: row {row}"
+            checks += 1
+        else:
+            g = r.randrange(unit.depth)
+            port("group_mode").value, port("rd_group").value = 1, g
+            await FallingEdge(tb.clk)
+            port("group_mode").value = 0
+            got = unpack_rows(int(port("group_data").value), banks)
+            assert got == model[g * banks:(g + 1) * banks].tolist(), f"read {checks}: group {g}"
             checks += 1
     tb.log.info("%s: %d reads checked, %d cycles", name, checks, tb.cycles)

@@ -35,6 +35,7 @@ def _run(testcase, **params):
     ("lr_lanes_match_model", "lanes_classes"),
     ("input_scan_matches_model", "scan"),
     ("network_weights_match_model", "wts"),
+    ("banked_weights_match_model", "bwts"),
     ("draw_prefetcher_matches_model", "pre"),
     ("sample_loader_matches_model", "smp"),
     ("weight_read_back_matches_model", "rb"),

@@ -11,12 +11,13 @@ learning-rate gates in lockstep):
    8-pixel word); each input spike, then the bias row, adds its W1 row to the ``n_hidden``
    accumulators u (one row read per cycle, all posts in parallel); pixels without a spike
    cost no row cycle.
-3. HID: composite neuron forward for 4 neurons per cycle (one HIDDEN block) -> h_j, gate
-   d_j; each hidden spike (then the bias row) adds its W2 row to the ``n_out`` accumulators
+3. HID: composite neuron forward for ``hid_lanes`` neurons per cycle (draws of one HIDDEN
+   block) -> h_j, gate d_j; each hidden spike (then the bias row) adds its W2 row to the ``n_out`` accumulators
    z, one row per cycle through a :class:`SpikeRowQueue`.
 4. WTA: z_k + Gumbel(k) race -> k*. Eval samples (``learn`` = 0) stop here.
 5. ERR: error splitter -> e+ at k*, e- at y (skipped when k* == y).
-6. BWD: per hidden neuron one W2 row read -> b_j = W2[j, k*] - W2[j, y] -> g+_j / g-_j.
+6. BWD: ``hid_lanes`` hidden neurons per cycle (W2 in as many banks: a group of rows per
+   read) -> b_j = W2[j, k*] - W2[j, y] -> g+_j / g-_j.
 7. UPD (W2 then W1; :class:`LRBlockSequencer`, :class:`LRGateLanes`): for each active pre
    row, the random blocks holding its active columns' LR draws (4 draws of 16 b per block),
    up to ``rng_cores`` blocks per cycle; each block's 4 gate comparisons set the gate bits of
@@ -51,6 +52,7 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from snnforge.errors import ConfigError
 from snnforge.golden_model.rng import Stream
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
@@ -65,7 +67,7 @@ from .network_config import (check_network_config, read_layout, sample_layout,
                              small_network_config, trace_layout, write_layout)
 from .network_phase import Phase
 from .network_sizes import NetworkSizes, index_bits
-from .network_weights import NetworkWeights, host_write, padded_row
+from .network_weights import BankedWeights, NetworkWeights, host_write, padded_row
 from .neuron import CompositeNeuron
 from .params import check_int, select
 from .random_source import ThreefryCore, check_architecture
@@ -78,8 +80,9 @@ from .wta import WinnerTakeAll
 __all__ = ["SSNNNetwork", "Phase", "small_network_config", "sample_layout", "trace_layout",
            "read_layout", "write_layout"]
 
-#: hidden neurons evaluated per HID cycle: the 4 draws of one HIDDEN block
-HID_GROUP = 4
+#: hidden neurons per HID / BWD cycle the top accepts (``hid_lanes``): divisors of the 4
+#: draws of one HIDDEN / GRAD block
+HID_LANES = (1, 2, 4)
 #: the network top's default random core: fits the iCE40 UP5K (see docs/ssnn_bp_rtl.md)
 DEFAULT_RNG_ARCHITECTURE = "iterative"
 DEFAULT_ROUNDS_PER_STAGE = 4
@@ -88,8 +91,10 @@ DEFAULT_ROUNDS_PER_STAGE = 4
 class SSNNNetwork(wiring.Component):
     """On-chip SSNN-BP training network for ``config`` (an :class:`SSNNConfig`).
 
-    ``rng_cores``: Threefry cores drawing the learning-rate gates in lockstep (default 1;
-    the update phase requests up to this many blocks per cycle; see docs/ssnn_bp_rtl.md);
+    ``rng_cores``: Threefry cores in lockstep (default 1): PREFETCH and the update phase
+    request up to this many random blocks per cycle; ``hid_lanes`` (1, 2 or 4; default 1):
+    hidden neurons evaluated per HID and BWD cycle (W2 in as many banks); see
+    docs/ssnn_bp_rtl.md.
     ``rng_architecture``: the Threefry core, ``"iterative"`` (default: one loop datapath, one
     block per ceil(13 / rounds_per_stage) + 1 cycles; fits the iCE40 UP5K) or ``"pipelined"``
     (one block per cycle, ~1300 more FFs, ~1.6x fewer cycles per training sample);
@@ -106,9 +111,13 @@ class SSNNNetwork(wiring.Component):
 
     def __init__(self, *, config: SSNNConfig, rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                  rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, rng_cores: int = 1,
-                 w1=None, w2=None):
+                 hid_lanes: int = 1, w1=None, w2=None):
         self.config = check_network_config(config)
         self.rng_cores = check_int("rng_cores", rng_cores, 1, MAX_CORES)
+        if hid_lanes not in HID_LANES or isinstance(hid_lanes, bool):
+            raise ConfigError(f"hid_lanes must be one of {HID_LANES} (hidden neurons per HID "
+                              f"and BWD cycle), got {hid_lanes!r}")
+        self.hid_lanes = hid_lanes
         self.rounds_per_stage = check_int("rounds_per_stage", rounds_per_stage, 1, 13)
         self.rng_architecture = check_architecture(rng_architecture)
         golden = BitTrueSSNN(config, w1=w1, w2=w2)  # validates shapes and ranges
@@ -130,6 +139,7 @@ class SSNNNetwork(wiring.Component):
         c = self.config
         m = Module()
         n_in, n_h, n_out, wb = c.n_in, c.n_hidden, c.n_out, c.weight_bits
+        G = self.hid_lanes
         acc = c.accumulator_bits
         sz = self.sizes
         # PREFETCH (draw_prefetcher.py): the step's random blocks into the draw RAM, slot order
@@ -157,20 +167,21 @@ class SSNNNetwork(wiring.Component):
         # the LR gates are compared here (4 per block); an update pass visits each row once,
         # so no write forwarding is needed
         # W1 (rows 0..n_in, the last is the bias) and W2 (rows 0..n_hidden) in memories of
-        # their own, a whole row per word (lane = post index), each with its updater; the
-        # update sequencer and the read-back port number W2 rows from w2_base
+        # their own, a whole row per word (lane = post index), each with its updater; W2 in
+        # G banks (BWD reads a group of rows per cycle); the read-back port numbers W2
+        # rows from w2_base
         lanes, w2_base = self.row_lanes, sz.w2_base
         m.submodules.w1 = w1m = NetworkWeights(lanes=n_h, depth=n_in + 1, weight_bits=wb,
                                                init=self.w1_init)
-        m.submodules.w2 = w2m = NetworkWeights(lanes=n_out, depth=n_h + 1, weight_bits=wb,
-                                               init=self.w2_init)
-        # HID evaluates HID_GROUP neurons per cycle (one HIDDEN block); neuron 0 is also BWD's
+        m.submodules.w2 = w2m = BankedWeights(lanes=n_out, rows=n_h + 1, weight_bits=wb,
+                                              banks=G, init=self.w2_init)
+        # G neurons per cycle: forward in HID (one HIDDEN block), gradient in BWD
+        # (one GRAD block)
         neurons = [CompositeNeuron(acc_bits=acc, b_bits=wb + 1, frac_bits=c.weight_frac_bits,
                                    slope_log2=c.hidden_slope_log2, beta_log2=c.beta_log2)
-                   for _ in range(HID_GROUP)]
+                   for _ in range(G)]
         for lane, unit in enumerate(neurons):
             m.submodules[f"neuron{lane}" if lane else "neuron"] = unit
-        neuron = neurons[0]
         m.submodules.wta = wta = WinnerTakeAll(
             n_out=n_out, acc_bits=acc, index_bits=c.gumbel_index_bits,
             frac_bits=c.weight_frac_bits, value_bits=c.gumbel_value_bits)
@@ -182,15 +193,16 @@ class SSNNNetwork(wiring.Component):
         m.submodules.read_back = rb = WeightReadBack(config=c)
         wiring.connect(m, wiring.flipped(self.i_read), rb.i_read)
         wiring.connect(m, rb.o_read, wiring.flipped(self.o_read))
-        m.submodules.record = rec = StepRecord(n_in=n_in, n_hidden=n_h)
+        m.submodules.record = rec = StepRecord(n_in=n_in, n_hidden=n_h, group=G)
         step = Signal(16)
         # pre-activations: u (hidden, one W1 row per input spike), z (output, one W2 row per
         # hidden spike), all posts of a row in one cycle
         m.submodules.u = u = AccumulatorBank(count=n_h, acc_bits=acc, weight_bits=wb, lanes=n_h,
-                                             group=HID_GROUP)
+                                             group=G)
         m.submodules.z = z = AccumulatorBank(count=n_out, acc_bits=acc, weight_bits=wb,
                                              lanes=n_out)
         rb_w2 = Signal()      # the read-back row is a W2 row (rb.addr holds while it is read)
+        n_groups = -(-n_h // G)
         m.d.comb += [u.row.eq(w1m.rd_data), z.row.eq(w2m.rd_data), rb_w2.eq(rb.addr >= w2_base),
                      rb.rd_data.eq(Mux(rb_w2, padded_row(w2m.rd_data, n_out, lanes),
                                        padded_row(w1m.rd_data, n_h, lanes)))]
@@ -223,30 +235,29 @@ class SSNNNetwork(wiring.Component):
                          s0_list.value.eq(f_c)]
 
         # ------------------------------------------------------------ HID pipeline
-        # HID_GROUP neurons per cycle (group q_g: one HIDDEN block, draw l for neuron l); the
+        # G neurons per cycle (group q_g: one HIDDEN block, draw l for neuron l); the
         # group's spikes are queued, and each hidden spike (then the bias row) adds its W2 row
         # to z, one row per cycle (read when the queue issues it, added one cycle later)
-        m.submodules.hid_queue = hq = SpikeRowQueue(rows=n_h, width=HID_GROUP)
-        n_groups = -(-n_h // HID_GROUP)
+        m.submodules.hid_queue = hq = SpikeRowQueue(rows=n_h, width=G)
         q_valid = Signal()
         q_g = Signal(range(max(n_groups, 2)))
         w_valid = Signal()                 # WTA feed
         w_k = Signal(range(n_out + 1))
-        b_valid = Signal()                 # BWD pipeline
-        b_j = Signal(range(n_h + 1))       # at least 1 bit (n_hidden = 1)
-        # the 16-bit draw of BWD's neuron (b_j) or the WTA candidate (w_k): one word mux,
-        # the two pipelines never run in the same cycle
-        rand16 = Signal(16)
-        m.d.comb += rand16.eq(pre.rd_data.word_select(Mux(b_valid, b_j[:2], w_k[:2]), 16))
+        b_valid = Signal()                 # BWD pipeline: group b_g
+        b_g = Signal(range(max(n_groups, 2)))
+        rand16 = Signal(16)                # the WTA candidate's draw
+        m.d.comb += rand16.eq(pre.rd_data.word_select(w_k[:2], 16))
         r_valid = Signal()
         r_j = Signal(range(n_h + 1))
         m.d.sync += [q_valid.eq(0), r_valid.eq(hq.row_valid), r_j.eq(hq.row)]
-        spikes, gates_h = Signal(HID_GROUP), Signal(HID_GROUP)
+        spikes, gates_h = Signal(G), Signal(G)
         m.d.comb += u.group_index.eq(q_g)
         for lane, unit in enumerate(neurons):
-            real = (q_g * HID_GROUP + lane) < n_h          # lanes past n_hidden never spike
+            real = (q_g * G + lane) < n_h          # lanes past n_hidden never spike
+            # neuron j's draw: word j % 4 of block j // 4 (the group's block is read)
+            word = (q_g * G + lane)[:2]
             m.d.comb += [unit.u.eq(u.group_value[lane]),
-                         unit.r_fwd.eq(pre.rd_data.word_select(lane, 16)),
+                         unit.r_fwd.eq(pre.rd_data.word_select(word, 16)),
                          spikes[lane].eq(unit.spike & real), gates_h[lane].eq(unit.gate & real)]
         m.d.comb += [rec.h_group_set.eq(q_valid), rec.h_group.eq(q_g),
                      rec.h_group_spikes.eq(spikes), rec.h_group_gates.eq(gates_h),
@@ -260,15 +271,25 @@ class SSNNNetwork(wiring.Component):
                      wta.i_cand.payload.rand.eq(rand16)]
 
         # ------------------------------------------------------------ BWD pipeline
+        # G hidden neurons per cycle: b_j = W2[j, k*] - W2[j, y] from the group's W2
+        # rows, draw l of the group's GRAD block for neuron l, gated by d_j
         m.d.sync += b_valid.eq(0)
-        w2_row = [w2m.rd_data[k] for k in range(n_out)]
-        m.d.comb += [
-            neuron.b.eq(select(w2_row, col_pos) - select(w2_row, col_neg)),
-            neuron.gate_in.eq(rec.d.bit_select(b_j, 1)),
-            neuron.r_grad.eq(rand16), rec.g_index.eq(b_j),
-        ]
-        with m.If(b_valid & (neuron.g_pos | neuron.g_neg)):
-            m.d.comb += [rec.g_pos_set.eq(neuron.g_pos), rec.g_neg_set.eq(~neuron.g_pos)]
+        pad = n_groups * G - n_h
+        d_group = Signal(G)
+        g_pos, g_neg = Signal(G), Signal(G)
+        m.d.comb += d_group.eq((Cat(rec.d, Const(0, pad)) if pad else rec.d).word_select(
+            b_g, G))
+        for lane, unit in enumerate(neurons):
+            w2_row = [w2m.group_data[lane][k] for k in range(n_out)]
+            real = (b_g * G + lane) < n_h
+            word = (b_g * G + lane)[:2]
+            m.d.comb += [unit.b.eq(select(w2_row, col_pos) - select(w2_row, col_neg)),
+                         unit.gate_in.eq(d_group[lane]),
+                         unit.r_grad.eq(pre.rd_data.word_select(word, 16)),
+                         g_pos[lane].eq(unit.g_pos & real),
+                         g_neg[lane].eq(unit.g_neg & ~unit.g_pos & real)]
+        m.d.comb += [rec.g_group_set.eq(b_valid), rec.g_group.eq(b_g),
+                     rec.g_group_pos.eq(g_pos), rec.g_group_neg.eq(g_neg)]
 
         # ------------------------------------------------------------ UPD sequencer
         upd_w1 = Signal()          # 0: W2 pass, 1: W1 pass
@@ -296,7 +317,7 @@ class SSNNNetwork(wiring.Component):
             w1m.i_event.payload.addr.eq(gates.row),
             w1m.i_event.payload.pos.eq(rec.g_pos), w1m.i_event.payload.neg.eq(rec.g_neg),
             w1m.i_event.payload.gate.eq(gates.gate[:n_h]),
-            w2m.i_event.payload.addr.eq(gates.row),
+            w2m.i_event.payload.addr.eq(gates.row),    # the bank's updater
             w2m.i_event.payload.pos.eq(onehot_pos), w2m.i_event.payload.neg.eq(onehot_neg),
             w2m.i_event.payload.gate.eq(gates.gate[:n_out]),
         ]
@@ -310,7 +331,7 @@ class SSNNNetwork(wiring.Component):
             # a pending read-back is answered before the next sample is taken
             idle = ~smp.busy & ~self.i_sample.valid
             m.d.comb += [smp.accept.eq(~rb.busy), w1m.rd_addr.eq(rb.addr),
-                         w2m.rd_addr.eq(rb.addr - w2_base),
+                         w2m.rd_row.eq(rb.addr - w2_base),
                          rb.allow.eq(idle), self.i_write.ready.eq(idle & ~rb.busy)]
             m.d.comb += host_write(c, w1m, w2m, self.i_write.payload,
                                     self.i_write.valid & self.i_write.ready)
@@ -348,7 +369,7 @@ class SSNNNetwork(wiring.Component):
             # issue group cnt (its HIDDEN block is read now, its neurons evaluate next cycle)
             # while the queue has room for it; the queue issues one W2 row per cycle
             m.d.comb += [hq.run.eq(1), hq.last_pushed.eq(cnt == n_groups),
-                         w2m.rd_addr.eq(hq.row), pre.rd_addr.eq(base_h + cnt)]
+                         w2m.rd_row.eq(hq.row), pre.rd_addr.eq(base_h + ((cnt * G) >> 2))]
             with m.If((cnt < n_groups) & (hq.level + q_valid < QUEUE_DEPTH)):
                 m.d.sync += [q_valid.eq(1), q_g.eq(cnt), cnt.eq(cnt + 1)]
             with m.If(hq.done):
@@ -392,9 +413,10 @@ class SSNNNetwork(wiring.Component):
                     m.d.sync += col_pos.eq(splitter.o_errors.payload.addr)
 
         with m.Elif(phase == Phase.BWD):
-            m.d.comb += [w2m.rd_addr.eq(cnt), pre.rd_addr.eq(base_g + (cnt >> 2))]
-            m.d.sync += [b_valid.eq(cnt < n_h), b_j.eq(cnt)]
-            with m.If(cnt < n_h):
+            m.d.comb += [w2m.group_mode.eq(1), w2m.rd_group.eq(cnt),
+                         pre.rd_addr.eq(base_g + ((cnt * G) >> 2))]
+            m.d.sync += [b_valid.eq(cnt < n_groups), b_g.eq(cnt)]
+            with m.If(cnt < n_groups):
                 m.d.sync += cnt.eq(cnt + 1)
             with m.Else():
                 m.d.comb += seq.start.eq(1)

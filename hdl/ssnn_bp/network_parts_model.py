@@ -49,7 +49,7 @@ class StepRecordModel:
 
     def tick(self, *, clear=0, s0_set=0, s0_index=0, h_spike=0, h_gate=0, h_index=0,
              g_pos_set=0, g_neg_set=0, g_index=0, h_group_set=0, h_group=0, h_group_spikes=0,
-             h_group_gates=0) -> None:
+             h_group_gates=0, g_group_set=0, g_group=0, g_group_pos=0, g_group_neg=0) -> None:
         if clear:
             self.masks = dict.fromkeys(self.masks, 0)
             return
@@ -59,6 +59,11 @@ class StepRecordModel:
             self.masks["h"] |= (h_group_spikes << shift) & keep
             self.masks["d"] |= (h_group_gates << shift) & keep
             h_spike = h_gate = 0
+        if g_group_set:
+            shift = g_group * self.group
+            self.masks["g_pos"] |= (g_group_pos << shift) & keep
+            self.masks["g_neg"] |= (g_group_neg << shift) & keep
+            g_pos_set = g_neg_set = 0
         for mask, on, index, width in (("s0", s0_set, s0_index, self.n_in),
                                        ("h", h_spike, h_index, self.n_hidden),
                                        ("d", h_gate, h_index, self.n_hidden),

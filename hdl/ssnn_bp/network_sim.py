@@ -55,6 +55,7 @@ def step_cycle_bound(config: SSNNConfig) -> int:
 def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
                      rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                      rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, rng_cores: int = 1,
+                     hid_lanes: int = 1,
                      w1=None, w2=None, first_key: int = 0,
                      step_bound: int | None = None, writes=()) -> NetworkRun:
     """Run samples (uint8 pixels (N, n_in), labels (N,); sample keys first_key + position)
@@ -68,7 +69,8 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
     """
     images = np.asarray(images, dtype=np.uint8).reshape(len(labels), config.n_in)
     dut = SSNNNetwork(config=config, rounds_per_stage=rounds_per_stage,
-                      rng_architecture=rng_architecture, rng_cores=rng_cores, w1=w1, w2=w2)
+                      rng_architecture=rng_architecture, rng_cores=rng_cores, hid_lanes=hid_lanes,
+                      w1=w1, w2=w2)
     bound = step_cycle_bound(config) if step_bound is None else step_bound
     layout = trace_layout(config)
     lanes = NetworkSizes(config).row_lanes

@@ -10,10 +10,10 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 
-from .params import check_int
+from .params import check_int, select
 from .weight_update import pack_rows
 
-__all__ = ["NetworkWeights", "host_write", "padded_row"]
+__all__ = ["NetworkWeights", "BankedWeights", "host_write", "padded_row"]
 
 
 class NetworkWeights(wiring.Component):
@@ -111,3 +111,68 @@ def padded_row(row, count: int, lanes: int):
     if count == lanes:
         return row.as_value()
     return Cat(row.as_value(), Const(0, (lanes - count) * row.shape().elem_shape.width))
+
+
+class BankedWeights(wiring.Component):
+    """``rows`` rows of ``lanes`` weights in ``banks`` :class:`NetworkWeights` (row j in bank
+    j mod banks at address j // banks; ``banks`` a power of two), so a group of ``banks``
+    consecutive rows is read in one cycle.
+
+    ``rd_row`` -> ``rd_data`` (one cycle later): one row; with ``group_mode``, ``rd_group``
+    -> ``group_data`` (one cycle later): rows banks * g .. banks * g + banks - 1, one per
+    bank. ``i_event`` ({addr: row, pos, neg, gate}, always ready): the updater of the row's
+    bank (the rules of :class:`NetworkWeights`; consecutive rows go to different banks).
+    ``wr_en`` / ``wr_addr`` (row) / ``wr_data``: a host write, taken when no event write is
+    in flight.
+    """
+
+    def __init__(self, *, lanes: int, rows: int, weight_bits: int, banks: int, init=None):
+        self.lanes = check_int("lanes", lanes, 1, 1024)
+        self.rows = check_int("rows", rows, 1, 1 << 20)
+        self.banks = check_int("banks", banks, 1, 64)
+        if banks & (banks - 1):
+            raise ConfigError(f"banks must be a power of two, got {banks}")
+        self.bank_bits = (banks - 1).bit_length()
+        self.depth = -(-rows // banks)
+        init = np.zeros((rows, lanes), dtype=np.int64) if init is None else np.asarray(init)
+        if init.shape != (rows, lanes):
+            raise ConfigError(f"init must have shape (rows, lanes) = {(rows, lanes)}, "
+                              f"got {init.shape}")
+        padded = np.zeros((self.depth * banks, lanes), dtype=np.int64)
+        padded[:rows] = init
+        self.units = [NetworkWeights(lanes=lanes, depth=self.depth, weight_bits=weight_bits,
+                                     init=padded[b::banks]) for b in range(banks)]
+        row_bits = max((rows - 1).bit_length(), 1)
+        self.row_layout = self.units[0].row_layout
+        super().__init__({
+            "i_event": In(stream.Signature(data.StructLayout({
+                "addr": row_bits, "pos": lanes, "neg": lanes, "gate": lanes}))),
+            "rd_row": In(row_bits), "rd_data": Out(self.row_layout),
+            "group_mode": In(1), "rd_group": In(max((self.depth - 1).bit_length(), 1)),
+            "group_data": Out(data.ArrayLayout(self.row_layout, banks)),
+            "wr_en": In(1), "wr_addr": In(row_bits), "wr_data": In(self.row_layout),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        bb = self.bank_bits
+        ev = self.i_event.payload
+        sel = Signal(max(bb, 1))
+        m.d.sync += sel.eq(self.rd_row[:bb] if bb else 0)
+        m.d.comb += self.i_event.ready.eq(1)
+        datas = []
+        for b, unit in enumerate(self.units):
+            m.submodules[f"bank{b}"] = unit
+            mine = (ev.addr[:bb] == b) if bb else 1
+            wr_mine = (self.wr_addr[:bb] == b) if bb else 1
+            m.d.comb += [
+                unit.rd_addr.eq(Mux(self.group_mode, self.rd_group, self.rd_row >> bb)),
+                unit.i_event.valid.eq(self.i_event.valid & mine),
+                unit.i_event.payload.addr.eq(ev.addr >> bb), unit.i_event.payload.pos.eq(ev.pos),
+                unit.i_event.payload.neg.eq(ev.neg), unit.i_event.payload.gate.eq(ev.gate),
+                unit.wr_en.eq(self.wr_en & wr_mine), unit.wr_addr.eq(self.wr_addr >> bb),
+                unit.wr_data.eq(self.wr_data), self.group_data[b].eq(unit.rd_data),
+            ]
+            datas.append(unit.rd_data.as_value())
+        m.d.comb += self.rd_data.eq(select(datas, sel) if bb else datas[0])
+        return m

@@ -22,11 +22,11 @@ from .sample_loader import SampleLoader
 from .step_record import StepRecord
 from .input_scan import InputSpikeScan
 from .lr_lanes import LRBlockSequencer, LRGateLanes
-from .network_weights import NetworkWeights
+from .network_weights import BankedWeights, NetworkWeights
 from .weight_readback import WeightReadBack
 
 __all__ = ["PARTS_CONFIGS", "PARTS_UNITS", "ReadBackBench", "LRLanesBench", "PartsHarness",
-           "TOP", "WEIGHTS_INIT"]
+           "TOP", "WEIGHTS_INIT", "BANKED_INIT"]
 
 TOP = "ssnn_parts_harness"
 
@@ -65,6 +65,8 @@ class LRLanesBench(wiring.Component):
 
 #: initial weights of the harness's weight memory (9 rows x 7 lanes, 6 bits)
 WEIGHTS_INIT = [[(7 * row + 5 * lane) % 64 - 32 for lane in range(7)] for row in range(9)]
+#: initial weights of the harness's banked weight memory (9 rows x 3 lanes, 6 bits)
+BANKED_INIT = [[(11 * row + 3 * lane) % 64 - 32 for lane in range(3)] for row in range(9)]
 
 
 class ReadBackBench(wiring.Component):
@@ -109,6 +111,8 @@ PARTS_UNITS = {
     "scan": (InputSpikeScan, {"n_in": 13}),
     "wts": (NetworkWeights, {"lanes": 7, "depth": 9, "weight_bits": 6,
                              "init": np.array(WEIGHTS_INIT)}),
+    "bwts": (BankedWeights, {"lanes": 3, "rows": 9, "weight_bits": 6, "banks": 4,
+                             "init": np.array(BANKED_INIT)}),
     "pre": (DrawPrefetcher, {"sizes": NetworkSizes(PARTS_CONFIGS["mixed"]), "cores": 3}),
     "smp": (SampleLoader, {"config": PARTS_CONFIGS["mixed"]}),
     "rb": (ReadBackBench, {"config": PARTS_CONFIGS["wide"]}),

@@ -48,10 +48,11 @@ def _config_json(params: dict) -> dict:
     return _config(params).to_dict()
 
 
-def _network(*, rounds_per_stage: int, rng_architecture: str, rng_cores: int = 1, w1=None,
-             w2=None, **fields):
+def _network(*, rounds_per_stage: int, rng_architecture: str, rng_cores: int = 1,
+             hid_lanes: int = 1, w1=None, w2=None, **fields):
     return SSNNNetwork(config=_config(fields), rounds_per_stage=rounds_per_stage,
-                       rng_architecture=rng_architecture, rng_cores=rng_cores, w1=w1, w2=w2)
+                       rng_architecture=rng_architecture, rng_cores=rng_cores,
+                       hid_lanes=hid_lanes, w1=w1, w2=w2)
 
 
 def _neuron(**fields):
@@ -87,8 +88,10 @@ register_unit("ssnn_network", factory=_network,
                       "rng_architecture": (str, DEFAULT_RNG_ARCHITECTURE,
                                            "Threefry core: iterative (small) or pipelined "
                                            "(one block per cycle)"),
-                      "rng_cores": (int, 1, "Threefry cores drawing learning-rate gates in "
-                                            "parallel (update blocks per cycle)")},
+                      "rng_cores": (int, 1, "Threefry cores in lockstep (random blocks per "
+                                            "cycle in PREFETCH and the weight updates)"),
+                      "hid_lanes": (int, 1, "hidden neurons per HID / BWD cycle: 1, 2 or 4 "
+                                            "(W2 in as many banks)")},
               description="SSNN-BP network top that trains on chip (bit-true to BitTrueSSNN)",
               golden="snnforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN",
               golden_config=_config_json)

@@ -21,7 +21,9 @@ class StepRecord(wiring.Component):
     ``h_index`` with ``h_spike`` / ``h_gate``: set bit h_index of h / d; ``h_group_set`` +
     ``h_group`` with ``h_group_spikes`` / ``h_group_gates`` (``group`` b): set bits
     group * g + l of h / d (bits past n_hidden ignored); ``g_index`` with ``g_pos_set`` /
-    ``g_neg_set``: set bit g_index of g_pos / g_neg.
+    ``g_neg_set``: set bit g_index of g_pos / g_neg; ``g_group_set`` + ``g_group`` with
+    ``g_group_pos`` / ``g_group_neg``: set bits group * g + l of g_pos / g_neg. A group set
+    wins over a single set of the same mask in the same cycle.
     """
 
     def __init__(self, *, n_in: int, n_hidden: int, group: int = 4):
@@ -35,6 +37,8 @@ class StepRecord(wiring.Component):
             "h_spike": In(1), "h_gate": In(1), "h_index": In(range(n_hidden + 1)),
             "h_group_set": In(1), "h_group": In(range(max(groups, 2))),
             "h_group_spikes": In(group), "h_group_gates": In(group),
+            "g_group_set": In(1), "g_group": In(range(max(groups, 2))),
+            "g_group_pos": In(group), "g_group_neg": In(group),
             "g_pos_set": In(1), "g_neg_set": In(1), "g_index": In(range(n_hidden + 1)),
             "s0": Out(n_in), "h": Out(n_hidden), "d": Out(n_hidden),
             "g_pos": Out(n_hidden), "g_neg": Out(n_hidden),
@@ -54,7 +58,11 @@ class StepRecord(wiring.Component):
             with m.Elif(set_):
                 m.d.sync += mask.eq(mask | (Const(1, width) << index))
         g = self.group
-        for mask, bits in ((self.h, self.h_group_spikes), (self.d, self.h_group_gates)):
-            with m.If(~self.clear & self.h_group_set):
-                m.d.sync += mask.eq(mask | (bits << (self.h_group * g))[:n_h])
+        for set_, index, mask, bits in (
+                (self.h_group_set, self.h_group, self.h, self.h_group_spikes),
+                (self.h_group_set, self.h_group, self.d, self.h_group_gates),
+                (self.g_group_set, self.g_group, self.g_pos, self.g_group_pos),
+                (self.g_group_set, self.g_group, self.g_neg, self.g_group_neg)):
+            with m.If(~self.clear & set_):
+                m.d.sync += mask.eq(mask | (bits << (index * g))[:n_h])
         return m

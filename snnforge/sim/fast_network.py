@@ -120,13 +120,14 @@ def _check_digits(name, x, y, config):
 
 def network_harness(config: SSNNConfig, *, rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
                     rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
-                    rng_cores: int = 1) -> tuple[Path, float]:
+                    rng_cores: int = 1, hid_lanes: int = 1) -> tuple[Path, float]:
     """(harness executable, seconds spent emitting + building; ~0 when cached)."""
     from snnforge.hwsim import emit_verilog
 
     t0 = time.perf_counter()
     net = SSNNNetwork(config=config, rng_architecture=rng_architecture,
-                      rounds_per_stage=rounds_per_stage, rng_cores=rng_cores)
+                      rounds_per_stage=rounds_per_stage, rng_cores=rng_cores,
+                      hid_lanes=hid_lanes)
     exe = build_fast_harness(emit_verilog(net, name=TOP), top=TOP)
     return exe, time.perf_counter() - t0
 
@@ -258,7 +259,7 @@ def compare(chip: ChipRun, golden: Golden, train_y, *, first_train_key: int = 0)
 
 def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
         rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
-        rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE, rng_cores: int = 1,
+        rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE, rng_cores: int = 1, hid_lanes: int = 1,
         first_train_key: int = 0, full_trace_samples: int = 0, check: bool = True,
         raw_cycles: int = 0) -> dict:
     """Train the simulated RTL on (train_x, train_y) (uint8 (N, n_in), labels), evaluate it on
@@ -282,7 +283,7 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
     t_start = time.perf_counter()
     exe, build_seconds = network_harness(config, rng_architecture=rng_architecture,
                                          rounds_per_stage=rounds_per_stage,
-                                         rng_cores=rng_cores)
+                                         rng_cores=rng_cores, hid_lanes=hid_lanes)
     t0 = time.perf_counter()
     chip = simulate(exe, config, train_x, train_y, eval_x, eval_y,
                     first_train_key=first_train_key, full_trace_samples=full_trace_samples)
@@ -304,7 +305,8 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
     sim_cycles = st["train_cycles"] + st["readback_cycles"] + st["eval_cycles"]
     result = {
         "config": config.to_dict(), "rng_architecture": rng_architecture,
-        "rounds_per_stage": rounds_per_stage, "rng_cores": rng_cores, "n_train": n_tr,
+        "rounds_per_stage": rounds_per_stage, "rng_cores": rng_cores, "hid_lanes": hid_lanes,
+        "n_train": n_tr,
         "n_eval": n_ev,
         "first_train_key": first_train_key, "full_trace_samples": min(full_trace_samples, n_tr),
         "bit_identical": not mismatches, "mismatches": [str(m) for m in mismatches[:50]],
