@@ -13,6 +13,7 @@ fused error-accumulate + weight-update pass) ``|non-zero post errors| x |active 
 Writes ``benchmarks/results/spikegrad_network.json`` (or ``--out``) with the exact command.
 
     python benchmarks/spikegrad_network.py --digits 20
+    python benchmarks/spikegrad_network.py --digits 4 --hidden 128 --weight-bits 14 --theta 65536 --lr-offset 0
 """
 from __future__ import annotations
 
@@ -59,11 +60,14 @@ def main(argv=None) -> int:
                    help="MNIST training digits run on Verilator (default 20; 0: none)")
     p.add_argument("--formula-digits", type=int, default=1000,
                    help="digits whose exact cycle count is evaluated (default 1000)")
-    p.add_argument("--hidden", default=None, help="hidden widths (default: the registered)")
+    for name, kind in (("hidden", str), ("weight-bits", int), ("theta", int), ("lr-offset", int)):
+        p.add_argument(f"--{name}", type=kind, default=None,
+                       help=f"the unit's {name.replace('-', '_')} (default: the registered)")
     p.add_argument("--out", type=Path, default=RESULTS / "spikegrad_network.json")
     args = p.parse_args(argv)
     unit = load_units()["spikegrad_network"]
-    overrides = {} if args.hidden is None else {"hidden": args.hidden}
+    overrides = {k: getattr(args, k) for k in ("hidden", "weight_bits", "theta", "lr_offset")
+                 if getattr(args, k) is not None}
     params = unit.resolve(overrides)
     net = unit.build(overrides)
     cfg = net.config

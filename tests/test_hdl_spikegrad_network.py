@@ -167,12 +167,15 @@ def test_network_rejects_a_mini_batch_config_and_wrong_weights():
 def test_registered_network_defaults_and_parameters():
     from snnforge.hdl.registry import load_units
 
+    from snnforge.golden_model.spikegrad.config import SpikeGradConfig
+
     unit = load_units()["spikegrad_network"]
     params = unit.resolve()
-    assert params["hidden"] == "128" and params["inputs"] == 784
+    assert params["hidden"] == "256" and params["inputs"] == 784
     cfg = unit.golden_configuration(params)
-    assert cfg["sizes"] == (784, 128, 10) and cfg["batch"] == 1
-    assert cfg["theta"] == 1 << 16 and cfg["weight_bits"] == 14
+    # the format study's ECP5-85F preset, one definition for golden training and the chip
+    assert cfg == SpikeGradConfig.hardware_default("ecp5-85f").to_dict()
+    assert cfg["sizes"] == (784, 256, 10) and cfg["batch"] == 1
     small = unit.build({"hidden": "4,3", "inputs": 9, "classes": 3})
     assert small.config.sizes == (9, 4, 3, 3)
     with pytest.raises(ConfigError, match="hidden"):

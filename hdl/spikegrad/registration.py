@@ -23,7 +23,9 @@ layer each unit's widths describe:
 from __future__ import annotations
 
 from snnforge.golden_model.spikegrad import units
-from snnforge.golden_model.spikegrad.config import SpikeGradConfig, training_config
+from snnforge.golden_model.spikegrad.config import (TRAINING_ERROR_RESOLUTION, TRAINING_FORMATS,
+                                                    SpikeGradConfig, default_lr_shifts,
+                                                    hardware_preset, training_config)
 from snnforge.hdl.registry import register_unit
 
 from .backward_layer import BackwardLayer
@@ -207,39 +209,50 @@ register_unit(
 
 
 # ---- the network top ------------------------------------------------------------------------
-#: ``snnforge generate spikegrad_network`` defaults: 784-128-10 on whole MNIST digits at the
-#: hardware formats (theta = theta_bp = 2**16, 14-bit weights, 8-bit inputs, 10-bit counts,
-#: 18-bit error counts, one-spike biases), per-sample updates
+#: The hardware formats of :func:`network_config` (theta = theta_bp = 2**16, 14-bit weights,
+#: 8-bit inputs, 10-bit counts, 18-bit error counts, one-spike biases), per-sample updates:
+#: the demo's and the small verification configurations
 NETWORK_HIDDEN = "128"
 NETWORK_FORMATS = {"theta": 1 << 16, "theta_bp": 1 << 16, "weight_bits": 14}
 NETWORK_INPUT_GAIN = 0.25
+#: ``snnforge generate spikegrad_network`` defaults: the format study's ECP5-85F preset
+#: (``SpikeGradConfig.hardware_default("ecp5-85f")``: 784-256-10, 12-bit weights at
+#: theta 2**14, learning-rate shifts one below the derived ones)
+NETWORK_PRESET = hardware_preset("ecp5-85f")
 
 
 def network_config(*, hidden: str = NETWORK_HIDDEN, inputs: int = 784, classes: int = 10,
                    weight_bits: int = NETWORK_FORMATS["weight_bits"],
-                   theta: int = NETWORK_FORMATS["theta"]) -> SpikeGradConfig:
+                   theta: int = NETWORK_FORMATS["theta"], lr_offset: int = 0) -> SpikeGradConfig:
     """The per-sample (batch 1) training configuration of the network top: ``inputs`` -
     ``hidden`` (comma list) - ``classes`` at the hardware formats with ``weight_bits`` and
-    ``theta = theta_bp``; learning-rate shifts derived for :data:`NETWORK_INPUT_GAIN`."""
+    ``theta = theta_bp``; learning-rate shifts derived for :data:`NETWORK_INPUT_GAIN` plus
+    ``lr_offset`` (as the presets of the format study)."""
     from snnforge.commands.options import parse_int_list
 
     sizes = (check_int("inputs", inputs, lo=1),
              *parse_int_list(hidden, option="hidden", minimum=1, allow_empty=True),
              check_int("classes", classes, lo=2))
+    check_int("theta", theta, lo=1, hint="a zero threshold makes a neuron fire forever")
+    shifts = default_lr_shifts(len(sizes) - 1, theta=theta, theta_bp=theta,
+                               gradient_scale=theta * TRAINING_ERROR_RESOLUTION,
+                               input_bits=TRAINING_FORMATS["input_bits"],
+                               input_gain=NETWORK_INPUT_GAIN)
+    shifts = tuple(s + check_int("lr_offset", lr_offset, lo=-62, hi=62) for s in shifts)
     return training_config(sizes, batch=1, theta=theta, theta_bp=theta,
                            weight_bits=check_int("weight_bits", weight_bits, lo=2, hi=32),
-                           input_gain=NETWORK_INPUT_GAIN)
+                           input_gain=NETWORK_INPUT_GAIN, lr_shift=shifts)
 
 
 def build_network(*, hidden: str = NETWORK_HIDDEN, inputs: int = 784, classes: int = 10,
                   weight_bits: int = NETWORK_FORMATS["weight_bits"],
-                  theta: int = NETWORK_FORMATS["theta"], seed: int = 0):
+                  theta: int = NETWORK_FORMATS["theta"], lr_offset: int = 0, seed: int = 0):
     """The network top for :func:`network_config`, starting from the golden model's initial
     weights of ``seed`` (layer-0 gain :data:`NETWORK_INPUT_GAIN`, output gain ``1 / s1``)."""
     from .network import SpikeGradNetwork
 
     cfg = network_config(hidden=hidden, inputs=inputs, classes=classes,
-                         weight_bits=weight_bits, theta=theta)
+                         weight_bits=weight_bits, theta=theta, lr_offset=lr_offset)
     return SpikeGradNetwork(cfg, seed=check_int("seed", seed, lo=0), **network_gains(cfg))
 
 
@@ -252,18 +265,23 @@ def network_gains(config: SpikeGradConfig) -> dict[str, float]:
     return {"input_gain": NETWORK_INPUT_GAIN, "output_gain": 1.0 / s1}
 
 
+_PRESET_HIDDEN = ",".join(str(n) for n in NETWORK_PRESET.sizes[1:-1])
+_NETWORK_PARAMS = ("hidden", "inputs", "classes", "weight_bits", "theta", "lr_offset")
+
 register_unit(
     "spikegrad_network",
     factory=build_network,
-    params={"hidden": (str, NETWORK_HIDDEN, "hidden layer widths, comma-separated"),
-            "inputs": (int, 784, "input neurons (pixels)"),
-            "classes": (int, 10, "output neurons (classes)"),
-            "weight_bits": (int, NETWORK_FORMATS["weight_bits"], "signed weight width, bits"),
-            "theta": (int, NETWORK_FORMATS["theta"], "forward and error threshold"),
+    params={"hidden": (str, _PRESET_HIDDEN, "hidden layer widths, comma-separated"),
+            "inputs": (int, NETWORK_PRESET.sizes[0], "input neurons (pixels)"),
+            "classes": (int, NETWORK_PRESET.sizes[-1], "output neurons (classes)"),
+            "weight_bits": (int, NETWORK_PRESET.formats["weight_bits"],
+                            "signed weight width, bits"),
+            "theta": (int, NETWORK_PRESET.formats["theta"], "forward and error threshold"),
+            "lr_offset": (int, NETWORK_PRESET.lr_offset,
+                          "added to every derived learning-rate shift (-1 doubles the rate)"),
             "seed": (int, 0, "seed of the golden initial weights built into the memories")},
     description="SpikeGrad network top: trains on chip per sample, bit-identical to the golden "
                 "model (event lists, totals and weights in block RAM)",
     golden="snnforge.golden_model.spikegrad.ann_equivalent.train_step",
-    golden_config=lambda p: network_config(**{k: p[k] for k in (
-        "hidden", "inputs", "classes", "weight_bits", "theta")}).to_dict(),
+    golden_config=lambda p: network_config(**{k: p[k] for k in _NETWORK_PARAMS}).to_dict(),
 )
