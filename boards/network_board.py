@@ -37,7 +37,8 @@ def _check_board(board: str) -> None:
 
 def default_board_config(board: str) -> SSNNConfig:
     """The network each board's top trains by default: iCEBreaker 64-16-10 (8x8 digits, the
-    UP5K-fitting demo network); ULX3S-85F 784-128-10 (28x28 digits)."""
+    demo network; with the host link its top needs about 6,000 UP5K logic cells of 5,280, see
+    docs/boards.md); ULX3S-85F 784-128-10 (28x28 digits)."""
     _check_board(board)
     if board == "icebreaker":
         return small_network_config()
