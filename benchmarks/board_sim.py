@@ -22,6 +22,7 @@ import numpy as np
 from snnforge.api.data import load_data
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.hdl.ssnn_bp.network import small_network_config
+from snnforge.host import protocol as P
 from snnforge.host.driver import BoardClient
 from snnforge.host.sim_transport import SimulatedBoardTransport
 from snnforge.runs import progress
@@ -36,6 +37,9 @@ def main() -> None:
     parser.add_argument("--side", type=int, default=8, help="image side (n_in = side^2)")
     parser.add_argument("--hidden", type=int, default=16)
     parser.add_argument("--dataset", default="mnist")
+    parser.add_argument("--clock-mhz", type=float, default=12.0,
+                        help="the board clock the rates are given at (the simulated board's "
+                             "time runs at it)")
     parser.add_argument("--rounds-per-stage", type=int, default=None,
                         help="the network's Threefry rounds per clock (default the top's)")
     args = parser.parse_args()
@@ -43,7 +47,9 @@ def main() -> None:
     x, y = load_data(args.dataset, "train", side=args.side, limit=args.digits)
     start = time.perf_counter()
     options = {} if args.rounds_per_stage is None else {"rounds_per_stage": args.rounds_per_stage}
-    sim = SimulatedBoardTransport(config, baud_divisor=args.divisor, network_options=options)
+    clk = args.clock_mhz * 1e6
+    sim = SimulatedBoardTransport(config, baud_divisor=args.divisor, network_options=options,
+                                  clk_freq=clk)
     setup = time.perf_counter() - start
     with sim:
         client = BoardClient(sim, timeout=2.0)
@@ -63,6 +69,10 @@ def main() -> None:
         read_wall = time.perf_counter() - t1
         stats = client.stats.as_dict()
         total_cycles = sim.cycles
+    request_bytes = float(np.mean([len(P.encode_frame(0, *P.sample(px, label=int(lb), key=i,
+                                                                    learn=True)))
+                                   for i, (px, lb) in enumerate(zip(x, y))]))
+    response_bytes = len(P.slip_encode(P.frame_body(0, P.Status.OK, bytes([P.Command.TRAIN, 0]))))
     golden = BitTrueSSNN(config)
     golden.train(x, y, first_sample=0)
     identical = bool(np.array_equal(w1, golden.W1) and np.array_equal(w2, golden.W2))
@@ -76,8 +86,16 @@ def main() -> None:
         "digits_per_wall_second": round(len(y) / train_wall, 1),
         "train_simulated_cycles": train_cycles,
         "simulated_cycles_per_wall_second": round(train_cycles / train_sim_wall),
-        "board_seconds_at_12mhz": round(train_cycles / 12e6, 4),
+        "clock_mhz": args.clock_mhz, "baud": clk / args.divisor,
+        "board_seconds": round(train_cycles / clk, 4),
         "chip_cycles_per_sample": counters.cycles / max(counters.samples, 1),
+        # per board: chip-bound (the network alone), link-bound (the UART alone, stop-and-wait
+        # request + response) and the simulated board's stop-and-wait rate (both, in series)
+        "chip_bound_samples_per_s": round(clk * counters.samples / counters.cycles, 1),
+        "link_bound_samples_per_s": round(clk / args.divisor / 10 / (request_bytes
+                                                                      + response_bytes), 1),
+        "board_samples_per_s": round(len(y) * clk / train_cycles, 1),
+        "train_frame_wire_bytes": round(request_bytes, 1),
         "board_errors": counters.errors,
         "read_weights_wall_seconds": round(read_wall, 3),
         "total_simulated_cycles": total_cycles,
