@@ -107,7 +107,8 @@ def test_cosine_schedule_weight_average_and_readout_are_validated():
 def test_seeds_side_by_side_train_like_one_seed_at_a_time(readout):
     task = yin_yang_task(train_size=40, test_size=20)
     cfg = FPConfig(hidden=(8,), lr=0.005, batch_size=10, init_mean=1.0, silent_nudge=0.2,
-                   grad_clip=1.0, epochs=1, dead_nudge=0.05, weight_average=0.9, readout=readout)
+                   grad_clip=1.0, epochs=1, dead_nudge=0.05, weight_average=0.9, readout=readout,
+                   rest_nudge=0.1)
     side = fit_replicas(task, cfg, seeds=[3, 4])
     for r, seed in enumerate((3, 4)):
         alone = fit(task, cfg, seed=seed)
@@ -153,3 +154,21 @@ def test_surrogate_seeds_side_by_side_train_like_one_seed_at_a_time():
         surrogate_train_epoch(w, Adam(lr=cfg.lr), task.train_x, task.train_y, cfg, dt=1.0, rng=rng)
         for a, b in zip(w, side["weights"][r]):
             assert np.allclose(a, b, rtol=0, atol=1e-9)
+
+
+def test_rest_nudge_raises_label_outputs_that_never_rise_above_rest():
+    from snnforge.golden_model.fp_exact.train import rest_nudge
+
+    cfg = _cfg(rest_nudge=0.1)
+    rng = np.random.default_rng(2)
+    w = [rng.normal(0.5, 0.3, (6, 4)), -np.abs(rng.normal(0.3, 0.1, (3, 6)))]
+    w[1][2] = np.abs(w[1][2])  # output 2 rises above rest, outputs 0 and 1 never do
+    x = np.sort(rng.uniform(0, 12, (3, 4, 1)), axis=2)
+    y = np.array([0, 2, 0])
+    trains, logits, _ = forward(w, x, cfg)
+    assert (np.abs(logits[:, :2]) < 1e-12).all() and (logits[:, 2] > 0.1).all()
+    before = [a.copy() for a in w]
+    rest_nudge(w, trains, y, 0.1, cfg)
+    counts = np.isfinite(trains[1]).sum(axis=2)  # hidden spikes per sample
+    assert np.allclose(w[1][0] - before[1][0], 0.1 * counts[[0, 2]].sum(axis=0) / 3)
+    assert np.array_equal(w[1][1:], before[1][1:])  # output 2 is not starved, output 1 not a label

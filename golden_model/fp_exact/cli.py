@@ -53,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "first_spike, yinyang max_membrane")
     parser.add_argument("--membrane-scale", type=float, default=5.0,
                         help="max_membrane logits per threshold unit (default %(default)s)")
+    parser.add_argument("--rest-nudge", type=float, default=0.0,
+                        help="max_membrane: push for a label output whose membrane never rises above rest, 0 = off")
     parser.add_argument("--dead-nudge", type=float, default=None,
                         help="push for hidden neurons silent on a whole batch, 0 = off (xor 0, yinyang 0.05)")
     parser.add_argument("--label-push", type=float, default=0.0,
@@ -91,7 +93,8 @@ def _config(args, hidden, pick) -> FPConfig:
                     dead_nudge=pick("dead_nudge"), label_push=args.label_push, tau_push=args.tau_push,
                     reset_dependence=not args.no_reset_term, lr_decay=args.lr_decay,
                     lr_schedule=pick("lr_schedule"), weight_average=args.weight_average,
-                    readout=pick("readout"), membrane_scale=args.membrane_scale)
+                    readout=pick("readout"), membrane_scale=args.membrane_scale,
+                    rest_nudge=args.rest_nudge)
 
 
 def _task(args):

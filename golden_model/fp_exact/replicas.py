@@ -19,7 +19,8 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.fp_exact.objective import network_loss
 from snnforge.golden_model.fp_exact.surrogate import stepped_accuracy, surrogate_loss_and_grads
 from snnforge.golden_model.fp_exact.train import (Adam, FPConfig, dead_nudge, evaluate,
-                                                  init_network, silent_nudge, update_average)
+                                                  init_network, rest_nudge, silent_nudge,
+                                                  update_average)
 
 __all__ = ["replica", "replica_loss_and_grads", "replica_train_epoch", "fit_replicas",
            "fit_surrogate_replicas"]
@@ -70,6 +71,8 @@ def replica_train_epoch(weights: list[np.ndarray], opt: Adam, x: np.ndarray, y: 
             tr = [t[sl] for t in trains]
             if cfg.silent_nudge > 0 and cfg.readout == "first_spike":
                 silent_nudge(replica(weights, r), tr, y[idx][sl], cfg.silent_nudge)
+            if cfg.rest_nudge > 0 and cfg.readout == "max_membrane":
+                rest_nudge(replica(weights, r), tr, y[idx][sl], cfg.rest_nudge, cfg)
             if cfg.dead_nudge > 0:
                 dead_nudge(replica(weights, r), tr, cfg.dead_nudge)
         if average is not None:

@@ -10,6 +10,7 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.ann import softmax
 from snnforge.golden_model.fp_exact.lif import LIFParams
 from snnforge.golden_model.fp_exact.objective import READOUTS, forward, network_loss
+from snnforge.golden_model.fp_exact.readout import max_membrane
 
 __all__ = ["LR_SCHEDULES", "FPConfig", "Adam", "update_average", "init_network", "loss_and_grads", "evaluate", "train_epoch", "fit"]
 
@@ -44,7 +45,11 @@ class FPConfig:
     0 = off); when on, evaluation and prediction use the averaged weights, training continues
     from the raw ones; readout: ``"first_spike"`` (spiking outputs, logits ``-t_first /
     tau_loss``) or ``"max_membrane"`` (non-spiking outputs, logits ``membrane_scale * max_t V``,
-    :mod:`~.objective`; ``max_spikes_out``, ``silent_nudge``, ``label_push`` then play no part).
+    :mod:`~.objective`; ``max_spikes_out``, ``silent_nudge``, ``label_push`` then play no part);
+    rest_nudge: the membrane readout's counterpart of ``silent_nudge`` (0 = off): on a sample
+    whose label output's membrane maximum is 0 (it never rises above rest, so its exact gradient
+    is zero), that output and every hidden neuron silent on the sample get their incoming weights
+    raised by ``rest_nudge`` per presynaptic spike (batch mean), after the step.
     """
 
     hidden: tuple[int, ...] = (4,)
@@ -69,6 +74,7 @@ class FPConfig:
     weight_average: float = 0.0
     readout: str = "first_spike"
     membrane_scale: float = 5.0
+    rest_nudge: float = 0.0
     batch_size: int = 4
     epochs: int = 100
 
@@ -79,7 +85,7 @@ class FPConfig:
         for name in ("max_spikes_hidden", "max_spikes_out", "batch_size", "epochs"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("silent_nudge", "dead_nudge", "grad_clip", "label_push"):
+        for name in ("silent_nudge", "dead_nudge", "grad_clip", "label_push", "rest_nudge"):
             if not getattr(self, name) >= 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.readout not in READOUTS:
@@ -159,6 +165,26 @@ def silent_nudge(weights: list[np.ndarray], trains: list[np.ndarray], y: np.ndar
             silent[np.arange(bsz), y] = starved
         else:
             silent = ~fired & starved[:, None]
+        w += nudge * np.einsum("bn,bi->ni", silent.astype(np.float64), pre_counts) / bsz
+
+
+def rest_nudge(weights: list[np.ndarray], trains: list[np.ndarray], y: np.ndarray, nudge: float,
+               cfg: FPConfig) -> None:
+    """Membrane readout: the push of :attr:`FPConfig.rest_nudge`, in place. ``trains`` are the
+    input and hidden spike trains of the batch (before the step)."""
+    bsz = len(y)
+    rows = np.arange(bsz)
+    v_max = max_membrane(weights[-1], trains[-1], neuron=cfg.neuron())[0]
+    starved = v_max[rows, y] <= 1e-9 * cfg.theta  # (B,) at rest to within rounding
+    if not starved.any():
+        return
+    for li, w in enumerate(weights):
+        pre_counts = np.isfinite(trains[li]).sum(axis=2).astype(np.float64)  # (B, N_in)
+        if li == len(weights) - 1:
+            silent = np.zeros((bsz, w.shape[0]), dtype=bool)
+            silent[rows, y] = starved
+        else:
+            silent = ~np.isfinite(trains[li + 1][:, :, 0]) & starved[:, None]
         w += nudge * np.einsum("bn,bi->ni", silent.astype(np.float64), pre_counts) / bsz
 
 
@@ -246,6 +272,8 @@ def train_epoch(weights: list[np.ndarray], opt: Adam, x: np.ndarray, y: np.ndarr
         opt.step(weights, grads)
         if cfg.silent_nudge > 0 and cfg.readout == "first_spike":
             silent_nudge(weights, trains, y[idx], cfg.silent_nudge)
+        if cfg.rest_nudge > 0 and cfg.readout == "max_membrane":
+            rest_nudge(weights, trains, y[idx], cfg.rest_nudge, cfg)
         if cfg.dead_nudge > 0:
             dead_nudge(weights, trains, cfg.dead_nudge)
         if average is not None:
