@@ -193,3 +193,12 @@ def test_banked_weights_read_rows_and_groups_update_and_write_like_the_golden_up
     _run(dut, bench)
     with pytest.raises(ConfigError, match="power of two"):
         BankedWeights(lanes=2, rows=4, weight_bits=4, banks=3)
+
+
+def test_engine_knobs_are_validated_with_errors_naming_them():
+    from snnforge.hdl.ssnn_bp.network import SSNNNetwork, small_network_config
+    config = small_network_config()
+    for kwargs, name in (({"hid_lanes": 3}, "hid_lanes"), ({"hid_lanes": True}, "hid_lanes"),
+                         ({"rng_cores": 0}, "rng_cores"), ({"rng_cores": 33}, "rng_cores")):
+        with pytest.raises(ConfigError, match=name):
+            SSNNNetwork(config=config, **kwargs)
