@@ -10,7 +10,8 @@ and the UP5K (:mod:`snnforge.golden_model.spikegrad.memory`), and whether it fit
     python benchmarks/spikegrad_formats.py benchmarks/studies/spikegrad_formats.toml runs/sweeps/spikegrad_formats
 
 writes ``benchmarks/results/<study name>.json`` (or ``--result``) and prints a Markdown table.
-Runs not finished are listed with their status and no figures.
+A run not finished shows the figures of its last finished epoch (status "running: epoch k of
+N"), or only its status before its first epoch.
 """
 from __future__ import annotations
 
@@ -37,9 +38,18 @@ def config_from_report(report: dict) -> SpikeGradConfig:
     return SpikeGradConfig(**fields).validate()
 
 
-def row(run, run_dir: Path, status: str) -> dict:
+def varying(runs) -> list[str]:
+    """The options whose values differ between the study's runs (a row's label)."""
+    keys = []
+    for run in runs:
+        keys += [k for k in run.params if k not in keys]
+    return [k for k in keys
+            if len({repr(r.params.get(k)) for r in runs}) > 1 and k not in ("algo", "kind")]
+
+
+def row(run, run_dir: Path, status: str, label_keys: list[str]) -> dict:
     """One table row for ``run`` (figures only when its report.json has results)."""
-    swept = {k: v for k, v in run.params.items() if k in run.swept}
+    swept = {k: run.params[k] for k in label_keys if k in run.params}
     out = {"run_id": run.run_id, "options": swept, "status": status,
            "command": "snnforge " + shlex.join(
                [a.replace("{out}", str(run_dir)) for a in run.argv[2:]])}
@@ -48,10 +58,19 @@ def row(run, run_dir: Path, status: str) -> dict:
         return out
     report = read_json(report_path)
     res = report.get("results") or {}
+    epochs = report.get("epochs") or []
     if "test_accuracy" not in res:
-        return out
+        if not epochs:
+            return out
+        # a run still going (or stopped): the figures of its last finished epoch
+        last = epochs[-1]
+        res = {"test_accuracy": last["test_accuracy"],
+               "ann_test_accuracy": last.get("ann_test_accuracy"),
+               "samples_per_second": last.get("samples_per_second")}
+        if res["ann_test_accuracy"] is not None:
+            res["gap_to_ann_points"] = 100 * (res["ann_test_accuracy"] - res["test_accuracy"])
+        out["status"] = f"{status}: epoch {len(epochs)} of {report.get('epochs_requested')}"
     cfg = config_from_report(report)
-    epochs = report["epochs"]
     out.update({
         "dataset": report["config"]["dataset"],
         "train_limit": report["config"].get("train_limit"),
@@ -82,6 +101,8 @@ def markdown(rows: list[dict]) -> str:
     lines = [head, "|" + " --- |" * 11]
     for r in rows:
         opts = " ".join(f"--{k} {v}" for k, v in r["options"].items()) or "(reference)"
+        if not r["status"].startswith("done"):
+            opts += f" ({r['status']})"
         if "test_accuracy" not in r:
             lines.append(f"| {opts} | {r['status']} |" + " |" * 9)
             continue
@@ -113,11 +134,11 @@ def main(argv=None) -> int:
     except SnnforgeError as exc:
         raise SystemExit(f"spikegrad_formats.py: error: {exc}") from None
     runs_status = status.get("runs", status) if isinstance(status, dict) else {}
-    rows = []
+    rows, label_keys = [], varying(study.runs)
     for run in study.runs:
         entry = runs_status.get(run.run_id, {}) if isinstance(runs_status, dict) else {}
         state = entry.get("state", entry.get("status", "not run")) if isinstance(entry, dict) else "not run"
-        rows.append(row(run, args.sweep / "runs" / run.run_id, state))
+        rows.append(row(run, args.sweep / "runs" / run.run_id, state, label_keys))
     result = {"study": study.name, "study_file": str(args.study),
               "command": f"snnforge sweep {args.study} --workers 1 --out {args.sweep}",
               "table_command": "python " + shlex.join(["benchmarks/spikegrad_formats.py",

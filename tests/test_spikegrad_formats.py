@@ -42,4 +42,4 @@ def test_format_table_from_a_sweep(tmp_path):
                                          theta_bp=16384, lr_shift=narrow["lr_shift"]))
     assert narrow["memory"] == want.to_dict()
     assert rows[0]["memory"]["weight_memory_bits"] > narrow["memory"]["weight_memory_bits"]
-    assert "--weight-bits 12" in narrow["command"] and "| --theta 16384" in proc.stdout
+    assert "--weight-bits 12" in narrow["command"] and "--theta 16384" in proc.stdout
