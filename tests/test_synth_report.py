@@ -2,7 +2,10 @@
 counts appear beside the block RAMs, the UP5K synthesis infers SPRAM."""
 import json
 
+import pytest
+
 from snnforge import synthesis
+from snnforge.errors import ConfigError
 
 
 def _row(unit, target, **extra):
@@ -32,3 +35,15 @@ def test_up5k_synthesis_script_infers_spram():
     assert target.synth_flags == "-spram" and target.capacity["spram"] == 4
     assert "SB_SPRAM256KA" in target.cells["spram"][0]
     assert synthesis.get_target("ecp5-85f").capacity["spram"] == 0
+
+
+def test_synthesis_time_limit(monkeypatch, tmp_path):
+    monkeypatch.delenv(synthesis.TIMEOUT_ENV, raising=False)
+    assert synthesis.tool_timeout() == 6 * 3600
+    monkeypatch.setenv(synthesis.TIMEOUT_ENV, "90")
+    assert synthesis.tool_timeout() == 90
+    for bad in ("soon", "0", "-5"):
+        monkeypatch.setenv(synthesis.TIMEOUT_ENV, bad)
+        with pytest.raises(ConfigError, match="SNNFORGE_SYNTH_TIMEOUT"):
+            synthesis.synthesize_verilog("module t(); endmodule\n", top="t",
+                                         target="ice40-up5k", work_dir=tmp_path)
