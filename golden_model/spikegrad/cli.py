@@ -169,14 +169,16 @@ def build_config(args) -> SpikeGradConfig:
     n_layers = len(sizes) - 1
     gradient_scale = (args.theta_bp * TRAINING_ERROR_RESOLUTION if args.gradient_scale is None
                       else args.gradient_scale)
-    shifts = args.lr_shift or tuple(
-        s + (args.lr_offset or 0)
-        for s in default_lr_shifts(n_layers, theta=args.theta, theta_bp=args.theta_bp,
-                                   gradient_scale=gradient_scale, input_bits=args.input_bits,
-                                   input_gain=args.input_gain))
-    if min(shifts) < 0:
-        raise ConfigError(f"--lr-offset {args.lr_offset} makes a learning-rate shift negative "
-                          f"({shifts}); use an offset >= {-min(shifts) + (args.lr_offset or 0)}")
+    shifts = args.lr_shift
+    if not shifts:
+        derived = default_lr_shifts(n_layers, theta=args.theta, theta_bp=args.theta_bp,
+                                    gradient_scale=gradient_scale, input_bits=args.input_bits,
+                                    input_gain=args.input_gain)
+        shifts = tuple(s + args.lr_offset for s in derived)
+        if min(shifts) < 0:
+            raise ConfigError(f"--lr-offset {args.lr_offset} makes a learning-rate shift "
+                              f"negative ({', '.join(map(str, shifts))}); use --lr-offset >= "
+                              f"{-min(derived)}")
     if len(shifts) == 1:
         shifts = shifts * n_layers
     if len(shifts) != n_layers:
