@@ -20,12 +20,10 @@ status, recoveries, weights corrupted); exits 1 if any check fails.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
 import shlex
-import shutil
 import sys
 import tempfile
 import time
@@ -60,41 +58,13 @@ def engine_component():
 
 def build_harness(engine) -> Path:
     """The harness executable, built once per (Verilog, harness, Verilator, flags) and cached
-    beside the fast network harness (snnforge.sim.fast_build's cache folder, lock and flags)."""
+    (:mod:`snnforge.sim.harness_build`)."""
     from snnforge.hwsim import emit_verilog
-    from snnforge.sim.cache import build_jobs, cache_dir, file_lock
-    from snnforge.sim.fast_build import FAST_BUILD_FLAGS, _verilator_version
-    from snnforge.errors import ToolchainError
+    from snnforge.sim.harness_build import build_verilated_harness
 
     top = "host_link_fuzz_engine"
-    verilog = emit_verilog(engine, name=top)
-    key = hashlib.sha256(json.dumps(
-        {"kind": "host_link_fuzz", "verilog": verilog, "harness": HARNESS.read_text(),
-         "verilator": _verilator_version(), "flags": list(FAST_BUILD_FLAGS)},
-        sort_keys=True).encode()).hexdigest()
-    root = cache_dir() / "verilator"
-    folder = root / key
-    exe = folder / "obj" / "fuzz"
-    marker = folder / "build.json"
-    with file_lock(root / f"{key}.lock"):
-        if marker.is_file() and exe.is_file():
-            os.utime(marker)
-            return exe
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        (folder / f"{top}.v").write_text(verilog)
-        shutil.copyfile(HARNESS, folder / HARNESS.name)
-        toolchain.require_tool("verilator")
-        args = ["--cc", "--exe", "--build", *FAST_BUILD_FLAGS, "--prefix", "Vtop",
-                "--top-module", top, "-Mdir", "obj", "-o", "fuzz", "-j", str(build_jobs()),
-                f"{top}.v", HARNESS.name]
-        result = toolchain.run_tool("verilator", args, cwd=folder, timeout=3600, check=False)
-        (folder / "build.log").write_text(result.stdout + result.stderr)
-        if result.returncode != 0 or not exe.is_file():
-            tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
-            raise ToolchainError(f"Verilator build of the fuzz harness failed:\n{tail}")
-        marker.write_text(json.dumps({"top": top, "kind": "host_link_fuzz"}))
-    return exe
+    return build_verilated_harness(emit_verilog(engine, name=top), top=top,
+                                   kind="host_link_fuzz", harness=HARNESS, timeout=3600)
 
 
 def harness_args(engine) -> dict:

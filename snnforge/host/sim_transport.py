@@ -8,24 +8,19 @@ decodes its ``tx`` pin the same way; Python talks to it over pipes. Time is simu
 board time (at ``clk_freq``) passed, or the board is quiet (nothing queued or on the wires and
 nothing in progress: no byte can come any more), so the driver's time-outs behave as on a
 board while an idle board costs no simulation. The build is cached like the fast harness's
-(``snnforge.hwsim.cache_dir()/verilator/<sha256>``).
+(:mod:`snnforge.sim.harness_build`).
 """
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import math
-import shutil
 import struct
 import subprocess
 import time
 from pathlib import Path
 
-from snnforge import toolchain
-from snnforge.errors import ConfigError, ToolchainError
-from snnforge.sim.cache import build_jobs, cache_dir, file_lock
-from snnforge.sim.fast_build import FAST_BUILD_FLAGS
+from snnforge.errors import ConfigError
+from snnforge.sim.harness_build import build_verilated_harness
 
 from .transport import Transport, TransportError
 
@@ -33,48 +28,14 @@ __all__ = ["SimulatedBoardTransport", "HARNESS_SOURCE", "build_board_harness"]
 
 HARNESS_SOURCE = Path(__file__).with_name("sim_board.cpp")
 TOP = "board_core"
-EXECUTABLE = "simboard"
 #: the board clock the simulated time runs at by default (the iCEBreaker's oscillator)
 DEFAULT_CLK_FREQ = 12e6
-
-
-@functools.lru_cache(maxsize=1)
-def _verilator_version() -> str:
-    return toolchain.verilator_version()
 
 
 def build_board_harness(verilog: str) -> Path:
     """The harness executable for the board core's ``verilog`` (top ``board_core``), built
     once per Verilog text, harness source, Verilator version and flags, and cached."""
-    key = hashlib.sha256(json.dumps(
-        {"kind": "sim_board", "verilog": verilog, "top": TOP,
-         "harness": HARNESS_SOURCE.read_text(), "verilator": _verilator_version(),
-         "flags": list(FAST_BUILD_FLAGS)}, sort_keys=True).encode()).hexdigest()
-    root = cache_dir() / "verilator"
-    folder = root / key
-    exe = folder / "obj" / EXECUTABLE
-    marker = folder / "build.json"
-    with file_lock(root / f"{key}.lock"):
-        if marker.is_file() and exe.is_file():
-            marker.touch()
-            return exe
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        (folder / f"{TOP}.v").write_text(verilog)
-        shutil.copyfile(HARNESS_SOURCE, folder / HARNESS_SOURCE.name)
-        toolchain.require_tool("verilator")
-        args = ["--cc", "--exe", "--build", *FAST_BUILD_FLAGS, "--prefix", "Vtop",
-                "--top-module", TOP, "-Mdir", "obj", "-o", EXECUTABLE, "-j", str(build_jobs()),
-                f"{TOP}.v", HARNESS_SOURCE.name]
-        result = toolchain.run_tool("verilator", args, cwd=folder, timeout=7200, check=False)
-        log = folder / "build.log"
-        log.write_text(result.stdout + result.stderr)
-        if result.returncode != 0 or not exe.is_file():
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-            raise ToolchainError(f"Verilator build of the simulated board failed (exit "
-                                 f"{result.returncode}); log {log}:\n{tail}")
-        marker.write_text(json.dumps({"top": TOP, "kind": "sim_board"}))
-    return exe
+    return build_verilated_harness(verilog, top=TOP, kind="sim_board", harness=HARNESS_SOURCE)
 
 
 @functools.lru_cache(maxsize=4)
