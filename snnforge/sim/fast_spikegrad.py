@@ -4,16 +4,12 @@
 The C++ harness (``fast_spikegrad_harness.cpp``) clocks the Verilated top with the host always
 ready; Python talks to it over pipes once per sample: the input events, the output totals it
 answers with the golden loss (``units.output_error``), the trace records (every non-zero hidden
-count and error count), and the weights read back at the end. Builds are cached like
-:mod:`snnforge.sim.fast_build` (``cache_dir()/verilator/<sha256>`` of the Verilog, the harness
-source, the Verilator version and the flags; a file lock per key).
+count and error count), and the weights read back at the end. Builds are cached by
+:mod:`snnforge.sim.harness_build`.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -21,15 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from snnforge import toolchain
-from snnforge.errors import ConfigError, SnnforgeError, ToolchainError
+from snnforge.errors import SnnforgeError, ToolchainError
 
-from .cache import build_jobs, cache_dir, file_lock
-from .fast_build import FAST_BUILD_FLAGS, _verilator_version
+from .harness_build import build_verilated_harness
 
 __all__ = ["HARNESS_SOURCE", "build_spikegrad_harness", "FastSpikeGrad", "run"]
 
 HARNESS_SOURCE = Path(__file__).with_name("fast_spikegrad_harness.cpp")
-EXECUTABLE = "fastsg"
 TOP = "sg_network"
 
 
@@ -39,38 +33,8 @@ class ChipMismatch(SnnforgeError):
 
 def build_spikegrad_harness(verilog: str) -> Path:
     """The harness executable for the top's ``verilog`` (module ``sg_network``), built once."""
-    if f"module {TOP}" not in verilog:
-        raise ConfigError(f"verilog must be the Verilog of module {TOP!r}")
-    key = hashlib.sha256(json.dumps(
-        {"kind": "fast_spikegrad", "verilog": verilog, "harness": HARNESS_SOURCE.read_text(),
-         "verilator": _verilator_version(), "flags": list(FAST_BUILD_FLAGS)},
-        sort_keys=True).encode()).hexdigest()
-    root = cache_dir() / "verilator"
-    folder = root / key
-    exe = folder / "obj" / EXECUTABLE
-    marker = folder / "build.json"
-    root.mkdir(parents=True, exist_ok=True)
-    with file_lock(root / f"{key}.lock"):
-        if marker.is_file() and exe.is_file():
-            os.utime(marker)
-            return exe
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        (folder / f"{TOP}.v").write_text(verilog)
-        shutil.copyfile(HARNESS_SOURCE, folder / HARNESS_SOURCE.name)
-        toolchain.require_tool("verilator")
-        args = ["--cc", "--exe", "--build", *FAST_BUILD_FLAGS, "--prefix", "Vtop",
-                "--top-module", TOP, "-Mdir", "obj", "-o", EXECUTABLE, "-j", str(build_jobs()),
-                f"{TOP}.v", HARNESS_SOURCE.name]
-        result = toolchain.run_tool("verilator", args, cwd=folder, timeout=7200, check=False)
-        log = folder / "build.log"
-        log.write_text(result.stdout + result.stderr)
-        if result.returncode != 0 or not exe.is_file():
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-            raise ToolchainError(f"Verilator build of the SpikeGrad harness failed "
-                                 f"(exit {result.returncode}); log {log}:\n{tail}")
-        marker.write_text(json.dumps({"top": TOP, "kind": "fast_spikegrad"}))
-    return exe
+    return build_verilated_harness(verilog, top=TOP, kind="fast_spikegrad",
+                                   harness=HARNESS_SOURCE)
 
 
 class FastSpikeGrad:

@@ -13,27 +13,21 @@ accepted output transactions with their cycles, every input transfer, and the ha
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from snnforge import toolchain
-from snnforge.errors import ConfigError, ToolchainError
+from snnforge.errors import ConfigError
 
-from .cache import build_jobs, cache_dir, file_lock
-from .fast_build import FAST_BUILD_FLAGS, _verilator_version, run_harness
+from .fast_build import run_harness
+from .harness_build import build_verilated_harness
 
 __all__ = ["StreamPorts", "Stimulus", "UnitRun", "HARNESS_SOURCE", "ports_header",
            "build_unit_harness", "run_unit"]
 
 HARNESS_SOURCE = Path(__file__).with_name("fast_unit_harness.cpp")
-EXECUTABLE = "fastunit"
 MAX_PAYLOAD_BITS = 64
 
 
@@ -100,48 +94,16 @@ def ports_header(component, ports: StreamPorts) -> str:
         f"    return uint64_t(t->{_cpp(o + '__payload')});\n}}\n")
 
 
-def _build_key(verilog: str, top: str, header: str) -> str:
-    payload = json.dumps({"kind": "fast_unit_harness", "verilog": verilog, "top": top,
-                          "header": header, "harness": HARNESS_SOURCE.read_text(),
-                          "verilator": _verilator_version(), "flags": list(FAST_BUILD_FLAGS)},
-                         sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
 def build_unit_harness(component, ports: StreamPorts, *, top: str) -> Path:
     """The harness executable for ``component`` (emitted as module ``top``), built once and
     cached; :class:`ToolchainError` with the end of the log if the build fails."""
     from snnforge.hwsim import emit_verilog
 
-    header = ports_header(component, ports)
-    verilog = emit_verilog(component, name=top)
-    root = cache_dir() / "verilator"
-    key = _build_key(verilog, top, header)
-    folder = root / key
-    exe = folder / "obj" / EXECUTABLE
-    marker = folder / "build.json"
-    with file_lock(root / f"{key}.lock"):
-        if marker.is_file() and exe.is_file():
-            os.utime(marker)
-            return exe
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        (folder / f"{top}.v").write_text(verilog)
-        (folder / "fast_unit_ports.h").write_text(header)
-        shutil.copyfile(HARNESS_SOURCE, folder / HARNESS_SOURCE.name)
-        toolchain.require_tool("verilator")
-        args = ["--cc", "--exe", "--build", *FAST_BUILD_FLAGS, "--prefix", "Vtop",
-                "--top-module", top, "-Mdir", "obj", "-o", EXECUTABLE, "-j", str(build_jobs()),
-                "-CFLAGS", f"-I{folder}", f"{top}.v", HARNESS_SOURCE.name]
-        result = toolchain.run_tool("verilator", args, cwd=folder, timeout=3600, check=False)
-        log = folder / "build.log"
-        log.write_text(result.stdout + result.stderr)
-        if result.returncode != 0 or not exe.is_file():
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-            raise ToolchainError(f"Verilator build of the unit harness for {top!r} failed "
-                                 f"(exit {result.returncode}); log {log}:\n{tail}")
-        marker.write_text(json.dumps({"top": top, "kind": "fast_unit_harness"}))
-    return exe
+    return build_verilated_harness(emit_verilog(component, name=top), top=top,
+                                   kind="fast_unit_harness", harness=HARNESS_SOURCE,
+                                   extra_files={"fast_unit_ports.h":
+                                                ports_header(component, ports)},
+                                   timeout=3600)
 
 
 @dataclass
