@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import sys
 import time
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.fp_exact.datasets import xor_task
 from snnforge.golden_model.fp_exact.surrogate import stepped_accuracy, surrogate_train_epoch
 from snnforge.golden_model.fp_exact.train import Adam, FPConfig, evaluate, fit, init_network
-from snnforge.runs import write_json
+from snnforge.runs import upsert_row
 
 #: the reference row every row starts from (overridden by --config / --task), fixed here so that a
 #: row's command means the same run whatever the CLI defaults are
@@ -101,18 +100,12 @@ def main(argv=None) -> int:
            "task": task_kw, "config": cfg.to_dict(), "seeds": args.seeds, "converged": len(conv),
            "epochs_to_converge_median": float(np.median(conv)) if conv else None,
            "failures": fails, "wall_seconds": round(time.time() - t0, 1)}
-    rows = json.loads(args.out.read_text())["rows"] if args.out.exists() else []
-    rows = [r for r in rows if r["row"] != args.row] + [row]
-    write_json(args.out, {"benchmark": "fp_xor_study", "rows": rows})
+    upsert_row(args.out, benchmark="fp_xor_study", row=row)
     print(json.dumps({k: row[k] for k in ("row", "converged", "seeds", "epochs_to_converge_median")}))
     return 0
 
 
 if __name__ == "__main__":
-    from snnforge.errors import SnnforgeError
+    from snnforge.runs import run_script
 
-    try:
-        raise SystemExit(main(sys.argv[1:]))
-    except SnnforgeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2)
+    run_script(main)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -49,10 +48,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    from snnforge.errors import SnnforgeError
+    from snnforge.runs import run_script
 
-    try:
-        raise SystemExit(main(sys.argv[1:]))
-    except SnnforgeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2)
+    run_script(main)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import sys
 import time
 from pathlib import Path
 
@@ -33,7 +32,7 @@ from snnforge.golden_model.fp_exact.datasets import yin_yang_task
 from snnforge.golden_model.fp_exact.replicas import fit_replicas, fit_surrogate_replicas
 from snnforge.golden_model.fp_exact.plots import run_plots
 from snnforge.golden_model.fp_exact.train import FPConfig, init_network
-from snnforge.runs import write_json
+from snnforge.runs import upsert_row
 
 #: the reference row every row starts from (overridden by --config), fixed here so that a row's
 #: command means the same run whatever the CLI defaults are
@@ -129,9 +128,7 @@ def main(argv=None) -> int:
            "test_accuracy_mean_per_epoch": per_epoch.mean(axis=1).round(4).tolist(),
            "final": _stats(per_epoch[-1]), "best_epoch_mean": float(per_epoch.mean(axis=1).max()),
            **extra, "wall_seconds": round(time.time() - t0, 1)}
-    rows = json.loads(args.out.read_text())["rows"] if args.out.exists() else []
-    rows = [r for r in rows if r["row"] != args.row] + [row]
-    write_json(args.out, {"benchmark": "fp_yy_study", "rows": rows})
+    upsert_row(args.out, benchmark="fp_yy_study", row=row)
     print(json.dumps({"row": args.row, "final": row["final"],
                       "mean_per_epoch": row["test_accuracy_mean_per_epoch"],
                       "wall_seconds": row["wall_seconds"]}))
@@ -139,10 +136,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    from snnforge.errors import SnnforgeError
+    from snnforge.runs import run_script
 
-    try:
-        raise SystemExit(main(sys.argv[1:]))
-    except SnnforgeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2)
+    run_script(main)

@@ -21,7 +21,7 @@ import tempfile
 import time
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, NoReturn
 
 import numpy as np
 
@@ -181,6 +181,26 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
 
 def write_json(path: Path | str, obj: Any) -> None:
     atomic_write_bytes(path, (json.dumps(_jsonable(obj), indent=2, sort_keys=False) + "\n").encode())
+
+
+def upsert_row(path: Path | str, *, benchmark: str, row: dict, key: str = "row") -> list[dict]:
+    """Write ``row`` into the result file ``path`` (``{"benchmark": ..., "rows": [...]}``),
+    replacing the row with the same ``key`` value and keeping the others; returns the rows."""
+    path = Path(path)
+    rows = read_json(path).get("rows", []) if path.exists() else []
+    rows = [r for r in rows if r.get(key) != row[key]] + [row]
+    write_json(path, {"benchmark": benchmark, "rows": rows})
+    return rows
+
+
+def run_script(main: Callable[[list[str]], int], argv: list[str] | None = None) -> NoReturn:
+    """Entry point of a benchmark script: exit with ``main(argv)``'s status; a
+    :class:`SnnforgeError` becomes one ``error:`` line on stderr and exit status 2."""
+    try:
+        raise SystemExit(main(sys.argv[1:] if argv is None else argv))
+    except SnnforgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def read_json(path: Path | str) -> Any:

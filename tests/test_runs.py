@@ -75,3 +75,29 @@ def test_atomic_files_get_the_umask_mode_not_0600(tmp_path):
         os.umask(old)
     assert (tmp_path / "r.json").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "c.npz").stat().st_mode & 0o777 == 0o644
+
+
+def test_upsert_row_replaces_the_row_with_the_same_key_and_keeps_the_others(tmp_path):
+    from snnforge.runs import read_json, upsert_row
+    path = tmp_path / "study.json"
+    upsert_row(path, benchmark="b", row={"row": "a", "x": 1})
+    upsert_row(path, benchmark="b", row={"row": "b", "x": 2})
+    rows = upsert_row(path, benchmark="b", row={"row": "a", "x": 3})
+    assert rows == [{"row": "b", "x": 2}, {"row": "a", "x": 3}]
+    assert read_json(path) == {"benchmark": "b", "rows": rows}
+
+
+def test_run_script_turns_a_user_error_into_one_line_and_status_2(capsys):
+    from snnforge.errors import ConfigError
+    from snnforge.runs import run_script
+
+    def main(argv):
+        raise ConfigError(f"--seeds must be positive, got {argv[0]}")
+
+    with pytest.raises(SystemExit) as exit_info:
+        run_script(main, ["0"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == "error: --seeds must be positive, got 0\n"
+    with pytest.raises(SystemExit) as exit_info:
+        run_script(lambda argv: 0, [])
+    assert exit_info.value.code == 0
