@@ -5,21 +5,14 @@ import random
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp import units
 from snnforge.hdl.ssnn_bp.input_scan import InputSpikeScan
 from snnforge.hdl.ssnn_bp.network_weights import BankedWeights, NetworkWeights
+from snnforge.sim.amaranth_stream import simulate
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
-
-
-def _run(dut, bench):
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(bench)
-    sim.run()
 
 
 def _word(values):
@@ -66,7 +59,7 @@ def test_input_scan_issues_the_spiking_rows_in_order_then_the_bias(n_in, gaps):
             if not gaps:   # one group encoded and one row issued per cycle, overlapped
                 assert run_cycles <= max(groups, len(want)) + groups // 4 + 4, run_cycles
 
-    _run(dut, bench)
+    simulate(dut, bench)
     with pytest.raises(ConfigError, match="n_in"):
         InputSpikeScan(n_in=0)
 
@@ -126,7 +119,7 @@ def test_network_weights_update_write_and_read_like_the_golden_updater(lanes, we
             else:
                 await ctx.tick()
 
-    _run(dut, bench)
+    simulate(dut, bench)
     with pytest.raises(ConfigError, match="init"):
         NetworkWeights(lanes=2, depth=3, weight_bits=4, init=np.full((3, 2), 8))
 
@@ -190,7 +183,7 @@ def test_banked_weights_read_rows_and_groups_update_and_write_like_the_golden_up
                 got = [[int(v) for v in bank] for bank in ctx.get(dut.group_data)]
                 assert got == model[g * banks:(g + 1) * banks].tolist(), cycle
 
-    _run(dut, bench)
+    simulate(dut, bench)
     with pytest.raises(ConfigError, match="power of two"):
         BankedWeights(lanes=2, rows=4, weight_bits=4, banks=3)
 

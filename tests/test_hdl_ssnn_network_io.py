@@ -4,22 +4,15 @@ record: random stimulus with random valid gaps and backpressure, scored against 
 import random
 
 import pytest
-from amaranth.sim import Simulator
 
 from snnforge.errors import ConfigError
 from snnforge.hdl.ssnn_bp.network_parts_model import StepRecordModel
 from snnforge.hdl.ssnn_bp.parts_harness import PARTS_CONFIGS, ReadBackBench
 from snnforge.hdl.ssnn_bp.sample_loader import SampleLoader
 from snnforge.hdl.ssnn_bp.step_record import StepRecord
+from snnforge.sim.amaranth_stream import simulate
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
-
-
-def _run(dut, bench):
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(bench)
-    sim.run()
 
 
 def test_step_record_sets_and_clears_the_masks_like_its_model():
@@ -45,7 +38,7 @@ def test_step_record_sets_and_clears_the_masks_like_its_model():
             await ctx.tick()
             model.tick(**drive)
 
-    _run(dut, bench)
+    simulate(dut, bench)
     with pytest.raises(ConfigError, match="n_hidden"):
         StepRecord(n_in=3, n_hidden=0)
 
@@ -97,7 +90,7 @@ def test_sample_loader_keeps_the_first_beats_fields_and_every_pixel(shape):
             ctx.set(dut.release, 0)
             assert not ctx.get(dut.busy)
 
-    _run(dut, bench)
+    simulate(dut, bench)
 
 
 @pytest.mark.parametrize("shape", ["wide", "classes"])
@@ -135,4 +128,4 @@ def test_read_back_answers_each_request_with_its_row_under_backpressure(shape):
                 break
         assert got == want
 
-    _run(dut, bench)
+    simulate(dut, bench)

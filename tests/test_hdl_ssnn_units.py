@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 from amaranth.hdl import Value
-from amaranth.sim import Simulator
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model import rng as grng
@@ -13,17 +12,10 @@ from snnforge.hdl.ssnn_bp.neuron import CompositeNeuron
 from snnforge.hdl.ssnn_bp.random_source import RandomDrawSource, ThreefryCore
 from snnforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit, pack_rows, unpack_row
 from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
-from snnforge.sim.amaranth_stream import run_streams
+from snnforge.sim.amaranth_stream import run_streams, simulate
 from snnforge.sim.budget import CycleBudget, stream_cycle_bound
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
-
-
-def _simulate(dut, bench):
-    sim = Simulator(dut)
-    sim.add_clock(1e-8, if_exists=True)
-    sim.add_testbench(bench)
-    sim.run()
 
 
 def _check_draw_source(dut, reqs, *, seed, width, lanes, r):
@@ -99,7 +91,7 @@ def test_threefry_core_matches_rng_blocks(architecture, rounds):
                 accepted.append(cycle)
             cycle += 1
 
-    _simulate(dut, bench)
+    simulate(dut, bench)
     want = []
     for q in reqs:
         x0, x1 = grng.random_block(seed=seed, stream=q[0], sample=q[1], step=q[2],
@@ -139,7 +131,7 @@ def test_encoder_matches_golden():
             got.append([(ctx.get(dut.spikes) >> lane) & 1 for lane in range(8)])
             await ctx.delay(1e-9)
 
-    _simulate(dut, bench)
+    simulate(dut, bench)
     assert np.array_equal(np.array(got, dtype=bool), units.encode_input(pix, rnd))
 
 
@@ -165,7 +157,7 @@ def test_composite_neuron_matches_golden(frac_bits, slope, beta):
             got.append([ctx.get(s) for s in (dut.spike, dut.gate, dut.g_pos, dut.g_neg)])
             await ctx.delay(1e-9)
 
-    _simulate(dut, bench)
+    simulate(dut, bench)
     got = np.array(got, dtype=bool)
     spike, gate = units.neuron_forward(u, rf, frac_bits=frac_bits, slope_log2=slope)
     gp, gn = units.neuron_backward(b, gate_in, rg, frac_bits=frac_bits, beta_log2=beta)
@@ -256,7 +248,7 @@ def test_weight_update_back_to_back_same_row_loses_nothing(shared_read_port, pre
             await ctx.tick()
             reads.append(ctx.get(Value.cast(dut.rd_data)))
 
-    _simulate(dut, bench)
+    simulate(dut, bench)
     mem = init.copy()
     want = []
     for i in np.flatnonzero(valid):

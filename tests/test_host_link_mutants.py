@@ -4,21 +4,14 @@ priority, a minimum-length frame, a frame that lost bytes while the buffer was o
 UART receiver's majority vote against a one-clock glitch."""
 import pytest
 from amaranth.hdl import Value
-from amaranth.sim import Simulator
 
 from snnforge.hdl.host_link import CRC16, FrameReceiver
 from snnforge.hdl.host_link.crc import CRC_INIT
 from snnforge.hdl.host_link.uart import UARTRx
 from snnforge.host import protocol as P
+from snnforge.sim.amaranth_stream import simulate
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
-
-
-def _sim(dut, tb):
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(tb)
-    sim.run()
 
 
 def test_crc_zero_flag_marks_a_body_with_its_crc():
@@ -36,7 +29,7 @@ def test_crc_zero_flag_marks_a_body_with_its_crc():
         ctx.set(dut.i_data.valid, 0)
         flags.append((ctx.get(dut.crc), ctx.get(dut.zero)))
 
-    _sim(dut, tb)
+    simulate(dut, tb)
     assert flags[-1] == (0, 1), "a body with its CRC appended must check to zero"
     assert all(z == int(c == 0) for c, z in flags)
     assert not any(z for _, z in flags[:-1])
@@ -57,7 +50,7 @@ def test_crc_clear_wins_over_a_byte_in_the_same_cycle():
         await ctx.tick()
         seen.append(ctx.get(dut.crc))
 
-    _sim(dut, tb)
+    simulate(dut, tb)
     assert seen == [CRC_INIT]
 
 
@@ -78,7 +71,7 @@ def _receiver_run(dut, schedule):
                 got.append((word & ((1 << n.bit_length()) - 1), word >> n.bit_length()))
             await ctx.tick()
 
-    _sim(dut, tb)
+    simulate(dut, tb)
     return got
 
 
@@ -133,5 +126,5 @@ def test_uart_receiver_majority_vote_ignores_a_one_clock_glitch(offset):
                 got.append(ctx.get(Value.cast(dut.o_data.payload)))
             await ctx.tick()
 
-    _sim(dut, tb)
+    simulate(dut, tb)
     assert got == [0xFF], f"glitch at bit-3 middle {offset:+d}: received {got}"

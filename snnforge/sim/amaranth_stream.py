@@ -25,7 +25,7 @@ from collections.abc import Iterable
 
 from amaranth.hdl import Value
 
-__all__ = ["stream_put", "stream_get", "stream_put_all", "stream_get_n", "run_streams"]
+__all__ = ["stream_put", "stream_get", "stream_put_all", "stream_get_n", "run_streams", "simulate"]
 
 
 def _set_payload(ctx, stream, payload) -> None:
@@ -140,3 +140,15 @@ def run_streams(dut, *, sources: dict, sinks: dict, max_cycles: int, seed: int =
              if len(received[name]) < count]
     assert not short, f"after {max_cycles} cycles only " + ", ".join(short) + " items arrived"
     return received
+
+
+def simulate(dut, *benches, period: float = 1e-8) -> None:
+    """Run ``dut`` with its ``sync`` clock (``period`` seconds) and the given testbenches until
+    they all return (the benches bound themselves, e.g. with :class:`~snnforge.sim.budget.CycleBudget`)."""
+    from amaranth.sim import Simulator
+
+    sim = Simulator(dut)
+    sim.add_clock(period, if_exists=True)
+    for bench in benches:
+        sim.add_testbench(bench)
+    sim.run()
