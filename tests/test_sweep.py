@@ -192,8 +192,11 @@ def test_ctrl_c_interrupts_cleanly_and_the_rerun_resumes_from_the_checkpoint(tmp
     out = tmp_path / "sweep"
     cmd = [sys.executable, "-m", "snnforge", "sweep", str(study), "--out", str(out),
            "--workers", "1"]
-    # its own process group, which the Ctrl-C reaches as a whole, as in a terminal
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # its own process group, which the Ctrl-C reaches as a whole, as in a terminal; SIGINT at
+    # its default disposition as in a terminal (a suite started in the background by a
+    # non-interactive shell inherits it ignored)
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 90
     while not list(out.glob("runs/*/checkpoint.npz")) and time.monotonic() < deadline:
         time.sleep(0.1)
