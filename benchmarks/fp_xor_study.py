@@ -29,6 +29,7 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.fp_exact.datasets import xor_task
 from snnforge.golden_model.fp_exact.surrogate import stepped_accuracy, surrogate_train_epoch
 from snnforge.golden_model.fp_exact.train import Adam, FPConfig, evaluate, fit, init_network
+from snnforge.commands.options import parse_json_object
 from snnforge.runs import upsert_row
 
 #: the reference row every row starts from (overridden by --config / --task), fixed here so that a
@@ -56,13 +57,7 @@ def fit_surrogate(task, cfg: FPConfig, *, seed: int, dt: float) -> dict:
 
 
 def _json(text: str, option: str) -> dict:
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{option} must be a JSON object, e.g. '{{\"lr\": 0.03}}' ({exc})") from None
-    if not isinstance(d, dict):
-        raise ConfigError(f"{option} must be a JSON object, e.g. '{{\"lr\": 0.03}}'")
-    return d
+    return parse_json_object(text, option=option, example='{"lr": 0.03}')
 
 
 def main(argv=None) -> int:

@@ -32,6 +32,7 @@ from snnforge.golden_model.fp_exact.datasets import yin_yang_task
 from snnforge.golden_model.fp_exact.replicas import fit_replicas, fit_surrogate_replicas
 from snnforge.golden_model.fp_exact.plots import run_plots
 from snnforge.golden_model.fp_exact.train import FPConfig, init_network
+from snnforge.commands.options import parse_json_object
 from snnforge.runs import upsert_row
 
 #: the reference row every row starts from (overridden by --config), fixed here so that a row's
@@ -54,13 +55,7 @@ def _plots(folder: Path, res: dict, task, cfg: FPConfig, seeds: list[int]) -> No
 
 
 def _json(text: str, option: str) -> dict:
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{option} must be a JSON object, e.g. '{{\"lr\": 0.01}}' ({exc})") from None
-    if not isinstance(d, dict):
-        raise ConfigError(f"{option} must be a JSON object, e.g. '{{\"lr\": 0.01}}'")
-    return d
+    return parse_json_object(text, option=option, example='{"lr": 0.01}')
 
 
 def _stats(values) -> dict:

@@ -5,12 +5,12 @@ import random
 
 import pytest
 from amaranth.hdl import Value
-from amaranth.sim import Simulator
 
 from snnforge.errors import ConfigError
 from snnforge.hdl.host_link import (CRC16, FrameReceiver, FrameTransmitter, SLIPDecoder,
                                     SLIPEncoder)
 from snnforge.host import protocol as P
+from snnforge.sim.amaranth_stream import simulate
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
@@ -48,10 +48,7 @@ def _stream(dut, items, *, src="i_data", sink="o_data", valid_p=0.7, ready_p=0.5
                 offer = None
         assert not q, f"{len(q)} items never taken"
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(tb)
-    sim.run()
+    simulate(dut, tb)
     return got
 
 
@@ -141,10 +138,7 @@ def test_frame_receiver_buffer_holds_the_body():
         await ctx.tick()
         assert not ctx.get(dut.o_frame.valid)
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(tb)
-    sim.run()
+    simulate(dut, tb)
     assert bytes(read[:len(body)]) == body
 
 

@@ -6,11 +6,11 @@ import pytest
 from amaranth.hdl import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
-from amaranth.sim import Simulator
 
 from snnforge.errors import ConfigError
 from snnforge.hdl.host_link import UARTRx, UARTTx
 from snnforge.hdl.host_link.uart import rx_layout
+from snnforge.sim.amaranth_stream import simulate
 from amaranth.lib import stream
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
@@ -68,10 +68,7 @@ def _loopback(divisor, items, *, valid_p, ready_p=1.0, seed, low=(), cycles):
                 offer = None
         assert not q, f"{len(q)} bytes never sent"
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(tb)
-    sim.run()
+    simulate(dut, tb)
     return got, breaks, overruns
 
 
@@ -98,10 +95,7 @@ def test_tx_waveform_is_8n1_lsb_first():
             line.append(ctx.get(dut.tx))
             await ctx.tick()
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(tb)
-    sim.run()
+    simulate(dut, tb)
     bits = [line[5 * i + 2] for i in range(11)]
     assert bits == [0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 1]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import re
 
 from snnforge.errors import ConfigError
@@ -54,6 +55,18 @@ def parse_int_list(text: str, *, option: str, minimum: int | None = None,
     if low:
         raise ConfigError(f"{option} {text!r}: every value must be >= {minimum}, got {low[0]}")
     return tuple(values)
+
+
+def parse_json_object(text: str, *, option: str, example: str = '{"lr": 0.01}') -> dict:
+    """``text`` as a JSON object (a dict); a :class:`ConfigError` naming ``option`` (with
+    ``example``) if it is not valid JSON or not an object."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{option} must be a JSON object, e.g. '{example}' ({exc})") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{option} must be a JSON object, e.g. '{example}'")
+    return value
 
 
 def option_message(message: str, options: dict[str, str]) -> str:
