@@ -1,6 +1,12 @@
 """The SSNN-BP network top that trains on chip, bit-true to
 :class:`snnforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN` (weights and per-step spikes).
 
+Why one file of ~470 lines: every datapath unit already lives in its own file with its own
+signature and tests (list below); what stays here is the wiring of those units and the one
+phase sequencer whose states drive the control inputs of nearly all of them in the same cycle
+(read addresses, enables, clears, starts). Cutting the sequencer out would move ~60 control
+signals across a signature without removing any logic.
+
 One sample = ``n_in`` pixel beats on ``i_sample``, then ``T`` time steps, each a sequence of
 event-driven phases (all random bits keyed like the golden model; ``rng_architecture`` picks
 the iterative or the pipelined Threefry core, ``rng_cores`` how many of them draw the
