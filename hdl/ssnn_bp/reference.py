@@ -1,6 +1,6 @@
-"""Golden expectations for the network top: per-step spike traces and weights, computed with
-the golden model itself (:class:`BitTrueSSNN` does every weight update; the trace is read off
-with the same :mod:`units` functions before each ``train_step``)."""
+"""Golden expectations for the network top: per-step spike traces and weights, computed by
+the golden model itself (:class:`BitTrueSSNN` does every weight update and reports each step's
+spikes through ``train_step(trace=True)``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,33 +30,21 @@ class StepTrace:
 
 def golden_training_trace(model: BitTrueSSNN, images, labels, *, first_sample: int) -> list[StepTrace]:
     """Train ``model`` in place on (images uint8 (N, n_in), labels) like ``BitTrueSSNN.train``
-    and return the per-step traces (N * T entries, sample-major)."""
+    and return the per-step traces (N * T entries, sample-major), read off
+    ``BitTrueSSNN.train_step(trace=True)``."""
     c = model.config
     images = np.asarray(images, dtype=np.uint8).reshape(len(labels), -1)
     keys = first_sample + np.arange(len(labels))
     draws = model.draws_for_samples(keys, training=True)
     spikes = units.encode_input(images[:, None, :], draws["input"])
     out = []
-    zero = np.zeros(c.n_hidden, dtype=bool)
     for s, y in enumerate(np.asarray(labels, dtype=np.int64).tolist()):
         for t in range(c.T):
-            s0 = spikes[s, t]
-            u = units.synaptic_accumulate(model.W1, s0)
-            h, d = units.neuron_forward(u, draws["hidden"][s, t], frac_bits=c.weight_frac_bits,
-                                        slope_log2=c.hidden_slope_log2)
-            z = units.synaptic_accumulate(model.W2, h)
-            k = int(units.wta(z, draws["wta"][s, t], model.table, index_bits=c.gumbel_index_bits))
-            gp = gn = zero
-            if k != y:
-                e_pos, e_neg = units.error_split(k, y, n_out=c.n_out)
-                b = units.error_backprop(model.W2, e_pos, e_neg)
-                gp, gn = units.neuron_backward(b, d, draws["grad"][s, t],
-                                               frac_bits=c.weight_frac_bits, beta_log2=c.beta_log2)
-            counts = model.train_step(s0, y, sample=int(keys[s]), step=t,
-                                      r_hidden=draws["hidden"][s, t], r_wta=draws["wta"][s, t],
-                                      r_grad=draws["grad"][s, t])
-            assert counts["winner"] == k, "trace and train_step disagree on the winner"
-            out.append(StepTrace(s0.copy(), h.copy(), gp.copy(), gn.copy(), k))
+            step = model.train_step(spikes[s, t], y, sample=int(keys[s]), step=t,
+                                    r_hidden=draws["hidden"][s, t], r_wta=draws["wta"][s, t],
+                                    r_grad=draws["grad"][s, t], trace=True)
+            out.append(StepTrace(step["s0"], step["h"].astype(bool), step["g_pos"].astype(bool),
+                                 step["g_neg"].astype(bool), step["winner"]))
     return out
 
 
