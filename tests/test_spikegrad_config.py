@@ -165,3 +165,19 @@ def test_hardware_default_fits_its_board(board):
 def test_hardware_default_unknown_board():
     with pytest.raises(ConfigError, match="ecp5-85f"):
         SpikeGradConfig.hardware_default("ice40-hx8k")
+
+
+@pytest.mark.parametrize("field,value,match", [
+    ("loss", "softmax", "loss must be one of float, fixed"),
+    ("loss_frac_bits", 0, "loss_frac_bits"), ("loss_exp_bits", 31, "loss_exp_bits"),
+    ("loss_exp_bits", True, "loss_exp_bits")])
+def test_loss_fields_are_validated(field, value, match):
+    with pytest.raises(ConfigError, match=match):
+        dataclasses.replace(SpikeGradConfig(), **{field: value}).validate()
+
+
+def test_fixed_loss_numerator_must_fit():
+    with pytest.raises(ConfigError, match="lower loss_exp_bits"):
+        training_config((4, 3), batch=1, loss="fixed", loss_exp_bits=30, gradient_scale=1 << 31)
+    # the float loss ignores the loss format fields
+    training_config((4, 3), batch=1, loss_exp_bits=30, gradient_scale=1 << 31)

@@ -5,6 +5,7 @@ import pytest
 from snnforge.golden_model.spikegrad.units import (apply_weight_update, derivative_gate,
                                                      error_integrator_step, if_neuron_step,
                                                      input_counts, output_error,
+                                                     output_error_fixed, FixedLossFormat,
                                                      quiescent_count, quiescent_error_count,
                                                      round_shift, saturate, weight_update)
 
@@ -109,3 +110,60 @@ def test_output_error():
     assert e[0].tolist() == [250, -750, 250, 250]
     assert e[1, 0] < 0 and (e[1, 1:] >= 0).all()
     assert (np.abs(e) <= 1000).all()
+
+
+FIXED_CASES = [  # theta, G, F, X, classes
+    (1 << 14, 1 << 30, 10, 17, 10), (1 << 16, 1 << 32, 10, 17, 10), (37, 1000, 4, 6, 3),
+    (1, 7, 1, 4, 2), (4096, 4096 * 256, 8, 12, 100)]
+
+
+def _totals(rng, n, classes, theta):
+    scale = rng.choice([theta / 8, theta, 8 * theta, 100 * theta], size=(n, 1))
+    return np.rint(rng.standard_normal((n, classes)) * scale).astype(np.int64)
+
+
+@pytest.mark.parametrize("theta,g,frac,exp,classes", FIXED_CASES)
+def test_output_error_fixed_properties(theta, g, frac, exp, classes):
+    rng = np.random.default_rng(classes)
+    t = _totals(rng, 400, classes, theta)
+    labels = rng.integers(0, classes, size=len(t))
+    kw = dict(theta=theta, gradient_scale=g, frac_bits=frac, exp_bits=exp)
+    e = output_error_fixed(t, labels, **kw)
+    assert e.dtype == np.int64 and e.shape == t.shape
+    rows = np.arange(len(t))
+    on = e[rows, labels]
+    off = e.copy()
+    off[rows, labels] = 0
+    assert (on <= 0).all() and (on >= -g).all() and (off >= 0).all() and (off <= g).all()
+    # probabilities rounded one by one: the row sums to 0 within C / 2
+    assert (np.abs(e.sum(axis=1)) <= classes / 2).all()
+    # agreement with the float loss within the documented bound
+    bound = g * 2.0 ** -frac + classes * g * 2.0 ** -exp + 1
+    assert np.abs(e - output_error(t, labels, theta=theta, gradient_scale=g)).max() <= bound
+    # vectorized: row by row gives the same integers; shifting all totals changes nothing
+    for i in range(0, len(t), 97):
+        assert (output_error_fixed(t[i:i + 1], labels[i:i + 1], **kw) == e[i]).all()
+    assert (output_error_fixed(t + 12345, labels, **kw) == e).all()
+
+
+def test_output_error_fixed_exact_cases():
+    kw = dict(theta=1000, gradient_scale=1000, frac_bits=8, exp_bits=12)
+    # equal totals: every probability exactly 1 / C
+    assert output_error_fixed(np.zeros((1, 4), np.int64), [1], **kw)[0].tolist() == [
+        250, -750, 250, 250]
+    # one class far above the others: its error is exactly 0 when labelled, G otherwise
+    t = np.array([[10 ** 9, 0, 0]])
+    assert output_error_fixed(t, [0], **kw)[0].tolist() == [0, 0, 0]
+    assert output_error_fixed(t, [2], **kw)[0].tolist() == [1000, 0, -1000]
+
+
+def test_fixed_loss_format_widths():
+    fmt = FixedLossFormat(classes=10, theta=1 << 14, gradient_scale=1 << 30, frac_bits=10,
+                          exp_bits=17)
+    assert fmt.table[0] == 1 << 17 and len(fmt.table) == 1024 and fmt.e_bits == 18
+    assert max(fmt.table).bit_length() <= fmt.e_bits and fmt.k_mul.bit_length() <= 18
+    # d_sat is the first difference whose exponential is 0 for sure, and the clamp is exact
+    t = np.array([[0, -fmt.d_sat, -(fmt.d_sat - 1), -(1 << 28)]])
+    e = fmt.exponentials(t)[0]
+    assert e[1] == 0 and e[3] == 0 and e[0] == 1 << 17
+    assert fmt.quot_bits == 31 and fmt.num_bits <= 62

@@ -16,7 +16,7 @@ import numpy as np
 
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 from snnforge.golden_model.spikegrad.units import (apply_weight_update, derivative_gate,
-                                                     output_error, quiescent_count,
+                                                     loss_output_error, quiescent_count,
                                                      quiescent_error_count)
 
 __all__ = ["ForwardPass", "forward", "backward", "product_sums", "train_step", "predict"]
@@ -53,7 +53,7 @@ def backward(weights: list[np.ndarray], fwd: ForwardPass, labels: np.ndarray,
              config: SpikeGradConfig) -> list[np.ndarray]:
     """Net error counts ``errors[l]`` ``(B, sizes[l+1])`` of the neurons after weight layer l."""
     cfg = config
-    e = output_error(fwd.totals[-1], labels, theta=cfg.theta, gradient_scale=cfg.gradient_scale)
+    e = loss_output_error(fwd.totals[-1], labels, cfg)
     n = quiescent_error_count(e, theta_bp=cfg.theta_bp, error_max=cfg.error_max)
     errors = [n]
     for layer in range(len(weights) - 1, 0, -1):

@@ -16,9 +16,11 @@ import math
 from dataclasses import asdict, dataclass, replace
 
 from snnforge.errors import ConfigError
+from snnforge.golden_model.spikegrad.units import LOSS_MODES, FixedLossFormat
 
 __all__ = ["SpikeGradConfig", "signed_bits", "FLOAT64_EXACT_BITS", "MAX_BIAS_COUNT",
-           "TRAINING_FORMATS", "TRAINING_ERROR_RESOLUTION", "TRAINING_INPUT_GAIN", "count_scale",
+           "TRAINING_FORMATS", "TRAINING_ERROR_RESOLUTION", "LOSS_FIELDS",
+           "TRAINING_INPUT_GAIN", "count_scale",
            "default_lr_shifts", "training_config", "HardwarePreset", "HARDWARE_PRESETS",
            "hardware_preset"]
 
@@ -57,6 +59,11 @@ class SpikeGradConfig:
     with 1, a bias learns ``s**2`` times slower than the ANN's when activity is ``s`` counts per
     float unit (``s = input_max`` puts biases level with the ANN's, see
     docs/spikegrad.md "Biases").
+    ``loss``: ``"float"`` (``units.output_error``, float64 softmax, a host-side unit) or
+    ``"fixed"`` (``units.output_error_fixed``, integer only, the on-chip unit
+    ``hdl/spikegrad/output_error.py``) with ``loss_frac_bits`` (F: fraction bits of the base-2
+    exponent, a 2**F-word exponential table) and ``loss_exp_bits`` (X: fraction bits of an
+    exponential); both fields are ignored by the float loss.
     """
 
     sizes: tuple[int, ...] = (784, 512, 10)
@@ -74,6 +81,9 @@ class SpikeGradConfig:
     lr_shift: int | tuple[int, ...] = 8
     batch: int = 16
     bias_count: int | tuple[int, ...] = 1
+    loss: str = "float"
+    loss_frac_bits: int = 10
+    loss_exp_bits: int = 17
 
     # ---- derived ranges -------------------------------------------------------------------
     @property
@@ -105,6 +115,12 @@ class SpikeGradConfig:
     def error_resolution(self) -> float:
         """Output error counts per unit of float gradient (``gradient_scale / theta_bp``)."""
         return self.gradient_scale / self.theta_bp
+
+    def loss_format(self) -> FixedLossFormat:
+        """Widths and constants of the fixed-point loss at this configuration."""
+        return FixedLossFormat(classes=int(self.sizes[-1]), theta=self.theta,
+                               gradient_scale=self.gradient_scale,
+                               frac_bits=self.loss_frac_bits, exp_bits=self.loss_exp_bits)
 
     def layer_lr_shift(self, layer: int) -> int:
         """The learning-rate shift of weight layer ``layer``."""
@@ -205,6 +221,7 @@ class SpikeGradConfig:
             raise ConfigError(f"bias_count must be an int in 1..{MAX_BIAS_COUNT} spikes per "
                               f"sample (or a tuple of them), got {self.bias_count!r}; e.g. "
                               f"bias_count=15 (the 4-bit input maximum)")
+        self._validate_loss()
         for name, needed in self.required_bits().items():
             have = getattr(self, name)
             if needed > FLOAT64_EXACT_BITS:
@@ -223,6 +240,19 @@ class SpikeGradConfig:
                                   f"model is exact only up to {FLOAT64_EXACT_BITS}; set it <= "
                                   f"{FLOAT64_EXACT_BITS}")
         return self
+
+    def _validate_loss(self) -> None:
+        if self.loss not in LOSS_MODES:
+            raise ConfigError(f"loss must be one of {', '.join(LOSS_MODES)}, got {self.loss!r}")
+        for name, lo, hi in (("loss_frac_bits", 1, 14), ("loss_exp_bits", 4, 30)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+                raise ConfigError(f"{name} must be an int in {lo}..{hi}, got {value!r}")
+        if self.loss == "fixed" and self.loss_format().num_bits > 62:
+            raise ConfigError(f"loss='fixed': the divider numerator 2 * gradient_scale * "
+                              f"classes * 2**loss_exp_bits needs {self.loss_format().num_bits} "
+                              f"bits, more than 62; lower loss_exp_bits "
+                              f"(now {self.loss_exp_bits}) or gradient_scale")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -256,6 +286,8 @@ TRAINING_FORMATS = {"theta": 1 << 18, "theta_bp": 1 << 18, "input_bits": 8, "wei
                     "count_bits": 10, "error_bits": 18, "bias_count": 1}
 #: error counts per unit of float gradient (gradient_scale / theta_bp) of the training formats
 TRAINING_ERROR_RESOLUTION = 1 << 16
+#: the loss fields :func:`training_config` and :attr:`HardwarePreset.formats` accept
+LOSS_FIELDS = ("loss", "loss_frac_bits", "loss_exp_bits")
 #: initial-weight gain of layer 0 of the training runs: hidden counts per unit of float
 #: activation = input_max * input_gain (255 / 4 = 63.75)
 TRAINING_INPUT_GAIN = 0.25
@@ -312,10 +344,11 @@ def training_config(sizes: tuple[int, ...], *, batch: int = 32,
     keyword, also ``gradient_scale``), gradient scale ``theta_bp * TRAINING_ERROR_RESOLUTION``,
     learning-rate shifts derived for ``input_gain`` (:func:`default_lr_shifts`), and V, U and
     accumulator widths exactly as the worst case needs."""
-    unknown = set(formats) - set(TRAINING_FORMATS) - {"gradient_scale"}
+    extra = ["gradient_scale", *LOSS_FIELDS]
+    unknown = set(formats) - set(TRAINING_FORMATS) - set(extra)
     if unknown:
         raise ConfigError(f"unknown format fields {sorted(unknown)}; choose from "
-                          f"{sorted(TRAINING_FORMATS) + ['gradient_scale']}")
+                          f"{sorted(TRAINING_FORMATS) + extra}")
     f = {**TRAINING_FORMATS, **formats}
     f.setdefault("gradient_scale", f["theta_bp"] * TRAINING_ERROR_RESOLUTION)
     sizes = tuple(sizes)

@@ -17,7 +17,7 @@ import numpy as np
 
 from snnforge.golden_model.spikegrad import ann_equivalent, event_sim
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig, signed_bits
-from snnforge.golden_model.spikegrad.units import output_error, quiescent_count
+from snnforge.golden_model.spikegrad.units import loss_output_error, quiescent_count
 
 __all__ = ["Case", "random_case", "compare", "run_equivalence"]
 
@@ -67,8 +67,7 @@ def random_case(rng: np.random.Generator, *, kind: str = "random", batch: int = 
     if kind == "adversarial":
         biases = _biases_at_thresholds(rng, cfg, weights, biases, inputs[0])
         totals = ann_equivalent.forward(weights, biases, inputs, cfg).totals[-1]
-        e = np.abs(output_error(totals, labels, theta=cfg.theta,
-                                gradient_scale=cfg.gradient_scale)).ravel()
+        e = np.abs(loss_output_error(totals, labels, cfg)).ravel()
         e = e[e > 0]
         if len(e):
             theta_bp = max(1, int(rng.choice(e)) + int(rng.integers(-1, 2)))

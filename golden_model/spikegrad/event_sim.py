@@ -29,7 +29,7 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 from snnforge.golden_model.spikegrad.units import (apply_weight_update, derivative_gate,
                                                      error_integrator_step, if_neuron_step,
-                                                     output_error)
+                                                     loss_output_error)
 
 __all__ = ["EventStats", "SampleResult", "simulate_sample", "train_step"]
 
@@ -147,8 +147,7 @@ def _backward(weights, counts, out_total, label, cfg, queue, stats):
             bias_sums[l][k] += spikes[k] * cfg.layer_bias_count(l)
         queue.push_spikes(l, spikes)
 
-    e = output_error(out_total[None, :], np.array([label]), theta=cfg.theta,
-                     gradient_scale=cfg.gradient_scale)[0]
+    e = loss_output_error(out_total[None, :], np.array([label]), cfg)[0]
     step(n_layers - 1, e)
     while True:
         while len(queue):

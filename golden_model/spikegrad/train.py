@@ -30,7 +30,7 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad import ann_equivalent
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig, count_scale
 from snnforge.golden_model.spikegrad.units import (apply_weight_update, derivative_gate,
-                                                     input_counts, output_error,
+                                                     input_counts, loss_output_error,
                                                      quiescent_count, quiescent_error_count,
                                                      saturate)
 
@@ -132,7 +132,7 @@ def sparse_train_step(weights: list[np.ndarray], biases: list[np.ndarray],
         totals.append(total)
         if layer < len(weights) - 1:
             counts.append(quiescent_count(total, theta=cfg.theta, count_max=cfg.count_max))
-    e = output_error(totals[-1], labels, theta=cfg.theta, gradient_scale=cfg.gradient_scale)
+    e = loss_output_error(totals[-1], labels, cfg)
     errors = [quiescent_error_count(e, theta_bp=cfg.theta_bp, error_max=cfg.error_max)]
     for layer in range(len(weights) - 1, 0, -1):
         n = errors[0]

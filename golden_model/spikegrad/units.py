@@ -25,6 +25,10 @@ exact (see :func:`quiescent_count`). Weights saturate in :func:`apply_weight_upd
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
 import numpy as np
 
 __all__ = [
@@ -39,6 +43,11 @@ __all__ = [
     "weight_update",
     "apply_weight_update",
     "output_error",
+    "LOSS_MODES",
+    "LOSS_MUL_BITS",
+    "FixedLossFormat",
+    "output_error_fixed",
+    "loss_output_error",
 ]
 
 
@@ -176,3 +185,125 @@ def output_error(totals, labels, *, theta: int, gradient_scale: int) -> np.ndarr
     labels = np.asarray(labels, dtype=np.int64)
     p[np.arange(len(labels)), labels] -= 1.0
     return np.rint(p * float(gradient_scale)).astype(np.int64)
+
+
+#: ``SpikeGradConfig.loss``: ``"float"`` (:func:`output_error`, a host-side unit) or ``"fixed"``
+#: (:func:`output_error_fixed`, the on-chip unit)
+LOSS_MODES = ("float", "fixed")
+#: width of the log2(e) / theta multiplier constant of the fixed loss (one 18 x 18 DSP product)
+LOSS_MUL_BITS = 18
+
+
+@dataclass(frozen=True)
+class FixedLossFormat:
+    """The number formats and constants of :func:`output_error_fixed`, all derived from
+    ``classes``, ``theta``, ``gradient_scale`` (G), ``frac_bits`` (F) and ``exp_bits`` (X).
+
+    ``d = max(total) - total`` (>= 0) is clamped to ``d_sat`` (:attr:`d_bits` unsigned): every
+    ``d >= d_sat`` has an exponential below one LSB, so the clamp changes nothing and bounds the
+    multiplier. ``x = (d * k_mul + 2**(k_shift-1)) >> k_shift`` is ``d * log2(e) / theta`` with
+    F fraction bits (``k_mul = rint(log2(e) * 2**(F + k_shift) / theta)``, :data:`LOSS_MUL_BITS`
+    bits; :attr:`x_bits` unsigned). ``E = table[x mod 2**F] >> (x >> F)`` is ``2**(X - x / 2**F)``
+    rounded (``table[f] = rint(2**(X - f / 2**F))``, 2**F words of X + 1 bits; E of the largest
+    total is exactly 2**X). ``S = sum(E)`` (:attr:`sum_bits`, at most ``classes * 2**X``).
+    ``q = (2 G E + S) // (2 S)`` (``round(G E / S)``, halves up; numerator :attr:`num_bits`,
+    quotient :attr:`quot_bits` = bits of G, one quotient bit per divider step).
+    """
+
+    classes: int
+    theta: int
+    gradient_scale: int
+    frac_bits: int
+    exp_bits: int
+
+    @cached_property
+    def k_shift(self) -> int:
+        return max(0, LOSS_MUL_BITS - 1 - self.frac_bits + int(self.theta).bit_length() - 1)
+
+    @cached_property
+    def k_mul(self) -> int:
+        return int(round(math.log2(math.e) * 2.0 ** (self.frac_bits + self.k_shift) / self.theta))
+
+    @cached_property
+    def d_sat(self) -> int:
+        """Smallest clamp with ``x >> F >= X + 1`` (E = 0) for every ``d >= d_sat``."""
+        return (((self.exp_bits + 1) << (self.frac_bits + self.k_shift)) // self.k_mul) + 1
+
+    @property
+    def d_bits(self) -> int:
+        return self.d_sat.bit_length()
+
+    @property
+    def x_bits(self) -> int:
+        return ((self.d_sat * self.k_mul + (1 << self.k_shift)) >> self.k_shift).bit_length()
+
+    @property
+    def e_bits(self) -> int:
+        """Unsigned width of an exponential E (and of a table word): X + 1."""
+        return self.exp_bits + 1
+
+    @property
+    def sum_bits(self) -> int:
+        return (self.classes << self.exp_bits).bit_length()
+
+    @property
+    def quot_bits(self) -> int:
+        return int(self.gradient_scale).bit_length()
+
+    @property
+    def num_bits(self) -> int:
+        return (2 * self.gradient_scale * (self.classes << self.exp_bits)
+                + (self.classes << self.exp_bits)).bit_length()
+
+    @cached_property
+    def table(self) -> tuple[int, ...]:
+        """``rint(2**(X - f / 2**F))`` for ``f`` in ``0 .. 2**F - 1``."""
+        f = np.arange(1 << self.frac_bits, dtype=np.float64)
+        return tuple(int(v) for v in np.rint(np.exp2(self.exp_bits - f / (1 << self.frac_bits))))
+
+    def exponentials(self, totals) -> np.ndarray:
+        """E of every class: ``(..., classes)`` totals -> int64 exponentials."""
+        t = _i64(totals)
+        d = np.minimum(t.max(axis=-1, keepdims=True) - t, self.d_sat)
+        x = (d * self.k_mul + (np.int64(1) << np.int64(self.k_shift - 1) if self.k_shift else 0)
+             ) >> np.int64(self.k_shift)
+        table = np.asarray(self.table, dtype=np.int64)
+        shift = np.minimum(x >> np.int64(self.frac_bits), self.e_bits)
+        return table[x & ((1 << self.frac_bits) - 1)] >> shift
+
+
+def output_error_fixed(totals, labels, *, theta: int, gradient_scale: int, frac_bits: int,
+                       exp_bits: int) -> np.ndarray:
+    """Integer-only loss gradient, the on-chip form of :func:`output_error`: ``(batch, C)``
+    totals and ``(batch,)`` labels -> ``(batch, C)`` int64 errors.
+
+    ``E_i = 2**(X - (max - total_i) log2(e) / theta)`` from a 2**F-word table and a shift
+    (:class:`FixedLossFormat` gives every width), ``S = sum E``,
+    ``e_i = (2 G E_i + S) // (2 S) - G [i == label]``: the softmax probability to the nearest
+    1/G minus the one-hot label. ``0 <= e_i <= G`` off the label and ``-G <= e <= 0`` on it;
+    the row sums to within ``C / 2`` of 0; ``|e - output_error(...)| <= G 2**-F + C G 2**-X + 1``
+    (in practice a fraction of that: docs/spikegrad.md "On-chip loss").
+    """
+    t = _i64(totals)
+    fmt = FixedLossFormat(classes=t.shape[-1], theta=int(theta),
+                          gradient_scale=int(gradient_scale), frac_bits=int(frac_bits),
+                          exp_bits=int(exp_bits))
+    e = fmt.exponentials(t)
+    s = e.sum(axis=-1, keepdims=True)
+    g = np.int64(gradient_scale)
+    q = (2 * g * e + s) // (2 * s)
+    labels = np.asarray(labels, dtype=np.int64)
+    q[np.arange(len(labels)), labels] -= g
+    return q
+
+
+def loss_output_error(totals, labels, config) -> np.ndarray:
+    """The output error of ``config`` (a ``SpikeGradConfig``): :func:`output_error_fixed` with
+    its ``loss_frac_bits`` / ``loss_exp_bits`` when ``config.loss == "fixed"``, else
+    :func:`output_error`."""
+    if config.loss == "fixed":
+        return output_error_fixed(totals, labels, theta=config.theta,
+                                  gradient_scale=config.gradient_scale,
+                                  frac_bits=config.loss_frac_bits,
+                                  exp_bits=config.loss_exp_bits)
+    return output_error(totals, labels, theta=config.theta, gradient_scale=config.gradient_scale)
