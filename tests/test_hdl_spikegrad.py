@@ -195,9 +195,9 @@ def test_weight_update_matches_golden(weight_bits, error_bits, count_bits, lr_mu
 
 
 def test_bad_configurations_raise_config_error():
-    with pytest.raises(ConfigError, match="theta must be >= 1"):
+    with pytest.raises(ConfigError, match="^theta must be an integer >= 1, got 0; "):
         TernaryIFNeuronArray(n_neurons=4, theta=0, count_bits=4, potential_bits=12, input_bits=8)
-    with pytest.raises(ConfigError, match="theta_bp must be >= 1"):
+    with pytest.raises(ConfigError, match="^theta_bp must be an integer >= 1, got 0"):
         TernaryErrorIntegratorArray(n_neurons=4, theta_bp=0, error_bits=4, potential_bits=12,
                                     input_bits=8)
     with pytest.raises(ConfigError, match="cannot hold theta"):
@@ -205,7 +205,7 @@ def test_bad_configurations_raise_config_error():
                              input_bits=8)
     with pytest.raises(ConfigError, match="wider than potential_bits"):
         TernaryIFNeuronArray(n_neurons=4, theta=5, count_bits=4, potential_bits=8, input_bits=9)
-    with pytest.raises(ConfigError, match="count_bits must be in 2"):
+    with pytest.raises(ConfigError, match="^count_bits must be an integer in 2..32, got 1"):
         TernaryErrorIntegratorArray(n_neurons=4, theta_bp=3, error_bits=1, potential_bits=8,
                                     input_bits=4)
     with pytest.raises(ConfigError, match="n_neurons"):

@@ -10,7 +10,7 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 
-from .checks import MAX_WIDTH, check_int
+from snnforge.hdl.checks import MAX_WIDTH, check_int
 from .neuron_array import StepInputLayout
 
 __all__ = ["DerivativeGate", "GateInputLayout"]

@@ -6,7 +6,7 @@ from amaranth.hdl import Module, Signal
 
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 
-from .checks import check_int
+from snnforge.hdl.checks import check_int
 from .neuron_array import NeuronStepArray
 
 __all__ = ["TernaryErrorIntegratorArray"]

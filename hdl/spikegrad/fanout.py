@@ -15,7 +15,7 @@ from amaranth.lib.wiring import In, Out
 from snnforge.errors import ConfigError
 from snnforge.hdl.stream import SpikeEventLayout
 
-from .checks import addr_width_for, check_int
+from snnforge.hdl.checks import check_int, index_width
 from .neuron_array import StepInputLayout
 
 __all__ = ["SynapticFanout", "WeightWriteLayout"]
@@ -72,9 +72,9 @@ class SynapticFanout(wiring.Component):
         self.transposed = transposed
         self.init = init.astype(np.int64)
         self.n_src, self.n_dst = (n_post, n_pre) if transposed else (n_pre, n_post)
-        self.src_addr_width = addr_width_for(self.n_src)
-        self.dst_addr_width = addr_width_for(self.n_dst)
-        self.index_bits = addr_width_for(n_pre * n_post)
+        self.src_addr_width = index_width(self.n_src)
+        self.dst_addr_width = index_width(self.n_dst)
+        self.index_bits = index_width(n_pre * n_post)
         self.output_layout = StepInputLayout(addr_width=self.dst_addr_width,
                                              input_bits=weight_bits + 1)
         super().__init__({

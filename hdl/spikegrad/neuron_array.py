@@ -26,7 +26,7 @@ from amaranth.lib.wiring import In, Out
 from snnforge.errors import ConfigError
 from snnforge.hdl.stream import SpikeEventLayout
 
-from .checks import MAX_WIDTH, addr_width_for, check_int
+from snnforge.hdl.checks import MAX_WIDTH, check_int, index_width
 
 __all__ = ["NeuronStepArray", "StepInputLayout"]
 
@@ -68,7 +68,7 @@ class NeuronStepArray(wiring.Component):
         self.count_bits = count_bits
         self.potential_bits = potential_bits
         self.input_bits = input_bits
-        self.addr_width = addr_width_for(n_neurons)
+        self.addr_width = index_width(n_neurons)
         self.input_layout = StepInputLayout(addr_width=self.addr_width, input_bits=input_bits)
         self.event_layout = SpikeEventLayout(self.addr_width)
         count_shape = signed(count_bits) if self.count_signed else unsigned(count_bits)

@@ -16,7 +16,7 @@ import numpy as np
 from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad import units
 
-from .checks import check_int
+from snnforge.hdl.checks import check_int
 
 __all__ = ["ArrayModel", "gate_reference", "update_reference", "random_gate_inputs",
            "random_weights", "fanout_reference",

@@ -10,7 +10,7 @@ from amaranth.lib.wiring import In, Out
 from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 
-from .checks import check_int, signed_bits
+from snnforge.hdl.checks import check_int, signed_bits
 
 __all__ = ["WeightUpdateUnit", "UpdateInputLayout"]
 
