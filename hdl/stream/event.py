@@ -9,6 +9,7 @@ from amaranth.hdl import unsigned
 from amaranth.lib import data
 
 from snnforge.errors import ConfigError
+from snnforge.hdl.checks import check_int
 
 __all__ = ["SpikeEventLayout", "check_addr_width", "encode_event", "decode_event"]
 
@@ -17,11 +18,7 @@ MAX_ADDR_WIDTH = 32
 
 def check_addr_width(addr_width) -> int:
     """Validate an event address width (1 .. 32 bits) and return it."""
-    if isinstance(addr_width, bool) or not isinstance(addr_width, int) \
-            or not 1 <= addr_width <= MAX_ADDR_WIDTH:
-        raise ConfigError(f"addr_width must be an integer from 1 to {MAX_ADDR_WIDTH} bits, "
-                          f"got {addr_width!r}")
-    return addr_width
+    return check_int("addr_width", addr_width, 1, MAX_ADDR_WIDTH)
 
 
 class SpikeEventLayout(data.StructLayout):

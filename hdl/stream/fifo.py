@@ -5,7 +5,7 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from snnforge.errors import ConfigError
+from snnforge.hdl.checks import check_int
 
 from .event import SpikeEventLayout
 
@@ -27,8 +27,7 @@ class SpikeEventFIFO(wiring.Component):
     """
 
     def __init__(self, *, addr_width: int, depth: int):
-        if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
-            raise ConfigError(f"depth must be an integer from 1 to {MAX_DEPTH} events, got {depth!r}")
+        check_int("depth", depth, 1, MAX_DEPTH)
         self.layout = SpikeEventLayout(addr_width)
         self.addr_width = addr_width
         self.depth = depth
