@@ -5,16 +5,9 @@ from __future__ import annotations
 from amaranth.hdl import Mux, Value
 from amaranth.utils import ceil_log2
 
-from snnforge.errors import ConfigError
+from snnforge.hdl.checks import check_int
 
 __all__ = ["check_int", "select"]
-
-
-def check_int(name: str, value, lo: int, hi: int) -> int:
-    """``value`` if it is an integer in lo..hi, else a ConfigError naming the parameter."""
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ConfigError(f"{name} must be an integer in {lo}..{hi}, got {value!r}")
-    return value
 
 
 def select(values, index):
