@@ -14,6 +14,16 @@ BRAM = ``SB_RAM40_4K`` (4 kbit) / ``DP16KD``, ``PDPW16KD`` (18 kbit); SPRAM =
 is a multiple of 16 bits); DSP = ``SB_MAC16`` / ``MULT18X18D``, ``ALU54B``; LUTRAM =
 ``TRELLIS_DPR16X4`` (ECP5 distributed RAM).
 
+Frontend (:data:`FRONTENDS`): Yosys reads a unit as Amaranth's RTLIL (``read_rtlil``) or as its
+Verilog (``read_verilog -sv``). Amaranth writes that Verilog with Yosys from the same RTLIL
+(``proc; memory_collect; write_verilog``), so both describe one design; they differ in speed:
+Yosys' Verilog frontend takes minutes to hours over the ``initial`` blocks of memories with large
+initial contents (one statement per word), where ``read_rtlil`` reads one ``$meminit_v2``
+constant per memory in a fraction of a second (docs/synthesis.md, "Large memory
+initialisations"). ``"auto"`` (the default) reads RTLIL when a memory of the unit has more than
+:data:`AUTO_RTLIL_WORDS` words (every Amaranth memory has initial contents, zeros by default),
+Verilog otherwise.
+
 The Markdown table is regenerated from the JSON on every write; text that follows the line
 :data:`KEEP_MARKER` in an existing Markdown file (hand-written sections) is kept.
 """
@@ -22,6 +32,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +45,7 @@ from snnforge.runs import atomic_write_bytes
 __all__ = ["Target", "TARGETS", "get_target", "synthesize_verilog", "synthesize_unit",
            "write_report", "write_board_result", "render_markdown", "default_paths",
            "KEEP_MARKER", "TIMEOUT_ENV", "tool_timeout"]
+__all__ += ["FRONTENDS", "AUTO_RTLIL_WORDS", "check_frontend", "unit_source"]
 
 #: Wall-clock limit of one Yosys or nextpnr run, seconds (default 6 hours: the 784-256-10
 #: network top needs more than an hour of wall time on a shared 2-core machine).
@@ -114,9 +126,51 @@ def _classify(cells_by_type: dict[str, int], target: Target) -> dict[str, int]:
     return counts
 
 
+#: How Yosys reads a unit: ``"auto"`` (RTLIL when a memory has more than
+#: :data:`AUTO_RTLIL_WORDS` words, else Verilog), ``"verilog"`` (``read_verilog -sv`` of
+#: Amaranth's Verilog) or ``"rtlil"`` (``read_rtlil``).
+FRONTENDS = ("auto", "verilog", "rtlil")
+#: Yosys' Verilog frontend takes time quadratic in the statements of an ``initial`` block (one
+#: per memory word): 17 s for 2,048 words, 55 s for 4,096 on a loaded 2-core machine, hours for
+#: the 200,704 weights of the 784-256-10 SpikeGrad top. Every memory of the registered units'
+#: defaults other than the network tops' weights is at most this deep.
+AUTO_RTLIL_WORDS = 4096
+#: source language -> (file suffix, Yosys command that reads it)
+_READERS = {"verilog": ("v", "read_verilog -sv"), "rtlil": ("il", "read_rtlil")}
+_MEMINIT_WORDS = re.compile(r"cell \$meminit_v2 [^\n]*\n(?:\s*parameter [^\n]*\n)*?"
+                            r"\s*parameter \\WORDS (\d+)")
+
+
+def check_frontend(frontend) -> str:
+    """``frontend`` if it is one of :data:`FRONTENDS`, else a one-line :class:`ConfigError`."""
+    if frontend not in FRONTENDS:
+        raise ConfigError(f"--frontend {frontend!r} is not a synthesis frontend; choose one of "
+                          f"{', '.join(FRONTENDS)}")
+    return frontend
+
+
+def unit_source(component, *, name: str, frontend: str = "auto") -> tuple[str, str]:
+    """``(language, text)`` for Yosys to read ``component`` with top module ``name``:
+    ``("rtlil", Amaranth's RTLIL)`` or ``("verilog", snnforge.hwsim.emit_verilog's text)``, as
+    ``frontend`` (:data:`FRONTENDS`) chooses; ``"auto"`` takes RTLIL when a ``$meminit_v2``
+    cell initialises more than :data:`AUTO_RTLIL_WORDS` words."""
+    from amaranth.back import rtlil
+
+    check_frontend(frontend)
+    if frontend != "verilog":
+        text = rtlil.convert(component, name=name, emit_src=False)
+        deepest = max((int(w) for w in _MEMINIT_WORDS.findall(text)), default=0)
+        if frontend == "rtlil" or deepest > AUTO_RTLIL_WORDS:
+            return "rtlil", text
+    return "verilog", hwsim.emit_verilog(component, name=name, emit_src=False)
+
+
 def synthesize_verilog(verilog: str, *, top: str, target: str, work_dir: Path,
-                       pnr: bool = False, seed: int = 1) -> dict:
+                       pnr: bool = False, language: str = "verilog",
+                       seed: int = 1) -> dict:
     """Synthesise (and with ``pnr`` place and route) ``verilog``; returns the figures.
+    ``verilog`` is the design's text in ``language``: ``"verilog"``, or ``"rtlil"`` for
+    Amaranth's RTLIL (:func:`unit_source`); the result names it as ``frontend``.
 
     Keys: ``cells`` (Yosys cell counts by type), ``lut``/``carry``/``ff``/``bram``/``dsp``/
     ``lutram`` counts, ``synth_seconds``, and with ``pnr``: ``fmax_mhz`` (achieved, worst clock),
@@ -126,19 +180,24 @@ def synthesize_verilog(verilog: str, *, top: str, target: str, work_dir: Path,
     tool_timeout()  # a bad limit is refused before the long run
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
-    source = work_dir / f"{top}.v"
+    if language not in _READERS:
+        raise ConfigError(f"source language {language!r} is not one of {', '.join(_READERS)}")
+    suffix, reader = _READERS[language]
+    source = work_dir / f"{top}.{suffix}"
     source.write_text(verilog)
     netlist, stat = work_dir / f"{top}.json", work_dir / "stat.json"
     start = time.perf_counter()
-    result: dict = {}
+    result: dict = {"frontend": language}
     try:
-        _run_yosys(work_dir, source.name, top, tgt, netlist.name, stat.name, split_nets=False)
+        _run_yosys(work_dir, source.name, top, tgt, netlist.name, stat.name, split_nets=False,
+                   reader=reader)
     except ToolchainError as exc:
         if _NAME_CLASH_ASSERT not in str(exc):
             raise
         # Yosys bug (YosysHQ/yosys#4349): ABC re-integration can hit a wire-name clash on
         # Amaranth's netlists; splitting multi-bit nets first avoids it
-        _run_yosys(work_dir, source.name, top, tgt, netlist.name, stat.name, split_nets=True)
+        _run_yosys(work_dir, source.name, top, tgt, netlist.name, stat.name, split_nets=True,
+                   reader=reader)
         result["synth_workaround"] = "splitnets (Yosys issue 4349)"
     result["synth_seconds"] = round(time.perf_counter() - start, 2)
     design = json.loads(stat.read_text())["design"]
@@ -154,9 +213,9 @@ _NAME_CLASH_ASSERT = "count_id(wire->name) == 0"
 
 
 def _run_yosys(work_dir: Path, source: str, top: str, tgt: Target, netlist: str, stat: str,
-               *, split_nets: bool) -> None:
+               *, split_nets: bool, reader: str = "read_verilog -sv") -> None:
     prepare = (f"hierarchy -top {top}\nproc\nflatten\nsplitnets\n" if split_nets else "")
-    script = (f"read_verilog -sv {source}\n{prepare}"
+    script = (f"{reader} {source}\n{prepare}"
               f"{tgt.synth_command}{' ' + tgt.synth_flags if tgt.synth_flags else ''} "
               f"-top {top} -json {netlist}\n"
               f"tee -q -o {stat} stat -json\n")
@@ -211,12 +270,15 @@ def recorded_parameters(unit, resolved: dict) -> dict:
 
 
 def synthesize_unit(name: str, *, target: str, work_root: Path, pnr: bool = False,
-                    params: dict | None = None) -> dict:
-    """Synthesise registered unit ``name`` (default parameters unless ``params``)."""
+                    params: dict | None = None,
+                    frontend: str = "auto") -> dict:
+    """Synthesise registered unit ``name`` (default parameters unless ``params``), read by Yosys
+    through ``frontend`` (:data:`FRONTENDS`)."""
+    check_frontend(frontend)
     unit = registry.get_unit(name)
     resolved = unit.resolve(params)
-    verilog = hwsim.emit_verilog(unit.factory(**resolved), name=unit.name, emit_src=False)
-    figures = synthesize_verilog(verilog, top=unit.name, target=target,
+    language, text = unit_source(unit.factory(**resolved), name=unit.name, frontend=frontend)
+    figures = synthesize_verilog(text, language=language, top=unit.name, target=target,
                                  work_dir=Path(work_root) / f"{unit.name}-{target}", pnr=pnr)
     if pnr:
         figures["fmax_context"] = "stand-alone"

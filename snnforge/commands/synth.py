@@ -34,6 +34,9 @@ def register(subparsers) -> None:
                         help="also place and route with nextpnr and report Fmax")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="parameter override (only with exactly one UNIT)")
+    parser.add_argument("--frontend", default="auto", metavar="FRONTEND",
+                        help="how Yosys reads a unit: auto (default: Amaranth's RTLIL for "
+                             "large memory initial contents, else Verilog), verilog or rtlil")
     parser.add_argument("--board", default=None,
                         help="build a board bitstream around one UNIT instead "
                              "(icebreaker, ulx3s-85f)")
@@ -66,6 +69,7 @@ def run(args) -> int:
     args.markdown = args.markdown or md_default
     args.work_dir = args.work_dir or args.out / "work"
     _check_paths(args)
+    synthesis.check_frontend(args.frontend)
     units = registry.load_units()
     names = list(args.units) or list(units)
     for name in names:
@@ -76,7 +80,8 @@ def run(args) -> int:
     command = shlex.join(["snnforge", "synth", *args.units,
                           *[f"--target={t}" for t in args.target or []],
                           *(["--pnr"] if args.pnr else []),
-                          *[f"--param={p}" for p in args.param]])
+                          *[f"--param={p}" for p in args.param],
+                          *([f"--frontend={args.frontend}"] if args.frontend != "auto" else [])])
     if args.board is not None:
         from snnforge.boards import build_board
 
@@ -94,7 +99,8 @@ def run(args) -> int:
         for target in targets:
             try:
                 r = synthesis.synthesize_unit(name, target=target, work_root=args.work_dir,
-                                              pnr=args.pnr, params=params or None)
+                                              pnr=args.pnr, params=params or None,
+                                              frontend=args.frontend)
             except SnnforgeError as exc:  # keep going: one failing unit must not hide others
                 failures.append(f"{name} on {target}: {exc}")
                 lines = str(exc).splitlines()

@@ -1,0 +1,128 @@
+"""Synthesis of the SpikeGrad network top: the Yosys frontend choice (Amaranth's RTLIL for deep
+initialised memories, whose Verilog ``initial`` blocks Yosys reads in quadratic time), the same
+netlist from either frontend, the ``--frontend`` option, and the figures of
+benchmarks/spikegrad_network_synth.py (short versions; the full runs are the benchmark)."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from amaranth.back import rtlil
+from amaranth.hdl import Module, signed
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from snnforge import cli, synthesis
+from snnforge.errors import ConfigError
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "spikegrad_network_synth.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("spikegrad_network_synth", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class RomCounter(wiring.Component):
+    """A read/write memory of ``depth`` signed words with initial contents, plus a counter."""
+
+    def __init__(self, depth: int):
+        self.depth = depth
+        super().__init__({"addr": In(range(depth)), "we": In(1), "wdata": In(signed(12)),
+                          "data": Out(signed(12)), "count": Out(8)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.mem = mem = Memory(shape=signed(12), depth=self.depth,
+                                        init=[(7 * i) % 4000 - 2000 for i in range(self.depth)])
+        rd, wr = mem.read_port(), mem.write_port()
+        m.d.comb += [rd.addr.eq(self.addr), wr.addr.eq(self.addr), wr.en.eq(self.we),
+                     wr.data.eq(self.wdata), self.data.eq(rd.data)]
+        m.d.sync += self.count.eq(self.count + 1)
+        return m
+
+
+def test_auto_frontend_reads_rtlil_for_deep_initialised_memories():
+    deep, shallow = RomCounter(synthesis.AUTO_RTLIL_WORDS + 1), RomCounter(64)
+    language, text = synthesis.unit_source(deep, name="deep")
+    assert language == "rtlil" and "$meminit_v2" in text and "module \\deep" in text
+    assert synthesis.unit_source(shallow, name="shallow")[0] == "verilog"
+    assert synthesis.unit_source(RomCounter(synthesis.AUTO_RTLIL_WORDS), name="edge")[0] \
+        == "verilog"
+    assert synthesis.unit_source(shallow, name="s", frontend="rtlil")[0] == "rtlil"
+    language, text = synthesis.unit_source(deep, name="deep", frontend="verilog")
+    assert language == "verilog" and "module deep" in text and "initial begin" in text
+
+
+def test_bad_frontend_is_a_one_line_error(tmp_path, capsys):
+    with pytest.raises(ConfigError, match="--frontend 'vhdl'.*auto, verilog, rtlil"):
+        synthesis.synthesize_unit("smoke_acc", target="ecp5-85f", work_root=tmp_path,
+                                  frontend="vhdl")
+    assert cli.main(["synth", "smoke_acc", "--frontend", "vhdl", "--out",
+                     str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--frontend 'vhdl'" in err
+    with pytest.raises(ConfigError, match="source language"):
+        synthesis.synthesize_verilog("module t(); endmodule\n", top="t", target="ecp5-85f",
+                                     work_dir=tmp_path, language="vhdl")
+
+
+def test_rtlil_and_verilog_frontends_give_the_same_netlist(tmp_path):
+    top = RomCounter(256)
+    figures = {}
+    for frontend in ("verilog", "rtlil"):
+        language, text = synthesis.unit_source(top, name="rom_counter", frontend=frontend)
+        figures[frontend] = synthesis.synthesize_verilog(
+            text, language=language, top="rom_counter", target="ecp5-85f",
+            work_dir=tmp_path / frontend)
+        assert figures[frontend]["frontend"] == frontend
+        script = (tmp_path / frontend / "synth.ys").read_text()
+        assert script.startswith({"verilog": "read_verilog -sv rom_counter.v",
+                                  "rtlil": "read_rtlil rom_counter.il"}[frontend])
+    assert figures["rtlil"]["cells"] == figures["verilog"]["cells"]
+    assert figures["rtlil"]["bram"] == 1 and figures["rtlil"]["ff"] >= 8
+
+
+def test_logical_ports_and_cycles_of_the_benchmark(bench, tmp_path):
+    text = rtlil.convert(RomCounter(100), name="rom_counter", emit_src=False)
+    ports = bench.logical_ports(text)
+    assert ports == {"mem": {"read_ports": 1, "write_ports": 1, "width": 12, "words": 100}}
+    params = {"hidden": "256", "inputs": 784, "weight_bits": 12}
+    cycles = tmp_path / "cycles.json"
+    cycles.write_text(json.dumps({
+        "command": "python benchmarks/spikegrad_network.py", "params": params,
+        "formula_digits": 10, "cycles_per_training_sample": {"mean": 1000.0},
+        "synaptic_ops_per_sample": {"mean": 800.0}}))
+    figures = bench._cycles(str(cycles), params)
+    assert figures["synaptic_ops_per_cycle"] == pytest.approx(0.8)
+    assert figures["cycles_per_training_sample"] == 1000.0
+    other = bench._cycles(str(cycles), {**params, "hidden": "80"})
+    assert "cycles_per_training_sample" not in other and "not the synthesised" in \
+        other["cycles_note"]
+    assert bench._cycles("", params) == {}
+
+
+def test_benchmark_refuses_bad_options_in_one_line(bench, tmp_path, capsys):
+    assert bench.main(["--frontend", "vhdl", "--out", str(tmp_path / "x.json")]) == 2
+    assert "--frontend 'vhdl'" in capsys.readouterr().err
+    assert bench.main(["--cycles-json", str(tmp_path / "missing.json"),
+                       "--out", str(tmp_path / "x.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--cycles-json" in err
+    assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.slow
+def test_784_64_10_top_synthesises_through_rtlil(tmp_path):
+    """The 784-64-10 top at the preset's formats (50,176 initialised weight words: Yosys'
+    Verilog frontend alone needs hours for them) synthesises for the ECP5-85F. Slow: minutes."""
+    result = synthesis.synthesize_unit("spikegrad_network", target="ecp5-85f",
+                                       work_root=tmp_path, params={"hidden": "64"})
+    assert result["frontend"] == "rtlil"
+    # 785 x 64 + 65 x 10 weights and biases of 12 bits, in 18-kbit block RAM at least
+    assert result["bram"] >= (785 * 64 + 65 * 10) * 12 // (18 * 1024)
+    assert result["lut"] > 0 and result["ff"] > 0
