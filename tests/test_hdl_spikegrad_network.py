@@ -3,6 +3,7 @@ quiescent-count unit against the golden closed forms, the weight-update unit at 
 shift wider than its product, and whole tiny networks (random configurations) bit-identical to
 the golden model's per-sample training: output totals, every hidden count and error count (the
 trace), every weight and bias read back."""
+import dataclasses
 import random
 
 import numpy as np
@@ -132,7 +133,8 @@ def check_network(cfg, *, seed, samples, ready_p=1.0, learn=True, input_gain=2.0
         assert run.records[i].trace == want.trace, f"sample {i}: counts / error counts"
         if ready_p == 1.0:  # the documented cycle count of an unstalled sample, exactly
             active = int(np.count_nonzero(gold.counts(pixels[i])))
-            assert run.sample_cycles[i] == sample_cycles(cfg, want, active), f"sample {i}"
+            assert run.sample_cycles[i] == sample_cycles(cfg, want, active,
+                                                         learn=learn_flags[i]), f"sample {i}"
     for layer in range(cfg.n_layers):
         assert np.array_equal(run.weights[layer], gold.W[layer]), f"weights of layer {layer}"
         assert np.array_equal(run.biases[layer], gold.b[layer]), f"biases of layer {layer}"
@@ -180,3 +182,19 @@ def test_registered_network_defaults_and_parameters():
     assert small.config.sizes == (9, 4, 3, 3)
     with pytest.raises(ConfigError, match="hidden"):
         unit.build({"hidden": "4,", "inputs": 9})
+
+
+@pytest.mark.parametrize("seed,sizes", [(10, (9, 6, 4)), (11, (7, 3)), (12, (8, 5, 4, 3))])
+def test_fixed_loss_network_is_bit_identical_to_the_golden_model(seed, sizes):
+    """The top computes the output errors itself (units.output_error_fixed): the label rides on
+    the last input event; evaluation samples (learn = 0) end after the totals."""
+    rng = np.random.default_rng(200 + seed)
+    cfg = dataclasses.replace(tiny_config(rng, sizes=sizes), loss="fixed",
+                              loss_frac_bits=int(rng.integers(3, 9)),
+                              loss_exp_bits=int(rng.integers(6, 14))).validate()
+    learn = [True, True, False, True, False, True]
+    net, gold, run = check_network(cfg, seed=seed, samples=len(learn), learn=learn,
+                                   ready_p=0.6 if seed % 2 else 1.0)
+    assert "i_error" not in net.signature.members
+    changed = sum(int((g != w).sum()) for g, w in zip(gold.W, net.init_weights))
+    assert changed > 0, "no weight changed: the comparison proves nothing"

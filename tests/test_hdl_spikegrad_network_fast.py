@@ -2,6 +2,8 @@
 (snnforge.sim.fast_spikegrad): real MNIST digits (14 x 14) trained bit-identical to the golden
 model, held-out digits classified as the golden model classifies them; a chip that differs is
 caught."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -40,3 +42,15 @@ def test_fast_harness_catches_a_chip_that_differs():
     x, y = digits("train", 3)
     with pytest.raises(fast_spikegrad.ChipMismatch, match="training digit 0"):
         fast_spikegrad.run(golden_start, x, y, verilog=chip)
+
+
+def test_fast_harness_fixed_loss_top_trains_bit_identical():
+    """The top with the on-chip loss (units.output_error_fixed): the label rides on the input
+    events, no host answer; a few hundred real digits, then held-out digits (learn = 0)."""
+    cfg = dataclasses.replace(CFG, loss="fixed").validate()
+    net = SpikeGradNetwork(cfg, seed=0, **network_gains(cfg))
+    x, y = digits("train", 300)
+    xt, yt = digits("test", 50)
+    result = fast_spikegrad.run(net, x, y, x_eval=xt, y_eval=yt)
+    assert result["bit_identical"] and result["n_train"] == 300 and result["weights_changed"] > 0
+    assert result["eval_classes"] == result["golden_eval_classes"]

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -261,15 +261,26 @@ class FixedLossFormat:
         f = np.arange(1 << self.frac_bits, dtype=np.float64)
         return tuple(int(v) for v in np.rint(np.exp2(self.exp_bits - f / (1 << self.frac_bits))))
 
+    @cached_property
+    def table_array(self) -> np.ndarray:
+        return np.asarray(self.table, dtype=np.int64)
+
     def exponentials(self, totals) -> np.ndarray:
         """E of every class: ``(..., classes)`` totals -> int64 exponentials."""
         t = _i64(totals)
         d = np.minimum(t.max(axis=-1, keepdims=True) - t, self.d_sat)
         x = (d * self.k_mul + (np.int64(1) << np.int64(self.k_shift - 1) if self.k_shift else 0)
              ) >> np.int64(self.k_shift)
-        table = np.asarray(self.table, dtype=np.int64)
+        table = self.table_array
         shift = np.minimum(x >> np.int64(self.frac_bits), self.e_bits)
         return table[x & ((1 << self.frac_bits) - 1)] >> shift
+
+
+@lru_cache(maxsize=64)
+def _loss_format(classes: int, theta: int, gradient_scale: int, frac_bits: int,
+                 exp_bits: int) -> FixedLossFormat:
+    return FixedLossFormat(classes=classes, theta=theta, gradient_scale=gradient_scale,
+                           frac_bits=frac_bits, exp_bits=exp_bits)
 
 
 def output_error_fixed(totals, labels, *, theta: int, gradient_scale: int, frac_bits: int,
@@ -285,9 +296,8 @@ def output_error_fixed(totals, labels, *, theta: int, gradient_scale: int, frac_
     (in practice a fraction of that: docs/spikegrad.md "On-chip loss").
     """
     t = _i64(totals)
-    fmt = FixedLossFormat(classes=t.shape[-1], theta=int(theta),
-                          gradient_scale=int(gradient_scale), frac_bits=int(frac_bits),
-                          exp_bits=int(exp_bits))
+    fmt = _loss_format(t.shape[-1], int(theta), int(gradient_scale), int(frac_bits),
+                       int(exp_bits))
     e = fmt.exponentials(t)
     s = e.sum(axis=-1, keepdims=True)
     g = np.int64(gradient_scale)

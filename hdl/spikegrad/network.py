@@ -13,11 +13,16 @@ One training sample, event-driven phases (only active neurons and non-zero error
 3. QNT (hidden layers): per neuron ``a = ACC + bias_count * b`` -> :class:`CountQuantizer`
    ``"if"`` (``units.quiescent_count``: the count the ternary IF neuron settles at); a
    non-zero count becomes an event of ``EV[l + 1]`` (and a trace record); ``ACC`` is zeroed.
-4. OUT: the output totals (logit * theta) leave on ``o_totals``; the loss is the golden
-   model's host-side unit (``units.output_error``, float64 softmax): the host answers with the
-   ``C`` integer errors on ``i_error`` (zeros for an evaluation sample: nothing changes).
-5. ERR: each error -> :class:`CountQuantizer` ``"error"`` (``units.quiescent_error_count``);
-   non-zero error counts become the error events ``ERR[L-1]``.
+4. OUT: the output totals (logit * theta) leave on ``o_totals``. With ``config.loss ==
+   "float"`` the loss is the golden model's host-side unit (``units.output_error``, float64
+   softmax): the host answers with the ``C`` integer errors on ``i_error`` (zeros for an
+   evaluation sample: nothing changes). With ``"fixed"`` the totals also go to the on-chip
+   :class:`~.output_error.OutputErrorUnit` (``units.output_error_fixed``) with the label that
+   came on the sample's last input event; an evaluation sample (``learn = 0`` on that event)
+   ends after OUT.
+5. ERR: each error (from ``i_error`` or the loss unit) -> :class:`CountQuantizer` ``"error"``
+   (``units.quiescent_error_count``); non-zero error counts become the error events
+   ``ERR[L-1]``.
 6. BWD (weight layer l, top down): per error event ``(k, n_k)`` the bias update, then one
    fused pass over the active pre neurons ``(j, c_j)`` of ``EV[l]``: read ``W[k, j]`` once,
    add ``n_k * W[k, j]`` to the error total of j (``ACC[l-1]``, the derivative gate is implicit:
@@ -28,7 +33,8 @@ One training sample, event-driven phases (only active neurons and non-zero error
    non-zero error counts to ``ERR[l-1]``; then BWD of layer l - 1.
 8. DONE: an END trace record.
 
-Ports: ``i_events`` (:attr:`NetworkShape.input_layout`), ``o_totals``, ``i_error`` (signed
+Ports: ``i_events`` (:attr:`NetworkShape.input_layout`; with the fixed loss also ``label`` and
+``learn``, read with ``last``), ``o_totals``, ``i_error`` (float loss only; signed
 ``signed_bits(gradient_scale)``), ``o_trace`` (``{kind, layer, addr, value}``:
 :class:`TraceKind` COUNT for each non-zero hidden count, ERROR for each non-zero error count,
 END per sample; the host must take it), ``i_read``/``o_read`` (weight / bias read-back while
@@ -49,6 +55,7 @@ from snnforge.golden_model.spikegrad.train import init_parameters
 
 from .network_layouts import NetworkShape, Phase, TraceKind
 from .network_memories import LayerMemories
+from .output_error import OutputErrorUnit
 from .quantizer import CountQuantizer
 from .weight_update import WeightUpdateUnit
 
@@ -81,7 +88,7 @@ class SpikeGradNetwork(wiring.Component):
                 raise ConfigError(f"initial weights must fit weight_bits={cfg.weight_bits}")
         self.config = cfg
         self.init_weights, self.init_biases = weights, biases
-        super().__init__({
+        ports = {
             "i_events": In(stream.Signature(shape.input_layout)),
             "o_totals": Out(stream.Signature(shape.total_layout)),
             "i_error": In(stream.Signature(signed(shape.error_in_bits))),
@@ -89,7 +96,10 @@ class SpikeGradNetwork(wiring.Component):
             "i_read": In(stream.Signature(shape.read_layout)),
             "o_read": Out(stream.Signature(signed(cfg.weight_bits))),
             "busy": Out(1),
-        })
+        }
+        if shape.fixed_loss:  # the errors come from the on-chip loss unit
+            del ports["i_error"]
+        super().__init__(ports)
 
     # ------------------------------------------------------------------------------------------
     def elaborate(self, platform):
@@ -181,6 +191,12 @@ class SpikeGradNetwork(wiring.Component):
         s.upd_in_weight = Signal(signed(cfg.weight_bits))
         s.upd_in_count = Signal(unsigned(count_bits))
         s.rb_busy, s.rb_bias = Signal(), Signal()
+        s.label = Signal(shape.label_bits)
+        s.learn = Signal()
+        s.loss = None
+        if shape.fixed_loss:
+            s.loss = OutputErrorUnit.from_config(cfg)
+            m.submodules.loss = s.loss
         return s
 
     def _append(self, m, lengths, layer, bus, addr, value):
@@ -264,6 +280,8 @@ class SpikeGradNetwork(wiring.Component):
                 m.d.sync += s.ev_len[0].eq(s.ev_len[0] + 1)
             with m.If(inp.payload.last):
                 m.d.sync += [s.idx.eq(0), s.ev_wlayer.eq(1)]
+                if self.shape.fixed_loss:
+                    m.d.sync += [s.label.eq(inp.payload.label), s.learn.eq(inp.payload.learn)]
                 self._goto(m, s, "FWD_EV")
 
     def _forward_states(self, m, s):
@@ -330,21 +348,35 @@ class SpikeGradNetwork(wiring.Component):
                          mem.acc_bus.wdata.eq(0)]
             self._goto(m, s, "OUT_EMIT")
         with m.If(s.phase == Phase.OUT_EMIT):
-            out = self.o_totals
-            m.d.comb += [out.valid.eq(1), out.payload.addr.eq(s.idx),
+            out, loss = self.o_totals, s.loss
+            # with the fixed loss a learning sample's total goes to the loss unit on the same
+            # edge it leaves on o_totals (the unit takes totals whenever it is loading)
+            loss_ready = Signal()
+            if loss is None:
+                m.d.comb += loss_ready.eq(1)
+            else:
+                m.d.comb += [loss_ready.eq(loss.i_totals.ready | ~s.learn),
+                             loss.i_totals.valid.eq(s.learn & out.ready),
+                             loss.i_totals.payload.total.eq(s.total),
+                             loss.i_totals.payload.label.eq(s.label)]
+            m.d.comb += [out.valid.eq(loss_ready), out.payload.addr.eq(s.idx),
                          out.payload.total.eq(s.total), out.payload.last.eq(s.idx == C - 1)]
-            with m.If(out.ready):
+            with m.If(out.ready & loss_ready):
                 with m.If(s.idx == C - 1):
                     m.d.sync += [s.idx.eq(0), s.err_wlayer.eq(L - 1)]
                     self._goto(m, s, "ERR_IN")
+                    if loss is not None:
+                        with m.If(~s.learn):  # evaluation: no error, nothing to update
+                            self._goto(m, s, "DONE")
                 with m.Else():
                     m.d.sync += s.idx.eq(s.idx + 1)
                     self._goto(m, s, "OUT_RD")
-        with m.If(s.phase == Phase.ERR_IN):  # the host's integer output error for class idx
-            m.d.comb += [s.qe.i_total.valid.eq(self.i_error.valid),
-                         s.qe.i_total.payload.eq(self.i_error.payload),
-                         self.i_error.ready.eq(s.qe.i_total.ready)]
-            with m.If(self.i_error.valid & s.qe.i_total.ready):
+        with m.If(s.phase == Phase.ERR_IN):  # the integer output error of class idx
+            src = self.i_error if s.loss is None else s.loss.o_errors
+            value = src.payload if s.loss is None else src.payload.error
+            m.d.comb += [s.qe.i_total.valid.eq(src.valid), s.qe.i_total.payload.eq(value),
+                         src.ready.eq(s.qe.i_total.ready)]
+            with m.If(src.valid & s.qe.i_total.ready):
                 self._goto(m, s, "ERR_TAKE")
         with m.If(s.phase == Phase.ERR_TAKE):
             with m.If(self._take_error(m, s, s.idx)):

@@ -96,9 +96,15 @@ class NetworkShape:
                                                     zip(self.sizes[:-1], self.sizes[1:])))
         self.event_layout = data.StructLayout({"addr": unsigned(self.addr_bits),
                                                "value": signed(self.value_bits)})
-        self.input_layout = data.StructLayout({"addr": unsigned(addr_width_for(self.sizes[0])),
-                                               "count": unsigned(cfg.input_bits),
-                                               "last": unsigned(1)})
+        #: the loss is computed on chip (``config.loss == "fixed"``): the label and the learn
+        #: flag arrive with the sample's last input event, there is no ``i_error`` port
+        self.fixed_loss = cfg.loss == "fixed"
+        self.label_bits = addr_width_for(self.classes)
+        inputs = {"addr": unsigned(addr_width_for(self.sizes[0])),
+                  "count": unsigned(cfg.input_bits), "last": unsigned(1)}
+        if self.fixed_loss:
+            inputs.update(label=unsigned(self.label_bits), learn=unsigned(1))
+        self.input_layout = data.StructLayout(inputs)
         self.total_layout = data.StructLayout({"addr": unsigned(addr_width_for(self.classes)),
                                                "total": signed(cfg.potential_bits),
                                                "last": unsigned(1)})

@@ -10,30 +10,33 @@ import numpy as np
 
 from snnforge.golden_model.spikegrad import ann_equivalent
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
-from snnforge.golden_model.spikegrad.units import input_counts, output_error
+from snnforge.golden_model.spikegrad.units import input_counts, loss_output_error
 
 from .network_layouts import TraceKind
 
 __all__ = ["sample_events", "SampleRecord", "GoldenNetwork", "chip_error"]
 
 
-def sample_events(counts) -> list[tuple[int, int, int]]:
+def sample_events(counts, *, label: int | None = None, learn: bool = True) -> list[tuple]:
     """The ``i_events`` beats ``(addr, count, last)`` of one sample: its non-zero input counts
-    in address order (one ``(0, 0, 1)`` beat when every count is zero)."""
+    in address order (one ``(0, 0, 1)`` beat when every count is zero). With ``label`` (the
+    fixed loss: the chip computes the error) each beat is ``(addr, count, last, label, learn)``,
+    the chip reads the last two with ``last``."""
     counts = np.asarray(counts).reshape(-1)
-    active = [(int(a), int(counts[a])) for a in np.flatnonzero(counts)]
-    if not active:
-        return [(0, 0, 1)]
-    return [(a, c, int(i == len(active) - 1)) for i, (a, c) in enumerate(active)]
+    active = [(int(a), int(counts[a])) for a in np.flatnonzero(counts)] or [(0, 0)]
+    beats = [(a, c, int(i == len(active) - 1)) for i, (a, c) in enumerate(active)]
+    if label is None:
+        return beats
+    return [b + (int(label), int(bool(learn))) for b in beats]
 
 
 def chip_error(totals, label: int, config: SpikeGradConfig, *, learn: bool = True) -> list[int]:
-    """The host's answer on ``i_error``: ``units.output_error`` of the output totals (zeros for
-    an evaluation sample)."""
+    """The output errors of a sample (zeros for an evaluation sample): with the float loss the
+    host's answer on ``i_error`` (``units.output_error``), with the fixed loss what the chip's
+    loss unit computes (``units.output_error_fixed``)."""
     if not learn:
         return [0] * len(totals)
-    e = output_error(np.asarray(totals, dtype=np.int64)[None, :], [int(label)],
-                     theta=config.theta, gradient_scale=config.gradient_scale)
+    e = loss_output_error(np.asarray(totals, dtype=np.int64)[None, :], [int(label)], config)
     return [int(v) for v in e[0]]
 
 

@@ -1,5 +1,6 @@
-"""Amaranth-simulator driver of :class:`SpikeGradNetwork`: feeds samples (the host answers the
-output totals with the golden ``output_error``), collects the totals and trace records, reads
+"""Amaranth-simulator driver of :class:`SpikeGradNetwork`: feeds samples (with the float loss
+the host answers the output totals with the golden ``output_error``; with the fixed loss the
+label rides on the input events and the chip computes the errors), collects the totals and trace records, reads
 every weight and bias back, within cycle bounds (a stalled top raises an ``AssertionError``
 naming what it waited for; it never hangs).
 
@@ -43,13 +44,15 @@ def sample_cycle_bound(shape, *, ready_probability: float = 1.0) -> int:
     cfg = shape.config
     q = cfg.count_bits + cfg.error_bits + 8
     cycles = 2 * shape.sizes[0] + 4 * shape.classes + 64
+    if shape.fixed_loss:  # the loss unit: EXP, then one restoring division per class
+        cycles += shape.classes * (int(cfg.gradient_scale).bit_length() + 12)
     for layer in range(shape.n_layers):
         n_in, n_out = shape.layer_dims(layer)
         cycles += n_in * (n_out + 3) + n_out * (n_in + 8) + (n_in + n_out) * q
     return int(cycles / ready_probability) + 100
 
 
-def sample_cycles(config, record, input_count_nonzero: int) -> int:
+def sample_cycles(config, record, input_count_nonzero: int, *, learn: bool = True) -> int:
     """Clock cycles of one sample with the host always ready and no gaps (its first event
     offered to its END record taken), from the sample's activity: ``record`` (a
     :class:`SampleRecord`: the trace gives the active hidden neurons and the non-zero error
@@ -57,7 +60,13 @@ def sample_cycles(config, record, input_count_nonzero: int) -> int:
     1 + events (LOAD); per weight layer ``|EV| (n_out + 2) + 1`` (FWD) and, for hidden layers,
     ``n_out (count_bits + 5)`` (QNT); ``C (error_bits + 5)`` (OUT, ERR); per weight layer top
     down ``|ERR| (|EV| + 7) + 1`` (``|ERR| * 5`` with no active pre neuron) (BWD) and, for
-    ``l > 0``, ``|EV| (error_bits + 5)`` (BQN); 1 (DONE)."""
+    ``l > 0``, ``|EV| (error_bits + 5)`` (BQN); 1 (DONE).
+
+    With the fixed loss (``config.loss == "fixed"``) the ERR phase waits for the loss unit:
+    ``W + (C - 1) P + error_bits + 1`` instead of ``C (error_bits + 2)``, with ``W = 4 C +
+    bits(G) + 4`` (EXP and the first division) and ``P = max(bits(G) + 4, error_bits + 2)`` (one
+    division or one error quantization, the slower); an evaluation sample (``learn`` false)
+    ends after OUT."""
     sizes, L = config.sizes, config.n_layers
     active = [int(input_count_nonzero)] + [
         sum(1 for k, l, _, _ in record.trace if k == 0 and l == h) for h in range(L - 1)]
@@ -67,7 +76,15 @@ def sample_cycles(config, record, input_count_nonzero: int) -> int:
         cycles += active[layer] * (sizes[layer + 1] + 2) + 1
         if layer < L - 1:
             cycles += sizes[layer + 1] * (config.count_bits + 5)
-    cycles += sizes[-1] * (config.error_bits + 5)
+    C, eb = sizes[-1], config.error_bits
+    cycles += 3 * C  # OUT
+    if config.loss == "fixed":
+        if not learn:
+            return cycles
+        qb = int(config.gradient_scale).bit_length()
+        cycles += (4 * C + qb + 4) + (C - 1) * max(qb + 4, eb + 2) + eb + 1
+    else:
+        cycles += C * (eb + 2)
     for layer in range(L - 1, -1, -1):
         cycles += errors[layer] * (active[layer] + 7 if active[layer] else 5) + 1
         if layer > 0:
@@ -100,18 +117,22 @@ def simulate_network(net: SpikeGradNetwork, pixels, labels, *, learn=True,
     in_layout, tot_layout = shape.input_layout, shape.total_layout
     tr_layout = shape.trace_layout
 
-    def encode_event(addr, count, last):
+    def encode_event(*values):
         f = dict(in_layout)
-        return ((addr << f["addr"].offset) | (count << f["count"].offset)
-                | (last << f["last"].offset))
+        return sum(int(v) << f[name].offset
+                   for name, v in zip(("addr", "count", "last", "label", "learn"), values))
+
+    fixed = shape.fixed_loss
 
     async def bench(ctx):
         ctx.set(net.i_events.valid, 0)
-        ctx.set(net.i_error.valid, 0)
+        if not fixed:
+            ctx.set(net.i_error.valid, 0)
         ctx.set(net.i_read.valid, 0)
         for index, row in enumerate(pixels):
             counts = np.asarray(row, dtype=np.int64) >> (8 - cfg.input_bits)
-            events = sample_events(counts)
+            events = sample_events(counts, label=int(labels[index]) if fixed else None,
+                                   learn=learn_flags[index])
             record = SampleRecord(totals=[])
             errors: list[int] = []
             budget = CycleBudget(bound, name=f"spikegrad network sample {index}")
@@ -122,7 +143,8 @@ def simulate_network(net: SpikeGradNetwork, pixels, labels, *, learn=True,
                 ctx.set(net.i_events.valid, bool(events))
                 if events:
                     ctx.set(Value.cast(net.i_events.payload), encode_event(*events[0]))
-                ctx.set(net.i_error.valid, bool(errors))
+                if not fixed:
+                    ctx.set(net.i_error.valid, bool(errors))
                 if errors:
                     ctx.set(net.i_error.payload, errors[0])
                 take_tot = rng.random() < ready_probability
@@ -137,7 +159,7 @@ def simulate_network(net: SpikeGradNetwork, pixels, labels, *, learn=True,
                     f = unpack_fields(tot_layout, ctx.get(Value.cast(net.o_totals.payload)))
                     assert f["addr"] == len(record.totals), f"total of class {f['addr']} out of order"
                     record.totals.append(f["total"])
-                    if f["last"]:
+                    if f["last"] and not fixed:
                         errors = chip_error(record.totals, int(labels[index]), cfg,
                                             learn=learn_flags[index])
                 if take_tr and ctx.get(net.o_trace.valid):
@@ -149,7 +171,8 @@ def simulate_network(net: SpikeGradNetwork, pixels, labels, *, learn=True,
             result.records.append(record)
             result.sample_cycles.append(cycles)
         ctx.set(net.i_events.valid, 0)
-        ctx.set(net.i_error.valid, 0)
+        if not fixed:
+            ctx.set(net.i_error.valid, 0)
         if read_back:
             result.weights, result.biases = await _read_back(ctx, net, rng, ready_probability)
 

@@ -2,9 +2,10 @@
 (an epoch of MNIST) with no Python per cycle, checked against the golden model digit by digit.
 
 The C++ harness (``fast_spikegrad_harness.cpp``) clocks the Verilated top with the host always
-ready; Python talks to it over pipes once per sample: the input events, the output totals it
-answers with the golden loss (``units.output_error``), the trace records (every non-zero hidden
-count and error count), and the weights read back at the end. Builds are cached by
+ready; Python talks to it over pipes once per sample: the input events, the output totals
+(with the float loss Python answers them with the golden ``units.output_error``; with the fixed
+loss the label rides on the events and the chip computes the errors), the trace records (every
+non-zero hidden count and error count), and the weights read back at the end. Builds are cached by
 :mod:`snnforge.sim.harness_build`.
 """
 from __future__ import annotations
@@ -31,10 +32,13 @@ class ChipMismatch(SnnforgeError):
     """The simulated chip differs from the golden model (names the digit and what differs)."""
 
 
-def build_spikegrad_harness(verilog: str) -> Path:
-    """The harness executable for the top's ``verilog`` (module ``sg_network``), built once."""
+def build_spikegrad_harness(verilog: str, *, fixed_loss: bool = False) -> Path:
+    """The harness executable for the top's ``verilog`` (module ``sg_network``), built once;
+    ``fixed_loss``: the top computes its output errors (it has no ``i_error`` port)."""
     return build_verilated_harness(verilog, top=TOP, kind="fast_spikegrad",
-                                   harness=HARNESS_SOURCE)
+                                   harness=HARNESS_SOURCE,
+                                   extra_files={"sg_mode.h": f"#define SG_FIXED_LOSS "
+                                                             f"{int(bool(fixed_loss))}\n"})
 
 
 class FastSpikeGrad:
@@ -46,9 +50,11 @@ class FastSpikeGrad:
         from snnforge.hwsim import emit_verilog
 
         self.net, self.shape, self.config = net, net.shape, net.config
-        self.exe = build_spikegrad_harness(verilog or emit_verilog(net, name=TOP))
         sh = self.shape
-        off = {f"ev_{k}": dict(sh.input_layout)[k].offset for k in ("addr", "count", "last")}
+        self.fixed_loss = sh.fixed_loss
+        self.exe = build_spikegrad_harness(verilog or emit_verilog(net, name=TOP),
+                                           fixed_loss=self.fixed_loss)
+        off = {f"ev_{k}": v.offset for k, v in dict(sh.input_layout).items()}
         off.update({f"rd_{k}": dict(sh.read_layout)[k].offset for k in ("layer", "bias", "index")})
         from snnforge.hdl.spikegrad.network_sim import sample_cycle_bound
 
@@ -74,19 +80,24 @@ class FastSpikeGrad:
                                  f"(expected {prefix}): {err.strip()[-500:]}")
         return [int(v) for v in line[1:].split()]
 
-    def sample(self, events, error_of) -> tuple[list[int], list[tuple], int]:
-        """``events`` ``[(addr, count, last)]``; ``error_of(totals) -> errors``. Returns
-        (totals, trace records (kind, layer, addr, value), cycles)."""
+    def sample(self, events, error_of=None, *, label: int = 0,
+               learn: bool = True) -> tuple[list[int], list[tuple], int]:
+        """``events`` ``[(addr, count, last)]``; float loss: ``error_of(totals) -> errors``
+        (the host's answer); fixed loss: the chip computes them from ``label`` (``learn``
+        false: an evaluation sample). Returns (totals, trace records (kind, layer, addr,
+        value), cycles)."""
         from snnforge.hdl.spikegrad.network_sim import unpack_fields
 
-        flat = " ".join(f"{a} {c}" for a, c, _ in events)
-        self.proc.stdin.write(f"S {len(events)} {flat}\n")
+        flat = " ".join(f"{e[0]} {e[1]}" for e in events)
+        tag = f" {int(label)} {int(bool(learn))}" if self.fixed_loss else ""
+        self.proc.stdin.write(f"S {len(events)}{tag} {flat}\n")
         self.proc.stdin.flush()
         totals = [unpack_fields(self.shape.total_layout, raw)["total"]
                   for raw in self._line("T")]
-        errors = error_of(totals)
-        self.proc.stdin.write("E " + " ".join(str(int(e)) for e in errors) + "\n")
-        self.proc.stdin.flush()
+        if not self.fixed_loss:
+            errors = error_of(totals)
+            self.proc.stdin.write("E " + " ".join(str(int(e)) for e in errors) + "\n")
+            self.proc.stdin.flush()
         rec = self._line("R")
         cycles, count = rec[0], rec[1]
         trace = []
@@ -138,7 +149,7 @@ def run(net, x, y, *, x_eval=None, y_eval=None, progress=None,
         for i in steps:
             label = int(y[i])
             totals, trace, spent = chip.sample(sample_events(gold.counts(x[i])),
-                                               lambda t: chip_error(t, label, cfg))
+                                               lambda t: chip_error(t, label, cfg), label=label)
             want = gold.sample(x[i], label)
             if totals != want.totals or trace != want.trace[:-1]:
                 raise ChipMismatch(f"training digit {i}: the chip's "
@@ -153,7 +164,7 @@ def run(net, x, y, *, x_eval=None, y_eval=None, progress=None,
         eval_classes, golden_classes, eval_cycles = [], [], []
         for i in range(0 if x_eval is None else len(x_eval)):
             totals, _, spent = chip.sample(sample_events(gold.counts(x_eval[i])),
-                                           lambda t: [0] * len(t))
+                                           lambda t: [0] * len(t), learn=False)
             want = gold.sample(x_eval[i], int(y_eval[i]), learn=False)
             if totals != want.totals:
                 raise ChipMismatch(f"held-out digit {i}: output totals differ")

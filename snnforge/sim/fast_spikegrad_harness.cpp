@@ -7,10 +7,14 @@
 //       "E e0 e1 ...\n" (the integer output errors, the golden loss unit on the host), feeds them
 //       and clocks until the END trace record; prints "R cycles k raw0 raw1 ...\n" (the cycles
 //       from the sample's first event to END, then the k raw o_trace payloads before END).
+//       With the on-chip loss (sg_mode.h: SG_FIXED_LOSS 1, the top has no i_error port) the
+//       line is "S n label learn a0 c0 ...", every event carries the label and the learn flag,
+//       and no E line is read: the harness clocks on to END and prints "T ..." then "R ...".
 //   "W layer bias n\n"  reads n words back (index 0..n-1); prints "V raw0 raw1 ...\n".
 //   "Q\n"  prints the total cycles and CPU seconds and exits.
 // Command line: the payload bit offsets of the layouts (see fast_spikegrad.py).
 #include "Vtop.h"
+#include "sg_mode.h"
 #include "verilated.h"
 
 #include <cstdint>
@@ -50,7 +54,9 @@ static void rise() {
 
 static void idle_inputs() {
     top->i_events___05Fvalid = 0;
+#if !SG_FIXED_LOSS
     top->i_error___05Fvalid = 0;
+#endif
     top->i_read___05Fvalid = 0;
     top->o_totals___05Fready = 1;
     top->o_trace___05Fready = 1;
@@ -64,13 +70,21 @@ static void run_sample(std::istringstream& in) {
     const uint64_t err_bits = A("err_bits"), classes = A("classes");
     const uint64_t tr_kind = A("tr_kind"), end_kind = A("end_kind");
     const uint64_t cycle_limit = A("cycle_limit");
+    (void)err_bits;
     size_t n;
     in >> n;
+    uint64_t tag = 0;  // the label and learn flag every event carries (on-chip loss)
+#if SG_FIXED_LOSS
+    uint64_t label, learn;
+    in >> label >> learn;
+    tag = (label << A("ev_label")) | (learn << A("ev_learn"));
+#endif
     std::vector<uint64_t> events(n);
     for (size_t i = 0; i < n; i++) {
         uint64_t a, c;
         in >> a >> c;
-        events[i] = (a << ev_addr) | (c << ev_count) | ((i + 1 == n ? 1ULL : 0ULL) << ev_last);
+        events[i] = (a << ev_addr) | (c << ev_count) | ((i + 1 == n ? 1ULL : 0ULL) << ev_last)
+                    | tag;
     }
     size_t next_event = 0, next_error = 0;
     std::vector<uint64_t> totals, trace, errors;
@@ -88,13 +102,19 @@ static void run_sample(std::istringstream& in) {
             top->i_events___05Fvalid = 1;
             top->i_events___05Fpayload = events[next_event];
         }
+#if !SG_FIXED_LOSS
         if (have_errors && next_error < errors.size()) {
             top->i_error___05Fvalid = 1;
             top->i_error___05Fpayload = errors[next_error] & mask(err_bits);
         }
+#endif
         settle();
         bool ev_fire = top->i_events___05Fvalid && top->i_events___05Fready;
+#if SG_FIXED_LOSS
+        bool err_fire = false;
+#else
         bool err_fire = top->i_error___05Fvalid && top->i_error___05Fready;
+#endif
         bool tot_fire = top->o_totals___05Fvalid;
         bool tr_fire = top->o_trace___05Fvalid;
         uint64_t tot = top->o_totals___05Fpayload, tr = top->o_trace___05Fpayload;
@@ -103,7 +123,7 @@ static void run_sample(std::istringstream& in) {
         if (err_fire) next_error++;
         if (tot_fire) {
             totals.push_back(tot);
-            if (totals.size() == classes) {
+            if (totals.size() == classes && !SG_FIXED_LOSS) {
                 std::printf("T");
                 for (uint64_t t : totals) std::printf(" %llu", (unsigned long long)t);
                 std::printf("\n");
@@ -126,6 +146,11 @@ static void run_sample(std::istringstream& in) {
                 trace.push_back(tr);
             }
         }
+    }
+    if (SG_FIXED_LOSS) {
+        std::printf("T");
+        for (uint64_t t : totals) std::printf(" %llu", (unsigned long long)t);
+        std::printf("\n");
     }
     std::printf("R %llu %zu", (unsigned long long)(total_cycles - begin), trace.size());
     for (uint64_t t : trace) std::printf(" %llu", (unsigned long long)t);
