@@ -3,10 +3,13 @@ T = 8, 10-bit weights (the golden model's MNIST configuration), on real MNIST di
 where the training cycles go (per sequencer phase).
 
 Runs the generated top in the fast transaction-level Verilator harness
-(:mod:`snnforge.sim.fast_network`, host always ready) on the first ``--n-train`` MNIST
+(:mod:`snnforge.sim.fast_network`, host always ready: it offers the next sample's pixel beats
+as soon as the current one's are taken) on the first ``--n-train`` MNIST
 training digits (learning on) and ``--n-eval`` test digits, checks every final weight and
 every evaluation winner against BitTrueSSNN, and counts the training cycles of each phase
-through the top's ``phase`` monitor port. Writes benchmarks/results/ssnn_bp_network_cycles.json
+through the top's ``phase`` monitor port. Cycles per sample = cycles between consecutive
+samples' last traces (throughput; the next sample loads while one runs); latency = a sample's
+first pixel beat to its last trace. Writes benchmarks/results/ssnn_bp_network_cycles.json
 (or ``--out``).
 
     python benchmarks/ssnn_bp_network_cycles.py [--n-train 1000] [--n-eval 200]
@@ -64,7 +67,8 @@ def main(argv=None) -> int:
     phases = {p.name: per_phase[p.value] / n for p in Phase if per_phase[p.value]}
     result = {
         "what": "SSNN-BP network top (hdl/ssnn_bp/network.py) at 784-256-10, fast Verilator "
-                "harness, host always ready, checked against BitTrueSSNN",
+                "harness, host always ready, checked against BitTrueSSNN; cycles per sample = "
+                "between consecutive samples' last traces, latency = first beat to last trace",
         "command": " ".join(["python benchmarks/ssnn_bp_network_cycles.py",
                              *(sys.argv[1:] if argv is None else argv)]),
         "config": CONFIG.to_dict(), "dataset": args.dataset,
@@ -73,6 +77,8 @@ def main(argv=None) -> int:
         "n_train": n, "n_eval": r["n_eval"],
         "cycles_per_training_sample": r["cycles_per_training_sample"],
         "cycles_per_eval_sample": r["cycles_per_eval_sample"],
+        "latency_cycles_per_training_sample": r["latency_cycles_per_training_sample"],
+        "latency_cycles_per_eval_sample": r["latency_cycles_per_eval_sample"],
         "training_cycles_per_sample_by_phase": phases,
         "bit_identical": r["bit_identical"], "mismatches": r["mismatches"],
         "weights_changed": r["weights_changed"],

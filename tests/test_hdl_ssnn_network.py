@@ -129,3 +129,31 @@ def test_wide_hidden_layer_64_256_10_trains_bit_identical():
     assert trace_mismatch(config, run.traces, want) is None
     assert np.array_equal(run.w1, golden.W1) and np.array_equal(run.w2, golden.W2)
     assert (golden.W2 != w2_before).sum() > 100
+
+
+@pytest.mark.parametrize("config,cores,lanes,learn", [
+    (TINY, 2, 4, True), (ODD, 1, 2, True), (ODD, 3, 1, False)])
+def test_streamed_samples_overlap_their_load_and_stay_bit_identical(config, cores, lanes, learn):
+    """The host offers sample n + 1 while sample n runs (double-buffered sample loader): each
+    next sample is loaded before the previous one ends, it starts at once, the traces and
+    weights stay bit-identical, and each sample after the first costs fewer cycles than
+    loading and running it one after the other."""
+    r = np.random.default_rng(7)
+    images = r.integers(0, 256, (4, config.n_in)).astype(np.uint8)
+    labels = r.integers(0, config.n_out, 4)
+    golden = BitTrueSSNN(config)
+    kwargs = dict(learn=learn, rng_architecture="pipelined", rounds_per_stage=1,
+                  rng_cores=cores, hid_lanes=lanes)
+    streamed = simulate_network(config, images, labels, stream=True, **kwargs)
+    serial = simulate_network(config, images, labels, **kwargs)
+    if learn:
+        want = golden_training_trace(golden, images, labels, first_sample=0)
+        assert trace_mismatch(config, streamed.traces, want) is None
+        assert np.array_equal(streamed.w1, golden.W1) and np.array_equal(streamed.w2, golden.W2)
+    else:
+        assert [t["winner"] for t in streamed.traces] == \
+            golden_eval_winners(golden, images).reshape(-1).tolist()
+    assert streamed.traces == serial.traces
+    assert all(load < end for load, end in zip(streamed.load_ends[1:], streamed.sample_ends))
+    assert all(a < b - config.n_in // 2 for a, b in zip(streamed.sample_cycles[1:],
+                                                          serial.sample_cycles[1:]))

@@ -44,51 +44,70 @@ def test_step_record_sets_and_clears_the_masks_like_its_model():
 
 
 @pytest.mark.parametrize("shape", ["mixed", "classes"])
-def test_sample_loader_keeps_the_first_beats_fields_and_every_pixel(shape):
+def test_sample_loader_double_buffers_samples_in_order_with_their_fields(shape):
+    """Random valid gaps, random ``accept`` and random run lengths: the loader takes the next
+    sample's beats while the current one runs (two slots), runs the samples in load order,
+    each with its first beat's fields and all its pixels, and never takes a third."""
     config = PARTS_CONFIGS[shape]
     dut = SampleLoader(config=config)
     n_in = config.n_in
     r = random.Random(n_in)
     samples = [dict(pixels=[r.randrange(256) for _ in range(n_in)],
                     label=r.randrange(config.n_out), learn=r.randint(0, 1),
-                    key=r.getrandbits(32)) for _ in range(4)]
+                    key=r.getrandbits(32)) for _ in range(7)]
 
     async def bench(ctx):
-        for s in samples:
-            beat = 0
-            for cycle in range(40 * n_in):
-                valid, accept = r.random() < 0.7, r.random() < 0.6   # gaps and backpressure
-                ctx.set(dut.i_sample.valid, valid)
+        sent = beat = 0          # host: the sample and beat on offer
+        loaded = []              # model: complete samples not yet released, in order
+        ran = 0                  # samples released
+        reads = []               # pixel groups asked of the run slot (data next cycle)
+        for cycle in range(60 * n_in * len(samples)):
+            valid = sent < len(samples) and r.random() < 0.7
+            accept = r.random() < 0.8
+            ctx.set(dut.i_sample.valid, valid)
+            if sent < len(samples):
+                s, first = samples[sent], beat == 0
                 # the fields of later beats are noise: only the first beat's count
-                first = beat == 0
                 ctx.set(dut.i_sample.payload, {
                     "pixel": s["pixels"][beat],
                     "label": s["label"] if first else r.randrange(1 << len(dut.label)),
                     "learn": s["learn"] if first else r.randint(0, 1),
                     "key": s["key"] if first else r.getrandbits(32)})
-                ctx.set(dut.accept, accept)
-                assert ctx.get(dut.i_sample.ready) == accept
-                loaded = ctx.get(dut.loaded)
-                assert loaded == (valid and accept and beat == n_in - 1)
-                await ctx.tick()
-                beat += valid and accept
-                assert ctx.get(dut.busy) == (beat != 0)
-                if loaded:
-                    break
-            assert beat == n_in
-            ctx.set(dut.i_sample.valid, 0)
-            assert (ctx.get(dut.label), ctx.get(dut.learn), ctx.get(dut.key)) == (
-                s["label"], s["learn"], s["key"])
-            padded = s["pixels"] + [0] * (8 * dut.groups - n_in)   # bytes past n_in read 0
-            for g in r.sample(range(dut.groups), dut.groups):
-                ctx.set(dut.group_addr, g)
-                await ctx.tick()
+            ctx.set(dut.accept, accept)
+            # the model: a free load slot while fewer than two samples are held
+            assert ctx.get(dut.i_sample.ready) == (accept and len(loaded) < 2), cycle
+            assert ctx.get(dut.loaded) == bool(loaded), cycle
+            assert ctx.get(dut.pending) == (len(loaded) == 2), cycle
+            assert ctx.get(dut.busy) == bool(loaded or beat), cycle
+            if reads:
+                g, idx = reads.pop()
                 word = ctx.get(dut.pixels)
-                assert [(word >> (8 * b)) & 255 for b in range(8)] == padded[8 * g:8 * g + 8], g
-            ctx.set(dut.release, 1)
+                padded = samples[idx]["pixels"] + [0] * (8 * dut.groups - n_in)
+                assert [(word >> (8 * b)) & 255 for b in range(8)] == \
+                    padded[8 * g:8 * g + 8], (cycle, idx, g)
+            release = False
+            if loaded:
+                run = samples[loaded[0]]
+                assert (ctx.get(dut.label), ctx.get(dut.learn), ctx.get(dut.key)) == (
+                    run["label"], run["learn"], run["key"]), cycle
+                g = r.randrange(dut.groups)
+                ctx.set(dut.group_addr, g)
+                reads.append((g, loaded[0]))
+                release = r.random() < 0.05
+            ctx.set(dut.release, release)
+            take = valid and accept and len(loaded) < 2
             await ctx.tick()
-            ctx.set(dut.release, 0)
-            assert not ctx.get(dut.busy)
+            if release:
+                loaded.pop(0)
+                ran += 1
+            if take:
+                beat += 1
+                if beat == n_in:
+                    loaded.append(sent)
+                    sent, beat = sent + 1, 0
+            if ran == len(samples):
+                break
+        assert ran == len(samples)
 
     simulate(dut, bench)
 

@@ -1,6 +1,7 @@
 """Amaranth-simulator tier of the network top's sub-components: the draw prefetcher, the
-accumulator bank and the event lists (the update phase's parts: test_hdl_ssnn_network_lr_lanes.py),
-for layer shapes including n_hidden > n_in, n_hidden = 1, n_out = 47."""
+accumulator bank, the event lists and the HID group adder (the update phase's parts:
+test_hdl_ssnn_network_lr_lanes.py), for layer shapes including n_hidden > n_in, n_hidden = 1,
+n_out = 47; Verilator lint of the engine's parts."""
 import random
 
 import pytest
@@ -11,12 +12,14 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.rng import Stream
 from snnforge.hdl.ssnn_bp.accumulator_bank import AccumulatorBank
 from snnforge.hdl.ssnn_bp.draw_prefetcher import DrawPrefetcher
-from snnforge.hdl.ssnn_bp.event_list import EventList
+from snnforge.hdl.ssnn_bp.event_list import EventList, GroupEventList
 from snnforge.hdl.ssnn_bp.network import small_network_config
 from snnforge.hdl.ssnn_bp.network_parts_model import (AccumulatorModel, prefetch_requests,
                                                       prefetch_word)
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
 from snnforge.hdl.ssnn_bp.params import select
+from snnforge.hdl.ssnn_bp.row_group_sum import RowGroupSum
+from snnforge.hdl.ssnn_bp.sample_loader import SampleLoader
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
@@ -91,7 +94,8 @@ def test_draw_prefetcher_requests_a_steps_blocks_and_stores_them_by_slot(learn, 
 
     async def bench(ctx):
         for step in range(2):                       # the counters restart after each step
-            ctx.set(dut.run, 1); ctx.set(dut.learn, learn)
+            # step h's blocks go to draw-RAM half h
+            ctx.set(dut.run, 1); ctx.set(dut.learn, learn); ctx.set(dut.wr_half, step)
             got, pending, done_at = [], [], None
             for cycle in range(400):
                 ready = r.random() < 0.7
@@ -126,6 +130,8 @@ def test_draw_prefetcher_requests_a_steps_blocks_and_stores_them_by_slot(learn, 
             for k in range(cores):
                 ctx.set(dut.blk_valid[k], 0)
             await ctx.tick()
+        for step in r.sample(range(2), 2):          # each half keeps its own step's blocks
+            ctx.set(dut.rd_half, step)
             for slot in r.sample(range(len(want)), len(want)):
                 ctx.set(dut.rd_addr, slot)
                 await ctx.tick()
@@ -157,3 +163,90 @@ def test_select_is_values_at_index_or_zero(n, index_width):
     sim = Simulator(m)     # 300 values: a mux chain this deep exceeds the recursion limit
     sim.add_testbench(bench)
     sim.run()
+
+
+@pytest.mark.parametrize("lanes", [1, 2, 4, 8])
+def test_group_event_list_appends_groups_in_lane_order_and_reads_back(lanes):
+    depth = 23
+    dut = GroupEventList(width=5, depth=depth, lanes=lanes)
+    r = random.Random(lanes)
+
+    async def bench(ctx):
+        for _ in range(6):
+            ctx.set(dut.clear, 1)
+            await ctx.tick()
+            ctx.set(dut.clear, 0)
+            want = []
+            while True:
+                density = r.choice([0.0, 0.3, 1.0])
+                mask = [int(r.random() < density) for _ in range(lanes)]
+                if len(want) + sum(mask) > depth:
+                    break
+                values = [r.randrange(32) for _ in range(lanes)]
+                ctx.set(dut.append, sum(b << k for k, b in enumerate(mask)))
+                for k, v in enumerate(values):
+                    ctx.set(dut.values[k], v)
+                await ctx.tick()
+                want += [v for v, b in zip(values, mask) if b]
+                assert ctx.get(dut.count) == len(want)
+                if want:
+                    assert ctx.get(dut.last) == want[-1]
+            ctx.set(dut.append, 0)
+            for pos in r.sample(range(len(want)), len(want)):
+                ctx.set(dut.rd_addr, pos)
+                await ctx.tick()
+                assert ctx.get(dut.rd_data) == want[pos], pos
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    with pytest.raises(ConfigError, match="lanes"):
+        GroupEventList(width=4, depth=8, lanes=3)
+
+
+@pytest.mark.parametrize("rows,lanes,weight_bits", [(1, 3, 4), (2, 5, 6), (3, 2, 3), (4, 10, 10)])
+def test_row_group_sum_adds_the_masked_rows_one_cycle_later(rows, lanes, weight_bits):
+    dut = RowGroupSum(rows=rows, lanes=lanes, weight_bits=weight_bits)
+    r = random.Random(rows * 100 + lanes)
+    lo, hi = -(1 << (weight_bits - 1)), (1 << (weight_bits - 1)) - 1
+    assert dut.sum_bits == weight_bits + (rows - 1).bit_length()
+
+    async def bench(ctx):
+        for cycle in range(300):
+            valid = r.random() < 0.7
+            mask = r.randrange(1 << rows)
+            # extremes often: every row at the most negative or positive weight
+            pick = r.choice([lambda: lo, lambda: hi, lambda: r.randint(lo, hi)])
+            data = [[pick() for _ in range(lanes)] for _ in range(rows)]
+            ctx.set(dut.valid, valid)
+            ctx.set(dut.mask, mask)
+            for i, row in enumerate(data):
+                for lane, w in enumerate(row):
+                    ctx.set(dut.rows_in[i][lane], w)
+            await ctx.tick()
+            assert ctx.get(dut.sum_valid) == valid, cycle
+            got = [ctx.get(dut.sum[lane]) for lane in range(lanes)]
+            want = [sum(data[i][lane] for i in range(rows) if (mask >> i) & 1)
+                    for lane in range(lanes)]
+            assert got == want, cycle
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    with pytest.raises(ConfigError, match="rows"):
+        RowGroupSum(rows=0, lanes=2, weight_bits=4)
+
+
+@pytest.mark.hw
+@pytest.mark.parametrize("make", [
+    lambda: RowGroupSum(rows=4, lanes=10, weight_bits=10),
+    lambda: GroupEventList(width=9, depth=257, lanes=4),
+    lambda: GroupEventList(width=3, depth=5, lanes=1),
+    lambda: SampleLoader(config=small_network_config()),
+], ids=["row_group_sum", "group_event_list4", "group_event_list1", "sample_loader"])
+def test_engine_parts_lint_clean(make):
+    from snnforge.hwsim import emit_verilog, lint
+
+    lint(emit_verilog(make(), name="part"), top="part")

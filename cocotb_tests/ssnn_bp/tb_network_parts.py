@@ -2,12 +2,13 @@
 :class:`~snnforge.hdl.ssnn_bp.parts_harness.PartsHarness`), scored against the models of
 :mod:`snnforge.hdl.ssnn_bp.network_parts_model` that their Amaranth tests use.
 
-Register-level parts (accumulator bank, event list, step record) get a random input vector
-every cycle; streamed parts (draw prefetcher, sample loader, weight read-back) random valid
-gaps and random backpressure, with the stream rules checked on every output; the update phase's
-sequencer and gate lanes random passes under random request backpressure (the testbench plays
-the random cores); the FWD1 scan random pixels and draws with random run gaps; the weight
-memory random updates, host writes and reads against the golden updater.
+Register-level parts (accumulator bank, event lists, HID group adder, step record) get a
+random input vector every cycle; streamed parts (draw prefetcher, sample loader, weight
+read-back) random valid gaps and random backpressure, with the stream rules checked on every
+output; the update phase's sequencer and gate lanes random passes under random request
+backpressure (the testbench plays the random cores); the FWD1 scan random pixels and draws with
+random run gaps; the weight memory random updates, host writes and reads against the golden
+updater.
 Parameters (SNNFORGE_TB_PARAMS): instance, cycles, valid_probability, ready_probability, seed,
 model_acc_bits (accumulator bank only: score against a model of another width, to prove the
 check can fail; 0 = the unit's width).
@@ -127,6 +128,81 @@ async def event_list_matches_model(dut):
 
 
 @cocotb.test()
+async def group_event_list_matches_model(dut):
+    """Random groups of up to ``lanes`` events per cycle (random masks, random idle cycles),
+    then every position read back in random order; clear wins over append."""
+    p = tb_params(DEFAULTS)
+    name = p["instance"]
+    unit = _unit(name)
+    tb, r = await _start(dut, p)
+    port = {n: _port(dut, name, n) for n in ("clear", "append", "values", "rd_addr")}
+    for n in port.values():
+        n.value = 0
+    n, width, events = unit.lanes, unit.width, 0
+    while tb.cycles < p["cycles"]:
+        want = []
+        while True:
+            mask = [int(r.random() < r.choice([0.0, 0.4, 1.0])) for _ in range(n)]
+            if len(want) + sum(mask) > unit.depth:
+                break
+            values = [r.randrange(1 << width) for _ in range(n)]
+            await FallingEdge(tb.clk)
+            port["append"].value = sum(b << k for k, b in enumerate(mask))
+            port["values"].value = sum(v << (width * k) for k, v in enumerate(values))
+            want += [v for v, b in zip(values, mask) if b]
+        await FallingEdge(tb.clk)
+        port["append"].value = 0
+        assert int(_port(dut, name, "count").value) == len(want)
+        if want:
+            assert int(_port(dut, name, "last").value) == want[-1]
+        order = r.sample(range(len(want)), len(want))
+        for k, i in enumerate(order + [None]):
+            if k:                              # synchronous read: data of the last address
+                got = int(_port(dut, name, "rd_data").value)
+                assert got == want[order[k - 1]], f"entry {order[k - 1]}: {got}"
+            if i is not None:
+                port["rd_addr"].value = i
+                await FallingEdge(tb.clk)
+        port["clear"].value, port["append"].value = 1, (1 << n) - 1    # clear wins
+        await FallingEdge(tb.clk)
+        port["clear"].value, port["append"].value = 0, 0
+        assert int(_port(dut, name, "count").value) == 0
+        events += len(want)
+    tb.log.info("%s: %d events, %d cycles, %.0f cycles/s", name, events, tb.cycles, tb.speed())
+
+
+@cocotb.test()
+async def row_group_sum_matches_model(dut):
+    """A random mask and random rows (often at the weight range's ends) every cycle: the
+    masked sum of each lane one cycle later, with ``sum_valid``."""
+    p = tb_params(DEFAULTS)
+    name = p["instance"]
+    unit = _unit(name)
+    tb, r = await _start(dut, p)
+    rows, lanes, wb, sb = unit.rows, unit.lanes, unit.weight_bits, unit.sum_bits
+    lo, hi = -(1 << (wb - 1)), (1 << (wb - 1)) - 1
+    expect = None
+    for cycle in range(p["cycles"]):
+        await FallingEdge(tb.clk)
+        if expect is not None:
+            valid, want = expect
+            assert int(_port(dut, name, "sum_valid").value) == valid, f"cycle {cycle}"
+            got = int(_port(dut, name, "sum").value)
+            assert [wrap(_field(got, k, sb), sb) for k in range(lanes)] == want, f"cycle {cycle}"
+        valid, mask = r.random() < 0.7, r.randrange(1 << rows)
+        data = [[r.choice([lo, hi, r.randint(lo, hi)]) for _ in range(lanes)]
+                for _ in range(rows)]
+        _port(dut, name, "valid").value = int(valid)
+        _port(dut, name, "mask").value = mask
+        _port(dut, name, "rows_in").value = sum(
+            (w & ((1 << wb) - 1)) << (wb * (i * lanes + k))
+            for i, row in enumerate(data) for k, w in enumerate(row))
+        expect = (int(valid), [sum(data[i][k] for i in range(rows) if (mask >> i) & 1)
+                               for k in range(lanes)])
+    tb.log.info("%s: %d cycles, %.0f cycles/s", name, tb.cycles, tb.speed())
+
+
+@cocotb.test()
 async def step_record_matches_model(dut):
     p = tb_params(DEFAULTS)
     name = p["instance"]
@@ -224,8 +300,10 @@ async def draw_prefetcher_matches_model(dut):
 
 @cocotb.test()
 async def sample_loader_matches_model(dut):
-    """Samples with random valid gaps and random ``accept`` (backpressure): the first beat's
-    fields and every pixel, read back in random order."""
+    """Samples streamed back to back with random valid gaps and random ``accept``
+    (backpressure) into the two slots while the run slot's sample is read and released after a
+    random time: the samples run in load order, each with its first beat's fields and every
+    pixel (read back in random order); at most two are held; ``pending`` and ``busy`` follow."""
     p = tb_params(DEFAULTS)
     name = p["instance"]
     unit = _unit(name)
@@ -236,15 +314,20 @@ async def sample_loader_matches_model(dut):
                           valid_probability=p["valid_probability"],
                           encode=lambda b: pack(shape, b), reset=tb.rst)
     port = lambda n: _port(dut, name, n)  # noqa: E731
-    samples = 0
+    groups = -(-c.n_in // 8)
+    queued = []
+    ran = 0
+    port("release").value = 0
     while tb.cycles < p["cycles"]:
-        label, learn, key = r.randrange(c.n_out), r.randint(0, 1), r.getrandbits(32)
-        pixels = [r.randrange(256) for _ in range(c.n_in)]
-        # later beats carry noise in label/learn/key: only the first beat's fields count
-        source.extend(dict(pixel=px, label=label if i == 0 else r.randrange(c.n_out),
-                           learn=learn if i == 0 else r.randint(0, 1),
-                           key=key if i == 0 else r.getrandbits(32))
-                      for i, px in enumerate(pixels))
+        while len(queued) < 3:           # keep the host ahead of the engine
+            label, learn, key = r.randrange(c.n_out), r.randint(0, 1), r.getrandbits(32)
+            pixels = [r.randrange(256) for _ in range(c.n_in)]
+            # later beats carry noise in label/learn/key: only the first beat's fields count
+            source.extend(dict(pixel=px, label=label if i == 0 else r.randrange(c.n_out),
+                               learn=learn if i == 0 else r.randint(0, 1),
+                               key=key if i == 0 else r.getrandbits(32))
+                          for i, px in enumerate(pixels))
+            queued.append((label, learn, key, pixels))
         loaded = False
         for _ in range(40 * c.n_in):
             await FallingEdge(tb.clk)
@@ -252,27 +335,28 @@ async def sample_loader_matches_model(dut):
             await Timer(1, "ns")
             if int(port("loaded").value):
                 loaded = True
-                await FallingEdge(tb.clk)
                 break
-        assert loaded, f"sample {samples}: not loaded, {source.sent} beats taken"
-        port("accept").value = 0
+        assert loaded, f"sample {ran}: not loaded, {source.sent} beats taken"
+        label, learn, key, pixels = queued.pop(0)
         assert int(port("busy").value) == 1
         fields = (int(port("label").value), int(port("learn").value), int(port("key").value))
-        assert fields == (label, learn, key), f"sample {samples}: fields {fields}"
-        groups = -(-c.n_in // 8)
+        assert fields == (label, learn, key), f"sample {ran}: fields {fields}"
         padded = pixels + [0] * (8 * groups - c.n_in)      # bytes past n_in read 0
         for g in r.sample(range(groups), groups):
             port("group_addr").value = g
+            port("accept").value = int(r.random() < p["ready_probability"])
             await FallingEdge(tb.clk)
             word = int(port("pixels").value)
             got = [(word >> (8 * b)) & 255 for b in range(8)]
-            assert got == padded[8 * g:8 * g + 8], f"sample {samples}: pixel group {g}"
+            assert got == padded[8 * g:8 * g + 8], f"sample {ran}: pixel group {g}"
+        # the next sample has had time to load: with two held, the load slot is full
+        if int(port("pending").value):
+            assert int(port("i_sample__ready").value) == 0, f"sample {ran}: a third taken"
         port("release").value = 1
         await FallingEdge(tb.clk)
         port("release").value = 0
-        assert int(port("busy").value) == 0 and source.idle()
-        samples += 1
-    tb.log.info("%s: %d samples, %d cycles, %.0f cycles/s", name, samples, tb.cycles, tb.speed())
+        ran += 1
+    tb.log.info("%s: %d samples, %d cycles, %.0f cycles/s", name, ran, tb.cycles, tb.speed())
 
 
 @cocotb.test()

@@ -30,6 +30,8 @@ def _run(testcase, **params):
 @pytest.mark.parametrize("testcase,instance", [
     ("accumulator_bank_matches_model", "acc"),
     ("event_list_matches_model", "evl"),
+    ("group_event_list_matches_model", "gevl"),
+    ("row_group_sum_matches_model", "rgs"),
     ("step_record_matches_model", "rec"),
     ("lr_lanes_match_model", "lanes_wide"),
     ("lr_lanes_match_model", "lanes_classes"),

@@ -1,5 +1,7 @@
 """The PREFETCH phase of the SSNN-BP network top: one time step's random blocks (keyed like
-the golden model) into a draw RAM that the forward and backward phases read."""
+the golden model) into a draw RAM that the forward and backward phases read. The draw RAM
+has two halves, so the next step's blocks can be fetched while the current step reads its
+own."""
 from __future__ import annotations
 
 from amaranth.hdl import Cat, Module, Mux, Signal
@@ -29,7 +31,9 @@ class DrawPrefetcher(wiring.Component):
     (every core takes its request this cycle; must not depend on valid); ``blk_valid``
     (``cores`` b) / ``blk_x0`` / ``blk_x1`` / ``blk_tag``: the cores' responses (taken every
     cycle); ``done``: the step's last block arrives (the counters restart for the next step);
-    ``rd_addr`` -> ``rd_data``: synchronous read of a slot.
+    ``rd_addr`` -> ``rd_data``: synchronous read of a slot. ``wr_half`` / ``rd_half``: the
+    half of the draw RAM that returned blocks are written to / ``rd_addr`` reads (the read
+    half at the address cycle).
     """
 
     def __init__(self, *, sizes: NetworkSizes, cores: int = 1):
@@ -47,6 +51,7 @@ class DrawPrefetcher(wiring.Component):
             "blk_tag": In(data.ArrayLayout(self.slot_bits, cores)),
             "done": Out(1),
             "rd_addr": In(range(slots)), "rd_data": Out(64),
+            "wr_half": In(1), "rd_half": In(1),
         })
 
     @property
@@ -103,16 +108,18 @@ class DrawPrefetcher(wiring.Component):
         rd_bank = Signal(max(bank_bits, 1))
         reads = []
         for b in range(banks):
-            mem = memory.Memory(shape=64, depth=depth, init=[])
+            # half h at addresses h * depth ..
+            mem = memory.Memory(shape=64, depth=2 * depth, init=[])
             m.submodules[f"draws{b}"] = mem
             wr, rd = mem.write_port(), mem.read_port()
-            m.d.comb += rd.addr.eq(self.rd_addr >> bank_bits)
+            m.d.comb += rd.addr.eq(Mux(self.rd_half, depth, 0) + (self.rd_addr >> bank_bits))
             reads.append(rd.data)
             for k in range(k_cores):
                 tag = self.blk_tag[k]
                 hit = take[k] & ((tag[:bank_bits] == b) if bank_bits else 1)
                 with m.If(hit):
-                    m.d.comb += [wr.addr.eq(tag >> bank_bits), wr.en.eq(1),
+                    m.d.comb += [wr.addr.eq(Mux(self.wr_half, depth, 0) + (tag >> bank_bits)),
+                                 wr.en.eq(1),
                                  wr.data.eq(Cat(self.blk_x0[k], self.blk_x1[k]))]
         if bank_bits:
             m.d.sync += rd_bank.eq(self.rd_addr[:bank_bits])

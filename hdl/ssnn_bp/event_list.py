@@ -2,14 +2,16 @@
 columns) in a memory: block RAM on iCE40, LUT RAM on ECP5, instead of a register file."""
 from __future__ import annotations
 
-from amaranth.hdl import Module
-from amaranth.lib import memory, wiring
+from amaranth.hdl import Const, Module, Mux, Signal
+from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
-from .params import check_int
+from snnforge.errors import ConfigError
 
-__all__ = ["EventList"]
+from .params import check_int, select
+
+__all__ = ["EventList", "GroupEventList"]
 
 
 class EventList(wiring.Component):
@@ -41,6 +43,73 @@ class EventList(wiring.Component):
                      rd.addr.eq(self.rd_addr), self.rd_data.eq(rd.data)]
         with m.If(self.append):
             m.d.sync += [self.count.eq(self.count + 1), self.last.eq(self.value)]
+        with m.If(self.clear):
+            m.d.sync += self.count.eq(0)
+        return m
+
+
+class GroupEventList(wiring.Component):
+    """An :class:`EventList` that appends up to ``lanes`` events per cycle (``lanes`` a power
+    of two): the values of the set bits of ``append`` (``lanes`` b), in lane order, from
+    ``values`` (``lanes`` x ``width`` b). Position p lives in bank p mod ``lanes`` at address
+    p // ``lanes`` (one memory per bank), so consecutive positions fall in different banks and
+    a group of events is listed in one cycle.
+
+    Ports: ``append`` + ``values``: store the selected values at positions ``count`` ..
+    (``count`` and ``last`` update next cycle; at most ``depth`` events in all); ``clear``:
+    empty the list (wins over ``append``); ``count`` (0..depth); ``last``: the last appended
+    value; ``rd_addr`` -> ``rd_data``: synchronous read of position ``rd_addr`` (data one cycle
+    after the address; positions >= ``count`` read an unspecified value).
+    """
+
+    def __init__(self, *, width: int, depth: int, lanes: int):
+        self.width = check_int("width", width, 1, 32)
+        self.depth = check_int("depth", depth, 1, 1 << 20)
+        self.lanes = check_int("lanes", lanes, 1, 8)
+        if lanes & (lanes - 1):
+            raise ConfigError(f"lanes must be a power of two, got {lanes}")
+        self.bank_depth = -(-depth // lanes)
+        super().__init__({
+            "clear": In(1), "append": In(lanes),
+            "values": In(data.ArrayLayout(width, lanes)),
+            "count": Out(range(depth + 1)), "last": Out(width),
+            "rd_addr": In(bits_for(depth - 1)), "rd_data": Out(width),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        n, k = self.lanes, (self.lanes - 1).bit_length()
+        # the rank of each lane's value among the selected ones, and how many are selected
+        rank = [Const(0, k + 1)]
+        for lane in range(n):
+            rank.append(rank[-1] + self.append[lane])
+        total = Signal(k + 1)
+        m.d.comb += total.eq(rank[n])
+        base = Signal(max(k, 1))                   # count mod lanes: the bank of rank 0
+        rd_sel = Signal(max(k, 1))
+        if k:
+            m.d.comb += base.eq(self.count[:k])
+            m.d.sync += rd_sel.eq(self.rd_addr[:k])
+        datas = []
+        for b in range(n):
+            mem = memory.Memory(shape=self.width, depth=max(self.bank_depth, 2), init=[])
+            m.submodules[f"bank{b}"] = mem
+            wr, rd = mem.write_port(), mem.read_port()
+            # bank b takes the value of rank j = (b - base) mod lanes, if one is selected
+            j = Signal(k + 1, name=f"rank{b}")
+            m.d.comb += j.eq(((b + n) - base)[:k] if k else 0)
+            value = Const(0, self.width)
+            for lane in range(n):
+                value = Mux(self.append[lane] & (rank[lane] == j), self.values[lane], value)
+            m.d.comb += [wr.en.eq(j < total), wr.data.eq(value),
+                         wr.addr.eq((self.count + j) >> k), rd.addr.eq(self.rd_addr >> k)]
+            datas.append(rd.data)
+        m.d.comb += self.rd_data.eq(select(datas, rd_sel) if k else datas[0])
+        last = Const(0, self.width)
+        for lane in range(n):
+            last = Mux(self.append[lane], self.values[lane], last)
+        with m.If(total != 0):
+            m.d.sync += [self.count.eq(self.count + total), self.last.eq(last)]
         with m.If(self.clear):
             m.d.sync += self.count.eq(0)
         return m

@@ -7,34 +7,36 @@ phase sequencer whose states drive the control inputs of nearly all of them in t
 (read addresses, enables, clears, starts). Cutting the sequencer out would move ~60 control
 signals across a signature without removing any logic.
 
-One sample = ``n_in`` pixel beats on ``i_sample``, then ``T`` time steps, each a sequence of
-event-driven phases (all random bits keyed like the golden model; ``rng_architecture`` picks
-the iterative or the pipelined Threefry core, ``rng_cores`` how many of them draw the
-learning-rate gates in lockstep):
+One sample = ``n_in`` pixel beats on ``i_sample`` into one slot of the double-buffered
+:class:`SampleLoader` (the next sample loads while this one runs, and starts right after its
+last TRACE when loaded), then ``T`` time steps, each a sequence of event-driven phases (all
+random bits keyed like the golden model; ``rng_architecture`` picks the iterative or the
+pipelined Threefry core, ``rng_cores`` how many of them draw the learning-rate gates):
 
-1. PREFETCH: the step's INPUT / HIDDEN / WTA / GRAD random blocks into a draw RAM (64 b words).
+1. PREFETCH: the step's INPUT / HIDDEN / WTA / GRAD random blocks into one half of a draw
+   RAM (64 b words); step t + 1's blocks are fetched into the other half while step t runs
+   (the update phase waits for them: it needs the cores), so only step 0 waits for its own.
 2. FWD1 (:class:`InputSpikeScan`): 8 pixels encoded per cycle (one INPUT block against one
    8-pixel word); each input spike, then the bias row, adds its W1 row to the ``n_hidden``
    accumulators u (one row read per cycle, all posts in parallel); pixels without a spike
    cost no row cycle.
-3. HID: composite neuron forward for ``hid_lanes`` neurons per cycle (draws of one HIDDEN
-   block) -> h_j, gate d_j; each hidden spike (then the bias row) adds its W2 row to the ``n_out`` accumulators
-   z, one row per cycle through a :class:`SpikeRowQueue`.
+3. HID: composite neuron forward for ``hid_lanes`` = G neurons per cycle (draws of one
+   HIDDEN block) -> h_j, gate d_j; the group's G W2 rows (one per W2 bank) are read at once
+   and their spiking ones summed (:class:`RowGroupSum`) into the ``n_out`` accumulators z,
+   then the bias row: one cycle per group, however many spike.
 4. WTA: z_k + Gumbel(k) race -> k*. Eval samples (``learn`` = 0) stop here.
 5. ERR: error splitter -> e+ at k*, e- at y (skipped when k* == y).
 6. BWD: ``hid_lanes`` hidden neurons per cycle (W2 in as many banks: a group of rows per
    read) -> b_j = W2[j, k*] - W2[j, y] -> g+_j / g-_j.
-7. UPD (W2 then W1; :class:`LRBlockSequencer`, :class:`LRGateLanes`): for each active pre
-   row, the random blocks holding its active columns' LR draws (4 draws of 16 b per block),
-   up to ``rng_cores`` blocks per cycle; each block's 4 gate comparisons set the gate bits of
-   its lanes, and the row's gated +-1 LSB updates go to its weight memory
-   (:class:`NetworkWeights`) as one read-modify-write event. All reads of a step happen
-   before its writes (golden: start-of-step weights).
+7. UPD (W2 then W1): per active pre row, the random blocks holding its active columns' LR
+   draws, up to ``rng_cores`` per cycle, gate its lanes; the row's gated +-1 LSB updates are
+   one read-modify-write event of its weight memory. All reads of a step precede its writes.
 8. TRACE: ``o_trace`` gets {s0, h, g_pos, g_neg, winner, step} of the step.
 
-Sub-components (each with its own signature and tests): :class:`SampleLoader` (pixels in
+Sub-components (each with its own signature and tests): :class:`SampleLoader` (two slots of
 8-pixel words, label, key), :class:`DrawPrefetcher` (PREFETCH), :class:`InputSpikeScan` (FWD1),
-:class:`AccumulatorBank` (u, z), :class:`EventList` (input spikes, hidden spikes),
+:class:`AccumulatorBank` (u, z), :class:`RowGroupSum` (HID), :class:`EventList` and
+:class:`GroupEventList` (input spikes; hidden spikes, a group per cycle),
 :class:`StepRecord` (the step's spike masks), :class:`LRBlockSequencer` and
 :class:`LRGateLanes` (UPD), :class:`WeightReadBack`, the units :class:`CompositeNeuron`,
 :class:`WinnerTakeAll`, :class:`ErrorSplitter`, two :class:`NetworkWeights` (W1 and W2: each
@@ -42,15 +44,10 @@ a block-RAM memory of whole rows, its updater and the host write port) and
 :class:`ThreefryCore`. Every count and width comes from :class:`NetworkSizes` (the config's
 layer widths), so any shape the config accepts works.
 
-Area: W1 and W2 live in memories of their own (one read port each, shared by look-ups and
-updates, which never overlap), so the 784-256-10 W1 (785 rows x 2560 b) maps to 1024-deep
-block RAMs without a second, mostly empty bank; the event lists are memories, not register
-files; the LR gate of each draw is compared once per block, not per lane.
-
 Weights start as the golden model's initial weights for ``config.seed`` (memory init), are
 written through ``i_write`` and read back through ``i_read``/``o_read`` when idle (``o_read``'s
-payload is the memory's read data; a new sample is accepted only once a pending read-back has
-been taken).
+payload is the memory's read data; a new sample's beats are taken only once a pending
+read-back has been taken).
 """
 from __future__ import annotations
 
@@ -66,9 +63,8 @@ from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from .accumulator_bank import AccumulatorBank
 from .draw_prefetcher import DrawPrefetcher
 from .error_splitter import ErrorSplitter
-from .event_list import EventList
+from .event_list import EventList, GroupEventList
 from .input_scan import InputSpikeScan
-from .spike_queue import QUEUE_DEPTH, SpikeRowQueue
 from .network_config import (check_network_config, read_layout, sample_layout,
                              small_network_config, trace_layout, write_layout)
 from .network_phase import Phase
@@ -77,6 +73,7 @@ from .network_weights import BankedWeights, NetworkWeights, host_write, padded_r
 from .neuron import CompositeNeuron
 from .params import check_int, select
 from .random_source import ThreefryCore, check_architecture
+from .row_group_sum import RowGroupSum
 from .sample_loader import SampleLoader
 from .step_record import StepRecord
 from .lr_lanes import MAX_CORES, LRBlockSequencer, LRGateLanes
@@ -99,20 +96,20 @@ class SSNNNetwork(wiring.Component):
 
     ``rng_cores``: Threefry cores in lockstep (default 1): PREFETCH and the update phase
     request up to this many random blocks per cycle; ``hid_lanes`` (1, 2 or 4; default 1):
-    hidden neurons evaluated per HID and BWD cycle (W2 in as many banks); see
-    docs/ssnn_bp_rtl.md.
-    ``rng_architecture``: the Threefry core, ``"iterative"`` (default: one loop datapath, one
-    block per ceil(13 / rounds_per_stage) + 1 cycles; fits the iCE40 UP5K) or ``"pipelined"``
-    (one block per cycle, ~1300 more FFs, ~1.6x fewer cycles per training sample);
-    ``rounds_per_stage``: Threefry rounds per clock (default 4; see docs/ssnn_bp_rtl.md).
+    hidden neurons evaluated per HID and BWD cycle (W2 in as many banks).
+    ``rng_architecture``: the Threefry core, ``"iterative"`` (default, fits the iCE40 UP5K:
+    a block per ceil(13 / rounds_per_stage) + 1 cycles) or ``"pipelined"`` (a block per
+    cycle); ``rounds_per_stage``: rounds per clock (default 4; see docs/ssnn_bp_rtl.md).
     ``w1``, ``w2``: initial weights (pre + bias, post) in LSBs; default the golden model's.
     Ports: ``i_sample`` (stream, :func:`sample_layout`), ``o_trace`` (stream,
     :func:`trace_layout`), ``i_read`` (stream, :func:`read_layout`) and ``o_read`` (stream,
     one weight row, ``max(n_hidden, n_out)`` x signed(weight_bits), lane = post index),
     ``i_write`` (stream, :func:`write_layout`: one weight row, lanes past the layer's width
-    ignored, a row past the layer's last row dropped), ``busy`` (a sample is in progress),
+    ignored, a row past the layer's last row dropped), ``busy`` (a sample is loading, loaded
+    or running),
     ``phase`` (the sequencer's :class:`Phase`: a monitor for counting cycles per phase).
-    Read and write requests are taken only while idle (no sample in progress or offered).
+    Read and write requests are taken only while idle (no sample busy or offered); the next
+    sample's beats are taken while one runs.
     """
 
     def __init__(self, *, config: SSNNConfig, rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
@@ -163,26 +160,22 @@ class SSNNNetwork(wiring.Component):
         tag_width = max(tag_size, pre.slot_bits)
         core = dict(seed=c.seed, rounds_per_stage=self.rounds_per_stage,
                     architecture=self.rng_architecture)
-        # the cores run in lockstep (PREFETCH and UPD)
+        # the cores run in lockstep, for the prefetcher while it runs, else for UPD
         cores = [ThreefryCore(tag_width=tag_width, **core) for k in range(n_cores)]
         for k, rng_k in enumerate(cores):
             m.submodules[f"rng{k}" if k else "rng"] = rng_k
         all_ready = Signal()
         m.d.comb += all_ready.eq(Cat(r.i_req.ready for r in cores).all())
-        # look-ups (FWD1, HID, BWD, read-back) and updates (UPD) never overlap: one read port;
-        # the LR gates are compared here (4 per block); an update pass visits each row once,
-        # so no write forwarding is needed
-        # W1 (rows 0..n_in, the last is the bias) and W2 (rows 0..n_hidden) in memories of
-        # their own, a whole row per word (lane = post index), each with its updater; W2 in
-        # G banks (BWD reads a group of rows per cycle); the read-back port numbers W2
-        # rows from w2_base
+        # W1 (rows 0..n_in, the last is the bias) and W2 (rows 0..n_hidden, in G banks: HID
+        # and BWD read a group of rows per cycle), a whole row per word (lane = post index),
+        # one read port each for look-ups and updates (never in the same cycle); the
+        # read-back port numbers W2 rows from w2_base
         lanes, w2_base = self.row_lanes, sz.w2_base
         m.submodules.w1 = w1m = NetworkWeights(lanes=n_h, depth=n_in + 1, weight_bits=wb,
                                                init=self.w1_init)
         m.submodules.w2 = w2m = BankedWeights(lanes=n_out, rows=n_h + 1, weight_bits=wb,
                                               banks=G, init=self.w2_init)
-        # G neurons per cycle: forward in HID (one HIDDEN block), gradient in BWD
-        # (one GRAD block)
+        # G neurons per cycle: forward in HID (a HIDDEN block), gradient in BWD (a GRAD block)
         neurons = [CompositeNeuron(acc_bits=acc, b_bits=wb + 1, frac_bits=c.weight_frac_bits,
                                    slope_log2=c.hidden_slope_log2, beta_log2=c.beta_log2)
                    for _ in range(G)]
@@ -201,38 +194,33 @@ class SSNNNetwork(wiring.Component):
         wiring.connect(m, rb.o_read, wiring.flipped(self.o_read))
         m.submodules.record = rec = StepRecord(n_in=n_in, n_hidden=n_h, group=G)
         step = Signal(16)
-        # pre-activations: u (hidden, one W1 row per input spike), z (output, one W2 row per
-        # hidden spike), all posts of a row in one cycle
+        # pre-activations: u (one W1 row per input spike), z (one group of W2 rows per cycle)
         m.submodules.u = u = AccumulatorBank(count=n_h, acc_bits=acc, weight_bits=wb, lanes=n_h,
                                              group=G)
-        m.submodules.z = z = AccumulatorBank(count=n_out, acc_bits=acc, weight_bits=wb,
-                                             lanes=n_out)
+        m.submodules.z_sum = z_sum = RowGroupSum(rows=G, lanes=n_out, weight_bits=wb)
+        m.submodules.z = z = AccumulatorBank(count=n_out, acc_bits=acc,
+                                             weight_bits=z_sum.sum_bits, lanes=n_out)
         rb_w2 = Signal()      # the read-back row is a W2 row (rb.addr holds while it is read)
         n_groups = -(-n_h // G)
-        m.d.comb += [u.row.eq(w1m.rd_data), z.row.eq(w2m.rd_data), rb_w2.eq(rb.addr >= w2_base),
+        m.d.comb += [u.row.eq(w1m.rd_data), z.row.eq(z_sum.sum), rb_w2.eq(rb.addr >= w2_base),
                      rb.rd_data.eq(Mux(rb_w2, padded_row(w2m.rd_data, n_out, lanes),
                                        padded_row(w1m.rd_data, n_h, lanes)))]
-        # event lists (spiking rows / gradient columns in order) in memories (block RAM on
-        # iCE40, LUT RAM on ECP5); the UPD sequencer reads them at its next row / column
+        # the step's spiking rows in order (memories), read by the UPD sequencer
         m.submodules.s0_list = s0_list = EventList(width=index_bits(n_in + 1), depth=n_in + 1)
-        m.submodules.h_list = h_list = EventList(width=index_bits(n_h + 1), depth=n_h + 1)
-        winner = Signal(sz.class_bits)
-        col_pos = Signal(sz.class_bits)
-        col_neg = Signal(sz.class_bits)
-        errors_seen = Signal(2)
-        m.d.comb += self.busy.eq(smp.busy)
-
-        # ------------------------------------------------------------ shared counters
-        # scans n_in pixels, n_hidden neurons, n_out candidates
-        cnt = Signal(range(max(n_in, n_h, n_out) + 1))
-        drain = Signal(2)
+        m.submodules.h_list = h_list = GroupEventList(width=index_bits(n_h + 1), depth=n_h + 1,
+                                                      lanes=G)
+        winner, col_pos, col_neg = (Signal(sz.class_bits) for _ in range(3))
+        errors_seen, drain = Signal(2), Signal(2)
+        # the next sample's beats are taken while one runs, not while a read-back is pending
+        m.d.comb += [self.busy.eq(smp.busy), smp.accept.eq(~rb.busy)]
+        # the shared counter: pixels, neuron groups (+ the bias group), candidates
+        cnt = Signal(range(max(n_in, n_h, n_out) + 2))
 
         # ------------------------------------------------------------ FWD1 pipeline
         # the scan encodes 8 pixels per cycle and issues the spiking rows (then the bias row);
         # each issued row's W1 read adds to u one cycle later
         m.submodules.input_scan = scan = InputSpikeScan(n_in=n_in)
-        f_valid = Signal()
-        f_c = Signal(range(n_in + 1))
+        f_valid, f_c = Signal(), Signal(range(n_in + 1))
         m.d.comb += [scan.pixels.eq(smp.pixels), scan.draws.eq(pre.rd_data)]
         m.d.sync += [f_valid.eq(scan.row_valid), f_c.eq(scan.row)]
         m.d.comb += rec.s0_index.eq(f_c)
@@ -241,22 +229,23 @@ class SSNNNetwork(wiring.Component):
                          s0_list.value.eq(f_c)]
 
         # ------------------------------------------------------------ HID pipeline
-        # G neurons per cycle (group q_g: one HIDDEN block, draw l for neuron l); the
-        # group's spikes are queued, and each hidden spike (then the bias row) adds its W2 row
-        # to z, one row per cycle (read when the queue issues it, added one cycle later)
-        m.submodules.hid_queue = hq = SpikeRowQueue(rows=n_h, width=G)
-        q_valid = Signal()
+        # G neurons per cycle (group q_g: one HIDDEN block, draw l for neuron l; stage 1);
+        # the group's W2 rows (one per bank) are read in the same cycle, summed under its
+        # spike mask (stage 2) and added to z (stage 3); the bias row follows as one more
+        # group (its row's lane of group n_h // G, mask constant)
+        q_valid, bias_v = Signal(), Signal()     # stage 1: group q_g / the bias row's group
         q_g = Signal(range(max(n_groups, 2)))
-        w_valid = Signal()                 # WTA feed
-        w_k = Signal(range(n_out + 1))
-        b_valid = Signal()                 # BWD pipeline: group b_g
-        b_g = Signal(range(max(n_groups, 2)))
+        w_valid, w_k = Signal(), Signal(range(n_out + 1))      # WTA feed
+        b_valid, b_g = Signal(), Signal(range(max(n_groups, 2)))     # BWD pipeline: group b_g
         rand16 = Signal(16)                # the WTA candidate's draw
         m.d.comb += rand16.eq(pre.rd_data.word_select(w_k[:2], 16))
-        r_valid = Signal()
-        r_j = Signal(range(n_h + 1))
-        m.d.sync += [q_valid.eq(0), r_valid.eq(hq.row_valid), r_j.eq(hq.row)]
         spikes, gates_h = Signal(G), Signal(G)
+        z_group, m1_group = Signal(range(n_h // G + 1)), Signal(range(n_h // G + 1))
+        m1_valid, m1_bias, m1_mask = Signal(), Signal(), Signal(G)
+        m.d.comb += z_group.eq(Mux(bias_v, n_h // G, q_g))
+        m.d.sync += [q_valid.eq(0), bias_v.eq(0), m1_valid.eq(q_valid | bias_v),
+                     m1_bias.eq(bias_v), m1_group.eq(z_group),
+                     m1_mask.eq(Mux(bias_v, 1 << (n_h % G), spikes))]
         m.d.comb += u.group_index.eq(q_g)
         for lane, unit in enumerate(neurons):
             real = (q_g * G + lane) < n_h          # lanes past n_hidden never spike
@@ -266,10 +255,13 @@ class SSNNNetwork(wiring.Component):
                          unit.r_fwd.eq(pre.rd_data.word_select(word, 16)),
                          spikes[lane].eq(unit.spike & real), gates_h[lane].eq(unit.gate & real)]
         m.d.comb += [rec.h_group_set.eq(q_valid), rec.h_group.eq(q_g),
-                     rec.h_group_spikes.eq(spikes), rec.h_group_gates.eq(gates_h),
-                     hq.push.eq(q_valid), hq.push_group.eq(q_g), hq.push_mask.eq(spikes)]
-        with m.If(r_valid):
-            m.d.comb += [z.add.eq(1), h_list.append.eq(1), h_list.value.eq(r_j)]
+                     rec.h_group_spikes.eq(spikes), rec.h_group_gates.eq(gates_h)]
+        # stage 2: the hidden-spike list takes the group's spiking rows (then the bias row)
+        m.d.comb += [z_sum.valid.eq(m1_valid), z_sum.mask.eq(m1_mask),
+                     z_sum.rows_in.eq(w2m.group_data), z.add.eq(z_sum.sum_valid),
+                     h_list.append.eq(Mux(m1_valid, m1_mask, 0))]
+        for lane in range(G):
+            m.d.comb += h_list.values[lane].eq(m1_group * G + lane)
 
         # ------------------------------------------------------------ WTA feed
         m.d.comb += [wta.i_cand.valid.eq(w_valid),
@@ -314,30 +306,43 @@ class SSNNNetwork(wiring.Component):
                          gates.tag[k].eq(blk.tag[:tag_size]), pre.blk_valid[k].eq(rng_k.o_blk.valid),
                          pre.blk_x0[k].eq(blk.x0), pre.blk_x1[k].eq(blk.x1),
                          pre.blk_tag[k].eq(blk.tag[:pre.slot_bits]), rng_k.o_blk.ready.eq(1)]
-        onehot_pos = Signal(n_out)
-        onehot_neg = Signal(n_out)
+        onehot_pos, onehot_neg = Signal(n_out), Signal(n_out)
         m.d.comb += [onehot_pos.eq(Const(1, n_out) << col_pos),
-                     onehot_neg.eq(Const(1, n_out) << col_neg)]
-        m.d.comb += [
+                     onehot_neg.eq(Const(1, n_out) << col_neg),
             # the updaters are pregated: gate[lane] = (draw mod 2**lr_gate_bits < threshold)
             w1m.i_event.payload.addr.eq(gates.row),
             w1m.i_event.payload.pos.eq(rec.g_pos), w1m.i_event.payload.neg.eq(rec.g_neg),
             w1m.i_event.payload.gate.eq(gates.gate[:n_h]),
             w2m.i_event.payload.addr.eq(gates.row),    # the bank's updater
             w2m.i_event.payload.pos.eq(onehot_pos), w2m.i_event.payload.neg.eq(onehot_neg),
-            w2m.i_event.payload.gate.eq(gates.gate[:n_out]),
-        ]
-
-        trace = self.o_trace.payload
-
+            w2m.i_event.payload.gate.eq(gates.gate[:n_out])]
         phase = Signal(Phase)
+        # the prefetcher: `half` is the draw-RAM half the current step reads; pf_busy: a
+        # fetch of step pf_step into the other half runs; pf_ready: it is complete
+        half, pf_busy, pf_ready, pf_step = Signal(), Signal(), Signal(), Signal(16)
+        m.d.comb += [pre.run.eq(pf_busy), pre.req_ready.eq(all_ready),
+                     pre.wr_half.eq(~half), pre.rd_half.eq(half)]
+        with m.If(pre.done):
+            m.d.sync += [pf_busy.eq(0), pf_ready.eq(1)]
+        for k, rng_k in enumerate(cores):
+            r_req = rng_k.i_req.payload
+            m.d.comb += [r_req.sample.eq(key), r_req.step.eq(Mux(pf_busy, pf_step, step))]
+            with m.If(pf_busy):
+                m.d.comb += [rng_k.i_req.valid.eq(pre.req_valid[k] & all_ready),
+                             r_req.stream.eq(pre.req[k].stream),
+                             r_req.block.eq(pre.req[k].block), r_req.tag.eq(pre.req[k].tag)]
+            with m.Elif(phase == Phase.UPD):
+                m.d.comb += [
+                    rng_k.i_req.valid.eq(seq.req_valid[k] & all_ready),
+                    r_req.stream.eq(Mux(upd_w1, int(Stream.LR_W1), int(Stream.LR_W2))),
+                    r_req.block.eq(seq.req_block[k]), r_req.tag.eq(seq.req_tag[k])]
+        trace = self.o_trace.payload
         m.d.comb += self.phase.eq(phase)
         # one branch per phase (an if-chain: a Switch lints as an incomplete case)
         with m.If(phase == Phase.IDLE):
             # a pending read-back is answered before the next sample is taken
             idle = ~smp.busy & ~self.i_sample.valid
-            m.d.comb += [smp.accept.eq(~rb.busy), w1m.rd_addr.eq(rb.addr),
-                         w2m.rd_row.eq(rb.addr - w2_base),
+            m.d.comb += [w1m.rd_addr.eq(rb.addr), w2m.rd_row.eq(rb.addr - w2_base),
                          rb.allow.eq(idle), self.i_write.ready.eq(idle & ~rb.busy)]
             m.d.comb += host_write(c, w1m, w2m, self.i_write.payload,
                                     self.i_write.valid & self.i_write.ready)
@@ -345,46 +350,42 @@ class SSNNNetwork(wiring.Component):
                 m.d.sync += [step.eq(0), cnt.eq(0), phase.eq(Phase.PREFETCH)]
 
         with m.Elif(phase == Phase.PREFETCH):
-            m.d.comb += [
-                pre.run.eq(1), pre.req_ready.eq(all_ready),
-            ]
-            for k, rng_k in enumerate(cores):
-                r_req = rng_k.i_req.payload
-                m.d.comb += [rng_k.i_req.valid.eq(pre.req_valid[k] & all_ready),
-                             r_req.stream.eq(pre.req[k].stream), r_req.block.eq(pre.req[k].block),
-                             r_req.tag.eq(pre.req[k].tag), r_req.sample.eq(key),
-                             r_req.step.eq(step)]
-            with m.If(pre.done):
+            # step `step` starts once its draws are in (fetched now for step 0), and the
+            # next step's fetch starts into the half it frees
+            with m.If(pf_ready):
                 m.d.comb += [s0_list.clear.eq(1), h_list.clear.eq(1),
                              u.clear.eq(1), z.clear.eq(1), rec.clear.eq(1), scan.start.eq(1)]
-                m.d.sync += [cnt.eq(0), errors_seen.eq(0)]
+                m.d.sync += [half.eq(~half), pf_ready.eq(0), pf_busy.eq(step != c.T - 1),
+                             pf_step.eq(step + 1), cnt.eq(0), errors_seen.eq(0)]
                 m.d.sync += phase.eq(Phase.FWD1)
+            with m.Elif(~pf_busy):
+                m.d.sync += [pf_busy.eq(1), pf_step.eq(step)]
 
         with m.Elif(phase == Phase.FWD1):
             m.d.comb += [scan.run.eq(1), w1m.rd_addr.eq(scan.row),
                          smp.group_addr.eq(scan.group_addr), pre.rd_addr.eq(scan.group_addr)]
             with m.If(scan.done):
+                # the bias row read now adds to u in HID's first cycle, before any neuron
+                # reads u (one cycle later)
                 m.d.sync += cnt.eq(0)
-                m.d.sync += phase.eq(Phase.FWD1_END)
-
-        with m.Elif(phase == Phase.FWD1_END):
-            m.d.comb += hq.start.eq(1)
-            m.d.sync += phase.eq(Phase.HID)
+                m.d.sync += phase.eq(Phase.HID)
 
         with m.Elif(phase == Phase.HID):
-            # issue group cnt (its HIDDEN block is read now, its neurons evaluate next cycle)
-            # while the queue has room for it; the queue issues one W2 row per cycle
-            m.d.comb += [hq.run.eq(1), hq.last_pushed.eq(cnt == n_groups),
-                         w2m.rd_row.eq(hq.row), pre.rd_addr.eq(base_h + ((cnt * G) >> 2))]
-            with m.If((cnt < n_groups) & (hq.level + q_valid < QUEUE_DEPTH)):
-                m.d.sync += [q_valid.eq(1), q_g.eq(cnt), cnt.eq(cnt + 1)]
-            with m.If(hq.done):
+            # issue group cnt (its HIDDEN block is read now, its neurons evaluate next cycle),
+            # then the bias group; stage 1 reads its group's W2 rows; the phase ends when the
+            # bias group is summed (stage 2): it adds to z in WTA's first cycle, before WTA
+            # reads z
+            m.d.comb += [w2m.group_mode.eq(1), w2m.rd_group.eq(z_group),
+                         pre.rd_addr.eq(base_h + ((cnt * G) >> 2))]
+            with m.If(cnt < n_groups):
+                m.d.sync += [q_valid.eq(1), q_g.eq(cnt)]
+            with m.Elif(cnt == n_groups):
+                m.d.sync += bias_v.eq(1)
+            with m.If(cnt <= n_groups):
+                m.d.sync += cnt.eq(cnt + 1)
+            with m.If(m1_bias):
                 m.d.sync += cnt.eq(0)
-                m.d.sync += phase.eq(Phase.HID_END)
-
-        with m.Elif(phase == Phase.HID_END):
-            # one cycle: the bias row (read in HID's last cycle) adds to z
-            m.d.sync += phase.eq(Phase.WTA)
+                m.d.sync += phase.eq(Phase.WTA)
 
         with m.Elif(phase == Phase.WTA):
             # stage A reads the draw word of candidate cnt; stage B (next cycle) presents it
@@ -424,7 +425,7 @@ class SSNNNetwork(wiring.Component):
             m.d.sync += [b_valid.eq(cnt < n_groups), b_g.eq(cnt)]
             with m.If(cnt < n_groups):
                 m.d.sync += cnt.eq(cnt + 1)
-            with m.Else():
+            with m.Elif(~pf_busy):       # the cores are free
                 m.d.comb += seq.start.eq(1)
                 m.d.sync += [upd_w1.eq(0), drain.eq(0)]
                 m.d.sync += phase.eq(Phase.UPD)
@@ -436,13 +437,6 @@ class SSNNNetwork(wiring.Component):
                 w1m.i_event.valid.eq(gates.event & upd_w1),
                 w2m.i_event.valid.eq(gates.event & ~upd_w1),
             ]
-            for k, rng_k in enumerate(cores):
-                r_req = rng_k.i_req.payload
-                m.d.comb += [
-                    rng_k.i_req.valid.eq(seq.req_valid[k] & all_ready),
-                    r_req.stream.eq(Mux(upd_w1, int(Stream.LR_W1), int(Stream.LR_W2))),
-                    r_req.sample.eq(key), r_req.step.eq(step),
-                    r_req.block.eq(seq.req_block[k]), r_req.tag.eq(seq.req_tag[k])]
             with m.If(gates.last):
                 m.d.sync += phase.eq(Phase.UPD_END)
 
@@ -465,8 +459,10 @@ class SSNNNetwork(wiring.Component):
             with m.If(self.o_trace.ready):
                 m.d.sync += [step.eq(step + 1), cnt.eq(0)]
                 with m.If(step == c.T - 1):
+                    # the next sample starts at once if it is loaded
                     m.d.comb += smp.release.eq(1)
-                    m.d.sync += phase.eq(Phase.IDLE)
+                    m.d.sync += [step.eq(0), phase.eq(Mux(smp.pending, Phase.PREFETCH,
+                                                          Phase.IDLE))]
                 with m.Else():
                     m.d.sync += phase.eq(Phase.PREFETCH)
         with m.Else():

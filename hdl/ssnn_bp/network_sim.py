@@ -3,7 +3,9 @@ trace, reads all weights back, within cycle bounds (a stalled top raises
 :class:`NetworkStall` naming the step or read it waited for, it never hangs the caller).
 
 The host is always ready (no backpressure), so ``sample_cycles`` is the design's own figure:
-clock cycles from a sample's first pixel beat to its last trace.
+clock cycles from a sample's first pixel beat to its last trace (latency), or with
+``stream=True`` (the host offers the next sample's beats while the current one runs) the
+cycles between consecutive samples' last traces (throughput).
 """
 from __future__ import annotations
 
@@ -33,12 +35,15 @@ class NetworkStall(SnnforgeError):
 class NetworkRun:
     """What one simulation returned: per-step traces (dicts of :func:`trace_layout` fields,
     sample-major), the weights read back (W1 (n_in + 1, n_hidden), W2 (n_hidden + 1, n_out),
-    LSBs) and the cycles each sample took (first beat to last trace)."""
+    LSBs), the cycles each sample took (see the module docstring), and the cycle each
+    sample's last pixel beat and its last trace were taken (``load_ends``, ``sample_ends``)."""
 
     traces: list
     w1: np.ndarray
     w2: np.ndarray
     sample_cycles: list
+    load_ends: list
+    sample_ends: list
 
 
 def step_cycle_bound(config: SSNNConfig) -> int:
@@ -57,12 +62,15 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
                      rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, rng_cores: int = 1,
                      hid_lanes: int = 1,
                      w1=None, w2=None, first_key: int = 0,
-                     step_bound: int | None = None, writes=()) -> NetworkRun:
+                     step_bound: int | None = None, writes=(), stream: bool = False) -> NetworkRun:
     """Run samples (uint8 pixels (N, n_in), labels (N,); sample keys first_key + position)
     through a fresh top, then read back every weight row.
 
     ``writes``: ``(layer, row, weights)`` beats sent on ``i_write`` before the first sample
     (``weights``: ``max(n_hidden, n_out)`` LSBs, lane = post index).
+
+    ``stream``: offer sample n + 1's beats as soon as sample n's are taken (a second
+    testbench process), not after sample n's last trace.
 
     ``step_bound``: cycles allowed per trace (default :func:`step_cycle_bound`); a stall
     raises :class:`NetworkStall` with the sample and step it waited for.
@@ -74,7 +82,7 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
     bound = step_cycle_bound(config) if step_bound is None else step_bound
     layout = trace_layout(config)
     lanes = NetworkSizes(config).row_lanes
-    traces, rows, sample_cycles = [], [], []
+    traces, rows, sample_cycles, load_ends, sample_ends = [], [], [], [], []
 
     now = [0]   # cycles since the start
 
@@ -89,6 +97,34 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
             await tick(ctx)
         raise NetworkStall(f"the network top stalled: no {what} within {bound} cycles")
 
+    async def feed(ctx, s, step):
+        """Offer sample s's beats until all are taken (``step``: this process's tick)."""
+        p = dut.i_sample.payload
+        for i in range(config.n_in):
+            ctx.set(p.pixel, int(images[s, i])); ctx.set(p.label, int(labels[s]))
+            ctx.set(p.learn, int(learn)); ctx.set(p.key, first_key + s)
+            ctx.set(dut.i_sample.valid, 1)
+            for _ in range(bound * config.T + 4 * config.n_in):
+                if ctx.get(dut.i_sample.ready):
+                    break
+                await step(ctx)
+            else:
+                raise NetworkStall(f"the network top stalled: pixel beat {i} of sample {s} "
+                                   f"not accepted")
+            await step(ctx)
+        ctx.set(dut.i_sample.valid, 0)
+        load_ends.append(now[0] - 1)
+
+    fed = [False]       # the writes are done: the streaming host may start
+
+    async def streamer(ctx):
+        async def step(ctx):
+            await ctx.tick()
+        while not fed[0]:
+            await ctx.tick()
+        for s in range(len(labels)):
+            await feed(ctx, s, step)
+
     async def bench(ctx):
         ctx.set(dut.o_trace.ready, 1)
         ctx.set(dut.o_read.ready, 1)
@@ -99,21 +135,18 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
             await wait_for(ctx, dut.i_write.ready, f"weight write {n} accepted")
             await tick(ctx)
         ctx.set(dut.i_write.valid, 0)
-        p = dut.i_sample.payload
+        fed[0] = True
         for s in range(len(labels)):
             start = now[0]
-            for i in range(config.n_in):
-                ctx.set(p.pixel, int(images[s, i])); ctx.set(p.label, int(labels[s]))
-                ctx.set(p.learn, int(learn)); ctx.set(p.key, first_key + s)
-                ctx.set(dut.i_sample.valid, 1)
-                await wait_for(ctx, dut.i_sample.ready, f"pixel beat {i} of sample {s} accepted")
-                await tick(ctx)
-            ctx.set(dut.i_sample.valid, 0)
+            if not stream:
+                await feed(ctx, s, tick)
             for t in range(config.T):
                 await wait_for(ctx, dut.o_trace.valid, f"trace of sample {s} step {t}")
                 traces.append(unpack(layout, ctx.get(Value.cast(dut.o_trace.payload))))
                 await tick(ctx)
-            sample_cycles.append(now[0] - start)
+            sample_ends.append(now[0] - 1)
+            sample_cycles.append(now[0] - (start if not stream or not s else
+                                           sample_ends[-2] + 1))
         for layer, n in ((0, config.n_in + 1), (1, config.n_hidden + 1)):
             for row in range(n):
                 ctx.set(dut.i_read.payload.layer, layer)
@@ -130,10 +163,12 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
     sim = Simulator(dut)
     sim.add_clock(1e-8)
     sim.add_testbench(bench)
+    if stream:
+        sim.add_testbench(streamer, background=True)
     sim.run()
     w1_out = np.array([r[:config.n_hidden] for r in rows[:config.n_in + 1]])
     w2_out = np.array([r[:config.n_out] for r in rows[config.n_in + 1:]])
-    return NetworkRun(traces, w1_out, w2_out, sample_cycles)
+    return NetworkRun(traces, w1_out, w2_out, sample_cycles, load_ends, sample_ends)
 
 
 def _bits(value: int, n: int) -> np.ndarray:

@@ -14,10 +14,11 @@ from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
 from .accumulator_bank import AccumulatorBank
 from .draw_prefetcher import DrawPrefetcher
-from .event_list import EventList
+from .event_list import EventList, GroupEventList
 from .harness import UnitHarness
 from .network_config import small_network_config
 from .network_sizes import NetworkSizes
+from .row_group_sum import RowGroupSum
 from .sample_loader import SampleLoader
 from .step_record import StepRecord
 from .input_scan import InputSpikeScan
@@ -104,6 +105,8 @@ PARTS_UNITS = {
     "acc": (AccumulatorBank, {"count": 5, "acc_bits": 7, "weight_bits": 4, "lanes": 6,
                               "group": 2}),
     "evl": (EventList, {"width": 5, "depth": 7}),
+    "gevl": (GroupEventList, {"width": 5, "depth": 11, "lanes": 4}),
+    "rgs": (RowGroupSum, {"rows": 4, "lanes": 3, "weight_bits": 5}),
     "rec": (StepRecord, {"n_in": 13, "n_hidden": 7}),
     "lanes_wide": (LRLanesBench, {"sizes": NetworkSizes(PARTS_CONFIGS["wide"]), "cores": 3}),
     "lanes_classes": (LRLanesBench, {"sizes": NetworkSizes(PARTS_CONFIGS["classes"]),

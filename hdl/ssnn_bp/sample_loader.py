@@ -1,6 +1,8 @@
-"""The sample buffer of the SSNN-BP network top: ``n_in`` pixel beats into a pixel memory of
-8-pixel words (one INPUT random block's worth, so the encoder compares 8 pixels per cycle), the
-sample's label, learn flag and key latched from its first beat."""
+"""The double-buffered sample buffer of the SSNN-BP network top: two slots, each ``n_in``
+pixels in 8-pixel words (one INPUT random block's worth, so the encoder compares 8 pixels per
+cycle) plus the sample's label, learn flag and key latched from its first beat. The host
+streams sample n + 1 into one slot while sample n runs from the other, so the pixel beats
+cost no engine cycles when the host keeps up."""
 from __future__ import annotations
 
 from amaranth.hdl import Const, Module, Mux, Signal
@@ -17,15 +19,18 @@ __all__ = ["SampleLoader"]
 
 
 class SampleLoader(wiring.Component):
-    """Loads one sample of ``config.n_in`` 8-bit pixels (``i_sample``, :func:`sample_layout`).
+    """Loads samples of ``config.n_in`` 8-bit pixels (``i_sample``, :func:`sample_layout`)
+    into two slots, run in the order they were loaded.
 
-    Ports: ``accept`` (1 b): ``i_sample.ready`` (the top is idle and may take beats);
-    ``loaded`` (1 b, comb): the sample's last beat is taken this cycle; ``busy`` (1 b): a
-    sample is loading or in progress (from the first beat until ``release``); ``release``:
-    the sample is finished, the next beat starts a new one (wins over a beat in the same cycle);
-    ``label``, ``learn``, ``key`` (32 b): the first beat's fields; ``group_addr`` ->
-    ``pixels`` (64 b): synchronous read of pixels 8 g .. 8 g + 7 (pixel 8 g + b in byte b;
-    bytes past ``n_in`` read 0), data one cycle after the address.
+    Ports: ``accept`` (1 b): beats may be taken (``i_sample.ready`` = ``accept`` and the load
+    slot is free); ``loaded`` (1 b): the run slot holds a complete sample (it stays loaded
+    until ``release``); ``pending`` (1 b): the other slot holds a complete sample too (it
+    runs right after ``release``); ``busy`` (1 b): a sample is loading, loaded or running;
+    ``release`` (1 b, only while ``loaded``): the run slot's sample is finished, the slot is
+    free and the other one becomes the run slot; ``label``, ``learn``, ``key`` (32 b): the run
+    slot's first-beat fields; ``group_addr`` -> ``pixels`` (64 b): synchronous read of the run
+    slot's pixels 8 g .. 8 g + 7 (pixel 8 g + b in byte b; bytes past ``n_in`` read 0), data
+    one cycle after the address (the run slot at the address cycle).
     """
 
     PIXELS_PER_WORD = 8
@@ -36,37 +41,65 @@ class SampleLoader(wiring.Component):
         self.config = config
         super().__init__({
             "i_sample": In(stream.Signature(sample_layout(config))),
-            "accept": In(1), "loaded": Out(1), "busy": Out(1), "release": In(1),
+            "accept": In(1), "loaded": Out(1), "pending": Out(1), "busy": Out(1),
+            "release": In(1),
             "label": Out(NetworkSizes(config).class_bits), "learn": Out(1), "key": Out(32),
             "group_addr": In(range(max(self.groups, 2))), "pixels": Out(64),
         })
 
     @property
     def groups(self) -> int:
-        """Words of the pixel memory: ceil(n_in / 8)."""
+        """Words of one slot of the pixel memory: ceil(n_in / 8)."""
         return -(-self.config.n_in // self.PIXELS_PER_WORD)
 
     def elaborate(self, platform):
-        n_in = self.config.n_in
+        n_in, groups = self.config.n_in, self.groups
         m = Module()
-        # at least 2 words: a 1-word memory would have a 0-bit address
-        m.submodules.pixels = mem = memory.Memory(shape=64, depth=max(self.groups, 2), init=[])
+        # slot s holds words s * groups .. s * groups + groups - 1
+        m.submodules.pixels = mem = memory.Memory(shape=64, depth=2 * groups, init=[])
         wr, rd = mem.write_port(granularity=8), mem.read_port()
-        beat = Signal(range(n_in + 1))
+        beat = Signal(range(n_in + 1))     # beats of the load slot taken so far
+        load_slot = Signal()               # the slot the next beat goes to
+        run_slot = Signal()                # the slot the engine runs from
+        full = Signal(2)                   # slot s holds a complete sample
         take = Signal()
         p = self.i_sample.payload
+        fields = [dict(label=Signal(len(self.label), name=f"label{s}"),
+                       learn=Signal(name=f"learn{s}"), key=Signal(32, name=f"key{s}"))
+                  for s in range(2)]
+        free = ~full.bit_select(load_slot, 1)
         m.d.comb += [
-            self.i_sample.ready.eq(self.accept), take.eq(self.i_sample.valid & self.accept),
-            wr.addr.eq(beat >> 3), wr.data.eq(p.pixel.replicate(8)),
+            self.i_sample.ready.eq(self.accept & free),
+            take.eq(self.i_sample.valid & self.i_sample.ready),
+            wr.addr.eq(Mux(load_slot, groups, 0) + (beat >> 3)),
+            wr.data.eq(p.pixel.replicate(8)),
             wr.en.eq(Mux(take, Const(1, 8) << beat[:3], 0)),
-            rd.addr.eq(self.group_addr), self.pixels.eq(rd.data),
-            self.busy.eq(beat != 0), self.loaded.eq(take & (beat == n_in - 1)),
+            rd.addr.eq(Mux(run_slot, groups, 0) + self.group_addr), self.pixels.eq(rd.data),
+            self.loaded.eq(full.bit_select(run_slot, 1)),
+            self.pending.eq(full.bit_select(~run_slot, 1)),
+            self.busy.eq((beat != 0) | full.any()),
         ]
+        for name in ("label", "learn", "key"):
+            m.d.comb += getattr(self, name).eq(
+                Mux(run_slot, fields[1][name], fields[0][name]))
         with m.If(take):
             with m.If(beat == 0):
-                m.d.sync += [self.label.eq(p.label), self.learn.eq(p.learn),
-                             self.key.eq(p.key)]
+                for s in range(2):
+                    with m.If(load_slot == s):
+                        m.d.sync += [fields[s]["label"].eq(p.label),
+                                     fields[s]["learn"].eq(p.learn), fields[s]["key"].eq(p.key)]
             m.d.sync += beat.eq(beat + 1)
-        with m.If(self.release):
-            m.d.sync += beat.eq(0)
+            with m.If(beat == n_in - 1):
+                m.d.sync += [beat.eq(0), load_slot.eq(~load_slot)]
+        # the two slots change state on different events (the load slot is never the run
+        # slot while it loads: a full run slot blocks the load until its release)
+        for s in range(2):
+            set_s = take & (beat == n_in - 1) & (load_slot == s)
+            clr_s = self.release & self.loaded & (run_slot == s)
+            with m.If(set_s):
+                m.d.sync += full[s].eq(1)
+            with m.Elif(clr_s):
+                m.d.sync += full[s].eq(0)
+        with m.If(self.release & self.loaded):
+            m.d.sync += run_slot.eq(~run_slot)
         return m

@@ -9,6 +9,9 @@
 //   weights.bin  the read-back weight rows (read_words x u32 each): W1 rows 0..n_in, then W2
 //                rows 0..n_hidden
 //   cycles.bin   u64 per sample: the cycle its last trace was taken (train, then eval)
+//   starts.bin   u64 per sample: the cycle its first pixel beat was taken (the host offers
+//                the next sample's beats as soon as the current one's are taken, so these
+//                overlap the previous sample's run when the top double-buffers samples)
 //   stats.json   cycle counts and CPU seconds of each harness phase (train, read-back, eval),
 //                and the training cycles spent in each sequencer phase of the top (its
 //                ``phase`` monitor port, indexed by the Phase value)
@@ -204,7 +207,7 @@ int main(int argc, char** argv) {
     steps.reserve(n_samples * T);
     std::vector<uint32_t> traces;
     traces.reserve(std::min(full_trace, n_train) * T * trace_words);
-    std::vector<uint64_t> sample_end(n_samples);
+    std::vector<uint64_t> sample_end(n_samples), sample_start(n_samples);
     std::vector<uint32_t> rows;
     rows.reserve((n_w1 + n_w2) * read_words);
 
@@ -253,6 +256,7 @@ int main(int argc, char** argv) {
             top->clk = 1;
             top->eval();
             ++h.cycles_;
+            if (in_fire && beat == 0) sample_start[s] = h.cycles_ - 1;
             if (in_fire && ++beat == n_in) {
                 beat = 0;
                 ++s;
@@ -322,6 +326,7 @@ int main(int argc, char** argv) {
     write_file(out + "/traces.bin", traces.data(), traces.size() * 4);
     write_file(out + "/weights.bin", rows.data(), rows.size() * 4);
     write_file(out + "/cycles.bin", sample_end.data(), sample_end.size() * 8);
+    write_file(out + "/starts.bin", sample_start.data(), sample_start.size() * 8);
     FILE* f = std::fopen((out + "/stats.json").c_str(), "w");
     if (!f) return 2;
     std::fprintf(f,

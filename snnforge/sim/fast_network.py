@@ -64,7 +64,8 @@ class Mismatch:
 class ChipRun:
     """What the harness returned, decoded. winners (S, T) int; train_traces: field -> array
     (K, T, width) bool or (K, T) int; w1 (n_in+1, n_hidden), w2 (n_hidden+1, n_out) int64;
-    sample_end: cycle of each sample's last trace (train then eval); stats: harness stats."""
+    sample_end / sample_start: cycle of each sample's last trace / first pixel beat (train then
+    eval); stats: harness stats."""
 
     train_winners: np.ndarray
     eval_winners: np.ndarray
@@ -74,6 +75,7 @@ class ChipRun:
     w1: np.ndarray
     w2: np.ndarray
     sample_end: np.ndarray
+    sample_start: np.ndarray
     stats: dict
 
 
@@ -128,7 +130,8 @@ def network_harness(config: SSNNConfig, *, rng_architecture: str = DEFAULT_RNG_A
     net = SSNNNetwork(config=config, rng_architecture=rng_architecture,
                       rounds_per_stage=rounds_per_stage, rng_cores=rng_cores,
                       hid_lanes=hid_lanes)
-    exe = build_fast_harness(emit_verilog(net, name=TOP), top=TOP)
+    # no src attributes: edits of comments or line numbers keep the cached build
+    exe = build_fast_harness(emit_verilog(net, name=TOP, emit_src=False), top=TOP)
     return exe, time.perf_counter() - t0
 
 
@@ -170,6 +173,7 @@ def simulate(exe: Path, config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
         trace_words = np.fromfile(out / "traces.bin", dtype="<u4")
         rows = np.fromfile(out / "weights.bin", dtype="<u4")
         sample_end = np.fromfile(out / "cycles.bin", dtype="<u8")
+        sample_start = np.fromfile(out / "starts.bin", dtype="<u8")
     T = c.T
     winners = steps["winner"].astype(np.int64).reshape(n_tr + n_ev, T)
     learned = (steps["flags"] & 1).astype(bool).reshape(n_tr + n_ev, T)
@@ -190,7 +194,8 @@ def simulate(exe: Path, config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
     w2 = values[c.n_in + 1:, :c.n_out]
     return ChipRun(train_winners=winners[:n_tr], eval_winners=winners[n_tr:],
                    eval_learned=learned[n_tr:], steps=steps["step"].astype(np.int64).reshape(-1, T),
-                   train_traces=traces, w1=w1, w2=w2, sample_end=sample_end, stats=stats)
+                   train_traces=traces, w1=w1, w2=w2, sample_end=sample_end,
+                   sample_start=sample_start, stats=stats)
 
 
 def golden_run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *, first_train_key: int = 0,
@@ -298,8 +303,11 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
     st = chip.stats
     n_tr, n_ev = len(train_y), len(eval_y)
     ends = chip.sample_end.astype(np.int64)
+    # throughput: cycles between consecutive samples' last traces (the host always ready);
+    # latency: a sample's first pixel beat to its last trace
     train_cycles = np.diff(np.concatenate([[st["train_start"]], ends[:n_tr]]))
     eval_cycles = np.diff(np.concatenate([[st["eval_start"]], ends[n_tr:]]))
+    latency = ends - chip.sample_start.astype(np.int64)
     votes = (chip.eval_winners[:, :, None] == np.arange(config.n_out)).sum(axis=1)
     sim_cpu = st["train_cpu_seconds"] + st["readback_cpu_seconds"] + st["eval_cpu_seconds"]
     sim_cycles = st["train_cycles"] + st["readback_cycles"] + st["eval_cycles"]
@@ -321,6 +329,8 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
         if n_tr else None,
         "cycles_per_training_sample": float(train_cycles.mean()) if n_tr else None,
         "cycles_per_eval_sample": float(eval_cycles.mean()) if n_ev else None,
+        "latency_cycles_per_training_sample": float(latency[:n_tr].mean()) if n_tr else None,
+        "latency_cycles_per_eval_sample": float(latency[n_tr:].mean()) if n_ev else None,
         "simulated_cycles": int(sim_cycles), "simulation_cpu_seconds": sim_cpu,
         "simulated_cycles_per_cpu_second": sim_cycles / sim_cpu if sim_cpu else None,
         "harness_stats": st, "build_seconds": build_seconds, "simulation_wall_seconds": sim_wall,
