@@ -17,7 +17,7 @@ ARRAY_KEYS = ("n_neurons", "threshold", "count_bits", "potential_bits", "input_b
 
 
 def build_unit(unit: str, params: dict):
-    """(component, top name, cocotb test name) for ``unit`` in array/gate/update/fanout."""
+    """(component, top name, cocotb test name) for ``unit`` in array/gate/update/fanout/loss."""
     if unit == "array":
         shape = {k: params[k] for k in ARRAY_KEYS}
         t, cb = shape.pop("threshold"), shape.pop("count_bits")
@@ -44,7 +44,14 @@ def build_unit(unit: str, params: dict):
                               weight_bits=params["weight_bits"],
                               transposed=params["transposed"], init=weights), \
             "sg_fanout", "fanout_matches_golden"
-    raise ValueError(f"unit must be array, gate, update or fanout, got {unit!r}")
+    if unit == "loss":
+        from snnforge.hdl.spikegrad.output_error import OutputErrorUnit
+
+        return OutputErrorUnit(**{k: params[k] for k in ("classes", "total_bits", "theta",
+                                                         "gradient_scale", "frac_bits",
+                                                         "exp_bits")}), \
+            "sg_output_error", "loss_matches_golden"
+    raise ValueError(f"unit must be array, gate, update, fanout or loss, got {unit!r}")
 
 
 #: registered unit -> (testbench unit, registry parameter -> testbench parameter renames)

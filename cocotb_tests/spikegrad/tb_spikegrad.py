@@ -10,6 +10,10 @@ Every unit is scored against the golden step functions of
 * ``gate_matches_golden`` / ``update_matches_golden`` / ``fanout_matches_golden``: the
   derivative gate, the weight-update unit and the synaptic fan-out (random weights from
   ``seed``, the same as the launcher's), every output transfer scoreboarded.
+* ``loss_matches_golden``: the on-chip loss unit (``OutputErrorUnit``) against
+  ``units.output_error_fixed``: ``count`` samples of ``classes`` random totals (logit spreads
+  from a fraction of a threshold to the whole ``total_bits`` range) and labels, every error
+  and its ``last`` flag scoreboarded.
 
 Parameters (``SNNFORGE_TB_PARAMS``, must match the Verilog): see ``DEFAULTS``; ``corrupt``
 flips one expectation (proves the scoreboard can fail); ``drive`` / ``min_peak_bits`` /
@@ -36,6 +40,8 @@ DEFAULTS = {
     "addr_width": 3, "value_bits": 8, "skip_gated": False,
     "weight_bits": 8, "error_bits": 6, "lr_mult": 1, "lr_shift": 4, "count": 10000,
     "n_pre": 5, "n_post": 3, "transposed": False,
+    "classes": 10, "total_bits": 30, "theta": 1 << 14, "gradient_scale": 1 << 30,
+    "frac_bits": 10, "exp_bits": 17,
     "valid_probability": 0.8, "ready_probability": 0.6, "seed": 1, "corrupt": False,
     "stats_path": "",
     # wide-datapath stimulus of the arrays (ArrayModel.random_events): samples alternate a
@@ -152,7 +158,7 @@ def _check_array_coverage(p, model) -> None:
 
 
 async def _run_stage(dut, p, *, in_name, out_name, items, encode, expected, signed_out,
-                     decode):
+                     decode, cycles_per_item: int = 50):
     tb = TB(dut, seed=p["seed"])
     if p["corrupt"]:
         expected[0] = expected[0] + 1
@@ -166,7 +172,7 @@ async def _run_stage(dut, p, *, in_name, out_name, items, encode, expected, sign
     await tb.reset()
     source.extend(items)
     await sink.wait_count(len(expected),
-                          timeout_cycles=50 * (len(items) + len(expected)) + 100)
+                          timeout_cycles=cycles_per_item * (len(items) + len(expected)) + 100)
     await tb.wait(20)
     board.check()
     assert source.sent == len(items)
@@ -221,3 +227,29 @@ async def fanout_matches_golden(dut):
     await _run_stage(dut, p, in_name="i_spikes", out_name="o_inputs", items=spikes,
                      encode=lambda s: s[0] | (int(s[1]) << src_aw), expected=expected,
                      signed_out=False, decode=None)
+
+
+@cocotb.test()
+async def loss_matches_golden(dut):
+    import numpy as np
+
+    from snnforge.golden_model.spikegrad.units import output_error_fixed
+
+    p = tb_params(DEFAULTS)
+    c, tb_bits, g = p["classes"], p["total_bits"], p["gradient_scale"]
+    rng = np.random.default_rng(p["seed"])
+    lim = 1 << (tb_bits - 1)
+    spreads = [max(1, p["theta"] // 4), 4 * p["theta"], 40 * p["theta"], lim]
+    totals = np.array([rng.integers(-min(s, lim), min(s, lim), size=c)
+                       for s in rng.choice(spreads, size=p["count"])], dtype=np.int64)
+    labels = rng.integers(0, c, size=p["count"])
+    errors = output_error_fixed(totals, labels, theta=p["theta"], gradient_scale=g,
+                                frac_bits=p["frac_bits"], exp_bits=p["exp_bits"])
+    eb = g.bit_length() + 1
+    expected = [_mask(int(e), eb) | (int(i == c - 1) << eb) for row in errors
+                for i, e in enumerate(row)]
+    items = [(int(t), int(labels[n])) for n, row in enumerate(totals) for t in row]
+    await _run_stage(dut, p, in_name="i_totals", out_name="o_errors", items=items,
+                     encode=lambda it: _mask(it[0], tb_bits) | (it[1] << tb_bits),
+                     expected=expected, signed_out=False, decode=None,
+                     cycles_per_item=2 * g.bit_length() + 20)

@@ -34,6 +34,17 @@ def test_fanout_transposed_read_matches_golden():
                         "count": 10000, "seed": 4}, do_lint=True)
 
 
+@pytest.mark.parametrize("params", [
+    # the ECP5-85F preset's loss: 10 classes, 30-bit totals, theta 2^14, G = 2^30, F 10, X 17
+    {"classes": 10, "total_bits": 30, "theta": 1 << 14, "gradient_scale": 1 << 30,
+     "frac_bits": 10, "exp_bits": 17, "count": 300, "seed": 6},
+    # odd threshold and gradient scale, few classes, coarse table
+    {"classes": 3, "total_bits": 12, "theta": 37, "gradient_scale": 1000, "frac_bits": 4,
+     "exp_bits": 6, "count": 1000, "seed": 7}])
+def test_loss_unit_matches_golden_fixed_loss(params):
+    run_unit("loss", params, do_lint=True)
+
+
 TRAINING_RUNS = {label: (unit, params) for label, unit, params in training_runs()}
 
 

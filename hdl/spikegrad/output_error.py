@@ -147,7 +147,10 @@ class OutputErrorUnit(wiring.Component):
             half = (1 << (fmt.k_shift - 1)) if fmt.k_shift else 0
             m.d.comb += [x.eq((d * fmt.k_mul + half) >> fmt.k_shift), lut.addr.eq(x[:F])]
             whole = x[F:]
-            m.d.sync += shift.eq(Mux(whole > fmt.e_bits, fmt.e_bits, whole))
+            if (1 << len(whole)) - 1 > fmt.e_bits:
+                m.d.sync += shift.eq(Mux(whole > fmt.e_bits, fmt.e_bits, whole))
+            else:  # x >> F never exceeds X + 1 at these widths
+                m.d.sync += shift.eq(whole)
             goto("EXP_E")
         with m.If(phase == LossPhase.EXP_E):
             e = Signal(unsigned(fmt.e_bits))
