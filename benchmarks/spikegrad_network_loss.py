@@ -15,6 +15,8 @@ same-shape ANN at SpikeGrad's per-sample rate, held-out accuracy after each epoc
         --out benchmarks/results/spikegrad_network_loss_784-128-10.json
     python benchmarks/spikegrad_network_loss.py accuracy --preset ecp5-85f --epochs 1 \\
         --out benchmarks/results/spikegrad_network_loss_ecp5-85f.json
+    python benchmarks/spikegrad_network_loss.py cycles --digits 1000 --eval 200 \\
+        --out benchmarks/results/spikegrad_network_loss_cycles.json
 """
 from __future__ import annotations
 
@@ -123,11 +125,49 @@ def accuracy(args) -> dict:
             "epochs": epochs, "weights_identical": bool(same)}
 
 
+def cycles(args) -> dict:
+    """Cycles per sample of the network top with the host's float loss (host always ready, no
+    latency) and with the on-chip loss unit, on the same digits in the transaction-level
+    harness (both bit-identical to their golden model), 196-16-10 at the network-tier formats."""
+    from snnforge.golden_model.data import downsample
+    from snnforge.hdl.spikegrad.network import SpikeGradNetwork
+    from snnforge.hdl.spikegrad.registration import network_gains
+    from snnforge.sim import fast_spikegrad
+
+    base = training_config((196, 16, 10), batch=1, theta=1 << 16, theta_bp=1 << 16,
+                           weight_bits=14)
+    train = load_dataset("mnist", "train", download=False, limit=args.digits)
+    test = load_dataset("mnist", "test", download=False, limit=args.eval)
+    x = downsample(train.images, size=14).reshape(len(train.images), -1)
+    xt = downsample(test.images, size=14).reshape(len(test.images), -1)
+    out = {"sizes": base.sizes, "digits": len(x), "eval_digits": len(xt)}
+    for loss in ("float", "fixed"):
+        cfg = dataclasses.replace(base, loss=loss).validate()
+        net = SpikeGradNetwork(cfg, seed=0, **network_gains(cfg))
+        r = fast_spikegrad.run(net, x, np.asarray(train.labels), x_eval=xt,
+                               y_eval=np.asarray(test.labels))
+        out[loss] = {k: r[k] for k in ("bit_identical", "weights_changed", "words_compared",
+                                       "mean_cycles_per_training_sample",
+                                       "mean_cycles_per_eval_sample", "chip_accuracy")}
+        print(loss, json.dumps(out[loss]), flush=True)
+    out["added_cycles_per_training_sample"] = (out["fixed"]["mean_cycles_per_training_sample"]
+                                               - out["float"]["mean_cycles_per_training_sample"])
+    # the same difference from the exact cycle formula at the ECP5-85F preset (the ERR phase
+    # only depends on C, bits(G) and error_bits)
+    ecp5 = hardware_preset("ecp5-85f").config()
+    qb, eb, c = ecp5.gradient_scale.bit_length(), ecp5.error_bits, ecp5.sizes[-1]
+    out["ecp5_85f_err_phase_cycles"] = {
+        "float": c * (eb + 2), "fixed": (4 * c + qb + 4) + (c - 1) * max(qb + 4, eb + 2) + eb + 1}
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=("formats", "accuracy"))
+    ap.add_argument("what", choices=("formats", "accuracy", "cycles"))
     ap.add_argument("--preset", default="ecp5-85f", help="ecp5-85f, up5k or 784-128-10")
-    ap.add_argument("--digits", type=int, default=5000, help="formats: test digits' totals")
+    ap.add_argument("--digits", type=int, default=5000,
+                    help="formats: test digits' totals; cycles: training digits")
+    ap.add_argument("--eval", type=int, default=200, help="cycles: held-out digits")
     ap.add_argument("--warm", type=int, default=2000, help="formats: training steps first")
     ap.add_argument("--train", type=int, default=None, help="accuracy: training digits")
     ap.add_argument("--epochs", type=int, default=1)
@@ -137,7 +177,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    result = formats(args) if args.what == "formats" else accuracy(args)
+    result = {"formats": formats, "accuracy": accuracy, "cycles": cycles}[args.what](args)
     result["command"] = "python benchmarks/spikegrad_network_loss.py " + " ".join(
         argv if argv is not None else __import__("sys").argv[1:])
     result["wall_s"] = time.perf_counter() - t0

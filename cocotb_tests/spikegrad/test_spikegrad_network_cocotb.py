@@ -19,6 +19,27 @@ def test_network_trains_200_digits_bit_identical():
     assert result["words_compared"] == 196 * 16 + 16 + 16 * 10 + 10
 
 
+def test_fixed_loss_network_trains_bit_identical_and_classifies():
+    """The top with the on-chip loss unit (units.output_error_fixed): no host answer, the label
+    rides on the input events; then held-out digits (learn = 0) classified as the golden model
+    classifies them."""
+    import dataclasses
+
+    import numpy as np
+
+    from snnforge.golden_model.data import downsample, load_dataset
+
+    cfg = dataclasses.replace(SMALL, loss="fixed").validate()
+    train = load_dataset("mnist", "train", download=False, limit=120)
+    test = load_dataset("mnist", "test", download=False, limit=20)
+    x = downsample(train.images, size=14).reshape(120, -1)
+    xt = downsample(test.images, size=14).reshape(20, -1)
+    result = run_spikegrad_network_tb(cfg, x=x, y=np.asarray(train.labels), x_eval=xt,
+                                      y_eval=np.asarray(test.labels), lint=True, **GAINS)
+    assert result["digits"] == 120 and result["weights_changed"] > 0
+    assert result["eval_digits"] == 20
+
+
 @pytest.mark.slow
 def test_network_trains_1000_digits_bit_identical_on_784_inputs():
     cfg = training_config((784, 32, 10), batch=1, theta=1 << 16, theta_bp=1 << 16,

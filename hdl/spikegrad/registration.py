@@ -22,6 +22,7 @@ layer each unit's widths describe:
 """
 from __future__ import annotations
 
+from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad import units
 from snnforge.golden_model.spikegrad.config import (TRAINING_ERROR_RESOLUTION, TRAINING_FORMATS,
                                                     SpikeGradConfig, default_lr_shifts,
@@ -35,6 +36,7 @@ from .error_integrator import TernaryErrorIntegratorArray
 from .fanout import SynapticFanout
 from .forward_layer import ForwardLayer
 from .if_neuron import TernaryIFNeuronArray
+from .output_error import OutputErrorUnit
 from .weight_update import WeightUpdateUnit
 
 __all__ = ["TRAINING_SIZES", "TRAINING_CONFIG", "HIDDEN_WEIGHT_LAYER", "ARRAY_NEURONS",
@@ -208,6 +210,31 @@ register_unit(
 )
 
 
+# ---- the on-chip loss ---------------------------------------------------------------------------
+#: the loss unit's defaults: the ECP5-85F preset (10 classes, 30-bit totals, theta 2**14,
+#: G = 2**30, the preset's loss format)
+_LOSS_CONFIG = hardware_preset("ecp5-85f").config()
+
+register_unit(
+    "spikegrad_output_error",
+    factory=OutputErrorUnit,
+    params={"classes": (int, int(_LOSS_CONFIG.sizes[-1]), "output neurons (classes)"),
+            "total_bits": (int, _LOSS_CONFIG.potential_bits, "signed output total width, bits"),
+            "theta": (int, _LOSS_CONFIG.theta, "forward threshold: logit = total / theta"),
+            "gradient_scale": (int, _LOSS_CONFIG.gradient_scale,
+                               "G: error = round(G * softmax) - G * onehot"),
+            "frac_bits": (int, _LOSS_CONFIG.loss_frac_bits,
+                          "fraction bits of the base-2 exponent (2**F-word table)"),
+            "exp_bits": (int, _LOSS_CONFIG.loss_exp_bits,
+                         "fraction bits of an exponential (table words of X + 1 bits)")},
+    description="on-chip SpikeGrad loss: C output totals + label -> C integer output errors "
+                "(fixed-point softmax, table exp2, restoring division)",
+    golden=units.output_error_fixed,
+    golden_config=lambda p: {"theta": p["theta"], "gradient_scale": p["gradient_scale"],
+                             "frac_bits": p["frac_bits"], "exp_bits": p["exp_bits"]},
+)
+
+
 # ---- the network top ------------------------------------------------------------------------
 #: The hardware formats of :func:`network_config` (theta = theta_bp = 2**16, 14-bit weights,
 #: 8-bit inputs, 10-bit counts, 18-bit error counts, one-spike biases), per-sample updates:
@@ -223,11 +250,13 @@ NETWORK_PRESET = hardware_preset("ecp5-85f")
 
 def network_config(*, hidden: str = NETWORK_HIDDEN, inputs: int = 784, classes: int = 10,
                    weight_bits: int = NETWORK_FORMATS["weight_bits"],
-                   theta: int = NETWORK_FORMATS["theta"], lr_offset: int = 0) -> SpikeGradConfig:
+                   theta: int = NETWORK_FORMATS["theta"], lr_offset: int = 0,
+                   loss: str = "float") -> SpikeGradConfig:
     """The per-sample (batch 1) training configuration of the network top: ``inputs`` -
     ``hidden`` (comma list) - ``classes`` at the hardware formats with ``weight_bits`` and
     ``theta = theta_bp``; learning-rate shifts derived for :data:`NETWORK_INPUT_GAIN` plus
-    ``lr_offset`` (as the presets of the format study)."""
+    ``lr_offset`` (as the presets of the format study); ``loss`` ``"float"`` (the host answers
+    the totals) or ``"fixed"`` (the on-chip loss unit at the presets' loss format)."""
     from snnforge.commands.options import parse_int_list
 
     sizes = (check_int("inputs", inputs, lo=1),
@@ -239,20 +268,25 @@ def network_config(*, hidden: str = NETWORK_HIDDEN, inputs: int = 784, classes: 
                                input_bits=TRAINING_FORMATS["input_bits"],
                                input_gain=NETWORK_INPUT_GAIN)
     shifts = tuple(s + check_int("lr_offset", lr_offset, lo=-62, hi=62) for s in shifts)
+    if loss not in units.LOSS_MODES:
+        raise ConfigError(f"loss must be one of {', '.join(units.LOSS_MODES)}, got {loss!r}")
+    fmt = NETWORK_PRESET.config()
     return training_config(sizes, batch=1, theta=theta, theta_bp=theta,
                            weight_bits=check_int("weight_bits", weight_bits, lo=2, hi=32),
-                           input_gain=NETWORK_INPUT_GAIN, lr_shift=shifts)
+                           input_gain=NETWORK_INPUT_GAIN, lr_shift=shifts, loss=loss,
+                           loss_frac_bits=fmt.loss_frac_bits, loss_exp_bits=fmt.loss_exp_bits)
 
 
 def build_network(*, hidden: str = NETWORK_HIDDEN, inputs: int = 784, classes: int = 10,
                   weight_bits: int = NETWORK_FORMATS["weight_bits"],
-                  theta: int = NETWORK_FORMATS["theta"], lr_offset: int = 0, seed: int = 0):
+                  theta: int = NETWORK_FORMATS["theta"], lr_offset: int = 0, seed: int = 0,
+                  loss: str = "float"):
     """The network top for :func:`network_config`, starting from the golden model's initial
     weights of ``seed`` (layer-0 gain :data:`NETWORK_INPUT_GAIN`, output gain ``1 / s1``)."""
     from .network import SpikeGradNetwork
 
     cfg = network_config(hidden=hidden, inputs=inputs, classes=classes,
-                         weight_bits=weight_bits, theta=theta, lr_offset=lr_offset)
+                         weight_bits=weight_bits, theta=theta, lr_offset=lr_offset, loss=loss)
     return SpikeGradNetwork(cfg, seed=check_int("seed", seed, lo=0), **network_gains(cfg))
 
 
@@ -266,7 +300,7 @@ def network_gains(config: SpikeGradConfig) -> dict[str, float]:
 
 
 _PRESET_HIDDEN = ",".join(str(n) for n in NETWORK_PRESET.sizes[1:-1])
-_NETWORK_PARAMS = ("hidden", "inputs", "classes", "weight_bits", "theta", "lr_offset")
+_NETWORK_PARAMS = ("hidden", "inputs", "classes", "weight_bits", "theta", "lr_offset", "loss")
 
 register_unit(
     "spikegrad_network",
@@ -279,7 +313,10 @@ register_unit(
             "theta": (int, NETWORK_PRESET.formats["theta"], "forward and error threshold"),
             "lr_offset": (int, NETWORK_PRESET.lr_offset,
                           "added to every derived learning-rate shift (-1 doubles the rate)"),
-            "seed": (int, 0, "seed of the golden initial weights built into the memories")},
+            "seed": (int, 0, "seed of the golden initial weights built into the memories"),
+            "loss": (str, NETWORK_PRESET.config().loss,
+                     "output error: fixed (on-chip loss unit, the label comes with the sample) "
+                     "or float (the host answers the totals on i_error)")},
     description="SpikeGrad network top: trains on chip per sample, bit-identical to the golden "
                 "model (event lists, totals and weights in block RAM)",
     golden="snnforge.golden_model.spikegrad.ann_equivalent.train_step",

@@ -3,8 +3,10 @@ checks, sample by sample, the output totals and every hidden count and error cou
 against the golden model's per-sample training (``GoldenNetwork`` = ``ann_equivalent.train_step``
 at batch 1), then reads every weight and bias back and compares them.
 
-The host side is the golden model's loss unit: it answers each sample's output totals with
-``units.output_error`` on ``i_error``. Random valid gaps on the inputs and backpressure on the
+With the float loss the host side is the golden model's loss unit: it answers each sample's
+output totals with ``units.output_error`` on ``i_error``; with the fixed loss
+(``config.loss == "fixed"``) the label and the learn flag ride on the input events and the chip
+computes the errors (``units.output_error_fixed``). Random valid gaps on the inputs and backpressure on the
 outputs. Parameters (``SNNFORGE_TB_PARAMS``): ``config`` (SpikeGradConfig fields, as built into
 the RTL), ``init_seed``/``input_gain``/``output_gain`` (the initial weights the RTL was built
 with), ``dataset``, ``first``, ``n_train``, ``side`` (digits area-averaged to side x side;
@@ -89,14 +91,17 @@ async def network_trains_bit_identical(dut):
     tb = TB(dut, seed=p["seed"])
     state = {"totals": [], "trace": [], "ends": 0, "label": 0, "learn": True}
 
-    errors_in = StreamSource(dut, "i_error", tb.clk, rng=tb.child_rng("error"),
-                             valid_probability=p["valid_probability"], reset=tb.rst)
+    fixed = shape.fixed_loss
+    errors_in = None if fixed else StreamSource(dut, "i_error", tb.clk,
+                                                rng=tb.child_rng("error"),
+                                                valid_probability=p["valid_probability"],
+                                                reset=tb.rst)
 
     def on_total(raw):
         f = unpack_fields(shape.total_layout, raw)
         assert f["addr"] == len(state["totals"]), f"total of class {f['addr']} out of order"
         state["totals"].append(f["total"])
-        if f["last"]:
+        if f["last"] and not fixed:
             errors_in.extend(chip_error(state["totals"], state["label"], cfg,
                                         learn=state["learn"]))
 
@@ -108,8 +113,8 @@ async def network_trains_bit_identical(dut):
 
     events_in = StreamSource(dut, "i_events", tb.clk, rng=tb.child_rng("events"),
                              valid_probability=p["valid_probability"], reset=tb.rst,
-                             encode=lambda e: pack(shape.input_layout, addr=e[0], count=e[1],
-                                                   last=e[2]))
+                             encode=lambda e: pack(shape.input_layout, **dict(
+                                 zip(("addr", "count", "last", "label", "learn"), e))))
     StreamSink(dut, "o_totals", tb.clk, rng=tb.child_rng("totals"),
                ready_probability=p["ready_probability"], reset=tb.rst, callback=on_total)
     StreamSink(dut, "o_trace", tb.clk, rng=tb.child_rng("trace"),
@@ -127,7 +132,8 @@ async def network_trains_bit_identical(dut):
         """One digit through the chip, checked against the golden model; returns its cycles
         and output totals."""
         state.update(totals=[], trace=[], label=int(label), learn=learn)
-        events_in.extend(sample_events(gold.counts(row)))
+        events_in.extend(sample_events(gold.counts(row), label=int(label) if fixed else None,
+                                       learn=learn))
         budget, begin = CycleBudget(bound, name=what), tb.cycles
         while state["ends"] <= done["samples"]:
             budget.spend(f"{what}: END trace ({len(state['totals'])} totals, "
