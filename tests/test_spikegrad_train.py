@@ -240,9 +240,11 @@ def test_cli_batch1_ann_learns_at_the_matched_rate(tmp_path):
     assert abs(res["gap_to_ann_points"]) < 15
 
 
-@pytest.mark.parametrize("sizes, weight_bits, batch", [
-    ((784, 24, 10), 22, 1), ((784, 16, 12, 10), 10, 1), ((784, 16, 12, 10), 8, 3)])
-def test_sparse_step_equals_the_dense_route(sample, sizes, weight_bits, batch):
+@pytest.mark.parametrize("sizes, weight_bits, batch, loss", [
+    ((784, 24, 10), 22, 1, "float"), ((784, 16, 12, 10), 10, 1, "float"),
+    ((784, 16, 12, 10), 8, 3, "float"), ((784, 24, 10), 14, 1, "fixed"),
+    ((784, 16, 12, 10), 10, 3, "fixed")])
+def test_sparse_step_equals_the_dense_route(sample, sizes, weight_bits, batch, loss):
     """The event-driven batch-1 step gives the same integers as ann_equivalent.train_step,
     also with saturating narrow weights and over mini-batches."""
     from snnforge.golden_model.spikegrad import ann_equivalent
@@ -251,7 +253,7 @@ def test_sparse_step_equals_the_dense_route(sample, sizes, weight_bits, batch):
     x, y = sample[0].reshape(len(sample[0]), -1), np.asarray(sample[1])
     theta = 1 << (weight_bits - 4)
     cfg = training_config(sizes, batch=batch, weight_bits=weight_bits, theta=theta,
-                          theta_bp=theta, lr_shift=(2,) * (len(sizes) - 1))
+                          theta_bp=theta, lr_shift=(2,) * (len(sizes) - 1), loss=loss)
     net = SpikeGradNet(cfg, seed=3, input_gain=0.25, output_gain=1 / 63.75)
     W, b = [w.copy() for w in net.W], [v.copy() for v in net.b]
     saturated = 0
@@ -285,3 +287,28 @@ def test_cli_lr_offset_moves_every_derived_shift(tmp_path):
                  "--lr-offset", "-1", "--lr-shift", "3,4", "--out", str(tmp_path / "x"),
                  "--quiet"])
     assert code == 2
+
+
+def test_event_simulation_with_the_fixed_loss_equals_the_ann_route():
+    """The event simulation feeds units.output_error_fixed into the output integrators as the
+    ANN-equivalent route does: the same error counts and updates, and the fixed loss trains
+    differently from the float one (the field is not ignored)."""
+    from snnforge.golden_model.spikegrad import ann_equivalent, event_sim
+
+    cfg = training_config((12, 6, 4), batch=2, theta=64, theta_bp=64, weight_bits=10,
+                          input_bits=4, gradient_scale=64 * 300, lr_shift=(2, 3), loss="fixed",
+                          loss_frac_bits=3, loss_exp_bits=6)
+    rng = np.random.default_rng(4)
+    net = SpikeGradNet(cfg, seed=4, input_gain=2.0)
+    c0 = rng.integers(0, 16, size=(2, 12))
+    labels = np.array([1, 3])
+    w_ev, b_ev, results = event_sim.train_step(net.W, net.b, c0, labels, cfg, order="random",
+                                               rng=np.random.default_rng(0))
+    w_an, b_an, _, errors = ann_equivalent.train_step(net.W, net.b, c0, labels, cfg)
+    for layer, n in enumerate(errors):
+        np.testing.assert_array_equal(np.array([r.errors[layer] for r in results]), n)
+    for mine, ref in zip(w_ev + b_ev, w_an + b_an):
+        np.testing.assert_array_equal(mine, ref)
+    floating = dataclasses.replace(cfg, loss="float")
+    w_fl, _, _, _ = ann_equivalent.train_step(net.W, net.b, c0, labels, floating)
+    assert any((a != b).any() for a, b in zip(w_fl, w_an))
