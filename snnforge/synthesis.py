@@ -44,7 +44,8 @@ from snnforge.runs import atomic_write_bytes
 
 __all__ = ["Target", "TARGETS", "get_target", "synthesize_verilog", "synthesize_unit",
            "write_report", "write_board_result", "render_markdown", "default_paths",
-           "KEEP_MARKER", "TIMEOUT_ENV", "tool_timeout"]
+           "KEEP_MARKER", "TIMEOUT_ENV", "tool_timeout", "PnrOptions", "ROUTERS",
+           "critical_path"]
 __all__ += ["FRONTENDS", "AUTO_RTLIL_WORDS", "check_frontend", "unit_source"]
 
 #: Wall-clock limit of one Yosys or nextpnr run, seconds (default 6 hours: the 784-256-10
@@ -67,6 +68,48 @@ def tool_timeout() -> float:
         raise ConfigError(f"{TIMEOUT_ENV}={text!r} is not a positive number of seconds; set "
                           f"e.g. {TIMEOUT_ENV}={DEFAULT_TIMEOUT}")
     return value
+
+
+#: nextpnr's routers: ``router2`` (the default here) routes the 784-256-10 network top on the
+#: ECP5-85F, where ``router1`` still had ~140,000 of 218,000 arcs to route after 17 minutes
+ROUTERS = ("router1", "router2")
+
+
+@dataclass(frozen=True)
+class PnrOptions:
+    """nextpnr settings of one place-and-route run, checked on construction (one-line errors
+    that name the ``snnforge synth`` option).
+
+    ``router``: one of :data:`ROUTERS`; ``freq_mhz``: the clock target of the timing-driven
+    placer and router (the reported Fmax is what was achieved, whatever the target; a target
+    near the achievable clock makes the placer weigh the critical paths harder);
+    ``seed``: nextpnr's placer seed.
+    """
+
+    router: str = "router2"
+    freq_mhz: float = 12.0
+    seed: int = 1
+
+    def __post_init__(self):
+        if self.router not in ROUTERS:
+            raise ConfigError(f"--router {self.router!r} is not a nextpnr router; choose one of "
+                              f"{', '.join(ROUTERS)}")
+        freq = self.freq_mhz
+        if isinstance(freq, bool) or not isinstance(freq, (int, float)) or not 0 < freq <= 1000:
+            raise ConfigError(f"--pnr-freq {freq!r} is not a clock target in MHz; give a "
+                              f"number in (0, 1000], e.g. --pnr-freq 40")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or \
+                not 0 <= self.seed < 1 << 31:
+            raise ConfigError(f"--pnr-seed {self.seed!r} is not a nextpnr seed; give an "
+                              f"integer in 0 .. {(1 << 31) - 1}")
+
+    def args(self) -> list[str]:
+        """The nextpnr command-line arguments."""
+        return ["--router", self.router, "--freq", f"{self.freq_mhz:g}", "--seed",
+                str(self.seed)]
+
+    def record(self) -> dict:
+        return {"router": self.router, "freq_mhz": self.freq_mhz, "seed": self.seed}
 
 
 #: In a report's Markdown file, everything after this line survives regeneration.
@@ -167,16 +210,18 @@ def unit_source(component, *, name: str, frontend: str = "auto") -> tuple[str, s
 
 def synthesize_verilog(verilog: str, *, top: str, target: str, work_dir: Path,
                        pnr: bool = False, language: str = "verilog",
-                       seed: int = 1) -> dict:
+                       pnr_options: PnrOptions | None = None) -> dict:
     """Synthesise (and with ``pnr`` place and route) ``verilog``; returns the figures.
     ``verilog`` is the design's text in ``language``: ``"verilog"``, or ``"rtlil"`` for
     Amaranth's RTLIL (:func:`unit_source`); the result names it as ``frontend``.
 
     Keys: ``cells`` (Yosys cell counts by type), ``lut``/``carry``/``ff``/``bram``/``dsp``/
     ``lutram`` counts, ``synth_seconds``, and with ``pnr``: ``fmax_mhz`` (achieved, worst clock),
-    ``pnr_utilization`` (nextpnr's used/available per resource) or ``pnr_error``.
+    ``pnr_utilization`` (nextpnr's used/available per resource), ``pnr_options``,
+    ``critical_path`` (:func:`critical_path` of nextpnr's report) or ``pnr_error``.
     """
     tgt = get_target(target)
+    pnr_options = pnr_options or PnrOptions()
     tool_timeout()  # a bad limit is refused before the long run
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -205,7 +250,7 @@ def synthesize_verilog(verilog: str, *, top: str, target: str, work_dir: Path,
     result["cells"] = cells
     result.update(_classify(cells, tgt))
     if pnr:
-        result.update(_place_and_route(tgt, netlist, work_dir, seed=seed))
+        result.update(_place_and_route(tgt, netlist, work_dir, pnr_options))
     return result
 
 
@@ -235,10 +280,11 @@ def _run_yosys(work_dir: Path, source: str, top: str, tgt: Target, netlist: str,
                              f"(log {log})") from None
 
 
-def _place_and_route(tgt: Target, netlist: Path, work_dir: Path, *, seed: int) -> dict:
+def _place_and_route(tgt: Target, netlist: Path, work_dir: Path, options: PnrOptions) -> dict:
     report = work_dir / "pnr_report.json"
-    args = [*tgt.pnr_args, "--json", netlist.name, "--report", report.name, "--seed", str(seed),
-            "--freq", "12", "--timing-allow-fail", "-q", "-l", "nextpnr.log"]
+    args = [*tgt.pnr_args, "--json", netlist.name, "--report", report.name,
+            "--detailed-timing-report", *options.args(), "--timing-allow-fail", "-q",
+            "-l", "nextpnr.log"]
     start = time.perf_counter()
     try:
         toolchain.run_tool(tgt.nextpnr, args, cwd=work_dir, timeout=tool_timeout())
@@ -253,10 +299,45 @@ def _place_and_route(tgt: Target, netlist: Path, work_dir: Path, *, seed: int) -
     used = {k: v for k, v in data.get("utilization", {}).items() if v.get("used")}
     result = {"fmax_mhz": round(min(achieved), 2) if achieved else None,
               "pnr_seconds": round(time.perf_counter() - start, 2),
-              "pnr_utilization": used}
+              "pnr_utilization": used, "pnr_options": options.record()}
+    path = critical_path(data)
+    if path:
+        result["critical_path"] = path
     if not achieved:
         result["pnr_note"] = "no clocked path: a combinational unit has no Fmax"
     return result
+
+
+def critical_path(report: dict, *, max_nets: int = 60) -> dict | None:
+    """The longest clock-to-clock path of a nextpnr JSON report (``critical_paths``):
+    ``clock``, ``delay_ns`` (= logic_ns + routing_ns), ``logic_levels`` (LUT / carry cells
+    passed), ``start`` / ``end`` (cell.port of the launching and capturing flip-flop or RAM)
+    and ``nets`` (the routed nets in order, net names carry the HDL hierarchy). None when the
+    report has no clocked path."""
+    best = None
+    for path in report.get("critical_paths", []) or []:
+        segments = path.get("path") or []
+        if not segments or path.get("from") != path.get("to"):
+            continue  # an <async> or cross-clock path is not the clock's Fmax
+        total = sum(float(seg.get("delay", 0.0)) for seg in segments)
+        if best is None or total > best[0]:
+            best = (total, path, segments)
+    if best is None:
+        return None
+    total, path, segments = best
+
+    def end(point: dict) -> str:
+        return f"{point.get('cell', '?')}.{point.get('port', '?')}"
+
+    kinds = [seg.get("type") for seg in segments]
+    routing = sum(float(seg.get("delay", 0.0)) for seg in segments if seg.get("type") == "routing")
+    nets = [seg.get("net", "") for seg in segments if seg.get("type") == "routing"]
+    return {"clock": path.get("from"), "delay_ns": round(total, 3),
+            "logic_ns": round(total - routing, 3), "routing_ns": round(routing, 3),
+            "logic_levels": kinds.count("logic"),
+            "start": end(segments[0].get("from", {})), "end": end(segments[-1].get("to", {})),
+            "nets": nets[:max_nets] + ([f"... {len(nets) - max_nets} more"]
+                                       if len(nets) > max_nets else [])}
 
 
 def recorded_parameters(unit, resolved: dict) -> dict:
@@ -270,7 +351,7 @@ def recorded_parameters(unit, resolved: dict) -> dict:
 
 
 def synthesize_unit(name: str, *, target: str, work_root: Path, pnr: bool = False,
-                    params: dict | None = None,
+                    params: dict | None = None, pnr_options: PnrOptions | None = None,
                     frontend: str = "auto") -> dict:
     """Synthesise registered unit ``name`` (default parameters unless ``params``), read by Yosys
     through ``frontend`` (:data:`FRONTENDS`)."""
@@ -279,7 +360,8 @@ def synthesize_unit(name: str, *, target: str, work_root: Path, pnr: bool = Fals
     resolved = unit.resolve(params)
     language, text = unit_source(unit.factory(**resolved), name=unit.name, frontend=frontend)
     figures = synthesize_verilog(text, language=language, top=unit.name, target=target,
-                                 work_dir=Path(work_root) / f"{unit.name}-{target}", pnr=pnr)
+                                 work_dir=Path(work_root) / f"{unit.name}-{target}", pnr=pnr,
+                                 pnr_options=pnr_options)
     if pnr:
         figures["fmax_context"] = "stand-alone"
     if pnr and figures.get("pnr_error", "").startswith(_TOO_MANY_PORTS):
@@ -290,10 +372,13 @@ def synthesize_unit(name: str, *, target: str, work_root: Path, pnr: bool = Fals
         top = f"{unit.name}_harness"
         wrapped = synthesize_verilog(
             harness_verilog(unit.factory(**resolved), name=top), top=top, target=target,
-            work_dir=Path(work_root) / f"{top}-{target}", pnr=True)
+            work_dir=Path(work_root) / f"{top}-{target}", pnr=True, pnr_options=pnr_options)
         figures["fmax_mhz"] = wrapped.get("fmax_mhz")
         figures["fmax_context"] = "in harness (too many ports for the package)"
         figures["harness_pnr_utilization"] = wrapped.get("pnr_utilization")
+        for key in ("pnr_seconds", "pnr_options", "critical_path"):
+            if key in wrapped:
+                figures[key] = wrapped[key]
         if wrapped.get("pnr_error"):
             figures["pnr_error"] = wrapped["pnr_error"]
         else:

@@ -47,3 +47,31 @@ def test_synthesis_time_limit(monkeypatch, tmp_path):
         with pytest.raises(ConfigError, match="SNNFORGE_SYNTH_TIMEOUT"):
             synthesis.synthesize_verilog("module t(); endmodule\n", top="t",
                                          target="ice40-up5k", work_dir=tmp_path)
+
+
+def test_pnr_options_are_checked_and_passed_to_nextpnr():
+    default = synthesis.PnrOptions()
+    assert default.args() == ["--router", "router2", "--freq", "12", "--seed", "1"]
+    opts = synthesis.PnrOptions(router="router1", freq_mhz=40.5, seed=7)
+    assert opts.args() == ["--router", "router1", "--freq", "40.5", "--seed", "7"]
+    assert opts.record() == {"router": "router1", "freq_mhz": 40.5, "seed": 7}
+    for kwargs, option in (({"router": "router3"}, "--router"),
+                           ({"freq_mhz": 0}, "--pnr-freq"), ({"freq_mhz": -3.0}, "--pnr-freq"),
+                           ({"freq_mhz": "fast"}, "--pnr-freq"), ({"seed": -1}, "--pnr-seed"),
+                           ({"seed": 1.5}, "--pnr-seed"), ({"seed": True}, "--pnr-seed")):
+        with pytest.raises(ConfigError, match=option) as info:
+            synthesis.PnrOptions(**kwargs)
+        assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["--router", "fast"], "--router"), (["--pnr-freq", "0"], "--pnr-freq"),
+    (["--pnr-seed", "-2"], "--pnr-seed")])
+def test_synth_cli_refuses_bad_pnr_options_in_one_line(capsys, tmp_path, argv, option):
+    from snnforge import cli
+
+    status = cli.main(["synth", "smoke_acc", "--target", "ecp5-85f", "--pnr",
+                       "--out", str(tmp_path / "out"), *argv])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and len(err.splitlines()) == 1 and option in err
+    assert not (tmp_path / "out" / "synthesis.json").exists()

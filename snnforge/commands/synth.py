@@ -32,6 +32,13 @@ def register(subparsers) -> None:
                         help="FPGA target (repeatable; default: both)")
     parser.add_argument("--pnr", action="store_true",
                         help="also place and route with nextpnr and report Fmax")
+    parser.add_argument("--router", default="router2", metavar="ROUTER",
+                        help="nextpnr router: router2 (default) or router1")
+    parser.add_argument("--pnr-freq", type=float, default=12.0, metavar="MHZ",
+                        help="clock target of nextpnr's timing-driven placement and routing "
+                             "(default: %(default)g; the report gives the achieved Fmax)")
+    parser.add_argument("--pnr-seed", type=int, default=1, metavar="N",
+                        help="nextpnr placer seed (default: %(default)s)")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="parameter override (only with exactly one UNIT)")
     parser.add_argument("--frontend", default="auto", metavar="FRONTEND",
@@ -70,6 +77,8 @@ def run(args) -> int:
     args.work_dir = args.work_dir or args.out / "work"
     _check_paths(args)
     synthesis.check_frontend(args.frontend)
+    pnr_options = synthesis.PnrOptions(router=args.router, freq_mhz=args.pnr_freq,
+                                       seed=args.pnr_seed)
     units = registry.load_units()
     names = list(args.units) or list(units)
     for name in names:
@@ -80,6 +89,9 @@ def run(args) -> int:
     command = shlex.join(["snnforge", "synth", *args.units,
                           *[f"--target={t}" for t in args.target or []],
                           *(["--pnr"] if args.pnr else []),
+                          *([f"--router={args.router}", f"--pnr-freq={args.pnr_freq:g}",
+                             f"--pnr-seed={args.pnr_seed}"]
+                            if args.pnr and pnr_options != synthesis.PnrOptions() else []),
                           *[f"--param={p}" for p in args.param],
                           *([f"--frontend={args.frontend}"] if args.frontend != "auto" else [])])
     if args.board is not None:
@@ -100,7 +112,8 @@ def run(args) -> int:
             try:
                 r = synthesis.synthesize_unit(name, target=target, work_root=args.work_dir,
                                               pnr=args.pnr, params=params or None,
-                                              frontend=args.frontend)
+                                              frontend=args.frontend,
+                                              pnr_options=pnr_options)
             except SnnforgeError as exc:  # keep going: one failing unit must not hide others
                 failures.append(f"{name} on {target}: {exc}")
                 lines = str(exc).splitlines()
