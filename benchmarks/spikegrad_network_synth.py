@@ -46,6 +46,10 @@ UNIT = "spikegrad_network"
 DEFAULT_CYCLES = ROOT / "benchmarks" / "results" / "spikegrad_network_cycles_ecp5-85f.json"
 #: the memories of :class:`LayerMemories` that hold weights (``w_0``, ``w_1``, ...)
 WEIGHT_MEMORY = r"^w_\d+$"
+#: read bits per cycle of one block RAM at its widest: ECP5 DP16KD 2 ports x 18 bits (true dual
+#: port) or PDPW16KD 36 bits (with a 36-bit write port beside it); iCE40 SB_RAM40_4K 16 bits,
+#: SB_SPRAM256KA 16 bits (one port)
+READ_BITS_MAX = {"DP16KD": 36, "PDPW16KD": 36, "SB_RAM40_4K": 16, "SB_SPRAM256KA": 16}
 
 
 def _ssnn_bench():
@@ -121,9 +125,14 @@ def main(argv=None) -> int:
                              "output; '' for none)")
     parser.add_argument("--work-dir", type=Path, default=Path("build/spikegrad_network_synth"))
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--reanalyse", action="store_true",
+                        help="no synthesis: recompute the memory-port figures of the run in "
+                             "--out from its netlist in --work-dir")
     args = parser.parse_args(argv)
     command = shlex.join(["python", "benchmarks/spikegrad_network_synth.py",
                           *(argv if argv is not None else sys.argv[1:])])
+    if args.reanalyse:
+        return _reanalyse(args, command)
     try:
         synthesis.check_frontend(args.frontend)
         pnr_options = _pnr_options(args)
@@ -159,6 +168,20 @@ def main(argv=None) -> int:
     return 0
 
 
+def _reanalyse(args, command: str) -> int:
+    out = args.out or ROOT / "benchmarks" / "results" / f"{UNIT}_synth_{args.target}.json"
+    if not out.is_file():
+        print(f"error: --reanalyse needs the JSON of a finished run; --out {out} does not "
+              f"exist", file=sys.stderr)
+        return 2
+    result = json.loads(out.read_text())
+    result.update(_ports(args.work_dir / f"{UNIT}-{result['target']}", result, result))
+    result["analysis_command"] = command
+    atomic_write_bytes(out, (json.dumps(result, indent=2) + "\n").encode())
+    print(f"wrote {out}")
+    return 0
+
+
 def _pnr_options(args):
     """nextpnr settings (``synthesis.PnrOptions`` where the module has it)."""
     options = getattr(synthesis, "PnrOptions", None)
@@ -167,14 +190,28 @@ def _pnr_options(args):
     return options(router=args.router, freq_mhz=args.pnr_freq, seed=args.pnr_seed)
 
 
+def device_weight_reads(memories: dict, *, weight_bits: int) -> int:
+    """Weights the block RAMs of the largest weight memory could read per cycle at their
+    widest ports (:data:`READ_BITS_MAX`): the block-RAM-port limit of synaptic operations per
+    cycle for a design that worked one layer at a time with every port busy."""
+    best = 0
+    for name, memory in memories.items():
+        if re.match(WEIGHT_MEMORY, name):
+            bits = sum(n * READ_BITS_MAX.get(kind, 0) for kind, n in memory["cells"].items())
+            best = max(best, bits // weight_bits)
+    return best
+
+
 def _ports(folder: Path, figures: dict, result: dict) -> dict:
     """Block-RAM cells and ports of the netlist, the logical ports of the memories, the
     synaptic-operation limit per cycle and samples/s."""
     extra: dict = {}
     netlist = folder / f"{UNIT}.json"
     if netlist.is_file():
-        extra["memory_ports"] = _ssnn_bench().memory_ports(netlist, UNIT,
-                                                           weight_memory=WEIGHT_MEMORY)
+        ports = _ssnn_bench().memory_ports(netlist, UNIT, weight_memory=WEIGHT_MEMORY)
+        extra["memory_ports"] = ports
+        extra["device_weight_reads_per_cycle"] = device_weight_reads(
+            ports["memories"], weight_bits=result["parameters"]["weight_bits"])
     source = folder / f"{UNIT}.il"
     if figures.get("frontend") == "rtlil" and source.is_file():
         logical = logical_ports(source.read_text())

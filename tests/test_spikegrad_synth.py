@@ -104,6 +104,12 @@ def test_logical_ports_and_cycles_of_the_benchmark(bench, tmp_path):
     assert "cycles_per_training_sample" not in other and "not the synthesised" in \
         other["cycles_note"]
     assert bench._cycles("", params) == {}
+    memories = {"w_0": {"cells": {"DP16KD": 147}}, "w_1": {"cells": {"DP16KD": 3}},
+                "ev_0": {"cells": {"DP16KD": 20}}}
+    # 147 DP16KD x 36 read bits per cycle / 12-bit weights
+    assert bench.device_weight_reads(memories, weight_bits=12) == 441
+    assert bench.device_weight_reads({"w_0": {"cells": {"SB_RAM40_4K": 3}}},
+                                     weight_bits=12) == 4
 
 
 def test_benchmark_refuses_bad_options_in_one_line(bench, tmp_path, capsys):
@@ -126,3 +132,26 @@ def test_784_64_10_top_synthesises_through_rtlil(tmp_path):
     # 785 x 64 + 65 x 10 weights and biases of 12 bits, in 18-kbit block RAM at least
     assert result["bram"] >= (785 * 64 + 65 * 10) * 12 // (18 * 1024)
     assert result["lut"] > 0 and result["ff"] > 0
+
+
+def test_reanalyse_adds_the_port_figures_of_a_finished_run(bench, tmp_path, capsys):
+    work = tmp_path / "work"
+    folder = work / "spikegrad_network-ecp5-85f"
+    folder.mkdir(parents=True)
+    cell = {"type": "DP16KD", "attributes": {},
+            "parameters": {"DATA_WIDTH_A": format(4, "032b"), "DATA_WIDTH_B": format(4, "032b")},
+            "connections": {"CLKA": [2], "CLKB": [2]}}
+    (folder / "spikegrad_network.json").write_text(json.dumps({"modules": {"spikegrad_network": {
+        "cells": {"w_0.0.0": cell, "w_0.0.1": cell, "ev_0.0.0": cell}}}}))
+    out = tmp_path / "run.json"
+    out.write_text(json.dumps({"target": "ecp5-85f", "parameters": {"weight_bits": 12},
+                               "frontend": "verilog", "fmax_mhz": 50.0,
+                               "cycles_per_training_sample": 1000.0}))
+    assert bench.main(["--reanalyse", "--work-dir", str(work), "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["device_weight_reads_per_cycle"] == 6  # 2 DP16KD x 36 bits / 12
+    assert result["memory_ports"]["weight_ram_cells"] == {"DP16KD": 2}
+    assert result["samples_per_s"] == 50_000.0
+    assert "--reanalyse" in result["analysis_command"]
+    assert bench.main(["--reanalyse", "--out", str(tmp_path / "none.json")]) == 2
+    assert "--reanalyse needs" in capsys.readouterr().err
