@@ -244,6 +244,17 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", choices=sorted(synthesis.TARGETS), default="ecp5-85f")
     parser.add_argument("--pnr", action="store_true", help="place and route for Fmax")
+    parser.add_argument("--router", default="router2", help="nextpnr router (router1, router2)")
+    parser.add_argument("--pnr-freq", type=float, default=12.0, metavar="MHZ",
+                        help="clock target of nextpnr's timing-driven placement "
+                             "(default: %(default)g)")
+    parser.add_argument("--pnr-seed", type=int, default=1, metavar="N", help="nextpnr seed")
+    parser.add_argument("--harness-only", action="store_true",
+                        help="with --pnr: synthesise only the board harness around the top "
+                             "(one synthesis instead of two; counts include the harness)")
+    parser.add_argument("--at-cycles", type=float, action="append", default=[], metavar="N",
+                        help="also give training samples/s at N cycles per sample (repeatable: "
+                             "cycle counts of other engine versions, against this Fmax)")
     parser.add_argument("--n-in", type=int, default=784)
     parser.add_argument("--n-hidden", type=int, default=256)
     parser.add_argument("--n-out", type=int, default=10)
@@ -273,6 +284,10 @@ def main(argv=None) -> int:
     for name in ("digits", "eval_digits"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be >= 0")
+    if args.harness_only and not args.pnr:
+        parser.error("--harness-only needs --pnr (the harness is there for place and route)")
+    if any(not n > 0 for n in args.at_cycles):
+        parser.error("--at-cycles must be a positive number of cycles per training sample")
     try:
         re.compile(args.weight_memory)
     except re.error as exc:
@@ -294,6 +309,8 @@ def main(argv=None) -> int:
                                 f"benchmark's in {differ}; set them with the network options")
         harness_kwargs = _harness_kwargs({k: v for k, v in resolved.items()
                                           if k not in _config_fields()})
+        args.pnr_options = synthesis.PnrOptions(router=args.router, freq_mhz=args.pnr_freq,
+                                                seed=args.pnr_seed)
     except SnnforgeError as exc:
         parser.error(str(exc))
     shape = f"{args.n_in}-{args.n_hidden}-{args.n_out}_w{args.weight_bits}"
@@ -326,14 +343,19 @@ def _measure(args, config: SSNNConfig, params: dict, harness_kwargs: dict, resul
     t0 = time.perf_counter()
     if not args.no_synth:
         figures = synthesis.synthesize_unit(UNIT, target=args.target, work_root=work,
-                                            pnr=args.pnr, params=params)
-        folder = Path(work) / f"{UNIT}-{args.target}"
-        figures["verilog_sha256"] = hashlib.sha256((folder / f"{UNIT}.v").read_bytes()).hexdigest()
-        figures["memory_ports"] = memory_ports(folder / f"{UNIT}.json", UNIT,
+                                            pnr=args.pnr, params=params,
+                                            pnr_options=args.pnr_options,
+                                            harness_only=args.harness_only)
+        top = f"{UNIT}_harness" if args.harness_only else UNIT
+        folder = Path(work) / f"{top}-{args.target}"
+        source = next(folder / f"{top}.{ext}" for ext in ("v", "il")
+                      if (folder / f"{top}.{ext}").is_file())
+        figures["source_sha256"] = hashlib.sha256(source.read_bytes()).hexdigest()
+        figures["memory_ports"] = memory_ports(folder / f"{top}.json", top,
                                                weight_memory=args.weight_memory)
         figures.pop("parameters", None)
         result["synthesis"] = figures
-        _write(out, result, args.target, t0)
+        _write(out, result, args.target, t0, args.at_cycles)
         tgt = synthesis.get_target(args.target)
         print(f"{args.target}: LUT {figures['lut']}/{tgt.capacity['lut']}, FF {figures['ff']}, "
               f"BRAM {figures['bram']}/{tgt.capacity['bram']}, SPRAM "
@@ -353,24 +375,29 @@ def _measure(args, config: SSNNConfig, params: dict, harness_kwargs: dict, resul
               f"{sim['cycles_per_eval_sample']:.1f} per evaluation sample "
               f"(bit-identical: {sim['bit_identical']})", flush=True)
         result["synaptic_work"] = synaptic_work(config, x, y)
-    _write(out, result, args.target, t0)
+    _write(out, result, args.target, t0, args.at_cycles)
     print(json.dumps(result["speed"], indent=2))
     print(f"wrote {out}")
     cycles = result.get("cycles")
     return 1 if cycles and not cycles["bit_identical"] else 0
 
 
-def _write(out: Path, result: dict, target: str, t0: float) -> None:
-    result["speed"] = _speed(result, target)
+def _write(out: Path, result: dict, target: str, t0: float, at_cycles=()) -> None:
+    result["speed"] = _speed(result, target, at_cycles)
     result["wall_seconds"] = round(time.perf_counter() - t0, 1)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out, (json.dumps(result, indent=2) + "\n").encode())
 
 
-def _speed(result: dict, target: str) -> dict:
+def _speed(result: dict, target: str, at_cycles=()) -> dict:
+    """Fit, samples/s and the roofline from the measured parts of ``result``; ``at_cycles``:
+    cycle counts per training sample to give samples/s for as well (at this Fmax)."""
     syn, cyc, work = result.get("synthesis"), result.get("cycles"), result.get("synaptic_work")
     speed: dict = {}
     fmax = syn.get("fmax_mhz") if syn else None
+    if fmax and at_cycles:
+        speed["training_samples_per_s_at_cycles"] = {f"{n:g}": fmax * 1e6 / n
+                                                     for n in at_cycles}
     if syn:
         tgt = synthesis.get_target(target)
         speed["fits"] = all(syn[k] <= tgt.capacity[k] for k in ("lut", "ff", "bram", "dsp")) and (

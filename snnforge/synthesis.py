@@ -352,16 +352,27 @@ def recorded_parameters(unit, resolved: dict) -> dict:
 
 def synthesize_unit(name: str, *, target: str, work_root: Path, pnr: bool = False,
                     params: dict | None = None, pnr_options: PnrOptions | None = None,
-                    frontend: str = "auto") -> dict:
+                    frontend: str = "auto", harness_only: bool = False) -> dict:
     """Synthesise registered unit ``name`` (default parameters unless ``params``), read by Yosys
-    through ``frontend`` (:data:`FRONTENDS`)."""
+    through ``frontend`` (:data:`FRONTENDS`). With ``pnr``, a unit with more ports than the
+    package has pins is placed and routed inside the board harness; ``harness_only`` (with
+    ``pnr``) goes there directly, without the stand-alone synthesis (for a unit known to have
+    too many ports: one synthesis instead of two; the cell counts are then the harness's,
+    which adds its xorshift input register and output XOR fold, ``fmax_context`` says so)."""
     check_frontend(frontend)
+    if not isinstance(harness_only, bool) or (harness_only and not pnr):
+        raise ConfigError(f"harness_only={harness_only!r}: give True only with pnr=True "
+                          f"(the harness exists for place and route)")
     unit = registry.get_unit(name)
     resolved = unit.resolve(params)
-    language, text = unit_source(unit.factory(**resolved), name=unit.name, frontend=frontend)
-    figures = synthesize_verilog(text, language=language, top=unit.name, target=target,
-                                 work_dir=Path(work_root) / f"{unit.name}-{target}", pnr=pnr,
-                                 pnr_options=pnr_options)
+    if harness_only:
+        figures = {"pnr_error": f"{_TOO_MANY_PORTS} (not tried: harness_only)"}
+    else:
+        language, text = unit_source(unit.factory(**resolved), name=unit.name,
+                                     frontend=frontend)
+        figures = synthesize_verilog(text, language=language, top=unit.name, target=target,
+                                     work_dir=Path(work_root) / f"{unit.name}-{target}",
+                                     pnr=pnr, pnr_options=pnr_options)
     if pnr:
         figures["fmax_context"] = "stand-alone"
     if pnr and figures.get("pnr_error", "").startswith(_TOO_MANY_PORTS):
@@ -373,8 +384,11 @@ def synthesize_unit(name: str, *, target: str, work_root: Path, pnr: bool = Fals
         wrapped = synthesize_verilog(
             harness_verilog(unit.factory(**resolved), name=top), top=top, target=target,
             work_dir=Path(work_root) / f"{top}-{target}", pnr=True, pnr_options=pnr_options)
+        if harness_only:  # the harness's netlist is the only one: its counts
+            figures.update({k: v for k, v in wrapped.items() if k not in figures})
         figures["fmax_mhz"] = wrapped.get("fmax_mhz")
-        figures["fmax_context"] = "in harness (too many ports for the package)"
+        figures["fmax_context"] = "in harness (too many ports for the package)" + (
+            "; cell counts of the harness" if harness_only else "")
         figures["harness_pnr_utilization"] = wrapped.get("pnr_utilization")
         for key in ("pnr_seconds", "pnr_options", "critical_path"):
             if key in wrapped:

@@ -87,3 +87,26 @@ def test_speed_and_roofline_arithmetic(bench):
     assert speed["meets_target"] and speed["fits"]
     result["synthesis"]["bram"] = synthesis.TARGETS["ecp5-85f"].capacity["bram"] + 1
     assert not bench._speed(result, "ecp5-85f")["fits"]
+
+
+def test_samples_per_second_at_other_cycle_counts(bench):
+    result = {"synthesis": {"fmax_mhz": 40.0, "lut": 10, "ff": 10, "bram": 4, "dsp": 0,
+                            "cells": {}, "memory_ports": {"weight_port_bits_per_cycle": 144}}}
+    speed = bench._speed(result, "ecp5-85f", at_cycles=(5236, 4000))
+    assert speed["training_samples_per_s_at_cycles"] == {
+        "5236": pytest.approx(40e6 / 5236), "4000": pytest.approx(10_000)}
+    assert "training_samples_per_s_at_cycles" not in bench._speed(result, "ecp5-85f")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--harness-only"], "--harness-only needs --pnr"),
+    (["--pnr", "--at-cycles", "0"], "--at-cycles"),
+    (["--pnr", "--router", "router9"], "--router"),
+    (["--pnr", "--pnr-freq", "-1"], "--pnr-freq")])
+def test_bad_place_and_route_options_are_refused_before_any_run(bench, capsys, tmp_path,
+                                                                argv, message):
+    with pytest.raises(SystemExit) as info:
+        bench.main(["--n-in", "16", "--n-hidden", "4", "--digits", "0",
+                    "--out", str(tmp_path / "r.json"), *argv])
+    assert info.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()

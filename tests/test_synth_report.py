@@ -75,3 +75,10 @@ def test_synth_cli_refuses_bad_pnr_options_in_one_line(capsys, tmp_path, argv, o
     err = capsys.readouterr().err.strip()
     assert status == 2 and len(err.splitlines()) == 1 and option in err
     assert not (tmp_path / "out" / "synthesis.json").exists()
+
+
+def test_harness_only_needs_place_and_route(tmp_path):
+    with pytest.raises(ConfigError, match="harness_only"):
+        synthesis.synthesize_unit("smoke_acc", target="ecp5-85f", work_root=tmp_path,
+                                  harness_only=True)
+    assert not any(tmp_path.iterdir())
