@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from snnforge.golden_model.fp_exact.cli import TASK_DEFAULTS
+from snnforge.training.fp import TASK_DEFAULTS
 from snnforge.golden_model.fp_exact.datasets import xor_task
 from snnforge.golden_model.fp_exact.train import FPConfig, fit
 from snnforge.runs import write_json

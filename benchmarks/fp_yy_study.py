@@ -30,7 +30,7 @@ import numpy as np
 from snnforge.errors import ConfigError
 from snnforge.golden_model.fp_exact.datasets import yin_yang_task
 from snnforge.golden_model.fp_exact.replicas import fit_replicas, fit_surrogate_replicas
-from snnforge.golden_model.fp_exact.plots import run_plots
+from snnforge.training.fp_plots import run_plots
 from snnforge.golden_model.fp_exact.train import FPConfig, init_network
 from snnforge.commands.options import parse_json_object
 from snnforge.runs import upsert_row

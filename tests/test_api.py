@@ -11,7 +11,8 @@ import pytest
 
 import snnforge
 from snnforge.errors import ConfigError, DataError, SnnforgeError
-from snnforge.golden_model.ssnn_bp.train import Dataset, train_with_baseline
+from snnforge.golden_model.ssnn_bp.train import Dataset
+from snnforge.training.ssnn_bp_run import train_with_baseline
 from snnforge.hdl.ssnn_bp.network import small_network_config
 
 ROOT = Path(__file__).resolve().parents[1]

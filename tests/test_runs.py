@@ -66,6 +66,32 @@ def test_plots_are_written(tmp_path):
     assert p.stat().st_size > 1000 and r.stat().st_size > 1000
 
 
+def test_counts_spanning_orders_of_magnitude_get_a_log_axis(tmp_path, monkeypatch):
+    scales = []
+    real = runs.save_figure
+
+    def spy(fig, path):
+        scales.append(fig.axes[0].get_yscale())
+        return real(fig, path)
+
+    monkeypatch.setattr(runs, "save_figure", spy)
+    runs.plot_lines(tmp_path / "wide.png", {"a": ([1, 2], [3, 2]), "b": ([1, 2], [900, 1500])},
+                    title="t", xlabel="x", ylabel="y")
+    runs.plot_lines(tmp_path / "narrow.png", {"a": ([1, 2], [3, 20])}, title="t", xlabel="x",
+                    ylabel="y")
+    runs.plot_lines(tmp_path / "forced.png", {"a": ([1, 2], [3, 20])}, title="t", xlabel="x",
+                    ylabel="y", logy=True)
+    assert scales == ["log", "linear", "log"]
+
+
+def test_raster_takes_boolean_steps_and_signed_spikes(tmp_path):
+    spikes = np.zeros((4, 5), bool)
+    spikes[1, 2] = spikes[3, 0] = True
+    signed = (np.array([0, 1]), np.array([2, 2]), np.array([1, -1]))
+    r = runs.plot_raster(tmp_path / "r.png", {"steps": spikes, "signed": signed}, title="r")
+    assert r.stat().st_size > 1000
+
+
 def test_atomic_files_get_the_umask_mode_not_0600(tmp_path):
     old = os.umask(0o022)
     try:

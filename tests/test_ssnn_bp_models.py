@@ -9,7 +9,8 @@ from snnforge.golden_model.ssnn_bp import units
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN, quantize_weights
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.golden_model.ssnn_bp.float_model import FloatSSNN, FloatSSNNConfig
-from snnforge.golden_model.ssnn_bp.train import Dataset, train_with_baseline
+from snnforge.golden_model.ssnn_bp.train import Dataset
+from snnforge.training.ssnn_bp_run import train_with_baseline
 
 
 @pytest.fixture(scope="module")

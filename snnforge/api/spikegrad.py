@@ -66,19 +66,15 @@ class SpikeGrad:
         ``default_rng([seed, e]).permutation(N)``). Returns one dict per epoch with the
         ``train_accuracy`` after it."""
         from snnforge.runs import progress as bar_factory
+        from snnforge.training.spikegrad_run import train_epoch
 
         _check_epochs(epochs)
         x, y = _xy(train, "train", self.config.sizes[0], limit)
         history = []
         for _ in range(epochs):
-            order = np.random.default_rng([self.seed, self.epochs_done]).permutation(len(y))
             bar = (bar_factory(total=len(y), desc=f"spikegrad epoch {self.epochs_done + 1}")
                    if progress else None)
-            for i in range(0, len(order), self.config.batch):
-                idx = order[i:i + self.config.batch]
-                self.golden.step(x[idx], y[idx])
-                if bar is not None:
-                    bar.update(len(idx))
+            train_epoch(self.golden, x, y, seed=self.seed, epoch=self.epochs_done, bar=bar)
             if bar is not None:
                 bar.close()
             self.epochs_done += 1

@@ -51,18 +51,17 @@ class SSNN:
         ``epoch_order(seed, e, N)``, keys from ``e * N``). Returns one dict per epoch: mean
         event counts per sample and ``train_step_accuracy`` (fraction of steps the WTA chose
         the label). ``engine``: ``auto``/``numpy``/``numba`` (identical results)."""
-        from snnforge.golden_model.ssnn_bp.train import epoch_order
+        from snnforge.golden_model.ssnn_bp.train import Dataset, train_epoch
         from snnforge.runs import progress as bar_factory
 
         _check_epochs(epochs)
         x, y = _xy(train, "train", self.config.n_in, limit)
+        data = Dataset(x, y, x[:0], y[:0])
         history = []
         for _ in range(epochs):
             e = self.epochs_done
-            order = epoch_order(self.config.seed, e, len(y))
             bar = bar_factory(total=len(y), desc=f"ssnn-bp epoch {e + 1}") if progress else None
-            stats = self.golden.train(x[order], y[order], first_sample=e * len(y), bar=bar,
-                                      engine=engine)
+            stats = train_epoch(self.golden, self.config, data, e, engine=engine, bar=bar)
             if bar is not None:
                 bar.close()
             self.epochs_done += 1

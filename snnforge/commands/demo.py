@@ -79,7 +79,8 @@ def _golden(args, config, out: Path) -> dict:
     import numpy as np
 
     from snnforge.golden_model.data import downsample, load_dataset
-    from snnforge.golden_model.ssnn_bp.train import Dataset, train_with_baseline
+    from snnforge.golden_model.ssnn_bp.train import Dataset
+    from snnforge.training.ssnn_bp_run import train_with_baseline
     from snnforge.runs import RunDir, plot_lines, progress
 
     train = load_dataset(args.dataset, "train")

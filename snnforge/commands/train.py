@@ -1,6 +1,6 @@
 """``snnforge train --algo ALGO``: train with one of the golden-model algorithms.
 
-Each algorithm module exposes ``add_arguments(parser)`` (its own options; it calls
+Each algorithm module of :mod:`snnforge.training` exposes ``add_arguments(parser)`` (its own options; it calls
 :func:`snnforge.runs.add_run_arguments` for the shared ones) and ``run(args) -> int``.
 Only algorithms whose module is present are offered.
 """
@@ -12,10 +12,10 @@ import importlib.util
 from snnforge.commands.options import CommandLineParser
 
 ALGORITHMS = {
-    "ssnn-bp": "snnforge.golden_model.ssnn_bp.cli",
-    "spikegrad": "snnforge.golden_model.spikegrad.cli",
-    "fp": "snnforge.golden_model.fp_exact.cli",
-    "error-prop": "snnforge.golden_model.error_prop.cli",
+    "ssnn-bp": "snnforge.training.ssnn_bp",
+    "spikegrad": "snnforge.training.spikegrad",
+    "fp": "snnforge.training.fp",
+    "error-prop": "snnforge.training.error_prop",
 }
 
 

@@ -2,7 +2,8 @@
 
 ``snnforge train --algo fp --task xor|yinyang``: trains a feed-forward current-based LIF network
 on first-spike times with exact (implicit-function-theorem) gradients and Adam; writes
-report.json, checkpoint.npz (resumable with --resume), loss/accuracy curves and a spike raster.
+report.json, checkpoint.npz (resumable with --resume), the accuracy and loss curves and spike
+rasters (:mod:`.fp_plots`).
 """
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from snnforge.commands.options import named_options, parse_int_list
 from snnforge.errors import ConfigError
 from snnforge.golden_model.fp_exact.datasets import TASKS, xor_task, yin_yang_task
 from snnforge.golden_model.fp_exact.objective import READOUTS
-from snnforge.golden_model.fp_exact.plots import run_plots
 from snnforge.golden_model.fp_exact.train import (LR_SCHEDULES, Adam, FPConfig, evaluate, init_network,
                                                   train_epoch)
-from snnforge.runs import (RunDir, add_run_arguments, load_checkpoint, prepare_out_dir, progress,
-                           save_checkpoint)
+from snnforge.runs import RunDir, add_run_arguments, prepare_out_dir
+
+from .fp_plots import run_plots
+from .loop import finish, percent, train_epochs
 
 #: per-task defaults for options left unset on the command line (the studies in docs/fp_exact.md)
 TASK_DEFAULTS = {
@@ -105,6 +107,62 @@ def _task(args):
     return yin_yang_task(train_size=args.train_size, test_size=args.test_size)
 
 
+class FPLearner:
+    """The exact-gradient network, its Adam state, weight average and data-order RNG."""
+
+    name = "fp"
+    unit = "sample"
+
+    def __init__(self, task, cfg: FPConfig, seed: int):
+        self.task, self.cfg = task, cfg
+        self.rng = np.random.default_rng(seed)
+        sizes = (task.train_x.shape[1],) + cfg.hidden + (task.n_classes,)
+        self.weights = init_network(sizes, cfg, self.rng)
+        self.initial = [w.copy() for w in self.weights]
+        self.opt = Adam(lr=cfg.lr)
+        self.average = [w.copy() for w in self.weights] if cfg.weight_average > 0 else None
+        self.samples_per_epoch = len(task.train_y)
+
+    @property
+    def judged(self) -> list[np.ndarray]:
+        """The weights evaluated: the moving average when on, else the trained ones."""
+        return self.weights if self.average is None else self.average
+
+    def train_epoch(self, epoch: int, bar) -> dict:
+        self.opt.lr = self.cfg.lr_at(epoch + 1)
+        train_epoch(self.weights, self.opt, self.task.train_x, self.task.train_y, self.cfg,
+                    self.rng, on_batch=bar.update, average=self.average)
+        return {}
+
+    def evaluate(self, epoch: int) -> dict:
+        t = self.task
+        tr = evaluate(self.judged, t.train_x, t.train_y, self.cfg)
+        te = evaluate(self.judged, t.test_x, t.test_y, self.cfg)
+        return {**{f"train_{k}": v for k, v in tr.items()},
+                **{f"test_{k}": v for k, v in te.items()}}
+
+    def accuracies(self, row: dict) -> dict[str, float]:
+        return {"fp train": row["train_accuracy"], "test": row["test_accuracy"]}
+
+    def state(self):
+        arrays = {f"w{i}": w for i, w in enumerate(self.weights)}
+        arrays.update({f"m{i}": m for i, m in enumerate(self.opt.m)})
+        arrays.update({f"v{i}": v for i, v in enumerate(self.opt.v)})
+        if self.average is not None:
+            arrays.update({f"avg{i}": a for i, a in enumerate(self.average)})
+        return arrays, {"adam_steps": self.opt.step_count, "rng_state": self.rng.bit_generator.state}
+
+    def restore(self, arrays, meta) -> None:
+        n = len(self.weights)
+        self.weights = [arrays[f"w{i}"] for i in range(n)]
+        if self.average is not None:
+            self.average = [arrays[f"avg{i}"] for i in range(n)]
+        self.opt.m = [arrays[f"m{i}"] for i in range(n)]
+        self.opt.v = [arrays[f"v{i}"] for i in range(n)]
+        self.opt.step_count = int(meta["adam_steps"])
+        self.rng.bit_generator.state = meta["rng_state"]
+
+
 def run(args) -> int:
     cfg = config_from_args(args)
     task = _task(args)
@@ -114,56 +172,16 @@ def run(args) -> int:
         config.update(train_size=args.train_size, test_size=args.test_size)
     run_dir = RunDir(args.out, config=config, command="snnforge train --algo fp", resume=args.resume,
                      overwrite=args.overwrite)
-    rng = np.random.default_rng(args.seed)
-    sizes = (task.train_x.shape[1],) + cfg.hidden + (task.n_classes,)
-    weights = init_network(sizes, cfg, rng)
-    opt = Adam(lr=cfg.lr)
-    average = [w.copy() for w in weights] if cfg.weight_average > 0 else None
-    start = 0
-    if args.resume:
-        arrays, meta = load_checkpoint(run_dir.checkpoint_path)
-        n = len(weights)
-        weights = [arrays[f"w{i}"] for i in range(n)]
-        if average is not None:
-            average = [arrays[f"avg{i}"] for i in range(n)]
-        opt.m = [arrays[f"m{i}"] for i in range(n)]
-        opt.v = [arrays[f"v{i}"] for i in range(n)]
-        opt.step_count = int(meta["adam_steps"])
-        rng.bit_generator.state = meta["rng_state"]
-        start = int(meta["epoch"])
-        run_dir.report["epochs"] = run_dir.report["epochs"][:start]
-    bar = progress(total=cfg.epochs * len(task.train_y), desc=f"fp {args.task}",
-                   unit="sample", disable=True if args.quiet else None)
-    bar.update(start * len(task.train_y))
-    for epoch in range(start + 1, cfg.epochs + 1):
-        opt.lr = cfg.lr_at(epoch)
-        train_epoch(weights, opt, task.train_x, task.train_y, cfg, rng, on_batch=bar.update,
-                    average=average)
-        judged = weights if average is None else average
-        tr = evaluate(judged, task.train_x, task.train_y, cfg)
-        te = evaluate(judged, task.test_x, task.test_y, cfg)
-        run_dir.add_epoch(epoch=epoch, **{f"train_{k}": v for k, v in tr.items()},
-                          **{f"test_{k}": v for k, v in te.items()})
-        arrays = {f"w{i}": w for i, w in enumerate(weights)}
-        arrays.update({f"m{i}": m for i, m in enumerate(opt.m)})
-        arrays.update({f"v{i}": v for i, v in enumerate(opt.v)})
-        if average is not None:
-            arrays.update({f"avg{i}": a for i, a in enumerate(average)})
-        save_checkpoint(run_dir.checkpoint_path, arrays,
-                        {"epoch": epoch, "adam_steps": opt.step_count,
-                         "rng_state": rng.bit_generator.state})
-        bar.set_postfix(test_acc=f"{te['accuracy']:.3f}")
-    bar.close()
-    final = run_dir.report["epochs"][-1] if run_dir.report["epochs"] else {}
+    learner = FPLearner(task, cfg, args.seed)
+    rows = train_epochs(learner, epochs=cfg.epochs, run=run_dir, resume=args.resume,
+                        meta={"algo": "fp"}, epochs_key="epoch",
+                        bars=False if args.quiet else None, lines=not args.quiet)
+    finish(run_dir, rows)
+    final = rows[-1] if rows else {}
     run_dir.set_result("final_test_accuracy", final.get("test_accuracy"))
     run_dir.set_result("final_train_accuracy", final.get("train_accuracy"))
-    run_dir.set_result("best_test_accuracy",
-                       max((e["test_accuracy"] for e in run_dir.report["epochs"]), default=None))
     if not args.no_plots:
-        initial = init_network(sizes, cfg, np.random.default_rng(args.seed))
-        run_plots(run_dir.path, run_dir.report["epochs"], weights if average is None else average,
-                  initial, task, cfg)
-    if not args.quiet:
-        print(f"fp {args.task}: test accuracy {final.get('test_accuracy')} after "
-              f"{final.get('epoch')} epochs; report in {run_dir.report_path}")
+        run_plots(run_dir.path, rows, learner.judged, learner.initial, task, cfg)
+    print(f"fp {args.task}: test accuracy {percent(final.get('test_accuracy'))} after "
+          f"{final.get('epoch')} epochs; report {run_dir.report_path}")
     return 0

@@ -1,6 +1,7 @@
-"""Run-folder figures of ``snnforge train --algo fp``: loss and accuracy curves (with the peer
-figures marked for Yin-Yang), spike rasters of test sample 0 before and after training, and the
-Yin-Yang decision regions."""
+"""Run-folder figures of ``snnforge train --algo fp`` (names and style of :mod:`.plots`):
+``training_curve.png`` (train and test accuracy, the peer figures marked for Yin-Yang),
+``loss.png``, ``raster_initial.png`` / ``raster.png`` (test sample 0 before and after
+training) and, for Yin-Yang, ``decision_regions.png``."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +11,9 @@ import numpy as np
 from snnforge.golden_model.fp_exact.datasets import SpikeTask, encode_times
 from snnforge.golden_model.fp_exact.objective import forward
 from snnforge.golden_model.fp_exact.train import FPConfig
-from snnforge.runs import plot_lines, plot_raster, save_figure
+from snnforge.runs import pyplot, plot_lines, plot_raster, save_figure
+
+from .plots import training_curve
 
 __all__ = ["PEER_ACCURACY", "run_plots", "raster", "decision_regions"]
 
@@ -42,11 +45,7 @@ def decision_regions(path: Path, weights: list[np.ndarray], task: SpikeTask, cfg
     gx, gy = gx[inside], gy[inside]
     x = encode_times(np.stack([gx, gy, 1 - gx, 1 - gy], axis=1), t_early=0.0, t_late=t_late, t_bias=0.0)
     pred = forward(weights, x, cfg)[2]
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 5), dpi=110)
     colours = np.array(["tab:blue", "tab:orange", "tab:green", "lightgrey"])
     ax.scatter(gx, gy, c=colours[np.where(pred < 0, 3, pred)], s=(250 / grid) ** 2, marker="s", alpha=0.35)
@@ -61,18 +60,16 @@ def decision_regions(path: Path, weights: list[np.ndarray], task: SpikeTask, cfg
 
 def run_plots(folder: Path, epochs: list[dict], weights: list[np.ndarray],
               initial_weights: list[np.ndarray], task: SpikeTask, cfg: FPConfig) -> None:
-    """loss.png, accuracy.png, raster_initial.png, raster.png (+ decision_regions.png for
-    Yin-Yang) in ``folder``."""
+    """training_curve.png, loss.png, raster_initial.png, raster.png (+ decision_regions.png
+    for Yin-Yang) in ``folder``."""
     xs = [e["epoch"] for e in epochs]
     plot_lines(folder / "loss.png", {"train": (xs, [e["train_loss"] for e in epochs]),
                                      "test": (xs, [e["test_loss"] for e in epochs])},
-               title=f"fp exact gradients, {task.name}: loss", xlabel="epoch", ylabel="cross-entropy")
-    series = {"train": (xs, [e["train_accuracy"] for e in epochs]),
-              "test": (xs, [e["test_accuracy"] for e in epochs])}
-    for name, acc in PEER_ACCURACY.get(task.name, {}).items():
-        series[name] = (xs, [acc] * len(xs))
-    plot_lines(folder / "accuracy.png", series, title=f"fp exact gradients, {task.name}: accuracy",
-               xlabel="epoch", ylabel="accuracy")
+               title=f"fp exact gradients, {task.name}: loss", xlabel="epoch",
+               ylabel="cross-entropy")
+    training_curve(folder, epochs, {"train": "train_accuracy", "test": "test_accuracy"},
+                   flat=PEER_ACCURACY.get(task.name, {}),
+                   title=f"fp exact gradients, {task.name}: accuracy")
     raster(folder / "raster_initial.png", initial_weights, task, cfg, title="before training")
     raster(folder / "raster.png", weights, task, cfg, title="after training")
     if task.name == "yinyang":

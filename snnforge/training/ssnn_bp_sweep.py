@@ -1,10 +1,11 @@
-"""``--sweep T`` / ``--sweep weight-bits`` as a study on :mod:`snnforge.sweep`.
+"""``snnforge train --algo ssnn-bp --sweep T|weight-bits``: accuracy vs T or vs weight bits, as
+a study on :mod:`snnforge.sweep`.
 
 Every sweep value becomes one ``snnforge train --algo ssnn-bp`` run with the user's other
 options (same data, order, initial weights and epochs), run as a Dask task in
 ``<--out>/sweep`` (re-running the command skips finished values). The bit-true learning rate is
 re-derived for each weight width and clamped to one LSB per event where the width cannot
-realise it (:func:`.study.sweep_config`). The rows are the ones ``--sweep`` reports: the two
+realise it (:func:`sweep_config`). The rows are the ones ``--sweep`` reports: the two
 readouts' test accuracies, the ANN's (which depends on neither T nor the weight width), the
 training throughput and the events per sample.
 """
@@ -13,15 +14,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from snnforge.errors import SnnforgeError
+from snnforge.errors import ConfigError, SnnforgeError
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.golden_model.ssnn_bp.float_model import FloatSSNNConfig
 from snnforge.runs import read_json
 
-from .float_model import FloatSSNNConfig
-from .study import sweep_config
+__all__ = ["SWEEPS", "sweep_config", "sweep_study_spec", "run_sweep_study"]
 
-__all__ = ["sweep_study_spec", "run_sweep_study"]
+SWEEPS = ("T", "weight-bits")
 
 _OPTION = {"T": "T", "weight-bits": "weight-bits"}
+
+
+def sweep_config(base: SSNNConfig | FloatSSNNConfig, param: str, value: int, *,
+                 lr: float) -> SSNNConfig | FloatSSNNConfig:
+    """``base`` with ``param`` set to ``value``; the bit-true learning rate is re-derived for
+    the new LSB and clamped to one LSB per event when the width cannot realise it."""
+    if param not in SWEEPS:
+        raise ConfigError(f"sweep parameter {param!r} unknown; choose from {SWEEPS}")
+    if isinstance(base, FloatSSNNConfig):
+        if param == "weight-bits":
+            raise ConfigError("the weight-bits sweep needs the bit-true model (--model bittrue)")
+        return FloatSSNNConfig(**{**base.to_dict(), "T": int(value)})
+    changes = {"T": int(value)} if param == "T" else {"weight_bits": int(value)}
+    cfg = base.replace(**changes, lr_gate_threshold=1)
+    lsb = cfg.lsb
+    threshold = min(max(round(lr / lsb * (1 << cfg.lr_gate_bits)), 1), 1 << cfg.lr_gate_bits)
+    return cfg.replace(lr_gate_threshold=threshold)
 
 
 def sweep_study_spec(args, *, config, values: list[int], add_arguments) -> tuple[dict, list]:

@@ -3,7 +3,9 @@
 ``snnforge train --algo error-prop`` trains ``--seeds`` independent networks on the timing task
 (per-channel counts identical across classes), reports accuracy mean/std over seeds beside the
 rate-only (spike-count logistic regression) baseline, and writes report.json, a resumable
-checkpoint, a learning curve and spike rasters into ``--out``.
+checkpoint, ``training_curve.png`` and spike rasters (``raster_initial.png`` / ``raster.png``
+for the first class, ``raster_initial_class<k>.png`` / ``raster_class<k>.png`` for the others)
+into ``--out``.
 """
 from __future__ import annotations
 
@@ -13,12 +15,12 @@ import numpy as np
 
 from snnforge.commands.options import named_options
 from snnforge.errors import ConfigError
-from snnforge.runs import RunDir, add_run_arguments, load_checkpoint, plot_raster, progress, \
-    save_checkpoint
+from snnforge.golden_model.error_prop.config import FEEDBACKS, NetworkConfig, TaskConfig, TrainConfig
+from snnforge.golden_model.error_prop.train import Trainer, baseline_accuracies, summary
+from snnforge.runs import RunDir, add_run_arguments, plot_raster, prepare_out_dir
 
-from .config import FEEDBACKS, NetworkConfig, TaskConfig, TrainConfig
-from .plots import plot_learning_curve
-from .train import Trainer, baseline_accuracies, summary
+from . import plots
+from .loop import finish, percent, train_epochs
 
 __all__ = ["add_arguments", "run", "configs_from_args"]
 
@@ -106,27 +108,47 @@ def _configs(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
     return task, net, train
 
 
+class ErrorPropLearner:
+    """The ``--seeds`` replicas of :class:`Trainer`; the headline accuracy is their mean."""
+
+    name = "error-prop"
+    unit = "trial"
+
+    def __init__(self, trainer: Trainer):
+        self.trainer = trainer
+        self.samples_per_epoch = trainer.trials_per_epoch
+
+    def train_epoch(self, epoch: int, bar) -> dict:
+        acc = self.trainer.train_epoch(bar)
+        return {"test_acc_mean": float(acc.mean()), "test_acc_std": float(acc.std()),
+                "test_acc": acc}
+
+    def evaluate(self, epoch: int) -> dict:
+        return {"test_accuracy": float(self.trainer.curve[-1].mean())}
+
+    def accuracies(self, row: dict) -> dict[str, float]:
+        return {f"error-prop (mean of {len(self.trainer.seeds)} seeds)": row["test_accuracy"]}
+
+    def state(self):
+        return self.trainer.state()
+
+    def restore(self, arrays, meta) -> None:
+        self.trainer.load_state(arrays, meta)
+
+
 def run(args) -> int:
     task, net, train = configs_from_args(args)
+    prepare_out_dir(args.out, resume=args.resume, overwrite=args.overwrite)
     config = {"algo": "error-prop", "task": task, "network": net, "train": train}
     rd = RunDir(args.out, config=config, command="train --algo error-prop", resume=args.resume,
                 overwrite=args.overwrite)
     trainer = Trainer(task=task, net=net, train=train)
-    if args.resume:
-        trainer.load_state(*load_checkpoint(rd.checkpoint_path))
-        rd.report["epochs"] = rd.report["epochs"][:trainer.epoch]
-    else:
-        rd.report["epochs"] = []
-    if trainer.epoch == 0 and not args.no_plots:
-        _plot_examples(rd, trainer, tag="before")
-    remaining = train.epochs - trainer.epoch
-    with progress(total=remaining * trainer.trials_per_epoch, desc="error-prop",
-                  unit="trial", disable=True if args.quiet else None) as bar:
-        while trainer.epoch < train.epochs:
-            acc = trainer.train_epoch(bar)
-            rd.add_epoch(epoch=trainer.epoch, test_acc_mean=float(acc.mean()),
-                         test_acc_std=float(acc.std()), test_acc=acc)
-            save_checkpoint(rd.checkpoint_path, *trainer.state())
+    if not args.resume and not args.no_plots:
+        _plot_examples(rd, trainer, initial=True)
+    rows = train_epochs(ErrorPropLearner(trainer), epochs=train.epochs, run=rd,
+                        resume=args.resume, meta={"algo": "error-prop"}, epochs_key="epoch",
+                        bars=False if args.quiet else None, lines=not args.quiet)
+    finish(rd, rows)
     final = trainer.curve[-1]
     base = baseline_accuracies(task, train)
     rd.set_result("seeds", trainer.seeds)
@@ -138,29 +160,34 @@ def run(args) -> int:
     rd.set_result("weight_grid", {"bits": net.weight_bits, "lsb": net.lsb,
                                   "range": [-net.weight_max, net.weight_max - (net.lsb or 0.0)]})
     if not args.no_plots:
-        curve = np.stack(trainer.curve)
-        plots = [plot_learning_curve(rd.path / "learning_curve.png", curve,
-                                     rate_baseline=base["counts"], chance=1.0 / task.patterns,
-                                     title=f"error-prop, {task.patterns} patterns, "
-                                           f"jitter {task.jitter_ms} ms, {train.seeds} seeds")]
-        plots += _plot_examples(rd, trainer, tag="after")
+        curve = [{"epoch": e, "test_acc_mean": float(np.mean(a)), "test_acc_std": float(np.std(a))}
+                 for e, a in enumerate(trainer.curve)]
+        plots.error_prop_run(rd.path, curve, rate_baseline=float(np.mean(base["counts"])),
+                             chance=1.0 / task.patterns,
+                             title=f"error-prop, {task.patterns} patterns, jitter "
+                                   f"{task.jitter_ms} ms, {train.seeds} seeds")
+        _plot_examples(rd, trainer, initial=False)
         rd.set_result("plots", sorted(p.name for p in rd.path.glob("*.png")))
-    if not args.quiet:
-        n, b = summary(final), summary(base["counts"])
-        print(f"error-prop: test accuracy {n['mean']:.3f} +- {n['std']:.3f} over {train.seeds} "
-              f"seeds; rate-only baseline {b['mean']:.3f} +- {b['std']:.3f} "
-              f"(chance {1.0 / task.patterns:.3f}); report: {rd.report_path}")
+    n, b = summary(final), summary(base["counts"])
+    print(f"error-prop: test accuracy {percent(n['mean'])} +- {100 * n['std']:.2f} points over "
+          f"{train.seeds} seeds; rate-only baseline {percent(b['mean'])} +- "
+          f"{100 * b['std']:.2f} points (chance {percent(1.0 / task.patterns)}); "
+          f"report {rd.report_path}")
     return 0
 
 
-def _plot_examples(rd: RunDir, trainer: Trainer, *, tag: str) -> list:
+def _plot_examples(rd: RunDir, trainer: Trainer, *, initial: bool) -> list:
     """Spike rasters (input, hidden, output, output and hidden error+/- neurons) of the first
-    test trial of each class for the first seed, as ``raster_<tag>_class<k>.png``."""
+    test trial of each class for the first seed: ``raster[_initial].png`` for the first class,
+    ``raster[_initial]_class<k>.png`` for class k > 0."""
     paths = []
+    tag = "before training" if initial else "after training"
     for label, counts, groups, decision in trainer.record_examples(0):
+        name = "raster" + ("_initial" if initial else "") + (f"_class{label}" if label else "")
         paths.append(plot_raster(
-            rd.path / f"raster_{tag}_class{label}.png",
-            {k: np.nonzero(v) for k, v in groups.items() if not k.endswith("_gate")},
-            title=f"{tag} training (epoch {trainer.epoch}), seed {trainer.seeds[0]}, class {label}\n"
-                  f"output counts {counts.tolist()}, decision {decision}", xlabel="time (ms)"))
+            rd.path / f"{name}.png",
+            {k: v for k, v in groups.items() if not k.endswith("_gate")},
+            title=f"error-prop {tag} (epoch {trainer.epoch}), seed {trainer.seeds[0]}, "
+                  f"class {label}\noutput counts {counts.tolist()}, decision {decision}",
+            xlabel="time (ms)"))
     return paths

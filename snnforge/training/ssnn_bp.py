@@ -2,7 +2,8 @@
 
 ``snnforge train --algo ssnn-bp [options]``: writes report.json (per-epoch test accuracy of
 both readouts and of the ANN, event counts per sample, samples/s), checkpoint.npz (resume with
-``--resume``) and plots into ``--out``. ``--sweep T`` / ``--sweep weight-bits`` trains one model
+``--resume``) and plots (``training_curve.png``, ``activity.png``, ``raster.png``) into
+``--out``. ``--sweep T`` / ``--sweep weight-bits`` trains one model
 per value instead (one run each on :mod:`snnforge.sweep`, in ``--out``/sweep) and plots
 accuracy against it. ``--preset chip-64-16-10`` trains the network the generated chip holds
 (8x8 digits), ready for ``snnforge generate ssnn_network --from-run`` (docs/checkpoints.md).
@@ -14,17 +15,19 @@ import math
 
 from snnforge.commands.options import named_options, parse_int_list
 from snnforge.errors import ConfigError
-from snnforge.runs import RunDir, add_run_arguments, plot_lines, prepare_out_dir, progress
+from snnforge.golden_model.ssnn_bp.bittrue import ENGINES
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.golden_model.ssnn_bp.float_model import EXACT_SOURCES, TRANSFERS, FloatSSNNConfig
+from snnforge.golden_model.ssnn_bp.train import Dataset
+from snnforge.runs import RunDir, add_run_arguments, prepare_out_dir, progress
 
-from .bittrue import ENGINES
-from .config import SSNNConfig
-from .float_model import EXACT_SOURCES, TRANSFERS, FloatSSNNConfig
-from .presets import PRESETS, get_preset
-from .study import SWEEPS
-from .sweep_runs import run_sweep_study
-from .train import Dataset, train_with_baseline
+from . import plots
+from .loop import percent
+from .ssnn_bp_presets import PRESETS, get_preset
+from .ssnn_bp_run import train_with_baseline
+from .ssnn_bp_sweep import SWEEPS, run_sweep_study
 
-__all__ = ["add_arguments", "run", "build_config", "DEFAULT_SWEEP_VALUES"]
+__all__ = ["add_arguments", "run", "build_config", "load_data", "DEFAULT_SWEEP_VALUES"]
 
 DATASETS = ("mnist", "fashion-mnist", "mnist-sample")
 DEFAULT_SWEEP_VALUES = {"T": "1,2,4,8,16,32", "weight-bits": "4,5,6,7,8,9,10,11,12"}
@@ -143,7 +146,7 @@ def build_config(args) -> SSNNConfig | FloatSSNNConfig:
         hidden_slope_log2=args.slope_log2, seed=args.seed)
 
 
-def _load(args, input_side: int | None = None) -> Dataset:
+def load_data(args, input_side: int | None = None) -> Dataset:
     """The dataset as flat uint8 rows; area-downsampled to ``input_side``**2 pixels if given."""
     from snnforge.golden_model.data import downsample, load_dataset
 
@@ -190,56 +193,35 @@ def run(args) -> int:
     if args.preset:  # absent without a preset, so older run folders stay resumable
         input_side = get_preset(args.preset).input_side
         options.update(preset=args.preset, input_side=input_side)
-    data = _load(args, input_side)
+    data = load_data(args, input_side)
     run_dir = RunDir(args.out, config=options, command="train --algo ssnn-bp",
                      resume=resume, overwrite=overwrite)
     if args.sweep:
         rows = run_sweep_study(args, config=config, values=values, add_arguments=add_arguments)
         run_dir.set_result(f"sweep_{args.sweep}", rows)
         if not args.no_plots:
-            xs = [r[args.sweep] for r in rows]
-            plot_lines(run_dir.path / f"accuracy_vs_{args.sweep}.png",
-                       {"SSNN-BP (WTA votes)": (xs, [100 * r["test_accuracy_votes"] for r in rows]),
-                        "SSNN-BP (sum z)": (xs, [100 * r["test_accuracy_sum_z"] for r in rows]),
-                        **({} if args.no_ann else
-                           {"ANN": (xs, [100 * r["ann_test_accuracy"] for r in rows])})},
-                       title=f"{args.dataset}: test accuracy vs {args.sweep}", xlabel=args.sweep,
-                       ylabel="test accuracy (%)", logx=args.sweep == "T")
-            _plot_counts(run_dir.path / f"events_vs_{args.sweep}.png", xs,
-                         [r["per_sample"] for r in rows], xlabel=args.sweep)
+            plots.ssnn_bp_sweep(run_dir.path, rows, param=args.sweep, dataset=args.dataset)
         _print_sweep(args.sweep, rows)
         return 0
     res = train_with_baseline(model=args.model, config=config, data=data, epochs=args.epochs,
                               ann_lr=args.ann_lr, run=run_dir, resume=resume,
                               with_ann=not args.no_ann, engine=args.engine,
-                              lr_decay_epochs=tuple(decays), progress=bar)
-    hist = res["history"]
-    if not args.no_plots and hist:
-        ep = [r["epoch"] for r in hist]
-        series = {"SSNN-BP (WTA votes)": (ep, [100 * r["test_accuracy_votes"] for r in hist]),
-                  "SSNN-BP (sum z)": (ep, [100 * r["test_accuracy_sum_z"] for r in hist])}
-        if not args.no_ann:
-            series["ANN"] = (ep, [100 * r["ann_test_accuracy"] for r in hist])
-        plot_lines(run_dir.path / "learning_curve.png", series, title=f"{args.dataset}: SSNN-BP "
-                   f"({args.model}) vs ANN", xlabel="epoch", ylabel="test accuracy (%)")
-        _plot_counts(run_dir.path / "events_per_sample.png", ep, [r["per_sample"] for r in hist],
-                     xlabel="epoch")
+                              lr_decay_epochs=tuple(decays), progress=bar, lines=not args.quiet)
+    if not args.no_plots and res["history"]:
+        plots.ssnn_bp_run(run_dir.path, res["history"], dataset=args.dataset, model=args.model,
+                          net=res["net"], data=data)
     ann = res["ann_test_accuracy"]
-    print(f"ssnn-bp ({args.model}) {args.dataset}: test accuracy {100 * res['test_accuracy_votes']:.2f} % "
-          f"(WTA votes), {100 * res['test_accuracy_sum_z']:.2f} % (sum z)"
-          + (f"; ANN {100 * ann:.2f} %" if ann is not None else "") + f"; report {run_dir.report_path}")
+    print(f"ssnn-bp ({args.model}) {args.dataset}: test accuracy "
+          f"{percent(res['test_accuracy_votes'])} (WTA votes), "
+          f"{percent(res['test_accuracy_sum_z'])} (sum z)"
+          + (f"; ANN {percent(ann)}" if ann is not None else "")
+          + f"; report {run_dir.report_path}")
     return 0
-
-
-def _plot_counts(path, xs, per_sample, *, xlabel):
-    keys = ("input_spikes", "hidden_spikes", "grad_spikes", "error_events", "w1_updates", "w2_updates")
-    plot_lines(path, {k: (xs, [p[k] for p in per_sample]) for k in keys},
-               title="events per training sample", xlabel=xlabel, ylabel="count per sample")
 
 
 def _print_sweep(param, rows):
     for r in rows:
-        print(f"{param}={r[param]}: SSNN-BP {100 * r['test_accuracy_votes']:.2f} % (votes), "
-              f"{100 * r['test_accuracy_sum_z']:.2f} % (sum z)"
-              + (f"; ANN {100 * r['ann_test_accuracy']:.2f} %" if r["ann_test_accuracy"] is not None
+        print(f"{param}={r[param]}: ssnn-bp {percent(r['test_accuracy_votes'])} (WTA votes), "
+              f"{percent(r['test_accuracy_sum_z'])} (sum z)"
+              + (f"; ANN {percent(r['ann_test_accuracy'])}" if r["ann_test_accuracy"] is not None
                  else ""))

@@ -12,7 +12,7 @@ from typing import Callable
 
 from snnforge.errors import ConfigError
 
-from .config import SSNNConfig
+from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
 __all__ = ["Preset", "PRESETS", "get_preset"]
 

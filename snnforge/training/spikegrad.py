@@ -2,14 +2,15 @@
 
 ``snnforge train --algo spikegrad`` trains a SpikeGrad MLP (bit-true by default) and the
 float ANN of the same shape (ReLU, plain SGD, same epochs, batch and learning-rate decay,
-by default the same per-sample learning rate: :func:`~.train.matched_ann_lr`) beside it,
-and writes report.json, checkpoint.npz (``--resume``) and learning-curve plots.
+by default the same per-sample learning rate:
+:func:`~snnforge.golden_model.spikegrad.train.matched_ann_lr`) beside it, and writes
+report.json, checkpoint.npz (``--resume``) and the plots of :mod:`.plots`
+(:mod:`.spikegrad_run` trains).
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,13 +18,13 @@ import numpy as np
 from snnforge import runs
 from snnforge.commands.options import named_options, parse_int_list
 from snnforge.errors import ConfigError
-from snnforge.golden_model.ann import ANNConfig, MLP
 from snnforge.golden_model.spikegrad.config import (HARDWARE_PRESETS, TRAINING_ERROR_RESOLUTION,
                                                       TRAINING_FORMATS, TRAINING_INPUT_GAIN,
                                                       SpikeGradConfig, count_scale,
                                                       default_lr_shifts, hardware_preset)
-from snnforge.golden_model.spikegrad.train import (MODES, SpikeGradNet, effective_lr,
-                                                    matched_ann_lr)
+from snnforge.golden_model.spikegrad.train import MODES, matched_ann_lr
+
+from .spikegrad_run import train_run
 
 AUTO = "auto"
 
@@ -244,131 +245,4 @@ def run(args) -> int:
         run_config["preset"] = args.preset
     if args.init_from is not None:  # absent otherwise, so older run folders stay resumable
         run_config["init_from"] = str(args.init_from)
-    x_train, y_train, x_test, y_test = _load(args)
-    flat_train = x_train.reshape(len(x_train), -1)
-    flat_test = x_test.reshape(len(x_test), -1)
-
-    with named_options(args):
-        net = SpikeGradNet(cfg, mode=args.mode, seed=args.seed, input_gain=args.input_gain,
-                           hidden_bias=args.hidden_bias,
-                           output_gain=args.output_gain)
-    if args.init_from is not None:
-        _init_from(net, cfg, args.init_from)
-    # the run folder is written once every option has been checked
-    rd = runs.RunDir(args.out, config=run_config, command="train --algo spikegrad",
-                     resume=args.resume, overwrite=args.overwrite)
-    rd.report["epochs_requested"] = args.epochs  # not in config: --resume may extend a run
-    ann = None
-    if not args.no_ann:
-        ann = MLP(ANNConfig(sizes=cfg.sizes, activation="relu", lr=args.ann_lr, batch=cfg.batch,
-                            init="he", seed=args.seed))
-    start_epoch = 0
-    if args.resume:
-        arrays, meta = runs.load_checkpoint(rd.checkpoint_path)
-        net.W = [arrays[f"sg_W{l}"].astype(net.W[l].dtype) for l in range(cfg.n_layers)]
-        net.b = [arrays[f"sg_b{l}"].astype(net.b[l].dtype) for l in range(cfg.n_layers)]
-        if ann is not None:
-            ann.W = [arrays[f"ann_W{l}"] for l in range(cfg.n_layers)]
-            ann.b = [arrays[f"ann_b{l}"] for l in range(cfg.n_layers)]
-        start_epoch = int(meta["epoch"])
-        rd.report["epochs"] = rd.report["epochs"][:start_epoch]
-
-    ann_x_train, ann_x_test = flat_train / 255.0, flat_test / 255.0
-    eval_n = min(args.eval_train_limit, len(y_train))
-    for epoch in range(start_epoch, args.epochs):
-        decay = sum(1 for e in args.lr_decay_epochs if epoch >= e)
-        order = np.random.default_rng([args.seed, epoch]).permutation(len(y_train))
-        bar = runs.progress(total=len(order), desc=f"epoch {epoch + 1}/{args.epochs}",
-                            unit="sample", disable=True if args.quiet else None)
-        t0 = time.perf_counter()
-        for i in range(0, len(order), cfg.batch):
-            idx = order[i:i + cfg.batch]
-            net.step(flat_train[idx], y_train[idx], lr_decay=decay)
-            bar.update(len(idx))
-        sg_seconds = time.perf_counter() - t0
-        bar.close()
-        metrics = {"epoch": epoch + 1, "lr_decay": decay,
-                   "test_accuracy": net.accuracy(flat_test, y_test),
-                   "train_accuracy": net.accuracy(flat_train[:eval_n], y_train[:eval_n]),
-                   "hidden_counts": net.hidden_count_stats(flat_test[:1000]),
-                   "train_seconds": sg_seconds,
-                   "samples_per_second": len(order) / sg_seconds}
-        if ann is not None:
-            ann.config.lr = args.ann_lr / 2 ** decay
-            t1 = time.perf_counter()
-            ann.train_epoch(ann_x_train, y_train, np.random.default_rng([args.seed, epoch]))
-            metrics["ann_train_seconds"] = time.perf_counter() - t1
-            metrics["ann_test_accuracy"] = ann.accuracy(ann_x_test, y_test)
-            metrics["ann_train_accuracy"] = ann.accuracy(ann_x_train[:eval_n], y_train[:eval_n])
-        rd.add_epoch(**metrics)
-        arrays = {f"sg_W{l}": w for l, w in enumerate(net.W)}
-        arrays.update({f"sg_b{l}": b for l, b in enumerate(net.b)})
-        if ann is not None:
-            arrays.update({f"ann_W{l}": w for l, w in enumerate(ann.W)})
-            arrays.update({f"ann_b{l}": b for l, b in enumerate(ann.b)})
-        runs.save_checkpoint(rd.checkpoint_path, arrays,
-                             {"algo": "spikegrad", "mode": args.mode, "network": cfg.to_dict(),
-                              "epoch": epoch + 1})
-        if not args.quiet:
-            line = f"epoch {epoch + 1}: spikegrad {metrics['test_accuracy']:.4f}"
-            if ann is not None:
-                line += f", ann {metrics['ann_test_accuracy']:.4f}"
-            print(line, flush=True)
-
-    _finish(rd, args, cfg, net, ann)
-    return 0
-
-
-#: configuration fields that give the weight integers their meaning
-INIT_FIELDS = ("sizes", "theta", "input_bits", "weight_bits", "bias_count")
-
-
-def _init_from(net: SpikeGradNet, cfg: SpikeGradConfig, path: Path) -> None:
-    """Load ``net``'s weights and biases from the checkpoint in run folder ``path``."""
-    from snnforge import trained
-
-    run = trained.load_run(path, algo="spikegrad", option="--init-from")
-    theirs = trained.spikegrad_config(run)
-    differ = [f"{k} {getattr(theirs, k)} vs {getattr(cfg, k)}" for k in INIT_FIELDS
-              if getattr(theirs, k) != getattr(cfg, k)]
-    if differ:
-        raise ConfigError(f"--init-from {path}: the run's network differs from these options "
-                          f"({'; '.join(differ)}); give matching --hidden and format options")
-    weights, biases = trained.spikegrad_parameters(run)
-    checked = SpikeGradNet(cfg, mode=net.mode, weights=weights, biases=biases)  # shapes, ranges
-    net.W, net.b = checked.W, checked.b
-
-
-def _finish(rd, args, cfg, net, ann) -> None:
-    epochs = rd.report["epochs"]
-    if not epochs:
-        return
-    last = epochs[-1]
-    results = {"test_accuracy": last["test_accuracy"],
-               "best_test_accuracy": max(e["test_accuracy"] for e in epochs),
-               "samples_per_second": float(np.median([e["samples_per_second"] for e in epochs])),
-               "effective_lr": [effective_lr(cfg, l) for l in range(cfg.n_layers)],
-               "widths": {k: getattr(cfg, k) for k in ("input_bits", "weight_bits", "count_bits",
-                                                      "error_bits", "potential_bits",
-                                                      "error_potential_bits",
-                                                      "accumulator_bits")}}
-    if ann is not None and "ann_test_accuracy" in last:
-        results["ann_test_accuracy"] = last["ann_test_accuracy"]
-        results["gap_to_ann_points"] = 100 * (last["ann_test_accuracy"] - last["test_accuracy"])
-    for key, value in results.items():
-        rd.set_result(key, value)
-    if args.no_plots:
-        return
-    x = [e["epoch"] for e in epochs]
-    series = {f"SpikeGrad {args.mode} test": (x, [100 * e["test_accuracy"] for e in epochs]),
-              f"SpikeGrad {args.mode} train": (x, [100 * e["train_accuracy"] for e in epochs])}
-    if ann is not None and "ann_test_accuracy" in last:
-        series["ANN test"] = (x, [100 * e["ann_test_accuracy"] for e in epochs])
-        series["ANN train"] = (x, [100 * e["ann_train_accuracy"] for e in epochs])
-    runs.plot_lines(rd.path / "learning_curves.png", series,
-                    title=f"SpikeGrad on {args.dataset}", xlabel="epoch", ylabel="accuracy (%)")
-    runs.plot_lines(rd.path / "hidden_activity.png",
-                    {"mean count": (x, [e["hidden_counts"]["mean"] for e in epochs]),
-                     "max count": (x, [e["hidden_counts"]["max"] for e in epochs])},
-                    title="Hidden spike counts per neuron (test samples)", xlabel="epoch",
-                    ylabel="net spikes")
+    return train_run(args, cfg, run_config, _load(args))
