@@ -149,10 +149,9 @@ def main(argv=None) -> int:
                               f"of benchmarks/spikegrad_network.py or ''")
         result.update(_cycles(args.cycles_json, params))
         start = time.perf_counter()
-        kwargs = {"pnr_options": pnr_options} if pnr_options is not None else {}
         figures = synthesis.synthesize_unit(UNIT, target=args.target, work_root=args.work_dir,
                                             pnr=args.pnr, params=params,
-                                            frontend=args.frontend, **kwargs)
+                                            frontend=args.frontend, pnr_options=pnr_options)
         result["wall_seconds"] = round(time.perf_counter() - start, 1)
         result.update({k: v for k, v in figures.items() if k not in result})
         result.update(_ports(args.work_dir / f"{UNIT}-{args.target}", figures, result))
@@ -183,11 +182,8 @@ def _reanalyse(args, command: str) -> int:
 
 
 def _pnr_options(args):
-    """nextpnr settings (``synthesis.PnrOptions`` where the module has it)."""
-    options = getattr(synthesis, "PnrOptions", None)
-    if options is None:
-        return None
-    return options(router=args.router, freq_mhz=args.pnr_freq, seed=args.pnr_seed)
+    """nextpnr settings (one-line errors for bad values)."""
+    return synthesis.PnrOptions(router=args.router, freq_mhz=args.pnr_freq, seed=args.pnr_seed)
 
 
 def device_weight_reads(memories: dict, *, weight_bits: int) -> int:

@@ -119,6 +119,8 @@ def test_benchmark_refuses_bad_options_in_one_line(bench, tmp_path, capsys):
                        "--out", str(tmp_path / "x.json")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--cycles-json" in err
+    assert bench.main(["--pnr-freq", "0", "--out", str(tmp_path / "x.json")]) == 2
+    assert "--pnr-freq" in capsys.readouterr().err
     assert not (tmp_path / "x.json").exists()
 
 
