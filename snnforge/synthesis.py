@@ -16,8 +16,9 @@ is a multiple of 16 bits); DSP = ``SB_MAC16`` / ``MULT18X18D``, ``ALU54B``; LUTR
 
 Frontend (:data:`FRONTENDS`): Yosys reads a unit as Amaranth's RTLIL (``read_rtlil``) or as its
 Verilog (``read_verilog -sv``). Amaranth writes that Verilog with Yosys from the same RTLIL
-(``proc; memory_collect; write_verilog``), so both describe one design; they differ in speed:
-Yosys' Verilog frontend takes minutes to hours over the ``initial`` blocks of memories with large
+(``proc; memory_collect; write_verilog``), so both describe one design, though Yosys optimises
+the two texts a little differently (a few LUTs and FFs either way). They differ in speed: Yosys'
+Verilog frontend takes minutes to hours over the ``initial`` blocks of memories with large
 initial contents (one statement per word), where ``read_rtlil`` reads one ``$meminit_v2``
 constant per memory in a fraction of a second (docs/synthesis.md, "Large memory
 initialisations"). ``"auto"`` (the default) reads RTLIL when a memory of the unit has more than
