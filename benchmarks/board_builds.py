@@ -3,10 +3,15 @@ toolchain: utilization, Fmax, timing met, or the placement failure with the logi
 design needs.
 
     python benchmarks/board_builds.py --board icebreaker [--hidden 16] [--n-in 64]
-    python benchmarks/board_builds.py --board ulx3s-85f --n-in 784 --hidden 238
+    python benchmarks/board_builds.py --board ulx3s-85f --n-in 784 --hidden 256 \
+        --weight-bits 10 --lr 0.002 --seed 0 --clock-mhz 25 --rng-architecture pipelined \
+        --rounds-per-stage 1 --rng-cores 8 --hid-lanes 4
 
-Writes benchmarks/results/board_build_<board>_<n_in>-<n_hidden>-<n_out>.json; the build tree
-goes to --out (default /tmp/snnforge-board-build/<board>).
+The network options (``--rng-architecture``, ``--rounds-per-stage``, ``--rng-cores``,
+``--hid-lanes``) default to the board's (snnforge.boards.network_board.default_network_options).
+Writes benchmarks/results/board_build_<board>_<n_in>-<n_hidden>-<n_out>[_w<bits>].json (the
+suffix when the weights are not 8 bits); the build tree goes to --out (default
+/tmp/snnforge-board-build/<board>).
 """
 from __future__ import annotations
 
@@ -17,8 +22,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from snnforge.boards.network_board import build_network_board
-from snnforge.errors import ToolchainError
+from snnforge.boards.network_board import NETWORK_OPTION_NAMES, build_network_board
+from snnforge.errors import ConfigError, ToolchainError
 from snnforge.hdl.ssnn_bp.network import small_network_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,27 +34,54 @@ def main() -> None:
     parser.add_argument("--board", required=True, choices=("icebreaker", "ulx3s-85f"))
     parser.add_argument("--n-in", type=int, default=64)
     parser.add_argument("--hidden", type=int, default=16)
+    parser.add_argument("--T", type=int, default=8)
+    parser.add_argument("--weight-bits", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=0.01, help="learning rate (weight units)")
+    parser.add_argument("--seed", type=int, default=1)
+    for name, flag in NETWORK_OPTION_NAMES.items():
+        parser.add_argument(flag, dest=name, default=None)
+    parser.add_argument("--nextpnr-seed", type=int, default=1)
     parser.add_argument("--baud", type=int, default=None)
     parser.add_argument("--clock-mhz", type=float, default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--synth-opts", default=None,
+                        help="extra options of synth_ice40 / synth_ecp5 (default: the board's)")
+    parser.add_argument("--tag", default="", help="appended to the JSON file's name")
+    parser.add_argument("--synth-only", action="store_true",
+                        help="Yosys only: cell counts (writes board_synth_*.json)")
     args = parser.parse_args()
-    config = small_network_config(n_in=args.n_in, n_hidden=args.hidden)
+    try:
+        config = small_network_config(n_in=args.n_in, n_hidden=args.hidden, T=args.T,
+                                      weight_bits=args.weight_bits, learning_rate=args.lr,
+                                      seed=args.seed)
+    except ConfigError as exc:
+        parser.error(str(exc))
+    options = {name: getattr(args, name) for name in NETWORK_OPTION_NAMES
+               if getattr(args, name) is not None}
     out = args.out or Path("/tmp/snnforge-board-build") / args.board
     name = f"{config.n_in}-{config.n_hidden}-{config.n_out}"
+    suffix = "" if config.weight_bits == 8 else f"_w{config.weight_bits}"
     record = {"command": "python benchmarks/board_builds.py " + shlex.join(sys.argv[1:]),
               "board": args.board, "network": name}
     try:
         result = build_network_board(args.board, config=config, out_dir=out, baud=args.baud,
                                      clk_freq=None if args.clock_mhz is None
-                                     else args.clock_mhz * 1e6)
-        record.update({k: v for k, v in result.items() if k != "program_command"}, fits=True)
+                                     else args.clock_mhz * 1e6,
+                                     network_options=options, seed=args.nextpnr_seed,
+                                     synth_only=args.synth_only, synth_opts=args.synth_opts)
+        record.update({k: v for k, v in result.items() if k != "program_command"})
+        if not args.synth_only:
+            record["fits"] = True
+    except ConfigError as exc:
+        parser.error(str(exc))
     except ToolchainError as exc:
         text = str(exc)
         need = re.search(r"of (\d+) (\w+)s", text)
         record.update(fits=False, error=text.splitlines()[0],
                       cells_needed=int(need.group(1)) if need else None,
                       cell_type=need.group(2) if need else None)
-    path = ROOT / "benchmarks" / "results" / f"board_build_{args.board}_{name}.json"
+    kind = "synth" if args.synth_only else "build"
+    path = ROOT / "benchmarks" / "results" / f"board_{kind}_{args.board}_{name}{suffix}{'_' + args.tag if args.tag else ''}.json"
     path.write_text(json.dumps(record, indent=2, default=str) + "\n")
     print(json.dumps(record, indent=2, default=str))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from snnforge.boards.harness import UnitHarness
 from snnforge.errors import ConfigError, ToolchainError
 from snnforge.hdl import registry
 
-__all__ = ["Board", "BOARDS", "build_board", "run_platform_build"]
+__all__ = ["Board", "BOARDS", "build_board", "run_platform_build", "run_platform_synth"]
 
 
 @dataclass(frozen=True)
@@ -69,18 +70,19 @@ def build_board(board: str, *, unit: str, params: dict | None = None,
 
 
 def run_platform_build(spec: Board, platform, top, *, build_dir: str | Path, seed: int,
-                       what: str) -> dict:
+                       what: str, synth_opts: str = "") -> dict:
     """``platform.build()`` of ``top`` into ``build_dir`` with the yowasp tools; returns
     ``bitstream``, ``bitstream_bytes``, ``utilization`` (logic cells), ``fmax_mhz`` (the
     slowest clock's achieved Fmax), ``fmax_by_clock``, ``report`` (nextpnr's utilisation
-    entries) and ``seconds``. ``what`` names the design in errors."""
+    entries) and ``seconds``. ``what`` names the design in errors; ``synth_opts`` are extra
+    options of Yosys' ``synth_*``."""
     build_dir = Path(build_dir).resolve()
     start = time.perf_counter()
     try:
         with toolchain.applied_tool_env():
             # do_build=False + execute_local: build() would also demand the board's programmer
             # (openFPGALoader, iceprog), which a bitstream build does not need
-            plan = platform.build(top, name="top", do_build=False,
+            plan = platform.build(top, name="top", do_build=False, synth_opts=synth_opts,
                                   nextpnr_opts=f"--report report.json --seed {seed}")
             plan.execute_local(str(build_dir))
     except (subprocess.CalledProcessError, OSError) as exc:  # the build script failed
@@ -106,3 +108,53 @@ def run_platform_build(spec: Board, platform, top, *, build_dir: str | Path, see
         "resources": {k: v for k, v in utilization.items() if v.get("used")},
         "seconds": seconds,
     }
+
+
+#: cells of a synthesised netlist counted as logic per family (yosys ``stat`` names)
+_SYNTH_GROUPS = {
+    "ICESTORM_LC": {"lut4": ("SB_LUT4",), "carry": ("SB_CARRY",), "ff": ("SB_DFF",),
+                    "block_ram": ("SB_RAM40_4K",), "spram": ("SB_SPRAM256KA",),
+                    "dsp": ("SB_MAC16",)},
+    "TRELLIS_COMB": {"lut4": ("LUT4",), "carry": ("CCU2C",), "ff": ("TRELLIS_FF",),
+                     "block_ram": ("DP16KD",), "dsp": ("MULT18X18D",)},
+}
+
+
+def run_platform_synth(spec: Board, platform, top, *, build_dir: str | Path,
+                       synth_opts: str = "") -> dict:
+    """Yosys only (the board build's ``synth_*`` script, plus ``synth_opts``): ``cells`` (by
+    type) and their sums ``lut4``, ``carry``, ``ff`` (all flip-flop kinds), ``block_ram``,
+    ``spram``, ``dsp``, on the iCE40 ``packed_logic_cells`` (nextpnr's packer, seconds), and
+    ``seconds``. A quick measure of a design change: the logic cells
+    after placement are about ``lut4`` plus the carries and flip-flops that do not pack with
+    a LUT."""
+    build_dir = Path(build_dir).resolve()
+    start = time.perf_counter()
+    plan = platform.build(top, name="top", do_build=False, synth_opts=synth_opts,
+                          script_after_synth="tee -q -o stat.json stat -json")
+    plan.extract(str(build_dir))
+    toolchain.run_tool("yosys", ["-q", "-l", "top.rpt", "top.ys"], cwd=build_dir)
+    stat = json.loads((build_dir / "stat.json").read_text())
+    design = stat.get("design", {})
+    cells = {k: int(v) for k, v in design.get("num_cells_by_type", {}).items()}
+    figures = {"cells": dict(sorted(cells.items()))}
+    for key, prefixes in _SYNTH_GROUPS[spec.logic_resource].items():
+        figures[key] = sum(n for name, n in cells.items()
+                           if any(name.startswith(p) for p in prefixes))
+    if spec.logic_resource == "ICESTORM_LC":   # nextpnr's packer: the logic cells it needs
+        figures["packed_logic_cells"] = _packed_cells(build_dir, spec)
+    figures["seconds"] = round(time.perf_counter() - start, 1)
+    return figures
+
+
+def _packed_cells(build_dir: Path, spec: Board) -> int | None:
+    """``nextpnr-ice40 --pack-only`` of ``top.json``: the ICESTORM_LC count (LUTs, plus the
+    flip-flops and carries that share no cell with a LUT)."""
+    result = toolchain.run_tool(
+        "nextpnr-ice40", ["--up5k", "--package", "sg48", "--json", "top.json", "--pcf",
+                          "top.pcf", "--pack-only", "--log", "pack.log"], cwd=build_dir,
+        check=False)
+    log = build_dir / "pack.log"
+    text = log.read_text() if log.is_file() else result.stdout + result.stderr
+    found = re.search(rf"{spec.logic_resource}:\s+(\d+)/", text)
+    return int(found.group(1)) if found else None

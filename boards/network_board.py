@@ -15,19 +15,32 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network import small_network_config
 
-from .build import BOARDS, _platform, run_platform_build
+from .build import BOARDS, _platform, run_platform_build, run_platform_synth
 from .network_core import network_config_hash
 from .network_top import BOARD_CLOCKING, NetworkBoardTop
 
 __all__ = ["build_network_board", "default_board_config", "default_baud", "program_command",
-           "DEFAULT_BAUD"]
+           "check_network_options", "default_network_options", "DEFAULT_BAUD",
+           "NETWORK_OPTION_NAMES"]
 
 #: the UART rate of each board's top: 3 Mbaud = 12 MHz / 4 on the iCEBreaker (FT2232H);
 #: 1 Mbaud = 25 MHz / 25 on the ULX3S (FT231X; 3 Mbaud needs a PLL clock, e.g. 30 MHz)
 DEFAULT_BAUD = {"icebreaker": 3_000_000, "ulx3s-85f": 1_000_000}
 
+_DEFAULT_NETWORK_OPTIONS: dict[str, dict] = {"icebreaker": {}, "ulx3s-85f": {}}
+
+#: extra ``synth_*`` options of each board's build
+_SYNTH_OPTS = {"icebreaker": "", "ulx3s-85f": ""}
+
 #: the programmer of each board and its arguments (the bitstream path is appended)
 _PROGRAMMERS = {"icebreaker": ("iceprog",), "ulx3s-85f": ("openFPGALoader", "-b", "ulx3s")}
+
+
+#: the network top's options a board build takes (keyword arguments of SSNNNetwork) and the
+#: command-line option that sets each
+NETWORK_OPTION_NAMES = {"rng_architecture": "--rng-architecture",
+                        "rounds_per_stage": "--rounds-per-stage", "rng_cores": "--rng-cores",
+                        "hid_lanes": "--hid-lanes"}
 
 
 def _check_board(board: str) -> None:
@@ -50,6 +63,46 @@ def default_baud(board: str) -> int:
     return DEFAULT_BAUD[board]
 
 
+def default_network_options(board: str) -> dict:
+    """The network top's options of each board's build: the network's defaults (iterative
+    Threefry core, one core, one hidden lane), see docs/boards.md for the figures."""
+    _check_board(board)
+    return dict(_DEFAULT_NETWORK_OPTIONS[board])
+
+
+def check_network_options(options: dict | None) -> dict:
+    """``options`` (names of :data:`NETWORK_OPTION_NAMES`; values or command-line text)
+    validated against the network top's ranges; a one-line :class:`ConfigError` naming the
+    command-line option and its range otherwise."""
+    from snnforge.hdl.ssnn_bp.lr_lanes import MAX_CORES
+    from snnforge.hdl.ssnn_bp.network import HID_LANES
+    from snnforge.hdl.ssnn_bp.random_source import ARCHITECTURES
+    checked = {}
+    for name, value in dict(options or {}).items():
+        if name not in NETWORK_OPTION_NAMES:
+            raise ConfigError(f"unknown network option {name!r}; the board builds take "
+                              f"{', '.join(NETWORK_OPTION_NAMES)}")
+        flag = NETWORK_OPTION_NAMES[name]
+        if name == "rng_architecture":
+            if value not in ARCHITECTURES:
+                raise ConfigError(f"{flag} must be one of {', '.join(ARCHITECTURES)}, got "
+                                  f"{value!r}")
+            checked[name] = value
+            continue
+        allowed = {"rounds_per_stage": range(1, 14), "rng_cores": range(1, MAX_CORES + 1),
+                   "hid_lanes": HID_LANES}[name]
+        try:
+            number = int(value) if isinstance(value, str) else value
+        except ValueError:
+            number = None
+        if not isinstance(number, int) or isinstance(number, bool) or number not in allowed:
+            what = (f"one of {', '.join(map(str, allowed))}" if isinstance(allowed, tuple)
+                    else f"an integer from {allowed.start} to {allowed.stop - 1}")
+            raise ConfigError(f"{flag} must be {what}, got {value!r}")
+        checked[name] = number
+    return checked
+
+
 def program_command(board: str, bitstream: Path | str) -> dict:
     """``{"command": [...], "installed": bool}``: how to load ``bitstream`` onto the board."""
     _check_board(board)
@@ -59,7 +112,8 @@ def program_command(board: str, bitstream: Path | str) -> dict:
 
 def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: bool = True,
                         baud: int | None = None, clk_freq: float | None = None, seed: int = 1,
-                        network_options: dict | None = None) -> dict:
+                        network_options: dict | None = None, synth_only: bool = False,
+                        synth_opts: str | None = None) -> dict:
     """Build the training top of ``config`` for ``board`` into ``out_dir``.
 
     ``pnr=False`` writes the build tree (Verilog, constraints, the tool script) without
@@ -67,28 +121,40 @@ def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: b
     board oscillator (the ULX3S takes other clocks through its PLL). Returns ``board``,
     ``config`` (its fields), ``config_hash``, ``clock_mhz``, ``baud``, ``divisor``,
     ``bitstream``, ``utilization``, ``resources``, ``fmax_mhz``, ``timing_met``, ``seconds``
-    and ``program_command``; ``out_dir/build.json`` holds the same.
+    and ``program_command``; ``out_dir/build.json`` holds the same. ``synth_only`` runs Yosys
+    alone and returns its cell counts (``synth``: see :func:`~.build.run_platform_synth`)
+    instead of the placement figures. ``network_options`` (:data:`NETWORK_OPTION_NAMES`)
+    override the board's (:func:`default_network_options`); ``synth_opts`` the board's extra
+    options of Yosys' ``synth_*`` command.
     """
     _check_board(board)
     if not isinstance(config, SSNNConfig):
         raise ConfigError(f"config must be an SSNNConfig, got {type(config).__name__}")
+    synth_opts = _SYNTH_OPTS[board] if synth_opts is None else synth_opts
     baud = default_baud(board) if baud is None else baud
+    network_options = {**default_network_options(board), **check_network_options(network_options)}
     top = NetworkBoardTop(board=board, config=config, baud=baud, clk_freq=clk_freq,
                           network_options=network_options)
     spec = BOARDS[board]
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     result = {"board": board, "device": spec.device, "config": config.to_dict(),
+              "network_options": network_options, "synth_opts": synth_opts,
               "config_hash": top.core.config_hash, "clock_mhz": top.clk_freq / 1e6,
               "baud": baud, "divisor": top.divisor,
               "pll": None if top.pll is None else vars(top.pll)}
     platform = _platform(spec)
-    if pnr:
+    if synth_only:
+        toolchain.require_tool("yosys")
+        result["synth"] = run_platform_synth(spec, platform, top, build_dir=out_dir,
+                                             synth_opts=synth_opts)
+        result.update(bitstream=None, program_command=None)
+    elif pnr:
         for tool in spec.tools:
             toolchain.require_tool(tool)
         figures = run_platform_build(spec, platform, top, build_dir=out_dir, seed=seed,
                                      what=f"the {config.n_in}-{config.n_hidden}-{config.n_out} "
-                                          f"network top")
+                                          f"network top", synth_opts=synth_opts)
         result.update(figures)
         result["timing_met"] = (figures["fmax_mhz"] is not None
                                 and figures["fmax_mhz"] >= top.clk_freq / 1e6)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from snnforge import cli
+from snnforge.boards import network_board
 from snnforge.commands import board as board_cmd
 from snnforge.golden_model.data import downsample, load_dataset
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
@@ -30,8 +31,10 @@ def boards(monkeypatch):
     """A stand-in for snnforge.boards.network_board: default configs, a recorded build."""
     calls = []
 
-    def build_network_board(board, *, config, out_dir, pnr=True, baud=None):
-        calls.append(dict(board=board, config=config, out_dir=out_dir, pnr=pnr, baud=baud))
+    def build_network_board(board, *, config, out_dir, pnr=True, baud=None, clk_freq=None,
+                            network_options=None):
+        calls.append(dict(board=board, config=config, out_dir=out_dir, pnr=pnr, baud=baud,
+                          clk_freq=clk_freq, network_options=network_options))
         return {"bitstream": str(out_dir / "top.bin"), "utilization": {"LUT4": 1234},
                 "fmax_mhz": 20.5, "config_hash": P.config_hash(config),
                 "program_command": {"command": ["iceprog", str(out_dir / "top.bin")],
@@ -39,6 +42,8 @@ def boards(monkeypatch):
 
     module = types.SimpleNamespace(default_board_config=lambda board: small_network_config(),
                                    default_baud=lambda board: 3_000_000,
+                                   NETWORK_OPTION_NAMES=network_board.NETWORK_OPTION_NAMES,
+                                   check_network_options=network_board.check_network_options,
                                    build_network_board=build_network_board, calls=calls)
     monkeypatch.setattr(board_cmd, "_network_board", lambda: module)
     return module
@@ -154,6 +159,34 @@ def test_build_prints_the_programming_command(tmp_path, capsys, boards):
     assert report["results"]["build"]["fmax_mhz"] == 20.5
     err = one_line_error(capsys, ["board", "build", "--board", "icebreaker", "--out", out])
     assert "already holds a run" in err and "--overwrite" in err
+
+
+def test_build_passes_the_clock_and_network_options(tmp_path, capsys, boards):
+    assert cli.main(["board", "build", "--board", "ulx3s-85f", "--n-in", "784", "--hidden",
+                     "256", "--weight-bits", "10", "--clock-mhz", "25", "--rng-architecture",
+                     "pipelined", "--rounds-per-stage", "1", "--rng-cores", "8", "--hid-lanes",
+                     "4", "--out", str(tmp_path / "b")]) == 0
+    call = boards.calls[-1]
+    assert call["clk_freq"] == 25e6 and call["config"].n_hidden == 256
+    assert call["network_options"] == {"rng_architecture": "pipelined", "rounds_per_stage": 1,
+                                       "rng_cores": 8, "hid_lanes": 4}
+    assert cli.main(["board", "build", "--board", "icebreaker",
+                     "--out", str(tmp_path / "c")]) == 0
+    assert boards.calls[-1]["network_options"] == {} and boards.calls[-1]["clk_freq"] is None
+
+
+@pytest.mark.parametrize("extra, expect", [
+    (["--hid-lanes", "3"], "--hid-lanes must be one of 1, 2, 4, got 3"),
+    (["--rounds-per-stage", "14"], "--rounds-per-stage must be an integer from 1 to 13"),
+    (["--rng-cores", "0"], "--rng-cores must be an integer from 1 to"),
+    (["--rng-architecture", "fast"], "invalid choice"),
+    (["--clock-mhz", "-1"], "--clock-mhz must be > 0"),
+])
+def test_build_option_errors(tmp_path, capsys, boards, extra, expect):
+    err = one_line_error(capsys, ["board", "build", "--board", "icebreaker", "--out",
+                                  tmp_path / "b", *extra])
+    assert expect in err
+    assert not boards.calls
 
 
 class _Dead(Transport):

@@ -7,8 +7,10 @@ import pytest
 
 from snnforge import hwsim
 from snnforge.boards.clocking import ecp5_pll_params
-from snnforge.boards.network_board import (build_network_board, default_baud,
-                                           default_board_config, program_command)
+from snnforge.boards.network_board import (NETWORK_OPTION_NAMES, build_network_board,
+                                           check_network_options, default_baud,
+                                           default_board_config, default_network_options,
+                                           program_command)
 from snnforge.boards.network_core import NetworkBoardCore
 from snnforge.boards.network_top import NetworkBoardTop
 from snnforge.errors import ConfigError
@@ -68,6 +70,39 @@ def test_build_tree_without_tools(board, tmp_path):
     else:
         pcf = (tmp_path / "top.pcf").read_text()
         assert "uart_0__rx__io 6" in pcf and "uart_0__tx__io 9" in pcf
+
+
+def test_network_options_checked_with_the_option_names():
+    assert check_network_options({"rng_architecture": "pipelined", "rounds_per_stage": "1",
+                                  "rng_cores": 8, "hid_lanes": "4"}) == {
+        "rng_architecture": "pipelined", "rounds_per_stage": 1, "rng_cores": 8, "hid_lanes": 4}
+    assert check_network_options(None) == {}
+    for options, message in (({"hid_lanes": 3}, "--hid-lanes must be one of 1, 2, 4, got 3"),
+                             ({"rounds_per_stage": "x"}, "--rounds-per-stage must be an integer"),
+                             ({"rounds_per_stage": True}, "--rounds-per-stage must be"),
+                             ({"rng_cores": 0}, "--rng-cores must be an integer from 1"),
+                             ({"rng_architecture": "fast"}, "--rng-architecture must be one of"),
+                             ({"lanes": 4}, "unknown network option 'lanes'")):
+        with pytest.raises(ConfigError, match=message):
+            check_network_options(options)
+    assert set(NETWORK_OPTION_NAMES) == {"rng_architecture", "rounds_per_stage", "rng_cores",
+                                         "hid_lanes"}
+    for board in ("icebreaker", "ulx3s-85f"):
+        assert check_network_options(default_network_options(board)) == \
+            default_network_options(board)
+
+
+def test_build_tree_takes_the_network_options(tmp_path):
+    config = small_network_config(n_in=16, n_hidden=4, n_out=3)
+    options = {"rng_architecture": "pipelined", "rounds_per_stage": 1, "rng_cores": 2,
+               "hid_lanes": 2}
+    result = build_network_board("ulx3s-85f", config=config, out_dir=tmp_path, pnr=False,
+                                 network_options=options)
+    assert result["network_options"] == options
+    assert json.loads((tmp_path / "build.json").read_text())["network_options"] == options
+    with pytest.raises(ConfigError, match="--hid-lanes"):
+        build_network_board("ulx3s-85f", config=config, out_dir=tmp_path, pnr=False,
+                            network_options={"hid_lanes": 5})
 
 
 def test_core_lints():

@@ -4,7 +4,7 @@ network's stream ports and emits response bodies. Golden:
 """
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Module, Mux, Signal
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, Value
 from amaranth.lib import enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
@@ -38,10 +38,18 @@ class DecoderState(enum.Enum, shape=5):
     SEND_SEQ = 15
     SEND_STATUS = 16
     SEND_CMD = 17
-    SEND_TX = 18
-    LANE = 19
+    SEND_PAYLOAD = 18
+    SEND_LANE = 19
     RELEASE = 20
     WRITE_ALIGN = 21
+
+
+class Payload(enum.Enum, shape=2):
+    """What a response's fixed payload bytes are read from (byte-serially, by index)."""
+    NONE = 0
+    BYTE = 1        # one byte: the expected seq (NACK_SEQUENCE) or the winner (TRAIN/EVALUATE)
+    IDENTITY = 2    # the IDENTIFY constant
+    COUNTERS = 3    # samples, errors, cycles
 
 
 def _set_byte(m, target, index, byte):
@@ -49,6 +57,14 @@ def _set_byte(m, target, index, byte):
     for k in range(len(target) // 8):
         with (m.If if k == 0 else m.Elif)(index == k):
             m.d.sync += target[8 * k:8 * k + 8].eq(byte)
+
+
+def _byte_at(values, index):
+    """``values[index]`` (8-bit values) as a multiplexer over every index value (entries past
+    the list are 0, so the case is complete)."""
+    values = list(values)
+    values += [Const(0, 8)] * ((1 << len(index)) - len(values))
+    return Array(values)[index]
 
 
 class CommandDecoder(wiring.Component):
@@ -63,6 +79,10 @@ class CommandDecoder(wiring.Component):
     (one weight row), ``o_write`` (one weight row, lanes past the layer's width 0),
     ``net_reset`` (one-clock pulse on RESET). Counters: samples, errors (winner != label),
     cycles (from a sample's first beat to its result).
+
+    Responses leave byte-serially: a payload byte is selected by its index from its source
+    (the IDENTIFY constant, the counters, one byte register, or the sign-extended lane 0 of the
+    row register, which shifts one lane per lane sent), so no response is staged in a register.
     """
 
     def __init__(self, *, sizes: LinkSizes, buffer_bytes: int):
@@ -113,8 +133,12 @@ class CommandDecoder(wiring.Component):
         resp_seq = Signal(8)
         resp_cmd = Signal(8)
         executed = Signal()
-        tx = Signal(8 * max(IDENTITY_BYTES, sum(COUNTER_BYTES)))
-        tx_count = Signal(range(len(tx) // 8 + 1))
+        payload_bytes = max(IDENTITY_BYTES, sum(COUNTER_BYTES))
+        kind = Signal(Payload)
+        tx_byte = Signal(8)
+        tx_count = Signal(range(payload_bytes + 1))   # payload bytes still to send
+        tx_index = Signal(range(payload_bytes))       # index of the next one
+        send_lanes = Signal()                         # weight lanes follow the payload
         lanes_left = Signal(range(s.row_lanes + 1))
         lane = Signal(range(s.row_lanes + 1))   # lanes shifted into the row register
         params = Signal(8 * SAMPLE_HEADER)
@@ -132,7 +156,6 @@ class CommandDecoder(wiring.Component):
         prev_index = Signal(17)
         pixel = Signal(range(s.n_in + 1))
         pair_valid = Signal()
-        winner = Signal(s.class_bits)
         samples = Signal(8 * COUNTER_BYTES[0])
         errors = Signal(8 * COUNTER_BYTES[1])
         cycles = Signal(8 * COUNTER_BYTES[2])
@@ -140,36 +163,51 @@ class CommandDecoder(wiring.Component):
         m.d.comb += self.busy.eq(self.i_frame.valid)
         with m.If(timing):
             m.d.sync += cycles.eq(cycles + 1)
-        ident = int.from_bytes(self.identity().to_bytes(), "little")
+        ident = self.identity().to_bytes()
         layer_lanes = Mux(layer, s.n_out, s.n_hidden)
         layer_rows = Mux(layer, s.n_hidden + 1, s.n_in + 1)
         index = pair[:16]
 
-        def respond(code, count=0, seq_value=None):
-            m.d.sync += [status.eq(code), tx_count.eq(count),
-                         resp_seq.eq(seq if seq_value is None else seq_value),
-                         resp_cmd.eq(op)]
+        def respond(code, count=0, source=Payload.NONE):
+            m.d.sync += [status.eq(code), tx_count.eq(count), tx_index.eq(0), kind.eq(source),
+                         resp_seq.eq(seq), resp_cmd.eq(op)]
             m.d.sync += state.eq(DecoderState.SEND_SEQ)
 
         def emit(value, last):
             m.d.comb += [self.o_resp.valid.eq(1), self.o_resp.payload.data.eq(value),
                          self.o_resp.payload.last.eq(last)]
 
+        # payload bytes by index (byte-serial responses)
+        counter_bytes = Cat(samples, errors, cycles)
+        payload_byte = Signal(8)
+        with m.Switch(kind):
+            with m.Case(Payload.IDENTITY):
+                m.d.comb += payload_byte.eq(_byte_at((Const(b, 8) for b in ident), tx_index))
+            with m.Case(Payload.COUNTERS):
+                m.d.comb += payload_byte.eq(_byte_at((counter_bytes[8 * k:8 * k + 8]
+                                                      for k in range(sum(COUNTER_BYTES))),
+                                                     tx_index))
+            with m.Default():
+                m.d.comb += payload_byte.eq(tx_byte)
+        lane0 = Value.cast(row[0])
+        lane_word = Cat(lane0, lane0[-1].replicate(8 * nb - wb))   # sign-extended to nb bytes
+        lane_byte = _byte_at((lane_word[8 * k:8 * k + 8] for k in range(nb)), wcount)
         state = Signal(DecoderState, init=DecoderState.IDLE)
         with m.If(state == DecoderState.IDLE):
             m.d.comb += ptr_next.eq(0)
             with m.If(self.i_frame.valid):
                 m.d.sync += [executed.eq(0), plen.eq(frame.length - BODY_OVERHEAD)]
                 with m.If(frame.status != Status.OK):
-                    m.d.sync += [status.eq(frame.status), tx_count.eq(0),
-                                 resp_seq.eq(expected), resp_cmd.eq(0)]
+                    m.d.sync += [status.eq(frame.status), tx_count.eq(0), kind.eq(Payload.NONE),
+                                 send_lanes.eq(0), resp_seq.eq(expected), resp_cmd.eq(0)]
                     m.d.sync += state.eq(DecoderState.SEND_SEQ)
                 with m.Else():
                     m.d.sync += seq.eq(byte)
                     m.d.comb += ptr_next.eq(1)
                     m.d.sync += state.eq(DecoderState.OP)
         with m.Elif(state == DecoderState.OP):
-            m.d.sync += [op.eq(byte), pcount.eq(0), params.eq(0), lanes_left.eq(0)]
+            m.d.sync += [op.eq(byte), pcount.eq(0), params.eq(0), lanes_left.eq(0),
+                         send_lanes.eq(0)]
             m.d.comb += ptr_next.eq(2)
             m.d.sync += state.eq(DecoderState.DISPATCH)
         with m.Elif(state == DecoderState.DISPATCH):
@@ -177,18 +215,19 @@ class CommandDecoder(wiring.Component):
                 with m.If(have_last & (seq == last_seq)):
                     respond(Status.DUPLICATE)
                 with m.Else():
-                    m.d.sync += tx.eq(expected)
-                    respond(Status.NACK_SEQUENCE, 1)
+                    m.d.sync += tx_byte.eq(expected)
+                    respond(Status.NACK_SEQUENCE, 1, Payload.BYTE)
             with m.Elif((op == Command.IDENTIFY) | (op == Command.READ_COUNTERS)
                         | (op == Command.RESET)):
                 with m.If(plen != 0):
                     respond(Status.NACK_PAYLOAD)
                 with m.Elif(op == Command.IDENTIFY):
-                    m.d.sync += [tx.eq(ident), executed.eq(1)]
-                    respond(Status.OK, IDENTITY_BYTES)
+                    m.d.sync += executed.eq(1)
+                    respond(Status.OK, IDENTITY_BYTES, Payload.IDENTITY)
                 with m.Elif(op == Command.READ_COUNTERS):
-                    m.d.sync += [tx.eq(Cat(samples, errors, cycles)), executed.eq(1)]
-                    respond(Status.OK, sum(COUNTER_BYTES))
+                    # the counters hold still while they are sent: they count samples only
+                    m.d.sync += executed.eq(1)
+                    respond(Status.OK, sum(COUNTER_BYTES), Payload.COUNTERS)
                 with m.Else():
                     m.d.comb += self.net_reset.eq(1)
                     m.d.sync += [samples.eq(0), errors.eq(0), cycles.eq(0), executed.eq(1)]
@@ -245,7 +284,7 @@ class CommandDecoder(wiring.Component):
             m.d.comb += self.i_read_row.ready.eq(1)
             with m.If(self.i_read_row.valid):
                 m.d.sync += [row.eq(self.i_read_row.payload), lanes_left.eq(layer_lanes),
-                             executed.eq(1), tx.eq(0)]
+                             executed.eq(1), send_lanes.eq(1)]
                 respond(Status.OK)
         # --- WRITE_WEIGHTS: lanes of nb bytes each, sign-extension checked ------------
         with m.Elif(state == DecoderState.WRITE_LANE):
@@ -330,13 +369,12 @@ class CommandDecoder(wiring.Component):
             m.d.comb += self.i_result.ready.eq(1)
             with m.If(self.i_result.valid):
                 w = self.i_result.payload.winner
-                m.d.sync += [timing.eq(0), winner.eq(w), samples.eq(samples + 1),
+                m.d.sync += [timing.eq(0), samples.eq(samples + 1),
                              errors.eq(errors + (w != label[:s.class_bits])),
-                             executed.eq(1), tx.eq(w)]
-                respond(Status.OK, 1)
-        # --- response: seq, status, cmd, payload (tx bytes, then weight lanes) ---------
-        last_header = (tx_count == 0) & ~((op == Command.READ_WEIGHTS) & (status == Status.OK)
-                                          & executed)
+                             executed.eq(1), tx_byte.eq(w)]
+                respond(Status.OK, 1, Payload.BYTE)
+        # --- response: seq, status, cmd, payload bytes, then weight lanes ----------------
+        last_header = (tx_count == 0) & ~send_lanes
         with m.Elif(state == DecoderState.SEND_SEQ):
             emit(resp_seq, 0)
             with m.If(self.o_resp.ready):
@@ -348,26 +386,32 @@ class CommandDecoder(wiring.Component):
         with m.Elif(state == DecoderState.SEND_CMD):
             emit(resp_cmd, last_header)
             with m.If(self.o_resp.ready):
+                m.d.sync += wcount.eq(0)
                 with m.If(last_header):
                     m.d.sync += state.eq(DecoderState.RELEASE)
                 with m.Elif(tx_count == 0):
-                    m.d.sync += state.eq(DecoderState.LANE)
+                    m.d.sync += state.eq(DecoderState.SEND_LANE)
                 with m.Else():
-                    m.d.sync += state.eq(DecoderState.SEND_TX)
-        with m.Elif(state == DecoderState.SEND_TX):
-            more_lanes = lanes_left != 0
-            emit(tx[:8], (tx_count == 1) & ~more_lanes)
+                    m.d.sync += state.eq(DecoderState.SEND_PAYLOAD)
+        with m.Elif(state == DecoderState.SEND_PAYLOAD):
+            emit(payload_byte, (tx_count == 1) & ~send_lanes)
             with m.If(self.o_resp.ready):
-                m.d.sync += [tx.eq(tx >> 8), tx_count.eq(tx_count - 1)]
+                m.d.sync += [tx_index.eq(tx_index + 1), tx_count.eq(tx_count - 1)]
                 with m.If(tx_count == 1):
-                    with m.If(more_lanes):
-                        m.d.sync += state.eq(DecoderState.LANE)
+                    with m.If(send_lanes):
+                        m.d.sync += state.eq(DecoderState.SEND_LANE)
                     with m.Else():
                         m.d.sync += state.eq(DecoderState.RELEASE)
-        with m.Elif(state == DecoderState.LANE):   # the next weight lane, sign-extended to nb bytes
-            m.d.sync += [tx.eq(row[0]), row.eq(row.as_value() >> wb), tx_count.eq(nb),
-                         lanes_left.eq(lanes_left - 1)]
-            m.d.sync += state.eq(DecoderState.SEND_TX)
+        with m.Elif(state == DecoderState.SEND_LANE):   # lane 0 of the row, nb bytes
+            lane_done = wcount == nb - 1
+            emit(lane_byte, lane_done & (lanes_left == 1))
+            with m.If(self.o_resp.ready):
+                m.d.sync += wcount.eq(wcount + 1)
+                with m.If(lane_done):
+                    m.d.sync += [row.eq(row.as_value() >> wb), wcount.eq(0),
+                                 lanes_left.eq(lanes_left - 1)]
+                    with m.If(lanes_left == 1):
+                        m.d.sync += state.eq(DecoderState.RELEASE)
         with m.Elif(state == DecoderState.RELEASE):
             m.d.comb += [self.i_frame.ready.eq(1), ptr_next.eq(0)]
             with m.If(executed):

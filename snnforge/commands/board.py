@@ -83,6 +83,17 @@ def register(subparsers) -> None:
     b.add_argument("--baud", type=int, default=None,
                    help="UART baud rate (default: 3000000 on the iCEBreaker, 1000000 on the "
                         "ULX3S)")
+    b.add_argument("--clock-mhz", type=float, default=None,
+                   help="logic clock (default: the board oscillator; the ULX3S makes others "
+                        "with its PLL)")
+    g = b.add_argument_group("network top (default: the board's, see docs/boards.md)")
+    g.add_argument("--rng-architecture", choices=("iterative", "pipelined"), default=None,
+                   help="Threefry core: iterative (small) or pipelined (one block per cycle)")
+    g.add_argument("--rounds-per-stage", type=int, default=None,
+                   help="Threefry rounds per clock (1..13)")
+    g.add_argument("--rng-cores", type=int, default=None, help="Threefry cores in lockstep")
+    g.add_argument("--hid-lanes", type=int, default=None,
+                   help="hidden neurons per HID / BWD cycle: 1, 2 or 4")
     b.add_argument("--out", type=Path, default=None, help="build folder (default: build/board-B)")
     b.add_argument("--overwrite", action="store_true", help="replace a build already in --out")
     b.add_argument("--no-pnr", action="store_true", help="synthesis only (no bitstream)")
@@ -237,11 +248,19 @@ def _command(args, sub: str) -> str:
 # ----------------------------------------------------------------------------- build
 def run_build(args) -> int:
     config = board_config(args)
+    boards = _network_board()
+    options = boards.check_network_options(
+        {name: getattr(args, name) for name in boards.NETWORK_OPTION_NAMES
+         if getattr(args, name) is not None})
+    if args.clock_mhz is not None and not args.clock_mhz > 0:
+        raise ConfigError(f"--clock-mhz must be > 0, got {args.clock_mhz:g}")
     out = args.out or Path(f"build/board-{args.board}")
     run = RunDir(out, config=config.to_dict(), command=_command(args, "build"), resume=None,
                  overwrite=args.overwrite)
-    result = _network_board().build_network_board(args.board, config=config, out_dir=run.path,
-                                                   pnr=not args.no_pnr, baud=args.baud)
+    result = boards.build_network_board(
+        args.board, config=config, out_dir=run.path, pnr=not args.no_pnr, baud=args.baud,
+        clk_freq=None if args.clock_mhz is None else args.clock_mhz * 1e6,
+        network_options=options)
     run.set_result("build", result)
     print(f"board {args.board}: network {config.n_in}-{config.n_hidden}-{config.n_out}, "
           f"configuration hash 0x{int(result['config_hash']):08x}")
