@@ -324,17 +324,20 @@ class SSNNNetwork(wiring.Component):
                      pre.wr_half.eq(~half), pre.rd_half.eq(half)]
         with m.If(pre.done):
             m.d.sync += [pf_busy.eq(0), pf_ready.eq(1)]
+        # (all request fields in the branches: a lone slice assignment is an `always @*` that
+        # Icarus runs only once its input changes)
         for k, rng_k in enumerate(cores):
             r_req = rng_k.i_req.payload
-            m.d.comb += [r_req.sample.eq(key), r_req.step.eq(Mux(pf_busy, pf_step, step))]
             with m.If(pf_busy):
                 m.d.comb += [rng_k.i_req.valid.eq(pre.req_valid[k] & all_ready),
-                             r_req.stream.eq(pre.req[k].stream),
-                             r_req.block.eq(pre.req[k].block), r_req.tag.eq(pre.req[k].tag)]
+                             r_req.stream.eq(pre.req[k].stream), r_req.sample.eq(key),
+                             r_req.step.eq(pf_step), r_req.block.eq(pre.req[k].block),
+                             r_req.tag.eq(pre.req[k].tag)]
             with m.Elif(phase == Phase.UPD):
                 m.d.comb += [
                     rng_k.i_req.valid.eq(seq.req_valid[k] & all_ready),
                     r_req.stream.eq(Mux(upd_w1, int(Stream.LR_W1), int(Stream.LR_W2))),
+                    r_req.sample.eq(key), r_req.step.eq(step),
                     r_req.block.eq(seq.req_block[k]), r_req.tag.eq(seq.req_tag[k])]
         trace = self.o_trace.payload
         m.d.comb += self.phase.eq(phase)
@@ -364,11 +367,8 @@ class SSNNNetwork(wiring.Component):
         with m.Elif(phase == Phase.FWD1):
             m.d.comb += [scan.run.eq(1), w1m.rd_addr.eq(scan.row),
                          smp.group_addr.eq(scan.group_addr), pre.rd_addr.eq(scan.group_addr)]
-            with m.If(scan.done):
-                # the bias row read now adds to u in HID's first cycle, before any neuron
-                # reads u (one cycle later)
-                m.d.sync += cnt.eq(0)
-                m.d.sync += phase.eq(Phase.HID)
+            with m.If(scan.done):   # the bias row adds to u before HID's neurons read u
+                m.d.sync += [cnt.eq(0), phase.eq(Phase.HID)]
 
         with m.Elif(phase == Phase.HID):
             # issue group cnt (its HIDDEN block is read now, its neurons evaluate next cycle),
@@ -440,8 +440,7 @@ class SSNNNetwork(wiring.Component):
             with m.If(gates.last):
                 m.d.sync += phase.eq(Phase.UPD_END)
 
-        with m.Elif(phase == Phase.UPD_END):
-            # let the update unit write the last row, then run the W1 pass (if any)
+        with m.Elif(phase == Phase.UPD_END):   # the last row written, then the W1 pass if any
             m.d.sync += drain.eq(drain + 1)
             with m.If(drain == 2):
                 m.d.comb += seq.start.eq(1)
