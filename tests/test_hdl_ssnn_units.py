@@ -135,7 +135,9 @@ def test_encoder_matches_golden():
     assert np.array_equal(np.array(got, dtype=bool), units.encode_input(pix, rnd))
 
 
-@pytest.mark.parametrize("frac_bits,slope,beta", [(8, 0, 2), (5, 2, 0), (12, -3, 5)])
+@pytest.mark.parametrize("frac_bits,slope,beta", [(8, 0, 2), (5, 2, 0), (12, -3, 5),
+                                                   (16, 0, 0), (1, 0, 0), (4, -1, 6),
+                                                   (3, 3, 3), (10, 1, 8)])
 def test_composite_neuron_matches_golden(frac_bits, slope, beta):
     acc, bb = 20, frac_bits + 4
     dut = CompositeNeuron(acc_bits=acc, b_bits=bb, frac_bits=frac_bits, slope_log2=slope,

@@ -1,11 +1,13 @@
 """The composite neuron: forward part (pre-activation -> spike, derivative gate) and gradient
 part (back-propagated value, gate -> positive / negative gradient spike).
 
-Bit-true to :func:`units.neuron_forward` and :func:`units.neuron_backward`; combinational.
+Bit-true to :func:`units.neuron_forward` and :func:`units.neuron_backward`; combinational, one
+comparator deep from ``u`` and from ``b`` (the draws are rearranged instead; see
+:class:`CompositeNeuron`).
 """
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal, signed
+from amaranth.hdl import Cat, Const, Module, Signal, signed
 
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
@@ -20,10 +22,22 @@ __all__ = ["CompositeNeuron"]
 class CompositeNeuron(wiring.Component):
     """One hidden neuron's two arithmetic parts (no state; the gate is stored by the user).
 
-    Forward: ``a = (u << slope_log2) + 2**(frac_bits-1)`` (arithmetic right shift for negative
-    slopes); ``gate = 0 < a < 2**frac_bits``; ``spike = r_fwd < clip(a, 0, 2**frac_bits) <<
-    (16 - frac_bits)``. Gradient: ``fire = gate_in & r_grad < min(|b| << beta_log2,
-    2**frac_bits) << (16 - frac_bits)``; ``g_pos = fire & b > 0``, ``g_neg = fire & b < 0``.
+    Forward: ``a = (u << slope_log2) + 2**(frac_bits-1)`` (floor of ``u / 2**-slope_log2`` for
+    negative slopes); ``gate = 0 < a < 2**frac_bits``; ``spike = r_fwd < clip(a, 0,
+    2**frac_bits) << (16 - frac_bits)``. Gradient: ``fire = gate_in & r_grad < min(|b| <<
+    beta_log2, 2**frac_bits) << (16 - frac_bits)``; ``g_pos = fire & b > 0``, ``g_neg = fire &
+    b < 0``.
+
+    The same bits with one comparison on ``u`` and one on ``b`` (``u`` and ``b`` come through
+    wide multiplexers and a subtractor in the network; the draws are ready earlier). With
+    ``R = r_fwd >> (16 - frac_bits)`` (always ``< 2**frac_bits``: the clips never matter) and
+    ``T = R - 2**(frac_bits-1)`` (``R`` with its top bit inverted, read as signed): ``spike =
+    T < u << slope_log2`` for slopes >= 0 and ``spike = (T << k) + 2**k - 1 < u`` for slope
+    -k; both sides scaled by ``2**(16 - frac_bits)`` so that the draw's low bits take part
+    (they cannot change the result: a constant-zero comparison the synthesiser removes). With
+    ``m = 16 - frac_bits + beta_log2``: ``g_pos = gate_in & r_grad < b << m`` and ``g_neg =
+    gate_in & b << m <= ~r_grad`` (``~r = -r - 1``, ``r_grad`` zero-extended), which imply
+    ``b > 0`` and ``b < 0``. ``gate`` compares ``u`` with two constants. No adder anywhere.
 
     Ports: ``u``: signed(acc_bits) LSBs; ``r_fwd``, ``r_grad``: 16-bit draws; ``b``:
     signed(b_bits) LSBs; ``gate_in``: stored derivative gate; outputs ``spike``, ``gate``,
@@ -45,30 +59,30 @@ class CompositeNeuron(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        one = 1 << self.frac_bits
-        up = PROB_BITS - self.frac_bits
+        f = self.frac_bits
+        half = 1 << (f - 1)
+        up = PROB_BITS - f
         s = self.slope_log2
-        k = max(-s, 0)   # negative slope: a = floor(u / 2**k) + 1/2, decided on full precision
-        # a_full = (a << k) + (u mod 2**k): comparisons on it use every bit of u (no lint gaps)
-        a_full = Signal(signed(self.acc_bits + max(s, 0) + k + 2))
-        p_fwd = Signal(PROB_BITS + 1)
+        # forward: the draw with its top frac_bits bits offset by -1/2, against u
+        k = max(-s, 0)
+        t = Signal(signed(PROB_BITS + k), name="spike_threshold")
+        m.d.comb += t.eq(Cat(self.r_fwd[:up], Const((1 << k) - 1, k),
+                             self.r_fwd[up:PROB_BITS - 1], ~self.r_fwd[PROB_BITS - 1]))
+        # gate: -half < u * 2**s < half (slope >= 0), -half < floor(u / 2**k) < half (-k)
+        if s >= 0:
+            lo, hi = -((half - 1) >> s), (half - 1) >> s
+        else:
+            lo, hi = (1 - half) << k, (half << k) - 1
         m.d.comb += [
-            a_full.eq((self.u << max(s, 0)) + ((one >> 1) << k)),
-            self.gate.eq((a_full >= (1 << k)) & (a_full < (one << k))),
-            p_fwd.eq(Mux(a_full < (1 << k), 0, Mux(a_full >= (one << k), one,
-                                                    a_full[k:k + self.frac_bits + 1])) << up),
-            self.spike.eq(self.r_fwd < p_fwd),
+            self.spike.eq(t < (self.u << (max(s, 0) + up))),
+            self.gate.eq((self.u >= lo) & (self.u <= hi)),
         ]
-        mag = Signal(self.b_bits)
-        scaled_b = Signal(self.b_bits + self.beta_log2)
-        p_grad = Signal(PROB_BITS + 1)
-        fire = Signal()
+        # gradient: r_grad < |b| << m, split by the sign of b
+        shift = up + self.beta_log2
+        r = Signal(signed(PROB_BITS + 1), name="r_grad_signed")   # zero-extended
         m.d.comb += [
-            mag.eq(Mux(self.b < 0, -self.b, self.b)),
-            scaled_b.eq(mag << self.beta_log2),
-            p_grad.eq(Mux(scaled_b >= one, one, scaled_b[:self.frac_bits + 1]) << up),
-            fire.eq(self.gate_in & (self.r_grad < p_grad)),
-            self.g_pos.eq(fire & (self.b > 0)),
-            self.g_neg.eq(fire & (self.b < 0)),
+            r.eq(self.r_grad),
+            self.g_pos.eq(self.gate_in & (r < (self.b << shift))),
+            self.g_neg.eq(self.gate_in & ((self.b << shift) <= ~r)),
         ]
         return m
