@@ -60,14 +60,15 @@ def main(argv=None) -> int:
                    help="MNIST training digits run on Verilator (default 20; 0: none)")
     p.add_argument("--formula-digits", type=int, default=1000,
                    help="digits whose exact cycle count is evaluated (default 1000)")
-    for name, kind in (("hidden", str), ("weight-bits", int), ("theta", int), ("lr-offset", int)):
+    for name, kind in (("hidden", str), ("weight-bits", int), ("theta", int), ("lr-offset", int),
+                       ("loss", str)):
         p.add_argument(f"--{name}", type=kind, default=None,
                        help=f"the unit's {name.replace('-', '_')} (default: the registered)")
     p.add_argument("--out", type=Path, default=RESULTS / "spikegrad_network.json")
     args = p.parse_args(argv)
     unit = load_units()["spikegrad_network"]
-    overrides = {k: getattr(args, k) for k in ("hidden", "weight_bits", "theta", "lr_offset")
-                 if getattr(args, k) is not None}
+    overrides = {k: getattr(args, k) for k in ("hidden", "weight_bits", "theta", "lr_offset",
+                                               "loss") if getattr(args, k) is not None}
     params = unit.resolve(overrides)
     net = unit.build(overrides)
     cfg = net.config
