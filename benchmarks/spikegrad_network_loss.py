@@ -13,7 +13,7 @@ same-shape ANN at SpikeGrad's per-sample rate, held-out accuracy after each epoc
     python benchmarks/spikegrad_network_loss.py formats --out benchmarks/results/spikegrad_network_loss_formats.json
     python benchmarks/spikegrad_network_loss.py accuracy --preset 784-128-10 --train 20000 --epochs 1 \\
         --out benchmarks/results/spikegrad_network_loss_784-128-10.json
-    python benchmarks/spikegrad_network_loss.py accuracy --preset ecp5-85f --epochs 1 \\
+    python benchmarks/spikegrad_network_loss.py accuracy --preset ecp5-85f --train 20000 --epochs 1 \\
         --out benchmarks/results/spikegrad_network_loss_ecp5-85f.json
     python benchmarks/spikegrad_network_loss.py cycles --digits 1000 --eval 200 \\
         --out benchmarks/results/spikegrad_network_loss_cycles.json

@@ -101,3 +101,30 @@ def test_unit_lints_clean(small):
     else:
         unit = OutputErrorUnit.from_config(SpikeGradConfig.hardware_default("ecp5-85f"))
     lint(emit_verilog(unit, name="sg_output_error"), top="sg_output_error")
+
+
+def test_loss_benchmark_formats_and_accuracy_short(tmp_path):
+    """benchmarks/spikegrad_network_loss.py on a few digits: the format rows and the float /
+    fixed / ANN accuracy row are written with their command."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "spikegrad_network_loss.py"
+    spec = importlib.util.spec_from_file_location("spikegrad_network_loss", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "formats.json"
+    assert bench.main(["formats", "--preset", "784-128-10", "--digits", "40", "--warm", "5",
+                       "--out", str(out)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["loss_frac_bits"], r["loss_exp_bits"]) for r in rows] == bench.FORMATS
+    finest = rows[-1]["trained_5"]
+    assert finest["max_abs_count"] <= rows[0]["trained_5"]["max_abs_count"]
+    out = tmp_path / "acc.json"
+    assert bench.main(["accuracy", "--preset", "784-128-10", "--train", "30", "--out",
+                       str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["config_fixed"]["loss"] == "fixed" and result["config_float"]["loss"] == "float"
+    assert 0 <= result["epochs"][0]["fixed_test_accuracy"] <= 1
+    assert "--train 30" in result["command"]
