@@ -15,6 +15,8 @@ same-shape ANN at SpikeGrad's per-sample rate, held-out accuracy after each epoc
         --out benchmarks/results/spikegrad_network_loss_784-128-10.json
     python benchmarks/spikegrad_network_loss.py accuracy --preset ecp5-85f --train 20000 --epochs 1 \\
         --out benchmarks/results/spikegrad_network_loss_ecp5-85f.json
+    python benchmarks/spikegrad_network_loss.py accuracy --preset ecp5-85f --epochs 4 --losses fixed \\
+        --out benchmarks/results/spikegrad_network_loss_ecp5-85f_4epochs.json
     python benchmarks/spikegrad_network_loss.py cycles --digits 1000 --eval 200 \\
         --out benchmarks/results/spikegrad_network_loss_cycles.json
 """
@@ -97,7 +99,8 @@ def accuracy(args) -> dict:
     xt, yt = test.images.reshape(len(test.images), -1), np.asarray(test.labels, dtype=np.int64)
     fixed = dataclasses.replace(cfg, loss="fixed", loss_frac_bits=args.frac_bits,
                                 loss_exp_bits=args.exp_bits).validate()
-    runs = {"float": _net(cfg, gain, args.seed), "fixed": _net(fixed, gain, args.seed)}
+    runs = {name: _net(c, gain, args.seed) for name, c in (("float", cfg), ("fixed", fixed))
+            if name in args.losses.split(",")}
     ann_lr = matched_ann_lr(cfg, input_gain=gain)
     ann = MLP(ANNConfig(sizes=cfg.sizes, activation="relu", lr=ann_lr, batch=1, init="he",
                         seed=args.seed))
@@ -115,11 +118,13 @@ def accuracy(args) -> dict:
         ann.config.lr = ann_lr / 2 ** decay
         ann.train_epoch(x / 255.0, y, np.random.default_rng([args.seed, epoch]))
         row["ann_test_accuracy"] = ann.accuracy(xt / 255.0, yt)
-        row["fixed_minus_float_points"] = 100 * (row["fixed_test_accuracy"]
-                                                 - row["float_test_accuracy"])
+        if len(runs) == 2:
+            row["fixed_minus_float_points"] = 100 * (row["fixed_test_accuracy"]
+                                                     - row["float_test_accuracy"])
         epochs.append(row)
         print(json.dumps(row), flush=True)
-    same = all(np.array_equal(a, b) for a, b in zip(runs["float"].W, runs["fixed"].W))
+    same = len(runs) == 2 and all(np.array_equal(a, b)
+                                  for a, b in zip(runs["float"].W, runs["fixed"].W))
     return {"preset": args.preset, "config_float": cfg.to_dict(), "config_fixed": fixed.to_dict(),
             "train_digits": len(y), "test_digits": len(yt), "seed": args.seed,
             "epochs": epochs, "weights_identical": bool(same)}
@@ -171,6 +176,8 @@ def main(argv=None) -> int:
     ap.add_argument("--warm", type=int, default=2000, help="formats: training steps first")
     ap.add_argument("--train", type=int, default=None, help="accuracy: training digits")
     ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--losses", default="float,fixed",
+                    help="accuracy: the losses to train, comma-separated (float, fixed)")
     ap.add_argument("--frac-bits", type=int, default=10)
     ap.add_argument("--exp-bits", type=int, default=17)
     ap.add_argument("--seed", type=int, default=0)

@@ -61,6 +61,8 @@ def test_unit_at_training_config_matches_golden(label):
     ("array", {**ARRAY, "kind": "if", "steps": 300, "samples": 2}),
     ("update", {"weight_bits": 8, "error_bits": 6, "count_bits": 4, "lr_mult": 3,
                 "lr_shift": 4, "count": 300}),
+    ("loss", {"classes": 3, "total_bits": 12, "theta": 37, "gradient_scale": 1000,
+              "frac_bits": 4, "exp_bits": 6, "count": 20}),
 ])
 def test_scoreboard_catches_a_wrong_expectation(unit, params):
     with pytest.raises(AssertionError, match="matches_golden"):
