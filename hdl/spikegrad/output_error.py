@@ -135,14 +135,14 @@ class OutputErrorUnit(wiring.Component):
                     goto("EXP_READ")
                 with m.Else():
                     m.d.sync += idx.eq(idx + 1)
-        with m.If(phase == LossPhase.EXP_READ):
+        with m.If(phase == LossPhase.EXP_READ):  # total idx is read (synchronous memory)
             goto("EXP_DIFF")
         with m.If(phase == LossPhase.EXP_DIFF):
             diff = Signal(unsigned(self.total_bits + 1))
             m.d.comb += diff.eq(top - t_rd.data)
             m.d.sync += d.eq(Mux(diff >= fmt.d_sat, fmt.d_sat, diff))
             goto("EXP_X")
-        with m.If(phase == LossPhase.EXP_X):
+        with m.If(phase == LossPhase.EXP_X):  # x = d log2(e) / theta, F fraction bits
             x = Signal(unsigned(fmt.x_bits))
             half = (1 << (fmt.k_shift - 1)) if fmt.k_shift else 0
             m.d.comb += [x.eq((d * fmt.k_mul + half) >> fmt.k_shift), lut.addr.eq(x[:F])]
@@ -162,9 +162,9 @@ class OutputErrorUnit(wiring.Component):
             with m.Else():
                 m.d.sync += idx.eq(idx + 1)
                 goto("EXP_READ")
-        with m.If(phase == LossPhase.DIV_READ):
+        with m.If(phase == LossPhase.DIV_READ):  # E of class idx is read
             goto("DIV_INIT")
-        with m.If(phase == LossPhase.DIV_INIT):
+        with m.If(phase == LossPhase.DIV_INIT):  # q = (2 G E + S) // (2 S), MSB first
             m.d.sync += [rem.eq(e_rd.data * (2 * G) + s), dk.eq((s << 1) << (qb - 1)),
                          quot.eq(0), step.eq(qb)]
             goto("DIV_STEP")
@@ -177,7 +177,7 @@ class OutputErrorUnit(wiring.Component):
                 with m.If(take):
                     m.d.sync += rem.eq(rem - dk)
                 m.d.sync += [quot.eq(Cat(take, quot)), dk.eq(dk >> 1), step.eq(step - 1)]
-        with m.If(phase == LossPhase.EMIT):
+        with m.If(phase == LossPhase.EMIT):  # q - G [idx == label], held until taken
             m.d.comb += [out.valid.eq(1), out.payload.last.eq(idx == C - 1),
                          out.payload.error.eq(quot - Mux(idx == label, G, 0))]
             with m.If(out.ready):
