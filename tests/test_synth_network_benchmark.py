@@ -110,3 +110,22 @@ def test_bad_place_and_route_options_are_refused_before_any_run(bench, capsys, t
                     "--out", str(tmp_path / "r.json"), *argv])
     assert info.value.code == 2 and message in capsys.readouterr().err
     assert not (tmp_path / "r.json").exists()
+
+
+def test_an_fmax_measured_elsewhere_is_folded_in_with_its_source(bench, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    out.write_text(json.dumps({
+        "target": "ecp5-85f", "wall_seconds": 12.0,
+        "synthesis": {"fmax_mhz": None, "lut": 10, "ff": 10, "bram": 4, "dsp": 0, "cells": {},
+                      "memory_ports": {"weight_port_bits_per_cycle": 144}},
+        "cycles": {"cycles_per_training_sample": 5000.0, "cycles_per_eval_sample": 1000.0},
+        "synaptic_work": {"weight_bits_per_training_sample": 1_440_000.0}}))
+    with pytest.raises(SystemExit):   # an Fmax without its source is refused
+        bench.main(["--speeds-only", "--out", str(out), "--fmax", "30"])
+    assert bench.main(["--speeds-only", "--out", str(out), "--fmax", "30", "--fmax-source",
+                       "post-placement estimate", "--at-cycles", "4000"]) == 0
+    speed = json.loads(out.read_text())["speed"]
+    assert speed["fmax_mhz"] == 30 and speed["fmax_source"] == "post-placement estimate"
+    assert speed["training_samples_per_s"] == pytest.approx(6000)
+    assert speed["training_samples_per_s_at_cycles"] == {"4000": pytest.approx(7500)}
+    assert json.loads(out.read_text())["wall_seconds"] == 12.0
