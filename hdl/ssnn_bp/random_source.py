@@ -3,9 +3,12 @@
 
 Two architectures compute the same blocks (``architecture=``):
 
-- ``"pipelined"``: a stall pipeline, ``rounds_per_stage`` ARX rounds per register stage, latency
-  ceil(13 / rounds_per_stage) cycles, one block per cycle (13 rounds of logic + registers for
-  every stage: ~1100 LUT4 + ~1400 FF on iCE40 with rounds_per_stage = 1).
+- ``"pipelined"``: a stall pipeline, ``rounds_per_stage`` ARX rounds per register stage after an
+  input stage that registers the raw request (so no core logic lengthens the requester's own
+  paths: on the ECP5 the network's request logic plus the key injection and round 0 were one
+  of its longest paths), latency ceil(13 / rounds_per_stage) + 1 cycles, one block per cycle
+  (13 rounds of logic + registers for every stage: ~1100 LUT4 + ~1500 FF on iCE40 with
+  rounds_per_stage = 1).
 - ``"iterative"``: one register stage and ``rounds_per_stage`` rounds of logic that are reused
   n = ceil(13 / rounds_per_stage) times (a loop), so one block at a time: the accepting cycle
   only registers the raw request (no logic between the requester and the loop), then n
@@ -65,7 +68,8 @@ class ThreefryCore(wiring.Component):
     Block = threefry(ctr = (block, sample), key = (seed, stream << 16 | step)). Ports:
     ``i_req`` (stream of :func:`request_layout`), ``o_blk`` (stream of :func:`response_layout`).
     ``architecture="pipelined"``: all stages advance together when the output is empty or taken
-    (ready = advance), one block per cycle, latency ceil(13 / rounds_per_stage) cycles.
+    (ready = advance), one block per cycle, latency ceil(13 / rounds_per_stage) + 1 cycles
+    (the request is registered first).
     ``"iterative"``: ready when no block is in flight and the output is empty or taken; latency
     and interval ceil(13 / rounds_per_stage) + 1 cycles. ``latency``: cycles from the accepting
     clock edge to the edge after which the output is valid, counted inclusively;
@@ -79,7 +83,8 @@ class ThreefryCore(wiring.Component):
         self.rounds_per_stage = check_int("rounds_per_stage", rounds_per_stage, 1, ROUNDS)
         self.architecture = check_architecture(architecture)
         self.n_iter = -(-ROUNDS // rounds_per_stage)
-        self.latency = self.n_iter + (architecture == "iterative")
+        # both architectures first register the raw request
+        self.latency = self.n_iter + 1
         self.interval = 1 if architecture == "pipelined" else self.latency
         super().__init__({
             "i_req": In(stream.Signature(request_layout(tag_width))),
@@ -220,13 +225,22 @@ def threefry_iterative(m: Module, *, seed: int, rounds_per_stage: int, ctl: Iter
 def threefry_pipeline(m: Module, *, seed: int, rounds_per_stage: int, advance, valid, block,
                       sample, key1, tag, prefix: str):
     """Add a Threefry-2x32-13 stall pipeline to ``m``; returns the last stage's
-    ``(valid, x0, x1, tag)`` registers. All stages load when ``advance`` is high."""
+    ``(valid, x0, x1, tag)`` registers. All stages load when ``advance`` is high; the first
+    one takes the raw request (``block``, ``sample``, ``key1``, ``tag``), so the key injection
+    and the rounds see registers only: ceil(13 / rounds_per_stage) + 1 stages."""
     ks0 = Const(seed, 32)
+    v_req = Signal(name=f"{prefix}v_req")
+    block_req = Signal(32, name=f"{prefix}block_req")
+    sample_req = Signal(32, name=f"{prefix}sample_req")
     k1_in = Signal(32, name=f"{prefix}key1")
+    tag_req = Signal(len(tag), name=f"{prefix}tag_req")
+    with m.If(advance):
+        m.d.sync += [v_req.eq(valid), block_req.eq(block), sample_req.eq(sample),
+                     k1_in.eq(key1), tag_req.eq(tag)]
     x0 = Signal(32, name=f"{prefix}x0_in")
     x1 = Signal(32, name=f"{prefix}x1_in")
-    m.d.comb += [k1_in.eq(key1), x0.eq(block + ks0), x1.eq(sample + k1_in)]
-    cur = (valid, x0, x1, k1_in, tag)
+    m.d.comb += [x0.eq(block_req + ks0), x1.eq(sample_req + k1_in)]
+    cur = (v_req, x0, x1, k1_in, tag_req)
     r = 0
     for stage in range(-(-ROUNDS // rounds_per_stage)):
         _, a, b, k1, t = cur
@@ -261,7 +275,7 @@ class RandomDrawSource(wiring.Component):
     ``i_req``: stream of {stream 16 b, sample 32 b, step 16 b, base 32 b};
     ``o_draws``: stream of ``lanes`` x ``width``-bit draws (lane 0 = draw ``base``), equal to
     ``rng.random_draws(seed, stream, sample, step, base + arange(lanes), width)``.
-    Latency = the core's (ceil(13 / rounds_per_stage) cycles); one request per cycle
+    Latency = the core's (ceil(13 / rounds_per_stage) + 1 cycles); one request per cycle
     (``architecture="pipelined"``) or per ceil(13 / rounds_per_stage) cycles (``"iterative"``,
     one loop datapath per lane, all lanes in lockstep).
     """
@@ -277,7 +291,7 @@ class RandomDrawSource(wiring.Component):
         self.architecture = check_architecture(architecture)
         self.n_iter = -(-ROUNDS // rounds_per_stage)
         #: see :class:`ThreefryCore`
-        self.latency = self.n_iter + (architecture == "iterative")
+        self.latency = self.n_iter + 1
         self.interval = 1 if architecture == "pipelined" else self.latency
         self.per_block = 64 // width
         self.offset_bits = (self.per_block - 1).bit_length()
