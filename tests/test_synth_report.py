@@ -82,3 +82,27 @@ def test_harness_only_needs_place_and_route(tmp_path):
         synthesis.synthesize_unit("smoke_acc", target="ecp5-85f", work_root=tmp_path,
                                   harness_only=True)
     assert not any(tmp_path.iterdir())
+
+
+def _point(cell, port):
+    return {"cell": cell, "port": port, "loc": [1, 1]}
+
+
+def test_critical_path_is_the_longest_clock_to_clock_path_of_the_report():
+    clk = "posedge $glbnet$clk"
+    reg_to_reg = [
+        {"type": "clk-to-q", "delay": 0.5, "from": _point("a_FF", "CLK"), "to": _point("a_FF", "Q")},
+        {"type": "routing", "delay": 1.0, "net": "a", "from": _point("a_FF", "Q"),
+         "to": _point("lut", "A")},
+        {"type": "logic", "delay": 0.25, "from": _point("lut", "A"), "to": _point("lut", "F")},
+        {"type": "routing", "delay": 2.0, "net": "b", "from": _point("lut", "F"),
+         "to": _point("b_FF", "DI")},
+        {"type": "setup", "delay": 0.1, "from": _point("b_FF", "DI"), "to": _point("b_FF", "DI")}]
+    report = {"critical_paths": [
+        {"from": "<async>", "to": clk, "path": reg_to_reg * 3},   # longer, but not the clock's
+        {"from": clk, "to": clk, "path": reg_to_reg}]}
+    path = synthesis.critical_path(report)
+    assert path == {"clock": clk, "delay_ns": 3.85, "logic_ns": 0.85, "routing_ns": 3.0,
+                    "logic_levels": 1, "start": "a_FF.CLK", "end": "b_FF.DI", "nets": ["a", "b"]}
+    assert synthesis.critical_path({"critical_paths": report["critical_paths"][:1]}) is None
+    assert synthesis.critical_path({}) is None
