@@ -159,3 +159,41 @@ def test_reanalyse_adds_the_port_figures_of_a_finished_run(bench, tmp_path, caps
     assert "--reanalyse" in result["analysis_command"]
     assert bench.main(["--reanalyse", "--out", str(tmp_path / "none.json")]) == 2
     assert "--reanalyse needs" in capsys.readouterr().err
+
+
+class OneAddressMemory(wiring.Component):
+    """Write and read port on one address, read enable ``re & ~we``: the SPRAM shape."""
+
+    def __init__(self, width: int, depth: int):
+        self.width, self.depth = width, depth
+        super().__init__({"addr": In(range(depth)), "we": In(1), "re": In(1),
+                          "wdata": In(width), "rdata": Out(width)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.mem = mem = Memory(shape=self.width, depth=self.depth, init=[])
+        wr, rd = mem.write_port(), mem.read_port()
+        m.d.comb += [wr.addr.eq(self.addr), rd.addr.eq(self.addr), wr.en.eq(self.we),
+                     wr.data.eq(self.wdata), rd.en.eq(self.re & ~self.we),
+                     self.rdata.eq(rd.data)]
+        return m
+
+
+@pytest.mark.slow
+def test_spram_needs_a_memory_without_amaranths_zero_initialisation(tmp_path):
+    """docs/synthesis.md: Amaranth's ``init=[]`` is all-zero initial contents, which keeps a
+    one-address memory out of the UP5K's SPRAM; without them 12 bit x 62,720 (784-80-10's W[0])
+    takes 3 SB_SPRAM256KA. Slow: about a minute."""
+    import re
+
+    def spram(width, depth, *, strip):
+        text = rtlil.convert(OneAddressMemory(width, depth), name="m", emit_src=False)
+        if strip:
+            text = re.sub(r"  cell \$meminit_v2 .*?\n  end\n", "", text, flags=re.S)
+        r = synthesis.synthesize_verilog(text, language="rtlil", top="m", target="ice40-up5k",
+                                         work_dir=tmp_path / f"{width}x{depth}{strip}")
+        return r["spram"], r["bram"]
+
+    assert spram(16, 16384, strip=False) == (0, 64)
+    assert spram(16, 16384, strip=True) == (1, 0)
+    assert spram(12, 62720, strip=True) == (3, 0)
