@@ -71,6 +71,17 @@ def test_bad_frontend_is_a_one_line_error(tmp_path, capsys):
                                      work_dir=tmp_path, language="vhdl")
 
 
+def test_synth_command_reads_through_the_frontend_it_is_given(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["synth", "smoke_acc", "--target", "ecp5-85f", "--frontend", "rtlil",
+                     "--out", str(out)]) == 0
+    report = json.loads((out / "synthesis.json").read_text())
+    assert report["command"].endswith("--frontend=rtlil")
+    (row,) = report["results"]
+    assert row["frontend"] == "rtlil" and row["lut"] > 0
+    assert (out / "work" / "smoke_acc-ecp5-85f" / "smoke_acc.il").is_file()
+
+
 def test_rtlil_and_verilog_frontends_map_a_small_memory_design_alike(tmp_path):
     """Same cells here; on a whole network top Yosys' optimisation of the two texts differs by
     a few cells (docs/synthesis.md)."""
