@@ -43,7 +43,7 @@ from snnforge.runs import atomic_write_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 UNIT = "spikegrad_network"
-DEFAULT_CYCLES = ROOT / "benchmarks" / "results" / "spikegrad_network_cycles_ecp5-85f.json"
+DEFAULT_CYCLES = ROOT / "benchmarks" / "results" / "spikegrad_network_cycles_ecp5-85f_fixed.json"
 #: the memories of :class:`LayerMemories` that hold weights (``w_0``, ``w_1``, ...)
 WEIGHT_MEMORY = r"^w_\d+$"
 #: read bits per cycle of one block RAM at its widest: ECP5 DP16KD 2 ports x 18 bits (true dual
@@ -87,7 +87,8 @@ def _cycles(path: str, params: dict) -> dict:
         return {}
     data = json.loads(Path(path).read_text())
     recorded = data.get("params", {})
-    same = all(str(recorded.get(k)) == str(v) for k, v in params.items() if k in recorded)
+    # the same parameters, all of them (a file older than a parameter is not a match)
+    same = ({k: str(v) for k, v in recorded.items()} == {k: str(v) for k, v in params.items()})
     if not same:
         return {"cycles_note": f"{path} describes {recorded}, not the synthesised parameters"}
     cycles = data["cycles_per_training_sample"]["mean"]
@@ -127,7 +128,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--reanalyse", action="store_true",
                         help="no synthesis: recompute the memory-port figures of the run in "
-                             "--out from its netlist in --work-dir")
+                             "--out from its netlist in --work-dir (and take the cycles from "
+                             "--cycles-json if the run has none)")
     args = parser.parse_args(argv)
     command = shlex.join(["python", "benchmarks/spikegrad_network_synth.py",
                           *(argv if argv is not None else sys.argv[1:])])
@@ -174,6 +176,8 @@ def _reanalyse(args, command: str) -> int:
               f"exist", file=sys.stderr)
         return 2
     result = json.loads(out.read_text())
+    if args.cycles_json and "cycles_per_training_sample" not in result:
+        result.update(_cycles(args.cycles_json, result["parameters"]))
     result.update(_ports(args.work_dir / f"{UNIT}-{result['target']}", result, result))
     result["analysis_command"] = command
     atomic_write_bytes(out, (json.dumps(result, indent=2) + "\n").encode())

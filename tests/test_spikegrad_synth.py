@@ -117,6 +117,10 @@ def test_logical_ports_and_cycles_of_the_benchmark(bench, tmp_path):
     assert "cycles_per_training_sample" not in other and "not the synthesised" in \
         other["cycles_note"]
     assert bench._cycles("", params) == {}
+    newer = bench._cycles(str(cycles), {**params, "loss": "fixed"})  # not in the file
+    assert "cycles_per_training_sample" not in newer
+    older = bench._cycles(str(cycles), {"hidden": "256", "inputs": 784})
+    assert "cycles_per_training_sample" not in older
     memories = {"w_0": {"cells": {"DP16KD": 147}}, "w_1": {"cells": {"DP16KD": 3}},
                 "ev_0": {"cells": {"DP16KD": 20}}}
     # 147 DP16KD x 36 read bits per cycle / 12-bit weights
@@ -160,12 +164,17 @@ def test_reanalyse_adds_the_port_figures_of_a_finished_run(bench, tmp_path, caps
         "cells": {"w_0.0.0": cell, "w_0.0.1": cell, "ev_0.0.0": cell}}}}))
     out = tmp_path / "run.json"
     out.write_text(json.dumps({"target": "ecp5-85f", "parameters": {"weight_bits": 12},
-                               "frontend": "verilog", "fmax_mhz": 50.0,
-                               "cycles_per_training_sample": 1000.0}))
-    assert bench.main(["--reanalyse", "--work-dir", str(work), "--out", str(out)]) == 0
+                               "frontend": "verilog", "fmax_mhz": 50.0}))
+    cycles = tmp_path / "cycles.json"
+    cycles.write_text(json.dumps({
+        "command": "python benchmarks/spikegrad_network.py", "params": {"weight_bits": 12},
+        "cycles_per_training_sample": {"mean": 1000.0}, "synaptic_ops_per_sample": {"mean": 800}}))
+    assert bench.main(["--reanalyse", "--work-dir", str(work), "--out", str(out),
+                       "--cycles-json", str(cycles)]) == 0
     result = json.loads(out.read_text())
     assert result["device_weight_reads_per_cycle"] == 6  # 2 DP16KD x 36 bits / 12
     assert result["memory_ports"]["weight_ram_cells"] == {"DP16KD": 2}
+    assert result["cycles_per_training_sample"] == 1000.0
     assert result["samples_per_s"] == 50_000.0
     assert "--reanalyse" in result["analysis_command"]
     assert bench.main(["--reanalyse", "--out", str(tmp_path / "none.json")]) == 2
