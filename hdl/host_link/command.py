@@ -13,6 +13,7 @@ from snnforge.errors import ConfigError
 from snnforge.host.protocol import (BODY_OVERHEAD, COUNTER_BYTES, IDENTITY_BYTES,
                                     PROTOCOL_VERSION, Command, Identity, Status)
 
+from .counters import CounterBank
 from .frame import frame_info_layout
 from .sizes import PAIR_BYTES, SAMPLE_HEADER, LinkSizes, min_buffer_bytes
 from .slip import frame_byte_layout
@@ -81,8 +82,10 @@ class CommandDecoder(wiring.Component):
     cycles (from a sample's first beat to its result).
 
     Responses leave byte-serially: a payload byte is selected by its index from its source
-    (the IDENTIFY constant, the counters, one byte register, or the sign-extended lane 0 of the
-    row register, which shifts one lane per lane sent), so no response is staged in a register.
+    (the IDENTIFY constant, the counters' memory, one byte register, or the sign-extended lane 0
+    of the row register, which shifts one lane per lane sent), so no response is staged in a
+    register. The counters live in a :class:`~.counters.CounterBank` (a memory updated
+    byte-serially after each sample); a frame waits in the buffer while it is busy.
     """
 
     def __init__(self, *, sizes: LinkSizes, buffer_bytes: int):
@@ -156,13 +159,10 @@ class CommandDecoder(wiring.Component):
         prev_index = Signal(17)
         pixel = Signal(range(s.n_in + 1))
         pair_valid = Signal()
-        samples = Signal(8 * COUNTER_BYTES[0])
-        errors = Signal(8 * COUNTER_BYTES[1])
-        cycles = Signal(8 * COUNTER_BYTES[2])
+        m.submodules.counters = bank = CounterBank()
         timing = Signal()
-        m.d.comb += self.busy.eq(self.i_frame.valid)
-        with m.If(timing):
-            m.d.sync += cycles.eq(cycles + 1)
+        m.d.comb += [self.busy.eq(self.i_frame.valid | bank.busy), bank.count.eq(timing),
+                     bank.rd_addr.eq(tx_index)]
         ident = self.identity().to_bytes()
         layer_lanes = Mux(layer, s.n_out, s.n_hidden)
         layer_rows = Mux(layer, s.n_hidden + 1, s.n_in + 1)
@@ -178,15 +178,12 @@ class CommandDecoder(wiring.Component):
                          self.o_resp.payload.last.eq(last)]
 
         # payload bytes by index (byte-serial responses)
-        counter_bytes = Cat(samples, errors, cycles)
         payload_byte = Signal(8)
         with m.Switch(kind):
             with m.Case(Payload.IDENTITY):
                 m.d.comb += payload_byte.eq(_byte_at((Const(b, 8) for b in ident), tx_index))
             with m.Case(Payload.COUNTERS):
-                m.d.comb += payload_byte.eq(_byte_at((counter_bytes[8 * k:8 * k + 8]
-                                                      for k in range(sum(COUNTER_BYTES))),
-                                                     tx_index))
+                m.d.comb += payload_byte.eq(bank.rd_data)   # addressed a clock ahead
             with m.Default():
                 m.d.comb += payload_byte.eq(tx_byte)
         lane0 = Value.cast(row[0])
@@ -195,7 +192,7 @@ class CommandDecoder(wiring.Component):
         state = Signal(DecoderState, init=DecoderState.IDLE)
         with m.If(state == DecoderState.IDLE):
             m.d.comb += ptr_next.eq(0)
-            with m.If(self.i_frame.valid):
+            with m.If(self.i_frame.valid & ~bank.busy):
                 m.d.sync += [executed.eq(0), plen.eq(frame.length - BODY_OVERHEAD)]
                 with m.If(frame.status != Status.OK):
                     m.d.sync += [status.eq(frame.status), tx_count.eq(0), kind.eq(Payload.NONE),
@@ -225,12 +222,12 @@ class CommandDecoder(wiring.Component):
                     m.d.sync += executed.eq(1)
                     respond(Status.OK, IDENTITY_BYTES, Payload.IDENTITY)
                 with m.Elif(op == Command.READ_COUNTERS):
-                    # the counters hold still while they are sent: they count samples only
                     m.d.sync += executed.eq(1)
                     respond(Status.OK, sum(COUNTER_BYTES), Payload.COUNTERS)
                 with m.Else():
                     m.d.comb += self.net_reset.eq(1)
-                    m.d.sync += [samples.eq(0), errors.eq(0), cycles.eq(0), executed.eq(1)]
+                    m.d.comb += bank.clear.eq(1)
+                    m.d.sync += executed.eq(1)
                     respond(Status.OK)
             with m.Elif((op == Command.READ_WEIGHTS) | (op == Command.WRITE_WEIGHTS)):
                 with m.If(plen < 3):
@@ -321,6 +318,7 @@ class CommandDecoder(wiring.Component):
         with m.Elif(state == DecoderState.VALIDATE):
             with m.If(remaining == 0):
                 m.d.comb += ptr_next.eq(2 + SAMPLE_HEADER)
+                m.d.comb += bank.start.eq(1)
                 m.d.sync += [remaining.eq(plen - SAMPLE_HEADER), pixel.eq(0),
                              pair_valid.eq(0), pair_count.eq(0)]
                 m.d.sync += state.eq(DecoderState.FETCH)
@@ -369,9 +367,8 @@ class CommandDecoder(wiring.Component):
             m.d.comb += self.i_result.ready.eq(1)
             with m.If(self.i_result.valid):
                 w = self.i_result.payload.winner
-                m.d.sync += [timing.eq(0), samples.eq(samples + 1),
-                             errors.eq(errors + (w != label[:s.class_bits])),
-                             executed.eq(1), tx_byte.eq(w)]
+                m.d.comb += [bank.done.eq(1), bank.error.eq(w != label[:s.class_bits])]
+                m.d.sync += [timing.eq(0), executed.eq(1), tx_byte.eq(w)]
                 respond(Status.OK, 1, Payload.BYTE)
         # --- response: seq, status, cmd, payload bytes, then weight lanes ----------------
         last_header = (tx_count == 0) & ~send_lanes
@@ -396,6 +393,7 @@ class CommandDecoder(wiring.Component):
         with m.Elif(state == DecoderState.SEND_PAYLOAD):
             emit(payload_byte, (tx_count == 1) & ~send_lanes)
             with m.If(self.o_resp.ready):
+                m.d.comb += bank.rd_addr.eq(tx_index + 1)
                 m.d.sync += [tx_index.eq(tx_index + 1), tx_count.eq(tx_count - 1)]
                 with m.If(tx_count == 1):
                     with m.If(send_lanes):

@@ -1,0 +1,89 @@
+"""The host link's counters (samples, errors, cycles) in a 16-byte memory, updated byte-serially.
+
+A register per counter bit plus a byte multiplexer for READ_COUNTERS cost about 240 iCE40 logic
+cells at the protocol's widths (4 + 4 + 6 bytes); in a memory the counters cost one block RAM
+and a byte adder. Golden: the counters of :class:`snnforge.host.engine.ProtocolEngineModel`.
+"""
+from __future__ import annotations
+
+from amaranth.hdl import Cat, Const, Module, Mux, Signal
+from amaranth.lib import memory, wiring
+from amaranth.lib.wiring import In, Out
+
+from snnforge.errors import ConfigError
+from snnforge.host.protocol import COUNTER_BYTES
+
+__all__ = ["CounterBank"]
+
+#: the memory's bytes: samples, errors, cycles, little-endian, as READ_COUNTERS sends them
+_FIRST = (0, COUNTER_BYTES[0], COUNTER_BYTES[0] + COUNTER_BYTES[1])
+_BYTES = sum(COUNTER_BYTES)
+
+
+class CounterBank(wiring.Component):
+    """Samples, errors and cycles in a memory of :data:`~snnforge.host.protocol.COUNTER_BYTES`
+    bytes (samples at 0, errors at 4, cycles at 8, little-endian).
+
+    ``start`` clears the per-sample cycle counter (``sample_cycle_bits`` wide), ``count`` adds
+    one to it; ``done`` (with ``error``: the winner was not the label) adds the sample to the
+    counters: one sample, ``error`` errors and the per-sample cycles (counted up to and
+    including the clock of ``done``). ``clear`` zeroes them. An update or a clear runs for
+    ``_BYTES + 1`` clocks (``busy``; read-modify-write of one byte per clock); after a reset
+    the bank clears itself. ``rd_addr`` -> ``rd_data`` one clock later (when not busy).
+    """
+
+    def __init__(self, *, sample_cycle_bits: int = 32):
+        if (not isinstance(sample_cycle_bits, int) or sample_cycle_bits % 8
+                or not 8 <= sample_cycle_bits <= 8 * COUNTER_BYTES[2]):
+            raise ConfigError(f"sample_cycle_bits must be a multiple of 8 from 8 to "
+                              f"{8 * COUNTER_BYTES[2]}, got {sample_cycle_bits!r}")
+        self.sample_cycle_bits = sample_cycle_bits
+        super().__init__({"start": In(1), "count": In(1), "done": In(1), "error": In(1),
+                          "clear": In(1), "rd_addr": In(4), "rd_data": Out(8),
+                          "busy": Out(1, init=1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.memory = mem = memory.Memory(shape=8, depth=16, init=[])
+        rd = mem.read_port(transparent_for=())
+        wr = mem.write_port()
+        per_sample = Signal(self.sample_cycle_bits)
+        with m.If(self.start):
+            m.d.sync += per_sample.eq(0)
+        with m.Elif(self.count):
+            m.d.sync += per_sample.eq(per_sample + 1)
+        active = Signal(init=1)       # an update or a clear runs (after reset: a clear)
+        clearing = Signal(init=1)
+        error = Signal()
+        step = Signal(range(_BYTES + 1))   # step s reads byte s and writes byte s - 1
+        carry = Signal()
+        index = Signal(range(_BYTES))
+        m.d.comb += [self.busy.eq(active), index.eq(step - 1), rd.en.eq(1),
+                     rd.addr.eq(Mux(active, step, self.rd_addr)), self.rd_data.eq(rd.data)]
+        operand = Signal(8)
+        with m.Switch(index):
+            with m.Case(_FIRST[0]):
+                m.d.comb += operand.eq(1)
+            with m.Case(_FIRST[1]):
+                m.d.comb += operand.eq(error)
+            for k in range(self.sample_cycle_bits // 8):
+                with m.Case(_FIRST[2] + k):
+                    m.d.comb += operand.eq(per_sample[8 * k:8 * k + 8])
+            with m.Default():
+                m.d.comb += operand.eq(0)
+        first = (index == _FIRST[0]) | (index == _FIRST[1]) | (index == _FIRST[2])
+        total = Signal(9)
+        m.d.comb += total.eq(rd.data + operand + Mux(first, 0, carry))
+        with m.If(active):
+            m.d.sync += step.eq(step + 1)
+            with m.If(step != 0):
+                m.d.comb += [wr.en.eq(1), wr.addr.eq(index),
+                             wr.data.eq(Mux(clearing, Const(0, 8), total[:8]))]
+                m.d.sync += carry.eq(total[8])
+            with m.If(step == _BYTES):
+                m.d.sync += [active.eq(0), clearing.eq(0), step.eq(0)]
+        with m.Elif(self.clear):
+            m.d.sync += [active.eq(1), clearing.eq(1), step.eq(0)]
+        with m.Elif(self.done):
+            m.d.sync += [active.eq(1), clearing.eq(0), step.eq(0), error.eq(self.error)]
+        return m
