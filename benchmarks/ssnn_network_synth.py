@@ -283,6 +283,11 @@ def main(argv=None) -> int:
     parser.add_argument("--eval-digits", type=int, default=100)
     parser.add_argument("--no-synth", action="store_true",
                         help="skip synthesis: cycles and synaptic work only")
+    parser.add_argument("--synthesis-from", type=Path, default=None, metavar="JSON",
+                        help="take the synthesis figures of an earlier result of this script "
+                             "instead of synthesising (same target and unit parameters, and the "
+                             "unit's source must hash the same as then): e.g. to add the cycles "
+                             "to a run that stopped after its synthesis")
     parser.add_argument("--work-dir", type=Path, default=None,
                         help="netlists and logs (default: build/ssnn_network_synth)")
     parser.add_argument("--weight-memory", default=WEIGHT_MEMORY.pattern, metavar="REGEX",
@@ -353,6 +358,35 @@ def main(argv=None) -> int:
         return 2
 
 
+def _earlier_synthesis(path: Path, result: dict, params: dict) -> dict:
+    """The ``synthesis`` section of an earlier result file, checked to belong to this design:
+    same target and unit parameters, and the unit's source (Verilog or RTLIL, as that run
+    read it; the board harness when it synthesised only that) hashes the same."""
+    try:
+        earlier = json.loads(Path(path).read_text())
+        figures = earlier["synthesis"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise SnnforgeError(f"--synthesis-from {path}: not a result of this script with a "
+                            f"synthesis ({exc})") from None
+    for key in ("target", "unit_parameters"):
+        if earlier.get(key) != result[key]:
+            raise SnnforgeError(f"--synthesis-from {path}: its {key} differs from this run's")
+    unit = registry.get_unit(UNIT)
+    component = unit.factory(**unit.resolve(params))
+    if "cell counts of the harness" in figures.get("fmax_context", ""):
+        from snnforge.boards.harness import harness_verilog
+
+        text = harness_verilog(component, name=f"{UNIT}_harness")
+    else:
+        text = synthesis.unit_source(component, name=UNIT,
+                                     frontend=figures.get("frontend", "auto"))[1]
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    if sha != figures.get("source_sha256"):
+        raise SnnforgeError(f"--synthesis-from {path}: the unit's source today does not hash "
+                            f"as the synthesised one (another engine); synthesise again")
+    return figures
+
+
 def _speeds_only(parser, args) -> int:
     """``--speeds-only``: fold ``--fmax`` / ``--at-cycles`` into an existing result file."""
     if args.out is None or not args.out.is_file():
@@ -375,7 +409,13 @@ def _measure(args, config: SSNNConfig, params: dict, harness_kwargs: dict, resul
     """Synthesis first (the long run), then cycles and synaptic work; the JSON is written
     after each, so an interrupted run keeps what it measured."""
     t0 = time.perf_counter()
-    if not args.no_synth:
+    if args.synthesis_from is not None:
+        result["synthesis"] = _earlier_synthesis(args.synthesis_from, result, params)
+        result["synthesis_from"] = {"file": str(args.synthesis_from),
+                                    "command": json.loads(args.synthesis_from.read_text())
+                                    .get("command")}
+        _write(out, result, args.target, t0, args.at_cycles)
+    elif not args.no_synth:
         figures = synthesis.synthesize_unit(UNIT, target=args.target, work_root=work,
                                             pnr=args.pnr, params=params,
                                             pnr_options=args.pnr_options,

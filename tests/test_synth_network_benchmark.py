@@ -129,3 +129,27 @@ def test_an_fmax_measured_elsewhere_is_folded_in_with_its_source(bench, tmp_path
     assert speed["training_samples_per_s"] == pytest.approx(6000)
     assert speed["training_samples_per_s_at_cycles"] == {"4000": pytest.approx(7500)}
     assert json.loads(out.read_text())["wall_seconds"] == 12.0
+
+
+def test_synthesis_figures_are_reused_only_for_the_same_design(bench, tmp_path):
+    import hashlib
+
+    from snnforge.errors import SnnforgeError
+    from snnforge.hdl import registry
+
+    registry.load_units()
+    unit = registry.get_unit("ssnn_network")
+    params = {"n_in": 16, "n_hidden": 4, "n_out": 3, "T": 2}
+    resolved = unit.resolve(params)
+    text = synthesis.unit_source(unit.factory(**resolved), name="ssnn_network",
+                                 frontend="verilog")[1]
+    figures = {"lut": 1, "frontend": "verilog",
+               "source_sha256": hashlib.sha256(text.encode()).hexdigest()}
+    result = {"target": "ecp5-85f", "unit_parameters": resolved}
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(json.dumps({**result, "synthesis": figures}))
+    assert bench._earlier_synthesis(earlier, result, params) == figures
+    with pytest.raises(SnnforgeError, match="does not hash"):
+        bench._earlier_synthesis(earlier, result, {**params, "n_hidden": 5})
+    with pytest.raises(SnnforgeError, match="unit_parameters differs"):
+        bench._earlier_synthesis(earlier, {**result, "unit_parameters": {}}, params)
