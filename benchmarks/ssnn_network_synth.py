@@ -72,7 +72,7 @@ _PORT_CLOCK = {("DP16KD", "A"): "CLKA", ("DP16KD", "B"): "CLKB", ("PDPW16KD", "W
                ("SB_RAM40_4K", "R"): "RCLK", ("SB_SPRAM256KA", "A"): "CLOCK",
                ("TRELLIS_DPR16X4", "W"): "WCK"}
 #: memory names (the Amaranth hierarchy in the cell names) that hold weights
-WEIGHT_MEMORY = re.compile(r"(^|[.\\/_])(weights?|w1|w2|w_mem|wmem)([.\\/_\[]|\d|$)", re.I)
+WEIGHT_MEMORY = re.compile(r"(^|[.\\/_])(weights?|w1|w2|w_mem|wmem)([.\\/_\[$]|\d|$)", re.I)
 
 
 def _param(cell: dict, name: str) -> int:
@@ -134,14 +134,19 @@ def memory_ports(netlist: Path, top: str, *, weight_memory: str = WEIGHT_MEMORY.
 
 
 def _memory_name(hierarchy: str) -> str:
-    """``weights.mem.mem_0.0.1$...`` -> ``weights.mem``: the hierarchy up to the memory."""
+    """``weights.mem.mem_0.0.1$...`` -> ``weights.mem``: the hierarchy up to the memory; a
+    submodule name that Yosys made unique (``w1$290.mem.0.5``) counts by its own name
+    (``w1.mem``)."""
     text = hierarchy.lstrip("\\").replace(" ", ".")
     parts = re.split(r"[.]", text)
     keep = []
     for part in parts:
-        if re.fullmatch(r"\d+|\$.*|mem_\d+.*|.*\$.*", part):
+        if re.fullmatch(r"\d+|\$.*|mem_\d+.*", part):
             break
-        keep.append(part)
+        name, dollar, _ = part.partition("$")
+        keep.append(name)
+        if dollar and not re.fullmatch(r"[^$]+\$\d+", part):
+            break   # a Yosys-generated suffix other than a uniquing number ends the path
     return ".".join(keep) or text
 
 
@@ -358,10 +363,12 @@ def main(argv=None) -> int:
         return 2
 
 
-def _earlier_synthesis(path: Path, result: dict, params: dict) -> dict:
+def _earlier_synthesis(path: Path, result: dict, params: dict, *, work: Path,
+                       weight_memory: str) -> dict:
     """The ``synthesis`` section of an earlier result file, checked to belong to this design:
     same target and unit parameters, and the unit's source (Verilog or RTLIL, as that run
-    read it; the board harness when it synthesised only that) hashes the same."""
+    read it; the board harness when it synthesised only that) hashes the same. The memory
+    ports are read again from that run's netlist when it is still in ``work``."""
     try:
         earlier = json.loads(Path(path).read_text())
         figures = earlier["synthesis"]
@@ -373,7 +380,8 @@ def _earlier_synthesis(path: Path, result: dict, params: dict) -> dict:
             raise SnnforgeError(f"--synthesis-from {path}: its {key} differs from this run's")
     unit = registry.get_unit(UNIT)
     component = unit.factory(**unit.resolve(params))
-    if "cell counts of the harness" in figures.get("fmax_context", ""):
+    harness = "cell counts of the harness" in figures.get("fmax_context", "")
+    if harness:
         from snnforge.boards.harness import harness_verilog
 
         text = harness_verilog(component, name=f"{UNIT}_harness")
@@ -384,6 +392,13 @@ def _earlier_synthesis(path: Path, result: dict, params: dict) -> dict:
     if sha != figures.get("source_sha256"):
         raise SnnforgeError(f"--synthesis-from {path}: the unit's source today does not hash "
                             f"as the synthesised one (another engine); synthesise again")
+    top = f"{UNIT}_harness" if harness else UNIT
+    folder = Path(work) / f"{top}-{result['target']}"
+    source = folder / f"{top}.{'il' if figures.get('frontend') == 'rtlil' else 'v'}"
+    if (folder / f"{top}.json").is_file() and source.is_file():
+        if hashlib.sha256(source.read_bytes()).hexdigest() == sha:
+            figures["memory_ports"] = memory_ports(folder / f"{top}.json", top,
+                                                   weight_memory=weight_memory)
     return figures
 
 
@@ -410,7 +425,8 @@ def _measure(args, config: SSNNConfig, params: dict, harness_kwargs: dict, resul
     after each, so an interrupted run keeps what it measured."""
     t0 = time.perf_counter()
     if args.synthesis_from is not None:
-        result["synthesis"] = _earlier_synthesis(args.synthesis_from, result, params)
+        result["synthesis"] = _earlier_synthesis(args.synthesis_from, result, params, work=work,
+                                                 weight_memory=args.weight_memory)
         result["synthesis_from"] = {"file": str(args.synthesis_from),
                                     "command": json.loads(args.synthesis_from.read_text())
                                     .get("command")}

@@ -38,14 +38,19 @@ def test_memory_ports_of_a_netlist(bench, tmp_path):
         "sample.pixels.0.0": {**_cell("DP16KD", {"DATA_WIDTH_A": 9, "DATA_WIDTH_B": 9}),
                               "connections": {"CLKA": [9], "CLKB": ["0"]}},
         "lut": {"type": "LUT4", "parameters": {}, "attributes": {}, "connections": {}},
+        # a submodule name Yosys made unique: still the w1 memory, one memory for both cells
+        "w1$290.mem.0.0": _cell("DP16KD", {"DATA_WIDTH_A": 36, "DATA_WIDTH_B": 36}),
+        "w1$290.mem.0.1": _cell("DP16KD", {"DATA_WIDTH_A": 36, "DATA_WIDTH_B": 36}),
     }
     path = tmp_path / "top.json"
     path.write_text(json.dumps({"modules": {"top": {"cells": cells}}}))
     ports = bench.memory_ports(path, "top")
-    assert ports["weight_port_bits_per_cycle"] == 36 + 36 + 18 + 36 + 16
-    assert ports["weight_ram_cells"] == {"DP16KD": 2, "SB_SPRAM256KA": 1}
+    assert ports["weight_port_bits_per_cycle"] == 36 + 36 + 18 + 36 + 16 + 4 * 36
+    assert ports["weight_ram_cells"] == {"DP16KD": 4, "SB_SPRAM256KA": 1}
     assert ports["other_port_bits_per_cycle"] == (16 + 8) + 9
-    assert set(ports["memories"]) == {"weights.mem", "w2.mem", "wta.gumbel", "sample.pixels"}
+    assert set(ports["memories"]) == {"weights.mem", "w2.mem", "wta.gumbel", "sample.pixels",
+                                      "w1.mem"}
+    assert ports["memories"]["w1.mem"]["cells"] == {"DP16KD": 2}
     assert not ports["memories"]["wta.gumbel"]["weights"]
     only_w2 = bench.memory_ports(path, "top", weight_memory=r"^w2\.")
     assert only_w2["weight_port_bits_per_cycle"] == 16
@@ -148,8 +153,9 @@ def test_synthesis_figures_are_reused_only_for_the_same_design(bench, tmp_path):
     result = {"target": "ecp5-85f", "unit_parameters": resolved}
     earlier = tmp_path / "earlier.json"
     earlier.write_text(json.dumps({**result, "synthesis": figures}))
-    assert bench._earlier_synthesis(earlier, result, params) == figures
+    kw = dict(work=tmp_path, weight_memory=bench.WEIGHT_MEMORY.pattern)
+    assert bench._earlier_synthesis(earlier, result, params, **kw) == figures
     with pytest.raises(SnnforgeError, match="does not hash"):
-        bench._earlier_synthesis(earlier, result, {**params, "n_hidden": 5})
+        bench._earlier_synthesis(earlier, result, {**params, "n_hidden": 5}, **kw)
     with pytest.raises(SnnforgeError, match="unit_parameters differs"):
-        bench._earlier_synthesis(earlier, {**result, "unit_parameters": {}}, params)
+        bench._earlier_synthesis(earlier, {**result, "unit_parameters": {}}, params, **kw)
