@@ -3,6 +3,7 @@ Verilated board core through its UART pins (snnforge.host.sim_transport), reads 
 back and compares them with BitTrueSSNN.train on the same digits and keys.
 
     python benchmarks/board_sim.py [--digits 200] [--divisor 4] [--side 8] [--hidden 16]
+        [--weight-bits 8] [--rounds-per-stage R]
 
 Writes benchmarks/results/board_sim_<n_in>-<n_hidden>-<n_out>.json: simulator wall time, digits/s, simulated cycles and
 board seconds (at 12 MHz), the board's chip cycles per sample (READ_COUNTERS), and whether the
@@ -36,6 +37,7 @@ def main() -> None:
     parser.add_argument("--divisor", type=int, default=4)
     parser.add_argument("--side", type=int, default=8, help="image side (n_in = side^2)")
     parser.add_argument("--hidden", type=int, default=16)
+    parser.add_argument("--weight-bits", type=int, default=8)
     parser.add_argument("--dataset", default="mnist")
     parser.add_argument("--clock-mhz", type=float, default=12.0,
                         help="the board clock the rates are given at (the simulated board's "
@@ -43,7 +45,8 @@ def main() -> None:
     parser.add_argument("--rounds-per-stage", type=int, default=None,
                         help="the network's Threefry rounds per clock (default the top's)")
     args = parser.parse_args()
-    config = small_network_config(n_in=args.side ** 2, n_hidden=args.hidden)
+    config = small_network_config(n_in=args.side ** 2, n_hidden=args.hidden,
+                                  weight_bits=args.weight_bits)
     x, y = load_data(args.dataset, "train", side=args.side, limit=args.digits)
     start = time.perf_counter()
     options = {} if args.rounds_per_stage is None else {"rounds_per_stage": args.rounds_per_stage}
@@ -78,7 +81,8 @@ def main() -> None:
     identical = bool(np.array_equal(w1, golden.W1) and np.array_equal(w2, golden.W2))
     result = {
         "command": "python benchmarks/board_sim.py " + shlex.join(sys.argv[1:]),
-        "network": f"{config.n_in}-{config.n_hidden}-{config.n_out}", "digits": len(y),
+        "network": f"{config.n_in}-{config.n_hidden}-{config.n_out}",
+        "weight_bits": config.weight_bits, "digits": len(y),
         "dataset": args.dataset, "divisor": args.divisor, "network_options": options,
         "setup_seconds": round(setup, 2),
         "train_wall_seconds": round(train_wall, 3),
@@ -102,7 +106,8 @@ def main() -> None:
         "link": stats,
         "weights_identical_to_golden": identical,
     }
-    out = ROOT / "benchmarks" / "results" / f"board_sim_{result['network']}.json"
+    suffix = "" if config.weight_bits == 8 else f"_w{config.weight_bits}"
+    out = ROOT / "benchmarks" / "results" / f"board_sim_{result['network']}{suffix}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     if not identical:

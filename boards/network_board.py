@@ -27,7 +27,10 @@ __all__ = ["build_network_board", "default_board_config", "default_baud", "progr
 #: 1 Mbaud = 25 MHz / 25 on the ULX3S (FT231X; 3 Mbaud needs a PLL clock, e.g. 30 MHz)
 DEFAULT_BAUD = {"icebreaker": 3_000_000, "ulx3s-85f": 1_000_000}
 
-_DEFAULT_NETWORK_OPTIONS: dict[str, dict] = {"icebreaker": {}, "ulx3s-85f": {}}
+#: the iCEBreaker's Threefry core does one round per clock: 176 LUT4 / 181 logic cells less
+#: than four (docs/boards.md), at the same cycles per sample
+_DEFAULT_NETWORK_OPTIONS: dict[str, dict] = {"icebreaker": {"rounds_per_stage": 1},
+                                             "ulx3s-85f": {}}
 
 #: extra ``synth_*`` options of each board's build
 _SYNTH_OPTS = {"icebreaker": "", "ulx3s-85f": ""}
@@ -49,12 +52,12 @@ def _check_board(board: str) -> None:
 
 
 def default_board_config(board: str) -> SSNNConfig:
-    """The network each board's top trains by default: iCEBreaker 64-16-10 (8x8 digits, the
-    demo network; with the host link its top needs about 6,000 UP5K logic cells of 5,280, see
-    docs/boards.md); ULX3S-85F 784-128-10 (28x28 digits)."""
+    """The network each board's top trains by default: iCEBreaker 64-8-10 with 6-bit weights
+    (8x8 digits; the largest that fits the UP5K beside the host link, see docs/boards.md);
+    ULX3S-85F 784-128-10 (28x28 digits)."""
     _check_board(board)
     if board == "icebreaker":
-        return small_network_config()
+        return small_network_config(n_hidden=8, weight_bits=6)
     return small_network_config(n_in=784, n_hidden=128)
 
 
@@ -64,8 +67,9 @@ def default_baud(board: str) -> int:
 
 
 def default_network_options(board: str) -> dict:
-    """The network top's options of each board's build: the network's defaults (iterative
-    Threefry core, one core, one hidden lane), see docs/boards.md for the figures."""
+    """The network top's options of each board's build (keyword arguments of SSNNNetwork; the
+    network's defaults where absent): the iCEBreaker's iterative Threefry core at one round
+    per clock; see docs/boards.md for the figures."""
     _check_board(board)
     return dict(_DEFAULT_NETWORK_OPTIONS[board])
 

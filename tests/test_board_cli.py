@@ -42,6 +42,7 @@ def boards(monkeypatch):
 
     module = types.SimpleNamespace(default_board_config=lambda board: small_network_config(),
                                    default_baud=lambda board: 3_000_000,
+                                   default_network_options=lambda board: {},
                                    NETWORK_OPTION_NAMES=network_board.NETWORK_OPTION_NAMES,
                                    check_network_options=network_board.check_network_options,
                                    build_network_board=build_network_board, calls=calls)

@@ -188,7 +188,8 @@ def open_transport(args, config):
         except ImportError as exc:
             raise ToolchainError(f"--sim: the simulated board is not part of this build "
                                  f"({exc}); use a board (--port) or --loopback") from None
-        return SimulatedBoardTransport(config)
+        return SimulatedBoardTransport(
+            config, network_options=_network_board().default_network_options(args.board))
     if not args.port:
         raise ConfigError("--port is missing: give the board's serial port (e.g. --port "
                           "/dev/ttyUSB1), or --sim for the simulated board")
