@@ -25,10 +25,11 @@ from .loop import finish, percent, train_epochs
 #: per-task defaults for options left unset on the command line (the studies in docs/fp_exact.md)
 TASK_DEFAULTS = {
     "xor": dict(hidden="4", epochs=300, batch_size=1, lr=0.03, silent_nudge=0.05, grad_clip=1.0,
-                init_mean=1.0, dead_nudge=0.0, lr_schedule="exponential", readout="first_spike"),
+                init_mean=1.0, dead_nudge=0.0, lr_schedule="exponential", readout="first_spike",
+                rest_nudge=0.0),
     "yinyang": dict(hidden="40", epochs=20, batch_size=10, lr=0.005, silent_nudge=0.2,
                     grad_clip=1.0, init_mean=1.0, dead_nudge=0.05, lr_schedule="cosine",
-                    readout="max_membrane"),
+                    readout="max_membrane", rest_nudge=0.05),
 }
 
 
@@ -55,8 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "first_spike, yinyang max_membrane")
     parser.add_argument("--membrane-scale", type=float, default=5.0,
                         help="max_membrane logits per threshold unit (default %(default)s)")
-    parser.add_argument("--rest-nudge", type=float, default=0.0,
-                        help="max_membrane: push for a label output whose membrane never rises above rest, 0 = off")
+    parser.add_argument("--rest-nudge", type=float, default=None,
+                        help="max_membrane: push for a label output whose membrane never rises above "
+                             "rest, 0 = off (xor 0, yinyang 0.05)")
     parser.add_argument("--dead-nudge", type=float, default=None,
                         help="push for hidden neurons silent on a whole batch, 0 = off (xor 0, yinyang 0.05)")
     parser.add_argument("--label-push", type=float, default=0.0,
@@ -96,7 +98,7 @@ def _config(args, hidden, pick) -> FPConfig:
                     reset_dependence=not args.no_reset_term, lr_decay=args.lr_decay,
                     lr_schedule=pick("lr_schedule"), weight_average=args.weight_average,
                     readout=pick("readout"), membrane_scale=args.membrane_scale,
-                    rest_nudge=args.rest_nudge)
+                    rest_nudge=pick("rest_nudge"))
 
 
 def _task(args):
