@@ -118,7 +118,7 @@ def test_cli_train_report_plots_and_resume(tmp_path, capsys):
     # the CLI's defaults are the training formats, widths exactly the worst case
     want = training_config((784, 32, 10), batch=16).to_dict()
     assert report["config"]["spikegrad"] == json.loads(json.dumps(want))
-    assert (out / "learning_curves.png").stat().st_size > 1000
+    assert (out / "training_curve.png").stat().st_size > 1000
     assert (out / "checkpoint.npz").exists()
 
 
@@ -275,14 +275,25 @@ def test_cli_preset_sets_defaults_and_explicit_options_override(tmp_path):
     report = _one_sample_epoch(tmp_path / "p", "--preset", "up5k", "--hidden", "16")
     want = dataclasses.replace(preset.config(), sizes=(784, 16, 10)).validate()
     got = report["config"]["spikegrad"]
-    # the training CLI has no --loss option: it trains the float loss (the preset's loss
-    # fields are the only ones it does not take)
-    loss_fields = ("loss", "loss_frac_bits", "loss_exp_bits")
-    assert {k: v for k, v in got.items() if k not in loss_fields} == json.loads(json.dumps(
-        {k: v for k, v in want.to_dict().items() if k not in loss_fields}))
-    assert preset.config().loss == "fixed"
+    assert got == json.loads(json.dumps(want.to_dict()))
+    assert got["loss"] == "fixed"   # the preset's on-chip loss
     assert report["config"]["preset"] == "up5k"
     assert report["config"]["input_gain"] == preset.input_gain
+
+
+def test_cli_loss_options_override_the_preset_and_name_the_option(tmp_path, capsys):
+    report = _one_sample_epoch(tmp_path / "f", "--preset", "up5k", "--hidden", "16",
+                               "--loss", "float")
+    assert report["config"]["spikegrad"]["loss"] == "float"
+    report = _one_sample_epoch(tmp_path / "x", "--hidden", "16", "--batch", "1", "--loss",
+                               "fixed", "--loss-exp-bits", "12")
+    assert (report["config"]["spikegrad"]["loss"],
+            report["config"]["spikegrad"]["loss_exp_bits"]) == ("fixed", 12)
+    code = main(["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--epochs", "1",
+                 "--loss", "fixed", "--loss-frac-bits", "0", "--out", str(tmp_path / "bad"),
+                 "--quiet"])
+    assert code == 2
+    assert "--loss-frac-bits must be" in capsys.readouterr().err
 
 
 def test_cli_lr_offset_moves_every_derived_shift(tmp_path):

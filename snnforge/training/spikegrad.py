@@ -101,11 +101,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for name in ("potential-bits", "error-potential-bits", "accumulator-bits"):
         f.add_argument(f"--{name}", type=_width, default=AUTO,
                        help="register width, or 'auto' = the worst case needs (default)")
+    f.add_argument("--loss", choices=("float", "fixed"), default=None,
+                   help="output error: float (float64 softmax, computed off chip) or fixed (the "
+                        "on-chip integer loss, units.output_error_fixed) (default: the preset's, "
+                        "else float)")
+    f.add_argument("--loss-frac-bits", type=int, default=None,
+                   help="fixed loss: fraction bits F of the base-2 exponent, a 2**F-word table "
+                        f"(default: {DEFAULTS['loss_frac_bits']})")
+    f.add_argument("--loss-exp-bits", type=int, default=None,
+                   help="fixed loss: fraction bits X of an exponential "
+                        f"(default: {DEFAULTS['loss_exp_bits']})")
 
 
 #: configuration fields named by the option that sets them, in error messages
 _OPTION_NAMES = {"batch": "--batch", "lr_shift": "--lr-shift", "bias_count": "--bias-count",
-                 "sizes": "--hidden"}
+                 "sizes": "--hidden", "loss_frac_bits": "--loss-frac-bits",
+                 "loss_exp_bits": "--loss-exp-bits"}
 
 
 #: the options a --preset sets, and their values without one
@@ -115,7 +126,9 @@ DEFAULTS = {"hidden": "800", "epochs": 20, "batch": 32, "lr_offset": 0, "lr_deca
             "input_bits": TRAINING_FORMATS["input_bits"],
             "weight_bits": TRAINING_FORMATS["weight_bits"],
             "count_bits": TRAINING_FORMATS["count_bits"],
-            "error_bits": TRAINING_FORMATS["error_bits"], "bias_count": None}
+            "error_bits": TRAINING_FORMATS["error_bits"], "bias_count": None,
+            **{f.name: f.default for f in dataclasses.fields(SpikeGradConfig)
+               if f.name in ("loss", "loss_frac_bits", "loss_exp_bits")}}
 
 
 def _preset_values(name: str | None) -> dict:
@@ -189,7 +202,8 @@ def build_config(args) -> SpikeGradConfig:
         sizes=sizes, theta=args.theta, theta_bp=args.theta_bp,
         gradient_scale=gradient_scale, input_bits=args.input_bits,
         weight_bits=args.weight_bits, count_bits=args.count_bits, error_bits=args.error_bits,
-        lr_shift=tuple(shifts), batch=args.batch, bias_count=_bias_count(args, n_layers))
+        lr_shift=tuple(shifts), batch=args.batch, bias_count=_bias_count(args, n_layers),
+        loss=args.loss, loss_frac_bits=args.loss_frac_bits, loss_exp_bits=args.loss_exp_bits)
     widths = {"potential_bits": args.potential_bits,
               "error_potential_bits": args.error_potential_bits,
               "accumulator_bits": args.accumulator_bits}
