@@ -27,8 +27,8 @@ __all__ = ["build_network_board", "default_board_config", "default_baud", "progr
 #: 1 Mbaud = 25 MHz / 25 on the ULX3S (FT231X; 3 Mbaud needs a PLL clock, e.g. 30 MHz)
 DEFAULT_BAUD = {"icebreaker": 3_000_000, "ulx3s-85f": 1_000_000}
 
-#: the iCEBreaker's Threefry core does one round per clock: 176 LUT4 / 181 logic cells less
-#: than four (docs/boards.md), at the same cycles per sample
+#: the iCEBreaker's Threefry core does one round per clock: 181 logic cells less than four,
+#: which the 64-8-10 top needs to fit, for 2.5x the cycles per sample (docs/boards.md)
 _DEFAULT_NETWORK_OPTIONS: dict[str, dict] = {"icebreaker": {"rounds_per_stage": 1},
                                              "ulx3s-85f": {}}
 
