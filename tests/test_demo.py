@@ -69,6 +69,7 @@ def test_demo_spikegrad_golden_only(tmp_path, capsys):
                      "--out", str(tmp_path)]) == 0
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["algo"] == "spikegrad" and report["config"]["sizes"] == [196, 32, 10]
+    assert report["config"]["loss"] == "fixed"    # the chip computes its own output errors
     assert report["golden"]["n_train"] == 500 and 0.2 < report["golden"]["test_accuracy"] <= 1.0
     assert "chip" not in report
     assert "[1/3 golden] bit-true SpikeGrad 196-32-10" in capsys.readouterr().out

@@ -1,7 +1,8 @@
 """``snnforge demo --algo spikegrad``: SpikeGrad end to end on a small on-chip network, offline.
 
 1. golden model: the bit-true SpikeGrad network (196-32-10 on 14x14 digits, the hardware
-   formats, per-sample updates) trains on ``--dataset`` (one digit at a time, in order);
+   formats with the on-chip fixed-point loss, per-sample updates) trains on ``--dataset`` (one
+   digit at a time, in order);
 2. RTL: the network top (:class:`snnforge.hdl.spikegrad.network.SpikeGradNetwork`) is generated
    from the same configuration and initial weights and linted (Verilator -Wall);
 3. on-chip training in simulation: the top on Verilator, through the transaction-level harness
@@ -26,10 +27,11 @@ def _say(step: str, text: str) -> None:
 
 
 def demo_config():
-    """The demo network: 196-32-10 at the registered hardware formats (batch 1)."""
+    """The demo network: 196-32-10 at the registered hardware formats (batch 1), the output
+    error computed on chip (``loss="fixed"``): the chip trains without a host in the loop."""
     from snnforge.hdl.spikegrad.registration import network_config
 
-    return network_config(hidden=HIDDEN, inputs=SIDE * SIDE)
+    return network_config(hidden=HIDDEN, inputs=SIDE * SIDE, loss="fixed")
 
 
 def _initial(config):
