@@ -21,13 +21,17 @@ class WinnerTakeAll(wiring.Component):
     candidates. Lateral inhibition as a running race: each candidate's score is compared
     with the best so far and wins only when strictly higher, so the first maximum wins.
     The table (2**index_bits x signed(value_bits), LSBs) is a ROM built from the golden
-    :func:`gumbel_table`. One candidate per cycle; the winner appears 2 cycles after the
-    last candidate. Needs ``acc_bits`` wide enough for z + G (``SSNNConfig.validate``).
+    :func:`gumbel_table`. Three stages: the table read, the score ``z + G`` (registered, so
+    the block RAM's slow clock-to-output and the adder are not in series with the race), the
+    race. One candidate per cycle; the winner appears 3 cycles after the last candidate. A
+    decision takes n_out + 1 cycles (n_out >= 3; 4 for n_out = 2: a last candidate waits
+    while the previous decision's winner is still in the pipeline or offered). Needs
+    ``acc_bits`` wide enough for z + G (``SSNNConfig.validate``).
     """
 
     #: cycles from the clock edge that takes the last candidate to the one that can take the
     #: winner (checked cycle-exactly by the cocotb testbench)
-    latency = 2
+    latency = 3
 
     def __init__(self, *, n_out: int, acc_bits: int, index_bits: int, frac_bits: int,
                  value_bits: int):
@@ -61,31 +65,39 @@ class WinnerTakeAll(wiring.Component):
         s1_z = Signal(signed(self.acc_bits))
         best = Signal(signed(self.acc_bits + 1))
         best_k = Signal(self.addr_width)
-        score = Signal(signed(self.acc_bits + 1))
+        s2_valid = Signal()
+        s2_k = Signal(self.addr_width)
+        score = Signal(signed(self.acc_bits + 1))   # stage 2: z + G of candidate s2_k
         wins = Signal()
         accept = Signal()
+        # a last candidate must not reach stage 2 while an earlier winner is still pending
+        hold_last = Signal()
+        m.d.comb += hold_last.eq((k == self.n_out - 1) &
+                                 ((s1_valid & (s1_k == self.n_out - 1)) |
+                                  (s2_valid & (s2_k == self.n_out - 1))))
         m.d.comb += [
-            self.i_cand.ready.eq(~out.valid),
+            self.i_cand.ready.eq(~out.valid & ~hold_last),
             accept.eq(self.i_cand.valid & self.i_cand.ready),
             rd.addr.eq(self.i_cand.payload.rand[:self.index_bits]),
-            score.eq(s1_z + rd.data),
-            wins.eq((s1_k == 0) | (score > best)),
+            wins.eq((s2_k == 0) | (score > best)),
         ]
-        m.d.sync += s1_valid.eq(accept)
+        m.d.sync += [s1_valid.eq(accept), s2_valid.eq(s1_valid)]
         with m.If(accept):
             m.d.sync += [s1_k.eq(k), s1_z.eq(self.i_cand.payload.z),
                          k.eq(k + 1)]
             with m.If(k == self.n_out - 1):
                 m.d.sync += k.eq(0)
+        with m.If(s1_valid):
+            m.d.sync += [s2_k.eq(s1_k), score.eq(s1_z + rd.data)]
         with m.If(out.valid & out.ready):
             m.d.sync += out.valid.eq(0)
-        with m.If(s1_valid):
+        with m.If(s2_valid):
             with m.If(wins):
-                m.d.sync += [best.eq(score), best_k.eq(s1_k)]
-            with m.If(s1_k == self.n_out - 1):
+                m.d.sync += [best.eq(score), best_k.eq(s2_k)]
+            with m.If(s2_k == self.n_out - 1):
                 m.d.sync += out.valid.eq(1)
                 with m.If(wins):
-                    m.d.sync += out.payload.eq(s1_k)
+                    m.d.sync += out.payload.eq(s2_k)
                 with m.Else():
                     m.d.sync += out.payload.eq(best_k)
         return m
