@@ -24,6 +24,9 @@ from snnforge.runs import read_json, write_json
 
 RESULT = Path(__file__).resolve().parent / "results" / "error_prop_timing.json"
 
+#: the two-hidden-layer network of the depth variants
+DEEP = {"hidden_layers": 2, "init_scale": 0.4, "lr": 0.005, "lr_hidden": 0.005}
+
 #: name -> (task overrides, network overrides, what it shows)
 VARIANTS = {
     "main": ({}, {}, "2 patterns (forward/reverse sweep), 8 channels, 1 ms jitter, 6-bit weights"),
@@ -50,6 +53,21 @@ VARIANTS = {
     "jitter3_hidden_layers2": ({"jitter_ms": 3.0}, {"hidden_layers": 2, "init_scale": 0.4, "lr": 0.005,
                                                     "lr_hidden": 0.005},
                                "depth at 3 ms jitter: two hidden layers of 16 (as hidden_layers2)"),
+    **{f"{prefix}hidden_layers2_teacher_stop3_lr_lower0.002": (
+        task_kw, {**DEEP, "teacher_stop_margin": 3, "lr_lower": 0.002},
+        f"depth remedy{where}: two hidden layers as hidden_layers2, the teacher stops once the "
+        "label output leads by 3 spikes, input->hidden-1 rate 0.002")
+       for prefix, task_kw, where in (("", {}, ""),
+                                      ("patterns4_", {"patterns": 4}, " on 4 patterns"),
+                                      ("jitter3_", {"jitter_ms": 3.0}, " at 3 ms jitter"))},
+    "patterns4_hidden_layers2_teacher_stop3": (
+        {"patterns": 4}, {**DEEP, "teacher_stop_margin": 3},
+        "depth on 4 patterns, teacher stop only (margin 3 spikes), all hidden rates 0.005"),
+    "patterns4_hidden_layers2_lr_lower0.002": (
+        {"patterns": 4}, {**DEEP, "lr_lower": 0.002},
+        "depth on 4 patterns, input->hidden-1 rate 0.002 only (teacher never stops)"),
+    "patterns4_teacher_stop3": ({"patterns": 4}, {"teacher_stop_margin": 3},
+                                "one hidden layer on 4 patterns with the teacher stop (margin 3)"),
     "random_feedback": ({}, {"feedback": "random"}, "fixed random feedback synapses"),
     "sign_feedback": ({}, {"feedback": "sign"},
                       "fixed random feedback magnitudes with the forward weights' signs"),
@@ -104,10 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     result = read_json(args.out) if args.out.exists() else {}
     result.update({"benchmark": "error_prop_timing"})
     result.setdefault("variants", {})
+    done: dict[str, dict] = {}
     for name in args.variants:
         r = run_variant(name, seeds=args.seeds, epochs=args.epochs, first_seed=args.first_seed)
         r["command"] = command
-        result["variants"][name] = r
+        done[name] = r
+        # re-read before writing: runs of other variants may have written the file meanwhile
+        if args.out.exists():
+            result["variants"] = read_json(args.out).get("variants", {})
+        result["variants"].update(done)
         write_json(args.out, result)
         n, b = r["network_test_acc"], r["rate_baseline_test_acc"]
         print(f"{name:18s} network {n['mean']:.3f} +- {n['std']:.3f} (min {n['min']:.2f})  "

@@ -71,6 +71,9 @@ def test_resume_with_other_options_or_without_checkpoint_fails(tmp_path, capsys)
     (["--weight-bits", "-3"], "weight-bits"),
     (["--jitter", "-1"], "jitter"),
     (["--seeds", "0"], "seeds"),
+    (["--hidden-layers", "2", "--lower-err-threshold", "0"], "--lower-err-threshold"),
+    (["--lr-lower", "-1"], "--lr-lower"),
+    (["--teacher-stop-margin", "-2"], "--teacher-stop-margin"),
 ])
 def test_bad_options_are_one_line_errors(tmp_path, capsys, extra, match):
     assert cli.main(ARGS + ["--out", str(tmp_path / "x")] + extra) == 2
@@ -82,6 +85,20 @@ def test_help_lists_task_options(capsys):
     with pytest.raises(SystemExit):
         cli.main(["train", "--algo", "error-prop", "--help"])
     out = capsys.readouterr().out
-    for opt in ("--patterns", "--jitter", "--channels", "--seeds", "--weight-bits", "--resume"):
+    for opt in ("--patterns", "--jitter", "--channels", "--seeds", "--weight-bits", "--resume",
+                "--lower-err-threshold", "--lr-lower", "--teacher-stop-margin"):
         assert opt in out
     assert ep_cli.__doc__.split(":")[0] in out
+
+
+def test_depth_options_reach_the_network_config():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    ep_cli.add_arguments(parser)
+    args = parser.parse_args(["--hidden-layers", "2", "--lower-err-threshold", "1.5",
+                              "--lr-lower", "0.002", "--teacher-stop-margin", "3"])
+    _, net, _ = ep_cli.configs_from_args(args)
+    assert (net.lower_err_threshold, net.lr_lower, net.teacher_stop_margin) == (1.5, 0.002, 3)
+    _, plain, _ = ep_cli.configs_from_args(parser.parse_args([]))
+    assert (plain.lower_err_threshold, plain.lr_lower, plain.teacher_stop_margin) == (None, None, 0)

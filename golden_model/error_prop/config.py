@@ -99,6 +99,16 @@ class NetworkConfig:
     magnitudes with the sign of the forward synapse, read transposed: sign-concordant feedback,
     one bit of the forward weight).
     ``init_scale``: initial weights are uniform in +-init_scale (then put on the grid).
+
+    Depth controls (defaults leave every network as without them):
+    ``lower_err_threshold``: threshold (weight units) of the error neurons of the hidden layers
+    below the top one, which integrate error *spikes* of a hidden layer of ``hidden`` neurons
+    rather than of the ``patterns`` output error neurons (``None``: ``hidden_err_threshold``).
+    ``lr_lower``: rate of the synapses into the hidden layers below the top one (``None``:
+    ``lr_hidden``). ``teacher_stop_margin``: the teacher stops (the output error neurons get no
+    more input for the rest of the trial) once the label output has fired this many spikes more
+    than every other output so far in the trial, so learned trials cause few or no updates
+    (0: the teacher never stops).
     """
 
     hidden: int = 16
@@ -122,6 +132,9 @@ class NetworkConfig:
     rounding: str = "stochastic"
     feedback: str = "symmetric"
     init_scale: float = 0.5
+    lower_err_threshold: float | None = None
+    lr_lower: float | None = None
+    teacher_stop_margin: int = 0
 
     def validate(self) -> "NetworkConfig":
         _require(_is_int(self.hidden) and self.hidden >= 1,
@@ -144,6 +157,18 @@ class NetworkConfig:
                                             and 0 <= self.lr_hidden < math.inf),
                  f"lr_hidden must be a finite number >= 0 (0 freezes the input->hidden synapses, "
                  f"an ablation) or None, got {self.lr_hidden!r}")
+        _require(self.lower_err_threshold is None
+                 or (isinstance(self.lower_err_threshold, (int, float))
+                     and 0 < self.lower_err_threshold < math.inf),
+                 f"lower_err_threshold must be a finite number > 0 or None, got "
+                 f"{self.lower_err_threshold!r}; pass --lower-err-threshold above 0")
+        _require(self.lr_lower is None or (isinstance(self.lr_lower, (int, float))
+                                           and 0 <= self.lr_lower < math.inf),
+                 f"lr_lower must be a finite number >= 0 or None, got {self.lr_lower!r}; "
+                 f"pass --lr-lower 0 or more")
+        _require(_is_int(self.teacher_stop_margin) and self.teacher_stop_margin >= 0,
+                 f"teacher_stop_margin must be an integer >= 0 (0: the teacher never stops), got "
+                 f"{self.teacher_stop_margin!r}; pass --teacher-stop-margin 0 or more")
         _require(self.gate_low < self.gate_high,
                  f"gate_low ({self.gate_low}) must be below gate_high ({self.gate_high})")
         _require(_is_int(self.teacher_period_ms) and self.teacher_period_ms >= 1,

@@ -223,6 +223,12 @@ class ErrorPropNetwork:
             seed_key = self.seeds[:, None, None]
             sid = np.asarray(sample_ids, dtype=np.int64)[:, None, None]
         lr_hidden = net.lr if net.lr_hidden is None else net.lr_hidden
+        lr_lower = lr_hidden if net.lr_lower is None else net.lr_lower
+        lower_theta = net.hidden_err_threshold if net.lower_err_threshold is None \
+            else net.lower_err_threshold
+        # teacher stop: per replica and trial, has the label output led by the margin yet?
+        stopped = np.zeros((r, b, 1), dtype=bool)
+        label_hot = np.asarray(labels)[..., None] == np.arange(task.patterns)  # (R, B, P)
         stochastic = net.lsb is not None and net.rounding == "stochastic"
         for t in range(task.steps):
             spikes = [raster[:, :, t, :].astype(np.float64)]
@@ -236,10 +242,15 @@ class ErrorPropNetwork:
             for l in range(out + 1):
                 tr_r[l], tr_x[l] = self._trace(tr_r[l], tr_x[l], spikes[l])
             counts += spikes[out].astype(np.int64)
+            if net.teacher_stop_margin:
+                own = np.where(label_hot, counts, 0).sum(axis=-1, keepdims=True)
+                rival = np.where(label_hot, -1, counts).max(axis=-1, keepdims=True)
+                stopped |= own >= rival + net.teacher_stop_margin
             # output error pair against the teacher
             tgt = target[:, :, t, :].astype(np.float64)
-            err_v_pos[out] = np.maximum(0.0, self.a_err * err_v_pos[out] + spikes[out] - tgt)
-            err_v_neg[out] = np.maximum(0.0, self.a_err * err_v_neg[out] + tgt - spikes[out])
+            drive = np.where(stopped, 0.0, spikes[out] - tgt)
+            err_v_pos[out] = np.maximum(0.0, self.a_err * err_v_pos[out] + drive)
+            err_v_neg[out] = np.maximum(0.0, self.a_err * err_v_neg[out] - drive)
             err_pos = [None] * (out + 1)
             err_neg = [None] * (out + 1)
             err_pos[out], err_v_pos[out] = _threshold(err_v_pos[out], net.err_threshold)
@@ -257,8 +268,9 @@ class ErrorPropNetwork:
                     fb = fb * gates[l]
                 err_v_pos[l] = np.maximum(0.0, self.a_err * err_v_pos[l] + fb)
                 err_v_neg[l] = np.maximum(0.0, self.a_err * err_v_neg[l] - fb)
-                err_pos[l], err_v_pos[l] = _threshold(err_v_pos[l], net.hidden_err_threshold)
-                err_neg[l], err_v_neg[l] = _threshold(err_v_neg[l], net.hidden_err_threshold)
+                theta = net.hidden_err_threshold if l == out - 1 else lower_theta
+                err_pos[l], err_v_pos[l] = _threshold(err_v_pos[l], theta)
+                err_neg[l], err_v_neg[l] = _threshold(err_v_neg[l], theta)
             if learn:
                 new_w = []
                 for l, w in enumerate(self.W):  # W[l]: layer l -> layer l + 1
@@ -272,9 +284,11 @@ class ErrorPropNetwork:
                     elif use_elig:
                         elig[l] = eligibility_step(elig[l], pre_trace=tr_x[l][:, 0],
                                                    post_gate=gates[l + 1][:, 0], decay=self.a_el)
-                        signal, lr = {"eligibility": elig[l]}, lr_hidden
+                        signal = {"eligibility": elig[l]}
+                        lr = lr_hidden if l == out - 2 else lr_lower
                     else:
-                        signal, lr = {"pre_trace": tr_x[l][:, 0]}, lr_hidden
+                        signal = {"pre_trace": tr_x[l][:, 0]}
+                        lr = lr_hidden if l == out - 2 else lr_lower
                     new_w.append(local_update(w, err_pos=err_pos[l + 1][:, 0],
                                               err_neg=err_neg[l + 1][:, 0], net=net, lr=lr,
                                               uniforms=u, **signal))

@@ -60,6 +60,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="input->hidden step (default: %(default)s)")
     n.add_argument("--err-threshold", type=float, default=_NET_DEFAULTS.err_threshold,
                    help="output error-neuron threshold in spikes (default: %(default)s)")
+    n.add_argument("--lower-err-threshold", type=float, default=_NET_DEFAULTS.lower_err_threshold,
+                   metavar="W",
+                   help="threshold of the error neurons of the hidden layers below the top one, "
+                        "weight units (default: the top hidden layer's, 0.5)")
+    n.add_argument("--lr-lower", type=float, default=_NET_DEFAULTS.lr_lower,
+                   help="step of the synapses into the hidden layers below the top one "
+                        "(default: --lr-hidden)")
+    n.add_argument("--teacher-stop-margin", type=int, default=_NET_DEFAULTS.teacher_stop_margin,
+                   metavar="SPIKES",
+                   help="the teacher stops for the rest of a trial once the label output leads "
+                        "every other output by this many spikes; 0 never stops (default: %(default)s)")
     n.add_argument("--weight-bits", type=int, default=_NET_DEFAULTS.weight_bits,
                    help="signed weight width 2..16, 0 for float weights (default: %(default)s)")
     n.add_argument("--rounding", choices=("stochastic", "nearest"), default=_NET_DEFAULTS.rounding,
@@ -99,6 +110,8 @@ def _configs(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
     net = NetworkConfig(hidden=args.hidden, hidden_layers=args.hidden_layers,
                         init_scale=args.init_scale, lr=args.lr, lr_hidden=args.lr_hidden,
                         err_threshold=args.err_threshold,
+                        lower_err_threshold=args.lower_err_threshold, lr_lower=args.lr_lower,
+                        teacher_stop_margin=args.teacher_stop_margin,
                         weight_bits=args.weight_bits or None, rounding=args.rounding,
                         feedback=args.feedback, hidden_rule=args.hidden_rule,
                         trace=args.trace).validate()
