@@ -27,9 +27,9 @@ __all__ = ["build_network_board", "default_board_config", "default_baud", "progr
 #: 1 Mbaud = 25 MHz / 25 on the ULX3S (FT231X; 3 Mbaud needs a PLL clock, e.g. 30 MHz)
 DEFAULT_BAUD = {"icebreaker": 3_000_000, "ulx3s-85f": 1_000_000}
 
-#: the iCEBreaker's Threefry core does one round per clock: 181 logic cells less than four,
-#: which the 64-8-10 top needs to fit, for 2.5x the cycles per sample (docs/boards.md)
-_DEFAULT_NETWORK_OPTIONS: dict[str, dict] = {"icebreaker": {"rounds_per_stage": 1},
+#: the iCEBreaker's Threefry core does two rounds per clock: four do not fit the UP5K beside
+#: the 64-8-10 network (one round saves 28 more cells for 1.7x the cycles; docs/boards.md)
+_DEFAULT_NETWORK_OPTIONS: dict[str, dict] = {"icebreaker": {"rounds_per_stage": 2},
                                              "ulx3s-85f": {}}
 
 #: extra ``synth_*`` options of each board's build
@@ -68,7 +68,7 @@ def default_baud(board: str) -> int:
 
 def default_network_options(board: str) -> dict:
     """The network top's options of each board's build (keyword arguments of SSNNNetwork; the
-    network's defaults where absent): the iCEBreaker's iterative Threefry core at one round
+    network's defaults where absent): the iCEBreaker's iterative Threefry core at two rounds
     per clock; see docs/boards.md for the figures."""
     _check_board(board)
     return dict(_DEFAULT_NETWORK_OPTIONS[board])
