@@ -19,6 +19,7 @@ import argparse
 import json
 import re
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -27,6 +28,19 @@ from snnforge.errors import ConfigError, ToolchainError
 from snnforge.hdl.ssnn_bp.network import small_network_config
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _source_state() -> dict:
+    """The commit the build's RTL comes from and whether the gateware sources differ from it."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    try:
+        return {"commit": git("rev-parse", "HEAD"),
+                "gateware_modified": bool(git("status", "--porcelain", "--", "hdl", "boards",
+                                              "golden_model"))}
+    except (OSError, subprocess.CalledProcessError):
+        return {}
 
 
 def main() -> None:
@@ -62,7 +76,7 @@ def main() -> None:
     name = f"{config.n_in}-{config.n_hidden}-{config.n_out}"
     suffix = "" if config.weight_bits == 8 else f"_w{config.weight_bits}"
     record = {"command": "python benchmarks/board_builds.py " + shlex.join(sys.argv[1:]),
-              "board": args.board, "network": name}
+              "board": args.board, "network": name, **_source_state()}
     try:
         result = build_network_board(args.board, config=config, out_dir=out, baud=args.baud,
                                      clk_freq=None if args.clock_mhz is None
