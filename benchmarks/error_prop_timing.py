@@ -7,6 +7,8 @@ baseline, and a logistic regression on the full raster as a timing-aware referen
 
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/error_prop_timing.py            # all variants
     python benchmarks/error_prop_timing.py --variants main --seeds 5 --epochs 10   # quick look
+    python benchmarks/error_prop_timing.py --diagnose --variants patterns4_hidden_layers2 \
+        --seeds 8 --epochs 25     # spikes per layer / error group, rail weights, silent outputs
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from snnforge.golden_model.error_prop.config import NetworkConfig, TaskConfig, TrainConfig
-from snnforge.golden_model.error_prop.train import Trainer, baseline_accuracies, summary
+from snnforge.golden_model.error_prop.rule import weight_limits
+from snnforge.golden_model.error_prop.train import Trainer, baseline_accuracies, epoch_set, summary
 from snnforge.runs import read_json, write_json
 
 RESULT = Path(__file__).resolve().parent / "results" / "error_prop_timing.json"
@@ -109,6 +112,46 @@ def run_variant(name: str, *, seeds: int, epochs: int, first_seed: int) -> dict:
     }
 
 
+def diagnose_variant(name: str, *, seeds: int, epochs: int, first_seed: int) -> dict:
+    """Train a variant as :func:`run_variant` does (same seeds, same weights) while counting,
+    per epoch, the spikes per training trial of every hidden layer and error-neuron group
+    (mean over seeds), the share of weights at a rail per layer, and the seeds with an output
+    that never fires on the test set; per-seed test accuracy after every epoch."""
+    task_kw, net_kw, what = VARIANTS[name]
+    task = TaskConfig(**task_kw).validate()
+    net = NetworkConfig(**net_kw).validate()
+    train = TrainConfig(seeds=seeds, epochs=epochs, first_seed=first_seed).validate()
+    t0 = time.time()
+    trainer = Trainer(task=task, net=net, train=train)
+    model, (lo, hi) = trainer.model, weight_limits(net)
+    rows = []
+    for epoch in range(epochs):
+        x, y = epoch_set(task, trainer.seeds, train.train_per_class, epoch)
+        base = epoch * trainer.trials_per_epoch
+        spikes: dict[str, np.ndarray] = {}
+        for i in range(y.shape[1]):
+            _, rec = model.run(x[:, i:i + 1], y[:, i:i + 1], learn=True, record=True,
+                               sample_ids=np.full(len(trainer.seeds), base + i))
+            for key, val in rec.items():
+                if key != "input" and not key.endswith("_gate"):
+                    spikes[key] = spikes.get(key, 0) + val.sum(axis=(1, 2, 3))
+        trainer.epoch += 1
+        trainer.curve.append(trainer.evaluate())
+        counts = model.run(trainer.test_x, trainer.test_y, learn=False)        # (R, B, P)
+        rows.append({
+            "epoch": epoch + 1,
+            "test_acc_per_seed": trainer.curve[-1],
+            "spikes_per_trial": {k: float(v.mean() / y.shape[1]) for k, v in sorted(spikes.items())},
+            "weights_at_rail": [float(np.mean((w <= lo) | (w >= hi))) for w in model.W],
+            "seeds_with_a_silent_output": int((counts.sum(axis=1) == 0).any(axis=1).sum()),
+        })
+    curve = np.stack(trainer.curve)
+    return {"what": what, "task": dataclasses.asdict(task), "network": dataclasses.asdict(net),
+            "train": dataclasses.asdict(train), "final_per_seed": curve[-1],
+            "peak_per_seed": curve.max(axis=0), "epochs": rows,
+            "wall_s": round(time.time() - t0, 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS))
@@ -116,22 +159,34 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=RESULT)
+    p.add_argument("--diagnose", action="store_true",
+                   help="count spikes per layer and error group, rail weights and silent outputs "
+                        "per epoch; written under 'diagnosis' (the 'variants' results are kept)")
     args = p.parse_args(argv)
     command = " ".join(["python benchmarks/error_prop_timing.py", *(argv or sys.argv[1:])])
     # results of other variants already in the file are kept (each variant records its command)
     result = read_json(args.out) if args.out.exists() else {}
     result.update({"benchmark": "error_prop_timing"})
     result.setdefault("variants", {})
+    section = "diagnosis" if args.diagnose else "variants"
     done: dict[str, dict] = {}
     for name in args.variants:
-        r = run_variant(name, seeds=args.seeds, epochs=args.epochs, first_seed=args.first_seed)
+        run = diagnose_variant if args.diagnose else run_variant
+        r = run(name, seeds=args.seeds, epochs=args.epochs, first_seed=args.first_seed)
         r["command"] = command
         done[name] = r
         # re-read before writing: runs of other variants may have written the file meanwhile
         if args.out.exists():
-            result["variants"] = read_json(args.out).get("variants", {})
-        result["variants"].update(done)
+            result = read_json(args.out)
+        result.setdefault(section, {}).update(done)
         write_json(args.out, result)
+        if args.diagnose:
+            last = r["epochs"][-1]
+            print(f"{name}: final {np.round(r['final_per_seed'], 2).tolist()} peak "
+                  f"{np.round(r['peak_per_seed'], 2).tolist()} spikes/trial "
+                  f"{ {k: round(v, 1) for k, v in last['spikes_per_trial'].items()} } "
+                  f"silent-output seeds {last['seeds_with_a_silent_output']}", flush=True)
+            continue
         n, b = r["network_test_acc"], r["rate_baseline_test_acc"]
         print(f"{name:18s} network {n['mean']:.3f} +- {n['std']:.3f} (min {n['min']:.2f})  "
               f"rate baseline {b['mean']:.3f} +- {b['std']:.3f}  raster LR "

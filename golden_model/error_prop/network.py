@@ -23,15 +23,20 @@ One time step t, for input spikes ``s`` (``(R, B, N)``):
 3. output LIF likewise from ``h`` with ``W2``, spikes ``o``;
 4. output error neurons: ``U+ = max(0, a_err U+ + o - target)`` fires ``e+`` at
    ``err_threshold`` (output too active), ``U- = max(0, a_err U- + target - o)`` fires ``e-``;
-   reset by subtraction;
+   reset by subtraction; with ``teacher_stop_margin`` m > 0 the input ``o - target`` is zero
+   from the step at which the label output has fired m spikes more than every other output in
+   the trial (the teacher stops: a learned trial causes few updates);
 5. hidden error neurons (top hidden layer first): ``fb = F (e+ - e-)`` (``F`` = ``W2``
    transposed or fixed random; for a lower hidden layer the error spikes ``g+ - g-`` of the
    hidden layer above, through the weights between them),
-   ``G+ = max(0, a_err G+ + fb)`` fires ``g+`` at ``hidden_err_threshold``, ``G-`` mirrors it
+   ``G+ = max(0, a_err G+ + fb)`` fires ``g+`` at ``hidden_err_threshold`` (below the top
+   hidden layer at ``lower_err_threshold``, if set), ``G-`` mirrors it
    with ``-fb`` (with ``hidden_rule="trace"`` the input ``fb`` is gated by ``d``);
 6. learning (if on): :func:`~.rule.local_update` on ``W2`` with ``(x_h, e+, e-)``; on ``W1``
    with ``(E, g+, g-)`` where the eligibility ``E[j, i] = a_el E[j, i] + d_j x_in_i``
-   (:func:`~.rule.eligibility_step`), or with ``(x_in, g+, g-)`` for ``hidden_rule="trace"``.
+   (:func:`~.rule.eligibility_step`), or with ``(x_in, g+, g-)`` for ``hidden_rule="trace"``;
+   rate ``lr`` for the synapses into the output, ``lr_hidden`` into the top hidden layer and
+   ``lr_lower`` (if set) into the hidden layers below it.
    Updates act after the step, so all spikes of step t use the weights of step t.
 
 The target of the label neuron is one spike every ``teacher_period_ms`` from the middle of the
