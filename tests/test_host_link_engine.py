@@ -25,8 +25,10 @@ def run_engine(wire: list[list[tuple[int, int]]], *, seed: int, sizes=SIZES, rea
     testbench; returns (response bodies, the network, counters of the last READ_COUNTERS)."""
     dut = ProtocolEngine(**sizes, config_hash=HASH)
     net = StandInNetwork(**sizes)
+    net.cycle_totals = []   # the testbench's own count of timed cycles, at each RESET and at the end
     rng = random.Random(seed)
     out_bytes = []
+    timing = {"now": 0, "start": None, "total": 0}
 
     async def tb(ctx):
         chunks = [list(c) for c in wire]
@@ -63,10 +65,14 @@ def run_engine(wire: list[list[tuple[int, int]]], *, seed: int, sizes=SIZES, rea
             if ctx.get(dut.o_bytes.valid) and ctx.get(dut.o_bytes.ready):
                 out_bytes.append(ctx.get(dut.o_bytes.payload))
             if ctx.get(dut.o_sample.valid) and ctx.get(dut.o_sample.ready):
+                if not beats:   # a sample's first beat: the cycle counter starts
+                    timing["start"] = timing["now"]
                 beat = ctx.get(dut.o_sample.payload)
                 beats.append(beat.pixel)
                 sample_meta = (beat.label, beat.learn, beat.key)
             took_result = result is not None and ctx.get(dut.i_result.ready)
+            if took_result:   # ... and counts up to and including the result's clock
+                timing["total"] += timing["now"] - timing["start"]
             took_row = row_reply is not None and ctx.get(dut.i_read_row.ready)
             new_row = None
             if ctx.get(dut.o_read_req.valid):
@@ -80,9 +86,12 @@ def run_engine(wire: list[list[tuple[int, int]]], *, seed: int, sizes=SIZES, rea
                 net.write(wr.layer, wr.row, full[:lanes])
             if ctx.get(dut.net_reset):
                 net.reset()
+                net.cycle_totals.append(timing["total"])
+                timing["total"] = 0
             busy = (ctx.get(dut.busy) or ctx.get(dut.o_bytes.valid) or offer is not None
                     or bool(pending))
             await ctx.tick()
+            timing["now"] += 1
             quiet = 0 if busy else quiet + 1
             if took_in:
                 pending.pop(0)
@@ -100,6 +109,7 @@ def run_engine(wire: list[list[tuple[int, int]]], *, seed: int, sizes=SIZES, rea
             if not pending and not chunks and quiet > 200:
                 break
         assert not pending and not chunks, "engine stalled with frames left"
+        net.cycle_totals.append(timing["total"])
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)
@@ -147,6 +157,12 @@ def test_every_command_matches_the_golden_engine():
     want = model.feed(b"".join(chunks))
     got, net = run_engine(_chunks(chunks), seed=1)
     _compare(got, want)
+    # READ_COUNTERS' cycles: exactly the clocks from each sample's first beat to its result
+    # (before the RESET), then 0
+    counters = [P.parse_counters(P.parse_response(g).payload) for g, (op, _) in
+                zip(got, frames) if op == P.Command.READ_COUNTERS]
+    assert [c.cycles for c in counters] == net.cycle_totals
+    assert counters[0].cycles > 4 * SIZES["n_in"] and counters[1] == P.Counters(0, 0, 0)
     assert [e for e in net.log if e[0] != "sample"] == [e for e in model.net.log
                                                         if e[0] != "sample"]
     assert [e for e in net.log if e[0] == "sample"] == [e for e in model.net.log
