@@ -37,7 +37,7 @@ def _around(p: int) -> list[int]:
 
 @pytest.mark.parametrize("instance", ["neuron_a", "neuron_b", "neuron_c"])
 def test_composite_neuron_at_every_edge(instance):
-    """Mutants neuron_gate_low_gt, neuron_spike_le (and neuron_grad_clip_constant): the gate's
+    """Mutants neuron_gate_low_gt, neuron_spike_le (and neuron_grad_scale): the gate's
     two edges and each probability compare at r = p - 1, p, p + 1 (p = 0 included)."""
     cls, params = HARNESS_UNITS[instance]
     dut = cls(**params)
