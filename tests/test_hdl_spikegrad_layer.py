@@ -14,7 +14,7 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.units import quiescent_count, quiescent_error_count
 from snnforge.hdl.registry import load_units
 from snnforge.hdl.spikegrad import BackwardLayer, ForwardLayer, SynapticFanout
-from snnforge.hdl.spikegrad.checks import signed_bits
+from snnforge.hdl.checks import signed_bits
 from snnforge.hdl.stream import decode_event, encode_event
 from snnforge.sim.budget import CycleBudget, stream_cycle_bound
 

@@ -17,7 +17,7 @@ from snnforge.hdl.ssnn_bp.network import small_network_config
 from snnforge.hdl.ssnn_bp.network_parts_model import (AccumulatorModel, prefetch_requests,
                                                       prefetch_word)
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
-from snnforge.hdl.ssnn_bp.params import select
+from snnforge.hdl.ssnn_bp.mux import select
 from snnforge.hdl.ssnn_bp.row_group_sum import RowGroupSum
 from snnforge.hdl.ssnn_bp.sample_loader import SampleLoader
 

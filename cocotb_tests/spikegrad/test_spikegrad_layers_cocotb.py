@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from snnforge.hdl.spikegrad import BackwardLayer, ForwardLayer
-from snnforge.hdl.spikegrad.checks import signed_bits
+from snnforge.hdl.checks import signed_bits
 from snnforge.hdl.spikegrad.reference import random_weights
 from snnforge.hwsim import emit_verilog, lint, run_cocotb
 

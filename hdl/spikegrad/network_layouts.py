@@ -12,7 +12,7 @@ from amaranth.lib import enum as amaranth_enum
 from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig, signed_bits
 
-from .checks import addr_width_for
+from snnforge.hdl.checks import index_width
 
 __all__ = ["NetworkShape", "Phase", "TraceKind", "check_network_config"]
 
@@ -85,27 +85,27 @@ class NetworkShape:
         self.n_layers = cfg.n_layers
         self.classes = self.sizes[-1]
         #: neuron address width (the widest layer)
-        self.addr_bits = addr_width_for(max(self.sizes))
-        self.layer_bits = addr_width_for(self.n_layers)
+        self.addr_bits = index_width(max(self.sizes))
+        self.layer_bits = index_width(self.n_layers)
         #: an event's value: an input count, a hidden count or an error count
         self.value_bits = max(cfg.input_bits + 1, cfg.count_bits + 1, cfg.error_bits)
         #: the accumulators hold V totals (forward) and U totals (backward)
         self.acc_bits = max(cfg.potential_bits, cfg.error_potential_bits)
         self.error_in_bits = signed_bits(cfg.gradient_scale)
-        self.weight_index_bits = addr_width_for(max(a * b for a, b in
+        self.weight_index_bits = index_width(max(a * b for a, b in
                                                     zip(self.sizes[:-1], self.sizes[1:])))
         self.event_layout = data.StructLayout({"addr": unsigned(self.addr_bits),
                                                "value": signed(self.value_bits)})
         #: the loss is computed on chip (``config.loss == "fixed"``): the label and the learn
         #: flag arrive with the sample's last input event, there is no ``i_error`` port
         self.fixed_loss = cfg.loss == "fixed"
-        self.label_bits = addr_width_for(self.classes)
-        inputs = {"addr": unsigned(addr_width_for(self.sizes[0])),
+        self.label_bits = index_width(self.classes)
+        inputs = {"addr": unsigned(index_width(self.sizes[0])),
                   "count": unsigned(cfg.input_bits), "last": unsigned(1)}
         if self.fixed_loss:
             inputs.update(label=unsigned(self.label_bits), learn=unsigned(1))
         self.input_layout = data.StructLayout(inputs)
-        self.total_layout = data.StructLayout({"addr": unsigned(addr_width_for(self.classes)),
+        self.total_layout = data.StructLayout({"addr": unsigned(index_width(self.classes)),
                                                "total": signed(cfg.potential_bits),
                                                "last": unsigned(1)})
         self.trace_layout = data.StructLayout({"kind": unsigned(2),

@@ -28,7 +28,7 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.golden_model.spikegrad.units import FixedLossFormat
 
-from .checks import MAX_WIDTH, addr_width_for, check_int, signed_bits
+from snnforge.hdl.checks import MAX_WIDTH, check_int, index_width, signed_bits
 
 __all__ = ["OutputErrorUnit", "LossPhase"]
 
@@ -69,7 +69,7 @@ class OutputErrorUnit(wiring.Component):
         check_int("numerator bits (2 * gradient_scale * classes * 2**exp_bits)",
                   self.fmt.num_bits, lo=1, hi=62, hint="lower exp_bits or gradient_scale")
         self.classes, self.total_bits = classes, total_bits
-        self.label_bits = addr_width_for(classes)
+        self.label_bits = index_width(classes)
         self.error_bits = signed_bits(gradient_scale)
         #: cycles from the last total taken to the first error offered (EXP) and per error
         self.exp_cycles = 4 * classes

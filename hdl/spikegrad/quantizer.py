@@ -16,7 +16,7 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 
-from .checks import MAX_WIDTH, check_int
+from snnforge.hdl.checks import MAX_WIDTH, check_int
 
 __all__ = ["CountQuantizer", "QUANTIZER_KINDS"]
 

@@ -28,9 +28,9 @@ from snnforge.golden_model.spikegrad.config import (TRAINING_ERROR_RESOLUTION, T
                                                     SpikeGradConfig, default_lr_shifts,
                                                     hardware_preset, training_config)
 from snnforge.hdl.registry import register_unit
+from snnforge.hdl.checks import check_int, index_width, signed_bits
 
 from .backward_layer import BackwardLayer
-from .checks import addr_width_for, check_int, signed_bits
 from .derivative_gate import DerivativeGate
 from .error_integrator import TernaryErrorIntegratorArray
 from .fanout import SynapticFanout
@@ -77,7 +77,7 @@ def training_defaults(config: SpikeGradConfig = TRAINING_CONFIG, *,
             "error_bits": config.error_bits, "potential_bits": config.error_potential_bits,
             "input_bits": max(step_bits, signed_bits(config.gradient_scale))},
         "spikegrad_derivative_gate": {
-            "addr_width": addr_width_for(sizes[layer + 1]), "value_bits": step_bits,
+            "addr_width": index_width(sizes[layer + 1]), "value_bits": step_bits,
             "count_bits": config.count_bits, "skip_gated": False},
         "spikegrad_weight_update": {
             "weight_bits": config.weight_bits, "error_bits": config.error_bits,

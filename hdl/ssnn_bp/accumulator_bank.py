@@ -7,7 +7,8 @@ from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from .params import check_int, select
+from snnforge.hdl.checks import check_int
+from .mux import select
 
 __all__ = ["AccumulatorBank"]
 

@@ -10,9 +10,10 @@ from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.golden_model.rng import Stream
+from snnforge.hdl.checks import check_int, index_width
 
-from .network_sizes import NetworkSizes, index_bits
-from .params import check_int, select
+from .network_sizes import NetworkSizes
+from .mux import select
 
 __all__ = ["DrawPrefetcher"]
 
@@ -41,7 +42,7 @@ class DrawPrefetcher(wiring.Component):
         self.cores = check_int("cores", cores, 1, 32)
         self.banks = 1 << ceil_log2(cores)
         slots = sizes.train_blocks
-        self.slot_bits = index_bits(slots)
+        self.slot_bits = index_width(slots)
         req = data.StructLayout({"stream": 16, "block": 32, "tag": self.slot_bits})
         super().__init__({
             "run": In(1), "learn": In(1),

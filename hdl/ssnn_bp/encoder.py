@@ -6,7 +6,7 @@ from amaranth.hdl import Module, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from .params import check_int
+from snnforge.hdl.checks import check_int
 
 __all__ = ["InputEncoder"]
 

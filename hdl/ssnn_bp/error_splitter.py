@@ -7,7 +7,7 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.hdl.stream import SpikeEventLayout
 
-from .params import check_int
+from snnforge.hdl.checks import check_int
 
 __all__ = ["ErrorSplitter"]
 

@@ -9,7 +9,8 @@ from amaranth.utils import bits_for
 
 from snnforge.errors import ConfigError
 
-from .params import check_int, select
+from snnforge.hdl.checks import check_int
+from .mux import select
 
 __all__ = ["EventList", "GroupEventList"]
 

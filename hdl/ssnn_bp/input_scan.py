@@ -7,7 +7,7 @@ from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .params import check_int
+from snnforge.hdl.checks import check_int
 from .spike_queue import QUEUE_DEPTH, SpikeRowQueue
 
 __all__ = ["InputSpikeScan"]

@@ -15,9 +15,10 @@ from __future__ import annotations
 from amaranth.hdl import Cat, Const, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
+from snnforge.hdl.checks import check_int, index_width
 
-from .network_sizes import NetworkSizes, index_bits
-from .params import check_int, select
+from .network_sizes import NetworkSizes
+from .mux import select
 
 __all__ = ["lr_tag_layout", "LRBlockSequencer", "LRGateLanes", "MAX_CORES"]
 
@@ -29,7 +30,7 @@ def lr_tag_layout(sizes: NetworkSizes) -> data.StructLayout:
     """Tag of an LR block request, returned with the block: the row's draw phase ``phi``
     (2 b), the block ``q`` relative to the row's first block, the row's last issue cycle
     (``end_row``), the pass's last (``last``), the pre row of the pass (``row``)."""
-    return data.StructLayout({"phi": 2, "q": index_bits(sizes.lr_blocks_per_row),
+    return data.StructLayout({"phi": 2, "q": index_width(sizes.lr_blocks_per_row),
                               "end_row": 1, "last": 1, "row": sizes.pre_row_bits})
 
 

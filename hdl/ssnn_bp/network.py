@@ -59,6 +59,7 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.rng import Stream
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.hdl.checks import check_int, index_width
 
 from .accumulator_bank import AccumulatorBank
 from .draw_prefetcher import DrawPrefetcher
@@ -68,10 +69,10 @@ from .input_scan import InputSpikeScan
 from .network_config import (check_network_config, read_layout, sample_layout,
                              small_network_config, trace_layout, write_layout)
 from .network_phase import Phase
-from .network_sizes import NetworkSizes, index_bits
+from .network_sizes import NetworkSizes
 from .network_weights import BankedWeights, NetworkWeights, host_write, padded_row
 from .neuron import CompositeNeuron
-from .params import check_int, select
+from .mux import select
 from .random_source import ThreefryCore, check_architecture
 from .row_group_sum import RowGroupSum
 from .sample_loader import SampleLoader
@@ -206,8 +207,8 @@ class SSNNNetwork(wiring.Component):
                      rb.rd_data.eq(Mux(rb_w2, padded_row(w2m.rd_data, n_out, lanes),
                                        padded_row(w1m.rd_data, n_h, lanes)))]
         # the step's spiking rows in order (memories), read by the UPD sequencer
-        m.submodules.s0_list = s0_list = EventList(width=index_bits(n_in + 1), depth=n_in + 1)
-        m.submodules.h_list = h_list = GroupEventList(width=index_bits(n_h + 1), depth=n_h + 1,
+        m.submodules.s0_list = s0_list = EventList(width=index_width(n_in + 1), depth=n_in + 1)
+        m.submodules.h_list = h_list = GroupEventList(width=index_width(n_h + 1), depth=n_h + 1,
                                                       lanes=G)
         winner, col_pos, col_neg = (Signal(sz.class_bits) for _ in range(3))
         errors_seen, drain = Signal(2), Signal(2)

@@ -1,7 +1,7 @@
 """Every count and width of the SSNN-BP network top, derived from its :class:`SSNNConfig`.
 
 A counter is sized by the largest value it holds, an index by the number of things it picks
-(``amaranth.utils.bits_for``), so the layer widths alone size the top: nothing assumes
+(:func:`snnforge.hdl.checks.index_width`), so the layer widths alone size the top: nothing assumes
 ``n_hidden < n_in`` or ``n_hidden > 1``.
 """
 from __future__ import annotations
@@ -9,16 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from amaranth.utils import bits_for
 
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.hdl.checks import index_width
 
-__all__ = ["NetworkSizes", "index_bits"]
-
-
-def index_bits(n: int) -> int:
-    """Width of an index 0..n-1 (at least 1 bit)."""
-    return bits_for(max(n - 1, 0))
+__all__ = ["NetworkSizes"]
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -112,19 +107,19 @@ class NetworkSizes:
     @property
     def class_bits(self) -> int:
         """A class index (label, winner, error column): 0..n_out-1."""
-        return index_bits(self.config.n_out)
+        return index_width(self.config.n_out)
 
     @property
     def pre_row_bits(self) -> int:
         """A pre row within one layer, bias included: 0..max(n_in, n_hidden)."""
-        return index_bits(self.max_pass_rows)
+        return index_width(self.max_pass_rows)
 
     @property
     def lane_bits(self) -> int:
         """A post lane of a memory row: 0..row_lanes-1."""
-        return index_bits(self.row_lanes)
+        return index_width(self.row_lanes)
 
     @property
     def weight_addr_bits(self) -> int:
         """A row of the weight memory: 0..weight_rows-1."""
-        return index_bits(self.weight_rows)
+        return index_width(self.weight_rows)

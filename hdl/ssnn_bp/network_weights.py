@@ -10,7 +10,8 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 
-from .params import check_int, select
+from snnforge.hdl.checks import check_int
+from .mux import select
 from .weight_update import pack_rows
 
 __all__ = ["NetworkWeights", "BankedWeights", "host_write", "padded_row"]

@@ -14,7 +14,7 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.golden_model.ssnn_bp.config import PROB_BITS
 
-from .params import check_int
+from snnforge.hdl.checks import check_int
 
 __all__ = ["CompositeNeuron"]
 

@@ -8,7 +8,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
 
-from .params import check_int
+from snnforge.hdl.checks import check_int
 
 __all__ = ["RowGroupSum"]
 

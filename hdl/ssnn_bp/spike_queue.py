@@ -7,7 +7,7 @@ from amaranth.lib import wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
-from .params import check_int
+from snnforge.hdl.checks import check_int
 
 __all__ = ["SpikeRowQueue", "lowest_set_bit", "QUEUE_DEPTH"]
 

@@ -7,7 +7,7 @@ from amaranth.hdl import Const, Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .params import check_int
+from snnforge.hdl.checks import check_int
 
 __all__ = ["StepRecord"]
 

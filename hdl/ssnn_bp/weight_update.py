@@ -10,7 +10,7 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 
-from .params import check_int
+from snnforge.hdl.checks import check_int
 
 __all__ = ["WeightUpdateUnit", "pack_rows", "unpack_row"]
 

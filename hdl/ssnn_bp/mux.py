@@ -1,13 +1,11 @@
-"""Shared helpers of the SSNN-BP units: parameter validation (keyword-only integers,
-ConfigError) and a lint-clean indexed select."""
+"""A lint-clean indexed select for the SSNN-BP units (parameter validation lives in
+:mod:`snnforge.hdl.checks`)."""
 from __future__ import annotations
 
 from amaranth.hdl import Mux, Value
 from amaranth.utils import ceil_log2
 
-from snnforge.hdl.checks import check_int
-
-__all__ = ["check_int", "select"]
+__all__ = ["select"]
 
 
 def select(values, index):
