@@ -10,7 +10,7 @@ from amaranth.sim import Simulator
 from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 from snnforge.hdl.spikegrad import (DerivativeGate, TernaryErrorIntegratorArray,
-                                      TernaryIFNeuronArray, WeightUpdateUnit)
+                                      TernaryIFNeuronArray, GradientWeightUpdate)
 from snnforge.hdl.spikegrad.reference import (ArrayModel, gate_reference, random_gate_inputs,
                                                 random_update_inputs, update_reference)
 from snnforge.hdl.stream import decode_event
@@ -181,7 +181,7 @@ def test_derivative_gate_matches_golden(skip_gated):
     (8, 6, 4, 1, 0), (8, 6, 4, 3, 4), (16, 10, 8, 1, 8), (4, 3, 2, 5, 1), (12, 10, 4, 1, 12),
 ])
 def test_weight_update_matches_golden(weight_bits, error_bits, count_bits, lr_mult, lr_shift):
-    dut = WeightUpdateUnit(weight_bits=weight_bits, error_bits=error_bits,
+    dut = GradientWeightUpdate(weight_bits=weight_bits, error_bits=error_bits,
                            count_bits=count_bits, lr_mult=lr_mult, lr_shift=lr_shift)
     items = random_update_inputs(random.Random(lr_shift), 1200, weight_bits=weight_bits,
                                  error_bits=error_bits, count_bits=count_bits)
@@ -211,7 +211,7 @@ def test_bad_configurations_raise_config_error():
     with pytest.raises(ConfigError, match="n_neurons"):
         TernaryIFNeuronArray(n_neurons=0, theta=5, count_bits=4, potential_bits=8, input_bits=4)
     with pytest.raises(ConfigError, match="lr_mult"):
-        WeightUpdateUnit(weight_bits=8, error_bits=6, count_bits=4, lr_mult=0, lr_shift=2)
+        GradientWeightUpdate(weight_bits=8, error_bits=6, count_bits=4, lr_mult=0, lr_shift=2)
     with pytest.raises(ConfigError, match="integer"):
         DerivativeGate(addr_width=3, value_bits=7.0, count_bits=4)
     with pytest.raises(ConfigError, match="too narrow"):
@@ -228,10 +228,10 @@ def test_units_from_config_use_its_widths():
     errors = TernaryErrorIntegratorArray.from_config(cfg, n_neurons=8,
                                                      input_bits=cfg.error_potential_bits)
     assert errors.error_max == cfg.error_max
-    first = WeightUpdateUnit.from_config(cfg, layer=0)
+    first = GradientWeightUpdate.from_config(cfg, layer=0)
     assert first.count_bits == cfg.input_bits and first.lr_shift == cfg.layer_lr_shift(0)
     with pytest.raises(ConfigError, match="layer"):
-        WeightUpdateUnit.from_config(cfg, layer=2)
+        GradientWeightUpdate.from_config(cfg, layer=2)
     del neurons, errors, first
     gc.collect()
 

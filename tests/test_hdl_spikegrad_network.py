@@ -15,7 +15,7 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import training_config
 from snnforge.golden_model.spikegrad.units import (quiescent_count, quiescent_error_count,
                                                      weight_update)
-from snnforge.hdl.spikegrad import WeightUpdateUnit
+from snnforge.hdl.spikegrad import GradientWeightUpdate
 from snnforge.hdl.spikegrad.network import SpikeGradNetwork
 from snnforge.hdl.spikegrad.network_reference import GoldenNetwork
 from snnforge.hdl.spikegrad.network_sim import sample_cycles, simulate_network
@@ -90,7 +90,7 @@ def test_quantizer_rejects_bad_parameters():
 def test_weight_update_with_a_shift_wider_than_the_product():
     """lr_shift 13 against a 12-bit product (8-bit errors x 4-bit counts): the rounding bias
     2**12 must not wrap (it did: every zero product became -1, a +1 LSB update)."""
-    dut = WeightUpdateUnit(weight_bits=10, error_bits=8, count_bits=4, lr_mult=1, lr_shift=13)
+    dut = GradientWeightUpdate(weight_bits=10, error_bits=8, count_bits=4, lr_mult=1, lr_shift=13)
     rng = np.random.default_rng(5)
     items = [(int(w), int(n), int(c)) for w, n, c in zip(rng.integers(-512, 512, 200),
                                                           rng.integers(-127, 128, 200),

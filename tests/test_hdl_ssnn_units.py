@@ -10,7 +10,7 @@ from snnforge.hdl.ssnn_bp.encoder import InputEncoder
 from snnforge.hdl.ssnn_bp.error_splitter import ErrorSplitter
 from snnforge.hdl.ssnn_bp.neuron import CompositeNeuron
 from snnforge.hdl.ssnn_bp.random_source import RandomDrawSource, ThreefryCore
-from snnforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit, pack_rows, unpack_row
+from snnforge.hdl.ssnn_bp.weight_update import CoincidenceUpdater, pack_rows, unpack_row
 from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
 from snnforge.sim.amaranth_stream import run_streams, simulate
 from snnforge.sim.budget import CycleBudget, stream_cycle_bound
@@ -214,7 +214,7 @@ def test_weight_update_back_to_back_same_row_loses_nothing(shared_read_port, pre
     update passes guarantee); pregated events carry the golden gate bits instead of draws."""
     lanes, depth, wb = 3, 4, 4
     init = np.array([[7, -8, 0], [1, 2, 3], [0, 0, 0], [-1, -1, -1]])
-    dut = WeightUpdateUnit(lanes=lanes, depth=depth, weight_bits=wb, gate_bits=4,
+    dut = CoincidenceUpdater(lanes=lanes, depth=depth, weight_bits=wb, gate_bits=4,
                            gate_threshold=11, init=init, shared_read_port=shared_read_port,
                            pregated=pregated, forward_writes=forward_writes)
     r = np.random.default_rng(2)
@@ -272,16 +272,16 @@ def test_bad_unit_parameters_raise_config_errors():
     with pytest.raises(ConfigError, match="width"):
         RandomDrawSource(seed=0, width=12, lanes=2)
     with pytest.raises(ConfigError, match="init"):
-        WeightUpdateUnit(lanes=2, depth=2, weight_bits=4, gate_bits=4, gate_threshold=3,
+        CoincidenceUpdater(lanes=2, depth=2, weight_bits=4, gate_bits=4, gate_threshold=3,
                          init=[[0, 9], [0, 0]])
     with pytest.raises(ConfigError, match="gate_threshold"):
-        WeightUpdateUnit(lanes=2, depth=2, weight_bits=4, gate_bits=4, gate_threshold=17)
+        CoincidenceUpdater(lanes=2, depth=2, weight_bits=4, gate_bits=4, gate_threshold=17)
     with pytest.raises(ConfigError, match="shared_read_port must be True or False"):
-        WeightUpdateUnit(lanes=2, depth=2, weight_bits=4, gate_bits=4, gate_threshold=3,
+        CoincidenceUpdater(lanes=2, depth=2, weight_bits=4, gate_bits=4, gate_threshold=3,
                          shared_read_port=1)
     for flag in ("pregated", "forward_writes"):
         with pytest.raises(ConfigError, match=f"{flag} must be True or False"):
-            WeightUpdateUnit(lanes=2, depth=2, weight_bits=4, gate_bits=4, gate_threshold=3,
+            CoincidenceUpdater(lanes=2, depth=2, weight_bits=4, gate_bits=4, gate_threshold=3,
                              **{flag: "yes"})
 
 

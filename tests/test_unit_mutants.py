@@ -9,7 +9,7 @@ from amaranth.sim import Simulator
 
 from snnforge.golden_model.spikegrad.units import weight_update
 from snnforge.golden_model.ssnn_bp import units
-from snnforge.hdl.spikegrad.weight_update import WeightUpdateUnit
+from snnforge.hdl.spikegrad.weight_update import GradientWeightUpdate
 from snnforge.hdl.ssnn_bp.harness import HARNESS_UNITS
 from snnforge.sim.budget import CycleBudget
 
@@ -93,7 +93,7 @@ def test_composite_neuron_at_every_edge(instance):
 def test_spikegrad_weight_update_takes_one_update_per_cycle():
     """Mutant sgwu_ready_ignores_output: with the input always valid and the output always
     ready, one update is accepted every cycle and each result leaves one cycle later."""
-    dut = WeightUpdateUnit(weight_bits=8, error_bits=6, count_bits=4, lr_mult=3, lr_shift=4)
+    dut = GradientWeightUpdate(weight_bits=8, error_bits=6, count_bits=4, lr_mult=3, lr_shift=4)
     rng = np.random.default_rng(4)
     n = 64
     w, e, c = rng.integers(-128, 128, n), rng.integers(-32, 32, n), rng.integers(0, 16, n)

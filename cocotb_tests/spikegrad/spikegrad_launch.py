@@ -7,7 +7,7 @@ from pathlib import Path
 
 from snnforge.hdl.spikegrad import (DerivativeGate, SynapticFanout,
                                       TernaryErrorIntegratorArray, TernaryIFNeuronArray,
-                                      WeightUpdateUnit)
+                                      GradientWeightUpdate)
 from snnforge.hdl.spikegrad.reference import random_weights
 from snnforge.hwsim import emit_verilog, lint, run_cocotb
 
@@ -32,7 +32,7 @@ def build_unit(unit: str, params: dict):
                               skip_gated=params.get("skip_gated", False)), \
             "sg_derivative_gate", "gate_matches_golden"
     if unit == "update":
-        return WeightUpdateUnit(weight_bits=params["weight_bits"],
+        return GradientWeightUpdate(weight_bits=params["weight_bits"],
                                 error_bits=params["error_bits"],
                                 count_bits=params["count_bits"], lr_mult=params["lr_mult"],
                                 lr_shift=params["lr_shift"]), \

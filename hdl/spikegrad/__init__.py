@@ -5,7 +5,7 @@
 * :class:`TernaryErrorIntegratorArray` - backward ternary error integrators
   (``error_integrator_step``);
 * :class:`DerivativeGate` - ``value * derivative_gate(count)``;
-* :class:`WeightUpdateUnit` - ``weight_update`` (post error x pre count, rounded, saturating);
+* :class:`GradientWeightUpdate` - ``weight_update`` (post error x pre count, rounded, saturating);
 * :class:`SynapticFanout` - weights in memory, ``sign * W[:, j]`` (forward) or ``W[k, :]``
   (backward, transposed read) per spike; :class:`ForwardLayer` - fan-out into IF neurons;
   :class:`BackwardLayer` - transposed fan-out, derivative gate, error integrators.
@@ -20,10 +20,10 @@ from .fanout import SynapticFanout, WeightWriteLayout
 from .forward_layer import ForwardLayer
 from .if_neuron import TernaryIFNeuronArray
 from .neuron_array import NeuronStepArray, StepInputLayout
-from .weight_update import UpdateInputLayout, WeightUpdateUnit
+from .weight_update import GradientWeightUpdate, UpdateInputLayout
 
 __all__ = ["TernaryIFNeuronArray", "TernaryErrorIntegratorArray", "DerivativeGate",
-           "WeightUpdateUnit", "NeuronStepArray", "StepInputLayout", "GateInputLayout",
+           "GradientWeightUpdate", "NeuronStepArray", "StepInputLayout", "GateInputLayout",
            "UpdateInputLayout", "SynapticFanout", "WeightWriteLayout", "ForwardLayer",
            "BackwardLayer"]
 

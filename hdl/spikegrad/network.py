@@ -27,7 +27,7 @@ One training sample, event-driven phases (only active neurons and non-zero error
    fused pass over the active pre neurons ``(j, c_j)`` of ``EV[l]``: read ``W[k, j]`` once,
    add ``n_k * W[k, j]`` to the error total of j (``ACC[l-1]``, the derivative gate is implicit:
    only neurons with ``c_j > 0`` are in ``EV[l]``) and write back
-   ``W[k, j] - round(lr * n_k * c_j)`` through the layer's :class:`WeightUpdateUnit`
+   ``W[k, j] - round(lr * n_k * c_j)`` through the layer's :class:`GradientWeightUpdate`
    (``units.weight_update``). The backward read sees the old weight, as the golden model.
 7. BQN (l > 0): per active neuron of layer l, the error total -> quantizer ``"error"`` ->
    non-zero error counts to ``ERR[l-1]``; then BWD of layer l - 1.
@@ -57,7 +57,7 @@ from .network_layouts import NetworkShape, Phase, TraceKind
 from .network_memories import LayerMemories
 from .output_error import OutputErrorUnit
 from .quantizer import CountQuantizer
-from .weight_update import WeightUpdateUnit
+from .weight_update import GradientWeightUpdate
 
 __all__ = ["SpikeGradNetwork"]
 
@@ -173,7 +173,7 @@ class SpikeGradNetwork(wiring.Component):
                               input_bits=max(cfg.error_potential_bits, shape.error_in_bits))
         m.submodules.quantize_count = s.qf
         m.submodules.quantize_error = s.qe
-        s.upd = [WeightUpdateUnit.from_config(cfg, layer=l) for l in range(L)]
+        s.upd = [GradientWeightUpdate.from_config(cfg, layer=l) for l in range(L)]
         for l, unit in enumerate(s.upd):
             m.submodules[f"update_{l}"] = unit
         # pipeline registers of the synapse passes

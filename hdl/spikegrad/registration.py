@@ -37,7 +37,7 @@ from .fanout import SynapticFanout
 from .forward_layer import ForwardLayer
 from .if_neuron import TernaryIFNeuronArray
 from .output_error import OutputErrorUnit
-from .weight_update import WeightUpdateUnit
+from .weight_update import GradientWeightUpdate
 
 __all__ = ["TRAINING_SIZES", "TRAINING_CONFIG", "HIDDEN_WEIGHT_LAYER", "ARRAY_NEURONS",
            "LAYER_PRE", "LAYER_POST", "training_defaults"]
@@ -155,7 +155,7 @@ register_unit(
 
 register_unit(
     _UPD,
-    factory=WeightUpdateUnit,
+    factory=GradientWeightUpdate,
     params={"weight_bits": _p(_UPD, "weight_bits", "signed weight width, bits (saturating)"),
             "error_bits": _p(_UPD, "error_bits", "signed post-synaptic error count width, bits"),
             "count_bits": _p(_UPD, "count_bits", "unsigned pre-synaptic count width, bits"),

@@ -12,7 +12,7 @@ from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 
 from snnforge.hdl.checks import check_int, signed_bits
 
-__all__ = ["WeightUpdateUnit", "UpdateInputLayout"]
+__all__ = ["GradientWeightUpdate", "UpdateInputLayout"]
 
 
 class UpdateInputLayout(data.StructLayout):
@@ -24,7 +24,7 @@ class UpdateInputLayout(data.StructLayout):
                           "pre_count": unsigned(count_bits)})
 
 
-class WeightUpdateUnit(wiring.Component):
+class GradientWeightUpdate(wiring.Component):
     """Stream stage ``{W, n, c}`` -> ``sat(W - round_shift(lr_mult * n * c, lr_shift))``.
 
     ``n``: post-synaptic error count (signed ``error_bits``); ``c``: pre-synaptic activity count

@@ -17,7 +17,7 @@ from .encoder import InputEncoder
 from .error_splitter import ErrorSplitter
 from .neuron import CompositeNeuron
 from .random_source import RandomDrawSource
-from .weight_update import WeightUpdateUnit
+from .weight_update import CoincidenceUpdater
 from .wta import WinnerTakeAll
 
 __all__ = ["HARNESS_UNITS", "DEFAULT_INSTANCES", "UnitHarness", "harness_params"]
@@ -55,9 +55,9 @@ HARNESS_UNITS = {
                                 "value_bits": 8}),
     "split10": (ErrorSplitter, {"n_out": 10}),
     "split47": (ErrorSplitter, {"n_out": 47}),
-    "wu_a": (WeightUpdateUnit, {"lanes": 3, "depth": 4, "weight_bits": 4, "gate_bits": 4,
+    "wu_a": (CoincidenceUpdater, {"lanes": 3, "depth": 4, "weight_bits": 4, "gate_bits": 4,
                                 "gate_threshold": 11}),
-    "wu_b": (WeightUpdateUnit, {"lanes": 10, "depth": 17, "weight_bits": 8, "gate_bits": 16,
+    "wu_b": (CoincidenceUpdater, {"lanes": 10, "depth": 17, "weight_bits": 8, "gate_bits": 16,
                                 "gate_threshold": 41943}),
 }
 

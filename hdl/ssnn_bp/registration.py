@@ -15,7 +15,7 @@ from .network import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE, SSNNNe
                       small_network_config)
 from .neuron import CompositeNeuron
 from .random_source import RandomDrawSource
-from .weight_update import WeightUpdateUnit
+from .weight_update import CoincidenceUpdater
 from .wta import WinnerTakeAll
 
 _SMALL = small_network_config()
@@ -71,7 +71,7 @@ def _wta(**fields):
 
 def _w1_update(**fields):
     c = _config(fields)
-    return WeightUpdateUnit(lanes=c.n_hidden, depth=c.n_in + 1, weight_bits=c.weight_bits,
+    return CoincidenceUpdater(lanes=c.n_hidden, depth=c.n_in + 1, weight_bits=c.weight_bits,
                             gate_bits=c.lr_gate_bits, gate_threshold=c.lr_gate_threshold)
 
 

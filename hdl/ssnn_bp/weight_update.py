@@ -12,7 +12,7 @@ from snnforge.errors import ConfigError
 
 from snnforge.hdl.checks import check_int
 
-__all__ = ["WeightUpdateUnit", "pack_rows", "unpack_row"]
+__all__ = ["CoincidenceUpdater", "pack_rows", "unpack_row"]
 
 
 def pack_rows(weights, *, weight_bits: int) -> list[int]:
@@ -32,7 +32,7 @@ def unpack_row(word: int, *, lanes: int, weight_bits: int) -> list[int]:
     return out
 
 
-class WeightUpdateUnit(wiring.Component):
+class CoincidenceUpdater(wiring.Component):
     """A weight memory (``depth`` rows x ``lanes`` signed(weight_bits) weights) with its updater.
 
     ``i_event``: stream of {addr, pos: lanes b, neg: lanes b, rand: lanes x 16 b}, always

@@ -14,7 +14,7 @@ from typing import Callable
 from snnforge.errors import ConfigError
 from snnforge.hdl.spikegrad.error_integrator import TernaryErrorIntegratorArray
 from snnforge.hdl.spikegrad.if_neuron import TernaryIFNeuronArray
-from snnforge.hdl.spikegrad.weight_update import WeightUpdateUnit as SpikeGradUpdate
+from snnforge.hdl.spikegrad.weight_update import GradientWeightUpdate
 from snnforge.hdl.smoke import SaturatingAccumulator
 from snnforge.hdl.spikegrad.backward_layer import BackwardLayer
 from snnforge.hdl.spikegrad.derivative_gate import DerivativeGate
@@ -22,7 +22,7 @@ from snnforge.hdl.spikegrad.fanout import SynapticFanout
 from snnforge.hdl.spikegrad.forward_layer import ForwardLayer
 from snnforge.hdl.ssnn_bp.error_splitter import ErrorSplitter
 from snnforge.hdl.ssnn_bp.random_source import RandomDrawSource, ThreefryCore
-from snnforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit as CoincidenceUpdate
+from snnforge.hdl.ssnn_bp.weight_update import CoincidenceUpdater
 from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
 from snnforge.hdl.stream import SignedSpikeMerge, SpikeEventFIFO
 
@@ -137,14 +137,14 @@ PROOFS: tuple[Proof, ...] = (
                 lambda: MergeHarness(props=("fair",),
                                      merge_cls=mutant(SignedSpikeMerge, *_MERGE_PRIORITY_INVERTED)),
                 12),)),
-    Proof("ssnn_update", "ssnn_bp WeightUpdateUnit",
+    Proof("ssnn_update", "ssnn_bp CoincidenceUpdater",
           "lanes=2, depth=2, weight_bits=3, gate_bits=2, gate_threshold=2",
           "every write = saturating +-1 LSB per gated lane of a shadow memory (never wraps; "
           "back-to-back events to one row exact)",
           lambda: CoincidenceUpdateHarness(), "bmc", 10,
           (Twin("ssnn_update_twin_wrap", "increment not stopped at the largest weight",
                 lambda: CoincidenceUpdateHarness(unit_cls=mutant(
-                    CoincidenceUpdate, ("inc = up & (w != hi)", "inc = up"))), 10),
+                    CoincidenceUpdater, ("inc = up & (w != hi)", "inc = up"))), 10),
            Twin("ssnn_update_twin_noforward", "forward_writes=False (no write forwarding)",
                 lambda: CoincidenceUpdateHarness(forward_writes=False), 10))),
     Proof("wta_winner", "WinnerTakeAll",
@@ -155,13 +155,13 @@ PROOFS: tuple[Proof, ...] = (
           (Twin("wta_winner_twin", "score >= best (ties to the highest index)",
                 lambda: WTAHarness(wta_cls=mutant(WinnerTakeAll,
                                                   ("(score > best)", "(score >= best)"))), 12),)),
-    Proof("spikegrad_update", "spikegrad WeightUpdateUnit",
+    Proof("spikegrad_update", "spikegrad GradientWeightUpdate",
           "weight_bits=4, error_bits=3, count_bits=2, lr_mult=3, lr_shift=1",
           "out = clamp(W - round(lr n c)) (saturates, never wraps); stream rules on o_weight",
           lambda: SpikeGradUpdateHarness(), "prove", 4,
           (Twin("spikegrad_update_twin", "upper clamp returns the wrapped sum",
                 lambda: SpikeGradUpdateHarness(unit_cls=mutant(
-                    SpikeGradUpdate, ("out.payload.eq(hi)", "out.payload.eq(updated)"))), 4),)),
+                    GradientWeightUpdate, ("out.payload.eq(hi)", "out.payload.eq(updated)"))), 4),)),
     Proof("if_neuron", "TernaryIFNeuronArray",
           "n_neurons=2, theta=2, count_bits=2, input_bits=4, |input sum| <= 15, "
           "potential_bits=6",

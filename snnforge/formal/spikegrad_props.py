@@ -1,6 +1,6 @@
 """Property harnesses of SpikeGrad units: the weight update and the ternary neuron arrays.
 
-* :class:`SpikeGradUpdateHarness`: :class:`snnforge.hdl.spikegrad.weight_update.WeightUpdateUnit`
+* :class:`SpikeGradUpdateHarness`: :class:`snnforge.hdl.spikegrad.weight_update.GradientWeightUpdate`
   with free ``{W, n, c}``; every output equals ``clamp(W - round(lr_mult * n * c /
   2**lr_shift))`` computed without overflow (saturates, never wraps); the ``lib.stream`` rules
   hold on ``o_weight``.
@@ -21,7 +21,7 @@ from amaranth.hdl import Assert, Assume, Cover, Mux, Signal, signed
 from snnforge.errors import ConfigError
 from snnforge.hdl.spikegrad.error_integrator import TernaryErrorIntegratorArray
 from snnforge.hdl.spikegrad.if_neuron import TernaryIFNeuronArray
-from snnforge.hdl.spikegrad.weight_update import WeightUpdateUnit
+from snnforge.hdl.spikegrad.weight_update import GradientWeightUpdate
 
 from .common import Harness, assert_stream_rules, drive_stream, free, harness_module
 
@@ -29,11 +29,11 @@ __all__ = ["SpikeGradUpdateHarness", "NeuronArrayHarness"]
 
 
 class SpikeGradUpdateHarness(Harness):
-    """``WeightUpdateUnit(weight_bits, error_bits, count_bits, lr_mult, lr_shift)`` (or a
+    """``GradientWeightUpdate(weight_bits, error_bits, count_bits, lr_mult, lr_shift)`` (or a
     variant ``unit_cls``) under free updates and a free ``o_weight.ready``."""
 
     def __init__(self, *, weight_bits: int = 4, error_bits: int = 3, count_bits: int = 2,
-                 lr_mult: int = 3, lr_shift: int = 1, unit_cls=WeightUpdateUnit):
+                 lr_mult: int = 3, lr_shift: int = 1, unit_cls=GradientWeightUpdate):
         super().__init__()
         self.dut = unit_cls(weight_bits=weight_bits, error_bits=error_bits,
                             count_bits=count_bits, lr_mult=lr_mult, lr_shift=lr_shift)

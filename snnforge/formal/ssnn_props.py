@@ -1,6 +1,6 @@
 """Property harnesses of SSNN-BP units: the coincidence weight update and the WTA.
 
-* :class:`CoincidenceUpdateHarness`: :class:`snnforge.hdl.ssnn_bp.weight_update.WeightUpdateUnit`
+* :class:`CoincidenceUpdateHarness`: :class:`snnforge.hdl.ssnn_bp.weight_update.CoincidenceUpdater`
   with free events; a shadow copy of the weight memory (registers) checks every write: each
   lane moves by ``neg - pos`` LSB when its gate passes, saturating at the signed range (never
   wraps), including back-to-back events to one row (write forwarding).
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Array, Assert, Const, Cover, Mux, Signal, signed
 
-from snnforge.hdl.ssnn_bp.weight_update import WeightUpdateUnit
+from snnforge.hdl.ssnn_bp.weight_update import CoincidenceUpdater
 from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
 
 from .common import Harness, assert_stream_rules, drive_stream, free, harness_module
@@ -22,12 +22,12 @@ __all__ = ["CoincidenceUpdateHarness", "WTAHarness"]
 
 
 class CoincidenceUpdateHarness(Harness):
-    """``WeightUpdateUnit(lanes, depth, weight_bits, gate_bits, gate_threshold)`` (zero initial
+    """``CoincidenceUpdater(lanes, depth, weight_bits, gate_bits, gate_threshold)`` (zero initial
     weights; ``unit_cls`` a variant; ``forward_writes`` passed through) under free events."""
 
     def __init__(self, *, lanes: int = 2, depth: int = 2, weight_bits: int = 3,
                  gate_bits: int = 2, gate_threshold: int = 2, forward_writes: bool = True,
-                 unit_cls=WeightUpdateUnit):
+                 unit_cls=CoincidenceUpdater):
         super().__init__()
         self.dut = unit_cls(lanes=lanes, depth=depth, weight_bits=weight_bits,
                             gate_bits=gate_bits, gate_threshold=gate_threshold,

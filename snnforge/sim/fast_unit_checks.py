@@ -211,7 +211,7 @@ def _wta_unit(name, **params):
 # --------------------------------------------------------------------------- SpikeGrad units
 def _sg_update_unit(name, **params):
     from snnforge.golden_model.spikegrad.units import weight_update
-    from snnforge.hdl.spikegrad.weight_update import WeightUpdateUnit
+    from snnforge.hdl.spikegrad.weight_update import GradientWeightUpdate
 
     wb, eb, cb = params["weight_bits"], params["error_bits"], params["count_bits"]
 
@@ -236,8 +236,8 @@ def _sg_update_unit(name, **params):
         return _compare("spikegrad weight update", _signed(run.out_payload, wb), want,
                         pending=1, out_cycle=run.out_cycle)
 
-    return RegressionUnit(name, "SpikeGrad WeightUpdateUnit vs golden weight_update",
-                          dict(params), lambda: WeightUpdateUnit(**params),
+    return RegressionUnit(name, "SpikeGrad GradientWeightUpdate vs golden weight_update",
+                          dict(params), lambda: GradientWeightUpdate(**params),
                           StreamPorts(("i_update",), "o_weight"), stimulus, check)
 
 
