@@ -22,7 +22,7 @@ from snnforge import toolchain
 from snnforge.hdl.ssnn_bp.network import small_network_config
 from snnforge.hwsim import icarus_available
 from snnforge.sim.cache import ensure_build
-from snnforge.sim.harness import TOP as HARNESS, harness_verilog, run_harness_test
+from snnforge.sim.harness import TOP as HARNESS, multi_unit_verilog, run_harness_test
 from snnforge.sim.network import TOP as NETWORK, network_verilog, run_network_tb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +57,7 @@ def _cold_icarus_builds() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["SNNFORGE_CACHE_DIR"] = tmp
         try:
-            for top, verilog in ((HARNESS, harness_verilog(False)),
+            for top, verilog in ((HARNESS, multi_unit_verilog(False)),
                                  (NETWORK, network_verilog(small_network_config()))):
                 _, wall = _timed(lambda: ensure_build(
                     runner_module, verilog=verilog, top=top, waves=False,

@@ -20,7 +20,7 @@ from .random_source import RandomDrawSource
 from .weight_update import CoincidenceUpdater
 from .wta import WinnerTakeAll
 
-__all__ = ["HARNESS_UNITS", "DEFAULT_INSTANCES", "UnitHarness", "harness_params"]
+__all__ = ["HARNESS_UNITS", "DEFAULT_INSTANCES", "MultiUnitHarness", "harness_params"]
 
 HARNESS_UNITS = {
     "fifo_d1": (SpikeEventFIFO, {"addr_width": 3, "depth": 1}),
@@ -73,7 +73,7 @@ def harness_params(instance: str) -> dict:
     return dict(HARNESS_UNITS[instance][1])
 
 
-class UnitHarness(wiring.Component):
+class MultiUnitHarness(wiring.Component):
     """All :data:`HARNESS_UNITS` (or the ``instances`` given) side by side, ports prefixed."""
 
     def __init__(self, *, instances: tuple[str, ...] | None = None):

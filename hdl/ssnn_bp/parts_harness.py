@@ -1,7 +1,7 @@
 """Verification harness of the network top's sub-components: one instance of each (layer
 shapes the demo never uses: n_hidden > n_in, n_out = 47) side by side in one Verilog top, so
 their cocotb testbenches share one Verilator build. Ports appear as ``<instance>_<port>``
-(see :class:`~snnforge.hdl.ssnn_bp.harness.UnitHarness`)."""
+(see :class:`~snnforge.hdl.ssnn_bp.harness.MultiUnitHarness`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -15,7 +15,7 @@ from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from .accumulator_bank import AccumulatorBank
 from .draw_prefetcher import DrawPrefetcher
 from .event_list import EventList, GroupEventList
-from .harness import UnitHarness
+from .harness import MultiUnitHarness
 from .network_config import small_network_config
 from .network_sizes import NetworkSizes
 from .row_group_sum import RowGroupSum
@@ -122,7 +122,7 @@ PARTS_UNITS = {
 }
 
 
-class PartsHarness(UnitHarness):
+class PartsHarness(MultiUnitHarness):
     """All :data:`PARTS_UNITS` side by side, ports prefixed by the instance name."""
 
     def __init__(self):

@@ -1,20 +1,20 @@
 """The one Verilator build of the SSNN-BP/stream unit harness
-(:class:`~snnforge.hdl.ssnn_bp.harness.UnitHarness`), shared by the cocotb testbenches of its
+(:class:`~snnforge.hdl.ssnn_bp.harness.MultiUnitHarness`), shared by the cocotb testbenches of its
 units: :func:`run_harness_test` runs one cocotb test of a testbench module on it."""
 import functools
 import json
 from pathlib import Path
 
-from snnforge.hdl.ssnn_bp.harness import DEFAULT_INSTANCES, UnitHarness
+from snnforge.hdl.ssnn_bp.harness import DEFAULT_INSTANCES, MultiUnitHarness
 from snnforge.hwsim import emit_verilog, run_cocotb
 
 TOP = "ssnn_unit_harness"
 
 
 @functools.lru_cache(maxsize=2)
-def harness_verilog(full: bool) -> str:
+def multi_unit_verilog(full: bool) -> str:
     """The harness with the default instances only (fast tier) or with all of them (sweeps)."""
-    return emit_verilog(UnitHarness(instances=None if full else DEFAULT_INSTANCES), name=TOP)
+    return emit_verilog(MultiUnitHarness(instances=None if full else DEFAULT_INSTANCES), name=TOP)
 
 
 def run_harness_test(*, test_module: str, test_dir: Path, testcase: str,
@@ -24,6 +24,6 @@ def run_harness_test(*, test_module: str, test_dir: Path, testcase: str,
     only, or all of them when ``params["instance"]`` is not a default one; ``params`` reach the
     testbench as JSON in ``SNNFORGE_TB_PARAMS``."""
     full = params.get("instance") not in DEFAULT_INSTANCES
-    run_cocotb(verilog=harness_verilog(full), top=TOP, test_module=test_module, test_dir=test_dir,
+    run_cocotb(verilog=multi_unit_verilog(full), top=TOP, test_module=test_module, test_dir=test_dir,
                testcase=testcase, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)},
                simulator=simulator)
