@@ -24,6 +24,6 @@ def run_harness_test(*, test_module: str, test_dir: Path, testcase: str,
     only, or all of them when ``params["instance"]`` is not a default one; ``params`` reach the
     testbench as JSON in ``SNNFORGE_TB_PARAMS``."""
     full = params.get("instance") not in DEFAULT_INSTANCES
-    run_cocotb(verilog=multi_unit_verilog(full), top=TOP, test_module=test_module, test_dir=test_dir,
-               testcase=testcase, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)},
-               simulator=simulator)
+    run_cocotb(verilog=multi_unit_verilog(full), top=TOP, test_module=test_module,
+               test_dir=test_dir, testcase=testcase,
+               extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)}, simulator=simulator)
