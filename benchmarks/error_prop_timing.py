@@ -30,6 +30,38 @@ RESULT = Path(__file__).resolve().parent / "results" / "error_prop_timing.json"
 #: the two-hidden-layer network of the depth variants
 DEEP = {"hidden_layers": 2, "init_scale": 0.4, "lr": 0.005, "lr_hidden": 0.005}
 
+#: depth remedies, each run on 2 patterns, 4 patterns and 3 ms jitter: name suffix ->
+#: (network overrides on top of DEEP, what they change)
+DEPTH_REMEDIES = {
+    "teacher_stop3_lr_lower0.002": (
+        {"teacher_stop_margin": 3, "lr_lower": 0.002},
+        "the teacher stops once the label output leads by 3 spikes, input->hidden-1 rate 0.002"),
+    "teacher_stop3_lr0.01_lr_lower0.004": (
+        {"teacher_stop_margin": 3, "lr": 0.01, "lr_hidden": 0.01, "lr_lower": 0.004},
+        "teacher stop (margin 3), rates 0.01 (output, hidden 2) and 0.004 (input->hidden 1)"),
+    "teacher_stop3_lr_lower0.001": (
+        {"teacher_stop_margin": 3, "lr_lower": 0.001},
+        "teacher stop (margin 3), input->hidden-1 rate 0.001"),
+    "teacher_stop2_lr_lower0.002": (
+        {"teacher_stop_margin": 2, "lr_lower": 0.002},
+        "teacher stop (margin 2), input->hidden-1 rate 0.002"),
+    "teacher_stop2_lr0.01_lr_lower0.004": (
+        {"teacher_stop_margin": 2, "lr": 0.01, "lr_hidden": 0.01, "lr_lower": 0.004},
+        "teacher stop (margin 2), rates 0.01 (output, hidden 2) and 0.004 (input->hidden 1)"),
+    "teacher_stop2_lr_lower0.003": (
+        {"teacher_stop_margin": 2, "lr_lower": 0.003},
+        "teacher stop (margin 2), input->hidden-1 rate 0.003"),
+    "teacher_stop3_lr0.0075_lr_lower0.003": (
+        {"teacher_stop_margin": 3, "lr": 0.0075, "lr_hidden": 0.0075, "lr_lower": 0.003},
+        "teacher stop (margin 3), rates 0.0075 (output, hidden 2) and 0.003 (input->hidden 1)"),
+    "teacher_stop4_lr_lower0.002": (
+        {"teacher_stop_margin": 4, "lr_lower": 0.002},
+        "teacher stop (margin 4), input->hidden-1 rate 0.002"),
+    "teacher_stop3_lr_lower0.002_lower_err_threshold1": (
+        {"teacher_stop_margin": 3, "lr_lower": 0.002, "lower_err_threshold": 1.0},
+        "teacher stop (margin 3), input->hidden-1 rate 0.002, hidden-1 error threshold 1.0"),
+}
+
 #: name -> (task overrides, network overrides, what it shows)
 VARIANTS = {
     "main": ({}, {}, "2 patterns (forward/reverse sweep), 8 channels, 1 ms jitter, 6-bit weights"),
@@ -56,10 +88,10 @@ VARIANTS = {
     "jitter3_hidden_layers2": ({"jitter_ms": 3.0}, {"hidden_layers": 2, "init_scale": 0.4, "lr": 0.005,
                                                     "lr_hidden": 0.005},
                                "depth at 3 ms jitter: two hidden layers of 16 (as hidden_layers2)"),
-    **{f"{prefix}hidden_layers2_teacher_stop3_lr_lower0.002": (
-        task_kw, {**DEEP, "teacher_stop_margin": 3, "lr_lower": 0.002},
-        f"depth remedy{where}: two hidden layers as hidden_layers2, the teacher stops once the "
-        "label output leads by 3 spikes, input->hidden-1 rate 0.002")
+    **{f"{prefix}hidden_layers2_{suffix}": (task_kw, {**DEEP, **net_kw},
+                                            f"depth remedy{where}: two hidden layers as "
+                                            f"hidden_layers2, {how}")
+       for suffix, (net_kw, how) in DEPTH_REMEDIES.items()
        for prefix, task_kw, where in (("", {}, ""),
                                       ("patterns4_", {"patterns": 4}, " on 4 patterns"),
                                       ("jitter3_", {"jitter_ms": 3.0}, " at 3 ms jitter"))},
@@ -159,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=RESULT)
+    p.add_argument("--suffix", default="",
+                   help="stored under the variant name plus this suffix (e.g. _seeds20-39 for a "
+                        "run on other seeds that must not replace the 0-19 result)")
     p.add_argument("--diagnose", action="store_true",
                    help="count spikes per layer and error group, rail weights and silent outputs "
                         "per epoch; written under 'diagnosis' (the 'variants' results are kept)")
@@ -174,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         run = diagnose_variant if args.diagnose else run_variant
         r = run(name, seeds=args.seeds, epochs=args.epochs, first_seed=args.first_seed)
         r["command"] = command
-        done[name] = r
+        done[name + args.suffix] = r
         # re-read before writing: runs of other variants may have written the file meanwhile
         if args.out.exists():
             result = read_json(args.out)
