@@ -11,7 +11,7 @@ import pytest
 
 import snnforge
 from snnforge.errors import ConfigError, DataError, SnnforgeError
-from snnforge.golden_model.ssnn_bp.train import Dataset
+from snnforge.golden_model.ssnn_bp.train import TrainTestArrays
 from snnforge.training.ssnn_bp_run import train_with_baseline
 from snnforge.hdl.ssnn_bp.network import small_network_config
 
@@ -39,7 +39,7 @@ def test_ssnn_fit_equals_the_golden_training_function(digits):
     net.fit((x, y), epochs=2)
     ref = train_with_baseline(model="bittrue", config=net.config, epochs=2, ann_lr=0.02,
                               with_ann=False,
-                              data=Dataset(x_train=x, y_train=y, x_test=xt, y_test=yt))
+                              data=TrainTestArrays(x_train=x, y_train=y, x_test=xt, y_test=yt))
     assert np.array_equal(net.weights[0], ref["net"].W1)
     assert np.array_equal(net.weights[1], ref["net"].W2)
     assert net.evaluate((xt, yt))["accuracy_votes"] == ref["test_accuracy_votes"]

@@ -9,7 +9,7 @@ from snnforge.golden_model.ssnn_bp import units
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN, quantize_weights
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.golden_model.ssnn_bp.float_model import FloatSSNN, FloatSSNNConfig
-from snnforge.golden_model.ssnn_bp.train import Dataset
+from snnforge.golden_model.ssnn_bp.train import TrainTestArrays
 from snnforge.training.ssnn_bp_run import train_with_baseline
 
 
@@ -17,7 +17,7 @@ from snnforge.training.ssnn_bp_run import train_with_baseline
 def sample_data():
     tr = load_dataset("mnist-sample", "train")
     te = load_dataset("mnist-sample", "test")
-    return Dataset(tr.images.reshape(len(tr), -1), tr.labels.astype(np.int64),
+    return TrainTestArrays(tr.images.reshape(len(tr), -1), tr.labels.astype(np.int64),
                    te.images.reshape(len(te), -1), te.labels.astype(np.int64))
 
 

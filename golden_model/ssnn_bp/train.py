@@ -21,9 +21,9 @@ from .bittrue import BitTrueSSNN
 from .config import SSNNConfig
 from .float_model import FloatSSNN, FloatSSNNConfig
 
-__all__ = ["epoch_order", "make_model", "make_ann", "Dataset", "FixedOrder", "scaled_learning_rate",
-           "decay_factor", "train_epoch", "evaluate", "model_state", "restore_model",
-           "sample_trace"]
+__all__ = ["epoch_order", "make_model", "make_ann", "TrainTestArrays", "FixedOrder",
+           "scaled_learning_rate", "decay_factor", "train_epoch", "evaluate", "model_state",
+           "restore_model", "sample_trace"]
 
 
 def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
@@ -32,7 +32,7 @@ def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
 
 
 @dataclass
-class Dataset:
+class TrainTestArrays:
     """uint8 images (N, 784) and int labels (N,) for training and test."""
 
     x_train: np.ndarray
@@ -70,7 +70,7 @@ def scaled_learning_rate(config: SSNNConfig | FloatSSNNConfig, factor: float):
     return FloatSSNNConfig(**{**config.to_dict(), "lr": config.lr * factor})
 
 
-def train_epoch(net, config: SSNNConfig | FloatSSNNConfig, data: Dataset, epoch: int, *,
+def train_epoch(net, config: SSNNConfig | FloatSSNNConfig, data: TrainTestArrays, epoch: int, *,
                 lr_decay_epochs: tuple[int, ...] = (), engine: str = "auto",
                 bar=None) -> dict[str, Any]:
     """Train ``net`` (built from ``config``) one epoch, number ``epoch`` from 0; returns the
@@ -85,7 +85,7 @@ def train_epoch(net, config: SSNNConfig | FloatSSNNConfig, data: Dataset, epoch:
     return net.train(data.x_train[order], data.y_train[order], bar=bar)
 
 
-def evaluate(net, data: Dataset) -> dict[str, float]:
+def evaluate(net, data: TrainTestArrays) -> dict[str, float]:
     """Test accuracies: ``accuracy_votes``, ``accuracy_sum_z`` (float model: also
     ``accuracy_mean_field``) and the learning rate in use."""
     acc = net.evaluate(data.x_test, data.y_test)

@@ -51,12 +51,12 @@ class SSNN:
         ``epoch_order(seed, e, N)``, keys from ``e * N``). Returns one dict per epoch: mean
         event counts per sample and ``train_step_accuracy`` (fraction of steps the WTA chose
         the label). ``engine``: ``auto``/``numpy``/``numba`` (identical results)."""
-        from snnforge.golden_model.ssnn_bp.train import Dataset, train_epoch
+        from snnforge.golden_model.ssnn_bp.train import TrainTestArrays, train_epoch
         from snnforge.runs import progress as bar_factory
 
         _check_epochs(epochs)
         x, y = _xy(train, "train", self.config.n_in, limit)
-        data = Dataset(x, y, x[:0], y[:0])
+        data = TrainTestArrays(x, y, x[:0], y[:0])
         history = []
         for _ in range(epochs):
             e = self.epochs_done

@@ -79,14 +79,14 @@ def _golden(args, config, out: Path) -> dict:
     import numpy as np
 
     from snnforge.golden_model.data import downsample, load_dataset
-    from snnforge.golden_model.ssnn_bp.train import Dataset
+    from snnforge.golden_model.ssnn_bp.train import TrainTestArrays
     from snnforge.training.ssnn_bp_run import train_with_baseline
     from snnforge.runs import RunDir, plot_lines, progress
 
     train = load_dataset(args.dataset, "train")
     test = load_dataset(args.dataset, "test")
     side = int(round(config.n_in ** 0.5))
-    data = Dataset(x_train=downsample(train.images, size=side).reshape(len(train.labels), -1),
+    data = TrainTestArrays(x_train=downsample(train.images, size=side).reshape(len(train.labels), -1),
                    y_train=train.labels.astype(np.int64),
                    x_test=downsample(test.images, size=side).reshape(len(test.labels), -1),
                    y_test=test.labels.astype(np.int64))

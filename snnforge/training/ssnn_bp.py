@@ -18,7 +18,7 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp.bittrue import ENGINES
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.golden_model.ssnn_bp.float_model import EXACT_SOURCES, TRANSFERS, FloatSSNNConfig
-from snnforge.golden_model.ssnn_bp.train import Dataset
+from snnforge.golden_model.ssnn_bp.train import TrainTestArrays
 from snnforge.runs import RunDir, add_run_arguments, prepare_out_dir, progress
 
 from . import plots
@@ -146,7 +146,7 @@ def build_config(args) -> SSNNConfig | FloatSSNNConfig:
         hidden_slope_log2=args.slope_log2, seed=args.seed)
 
 
-def load_data(args, input_side: int | None = None) -> Dataset:
+def load_data(args, input_side: int | None = None) -> TrainTestArrays:
     """The dataset as flat uint8 rows; area-downsampled to ``input_side``**2 pixels if given."""
     from snnforge.golden_model.data import downsample, load_dataset
 
@@ -160,7 +160,7 @@ def load_data(args, input_side: int | None = None) -> Dataset:
         tr_x, te_x = (downsample(d.images, size=input_side) for d in (tr, te))
     else:
         tr_x, te_x = tr.images, te.images
-    return Dataset(tr_x.reshape(len(tr.labels), -1), tr.labels.astype("int64"),
+    return TrainTestArrays(tr_x.reshape(len(tr.labels), -1), tr.labels.astype("int64"),
                    te_x.reshape(len(te.labels), -1), te.labels.astype("int64"))
 
 

@@ -13,8 +13,8 @@ from typing import Any, Callable
 from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.golden_model.ssnn_bp.float_model import FloatSSNNConfig
-from snnforge.golden_model.ssnn_bp.train import (Dataset, decay_factor, epoch_order, evaluate,
-                                                 make_ann, make_model, model_state,
+from snnforge.golden_model.ssnn_bp.train import (TrainTestArrays, decay_factor, epoch_order,
+                                                 evaluate, make_ann, make_model, model_state,
                                                  restore_model, train_epoch)
 from snnforge.runs import RunDir
 
@@ -29,7 +29,7 @@ class SSNNLearner:
     name = "ssnn-bp"
     unit = "sample"
 
-    def __init__(self, model: str, config: SSNNConfig | FloatSSNNConfig, data: Dataset, *,
+    def __init__(self, model: str, config: SSNNConfig | FloatSSNNConfig, data: TrainTestArrays, *,
                  lr_decay_epochs: tuple[int, ...] = (), engine: str = "auto"):
         self.model, self.config, self.data = model, config, data
         self.net = make_model(model, config)
@@ -61,7 +61,7 @@ class SSNNLearner:
         restore_model(self.net, arrays, meta)
 
 
-def train_with_baseline(*, model: str, config: SSNNConfig | FloatSSNNConfig, data: Dataset,
+def train_with_baseline(*, model: str, config: SSNNConfig | FloatSSNNConfig, data: TrainTestArrays,
                         epochs: int, ann_lr: float, run: RunDir | None = None,
                         resume: bool = False, with_ann: bool = True, engine: str = "auto",
                         lr_decay_epochs: tuple[int, ...] = (),
