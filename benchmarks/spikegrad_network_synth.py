@@ -36,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from snnforge import synthesis
+from snnforge import synthesis, synthesis_report
 from snnforge.errors import ConfigError, SnnforgeError
 from snnforge.hdl import registry
 from snnforge.runs import atomic_write_bytes
@@ -145,7 +145,7 @@ def main(argv=None) -> int:
             raise ConfigError(f"--out {out} is a folder; give a file name")
         result = {"command": command, "unit": UNIT, "target": args.target,
                   "parameters": synthesis.recorded_parameters(unit, params),
-                  "source": _git_state(), "tools": synthesis._tools()}
+                  "source": _git_state(), "tools": synthesis_report.tool_versions()}
         if args.cycles_json and not Path(args.cycles_json).is_file():
             raise ConfigError(f"--cycles-json {args.cycles_json} does not exist; give the JSON "
                               f"of benchmarks/spikegrad_network.py or ''")

@@ -108,7 +108,7 @@ def test_bool_and_typed_overrides():
 
 # ---- snnforge synth and board builds ------------------------------------------------------
 
-from snnforge import synthesis  # noqa: E402
+from snnforge import synthesis, synthesis_report  # noqa: E402
 
 
 def test_synth_writes_into_its_out_folder_by_default(tmp_path, monkeypatch):
@@ -145,9 +145,9 @@ def _fake_result(unit, target, lut):
 
 def test_report_merges_by_unit_and_target(tmp_path):
     paths = dict(json_path=tmp_path / "s.json", markdown_path=tmp_path / "s.md")
-    synthesis.write_report([_fake_result("a", "ice40-up5k", 10)], command="c1", **paths)
-    synthesis.write_report([_fake_result("b", "ecp5-85f", 20),
-                            _fake_result("a", "ice40-up5k", 11)], command="c2", **paths)
+    synthesis_report.write_report([_fake_result("a", "ice40-up5k", 10)], command="c1", **paths)
+    synthesis_report.write_report([_fake_result("b", "ecp5-85f", 20),
+                                   _fake_result("a", "ice40-up5k", 11)], command="c2", **paths)
     rows = json.loads(paths["json_path"].read_text())["results"]
     assert [(r["unit"], r["target"], r["lut"]) for r in rows] == [("a", "ice40-up5k", 11),
                                                                  ("b", "ecp5-85f", 20)]

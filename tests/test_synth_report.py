@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from snnforge import synthesis
+from snnforge import synthesis, synthesis_report
 from snnforge.errors import ConfigError
 
 
@@ -16,16 +16,17 @@ def _row(unit, target, **extra):
 
 def test_sections_after_the_marker_survive_regeneration(tmp_path):
     json_path, md_path = tmp_path / "s.json", tmp_path / "s.md"
-    synthesis.write_report([_row("a", "ecp5-85f")], json_path=json_path, markdown_path=md_path,
-                           command="snnforge synth a")
+    marker = synthesis_report.KEEP_MARKER
+    synthesis_report.write_report([_row("a", "ecp5-85f")], json_path=json_path,
+                                  markdown_path=md_path, command="snnforge synth a")
     first = md_path.read_text()
-    assert synthesis.KEEP_MARKER not in first
-    md_path.write_text(first + "\n" + synthesis.KEEP_MARKER + "\n\n## Study\n\nkept text\n")
-    synthesis.write_report([_row("b", "ice40-up5k", spram=4)], json_path=json_path,
-                           markdown_path=md_path, command="snnforge synth b")
+    assert marker not in first
+    md_path.write_text(first + "\n" + marker + "\n\n## Study\n\nkept text\n")
+    synthesis_report.write_report([_row("b", "ice40-up5k", spram=4)], json_path=json_path,
+                                  markdown_path=md_path, command="snnforge synth b")
     text = md_path.read_text()
-    assert text.count(synthesis.KEEP_MARKER) == 1 and text.endswith("## Study\n\nkept text\n")
-    table = text.split(synthesis.KEEP_MARKER)[0]
+    assert text.count(marker) == 1 and text.endswith("## Study\n\nkept text\n")
+    table = text.split(marker)[0]
     assert "| a |" in table and "| b |" in table and "+ 4 SPRAM" in table
     assert len(json.loads(json_path.read_text())["results"]) == 2
 

@@ -14,7 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from snnforge import synthesis
+from snnforge import synthesis, synthesis_report
 from snnforge.errors import ConfigError, SnnforgeError, ToolchainError
 from snnforge.hdl import registry
 from snnforge.runs import prepare_out_dir, prepare_out_file
@@ -71,7 +71,7 @@ def _check_paths(args) -> None:
 
 
 def run(args) -> int:
-    json_default, md_default = synthesis.default_paths(args.out)
+    json_default, md_default = synthesis_report.default_paths(args.out)
     args.json = args.json or json_default
     args.markdown = args.markdown or md_default
     args.work_dir = args.work_dir or args.out / "work"
@@ -101,7 +101,7 @@ def run(args) -> int:
             raise ConfigError("--board builds one unit: name exactly one UNIT")
         result = build_board(args.board, unit=names[0], params=params,
                              build_dir=args.work_dir / f"board-{args.board}")
-        synthesis.write_board_result(result, json_path=args.json, markdown_path=args.markdown)
+        synthesis_report.write_board_result(result, json_path=args.json, markdown_path=args.markdown)
         print(f"{args.board}: {result['unit']} bitstream {result['bitstream']} "
               f"({result['utilization']}, Fmax {result['fmax_mhz']} MHz)")
         return 0
@@ -122,7 +122,7 @@ def run(args) -> int:
                 continue
             results.append(r)
             # merge after every run: an interrupted long report keeps what it measured
-            synthesis.write_report([r], json_path=args.json, markdown_path=args.markdown,
+            synthesis_report.write_report([r], json_path=args.json, markdown_path=args.markdown,
                                    command=command)
             where = " in harness" if r.get("fmax_context", "").startswith("in harness") else ""
             fmax = f", Fmax {r['fmax_mhz']} MHz{where}" if r.get("fmax_mhz") else (
