@@ -22,8 +22,19 @@ def test_parts_harness_lints_clean():
     lint(_verilog(), top=TOP)
 
 
+#: the testbench module of each streamed or update-phase part (the rest: tb_network_parts)
+MODULES = {"draw_prefetcher_matches_model": "tb_network_streams",
+           "sample_loader_matches_model": "tb_network_streams",
+           "weight_read_back_matches_model": "tb_network_streams",
+           "input_scan_matches_model": "tb_network_streams",
+           "lr_lanes_match_model": "tb_network_update",
+           "network_weights_match_model": "tb_network_update",
+           "banked_weights_match_model": "tb_network_update"}
+
+
 def _run(testcase, **params):
-    run_cocotb(verilog=_verilog(), top=TOP, test_module="tb_network_parts", test_dir=HERE,
+    run_cocotb(verilog=_verilog(), top=TOP,
+               test_module=MODULES.get(testcase, "tb_network_parts"), test_dir=HERE,
                testcase=testcase, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(params)})
 
 
