@@ -2,9 +2,7 @@
 (as :mod:`snnforge.hdl.ssnn_bp.network_config`), widths in bits."""
 from amaranth.hdl import signed
 from amaranth.lib import data
-from amaranth.utils import bits_for
-
-from snnforge.errors import ConfigError
+from snnforge.hdl.checks import check_int, index_width
 from snnforge.host.protocol import BODY_OVERHEAD, weight_bytes
 
 __all__ = ["LinkSizes", "min_buffer_bytes", "SAMPLE_HEADER", "PAIR_BYTES", "MAX_LAYER"]
@@ -12,10 +10,6 @@ __all__ = ["LinkSizes", "min_buffer_bytes", "SAMPLE_HEADER", "PAIR_BYTES", "MAX_
 SAMPLE_HEADER = 5   # label (1 B) + key (4 B)
 PAIR_BYTES = 3      # index (2 B) + value (1 B)
 MAX_LAYER = 1024
-
-
-def _index_bits(n: int) -> int:
-    return bits_for(max(n - 1, 0))
 
 
 class LinkSizes:
@@ -26,15 +20,14 @@ class LinkSizes:
         for name, value, lo, hi in (("n_in", n_in, 1, MAX_LAYER), ("n_hidden", n_hidden, 1, MAX_LAYER),
                                     ("n_out", n_out, 2, 255), ("weight_bits", weight_bits, 2, 32),
                                     ("config_hash", config_hash, 0, (1 << 32) - 1)):
-            if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-                raise ConfigError(f"{name} must be an integer from {lo} to {hi}, got {value!r}")
+            check_int(name, value, lo, hi)
         self.n_in, self.n_hidden, self.n_out = n_in, n_hidden, n_out
         self.weight_bits, self.config_hash = weight_bits, config_hash
         self.weight_bytes = weight_bytes(weight_bits)
         self.row_lanes = max(n_hidden, n_out)
-        self.class_bits = _index_bits(n_out)
-        self.row_bits = _index_bits(max(n_in, n_hidden) + 1)
-        self.pixel_bits = _index_bits(n_in)
+        self.class_bits = index_width(n_out)
+        self.row_bits = index_width(max(n_in, n_hidden) + 1)
+        self.pixel_bits = index_width(n_in)
 
     def rows(self, layer: int) -> int:
         return (self.n_in if layer == 0 else self.n_hidden) + 1
