@@ -279,6 +279,13 @@ def _failed_tests(results_xml: Path) -> tuple[int, list[str]]:
     return total, failed
 
 
+def _exact_test_filter(testcase: str | None) -> str | None:
+    """cocotb's test filter for exactly the test named ``testcase`` (the runner's own
+    ``testcase=`` matches any test whose name ends with it: ``event_list`` would also run
+    ``group_event_list``)."""
+    return None if testcase is None else rf"\.{re.escape(testcase.strip())}$"
+
+
 def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir=None,
                extra_env: dict[str, str] | None = None, waves: bool = False,
                testcase: str | None = None, seed: int | None = None,
@@ -356,8 +363,8 @@ def run_cocotb(*, verilog: str, top: str, test_module: str, test_dir=None,
             runner.test(test_module=test_module, hdl_toplevel=top, hdl_toplevel_lang="verilog",
                         build_dir=build_dir,
                         test_dir=run_dir, results_xml=str(results), extra_env=env,
-                        testcase=testcase, seed=seed, waves=waves, timescale=timescale,
-                        plusargs=plusargs, log_file=log)
+                        test_filter=_exact_test_filter(testcase), seed=seed, waves=waves,
+                        timescale=timescale, plusargs=plusargs, log_file=log)
     except (SystemExit, RuntimeError):
         pass  # judged from results.xml below
     if not results.is_file():

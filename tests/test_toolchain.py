@@ -324,3 +324,17 @@ def test_src_attributes_do_not_depend_on_the_checkout_folder():
     assert str(Path(hwsim.__file__).resolve().parents[1]) not in verilog
     assert hwsim._relative_src_paths('(* src = "/elsewhere/x.py:3|/a/site-packages/y/z.py:4" *)') \
         == '(* src = "/elsewhere/x.py:3|y/z.py:4" *)'
+
+
+def test_cocotb_testcase_selects_exactly_that_test():
+    """cocotb's runner matches ``testcase`` as a name suffix; run_cocotb asks for the exact
+    test, so a test whose name ends with another's does not run in its place too."""
+    import re
+
+    from snnforge.hwsim import _exact_test_filter
+
+    pattern = re.compile(_exact_test_filter("event_list_matches_model"))
+    assert pattern.search("tb_network_parts.event_list_matches_model")
+    assert not pattern.search("tb_network_parts.group_event_list_matches_model")
+    assert not pattern.search("tb_network_parts.event_list_matches_model_slow")
+    assert _exact_test_filter(None) is None

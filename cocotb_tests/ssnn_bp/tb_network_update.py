@@ -110,6 +110,45 @@ async def lr_lanes_match_model(dut):
     tb.log.info("%s: %d passes, %d cycles, %.0f cycles/s", name, passes, tb.cycles, tb.speed())
 
 
+def _signed_rows(word, n, *, lanes, wb):
+    """``n`` rows of ``lanes`` signed ``wb``-bit weights packed in ``word`` (row-major)."""
+    rows = []
+    for k in range(n):
+        fields = [(word >> (wb * (lanes * k + i))) & ((1 << wb) - 1) for i in range(lanes)]
+        rows.append([v - (1 << wb) if v >> (wb - 1) else v for v in fields])
+    return rows
+
+
+def _drive_event(port, r, ev_shape, model, *, rows, lanes, wb, last_row):
+    """Offer one random update event (never to ``last_row``: the updaters do not forward) and
+    apply golden coincidence_update to ``model``; returns the event's row."""
+    row = r.randrange(rows)
+    if row == last_row:
+        row = (row + 1) % rows
+    pos, neg, gate = ([r.random() < 0.5 for _ in range(lanes)] for _ in range(3))
+    bits = lambda v: sum(int(b) << i for i, b in enumerate(v))  # noqa: E731
+    port("i_event__payload").value = pack(ev_shape, {
+        "addr": row, "pos": bits(pos), "neg": bits(neg), "gate": bits(gate)})
+    port("i_event__valid").value = 1
+    model[row] = units.coincidence_update(
+        model[row], pre=True, post_pos=np.array(pos), post_neg=np.array(neg),
+        rand16=np.where(gate, 0, 1 << 15), gate_bits=16, gate_threshold=1 << 15,
+        weight_bits=wb)
+    return row
+
+
+async def _host_write(tb, port, r, model, *, rows, lanes, wb):
+    """One random whole-row host write, applied to ``model``."""
+    row = r.randrange(rows)
+    values = [r.randrange(-(1 << (wb - 1)), 1 << (wb - 1)) for _ in range(lanes)]
+    port("wr_addr").value = row
+    port("wr_data").value = sum((v & ((1 << wb) - 1)) << (wb * i) for i, v in enumerate(values))
+    port("wr_en").value = 1
+    model[row] = values
+    await FallingEdge(tb.clk)
+    port("wr_en").value = 0
+
+
 @cocotb.test()
 async def network_weights_match_model(dut):
     """Random update events (never one row twice in a row), host writes and reads against
@@ -117,52 +156,32 @@ async def network_weights_match_model(dut):
     p = tb_params(DEFAULTS)
     name = p["instance"]
     unit = _unit(name)
-    lanes, depth, wb = unit.lanes, unit.depth, unit.weight_bits
+    size = dict(rows=unit.depth, lanes=unit.lanes, wb=unit.weight_bits)
     tb, r = await _start(dut, p)
     port = lambda n: _port(dut, name, n)  # noqa: E731
     model = np.array(WEIGHTS_INIT, dtype=np.int64)
-    lo, hi = -(1 << (wb - 1)), 1 << (wb - 1)
-    pack_row = lambda v: sum((int(x) & ((1 << wb) - 1)) << (wb * i) for i, x in enumerate(v))  # noqa
     for n in ("i_event__valid", "wr_en", "rd_addr", "wr_addr", "wr_data", "i_event__payload"):
         port(n).value = 0
     checks, last_row = 0, None
-    bits = lambda v: sum(int(b) << i for i, b in enumerate(v))  # noqa: E731
     ev_shape = _payload_shape(unit, "i_event")
     while tb.cycles < p["cycles"]:
         kind = r.choice(["event", "event", "write", "read"])
         await FallingEdge(tb.clk)
         port("i_event__valid").value = port("wr_en").value = 0
         if kind == "event":
-            row = r.randrange(depth)
-            if row == last_row:
-                row = (row + 1) % depth
-            pos, neg, gate = ([r.random() < 0.5 for _ in range(lanes)] for _ in range(3))
-            port("i_event__payload").value = pack(ev_shape, {
-                "addr": row, "pos": bits(pos), "neg": bits(neg), "gate": bits(gate)})
-            port("i_event__valid").value = 1
-            model[row] = units.coincidence_update(
-                model[row], pre=True, post_pos=np.array(pos), post_neg=np.array(neg),
-                rand16=np.where(gate, 0, 1 << 15), gate_bits=16, gate_threshold=1 << 15,
-                weight_bits=wb)
-            last_row = row
+            last_row = _drive_event(port, r, ev_shape, model, last_row=last_row, **size)
             continue
         if last_row is not None:              # the last event's write lands first
             last_row = None
             await FallingEdge(tb.clk)
         if kind == "write":
-            row, values = r.randrange(depth), [r.randrange(lo, hi) for _ in range(lanes)]
-            port("wr_addr").value, port("wr_data").value = row, pack_row(values)
-            port("wr_en").value = 1
-            model[row] = values
-            await FallingEdge(tb.clk)
-            port("wr_en").value = 0
+            await _host_write(tb, port, r, model, **size)
         else:
-            row = r.randrange(depth)
+            row = r.randrange(unit.depth)
             port("rd_addr").value = row
             await FallingEdge(tb.clk)
-            word = int(port("rd_data").value)
-            got = [((word >> (wb * i)) & ((1 << wb) - 1)) for i in range(lanes)]
-            got = [v - (1 << wb) if v >> (wb - 1) else v for v in got]
+            got = _signed_rows(int(port("rd_data").value), 1, lanes=unit.lanes,
+                               wb=unit.weight_bits)[0]
             assert got == model[row].tolist(), f"read {checks}: row {row}"
             checks += 1
     tb.log.info("%s: %d reads checked, %d cycles", name, checks, tb.cycles)
@@ -177,16 +196,11 @@ async def banked_weights_match_model(dut):
     unit = _unit(name)
     lanes, rows, banks = unit.lanes, unit.rows, unit.banks
     wb = unit.units[0].weight_bits
+    size = dict(rows=rows, lanes=lanes, wb=wb)
     tb, r = await _start(dut, p)
     port = lambda n: _port(dut, name, n)  # noqa: E731
     model = np.zeros((unit.depth * banks, lanes), dtype=np.int64)
     model[:rows] = BANKED_INIT
-    lo, hi = -(1 << (wb - 1)), 1 << (wb - 1)
-    pack_row = lambda v: sum((int(x) & ((1 << wb) - 1)) << (wb * i) for i, x in enumerate(v))  # noqa
-    unpack_rows = lambda word, n: [[(lambda v: v - (1 << wb) if v >> (wb - 1) else v)(  # noqa
-        (word >> (wb * (lanes * k + i))) & ((1 << wb) - 1)) for i in range(lanes)]
-        for k in range(n)]
-    bits = lambda v: sum(int(b) << i for i, b in enumerate(v))  # noqa: E731
     ev_shape = _payload_shape(unit, "i_event")
     for n in ("i_event__valid", "i_event__payload", "wr_en", "wr_addr", "wr_data", "rd_row",
               "group_mode", "rd_group"):
@@ -197,34 +211,18 @@ async def banked_weights_match_model(dut):
         await FallingEdge(tb.clk)
         port("i_event__valid").value = port("wr_en").value = port("group_mode").value = 0
         if kind == "event":
-            row = r.randrange(rows)
-            if row == last_row:
-                row = (row + 1) % rows
-            pos, neg, gate = ([r.random() < 0.5 for _ in range(lanes)] for _ in range(3))
-            port("i_event__payload").value = pack(ev_shape, {
-                "addr": row, "pos": bits(pos), "neg": bits(neg), "gate": bits(gate)})
-            port("i_event__valid").value = 1
-            model[row] = units.coincidence_update(
-                model[row], pre=True, post_pos=np.array(pos), post_neg=np.array(neg),
-                rand16=np.where(gate, 0, 1 << 15), gate_bits=16, gate_threshold=1 << 15,
-                weight_bits=wb)
-            last_row = row
+            last_row = _drive_event(port, r, ev_shape, model, last_row=last_row, **size)
             continue
         if last_row is not None:              # the last event's write lands first
             last_row = None
             await FallingEdge(tb.clk)
         if kind == "write":
-            row, values = r.randrange(rows), [r.randrange(lo, hi) for _ in range(lanes)]
-            port("wr_addr").value, port("wr_data").value = row, pack_row(values)
-            port("wr_en").value = 1
-            model[row] = values
-            await FallingEdge(tb.clk)
-            port("wr_en").value = 0
+            await _host_write(tb, port, r, model, **size)
         elif kind == "row":
             row = r.randrange(rows)
             port("rd_row").value = row
             await FallingEdge(tb.clk)
-            got = unpack_rows(int(port("rd_data").value), 1)[0]
+            got = _signed_rows(int(port("rd_data").value), 1, lanes=lanes, wb=wb)[0]
             assert got == model[row].tolist(), f"read {checks}: row {row}"
             checks += 1
         else:
@@ -232,7 +230,7 @@ async def banked_weights_match_model(dut):
             port("group_mode").value, port("rd_group").value = 1, g
             await FallingEdge(tb.clk)
             port("group_mode").value = 0
-            got = unpack_rows(int(port("group_data").value), banks)
+            got = _signed_rows(int(port("group_data").value), banks, lanes=lanes, wb=wb)
             assert got == model[g * banks:(g + 1) * banks].tolist(), f"read {checks}: group {g}"
             checks += 1
     tb.log.info("%s: %d reads checked, %d cycles", name, checks, tb.cycles)

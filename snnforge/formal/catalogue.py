@@ -186,12 +186,14 @@ PROOFS: tuple[Proof, ...] = (
                 lambda: NeuronArrayHarness(kind="error", count_bits=3, array_cls=mutant(
                     TernaryErrorIntegratorArray, ("pos_fire.eq((n >= 0) & (u >= t) & (n < emax)),",
                                                   "pos_fire.eq((n >= 0) & (u >= t)),"))), 12))),
-    Proof("threefry_r13", "ThreefryCore", "pipelined, rounds_per_stage=13 (latency 1)",
+    # slow: since the core registers the raw request before the key injection, the solver no
+    # longer matches the pipeline to the combinational reference structurally (> 900 s)
+    Proof("threefry_r13", "ThreefryCore", "pipelined, rounds_per_stage=13 (latency 2)",
           "k-th block out = reference Threefry-2x32-13 of the k-th request (free key word 1 "
           "and counter); stream rules on o_blk",
           lambda: ThreefryHarness(), "bmc", 5,
           (Twin("threefry_r13_twin", "rotation constants shifted by one round",
-                lambda: ThreefryHarness(core_cls=_threefry_bad_rotation()), 5),)),
+                lambda: ThreefryHarness(core_cls=_threefry_bad_rotation()), 5),), slow=True),
 )
 
 
