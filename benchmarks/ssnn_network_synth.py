@@ -1,6 +1,11 @@
 """Fit and speed of the SSNN-BP network top on an FPGA: utilization, Fmax, cycles per sample,
 training samples/s and the weight-memory-port roofline.
 
+Why one file of ~520 lines: one benchmark run writes one JSON that joins its four parts
+(synthesis, the memory ports of that netlist, cycles from the fast harness, the speeds and the
+roofline computed from both); each part is a function here, and the parts are reused by
+``--synthesis-from`` / ``--speeds-only`` re-runs of a finished result.
+
     python benchmarks/ssnn_network_synth.py --target ecp5-85f --pnr \
         [--n-in 784 --n-hidden 256 --n-out 10 --T 8 --weight-bits 10 --lr 0.002] \
         [--param lanes=16 --param rng_architecture=pipelined] [--digits 1000] [--eval-digits 100]

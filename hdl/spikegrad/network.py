@@ -2,6 +2,11 @@
 (:func:`snnforge.golden_model.spikegrad.ann_equivalent.train_step` at ``batch = 1``: every
 hidden count, every error count, every weight and bias).
 
+Why one file of ~480 lines: the datapath units (quantizer, output-error unit, weight update,
+memories, layouts) live in files of their own with their own tests; what stays here is one
+phase sequencer, already cut into one method per phase group (load, forward, output, backward,
+read-back), whose states drive the shared memory ports and the datapath in the same cycle.
+
 One training sample, event-driven phases (only active neurons and non-zero errors cost work):
 
 1. LOAD: the host sends the non-zero input counts as events ``{addr, count, last}`` on

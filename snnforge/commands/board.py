@@ -7,6 +7,10 @@ bitstream of the board top (and prints the command that programs it);
 ``snnforge board eval`` classifies the test digits on it; ``snnforge board weights --out
 weights.npz`` reads its weights. ``--sim`` runs the Verilated board top instead of a board,
 ``--loopback`` the golden protocol engine in-process. See docs/board_host.md.
+
+Why one file of ~460 lines: one module per command (docs/DEVELOPING.md); the four
+subcommands share the option blocks, the board and network resolution and the transport
+setup, which a split would pass across modules without removing any of it.
 """
 from __future__ import annotations
 
