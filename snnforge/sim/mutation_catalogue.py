@@ -66,6 +66,8 @@ _SLIP_DEC = {"fast": ("tests/test_host_link_framing.py", "-k", "slip_decoder"),
              "cocotb": _HL_COCOTB}
 _FRAME = {"fast": ("tests/test_host_link_framing.py", _HL_KILLERS, "-k", "frame"),
           "cocotb": _HL_COCOTB}
+_COUNTERS = {"fast": ("tests/test_host_link_counters.py", "tests/test_host_link_engine.py"),
+             "cocotb": _HL_COCOTB}
 _UART = {"fast": ("tests/test_host_link_uart.py", f"{_HL_KILLERS}::test_uart_receiver_majority_"
                   "vote_ignores_a_one_clock_glitch"), "cocotb": _HL_COCOTB}
 
@@ -77,6 +79,7 @@ IF, ERR = "hdl/spikegrad/if_neuron.py", "hdl/spikegrad/error_integrator.py"
 ARRAY, SGWU = "hdl/spikegrad/neuron_array.py", "hdl/spikegrad/weight_update.py"
 CRC, SLIP = "hdl/host_link/crc.py", "hdl/host_link/slip.py"
 FRAME, UART = "hdl/host_link/frame.py", "hdl/host_link/uart.py"
+COMMAND = "hdl/host_link/command.py"
 
 CATALOGUE: tuple[Mutation, ...] = (
     # ---- stream FIFO
@@ -293,6 +296,8 @@ CATALOGUE: tuple[Mutation, ...] = (
              "vote = (hist[0] & hist[1]) | (hist[0] & hist[2]) | (hist[1] & hist[2])",
              "vote = hist[0] & hist[1] & hist[2]", "constant",
              "majority vote replaced by unanimity", _UART),
+    Mutation("command_counters_not_started", COMMAND, "m.d.comb += bank.start.eq(1)", "pass",
+             "dropped term", "the counters are never updated after a sample", _COUNTERS),
 )
 
 
