@@ -14,8 +14,8 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 from snnforge.hdl.stream import SpikeEventLayout
-
 from snnforge.hdl.checks import check_int, signed_bits
+
 from .derivative_gate import DerivativeGate
 from .error_integrator import TernaryErrorIntegratorArray
 from .fanout import SynapticFanout, WeightWriteLayout

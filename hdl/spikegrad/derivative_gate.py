@@ -9,8 +9,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
-
 from snnforge.hdl.checks import MAX_WIDTH, check_int
+
 from .neuron_array import StepInputLayout
 
 __all__ = ["DerivativeGate", "GateInputLayout"]

@@ -14,8 +14,8 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 from snnforge.hdl.stream import SpikeEventLayout
-
 from snnforge.hdl.checks import check_int, index_width
+
 from .neuron_array import StepInputLayout
 
 __all__ = ["SynapticFanout", "WeightWriteLayout"]

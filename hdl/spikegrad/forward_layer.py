@@ -13,8 +13,8 @@ from amaranth.lib.wiring import In, Out
 from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import MAX_BIAS_COUNT
 from snnforge.hdl.stream import SpikeEventLayout
-
 from snnforge.hdl.checks import check_int, signed_bits
+
 from .fanout import SynapticFanout, WeightWriteLayout
 from .if_neuron import TernaryIFNeuronArray
 from .neuron_array import StepInputLayout

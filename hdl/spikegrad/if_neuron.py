@@ -5,8 +5,8 @@ from __future__ import annotations
 from amaranth.hdl import Module, Signal
 
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
-
 from snnforge.hdl.checks import check_int
+
 from .neuron_array import NeuronStepArray
 
 __all__ = ["TernaryIFNeuronArray"]

@@ -11,7 +11,6 @@ from amaranth.lib import enum as amaranth_enum
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig, signed_bits
-
 from snnforge.hdl.checks import index_width
 
 __all__ = ["NetworkShape", "Phase", "TraceKind", "check_network_config"]

@@ -25,7 +25,6 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 from snnforge.hdl.stream import SpikeEventLayout
-
 from snnforge.hdl.checks import MAX_WIDTH, check_int, index_width
 
 __all__ = ["NeuronStepArray", "StepInputLayout"]

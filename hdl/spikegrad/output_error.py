@@ -27,7 +27,6 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from snnforge.golden_model.spikegrad.units import FixedLossFormat
-
 from snnforge.hdl.checks import MAX_WIDTH, check_int, index_width, signed_bits
 
 __all__ = ["OutputErrorUnit", "LossPhase"]

@@ -15,7 +15,6 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
-
 from snnforge.hdl.checks import MAX_WIDTH, check_int
 
 __all__ = ["CountQuantizer", "QUANTIZER_KINDS"]

@@ -15,7 +15,6 @@ import numpy as np
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad import units
-
 from snnforge.hdl.checks import check_int
 
 __all__ = ["ArrayModel", "gate_reference", "update_reference", "random_gate_inputs",

@@ -9,7 +9,6 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
-
 from snnforge.hdl.checks import check_int, signed_bits
 
 __all__ = ["GradientWeightUpdate", "UpdateInputLayout"]

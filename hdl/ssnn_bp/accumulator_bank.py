@@ -8,6 +8,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.hdl.checks import check_int
+
 from .mux import select
 
 __all__ = ["AccumulatorBank"]

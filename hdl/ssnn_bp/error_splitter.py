@@ -6,7 +6,6 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.hdl.stream import SpikeEventLayout
-
 from snnforge.hdl.checks import check_int
 
 __all__ = ["ErrorSplitter"]

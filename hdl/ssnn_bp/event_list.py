@@ -8,8 +8,8 @@ from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
 from snnforge.errors import ConfigError
-
 from snnforge.hdl.checks import check_int
+
 from .mux import select
 
 __all__ = ["EventList", "GroupEventList"]

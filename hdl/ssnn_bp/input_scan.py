@@ -8,6 +8,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.hdl.checks import check_int
+
 from .spike_queue import QUEUE_DEPTH, SpikeRowQueue
 
 __all__ = ["InputSpikeScan"]

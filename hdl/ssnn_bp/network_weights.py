@@ -9,8 +9,8 @@ from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
-
 from snnforge.hdl.checks import check_int
+
 from .mux import select
 from .weight_update import pack_rows
 

@@ -13,7 +13,6 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.golden_model.ssnn_bp.config import PROB_BITS
-
 from snnforge.hdl.checks import check_int
 
 __all__ = ["CompositeNeuron"]

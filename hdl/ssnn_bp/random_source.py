@@ -30,7 +30,6 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.rng import KS_PARITY, ROTATIONS, ROUNDS
-
 from snnforge.hdl.checks import check_int
 
 __all__ = ["ThreefryCore", "RandomDrawSource", "request_layout", "ARCHITECTURES",

@@ -9,7 +9,6 @@ from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
-
 from snnforge.hdl.checks import check_int
 
 __all__ = ["CoincidenceUpdater", "pack_rows", "unpack_row"]

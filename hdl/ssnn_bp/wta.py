@@ -7,7 +7,6 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp.units import gumbel_table
-
 from snnforge.hdl.checks import check_int
 
 __all__ = ["WinnerTakeAll"]
