@@ -13,6 +13,7 @@ import pytest
 from snnforge import cli
 from snnforge.boards import network_board
 from snnforge.commands import board as board_cmd
+from snnforge.commands import board_session
 from snnforge.golden_model.data import downsample, load_dataset
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.train import epoch_order
@@ -46,7 +47,7 @@ def boards(monkeypatch):
                                    NETWORK_OPTION_NAMES=network_board.NETWORK_OPTION_NAMES,
                                    check_network_options=network_board.check_network_options,
                                    build_network_board=build_network_board, calls=calls)
-    monkeypatch.setattr(board_cmd, "_network_board", lambda: module)
+    monkeypatch.setattr(board_session, "network_board", lambda: module)
     return module
 
 
@@ -245,7 +246,7 @@ def test_existing_run_is_not_replaced(tmp_path, capsys):
 def test_train_sim_checks_the_verilated_board(tmp_path, capsys, monkeypatch):
     """--sim: the same command against the Verilated board top, UART pins included."""
     pytest.importorskip("snnforge.host.sim_transport")
-    monkeypatch.setattr(board_cmd, "_network_board", _real_network_board)
+    monkeypatch.setattr(board_session, "network_board", _real_network_board)
     out = tmp_path / "sim"
     assert cli.main(["board", "train", "--board", "icebreaker", "--sim", "--dataset",
                      "mnist-sample", "--train-limit", "20", "--test-limit", "5", "--check",

@@ -8,9 +8,8 @@ bitstream of the board top (and prints the command that programs it);
 weights.npz`` reads its weights. ``--sim`` runs the Verilated board top instead of a board,
 ``--loopback`` the golden protocol engine in-process. See docs/board_host.md.
 
-Why one file of ~460 lines: one module per command (docs/DEVELOPING.md); the four
-subcommands share the option blocks, the board and network resolution and the transport
-setup, which a split would pass across modules without removing any of it.
+The connection to a board (configuration, transport, driver, data) is
+:mod:`snnforge.commands.board_session`.
 """
 from __future__ import annotations
 
@@ -21,15 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
-from snnforge.commands.options import named_options
-from snnforge.errors import ConfigError, SnnforgeError, ToolchainError
+from snnforge.commands import board_session
+from snnforge.commands.board_session import (board_config, board_inputs, connect_client,
+                                             first_weight_difference, link_stats, load_split,
+                                             open_transport)
+from snnforge.errors import ConfigError, SnnforgeError
 from snnforge.runs import RunDir, atomic_write_bytes, prepare_out_dir, prepare_out_file, progress
 
 BOARD_NAMES = ("icebreaker", "ulx3s-85f")
 DATASETS = ("mnist", "fashion-mnist", "mnist-sample")
-#: network options -> SSNNConfig fields
-NETWORK_OPTIONS = {"n_in": "--n-in", "n_hidden": "--hidden", "n_out": "--classes", "T": "--T",
-                   "weight_bits": "--weight-bits", "seed": "--seed"}
 
 
 class CheckFailed(SnnforgeError):
@@ -145,99 +144,6 @@ def register(subparsers) -> None:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _network_board():
-    try:
-        from snnforge.boards import network_board
-    except ImportError as exc:
-        raise ToolchainError(f"the board tops are not part of this build ({exc}); "
-                             f"reinstall snnforge") from None
-    return network_board
-
-
-def board_config(args):
-    """The board's default configuration with the network options applied."""
-    base = _network_board().default_board_config(args.board)
-    changes = {field: getattr(args, opt[2:].replace("-", "_"))
-               for field, opt in NETWORK_OPTIONS.items()}
-    changes = {k: v for k, v in changes.items() if v is not None}
-    with named_options(args, **NETWORK_OPTIONS):
-        config = base.replace(**changes) if changes else base
-    side = int(round(config.n_in ** 0.5))
-    if side * side != config.n_in or side > 28:
-        raise ConfigError(f"--n-in {config.n_in} is not a square image of at most 28x28 pixels; "
-                          f"use e.g. 64 (8x8) or 784 (28x28)")
-    return config
-
-
-def open_transport(args, config):
-    """The transport the link options name: the board on --port, --sim or --loopback."""
-    modes = [m for m, on in (("--port", args.port is not None), ("--sim", args.sim),
-                             ("--loopback", args.loopback)) if on]
-    if len(modes) > 1:
-        raise ConfigError(f"{' and '.join(modes)} exclude each other; give one")
-    if args.baud is None:
-        args.baud = _network_board().default_baud(args.board)
-    if args.baud <= 0:
-        raise ConfigError(f"--baud must be a positive integer, got {args.baud}")
-    if args.timeout <= 0:
-        raise ConfigError(f"--timeout must be > 0 seconds, got {args.timeout}")
-    if args.retries < 0:
-        raise ConfigError(f"--retries must be >= 0, got {args.retries}")
-    if args.loopback:
-        from snnforge.host.transport import LoopbackEngineTransport
-        return LoopbackEngineTransport(config)
-    if args.sim:
-        try:
-            from snnforge.host.sim_transport import SimulatedBoardTransport
-        except ImportError as exc:
-            raise ToolchainError(f"--sim: the simulated board is not part of this build "
-                                 f"({exc}); use a board (--port) or --loopback") from None
-        return SimulatedBoardTransport(
-            config, network_options=_network_board().default_network_options(args.board))
-    if not args.port:
-        raise ConfigError("--port is missing: give the board's serial port (e.g. --port "
-                          "/dev/ttyUSB1), or --sim for the simulated board")
-    from snnforge.host.transport import SerialTransport
-    return SerialTransport(args.port, args.baud)
-
-
-def _client(args, transport, config):
-    from snnforge.host.driver import BoardClient
-    client = BoardClient(transport, timeout=args.timeout, retries=args.retries)
-    client.connect(config)
-    return client
-
-
-def _load(args, split: str, limit: int | None, option: str):
-    from snnforge.golden_model.data import load_dataset
-    if limit is not None and limit < 1:
-        raise ConfigError(f"{option} must be >= 1, got {limit}")
-    d = load_dataset(args.dataset, split, data_dir=args.data_dir, limit=limit)
-    return d.images, d.labels.astype(np.int64)
-
-
-def _as_inputs(images, config) -> np.ndarray:
-    from snnforge.golden_model.data import downsample
-    side = int(round(config.n_in ** 0.5))
-    x = images if side == images.shape[-1] else downsample(images, size=side)
-    return np.ascontiguousarray(x.reshape(len(x), -1), dtype=np.uint8)
-
-
-def _link(client, transport) -> dict:
-    return client.stats.as_dict() | {"transport": transport.description}
-
-
-def _first_weight_difference(board, golden) -> str | None:
-    for layer, (b, g) in enumerate(zip(board, golden)):
-        diff = np.argwhere(b != g)
-        if diff.size:
-            r, c = diff[0]
-            return (f"W{layer + 1}[{r}, {c}] (pre row {r}, post {c}) is {int(b[r, c])} on the "
-                    f"board, {int(g[r, c])} in the golden model ({len(diff)} "
-                    f"{'weight differs' if len(diff) == 1 else 'weights differ'})")
-    return None
-
-
 def _command(args, sub: str) -> str:
     keep = [a for a in vars(args) if a not in ("func", "board_command", "command", "extra_args")]
     parts = ["snnforge", "board", sub]
@@ -253,7 +159,7 @@ def _command(args, sub: str) -> str:
 # ----------------------------------------------------------------------------- build
 def run_build(args) -> int:
     config = board_config(args)
-    boards = _network_board()
+    boards = board_session.network_board()
     options = boards.check_network_options(
         {name: getattr(args, name) for name in boards.NETWORK_OPTION_NAMES
          if getattr(args, name) is not None})
@@ -311,12 +217,12 @@ def run_train(args) -> int:
     if args.check_every < 0:
         raise ConfigError(f"--check-every must be >= 0, got {args.check_every}")
     config = board_config(args)
-    train_images, y_train = _load(args, "train", args.train_limit, "--train-limit")
-    test_images, y_test = _load(args, "test", args.test_limit, "--test-limit")
-    x_train, x_test = _as_inputs(train_images, config), _as_inputs(test_images, config)
+    train_images, y_train = load_split(args, "train", args.train_limit, "--train-limit")
+    test_images, y_test = load_split(args, "test", args.test_limit, "--test-limit")
+    x_train, x_test = board_inputs(train_images, config), board_inputs(test_images, config)
     prepare_out_dir(args.out, resume=None, overwrite=args.overwrite)
     with open_transport(args, config) as transport:
-        client = _client(args, transport, config)
+        client = connect_client(args, transport, config)
         run = RunDir(args.out, config=config.to_dict(), command=_command(args, "train"),
                      resume=None, overwrite=args.overwrite)
         golden = BitTrueSSNN(config)
@@ -369,7 +275,7 @@ def run_train(args) -> int:
             "samples_per_s": run.report["epochs"][-1]["samples_per_s"],
             "board_counters": board,
             "chip_cycles_per_sample": board["cycles"] / max(board["samples"], 1),
-            "checked": bool(args.check), "link": _link(client, transport),
+            "checked": bool(args.check), "link": link_stats(client, transport),
             "weights": str(run.path / "weights.npz")}
         run.save()
     print(f"trained {done} digits on {transport.description}: test accuracy "
@@ -385,7 +291,7 @@ def _diverged(run, message: str):
 
 
 def _check_weights(run, client, golden, when: str) -> None:
-    diff = _first_weight_difference(client.read_weights(), (golden.W1, golden.W2))
+    diff = first_weight_difference(client.read_weights(), (golden.W1, golden.W2))
     if diff is not None:
         _diverged(run, f"the weights {when}: {diff}")
 
@@ -421,11 +327,11 @@ def _save_weights(path: Path, w1, w2) -> None:
 # ------------------------------------------------------------------------- eval / weights
 def run_eval(args) -> int:
     config = board_config(args)
-    test_images, y_test = _load(args, "test", args.test_limit, "--test-limit")
-    x_test = _as_inputs(test_images, config)
+    test_images, y_test = load_split(args, "test", args.test_limit, "--test-limit")
+    x_test = board_inputs(test_images, config)
     prepare_out_dir(args.out, resume=None, overwrite=args.overwrite)
     with open_transport(args, config) as transport:
-        client = _client(args, transport, config)
+        client = connect_client(args, transport, config)
         run = RunDir(args.out, config=config.to_dict(), command=_command(args, "eval"),
                      resume=None, overwrite=args.overwrite)
         check = None
@@ -439,7 +345,7 @@ def run_eval(args) -> int:
         seconds = time.perf_counter() - t0
         run.report["results"] = {"test_accuracy": accuracy, "test_samples": len(y_test),
                                  "samples_per_s": len(y_test) / max(seconds, 1e-9),
-                                 "checked": bool(args.check), "link": _link(client, transport)}
+                                 "checked": bool(args.check), "link": link_stats(client, transport)}
         run.save()
     print(f"test accuracy on {transport.description}: {100 * accuracy:.2f} % on "
           f"{len(y_test)} digits" + (", every winner identical to BitTrueSSNN" if args.check
@@ -453,7 +359,7 @@ def run_weights(args) -> int:
         raise ConfigError(f"--out {args.out} must end in .npz, e.g. --out weights.npz")
     out = prepare_out_file(args.out)
     with open_transport(args, config) as transport:
-        client = _client(args, transport, config)
+        client = connect_client(args, transport, config)
         w1, w2 = client.read_weights()
     _save_weights(out, w1, w2)
     print(f"weights of {transport.description} -> {out} (w1 {w1.shape}, w2 {w2.shape})")
