@@ -103,17 +103,12 @@ def test_unit_lints_clean(small):
     lint(emit_verilog(unit, name="sg_output_error"), top="sg_output_error")
 
 
-def test_loss_benchmark_formats_and_accuracy_short(tmp_path):
+def test_loss_benchmark_formats_and_accuracy_short(tmp_path, load_benchmark):
     """benchmarks/spikegrad_network_loss.py on a few digits: the format rows and the float /
     fixed / ANN accuracy row are written with their command."""
-    import importlib.util
     import json
-    from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "spikegrad_network_loss.py"
-    spec = importlib.util.spec_from_file_location("spikegrad_network_loss", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("spikegrad_network_loss")
     out = tmp_path / "formats.json"
     assert bench.main(["formats", "--preset", "784-128-10", "--digits", "40", "--warm", "5",
                        "--out", str(out)]) == 0

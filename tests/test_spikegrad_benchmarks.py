@@ -55,12 +55,8 @@ def test_training_benchmark_short_two_seeds(tmp_path):
     assert "--seed 4" in res["per_seed"][1]["command"]
 
 
-def test_training_benchmark_judges_the_targets_on_the_seed_mean():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import spikegrad_train
-    finally:
-        sys.path.remove(str(BENCH))
+def test_training_benchmark_judges_the_targets_on_the_seed_mean(load_benchmark):
+    spikegrad_train = load_benchmark("spikegrad_train")
     runs = [{"seed": s, "bit_true_test_accuracy": b, "ann_test_accuracy": a,
              "gap_to_ann_points": 100 * (a - b), "training_samples_per_second": 1000.0,
              "epochs": 10, "network": [784, 10]}
@@ -95,12 +91,8 @@ def test_full_dataset_training_meets_targets(tmp_path, dataset, target, seeds):
     assert res["gap_to_ann_points"] <= 0.3
 
 
-def test_training_benchmark_batch_override_matches_the_ann_rate():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import spikegrad_train
-    finally:
-        sys.path.remove(str(BENCH))
+def test_training_benchmark_batch_override_matches_the_ann_rate(load_benchmark):
+    spikegrad_train = load_benchmark("spikegrad_train")
     fixed = spikegrad_train.study("mnist-sample", [0], ["--hidden", "16"]).runs[0].argv
     assert "--ann-lr" in fixed and "0.2" in fixed
     per_sample = spikegrad_train.study("mnist-sample", [0], ["--batch", "1"]).runs[0].argv

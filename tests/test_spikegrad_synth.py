@@ -2,9 +2,7 @@
 initialised memories, whose Verilog ``initial`` blocks Yosys reads in quadratic time), the same
 cells from either frontend on a small design, the ``--frontend`` option, and the figures of
 benchmarks/spikegrad_network_synth.py (short versions; the full runs are the benchmark)."""
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 from amaranth.back import rtlil
@@ -16,15 +14,9 @@ from amaranth.lib.wiring import In, Out
 from snnforge import cli, synthesis
 from snnforge.errors import ConfigError
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "spikegrad_network_synth.py"
-
-
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("spikegrad_network_synth", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(load_benchmark):
+    return load_benchmark("spikegrad_network_synth")
 
 
 class RomCounter(wiring.Component):

@@ -1,8 +1,6 @@
 """benchmarks/ssnn_network_synth.py: the weight-memory ports read from a netlist and the useful
 synaptic work counted from the golden model (short versions; the full runs are benchmarks)."""
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,15 +9,9 @@ from snnforge import synthesis
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "ssnn_network_synth.py"
-
-
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("ssnn_network_synth", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(load_benchmark):
+    return load_benchmark("ssnn_network_synth")
 
 
 def _cell(kind, params=None, clocks=("CLKA", "CLKB")):

@@ -2,8 +2,6 @@
 (issue 5 item 4). Default tier: one small-width configuration per unit and one run per unit at
 its registered defaults (the training configuration), >= 10,000 steps each, with random
 backpressure; the long width/threshold sweep is ``slow`` (benchmarks/spikegrad_rtl_sweep.py)."""
-import importlib.util
-from pathlib import Path
 
 import pytest
 
@@ -70,11 +68,8 @@ def test_scoreboard_catches_a_wrong_expectation(unit, params):
 
 
 @pytest.mark.slow
-def test_full_parameter_sweep_passes():
+def test_full_parameter_sweep_passes(load_benchmark):
     """The full width/threshold sweep (also: python benchmarks/spikegrad_rtl_sweep.py)."""
-    script = Path(__file__).resolve().parents[2] / "benchmarks" / "spikegrad_rtl_sweep.py"
-    spec = importlib.util.spec_from_file_location("spikegrad_rtl_sweep", script)
-    sweep = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(sweep)
+    sweep = load_benchmark("spikegrad_rtl_sweep")
     failed = [r for r in sweep.run_sweep() if not r["passed"]]
     assert not failed, failed
