@@ -22,7 +22,6 @@ layer each unit's widths describe:
 """
 from __future__ import annotations
 
-from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad import units
 from snnforge.golden_model.spikegrad.config import (TRAINING_ERROR_RESOLUTION, TRAINING_FORMATS,
                                                     SpikeGradConfig, default_lr_shifts,
@@ -268,8 +267,6 @@ def network_config(*, hidden: str = NETWORK_HIDDEN, inputs: int = 784, classes: 
                                input_bits=TRAINING_FORMATS["input_bits"],
                                input_gain=NETWORK_INPUT_GAIN)
     shifts = tuple(s + check_int("lr_offset", lr_offset, lo=-62, hi=62) for s in shifts)
-    if loss not in units.LOSS_MODES:
-        raise ConfigError(f"loss must be one of {', '.join(units.LOSS_MODES)}, got {loss!r}")
     fmt = NETWORK_PRESET.config()
     return training_config(sizes, batch=1, theta=theta, theta_bp=theta,
                            weight_bits=check_int("weight_bits", weight_bits, lo=2, hi=32),
