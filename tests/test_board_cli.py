@@ -177,6 +177,23 @@ def test_build_passes_the_clock_and_network_options(tmp_path, capsys, boards):
     assert boards.calls[-1]["network_options"] == {} and boards.calls[-1]["clk_freq"] is None
 
 
+def test_build_that_misses_its_clock_keeps_the_report_and_exits_1(tmp_path, capsys, boards,
+                                                                   monkeypatch):
+    def missed(board, **kwargs):
+        return {"bitstream": str(tmp_path / "top.bit"), "fmax_mhz": 21.37, "clock_mhz": 25.0,
+                "timing_met": False, "config_hash": P.config_hash(kwargs["config"])}
+
+    monkeypatch.setattr(boards, "build_network_board", missed)
+    out = tmp_path / "b"
+    assert cli.main(["board", "build", "--board", "ulx3s-85f", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "timing NOT met" in captured.out
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "21.37 MHz, below its 25 MHz clock" in err and "--clock-mhz 21 or lower" in err
+    assert json.loads((out / "report.json").read_text())["results"]["build"]["timing_met"] is False
+
+
 @pytest.mark.parametrize("extra, expect", [
     (["--hid-lanes", "3"], "--hid-lanes must be one of 1, 2, 4, got 3"),
     (["--rounds-per-stage", "14"], "--rounds-per-stage must be an integer from 1 to 13"),

@@ -14,6 +14,7 @@ The connection to a board (configuration, transport, driver, data) is
 from __future__ import annotations
 
 import shlex
+import sys
 import shutil
 import time
 from pathlib import Path
@@ -189,6 +190,11 @@ def run_build(args) -> int:
         print(f"no bitstream (--no-pnr): the build tree (Verilog, constraints, tool script) is "
               f"in {run.path}")
     print(f"report: {run.report_path}")
+    if result.get("timing_met") is False:
+        print(f"snnforge board build: error: the design reaches {result['fmax_mhz']} MHz, below "
+              f"its {result['clock_mhz']:g} MHz clock; rebuild with --clock-mhz "
+              f"{int(result['fmax_mhz'])} or lower", file=sys.stderr)
+        return 1
     return 0
 
 
