@@ -2,7 +2,7 @@
 host always ready: the design's own figure), synaptic operations per sample and per cycle.
 
 ``--digits`` digits run on Verilator (cocotb); the exact cycle count of an unstalled sample
-(:func:`snnforge.hdl.spikegrad.network_sim.sample_cycles`, checked against the simulators) is
+(:func:`snnforge.sim.spikegrad_network_amaranth.sample_cycles`, checked against the simulators) is
 then evaluated on ``--formula-digits`` digits of the golden model's training stream.
 
 Runs the registered top (``snnforge generate spikegrad_network`` defaults, or ``--hidden``)
@@ -27,10 +27,10 @@ import numpy as np
 
 from snnforge.golden_model.data import load_dataset
 from snnforge.hdl.registry import load_units
-from snnforge.hdl.spikegrad.network_reference import GoldenNetwork
-from snnforge.hdl.spikegrad.network_sim import sample_cycles
 from snnforge.hdl.spikegrad.registration import network_gains
 from snnforge.sim.spikegrad_network import run_spikegrad_network_tb
+from snnforge.sim.spikegrad_network_amaranth import sample_cycles
+from snnforge.sim.spikegrad_network_reference import GoldenNetwork
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -11,10 +11,11 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 from snnforge.hdl.spikegrad import (DerivativeGate, TernaryErrorIntegratorArray,
                                       TernaryIFNeuronArray, GradientWeightUpdate)
-from snnforge.hdl.spikegrad.reference import (ArrayModel, gate_reference, random_gate_inputs,
-                                                random_update_inputs, update_reference)
 from snnforge.hdl.stream import decode_event
 from snnforge.sim.budget import CycleBudget, stream_cycle_bound
+from snnforge.sim.spikegrad_unit_reference import (ArrayModel, gate_reference,
+                                                   random_gate_inputs, random_update_inputs,
+                                                   update_reference)
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 

@@ -17,10 +17,10 @@ from snnforge.golden_model.spikegrad.units import (quiescent_count, quiescent_er
                                                      weight_update)
 from snnforge.hdl.spikegrad import GradientWeightUpdate
 from snnforge.hdl.spikegrad.network import SpikeGradNetwork
-from snnforge.hdl.spikegrad.network_reference import GoldenNetwork
-from snnforge.hdl.spikegrad.network_sim import sample_cycles, simulate_network
 from snnforge.hdl.spikegrad.quantizer import CountQuantizer
 from snnforge.sim.budget import CycleBudget
+from snnforge.sim.spikegrad_network_amaranth import sample_cycles, simulate_network
+from snnforge.sim.spikegrad_network_reference import GoldenNetwork
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 

@@ -8,8 +8,8 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig, training_config
 from snnforge.golden_model.spikegrad.units import output_error_fixed
 from snnforge.hdl.spikegrad.output_error import OutputErrorUnit
-from snnforge.hdl.spikegrad.network_sim import unpack_fields
 from snnforge.sim.amaranth_stream import run_streams
+from snnforge.sim.spikegrad_network_amaranth import unpack_fields
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 

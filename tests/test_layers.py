@@ -1,12 +1,16 @@
-"""The golden models are pure NumPy: no command line, run folders, plots or progress bars."""
+"""The layers stay apart: the golden models are pure NumPy (no command line, run folders, plots
+or progress bars); the HDL package holds components, and the verification support of the units
+(references, stimulus, simulator drivers, harness tops) lives in ``snnforge.sim``."""
 import ast
 from pathlib import Path
 
 import pytest
 
 import snnforge.golden_model
+import snnforge.hdl
 
 ROOT = Path(snnforge.golden_model.__file__).parent
+HDL_ROOT = Path(snnforge.hdl.__file__).parent
 
 #: imports that belong to the layers above the golden models (``snnforge.training``,
 #: ``snnforge.runs``, ``snnforge.commands``, ``snnforge.sweep``, the HDL ...)
@@ -65,3 +69,50 @@ def test_the_check_finds_each_kind_of_forbidden_import(tmp_path, source):
 
 def test_the_training_front_ends_live_outside_the_golden_models():
     assert not list(ROOT.glob("*/cli.py")) and not list(ROOT.glob("*/plots.py"))
+
+
+#: module-name endings that mark verification support (references of what a unit must output,
+#: random stimulus, simulator drivers, test harness tops)
+TEST_SUPPORT_ENDINGS = ("reference", "harness", "_sim", "parts_model")
+
+#: SSNN-BP verification support still inside ``snnforge.hdl``, bound for ``snnforge.sim``;
+#: the list only shrinks: a new module with one of the endings above fails the test
+HDL_TEST_SUPPORT_ALLOWED = {"ssnn_bp/harness.py", "ssnn_bp/parts_harness.py",
+                            "ssnn_bp/reference.py", "ssnn_bp/network_sim.py",
+                            "ssnn_bp/network_parts_model.py"}
+
+
+def support_modules(root: Path) -> list[str]:
+    """Paths (relative to ``root``) of the modules whose names mark them as test support."""
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py")
+                  if p.stem.endswith(TEST_SUPPORT_ENDINGS))
+
+
+def test_the_hdl_package_holds_no_new_test_support():
+    found = set(support_modules(HDL_ROOT))
+    assert found - HDL_TEST_SUPPORT_ALLOWED == set(), (
+        "verification support belongs in snnforge/sim/, not snnforge/hdl/")
+
+
+def test_the_hdl_allow_list_names_only_modules_that_exist():
+    # a module moved out of snnforge.hdl leaves the allow-list with it
+    assert HDL_TEST_SUPPORT_ALLOWED <= set(support_modules(HDL_ROOT))
+
+
+@pytest.mark.parametrize("name", ["spikegrad/reference.py", "spikegrad/network_sim.py",
+                                  "unit_harness.py", "x/network_parts_model.py",
+                                  "x/golden_reference.py"])
+def test_the_check_finds_each_kind_of_test_support(tmp_path, name):
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).write_text("")
+    (tmp_path / "network.py").write_text("")
+    assert support_modules(tmp_path) == [name]
+
+
+def test_the_hdl_package_imports_no_verification_support():
+    hits = [f"{p.relative_to(HDL_ROOT).as_posix()}:{line} imports {name}"
+            for p in sorted(HDL_ROOT.rglob("*.py"))
+            for line, name in _imports(ast.parse(p.read_text(), str(p)))
+            if name.split(".")[0] in ("cocotb", "pytest")
+            or name == "snnforge.sim" or name.startswith("snnforge.sim.")]
+    assert hits == []

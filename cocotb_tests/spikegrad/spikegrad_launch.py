@@ -8,7 +8,7 @@ from pathlib import Path
 from snnforge.hdl.spikegrad import (DerivativeGate, SynapticFanout,
                                       TernaryErrorIntegratorArray, TernaryIFNeuronArray,
                                       GradientWeightUpdate)
-from snnforge.hdl.spikegrad.reference import random_weights
+from snnforge.sim.spikegrad_unit_reference import random_weights
 from snnforge.hwsim import emit_verilog, lint, run_cocotb
 
 HERE = Path(__file__).parent

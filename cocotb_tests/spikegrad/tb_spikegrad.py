@@ -1,7 +1,7 @@
 """cocotb testbenches of the SpikeGrad RTL units (hdl/spikegrad) on Verilator.
 
 Every unit is scored against the golden step functions of
-``snnforge.golden_model.spikegrad.units`` (through ``snnforge.hdl.spikegrad.reference``):
+``snnforge.golden_model.spikegrad.units`` (through ``snnforge.sim.spikegrad_unit_reference``):
 
 * ``array_matches_golden``: IF-neuron or error-integrator array. Random steps in samples
   separated by ``clear``; a FallingEdge monitor steps a golden model on every input transfer
@@ -27,12 +27,12 @@ import random
 import cocotb
 from cocotb.triggers import FallingEdge, RisingEdge
 
+from snnforge.hdl.stream import decode_event
 from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
 from snnforge.sim.budget import stream_cycle_bound
-from snnforge.hdl.spikegrad.reference import (ArrayModel, fanout_reference, gate_reference,
-                                                random_gate_inputs, random_update_inputs,
-                                                random_weights, update_reference)
-from snnforge.hdl.stream import decode_event
+from snnforge.sim.spikegrad_unit_reference import (ArrayModel, fanout_reference, gate_reference,
+                                                   random_gate_inputs, random_update_inputs,
+                                                   random_weights, update_reference)
 
 DEFAULTS = {
     "kind": "if", "n_neurons": 8, "threshold": 100, "count_bits": 4, "potential_bits": 14,

@@ -21,10 +21,10 @@ import numpy as np
 from cocotb.triggers import FallingEdge, RisingEdge
 
 from snnforge.golden_model.spikegrad.units import quiescent_count, quiescent_error_count
-from snnforge.hdl.spikegrad.reference import random_weights
 from snnforge.hdl.stream import decode_event, encode_event
 from snnforge.sim import StreamSink, StreamSource, TB, tb_params
 from snnforge.sim.budget import CycleBudget, stream_cycle_bound
+from snnforge.sim.spikegrad_unit_reference import random_weights
 
 DEFAULTS = {
     "n_pre": 7, "n_post": 5, "weight_bits": 6, "threshold": 9, "count_bits": 3,

@@ -8,7 +8,7 @@ import pytest
 
 from snnforge.hdl.spikegrad import BackwardLayer, ForwardLayer
 from snnforge.hdl.checks import signed_bits
-from snnforge.hdl.spikegrad.reference import random_weights
+from snnforge.sim.spikegrad_unit_reference import random_weights
 from snnforge.hwsim import emit_verilog, lint, run_cocotb
 
 HERE = Path(__file__).parent

@@ -57,7 +57,7 @@ def golden_step(args, config, net, data, out: Path) -> dict:
 
     from snnforge.golden_model.spikegrad.ann_equivalent import predict
     from snnforge.golden_model.spikegrad.units import input_counts
-    from snnforge.hdl.spikegrad.network_reference import GoldenNetwork
+    from snnforge.sim.spikegrad_network_reference import GoldenNetwork
     from snnforge.runs import plot_lines, progress
 
     x, y, xt, yt = data

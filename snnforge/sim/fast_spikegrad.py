@@ -56,7 +56,7 @@ class FastSpikeGrad:
                                            fixed_loss=self.fixed_loss)
         off = {f"ev_{k}": v.offset for k, v in dict(sh.input_layout).items()}
         off.update({f"rd_{k}": dict(sh.read_layout)[k].offset for k in ("layer", "bias", "index")})
-        from snnforge.hdl.spikegrad.network_sim import sample_cycle_bound
+        from snnforge.sim.spikegrad_network_amaranth import sample_cycle_bound
 
         off.update(err_bits=sh.error_in_bits, classes=sh.classes,
                    tr_kind=dict(sh.trace_layout)["kind"].offset, end_kind=2,
@@ -86,7 +86,7 @@ class FastSpikeGrad:
         (the host's answer); fixed loss: the chip computes them from ``label`` (``learn``
         false: an evaluation sample). Returns (totals, trace records (kind, layer, addr,
         value), cycles)."""
-        from snnforge.hdl.spikegrad.network_sim import unpack_fields
+        from snnforge.sim.spikegrad_network_amaranth import unpack_fields
 
         flat = " ".join(f"{e[0]} {e[1]}" for e in events)
         tag = f" {int(label)} {int(bool(learn))}" if self.fixed_loss else ""
@@ -138,7 +138,7 @@ def run(net, x, y, *, x_eval=None, y_eval=None, progress=None,
     weights; then classify ``x_eval`` (evaluation samples, zero errors). Returns cycles per
     digit, speed, the chip's and the golden held-out classes. ``verilog``: the top to simulate
     (default: ``net``'s own Verilog)."""
-    from snnforge.hdl.spikegrad.network_reference import GoldenNetwork, chip_error, sample_events
+    from snnforge.sim.spikegrad_network_reference import GoldenNetwork, chip_error, sample_events
 
     cfg = net.config
     gold = GoldenNetwork(cfg, net.init_weights, net.init_biases)

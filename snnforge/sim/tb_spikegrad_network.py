@@ -30,10 +30,10 @@ from snnforge.golden_model.data import downsample, load_dataset
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 from snnforge.golden_model.spikegrad.train import init_parameters
 from snnforge.hdl.spikegrad.network_layouts import NetworkShape, TraceKind
-from snnforge.hdl.spikegrad.network_reference import GoldenNetwork, chip_error, sample_events
-from snnforge.hdl.spikegrad.network_sim import sample_cycle_bound, unpack_fields
 from snnforge.sim import StreamSink, StreamSource, TB, tb_params
 from snnforge.sim.budget import CycleBudget
+from snnforge.sim.spikegrad_network_amaranth import sample_cycle_bound, unpack_fields
+from snnforge.sim.spikegrad_network_reference import GoldenNetwork, chip_error, sample_events
 
 DEFAULTS = {"config": {}, "init_seed": 0, "input_gain": 1.0, "output_gain": 1.0,
             "dataset": "mnist", "first": 0, "n_train": 10, "side": 28,

@@ -15,10 +15,10 @@ import numpy as np
 from amaranth.hdl import Value
 from amaranth.sim import Simulator
 
+from snnforge.hdl.spikegrad.network import SpikeGradNetwork
 from snnforge.sim.budget import CycleBudget
 
-from .network import SpikeGradNetwork
-from .network_reference import SampleRecord, chip_error, sample_events
+from .spikegrad_network_reference import SampleRecord, chip_error, sample_events
 
 __all__ = ["NetworkRun", "sample_cycle_bound", "sample_cycles", "simulate_network",
            "unpack_fields"]

@@ -12,7 +12,7 @@ from snnforge.golden_model.spikegrad import ann_equivalent
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 from snnforge.golden_model.spikegrad.units import input_counts, loss_output_error
 
-from .network_layouts import TraceKind
+from snnforge.hdl.spikegrad.network_layouts import TraceKind
 
 __all__ = ["sample_events", "SampleRecord", "GoldenNetwork", "chip_error"]
 
