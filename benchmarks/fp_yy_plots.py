@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from snnforge.errors import ConfigError
+from snnforge.plotting import plot_lines
 from snnforge.training.fp_plots import PEER_ACCURACY
-from snnforge.runs import plot_lines
 
 RESULT = Path(__file__).parent / "results" / "fp_yy_study.json"
 

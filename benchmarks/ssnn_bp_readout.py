@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+from snnforge.checkpoints import load_checkpoint
 from snnforge.golden_model.data import load_dataset
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
-from snnforge.runs import load_checkpoint, read_json, write_json
+from snnforge.runs import read_json, write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -1,11 +1,12 @@
-"""Shared plumbing for long runs: output folders, JSON reports, checkpoints, progress bars, plots.
+"""Shared plumbing for long runs: output folders, JSON reports, atomic writes, progress bars,
+the run options of every command.
 
 Every training command writes into one run folder (``--out``)::
 
     report.json        machine-readable results (config, per-epoch metrics, final figures)
-    checkpoint.npz     resumable state (written atomically after every epoch; versioned format,
-                       docs/checkpoints.md)
-    *.png              plots
+    checkpoint.npz     resumable state (written atomically after every epoch; versioned format
+                       of :mod:`snnforge.checkpoints`, docs/checkpoints.md)
+    *.png              plots (:mod:`snnforge.plotting`)
 
 Writes are atomic (temporary file + ``os.replace``): an interrupted run never leaves a
 half-written report or checkpoint behind.
@@ -34,18 +35,12 @@ __all__ = [
     "RunDir",
     "atomic_write_bytes",
     "new_file_mode",
+    "jsonable",
     "write_json",
     "read_json",
-    "save_checkpoint",
-    "load_checkpoint",
-    "check_checkpoint_header",
-    "CHECKPOINT_FORMAT",
-    "CHECKPOINT_VERSION",
+    "upsert_row",
+    "run_script",
     "progress",
-    "pyplot",
-    "save_figure",
-    "plot_lines",
-    "plot_raster",
 ]
 
 
@@ -136,13 +131,14 @@ def prepare_out_file(path: Path | str, *, option: str = "--out") -> Path:
     return path
 
 
-def _jsonable(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
+    """``obj`` with dataclasses, tuples, paths and NumPy values turned into JSON types."""
     if is_dataclass(obj) and not isinstance(obj, type):
-        return _jsonable(asdict(obj))
+        return jsonable(asdict(obj))
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if isinstance(obj, Path):
         return str(obj)
     if isinstance(obj, np.generic):
@@ -181,7 +177,7 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
 
 
 def write_json(path: Path | str, obj: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(_jsonable(obj), indent=2, sort_keys=False) + "\n").encode())
+    atomic_write_bytes(path, (json.dumps(jsonable(obj), indent=2, sort_keys=False) + "\n").encode())
 
 
 def upsert_row(path: Path | str, *, benchmark: str, row: dict, key: str = "row") -> list[dict]:
@@ -214,65 +210,6 @@ def read_json(path: Path | str) -> Any:
         raise SnnforgeError(f"{path}: not valid JSON ({exc}); delete it or rerun without --resume") from None
 
 
-#: name and version written into every checkpoint's meta (docs/checkpoints.md)
-CHECKPOINT_FORMAT = "snnforge-checkpoint"
-CHECKPOINT_VERSION = 1
-_FORMAT_KEYS = ("format", "format_version")
-
-
-def save_checkpoint(path: Path | str, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-    """Atomically save named arrays plus a JSON-able ``meta`` dict (config, epoch, RNG state...)
-    in the versioned checkpoint format (:data:`CHECKPOINT_FORMAT`, :data:`CHECKPOINT_VERSION`;
-    docs/checkpoints.md)."""
-    import io
-
-    clash = sorted(set(meta) & set(_FORMAT_KEYS))
-    if clash:
-        raise ConfigError(f"checkpoint meta keys {clash} are reserved for the format header")
-    buf = io.BytesIO()
-    payload = {f"a_{k}": np.asarray(v) for k, v in arrays.items()}
-    header = {"format": CHECKPOINT_FORMAT, "format_version": CHECKPOINT_VERSION}
-    payload["__meta__"] = np.frombuffer(json.dumps(_jsonable({**header, **meta})).encode(),
-                                        dtype=np.uint8)
-    np.savez(buf, **payload)
-    atomic_write_bytes(path, buf.getvalue())
-
-
-def check_checkpoint_header(path: Path | str, meta: dict[str, Any]) -> None:
-    """Raise :class:`SnnforgeError` unless ``meta`` names this format at a version this
-    snnforge reads."""
-    name, version = meta.get("format"), meta.get("format_version")
-    if name != CHECKPOINT_FORMAT:
-        raise SnnforgeError(f"{path}: not a {CHECKPOINT_FORMAT} file (format {name!r}); "
-                            f"retrain with this snnforge or point at another run")
-    if not isinstance(version, int) or version < 1:
-        raise SnnforgeError(f"{path}: bad checkpoint format_version {version!r}; the file is "
-                            f"damaged, delete it to start afresh")
-    if version > CHECKPOINT_VERSION:
-        raise SnnforgeError(f"{path}: checkpoint format version {version} is newer than this "
-                            f"snnforge reads (up to {CHECKPOINT_VERSION}); upgrade snnforge")
-
-
-def load_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """(arrays, meta) of a checkpoint written by :func:`save_checkpoint`; the format header is
-    checked (one-line :class:`SnnforgeError` for another format or a newer version) and
-    removed from ``meta``."""
-    path = Path(path)
-    if not path.exists():
-        raise SnnforgeError(f"{path}: no checkpoint to resume from; run without --resume first")
-    try:
-        with np.load(path) as z:
-            meta = json.loads(bytes(z["__meta__"]).decode())
-            arrays = {k[2:]: z[k] for k in z.files if k.startswith("a_")}
-    except (OSError, ValueError, KeyError) as exc:
-        raise SnnforgeError(f"{path}: unreadable checkpoint ({exc}); delete it to start afresh") from None
-    if not isinstance(meta, dict):
-        raise SnnforgeError(f"{path}: unreadable checkpoint (meta is not an object); delete it "
-                            f"to start afresh")
-    check_checkpoint_header(path, meta)
-    return arrays, {k: v for k, v in meta.items() if k not in _FORMAT_KEYS}
-
-
 class RunDir:
     """A run folder with a report that is rewritten atomically as results come in; the
     folder is checked by :func:`prepare_out_dir` (a run already in it needs ``resume`` or
@@ -283,7 +220,7 @@ class RunDir:
         self.path = prepare_out_dir(out, option=option, resume=resume, overwrite=overwrite)
         self.report_path = self.path / "report.json"
         self.checkpoint_path = self.path / "checkpoint.npz"
-        cfg = _jsonable(config)
+        cfg = jsonable(config)
         if resume and self.report_path.exists():
             self.report = read_json(self.report_path)
             old = self.report.get("config")
@@ -306,11 +243,11 @@ class RunDir:
         self.save()
 
     def add_epoch(self, **metrics: Any) -> None:
-        self.report["epochs"].append(_jsonable(metrics))
+        self.report["epochs"].append(jsonable(metrics))
         self.save()
 
     def set_result(self, key: str, value: Any) -> None:
-        self.report["results"][key] = _jsonable(value)
+        self.report["results"][key] = jsonable(value)
         self.save()
 
     def save(self) -> None:
@@ -326,99 +263,3 @@ def progress(iterable=None, *, total=None, desc=None, unit="it", disable=None, l
         disable = not (sys.stderr.isatty() or os.environ.get("SNNFORGE_PROGRESS") == "1")
     return tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, leave=leave,
                 dynamic_ncols=True)
-
-
-def pyplot():
-    """``matplotlib.pyplot`` on the non-interactive Agg backend."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def save_figure(fig, path: Path | str) -> Path:
-    """Lay out ``fig``, save it as ``path`` (folders created) and close it."""
-    plt = pyplot()
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
-
-
-def _spans_decades(series: dict, decades: float = 2.0) -> bool:
-    """True when the positive values of ``series`` span more than ``decades`` orders of
-    magnitude (counts from a handful to thousands)."""
-    values = np.concatenate([np.asarray(list(y), dtype=np.float64).ravel()
-                             for _, y in series.values()] or [np.zeros(0)])
-    values = values[np.isfinite(values) & (values > 0)]
-    return values.size > 0 and values.max() / values.min() > 10.0 ** decades
-
-
-def _integer_ticks(axis) -> None:
-    """Ticks on whole numbers only (epochs, time steps)."""
-    from matplotlib.ticker import MaxNLocator
-
-    axis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-
-
-def plot_lines(path: Path | str, series: dict[str, tuple[Iterable[float], Iterable[float]]], *,
-               title: str, xlabel: str, ylabel: str, logx: bool = False,
-               logy: bool | str = "auto",
-               bands: dict[str, tuple[Iterable[float], Iterable[float]]] | None = None) -> Path:
-    """One figure, one line per named ``(x, y)`` series, saved as PNG (the plot style of every
-    run folder). ``logy="auto"``: a log y axis when the positive values span more than two
-    orders of magnitude. ``bands``: a shaded ``(low, high)`` range around the series of the
-    same name (e.g. mean +- std over seeds)."""
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4), dpi=110)
-    for name, (x, y) in series.items():
-        x = list(x)
-        line, = ax.plot(x, list(y), marker="o", ms=3, label=name)
-        if bands and name in bands:
-            low, high = bands[name]
-            ax.fill_between(x, list(low), list(high), color=line.get_color(), alpha=0.2)
-    if logx:
-        ax.set_xscale("log", base=2)
-    elif all(float(v).is_integer() for x, _ in series.values() for v in x):
-        _integer_ticks(ax.xaxis)
-    if logy is True or (logy == "auto" and _spans_decades(series)):
-        ax.set_yscale("log")
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
-    if len(series) > 1:
-        ax.legend(fontsize=8)
-    return save_figure(fig, path)
-
-
-def plot_raster(path: Path | str, groups: dict[str, tuple[np.ndarray, np.ndarray]], *,
-                title: str, xlabel: str = "time") -> Path:
-    """Spike raster: one panel per named group of ``(times, neuron_indices)`` (a ``(T, n)``
-    bool array is taken as spikes at steps 0..T-1), spikes of sign -1 in a second colour when a
-    group is ``(times, neuron_indices, signs)``."""
-    plt = pyplot()
-    n = max(1, len(groups))
-    fig, axes = plt.subplots(n, 1, figsize=(7, 1.6 + 1.4 * n), dpi=110, sharex=True, squeeze=False)
-    whole = True  # every time is a whole number (steps, event indices)
-    for ax, (name, group) in zip(axes[:, 0], groups.items()):
-        if isinstance(group, np.ndarray):
-            ax.set_ylim(-0.5, max(group.shape[1], 1) - 0.5)
-            group = np.nonzero(group)
-        t, idx = np.asarray(group[0]), np.asarray(group[1])
-        sign = np.asarray(group[2]) if len(group) > 2 else np.ones(len(t))
-        whole = whole and np.issubdtype(t.dtype, np.integer)
-        for mask, colour in ((sign >= 0, "tab:blue"), (sign < 0, "tab:red")):
-            if mask.any():
-                ax.scatter(t[mask], idx[mask], s=4, marker="|", color=colour)
-        ax.set_ylabel(name)
-        _integer_ticks(ax.yaxis)
-    if whole:
-        _integer_ticks(axes[-1, 0].xaxis)
-    axes[0, 0].set_title(title)
-    axes[-1, 0].set_xlabel(xlabel)
-    return save_figure(fig, path)

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from snnforge.checkpoints import load_checkpoint
 from snnforge.errors import ConfigError
-from snnforge.runs import load_checkpoint
 
 __all__ = ["TrainedRun", "load_run", "ssnn_config", "ssnn_weights", "spikegrad_config",
            "spikegrad_parameters"]

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from snnforge import runs
+from snnforge import checkpoints
 from snnforge.errors import ConfigError, SnnforgeError
 
 
@@ -17,12 +17,12 @@ def _write_raw(path, meta):
 
 def test_header_is_written_and_stripped_on_load(tmp_path):
     path = tmp_path / "c.npz"
-    runs.save_checkpoint(path, {"w": np.arange(3)}, {"algo": "ssnn-bp", "epochs_done": 2})
+    checkpoints.save_checkpoint(path, {"w": np.arange(3)}, {"algo": "ssnn-bp", "epochs_done": 2})
     with np.load(path) as z:
         raw = json.loads(bytes(z["__meta__"]).decode())
-    assert raw["format"] == runs.CHECKPOINT_FORMAT == "snnforge-checkpoint"
-    assert raw["format_version"] == runs.CHECKPOINT_VERSION == 1
-    assert runs.load_checkpoint(path)[1] == {"algo": "ssnn-bp", "epochs_done": 2}
+    assert raw["format"] == checkpoints.CHECKPOINT_FORMAT == "snnforge-checkpoint"
+    assert raw["format_version"] == checkpoints.CHECKPOINT_VERSION == 1
+    assert checkpoints.load_checkpoint(path)[1] == {"algo": "ssnn-bp", "epochs_done": 2}
 
 
 @pytest.mark.parametrize("meta,message", [
@@ -35,10 +35,10 @@ def test_wrong_or_newer_format_is_a_one_line_error(tmp_path, meta, message):
     path = tmp_path / "c.npz"
     _write_raw(path, meta)
     with pytest.raises(SnnforgeError, match=message) as info:
-        runs.load_checkpoint(path)
+        checkpoints.load_checkpoint(path)
     assert "\n" not in str(info.value)
 
 
 def test_reserved_meta_keys_are_refused(tmp_path):
     with pytest.raises(ConfigError, match="reserved"):
-        runs.save_checkpoint(tmp_path / "c.npz", {}, {"format_version": 3})
+        checkpoints.save_checkpoint(tmp_path / "c.npz", {}, {"format_version": 3})

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from snnforge import cli
+from snnforge.checkpoints import load_checkpoint
 from snnforge.golden_model.error_prop.train import Trainer
-from snnforge.runs import load_checkpoint
 from snnforge.training import error_prop as ep_cli
 from snnforge.training.loop import without_timing
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from snnforge import nirgraph, trained
+from snnforge.checkpoints import load_checkpoint
 from snnforge.cli import main
 from snnforge.errors import ConfigError, SnnforgeError
 from snnforge.golden_model.data import load_dataset
@@ -14,7 +15,6 @@ from snnforge.golden_model.spikegrad import event_sim
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig, training_config
 from snnforge.golden_model.spikegrad.train import SpikeGradNet
 from snnforge.golden_model.spikegrad.units import input_counts
-from snnforge.runs import load_checkpoint
 
 SG_BASE = ["train", "--algo", "spikegrad", "--dataset", "mnist-sample", "--train-limit", "64",
            "--test-limit", "32", "--epochs", "1", "--no-ann", "--no-plots", "--quiet"]

@@ -1,19 +1,19 @@
-"""Run plumbing: atomic JSON/checkpoints, resume guard, plots."""
+"""Run plumbing: atomic JSON and checkpoint writes, resume guard, plots."""
 import json
 import os
 
 import numpy as np
 import pytest
 
-from snnforge import runs
+from snnforge import checkpoints, plotting, runs
 from snnforge.errors import ConfigError, SnnforgeError
 
 
 def test_checkpoint_round_trip(tmp_path):
     path = tmp_path / "ck.npz"
     w = np.arange(12, dtype=np.int16).reshape(3, 4)
-    runs.save_checkpoint(path, {"w": w}, {"epoch": 3, "rng": [1, 2]})
-    arrays, meta = runs.load_checkpoint(path)
+    checkpoints.save_checkpoint(path, {"w": w}, {"epoch": 3, "rng": [1, 2]})
+    arrays, meta = checkpoints.load_checkpoint(path)
     assert arrays["w"].dtype == np.int16 and (arrays["w"] == w).all()
     assert meta == {"epoch": 3, "rng": [1, 2]}
     assert [p.name for p in tmp_path.iterdir()] == ["ck.npz"]  # no temp files left
@@ -21,11 +21,11 @@ def test_checkpoint_round_trip(tmp_path):
 
 def test_missing_and_corrupt_checkpoint(tmp_path):
     with pytest.raises(SnnforgeError, match="no checkpoint"):
-        runs.load_checkpoint(tmp_path / "none.npz")
+        checkpoints.load_checkpoint(tmp_path / "none.npz")
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a zip")
     with pytest.raises(SnnforgeError, match="unreadable checkpoint"):
-        runs.load_checkpoint(bad)
+        checkpoints.load_checkpoint(bad)
 
 
 def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
@@ -53,7 +53,7 @@ def test_rundir_report_and_resume_guard(tmp_path):
         runs.RunDir(tmp_path, config={"lr": 0.1, "T": 8}, command="train")
     with pytest.raises(ConfigError, match="no checkpoint.npz"):
         runs.RunDir(tmp_path, config={"lr": 0.1, "T": 8}, command="train", resume=True)
-    runs.save_checkpoint(run.checkpoint_path, {"w": np.zeros(2)}, {"epoch": 1})
+    checkpoints.save_checkpoint(run.checkpoint_path, {"w": np.zeros(2)}, {"epoch": 1})
     again = runs.RunDir(tmp_path, config={"lr": 0.1, "T": 8}, command="train", resume=True)
     assert again.report["epochs"] == [{"epoch": 1, "acc": 0.5}]
     with pytest.raises(ConfigError, match="changed: T"):
@@ -61,26 +61,29 @@ def test_rundir_report_and_resume_guard(tmp_path):
 
 
 def test_plots_are_written(tmp_path):
-    p = runs.plot_lines(tmp_path / "a.png", {"x": ([1, 2], [0.1, 0.2])}, title="t", xlabel="x", ylabel="y")
-    r = runs.plot_raster(tmp_path / "r.png", {"in": (np.array([1, 2]), np.array([0, 3]))}, title="r")
+    p = plotting.plot_lines(tmp_path / "a.png", {"x": ([1, 2], [0.1, 0.2])}, title="t",
+                            xlabel="x", ylabel="y")
+    r = plotting.plot_raster(tmp_path / "r.png", {"in": (np.array([1, 2]), np.array([0, 3]))},
+                             title="r")
     assert p.stat().st_size > 1000 and r.stat().st_size > 1000
 
 
 def test_counts_spanning_orders_of_magnitude_get_a_log_axis(tmp_path, monkeypatch):
     scales = []
-    real = runs.save_figure
+    real = plotting.save_figure
 
     def spy(fig, path):
         scales.append(fig.axes[0].get_yscale())
         return real(fig, path)
 
-    monkeypatch.setattr(runs, "save_figure", spy)
-    runs.plot_lines(tmp_path / "wide.png", {"a": ([1, 2], [3, 2]), "b": ([1, 2], [900, 1500])},
-                    title="t", xlabel="x", ylabel="y")
-    runs.plot_lines(tmp_path / "narrow.png", {"a": ([1, 2], [3, 20])}, title="t", xlabel="x",
-                    ylabel="y")
-    runs.plot_lines(tmp_path / "forced.png", {"a": ([1, 2], [3, 20])}, title="t", xlabel="x",
-                    ylabel="y", logy=True)
+    monkeypatch.setattr(plotting, "save_figure", spy)
+    plotting.plot_lines(tmp_path / "wide.png",
+                        {"a": ([1, 2], [3, 2]), "b": ([1, 2], [900, 1500])},
+                        title="t", xlabel="x", ylabel="y")
+    plotting.plot_lines(tmp_path / "narrow.png", {"a": ([1, 2], [3, 20])}, title="t",
+                        xlabel="x", ylabel="y")
+    plotting.plot_lines(tmp_path / "forced.png", {"a": ([1, 2], [3, 20])}, title="t",
+                        xlabel="x", ylabel="y", logy=True)
     assert scales == ["log", "linear", "log"]
 
 
@@ -88,7 +91,7 @@ def test_raster_takes_boolean_steps_and_signed_spikes(tmp_path):
     spikes = np.zeros((4, 5), bool)
     spikes[1, 2] = spikes[3, 0] = True
     signed = (np.array([0, 1]), np.array([2, 2]), np.array([1, -1]))
-    r = runs.plot_raster(tmp_path / "r.png", {"steps": spikes, "signed": signed}, title="r")
+    r = plotting.plot_raster(tmp_path / "r.png", {"steps": spikes, "signed": signed}, title="r")
     assert r.stat().st_size > 1000
 
 
@@ -96,7 +99,7 @@ def test_atomic_files_get_the_umask_mode_not_0600(tmp_path):
     old = os.umask(0o022)
     try:
         runs.write_json(tmp_path / "r.json", {"a": 1})
-        runs.save_checkpoint(tmp_path / "c.npz", {"w": np.zeros(2)}, {})
+        checkpoints.save_checkpoint(tmp_path / "c.npz", {"w": np.zeros(2)}, {})
     finally:
         os.umask(old)
     assert (tmp_path / "r.json").stat().st_mode & 0o777 == 0o644

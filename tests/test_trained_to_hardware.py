@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from snnforge.checkpoints import load_checkpoint, save_checkpoint
 from snnforge.cli import main
 from snnforge.commands.generate import trained_parameters
 from snnforge.golden_model.data import downsample, load_dataset
@@ -14,7 +15,6 @@ from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network import small_network_config
 from snnforge.hdl.ssnn_bp.network_sim import simulate_network
 from snnforge.hdl.ssnn_bp.reference import golden_eval_winners
-from snnforge.runs import load_checkpoint, save_checkpoint
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 

@@ -63,7 +63,7 @@ def _trained_run(path, *, algo: str, option: str):
     ``checkpoint.npz``) as a :class:`snnforge.trained.TrainedRun` of ``algo``."""
     from pathlib import Path
 
-    from snnforge.runs import load_checkpoint
+    from snnforge.checkpoints import load_checkpoint
     from snnforge.trained import TRAIN_COMMANDS, TrainedRun, load_run
 
     path = Path(path)

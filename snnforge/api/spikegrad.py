@@ -97,7 +97,7 @@ class SpikeGrad:
         """Write configuration, weights, biases and epochs trained to ``path`` (an .npz file,
         written atomically) in the checkpoint format of ``snnforge train --algo spikegrad``
         (docs/checkpoints.md); :meth:`load` reads it back."""
-        from snnforge.runs import save_checkpoint
+        from snnforge.checkpoints import save_checkpoint
 
         arrays = {f"sg_W{l}": w for l, w in enumerate(self.golden.W)}
         arrays.update({f"sg_b{l}": b for l, b in enumerate(self.golden.b)})

@@ -87,7 +87,7 @@ class SSNN:
         """Write configuration, weights and epochs trained to ``path`` (an .npz file, written
         atomically) in the checkpoint format of ``snnforge train --algo ssnn-bp``
         (docs/checkpoints.md); :meth:`load` reads it back."""
-        from snnforge.runs import save_checkpoint
+        from snnforge.checkpoints import save_checkpoint
 
         save_checkpoint(path, {"W1": self.golden.W1, "W2": self.golden.W2},
                         {"algo": self.algo, "model": "bittrue", "network": self.config.to_dict(),

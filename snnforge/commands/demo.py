@@ -81,7 +81,8 @@ def _golden(args, config, out: Path) -> dict:
     from snnforge.golden_model.data import downsample, load_dataset
     from snnforge.golden_model.ssnn_bp.train import TrainTestArrays
     from snnforge.training.ssnn_bp_run import train_with_baseline
-    from snnforge.runs import RunDir, plot_lines, progress
+    from snnforge.plotting import plot_lines
+    from snnforge.runs import RunDir, progress
 
     train = load_dataset(args.dataset, "train")
     test = load_dataset(args.dataset, "test")

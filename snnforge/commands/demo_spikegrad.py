@@ -58,7 +58,8 @@ def golden_step(args, config, net, data, out: Path) -> dict:
     from snnforge.golden_model.spikegrad.ann_equivalent import predict
     from snnforge.golden_model.spikegrad.units import input_counts
     from snnforge.sim.spikegrad_network_reference import GoldenNetwork
-    from snnforge.runs import plot_lines, progress
+    from snnforge.plotting import plot_lines
+    from snnforge.runs import progress
 
     x, y, xt, yt = data
     sizes = "-".join(str(s) for s in config.sizes)

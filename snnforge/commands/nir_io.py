@@ -47,7 +47,8 @@ def run(args) -> int:
 
 def _export(args) -> int:
     from snnforge import nirgraph, trained
-    from snnforge.runs import load_checkpoint, prepare_out_file
+    from snnforge.checkpoints import load_checkpoint
+    from snnforge.runs import prepare_out_file
 
     prepare_out_file(args.out)
     checkpoint = args.from_run / "checkpoint.npz"
@@ -75,7 +76,8 @@ def _export(args) -> int:
 
 def _import(args) -> int:
     from snnforge import nirgraph
-    from snnforge.runs import RunDir, prepare_out_dir, save_checkpoint
+    from snnforge.checkpoints import save_checkpoint
+    from snnforge.runs import RunDir, prepare_out_dir
 
     prepare_out_dir(args.out, resume=None, overwrite=args.overwrite)
     if (args.out / "checkpoint.npz").exists() and not args.overwrite:

@@ -16,7 +16,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from snnforge.runs import atomic_write_bytes, read_json, save_figure
+from snnforge.plotting import save_figure
+from snnforge.runs import atomic_write_bytes, read_json
 from snnforge.errors import SnnforgeError
 
 from .folder import FINISHED, SweepFolder

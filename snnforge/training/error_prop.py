@@ -17,7 +17,8 @@ from snnforge.commands.options import named_options
 from snnforge.errors import ConfigError
 from snnforge.golden_model.error_prop.config import FEEDBACKS, NetworkConfig, TaskConfig, TrainConfig
 from snnforge.golden_model.error_prop.train import Trainer, baseline_accuracies, summary
-from snnforge.runs import RunDir, add_run_arguments, plot_raster, prepare_out_dir
+from snnforge.plotting import plot_raster
+from snnforge.runs import RunDir, add_run_arguments, prepare_out_dir
 
 from . import plots
 from .loop import finish, percent, train_epochs

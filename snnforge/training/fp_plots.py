@@ -11,7 +11,7 @@ import numpy as np
 from snnforge.golden_model.fp_exact.datasets import SpikeTask, encode_times
 from snnforge.golden_model.fp_exact.objective import forward
 from snnforge.golden_model.fp_exact.train import FPConfig
-from snnforge.runs import pyplot, plot_lines, plot_raster, save_figure
+from snnforge.plotting import pyplot, plot_lines, plot_raster, save_figure
 
 from .plots import training_curve
 

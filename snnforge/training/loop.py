@@ -22,9 +22,10 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
+from snnforge.checkpoints import load_checkpoint, save_checkpoint
 from snnforge.errors import ConfigError
 from snnforge.golden_model.ann import MLP
-from snnforge.runs import RunDir, load_checkpoint, progress, save_checkpoint
+from snnforge.runs import RunDir, progress
 
 __all__ = ["Learner", "AnnBeside", "train_epochs", "finish", "epoch_line", "percent",
            "TIMING_KEYS", "without_timing"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from snnforge.runs import plot_lines, plot_raster
+from snnforge.plotting import plot_lines, plot_raster
 
 __all__ = ["training_curve", "activity", "ssnn_bp_run", "ssnn_bp_sweep", "spikegrad_run",
            "error_prop_run", "SSNN_EVENT_KEYS"]
