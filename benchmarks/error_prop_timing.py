@@ -62,6 +62,51 @@ DEPTH_REMEDIES = {
         "teacher stop (margin 3), input->hidden-1 rate 0.002, hidden-1 error threshold 1.0"),
 }
 
+#: the depth base of the lever study: DEEP with the teacher stop (margin 3) and lower rate 0.002
+DEPTH_BASE = {**DEEP, "teacher_stop_margin": 3, "lr_lower": 0.002}
+
+#: depth levers, each on top of DEPTH_BASE, run on 4 patterns and 3 ms jitter:
+#: name suffix -> (network overrides, what they change)
+DEPTH_LEVERS = {
+    "base": ({}, "no further lever"),
+    "fb_norm_sqrt": ({"lower_err_threshold": 2.0, "lr_lower": 0.008},
+                     "lower error threshold x sqrt(16) = 2.0 (fan-in normalised error input) and "
+                     "lower rate x 4 = 0.008 so the expected update stays"),
+    "lower_tau_err5": ({"lower_tau_err_ms": 5.0}, "lower error neurons leak with 5 ms, not 20"),
+    "lr_decay0.95": ({"lr_decay": 0.95}, "every rate x 0.95 per epoch"),
+    "lr_lower_decay0.93": ({"lr_lower_decay": 0.93}, "lower rate x 0.93 per epoch"),
+    "lower_hidden32": ({"lower_hidden": 32}, "lower hidden layer of 32 (top 16)"),
+    "init_fan_in": ({"init_fan_in": True},
+                    "initial range x sqrt(8 / fan-in): the 16-input layers start at +-0.28"),
+    "hidden24": ({"hidden": 24}, "both hidden layers 24 wide"),
+}
+
+#: random-feedback variants: name -> (task overrides, network overrides, what they change)
+FEEDBACK_VARIANTS = {
+    "kp_decay0.002": ({}, {"feedback": "kp", "feedback_decay": 0.002},
+                      "Kolen-Pollack feedback, weight decay 0.002 per trial"),
+    "kp_decay0.01": ({}, {"feedback": "kp", "feedback_decay": 0.01},
+                     "Kolen-Pollack feedback, weight decay 0.01 per trial"),
+    "kp_nodecay": ({}, {"feedback": "kp"},
+                   "feedback synapses get their forward twin's updates, no decay (B - W^T fixed)"),
+    "kp_nodecay_init0.1": ({}, {"feedback": "kp", "feedback_init": 0.1},
+                           "as kp_nodecay with initial feedback in +-0.1 (B follows W's changes)"),
+    "random_feedback_lr_decay0.95": ({}, {"feedback": "random", "lr_decay": 0.95},
+                                     "fixed random feedback, every rate x 0.95 per epoch"),
+    "random_feedback_teacher_stop3": ({}, {"feedback": "random", "teacher_stop_margin": 3},
+                                      "fixed random feedback with the teacher stop (margin 3)"),
+    "hidden_layers2_random_feedback": (
+        {}, {**DEPTH_BASE, "feedback": "random"},
+        "two hidden layers with the depth remedies (teacher stop 3, lower rate 0.002), fixed "
+        "random feedback"),
+    "hidden_layers2_sign_feedback": (
+        {}, {**DEPTH_BASE, "feedback": "sign"},
+        "two hidden layers with the depth remedies, sign-concordant feedback"),
+    "hidden_layers2_kp_decay0.002": (
+        {}, {**DEPTH_BASE, "feedback": "kp", "feedback_decay": 0.002},
+        "two hidden layers with the depth remedies, Kolen-Pollack feedback (decay 0.002)"),
+}
+
 #: name -> (task overrides, network overrides, what it shows)
 VARIANTS = {
     "main": ({}, {}, "2 patterns (forward/reverse sweep), 8 channels, 1 ms jitter, 6-bit weights"),
@@ -95,6 +140,22 @@ VARIANTS = {
        for prefix, task_kw, where in (("", {}, ""),
                                       ("patterns4_", {"patterns": 4}, " on 4 patterns"),
                                       ("jitter3_", {"jitter_ms": 3.0}, " at 3 ms jitter"))},
+    **{f"{prefix}deep_{suffix}": (task_kw, {**DEPTH_BASE, **net_kw},
+                                  f"depth lever{where}: two hidden layers, teacher stop 3, lower "
+                                  f"rate 0.002, {how}")
+       for suffix, (net_kw, how) in DEPTH_LEVERS.items()
+       for prefix, task_kw, where in (("patterns4_", {"patterns": 4}, " on 4 patterns"),
+                                      ("jitter3_", {"jitter_ms": 3.0}, " at 3 ms jitter"))},
+    **{f"{prefix}one_layer_{suffix}": (task_kw, {"teacher_stop_margin": 3, **net_kw},
+                                       f"one hidden layer{where} with the teacher stop (margin 3), "
+                                       f"{how}")
+       for suffix, (net_kw, how) in (("lr_decay0.95", ({"lr_decay": 0.95}, "every rate x 0.95 "
+                                                                         "per epoch")),)
+       for prefix, task_kw, where in (("patterns4_", {"patterns": 4}, " on 4 patterns"),
+                                      ("jitter3_", {"jitter_ms": 3.0}, " at 3 ms jitter"))},
+    "jitter3_teacher_stop3": ({"jitter_ms": 3.0}, {"teacher_stop_margin": 3},
+                              "one hidden layer at 3 ms jitter with the teacher stop (margin 3)"),
+    **FEEDBACK_VARIANTS,
     "patterns4_hidden_layers2_teacher_stop3": (
         {"patterns": 4}, {**DEEP, "teacher_stop_margin": 3},
         "depth on 4 patterns, teacher stop only (margin 3 spikes), all hidden rates 0.005"),
@@ -163,7 +224,7 @@ def diagnose_variant(name: str, *, seeds: int, epochs: int, first_seed: int) -> 
         spikes: dict[str, np.ndarray] = {}
         for i in range(y.shape[1]):
             _, rec = model.run(x[:, i:i + 1], y[:, i:i + 1], learn=True, record=True,
-                               sample_ids=np.full(len(trainer.seeds), base + i))
+                               sample_ids=np.full(len(trainer.seeds), base + i), epoch=epoch)
             for key, val in rec.items():
                 if key != "input" and not key.endswith("_gate"):
                     spikes[key] = spikes.get(key, 0) + val.sum(axis=(1, 2, 3))

@@ -13,7 +13,7 @@ from snnforge.errors import ConfigError
 __all__ = ["FEEDBACKS", "TaskConfig", "NetworkConfig", "TrainConfig"]
 
 #: error feedback synapses into a hidden layer (see :class:`NetworkConfig`)
-FEEDBACKS = ("symmetric", "random", "sign")
+FEEDBACKS = ("symmetric", "random", "sign", "kp")
 
 
 def _require(cond: bool, message: str) -> None:
@@ -109,6 +109,19 @@ class NetworkConfig:
     more input for the rest of the trial) once the label output has fired this many spikes more
     than every other output so far in the trial, so learned trials cause few or no updates
     (0: the teacher never stops).
+    ``lower_hidden``: width of the hidden layers below the top one (``None``: ``hidden``).
+    ``lower_tau_err_ms``: leak of those layers' error neurons (``None``: ``tau_err_ms``).
+    ``init_fan_in``: scale each layer's initial range by ``sqrt(channels / n_in)`` so a layer fed
+    by ``n_in`` neurons starts with the input drive of the first (``False``: ``init_scale`` for
+    every layer). ``lr_decay``: every rate is multiplied by ``lr_decay ** epoch`` (1: constant);
+    ``lr_lower_decay`` multiplies the rates into the lower hidden layers by a further
+    ``lr_lower_decay ** epoch``.
+    Random feedback: ``feedback="kp"`` (Kolen-Pollack) starts the feedback synapses random like
+    ``"random"`` and gives each the same rounded update as its forward twin (transposed: it
+    sees the same pre-synaptic trace and error spike), so ``B - W^T`` only shrinks, by the
+    weight decay ``feedback_decay`` (a fraction per learning trial, applied to both the forward
+    synapses that have a feedback twin and the feedback synapses; 0: no decay, the initial
+    difference stays). ``feedback_init``: initial feedback range (``None``: ``init_scale``).
     """
 
     hidden: int = 16
@@ -135,6 +148,13 @@ class NetworkConfig:
     lower_err_threshold: float | None = None
     lr_lower: float | None = None
     teacher_stop_margin: int = 0
+    lower_hidden: int | None = None
+    lower_tau_err_ms: float | None = None
+    init_fan_in: bool = False
+    lr_decay: float = 1.0
+    lr_lower_decay: float = 1.0
+    feedback_decay: float = 0.0
+    feedback_init: float | None = None
 
     def validate(self) -> "NetworkConfig":
         _require(_is_int(self.hidden) and self.hidden >= 1,
@@ -169,6 +189,26 @@ class NetworkConfig:
         _require(_is_int(self.teacher_stop_margin) and self.teacher_stop_margin >= 0,
                  f"teacher_stop_margin must be an integer >= 0 (0: the teacher never stops), got "
                  f"{self.teacher_stop_margin!r}; pass --teacher-stop-margin 0 or more")
+        _require(self.lower_hidden is None or (_is_int(self.lower_hidden) and self.lower_hidden >= 1),
+                 f"lower_hidden must be an integer >= 1 or None, got {self.lower_hidden!r}; "
+                 f"pass --lower-hidden 1 or more")
+        _require(self.lower_tau_err_ms is None or (isinstance(self.lower_tau_err_ms, (int, float))
+                                                   and 0 < self.lower_tau_err_ms < math.inf),
+                 f"lower_tau_err_ms must be a finite number > 0 or None, got "
+                 f"{self.lower_tau_err_ms!r}; pass --lower-tau-err above 0")
+        _require(isinstance(self.init_fan_in, bool),
+                 f"init_fan_in must be True or False, got {self.init_fan_in!r}")
+        for name, opt in (("lr_decay", "--lr-decay"), ("lr_lower_decay", "--lr-lower-decay")):
+            v = getattr(self, name)
+            _require(isinstance(v, (int, float)) and 0 < v <= 1,
+                     f"{name} must be in (0, 1] (a factor per epoch), got {v!r}; pass {opt} 0..1")
+        _require(isinstance(self.feedback_decay, (int, float)) and 0 <= self.feedback_decay < 1,
+                 f"feedback_decay must be in [0, 1) (a fraction per trial), got "
+                 f"{self.feedback_decay!r}; pass --feedback-decay 0..1")
+        _require(self.feedback_init is None or (isinstance(self.feedback_init, (int, float))
+                                                and 0 < self.feedback_init <= self.weight_max),
+                 f"feedback_init must be in (0, weight_max] or None, got {self.feedback_init!r}; "
+                 f"pass --feedback-init above 0")
         _require(self.gate_low < self.gate_high,
                  f"gate_low ({self.gate_low}) must be below gate_high ({self.gate_high})")
         _require(_is_int(self.teacher_period_ms) and self.teacher_period_ms >= 1,

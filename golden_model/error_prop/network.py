@@ -53,7 +53,7 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.rng import Stream, random_uniforms
 
 from .config import NetworkConfig, TaskConfig
-from .rule import eligibility_step, local_update, to_grid
+from .rule import eligibility_step, local_update, to_grid, weight_limits
 
 __all__ = ["ErrorPropNetwork", "recorded_names", "decide", "teacher_raster", "psp_peak"]
 
@@ -121,16 +121,20 @@ class ErrorPropNetwork:
                 or (seeds < 0).any():
             raise ConfigError(f"seeds must be a non-empty 1-D list of integers >= 0, got {seeds!r}")
         self.seeds = seeds.astype(np.int64)
-        self.sizes = (task.channels,) + (net.hidden,) * net.hidden_layers + (task.patterns,)
+        lower = net.hidden if net.lower_hidden is None else net.lower_hidden
+        self.sizes = (task.channels,) + (lower,) * (net.hidden_layers - 1) + (net.hidden,) \
+            + (task.patterns,)
         pairs = list(zip(self.sizes[:-1], self.sizes[1:]))
         ws = [[] for _ in pairs]
         bs = [[] for _ in pairs[1:]]
+        fb_init = net.init_scale if net.feedback_init is None else net.feedback_init
         for s in self.seeds:
             rng = np.random.default_rng([int(s), 0])
             for layer, (n_in, n_out) in enumerate(pairs):
-                ws[layer].append(rng.uniform(-net.init_scale, net.init_scale, size=(n_out, n_in)))
+                a = net.init_scale * (math.sqrt(task.channels / n_in) if net.init_fan_in else 1.0)
+                ws[layer].append(rng.uniform(-a, a, size=(n_out, n_in)))
             for layer, (n_in, n_out) in enumerate(pairs[1:]):
-                bs[layer].append(rng.uniform(-net.init_scale, net.init_scale, size=(n_in, n_out)))
+                bs[layer].append(rng.uniform(-fb_init, fb_init, size=(n_in, n_out)))
         #: forward weights ``W[l]`` ``(R, n_{l+1}, n_l)``, threshold units, on the grid
         self.W = [to_grid(np.stack(w), net) for w in ws]
         #: fixed random feedback ``B[l]`` ``(R, n_{l+1}, n_{l+2})`` into hidden layer l
@@ -140,6 +144,8 @@ class ErrorPropNetwork:
         self.a_mem = math.exp(-1.0 / net.tau_mem_ms)
         self.a_tr = math.exp(-1.0 / net.tau_trace_ms)
         self.a_err = math.exp(-1.0 / net.tau_err_ms)
+        self.a_err_lower = self.a_err if net.lower_tau_err_ms is None \
+            else math.exp(-1.0 / net.lower_tau_err_ms)
         self.a_el = math.exp(-1.0 / net.tau_elig_ms)
         self.trace_peak = psp_peak(self.a_syn, self.a_tr) if net.trace == "psp" else 1.0
 
@@ -184,12 +190,13 @@ class ErrorPropNetwork:
         return r, self.a_tr * x + spikes
 
     def run(self, raster: np.ndarray, labels: np.ndarray, *, learn: bool,
-            sample_ids: np.ndarray | None = None, record: bool = False):
+            sample_ids: np.ndarray | None = None, record: bool = False, epoch: int = 0):
         """Simulate one trial per replica and batch entry.
 
         ``raster``: ``(R, B, T, N)`` bool; ``labels``: ``(R, B)`` int (the teacher; it drives the
         error neurons, and learning if ``learn``). Learning needs ``B == 1`` (online) and
         ``sample_ids`` ``(R,)``, the trial's index in the replica's stream (keys the random bits).
+        ``epoch`` sets the rates through ``lr_decay`` / ``lr_lower_decay``.
         Returns output spike counts ``(R, B, P)`` and, if ``record``, a dict of spike rasters
         ``(R, B, T, n)`` bool named as in :func:`recorded_names`.
         """
@@ -227,8 +234,11 @@ class ErrorPropNetwork:
         if learn:
             seed_key = self.seeds[:, None, None]
             sid = np.asarray(sample_ids, dtype=np.int64)[:, None, None]
-        lr_hidden = net.lr if net.lr_hidden is None else net.lr_hidden
-        lr_lower = lr_hidden if net.lr_lower is None else net.lr_lower
+        decay = net.lr_decay ** epoch
+        lr_out = net.lr * decay
+        lr_hidden = (net.lr if net.lr_hidden is None else net.lr_hidden) * decay
+        lr_lower = lr_hidden if net.lr_lower is None else net.lr_lower * decay
+        lr_lower = lr_lower * net.lr_lower_decay ** epoch
         lower_theta = net.hidden_err_threshold if net.lower_err_threshold is None \
             else net.lower_err_threshold
         # teacher stop: per replica and trial, has the label output led by the margin yet?
@@ -267,12 +277,13 @@ class ErrorPropNetwork:
                     fb = np.einsum("rkj,rbk->rbj", self.W[l], diff)
                 elif net.feedback == "sign":  # forward weight's sign, fixed random magnitude
                     fb = np.einsum("rkj,rjk,rbk->rbj", np.sign(self.W[l]), np.abs(self.B[l - 1]), diff)
-                else:
+                else:  # "random", "kp": the feedback synapses B
                     fb = np.einsum("rjk,rbk->rbj", self.B[l - 1], diff)
                 if not use_elig:
                     fb = fb * gates[l]
-                err_v_pos[l] = np.maximum(0.0, self.a_err * err_v_pos[l] + fb)
-                err_v_neg[l] = np.maximum(0.0, self.a_err * err_v_neg[l] - fb)
+                a_err = self.a_err if l == out - 1 else self.a_err_lower
+                err_v_pos[l] = np.maximum(0.0, a_err * err_v_pos[l] + fb)
+                err_v_neg[l] = np.maximum(0.0, a_err * err_v_neg[l] - fb)
                 theta = net.hidden_err_threshold if l == out - 1 else lower_theta
                 err_pos[l], err_v_pos[l] = _threshold(err_v_pos[l], theta)
                 err_neg[l], err_v_neg[l] = _threshold(err_v_neg[l], theta)
@@ -285,7 +296,7 @@ class ErrorPropNetwork:
                                             sample=sid, step=t,
                                             draw_index=np.arange(w[0].size).reshape(w.shape[1:]))
                     if l == out - 1:
-                        signal, lr = {"pre_trace": tr_x[l][:, 0]}, net.lr
+                        signal, lr = {"pre_trace": tr_x[l][:, 0]}, lr_out
                     elif use_elig:
                         elig[l] = eligibility_step(elig[l], pre_trace=tr_x[l][:, 0],
                                                    post_gate=gates[l + 1][:, 0], decay=self.a_el)
@@ -297,6 +308,10 @@ class ErrorPropNetwork:
                     new_w.append(local_update(w, err_pos=err_pos[l + 1][:, 0],
                                               err_neg=err_neg[l + 1][:, 0], net=net, lr=lr,
                                               uniforms=u, **signal))
+                if net.feedback == "kp":  # each feedback synapse gets its forward twin's step
+                    for l in range(1, out):
+                        self.B[l - 1] = np.clip(self.B[l - 1] + np.swapaxes(new_w[l] - self.W[l], 1, 2),
+                                                *weight_limits(net))
                 self.W = new_w
             if record:
                 groups = spikes[:out] + [spikes[out], err_pos[out], err_neg[out]]
@@ -305,9 +320,36 @@ class ErrorPropNetwork:
                 groups += gates[1:out]
                 for key, val in zip(names, groups):
                     rec[key].append(val > 0)
+        if learn and net.feedback == "kp" and net.feedback_decay > 0:
+            self._decay_twins(seed_key, sid, task.steps)
         if record:
             return counts, {k: np.stack(v, axis=2) for k, v in rec.items()}
         return counts
+
+    def _decay_twins(self, seed_key, sid, step: int) -> None:
+        """Kolen-Pollack weight decay after a learning trial: every forward synapse with a
+        feedback twin (``W[1:]``) and every feedback synapse shrinks by ``feedback_decay`` of
+        its value, stochastically rounded with the bits of its own address at step ``T``
+        (forward) and ``T + 1`` (feedback); the decay of ``B - W^T`` is what aligns them."""
+        net = self.net
+        lo, hi = weight_limits(net)
+
+        def shrink(w, stream, at):
+            delta = -net.feedback_decay * w
+            if net.lsb is None:
+                return np.clip(w + delta, lo, hi)
+            if net.rounding == "stochastic":
+                u = random_uniforms(seed=seed_key, stream=stream, sample=sid, step=at,
+                                    draw_index=np.arange(w[0].size).reshape(w.shape[1:]))
+                steps = np.floor(delta / net.lsb + u)
+            else:
+                steps = np.rint(delta / net.lsb)
+            return np.clip(w + steps * net.lsb, lo, hi)
+
+        for l in range(1, len(self.W)):
+            stream = Stream.ERROR_PROP_ROUND + l
+            self.W[l] = shrink(self.W[l], stream, step)
+            self.B[l - 1] = shrink(self.B[l - 1], stream, step + 1)
 
     def predict(self, raster: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
         """Decisions ``(R, B)`` without learning (the teacher does not reach the outputs)."""

@@ -97,7 +97,7 @@ class Trainer:
         base = self.epoch * self.trials_per_epoch
         for i in range(y.shape[1]):
             self.model.run(x[:, i:i + 1], y[:, i:i + 1], learn=True,
-                           sample_ids=np.full(len(self.seeds), base + i))
+                           sample_ids=np.full(len(self.seeds), base + i), epoch=self.epoch)
             if bar is not None:
                 bar.update(1)
         self.epoch += 1

@@ -72,6 +72,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    metavar="SPIKES",
                    help="the teacher stops for the rest of a trial once the label output leads "
                         "every other output by this many spikes; 0 never stops (default: %(default)s)")
+    n.add_argument("--lower-hidden", type=int, default=_NET_DEFAULTS.lower_hidden,
+                   help="width of the hidden layers below the top one (default: --hidden)")
+    n.add_argument("--lower-tau-err", type=float, default=_NET_DEFAULTS.lower_tau_err_ms,
+                   metavar="MS",
+                   help="leak of the error neurons of the hidden layers below the top one "
+                        "(default: the top layers' 20 ms)")
+    n.add_argument("--init-fan-in", action="store_true",
+                   help="scale each layer's initial range by sqrt(channels / fan-in)")
+    n.add_argument("--lr-decay", type=float, default=_NET_DEFAULTS.lr_decay, metavar="FACTOR",
+                   help="every rate is multiplied by FACTOR per epoch (default: %(default)s)")
+    n.add_argument("--lr-lower-decay", type=float, default=_NET_DEFAULTS.lr_lower_decay,
+                   metavar="FACTOR",
+                   help="the lower hidden layers' rate is further multiplied by FACTOR per "
+                        "epoch (default: %(default)s)")
+    n.add_argument("--feedback-decay", type=float, default=_NET_DEFAULTS.feedback_decay,
+                   metavar="FRACTION",
+                   help="with --feedback kp: weight decay per trial of the feedback synapses and "
+                        "their forward twins (default: %(default)s)")
+    n.add_argument("--feedback-init", type=float, default=_NET_DEFAULTS.feedback_init,
+                   help="initial range of the random feedback synapses (default: --init-scale)")
     n.add_argument("--weight-bits", type=int, default=_NET_DEFAULTS.weight_bits,
                    help="signed weight width 2..16, 0 for float weights (default: %(default)s)")
     n.add_argument("--rounding", choices=("stochastic", "nearest"), default=_NET_DEFAULTS.rounding,
@@ -84,7 +104,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="pre-synaptic trace kernel (default: %(default)s)")
     n.add_argument("--feedback", choices=FEEDBACKS, default=_NET_DEFAULTS.feedback,
                    help="error feedback synapses: the forward ones read transposed, fixed random, "
-                        "or fixed random magnitudes with the forward weights' signs (default: %(default)s)")
+                        "fixed random magnitudes with the forward weights' signs, or random ones "
+                        "that take their forward twins' updates (kp, Kolen-Pollack) "
+                        "(default: %(default)s)")
     r = parser.add_argument_group("training")
     r.add_argument("--seeds", type=int, default=_TRAIN_DEFAULTS.seeds,
                    help="independent networks, seeds --seed .. --seed+SEEDS-1 (default: %(default)s)")
@@ -101,7 +123,7 @@ def configs_from_args(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
     if args.weight_bits is not None and args.weight_bits < 0:
         raise ConfigError(f"--weight-bits must be 0 (float) or 2..16, got {args.weight_bits}")
     with named_options(args, interval_ms="--interval", tail_ms="--tail", jitter_ms="--jitter",
-                       noise_hz="--noise", first_seed="--seed"):
+                       noise_hz="--noise", first_seed="--seed", lower_tau_err_ms="--lower-tau-err"):
         return _configs(args)
 
 
@@ -113,6 +135,10 @@ def _configs(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
                         err_threshold=args.err_threshold,
                         lower_err_threshold=args.lower_err_threshold, lr_lower=args.lr_lower,
                         teacher_stop_margin=args.teacher_stop_margin,
+                        lower_hidden=args.lower_hidden, lower_tau_err_ms=args.lower_tau_err,
+                        init_fan_in=args.init_fan_in, lr_decay=args.lr_decay,
+                        lr_lower_decay=args.lr_lower_decay, feedback_decay=args.feedback_decay,
+                        feedback_init=args.feedback_init,
                         weight_bits=args.weight_bits or None, rounding=args.rounding,
                         feedback=args.feedback, hidden_rule=args.hidden_rule,
                         trace=args.trace).validate()
