@@ -32,8 +32,8 @@ import numpy as np
 
 from snnforge.golden_model.ann import ANNConfig, MLP
 from snnforge.golden_model.data import load_dataset
-from snnforge.golden_model.spikegrad.config import (count_scale, hardware_preset,
-                                                    training_config)
+from snnforge.golden_model.spikegrad.config import count_scale, training_config
+from snnforge.golden_model.spikegrad.presets import hardware_preset
 from snnforge.golden_model.spikegrad.train import SpikeGradNet, matched_ann_lr
 from snnforge.golden_model.spikegrad.units import (output_error, output_error_fixed,
                                                    quiescent_error_count)

@@ -14,7 +14,6 @@ wall seconds are recorded beside them.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from pathlib import Path
 
@@ -52,7 +51,7 @@ def main(argv=None) -> int:
     for i in range(0, args.pretrain, cfg.batch):
         net.step(x[i:i + cfg.batch], y[i:i + cfg.batch])
 
-    one = dataclasses.replace(cfg, batch=1).with_required_widths().validate()
+    one = cfg.with_required_widths(batch=1)
     xs = net.inputs(x[-args.samples:])
     ys = y[-args.samples:]
     t0, c0 = time.perf_counter(), time.process_time()

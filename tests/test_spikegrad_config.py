@@ -139,7 +139,7 @@ def test_memory_report_counts_weights_state_and_the_batch_accumulator():
     assert rep.weight_memory_bits == 14 * rep.weight_count
     assert rep.ecp5_fits and not rep.up5k_fits
     # a batch > 1 needs a gradient accumulator as large as the weights: it no longer fits
-    batched = dataclasses.replace(one, batch=32).with_required_widths().validate()
+    batched = one.with_required_widths(batch=32)
     rep32 = memory_report(batched)
     assert rep32.state_bits > rep.state_bits + rep.weight_count * batched.accumulator_bits - 1
     assert not rep32.ecp5_fits
@@ -151,7 +151,7 @@ def test_memory_report_counts_weights_state_and_the_batch_accumulator():
 
 @pytest.mark.parametrize("board", ["ecp5-85f", "up5k"])
 def test_hardware_default_fits_its_board(board):
-    from snnforge.golden_model.spikegrad.config import hardware_preset
+    from snnforge.golden_model.spikegrad.presets import hardware_preset
     from snnforge.golden_model.spikegrad.memory import memory_report
 
     cfg = SpikeGradConfig.hardware_default(board)
@@ -181,3 +181,64 @@ def test_fixed_loss_numerator_must_fit():
         training_config((4, 3), batch=1, loss="fixed", loss_exp_bits=30, gradient_scale=1 << 31)
     # the float loss ignores the loss format fields
     training_config((4, 3), batch=1, loss_exp_bits=30, gradient_scale=1 << 31)
+
+
+def test_positional_construction_refused():
+    with pytest.raises(TypeError):
+        SpikeGradConfig((784, 16, 10))
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    (dict(weight_bits=40), "weight_bits"), (dict(sizes=(784, 16, 1)), "sizes"),
+    (dict(count_bits="8"), "count_bits"), (dict(lr_shift=(8, 8, 8)), "lr_shift"),
+    (dict(accumulator_bits=4), "accumulator_bits")])
+def test_bad_field_refused_at_construction_in_one_line_naming_it(kwargs, field):
+    with pytest.raises(ConfigError) as info:
+        SpikeGradConfig(**{"sizes": (784, 16, 10), **kwargs})
+    message = str(info.value)
+    assert message.startswith(field) and "\n" not in message
+
+
+def test_widths_derived_on_construction_and_explicit_ones_kept():
+    cfg = SpikeGradConfig(sizes=(16, 8, 4), batch=2)
+    assert cfg.derived_widths == {"potential_bits", "error_potential_bits", "accumulator_bits"}
+    assert cfg.required_bits() == {k: getattr(cfg, k) for k in cfg.required_bits()}
+    wide = SpikeGradConfig(sizes=(16, 8, 4), batch=2, potential_bits=40)
+    assert wide.potential_bits == 40 and "potential_bits" not in wide.derived_widths
+
+
+def test_dataclasses_replace_revalidates_and_replace_rederives():
+    cfg = SpikeGradConfig(sizes=(16, 8, 4), batch=2)
+    with pytest.raises(ConfigError, match="^batch must be >= 1"):
+        dataclasses.replace(cfg, batch=0)
+    # dataclasses.replace keeps the derived accumulator width: too narrow for 64 samples
+    with pytest.raises(ConfigError, match="^accumulator_bits=.* is too narrow"):
+        dataclasses.replace(cfg, batch=64)
+    # the method derives it again
+    assert cfg.replace(batch=64).accumulator_bits == cfg.replace(batch=64).required_bits()[
+        "accumulator_bits"] > cfg.accumulator_bits
+    with pytest.raises(ConfigError, match="^theta_bp"):
+        cfg.replace(theta_bp=0)
+
+
+def test_fixed_loss_format_keyword_only_and_validated():
+    from snnforge.golden_model.spikegrad.units import FixedLossFormat
+
+    args = dict(classes=10, theta=1 << 14, gradient_scale=1 << 30, frac_bits=10, exp_bits=17)
+    assert FixedLossFormat(**args).e_bits == 18
+    with pytest.raises(TypeError):
+        FixedLossFormat(*args.values())
+    with pytest.raises(ConfigError, match="FixedLossFormat.frac_bits must be an int in 1..14"):
+        FixedLossFormat(**{**args, "frac_bits": 15})
+    with pytest.raises(ConfigError, match="FixedLossFormat.classes"):
+        FixedLossFormat(**{**args, "classes": 1})
+
+
+def test_hardware_preset_validated_on_construction():
+    from snnforge.golden_model.spikegrad.presets import HARDWARE_PRESETS
+
+    good = HARDWARE_PRESETS["up5k"]
+    with pytest.raises(ConfigError, match="lr_decay_epochs"):
+        dataclasses.replace(good, lr_decay_epochs=(9,))
+    with pytest.raises(ConfigError, match="^weight_bits"):
+        dataclasses.replace(good, formats={**good.formats, "weight_bits": 1})

@@ -1,5 +1,4 @@
 """Event-driven simulation == ANN-equivalent route, bit for bit (counts and weight updates)."""
-import dataclasses
 
 import numpy as np
 import pytest
@@ -89,7 +88,7 @@ def test_bias_input_of_k_spikes_is_a_synapse_of_count_k():
     one = SpikeGradConfig(sizes=(12, 6, 5, 3), theta=9, theta_bp=5, gradient_scale=60,
                           weight_bits=8, error_bits=8, lr_shift=(2, 3, 4), batch=3)
     k = (5, 3, 7)
-    many = dataclasses.replace(one, bias_count=k).with_required_widths().validate()
+    many = one.with_required_widths(bias_count=k)
     one = one.with_required_widths().validate()
     weights = [rng.integers(-40, 41, size=(o, i)) for i, o in zip(one.sizes[:-1], one.sizes[1:])]
     biases = [rng.integers(-20, 21, size=o) for o in one.sizes[1:]]

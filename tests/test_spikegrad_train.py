@@ -67,8 +67,8 @@ def test_gradient_scale_compensated_by_lr_shift(sample):
     """Doubling the gradient scale and adding one to every shift is the same SGD (float path)."""
     x, y, _, _ = sample
     cfg = _config()
-    cfg2 = dataclasses.replace(cfg, gradient_scale=2 * cfg.gradient_scale, error_bits=15,
-                               lr_shift=(8, 16)).with_required_widths().validate()
+    cfg2 = cfg.with_required_widths(gradient_scale=2 * cfg.gradient_scale, error_bits=15,
+                                    lr_shift=(8, 16))
     assert effective_lr(cfg, 0) == effective_lr(cfg2, 0)
     a = SpikeGradNet(cfg, mode="float", seed=1, output_gain=1 / 16)
     b = SpikeGradNet(cfg2, mode="float", seed=1, output_gain=1 / 16)
@@ -178,7 +178,7 @@ def test_bias_count_scales_the_bias_input_and_its_learning_rate(sample, mode):
     its bias k * b (the shift rounds each once: within 8 LSB of k times)."""
     x, y, _, _ = sample
     cfg1 = _config(sizes=(784, 32, 10), lr_shift=(6, 14))
-    cfg15 = dataclasses.replace(cfg1, bias_count=15).with_required_widths().validate()
+    cfg15 = cfg1.with_required_widths(bias_count=15)
     many = SpikeGradNet(cfg15, mode=mode, seed=2)
     rng = np.random.default_rng(1)
     many.b = [rng.integers(-500, 500, size=b.shape).astype(b.dtype) for b in many.b]
@@ -269,7 +269,7 @@ def test_sparse_step_equals_the_dense_route(sample, sizes, weight_bits, batch, l
 
 
 def test_cli_preset_sets_defaults_and_explicit_options_override(tmp_path):
-    from snnforge.golden_model.spikegrad.config import hardware_preset
+    from snnforge.golden_model.spikegrad.presets import hardware_preset
 
     preset = hardware_preset("up5k")
     report = _one_sample_epoch(tmp_path / "p", "--preset", "up5k", "--hidden", "16")

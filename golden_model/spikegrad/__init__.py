@@ -7,6 +7,7 @@ Two routes to the same integers:
 * :mod:`.ann_equivalent` - the closed-form integer computation (counts = clip(floor(a/theta)),
   error counts = clip(trunc(total/theta_bp))), vectorized over a mini-batch.
 
-:mod:`.config` holds the validated widths and hyper-parameters, :mod:`.train` the bit-true and
-float training paths, :mod:`.cli` ``snnforge train --algo spikegrad``.
+:mod:`.config` holds the validated widths and hyper-parameters (:mod:`.formats` the training
+number formats and learning-rate shifts, :mod:`.presets` the board configurations),
+:mod:`.train` the bit-true and float training paths.
 """

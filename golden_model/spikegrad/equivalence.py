@@ -10,7 +10,6 @@ routes and lists every mismatch (counts, error counts, output totals, new weight
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,10 +31,6 @@ class Case:
     kind: str
 
 
-def _fit_widths(cfg: SpikeGradConfig) -> SpikeGradConfig:
-    return dataclasses.replace(cfg, **cfg.required_bits()).validate()
-
-
 def random_case(rng: np.random.Generator, *, kind: str = "random", batch: int = 2,
                 max_layers: int = 4, max_width: int = 8) -> Case:
     """A random network and mini-batch; ``kind`` in {"random", "adversarial", "extreme"}."""
@@ -51,7 +46,6 @@ def random_case(rng: np.random.Generator, *, kind: str = "random", batch: int = 
         # adversarial cases place the bias input exactly (one spike), the others draw 1..4
         bias_count=(1 if kind == "adversarial"
                     else tuple(int(k) for k in rng.integers(1, 5, size=n_layers))))
-    cfg = _fit_widths(cfg)
     shapes = list(zip(sizes[1:], sizes[:-1]))
     if kind == "extreme":
         weights = [np.where(rng.random(s) < 0.5, cfg.weight_min, cfg.weight_max)
@@ -71,7 +65,7 @@ def random_case(rng: np.random.Generator, *, kind: str = "random", batch: int = 
         e = e[e > 0]
         if len(e):
             theta_bp = max(1, int(rng.choice(e)) + int(rng.integers(-1, 2)))
-            cfg = _fit_widths(dataclasses.replace(cfg, theta_bp=theta_bp))
+            cfg = cfg.with_required_widths(theta_bp=theta_bp)
     return Case(cfg, [np.asarray(w, dtype=np.int64) for w in weights],
                 [np.asarray(b, dtype=np.int64) for b in biases],
                 np.asarray(inputs, dtype=np.int64), labels, kind)

@@ -31,6 +31,8 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from snnforge.errors import ConfigError
+
 __all__ = [
     "input_counts",
     "if_neuron_step",
@@ -45,6 +47,8 @@ __all__ = [
     "output_error",
     "LOSS_MODES",
     "LOSS_MUL_BITS",
+    "LOSS_FRAC_BITS_RANGE",
+    "LOSS_EXP_BITS_RANGE",
     "FixedLossFormat",
     "output_error_fixed",
     "loss_output_error",
@@ -192,9 +196,13 @@ def output_error(totals, labels, *, theta: int, gradient_scale: int) -> np.ndarr
 LOSS_MODES = ("float", "fixed")
 #: width of the log2(e) / theta multiplier constant of the fixed loss (one 18 x 18 DSP product)
 LOSS_MUL_BITS = 18
+#: the range of F (``frac_bits``, ``SpikeGradConfig.loss_frac_bits``) of the fixed loss
+LOSS_FRAC_BITS_RANGE = (1, 14)
+#: the range of X (``exp_bits``, ``SpikeGradConfig.loss_exp_bits``) of the fixed loss
+LOSS_EXP_BITS_RANGE = (4, 30)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FixedLossFormat:
     """The number formats and constants of :func:`output_error_fixed`, all derived from
     ``classes``, ``theta``, ``gradient_scale`` (G), ``frac_bits`` (F) and ``exp_bits`` (X).
@@ -208,6 +216,8 @@ class FixedLossFormat:
     total is exactly 2**X). ``S = sum(E)`` (:attr:`sum_bits`, at most ``classes * 2**X``).
     ``q = (2 G E + S) // (2 S)`` (``round(G E / S)``, halves up; numerator :attr:`num_bits`,
     quotient :attr:`quot_bits` = bits of G, one quotient bit per divider step).
+
+    Keyword-only; validated on construction (a ConfigError naming the field).
     """
 
     classes: int
@@ -215,6 +225,17 @@ class FixedLossFormat:
     gradient_scale: int
     frac_bits: int
     exp_bits: int
+
+    def __post_init__(self):
+        for name, lo, hi in (("classes", 2, None), ("theta", 1, None),
+                             ("gradient_scale", 1, None), ("frac_bits", *LOSS_FRAC_BITS_RANGE),
+                             ("exp_bits", *LOSS_EXP_BITS_RANGE)):
+            value = getattr(self, name)
+            if (not isinstance(value, (int, np.integer)) or isinstance(value, bool)
+                    or value < lo or (hi is not None and value > hi)):
+                bounds = f"in {lo}..{hi}" if hi is not None else f">= {lo}"
+                raise ConfigError(f"FixedLossFormat.{name} must be an int {bounds}, "
+                                  f"got {value!r}")
 
     @cached_property
     def k_shift(self) -> int:

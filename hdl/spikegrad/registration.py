@@ -25,7 +25,8 @@ from __future__ import annotations
 from snnforge.golden_model.spikegrad import units
 from snnforge.golden_model.spikegrad.config import (TRAINING_ERROR_RESOLUTION, TRAINING_FORMATS,
                                                     SpikeGradConfig, default_lr_shifts,
-                                                    hardware_preset, training_config)
+                                                    training_config)
+from snnforge.golden_model.spikegrad.presets import hardware_preset
 from snnforge.hdl.registry import register_unit
 from snnforge.hdl.checks import check_int, index_width, signed_bits
 

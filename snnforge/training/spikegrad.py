@@ -18,10 +18,11 @@ import numpy as np
 from snnforge import runs
 from snnforge.commands.options import named_options, parse_int_list
 from snnforge.errors import ConfigError
-from snnforge.golden_model.spikegrad.config import (HARDWARE_PRESETS, TRAINING_ERROR_RESOLUTION,
-                                                      TRAINING_FORMATS, TRAINING_INPUT_GAIN,
-                                                      SpikeGradConfig, count_scale,
-                                                      default_lr_shifts, hardware_preset)
+from snnforge.golden_model.spikegrad.config import DERIVED_WIDTHS, SpikeGradConfig
+from snnforge.golden_model.spikegrad.formats import (TRAINING_ERROR_RESOLUTION, TRAINING_FORMATS,
+                                                     TRAINING_INPUT_GAIN, count_scale,
+                                                     default_lr_shifts)
+from snnforge.golden_model.spikegrad.presets import HARDWARE_PRESETS, hardware_preset
 from snnforge.golden_model.spikegrad.train import MODES, matched_ann_lr
 
 from .spikegrad_run import train_run
@@ -115,8 +116,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 #: configuration fields named by the option that sets them, in error messages
 _OPTION_NAMES = {"batch": "--batch", "lr_shift": "--lr-shift", "bias_count": "--bias-count",
-                 "sizes": "--hidden", "loss_frac_bits": "--loss-frac-bits",
-                 "loss_exp_bits": "--loss-exp-bits"}
+                 "sizes": "--hidden", "theta": "--theta",
+                 **{name: "--" + name.replace("_", "-") for name in (
+                     "loss_frac_bits", "loss_exp_bits", "theta_bp", "gradient_scale",
+                     "input_bits", "weight_bits", "count_bits", "error_bits", *DERIVED_WIDTHS)}}
 
 
 #: the options a --preset sets, and their values without one
@@ -198,21 +201,15 @@ def build_config(args) -> SpikeGradConfig:
     if len(shifts) != n_layers:
         raise ConfigError(f"--lr-shift has {len(shifts)} values for {n_layers} weight layers; "
                           f"give one or {n_layers}")
-    cfg = SpikeGradConfig(
+    widths = {name: None if getattr(args, name) == AUTO else getattr(args, name)
+              for name in DERIVED_WIDTHS}
+    return SpikeGradConfig(
         sizes=sizes, theta=args.theta, theta_bp=args.theta_bp,
         gradient_scale=gradient_scale, input_bits=args.input_bits,
         weight_bits=args.weight_bits, count_bits=args.count_bits, error_bits=args.error_bits,
         lr_shift=tuple(shifts), batch=args.batch, bias_count=_bias_count(args, n_layers),
-        loss=args.loss, loss_frac_bits=args.loss_frac_bits, loss_exp_bits=args.loss_exp_bits)
-    widths = {"potential_bits": args.potential_bits,
-              "error_potential_bits": args.error_potential_bits,
-              "accumulator_bits": args.accumulator_bits}
-    auto = {k for k, v in widths.items() if v == AUTO}
-    fixed = {k: v for k, v in widths.items() if v != AUTO}
-    for name, value in cfg.required_bits().items():
-        if name in auto:
-            fixed[name] = value
-    return dataclasses.replace(cfg, **fixed).validate()
+        loss=args.loss, loss_frac_bits=args.loss_frac_bits, loss_exp_bits=args.loss_exp_bits,
+        **widths)
 
 
 def _load(args):
