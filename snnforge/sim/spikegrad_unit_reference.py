@@ -147,7 +147,7 @@ class ArrayModel:
         hot = rng.randrange(self.n_neurons)
         phase_probability = 0.02 if bias is None else 0.0
         for _ in range(count):
-            if rng.random() < phase_probability:  # (draw order kept: old seeds reproduce)
+            if rng.random() < phase_probability:  # the draw order defines each seed's stimulus
                 if bias is None:
                     phase_bias = rng.choice((-1, 0, 1))
                 hot = rng.randrange(self.n_neurons)
