@@ -14,6 +14,7 @@ from snnforge.hdl.checks import check_int, index_width
 
 from .network_sizes import NetworkSizes
 from .mux import select
+from .sync_read import NO_RW_CHECK, sync_read
 
 __all__ = ["DrawPrefetcher"]
 
@@ -34,7 +35,8 @@ class DrawPrefetcher(wiring.Component):
     cycle); ``done``: the step's last block arrives (the counters restart for the next step);
     ``rd_addr`` -> ``rd_data``: synchronous read of a slot. ``wr_half`` / ``rd_half``: the
     half of the draw RAM that returned blocks are written to / ``rd_addr`` reads (the read
-    half at the address cycle).
+    half at the address cycle); a read of the word written in the same cycle is undefined in
+    synthesis (:mod:`.sync_read`; the top reads one half while the other fills).
     """
 
     def __init__(self, *, sizes: NetworkSizes, cores: int = 1):
@@ -110,11 +112,11 @@ class DrawPrefetcher(wiring.Component):
         reads = []
         for b in range(banks):
             # half h at addresses h * depth ..
-            mem = memory.Memory(shape=64, depth=2 * depth, init=[])
+            mem = memory.Memory(shape=64, depth=2 * depth, init=[], attrs=NO_RW_CHECK)
             m.submodules[f"draws{b}"] = mem
-            wr, rd = mem.write_port(), mem.read_port()
-            m.d.comb += rd.addr.eq(Mux(self.rd_half, depth, 0) + (self.rd_addr >> bank_bits))
-            reads.append(rd.data)
+            wr = mem.write_port()
+            rd_addr = Mux(self.rd_half, depth, 0) + (self.rd_addr >> bank_bits)
+            reads.append(sync_read(m, mem, rd_addr, name=f"rd_data{b}"))
             for k in range(k_cores):
                 tag = self.blk_tag[k]
                 hit = take[k] & ((tag[:bank_bits] == b) if bank_bits else 1)

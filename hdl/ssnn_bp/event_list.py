@@ -11,6 +11,7 @@ from snnforge.errors import ConfigError
 from snnforge.hdl.checks import check_int
 
 from .mux import select
+from .sync_read import NO_RW_CHECK, sync_read
 
 __all__ = ["EventList", "GroupEventList"]
 
@@ -21,7 +22,9 @@ class EventList(wiring.Component):
     Ports: ``append`` + ``value``: store ``value`` at position ``count`` (``count`` and
     ``last`` = ``value`` update next cycle); ``clear``: empty the list (wins over ``append``);
     ``count`` (0..depth); ``last``: the last appended value; ``rd_addr`` -> ``rd_data``:
-    synchronous read (data one cycle after the address), addresses beyond ``depth`` - 1 wrap.
+    synchronous read (data one cycle after the address), addresses beyond ``depth`` - 1 wrap;
+    a read of the position appended in the same cycle is undefined in synthesis
+    (:mod:`.sync_read`: no read-during-write logic).
     """
 
     def __init__(self, *, width: int, depth: int):
@@ -38,10 +41,10 @@ class EventList(wiring.Component):
         # at least two entries: a one-entry memory has a 0-bit address, which lints as an
         # ascending [-1:0] range
         m.submodules.mem = mem = memory.Memory(shape=self.width, depth=max(self.depth, 2),
-                                               init=[])
-        wr, rd = mem.write_port(), mem.read_port()
+                                               init=[], attrs=NO_RW_CHECK)
+        wr = mem.write_port()
         m.d.comb += [wr.addr.eq(self.count), wr.data.eq(self.value), wr.en.eq(self.append),
-                     rd.addr.eq(self.rd_addr), self.rd_data.eq(rd.data)]
+                     self.rd_data.eq(sync_read(m, mem, self.rd_addr))]
         with m.If(self.append):
             m.d.sync += [self.count.eq(self.count + 1), self.last.eq(self.value)]
         with m.If(self.clear):
@@ -60,7 +63,8 @@ class GroupEventList(wiring.Component):
     (``count`` and ``last`` update next cycle; at most ``depth`` events in all); ``clear``:
     empty the list (wins over ``append``); ``count`` (0..depth); ``last``: the last appended
     value; ``rd_addr`` -> ``rd_data``: synchronous read of position ``rd_addr`` (data one cycle
-    after the address; positions >= ``count`` read an unspecified value).
+    after the address; positions >= ``count`` read an unspecified value, and so does a read of
+    a position appended in the same cycle).
     """
 
     def __init__(self, *, width: int, depth: int, lanes: int):
@@ -93,9 +97,10 @@ class GroupEventList(wiring.Component):
             m.d.sync += rd_sel.eq(self.rd_addr[:k])
         datas = []
         for b in range(n):
-            mem = memory.Memory(shape=self.width, depth=max(self.bank_depth, 2), init=[])
+            mem = memory.Memory(shape=self.width, depth=max(self.bank_depth, 2), init=[],
+                                attrs=NO_RW_CHECK)
             m.submodules[f"bank{b}"] = mem
-            wr, rd = mem.write_port(), mem.read_port()
+            wr = mem.write_port()
             # bank b takes the value of rank j = (b - base) mod lanes, if one is selected
             j = Signal(k + 1, name=f"rank{b}")
             m.d.comb += j.eq(((b + n) - base)[:k] if k else 0)
@@ -103,8 +108,8 @@ class GroupEventList(wiring.Component):
             for lane in range(n):
                 value = Mux(self.append[lane] & (rank[lane] == j), self.values[lane], value)
             m.d.comb += [wr.en.eq(j < total), wr.data.eq(value),
-                         wr.addr.eq((self.count + j) >> k), rd.addr.eq(self.rd_addr >> k)]
-            datas.append(rd.data)
+                         wr.addr.eq((self.count + j) >> k)]
+            datas.append(sync_read(m, mem, self.rd_addr >> k, name=f"rd_data{b}"))
         m.d.comb += self.rd_data.eq(select(datas, rd_sel) if k else datas[0])
         last = Const(0, self.width)
         for lane in range(n):

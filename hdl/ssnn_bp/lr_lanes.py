@@ -8,7 +8,8 @@ The LR draw of (row, col) is draw ``row * n_post + col`` of the pass's stream: w
 % 4``. A row needs the blocks q holding at least one active column (W1: the gradient columns,
 W2: e+ and e-). Core k serves the needed q with ``q % cores == k``, lowest first, one per cycle;
 the row ends in the cycle that issues its last needed blocks (every request of that cycle
-carries ``end_row``), so a row with ``n`` needed blocks takes about ``n / cores`` cycles.
+carries ``end_row``), so a row with ``n`` needed blocks takes about ``n / cores`` cycles
+(at least one: every row of a pass needs a block).
 """
 from __future__ import annotations
 
@@ -34,12 +35,12 @@ def lr_tag_layout(sizes: NetworkSizes) -> data.StructLayout:
                               "end_row": 1, "last": 1, "row": sizes.pre_row_bits})
 
 
-def _one_hot_index(m: Module, one_hot, width: int) -> Signal:
-    """The index of the single set bit of ``one_hot`` (0 when none): an OR per index bit."""
+def _one_hot_value(m: Module, one_hot, values, width: int) -> Signal:
+    """``values[i]`` for the single set bit i of ``one_hot`` (0 when none): an OR per bit."""
     out = Signal(max(width, 1))
     for b in range(width):
-        m.d.comb += out[b].eq(Cat(one_hot[i] for i in range(len(one_hot)) if (i >> b) & 1).any()
-                              if any((i >> b) & 1 for i in range(len(one_hot))) else 0)
+        bits = [one_hot[i] for i, v in enumerate(values) if (v >> b) & 1]
+        m.d.comb += out[b].eq(Cat(*bits).any() if bits else 0)
     return out
 
 
@@ -48,12 +49,21 @@ class LRBlockSequencer(wiring.Component):
     needed blocks from ``grad_mask``) or W2 (rows: the hidden-spike list then the bias, needed
     blocks: those of columns ``col_pos`` and ``col_neg``).
 
-    ``start``: restart at the first row (before each pass); ``run``: the update phase.
+    ``start``: restart at the first row; from then on the sequencer reads the list ahead (into
+    a read stage, a decoded next-row stage and the issuing row) whether or not ``run`` is set,
+    so ``w1``, the counts, ``grad_mask``, ``col_pos``, ``col_neg`` and the list contents must
+    hold from ``start`` to the pass's last request; started three cycles before ``run``, the
+    pass's first request goes out in ``run``'s first cycle. ``run``: issue requests.
     ``row_addr``: the list position of the next cycle (the lists' read address; ``in_row`` /
     ``hid_row`` arrive a cycle later). ``req_valid`` (``cores`` b) / ``req_block`` (block
     index relative to the pass's LR stream) / ``req_tag`` (:func:`lr_tag_layout`) per core;
     ``req_ready``: every core takes its request this cycle (the cores run in lockstep; ready
     must not depend on valid).
+
+    Timing: the per-cycle recurrence is only the issuing row's remaining blocks ``rem`` ->
+    each core's lowest block among its nq / cores -> ``end_row`` -> ``rem`` (the next row's
+    needed blocks, phase and block base come decoded from registers); the list's read address
+    is the read stage's position or the next one, chosen by the stall chain.
     """
 
     def __init__(self, *, sizes: NetworkSizes, cores: int):
@@ -101,56 +111,74 @@ class LRBlockSequencer(wiring.Component):
         s = self.sizes
         c = s.config
         k_cores, nq = self.cores, self.q_count
-        sr = Signal(range(s.max_pass_rows + 1))
-        m.d.comb += self.row_addr.eq(sr)
-        m.d.sync += sr.eq(self.row_addr)
-        done = Signal()
-        fresh = Signal()          # the row's first cycle: its needed blocks are not in rem yet
-        rem = Signal(nq)
+        pos_shape = range(s.max_pass_rows + 1)
+        blk_shape = range(s.max_row_base // 4 + 1)
+        n_rows = Signal(pos_shape)
+        m.d.comb += n_rows.eq(Mux(self.w1, self.in_count, self.hid_count))
+        # read stage M: the list's read data holds position m_pos; rd_next is read next
+        rd_next, m_pos, m_valid = Signal(pos_shape), Signal(pos_shape), Signal()
+        # stage N: the next row, decoded (row, phase, needed blocks, first block, pass's last)
+        n_valid, n_last, n_row, n_phi = Signal(), Signal(), Signal(s.pre_row_bits), Signal(2)
+        n_need, n_blk = Signal(nq), Signal(blk_shape)
+        # stage C: the row issuing now, its blocks still to request in rem
+        c_valid, c_last, c_row, c_phi = Signal(), Signal(), Signal(s.pre_row_bits), Signal(2)
+        rem, c_blk = Signal(nq), Signal(blk_shape)
+
+        # decode M -> N
         row = Signal(s.pre_row_bits)
-        n_rows = Signal(range(s.max_pass_rows + 1))
         row_base = Signal(range(s.max_row_base + 1))
-        phi = Signal(2)
-        m.d.comb += [
-            row.eq(Mux(self.w1, self.in_row, self.hid_row)),
-            n_rows.eq(Mux(self.w1, self.in_count, self.hid_count)),
-            row_base.eq(Mux(self.w1, row * c.n_hidden, row * c.n_out)),
-            phi.eq(row_base[:2]),
-        ]
-        need = self._need(m, phi)
-        eff = Signal(nq)
-        m.d.comb += eff.eq(Mux(fresh, need, rem))
-        picked = []
+        m.d.comb += [row.eq(Mux(self.w1, self.in_row, self.hid_row)),
+                     row_base.eq(Mux(self.w1, row * c.n_hidden, row * c.n_out))]
+        need = self._need(m, row_base[:2])
+
+        # issue from C: core k takes the lowest of its blocks (q % cores == k) still in rem
+        cleared = [rem[q] for q in range(nq)]
         for k in range(k_cores):
-            seg = Signal(nq, name=f"seg{k}")
-            low = Signal(nq, name=f"low{k}")
-            m.d.comb += [seg.eq(eff & Cat(int(q % k_cores == k) for q in range(nq))),
-                         low.eq(seg & (~seg + 1))]          # the lowest needed block of core k
-            picked.append(low)
-            q_k = _one_hot_index(m, low, len(self.req_tag[k].q))
+            qs = list(range(k, nq, k_cores))
             tag = self.req_tag[k]
-            m.d.comb += [self.req_valid[k].eq(self.run & ~done & (seg != 0)),
-                         self.req_block[k].eq((row_base >> 2) + q_k),
-                         tag.phi.eq(phi), tag.q.eq(q_k), tag.row.eq(row)]
+            if not qs:
+                m.d.comb += [tag.phi.eq(c_phi), tag.row.eq(c_row), self.req_block[k].eq(0)]
+                continue
+            seg = Signal(len(qs), name=f"seg{k}")
+            low = Signal(len(qs), name=f"low{k}")
+            m.d.comb += [seg.eq(Cat(rem[q] for q in qs)), low.eq(seg & (~seg + 1))]
+            for j, q in enumerate(qs):
+                cleared[q] = rem[q] & ~low[j]
+            q_k = _one_hot_value(m, low, qs, len(tag.q))
+            m.d.comb += [self.req_valid[k].eq(self.run & c_valid & (seg != 0)),
+                         self.req_block[k].eq(c_blk + q_k),
+                         tag.phi.eq(c_phi), tag.q.eq(q_k), tag.row.eq(c_row)]
         left = Signal(nq)         # the row's blocks still to request after this cycle
-        cleared = eff
-        for low in picked:
-            cleared = cleared & ~low
-        m.d.comb += left.eq(cleared)
         end_row = Signal()
-        m.d.comb += end_row.eq(left == 0)
+        m.d.comb += [left.eq(Cat(*cleared)), end_row.eq(left == 0)]
         for k in range(k_cores):
             m.d.comb += [self.req_tag[k].end_row.eq(end_row),
-                         self.req_tag[k].last.eq(end_row & (sr == n_rows - 1))]
-        with m.If(self.run & ~done & self.req_ready):
-            m.d.sync += [rem.eq(left), fresh.eq(end_row)]
-            with m.If(end_row):
-                m.d.comb += self.row_addr.eq(sr + 1)
-                with m.If(sr == n_rows - 1):
-                    m.d.sync += done.eq(1)
+                         self.req_tag[k].last.eq(end_row & c_last)]
+
+        # the stall chain: a stage takes the one before it when it is empty or moves on
+        fire = Signal()
+        c_take, n_take, m_take = Signal(), Signal(), Signal()
+        m.d.comb += [fire.eq(self.run & c_valid & self.req_ready),
+                     c_take.eq(~c_valid | (fire & end_row)),
+                     n_take.eq(~n_valid | c_take),
+                     m_take.eq(~m_valid | n_take),
+                     self.row_addr.eq(Mux(m_take, rd_next, m_pos))]
+        with m.If(fire):
+            m.d.sync += rem.eq(left)
+        with m.If(c_take):
+            m.d.sync += [c_valid.eq(n_valid), c_last.eq(n_last), c_row.eq(n_row),
+                         c_phi.eq(n_phi), rem.eq(n_need), c_blk.eq(n_blk)]
+        with m.If(n_take):
+            m.d.sync += [n_valid.eq(m_valid), n_last.eq(m_pos == n_rows - 1), n_row.eq(row),
+                         n_phi.eq(row_base[:2]), n_need.eq(need), n_blk.eq(row_base >> 2)]
+        with m.If(m_take):
+            m.d.sync += [m_valid.eq(rd_next < n_rows), m_pos.eq(rd_next)]
+            with m.If(rd_next < n_rows):
+                m.d.sync += rd_next.eq(rd_next + 1)
         with m.If(self.start):
             m.d.comb += self.row_addr.eq(0)
-            m.d.sync += [done.eq(0), fresh.eq(1)]
+            m.d.sync += [m_valid.eq(n_rows != 0), m_pos.eq(0), rd_next.eq(1),
+                         n_valid.eq(0), c_valid.eq(0)]
         return m
 
 

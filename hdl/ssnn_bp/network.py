@@ -292,14 +292,11 @@ class SSNNNetwork(wiring.Component):
 
         # ------------------------------------------------------------ UPD sequencer
         upd_w1 = Signal()          # 0: W2 pass, 1: W1 pass
-        m.d.comb += [
-            seq.w1.eq(upd_w1),
-            s0_list.rd_addr.eq(seq.row_addr), h_list.rd_addr.eq(seq.row_addr),
-            seq.in_row.eq(s0_list.rd_data), seq.hid_row.eq(h_list.rd_data),
-            seq.in_count.eq(s0_list.count), seq.hid_count.eq(h_list.count),
-            seq.grad_mask.eq(rec.g_pos | rec.g_neg),
-            seq.col_pos.eq(col_pos), seq.col_neg.eq(col_neg),
-            pre.learn.eq(learn),
+        m.d.comb += [s0_list.rd_addr.eq(seq.row_addr), h_list.rd_addr.eq(seq.row_addr),
+                     seq.in_row.eq(s0_list.rd_data), seq.hid_row.eq(h_list.rd_data),
+                     seq.in_count.eq(s0_list.count), seq.hid_count.eq(h_list.count),
+                     seq.grad_mask.eq(rec.g_pos | rec.g_neg),
+                     seq.col_pos.eq(col_pos), seq.col_neg.eq(col_neg), pre.learn.eq(learn),
         ]
         for k, rng_k in enumerate(cores):
             blk = rng_k.o_blk.payload
@@ -318,6 +315,8 @@ class SSNNNetwork(wiring.Component):
             w2m.i_event.payload.pos.eq(onehot_pos), w2m.i_event.payload.neg.eq(onehot_neg),
             w2m.i_event.payload.gate.eq(gates.gate[:n_out])]
         phase = Signal(Phase)
+        # the W1 pass's rows load during UPD_END (the sequencer reads three rows ahead)
+        m.d.comb += seq.w1.eq(upd_w1 | (phase == Phase.UPD_END))
         # the prefetcher: `half` is the draw-RAM half the current step reads; pf_busy: a
         # fetch of step pf_step into the other half runs; pf_ready: it is complete
         half, pf_busy, pf_ready, pf_step = Signal(), Signal(), Signal(), Signal(16)
@@ -415,8 +414,8 @@ class SSNNNetwork(wiring.Component):
                 m.d.sync += errors_seen.eq(1)
             with m.If(splitter.o_errors.valid):
                 with m.If(splitter.o_errors.payload.negative):
-                    m.d.sync += [col_neg.eq(splitter.o_errors.payload.addr), cnt.eq(0)]
-                    m.d.sync += phase.eq(Phase.BWD)
+                    m.d.sync += [col_neg.eq(splitter.o_errors.payload.addr), cnt.eq(0),
+                                 upd_w1.eq(0), phase.eq(Phase.BWD)]
                 with m.Else():
                     m.d.sync += col_pos.eq(splitter.o_errors.payload.addr)
 
@@ -424,12 +423,12 @@ class SSNNNetwork(wiring.Component):
             m.d.comb += [w2m.group_mode.eq(1), w2m.rd_group.eq(cnt),
                          pre.rd_addr.eq(base_g + ((cnt * G) >> 2))]
             m.d.sync += [b_valid.eq(cnt < n_groups), b_g.eq(cnt)]
+            # the W2 pass's rows load while BWD runs (its columns and list are final)
+            m.d.comb += seq.start.eq(cnt == 0)
             with m.If(cnt < n_groups):
                 m.d.sync += cnt.eq(cnt + 1)
             with m.Elif(~pf_busy):       # the cores are free
-                m.d.comb += seq.start.eq(1)
-                m.d.sync += [upd_w1.eq(0), drain.eq(0)]
-                m.d.sync += phase.eq(Phase.UPD)
+                m.d.sync += [drain.eq(0), phase.eq(Phase.UPD)]
 
         with m.Elif(phase == Phase.UPD):
             m.d.comb += [
@@ -443,8 +442,8 @@ class SSNNNetwork(wiring.Component):
 
         with m.Elif(phase == Phase.UPD_END):   # the last row written, then the W1 pass if any
             m.d.sync += drain.eq(drain + 1)
+            m.d.comb += seq.start.eq(drain == 0)
             with m.If(drain == 2):
-                m.d.comb += seq.start.eq(1)
                 m.d.sync += drain.eq(0)
                 with m.If(~upd_w1 & (rec.g_pos | rec.g_neg).any()):
                     m.d.sync += upd_w1.eq(1)
