@@ -10,7 +10,8 @@ JSON file (default benchmarks/results/fp_yy_study.json), so the study is a list 
     python benchmarks/fp_yy_study.py --row surrogate --gradient surrogate --dt 0.5
 
 ``--config`` overrides :class:`FPConfig` fields of ``STUDY_BASELINE`` (the best settings of the
-earlier study: 4-40-3, batch 10, Adam 0.005, initial mean 1, silent-neuron push 0.2, clip 1);
+short Yin-Yang study in docs/fp_exact.md: 4-40-3, batch 10, Adam 0.005, initial mean 1,
+silent-neuron push 0.2, clip 1);
 ``--task`` overrides the :func:`yin_yang_task` encoding (ms). ``--gradient surrogate`` trains the
 time-stepped copy of the same network on the same data with the BPTT surrogate gradient (step
 ``--dt`` ms; same initialisation, batches, Adam, clip and schedule, seeds side by side,
