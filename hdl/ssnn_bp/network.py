@@ -287,7 +287,8 @@ class SSNNNetwork(wiring.Component):
                          unit.r_grad.eq(pre.rd_data.word_select(word, 16)),
                          g_pos[lane].eq(unit.g_pos & real),
                          g_neg[lane].eq(unit.g_neg & ~unit.g_pos & real)]
-        m.d.comb += [rec.g_group_set.eq(b_valid), rec.g_group.eq(b_g),
+        # recorded a cycle later: W2 -> b_j -> g -> the record's masks is not one path
+        m.d.sync += [rec.g_group_set.eq(b_valid), rec.g_group.eq(b_g),
                      rec.g_group_pos.eq(g_pos), rec.g_group_neg.eq(g_neg)]
 
         # ------------------------------------------------------------ UPD sequencer
