@@ -9,7 +9,8 @@ seed, samples.
 import cocotb
 from cocotb.triggers import ClockCycles, FallingEdge
 
-from snnforge.hdl.host_link.sizes import LinkSizes, min_buffer_bytes
+from snnforge.hdl.host_link.sizes import (LinkSizes, min_buffer_bytes, read_layout,
+                                         sample_layout, write_layout)
 from snnforge.host import protocol as P
 from snnforge.host.engine import ProtocolEngineModel, StandInNetwork
 from snnforge.sim import StreamSink, StreamSource, TB, tb_params
@@ -29,9 +30,9 @@ def _get(word, fields, name):
 
 async def _network(dut, clk, net, sizes, rng):
     """The stand-in network on the link's ports, decided at falling edges (values settled)."""
-    sample_f = _fields(sizes.sample_layout())
-    read_f = _fields(sizes.read_layout())
-    write_f = _fields(sizes.write_layout())
+    sample_f = _fields(sample_layout(sizes))
+    read_f = _fields(read_layout(sizes))
+    write_f = _fields(write_layout(sizes))
     wb, lanes = sizes.weight_bits, sizes.row_lanes
     beats, meta = [], None
     dut.i_result__valid.value = 0

@@ -1,6 +1,13 @@
 """Command decoder of the host link: executes checked frames from the frame buffer against the
 network's stream ports and emits response bodies. Golden:
 :class:`snnforge.host.engine.ProtocolEngineModel`; wire format: :mod:`snnforge.host.protocol`.
+
+Why one module over 400 lines: the decoder is one state machine (:class:`DecoderState`) whose
+states share one buffer pointer, one row register (written lane by lane for WRITE_WEIGHTS,
+shifted out lane by lane for the READ_WEIGHTS response) and one byte-serial response path.
+Splitting it into sub-components would only move these registers across a signature and add a
+handshake between the command and response halves; the state encoding, the byte helpers and
+the counters (:mod:`.counters`) are already separate.
 """
 from __future__ import annotations
 
@@ -15,7 +22,9 @@ from snnforge.host.protocol import (BODY_OVERHEAD, COUNTER_BYTES, IDENTITY_BYTES
 
 from .counters import CounterBank
 from .frame import frame_info_layout
-from .sizes import PAIR_BYTES, SAMPLE_HEADER, LinkSizes, min_buffer_bytes
+from .result_adapter import result_layout
+from .sizes import (PAIR_BYTES, SAMPLE_HEADER, LinkSizes, min_buffer_bytes, read_layout,
+                    row_layout, sample_layout, write_layout)
 from .slip import frame_byte_layout
 
 
@@ -102,11 +111,11 @@ class CommandDecoder(wiring.Component):
             "rd_addr": Out(max(1, ceil_log2(buffer_bytes))),
             "rd_data": In(8),
             "o_resp": Out(stream.Signature(frame_byte_layout())),
-            "o_sample": Out(stream.Signature(s.sample_layout())),
-            "i_result": In(stream.Signature(s.result_layout())),
-            "o_read_req": Out(stream.Signature(s.read_layout())),
-            "i_read_row": In(stream.Signature(s.row_layout())),
-            "o_write": Out(stream.Signature(s.write_layout())),
+            "o_sample": Out(stream.Signature(sample_layout(s))),
+            "i_result": In(stream.Signature(result_layout(s.class_bits))),
+            "o_read_req": Out(stream.Signature(read_layout(s))),
+            "i_read_row": In(stream.Signature(row_layout(s))),
+            "o_write": Out(stream.Signature(write_layout(s))),
             "net_reset": Out(1),
             "busy": Out(1),
         })
@@ -150,7 +159,7 @@ class CommandDecoder(wiring.Component):
         row_field = params[8:24]
         label = params[:8]
         key = params[8:40]
-        row = Signal(s.row_layout())
+        row = Signal(row_layout(s))
         word = Signal(8 * nb)
         wcount = Signal(range(nb + 1))
         remaining = Signal(range(self.buffer_bytes + 1))

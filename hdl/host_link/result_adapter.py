@@ -16,12 +16,17 @@ from amaranth.utils import bits_for
 
 from snnforge.errors import ConfigError
 
-__all__ = ["SampleResultAdapter", "step_layout"]
+__all__ = ["SampleResultAdapter", "step_layout", "result_layout"]
 
 
 def step_layout(class_bits: int) -> data.StructLayout:
     """One step of a sample: its WTA winner and whether it is the sample's last step."""
     return data.StructLayout({"winner": class_bits, "last": 1})
+
+
+def result_layout(class_bits: int) -> data.StructLayout:
+    """One sample's result (``o_result``, the host link's ``i_result``): its ``winner``."""
+    return data.StructLayout({"winner": class_bits})
 
 
 class _State(enum.Enum, shape=2):
@@ -32,7 +37,7 @@ class _State(enum.Enum, shape=2):
 
 class SampleResultAdapter(wiring.Component):
     """Per-step winners in (``i_step``, :func:`step_layout`), one per-sample prediction out
-    (``o_result``, ``{winner}``). ``n_out``: classes; ``max_steps``: the most steps a sample
+    (``o_result``, :func:`result_layout`). ``n_out``: classes; ``max_steps``: the most steps a sample
     has (T; sizes the win counters); ``class_bits``: width of the winner fields.
 
     Timing: ``i_step`` is always ready except from a sample's last step until its result is
@@ -51,7 +56,7 @@ class SampleResultAdapter(wiring.Component):
         self.count_bits = bits_for(max_steps)
         super().__init__({
             "i_step": In(stream.Signature(step_layout(class_bits))),
-            "o_result": Out(stream.Signature(data.StructLayout({"winner": class_bits}))),
+            "o_result": Out(stream.Signature(result_layout(class_bits))),
         })
 
     def elaborate(self, platform):

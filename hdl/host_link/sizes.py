@@ -1,11 +1,13 @@
-"""Sizes the host link serves and the stream layouts it shares with the network top
-(as :mod:`snnforge.hdl.ssnn_bp.network_config`), widths in bits."""
+"""Sizes the host link serves (:class:`LinkSizes`) and the stream layouts it shares with the
+network top, one ``<name>_layout(sizes)`` function each (as the functions of
+:mod:`snnforge.hdl.ssnn_bp.network_config`), widths in bits."""
 from amaranth.hdl import signed
 from amaranth.lib import data
 from snnforge.hdl.checks import check_int, index_width
 from snnforge.host.protocol import BODY_OVERHEAD, weight_bytes
 
-__all__ = ["LinkSizes", "min_buffer_bytes", "SAMPLE_HEADER", "PAIR_BYTES", "MAX_LAYER"]
+__all__ = ["LinkSizes", "min_buffer_bytes", "SAMPLE_HEADER", "PAIR_BYTES", "MAX_LAYER",
+           "sample_layout", "read_layout", "row_layout", "write_layout"]
 
 SAMPLE_HEADER = 5   # label (1 B) + key (4 B)
 PAIR_BYTES = 3      # index (2 B) + value (1 B)
@@ -35,22 +37,29 @@ class LinkSizes:
     def lanes(self, layer: int) -> int:
         return self.n_hidden if layer == 0 else self.n_out
 
-    def sample_layout(self):
-        """``o_sample`` beat, as the network's ``i_sample``: pixel, label, learn, key."""
-        return data.StructLayout({"pixel": 8, "label": self.class_bits, "learn": 1, "key": 32})
 
-    def result_layout(self):
-        return data.StructLayout({"winner": self.class_bits})
+def sample_layout(sizes: LinkSizes) -> data.StructLayout:
+    """One ``o_sample`` beat, as the network's ``i_sample``: ``pixel`` (8 b), ``label``
+    (``class_bits``), ``learn`` (1 b), ``key`` (32 b)."""
+    return data.StructLayout({"pixel": 8, "label": sizes.class_bits, "learn": 1, "key": 32})
 
-    def read_layout(self):
-        """``o_read_req``, as the network's ``i_read``: layer (0 = W1, 1 = W2), pre row."""
-        return data.StructLayout({"layer": 1, "row": self.row_bits})
 
-    def row_layout(self):
-        return data.ArrayLayout(signed(self.weight_bits), self.row_lanes)
+def read_layout(sizes: LinkSizes) -> data.StructLayout:
+    """One ``o_read_req``, as the network's ``i_read``: ``layer`` (1 b, 0 = W1, 1 = W2) and
+    the pre ``row`` (``row_bits``; the last row is the bias)."""
+    return data.StructLayout({"layer": 1, "row": sizes.row_bits})
 
-    def write_layout(self):
-        return data.StructLayout({"layer": 1, "row": self.row_bits, "weights": self.row_layout()})
+
+def row_layout(sizes: LinkSizes) -> data.ArrayLayout:
+    """One weight row (``i_read_row``): ``row_lanes`` lanes of signed ``weight_bits``, lane =
+    post index; lanes past the layer's width are 0."""
+    return data.ArrayLayout(signed(sizes.weight_bits), sizes.row_lanes)
+
+
+def write_layout(sizes: LinkSizes) -> data.StructLayout:
+    """One ``o_write`` beat, as the network's ``i_write``: ``layer`` (1 b), ``row``
+    (``row_bits``) and the row's ``weights`` (:func:`row_layout`)."""
+    return data.StructLayout({"layer": 1, "row": sizes.row_bits, "weights": row_layout(sizes)})
 
 
 def min_buffer_bytes(sizes: LinkSizes) -> int:

@@ -14,17 +14,17 @@ Spikes and error spikes leave the arrays on the signed spike channel of
 :mod:`snnforge.hdl.stream` (``SpikeEventLayout``: address + negative bit).
 """
 from .backward_layer import BackwardLayer
-from .derivative_gate import DerivativeGate, GateInputLayout
+from .derivative_gate import DerivativeGate, gate_input_layout
 from .error_integrator import TernaryErrorIntegratorArray
-from .fanout import SynapticFanout, WeightWriteLayout
+from .fanout import SynapticFanout, weight_write_layout
 from .forward_layer import ForwardLayer
 from .if_neuron import TernaryIFNeuronArray
-from .neuron_array import NeuronStepArray, StepInputLayout
-from .weight_update import GradientWeightUpdate, UpdateInputLayout
+from .neuron_array import NeuronStepArray, step_input_layout
+from .weight_update import GradientWeightUpdate, update_input_layout
 
 __all__ = ["TernaryIFNeuronArray", "TernaryErrorIntegratorArray", "DerivativeGate",
-           "GradientWeightUpdate", "NeuronStepArray", "StepInputLayout", "GateInputLayout",
-           "UpdateInputLayout", "SynapticFanout", "WeightWriteLayout", "ForwardLayer",
-           "BackwardLayer"]
+           "GradientWeightUpdate", "NeuronStepArray", "SynapticFanout", "ForwardLayer",
+           "BackwardLayer", "step_input_layout", "gate_input_layout", "update_input_layout",
+           "weight_write_layout"]
 
 from . import registration  # noqa: E402,F401  registers the units for generate / synth

@@ -18,8 +18,8 @@ from snnforge.hdl.checks import check_int, signed_bits
 
 from .derivative_gate import DerivativeGate
 from .error_integrator import TernaryErrorIntegratorArray
-from .fanout import SynapticFanout, WeightWriteLayout
-from .neuron_array import StepInputLayout
+from .fanout import SynapticFanout, weight_write_layout
+from .neuron_array import step_input_layout
 
 __all__ = ["BackwardLayer"]
 
@@ -64,10 +64,10 @@ class BackwardLayer(wiring.Component):
         aw = self.integrators.addr_width
         super().__init__({
             "i_errors": In(stream.Signature(SpikeEventLayout(self.fanout.src_addr_width))),
-            "i_direct": In(stream.Signature(StepInputLayout(addr_width=aw,
-                                                            input_bits=weight_bits + 1))),
+            "i_direct": In(stream.Signature(step_input_layout(addr_width=aw,
+                                                              input_bits=weight_bits + 1))),
             "o_errors": Out(stream.Signature(SpikeEventLayout(aw))),
-            "i_write": In(stream.Signature(WeightWriteLayout(
+            "i_write": In(stream.Signature(weight_write_layout(
                 index_bits=self.fanout.index_bits, weight_bits=weight_bits))),
             "gate_mask": In(n_pre),
             "clear": In(1),

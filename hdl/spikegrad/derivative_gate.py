@@ -11,24 +11,23 @@ from amaranth.lib.wiring import In, Out
 from snnforge.errors import ConfigError
 from snnforge.hdl.checks import MAX_WIDTH, check_int
 
-from .neuron_array import StepInputLayout
+from .neuron_array import step_input_layout
 
-__all__ = ["DerivativeGate", "GateInputLayout"]
+__all__ = ["DerivativeGate", "gate_input_layout"]
 
 
-class GateInputLayout(data.StructLayout):
-    """``{addr: unsigned(addr_width), value: signed(value_bits), count: unsigned(count_bits)}``:
-    an error contribution for neuron ``addr`` and that neuron's forward net count."""
-
-    def __init__(self, *, addr_width: int, value_bits: int, count_bits: int):
-        super().__init__({"addr": unsigned(addr_width), "value": signed(value_bits),
-                          "count": unsigned(count_bits)})
+def gate_input_layout(*, addr_width: int, value_bits: int, count_bits: int) -> data.StructLayout:
+    """An error contribution ``value`` (signed ``value_bits``) for neuron ``addr``
+    (``addr_width`` bits) and that neuron's forward net ``count`` (unsigned ``count_bits``),
+    LSB first."""
+    return data.StructLayout({"addr": unsigned(addr_width), "value": signed(value_bits),
+                              "count": unsigned(count_bits)})
 
 
 class DerivativeGate(wiring.Component):
     """Stream stage ``{addr, value, count}`` -> ``{addr, value if count > 0 else 0}``.
 
-    ``i_input``: :class:`GateInputLayout`; ``o_output``: :class:`StepInputLayout` (the input
+    ``i_input``: :func:`gate_input_layout`; ``o_output``: :func:`.step_input_layout` (the input
     of :class:`TernaryErrorIntegratorArray`, so the two connect directly). ``gated_out``
     (``skip_gated=True``): a gated contribution is consumed and not forwarded (error sparsity
     skips work; the integrator's quiescent count is unchanged, its step sequence is not).
@@ -44,9 +43,9 @@ class DerivativeGate(wiring.Component):
             raise ConfigError(f"skip_gated must be True or False, got {skip_gated!r}")
         self.addr_width, self.value_bits, self.count_bits = addr_width, value_bits, count_bits
         self.skip_gated = skip_gated
-        self.input_layout = GateInputLayout(addr_width=addr_width, value_bits=value_bits,
-                                            count_bits=count_bits)
-        self.output_layout = StepInputLayout(addr_width=addr_width, input_bits=value_bits)
+        self.input_layout = gate_input_layout(addr_width=addr_width, value_bits=value_bits,
+                                              count_bits=count_bits)
+        self.output_layout = step_input_layout(addr_width=addr_width, input_bits=value_bits)
         super().__init__({
             "i_input": In(stream.Signature(self.input_layout)),
             "o_output": Out(stream.Signature(self.output_layout)),

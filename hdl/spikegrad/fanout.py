@@ -16,19 +16,18 @@ from snnforge.errors import ConfigError
 from snnforge.hdl.stream import SpikeEventLayout
 from snnforge.hdl.checks import check_int, index_width
 
-from .neuron_array import StepInputLayout
+from .neuron_array import step_input_layout
 
-__all__ = ["SynapticFanout", "WeightWriteLayout"]
+__all__ = ["SynapticFanout", "weight_write_layout"]
 
 #: Largest weight memory (words).
 MAX_WEIGHTS = 1 << 20
 
 
-class WeightWriteLayout(data.StructLayout):
-    """``{index: unsigned(index_bits), weight: signed(weight_bits)}``; index = post*n_pre + pre."""
-
-    def __init__(self, *, index_bits: int, weight_bits: int):
-        super().__init__({"index": unsigned(index_bits), "weight": signed(weight_bits)})
+def weight_write_layout(*, index_bits: int, weight_bits: int) -> data.StructLayout:
+    """One weight write: ``index`` (unsigned ``index_bits``, post * n_pre + pre) and
+    ``weight`` (signed ``weight_bits``), LSB first."""
+    return data.StructLayout({"index": unsigned(index_bits), "weight": signed(weight_bits)})
 
 
 class SynapticFanout(wiring.Component):
@@ -42,7 +41,7 @@ class SynapticFanout(wiring.Component):
     ``value`` is signed ``weight_bits + 1`` (``-W`` of the most negative weight fits). One output
     per cycle under no backpressure, one idle cycle between spikes; holds under backpressure
     (the memory read port's enable stalls with the output). Source addresses past the layer are
-    consumed and ignored. ``i_write``: weight writes (:class:`WeightWriteLayout`), e.g. from the
+    consumed and ignored. ``i_write``: weight writes (:func:`weight_write_layout`), e.g. from the
     weight-update unit; a write lands at the end of its cycle.
     """
 
@@ -75,13 +74,13 @@ class SynapticFanout(wiring.Component):
         self.src_addr_width = index_width(self.n_src)
         self.dst_addr_width = index_width(self.n_dst)
         self.index_bits = index_width(n_pre * n_post)
-        self.output_layout = StepInputLayout(addr_width=self.dst_addr_width,
-                                             input_bits=weight_bits + 1)
+        self.output_layout = step_input_layout(addr_width=self.dst_addr_width,
+                                               input_bits=weight_bits + 1)
         super().__init__({
             "i_spikes": In(stream.Signature(SpikeEventLayout(self.src_addr_width))),
             "o_inputs": Out(stream.Signature(self.output_layout)),
-            "i_write": In(stream.Signature(WeightWriteLayout(index_bits=self.index_bits,
-                                                             weight_bits=weight_bits))),
+            "i_write": In(stream.Signature(weight_write_layout(index_bits=self.index_bits,
+                                                               weight_bits=weight_bits))),
         })
 
     def elaborate(self, platform):

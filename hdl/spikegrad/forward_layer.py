@@ -15,9 +15,9 @@ from snnforge.golden_model.spikegrad.config import MAX_BIAS_COUNT
 from snnforge.hdl.stream import SpikeEventLayout
 from snnforge.hdl.checks import check_int, signed_bits
 
-from .fanout import SynapticFanout, WeightWriteLayout
+from .fanout import SynapticFanout, weight_write_layout
 from .if_neuron import TernaryIFNeuronArray
-from .neuron_array import StepInputLayout
+from .neuron_array import step_input_layout
 
 __all__ = ["ForwardLayer"]
 
@@ -70,10 +70,10 @@ class ForwardLayer(wiring.Component):
         self.n_pre, self.n_post = n_pre, n_post
         super().__init__({
             "i_spikes": In(stream.Signature(SpikeEventLayout(self.fanout.src_addr_width))),
-            "i_direct": In(stream.Signature(StepInputLayout(
+            "i_direct": In(stream.Signature(step_input_layout(
                 addr_width=self.neurons.addr_width, input_bits=self.direct_bits))),
             "o_spikes": Out(stream.Signature(SpikeEventLayout(self.neurons.addr_width))),
-            "i_write": In(stream.Signature(WeightWriteLayout(
+            "i_write": In(stream.Signature(weight_write_layout(
                 index_bits=self.fanout.index_bits, weight_bits=weight_bits))),
             "clear": In(1),
             "probe_addr": In(self.neurons.addr_width),

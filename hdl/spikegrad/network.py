@@ -33,7 +33,8 @@ One training sample, event-driven phases (only active neurons and non-zero error
    non-zero error counts to ``ERR[l-1]``; then BWD of layer l - 1.
 8. DONE: an END trace record.
 
-Ports: ``i_events`` (:attr:`NetworkShape.input_layout`; with the fixed loss also ``label`` and
+Ports (layouts: the functions of :mod:`.network_layouts`): ``i_events``
+(:func:`~.network_layouts.input_layout`; with the fixed loss also ``label`` and
 ``learn``, read with ``last``), ``o_totals``, ``i_error`` (float loss only; signed
 ``signed_bits(gradient_scale)``), ``o_trace`` (``{kind, layer, addr, value}``:
 :class:`TraceKind` COUNT for each non-zero hidden count, ERROR for each non-zero error count,
@@ -51,7 +52,8 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 from snnforge.golden_model.spikegrad.train import init_parameters
 
-from .network_layouts import NetworkShape, Phase, TraceKind
+from .network_layouts import (NetworkShape, Phase, TraceKind, input_layout, read_layout,
+                              total_layout, trace_layout)
 from .network_signals import network_signals
 
 __all__ = ["SpikeGradNetwork"]
@@ -84,11 +86,11 @@ class SpikeGradNetwork(wiring.Component):
         self.config = cfg
         self.init_weights, self.init_biases = weights, biases
         ports = {
-            "i_events": In(stream.Signature(shape.input_layout)),
-            "o_totals": Out(stream.Signature(shape.total_layout)),
+            "i_events": In(stream.Signature(input_layout(cfg))),
+            "o_totals": Out(stream.Signature(total_layout(cfg))),
             "i_error": In(stream.Signature(signed(shape.error_in_bits))),
-            "o_trace": Out(stream.Signature(shape.trace_layout)),
-            "i_read": In(stream.Signature(shape.read_layout)),
+            "o_trace": Out(stream.Signature(trace_layout(cfg))),
+            "i_read": In(stream.Signature(read_layout(cfg))),
             "o_read": Out(stream.Signature(signed(cfg.weight_bits))),
             "busy": Out(1),
         }

@@ -1,6 +1,7 @@
 """Sizes and port layouts of the SpikeGrad network top, all derived from one
 :class:`~snnforge.golden_model.spikegrad.config.SpikeGradConfig` (the same object that sizes
-the golden model)."""
+the golden model): :class:`NetworkShape` holds the widths, one ``<name>_layout(config)``
+function per stream or memory layout."""
 from __future__ import annotations
 
 import enum
@@ -13,7 +14,8 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig, signed_bits
 from snnforge.hdl.checks import index_width
 
-__all__ = ["NetworkShape", "Phase", "TraceKind", "check_network_config"]
+__all__ = ["NetworkShape", "Phase", "TraceKind", "check_network_config", "input_layout",
+           "total_layout", "trace_layout", "read_layout", "event_layout"]
 
 #: Largest weight memory of one layer (words).
 MAX_LAYER_WEIGHTS = 1 << 22
@@ -75,7 +77,8 @@ def check_network_config(config: SpikeGradConfig) -> SpikeGradConfig:
 
 
 class NetworkShape:
-    """Widths of the top for ``config``: neuron address, event value, accumulator, ports."""
+    """Widths of the top for ``config``: neuron address, event value, accumulators, weight
+    index (the port and memory layouts are the ``*_layout(config)`` functions below)."""
 
     def __init__(self, config: SpikeGradConfig):
         cfg = check_network_config(config)
@@ -93,28 +96,59 @@ class NetworkShape:
         self.error_in_bits = signed_bits(cfg.gradient_scale)
         self.weight_index_bits = index_width(max(a * b for a, b in
                                                     zip(self.sizes[:-1], self.sizes[1:])))
-        self.event_layout = data.StructLayout({"addr": unsigned(self.addr_bits),
-                                               "value": signed(self.value_bits)})
         #: the loss is computed on chip (``config.loss == "fixed"``): the label and the learn
         #: flag arrive with the sample's last input event, there is no ``i_error`` port
         self.fixed_loss = cfg.loss == "fixed"
         self.label_bits = index_width(self.classes)
-        inputs = {"addr": unsigned(index_width(self.sizes[0])),
-                  "count": unsigned(cfg.input_bits), "last": unsigned(1)}
-        if self.fixed_loss:
-            inputs.update(label=unsigned(self.label_bits), learn=unsigned(1))
-        self.input_layout = data.StructLayout(inputs)
-        self.total_layout = data.StructLayout({"addr": unsigned(index_width(self.classes)),
-                                               "total": signed(cfg.potential_bits),
-                                               "last": unsigned(1)})
-        self.trace_layout = data.StructLayout({"kind": unsigned(2),
-                                               "layer": unsigned(self.layer_bits),
-                                               "addr": unsigned(self.addr_bits),
-                                               "value": signed(self.value_bits)})
-        self.read_layout = data.StructLayout({"layer": unsigned(self.layer_bits),
-                                              "bias": unsigned(1),
-                                              "index": unsigned(self.weight_index_bits)})
 
     def layer_dims(self, layer: int) -> tuple[int, int]:
         """(n_in, n_out) of weight layer ``layer``."""
         return self.sizes[layer], self.sizes[layer + 1]
+
+
+def input_layout(config: SpikeGradConfig) -> data.StructLayout:
+    """One ``i_events`` beat: ``addr`` (the input pixel), ``count`` (unsigned ``input_bits``)
+    and ``last`` (1 on the sample's last event); with the fixed loss also ``label`` and
+    ``learn``, taken with the last event."""
+    shape = NetworkShape(config)
+    fields = {"addr": unsigned(index_width(shape.sizes[0])),
+              "count": unsigned(config.input_bits), "last": unsigned(1)}
+    if shape.fixed_loss:
+        fields.update(label=unsigned(shape.label_bits), learn=unsigned(1))
+    return data.StructLayout(fields)
+
+
+def total_layout(config: SpikeGradConfig) -> data.StructLayout:
+    """One ``o_totals`` beat: ``addr`` (the class), ``total`` (signed ``potential_bits``, the
+    logit in V units) and ``last`` (1 with the sample's last class)."""
+    shape = NetworkShape(config)
+    return data.StructLayout({"addr": unsigned(shape.label_bits),
+                              "total": signed(config.potential_bits), "last": unsigned(1)})
+
+
+def trace_layout(config: SpikeGradConfig) -> data.StructLayout:
+    """One ``o_trace`` record: ``kind`` (2 bits, :class:`TraceKind`), ``layer``
+    (:attr:`NetworkShape.layer_bits`), ``addr`` (:attr:`NetworkShape.addr_bits`) and ``value``
+    (signed :attr:`NetworkShape.value_bits`)."""
+    shape = NetworkShape(config)
+    return data.StructLayout({"kind": unsigned(2), "layer": unsigned(shape.layer_bits),
+                              "addr": unsigned(shape.addr_bits),
+                              "value": signed(shape.value_bits)})
+
+
+def read_layout(config: SpikeGradConfig) -> data.StructLayout:
+    """One ``i_read`` request: ``layer`` (:attr:`NetworkShape.layer_bits`), ``bias`` (1: read
+    the layer's bias, else a weight) and ``index`` (:attr:`NetworkShape.weight_index_bits`:
+    post * n_pre + pre for a weight, post for a bias)."""
+    shape = NetworkShape(config)
+    return data.StructLayout({"layer": unsigned(shape.layer_bits), "bias": unsigned(1),
+                              "index": unsigned(shape.weight_index_bits)})
+
+
+def event_layout(config: SpikeGradConfig) -> data.StructLayout:
+    """One word of the event memories: ``addr`` (:attr:`NetworkShape.addr_bits`, the neuron)
+    and ``value`` (signed :attr:`NetworkShape.value_bits`: an input count, a hidden count or an
+    error count)."""
+    shape = NetworkShape(config)
+    return data.StructLayout({"addr": unsigned(shape.addr_bits),
+                              "value": signed(shape.value_bits)})

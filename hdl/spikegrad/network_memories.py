@@ -18,6 +18,8 @@ from __future__ import annotations
 from amaranth.hdl import Module, Signal, signed
 from amaranth.lib.memory import Memory
 
+from .network_layouts import event_layout
+
 __all__ = ["LayerMemories", "MemoryBus"]
 
 
@@ -58,21 +60,22 @@ class LayerMemories:
         cfg = shape.config
         self.shape = shape
         wb = cfg.weight_bits
+        events = event_layout(cfg)
         self.w = [Memory(shape=signed(wb), depth=w.size, init=[int(x) for x in w.reshape(-1)])
                   for w in weights]
         self.b = [Memory(shape=signed(wb), depth=b.size, init=[int(x) for x in b])
                   for b in biases]
         self.acc = [Memory(shape=signed(shape.acc_bits), depth=n_out, init=[])
                     for n_out in shape.sizes[1:]]
-        self.ev = [Memory(shape=shape.event_layout, depth=n_in, init=[])
+        self.ev = [Memory(shape=events, depth=n_in, init=[])
                    for n_in in shape.sizes[:-1]]
-        self.err = [Memory(shape=shape.event_layout, depth=n_out, init=[])
+        self.err = [Memory(shape=events, depth=n_out, init=[])
                     for n_out in shape.sizes[1:]]
         self.w_bus = MemoryBus("w", addr_bits=shape.weight_index_bits, shape=signed(wb))
         self.b_bus = MemoryBus("b", addr_bits=shape.addr_bits, shape=signed(wb))
         self.acc_bus = MemoryBus("acc", addr_bits=shape.addr_bits, shape=signed(shape.acc_bits))
-        self.ev_bus = MemoryBus("ev", addr_bits=shape.addr_bits, shape=shape.event_layout)
-        self.err_bus = MemoryBus("err", addr_bits=shape.addr_bits, shape=shape.event_layout)
+        self.ev_bus = MemoryBus("ev", addr_bits=shape.addr_bits, shape=events)
+        self.err_bus = MemoryBus("err", addr_bits=shape.addr_bits, shape=events)
 
     def add_to(self, m: Module, *, layer, acc_layer, ev_write_layer, err_write_layer) -> None:
         for kind in ("w", "b", "acc", "ev", "err"):

@@ -27,19 +27,16 @@ from snnforge.errors import ConfigError
 from snnforge.hdl.stream import SpikeEventLayout
 from snnforge.hdl.checks import MAX_WIDTH, check_int, index_width
 
-__all__ = ["NeuronStepArray", "StepInputLayout"]
+__all__ = ["NeuronStepArray", "step_input_layout"]
 
 #: Largest neuron array (register file; use several arrays or a memory-backed array beyond).
 MAX_NEURONS = 4096
 
 
-class StepInputLayout(data.StructLayout):
-    """``{addr: unsigned(addr_width), value: signed(input_bits)}``, LSB first."""
-
-    def __init__(self, *, addr_width: int, input_bits: int):
-        self.addr_width = addr_width
-        self.input_bits = input_bits
-        super().__init__({"addr": unsigned(addr_width), "value": signed(input_bits)})
+def step_input_layout(*, addr_width: int, input_bits: int) -> data.StructLayout:
+    """One step of a neuron array: ``addr`` (``addr_width`` bits, the neuron) and ``value``
+    (signed ``input_bits``, what it integrates), LSB first."""
+    return data.StructLayout({"addr": unsigned(addr_width), "value": signed(input_bits)})
 
 
 class NeuronStepArray(wiring.Component):
@@ -68,7 +65,8 @@ class NeuronStepArray(wiring.Component):
         self.potential_bits = potential_bits
         self.input_bits = input_bits
         self.addr_width = index_width(n_neurons)
-        self.input_layout = StepInputLayout(addr_width=self.addr_width, input_bits=input_bits)
+        self.input_layout = step_input_layout(addr_width=self.addr_width,
+                                              input_bits=input_bits)
         self.event_layout = SpikeEventLayout(self.addr_width)
         count_shape = signed(count_bits) if self.count_signed else unsigned(count_bits)
         super().__init__({

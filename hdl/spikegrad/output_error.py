@@ -29,7 +29,7 @@ from amaranth.lib.wiring import In, Out
 from snnforge.golden_model.spikegrad.units import FixedLossFormat
 from snnforge.hdl.checks import MAX_WIDTH, check_int, index_width, signed_bits
 
-__all__ = ["OutputErrorUnit", "LossPhase"]
+__all__ = ["OutputErrorUnit", "LossPhase", "loss_input_layout", "loss_output_layout"]
 
 
 class LossPhase(amaranth_enum.Enum, shape=4):
@@ -45,6 +45,18 @@ class LossPhase(amaranth_enum.Enum, shape=4):
     DIV_INIT = 6
     DIV_STEP = 7
     EMIT = 8
+
+
+def loss_input_layout(*, total_bits: int, label_bits: int) -> data.StructLayout:
+    """One ``i_totals`` beat: a class's ``total`` (signed ``total_bits``) and the sample's
+    ``label`` (``label_bits``, read with the last beat)."""
+    return data.StructLayout({"total": signed(total_bits), "label": unsigned(label_bits)})
+
+
+def loss_output_layout(*, error_bits: int) -> data.StructLayout:
+    """One ``o_errors`` beat: a class's ``error`` (signed ``error_bits``) and ``last`` (1 with
+    the sample's last class)."""
+    return data.StructLayout({"error": signed(error_bits), "last": unsigned(1)})
 
 
 class OutputErrorUnit(wiring.Component):
@@ -73,10 +85,8 @@ class OutputErrorUnit(wiring.Component):
         #: cycles from the last total taken to the first error offered (EXP) and per error
         self.exp_cycles = 4 * classes
         self.div_cycles = self.fmt.quot_bits + 4
-        self.in_layout = data.StructLayout({"total": signed(total_bits),
-                                            "label": unsigned(self.label_bits)})
-        self.out_layout = data.StructLayout({"error": signed(self.error_bits),
-                                             "last": unsigned(1)})
+        self.in_layout = loss_input_layout(total_bits=total_bits, label_bits=self.label_bits)
+        self.out_layout = loss_output_layout(error_bits=self.error_bits)
         super().__init__({
             "i_totals": In(stream.Signature(self.in_layout)),
             "o_errors": Out(stream.Signature(self.out_layout)),

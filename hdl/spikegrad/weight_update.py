@@ -11,16 +11,16 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 from snnforge.hdl.checks import check_int, signed_bits
 
-__all__ = ["GradientWeightUpdate", "UpdateInputLayout"]
+__all__ = ["GradientWeightUpdate", "update_input_layout"]
 
 
-class UpdateInputLayout(data.StructLayout):
-    """``{weight: signed(weight_bits), post_error: signed(error_bits),
-    pre_count: unsigned(count_bits)}``, LSB first."""
-
-    def __init__(self, *, weight_bits: int, error_bits: int, count_bits: int):
-        super().__init__({"weight": signed(weight_bits), "post_error": signed(error_bits),
-                          "pre_count": unsigned(count_bits)})
+def update_input_layout(*, weight_bits: int, error_bits: int,
+                        count_bits: int) -> data.StructLayout:
+    """One synapse update: ``weight`` (signed ``weight_bits``), ``post_error`` (signed
+    ``error_bits``, the error count n) and ``pre_count`` (unsigned ``count_bits``, the
+    activity count c), LSB first."""
+    return data.StructLayout({"weight": signed(weight_bits), "post_error": signed(error_bits),
+                              "pre_count": unsigned(count_bits)})
 
 
 class GradientWeightUpdate(wiring.Component):
@@ -50,8 +50,8 @@ class GradientWeightUpdate(wiring.Component):
         if self.product_bits > 96:
             raise ConfigError(f"lr_mult * n * c needs {self.product_bits} bits; use a smaller "
                               f"lr_mult, error_bits or count_bits")
-        self.input_layout = UpdateInputLayout(weight_bits=weight_bits, error_bits=error_bits,
-                                              count_bits=count_bits)
+        self.input_layout = update_input_layout(weight_bits=weight_bits, error_bits=error_bits,
+                                                count_bits=count_bits)
         super().__init__({
             "i_update": In(stream.Signature(self.input_layout)),
             "o_weight": Out(stream.Signature(signed(weight_bits))),
