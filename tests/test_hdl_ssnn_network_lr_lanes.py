@@ -136,3 +136,60 @@ def test_cores_are_validated():
     for bad in (0, 33, 2.0):
         with pytest.raises(ConfigError, match="cores"):
             LRBlockSequencer(sizes=sizes, cores=bad)
+
+
+@pytest.mark.parametrize("w1,cores", [(False, 4), (True, 3), (True, 1)])
+def test_sequencer_started_three_cycles_ahead_issues_every_run_cycle(w1, cores):
+    """Started three cycles before ``run`` (the top starts it during BWD / UPD_END), the
+    sequencer has read its rows ahead: with the cores always ready, it issues
+    lr_lane_requests' cycles back to back from run's first cycle, and nothing before it."""
+    config = small_network_config(n_in=13, n_hidden=7, n_out=5)
+    sizes = NetworkSizes(config)
+    dut = LanesBench(sizes, cores)
+    seq = dut.seq
+    r = random.Random(7 + cores + w1)
+    n_pre, n_post = (config.n_in, config.n_hidden) if w1 else (config.n_hidden, config.n_out)
+
+    async def bench(ctx):
+        for _ in range(4):
+            rows = sorted(r.sample(range(n_pre), r.randint(0, n_pre))) + [n_pre]
+            if w1:
+                cols = sorted(r.sample(range(n_post), r.randint(1, n_post)))
+                col_pos = col_neg = 0
+            else:
+                col_pos, col_neg = r.sample(range(n_post), 2)
+                cols = sorted((col_pos, col_neg))
+            want = lr_lane_requests(rows, cols, n_post, cores)
+            ctx.set(seq.w1, int(w1))
+            ctx.set(seq.grad_mask, sum(1 << c for c in cols) if w1 else 0)
+            ctx.set(seq.col_pos, col_pos)
+            ctx.set(seq.col_neg, col_neg)
+            ctx.set(seq.in_count if w1 else seq.hid_count, len(rows))
+            ctx.set(seq.req_ready, 1)
+            ctx.set(seq.start, 1)
+            issued = []
+            for cycle in range(2 + len(want)):
+                addr = ctx.get(seq.row_addr)
+                await ctx.tick()
+                ctx.set(seq.start, 0)
+                ctx.set(seq.run, int(cycle >= 2))
+                ctx.set(seq.in_row if w1 else seq.hid_row, rows[addr] if addr < len(rows) else 0)
+                valid = ctx.get(seq.req_valid)
+                if cycle < 2:
+                    assert valid == 0, cycle
+                    continue
+                assert valid != 0, (cycle, "a bubble")
+                issued.append({k: (ctx.get(seq.req_block[k]), ctx.get(seq.req_tag[k].phi),
+                                   ctx.get(seq.req_tag[k].q), ctx.get(seq.req_tag[k].end_row),
+                                   ctx.get(seq.req_tag[k].last), ctx.get(seq.req_tag[k].row))
+                               for k in range(cores) if (valid >> k) & 1})
+            assert issued == want
+            await ctx.tick()
+            ctx.set(seq.run, 0)
+            assert ctx.get(seq.req_valid) == 0
+            await ctx.tick()
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
