@@ -290,11 +290,6 @@ class ErrorPropNetwork:
             if learn:
                 new_w = []
                 for l, w in enumerate(self.W):  # W[l]: layer l -> layer l + 1
-                    u = None
-                    if stochastic:
-                        u = random_uniforms(seed=seed_key, stream=Stream.ERROR_PROP_ROUND + l,
-                                            sample=sid, step=t,
-                                            draw_index=np.arange(w[0].size).reshape(w.shape[1:]))
                     if l == out - 1:
                         signal, lr = {"pre_trace": tr_x[l][:, 0]}, lr_out
                     elif use_elig:
@@ -305,6 +300,13 @@ class ErrorPropNetwork:
                     else:
                         signal = {"pre_trace": tr_x[l][:, 0]}
                         lr = lr_hidden if l == out - 2 else lr_lower
+                    if not (err_pos[l + 1].any() or err_neg[l + 1].any()):
+                        new_w.append(w)  # no error spike into this layer: no synapse changes
+                        continue
+                    u = None
+                    if stochastic:
+                        u = self._rounding_uniforms(w, l, t, sid, err_pos[l + 1][:, 0] +
+                                                    err_neg[l + 1][:, 0])
                     new_w.append(local_update(w, err_pos=err_pos[l + 1][:, 0],
                                               err_neg=err_neg[l + 1][:, 0], net=net, lr=lr,
                                               uniforms=u, **signal))
@@ -325,6 +327,22 @@ class ErrorPropNetwork:
         if record:
             return counts, {k: np.stack(v, axis=2) for k, v in rec.items()}
         return counts
+
+    def _rounding_uniforms(self, w: np.ndarray, layer: int, step: int, sid: np.ndarray,
+                           err: np.ndarray) -> np.ndarray:
+        """The stochastic-rounding uniforms of ``W[layer]`` at ``step``, drawn only for the rows
+        whose post-synaptic neuron has an error spike (``err`` ``(R, post)`` > 0): every other
+        synapse has a zero update, which rounds to zero whatever its uniform, so it gets 0.
+        The result equals drawing every synapse's uniform."""
+        u = np.zeros(w.shape)
+        r_i, p_i = np.nonzero(err > 0)
+        if r_i.size:
+            n_pre = w.shape[-1]
+            u[r_i, p_i] = random_uniforms(seed=self.seeds[r_i][:, None],
+                                          stream=Stream.ERROR_PROP_ROUND + layer,
+                                          sample=sid.reshape(-1)[r_i][:, None], step=step,
+                                          draw_index=p_i[:, None] * n_pre + np.arange(n_pre))
+        return u
 
     def _decay_twins(self, seed_key, sid, step: int) -> None:
         """Kolen-Pollack weight decay after a learning trial: every forward synapse with a
