@@ -13,7 +13,8 @@ def test_demo_golden_only(tmp_path, capsys):
     assert golden["n_train"] == 500 and golden["n_test"] == 200
     assert 0.0 <= golden["test_accuracy_votes"] <= 1.0 and 0.0 <= golden["ann_test_accuracy"] <= 1.0
     assert "chip" not in report
-    assert (tmp_path / "learning_curve.png").stat().st_size > 1000
+    assert (tmp_path / "training_curve.png").stat().st_size > 1000
+    assert not (tmp_path / "learning_curve.png").exists()
     assert "[1/3 golden]" in capsys.readouterr().out
 
 
@@ -72,6 +73,7 @@ def test_demo_spikegrad_golden_only(tmp_path, capsys):
     assert report["config"]["loss"] == "fixed"    # the chip computes its own output errors
     assert report["golden"]["n_train"] == 500 and 0.2 < report["golden"]["test_accuracy"] <= 1.0
     assert "chip" not in report
+    assert (tmp_path / "training_curve.png").stat().st_size > 1000
     assert "[1/3 golden] bit-true SpikeGrad 196-32-10" in capsys.readouterr().out
 
 
@@ -90,3 +92,32 @@ def test_demo_spikegrad_rejects_bad_counts(tmp_path, capsys):
     assert cli.main(["demo", "--algo", "spikegrad", "--chip-digits", "0",
                      "--out", str(tmp_path)]) == 2
     assert "--chip-digits must be >= 1" in capsys.readouterr().err
+
+
+def test_demo_plot_shows_golden_curves_and_the_chip_beside_the_golden_model(tmp_path,
+                                                                            monkeypatch):
+    """training_curve.png: the golden readouts and the ANN per epoch; the chip's held-out
+    accuracy as one point after the epochs it trained, labelled with the golden model's."""
+    import snnforge.plotting
+    from snnforge.commands.demo import plot_training_curve
+
+    drawn = {}
+    monkeypatch.setattr(snnforge.plotting, "plot_lines",
+                        lambda path, series, **kw: drawn.update(path=path, series=series, **kw))
+    curve = {"epoch": [1, 2], "votes": [0.5, 0.6], "sum_z": [0.55, 0.65], "ann": [0.7, 0.8],
+             "missing": [0.1, None]}
+    chip = {"n_train": 1000, "n_eval": 20, "chip_acc": 0.65, "golden_acc": 0.65}
+    plot_training_curve(tmp_path, title="t", curve=curve,
+                        series={"votes": "votes", "sum of z": "sum_z", "ANN": "ann",
+                                "absent": "missing"},
+                        golden={"n_train": 500}, chip=chip, chip_key="chip_acc",
+                        golden_key="golden_acc")
+    assert drawn["path"] == tmp_path / "training_curve.png" and drawn["ylabel"] == "accuracy (%)"
+    series = drawn["series"]
+    assert series["votes"] == ([1, 2], [50.0, 60.0]) and "absent" not in series
+    (label, point), = [(k, v) for k, v in series.items() if k.startswith("chip")]
+    assert point == ([2.0], [65.0]) and "20 held-out digits (golden 65.0 %)" in label
+    plot_training_curve(tmp_path, title="t", curve=curve, series={"votes": "votes"},
+                        golden={"n_train": 500}, chip=None, chip_key="chip_acc",
+                        golden_key="golden_acc")
+    assert list(drawn["series"]) == ["votes"]

@@ -13,7 +13,9 @@
 
 Step 2 is :meth:`snnforge.SSNN.to_verilog`.
 
-Writes ``report.json``, the Verilog and its manifest, and a learning-curve plot into ``--out``.
+Writes ``report.json``, the Verilog and its manifest, and ``training_curve.png`` (the golden
+model's test accuracy per epoch, WTA votes and noise-free sum of z, the ANN beside it, and the
+chip's held-out accuracy with the golden model's on the same digits) into ``--out``.
 """
 from __future__ import annotations
 
@@ -81,7 +83,6 @@ def _golden(args, config, out: Path) -> dict:
     from snnforge.golden_model.data import downsample, load_dataset
     from snnforge.golden_model.ssnn_bp.train import TrainTestArrays
     from snnforge.training.ssnn_bp_run import train_with_baseline
-    from snnforge.plotting import plot_lines
     from snnforge.runs import RunDir, progress
 
     train = load_dataset(args.dataset, "train")
@@ -102,15 +103,11 @@ def _golden(args, config, out: Path) -> dict:
                                 ann_lr=0.02, run=run, progress=lambda **kw: progress(**kw))
     seconds = time.perf_counter() - t0
     epochs = run.report["epochs"]
-    plot_lines(out / "learning_curve.png",
-               {"SSNN-BP bit-true (votes)": ([e["epoch"] for e in epochs],
-                                             [e["test_accuracy_votes"] for e in epochs]),
-                "ANN, same shape": ([e["epoch"] for e in epochs],
-                                    [e["ann_test_accuracy"] for e in epochs])},
-               title=f"{args.dataset} {config.n_in}-{config.n_hidden}-{config.n_out}, T={config.T}",
-               xlabel="epoch", ylabel="test accuracy")
     last = epochs[-1]
-    result = {"test_accuracy_votes": last["test_accuracy_votes"],
+    curve = {"epoch": [e["epoch"] for e in epochs],
+             **{key: [e.get(key) for e in epochs] for key in (
+                 "test_accuracy_votes", "test_accuracy_sum_z", "ann_test_accuracy")}}
+    result = {"curve": curve, "test_accuracy_votes": last["test_accuracy_votes"],
               "test_accuracy_sum_z": last.get("test_accuracy_sum_z"),
               "ann_test_accuracy": last["ann_test_accuracy"], "seconds": seconds,
               "n_train": len(data.y_train), "n_test": len(data.y_test),
@@ -119,6 +116,26 @@ def _golden(args, config, out: Path) -> dict:
          f"{100 * result['test_accuracy_sum_z']:.1f} % (noise-free sum of z); "
          f"ANN {100 * result['ann_test_accuracy']:.1f} %  [{seconds:.1f} s]")
     return result
+
+
+def plot_training_curve(out: Path, *, title: str, curve: dict[str, list], series: dict[str, str],
+                        golden: dict, chip: dict | None, chip_key: str,
+                        golden_key: str) -> Path:
+    """``training_curve.png``: accuracy in percent per epoch, one line per ``{label: key of
+    curve}`` (keys with a value at every epoch), and, when the chip ran, its held-out accuracy
+    ``chip[chip_key]`` as one point after the epochs it trained (``n_train`` digits of step 1's
+    stream), labelled with the golden model's ``chip[golden_key]`` on the same digits."""
+    from snnforge.plotting import plot_lines
+
+    lines = {label: (curve["epoch"], [100 * v for v in curve[key]])
+             for label, key in series.items() if all(v is not None for v in curve[key])}
+    if chip is not None:
+        epochs = chip["n_train"] / golden["n_train"]
+        label = (f"chip on Verilator, {chip['n_eval']} held-out digits (golden "
+                 f"{100 * chip[golden_key]:.1f} %)")
+        lines[label] = ([epochs], [100 * chip[chip_key]])
+    return plot_lines(out / "training_curve.png", lines, title=title, xlabel="epoch",
+                      ylabel="accuracy (%)", logy=False)
 
 
 def _chip_stream(config, data, epochs: int):
@@ -207,10 +224,18 @@ def run(args) -> int:
         except ToolchainError as exc:
             raise ToolchainError(f"{exc}\n  run `snnforge doctor` to see what is missing, "
                                  "or `snnforge demo --no-hw` for the golden model alone") from None
+    plot = plot_training_curve(
+        out, title=f"{args.dataset} {config.n_in}-{config.n_hidden}-{config.n_out}, "
+        f"T={config.T}: golden model vs chip", curve=report["golden"]["curve"],
+        series={"golden bit-true, WTA votes": "test_accuracy_votes",
+                "golden bit-true, sum of z": "test_accuracy_sum_z",
+                "ANN, same shape": "ann_test_accuracy"},
+        golden=report["golden"], chip=report.get("chip"), chip_key="chip_accuracy_votes",
+        golden_key="golden_accuracy_votes")
     report["seconds"] = time.perf_counter() - t0
     write_json(out / "report.json", report)
     print(f"demo done in {report['seconds']:.0f} s: report {out / 'report.json'}, "
-          f"plot {out / 'learning_curve.png'}")
+          f"plot {plot}")
     return 0
 
 
@@ -223,5 +248,5 @@ def _run_spikegrad(args, out: Path) -> int:
     report["seconds"] = time.perf_counter() - t0
     write_json(out / "report.json", report)
     print(f"demo done in {report['seconds']:.0f} s: report {out / 'report.json'}, "
-          f"plot {out / 'learning_curve.png'}")
+          f"plot {out / 'training_curve.png'}")
     return 0

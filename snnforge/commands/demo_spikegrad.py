@@ -12,6 +12,10 @@
    held-out digits (``--chip-eval``) and its classes are compared with the golden model's.
    ``--cocotb-digits N`` also runs the per-cycle cocotb testbench (random host gaps and
    backpressure) on the first N digits.
+
+Writes ``report.json``, the Verilog and ``training_curve.png`` (the golden model's test
+accuracy per epoch and the chip's held-out accuracy, with the golden model's on the same
+digits) into ``--out``.
 """
 from __future__ import annotations
 
@@ -52,13 +56,12 @@ def _data(dataset: str):
     return x, train.labels.astype(np.int64), xt, test.labels.astype(np.int64)
 
 
-def golden_step(args, config, net, data, out: Path) -> dict:
+def golden_step(args, config, net, data) -> dict:
     import numpy as np
 
     from snnforge.golden_model.spikegrad.ann_equivalent import predict
     from snnforge.golden_model.spikegrad.units import input_counts
     from snnforge.sim.spikegrad_network_reference import GoldenNetwork
-    from snnforge.plotting import plot_lines
     from snnforge.runs import progress
 
     x, y, xt, yt = data
@@ -75,10 +78,6 @@ def golden_step(args, config, net, data, out: Path) -> dict:
         acc = float(np.mean(predict(gold.W, gold.b, counts, config) == yt))
         curve.append(acc)
     seconds = time.perf_counter() - t0
-    plot_lines(out / "learning_curve.png",
-               {"SpikeGrad bit-true": (list(range(1, args.epochs + 1)), curve)},
-               title=f"{args.dataset} {sizes}, per-sample SpikeGrad", xlabel="epoch",
-               ylabel="test accuracy")
     _say("1/3 golden", f"test accuracy {100 * curve[-1]:.1f} % after {args.epochs} epochs  "
          f"[{seconds:.1f} s]")
     return {"test_accuracy": curve[-1], "curve": curve, "seconds": seconds,
@@ -147,6 +146,7 @@ def hardware_step(args, config, net, data, out: Path) -> dict:
 
 def run_spikegrad(args, out: Path) -> dict:
     """Steps 1-3; returns the report."""
+    from snnforge.commands.demo import plot_training_curve
     from snnforge.errors import ToolchainError
 
     config = demo_config()
@@ -154,7 +154,7 @@ def run_spikegrad(args, out: Path) -> dict:
     data = _data(args.dataset)
     report = {"command": "snnforge demo --algo spikegrad", "algo": "spikegrad",
               "config": config.to_dict()}
-    report["golden"] = golden_step(args, config, net, data, out)
+    report["golden"] = golden_step(args, config, net, data)
     if not args.no_hw:
         try:
             report["chip"] = hardware_step(args, config, net, data, out)
@@ -162,4 +162,11 @@ def run_spikegrad(args, out: Path) -> dict:
             raise ToolchainError(f"{exc}\n  run `snnforge doctor` to see what is missing, or "
                                  "`snnforge demo --algo spikegrad --no-hw` for the golden model "
                                  "alone") from None
+    plot_training_curve(
+        out, title=f"{args.dataset} {'-'.join(str(s) for s in config.sizes)}, per-sample "
+        f"SpikeGrad: golden model vs chip",
+        curve={"epoch": list(range(1, args.epochs + 1)),
+               "test_accuracy": report["golden"]["curve"]},
+        series={"golden bit-true": "test_accuracy"}, golden=report["golden"],
+        chip=report.get("chip"), chip_key="chip_accuracy", golden_key="golden_accuracy")
     return report
