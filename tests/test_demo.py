@@ -117,7 +117,8 @@ def test_demo_plot_shows_golden_curves_and_the_chip_beside_the_golden_model(tmp_
     assert series["votes"] == ([1, 2], [50.0, 60.0]) and "absent" not in series
     (label, point), = [(k, v) for k, v in series.items() if k.startswith("chip")]
     assert point == ([2.0], [65.0]) and "20 held-out digits (golden 65.0 %)" in label
+    assert drawn["title"] == "t: golden model vs chip"
     plot_training_curve(tmp_path, title="t", curve=curve, series={"votes": "votes"},
                         golden={"n_train": 500}, chip=None, chip_key="chip_acc",
                         golden_key="golden_acc")
-    assert list(drawn["series"]) == ["votes"]
+    assert list(drawn["series"]) == ["votes"] and drawn["title"] == "t"

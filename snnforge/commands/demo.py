@@ -124,7 +124,8 @@ def plot_training_curve(out: Path, *, title: str, curve: dict[str, list], series
     """``training_curve.png``: accuracy in percent per epoch, one line per ``{label: key of
     curve}`` (keys with a value at every epoch), and, when the chip ran, its held-out accuracy
     ``chip[chip_key]`` as one point after the epochs it trained (``n_train`` digits of step 1's
-    stream), labelled with the golden model's ``chip[golden_key]`` on the same digits."""
+    stream), labelled with the golden model's ``chip[golden_key]`` on the same digits (the
+    title then ends in "golden model vs chip")."""
     from snnforge.plotting import plot_lines
 
     lines = {label: (curve["epoch"], [100 * v for v in curve[key]])
@@ -134,6 +135,7 @@ def plot_training_curve(out: Path, *, title: str, curve: dict[str, list], series
         label = (f"chip on Verilator, {chip['n_eval']} held-out digits (golden "
                  f"{100 * chip[golden_key]:.1f} %)")
         lines[label] = ([epochs], [100 * chip[chip_key]])
+        title = f"{title}: golden model vs chip"
     return plot_lines(out / "training_curve.png", lines, title=title, xlabel="epoch",
                       ylabel="accuracy (%)", logy=False)
 
@@ -226,7 +228,7 @@ def run(args) -> int:
                                  "or `snnforge demo --no-hw` for the golden model alone") from None
     plot = plot_training_curve(
         out, title=f"{args.dataset} {config.n_in}-{config.n_hidden}-{config.n_out}, "
-        f"T={config.T}: golden model vs chip", curve=report["golden"]["curve"],
+        f"T={config.T}", curve=report["golden"]["curve"],
         series={"golden bit-true, WTA votes": "test_accuracy_votes",
                 "golden bit-true, sum of z": "test_accuracy_sum_z",
                 "ANN, same shape": "ann_test_accuracy"},

@@ -164,7 +164,7 @@ def run_spikegrad(args, out: Path) -> dict:
                                  "alone") from None
     plot_training_curve(
         out, title=f"{args.dataset} {'-'.join(str(s) for s in config.sizes)}, per-sample "
-        f"SpikeGrad: golden model vs chip",
+        "SpikeGrad",
         curve={"epoch": list(range(1, args.epochs + 1)),
                "test_accuracy": report["golden"]["curve"]},
         series={"golden bit-true": "test_accuracy"}, golden=report["golden"],
