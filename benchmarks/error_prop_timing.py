@@ -79,6 +79,20 @@ DEPTH_LEVERS = {
     "init_fan_in": ({"init_fan_in": True},
                     "initial range x sqrt(8 / fan-in): the 16-input layers start at +-0.28"),
     "hidden24": ({"hidden": 24}, "both hidden layers 24 wide"),
+    "max_spikes2": ({"hidden_max_spikes": 2},
+                    "hidden rate limit: spikes beyond the 2nd per neuron and trial lower its inputs"),
+    "max_spikes4": ({"hidden_max_spikes": 4},
+                    "hidden rate limit: spikes beyond the 4th per neuron and trial lower its inputs"),
+    "teacher_period3": ({"teacher_period_ms": 3}, "teacher asks for one label spike every 3 ms "
+                                                  "(6 per trial, not 9)"),
+    "teacher_period4": ({"teacher_period_ms": 4}, "teacher asks for one label spike every 4 ms "
+                                                  "(5 per trial, not 9)"),
+    "lr_hidden0.002": ({"lr_hidden": 0.002}, "hidden 2 rate 0.002 (as hidden 1), output 0.005"),
+    "lr_out0.01": ({"lr": 0.01}, "output rate 0.01 (as one layer), hidden 2 0.005, hidden 1 0.002"),
+    "init0.5_fan_in": ({"init_scale": 0.5, "init_fan_in": True},
+                       "initial range 0.5 x sqrt(8 / fan-in): +-0.5 into hidden 1, +-0.35 above"),
+    "lr_out0.01_init0.5_fan_in": ({"lr": 0.01, "init_scale": 0.5, "init_fan_in": True},
+                                  "output rate 0.01 and initial range 0.5 x sqrt(8 / fan-in)"),
 }
 
 #: random-feedback variants: name -> (task overrides, network overrides, what they change)
@@ -150,7 +164,11 @@ VARIANTS = {
                                        f"one hidden layer{where} with the teacher stop (margin 3), "
                                        f"{how}")
        for suffix, (net_kw, how) in (("lr_decay0.95", ({"lr_decay": 0.95}, "every rate x 0.95 "
-                                                                         "per epoch")),)
+                                                                         "per epoch")),
+                                     ("max_spikes2", ({"hidden_max_spikes": 2},
+                                                      "hidden rate limit 2 spikes")),
+                                     ("max_spikes4", ({"hidden_max_spikes": 4},
+                                                      "hidden rate limit 4 spikes")))
        for prefix, task_kw, where in (("patterns4_", {"patterns": 4}, " on 4 patterns"),
                                       ("jitter3_", {"jitter_ms": 3.0}, " at 3 ms jitter"))},
     "jitter3_teacher_stop3": ({"jitter_ms": 3.0}, {"teacher_stop_margin": 3},
@@ -222,6 +240,22 @@ def run_variant(name: str, *, seeds: int, epochs: int, first_seed: int,
     }
 
 
+def feedback_alignment(model) -> dict[str, list]:
+    """Per layer with feedback (hidden l <- layer l + 1): the cosine between the feedback the
+    error spikes see (``B[l-1]``, for ``feedback="sign"`` ``sign(W) |B|``) and the forward
+    weights read transposed, and the share of synapse pairs with the same sign; per seed."""
+    cos, agree = [], []
+    for l in range(1, len(model.W)):
+        wt = np.swapaxes(model.W[l], 1, 2)
+        fb = {"symmetric": wt, "sign": np.sign(wt) * np.abs(model.B[l - 1])}.get(
+            model.net.feedback, model.B[l - 1])
+        a, b = fb.reshape(len(wt), -1), wt.reshape(len(wt), -1)
+        norm = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+        cos.append(np.round((a * b).sum(axis=1) / np.where(norm > 0, norm, 1.0), 3))
+        agree.append(np.round((np.sign(a) == np.sign(b)).mean(axis=1), 3))
+    return {"cosine": cos, "sign_agreement": agree}
+
+
 def diagnose_variant(name: str, *, seeds: int, epochs: int, first_seed: int) -> dict:
     """Train a variant as :func:`run_variant` does (same seeds, same weights) while counting,
     per epoch, the spikes per training trial of every hidden layer and error-neuron group
@@ -254,6 +288,7 @@ def diagnose_variant(name: str, *, seeds: int, epochs: int, first_seed: int) -> 
             "spikes_per_trial": {k: float(v.mean() / y.shape[1]) for k, v in sorted(spikes.items())},
             "weights_at_rail": [float(np.mean((w <= lo) | (w >= hi))) for w in model.W],
             "seeds_with_a_silent_output": int((counts.sum(axis=1) == 0).any(axis=1).sum()),
+            "feedback_alignment": feedback_alignment(model),
         })
     curve = np.stack(trainer.curve)
     return {"what": what, "task": dataclasses.asdict(task), "network": dataclasses.asdict(net),

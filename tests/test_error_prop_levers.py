@@ -154,3 +154,20 @@ def test_feedback_init_sets_the_feedback_range():
     plain = ErrorPropNetwork(task=TASK, net=NetworkConfig(**DEEP), seeds=list(SEEDS))
     _same_w = [np.array_equal(a, b) for a, b in zip(model.W, plain.W)]
     assert all(_same_w)
+
+
+def test_hidden_rate_limit_lowers_the_inputs_of_busy_neurons_only():
+    x, y = _trials(4, per_replica=3, seed=6)
+    off, before, _ = _learn(NetworkConfig(**DEEP, hidden_max_spikes=0), x, y, trials=3)
+    huge, _, _ = _learn(NetworkConfig(**DEEP, hidden_max_spikes=10_000), x, y, trials=3)
+    _same(off, huge)                                   # a limit never reached changes nothing
+    net = NetworkConfig(**{**DEEP, "err_threshold": 1e6},
+                        hidden_max_spikes=1)           # no error spikes: only the limit acts
+    model = ErrorPropNetwork(task=TASK, net=net, seeds=list(SEEDS))
+    w0 = [w.copy() for w in model.W]
+    _, rec = model.run(x[:, :1], y[:, :1], learn=True, record=True, sample_ids=np.zeros(4, int))
+    busy = rec["hidden"][:, 0].sum(axis=1) > 1         # (R, H): fired more than once
+    assert busy.any() and (~busy).any()
+    np.testing.assert_array_equal(model.W[0][~busy], w0[0][~busy])   # quiet neurons untouched
+    assert (model.W[0][busy] <= w0[0][busy]).all() and (model.W[0][busy] < w0[0][busy]).any()
+    np.testing.assert_array_equal(model.W[2], w0[2])   # the output synapses are no hidden layer

@@ -122,6 +122,9 @@ class NetworkConfig:
     weight decay ``feedback_decay`` (a fraction per learning trial, applied to both the forward
     synapses that have a feedback twin and the feedback synapses; 0: no decay, the initial
     difference stays). ``feedback_init``: initial feedback range (``None``: ``init_scale``).
+    ``hidden_max_spikes``: rate limit of the hidden neurons; every spike of a hidden neuron
+    beyond this many in a trial acts on its own input synapses as a "too active" error spike
+    (0: no limit).
     """
 
     hidden: int = 16
@@ -155,6 +158,7 @@ class NetworkConfig:
     lr_lower_decay: float = 1.0
     feedback_decay: float = 0.0
     feedback_init: float | None = None
+    hidden_max_spikes: int = 0
 
     def validate(self) -> "NetworkConfig":
         _require(_is_int(self.hidden) and self.hidden >= 1,
@@ -209,6 +213,9 @@ class NetworkConfig:
                                                 and 0 < self.feedback_init <= self.weight_max),
                  f"feedback_init must be in (0, weight_max] or None, got {self.feedback_init!r}; "
                  f"pass --feedback-init above 0")
+        _require(_is_int(self.hidden_max_spikes) and self.hidden_max_spikes >= 0,
+                 f"hidden_max_spikes must be an integer >= 0 (0: no limit), got "
+                 f"{self.hidden_max_spikes!r}; pass --hidden-max-spikes 0 or more")
         _require(self.gate_low < self.gate_high,
                  f"gate_low ({self.gate_low}) must be below gate_high ({self.gate_high})")
         _require(_is_int(self.teacher_period_ms) and self.teacher_period_ms >= 1,

@@ -37,6 +37,9 @@ One time step t, for input spikes ``s`` (``(R, B, N)``):
    (:func:`~.rule.eligibility_step`), or with ``(x_in, g+, g-)`` for ``hidden_rule="trace"``;
    rate ``lr`` for the synapses into the output, ``lr_hidden`` into the top hidden layer and
    ``lr_lower`` (if set) into the hidden layers below it.
+   With ``hidden_max_spikes`` n > 0, every spike of a hidden neuron beyond its n-th in the
+   trial also counts as a "too active" error spike for that neuron's own input synapses (a
+   spike counter and a comparator per neuron; it is not propagated further down).
    Updates act after the step, so all spikes of step t use the weights of step t.
 
 The target of the label neuron is one spike every ``teacher_period_ms`` from the middle of the
@@ -243,6 +246,8 @@ class ErrorPropNetwork:
             else net.lower_err_threshold
         # teacher stop: per replica and trial, has the label output led by the margin yet?
         stopped = np.zeros((r, b, 1), dtype=bool)
+        # rate limit: spikes of each hidden neuron so far in the trial (layers 1..out-1)
+        hid_counts = [None] + [z(k) for k in sizes[1:-1]]
         label_hot = np.asarray(labels)[..., None] == np.arange(task.patterns)  # (R, B, P)
         stochastic = net.lsb is not None and net.rounding == "stochastic"
         for t in range(task.steps):
@@ -257,6 +262,11 @@ class ErrorPropNetwork:
             for l in range(out + 1):
                 tr_r[l], tr_x[l] = self._trace(tr_r[l], tr_x[l], spikes[l])
             counts += spikes[out].astype(np.int64)
+            update_pos = {}  # hidden layer -> "too active" spikes its input synapses learn from
+            if net.hidden_max_spikes:
+                for l in range(1, out):
+                    hid_counts[l] += spikes[l]
+                    update_pos[l] = spikes[l] * (hid_counts[l] > net.hidden_max_spikes)
             if net.teacher_stop_margin:
                 own = np.where(label_hot, counts, 0).sum(axis=-1, keepdims=True)
                 rival = np.where(label_hot, -1, counts).max(axis=-1, keepdims=True)
@@ -300,14 +310,15 @@ class ErrorPropNetwork:
                     else:
                         signal = {"pre_trace": tr_x[l][:, 0]}
                         lr = lr_hidden if l == out - 2 else lr_lower
-                    if not (err_pos[l + 1].any() or err_neg[l + 1].any()):
+                    e_pos = err_pos[l + 1] if l + 1 not in update_pos \
+                        else np.maximum(err_pos[l + 1], update_pos[l + 1])
+                    if not (e_pos.any() or err_neg[l + 1].any()):
                         new_w.append(w)  # no error spike into this layer: no synapse changes
                         continue
                     u = None
                     if stochastic:
-                        u = self._rounding_uniforms(w, l, t, sid, err_pos[l + 1][:, 0] +
-                                                    err_neg[l + 1][:, 0])
-                    new_w.append(local_update(w, err_pos=err_pos[l + 1][:, 0],
+                        u = self._rounding_uniforms(w, l, t, sid, e_pos[:, 0] + err_neg[l + 1][:, 0])
+                    new_w.append(local_update(w, err_pos=e_pos[:, 0],
                                               err_neg=err_neg[l + 1][:, 0], net=net, lr=lr,
                                               uniforms=u, **signal))
                 if net.feedback == "kp":  # each feedback synapse gets its forward twin's step

@@ -92,6 +92,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "their forward twins (default: %(default)s)")
     n.add_argument("--feedback-init", type=float, default=_NET_DEFAULTS.feedback_init,
                    help="initial range of the random feedback synapses (default: --init-scale)")
+    n.add_argument("--teacher-period", type=int, default=_NET_DEFAULTS.teacher_period_ms,
+                   metavar="MS",
+                   help="the label output's target is one spike every MS ms over the second half "
+                        "of the sweep and the tail (default: %(default)s)")
+    n.add_argument("--hidden-max-spikes", type=int, default=_NET_DEFAULTS.hidden_max_spikes,
+                   metavar="SPIKES",
+                   help="hidden rate limit: each spike of a hidden neuron beyond this many in a "
+                        "trial lowers its own input synapses like a 'too active' error spike; "
+                        "0 = no limit (default: %(default)s)")
     n.add_argument("--weight-bits", type=int, default=_NET_DEFAULTS.weight_bits,
                    help="signed weight width 2..16, 0 for float weights (default: %(default)s)")
     n.add_argument("--rounding", choices=("stochastic", "nearest"), default=_NET_DEFAULTS.rounding,
@@ -123,7 +132,8 @@ def configs_from_args(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
     if args.weight_bits is not None and args.weight_bits < 0:
         raise ConfigError(f"--weight-bits must be 0 (float) or 2..16, got {args.weight_bits}")
     with named_options(args, interval_ms="--interval", tail_ms="--tail", jitter_ms="--jitter",
-                       noise_hz="--noise", first_seed="--seed", lower_tau_err_ms="--lower-tau-err"):
+                       noise_hz="--noise", first_seed="--seed", lower_tau_err_ms="--lower-tau-err",
+                       teacher_period_ms="--teacher-period"):
         return _configs(args)
 
 
@@ -138,7 +148,8 @@ def _configs(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
                         lower_hidden=args.lower_hidden, lower_tau_err_ms=args.lower_tau_err,
                         init_fan_in=args.init_fan_in, lr_decay=args.lr_decay,
                         lr_lower_decay=args.lr_lower_decay, feedback_decay=args.feedback_decay,
-                        feedback_init=args.feedback_init,
+                        feedback_init=args.feedback_init, hidden_max_spikes=args.hidden_max_spikes,
+                        teacher_period_ms=args.teacher_period,
                         weight_bits=args.weight_bits or None, rounding=args.rounding,
                         feedback=args.feedback, hidden_rule=args.hidden_rule,
                         trace=args.trace).validate()
