@@ -87,6 +87,10 @@ DEPTH_LEVERS = {
                                                   "(6 per trial, not 9)"),
     "teacher_period4": ({"teacher_period_ms": 4}, "teacher asks for one label spike every 4 ms "
                                                   "(5 per trial, not 9)"),
+    "lead1": ({"teacher_lead_margin": 1},
+              "the label output asks for no more spikes while it leads by 1"),
+    "lead2": ({"teacher_lead_margin": 2},
+              "the label output asks for no more spikes while it leads by 2"),
     "lr_hidden0.002": ({"lr_hidden": 0.002}, "hidden 2 rate 0.002 (as hidden 1), output 0.005"),
     "lr_out0.01": ({"lr": 0.01}, "output rate 0.01 (as one layer), hidden 2 0.005, hidden 1 0.002"),
     "init0.5_fan_in": ({"init_scale": 0.5, "init_fan_in": True},
@@ -116,6 +120,15 @@ FEEDBACK_VARIANTS = {
     "hidden_layers2_sign_feedback": (
         {}, {**DEPTH_BASE, "feedback": "sign"},
         "two hidden layers with the depth remedies, sign-concordant feedback"),
+    "hidden_layers2_kp_nodecay_init0.1": (
+        {}, {**DEPTH_BASE, "feedback": "kp", "feedback_init": 0.1},
+        "two hidden layers with the depth remedies, feedback that takes the forward updates "
+        "from a small random start (+-0.1), no decay"),
+    "patterns4_kp_nodecay_init0.1": (
+        {"patterns": 4}, {"feedback": "kp", "feedback_init": 0.1},
+        "4 patterns, one hidden layer, feedback that takes the forward updates from +-0.1"),
+    "patterns4_random_feedback": ({"patterns": 4}, {"feedback": "random"},
+                                  "4 patterns, one hidden layer, fixed random feedback"),
     "hidden_layers2_kp_decay0.002": (
         {}, {**DEPTH_BASE, "feedback": "kp", "feedback_decay": 0.002},
         "two hidden layers with the depth remedies, Kolen-Pollack feedback (decay 0.002)"),
@@ -165,6 +178,9 @@ VARIANTS = {
                                        f"{how}")
        for suffix, (net_kw, how) in (("lr_decay0.95", ({"lr_decay": 0.95}, "every rate x 0.95 "
                                                                          "per epoch")),
+                                     ("lead1", ({"teacher_lead_margin": 1},
+                                                "the label output asks for no more while it "
+                                                "leads by 1")),
                                      ("max_spikes2", ({"hidden_max_spikes": 2},
                                                       "hidden rate limit 2 spikes")),
                                      ("max_spikes4", ({"hidden_max_spikes": 4},

@@ -171,3 +171,24 @@ def test_hidden_rate_limit_lowers_the_inputs_of_busy_neurons_only():
     np.testing.assert_array_equal(model.W[0][~busy], w0[0][~busy])   # quiet neurons untouched
     assert (model.W[0][busy] <= w0[0][busy]).all() and (model.W[0][busy] < w0[0][busy]).any()
     np.testing.assert_array_equal(model.W[2], w0[2])   # the output synapses are no hidden layer
+
+
+def test_teacher_lead_margin_quiets_the_label_error_only_while_it_leads():
+    # no learning: outputs are the same with and without; the label's "too quiet" error neuron
+    # fires less, the rivals' error neurons are unchanged
+    net = NetworkConfig(init_scale=1.5, err_threshold=1.0)
+    x, y = _trials(8, per_replica=6, seed=5)
+    seeds = list(range(8))
+    _, plain = ErrorPropNetwork(task=TASK, net=net, seeds=seeds).run(x, y, learn=False, record=True)
+    lead = NetworkConfig(init_scale=1.5, err_threshold=1.0, teacher_lead_margin=1)
+    _, rec = ErrorPropNetwork(task=TASK, net=lead, seeds=seeds).run(x, y, learn=False, record=True)
+    np.testing.assert_array_equal(plain["output"], rec["output"])
+    hot = (y[..., None] == np.arange(TASK.patterns))[:, :, None, :]     # (R, B, 1, P)
+    for k in ("out_err_pos", "out_err_neg"):
+        np.testing.assert_array_equal(np.where(hot, False, rec[k]), np.where(hot, False, plain[k]))
+    label_neg = lambda r: np.where(hot, r["out_err_neg"], False).sum()  # noqa: E731
+    assert label_neg(rec) < label_neg(plain)
+    huge = NetworkConfig(init_scale=1.5, err_threshold=1.0, teacher_lead_margin=10_000)
+    _, same = ErrorPropNetwork(task=TASK, net=huge, seeds=seeds).run(x, y, learn=False, record=True)
+    for k in plain:
+        np.testing.assert_array_equal(plain[k], same[k])

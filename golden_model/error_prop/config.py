@@ -124,7 +124,10 @@ class NetworkConfig:
     difference stays). ``feedback_init``: initial feedback range (``None``: ``init_scale``).
     ``hidden_max_spikes``: rate limit of the hidden neurons; every spike of a hidden neuron
     beyond this many in a trial acts on its own input synapses as a "too active" error spike
-    (0: no limit).
+    (0: no limit). ``teacher_lead_margin``: the label output's error neurons get no input in
+    the steps in which it leads every other output by this many spikes or more, so a trial
+    already won asks for no more label spikes while the rivals are still taught to stay quiet
+    (0: off).
     """
 
     hidden: int = 16
@@ -159,6 +162,7 @@ class NetworkConfig:
     feedback_decay: float = 0.0
     feedback_init: float | None = None
     hidden_max_spikes: int = 0
+    teacher_lead_margin: int = 0
 
     def validate(self) -> "NetworkConfig":
         _require(_is_int(self.hidden) and self.hidden >= 1,
@@ -216,6 +220,9 @@ class NetworkConfig:
         _require(_is_int(self.hidden_max_spikes) and self.hidden_max_spikes >= 0,
                  f"hidden_max_spikes must be an integer >= 0 (0: no limit), got "
                  f"{self.hidden_max_spikes!r}; pass --hidden-max-spikes 0 or more")
+        _require(_is_int(self.teacher_lead_margin) and self.teacher_lead_margin >= 0,
+                 f"teacher_lead_margin must be an integer >= 0 (0: off), got "
+                 f"{self.teacher_lead_margin!r}; pass --teacher-lead-margin 0 or more")
         _require(self.gate_low < self.gate_high,
                  f"gate_low ({self.gate_low}) must be below gate_high ({self.gate_high})")
         _require(_is_int(self.teacher_period_ms) and self.teacher_period_ms >= 1,

@@ -25,7 +25,9 @@ One time step t, for input spikes ``s`` (``(R, B, N)``):
    ``err_threshold`` (output too active), ``U- = max(0, a_err U- + target - o)`` fires ``e-``;
    reset by subtraction; with ``teacher_stop_margin`` m > 0 the input ``o - target`` is zero
    from the step at which the label output has fired m spikes more than every other output in
-   the trial (the teacher stops: a learned trial causes few updates);
+   the trial (the teacher stops: a learned trial causes few updates); with
+   ``teacher_lead_margin`` k > 0 the label output's input is zero in every step in which it
+   leads every other output by k spikes or more (the rivals' inputs are unchanged);
 5. hidden error neurons (top hidden layer first): ``fb = F (e+ - e-)`` (``F`` = ``W2``
    transposed or fixed random; for a lower hidden layer the error spikes ``g+ - g-`` of the
    hidden layer above, through the weights between them),
@@ -267,13 +269,17 @@ class ErrorPropNetwork:
                 for l in range(1, out):
                     hid_counts[l] += spikes[l]
                     update_pos[l] = spikes[l] * (hid_counts[l] > net.hidden_max_spikes)
-            if net.teacher_stop_margin:
+            if net.teacher_stop_margin or net.teacher_lead_margin:
                 own = np.where(label_hot, counts, 0).sum(axis=-1, keepdims=True)
                 rival = np.where(label_hot, -1, counts).max(axis=-1, keepdims=True)
-                stopped |= own >= rival + net.teacher_stop_margin
+                if net.teacher_stop_margin:
+                    stopped |= own >= rival + net.teacher_stop_margin
             # output error pair against the teacher
             tgt = target[:, :, t, :].astype(np.float64)
             drive = np.where(stopped, 0.0, spikes[out] - tgt)
+            if net.teacher_lead_margin:  # the label output asks for no more while it leads
+                leads = own >= rival + net.teacher_lead_margin
+                drive = np.where(label_hot & leads, 0.0, drive)
             err_v_pos[out] = np.maximum(0.0, self.a_err * err_v_pos[out] + drive)
             err_v_neg[out] = np.maximum(0.0, self.a_err * err_v_neg[out] - drive)
             err_pos = [None] * (out + 1)

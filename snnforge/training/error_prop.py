@@ -96,6 +96,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    metavar="MS",
                    help="the label output's target is one spike every MS ms over the second half "
                         "of the sweep and the tail (default: %(default)s)")
+    n.add_argument("--teacher-lead-margin", type=int, default=_NET_DEFAULTS.teacher_lead_margin,
+                   metavar="SPIKES",
+                   help="the label output asks for no more spikes while it leads every other "
+                        "output by this many; 0 = off (default: %(default)s)")
     n.add_argument("--hidden-max-spikes", type=int, default=_NET_DEFAULTS.hidden_max_spikes,
                    metavar="SPIKES",
                    help="hidden rate limit: each spike of a hidden neuron beyond this many in a "
@@ -150,6 +154,7 @@ def _configs(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
                         lr_lower_decay=args.lr_lower_decay, feedback_decay=args.feedback_decay,
                         feedback_init=args.feedback_init, hidden_max_spikes=args.hidden_max_spikes,
                         teacher_period_ms=args.teacher_period,
+                        teacher_lead_margin=args.teacher_lead_margin,
                         weight_bits=args.weight_bits or None, rounding=args.rounding,
                         feedback=args.feedback, hidden_rule=args.hidden_rule,
                         trace=args.trace).validate()
