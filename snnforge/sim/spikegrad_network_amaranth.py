@@ -16,6 +16,8 @@ from amaranth.hdl import Value
 from amaranth.sim import Simulator
 
 from snnforge.hdl.spikegrad.network import SpikeGradNetwork
+from snnforge.hdl.spikegrad.network_layouts import (input_layout, read_layout, total_layout,
+                                                    trace_layout)
 from snnforge.sim.budget import CycleBudget
 
 from .spikegrad_network_reference import SampleRecord, chip_error, sample_events
@@ -114,8 +116,8 @@ def simulate_network(net: SpikeGradNetwork, pixels, labels, *, learn=True,
     rng = random.Random(seed)
     bound = sample_cycle_bound(net.shape, ready_probability=ready_probability)
     result = NetworkRun([], [], [], [])
-    in_layout, tot_layout = shape.input_layout, shape.total_layout
-    tr_layout = shape.trace_layout
+    in_layout, tot_layout = input_layout(cfg), total_layout(cfg)
+    tr_layout = trace_layout(cfg)
 
     def encode_event(*values):
         f = dict(in_layout)
@@ -185,7 +187,7 @@ def simulate_network(net: SpikeGradNetwork, pixels, labels, *, learn=True,
 
 async def _read_back(ctx, net, rng, ready_probability):
     shape = net.shape
-    rl = dict(shape.read_layout)
+    rl = dict(read_layout(net.config))
     weights, biases = [], []
     for layer in range(shape.n_layers):
         n_in, n_out = shape.layer_dims(layer)
