@@ -84,10 +84,10 @@ class NetworkBoardTop(Elaboratable):
             m.domains.sync = cd = ClockDomain("sync")
             lock = Signal()
             clk_in = buffer("clk_in", "i", self.clocking.clock_resource).i
-            pll_clk = Signal(name="pll_clk")   # a top-level net the constraint can name
-            m.submodules.pll = ecp5_pll(self.pll, clk_in=clk_in, clk_out=pll_clk, lock=lock)
-            m.d.comb += cd.clk.eq(pll_clk)
-            platform.add_clock_constraint(pll_clk, self.clk_freq)
+            # no constraint of our own on the PLL output: nextpnr derives it from the
+            # EHXPLLL's parameters and the oscillator's constraint (a net named here does not
+            # survive synthesis)
+            m.submodules.pll = ecp5_pll(self.pll, clk_in=clk_in, clk_out=cd.clk, lock=lock)
             m.submodules.reset_sync = ResetSynchronizer(~lock, domain="sync")
         # the platform's default domain (oscillator, power-on reset) otherwise; the button
         # resets the core in both cases
