@@ -163,8 +163,7 @@ def run_spikegrad(args, out: Path) -> dict:
                                  "`snnforge demo --algo spikegrad --no-hw` for the golden model "
                                  "alone") from None
     plot_training_curve(
-        out, title=f"{args.dataset} {'-'.join(str(s) for s in config.sizes)}, per-sample "
-        "SpikeGrad",
+        out, title=f"{args.dataset} {'-'.join(str(s) for s in config.sizes)} SpikeGrad",
         curve={"epoch": list(range(1, args.epochs + 1)),
                "test_accuracy": report["golden"]["curve"]},
         series={"golden bit-true": "test_accuracy"}, golden=report["golden"],
