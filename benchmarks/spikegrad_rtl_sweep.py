@@ -30,8 +30,8 @@ _ARRAY_SHAPES = [  # n_neurons, threshold, count_bits, potential_bits, input_bit
     (1, 1, 2, 6, 4),
     (4, 7, 3, 10, 6),
     (7, 255, 2, 12, 10),
-    (16, 4096, 8, 33, 16),  # SpikeGradConfig() widths (the registry default before the
-]                           # training configuration; that one is in training_runs())
+    (16, 4096, 8, 33, 16),  # the widths of SpikeGradConfig() (the training configuration's
+]                           # are in training_runs())
 _GATES = [(1, 2, 1, False), (9, 16, 8, False), (9, 16, 8, True)]
 _FANOUTS = [(5, 3, 6, False), (5, 3, 6, True)]  # n_pre, n_post, weight_bits, transposed
 _UPDATES = [  # weight_bits, error_bits, count_bits, lr_mult, lr_shift
