@@ -178,6 +178,8 @@ VARIANTS = {
                                        f"{how}")
        for suffix, (net_kw, how) in (("lr_decay0.95", ({"lr_decay": 0.95}, "every rate x 0.95 "
                                                                          "per epoch")),
+                                     ("hidden24", ({"hidden": 24}, "24 hidden neurons")),
+                                     ("hidden48", ({"hidden": 48}, "48 hidden neurons")),
                                      ("lead1", ({"teacher_lead_margin": 1},
                                                 "the label output asks for no more while it "
                                                 "leads by 1")),
@@ -187,6 +189,10 @@ VARIANTS = {
                                                       "hidden rate limit 4 spikes")))
        for prefix, task_kw, where in (("patterns4_", {"patterns": 4}, " on 4 patterns"),
                                       ("jitter3_", {"jitter_ms": 3.0}, " at 3 ms jitter"))},
+    "patterns4_hidden24": ({"patterns": 4}, {"hidden": 24},
+                           "one hidden layer of 24 on 4 patterns (no teacher stop)"),
+    "jitter3_hidden24": ({"jitter_ms": 3.0}, {"hidden": 24},
+                         "one hidden layer of 24 at 3 ms jitter (no teacher stop)"),
     "jitter3_teacher_stop3": ({"jitter_ms": 3.0}, {"teacher_stop_margin": 3},
                               "one hidden layer at 3 ms jitter with the teacher stop (margin 3)"),
     **FEEDBACK_VARIANTS,
