@@ -79,6 +79,9 @@ DEPTH_LEVERS = {
     "init_fan_in": ({"init_fan_in": True},
                     "initial range x sqrt(8 / fan-in): the 16-input layers start at +-0.28"),
     "hidden24": ({"hidden": 24}, "both hidden layers 24 wide"),
+    "hidden32": ({"hidden": 32}, "both hidden layers 32 wide"),
+    "hidden24_lr_decay0.95": ({"hidden": 24, "lr_decay": 0.95},
+                              "both hidden layers 24 wide, every rate x 0.95 per epoch"),
     "max_spikes2": ({"hidden_max_spikes": 2},
                     "hidden rate limit: spikes beyond the 2nd per neuron and trial lower its inputs"),
     "max_spikes4": ({"hidden_max_spikes": 4},
@@ -129,6 +132,14 @@ FEEDBACK_VARIANTS = {
         "4 patterns, one hidden layer, feedback that takes the forward updates from +-0.1"),
     "patterns4_random_feedback": ({"patterns": 4}, {"feedback": "random"},
                                   "4 patterns, one hidden layer, fixed random feedback"),
+    "random_feedback_deep_rates": (
+        {}, {"feedback": "random", "init_scale": 0.4, "lr": 0.005, "lr_hidden": 0.005,
+             "teacher_stop_margin": 3},
+        "one hidden layer, fixed random feedback, with the two-layer network's rates (0.005), "
+        "initial range (0.4) and teacher stop (margin 3)"),
+    "patterns4_hidden_layers2_random_feedback": (
+        {"patterns": 4}, {**DEPTH_BASE, "feedback": "random"},
+        "4 patterns, two hidden layers with the depth remedies, fixed random feedback"),
     "hidden_layers2_kp_decay0.002": (
         {}, {**DEPTH_BASE, "feedback": "kp", "feedback_decay": 0.002},
         "two hidden layers with the depth remedies, Kolen-Pollack feedback (decay 0.002)"),
