@@ -132,6 +132,11 @@ FEEDBACK_VARIANTS = {
         "4 patterns, one hidden layer, feedback that takes the forward updates from +-0.1"),
     "patterns4_random_feedback": ({"patterns": 4}, {"feedback": "random"},
                                   "4 patterns, one hidden layer, fixed random feedback"),
+    "patterns4_random_feedback_lr_decay0.95": (
+        {"patterns": 4}, {"feedback": "random", "lr_decay": 0.95},
+        "4 patterns, one hidden layer, fixed random feedback, every rate x 0.95 per epoch"),
+    "patterns4_sign_feedback": ({"patterns": 4}, {"feedback": "sign"},
+                                "4 patterns, one hidden layer, sign-concordant feedback"),
     "random_feedback_deep_rates": (
         {}, {"feedback": "random", "init_scale": 0.4, "lr": 0.005, "lr_hidden": 0.005,
              "teacher_stop_margin": 3},
