@@ -19,6 +19,8 @@ import numpy as np
 
 from snnforge import toolchain
 from snnforge.errors import SnnforgeError, ToolchainError
+from snnforge.hdl.spikegrad.network_layouts import (input_layout, read_layout, total_layout,
+                                                    trace_layout)
 
 from .harness_build import build_verilated_harness
 
@@ -54,12 +56,13 @@ class FastSpikeGrad:
         self.fixed_loss = sh.fixed_loss
         self.exe = build_spikegrad_harness(verilog or emit_verilog(net, name=TOP),
                                            fixed_loss=self.fixed_loss)
-        off = {f"ev_{k}": v.offset for k, v in dict(sh.input_layout).items()}
-        off.update({f"rd_{k}": dict(sh.read_layout)[k].offset for k in ("layer", "bias", "index")})
+        off = {f"ev_{k}": v.offset for k, v in dict(input_layout(net.config)).items()}
+        off.update({f"rd_{k}": dict(read_layout(net.config))[k].offset
+                    for k in ("layer", "bias", "index")})
         from snnforge.sim.spikegrad_network_amaranth import sample_cycle_bound
 
         off.update(err_bits=sh.error_in_bits, classes=sh.classes,
-                   tr_kind=dict(sh.trace_layout)["kind"].offset, end_kind=2,
+                   tr_kind=dict(trace_layout(net.config))["kind"].offset, end_kind=2,
                    cycle_limit=sample_cycle_bound(sh))
         argv = [str(self.exe)] + [f"{k}={v}" for k, v in off.items()]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -92,7 +95,7 @@ class FastSpikeGrad:
         tag = f" {int(label)} {int(bool(learn))}" if self.fixed_loss else ""
         self.proc.stdin.write(f"S {len(events)}{tag} {flat}\n")
         self.proc.stdin.flush()
-        totals = [unpack_fields(self.shape.total_layout, raw)["total"]
+        totals = [unpack_fields(total_layout(self.config), raw)["total"]
                   for raw in self._line("T")]
         if not self.fixed_loss:
             errors = error_of(totals)
@@ -102,7 +105,7 @@ class FastSpikeGrad:
         cycles, count = rec[0], rec[1]
         trace = []
         for raw in rec[2:2 + count]:
-            f = unpack_fields(self.shape.trace_layout, raw)
+            f = unpack_fields(trace_layout(self.config), raw)
             trace.append((f["kind"], f["layer"], f["addr"], f["value"]))
         return totals, trace, cycles
 

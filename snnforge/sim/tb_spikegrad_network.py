@@ -29,7 +29,8 @@ from cocotb.triggers import RisingEdge
 from snnforge.golden_model.data import downsample, load_dataset
 from snnforge.golden_model.spikegrad.config import SpikeGradConfig
 from snnforge.golden_model.spikegrad.train import init_parameters
-from snnforge.hdl.spikegrad.network_layouts import NetworkShape, TraceKind
+from snnforge.hdl.spikegrad.network_layouts import (NetworkShape, TraceKind, input_layout,
+                                                    read_layout, total_layout, trace_layout)
 from snnforge.sim import StreamSink, StreamSource, TB, tb_params
 from snnforge.sim.budget import CycleBudget
 from snnforge.sim.spikegrad_network_amaranth import sample_cycle_bound, unpack_fields
@@ -84,6 +85,8 @@ async def network_trains_bit_identical(dut):
     p = tb_params(DEFAULTS)
     cfg = config_from(p)
     shape = NetworkShape(cfg)
+    in_layout, tot_layout = input_layout(cfg), total_layout(cfg)
+    tr_layout, rd_layout = trace_layout(cfg), read_layout(cfg)
     weights, biases = init_parameters(cfg, rng=np.random.default_rng(p["init_seed"]),
                                       input_gain=p["input_gain"], output_gain=p["output_gain"])
     gold = GoldenNetwork(cfg, weights, biases)
@@ -98,7 +101,7 @@ async def network_trains_bit_identical(dut):
                                                 reset=tb.rst)
 
     def on_total(raw):
-        f = unpack_fields(shape.total_layout, raw)
+        f = unpack_fields(tot_layout, raw)
         assert f["addr"] == len(state["totals"]), f"total of class {f['addr']} out of order"
         state["totals"].append(f["total"])
         if f["last"] and not fixed:
@@ -106,14 +109,14 @@ async def network_trains_bit_identical(dut):
                                         learn=state["learn"]))
 
     def on_trace(raw):
-        f = unpack_fields(shape.trace_layout, raw)
+        f = unpack_fields(tr_layout, raw)
         state["trace"].append((f["kind"], f["layer"], f["addr"], f["value"]))
         if f["kind"] == TraceKind.END:
             state["ends"] += 1
 
     events_in = StreamSource(dut, "i_events", tb.clk, rng=tb.child_rng("events"),
                              valid_probability=p["valid_probability"], reset=tb.rst,
-                             encode=lambda e: pack(shape.input_layout, **dict(
+                             encode=lambda e: pack(in_layout, **dict(
                                  zip(("addr", "count", "last", "label", "learn"), e))))
     StreamSink(dut, "o_totals", tb.clk, rng=tb.child_rng("totals"),
                ready_probability=p["ready_probability"], reset=tb.rst, callback=on_total)
@@ -172,7 +175,7 @@ async def network_trains_bit_identical(dut):
         for bias, want in ((0, gold.W[layer].reshape(-1)), (1, gold.b[layer])):
             got = []
             for index in range(len(want)):
-                dut.i_read__payload.value = pack(shape.read_layout, layer=layer, bias=bias,
+                dut.i_read__payload.value = pack(rd_layout, layer=layer, bias=bias,
                                                  index=index)
                 dut.i_read__valid.value = 1
                 budget = CycleBudget(20, name="read-back")
