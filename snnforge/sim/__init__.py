@@ -13,7 +13,10 @@ In a cocotb test module::
 - :mod:`.cache`: the Verilator build cache (``~/.cache/snnforge/verilator``);
 - :mod:`.network`: runs the SSNN-BP network top on Verilator against the golden model
   (the cocotb module :mod:`.tb_network`);
-- :mod:`.harness`: runs a unit testbench on the shared SSNN-BP/stream unit-harness build.
+- :mod:`.harness`: runs a unit testbench on the shared SSNN-BP/stream unit-harness build;
+- the SpikeGrad references and driver: :mod:`.spikegrad_unit_reference` (the units' golden
+  transactions and random stimulus), :mod:`.spikegrad_network_reference` (what the network
+  top must produce), :mod:`.spikegrad_network_amaranth` (the Amaranth-simulator driver).
 
 The names above are imported on first use, so ``import snnforge.sim`` does not import cocotb.
 """

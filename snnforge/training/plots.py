@@ -1,5 +1,5 @@
 """The figures of ``snnforge train`` run folders, one style and one set of names for every
-algorithm (all drawn by :func:`snnforge.runs.plot_lines` / :func:`snnforge.runs.plot_raster`):
+algorithm (all drawn by :func:`snnforge.plotting.plot_lines` / :func:`snnforge.plotting.plot_raster`):
 
 ``training_curve.png``
     test (and, where measured, train) accuracy in percent per epoch, the ANN beside it;
