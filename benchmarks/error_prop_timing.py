@@ -8,7 +8,10 @@ baseline, and a logistic regression on the full raster as a timing-aware referen
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/error_prop_timing.py            # all variants
     python benchmarks/error_prop_timing.py --variants main --seeds 5 --epochs 10   # quick look
     python benchmarks/error_prop_timing.py --diagnose --variants patterns4_hidden_layers2 \
-        --seeds 8 --epochs 25     # spikes per layer / error group, rail weights, silent outputs
+        --seeds 8 --epochs 25     # spikes per layer / error group, rail weights, silent outputs,
+                                  # feedback alignment
+    python benchmarks/error_prop_timing.py --variants patterns4_deep_hidden24 \
+        --first-seed 20 --suffix _seeds20-39   # a depth lever (DEPTH_LEVERS) on seeds 20-39
 """
 from __future__ import annotations
 
