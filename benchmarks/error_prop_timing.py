@@ -201,6 +201,8 @@ VARIANTS = {
                                        f"{how}")
        for suffix, (net_kw, how) in (("lr_decay0.95", ({"lr_decay": 0.95}, "every rate x 0.95 "
                                                                          "per epoch")),
+                                     ("lr_decay0.98", ({"lr_decay": 0.98}, "every rate x 0.98 "
+                                                                         "per epoch")),
                                      ("hidden24", ({"hidden": 24}, "24 hidden neurons")),
                                      ("hidden48", ({"hidden": 48}, "48 hidden neurons")),
                                      ("lead1", ({"teacher_lead_margin": 1},
