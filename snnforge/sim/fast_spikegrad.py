@@ -53,6 +53,7 @@ class FastSpikeGrad:
 
         self.net, self.shape, self.config = net, net.shape, net.config
         sh = self.shape
+        self.total_layout, self.trace_layout = total_layout(net.config), trace_layout(net.config)
         self.fixed_loss = sh.fixed_loss
         self.exe = build_spikegrad_harness(verilog or emit_verilog(net, name=TOP),
                                            fixed_loss=self.fixed_loss)
@@ -62,7 +63,7 @@ class FastSpikeGrad:
         from snnforge.sim.spikegrad_network_amaranth import sample_cycle_bound
 
         off.update(err_bits=sh.error_in_bits, classes=sh.classes,
-                   tr_kind=dict(trace_layout(net.config))["kind"].offset, end_kind=2,
+                   tr_kind=dict(self.trace_layout)["kind"].offset, end_kind=2,
                    cycle_limit=sample_cycle_bound(sh))
         argv = [str(self.exe)] + [f"{k}={v}" for k, v in off.items()]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -95,7 +96,7 @@ class FastSpikeGrad:
         tag = f" {int(label)} {int(bool(learn))}" if self.fixed_loss else ""
         self.proc.stdin.write(f"S {len(events)}{tag} {flat}\n")
         self.proc.stdin.flush()
-        totals = [unpack_fields(total_layout(self.config), raw)["total"]
+        totals = [unpack_fields(self.total_layout, raw)["total"]
                   for raw in self._line("T")]
         if not self.fixed_loss:
             errors = error_of(totals)
@@ -105,7 +106,7 @@ class FastSpikeGrad:
         cycles, count = rec[0], rec[1]
         trace = []
         for raw in rec[2:2 + count]:
-            f = unpack_fields(trace_layout(self.config), raw)
+            f = unpack_fields(self.trace_layout, raw)
             trace.append((f["kind"], f["layer"], f["addr"], f["value"]))
         return totals, trace, cycles
 
