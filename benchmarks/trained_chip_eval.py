@@ -21,8 +21,8 @@ from snnforge.commands.generate import trained_parameters
 from snnforge.golden_model.data import downsample, load_dataset
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
-from snnforge.hdl.ssnn_bp.network_sim import simulate_network
-from snnforge.hdl.ssnn_bp.reference import golden_eval_winners
+from snnforge.sim.ssnn_bp_network_amaranth import simulate_network
+from snnforge.sim.ssnn_bp_network_reference import golden_eval_winners
 from snnforge.runs import write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -7,9 +7,9 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network import SSNNNetwork, small_network_config
-from snnforge.hdl.ssnn_bp.network_sim import NetworkStall, simulate_network, trace_mismatch
+from snnforge.sim.ssnn_bp_network_amaranth import NetworkStall, simulate_network, trace_mismatch
 from snnforge.hdl.ssnn_bp.neuron import CompositeNeuron
-from snnforge.hdl.ssnn_bp.reference import golden_eval_winners, golden_training_trace
+from snnforge.sim.ssnn_bp_network_reference import golden_eval_winners, golden_training_trace
 from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")

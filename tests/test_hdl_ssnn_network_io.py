@@ -1,13 +1,13 @@
 """Amaranth-simulator tier of the network top's sample loader, weight read-back port and step
 record: random stimulus with random valid gaps and backpressure, scored against the models in
-:mod:`snnforge.hdl.ssnn_bp.network_parts_model` (the cocotb tier uses the same ones)."""
+:mod:`snnforge.sim.ssnn_bp_parts_model` (the cocotb tier uses the same ones)."""
 import random
 
 import pytest
 
 from snnforge.errors import ConfigError
-from snnforge.hdl.ssnn_bp.network_parts_model import StepRecordModel
-from snnforge.hdl.ssnn_bp.parts_harness import PARTS_CONFIGS, ReadBackBench
+from snnforge.sim.ssnn_bp_parts_model import StepRecordModel
+from snnforge.sim.ssnn_bp_parts_harness import PARTS_CONFIGS, ReadBackBench
 from snnforge.hdl.ssnn_bp.sample_loader import SampleLoader
 from snnforge.hdl.ssnn_bp.step_record import StepRecord
 from snnforge.sim.amaranth_stream import simulate

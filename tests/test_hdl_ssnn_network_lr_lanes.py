@@ -13,7 +13,7 @@ from amaranth.sim import Simulator
 from snnforge.errors import ConfigError
 from snnforge.hdl.ssnn_bp.lr_lanes import LRBlockSequencer, LRGateLanes
 from snnforge.hdl.ssnn_bp.network_config import small_network_config
-from snnforge.hdl.ssnn_bp.network_parts_model import lr_gate, lr_lane_requests
+from snnforge.sim.ssnn_bp_parts_model import lr_gate, lr_lane_requests
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")

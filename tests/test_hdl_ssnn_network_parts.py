@@ -14,7 +14,7 @@ from snnforge.hdl.ssnn_bp.accumulator_bank import AccumulatorBank
 from snnforge.hdl.ssnn_bp.draw_prefetcher import DrawPrefetcher
 from snnforge.hdl.ssnn_bp.event_list import EventList, GroupEventList
 from snnforge.hdl.ssnn_bp.network import small_network_config
-from snnforge.hdl.ssnn_bp.network_parts_model import (AccumulatorModel, prefetch_requests,
+from snnforge.sim.ssnn_bp_parts_model import (AccumulatorModel, prefetch_requests,
                                                       prefetch_word)
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
 from snnforge.hdl.ssnn_bp.mux import select

@@ -7,8 +7,8 @@ import pytest
 
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
-from snnforge.hdl.ssnn_bp.network_sim import simulate_network, trace_mismatch
-from snnforge.hdl.ssnn_bp.reference import golden_training_trace
+from snnforge.sim.ssnn_bp_network_amaranth import simulate_network, trace_mismatch
+from snnforge.sim.ssnn_bp_network_reference import golden_training_trace
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 

@@ -8,7 +8,7 @@ from snnforge.golden_model.data import downsample, load_dataset
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.prediction import sample_prediction
 from snnforge.hdl.ssnn_bp.network import small_network_config
-from snnforge.hdl.ssnn_bp.reference import golden_training_trace
+from snnforge.sim.ssnn_bp_network_reference import golden_training_trace
 from snnforge.host import protocol as P
 from snnforge.host.driver import (BoardClient, BoardNotAnswering, BoardRejected,
                                   ConfigHashMismatch)

@@ -75,28 +75,15 @@ def test_the_training_front_ends_live_outside_the_golden_models():
 #: random stimulus, simulator drivers, test harness tops)
 TEST_SUPPORT_ENDINGS = ("reference", "harness", "_sim", "parts_model")
 
-#: SSNN-BP verification support still inside ``snnforge.hdl``, bound for ``snnforge.sim``;
-#: the list only shrinks: a new module with one of the endings above fails the test
-HDL_TEST_SUPPORT_ALLOWED = {"ssnn_bp/harness.py", "ssnn_bp/parts_harness.py",
-                            "ssnn_bp/reference.py", "ssnn_bp/network_sim.py",
-                            "ssnn_bp/network_parts_model.py"}
-
-
 def support_modules(root: Path) -> list[str]:
     """Paths (relative to ``root``) of the modules whose names mark them as test support."""
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py")
                   if p.stem.endswith(TEST_SUPPORT_ENDINGS))
 
 
-def test_the_hdl_package_holds_no_new_test_support():
-    found = set(support_modules(HDL_ROOT))
-    assert found - HDL_TEST_SUPPORT_ALLOWED == set(), (
+def test_the_hdl_package_holds_no_test_support():
+    assert support_modules(HDL_ROOT) == [], (
         "verification support belongs in snnforge/sim/, not snnforge/hdl/")
-
-
-def test_the_hdl_allow_list_names_only_modules_that_exist():
-    # a module moved out of snnforge.hdl leaves the allow-list with it
-    assert HDL_TEST_SUPPORT_ALLOWED <= set(support_modules(HDL_ROOT))
 
 
 @pytest.mark.parametrize("name", ["spikegrad/reference.py", "spikegrad/network_sim.py",

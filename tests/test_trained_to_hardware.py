@@ -13,8 +13,8 @@ from snnforge.golden_model.data import downsample, load_dataset
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network import small_network_config
-from snnforge.hdl.ssnn_bp.network_sim import simulate_network
-from snnforge.hdl.ssnn_bp.reference import golden_eval_winners
+from snnforge.sim.ssnn_bp_network_amaranth import simulate_network
+from snnforge.sim.ssnn_bp_network_reference import golden_eval_winners
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 

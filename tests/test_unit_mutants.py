@@ -10,7 +10,7 @@ from amaranth.sim import Simulator
 from snnforge.golden_model.spikegrad.units import weight_update
 from snnforge.golden_model.ssnn_bp import units
 from snnforge.hdl.spikegrad.weight_update import GradientWeightUpdate
-from snnforge.hdl.ssnn_bp.harness import HARNESS_UNITS
+from snnforge.sim.ssnn_bp_unit_harness import HARNESS_UNITS
 from snnforge.sim.budget import CycleBudget
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")

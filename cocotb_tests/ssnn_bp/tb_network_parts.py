@@ -1,6 +1,6 @@
 """cocotb testbenches of the SSNN-BP network top's register-level sub-components on Verilator
-(instances of :class:`~snnforge.hdl.ssnn_bp.parts_harness.PartsHarness`), scored against the
-models of :mod:`snnforge.hdl.ssnn_bp.network_parts_model` that their Amaranth tests use; the
+(instances of :class:`~snnforge.sim.ssnn_bp_parts_harness.PartsHarness`), scored against the
+models of :mod:`snnforge.sim.ssnn_bp_parts_model` that their Amaranth tests use; the
 streamed parts are in :mod:`tb_network_streams`, which shares this module's helpers.
 
 Register-level parts (accumulator bank, event lists, HID group adder, step record) get a
@@ -14,8 +14,8 @@ import random
 import cocotb
 from cocotb.triggers import FallingEdge, Timer
 
-from snnforge.hdl.ssnn_bp.network_parts_model import AccumulatorModel, StepRecordModel, wrap
-from snnforge.hdl.ssnn_bp.parts_harness import PARTS_UNITS
+from snnforge.sim.ssnn_bp_parts_model import AccumulatorModel, StepRecordModel, wrap
+from snnforge.sim.ssnn_bp_parts_harness import PARTS_UNITS
 from snnforge.sim import TB, tb_params
 
 DEFAULTS = {"instance": "", "cycles": 2000, "valid_probability": 0.7, "ready_probability": 0.6,

@@ -1,6 +1,6 @@
 """cocotb testbenches of the SSNN-BP network top's streamed sub-components on Verilator
-(instances of :class:`~snnforge.hdl.ssnn_bp.parts_harness.PartsHarness`), scored against the
-models of :mod:`snnforge.hdl.ssnn_bp.network_parts_model`.
+(instances of :class:`~snnforge.sim.ssnn_bp_parts_harness.PartsHarness`), scored against the
+models of :mod:`snnforge.sim.ssnn_bp_parts_model`.
 
 Streamed parts (draw prefetcher, sample loader, weight read-back) get random valid gaps and
 random backpressure, with the stream rules checked on every output; the FWD1 scan random
@@ -14,7 +14,7 @@ from cocotb.triggers import FallingEdge, Timer
 import numpy as np
 
 from snnforge.golden_model.ssnn_bp import units
-from snnforge.hdl.ssnn_bp.network_parts_model import prefetch_requests, prefetch_word
+from snnforge.sim.ssnn_bp_parts_model import prefetch_requests, prefetch_word
 from snnforge.hdl.stream.codec import pack, unpack
 from snnforge.sim import Scoreboard, StreamSink, StreamSource, tb_params
 

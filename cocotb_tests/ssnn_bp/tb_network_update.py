@@ -1,5 +1,5 @@
 """cocotb testbenches of the SSNN-BP network top's update-phase sub-components on Verilator
-(instances of :class:`~snnforge.hdl.ssnn_bp.parts_harness.PartsHarness`): the sequencer and
+(instances of :class:`~snnforge.sim.ssnn_bp_parts_harness.PartsHarness`): the sequencer and
 gate lanes get random passes under random request backpressure (the testbench plays the random
 cores); the weight memories random updates, host writes and reads against the golden updater.
 Parameters (SNNFORGE_TB_PARAMS): as :mod:`tb_network_parts`.
@@ -12,8 +12,8 @@ import numpy as np
 
 from snnforge.golden_model.ssnn_bp import units
 from snnforge.hdl.ssnn_bp.lr_lanes import lr_tag_layout
-from snnforge.hdl.ssnn_bp.network_parts_model import lr_gate, lr_lane_requests
-from snnforge.hdl.ssnn_bp.parts_harness import BANKED_INIT, WEIGHTS_INIT
+from snnforge.sim.ssnn_bp_parts_model import lr_gate, lr_lane_requests
+from snnforge.sim.ssnn_bp_parts_harness import BANKED_INIT, WEIGHTS_INIT
 from snnforge.hdl.stream.codec import pack, unpack
 from snnforge.sim import tb_params
 

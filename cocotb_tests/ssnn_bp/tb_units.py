@@ -1,5 +1,5 @@
 """cocotb testbenches of the SSNN-BP units on Verilator (instances of the unit harness,
-:mod:`snnforge.hdl.ssnn_bp.harness`), each scored against its golden function from
+:mod:`snnforge.sim.ssnn_bp_unit_harness`), each scored against its golden function from
 :mod:`snnforge.golden_model.ssnn_bp.units` / :mod:`snnforge.golden_model.rng`.
 
 Combinational units (encoder, composite neuron) are checked every cycle; streamed units every
@@ -15,7 +15,7 @@ from cocotb.triggers import FallingEdge, RisingEdge, Timer
 from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
 from snnforge.golden_model import rng as grng
 from snnforge.golden_model.ssnn_bp import units
-from snnforge.hdl.ssnn_bp.harness import HARNESS_UNITS, harness_params
+from snnforge.sim.ssnn_bp_unit_harness import HARNESS_UNITS, harness_params
 from snnforge.hdl.stream import decode_event
 from snnforge.hdl.stream.codec import pack, unpack
 from snnforge.hdl.ssnn_bp.weight_update import pack_rows

@@ -1,5 +1,5 @@
 """Launches the cocotb testbenches of the SSNN-BP network top's sub-components on Verilator:
-one build of :class:`~snnforge.hdl.ssnn_bp.parts_harness.PartsHarness` holds every instance
+one build of :class:`~snnforge.sim.ssnn_bp_parts_harness.PartsHarness` holds every instance
 (about 5 s per test once built)."""
 import functools
 import json
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from snnforge.hdl.ssnn_bp.parts_harness import TOP, PartsHarness
+from snnforge.sim.ssnn_bp_parts_harness import TOP, PartsHarness
 from snnforge.hwsim import emit_verilog, lint, run_cocotb
 
 HERE = Path(__file__).parent

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from snnforge.hdl.ssnn_bp.harness import DEFAULT_INSTANCES, HARNESS_UNITS
+from snnforge.sim.ssnn_bp_unit_harness import DEFAULT_INSTANCES, HARNESS_UNITS
 from snnforge.hwsim import emit_verilog, lint
 from snnforge.sim.harness import run_harness_test
 

@@ -1,5 +1,5 @@
 """cocotb testbenches of hdl/stream on Verilator (instances of the unit harness,
-:mod:`snnforge.hdl.ssnn_bp.harness`): FIFO order and signed-merge completeness under random
+:mod:`snnforge.sim.ssnn_bp_unit_harness`): FIFO order and signed-merge completeness under random
 valid gaps and random backpressure, every transfer scored; the merge's round-robin fairness with
 both inputs always valid.
 
@@ -9,7 +9,7 @@ import cocotb
 
 from snnforge.sim import Scoreboard, StreamSink, StreamSource, TB, tb_params
 from snnforge.sim.budget import stream_cycle_bound
-from snnforge.hdl.ssnn_bp.harness import harness_params
+from snnforge.sim.ssnn_bp_unit_harness import harness_params
 from snnforge.hdl.stream import decode_event, encode_event
 
 DEFAULTS = {"instance": "fifo_d2", "count": 6000, "valid_probability": 0.7,

@@ -77,7 +77,7 @@ class SSNN:
     def predict(self, x) -> np.ndarray:
         """Predicted classes (N,) of uint8 pixels ``x`` (N, n_in): the class with the most WTA
         wins over the T steps (ties: the lowest index), bit for bit as on the chip."""
-        from snnforge.hdl.ssnn_bp.reference import golden_eval_winners
+        from snnforge.sim.ssnn_bp_network_reference import golden_eval_winners
 
         x, _ = _xy((x, np.zeros(len(x), np.int64)), "test", self.config.n_in)
         winners = golden_eval_winners(self.golden, x)

@@ -21,7 +21,7 @@ from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE,
                                           SSNNNetwork, read_layout, sample_layout, trace_layout)
-from snnforge.hdl.ssnn_bp.reference import golden_eval_winners, golden_training_trace
+from snnforge.sim.ssnn_bp_network_reference import golden_eval_winners, golden_training_trace
 
 from .fast_build import build_fast_harness, raw_cycles_per_second, run_harness
 

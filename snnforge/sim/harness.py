@@ -1,11 +1,11 @@
 """The one Verilator build of the SSNN-BP/stream unit harness
-(:class:`~snnforge.hdl.ssnn_bp.harness.MultiUnitHarness`), shared by the cocotb testbenches of its
+(:class:`~snnforge.sim.ssnn_bp_unit_harness.MultiUnitHarness`), shared by the cocotb testbenches of its
 units: :func:`run_harness_test` runs one cocotb test of a testbench module on it."""
 import functools
 import json
 from pathlib import Path
 
-from snnforge.hdl.ssnn_bp.harness import DEFAULT_INSTANCES, MultiUnitHarness
+from snnforge.sim.ssnn_bp_unit_harness import DEFAULT_INSTANCES, MultiUnitHarness
 from snnforge.hwsim import emit_verilog, run_cocotb
 
 TOP = "ssnn_unit_harness"

@@ -25,8 +25,8 @@ from snnforge.golden_model.data import downsample, load_dataset
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network import read_layout, sample_layout, trace_layout, write_layout
-from snnforge.hdl.ssnn_bp.network_sim import step_cycle_bound
-from snnforge.hdl.ssnn_bp.reference import golden_eval_winners, golden_training_trace
+from snnforge.sim.ssnn_bp_network_amaranth import step_cycle_bound
+from snnforge.sim.ssnn_bp_network_reference import golden_eval_winners, golden_training_trace
 from snnforge.hdl.ssnn_bp.weight_update import unpack_row
 from snnforge.hdl.stream.codec import pack, unpack
 

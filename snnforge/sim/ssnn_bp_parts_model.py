@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from snnforge.golden_model.rng import Stream
 
-from .network_sizes import NetworkSizes
+from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
 
 __all__ = ["wrap", "AccumulatorModel", "StepRecordModel", "lr_lane_requests", "lr_gate",
            "prefetch_requests", "prefetch_word"]

@@ -19,10 +19,10 @@ from snnforge.errors import SnnforgeError
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.stream.codec import unpack
 
-from .network import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE, SSNNNetwork,
+from snnforge.hdl.ssnn_bp.network import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE, SSNNNetwork,
                       trace_layout)
-from .network_sizes import NetworkSizes
-from .weight_update import unpack_row
+from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
+from snnforge.hdl.ssnn_bp.weight_update import unpack_row
 
 __all__ = ["NetworkStall", "NetworkRun", "step_cycle_bound", "simulate_network", "trace_mismatch"]
 

@@ -1,7 +1,7 @@
 """Verification harness of the network top's sub-components: one instance of each (layer
 shapes the demo never uses: n_hidden > n_in, n_out = 47) side by side in one Verilog top, so
 their cocotb testbenches share one Verilator build. Ports appear as ``<instance>_<port>``
-(see :class:`~snnforge.hdl.ssnn_bp.harness.MultiUnitHarness`)."""
+(see :class:`~snnforge.sim.ssnn_bp_unit_harness.MultiUnitHarness`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,19 +12,19 @@ from amaranth.lib.wiring import In, Out
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
-from .accumulator_bank import AccumulatorBank
-from .draw_prefetcher import DrawPrefetcher
-from .event_list import EventList, GroupEventList
-from .harness import MultiUnitHarness
-from .network_config import small_network_config
-from .network_sizes import NetworkSizes
-from .row_group_sum import RowGroupSum
-from .sample_loader import SampleLoader
-from .step_record import StepRecord
-from .input_scan import InputSpikeScan
-from .lr_lanes import LRBlockSequencer, LRGateLanes
-from .network_weights import BankedWeights, NetworkWeights
-from .weight_readback import WeightReadBack
+from snnforge.hdl.ssnn_bp.accumulator_bank import AccumulatorBank
+from snnforge.hdl.ssnn_bp.draw_prefetcher import DrawPrefetcher
+from snnforge.hdl.ssnn_bp.event_list import EventList, GroupEventList
+from snnforge.sim.ssnn_bp_unit_harness import MultiUnitHarness
+from snnforge.hdl.ssnn_bp.network_config import small_network_config
+from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
+from snnforge.hdl.ssnn_bp.row_group_sum import RowGroupSum
+from snnforge.hdl.ssnn_bp.sample_loader import SampleLoader
+from snnforge.hdl.ssnn_bp.step_record import StepRecord
+from snnforge.hdl.ssnn_bp.input_scan import InputSpikeScan
+from snnforge.hdl.ssnn_bp.lr_lanes import LRBlockSequencer, LRGateLanes
+from snnforge.hdl.ssnn_bp.network_weights import BankedWeights, NetworkWeights
+from snnforge.hdl.ssnn_bp.weight_readback import WeightReadBack
 
 __all__ = ["PARTS_CONFIGS", "PARTS_UNITS", "ReadBackBench", "LRLanesBench", "PartsHarness",
            "TOP", "WEIGHTS_INIT", "BANKED_INIT"]

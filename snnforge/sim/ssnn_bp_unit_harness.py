@@ -13,12 +13,12 @@ from amaranth.lib.wiring import Out
 
 from snnforge.hdl.stream import SignedSpikeMerge, SpikeEventFIFO
 
-from .encoder import InputEncoder
-from .error_splitter import ErrorSplitter
-from .neuron import CompositeNeuron
-from .random_source import RandomDrawSource
-from .weight_update import CoincidenceUpdater
-from .wta import WinnerTakeAll
+from snnforge.hdl.ssnn_bp.encoder import InputEncoder
+from snnforge.hdl.ssnn_bp.error_splitter import ErrorSplitter
+from snnforge.hdl.ssnn_bp.neuron import CompositeNeuron
+from snnforge.hdl.ssnn_bp.random_source import RandomDrawSource
+from snnforge.hdl.ssnn_bp.weight_update import CoincidenceUpdater
+from snnforge.hdl.ssnn_bp.wta import WinnerTakeAll
 
 __all__ = ["HARNESS_UNITS", "DEFAULT_INSTANCES", "MultiUnitHarness", "harness_params"]
 
