@@ -5,8 +5,8 @@ Two architectures compute the same blocks (``architecture=``):
 
 - ``"pipelined"``: a stall pipeline, ``rounds_per_stage`` ARX rounds per register stage after an
   input stage that registers the raw request (so no core logic lengthens the requester's own
-  paths: on the ECP5 the network's request logic plus the key injection and round 0 were one
-  of its longest paths), latency ceil(13 / rounds_per_stage) + 1 cycles, one block per cycle
+  paths: without it, the network's request logic plus the key injection and round 0 form one
+  of the ECP5's longest paths), latency ceil(13 / rounds_per_stage) + 1 cycles, one block per cycle
   (13 rounds of logic + registers for every stage: ~1100 LUT4 + ~1500 FF on iCE40 with
   rounds_per_stage = 1).
 - ``"iterative"``: one register stage and ``rounds_per_stage`` rounds of logic that are reused
