@@ -37,9 +37,9 @@ _EPS = float(np.finfo(np.float64).eps)
 __all__ = ["LIFParams", "first_crossing", "events_from_trains", "simulate_layer", "simulate"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LIFParams:
-    """Neuron constants shared by every layer.
+    """Neuron constants shared by every layer, keyword-only and checked on construction.
 
     tau_mem, tau_syn: membrane and synaptic time constants (ms, tau_mem != tau_syn);
     theta: firing threshold (PSP-peak units; a weight of 1 gives a PSP peak of 1);

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -15,13 +16,23 @@ from snnforge.golden_model.fp_exact.readout import max_membrane
 __all__ = ["LR_SCHEDULES", "FPConfig", "Adam", "update_average", "init_network", "loss_and_grads", "evaluate", "train_epoch", "fit"]
 
 
+def _is_int(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _is_real(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
 #: learning-rate schedules of :class:`FPConfig`
 LR_SCHEDULES = ("exponential", "cosine")
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class FPConfig:
-    """Network, neuron and optimiser settings (times in ms).
+    """Network, neuron and optimiser settings (times in ms), keyword-only and frozen; every field
+    is checked on construction (a bad one is a :class:`ConfigError` naming it), so
+    ``dataclasses.replace`` re-checks.
 
     hidden: hidden layer widths; max_spikes_hidden / max_spikes_out: spikes kept per neuron (a
     neuron that reaches the cap stays silent afterwards); init_mean, init_std: initial weights
@@ -79,15 +90,25 @@ class FPConfig:
     epochs: int = 100
 
     def __post_init__(self):
-        self.hidden = tuple(int(h) for h in self.hidden)
-        if any(h < 1 for h in self.hidden):
-            raise ConfigError(f"hidden widths must be >= 1, got {self.hidden}")
+        hidden = self.hidden
+        if not (isinstance(hidden, (tuple, list)) and all(_is_int(h) and h >= 1 for h in hidden)):
+            raise ConfigError(f"hidden must be a sequence of integer widths >= 1, got {hidden!r}")
+        object.__setattr__(self, "hidden", tuple(int(h) for h in hidden))
         for name in ("max_spikes_hidden", "max_spikes_out", "batch_size", "epochs"):
-            if int(getattr(self, name)) < 1:
-                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+            v = getattr(self, name)
+            if not (_is_int(v) and v >= 1):
+                raise ConfigError(f"{name} must be an integer >= 1, got {v!r}")
+        for name in ("tau_mem", "tau_syn", "theta", "t_max", "init_mean", "init_std", "tau_loss",
+                     "label_push", "tau_push", "silent_nudge", "dead_nudge", "grad_clip", "lr",
+                     "lr_decay", "weight_average", "membrane_scale", "rest_nudge"):
+            v = getattr(self, name)
+            if not (_is_real(v) and math.isfinite(v)):
+                raise ConfigError(f"{name} must be a finite number, got {v!r}")
         for name in ("silent_nudge", "dead_nudge", "grad_clip", "label_push", "rest_nudge"):
             if not getattr(self, name) >= 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not isinstance(self.reset_dependence, bool):
+            raise ConfigError(f"reset_dependence must be True or False, got {self.reset_dependence!r}")
         if self.readout not in READOUTS:
             raise ConfigError(f"readout must be one of {READOUTS}, got {self.readout!r}")
         if not self.membrane_scale > 0:
@@ -102,6 +123,10 @@ class FPConfig:
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be > 0, got {getattr(self, name)}")
         self.neuron()  # validates the neuron constants
+
+    def validate(self) -> "FPConfig":
+        """The configuration, checked on construction already (for callers that re-check)."""
+        return self
 
     def neuron(self) -> LIFParams:
         return LIFParams(tau_mem=self.tau_mem, tau_syn=self.tau_syn, theta=self.theta,
