@@ -255,9 +255,9 @@ def known_baselines(task: TaskConfig, train: TrainConfig, stored: dict) -> dict 
 def run_variant(name: str, *, seeds: int, epochs: int, first_seed: int,
                 stored: dict | None = None) -> dict:
     task_kw, net_kw, what = VARIANTS[name]
-    task = TaskConfig(**task_kw).validate()
-    net = NetworkConfig(**net_kw).validate()
-    train = TrainConfig(seeds=seeds, epochs=epochs, first_seed=first_seed).validate()
+    task = TaskConfig(**task_kw)
+    net = NetworkConfig(**net_kw)
+    train = TrainConfig(seeds=seeds, epochs=epochs, first_seed=first_seed)
     t0 = time.time()
     trainer = Trainer(task=task, net=net, train=train)
     while trainer.epoch < epochs:
@@ -309,9 +309,9 @@ def diagnose_variant(name: str, *, seeds: int, epochs: int, first_seed: int) -> 
     (mean over seeds), the share of weights at a rail per layer, and the seeds with an output
     that never fires on the test set; per-seed test accuracy after every epoch."""
     task_kw, net_kw, what = VARIANTS[name]
-    task = TaskConfig(**task_kw).validate()
-    net = NetworkConfig(**net_kw).validate()
-    train = TrainConfig(seeds=seeds, epochs=epochs, first_seed=first_seed).validate()
+    task = TaskConfig(**task_kw)
+    net = NetworkConfig(**net_kw)
+    train = TrainConfig(seeds=seeds, epochs=epochs, first_seed=first_seed)
     t0 = time.time()
     trainer = Trainer(task=task, net=net, train=train)
     model, (lo, hi) = trainer.model, weight_limits(net)

@@ -1,4 +1,8 @@
-"""Validated parameters of the timing task, the error-propagation network and its training.
+"""Parameters of the timing task, the error-propagation network and its training.
+
+Each configuration is keyword-only and frozen and checks itself on construction (a bad field is
+a one-line :class:`ConfigError` naming it, so ``dataclasses.replace`` re-checks);
+``validate()`` repeats the check and returns the object.
 
 Time is in steps of ``dt`` = 1 ms; time constants are in ms. Weights are in units of the
 firing threshold (theta = 1).
@@ -43,6 +47,9 @@ class TaskConfig:
     tail_ms: int = 10
     jitter_ms: float = 1.0
     noise_hz: float = 0.0
+
+    def __post_init__(self):
+        self.validate()
 
     def validate(self) -> "TaskConfig":
         _require(_is_int(self.channels) and self.channels >= 2,
@@ -164,6 +171,9 @@ class NetworkConfig:
     hidden_max_spikes: int = 0
     teacher_lead_margin: int = 0
 
+    def __post_init__(self):
+        self.validate()
+
     def validate(self) -> "NetworkConfig":
         _require(_is_int(self.hidden) and self.hidden >= 1,
                  f"hidden must be an integer >= 1, got {self.hidden!r}; pass --hidden 1 or more")
@@ -262,6 +272,9 @@ class TrainConfig:
     epochs: int = 40
     train_per_class: int = 10
     test_per_class: int = 25
+
+    def __post_init__(self):
+        self.validate()
 
     def validate(self) -> "TrainConfig":
         for name, lo in (("seeds", 1), ("epochs", 1), ("train_per_class", 1), ("test_per_class", 1)):

@@ -143,7 +143,7 @@ def configs_from_args(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
 
 def _configs(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
     task = TaskConfig(channels=args.channels, patterns=args.patterns, interval_ms=args.interval,
-                      tail_ms=args.tail, jitter_ms=args.jitter, noise_hz=args.noise).validate()
+                      tail_ms=args.tail, jitter_ms=args.jitter, noise_hz=args.noise)
     net = NetworkConfig(hidden=args.hidden, hidden_layers=args.hidden_layers,
                         init_scale=args.init_scale, lr=args.lr, lr_hidden=args.lr_hidden,
                         err_threshold=args.err_threshold,
@@ -157,10 +157,10 @@ def _configs(args) -> tuple[TaskConfig, NetworkConfig, TrainConfig]:
                         teacher_lead_margin=args.teacher_lead_margin,
                         weight_bits=args.weight_bits or None, rounding=args.rounding,
                         feedback=args.feedback, hidden_rule=args.hidden_rule,
-                        trace=args.trace).validate()
+                        trace=args.trace)
     train = TrainConfig(seeds=args.seeds, first_seed=args.seed, epochs=args.epochs,
                         train_per_class=args.train_per_class,
-                        test_per_class=args.test_per_class).validate()
+                        test_per_class=args.test_per_class)
     return task, net, train
 
 
