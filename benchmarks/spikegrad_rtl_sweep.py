@@ -16,15 +16,27 @@ configuration: unit, parameters, passed, simulated cycles, cycles/s, wall s.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "cocotb_tests" / "spikegrad"))
+TESTBENCH = ROOT / "cocotb_tests" / "spikegrad"
 
-from spikegrad_launch import training_runs  # noqa: E402
+
+def _load_launcher():
+    """``cocotb_tests/spikegrad/spikegrad_launch.py`` as a module, loaded by its file path (the
+    cocotb test folders are not a package)."""
+    spec = importlib.util.spec_from_file_location("spikegrad_launch",
+                                                  TESTBENCH / "spikegrad_launch.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+training_runs = _load_launcher().training_runs
 
 _ARRAY_SHAPES = [  # n_neurons, threshold, count_bits, potential_bits, input_bits
     (1, 1, 2, 6, 4),
@@ -73,7 +85,7 @@ def study(*, quick: bool = False, seed: int = 21):
     for unit, params in configurations(quick):
         tb = {k: v for k, v in params.items() if k != "training_config"}
         label = {"label": params["training_config"]} if "training_config" in params else {}
-        jobs.append({"kind": "cocotb", "testbench": str(ROOT / "cocotb_tests" / "spikegrad"),
+        jobs.append({"kind": "cocotb", "testbench": str(TESTBENCH),
                      "unit": unit, "options": {**tb, **label, "seed": seed,
                                                "valid_probability": 0.8,
                                                "ready_probability": 0.6}})
