@@ -52,10 +52,10 @@ WEIGHT_MEMORY = r"^w_\d+$"
 READ_BITS_MAX = {"DP16KD": 36, "PDPW16KD": 36, "SB_RAM40_4K": 16, "SB_SPRAM256KA": 16}
 
 
-def _ssnn_bench():
-    """benchmarks/ssnn_network_synth.py (its netlist memory-port reader)."""
+def _ssnn_bp_bench():
+    """benchmarks/ssnn_bp_network_synth.py (its netlist memory-port reader)."""
     spec = importlib.util.spec_from_file_location(
-        "ssnn_network_synth", Path(__file__).resolve().with_name("ssnn_network_synth.py"))
+        "ssnn_bp_network_synth", Path(__file__).resolve().with_name("ssnn_bp_network_synth.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -208,7 +208,7 @@ def _ports(folder: Path, figures: dict, result: dict) -> dict:
     extra: dict = {}
     netlist = folder / f"{UNIT}.json"
     if netlist.is_file():
-        ports = _ssnn_bench().memory_ports(netlist, UNIT, weight_memory=WEIGHT_MEMORY)
+        ports = _ssnn_bp_bench().memory_ports(netlist, UNIT, weight_memory=WEIGHT_MEMORY)
         extra["memory_ports"] = ports
         extra["device_weight_reads_per_cycle"] = device_weight_reads(
             ports["memories"], weight_bits=result["parameters"]["weight_bits"])

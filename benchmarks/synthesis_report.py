@@ -15,7 +15,7 @@ from snnforge.cli import main as snnforge_main
 from snnforge.hdl import registry
 
 #: Board-build candidates, most complete first: the network tops once they are registered.
-BOARD_UNIT_PREFERENCE = ("ssnn_network", "smoke_acc")
+BOARD_UNIT_PREFERENCE = ("ssnn_bp_network", "smoke_acc")
 
 
 def main() -> int:

@@ -1,5 +1,5 @@
 """Train -> generate -> simulate on one path: a ``--preset chip-64-16-10`` run goes to the
-network top with ``snnforge generate ssnn_network --from-run`` and the generated chip (Amaranth
+network top with ``snnforge generate ssnn_bp_network --from-run`` and the generated chip (Amaranth
 simulator) evaluates the held-out digits; its winners and accuracy are compared with the golden
 model's for the trained weights. Writes benchmarks/results/trained_chip_eval.json.
 
@@ -44,11 +44,11 @@ def main(argv=None) -> int:
         train_s = time.perf_counter() - t0
         report = json.loads((run / "report.json").read_text())
         t0 = time.perf_counter()
-        assert snnforge(["generate", "ssnn_network", "--from-run", str(run), "--lint",
+        assert snnforge(["generate", "ssnn_bp_network", "--from-run", str(run), "--lint",
                          "--out", str(gen)]) == 0
         generate_s = time.perf_counter() - t0
-        manifest = json.loads((gen / "ssnn_network.json").read_text())
-        _, weights, _ = trained_parameters("ssnn_network", run, {})
+        manifest = json.loads((gen / "ssnn_bp_network.json").read_text())
+        _, weights, _ = trained_parameters("ssnn_bp_network", run, {})
     config = SSNNConfig(**manifest["golden"]["configuration"])
     test = load_dataset(args.dataset, "test", limit=args.eval)
     images = downsample(test.images, size=8).reshape(len(test.labels), -1)

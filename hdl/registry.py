@@ -20,6 +20,7 @@ checkout are skipped. Parameter types are ``int``, ``bool``, ``float`` or ``str`
 """
 from __future__ import annotations
 
+import difflib
 import importlib
 import re
 from dataclasses import dataclass, field
@@ -181,12 +182,15 @@ def load_errors() -> dict[str, str]:
 
 
 def get_unit(name: str) -> Unit:
-    """The registered unit ``name``; :class:`ConfigError` listing the known units otherwise."""
+    """The registered unit ``name``; :class:`ConfigError` naming the closest registered name
+    (``ssnn_network`` -> ``ssnn_bp_network``) and listing the known units otherwise."""
     units = load_units()
     if name not in units:
         known = ", ".join(units) or "none"
+        close = difflib.get_close_matches(name, list(units), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         broken = "".join(f"; {m} failed to import ({e})" for m, e in _LOAD_ERRORS.items())
-        raise ConfigError(f"no unit named {name!r}; registered units: {known}{broken}. "
+        raise ConfigError(f"no unit named {name!r}{hint}; registered units: {known}{broken}. "
                           f"List them with `snnforge generate --list`")
     return units[name]
 

@@ -2,7 +2,7 @@
 
 A run folder (``--out`` of ``snnforge train``) holds ``report.json`` and ``checkpoint.npz`` in
 the versioned checkpoint format (docs/checkpoints.md). :func:`load_run` reads and checks it;
-:func:`ssnn_weights` and :func:`spikegrad_parameters` return the integer weights of the two
+:func:`ssnn_bp_weights` and :func:`spikegrad_parameters` return the integer weights of the two
 algorithms that have hardware (SSNN-BP: the network top's memory contents; SpikeGrad: its
 layers). ``option`` names the command-line option the folder came from, for the errors.
 """
@@ -17,7 +17,7 @@ import numpy as np
 from snnforge.checkpoints import load_checkpoint
 from snnforge.errors import ConfigError
 
-__all__ = ["TrainedRun", "load_run", "ssnn_config", "ssnn_weights", "spikegrad_config",
+__all__ = ["TrainedRun", "load_run", "ssnn_bp_config", "ssnn_bp_weights", "spikegrad_config",
            "spikegrad_parameters"]
 
 #: the ``train`` command that wrote each algorithm's runs
@@ -62,7 +62,7 @@ def load_run(path: str | Path, *, algo: str, option: str = "--from-run") -> Trai
     return TrainedRun(path=path, algo=algo, arrays=arrays, meta=meta, option=option)
 
 
-def ssnn_config(run: TrainedRun):
+def ssnn_bp_config(run: TrainedRun):
     """The run's :class:`SSNNConfig` (bit-true runs only)."""
     from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
@@ -75,10 +75,10 @@ def ssnn_config(run: TrainedRun):
         raise run.fail(f"the checkpoint's network configuration is not an SSNNConfig ({exc})") from None
 
 
-def ssnn_weights(run: TrainedRun) -> tuple[np.ndarray, np.ndarray]:
+def ssnn_bp_weights(run: TrainedRun) -> tuple[np.ndarray, np.ndarray]:
     """(W1 (n_in + 1, n_hidden), W2 (n_hidden + 1, n_out)) int64 in weight LSBs; the last row of
     each is the bias row."""
-    config = ssnn_config(run)
+    config = ssnn_bp_config(run)
     out = []
     for name, shape in (("W1", (config.n_in + 1, config.n_hidden)),
                         ("W2", (config.n_hidden + 1, config.n_out))):

@@ -32,7 +32,7 @@ def test_load_data_downsamples_to_the_network_inputs(digits):
     assert full.shape == (3, 784)
 
 
-def test_ssnn_fit_equals_the_golden_training_function(digits):
+def test_ssnn_bp_fit_equals_the_golden_training_function(digits):
     x, y, xt, yt = digits
     net = snnforge.SSNN()
     assert net.config == small_network_config()
@@ -49,7 +49,7 @@ def test_ssnn_fit_equals_the_golden_training_function(digits):
     assert np.array_equal(again.weights[0], net.weights[0]) and again.epochs_done == 2
 
 
-def test_ssnn_predict_agrees_with_evaluate(digits):
+def test_ssnn_bp_predict_agrees_with_evaluate(digits):
     _, _, xt, yt = digits
     net = snnforge.SSNN()
     predicted = net.predict(xt)
@@ -57,7 +57,7 @@ def test_ssnn_predict_agrees_with_evaluate(digits):
     assert float((predicted == yt).mean()) == net.evaluate((xt, yt))["accuracy_votes"]
 
 
-def test_ssnn_save_and_load_round_trip(digits, tmp_path):
+def test_ssnn_bp_save_and_load_round_trip(digits, tmp_path):
     x, y, _, _ = digits
     net = snnforge.SSNN(small_network_config(seed=3))
     net.fit((x, y))
@@ -71,7 +71,7 @@ def test_ssnn_save_and_load_round_trip(digits, tmp_path):
         snnforge.SSNN.load(tmp_path / "missing.npz")
 
 
-def test_ssnn_loads_a_cli_training_run_with_the_api_weights(digits, tmp_path):
+def test_ssnn_bp_loads_a_cli_training_run_with_the_api_weights(digits, tmp_path):
     """`snnforge train --preset chip-64-16-10` and `SSNN().fit` train the same weights, and
     `SSNN.load` reads the run folder: train -> generate -> simulate is one path."""
     from snnforge import cli
@@ -88,7 +88,7 @@ def test_ssnn_loads_a_cli_training_run_with_the_api_weights(digits, tmp_path):
     assert all(np.array_equal(a, b) for a, b in zip(loaded.weights, fitted.weights))
 
 
-def test_ssnn_rejects_bad_input(digits):
+def test_ssnn_bp_rejects_bad_input(digits):
     x, y, _, _ = digits
     net = snnforge.SSNN()
     with pytest.raises(DataError, match="uint8"):
@@ -105,15 +105,15 @@ def test_ssnn_rejects_bad_input(digits):
         snnforge.SSNN({"n_in": 64})
 
 
-def test_ssnn_verilog_holds_the_trained_weights(digits, tmp_path):
+def test_ssnn_bp_verilog_holds_the_trained_weights(digits, tmp_path):
     x, y, _, _ = digits
     net = snnforge.SSNN()
     untrained = net.verilog()
     net.fit((x[:20], y[:20]))
     path = net.to_verilog(tmp_path / "rtl", lint=False)
     assert path.read_text() == net.verilog() != untrained
-    assert "module ssnn_network" in path.read_text()
-    assert (tmp_path / "rtl" / "ssnn_network.json").is_file()
+    assert "module ssnn_bp_network" in path.read_text()
+    assert (tmp_path / "rtl" / "ssnn_bp_network.json").is_file()
 
 
 def test_spikegrad_fit_follows_the_cli_order_and_round_trips(digits, tmp_path):
@@ -159,7 +159,7 @@ def test_spikegrad_hardware_calls_say_there_is_no_network_top(tmp_path):
 
 
 @pytest.mark.hw
-def test_ssnn_simulate_takes_arrays_and_leaves_the_network_unchanged(digits):
+def test_ssnn_bp_simulate_takes_arrays_and_leaves_the_network_unchanged(digits):
     x, y, xt, yt = digits
     net = snnforge.SSNN()  # the demo's network: the Verilator build is shared with it
     with pytest.raises(DataError, match="uint8"):
@@ -187,11 +187,11 @@ def test_readme_script_trains_generates_and_simulates(tmp_path):
 
 
 @pytest.mark.hw
-def test_ssnn_synth_reports_the_network_top(tmp_path):
+def test_ssnn_bp_synth_reports_the_network_top(tmp_path):
     net = snnforge.SSNN(small_network_config(n_in=4, n_hidden=2, n_out=2))
     with pytest.raises(ConfigError, match="unknown target"):
         net.synth(target="xc7")
     figures = net.synth(target="ice40-up5k", work_dir=tmp_path / "work")
     assert figures["lut"] > 0 and figures["ff"] > 0 and figures["bram"] >= 1
     assert figures["lut"] == figures["cells"]["SB_LUT4"]
-    assert (tmp_path / "work" / "ssnn_network.v").is_file()
+    assert (tmp_path / "work" / "ssnn_bp_network.v").is_file()

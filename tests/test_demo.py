@@ -28,7 +28,7 @@ def test_demo_chip_matches_golden(tmp_path):
     assert chip["full_trace_samples"] == 8 and chip["n_eval"] == 20
     assert chip["chip_accuracy_votes"] == chip["golden_accuracy_votes"]
     assert chip["weights_changed"] > 0
-    assert (tmp_path / "ssnn_network.v").read_text().startswith("/*")
+    assert (tmp_path / "ssnn_bp_network.v").read_text().startswith("/*")
 
 
 @pytest.mark.hw

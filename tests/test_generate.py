@@ -226,7 +226,7 @@ def test_synthesis_records_derived_widths_as_built():
     from snnforge.hdl import registry
     from snnforge.synthesis import recorded_parameters
 
-    unit = registry.get_unit("ssnn_network")
+    unit = registry.get_unit("ssnn_bp_network")
     resolved = unit.resolve(None)
     assert resolved["accumulator_bits"] is None
     recorded = recorded_parameters(unit, resolved)

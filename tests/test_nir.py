@@ -97,7 +97,7 @@ def test_imported_integers_drive_the_event_simulation_like_the_original(tmp_path
     assert (want != 0).any()
 
 
-def test_ssnn_export(tmp_path):
+def test_ssnn_bp_export(tmp_path):
     out = tmp_path / "run"
     assert main(["train", "--algo", "ssnn-bp", "--preset", "chip-64-16-10", "--dataset",
                  "mnist-sample", "--train-limit", "40", "--test-limit", "10", "--epochs", "1",

@@ -24,4 +24,4 @@ def test_the_mapped_name_imports(tmp_path):
          "'snnforge.api' in sys.modules); print(snnforge.SSNN.__module__)"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split() == ["False", "False", "snnforge.api.ssnn"]
+    assert result.stdout.split() == ["False", "False", "snnforge.api.ssnn_bp"]

@@ -54,7 +54,7 @@ def test_demo_network_bit_identical_in_fast_harness():
 
 def _epoch_benchmark(tmp_path, *args):
     out = tmp_path / "epoch.json"
-    proc = subprocess.run([sys.executable, str(BENCH / "ssnn_rtl_epoch.py"), *map(str, args),
+    proc = subprocess.run([sys.executable, str(BENCH / "ssnn_bp_rtl_epoch.py"), *map(str, args),
                            "--out", str(out)], capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return json.loads(out.read_text())
@@ -162,7 +162,7 @@ def test_build_key_follows_verilog_and_top():
 def test_broken_verilog_is_a_toolchain_error(tmp_path, monkeypatch):
     monkeypatch.setenv("SNNFORGE_CACHE_DIR", str(tmp_path))
     with pytest.raises(ToolchainError, match="Verilator build of the fast harness"):
-        build_fast_harness("module ssnn_network(input clk);\n  wire x = ;\nendmodule\n",
-                           top="ssnn_network")
+        build_fast_harness("module ssnn_bp_network(input clk);\n  wire x = ;\nendmodule\n",
+                           top="ssnn_bp_network")
     with pytest.raises(ConfigError, match="module 'other'"):
-        build_fast_harness("module ssnn_network(input clk); endmodule\n", top="other")
+        build_fast_harness("module ssnn_bp_network(input clk); endmodule\n", top="other")

@@ -1,4 +1,4 @@
-"""benchmarks/ssnn_network_synth.py: the weight-memory ports read from a netlist and the useful
+"""benchmarks/ssnn_bp_network_synth.py: the weight-memory ports read from a netlist and the useful
 synaptic work counted from the golden model (short versions; the full runs are benchmarks)."""
 import json
 
@@ -11,7 +11,7 @@ from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
 @pytest.fixture(scope="module")
 def bench(load_benchmark):
-    return load_benchmark("ssnn_network_synth")
+    return load_benchmark("ssnn_bp_network_synth")
 
 
 def _cell(kind, params=None, clocks=("CLKA", "CLKB")):
@@ -135,10 +135,10 @@ def test_synthesis_figures_are_reused_only_for_the_same_design(bench, tmp_path):
     from snnforge.hdl import registry
 
     registry.load_units()
-    unit = registry.get_unit("ssnn_network")
+    unit = registry.get_unit("ssnn_bp_network")
     params = {"n_in": 16, "n_hidden": 4, "n_out": 3, "T": 2}
     resolved = unit.resolve(params)
-    text = synthesis.unit_source(unit.factory(**resolved), name="ssnn_network",
+    text = synthesis.unit_source(unit.factory(**resolved), name="ssnn_bp_network",
                                  frontend="verilog")[1]
     figures = {"lut": 1, "frontend": "verilog",
                "source_sha256": hashlib.sha256(text.encode()).hexdigest()}

@@ -1,5 +1,5 @@
 """Train -> generate -> simulate: a run trained with ``--preset chip-64-16-10`` goes to the
-network top with ``snnforge generate ssnn_network --from-run``, and the chip (Amaranth
+network top with ``snnforge generate ssnn_bp_network --from-run``, and the chip (Amaranth
 simulator) evaluates held-out digits with the golden model's winners for the trained weights."""
 import json
 
@@ -42,16 +42,18 @@ def test_preset_trains_the_chip_configuration(chip_run):
 
 def test_generated_chip_evaluates_like_the_golden_model_with_trained_weights(chip_run, tmp_path):
     out = tmp_path / "gen"
-    assert main(["generate", "ssnn_network", "--from-run", str(chip_run), "--out", str(out)]) == 0
-    manifest = json.loads((out / "ssnn_network.json").read_text())
+    assert main(["generate", "ssnn_bp_network", "--from-run", str(chip_run),
+                 "--out", str(out)]) == 0
+    manifest = json.loads((out / "ssnn_bp_network.json").read_text())
     config = SSNNConfig(**manifest["golden"]["configuration"])
     assert config == small_network_config()
     assert manifest["trained_from"]["epochs_done"] == 1
-    main(["generate", "ssnn_network", "--out", str(tmp_path / "untrained")])
-    assert (out / "ssnn_network.v").read_text() != (tmp_path / "untrained" / "ssnn_network.v").read_text()
+    main(["generate", "ssnn_bp_network", "--out", str(tmp_path / "untrained")])
+    untrained = (tmp_path / "untrained" / "ssnn_bp_network.v").read_text()
+    assert (out / "ssnn_bp_network.v").read_text() != untrained
 
     # the weights generate put into the memories, on held-out digits in the Amaranth simulator
-    _, weights, _ = trained_parameters("ssnn_network", chip_run, {})
+    _, weights, _ = trained_parameters("ssnn_bp_network", chip_run, {})
     test = load_dataset("mnist-sample", "test", limit=3)
     images = downsample(test.images, size=8).reshape(3, -1)
     arrays, _ = load_checkpoint(chip_run / "checkpoint.npz")
@@ -64,7 +66,7 @@ def test_generated_chip_evaluates_like_the_golden_model_with_trained_weights(chi
 
 
 def test_from_run_errors_name_the_option(chip_run, tmp_path, capsys):
-    gen = ["generate", "ssnn_network", "--out", str(tmp_path / "g"), "--from-run"]
+    gen = ["generate", "ssnn_bp_network", "--out", str(tmp_path / "g"), "--from-run"]
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(gen + [str(empty)]) == 2

@@ -109,7 +109,7 @@ def test_installed_wheel_runs_the_demo_outside_the_checkout(venv, tmp_path):
     assert "[3/3 chip] bit-identical: 500 training digits" in out, out
     assert "16 training steps and all weights bit-identical" in out, out
     assert (tmp_path / "demo" / "report.json").is_file()
-    assert (tmp_path / "demo" / "ssnn_network.v").is_file()
+    assert (tmp_path / "demo" / "ssnn_bp_network.v").is_file()
     assert _package_files(site) == before  # nothing written into the installed package
 
 
@@ -120,7 +120,7 @@ def test_installed_wheel_runs_the_readme_script(venv, tmp_path):
     (tmp_path / "script.py").write_text(readme_script())
     out = _run([python, "script.py"], cwd=tmp_path, env=env)
     assert "bit-identical" in out, out
-    assert (tmp_path / "build" / "net" / "ssnn_network.v").is_file()
+    assert (tmp_path / "build" / "net" / "ssnn_bp_network.v").is_file()
     assert _package_files(site) == before
 
 

@@ -81,7 +81,7 @@ def _pick(*names):
 
 _U = "snnforge.golden_model.ssnn_bp.units."
 
-register_unit("ssnn_network", factory=_network,
+register_unit("ssnn_bp_network", factory=_network,
               params={**_CONFIG_PARAMS,
                       "rounds_per_stage": (int, DEFAULT_ROUNDS_PER_STAGE,
                                            "Threefry rounds per clock (stage or iteration)"),
@@ -95,7 +95,7 @@ register_unit("ssnn_network", factory=_network,
               description="SSNN-BP network top that trains on chip (bit-true to BitTrueSSNN)",
               golden="snnforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN",
               golden_config=_config_json)
-register_unit("ssnn_random_source", factory=RandomDrawSource,
+register_unit("ssnn_bp_random_source", factory=RandomDrawSource,
               params={"seed": (int, _SMALL.seed, "32-bit key"),
                       "width": (int, 16, "draw width, 8 or 16 bits"),
                       "lanes": (int, 4, "draws per cycle"),
@@ -106,7 +106,7 @@ register_unit("ssnn_random_source", factory=RandomDrawSource,
                                        "cycles)")},
               description="keyed Threefry-2x32-13 random draws, lane-count independent",
               golden="snnforge.golden_model.rng.random_draws")
-register_unit("ssnn_random_source_iterative",
+register_unit("ssnn_bp_random_source_iterative",
               factory=RandomDrawSource,
               params={"seed": (int, _SMALL.seed, "32-bit key"),
                       "width": (int, 16, "draw width, 8 or 16 bits"),
@@ -118,24 +118,24 @@ register_unit("ssnn_random_source_iterative",
               description="keyed Threefry-2x32-13 random draws from the iterative (round-"
                           "reusing) core, as in the network top",
               golden="snnforge.golden_model.rng.random_draws")
-register_unit("ssnn_input_encoder", factory=InputEncoder,
+register_unit("ssnn_bp_input_encoder", factory=InputEncoder,
               params={"lanes": (int, 8, "pixels per cycle")},
               description="input encoder: spike iff rand8 < pixel", golden=_U + "encode_input")
-register_unit("ssnn_neuron", factory=_neuron,
+register_unit("ssnn_bp_neuron", factory=_neuron,
               params=_pick("weight_bits", "weight_max_log2", "accumulator_bits",
                            "hidden_slope_log2", "beta_log2"),
               description="composite neuron: forward spike + gate, gradient spikes g+/g-",
               golden=_U + "neuron_forward", golden_config=_config_json)
-register_unit("ssnn_wta", factory=_wta,
+register_unit("ssnn_bp_wta", factory=_wta,
               params=_pick("n_out", "weight_bits", "weight_max_log2", "accumulator_bits",
                            "gumbel_index_bits", "gumbel_value_bits"),
               description="winner-take-all with a Gumbel lookup table, lowest-index ties",
               golden=_U + "wta", golden_config=_config_json)
-register_unit("ssnn_error_splitter", factory=ErrorSplitter,
+register_unit("ssnn_bp_error_splitter", factory=ErrorSplitter,
               params={"n_out": (int, _SMALL.n_out, "classes")},
               description="(winner, label) -> positive/negative error events",
               golden=_U + "error_split")
-register_unit("ssnn_weight_update", factory=_w1_update,
+register_unit("ssnn_bp_weight_update", factory=_w1_update,
               params=_pick("n_in", "n_hidden", "weight_bits", "lr_gate_bits", "lr_gate_threshold"),
               description="W1 memory with the read-modify-write coincidence updater",
               golden=_U + "coincidence_update", golden_config=_config_json)

@@ -18,6 +18,6 @@ top yet, so its hardware calls raise :class:`SnnforgeError`.
 """
 from snnforge.api.data import load_data
 from snnforge.api.spikegrad import SpikeGrad
-from snnforge.api.ssnn import SSNN
+from snnforge.api.ssnn_bp import SSNN
 
 __all__ = ["load_data", "SSNN", "SpikeGrad"]

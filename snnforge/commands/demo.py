@@ -95,7 +95,7 @@ def _golden(args, config, out: Path) -> dict:
     _say("1/3 golden", f"bit-true SSNN-BP {config.n_in}-{config.n_hidden}-{config.n_out}, T={config.T}, "
          f"{config.weight_bits}-bit weights, on {len(data.y_train)} {args.dataset} digits "
          f"({side}x{side}), {args.epochs} epochs; ANN of the same shape beside it")
-    run = RunDir(out / "golden", config={"ssnn": config.to_dict(), "epochs": args.epochs,
+    run = RunDir(out / "golden", config={"ssnn_bp": config.to_dict(), "epochs": args.epochs,
                                          "dataset": args.dataset}, command="snnforge demo",
                  resume=None, overwrite=True, option="--out")
     t0 = time.perf_counter()

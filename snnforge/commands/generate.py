@@ -4,7 +4,7 @@
 ``build/gen/smoke_acc.v`` and ``build/gen/smoke_acc.json`` (ports with directions and widths,
 parameters, the golden-model function and configuration, the Verilog's sha256, tool versions).
 ``snnforge generate --list`` lists the units and their parameters.
-``snnforge generate ssnn_network --from-run runs/x`` takes the configuration and the trained
+``snnforge generate ssnn_bp_network --from-run runs/x`` takes the configuration and the trained
 weights of a ``snnforge train --algo ssnn-bp`` run (its checkpoint) and emits the network top
 with those weights as memory initial contents.
 """
@@ -22,7 +22,7 @@ from snnforge.hdl import registry
 from snnforge.runs import atomic_write_bytes, prepare_out_dir
 
 #: units that take trained weights from a run folder, and the algorithm of that run
-FROM_RUN_UNITS = {"ssnn_network": "ssnn-bp"}
+FROM_RUN_UNITS = {"ssnn_bp_network": "ssnn-bp"}
 
 DEFAULT_OUT = "build/generated"
 
@@ -77,8 +77,8 @@ def trained_parameters(name: str, run_path: str | Path, params: dict | None) -> 
                           f"{', '.join(FROM_RUN_UNITS)}")
     unit = registry.get_unit(name)
     run = trained.load_run(run_path, algo=FROM_RUN_UNITS[name])
-    config = trained.ssnn_config(run)
-    w1, w2 = trained.ssnn_weights(run)
+    config = trained.ssnn_bp_config(run)
+    w1, w2 = trained.ssnn_bp_weights(run)
     fields = config.to_dict()
     given = unit.resolve(params)
     for key in params or {}:
@@ -164,7 +164,7 @@ def register(subparsers) -> None:
                         help="lint the Verilog with verilator -Wall (fails on any warning)")
     parser.add_argument("--from-run", type=Path, default=None, metavar="RUN",
                         help="build the unit with the configuration and trained weights of a "
-                             "training run folder (ssnn_network: `snnforge train --algo ssnn-bp "
+                             "training run folder (ssnn_bp_network: `snnforge train --algo ssnn-bp "
                              "--preset chip-64-16-10 --out RUN`)")
     parser.add_argument("--list", action="store_true", help="list the units and parameters")
     parser.set_defaults(func=run)

@@ -66,8 +66,8 @@ def _export(args) -> int:
         graph = nirgraph.export_spikegrad(trained.spikegrad_config(run_), weights, biases,
                                           mode=run_.meta.get("mode", "bit-true"), metadata=source)
     else:
-        config = trained.ssnn_config(run_)
-        graph = nirgraph.export_ssnn(config, *trained.ssnn_weights(run_), metadata=source)
+        config = trained.ssnn_bp_config(run_)
+        graph = nirgraph.export_ssnn_bp(config, *trained.ssnn_bp_weights(run_), metadata=source)
     nirgraph.write_graph(args.out, graph)
     print(f"wrote {args.out}: {algo} network, {len(graph.nodes)} nodes "
           f"({' -> '.join(graph.nodes)})")

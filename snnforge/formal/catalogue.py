@@ -30,7 +30,7 @@ from .common import mutant
 from .random_props import ThreefryHarness
 from .runner import ProofResult, run_proof
 from .spikegrad_props import NeuronArrayHarness, SpikeGradUpdateHarness
-from .ssnn_props import CoincidenceUpdateHarness, WTAHarness
+from .ssnn_bp_props import CoincidenceUpdateHarness, WTAHarness
 from .stream_rules import StreamRulesHarness
 from .stream_props import FIFOHarness, MergeHarness
 
@@ -137,15 +137,15 @@ PROOFS: tuple[Proof, ...] = (
                 lambda: MergeHarness(props=("fair",),
                                      merge_cls=mutant(SignedSpikeMerge, *_MERGE_PRIORITY_INVERTED)),
                 12),)),
-    Proof("ssnn_update", "ssnn_bp CoincidenceUpdater",
+    Proof("ssnn_bp_update", "ssnn_bp CoincidenceUpdater",
           "lanes=2, depth=2, weight_bits=3, gate_bits=2, gate_threshold=2",
           "every write = saturating +-1 LSB per gated lane of a shadow memory (never wraps; "
           "back-to-back events to one row exact)",
           lambda: CoincidenceUpdateHarness(), "bmc", 10,
-          (Twin("ssnn_update_twin_wrap", "increment not stopped at the largest weight",
+          (Twin("ssnn_bp_update_twin_wrap", "increment not stopped at the largest weight",
                 lambda: CoincidenceUpdateHarness(unit_cls=mutant(
                     CoincidenceUpdater, ("inc = up & (w != hi)", "inc = up"))), 10),
-           Twin("ssnn_update_twin_noforward", "forward_writes=False (no write forwarding)",
+           Twin("ssnn_bp_update_twin_noforward", "forward_writes=False (no write forwarding)",
                 lambda: CoincidenceUpdateHarness(forward_writes=False), 10))),
     Proof("wta_winner", "WinnerTakeAll",
           "n_out=3, acc_bits=4, index_bits=2, frac_bits=2, value_bits=5",
@@ -220,10 +220,10 @@ PROOFS = PROOFS + (
     _stream_rules("smoke_acc", {"in_width": 4, "acc_width": 6}, SaturatingAccumulator,
                   ("self.i_stream.ready.eq(~self.o_stream.valid | self.o_stream.ready),",
                    "self.i_stream.ready.eq(1),"), "i_stream.ready stuck high"),
-    _stream_rules("ssnn_error_splitter", {"n_out": 3}, ErrorSplitter,
+    _stream_rules("ssnn_bp_error_splitter", {"n_out": 3}, ErrorSplitter,
                   ("m.d.comb += [can_load.eq(~out.valid | out.ready),",
                    "m.d.comb += [can_load.eq(1),"), "output register loads while waiting"),
-    _stream_rules("ssnn_random_source", {"seed": 1, "width": 8, "lanes": 2,
+    _stream_rules("ssnn_bp_random_source", {"seed": 1, "width": 8, "lanes": 2,
                                          "rounds_per_stage": 13}, RandomDrawSource,
                   ("m.d.comb += [advance.eq(~self.o_draws.valid | self.o_draws.ready),",
                    "m.d.comb += [advance.eq(1),"), "pipeline advances while the output waits"),
@@ -253,7 +253,7 @@ PROOFS = PROOFS + (
 )
 
 
-_COVER_DEPTHS = {"fifo3_order": 12, "merge_fair": 8, "ssnn_update": 10, "wta_winner": 10,
+_COVER_DEPTHS = {"fifo3_order": 12, "merge_fair": 8, "ssnn_bp_update": 10, "wta_winner": 10,
                  "spikegrad_update": 4, "if_neuron": 14, "error_integrator": 14}
 PROOFS = tuple(replace(p, cover_depth=_COVER_DEPTHS.get(p.name, 0)) for p in PROOFS)
 

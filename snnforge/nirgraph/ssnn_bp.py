@@ -18,7 +18,7 @@ from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
 from .graph import header
 
-__all__ = ["export_ssnn", "DOES_NOT_MAP"]
+__all__ = ["export_ssnn_bp", "DOES_NOT_MAP"]
 
 #: the parts of SSNN-BP that NIR cannot express (graph metadata ``does_not_map``)
 DOES_NOT_MAP = (
@@ -33,7 +33,7 @@ DOES_NOT_MAP = (
 )
 
 
-def export_ssnn(config: SSNNConfig, w1: np.ndarray, w2: np.ndarray, *,
+def export_ssnn_bp(config: SSNNConfig, w1: np.ndarray, w2: np.ndarray, *,
                 metadata: dict | None = None) -> nir.NIRGraph:
     """The NIR graph of a bit-true SSNN-BP network: ``w1`` (n_in + 1, n_hidden) and ``w2``
     (n_hidden + 1, n_out) in weight LSBs, pre x post with the bias as the last row."""
@@ -60,7 +60,7 @@ def export_ssnn(config: SSNNConfig, w1: np.ndarray, w2: np.ndarray, *,
         "output": nir.Output(output_type={"output": np.array([c.n_out])}),
     }
     edges = [("input", "fc1"), ("fc1", "hidden"), ("hidden", "fc2"), ("fc2", "output")]
-    meta = {**header("ssnn-bp"), "ssnn_config": json.dumps(c.to_dict()),
+    meta = {**header("ssnn-bp"), "ssnn_bp_config": json.dumps(c.to_dict()),
             "does_not_map": "; ".join(DOES_NOT_MAP), "readout": "Gumbel winner-take-all over "
             "z = fc2 output, most wins over T steps", **(metadata or {})}
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=meta)

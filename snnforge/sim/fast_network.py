@@ -28,7 +28,7 @@ from .fast_build import build_fast_harness, raw_cycles_per_second, run_harness
 __all__ = ["run", "ChipRun", "Golden", "Mismatch", "FastSimMismatch", "simulate", "golden_run",
            "compare", "network_harness"]
 
-TOP = "ssnn_network"
+TOP = "ssnn_bp_network"
 TRACE_FIELDS = ("s0", "h", "g_pos", "g_neg", "winner")
 MAX_REPORTED = 20
 

@@ -1,6 +1,7 @@
 """The one Verilator build of the SSNN-BP/stream unit harness
-(:class:`~snnforge.sim.ssnn_bp_unit_harness.MultiUnitHarness`), shared by the cocotb testbenches of its
-units: :func:`run_harness_test` runs one cocotb test of a testbench module on it."""
+(:class:`~snnforge.sim.ssnn_bp_unit_harness.MultiUnitHarness`), shared by the cocotb
+testbenches of its units: :func:`run_harness_test` runs one cocotb test of a testbench
+module on it."""
 import functools
 import json
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 from snnforge.sim.ssnn_bp_unit_harness import DEFAULT_INSTANCES, MultiUnitHarness
 from snnforge.hwsim import emit_verilog, run_cocotb
 
-TOP = "ssnn_unit_harness"
+TOP = "ssnn_bp_unit_harness"
 
 
 @functools.lru_cache(maxsize=2)

@@ -17,8 +17,8 @@ __all__ = ["CATALOGUE", "by_name"]
 
 _STREAM_FAST = ("tests/test_hdl_stream.py",)
 _STREAM_COCOTB = ("cocotb_tests/stream/test_stream_cocotb.py", "-k", "not icarus and not lints")
-_SSNN_FAST = "tests/test_hdl_ssnn_units.py"
-_SSNN_COCOTB = "cocotb_tests/ssnn_bp/test_ssnn_units_cocotb.py"
+_SSNN_FAST = "tests/test_hdl_ssnn_bp_units.py"
+_SSNN_COCOTB = "cocotb_tests/ssnn_bp/test_ssnn_bp_units_cocotb.py"
 _SG_FAST = "tests/test_hdl_spikegrad.py"
 _SG_COCOTB = "cocotb_tests/spikegrad/test_spikegrad_cocotb.py"
 _HL_COCOTB = ("cocotb_tests/host_link/test_host_link_cocotb.py",)
@@ -41,7 +41,7 @@ _NEURON = {**_ssnn("composite_neuron", "test_composite_neuron"),
            "fast": (_SSNN_FAST, "tests/test_unit_mutants.py", "-k", "composite_neuron")}
 _WTA = _ssnn("wta", "test_wta")
 _SPLIT = _ssnn("error_splitter", "test_error_splitter")
-_WU = {"fast": (_SSNN_FAST, "tests/test_hdl_ssnn_network_saturation.py", "-k",
+_WU = {"fast": (_SSNN_FAST, "tests/test_hdl_ssnn_bp_network_saturation.py", "-k",
                 "weight_update or saturates"),
        "cocotb": (_SSNN_COCOTB, "-k", "test_weight_update and not icarus")}
 _RAND = _ssnn("random_source or threefry", "random_source")

@@ -20,7 +20,7 @@ from snnforge.errors import ConfigError
 
 __all__ = ["TOP", "TESTCASES", "network_verilog", "run_network_tb"]
 
-TOP = "ssnn_network"
+TOP = "ssnn_bp_network"
 TB_MODULE = "snnforge.sim.tb_network"
 #: cocotb tests of :mod:`snnforge.sim.tb_network`
 TESTCASES = ("network_trains_bit_identical_to_golden",
@@ -31,7 +31,7 @@ TESTCASES = ("network_trains_bit_identical_to_golden",
 def network_verilog(config, *, w1=None, w2=None, rng_architecture: str | None = None,
                     rounds_per_stage: int | None = None) -> str:
     """Verilog of :class:`~snnforge.hdl.ssnn_bp.network.SSNNNetwork` for ``config`` with top
-    ``ssnn_network``; ``w1`` (n_in + 1, n_hidden) and ``w2`` (n_hidden + 1, n_out) are the
+    ``ssnn_bp_network``; ``w1`` (n_in + 1, n_hidden) and ``w2`` (n_hidden + 1, n_out) are the
     initial weights in LSBs of ``config.weight_bits`` (default: the configuration's own)."""
     w1_key = None if w1 is None else np.asarray(w1, dtype=np.int64).tobytes()
     w2_key = None if w2 is None else np.asarray(w2, dtype=np.int64).tobytes()

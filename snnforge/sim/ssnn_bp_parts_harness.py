@@ -29,7 +29,7 @@ from snnforge.hdl.ssnn_bp.weight_readback import WeightReadBack
 __all__ = ["PARTS_CONFIGS", "PARTS_UNITS", "ReadBackBench", "LRLanesBench", "PartsHarness",
            "TOP", "WEIGHTS_INIT", "BANKED_INIT"]
 
-TOP = "ssnn_parts_harness"
+TOP = "ssnn_bp_parts_harness"
 
 #: the layer shapes of the harness instances
 PARTS_CONFIGS = {

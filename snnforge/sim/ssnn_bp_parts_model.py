@@ -1,5 +1,5 @@
 """Python models of the network top's sub-components, shared by their Amaranth-simulator
-tests (``tests/test_hdl_ssnn_network_parts*.py``) and their cocotb testbenches
+tests (``tests/test_hdl_ssnn_bp_network_parts*.py``) and their cocotb testbenches
 (``cocotb_tests/ssnn_bp/tb_network_parts.py``): what each part must output for given inputs.
 """
 from __future__ import annotations

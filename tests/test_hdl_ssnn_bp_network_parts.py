@@ -1,6 +1,6 @@
 """Amaranth-simulator tier of the network top's sub-components: the draw prefetcher, the
 accumulator bank, the event lists and the HID group adder (the update phase's parts:
-test_hdl_ssnn_network_lr_lanes.py), for layer shapes including n_hidden > n_in, n_hidden = 1,
+test_hdl_ssnn_bp_network_lr_lanes.py), for layer shapes including n_hidden > n_in, n_hidden = 1,
 n_out = 47; Verilator lint of the engine's parts."""
 import random
 

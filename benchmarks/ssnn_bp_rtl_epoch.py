@@ -4,12 +4,12 @@ Verilator harness (snnforge.sim.fast_network), bit-identical to BitTrueSSNN.
 Trains the generated network top on the first ``--train-limit`` MNIST training digits (default
 all 60,000), reads back every weight and compares it with BitTrueSSNN trained on the same
 digits, then classifies the first ``--eval-limit`` test digits (default all 10,000) on the
-simulated chip and compares every winner. Writes benchmarks/results/ssnn_rtl_epoch.json (or
+simulated chip and compares every winner. Writes benchmarks/results/ssnn_bp_rtl_epoch.json (or
 ``--out``): accuracy (chip = golden), wall time, cycles per training sample (mean over the first
 1,000 digits) and per evaluation sample, simulated cycles per CPU-second against raw Verilator
 on the same Verilog, and the projected wall time of a full epoch.
 
-    python benchmarks/ssnn_rtl_epoch.py [--dataset mnist] [--train-limit 60000] [--eval-limit 10000]
+    python benchmarks/ssnn_bp_rtl_epoch.py [--dataset mnist] [--train-limit 60000] [--eval-limit 10000]
         [--full-trace-samples 20] [--raw-cycles 3000000] [--out PATH]
 """
 from __future__ import annotations
@@ -53,7 +53,7 @@ def main(argv=None) -> int:
     parser.add_argument("--raw-cycles", type=int, default=3_000_000,
                         help="cycles of the raw Verilator speed measurement")
     parser.add_argument("--out", type=Path,
-                        default=ROOT / "benchmarks" / "results" / "ssnn_rtl_epoch.json")
+                        default=ROOT / "benchmarks" / "results" / "ssnn_bp_rtl_epoch.json")
     args = parser.parse_args(argv)
     for name in ("train_limit", "eval_limit"):
         if getattr(args, name) < 1:
@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     result = {
         "what": "784-256-10 SSNN-BP network top (hdl/ssnn_bp/network.py) trained on MNIST in the "
                 "fast Verilator harness, checked against BitTrueSSNN",
-        "command": "python benchmarks/ssnn_rtl_epoch.py " + " ".join(argv or sys.argv[1:]),
+        "command": "python benchmarks/ssnn_bp_rtl_epoch.py " + " ".join(argv or sys.argv[1:]),
         "dataset": args.dataset,
         "full_epoch_run": (args.dataset == "mnist" and r["n_train"] == EPOCH_TRAIN
                            and r["n_eval"] == EPOCH_EVAL),
