@@ -183,7 +183,7 @@ def load_errors() -> dict[str, str]:
 
 def get_unit(name: str) -> Unit:
     """The registered unit ``name``; :class:`ConfigError` naming the closest registered name
-    (``ssnn_network`` -> ``ssnn_bp_network``) and listing the known units otherwise."""
+    and listing the known units otherwise."""
     units = load_units()
     if name not in units:
         known = ", ".join(units) or "none"

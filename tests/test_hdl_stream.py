@@ -6,8 +6,8 @@ from amaranth.hdl import Value
 from amaranth.sim import Simulator
 
 from snnforge.errors import ConfigError
-from snnforge.hdl.stream import (SignedSpikeMerge, SpikeEventFIFO, SpikeEventLayout,
-                                   decode_event, encode_event)
+from snnforge.hdl.stream import (SignedSpikeMerge, SpikeEventFIFO, decode_event, encode_event,
+                                   spike_event_layout)
 from snnforge.sim.amaranth_stream import run_streams
 from snnforge.sim.budget import CycleBudget, stream_cycle_bound
 
@@ -15,12 +15,12 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
 
 def test_event_layout_and_codec():
-    layout = SpikeEventLayout(5)
+    layout = spike_event_layout(addr_width=5)
     assert layout.size == 6
     assert encode_event(17, True, addr_width=5) == 17 | 32
     assert decode_event(17 | 32, addr_width=5) == (17, True)
     with pytest.raises(ConfigError, match="addr_width"):
-        SpikeEventLayout(0)
+        spike_event_layout(addr_width=0)
     with pytest.raises(ConfigError, match="does not fit"):
         encode_event(32, False, addr_width=5)
 

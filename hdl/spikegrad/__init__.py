@@ -11,7 +11,7 @@
   :class:`BackwardLayer` - transposed fan-out, derivative gate, error integrators.
 
 Spikes and error spikes leave the arrays on the signed spike channel of
-:mod:`snnforge.hdl.stream` (``SpikeEventLayout``: address + negative bit).
+:mod:`snnforge.hdl.stream` (``spike_event_layout``: address + negative bit).
 """
 from .backward_layer import BackwardLayer
 from .derivative_gate import DerivativeGate, gate_input_layout

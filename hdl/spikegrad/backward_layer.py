@@ -13,7 +13,7 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
-from snnforge.hdl.stream import SpikeEventLayout
+from snnforge.hdl.stream import spike_event_layout
 from snnforge.hdl.checks import check_int, signed_bits
 
 from .derivative_gate import DerivativeGate
@@ -63,10 +63,11 @@ class BackwardLayer(wiring.Component):
         self.n_pre, self.n_post = n_pre, n_post
         aw = self.integrators.addr_width
         super().__init__({
-            "i_errors": In(stream.Signature(SpikeEventLayout(self.fanout.src_addr_width))),
+            "i_errors": In(stream.Signature(
+                spike_event_layout(addr_width=self.fanout.src_addr_width))),
             "i_direct": In(stream.Signature(step_input_layout(addr_width=aw,
                                                               input_bits=weight_bits + 1))),
-            "o_errors": Out(stream.Signature(SpikeEventLayout(aw))),
+            "o_errors": Out(stream.Signature(spike_event_layout(addr_width=aw))),
             "i_write": In(stream.Signature(weight_write_layout(
                 index_bits=self.fanout.index_bits, weight_bits=weight_bits))),
             "gate_mask": In(n_pre),

@@ -13,7 +13,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
-from snnforge.hdl.stream import SpikeEventLayout
+from snnforge.hdl.stream import spike_event_layout
 from snnforge.hdl.checks import check_int, index_width
 
 from .neuron_array import step_input_layout
@@ -77,7 +77,7 @@ class SynapticFanout(wiring.Component):
         self.output_layout = step_input_layout(addr_width=self.dst_addr_width,
                                                input_bits=weight_bits + 1)
         super().__init__({
-            "i_spikes": In(stream.Signature(SpikeEventLayout(self.src_addr_width))),
+            "i_spikes": In(stream.Signature(spike_event_layout(addr_width=self.src_addr_width))),
             "o_inputs": Out(stream.Signature(self.output_layout)),
             "i_write": In(stream.Signature(weight_write_layout(index_bits=self.index_bits,
                                                                weight_bits=weight_bits))),

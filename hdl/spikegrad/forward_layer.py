@@ -12,7 +12,7 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.spikegrad.config import MAX_BIAS_COUNT
-from snnforge.hdl.stream import SpikeEventLayout
+from snnforge.hdl.stream import spike_event_layout
 from snnforge.hdl.checks import check_int, signed_bits
 
 from .fanout import SynapticFanout, weight_write_layout
@@ -69,10 +69,12 @@ class ForwardLayer(wiring.Component):
                                             input_bits=self.direct_bits)
         self.n_pre, self.n_post = n_pre, n_post
         super().__init__({
-            "i_spikes": In(stream.Signature(SpikeEventLayout(self.fanout.src_addr_width))),
+            "i_spikes": In(stream.Signature(
+                spike_event_layout(addr_width=self.fanout.src_addr_width))),
             "i_direct": In(stream.Signature(step_input_layout(
                 addr_width=self.neurons.addr_width, input_bits=self.direct_bits))),
-            "o_spikes": Out(stream.Signature(SpikeEventLayout(self.neurons.addr_width))),
+            "o_spikes": Out(stream.Signature(
+                spike_event_layout(addr_width=self.neurons.addr_width))),
             "i_write": In(stream.Signature(weight_write_layout(
                 index_bits=self.fanout.index_bits, weight_bits=weight_bits))),
             "clear": In(1),

@@ -7,7 +7,7 @@ Subclasses give the step rule (:meth:`NeuronStepArray._step`); the ports are the
   one clock step of neuron ``addr`` with input ``value`` (the golden step function's
   ``synaptic_input`` / ``error_input``; ``value = 0`` steps a neuron towards quiescence).
   Addresses ``>= n_neurons`` are consumed and ignored.
-* ``o_spikes``: ``lib.stream`` of :class:`snnforge.hdl.stream.SpikeEventLayout` - the signed
+* ``o_spikes``: ``lib.stream`` of :func:`snnforge.hdl.stream.spike_event_layout` - the signed
   spike channel shared with SSNN-BP (``negative = 1`` for a -1 spike); only non-zero spikes.
 * ``clear``: high for one cycle zeroes every potential and count (a new sample); inputs are
   not accepted while it is high.
@@ -24,7 +24,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
-from snnforge.hdl.stream import SpikeEventLayout
+from snnforge.hdl.stream import spike_event_layout
 from snnforge.hdl.checks import MAX_WIDTH, check_int, index_width
 
 __all__ = ["NeuronStepArray", "step_input_layout"]
@@ -67,7 +67,7 @@ class NeuronStepArray(wiring.Component):
         self.addr_width = index_width(n_neurons)
         self.input_layout = step_input_layout(addr_width=self.addr_width,
                                               input_bits=input_bits)
-        self.event_layout = SpikeEventLayout(self.addr_width)
+        self.event_layout = spike_event_layout(addr_width=self.addr_width)
         count_shape = signed(count_bits) if self.count_signed else unsigned(count_bits)
         super().__init__({
             "i_input": In(stream.Signature(self.input_layout)),

@@ -5,7 +5,7 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from snnforge.hdl.stream import SpikeEventLayout
+from snnforge.hdl.stream import spike_event_layout
 from snnforge.hdl.checks import check_int
 
 __all__ = ["ErrorSplitter"]
@@ -21,7 +21,7 @@ class ErrorSplitter(wiring.Component):
     def __init__(self, *, n_out: int):
         self.n_out = check_int("n_out", n_out, 2, 1 << 16)
         self.addr_width = max((n_out - 1).bit_length(), 1)
-        self.event_layout = SpikeEventLayout(self.addr_width)
+        self.event_layout = spike_event_layout(addr_width=self.addr_width)
         super().__init__({
             "i_decision": In(stream.Signature(data.StructLayout(
                 {"winner": self.addr_width, "label": self.addr_width}))),

@@ -11,7 +11,7 @@ from amaranth.lib import data
 from snnforge.errors import ConfigError
 from snnforge.hdl.checks import check_int
 
-__all__ = ["SpikeEventLayout", "check_addr_width", "encode_event", "decode_event"]
+__all__ = ["spike_event_layout", "check_addr_width", "encode_event", "decode_event"]
 
 MAX_ADDR_WIDTH = 32
 
@@ -21,12 +21,11 @@ def check_addr_width(addr_width) -> int:
     return check_int("addr_width", addr_width, 1, MAX_ADDR_WIDTH)
 
 
-class SpikeEventLayout(data.StructLayout):
-    """``{addr: unsigned(addr_width), negative: unsigned(1)}``; payload of a spike channel."""
-
-    def __init__(self, addr_width: int):
-        self.addr_width = check_addr_width(addr_width)
-        super().__init__({"addr": unsigned(addr_width), "negative": unsigned(1)})
+def spike_event_layout(*, addr_width: int) -> data.StructLayout:
+    """The payload of a spike channel: ``addr`` (``addr_width`` bits, unsigned neuron/synapse
+    index), then ``negative`` (1 bit: 0 = positive spike, 1 = negative spike)."""
+    addr_width = check_addr_width(addr_width)
+    return data.StructLayout({"addr": unsigned(addr_width), "negative": unsigned(1)})
 
 
 def encode_event(addr: int, negative: bool, *, addr_width: int) -> int:

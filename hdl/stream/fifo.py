@@ -7,7 +7,7 @@ from amaranth.lib.wiring import In, Out
 
 from snnforge.hdl.checks import check_int
 
-from .event import SpikeEventLayout
+from .event import spike_event_layout
 
 __all__ = ["SpikeEventFIFO"]
 
@@ -22,13 +22,13 @@ class SpikeEventFIFO(wiring.Component):
     drops: ``i_events.ready`` is low when full (a full FIFO does not accept in the cycle it is
     read). Depth >= 2: one event in and one out per cycle; depth 1: one event every two cycles.
 
-    Ports: ``i_events``/``o_events``: stream of :class:`SpikeEventLayout` (addr_width + 1 bits);
+    Ports: ``i_events``/``o_events``: stream of :func:`spike_event_layout` (addr_width + 1 bits);
     ``level``: number of events held (0 .. depth).
     """
 
     def __init__(self, *, addr_width: int, depth: int):
         check_int("depth", depth, 1, MAX_DEPTH)
-        self.layout = SpikeEventLayout(addr_width)
+        self.layout = spike_event_layout(addr_width=addr_width)
         self.addr_width = addr_width
         self.depth = depth
         super().__init__({

@@ -5,14 +5,14 @@ from amaranth.hdl import Module, Mux, Signal, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from .event import SpikeEventLayout, check_addr_width
+from .event import check_addr_width, spike_event_layout
 
 __all__ = ["SignedSpikeMerge"]
 
 
 class SignedSpikeMerge(wiring.Component):
     """Merges ``i_pos`` and ``i_neg`` (streams of ``addr_width``-bit addresses) into
-    ``o_events`` (stream of :class:`SpikeEventLayout`, ``negative`` = which input).
+    ``o_events`` (stream of :func:`spike_event_layout`, ``negative`` = which input).
 
     Round-robin: when both inputs are valid the one not served last goes first, so neither
     starves. One output register (ready = empty or being taken): one event per cycle, no
@@ -21,7 +21,7 @@ class SignedSpikeMerge(wiring.Component):
 
     def __init__(self, *, addr_width: int):
         self.addr_width = check_addr_width(addr_width)
-        self.layout = SpikeEventLayout(addr_width)
+        self.layout = spike_event_layout(addr_width=addr_width)
         super().__init__({
             "i_pos": In(stream.Signature(unsigned(addr_width))),
             "i_neg": In(stream.Signature(unsigned(addr_width))),
