@@ -20,10 +20,10 @@ from typing import Any
 from snnforge.plotting import plot_lines, plot_raster
 
 __all__ = ["training_curve", "activity", "ssnn_bp_run", "ssnn_bp_sweep", "spikegrad_run",
-           "error_prop_run", "SSNN_EVENT_KEYS"]
+           "error_prop_run", "SSNN_BP_EVENT_KEYS"]
 
 #: the per-sample event counts of SSNN-BP drawn in ``activity.png``
-SSNN_EVENT_KEYS = ("input_spikes", "hidden_spikes", "grad_spikes", "error_events", "w1_updates",
+SSNN_BP_EVENT_KEYS = ("input_spikes", "hidden_spikes", "grad_spikes", "error_events", "w1_updates",
                    "w2_updates")
 
 
@@ -67,7 +67,7 @@ def ssnn_bp_run(folder: Path, rows: list[dict[str, Any]], *, dataset: str, model
                                            "ANN": "ann_test_accuracy"},
                             title=f"{dataset}: ssnn-bp ({model}) vs ANN, test accuracy"),
              activity(folder / "activity.png", [r["epoch"] for r in rows],
-                      [r["per_sample"] for r in rows], SSNN_EVENT_KEYS,
+                      [r["per_sample"] for r in rows], SSNN_BP_EVENT_KEYS,
                       title="ssnn-bp: events per training sample")]
     if isinstance(net, BitTrueSSNN) and len(data.y_test):
         label = int(data.y_test[0])
@@ -88,7 +88,7 @@ def ssnn_bp_sweep(folder: Path, rows: list[dict[str, Any]], *, param: str,
                            name=f"accuracy_vs_{param}.png",
                            title=f"{dataset}: test accuracy vs {param}"),
             activity(folder / f"activity_vs_{param}.png", [r[param] for r in rows],
-                     [r["per_sample"] for r in rows], SSNN_EVENT_KEYS, xlabel=param,
+                     [r["per_sample"] for r in rows], SSNN_BP_EVENT_KEYS, xlabel=param,
                      title="ssnn-bp: events per training sample")]
 
 
