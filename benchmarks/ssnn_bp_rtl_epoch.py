@@ -9,8 +9,8 @@ simulated chip and compares every winner. Writes benchmarks/results/ssnn_bp_rtl_
 1,000 digits) and per evaluation sample, simulated cycles per CPU-second against raw Verilator
 on the same Verilog, and the projected wall time of a full epoch.
 
-    python benchmarks/ssnn_bp_rtl_epoch.py [--dataset mnist] [--train-limit 60000] [--eval-limit 10000]
-        [--full-trace-samples 20] [--raw-cycles 3000000] [--out PATH]
+    python benchmarks/ssnn_bp_rtl_epoch.py [--dataset mnist] [--train-limit 60000]
+        [--eval-limit 10000] [--full-trace-samples 20] [--raw-cycles 3000000] [--out PATH]
 """
 from __future__ import annotations
 
