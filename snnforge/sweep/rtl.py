@@ -14,7 +14,7 @@ results: the cell counts and Fmax (MHz).
 from __future__ import annotations
 
 import argparse
-import importlib
+import importlib.util
 import json
 import sys
 import time
@@ -53,8 +53,10 @@ def run_network(params: dict, out: Path) -> dict:
 
 def run_cocotb_unit(params: dict, out: Path) -> dict:
     folder = Path(params["testbench"])
-    sys.path[:0] = [str(folder), str(folder.parent)]
-    launch = importlib.import_module("spikegrad_launch")
+    spec = importlib.util.spec_from_file_location("spikegrad_launch",
+                                                  folder / "spikegrad_launch.py")
+    launch = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(launch)
     unit = params["unit"]
     overrides = {k: v for k, v in params.items() if k not in _NOT_TESTBENCH}
     if unit.startswith("spikegrad_"):
