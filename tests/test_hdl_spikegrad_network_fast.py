@@ -37,7 +37,7 @@ def test_fast_harness_trains_bit_identical_and_classifies_like_golden():
 def test_fast_harness_catches_a_chip_that_differs():
     """The golden side starts from other initial weights than the chip (whose build the test
     above made)."""
-    chip = emit_verilog(SpikeGradNetwork(CFG, seed=0, **network_gains(CFG)), name="sg_network")
+    chip = emit_verilog(SpikeGradNetwork(CFG, seed=0, **network_gains(CFG)), name="spikegrad_network")
     golden_start = SpikeGradNetwork(CFG, seed=1, **network_gains(CFG))
     x, y = digits("train", 3)
     with pytest.raises(fast_spikegrad.ChipMismatch, match="training digit 0"):

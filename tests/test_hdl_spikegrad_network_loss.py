@@ -100,7 +100,7 @@ def test_unit_lints_clean(small):
                                frac_bits=4, exp_bits=6)
     else:
         unit = OutputErrorUnit.from_config(SpikeGradConfig.hardware_default("ecp5-85f"))
-    lint(emit_verilog(unit, name="sg_output_error"), top="sg_output_error")
+    lint(emit_verilog(unit, name="spikegrad_output_error"), top="spikegrad_output_error")
 
 
 def test_loss_benchmark_formats_and_accuracy_short(tmp_path, load_benchmark):

@@ -22,35 +22,35 @@ def build_unit(unit: str, params: dict):
         shape = {k: params[k] for k in ARRAY_KEYS}
         t, cb = shape.pop("threshold"), shape.pop("count_bits")
         if params["kind"] == "if":
-            return TernaryIFNeuronArray(theta=t, count_bits=cb, **shape), "sg_if_neurons", \
+            return TernaryIFNeuronArray(theta=t, count_bits=cb, **shape), "spikegrad_if_neurons", \
                 "array_matches_golden"
         return TernaryErrorIntegratorArray(theta_bp=t, error_bits=cb, **shape), \
-            "sg_error_integrators", "array_matches_golden"
+            "spikegrad_error_integrators", "array_matches_golden"
     if unit == "gate":
         return DerivativeGate(addr_width=params["addr_width"], value_bits=params["value_bits"],
                               count_bits=params["count_bits"],
                               skip_gated=params.get("skip_gated", False)), \
-            "sg_derivative_gate", "gate_matches_golden"
+            "spikegrad_derivative_gate", "gate_matches_golden"
     if unit == "update":
         return GradientWeightUpdate(weight_bits=params["weight_bits"],
                                 error_bits=params["error_bits"],
                                 count_bits=params["count_bits"], lr_mult=params["lr_mult"],
                                 lr_shift=params["lr_shift"]), \
-            "sg_weight_update", "update_matches_golden"
+            "spikegrad_weight_update", "update_matches_golden"
     if unit == "fanout":
         weights = random_weights(params["seed"], n_pre=params["n_pre"], n_post=params["n_post"],
                                  weight_bits=params["weight_bits"])
         return SynapticFanout(n_pre=params["n_pre"], n_post=params["n_post"],
                               weight_bits=params["weight_bits"],
                               transposed=params["transposed"], init=weights), \
-            "sg_fanout", "fanout_matches_golden"
+            "spikegrad_fanout", "fanout_matches_golden"
     if unit == "loss":
         from snnforge.hdl.spikegrad.output_error import OutputErrorUnit
 
         return OutputErrorUnit(**{k: params[k] for k in ("classes", "total_bits", "theta",
                                                          "gradient_scale", "frac_bits",
                                                          "exp_bits")}), \
-            "sg_output_error", "loss_matches_golden"
+            "spikegrad_output_error", "loss_matches_golden"
     raise ValueError(f"unit must be array, gate, update, fanout or loss, got {unit!r}")
 
 

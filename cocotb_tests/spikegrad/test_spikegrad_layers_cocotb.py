@@ -29,7 +29,7 @@ def build_layer(kind: str, p: dict):
                              count_bits=p["count_bits"], potential_bits=p["potential_bits"],
                              pre_count_bits=p["pre_count_max"].bit_length(),
                              bias_count=p["bias_count"], init=weights)
-        return layer, "sg_forward_layer", {**p, "direct_bits": layer.direct_bits}
+        return layer, "spikegrad_forward_layer", {**p, "direct_bits": layer.direct_bits}
     emax = (1 << (p["count_bits"] - 1)) - 1
     worst = p["n_post"] * wmax * p["pre_count_max"] + p["threshold"] * emax
     p = {**p, "potential_bits": signed_bits(worst)}
@@ -37,7 +37,7 @@ def build_layer(kind: str, p: dict):
                           theta_bp=p["threshold"], error_bits=p["count_bits"],
                           potential_bits=p["potential_bits"],
                           error_count_max_above=p["pre_count_max"], init=weights)
-    return layer, "sg_backward_layer", p
+    return layer, "spikegrad_backward_layer", p
 
 
 def run_layer_tb(kind: str, params: dict, *, do_lint: bool = True) -> None:

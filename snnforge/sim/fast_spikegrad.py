@@ -27,7 +27,7 @@ from .harness_build import build_verilated_harness
 __all__ = ["HARNESS_SOURCE", "build_spikegrad_harness", "FastSpikeGrad", "run"]
 
 HARNESS_SOURCE = Path(__file__).with_name("fast_spikegrad_harness.cpp")
-TOP = "sg_network"
+TOP = "spikegrad_network"
 
 
 class ChipMismatch(SnnforgeError):
@@ -35,11 +35,11 @@ class ChipMismatch(SnnforgeError):
 
 
 def build_spikegrad_harness(verilog: str, *, fixed_loss: bool = False) -> Path:
-    """The harness executable for the top's ``verilog`` (module ``sg_network``), built once;
+    """The harness executable for the top's ``verilog`` (module ``spikegrad_network``), built once;
     ``fixed_loss``: the top computes its output errors (it has no ``i_error`` port)."""
     return build_verilated_harness(verilog, top=TOP, kind="fast_spikegrad",
                                    harness=HARNESS_SOURCE,
-                                   extra_files={"sg_mode.h": f"#define SG_FIXED_LOSS "
+                                   extra_files={"spikegrad_mode.h": f"#define SPIKEGRAD_FIXED_LOSS "
                                                              f"{int(bool(fixed_loss))}\n"})
 
 

@@ -7,14 +7,14 @@
 //       "E e0 e1 ...\n" (the integer output errors, the golden loss unit on the host), feeds them
 //       and clocks until the END trace record; prints "R cycles k raw0 raw1 ...\n" (the cycles
 //       from the sample's first event to END, then the k raw o_trace payloads before END).
-//       With the on-chip loss (sg_mode.h: SG_FIXED_LOSS 1, the top has no i_error port) the
+//       With the on-chip loss (spikegrad_mode.h: SPIKEGRAD_FIXED_LOSS 1, the top has no i_error port) the
 //       line is "S n label learn a0 c0 ...", every event carries the label and the learn flag,
 //       and no E line is read: the harness clocks on to END and prints "T ..." then "R ...".
 //   "W layer bias n\n"  reads n words back (index 0..n-1); prints "V raw0 raw1 ...\n".
 //   "Q\n"  prints the total cycles and CPU seconds and exits.
 // Command line: the payload bit offsets of the layouts (see fast_spikegrad.py).
 #include "Vtop.h"
-#include "sg_mode.h"
+#include "spikegrad_mode.h"
 #include "verilated.h"
 
 #include <cstdint>
@@ -54,7 +54,7 @@ static void rise() {
 
 static void idle_inputs() {
     top->i_events___05Fvalid = 0;
-#if !SG_FIXED_LOSS
+#if !SPIKEGRAD_FIXED_LOSS
     top->i_error___05Fvalid = 0;
 #endif
     top->i_read___05Fvalid = 0;
@@ -74,7 +74,7 @@ static void run_sample(std::istringstream& in) {
     size_t n;
     in >> n;
     uint64_t tag = 0;  // the label and learn flag every event carries (on-chip loss)
-#if SG_FIXED_LOSS
+#if SPIKEGRAD_FIXED_LOSS
     uint64_t label, learn;
     in >> label >> learn;
     tag = (label << A("ev_label")) | (learn << A("ev_learn"));
@@ -102,7 +102,7 @@ static void run_sample(std::istringstream& in) {
             top->i_events___05Fvalid = 1;
             top->i_events___05Fpayload = events[next_event];
         }
-#if !SG_FIXED_LOSS
+#if !SPIKEGRAD_FIXED_LOSS
         if (have_errors && next_error < errors.size()) {
             top->i_error___05Fvalid = 1;
             top->i_error___05Fpayload = errors[next_error] & mask(err_bits);
@@ -110,7 +110,7 @@ static void run_sample(std::istringstream& in) {
 #endif
         settle();
         bool ev_fire = top->i_events___05Fvalid && top->i_events___05Fready;
-#if SG_FIXED_LOSS
+#if SPIKEGRAD_FIXED_LOSS
         bool err_fire = false;
 #else
         bool err_fire = top->i_error___05Fvalid && top->i_error___05Fready;
@@ -123,7 +123,7 @@ static void run_sample(std::istringstream& in) {
         if (err_fire) next_error++;
         if (tot_fire) {
             totals.push_back(tot);
-            if (totals.size() == classes && !SG_FIXED_LOSS) {
+            if (totals.size() == classes && !SPIKEGRAD_FIXED_LOSS) {
                 std::printf("T");
                 for (uint64_t t : totals) std::printf(" %llu", (unsigned long long)t);
                 std::printf("\n");
@@ -147,7 +147,7 @@ static void run_sample(std::istringstream& in) {
             }
         }
     }
-    if (SG_FIXED_LOSS) {
+    if (SPIKEGRAD_FIXED_LOSS) {
         std::printf("T");
         for (uint64_t t : totals) std::printf(" %llu", (unsigned long long)t);
         std::printf("\n");

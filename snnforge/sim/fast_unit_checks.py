@@ -209,7 +209,7 @@ def _wta_unit(name, **params):
 
 
 # --------------------------------------------------------------------------- SpikeGrad units
-def _sg_update_unit(name, **params):
+def _spikegrad_update_unit(name, **params):
     from snnforge.golden_model.spikegrad.units import weight_update
     from snnforge.hdl.spikegrad.weight_update import GradientWeightUpdate
 
@@ -331,7 +331,7 @@ UNITS: dict[str, RegressionUnit] = {u.name: u for u in (
     _splitter_unit("error_splitter", n_out=10),
     _wta_unit("wta_c10", n_out=10, acc_bits=18, index_bits=8, frac_bits=6, value_bits=10),
     _wta_unit("wta_c47", n_out=47, acc_bits=14, index_bits=5, frac_bits=4, value_bits=8),
-    _sg_update_unit("spikegrad_update", weight_bits=8, error_bits=6, count_bits=4, lr_mult=3,
+    _spikegrad_update_unit("spikegrad_update", weight_bits=8, error_bits=6, count_bits=4, lr_mult=3,
                     lr_shift=4),
     _array_unit("spikegrad_if", kind="if", n_neurons=13, threshold=100, count_bits=4,
                 potential_bits=22, input_bits=9),

@@ -13,7 +13,7 @@ from snnforge.errors import ConfigError
 
 __all__ = ["TOP", "TB_MODULE", "network_verilog", "run_spikegrad_network_tb"]
 
-TOP = "sg_network"
+TOP = "spikegrad_network"
 TB_MODULE = "snnforge.sim.tb_spikegrad_network"
 
 
