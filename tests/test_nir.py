@@ -22,7 +22,7 @@ SG = SG_BASE + ["--hidden", "24"]
 
 
 @pytest.fixture(scope="module")
-def sg_run(tmp_path_factory):
+def spikegrad_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("sg") / "run"
     assert main(SG + ["--out", str(out)]) == 0
     return out
@@ -35,10 +35,10 @@ def _net(run):
     return cfg, SpikeGradNet(cfg, weights=w, biases=b)
 
 
-def test_spikegrad_round_trip_through_files_and_cli(sg_run, tmp_path, capsys):
-    cfg, net = _net(sg_run)
+def test_spikegrad_round_trip_through_files_and_cli(spikegrad_run, tmp_path, capsys):
+    cfg, net = _net(spikegrad_run)
     graph_path, imported = tmp_path / "net.nir", tmp_path / "imported"
-    assert main(["nir", "export", "--from-run", str(sg_run), "--out", str(graph_path)]) == 0
+    assert main(["nir", "export", "--from-run", str(spikegrad_run), "--out", str(graph_path)]) == 0
     graph = nir.read(graph_path)
     assert [type(graph.nodes[n]).__name__ for n in ("fc0", "if0", "fc1", "out")] == \
         ["Affine", "IF", "Affine", "I"]
@@ -68,15 +68,15 @@ def test_spikegrad_round_trip_through_files_and_cli(sg_run, tmp_path, capsys):
     assert "already holds a run" in capsys.readouterr().err
 
 
-def test_init_from_loads_the_weights_and_checks_the_network(sg_run, tmp_path, capsys):
+def test_init_from_loads_the_weights_and_checks_the_network(spikegrad_run, tmp_path, capsys):
     a, b = tmp_path / "a", tmp_path / "b"
-    assert main(SG + ["--out", str(a), "--init-from", str(sg_run)]) == 0
+    assert main(SG + ["--out", str(a), "--init-from", str(spikegrad_run)]) == 0
     assert main(SG + ["--out", str(b)]) == 0
     wa = load_checkpoint(a / "checkpoint.npz")[0]["sg_W0"]
     wb = load_checkpoint(b / "checkpoint.npz")[0]["sg_W0"]
     assert not np.array_equal(wa, wb)
     assert main(SG_BASE + ["--hidden", "16", "--out", str(tmp_path / "c"),
-                           "--init-from", str(sg_run)]) == 2
+                           "--init-from", str(spikegrad_run)]) == 2
     err = capsys.readouterr().err
     assert "--init-from" in err and "sizes" in err and len(err.strip().splitlines()) == 1
 
