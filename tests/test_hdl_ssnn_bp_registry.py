@@ -58,3 +58,5 @@ def test_an_unprefixed_unit_name_names_the_registered_one(command, capsys, tmp_p
     assert "no unit named 'ssnn_network' (did you mean 'ssnn_bp_network'?)" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # nothing written
+    if command[0] == "generate":
+        assert not (tmp_path / "o").exists()  # --out is not created for an unknown unit

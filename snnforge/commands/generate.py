@@ -178,6 +178,7 @@ def run(args) -> int:
         raise ConfigError("name a unit to generate, e.g. `snnforge generate smoke_acc`; "
                           "`snnforge generate --list` shows them")
     params = registry.parse_param_assignments(args.param)
+    registry.get_unit(args.unit)  # an unknown name is refused before --out is created
     prepare_out_dir(args.out, marker=None)  # before the (slow) elaboration
     verilog_path, manifest_path, manifest = generate_unit(args.unit, params=params,
                                                           out_dir=args.out, lint=args.lint,
