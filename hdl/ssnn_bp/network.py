@@ -1,7 +1,7 @@
 """The SSNN-BP network top that trains on chip, bit-true to
 :class:`snnforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN` (weights and per-step spikes).
 
-Why one file of ~470 lines: every datapath unit already lives in its own file with its own
+Why one file of ~450 lines: every datapath unit already lives in its own file with its own
 signature and tests (list below); what stays here is the wiring of those units and the one
 phase sequencer whose states drive the control inputs of nearly all of them in the same cycle
 (read addresses, enables, clears, starts). Cutting the sequencer out would move ~60 control
@@ -10,8 +10,7 @@ signals across a signature without removing any logic.
 One sample = ``n_in`` pixel beats on ``i_sample`` into one slot of the double-buffered
 :class:`SampleLoader` (the next sample loads while this one runs, and starts right after its
 last TRACE when loaded), then ``T`` time steps, each a sequence of event-driven phases (all
-random bits keyed like the golden model; ``rng_architecture`` picks the iterative or the
-pipelined Threefry core, ``rng_cores`` how many of them draw the learning-rate gates):
+random bits keyed like the golden model):
 
 1. PREFETCH: the step's INPUT / HIDDEN / WTA / GRAD random blocks into one half of a draw
    RAM (64 b words); step t + 1's blocks are fetched into the other half while step t runs
@@ -26,28 +25,18 @@ pipelined Threefry core, ``rng_cores`` how many of them draw the learning-rate g
    then the bias row: one cycle per group, however many spike.
 4. WTA: z_k + Gumbel(k) race -> k*. Eval samples (``learn`` = 0) stop here.
 5. ERR: error splitter -> e+ at k*, e- at y (skipped when k* == y).
-6. BWD: ``hid_lanes`` hidden neurons per cycle (W2 in as many banks: a group of rows per
-   read) -> b_j = W2[j, k*] - W2[j, y] -> g+_j / g-_j.
+6. BWD: ``hid_lanes`` hidden neurons per cycle -> b_j = W2[j, k*] - W2[j, y] -> g+_j / g-_j.
 7. UPD (W2 then W1): per active pre row, the random blocks holding its active columns' LR
    draws, up to ``rng_cores`` per cycle, gate its lanes; the row's gated +-1 LSB updates are
    one read-modify-write event of its weight memory. All reads of a step precede its writes.
 8. TRACE: ``o_trace`` gets {s0, h, g_pos, g_neg, winner, step} of the step.
 
-Sub-components (each with its own signature and tests): :class:`SampleLoader` (two slots of
-8-pixel words, label, key), :class:`DrawPrefetcher` (PREFETCH), :class:`InputSpikeScan` (FWD1),
-:class:`AccumulatorBank` (u, z), :class:`RowGroupSum` (HID), :class:`EventList` and
-:class:`GroupEventList` (input spikes; hidden spikes, a group per cycle),
-:class:`StepRecord` (the step's spike masks), :class:`LRBlockSequencer` and
-:class:`LRGateLanes` (UPD), :class:`WeightReadBack`, the units :class:`CompositeNeuron`,
-:class:`WinnerTakeAll`, :class:`ErrorSplitter`, two :class:`NetworkWeights` (W1 and W2: each
-a block-RAM memory of whole rows, its updater and the host write port) and
-:class:`ThreefryCore`. Every count and width comes from :class:`NetworkSizes` (the config's
-layer widths), so any shape the config accepts works.
+Sub-components: one file each in ``hdl/ssnn_bp/`` with its own signature and tests
+(docs/ssnn_bp_rtl.md lists them). Every count and width comes from :class:`NetworkSizes` (the
+config's layer widths), so any shape the config accepts works.
 
-Weights start as the golden model's initial weights for ``config.seed`` (memory init), are
-written through ``i_write`` and read back through ``i_read``/``o_read`` when idle (``o_read``'s
-payload is the memory's read data; a new sample's beats are taken only once a pending
-read-back has been taken).
+Weights start as the golden model's initial weights for ``config.seed`` (memory init); a new
+sample's beats are taken only once a pending read-back (``i_read``/``o_read``) has been taken.
 """
 from __future__ import annotations
 
@@ -55,41 +44,35 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from snnforge.errors import ConfigError
 from snnforge.golden_model.rng import Stream
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
-from snnforge.hdl.checks import check_int, index_width
+from snnforge.hdl.checks import index_width
 
 from .accumulator_bank import AccumulatorBank
 from .draw_prefetcher import DrawPrefetcher
 from .error_splitter import ErrorSplitter
 from .event_list import EventList, GroupEventList
 from .input_scan import InputSpikeScan
-from .network_config import (check_network_config, read_layout, sample_layout,
-                             small_network_config, trace_layout, write_layout)
+from .network_config import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE, HID_LANES,
+                             check_engine_options, check_network_config, read_layout,
+                             sample_layout, small_network_config, trace_layout, write_layout)
 from .network_phase import Phase
 from .network_sizes import NetworkSizes
 from .network_weights import BankedWeights, NetworkWeights, host_write, padded_row
 from .neuron import CompositeNeuron
 from .mux import select
-from .random_source import ThreefryCore, check_architecture
+from .random_source import ThreefryCore
 from .row_group_sum import RowGroupSum
 from .sample_loader import SampleLoader
 from .step_record import StepRecord
-from .lr_lanes import MAX_CORES, LRBlockSequencer, LRGateLanes
+from .lr_lanes import LRBlockSequencer, LRGateLanes
 from .weight_readback import WeightReadBack
 from .wta import WinnerTakeAll
 
 __all__ = ["SSNNNetwork", "Phase", "small_network_config", "sample_layout", "trace_layout",
-           "read_layout", "write_layout"]
-
-#: hidden neurons per HID / BWD cycle the top accepts (``hid_lanes``): divisors of the 4
-#: draws of one HIDDEN / GRAD block
-HID_LANES = (1, 2, 4)
-#: the network top's default random core: fits the iCE40 UP5K (see docs/ssnn_bp_rtl.md)
-DEFAULT_RNG_ARCHITECTURE = "iterative"
-DEFAULT_ROUNDS_PER_STAGE = 4
+           "read_layout", "write_layout", "HID_LANES", "DEFAULT_RNG_ARCHITECTURE",
+           "DEFAULT_ROUNDS_PER_STAGE"]
 
 
 class SSNNNetwork(wiring.Component):
@@ -107,8 +90,7 @@ class SSNNNetwork(wiring.Component):
     one weight row, ``max(n_hidden, n_out)`` x signed(weight_bits), lane = post index),
     ``i_write`` (stream, :func:`write_layout`: one weight row, lanes past the layer's width
     ignored, a row past the layer's last row dropped), ``busy`` (a sample is loading, loaded
-    or running),
-    ``phase`` (the sequencer's :class:`Phase`: a monitor for counting cycles per phase).
+    or running), ``phase`` (the sequencer's :class:`Phase`: a monitor of cycles per phase).
     Read and write requests are taken only while idle (no sample busy or offered); the next
     sample's beats are taken while one runs.
     """
@@ -117,13 +99,10 @@ class SSNNNetwork(wiring.Component):
                  rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, rng_cores: int = 1,
                  hid_lanes: int = 1, w1=None, w2=None):
         self.config = check_network_config(config)
-        self.rng_cores = check_int("rng_cores", rng_cores, 1, MAX_CORES)
-        if hid_lanes not in HID_LANES or isinstance(hid_lanes, bool):
-            raise ConfigError(f"hid_lanes must be one of {HID_LANES} (hidden neurons per HID "
-                              f"and BWD cycle), got {hid_lanes!r}")
-        self.hid_lanes = hid_lanes
-        self.rounds_per_stage = check_int("rounds_per_stage", rounds_per_stage, 1, 13)
-        self.rng_architecture = check_architecture(rng_architecture)
+        self.rng_cores, self.hid_lanes, self.rounds_per_stage, self.rng_architecture = \
+            check_engine_options(rng_cores=rng_cores, hid_lanes=hid_lanes,
+                                 rounds_per_stage=rounds_per_stage,
+                                 rng_architecture=rng_architecture)
         golden = BitTrueSSNN(config, w1=w1, w2=w2)  # validates shapes and ranges
         self.w1_init, self.w2_init = golden.W1.copy(), golden.W2.copy()
         self.sizes = NetworkSizes(config)

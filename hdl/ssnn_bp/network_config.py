@@ -6,13 +6,23 @@ from amaranth.lib import data
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+from snnforge.hdl.checks import check_int
 
+from .lr_lanes import MAX_CORES
 from .network_sizes import NetworkSizes
+from .random_source import check_architecture
 
 __all__ = ["small_network_config", "sample_layout", "trace_layout", "read_layout",
            "write_layout", "check_network_config", "MAX_TOP_WIDTH", "MAX_ACCUMULATOR_BITS",
-           "MAX_GUMBEL_VALUE_BITS"]
+           "MAX_GUMBEL_VALUE_BITS", "HID_LANES", "DEFAULT_RNG_ARCHITECTURE",
+           "DEFAULT_ROUNDS_PER_STAGE", "check_engine_options"]
 
+#: hidden neurons per HID / BWD cycle the top accepts (``hid_lanes``): divisors of the 4
+#: draws of one HIDDEN / GRAD block
+HID_LANES = (1, 2, 4)
+#: the network top's default random core: fits the iCE40 UP5K (see docs/ssnn_bp_rtl.md)
+DEFAULT_RNG_ARCHITECTURE = "iterative"
+DEFAULT_ROUNDS_PER_STAGE = 4
 #: widest layer (n_in, n_hidden, n_out) the network top holds
 MAX_TOP_WIDTH = 1024
 #: widest accumulator (u, z) and Gumbel entry the neuron and WTA units build (bits)
@@ -37,6 +47,17 @@ def check_network_config(config) -> SSNNConfig:
                               f"the network top supports; leave it out to derive the "
                               f"narrowest width")
     return config
+
+
+def check_engine_options(*, rng_cores, hid_lanes, rounds_per_stage, rng_architecture):
+    """``(rng_cores, hid_lanes, rounds_per_stage, rng_architecture)`` if the network top can
+    build them, else a :class:`ConfigError` naming the option and its range."""
+    if hid_lanes not in HID_LANES or isinstance(hid_lanes, bool):
+        raise ConfigError(f"hid_lanes must be one of {HID_LANES} (hidden neurons per HID "
+                          f"and BWD cycle), got {hid_lanes!r}")
+    return (check_int("rng_cores", rng_cores, 1, MAX_CORES), hid_lanes,
+            check_int("rounds_per_stage", rounds_per_stage, 1, 13),
+            check_architecture(rng_architecture))
 
 
 def small_network_config(**changes) -> SSNNConfig:
