@@ -19,7 +19,9 @@ class AccumulatorBank(wiring.Component):
 
     ``clear``: zero all (wins over ``add``); ``add``: accumulator j += ``row[j]`` for every j
     (``row``: ``lanes`` >= count weights of signed(``weight_bits``), lanes beyond ``count``
-    ignored); ``index`` -> ``value``: accumulator ``index`` (0 beyond ``count``), combinational;
+    ignored). With ``words`` > 1 a row is ``words`` words of ``lanes`` weights (``lanes *
+    words`` >= count) and ``add`` adds word ``word`` (an input port then):
+    accumulator ``word * lanes + l`` += ``row[l]``; ``index`` -> ``value``: accumulator ``index`` (0 beyond ``count``), combinational;
     ``group_index`` -> ``group_value``: accumulators ``group * g .. group * g + group - 1``
     (``group`` of them, 0 beyond ``count``), combinational.
     The config's overflow proof (:meth:`SSNNConfig.accumulator_bits_needed`) makes the sums
@@ -27,14 +29,17 @@ class AccumulatorBank(wiring.Component):
     """
 
     def __init__(self, *, count: int, acc_bits: int, weight_bits: int, lanes: int,
-                 group: int = 1):
+                 group: int = 1, words: int = 1):
         self.count = check_int("count", count, 1, 1 << 12)
         self.acc_bits = check_int("acc_bits", acc_bits, 2, 48)
         self.weight_bits = check_int("weight_bits", weight_bits, 2, 32)
-        self.lanes = check_int("lanes", lanes, count, 1 << 12)
+        self.words = check_int("words", words, 1, count)
+        self.lanes = check_int("lanes", lanes, -(-count // words), 1 << 12,
+                               hint="lanes * words must cover count")
         self.group = check_int("group", group, 1, 64)
         self.groups = -(-count // group)
-        super().__init__({
+        word_port = {"word": In(range(words))} if words > 1 else {}
+        super().__init__({**word_port,
             "clear": In(1), "add": In(1),
             "row": In(data.ArrayLayout(signed(weight_bits), lanes)),
             "index": In(range(count + 1)), "value": Out(signed(acc_bits)),
@@ -45,8 +50,15 @@ class AccumulatorBank(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         acc = [Signal(signed(self.acc_bits), name=f"acc{j}") for j in range(self.count)]
-        with m.If(self.add):
-            m.d.sync += [a.eq(a + self.row[j]) for j, a in enumerate(acc)]
+        if self.words == 1:
+            with m.If(self.add):
+                m.d.sync += [a.eq(a + self.row[j]) for j, a in enumerate(acc)]
+        else:
+            for q in range(self.words):
+                with m.If(self.add & (self.word == q)):
+                    m.d.sync += [acc[j].eq(acc[j] + self.row[j - q * self.lanes])
+                                 for j in range(q * self.lanes,
+                                                min((q + 1) * self.lanes, self.count))]
         with m.If(self.clear):
             m.d.sync += [a.eq(0) for a in acc]
         m.d.comb += self.value.eq(select(acc, self.index))

@@ -23,7 +23,9 @@ class InputSpikeScan(wiring.Component):
     present in the next cycle; pixel i spikes iff its draw < its pixel. ``row_valid`` /
     ``row``: a row to read this cycle (input i, ascending; ``n_in`` = the bias row, issued
     last, with ``done``). One group is encoded per cycle and one row issued per cycle; groups
-    without a spike take no row cycle (a :class:`SpikeRowQueue` in between).
+    without a spike take no row cycle (a :class:`SpikeRowQueue` in between). ``row_ready``
+    (default 1): the row is taken this cycle; without it the same row (or the bias row, and
+    ``done`` waits) is offered again and the encoder stalls once the queue is full.
     """
 
     def __init__(self, *, n_in: int):
@@ -33,6 +35,7 @@ class InputSpikeScan(wiring.Component):
             "start": In(1), "run": In(1),
             "group_addr": Out(range(max(self.groups, 2))), "pixels": In(64), "draws": In(64),
             "row_valid": Out(1), "row": Out(range(n_in + 1)), "done": Out(1),
+            "row_ready": In(1, init=1),
         })
 
     def elaborate(self, platform):
@@ -56,7 +59,7 @@ class InputSpikeScan(wiring.Component):
                                 for b in range(8)))
         m.d.comb += [queue.start.eq(self.start), queue.run.eq(self.run),
                      queue.push.eq(e_valid), queue.push_group.eq(e_g), queue.push_mask.eq(mask),
-                     queue.last_pushed.eq(g == n_groups),
+                     queue.last_pushed.eq(g == n_groups), queue.row_ready.eq(self.row_ready),
                      self.row_valid.eq(queue.row_valid), self.row.eq(queue.row),
                      self.done.eq(queue.done)]
         with m.If(self.start):

@@ -27,12 +27,16 @@ __all__ = ["lr_tag_layout", "LRBlockSequencer", "LRGateLanes", "MAX_CORES"]
 MAX_CORES = 32
 
 
-def lr_tag_layout(sizes: NetworkSizes) -> data.StructLayout:
+def lr_tag_layout(sizes: NetworkSizes, *, lockstep: bool = False) -> data.StructLayout:
     """Tag of an LR block request, returned with the block: the row's draw phase ``phi``
     (2 b), the block ``q`` relative to the row's first block, the row's last issue cycle
-    (``end_row``), the pass's last (``last``), the pre row of the pass (``row``)."""
-    return data.StructLayout({"phi": 2, "q": index_width(sizes.lr_blocks_per_row),
-                              "end_row": 1, "last": 1, "row": sizes.pre_row_bits})
+    (``end_row``), the pass's last (``last``), the pre row of the pass (``row``); with
+    ``lockstep``, ``real`` (1 b): the block is one the row needs (0: a filler request)."""
+    fields = {"phi": 2, "q": index_width(sizes.lr_blocks_per_row), "end_row": 1, "last": 1,
+              "row": sizes.pre_row_bits}
+    if lockstep:
+        fields["real"] = 1
+    return data.StructLayout(fields)
 
 
 def _one_hot_value(m: Module, one_hot, values, width: int) -> Signal:
@@ -60,17 +64,22 @@ class LRBlockSequencer(wiring.Component):
     ``req_ready``: every core takes its request this cycle (the cores run in lockstep; ready
     must not depend on valid).
 
+    ``lockstep``: every core gets a request in every issue cycle (cores without a needed
+    block get a filler, tag ``real`` = 0), so all cores hold the same number of blocks in
+    flight and a stall of their outputs (``o_blk.ready`` low for all) keeps them in lockstep.
+
     Timing: the per-cycle recurrence is only the issuing row's remaining blocks ``rem`` ->
     each core's lowest block among its nq / cores -> ``end_row`` -> ``rem`` (the next row's
     needed blocks, phase and block base come decoded from registers); the list's read address
     is the read stage's position or the next one, chosen by the stall chain.
     """
 
-    def __init__(self, *, sizes: NetworkSizes, cores: int):
+    def __init__(self, *, sizes: NetworkSizes, cores: int, lockstep: bool = False):
         self.sizes = s = sizes
         self.cores = check_int("cores", cores, 1, MAX_CORES)
+        self.lockstep = bool(lockstep)
         c = s.config
-        self.tag_layout = lr_tag_layout(s)
+        self.tag_layout = lr_tag_layout(s, lockstep=self.lockstep)
         self.q_count = s.lr_blocks_per_row
         super().__init__({
             "start": In(1), "run": In(1), "w1": In(1),
@@ -138,6 +147,8 @@ class LRBlockSequencer(wiring.Component):
             tag = self.req_tag[k]
             if not qs:
                 m.d.comb += [tag.phi.eq(c_phi), tag.row.eq(c_row), self.req_block[k].eq(0)]
+                if self.lockstep:
+                    m.d.comb += self.req_valid[k].eq(self.run & c_valid)
                 continue
             seg = Signal(len(qs), name=f"seg{k}")
             low = Signal(len(qs), name=f"low{k}")
@@ -148,6 +159,8 @@ class LRBlockSequencer(wiring.Component):
             m.d.comb += [self.req_valid[k].eq(self.run & c_valid & (seg != 0)),
                          self.req_block[k].eq(c_blk + q_k),
                          tag.phi.eq(c_phi), tag.q.eq(q_k), tag.row.eq(c_row)]
+            if self.lockstep:
+                m.d.comb += [self.req_valid[k].eq(self.run & c_valid), tag.real.eq(seg != 0)]
         left = Signal(nq)         # the row's blocks still to request after this cycle
         end_row = Signal()
         m.d.comb += [left.eq(Cat(*cleared)), end_row.eq(left == 0)]
@@ -191,13 +204,14 @@ class LRGateLanes(wiring.Component):
     ``valid`` (``cores`` b), ``x0``/``x1`` (32 b per core), ``tag`` (:func:`lr_tag_layout` per
     core) in; ``gate`` (``row_lanes`` b, the row's gates so far), ``event`` (the row's update
     goes out now: its last blocks arrive), ``row`` (its pre row) and ``last`` (the pass's last
-    blocks) out.
+    blocks) out. ``lockstep``: the tags carry ``real`` and filler blocks gate no lane.
     """
 
-    def __init__(self, *, sizes: NetworkSizes, cores: int):
+    def __init__(self, *, sizes: NetworkSizes, cores: int, lockstep: bool = False):
         self.sizes = sizes
         self.cores = check_int("cores", cores, 1, MAX_CORES)
-        layout = lr_tag_layout(sizes)
+        self.lockstep = bool(lockstep)
+        layout = lr_tag_layout(sizes, lockstep=self.lockstep)
         super().__init__({
             "valid": In(cores), "x0": In(data.ArrayLayout(32, cores)),
             "x1": In(data.ArrayLayout(32, cores)), "tag": In(data.ArrayLayout(layout, cores)),
@@ -229,6 +243,8 @@ class LRGateLanes(wiring.Component):
                 q, w = (p + lane) // 4, (p + lane) % 4
                 k = q % k_cores
                 hit = self.valid[k] & (self.tag[k].q == q)
+                if self.lockstep:
+                    hit = hit & self.tag[k].real
                 options.append(Mux(hit, word_gate[k][w], gate_reg[lane]))
             m.d.comb += self.gate[lane].eq(select(options, phi))
         any_valid = self.valid.any()

@@ -17,8 +17,9 @@ random bits keyed like the golden model):
    (the update phase waits for them: it needs the cores), so only step 0 waits for its own.
 2. FWD1 (:class:`InputSpikeScan`): 8 pixels encoded per cycle (one INPUT block against one
    8-pixel word); each input spike, then the bias row, adds its W1 row to the ``n_hidden``
-   accumulators u (one row read per cycle, all posts in parallel); pixels without a spike
-   cost no row cycle.
+   accumulators u, one memory word of ``w1_lanes`` = P posts per cycle (:class:`RowWordIssue`:
+   W = ceil(n_hidden / P) cycles per row; P = n_hidden: a whole row per cycle); pixels
+   without a spike cost no row cycle.
 3. HID: composite neuron forward for ``hid_lanes`` = G neurons per cycle (draws of one
    HIDDEN block) -> h_j, gate d_j; the group's G W2 rows (one per W2 bank) are read at once
    and their spiking ones summed (:class:`RowGroupSum`) into the ``n_out`` accumulators z,
@@ -28,7 +29,9 @@ random bits keyed like the golden model):
 6. BWD: ``hid_lanes`` hidden neurons per cycle -> b_j = W2[j, k*] - W2[j, y] -> g+_j / g-_j.
 7. UPD (W2 then W1): per active pre row, the random blocks holding its active columns' LR
    draws, up to ``rng_cores`` per cycle, gate its lanes; the row's gated +-1 LSB updates are
-   one read-modify-write event of its weight memory. All reads of a step precede its writes.
+   one read-modify-write event of its weight memory (W1: of each of its words that holds a
+   gated active lane, :class:`WordEventSplitter`, the cores stalled meanwhile). All reads of
+   a step precede its writes.
 8. TRACE: ``o_trace`` gets {s0, h, g_pos, g_neg, winner, step} of the step.
 
 Sub-components: one file each in ``hdl/ssnn_bp/`` with its own signature and tests
@@ -55,11 +58,12 @@ from .error_splitter import ErrorSplitter
 from .event_list import EventList, GroupEventList
 from .input_scan import InputSpikeScan
 from .network_config import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE, HID_LANES,
-                             check_engine_options, check_network_config, read_layout,
-                             sample_layout, small_network_config, trace_layout, write_layout)
+                             check_engine_options, check_network_config, check_w1_lanes,
+                             read_layout, sample_layout, small_network_config, trace_layout,
+                             write_layout)
 from .network_phase import Phase
 from .network_sizes import NetworkSizes
-from .network_weights import BankedWeights, NetworkWeights, host_write, padded_row
+from .network_weights import BankedWeights, host_write, padded_row
 from .neuron import CompositeNeuron
 from .mux import select
 from .random_source import ThreefryCore
@@ -68,6 +72,7 @@ from .sample_loader import SampleLoader
 from .step_record import StepRecord
 from .lr_lanes import LRBlockSequencer, LRGateLanes
 from .weight_readback import WeightReadBack
+from .w1_words import RowWordIssue, WordEventSplitter, WordWeights, w1_word_count
 from .wta import WinnerTakeAll
 
 __all__ = ["SSNNNetwork", "Phase", "small_network_config", "sample_layout", "trace_layout",
@@ -84,6 +89,8 @@ class SSNNNetwork(wiring.Component):
     ``rng_architecture``: the Threefry core, ``"iterative"`` (default, fits the iCE40 UP5K:
     a block per ceil(13 / rounds_per_stage) + 1 cycles) or ``"pipelined"`` (a block per
     cycle); ``rounds_per_stage``: rounds per clock (default 4; see docs/ssnn_bp_rtl.md).
+    ``w1_lanes`` = P (1..n_hidden; default n_hidden): W1 posts per memory word and u adders
+    per FWD1 cycle; a W1 row is ceil(n_hidden / P) words (:mod:`.w1_words`).
     ``w1``, ``w2``: initial weights (pre + bias, post) in LSBs; default the golden model's.
     Ports: ``i_sample`` (stream, :func:`sample_layout`), ``o_trace`` (stream,
     :func:`trace_layout`), ``i_read`` (stream, :func:`read_layout`) and ``o_read`` (stream,
@@ -97,12 +104,14 @@ class SSNNNetwork(wiring.Component):
 
     def __init__(self, *, config: SSNNConfig, rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                  rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, rng_cores: int = 1,
-                 hid_lanes: int = 1, w1=None, w2=None):
+                 hid_lanes: int = 1, w1_lanes: int | None = None, w1=None, w2=None):
         self.config = check_network_config(config)
         self.rng_cores, self.hid_lanes, self.rounds_per_stage, self.rng_architecture = \
             check_engine_options(rng_cores=rng_cores, hid_lanes=hid_lanes,
                                  rounds_per_stage=rounds_per_stage,
                                  rng_architecture=rng_architecture)
+        self.w1_lanes = check_w1_lanes(w1_lanes, n_hidden=config.n_hidden)
+        self.w1_words = w1_word_count(config.n_hidden, self.w1_lanes)
         golden = BitTrueSSNN(config, w1=w1, w2=w2)  # validates shapes and ranges
         self.w1_init, self.w2_init = golden.W1.copy(), golden.W2.copy()
         self.sizes = NetworkSizes(config)
@@ -134,8 +143,12 @@ class SSNNNetwork(wiring.Component):
         # core per cycle; the gate lanes turn the responses into the rows' update events; the
         # request tag (or the prefetch slot) travels through the core with the block
         n_cores = self.rng_cores
-        m.submodules.update_seq = seq = LRBlockSequencer(sizes=sz, cores=n_cores)
-        m.submodules.lr_gates = gates = LRGateLanes(sizes=sz, cores=n_cores)
+        # (W1 in words: the W1 pass stalls the cores while a row's words are written, so every
+        # core takes a request in every issue cycle and they stall in lockstep)
+        lockstep = self.w1_words > 1
+        m.submodules.update_seq = seq = LRBlockSequencer(sizes=sz, cores=n_cores,
+                                                         lockstep=lockstep)
+        m.submodules.lr_gates = gates = LRGateLanes(sizes=sz, cores=n_cores, lockstep=lockstep)
         tag_size = seq.tag_layout.size
         tag_width = max(tag_size, pre.slot_bits)
         core = dict(seed=c.seed, rounds_per_stage=self.rounds_per_stage,
@@ -146,13 +159,13 @@ class SSNNNetwork(wiring.Component):
             m.submodules[f"rng{k}" if k else "rng"] = rng_k
         all_ready = Signal()
         m.d.comb += all_ready.eq(Cat(r.i_req.ready for r in cores).all())
-        # W1 (rows 0..n_in, the last is the bias) and W2 (rows 0..n_hidden, in G banks: HID
-        # and BWD read a group of rows per cycle), a whole row per word (lane = post index),
-        # one read port each for look-ups and updates (never in the same cycle); the
-        # read-back port numbers W2 rows from w2_base
-        lanes, w2_base = self.row_lanes, sz.w2_base
-        m.submodules.w1 = w1m = NetworkWeights(lanes=n_h, depth=n_in + 1, weight_bits=wb,
-                                               init=self.w1_init)
+        # W1 (rows 0..n_in, the last is the bias; words of P posts) and W2 (rows 0..n_hidden,
+        # in G banks: HID and BWD read a group of rows per cycle, a whole row per word), one
+        # read port each for look-ups and updates (never in the same cycle); the read-back
+        # port numbers W2 rows from w2_base
+        lanes, w2_base, n_words = self.row_lanes, sz.w2_base, self.w1_words
+        m.submodules.w1 = w1m = WordWeights(rows=n_in + 1, posts=n_h, lanes=self.w1_lanes,
+                                            weight_bits=wb, init=self.w1_init)
         m.submodules.w2 = w2m = BankedWeights(lanes=n_out, rows=n_h + 1, weight_bits=wb,
                                               banks=G, init=self.w2_init)
         # G neurons per cycle: forward in HID (a HIDDEN block), gradient in BWD (a GRAD block)
@@ -169,22 +182,26 @@ class SSNNNetwork(wiring.Component):
         m.submodules.sample = smp = SampleLoader(config=c)
         wiring.connect(m, wiring.flipped(self.i_sample), smp.i_sample)
         label, learn, key = smp.label, smp.learn, smp.key
-        m.submodules.read_back = rb = WeightReadBack(config=c)
+        m.submodules.read_back = rb = WeightReadBack(config=c, w1_lanes=self.w1_lanes)
         wiring.connect(m, wiring.flipped(self.i_read), rb.i_read)
         wiring.connect(m, rb.o_read, wiring.flipped(self.o_read))
         m.submodules.record = rec = StepRecord(n_in=n_in, n_hidden=n_h, group=G)
         step = Signal(16)
-        # pre-activations: u (one W1 row per input spike), z (one group of W2 rows per cycle)
-        m.submodules.u = u = AccumulatorBank(count=n_h, acc_bits=acc, weight_bits=wb, lanes=n_h,
-                                             group=G)
+        # pre-activations: u (one W1 word per cycle), z (one group of W2 rows per cycle)
+        m.submodules.u = u = AccumulatorBank(count=n_h, acc_bits=acc, weight_bits=wb,
+                                             lanes=self.w1_lanes, group=G, words=n_words)
         m.submodules.z_sum = z_sum = RowGroupSum(rows=G, lanes=n_out, weight_bits=wb)
         m.submodules.z = z = AccumulatorBank(count=n_out, acc_bits=acc,
                                              weight_bits=z_sum.sum_bits, lanes=n_out)
         rb_w2 = Signal()      # the read-back row is a W2 row (rb.addr holds while it is read)
         n_groups = -(-n_h // G)
-        m.d.comb += [u.row.eq(w1m.rd_data), z.row.eq(z_sum.sum), rb_w2.eq(rb.addr >= w2_base),
-                     rb.rd_data.eq(Mux(rb_w2, padded_row(w2m.rd_data, n_out, lanes),
-                                       padded_row(w1m.rd_data, n_h, lanes)))]
+        m.d.comb += [u.row.eq(w1m.rd_data), z.row.eq(z_sum.sum), rb_w2.eq(rb.addr >= w2_base)]
+        if n_words == 1:
+            m.d.comb += rb.rd_data.eq(Mux(rb_w2, padded_row(w2m.rd_data, n_out, lanes),
+                                          padded_row(w1m.rd_data, n_h, lanes)))
+        else:   # the read-back port assembles a W1 row from its words
+            m.d.comb += [rb.rd_data.eq(padded_row(w2m.rd_data, n_out, lanes)),
+                         rb.w1_word.eq(w1m.rd_data)]
         # the step's spiking rows in order (memories), read by the UPD sequencer
         m.submodules.s0_list = s0_list = EventList(width=index_width(n_in + 1), depth=n_in + 1)
         m.submodules.h_list = h_list = GroupEventList(width=index_width(n_h + 1), depth=n_h + 1,
@@ -198,15 +215,22 @@ class SSNNNetwork(wiring.Component):
 
         # ------------------------------------------------------------ FWD1 pipeline
         # the scan encodes 8 pixels per cycle and issues the spiking rows (then the bias row);
-        # each issued row's W1 read adds to u one cycle later
+        # each row is read as its W1 words, one per cycle (the scan waits), and each word
+        # adds to its P accumulators of u one cycle later
         m.submodules.input_scan = scan = InputSpikeScan(n_in=n_in)
-        f_valid, f_c = Signal(), Signal(range(n_in + 1))
-        m.d.comb += [scan.pixels.eq(smp.pixels), scan.draws.eq(pre.rd_data)]
-        m.d.sync += [f_valid.eq(scan.row_valid), f_c.eq(scan.row)]
+        m.submodules.row_words = fw = RowWordIssue(rows=n_in + 1, words=n_words)
+        f_valid, f_c, f_first = Signal(), Signal(range(n_in + 1)), Signal()
+        m.d.comb += [scan.pixels.eq(smp.pixels), scan.draws.eq(pre.rd_data),
+                     fw.i_valid.eq(scan.row_valid), fw.i_row.eq(scan.row),
+                     fw.i_last.eq(scan.row == n_in), scan.row_ready.eq(fw.i_ready)]
+        m.d.sync += [f_valid.eq(fw.o_valid), f_c.eq(fw.o_row), f_first.eq(fw.o_first)]
+        if n_words > 1:
+            m.d.sync += u.word.eq(fw.o_word)
         m.d.comb += rec.s0_index.eq(f_c)
         with m.If(f_valid):
-            m.d.comb += [u.add.eq(1), rec.s0_set.eq(1), s0_list.append.eq(1),
-                         s0_list.value.eq(f_c)]
+            m.d.comb += u.add.eq(1)
+        with m.If(f_valid & f_first):
+            m.d.comb += [rec.s0_set.eq(1), s0_list.append.eq(1), s0_list.value.eq(f_c)]
 
         # ------------------------------------------------------------ HID pipeline
         # G neurons per cycle (group q_g: one HIDDEN block, draw l for neuron l; stage 1);
@@ -272,6 +296,7 @@ class SSNNNetwork(wiring.Component):
 
         # ------------------------------------------------------------ UPD sequencer
         upd_w1 = Signal()          # 0: W2 pass, 1: W1 pass
+        w1_stall = Signal()        # a W1 row's word events are still going out: cores hold
         m.d.comb += [s0_list.rd_addr.eq(seq.row_addr), h_list.rd_addr.eq(seq.row_addr),
                      seq.in_row.eq(s0_list.rd_data), seq.hid_row.eq(h_list.rd_data),
                      seq.in_count.eq(s0_list.count), seq.hid_count.eq(h_list.count),
@@ -283,14 +308,18 @@ class SSNNNetwork(wiring.Component):
             m.d.comb += [gates.x0[k].eq(blk.x0), gates.x1[k].eq(blk.x1),
                          gates.tag[k].eq(blk.tag[:tag_size]), pre.blk_valid[k].eq(rng_k.o_blk.valid),
                          pre.blk_x0[k].eq(blk.x0), pre.blk_x1[k].eq(blk.x1),
-                         pre.blk_tag[k].eq(blk.tag[:pre.slot_bits]), rng_k.o_blk.ready.eq(1)]
+                         pre.blk_tag[k].eq(blk.tag[:pre.slot_bits]),
+                         rng_k.o_blk.ready.eq(~w1_stall)]
         onehot_pos, onehot_neg = Signal(n_out), Signal(n_out)
+        # the W1 pass: a row's event becomes the events of its words with a gated active lane
+        m.submodules.w1_events = split = WordEventSplitter(posts=n_h, lanes=self.w1_lanes,
+                                                           row_bits=w1m.row_bits)
+        wiring.connect(m, split.o_event, w1m.i_event)
         m.d.comb += [onehot_pos.eq(Const(1, n_out) << col_pos),
                      onehot_neg.eq(Const(1, n_out) << col_neg),
             # the updaters are pregated: gate[lane] = (draw mod 2**lr_gate_bits < threshold)
-            w1m.i_event.payload.addr.eq(gates.row),
-            w1m.i_event.payload.pos.eq(rec.g_pos), w1m.i_event.payload.neg.eq(rec.g_neg),
-            w1m.i_event.payload.gate.eq(gates.gate[:n_h]),
+            split.i_event.payload.row.eq(gates.row), split.pos.eq(rec.g_pos),
+            split.neg.eq(rec.g_neg), split.i_event.payload.gate.eq(gates.gate[:n_h]),
             w2m.i_event.payload.addr.eq(gates.row),    # the bank's updater
             w2m.i_event.payload.pos.eq(onehot_pos), w2m.i_event.payload.neg.eq(onehot_neg),
             w2m.i_event.payload.gate.eq(gates.gate[:n_out])]
@@ -325,10 +354,11 @@ class SSNNNetwork(wiring.Component):
         with m.If(phase == Phase.IDLE):
             # a pending read-back is answered before the next sample is taken
             idle = ~smp.busy & ~self.i_sample.valid
-            m.d.comb += [w1m.rd_addr.eq(rb.addr), w2m.rd_row.eq(rb.addr - w2_base),
-                         rb.allow.eq(idle), self.i_write.ready.eq(idle & ~rb.busy)]
-            m.d.comb += host_write(c, w1m, w2m, self.i_write.payload,
-                                    self.i_write.valid & self.i_write.ready)
+            m.d.comb += [w1m.rd_row.eq(rb.addr), w2m.rd_row.eq(rb.addr - w2_base),
+                         rb.allow.eq(idle)]
+            if n_words > 1:
+                m.d.comb += w1m.rd_word.eq(rb.word)
+            m.d.comb += host_write(c, w1m, w2m, self.i_write, idle & ~rb.busy)
             with m.If(smp.loaded):
                 m.d.sync += [step.eq(0), cnt.eq(0), phase.eq(Phase.PREFETCH)]
 
@@ -345,9 +375,9 @@ class SSNNNetwork(wiring.Component):
                 m.d.sync += [pf_busy.eq(1), pf_step.eq(step)]
 
         with m.Elif(phase == Phase.FWD1):
-            m.d.comb += [scan.run.eq(1), w1m.rd_addr.eq(scan.row),
+            m.d.comb += [scan.run.eq(1), w1m.rd_row.eq(fw.o_row), w1m.rd_word.eq(fw.o_word),
                          smp.group_addr.eq(scan.group_addr), pre.rd_addr.eq(scan.group_addr)]
-            with m.If(scan.done):   # the bias row adds to u before HID's neurons read u
+            with m.If(fw.o_done):   # the bias row adds to u before HID's neurons read u
                 m.d.sync += [cnt.eq(0), phase.eq(Phase.HID)]
 
         with m.Elif(phase == Phase.HID):
@@ -414,10 +444,11 @@ class SSNNNetwork(wiring.Component):
             m.d.comb += [
                 seq.run.eq(1), seq.req_ready.eq(all_ready),
                 gates.valid.eq(Cat(r.o_blk.valid for r in cores)),
-                w1m.i_event.valid.eq(gates.event & upd_w1),
+                split.i_event.valid.eq(gates.event & upd_w1),
                 w2m.i_event.valid.eq(gates.event & ~upd_w1),
+                w1_stall.eq(split.i_event.valid & ~split.i_event.ready),
             ]
-            with m.If(gates.last):
+            with m.If(gates.last & ~w1_stall):
                 m.d.sync += phase.eq(Phase.UPD_END)
 
         with m.Elif(phase == Phase.UPD_END):   # the last row written, then the W1 pass if any

@@ -15,7 +15,7 @@ from .random_source import check_architecture
 __all__ = ["small_network_config", "sample_layout", "trace_layout", "read_layout",
            "write_layout", "check_network_config", "MAX_TOP_WIDTH", "MAX_ACCUMULATOR_BITS",
            "MAX_GUMBEL_VALUE_BITS", "HID_LANES", "DEFAULT_RNG_ARCHITECTURE",
-           "DEFAULT_ROUNDS_PER_STAGE", "check_engine_options"]
+           "DEFAULT_ROUNDS_PER_STAGE", "check_engine_options", "check_w1_lanes"]
 
 #: hidden neurons per HID / BWD cycle the top accepts (``hid_lanes``): divisors of the 4
 #: draws of one HIDDEN / GRAD block
@@ -58,6 +58,17 @@ def check_engine_options(*, rng_cores, hid_lanes, rounds_per_stage, rng_architec
     return (check_int("rng_cores", rng_cores, 1, MAX_CORES), hid_lanes,
             check_int("rounds_per_stage", rounds_per_stage, 1, 13),
             check_architecture(rng_architecture))
+
+
+def check_w1_lanes(w1_lanes, *, n_hidden: int) -> int:
+    """``w1_lanes`` (W1 posts per memory word and u adders per FWD1 cycle; None: ``n_hidden``,
+    a whole row per word) if the network top can build it, else a :class:`ConfigError`
+    naming the option and its range."""
+    if w1_lanes is None:
+        return n_hidden
+    return check_int("w1_lanes", w1_lanes, 1, n_hidden,
+                     hint=f"W1 posts per memory word, at most n_hidden={n_hidden} (a whole "
+                          f"row per word); leave it out for {n_hidden}")
 
 
 def small_network_config(**changes) -> SSNNConfig:

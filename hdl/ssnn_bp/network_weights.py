@@ -95,14 +95,18 @@ class NetworkWeights(wiring.Component):
         return m
 
 
-def host_write(config, w1m: NetworkWeights, w2m: NetworkWeights, beat, take) -> list:
-    """The statements that write an ``i_write`` beat (:func:`write_layout`) taken when
-    ``take``: the row's first n_hidden (W1) or n_out (W2) lanes into its memory; a row past
-    the layer's last (bias) row is dropped."""
+def host_write(config, w1m, w2m: NetworkWeights, write, allow) -> list:
+    """The statements that write the ``write`` stream's beats (:func:`write_layout`) while
+    ``allow``: the row's first n_hidden (W1) or n_out (W2) lanes into its memory; a row past
+    the layer's last (bias) row is dropped. ``w1m`` (:class:`.w1_words.WordWeights`) writes
+    a W1 row over its words, the beat taken with the last."""
     c = config
-    return [w1m.wr_en.eq(take & ~beat.layer & (beat.row <= c.n_in)),
-            w2m.wr_en.eq(take & beat.layer & (beat.row <= c.n_hidden)),
-            w1m.wr_addr.eq(beat.row), w2m.wr_addr.eq(beat.row),
+    beat = write.payload
+    w1_row = ~beat.layer & (beat.row <= c.n_in)
+    return [write.ready.eq(allow & (~w1_row | w1m.wr_last)),
+            w1m.wr_en.eq(write.valid & allow & w1_row),
+            w2m.wr_en.eq(write.valid & write.ready & beat.layer & (beat.row <= c.n_hidden)),
+            w1m.wr_row.eq(beat.row), w2m.wr_addr.eq(beat.row),
             w1m.wr_data.eq(Cat(beat.weights[j] for j in range(c.n_hidden))),
             w2m.wr_data.eq(Cat(beat.weights[k] for k in range(c.n_out)))]
 

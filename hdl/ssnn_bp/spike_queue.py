@@ -34,7 +34,8 @@ class SpikeRowQueue(wiring.Component):
     (an all-zero mask is dropped); ``level``: groups queued (a producer keeps ``level`` plus
     its pushes in flight below :data:`QUEUE_DEPTH`); ``last_pushed``: the producer has pushed
     its last group (the bias row follows the queue's last row). ``row_valid`` / ``row``: a row
-    to read this cycle; ``done``: the bias row is issued (the last row).
+    to read this cycle; ``done``: the bias row is issued (the last row). ``row_ready``
+    (default 1): the row is taken this cycle; without it the same row is offered again.
     """
 
     def __init__(self, *, rows: int, width: int):
@@ -46,6 +47,7 @@ class SpikeRowQueue(wiring.Component):
             "push": In(1), "push_group": In(self.group_bits), "push_mask": In(width),
             "level": Out(range(QUEUE_DEPTH + 1)), "last_pushed": In(1),
             "row_valid": Out(1), "row": Out(range(rows + 1)), "done": Out(1),
+            "row_ready": In(1, init=1),
         })
 
     def elaborate(self, platform):
@@ -67,11 +69,14 @@ class SpikeRowQueue(wiring.Component):
         bias_done = Signal()
         with m.If(self.run & (~use_head | fifo.r_rdy)):
             m.d.comb += [self.row_valid.eq(1), self.row.eq(src_g * w + bit),
-                         fifo.r_en.eq(use_head)]
-            m.d.sync += [cur_mask.eq(src_mask & (src_mask - 1)), cur_g.eq(src_g)]
+                         fifo.r_en.eq(use_head & self.row_ready)]
+            with m.If(self.row_ready):
+                m.d.sync += [cur_mask.eq(src_mask & (src_mask - 1)), cur_g.eq(src_g)]
         with m.Elif(self.run & self.last_pushed & ~self.push & ~fifo.r_rdy & ~bias_done):
-            m.d.comb += [self.row_valid.eq(1), self.row.eq(self.rows), self.done.eq(1)]
-            m.d.sync += bias_done.eq(1)
+            m.d.comb += [self.row_valid.eq(1), self.row.eq(self.rows),
+                         self.done.eq(self.row_ready)]
+            with m.If(self.row_ready):
+                m.d.sync += bias_done.eq(1)
         with m.If(self.start):
             m.d.sync += [cur_mask.eq(0), bias_done.eq(0)]
         return m

@@ -46,21 +46,23 @@ class NetworkRun:
     sample_ends: list
 
 
-def step_cycle_bound(config: SSNNConfig) -> int:
+def step_cycle_bound(config: SSNNConfig, *, w1_lanes: int | None = None) -> int:
     """Generous upper bound (cycles) on one time step of a working top: every random block
     at the slowest core (14 cycles), every pre row of both update passes at its most blocks,
-    plus the layer scans."""
+    plus the layer scans; with ``w1_lanes`` = P, every W1 row's words (FWD1 and UPD) too."""
     s = NetworkSizes(config)
     c = config
     blocks = (s.train_blocks + (c.n_hidden + 1) * 2
               + (c.n_in + 1) * s.lr_blocks_per_row)
-    return 16 * blocks + 4 * (c.n_in + c.n_hidden + c.n_out) + 200
+    words = 1 if w1_lanes is None else -(-c.n_hidden // w1_lanes)
+    return (16 * blocks + 4 * (c.n_in + c.n_hidden + c.n_out) + 200
+            + 2 * (words - 1) * (c.n_in + 1))
 
 
 def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
                      rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                      rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, rng_cores: int = 1,
-                     hid_lanes: int = 1,
+                     hid_lanes: int = 1, w1_lanes: int | None = None,
                      w1=None, w2=None, first_key: int = 0,
                      step_bound: int | None = None, writes=(), stream: bool = False) -> NetworkRun:
     """Run samples (uint8 pixels (N, n_in), labels (N,); sample keys first_key + position)
@@ -72,14 +74,16 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
     ``stream``: offer sample n + 1's beats as soon as sample n's are taken (a second
     testbench process), not after sample n's last trace.
 
+    ``w1_lanes``: W1 posts per memory word (default n_hidden, see :class:`SSNNNetwork`).
+
     ``step_bound``: cycles allowed per trace (default :func:`step_cycle_bound`); a stall
     raises :class:`NetworkStall` with the sample and step it waited for.
     """
     images = np.asarray(images, dtype=np.uint8).reshape(len(labels), config.n_in)
     dut = SSNNNetwork(config=config, rounds_per_stage=rounds_per_stage,
                       rng_architecture=rng_architecture, rng_cores=rng_cores, hid_lanes=hid_lanes,
-                      w1=w1, w2=w2)
-    bound = step_cycle_bound(config) if step_bound is None else step_bound
+                      w1_lanes=w1_lanes, w1=w1, w2=w2)
+    bound = step_cycle_bound(config, w1_lanes=w1_lanes) if step_bound is None else step_bound
     layout = trace_layout(config)
     lanes = NetworkSizes(config).row_lanes
     traces, rows, sample_cycles, load_ends, sample_ends = [], [], [], [], []
