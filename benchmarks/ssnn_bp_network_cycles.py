@@ -10,10 +10,10 @@ every evaluation winner against BitTrueSSNN, and counts the training cycles of e
 through the top's ``phase`` monitor port. Cycles per sample = cycles between consecutive
 samples' last traces (throughput; the next sample loads while one runs); latency = a sample's
 first pixel beat to its last trace. Writes benchmarks/results/ssnn_bp_network_cycles.json
-(or ``--out``).
+(or ``--out``; with ``--w1-lanes`` P < n_hidden, ssnn_bp_network_cycles_w1lanes<P>.json).
 
     python benchmarks/ssnn_bp_network_cycles.py [--n-train 1000] [--n-eval 200]
-        [--rng-cores 8] [--hid-lanes 4] [--dataset mnist]
+        [--rng-cores 8] [--hid-lanes 4] [--w1-lanes 16] [--dataset mnist]
 """
 from __future__ import annotations
 
@@ -49,10 +49,19 @@ def main(argv=None) -> int:
                         help="Threefry cores in lockstep (PREFETCH and learning-rate draws)")
     parser.add_argument("--hid-lanes", type=int, default=4, choices=(1, 2, 4),
                         help="hidden neurons per HID / BWD cycle")
+    parser.add_argument("--w1-lanes", type=int, default=CONFIG.n_hidden,
+                        help="W1 posts per memory word and u adders per FWD1 cycle "
+                             f"(1..{CONFIG.n_hidden}; default {CONFIG.n_hidden}: a whole row)")
     parser.add_argument("--dataset", default="mnist", help="a load_dataset name, 28x28 digits")
-    parser.add_argument("--out", type=Path,
-                        default=ROOT / "benchmarks" / "results" / "ssnn_bp_network_cycles.json")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="result file (default benchmarks/results/ssnn_bp_network_cycles"
+                             "[_w1lanes<P>].json)")
     args = parser.parse_args(argv)
+    if not 1 <= args.w1_lanes <= CONFIG.n_hidden:
+        parser.error(f"--w1-lanes must be an integer in 1..{CONFIG.n_hidden}")
+    if args.out is None:
+        suffix = "" if args.w1_lanes == CONFIG.n_hidden else f"_w1lanes{args.w1_lanes}"
+        args.out = ROOT / "benchmarks" / "results" / f"ssnn_bp_network_cycles{suffix}.json"
     for name in ("n_train", "n_eval", "rng_cores"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be a positive integer")
@@ -60,7 +69,7 @@ def main(argv=None) -> int:
     xe, ye = _digits(args.dataset, "test", args.n_eval)
     t0 = time.perf_counter()
     r = run(CONFIG, x, y, xe, ye, rng_architecture="pipelined", rounds_per_stage=1,
-            rng_cores=args.rng_cores, hid_lanes=args.hid_lanes,
+            rng_cores=args.rng_cores, hid_lanes=args.hid_lanes, w1_lanes=args.w1_lanes,
             full_trace_samples=min(20, len(y)), check=False)
     per_phase = r["harness_stats"]["train_phase_cycles"]
     n = r["n_train"]
@@ -73,7 +82,8 @@ def main(argv=None) -> int:
                              *(sys.argv[1:] if argv is None else argv)]),
         "config": CONFIG.to_dict(), "dataset": args.dataset,
         "rng_architecture": "pipelined", "rounds_per_stage": 1, "rng_cores": args.rng_cores,
-        "hid_lanes": args.hid_lanes,
+        "hid_lanes": args.hid_lanes, "w1_lanes": args.w1_lanes,
+        "w1_words_per_row": -(-CONFIG.n_hidden // args.w1_lanes),
         "n_train": n, "n_eval": r["n_eval"],
         "cycles_per_training_sample": r["cycles_per_training_sample"],
         "cycles_per_eval_sample": r["cycles_per_eval_sample"],

@@ -2,7 +2,8 @@
 the sequencer issues, for every active pre row, exactly the LR blocks its active columns need,
 core k the blocks q = k mod cores, lowest first, under random backpressure (``req_ready``); the
 gate lanes turn the blocks (returned a fixed latency later) into each row's event whose gates
-are every active column's own draw."""
+are every active column's own draw; in ``lockstep`` (W1 in words) every core gets a request in
+every issue cycle and the fillers gate nothing."""
 import random
 
 import pytest
@@ -24,9 +25,9 @@ LATENCY = 3
 class LanesBench(wiring.Component):
     """The sequencer and the gate lanes side by side (the testbench plays the cores)."""
 
-    def __init__(self, sizes, cores):
-        self.seq = LRBlockSequencer(sizes=sizes, cores=cores)
-        self.lanes = LRGateLanes(sizes=sizes, cores=cores)
+    def __init__(self, sizes, cores, lockstep=False):
+        self.seq = LRBlockSequencer(sizes=sizes, cores=cores, lockstep=lockstep)
+        self.lanes = LRGateLanes(sizes=sizes, cores=cores, lockstep=lockstep)
         super().__init__({})
 
     def elaborate(self, platform):
@@ -36,15 +37,21 @@ class LanesBench(wiring.Component):
         return m
 
 
-@pytest.mark.parametrize("shape,cores,w1", [
-    ("wide", 1, True), ("wide", 3, True), ("mixed", 2, True), ("mixed", 4, False),
-    ("classes", 3, False), ("classes", 1, True)])
-def test_sequencer_and_lanes_gate_every_active_column_with_its_own_draw(shape, cores, w1):
+@pytest.mark.parametrize("shape,cores,w1,lockstep", [
+    ("wide", 1, True, False), ("wide", 3, True, False), ("mixed", 2, True, False),
+    ("mixed", 4, False, False), ("classes", 3, False, False), ("classes", 1, True, False),
+    ("wide", 3, True, True), ("mixed", 4, True, True), ("mixed", 2, False, True),
+    ("long", 2, True, True)])
+def test_sequencer_and_lanes_gate_every_active_column_with_its_own_draw(shape, cores, w1,
+                                                                         lockstep):
     config = {"wide": small_network_config(n_in=4, n_hidden=12, n_out=2),
               "mixed": small_network_config(n_in=13, n_hidden=7, n_out=5),
-              "classes": small_network_config(n_in=3, n_hidden=5, n_out=47)}[shape]
+              "classes": small_network_config(n_in=3, n_hidden=5, n_out=47),
+              # rows of up to 6 blocks: with 2 cores a row often has a filler after core 0's
+              # last block, which must not overwrite that block's gates
+              "long": small_network_config(n_in=5, n_hidden=21, n_out=3)}[shape]
     sizes = NetworkSizes(config)
-    dut = LanesBench(sizes, cores)
+    dut = LanesBench(sizes, cores, lockstep)
     seq, lanes = dut.seq, dut.lanes
     r = random.Random(cores * 31 + len(shape) + w1)
     n_pre = config.n_in if w1 else config.n_hidden
@@ -54,6 +61,8 @@ def test_sequencer_and_lanes_gate_every_active_column_with_its_own_draw(shape, c
         rows = sorted(r.sample(range(n_pre), r.randint(0, n_pre))) + [n_pre]   # + bias row
         if w1:
             cols = sorted(r.sample(range(n_post), r.randint(1, n_post)))
+            if lockstep:      # column 0 (block 0, core 0's first) active: a later filler of
+                cols = sorted(set(cols) | {0})   # core 0 must not overwrite its gate
             pos_neg = (0, 0)
         else:
             pos_neg = tuple(r.sample(range(n_post), 2))
@@ -81,10 +90,15 @@ def test_sequencer_and_lanes_gate_every_active_column_with_its_own_draw(shape, c
                 ready = r.random() < 0.7
                 ctx.set(seq.req_ready, ready)
                 valid = ctx.get(seq.req_valid)
-                got = {}
+                if lockstep:      # all cores or none
+                    assert valid in (0, (1 << cores) - 1), valid
+                got, fillers = {}, []
                 for k in range(cores):
                     if (valid >> k) & 1:
                         t = ctx.get(seq.req_tag[k])
+                        if lockstep and not t["real"]:
+                            fillers.append(k)
+                            continue
                         got[k] = (ctx.get(seq.req_block[k]), t["phi"], t["q"], t["end_row"],
                                   t["last"], t["row"])
                 if ready and got:
@@ -94,6 +108,8 @@ def test_sequencer_and_lanes_gate_every_active_column_with_its_own_draw(shape, c
                         blk = r.getrandbits(64)
                         blocks[(row, q)] = blk
                         data[k] = (blk, ctx.get(seq.req_tag[k]))
+                    for k in fillers:     # a filler's block must gate nothing
+                        data[k] = (r.getrandbits(64), ctx.get(seq.req_tag[k]))
                     in_flight.append([cycle + LATENCY, data])
                 # the cores' answers, all of one issue cycle together
                 arriving = in_flight[0][1] if in_flight and in_flight[0][0] == cycle else {}

@@ -237,7 +237,7 @@ def test_accumulator_bank_adds_word_w_to_its_lanes():
 @pytest.mark.parametrize("gaps", [False, True])
 def test_input_scan_holds_its_row_until_taken(gaps):
     n_in = 21
-    dut = InputSpikeScan(n_in=n_in)
+    dut = InputSpikeScan(n_in=n_in, backpressure=True)
     r = random.Random(11 + gaps)
     groups = dut.groups
 

@@ -1,7 +1,7 @@
 """The SSNN-BP network top that trains on chip, bit-true to
 :class:`snnforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN` (weights and per-step spikes).
 
-Why one file of ~450 lines: every datapath unit already lives in its own file with its own
+Why one file of ~480 lines: every datapath unit already lives in its own file with its own
 signature and tests (list below); what stays here is the wiring of those units and the one
 phase sequencer whose states drive the control inputs of nearly all of them in the same cycle
 (read addresses, enables, clears, starts). Cutting the sequencer out would move ~60 control
@@ -217,14 +217,15 @@ class SSNNNetwork(wiring.Component):
         # the scan encodes 8 pixels per cycle and issues the spiking rows (then the bias row);
         # each row is read as its W1 words, one per cycle (the scan waits), and each word
         # adds to its P accumulators of u one cycle later
-        m.submodules.input_scan = scan = InputSpikeScan(n_in=n_in)
+        m.submodules.input_scan = scan = InputSpikeScan(n_in=n_in, backpressure=n_words > 1)
         m.submodules.row_words = fw = RowWordIssue(rows=n_in + 1, words=n_words)
         f_valid, f_c, f_first = Signal(), Signal(range(n_in + 1)), Signal()
         m.d.comb += [scan.pixels.eq(smp.pixels), scan.draws.eq(pre.rd_data),
                      fw.i_valid.eq(scan.row_valid), fw.i_row.eq(scan.row),
-                     fw.i_last.eq(scan.row == n_in), scan.row_ready.eq(fw.i_ready)]
+                     fw.i_last.eq(scan.row == n_in)]
         m.d.sync += [f_valid.eq(fw.o_valid), f_c.eq(fw.o_row), f_first.eq(fw.o_first)]
         if n_words > 1:
+            m.d.comb += scan.row_ready.eq(fw.i_ready)
             m.d.sync += u.word.eq(fw.o_word)
         m.d.comb += rec.s0_index.eq(f_c)
         with m.If(f_valid):

@@ -34,20 +34,22 @@ class SpikeRowQueue(wiring.Component):
     (an all-zero mask is dropped); ``level``: groups queued (a producer keeps ``level`` plus
     its pushes in flight below :data:`QUEUE_DEPTH`); ``last_pushed``: the producer has pushed
     its last group (the bias row follows the queue's last row). ``row_valid`` / ``row``: a row
-    to read this cycle; ``done``: the bias row is issued (the last row). ``row_ready``
-    (default 1): the row is taken this cycle; without it the same row is offered again.
+    to read this cycle; ``done``: the bias row is issued (the last row). With
+    ``backpressure``, ``row_ready`` (in): the row is taken this cycle; without it the same
+    row is offered again (and ``done`` waits); without ``backpressure`` every row is taken.
     """
 
-    def __init__(self, *, rows: int, width: int):
+    def __init__(self, *, rows: int, width: int, backpressure: bool = False):
         self.rows = check_int("rows", rows, 1, 1 << 16)
         self.width = check_int("width", width, 1, 32)
         self.group_bits = max((-(-rows // width) - 1).bit_length(), 1)
+        self.backpressure = bool(backpressure)
+        ready = {"row_ready": In(1)} if self.backpressure else {}
         super().__init__({
             "start": In(1), "run": In(1),
             "push": In(1), "push_group": In(self.group_bits), "push_mask": In(width),
             "level": Out(range(QUEUE_DEPTH + 1)), "last_pushed": In(1),
-            "row_valid": Out(1), "row": Out(range(rows + 1)), "done": Out(1),
-            "row_ready": In(1, init=1),
+            "row_valid": Out(1), "row": Out(range(rows + 1)), "done": Out(1), **ready,
         })
 
     def elaborate(self, platform):
@@ -67,15 +69,16 @@ class SpikeRowQueue(wiring.Component):
                      src_g.eq(Mux(use_head, fifo.r_data[w:], cur_g))]
         bit = lowest_set_bit(m, src_mask)
         bias_done = Signal()
+        taken = self.row_ready if self.backpressure else 1
         with m.If(self.run & (~use_head | fifo.r_rdy)):
             m.d.comb += [self.row_valid.eq(1), self.row.eq(src_g * w + bit),
-                         fifo.r_en.eq(use_head & self.row_ready)]
-            with m.If(self.row_ready):
+                         fifo.r_en.eq(use_head & taken)]
+            with m.If(taken):
                 m.d.sync += [cur_mask.eq(src_mask & (src_mask - 1)), cur_g.eq(src_g)]
         with m.Elif(self.run & self.last_pushed & ~self.push & ~fifo.r_rdy & ~bias_done):
             m.d.comb += [self.row_valid.eq(1), self.row.eq(self.rows),
-                         self.done.eq(self.row_ready)]
-            with m.If(self.row_ready):
+                         self.done.eq(taken)]
+            with m.If(taken):
                 m.d.sync += bias_done.eq(1)
         with m.If(self.start):
             m.d.sync += [cur_mask.eq(0), bias_done.eq(0)]

@@ -122,14 +122,15 @@ def _check_digits(name, x, y, config):
 
 def network_harness(config: SSNNConfig, *, rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
                     rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
-                    rng_cores: int = 1, hid_lanes: int = 1) -> tuple[Path, float]:
+                    rng_cores: int = 1, hid_lanes: int = 1,
+                    w1_lanes: int | None = None) -> tuple[Path, float]:
     """(harness executable, seconds spent emitting + building; ~0 when cached)."""
     from snnforge.hwsim import emit_verilog
 
     t0 = time.perf_counter()
     net = SSNNNetwork(config=config, rng_architecture=rng_architecture,
                       rounds_per_stage=rounds_per_stage, rng_cores=rng_cores,
-                      hid_lanes=hid_lanes)
+                      hid_lanes=hid_lanes, w1_lanes=w1_lanes)
     # no src attributes: edits of comments or line numbers keep the cached build
     exe = build_fast_harness(emit_verilog(net, name=TOP, emit_src=False), top=TOP)
     return exe, time.perf_counter() - t0
@@ -265,12 +266,13 @@ def compare(chip: ChipRun, golden: Golden, train_y, *, first_train_key: int = 0)
 def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
         rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
         rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE, rng_cores: int = 1, hid_lanes: int = 1,
-        first_train_key: int = 0, full_trace_samples: int = 0, check: bool = True,
+        w1_lanes: int | None = None, first_train_key: int = 0, full_trace_samples: int = 0, check: bool = True,
         raw_cycles: int = 0) -> dict:
     """Train the simulated RTL on (train_x, train_y) (uint8 (N, n_in), labels), evaluate it on
     (eval_x, eval_y), and compare with BitTrueSSNN on the same digits.
 
-    Training sample keys are ``first_train_key + position``; evaluation keys are positions
+    ``w1_lanes``: W1 posts per memory word of the top (default n_hidden, see
+    :class:`SSNNNetwork`). Training sample keys are ``first_train_key + position``; evaluation keys are positions
     (as ``BitTrueSSNN.evaluate``). ``full_trace_samples``: also compare every step's spikes of
     that many first training digits. ``check``: raise :class:`FastSimMismatch` on divergence
     (else report it). ``raw_cycles`` > 0: also measure raw Verilator speed over that many
@@ -288,7 +290,8 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
     t_start = time.perf_counter()
     exe, build_seconds = network_harness(config, rng_architecture=rng_architecture,
                                          rounds_per_stage=rounds_per_stage,
-                                         rng_cores=rng_cores, hid_lanes=hid_lanes)
+                                         rng_cores=rng_cores, hid_lanes=hid_lanes,
+                                         w1_lanes=w1_lanes)
     t0 = time.perf_counter()
     chip = simulate(exe, config, train_x, train_y, eval_x, eval_y,
                     first_train_key=first_train_key, full_trace_samples=full_trace_samples)
@@ -314,7 +317,7 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
     result = {
         "config": config.to_dict(), "rng_architecture": rng_architecture,
         "rounds_per_stage": rounds_per_stage, "rng_cores": rng_cores, "hid_lanes": hid_lanes,
-        "n_train": n_tr,
+        "w1_lanes": config.n_hidden if w1_lanes is None else w1_lanes, "n_train": n_tr,
         "n_eval": n_ev,
         "first_train_key": first_train_key, "full_trace_samples": min(full_trace_samples, n_tr),
         "bit_identical": not mismatches, "mismatches": [str(m) for m in mismatches[:50]],
