@@ -33,7 +33,8 @@ class Board:
     bitstream_suffix: str
     tools: tuple[str, ...]  # toolchain.TOOLS keys the build needs
     logic_resource: str  # nextpnr utilisation entry that counts logic cells
-    #: extra nextpnr options: router2 routes the large ECP5 tops where router1 stalls;
+    #: extra nextpnr options: router1 routes the large ECP5 tops (the 784-128-10 ULX3S top in
+    #: 18 minutes, where router2's overused wires stop falling at ~3,500; docs/boards.md);
     #: --timing-allow-fail keeps the bitstream and the achieved Fmax of a build that misses
     #: its clock (callers report ``timing_met``; ``snnforge board build`` exits 1 on a miss)
     nextpnr_opts: str = "--timing-allow-fail"
@@ -45,7 +46,7 @@ BOARDS: dict[str, Board] = {
                         "ICESTORM_LC"),
     "ulx3s-85f": Board("ulx3s-85f", "amaranth_boards.ulx3s:ULX3S_85F_Platform",
                        "LFE5U-85F-CABGA381", ".bit", ("yosys", "nextpnr-ecp5", "ecppack"),
-                       "TRELLIS_COMB", "--timing-allow-fail --router router2"),
+                       "TRELLIS_COMB", "--timing-allow-fail --router router1"),
 }
 
 
