@@ -387,9 +387,12 @@ def _earlier_synthesis(path: Path, result: dict, params: dict, *, work: Path,
     component = unit.factory(**unit.resolve(params))
     harness = "cell counts of the harness" in figures.get("fmax_context", "")
     if harness:
-        from snnforge.boards.harness import harness_verilog
+        from snnforge.boards.harness import UnitHarness
 
-        text = harness_verilog(component, name=f"{UNIT}_harness")
+        wrapped = UnitHarness(component)
+        text = synthesis.unit_source(wrapped, name=f"{UNIT}_harness",
+                                     frontend=figures.get("frontend", "auto"),
+                                     ports=[wrapped.leds])[1]
     else:
         text = synthesis.unit_source(component, name=UNIT,
                                      frontend=figures.get("frontend", "auto"))[1]

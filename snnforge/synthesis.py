@@ -188,19 +188,65 @@ def check_frontend(frontend) -> str:
     return frontend
 
 
-def unit_source(component, *, name: str, frontend: str = "auto") -> tuple[str, str]:
+#: memory attribute of a host-loaded memory (``snnforge.hdl.ssnn_bp.network_weights.HOST_LOADED``)
+HOST_LOADED = "snnforge_host_loaded"
+_MODULE = re.compile(r"^module .*?^end\n", re.S | re.M)
+_HOST_LOADED_MEMORY = re.compile(r"attribute \\" + HOST_LOADED + r" 1\n(?:\s*attribute [^\n]*\n)*"
+                                 r"\s*memory [^\n]*? (\S+)\n")
+_MEMINIT_CELL = re.compile(r"^\s*cell \$meminit_v2 [^\n]*\n(?:(?!\s*end\n).*\n)*?\s*end\n", re.M)
+
+
+def drop_host_loaded_init(text: str) -> tuple[str, int]:
+    """Amaranth RTLIL ``text`` without the ``$meminit_v2`` cells of the memories marked
+    :data:`HOST_LOADED` (their contents come from the host, so the hardware has none: Yosys
+    maps such a memory of the single-port shape to the iCE40 SB_SPRAM256KA, which it refuses
+    for any initial contents, zeros included), and how many cells were dropped."""
+    dropped = 0
+
+    def module(match):
+        nonlocal dropped
+        body = match.group(0)
+        names = set(_HOST_LOADED_MEMORY.findall(body))
+        if not names:
+            return body
+
+        def cell(c):
+            nonlocal dropped
+            memid = re.search(r'parameter \\MEMID "(.*)"', c.group(0))
+            if memid and memid.group(1).replace("\\\\", "\\") in names:
+                dropped += 1
+                return ""
+            return c.group(0)
+
+        return _MEMINIT_CELL.sub(cell, body)
+
+    return _MODULE.sub(module, text), dropped
+
+
+def unit_source(component, *, name: str, frontend: str = "auto",
+                ports=None) -> tuple[str, str]:
     """``(language, text)`` for Yosys to read ``component`` with top module ``name``:
     ``("rtlil", Amaranth's RTLIL)`` or ``("verilog", snnforge.hwsim.emit_verilog's text)``, as
     ``frontend`` (:data:`FRONTENDS`) chooses; ``"auto"`` takes RTLIL when a ``$meminit_v2``
-    cell initialises more than :data:`AUTO_RTLIL_WORDS` words."""
+    cell initialises more than :data:`AUTO_RTLIL_WORDS` words or the design has a
+    :data:`HOST_LOADED` memory, whose initial contents it drops
+    (:func:`drop_host_loaded_init`); ``frontend="verilog"`` refuses such a design.
+    ``ports``: the top's ports when ``component`` is not a ``wiring.Component``."""
     from amaranth.back import rtlil
 
     check_frontend(frontend)
-    if frontend != "verilog":
-        text = rtlil.convert(component, name=name, emit_src=False)
-        deepest = max((int(w) for w in _MEMINIT_WORDS.findall(text)), default=0)
-        if frontend == "rtlil" or deepest > AUTO_RTLIL_WORDS:
-            return "rtlil", text
+    text = rtlil.convert(component, name=name, emit_src=False, ports=ports)
+    deepest = max((int(w) for w in _MEMINIT_WORDS.findall(text)), default=0)
+    text, dropped = drop_host_loaded_init(text)
+    if dropped and frontend == "verilog":
+        raise ConfigError(f"--frontend verilog keeps the initial contents of {name}'s "
+                          f"host-loaded memories ({HOST_LOADED}, e.g. w1_spram); use "
+                          f"--frontend auto or rtlil, which drop them")
+    if frontend == "rtlil" or (frontend == "auto" and (dropped or deepest > AUTO_RTLIL_WORDS)):
+        return "rtlil", text
+    if ports is not None:
+        from amaranth.back import verilog
+        return "verilog", verilog.convert(component, name=name, ports=ports, emit_src=False)
     return "verilog", hwsim.emit_verilog(component, name=name, emit_src=False)
 
 
@@ -374,11 +420,13 @@ def synthesize_unit(name: str, *, target: str, work_root: Path, pnr: bool = Fals
     if pnr and figures.get("pnr_error", "").startswith(_TOO_MANY_PORTS):
         # more ports than pins: place and route the unit inside the board harness instead
         # (inputs from an on-chip xorshift register, outputs folded onto one pin)
-        from snnforge.boards.harness import harness_verilog
+        from snnforge.boards.harness import UnitHarness
 
         top = f"{unit.name}_harness"
+        harness = UnitHarness(unit.factory(**resolved))
+        language, text = unit_source(harness, name=top, frontend=frontend, ports=[harness.leds])
         wrapped = synthesize_verilog(
-            harness_verilog(unit.factory(**resolved), name=top), top=top, target=target,
+            text, language=language, top=top, target=target,
             work_dir=Path(work_root) / f"{top}-{target}", pnr=True, pnr_options=pnr_options)
         if harness_only:  # the harness's netlist is the only one: its counts
             figures.update({k: v for k, v in wrapped.items() if k not in figures})

@@ -63,7 +63,7 @@ from .network_config import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE,
                              write_layout)
 from .network_phase import Phase
 from .network_sizes import NetworkSizes
-from .network_weights import BankedWeights, host_write, padded_row
+from .network_weights import BankedWeights, check_spram, host_write, padded_row
 from .neuron import CompositeNeuron
 from .mux import select
 from .random_source import ThreefryCore
@@ -91,6 +91,10 @@ class SSNNNetwork(wiring.Component):
     cycle); ``rounds_per_stage``: rounds per clock (default 4; see docs/ssnn_bp_rtl.md).
     ``w1_lanes`` = P (1..n_hidden; default n_hidden): W1 posts per memory word and u adders
     per FWD1 cycle; a W1 row is ceil(n_hidden / P) words (:mod:`.w1_words`).
+    ``w1_spram`` (default False): W1 in the shape Yosys maps to the iCE40 UP5K's
+    SB_SPRAM256KA (:class:`.network_weights.NetworkWeights` ``spram``: one address, a W1 word
+    update every other cycle, no initial contents on the FPGA: the host writes W1 through
+    ``i_write`` before training; the simulation keeps ``w1`` as the memory's contents).
     ``w1``, ``w2``: initial weights (pre + bias, post) in LSBs; default the golden model's.
     Ports: ``i_sample`` (stream, :func:`sample_layout`), ``o_trace`` (stream,
     :func:`trace_layout`), ``i_read`` (stream, :func:`read_layout`) and ``o_read`` (stream,
@@ -104,7 +108,8 @@ class SSNNNetwork(wiring.Component):
 
     def __init__(self, *, config: SSNNConfig, rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                  rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, rng_cores: int = 1,
-                 hid_lanes: int = 1, w1_lanes: int | None = None, w1=None, w2=None):
+                 hid_lanes: int = 1, w1_lanes: int | None = None, w1_spram: bool = False,
+                 w1=None, w2=None):
         self.config = check_network_config(config)
         self.rng_cores, self.hid_lanes, self.rounds_per_stage, self.rng_architecture = \
             check_engine_options(rng_cores=rng_cores, hid_lanes=hid_lanes,
@@ -112,6 +117,7 @@ class SSNNNetwork(wiring.Component):
                                  rng_architecture=rng_architecture)
         self.w1_lanes = check_w1_lanes(w1_lanes, n_hidden=config.n_hidden)
         self.w1_words = w1_word_count(config.n_hidden, self.w1_lanes)
+        self.w1_spram = check_spram(w1_spram)
         golden = BitTrueSSNN(config, w1=w1, w2=w2)  # validates shapes and ranges
         self.w1_init, self.w2_init = golden.W1.copy(), golden.W2.copy()
         self.sizes = NetworkSizes(config)
@@ -165,7 +171,8 @@ class SSNNNetwork(wiring.Component):
         # port numbers W2 rows from w2_base
         lanes, w2_base, n_words = self.row_lanes, sz.w2_base, self.w1_words
         m.submodules.w1 = w1m = WordWeights(rows=n_in + 1, posts=n_h, lanes=self.w1_lanes,
-                                            weight_bits=wb, init=self.w1_init)
+                                            weight_bits=wb, init=self.w1_init,
+                                            spram=self.w1_spram)
         m.submodules.w2 = w2m = BankedWeights(lanes=n_out, rows=n_h + 1, weight_bits=wb,
                                               banks=G, init=self.w2_init)
         # G neurons per cycle: forward in HID (a HIDDEN block), gradient in BWD (a GRAD block)

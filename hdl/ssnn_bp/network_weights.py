@@ -14,7 +14,21 @@ from snnforge.hdl.checks import check_int
 from .mux import select
 from .weight_update import pack_rows
 
-__all__ = ["NetworkWeights", "BankedWeights", "host_write", "padded_row"]
+__all__ = ["NetworkWeights", "BankedWeights", "host_write", "padded_row", "HOST_LOADED",
+           "check_spram"]
+
+#: memory attribute: the memory's initial contents are not part of the hardware (the host writes
+#: its words before use); :func:`snnforge.synthesis.unit_source` drops them, as the iCE40
+#: SB_SPRAM256KA has none
+HOST_LOADED = "snnforge_host_loaded"
+
+
+def check_spram(spram) -> bool:
+    """``spram`` if it is a bool, else a one-line :class:`ConfigError`."""
+    if not isinstance(spram, bool):
+        raise ConfigError(f"w1_spram must be True or False (W1 in the iCE40 SPRAM shape: one "
+                          f"address, host-loaded), got {spram!r}")
+    return spram
 
 
 class NetworkWeights(wiring.Component):
@@ -29,9 +43,17 @@ class NetworkWeights(wiring.Component):
     cycle latency), valid only while no event was accepted in the previous cycle.
     ``wr_en``/``wr_addr``/``wr_data``: a whole-row write (host), taken when no event write
     is in flight (the top writes only while idle).
+
+    ``spram`` (default False): the shape Yosys maps to the iCE40 SB_SPRAM256KA: one address
+    for the read and the write port, a read only in a cycle without a write (the read data
+    held meanwhile), so a read-modify-write takes a read cycle and a write cycle and
+    ``i_event`` is ready only in cycles without an event write; the memory is marked
+    :data:`HOST_LOADED` (``init`` is for simulation: on the FPGA the host writes the rows).
     """
 
-    def __init__(self, *, lanes: int, depth: int, weight_bits: int, init=None):
+    def __init__(self, *, lanes: int, depth: int, weight_bits: int, init=None,
+                 spram: bool = False):
+        self.spram = check_spram(spram)
         self.lanes = check_int("lanes", lanes, 1, 1024)
         self.depth = check_int("depth", depth, 1, 1 << 20)
         self.weight_bits = check_int("weight_bits", weight_bits, 2, 32)
@@ -60,19 +82,21 @@ class NetworkWeights(wiring.Component):
         wb = self.weight_bits
         m.submodules.mem = mem = memory.Memory(
             shape=self.row_layout.size, depth=self.depth,
-            init=pack_rows(self.init, weight_bits=wb))
+            init=pack_rows(self.init, weight_bits=wb),
+            attrs={HOST_LOADED: 1} if self.spram else None)
         rd = mem.read_port()
         wr = mem.write_port()
         ev = self.i_event.payload
-        m.d.comb += [self.i_event.ready.eq(1),
-                     rd.addr.eq(Mux(self.i_event.valid, ev.addr, self.rd_addr)),
-                     self.rd_data.eq(rd.data)]
         s_valid = Signal()
         s_addr = Signal(self.addr_width)
         s_pos = Signal(self.lanes)
         s_neg = Signal(self.lanes)
         s_gate = Signal(self.lanes)
-        m.d.sync += [s_valid.eq(self.i_event.valid), s_addr.eq(ev.addr), s_pos.eq(ev.pos),
+        take = Signal()     # an event is accepted (its read cycle)
+        m.d.comb += [self.i_event.ready.eq(~s_valid if self.spram else 1),
+                     take.eq(self.i_event.valid & self.i_event.ready),
+                     self.rd_data.eq(rd.data)]
+        m.d.sync += [s_valid.eq(take), s_addr.eq(ev.addr), s_pos.eq(ev.pos),
                      s_neg.eq(ev.neg), s_gate.eq(ev.gate)]
         old = Signal(self.row_layout)
         new = Signal(self.row_layout)
@@ -89,9 +113,16 @@ class NetworkWeights(wiring.Component):
             dec = down & (w != lo)
             delta = Cat(inc | dec, dec.replicate(wb - 1))
             m.d.comb += new[lane].eq((w.as_unsigned() + delta)[:wb])
-        m.d.comb += [wr.addr.eq(Mux(s_valid, s_addr, self.wr_addr)),
-                     wr.data.eq(Mux(s_valid, new, self.wr_data)),
+        m.d.comb += [wr.data.eq(Mux(s_valid, new, self.wr_data)),
                      wr.en.eq(s_valid | self.wr_en)]
+        if self.spram:   # one address: the event write, a host write, an event read, a look-up
+            addr = Signal(self.addr_width)
+            m.d.comb += [addr.eq(Mux(s_valid, s_addr, Mux(self.wr_en, self.wr_addr,
+                                                          Mux(take, ev.addr, self.rd_addr)))),
+                         wr.addr.eq(addr), rd.addr.eq(addr), rd.en.eq(~(s_valid | self.wr_en))]
+        else:
+            m.d.comb += [wr.addr.eq(Mux(s_valid, s_addr, self.wr_addr)),
+                         rd.addr.eq(Mux(self.i_event.valid, ev.addr, self.rd_addr))]
         return m
 
 

@@ -74,10 +74,12 @@ class WordWeights(wiring.Component):
     cycle's event). ``wr_en`` / ``wr_row`` / ``wr_data`` (``posts`` weights): a host write of
     a whole row, one word per cycle while ``wr_en`` holds (``wr_row`` and ``wr_data`` held),
     word 0 first; ``wr_last``: this cycle writes the row's last word (the row is taken).
-    ``init``: (rows, posts) weights or None (zeros).
+    ``init``: (rows, posts) weights or None (zeros). ``spram``: the memory in the iCE40 SPRAM
+    shape (:class:`NetworkWeights`: one address, an event every other cycle, host-loaded).
     """
 
-    def __init__(self, *, rows: int, posts: int, lanes: int, weight_bits: int, init=None):
+    def __init__(self, *, rows: int, posts: int, lanes: int, weight_bits: int, init=None,
+                 spram: bool = False):
         self.rows = check_int("rows", rows, 1, 1 << 20)
         self.posts = check_int("posts", posts, 1, 4096)
         self.lanes = check_int("lanes", lanes, 1, posts)
@@ -91,7 +93,8 @@ class WordWeights(wiring.Component):
         padded[:, :posts] = init
         self.unit = NetworkWeights(lanes=lanes, depth=rows * self.words,
                                    weight_bits=weight_bits,
-                                   init=padded.reshape(rows * self.words, lanes))
+                                   init=padded.reshape(rows * self.words, lanes),
+                                   spram=spram)
         self.row_bits = index_width(rows)
         self.word_bits = index_width(self.words)
         self.word_layout = data.ArrayLayout(signed(weight_bits), lanes)

@@ -46,23 +46,25 @@ class NetworkRun:
     sample_ends: list
 
 
-def step_cycle_bound(config: SSNNConfig, *, w1_lanes: int | None = None) -> int:
+def step_cycle_bound(config: SSNNConfig, *, w1_lanes: int | None = None,
+                     w1_spram: bool = False) -> int:
     """Generous upper bound (cycles) on one time step of a working top: every random block
     at the slowest core (14 cycles), every pre row of both update passes at its most blocks,
-    plus the layer scans; with ``w1_lanes`` = P, every W1 row's words (FWD1 and UPD) too."""
+    plus the layer scans; with ``w1_lanes`` = P, every W1 row's words (FWD1 and UPD) too;
+    with ``w1_spram``, a write cycle per W1 word update."""
     s = NetworkSizes(config)
     c = config
     blocks = (s.train_blocks + (c.n_hidden + 1) * 2
               + (c.n_in + 1) * s.lr_blocks_per_row)
     words = 1 if w1_lanes is None else -(-c.n_hidden // w1_lanes)
     return (16 * blocks + 4 * (c.n_in + c.n_hidden + c.n_out) + 200
-            + 2 * (words - 1) * (c.n_in + 1))
+            + 2 * (words - 1) * (c.n_in + 1) + (words * (c.n_in + 1) if w1_spram else 0))
 
 
 def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
                      rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                      rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, rng_cores: int = 1,
-                     hid_lanes: int = 1, w1_lanes: int | None = None,
+                     hid_lanes: int = 1, w1_lanes: int | None = None, w1_spram: bool = False,
                      w1=None, w2=None, first_key: int = 0,
                      step_bound: int | None = None, writes=(), stream: bool = False) -> NetworkRun:
     """Run samples (uint8 pixels (N, n_in), labels (N,); sample keys first_key + position)
@@ -74,7 +76,8 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
     ``stream``: offer sample n + 1's beats as soon as sample n's are taken (a second
     testbench process), not after sample n's last trace.
 
-    ``w1_lanes``: W1 posts per memory word (default n_hidden, see :class:`SSNNNetwork`).
+    ``w1_lanes``: W1 posts per memory word (default n_hidden), ``w1_spram``: W1 in the SPRAM
+    shape (see :class:`SSNNNetwork`).
 
     ``step_bound``: cycles allowed per trace (default :func:`step_cycle_bound`); a stall
     raises :class:`NetworkStall` with the sample and step it waited for.
@@ -82,8 +85,9 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
     images = np.asarray(images, dtype=np.uint8).reshape(len(labels), config.n_in)
     dut = SSNNNetwork(config=config, rounds_per_stage=rounds_per_stage,
                       rng_architecture=rng_architecture, rng_cores=rng_cores, hid_lanes=hid_lanes,
-                      w1_lanes=w1_lanes, w1=w1, w2=w2)
-    bound = step_cycle_bound(config, w1_lanes=w1_lanes) if step_bound is None else step_bound
+                      w1_lanes=w1_lanes, w1_spram=w1_spram, w1=w1, w2=w2)
+    bound = (step_cycle_bound(config, w1_lanes=w1_lanes, w1_spram=w1_spram)
+             if step_bound is None else step_bound)
     layout = trace_layout(config)
     lanes = NetworkSizes(config).row_lanes
     traces, rows, sample_cycles, load_ends, sample_ends = [], [], [], [], []
