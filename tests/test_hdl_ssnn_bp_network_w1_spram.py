@@ -142,7 +142,7 @@ def test_unit_source_drops_only_the_host_loaded_memorys_initial_contents():
 @pytest.mark.slow
 def test_yosys_maps_the_784_64_10_w1_shape_to_three_sprams(tmp_path):
     """40 bit (4 lanes of 10-bit weights) x 12,560 words in the SPRAM shape: 3 SB_SPRAM256KA,
-    no block RAM. Slow: about a minute of Yosys."""
+    no block RAM. Slow: Yosys (about 10 s)."""
     unit = NetworkWeights(lanes=4, depth=785 * 16, weight_bits=10, spram=True)
     language, text = synthesis.unit_source(unit, name="w1")
     r = synthesis.synthesize_verilog(text, language=language, top="w1", target="ice40-up5k",
