@@ -5,8 +5,8 @@ writes W1 through ``i_write``; the synthesis flow drops the memory's ``$meminit_
 Amaranth-simulator tier: the single-port :class:`NetworkWeights` against the golden updater with
 random events, look-ups and host writes; the whole top, its W1 loaded by host writes over a
 zeroed memory, trains bit-identically to :class:`BitTrueSSNN`; :func:`synthesis.unit_source`
-drops only the host-loaded memory's initial contents. Slow: Yosys maps the 784-64-10 W1 shape
-(40 bit x 12,560) to three SB_SPRAM256KA."""
+drops only the host-loaded memory's initial contents; the top lints clean. Slow: Yosys maps
+the 784-64-10 W1 shape (40 bit x 12,560) to three SB_SPRAM256KA."""
 import numpy as np
 import pytest
 
@@ -148,3 +148,11 @@ def test_yosys_maps_the_784_64_10_w1_shape_to_three_sprams(tmp_path):
     r = synthesis.synthesize_verilog(text, language=language, top="w1", target="ice40-up5k",
                                      work_dir=tmp_path)
     assert (r["spram"], r["bram"]) == (3, 0)
+
+
+def test_top_with_w1_in_spram_shape_lints_clean():
+    from snnforge.hwsim import emit_verilog, lint
+
+    config = small_network_config(n_in=20, n_hidden=18, n_out=5, T=2)
+    lint(emit_verilog(SSNNNetwork(config=config, w1_lanes=4, w1_spram=True), name="top"),
+         top="top")
