@@ -43,7 +43,7 @@ _PROGRAMMERS = {"icebreaker": ("iceprog",), "ulx3s-85f": ("openFPGALoader", "-b"
 #: command-line option that sets each
 NETWORK_OPTION_NAMES = {"rng_architecture": "--rng-architecture",
                         "rounds_per_stage": "--rounds-per-stage", "rng_cores": "--rng-cores",
-                        "hid_lanes": "--hid-lanes"}
+                        "hid_lanes": "--hid-lanes", "w1_lanes": "--w1-lanes"}
 
 
 def _check_board(board: str) -> None:
@@ -80,6 +80,7 @@ def check_network_options(options: dict | None) -> dict:
     command-line option and its range otherwise."""
     from snnforge.hdl.ssnn_bp.lr_lanes import MAX_CORES
     from snnforge.hdl.ssnn_bp.network import HID_LANES
+    from snnforge.hdl.ssnn_bp.network_config import MAX_TOP_WIDTH
     from snnforge.hdl.ssnn_bp.random_source import ARCHITECTURES
     checked = {}
     for name, value in dict(options or {}).items():
@@ -94,7 +95,7 @@ def check_network_options(options: dict | None) -> dict:
             checked[name] = value
             continue
         allowed = {"rounds_per_stage": range(1, 14), "rng_cores": range(1, MAX_CORES + 1),
-                   "hid_lanes": HID_LANES}[name]
+                   "hid_lanes": HID_LANES, "w1_lanes": range(1, MAX_TOP_WIDTH + 1)}[name]
         try:
             number = int(value) if isinstance(value, str) else value
         except ValueError:

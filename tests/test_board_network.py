@@ -82,11 +82,12 @@ def test_network_options_checked_with_the_option_names():
                              ({"rounds_per_stage": True}, "--rounds-per-stage must be"),
                              ({"rng_cores": 0}, "--rng-cores must be an integer from 1"),
                              ({"rng_architecture": "fast"}, "--rng-architecture must be one of"),
+                             ({"w1_lanes": 0}, "--w1-lanes must be an integer from 1"),
                              ({"lanes": 4}, "unknown network option 'lanes'")):
         with pytest.raises(ConfigError, match=message):
             check_network_options(options)
     assert set(NETWORK_OPTION_NAMES) == {"rng_architecture", "rounds_per_stage", "rng_cores",
-                                         "hid_lanes"}
+                                         "hid_lanes", "w1_lanes"}
     for board in ("icebreaker", "ulx3s-85f"):
         assert check_network_options(default_network_options(board)) == \
             default_network_options(board)

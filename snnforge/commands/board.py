@@ -98,6 +98,9 @@ def register(subparsers) -> None:
     g.add_argument("--rng-cores", type=int, default=None, help="Threefry cores in lockstep")
     g.add_argument("--hid-lanes", type=int, default=None,
                    help="hidden neurons per HID / BWD cycle: 1, 2 or 4")
+    g.add_argument("--w1-lanes", type=int, default=None,
+                   help="W1 weights per memory word (1 .. the hidden width; default: a whole "
+                        "row per word)")
     b.add_argument("--out", type=Path, default=None, help="build folder (default: build/board-B)")
     b.add_argument("--overwrite", action="store_true", help="replace a build already in --out")
     b.add_argument("--no-pnr", action="store_true", help="synthesis only (no bitstream)")
