@@ -241,33 +241,41 @@ class SSNNNetwork(wiring.Component):
             m.d.comb += [rec.s0_set.eq(1), s0_list.append.eq(1), s0_list.value.eq(f_c)]
 
         # ------------------------------------------------------------ HID pipeline
-        # G neurons per cycle (group q_g: one HIDDEN block, draw l for neuron l; stage 1);
-        # the group's W2 rows (one per bank) are read in the same cycle, summed under its
-        # spike mask (stage 2) and added to z (stage 3); the bias row follows as one more
-        # group (its row's lane of group n_h // G, mask constant)
+        # G neurons per cycle: stage 0 (group p_g) registers the group's u values (the
+        # 64:1 select of u) and reads its HIDDEN block; stage 1 (group q_g) evaluates the
+        # neurons (draw l for neuron l); the group's W2 rows (one per bank) are read in the
+        # same cycle, summed under its spike mask (stage 2, which also records h and d) and
+        # added to z (stage 3); the bias row follows as one more group (its row's lane of
+        # group n_h // G, mask constant)
+        p_valid, p_bias = Signal(), Signal()     # stage 0: group p_g / the bias row's group
+        p_g = Signal(range(max(n_groups, 2)))
         q_valid, bias_v = Signal(), Signal()     # stage 1: group q_g / the bias row's group
         q_g = Signal(range(max(n_groups, 2)))
+        u_group = [Signal(signed(acc), name=f"u_group{lane}") for lane in range(G)]
         w_valid, w_k = Signal(), Signal(range(n_out + 1))      # WTA feed
         b_valid, b_g = Signal(), Signal(range(max(n_groups, 2)))     # BWD pipeline: group b_g
         rand16 = Signal(16)                # the WTA candidate's draw
         m.d.comb += rand16.eq(pre.rd_data.word_select(w_k[:2], 16))
         spikes, gates_h = Signal(G), Signal(G)
         z_group, m1_group = Signal(range(n_h // G + 1)), Signal(range(n_h // G + 1))
-        m1_valid, m1_bias, m1_mask = Signal(), Signal(), Signal(G)
+        m1_valid, m1_bias, m1_mask, m1_gates = Signal(), Signal(), Signal(G), Signal(G)
         m.d.comb += z_group.eq(Mux(bias_v, n_h // G, q_g))
-        m.d.sync += [q_valid.eq(0), bias_v.eq(0), m1_valid.eq(q_valid | bias_v),
+        m.d.sync += [p_valid.eq(0), p_bias.eq(0), q_valid.eq(p_valid), bias_v.eq(p_bias),
+                     q_g.eq(p_g), m1_valid.eq(q_valid | bias_v),
                      m1_bias.eq(bias_v), m1_group.eq(z_group),
-                     m1_mask.eq(Mux(bias_v, 1 << (n_h % G), spikes))]
-        m.d.comb += u.group_index.eq(q_g)
+                     m1_mask.eq(Mux(bias_v, 1 << (n_h % G), spikes)), m1_gates.eq(gates_h)]
+        m.d.comb += u.group_index.eq(p_g)
+        m.d.sync += [u_group[lane].eq(u.group_value[lane]) for lane in range(G)]
         for lane, unit in enumerate(neurons):
             real = (q_g * G + lane) < n_h          # lanes past n_hidden never spike
             # neuron j's draw: word j % 4 of block j // 4 (the group's block is read)
             word = (q_g * G + lane)[:2]
-            m.d.comb += [unit.u.eq(u.group_value[lane]),
+            m.d.comb += [unit.u.eq(u_group[lane]),
                          unit.r_fwd.eq(pre.rd_data.word_select(word, 16)),
                          spikes[lane].eq(unit.spike & real), gates_h[lane].eq(unit.gate & real)]
-        m.d.comb += [rec.h_group_set.eq(q_valid), rec.h_group.eq(q_g),
-                     rec.h_group_spikes.eq(spikes), rec.h_group_gates.eq(gates_h)]
+        # recorded a cycle later (stage 2): u -> neuron -> the record's masks is not one path
+        m.d.comb += [rec.h_group_set.eq(m1_valid & ~m1_bias), rec.h_group.eq(m1_group),
+                     rec.h_group_spikes.eq(m1_mask), rec.h_group_gates.eq(m1_gates)]
         # stage 2: the hidden-spike list takes the group's spiking rows (then the bias row)
         m.d.comb += [z_sum.valid.eq(m1_valid), z_sum.mask.eq(m1_mask),
                      z_sum.rows_in.eq(w2m.group_data), z.add.eq(z_sum.sum_valid),
@@ -389,16 +397,16 @@ class SSNNNetwork(wiring.Component):
                 m.d.sync += [cnt.eq(0), phase.eq(Phase.HID)]
 
         with m.Elif(phase == Phase.HID):
-            # issue group cnt (its HIDDEN block is read now, its neurons evaluate next cycle),
-            # then the bias group; stage 1 reads its group's W2 rows; the phase ends when the
-            # bias group is summed (stage 2): it adds to z in WTA's first cycle, before WTA
-            # reads z
+            # issue group cnt (stage 0 next cycle: its u values are registered and its
+            # HIDDEN block read, its neurons evaluate a cycle later), then the bias group;
+            # stage 1 reads its group's W2 rows; the phase ends when the bias group is summed
+            # (stage 2): it adds to z in WTA's first cycle, before WTA reads z
             m.d.comb += [w2m.group_mode.eq(1), w2m.rd_group.eq(z_group),
-                         pre.rd_addr.eq(base_h + ((cnt * G) >> 2))]
+                         pre.rd_addr.eq(base_h + ((p_g * G) >> 2))]
             with m.If(cnt < n_groups):
-                m.d.sync += [q_valid.eq(1), q_g.eq(cnt)]
+                m.d.sync += [p_valid.eq(1), p_g.eq(cnt)]
             with m.Elif(cnt == n_groups):
-                m.d.sync += bias_v.eq(1)
+                m.d.sync += p_bias.eq(1)
             with m.If(cnt <= n_groups):
                 m.d.sync += cnt.eq(cnt + 1)
             with m.If(m1_bias):
