@@ -230,13 +230,15 @@ class LRGateLanes(wiring.Component):
             words = Cat(self.x0[k], self.x1[k])
             word_gate.append([words.word_select(w, 16)[:c.lr_gate_bits] < c.lr_gate_threshold
                               for w in range(4)])
-        # the row-level fields: every valid core carries the same row, phi, end_row, last
+        # the row-level fields: every valid core carries the same row, phi, end_row, last,
+        # so an OR over the valid cores' fields (no priority chain through the cores)
         phi, row, end_row, last = Signal(2), Signal(len(self.row)), Signal(), Signal()
-        for k in reversed(range(k_cores)):
-            t = self.tag[k]
-            with m.If(self.valid[k]):
-                m.d.comb += [phi.eq(t.phi), row.eq(t.row), end_row.eq(t.end_row),
-                             last.eq(t.last)]
+        for out, field in ((phi, "phi"), (row, "row"), (end_row, "end_row"), (last, "last")):
+            terms = [Mux(self.valid[k], getattr(self.tag[k], field), 0) for k in range(k_cores)]
+            while len(terms) > 1:
+                terms = [terms[i] | terms[i + 1] if i + 1 < len(terms) else terms[i]
+                         for i in range(0, len(terms), 2)]
+            m.d.comb += out.eq(terms[0])
         for lane in range(lanes):
             options = []          # per phi: (hit, gate)
             for p in range(4):
