@@ -39,6 +39,22 @@ def lr_tag_layout(sizes: NetworkSizes, *, lockstep: bool = False) -> data.Struct
     return data.StructLayout(fields)
 
 
+def _issued(m: Module, blocks, cores: int, name: str) -> Signal:
+    """``blocks`` (one bit per relative block q) after one issue cycle: core k's lowest
+    block (q % cores == k) cleared."""
+    nq = len(blocks)
+    out = [blocks[q] for q in range(nq)]
+    for k in range(min(cores, nq)):
+        qs = list(range(k, nq, cores))
+        seg, low = Signal(len(qs), name=f"{name}_seg{k}"), Signal(len(qs), name=f"{name}_low{k}")
+        m.d.comb += [seg.eq(Cat(blocks[q] for q in qs)), low.eq(seg & (~seg + 1))]
+        for j, q in enumerate(qs):
+            out[q] = blocks[q] & ~low[j]
+    result = Signal(nq, name=name)
+    m.d.comb += result.eq(Cat(*out))
+    return result
+
+
 def _one_hot_value(m: Module, one_hot, values, width: int) -> Signal:
     """``values[i]`` for the single set bit i of ``one_hot`` (0 when none): an OR per bit."""
     out = Signal(max(width, 1))
@@ -69,9 +85,10 @@ class LRBlockSequencer(wiring.Component):
     flight and a stall of their outputs (``o_blk.ready`` low for all) keeps them in lockstep.
 
     Timing: the per-cycle recurrence is only the issuing row's remaining blocks ``rem`` ->
-    each core's lowest block among its nq / cores -> ``end_row`` -> ``rem`` (the next row's
-    needed blocks, phase and block base come decoded from registers); the list's read address
-    is the read stage's position or the next one, chosen by the stall chain.
+    each core's lowest block among its nq / cores -> ``rem`` (the next row's needed blocks,
+    phase and block base come decoded from registers); ``end_row`` is a register, computed a
+    cycle ahead from ``rem``'s next value, so the stall chain starts at registers; the list's
+    read address is the read stage's position or the next one, chosen by the stall chain.
     """
 
     def __init__(self, *, sizes: NetworkSizes, cores: int, lockstep: bool = False):
@@ -162,8 +179,13 @@ class LRBlockSequencer(wiring.Component):
             if self.lockstep:
                 m.d.comb += [self.req_valid[k].eq(self.run & c_valid), tag.real.eq(seg != 0)]
         left = Signal(nq)         # the row's blocks still to request after this cycle
-        end_row = Signal()
-        m.d.comb += [left.eq(Cat(*cleared)), end_row.eq(left == 0)]
+        # end_row (left == 0) is registered: c_end is computed with rem's next value (the
+        # row's blocks after one more issue cycle, or the next row's after its first), so the
+        # stall chain and the list's read address start at a register
+        end_row, c_end = Signal(), Signal()
+        m.d.comb += [left.eq(Cat(*cleared)), end_row.eq(c_end)]
+        end_after_left = _issued(m, left, k_cores, "left_next") == 0
+        end_after_need = _issued(m, n_need, k_cores, "need_next") == 0
         for k in range(k_cores):
             m.d.comb += [self.req_tag[k].end_row.eq(end_row),
                          self.req_tag[k].last.eq(end_row & c_last)]
@@ -177,10 +199,11 @@ class LRBlockSequencer(wiring.Component):
                      m_take.eq(~m_valid | n_take),
                      self.row_addr.eq(Mux(m_take, rd_next, m_pos))]
         with m.If(fire):
-            m.d.sync += rem.eq(left)
+            m.d.sync += [rem.eq(left), c_end.eq(end_after_left)]
         with m.If(c_take):
             m.d.sync += [c_valid.eq(n_valid), c_last.eq(n_last), c_row.eq(n_row),
-                         c_phi.eq(n_phi), rem.eq(n_need), c_blk.eq(n_blk)]
+                         c_phi.eq(n_phi), rem.eq(n_need), c_end.eq(end_after_need),
+                         c_blk.eq(n_blk)]
         with m.If(n_take):
             m.d.sync += [n_valid.eq(m_valid), n_last.eq(m_pos == n_rows - 1), n_row.eq(row),
                          n_phi.eq(row_base[:2]), n_need.eq(need), n_blk.eq(row_base >> 2)]
