@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from snnforge.errors import SnnforgeError
 from snnforge.golden_model.data import load_dataset
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network_phase import Phase
@@ -49,18 +50,28 @@ def main(argv=None) -> int:
                         help="Threefry cores in lockstep (PREFETCH and learning-rate draws)")
     parser.add_argument("--hid-lanes", type=int, default=4, choices=(1, 2, 4),
                         help="hidden neurons per HID / BWD cycle")
-    parser.add_argument("--w1-lanes", type=int, default=CONFIG.n_hidden,
+    parser.add_argument("--n-hidden", type=int, default=CONFIG.n_hidden,
+                        help=f"hidden neurons (default {CONFIG.n_hidden}; e.g. 128: the "
+                             "ULX3S board build of docs/boards.md)")
+    parser.add_argument("--w1-lanes", type=int, default=None,
                         help="W1 posts per memory word and u adders per FWD1 cycle "
-                             f"(1..{CONFIG.n_hidden}; default {CONFIG.n_hidden}: a whole row)")
+                             "(1..n_hidden; default n_hidden: a whole row)")
     parser.add_argument("--dataset", default="mnist", help="a load_dataset name, 28x28 digits")
     parser.add_argument("--out", type=Path, default=None,
                         help="result file (default benchmarks/results/ssnn_bp_network_cycles"
                              "[_w1lanes<P>].json)")
     args = parser.parse_args(argv)
-    if not 1 <= args.w1_lanes <= CONFIG.n_hidden:
-        parser.error(f"--w1-lanes must be an integer in 1..{CONFIG.n_hidden}")
+    try:
+        config = CONFIG.replace(n_hidden=args.n_hidden)
+    except SnnforgeError as exc:
+        parser.error(f"--n-hidden: {exc}")
+    if args.w1_lanes is None:
+        args.w1_lanes = config.n_hidden
+    if not 1 <= args.w1_lanes <= config.n_hidden:
+        parser.error(f"--w1-lanes must be an integer in 1..{config.n_hidden}")
     if args.out is None:
-        suffix = "" if args.w1_lanes == CONFIG.n_hidden else f"_w1lanes{args.w1_lanes}"
+        suffix = ("" if config.n_hidden == CONFIG.n_hidden else f"_784-{config.n_hidden}-10") + \
+            ("" if args.w1_lanes == config.n_hidden else f"_w1lanes{args.w1_lanes}")
         args.out = ROOT / "benchmarks" / "results" / f"ssnn_bp_network_cycles{suffix}.json"
     for name in ("n_train", "n_eval", "rng_cores"):
         if getattr(args, name) < 1:
@@ -68,22 +79,22 @@ def main(argv=None) -> int:
     x, y = _digits(args.dataset, "train", args.n_train)
     xe, ye = _digits(args.dataset, "test", args.n_eval)
     t0 = time.perf_counter()
-    r = run(CONFIG, x, y, xe, ye, rng_architecture="pipelined", rounds_per_stage=1,
+    r = run(config, x, y, xe, ye, rng_architecture="pipelined", rounds_per_stage=1,
             rng_cores=args.rng_cores, hid_lanes=args.hid_lanes, w1_lanes=args.w1_lanes,
             full_trace_samples=min(20, len(y)), check=False)
     per_phase = r["harness_stats"]["train_phase_cycles"]
     n = r["n_train"]
     phases = {p.name: per_phase[p.value] / n for p in Phase if per_phase[p.value]}
     result = {
-        "what": "SSNN-BP network top (hdl/ssnn_bp/network.py) at 784-256-10, fast Verilator "
+        "what": f"SSNN-BP network top (hdl/ssnn_bp/network.py) at 784-{config.n_hidden}-10, fast Verilator "
                 "harness, host always ready, checked against BitTrueSSNN; cycles per sample = "
                 "between consecutive samples' last traces, latency = first beat to last trace",
         "command": " ".join(["python benchmarks/ssnn_bp_network_cycles.py",
                              *(sys.argv[1:] if argv is None else argv)]),
-        "config": CONFIG.to_dict(), "dataset": args.dataset,
+        "config": config.to_dict(), "dataset": args.dataset,
         "rng_architecture": "pipelined", "rounds_per_stage": 1, "rng_cores": args.rng_cores,
         "hid_lanes": args.hid_lanes, "w1_lanes": args.w1_lanes,
-        "w1_words_per_row": -(-CONFIG.n_hidden // args.w1_lanes),
+        "w1_words_per_row": -(-config.n_hidden // args.w1_lanes),
         "n_train": n, "n_eval": r["n_eval"],
         "cycles_per_training_sample": r["cycles_per_training_sample"],
         "cycles_per_eval_sample": r["cycles_per_eval_sample"],
