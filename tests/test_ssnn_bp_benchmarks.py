@@ -67,3 +67,13 @@ def test_speed_target():
                 "--engines", "numba", "--out", out, timeout=3600)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text())["meets_target"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--n-hidden", "0"), "--n-hidden: n_hidden must be >= 1, got 0"),
+    (("--n-hidden", "128", "--w1-lanes", "129"), "--w1-lanes must be an integer in 1..128"),
+])
+def test_network_cycles_benchmark_refuses_bad_sizes(args, message):
+    proc = _run("ssnn_bp_network_cycles.py", *args)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].endswith(message), proc.stderr
