@@ -7,7 +7,7 @@ import pytest
 
 from snnforge.errors import ConfigError
 from snnforge.sim.ssnn_bp_parts_model import StepRecordModel
-from snnforge.sim.ssnn_bp_parts_harness import PARTS_CONFIGS, ReadBackBench
+from snnforge.sim.ssnn_bp_parts_harness import PARTS_CONFIGS, ReadBackBench, read_back_bench
 from snnforge.hdl.ssnn_bp.sample_loader import SampleLoader
 from snnforge.hdl.ssnn_bp.step_record import StepRecord
 from snnforge.sim.amaranth_stream import simulate
@@ -123,28 +123,4 @@ def test_read_back_answers_each_request_with_its_row_under_backpressure(shape):
     want = [[int(w) for w in dut.init[row + (w2_base if layer else 0)]]
             for layer, row in requests]
 
-    async def bench(ctx):
-        got, sent, busy_model = [], 0, False
-        for cycle in range(40 * len(requests)):
-            offer = sent < len(requests) and r.random() < 0.6
-            allow, ready = r.random() < 0.8, r.random() < 0.5
-            if offer:
-                layer, row = requests[sent]
-                ctx.set(dut.i_read.payload, {"layer": layer, "row": row})
-            ctx.set(dut.i_read.valid, offer)
-            ctx.set(dut.allow, allow)
-            ctx.set(dut.o_read.ready, ready)
-            # one request at a time: none taken while one is pending or presented
-            assert ctx.get(dut.i_read.ready) == (allow and not ctx.get(dut.busy))
-            if ctx.get(dut.o_read.valid) and ready:
-                got.append([int(w) for w in ctx.get(dut.o_read.payload)])
-            if offer and ctx.get(dut.i_read.ready):
-                assert not busy_model
-                sent += 1
-            await ctx.tick()
-            busy_model = bool(ctx.get(dut.busy))
-            if len(got) == len(requests):
-                break
-        assert got == want
-
-    simulate(dut, bench)
+    simulate(dut, read_back_bench(dut, requests, want, r, cycles_per_request=40))

@@ -29,6 +29,7 @@ from snnforge.hdl.ssnn_bp.weight_readback import WeightReadBack
 from snnforge.sim.amaranth_stream import simulate
 from snnforge.sim.ssnn_bp_network_amaranth import simulate_network, trace_mismatch
 from snnforge.sim.ssnn_bp_network_reference import golden_training_trace
+from snnforge.sim.ssnn_bp_parts_harness import read_back_bench
 from snnforge.sim.ssnn_bp_parts_model import AccumulatorModel
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
@@ -182,7 +183,7 @@ def test_word_event_splitter_sends_each_word_with_a_gated_active_lane(posts, lan
                  for w in words]
 
     async def bench(ctx):
-        got, k, cycles_of = [], 0, 0
+        got, k = [], 0
         for cycle in range(20 * n_w * len(events)):
             ready = r.random() < 0.6
             ctx.set(dut.o_event.ready, ready)
@@ -325,28 +326,7 @@ def test_read_back_assembles_w1_rows_from_their_words_under_backpressure(n_hidde
     want = [list(dut.w2[row]) + [0] * (lanes - n_out) if layer else
             list(dut.w1[row]) + [0] * (lanes - n_hidden) for layer, row in requests]
 
-    async def bench(ctx):
-        got, sent = [], 0
-        for cycle in range(60 * len(requests)):
-            offer = sent < len(requests) and r.random() < 0.6
-            allow, ready = r.random() < 0.8, r.random() < 0.5
-            if offer:
-                layer, row = requests[sent]
-                ctx.set(dut.i_read.payload, {"layer": layer, "row": row})
-            ctx.set(dut.i_read.valid, offer)
-            ctx.set(dut.allow, allow)
-            ctx.set(dut.o_read.ready, ready)
-            assert ctx.get(dut.i_read.ready) == (allow and not ctx.get(dut.busy))
-            if ctx.get(dut.o_read.valid) and ready:
-                got.append([int(w) for w in ctx.get(dut.o_read.payload)])
-            if offer and ctx.get(dut.i_read.ready):
-                sent += 1
-            await ctx.tick()
-            if len(got) == len(requests):
-                break
-        assert got == [[int(w) for w in row] for row in want]
-
-    simulate(dut, bench)
+    simulate(dut, read_back_bench(dut, requests, want, r, cycles_per_request=60))
 
 
 # ---------------------------------------------------------------------------- the top

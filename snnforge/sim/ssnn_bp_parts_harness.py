@@ -26,8 +26,8 @@ from snnforge.hdl.ssnn_bp.lr_lanes import LRBlockSequencer, LRGateLanes
 from snnforge.hdl.ssnn_bp.network_weights import BankedWeights, NetworkWeights
 from snnforge.hdl.ssnn_bp.weight_readback import WeightReadBack
 
-__all__ = ["PARTS_CONFIGS", "PARTS_UNITS", "ReadBackBench", "LRLanesBench", "PartsHarness",
-           "TOP", "WEIGHTS_INIT", "BANKED_INIT"]
+__all__ = ["PARTS_CONFIGS", "PARTS_UNITS", "ReadBackBench", "read_back_bench", "LRLanesBench",
+           "PartsHarness", "TOP", "WEIGHTS_INIT", "BANKED_INIT"]
 
 TOP = "ssnn_bp_parts_harness"
 
@@ -132,3 +132,33 @@ class PartsHarness(MultiUnitHarness):
             for port, member in unit.signature.members.items():
                 members[f"{name}_{port}"] = member
         wiring.Component.__init__(self, members)
+
+
+def read_back_bench(dut, requests, want, rng, *, cycles_per_request: int):
+    """An Amaranth-simulator testbench for a read-back port ``dut`` (``i_read``, ``o_read``,
+    ``allow``, ``busy``, as :class:`ReadBackBench`): offers ``requests`` ((layer, row) pairs)
+    with random gaps, random ``allow`` and random ``o_read`` backpressure (``rng``: a
+    :class:`random.Random`), checks that a request is taken only while allowed and not busy,
+    and that the rows answered equal ``want`` (lists of ints) in order."""
+    async def bench(ctx):
+        got, sent = [], 0
+        for _ in range(cycles_per_request * len(requests)):
+            offer = sent < len(requests) and rng.random() < 0.6
+            allow, ready = rng.random() < 0.8, rng.random() < 0.5
+            if offer:
+                layer, row = requests[sent]
+                ctx.set(dut.i_read.payload, {"layer": layer, "row": row})
+            ctx.set(dut.i_read.valid, offer)
+            ctx.set(dut.allow, allow)
+            ctx.set(dut.o_read.ready, ready)
+            # one request at a time: none taken while one is pending or presented
+            assert ctx.get(dut.i_read.ready) == (allow and not ctx.get(dut.busy))
+            if ctx.get(dut.o_read.valid) and ready:
+                got.append([int(w) for w in ctx.get(dut.o_read.payload)])
+            if offer and ctx.get(dut.i_read.ready):
+                sent += 1
+            await ctx.tick()
+            if len(got) == len(requests):
+                break
+        assert got == [[int(w) for w in row] for row in want]
+    return bench
