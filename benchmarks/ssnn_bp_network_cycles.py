@@ -23,10 +23,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 from snnforge.errors import SnnforgeError
-from snnforge.golden_model.data import load_dataset
+from snnforge.golden_model.data import load_digits
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network_phase import Phase
 from snnforge.sim.fast_network import run
@@ -34,12 +33,6 @@ from snnforge.sim.fast_network import run
 ROOT = Path(__file__).resolve().parents[1]
 #: the golden model's MNIST configuration (accumulator width derived)
 CONFIG = SSNNConfig(n_in=784, n_hidden=256, n_out=10, T=8, weight_bits=10)
-
-
-def _digits(dataset: str, split: str, count: int):
-    data = load_dataset(dataset, split, download=False, limit=count)
-    count = min(count, len(data.labels))
-    return data.images[:count].reshape(count, -1), data.labels[:count].astype(np.int64)
 
 
 def main(argv=None) -> int:
@@ -76,8 +69,8 @@ def main(argv=None) -> int:
     for name in ("n_train", "n_eval", "rng_cores"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be a positive integer")
-    x, y = _digits(args.dataset, "train", args.n_train)
-    xe, ye = _digits(args.dataset, "test", args.n_eval)
+    x, y = load_digits(args.dataset, "train", args.n_train)
+    xe, ye = load_digits(args.dataset, "test", args.n_eval)
     t0 = time.perf_counter()
     r = run(config, x, y, xe, ye, rng_architecture="pipelined", rounds_per_stage=1,
             rng_cores=args.rng_cores, hid_lanes=args.hid_lanes, w1_lanes=args.w1_lanes,

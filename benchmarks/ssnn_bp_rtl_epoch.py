@@ -20,9 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
-from snnforge.golden_model.data import load_dataset
+from snnforge.golden_model.data import load_digits
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.sim.fast_network import run
 
@@ -32,12 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = SSNNConfig(n_in=784, n_hidden=256, n_out=10, T=8, weight_bits=10)
 CORE = {"rng_architecture": "pipelined", "rounds_per_stage": 1, "rng_cores": 8, "hid_lanes": 4}
 EPOCH_TRAIN, EPOCH_EVAL = 60_000, 10_000
-
-
-def _digits(dataset: str, split: str, limit: int):
-    data = load_dataset(dataset, split, download=False, limit=limit)
-    limit = min(limit, len(data.labels))
-    return data.images[:limit].reshape(limit, -1), data.labels[:limit].astype(np.int64)
 
 
 def main(argv=None) -> int:
@@ -58,8 +51,8 @@ def main(argv=None) -> int:
     for name in ("train_limit", "eval_limit"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be a positive integer")
-    x, y = _digits(args.dataset, "train", args.train_limit)
-    xe, ye = _digits(args.dataset, "test", args.eval_limit)
+    x, y = load_digits(args.dataset, "train", args.train_limit)
+    xe, ye = load_digits(args.dataset, "test", args.eval_limit)
     t0 = time.perf_counter()
     r = run(CONFIG, x, y, xe, ye, full_trace_samples=args.full_trace_samples,
             raw_cycles=args.raw_cycles, check=False, **CORE)

@@ -5,10 +5,9 @@ evaluation winner). The default suite runs 784-40-10 at P = 16 (three words per 
 one padded: a small Verilator build); the ``slow`` tier runs the 784-256-10 top at P = 64 and
 16 with the engine options of ``benchmarks/ssnn_bp_network_cycles.py`` (so the benchmark and
 these tests share their cached Verilator builds; ``--w1-lanes 16`` checks 1,000 digits)."""
-import numpy as np
 import pytest
 
-from snnforge.golden_model.data import load_dataset
+from snnforge.golden_model.data import load_digits
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.sim.fast_network import run
 
@@ -21,18 +20,13 @@ ENGINE = {"rng_architecture": "pipelined", "rounds_per_stage": 1, "rng_cores": 8
           "hid_lanes": 4}
 
 
-def _digits(split, count):
-    data = load_dataset("mnist-sample", split, download=False, limit=count)
-    return data.images[:count].reshape(count, -1), data.labels[:count].astype(np.int64)
-
-
 @pytest.mark.parametrize("config,w1_lanes", [
     (NARROW, 16),
     pytest.param(CONFIG, 64, marks=pytest.mark.slow),
     pytest.param(CONFIG, 16, marks=pytest.mark.slow)])
 def test_engine_with_w1_words_trains_bit_identical(config, w1_lanes):
-    x, y = _digits("train", 6)
-    xe, ye = _digits("test", 4)
+    x, y = load_digits("mnist-sample", "train", 6)
+    xe, ye = load_digits("mnist-sample", "test", 4)
     r = run(config, x, y, xe, ye, w1_lanes=w1_lanes, full_trace_samples=2, check=False,
             **ENGINE)
     assert r["bit_identical"] and r["mismatches"] == [], r["mismatches"]

@@ -112,3 +112,10 @@ def load_dataset(name: str, split: str, *, data_dir: Path | str | None = None,
         images, labels = images[:limit].copy(), labels[:limit].copy()
     return Dataset(name=name, split=split, images=images, labels=labels, source=loc.images,
                    labels_source=loc.labels, origin=loc.origin)
+
+
+def load_digits(name: str, split: str, count: int, *, download: bool = False):
+    """The first ``count`` samples of ``name``'s ``split`` flattened, as the network tops take
+    them: pixels (N, 784) uint8 in row-major order and labels (N,) int64."""
+    data = load_dataset(name, split, download=download, limit=count)
+    return data.images.reshape(len(data.labels), -1), data.labels.astype(np.int64)
