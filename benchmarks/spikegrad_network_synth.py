@@ -118,7 +118,9 @@ def main(argv=None) -> int:
     parser.add_argument("--frontend", default="auto",
                         help=f"how Yosys reads the top: {', '.join(synthesis.FRONTENDS)}")
     parser.add_argument("--pnr", action="store_true", help="place and route for Fmax")
-    parser.add_argument("--router", default="router2")
+    parser.add_argument("--router", default="router2",
+                        help="nextpnr router (default router2: the one docs/synthesis.md's "
+                             "SpikeGrad figures were measured with)")
     parser.add_argument("--pnr-freq", type=float, default=12.0)
     parser.add_argument("--pnr-seed", type=int, default=1)
     parser.add_argument("--cycles-json", default=str(DEFAULT_CYCLES),

@@ -254,7 +254,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", choices=sorted(synthesis.TARGETS), default="ecp5-85f")
     parser.add_argument("--pnr", action="store_true", help="place and route for Fmax")
-    parser.add_argument("--router", default="router2", help="nextpnr router (router1, router2)")
+    parser.add_argument("--router", default="router1",
+                        help="nextpnr router: router1 (default) or router2")
     parser.add_argument("--pnr-freq", type=float, default=12.0, metavar="MHZ",
                         help="clock target of nextpnr's timing-driven placement "
                              "(default: %(default)g)")

@@ -67,8 +67,10 @@ def tool_timeout() -> float:
     return value
 
 
-#: nextpnr's routers: ``router2`` (the default here) routes the 784-256-10 network top on the
-#: ECP5-85F, where ``router1`` still had ~140,000 of 218,000 arcs to route after 17 minutes
+#: nextpnr's routers. ``router1`` (the default here, as in nextpnr) converges on the large ECP5
+#: network tops, where ``router2``'s overused wires stop falling (about 3,500 on the 784-128-10
+#: ULX3S top, about 16,400 on the 784-256-10 engine; docs/ssnn_bp_rtl.md, "Routing at
+#: 784-256-10"); ``router2`` is faster on designs that are not congested.
 ROUTERS = ("router1", "router2")
 
 
@@ -83,7 +85,7 @@ class PnrOptions:
     ``seed``: nextpnr's placer seed.
     """
 
-    router: str = "router2"
+    router: str = "router1"
     freq_mhz: float = 12.0
     seed: int = 1
 

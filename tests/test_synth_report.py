@@ -52,10 +52,10 @@ def test_synthesis_time_limit(monkeypatch, tmp_path):
 
 def test_pnr_options_are_checked_and_passed_to_nextpnr():
     default = synthesis.PnrOptions()
-    assert default.args() == ["--router", "router2", "--freq", "12", "--seed", "1"]
-    opts = synthesis.PnrOptions(router="router1", freq_mhz=40.5, seed=7)
-    assert opts.args() == ["--router", "router1", "--freq", "40.5", "--seed", "7"]
-    assert opts.record() == {"router": "router1", "freq_mhz": 40.5, "seed": 7}
+    assert default.args() == ["--router", "router1", "--freq", "12", "--seed", "1"]
+    opts = synthesis.PnrOptions(router="router2", freq_mhz=40.5, seed=7)
+    assert opts.args() == ["--router", "router2", "--freq", "40.5", "--seed", "7"]
+    assert opts.record() == {"router": "router2", "freq_mhz": 40.5, "seed": 7}
     for kwargs, option in (({"router": "router3"}, "--router"),
                            ({"freq_mhz": 0}, "--pnr-freq"), ({"freq_mhz": -3.0}, "--pnr-freq"),
                            ({"freq_mhz": "fast"}, "--pnr-freq"), ({"seed": -1}, "--pnr-seed"),

@@ -32,8 +32,9 @@ def register(subparsers) -> None:
                         help="FPGA target (repeatable; default: both)")
     parser.add_argument("--pnr", action="store_true",
                         help="also place and route with nextpnr and report Fmax")
-    parser.add_argument("--router", default="router2", metavar="ROUTER",
-                        help="nextpnr router: router2 (default) or router1")
+    parser.add_argument("--router", default="router1", metavar="ROUTER",
+                        help="nextpnr router: router1 (default; converges on the large ECP5 "
+                             "tops) or router2")
     parser.add_argument("--pnr-freq", type=float, default=12.0, metavar="MHZ",
                         help="clock target of nextpnr's timing-driven placement and routing "
                              "(default: %(default)g; the report gives the achieved Fmax)")
