@@ -55,6 +55,7 @@ from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.checks import index_width
 
 from .accumulator_bank import AccumulatorBank
+from .accumulator_ram import check_u_ram, hidden_accumulators
 from .draw_prefetcher import DrawPrefetcher
 from .error_splitter import ErrorSplitter
 from .event_list import EventList, GroupEventList
@@ -97,6 +98,7 @@ class SSNNNetwork(wiring.Component):
     SB_SPRAM256KA (:class:`.network_weights.NetworkWeights` ``spram``: one address, a W1 word
     update every other cycle, no initial contents on the FPGA: the host writes W1 through
     ``i_write`` before training; the simulation keeps ``w1`` as the memory's contents).
+    ``u_ram`` (default False): u in block RAM (:mod:`.accumulator_ram`), the same cycles.
     ``w1``, ``w2``: initial weights (pre + bias, post) in LSBs; default the golden model's.
     Ports: ``i_sample`` (stream, :func:`sample_layout`), ``o_trace`` (stream,
     :func:`trace_layout`), ``i_read`` (stream, :func:`read_layout`) and ``o_read`` (stream,
@@ -111,7 +113,7 @@ class SSNNNetwork(wiring.Component):
     def __init__(self, *, config: SSNNConfig, rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                  rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, rng_cores: int = 1,
                  hid_lanes: int = 1, w1_lanes: int | None = None, w1_spram: bool = False,
-                 w1=None, w2=None):
+                 u_ram: bool = False, w1=None, w2=None):
         self.config = check_network_config(config)
         self.rng_cores, self.hid_lanes, self.rounds_per_stage, self.rng_architecture = \
             check_engine_options(rng_cores=rng_cores, hid_lanes=hid_lanes,
@@ -120,6 +122,8 @@ class SSNNNetwork(wiring.Component):
         self.w1_lanes = check_w1_lanes(w1_lanes, n_hidden=config.n_hidden)
         self.w1_words = w1_word_count(config.n_hidden, self.w1_lanes)
         self.w1_spram = check_spram(w1_spram)
+        self.u_ram = check_u_ram(u_ram, n_hidden=config.n_hidden, w1_lanes=self.w1_lanes,
+                                 hid_lanes=self.hid_lanes)
         golden = BitTrueSSNN(config, w1=w1, w2=w2)  # validates shapes and ranges
         self.w1_init, self.w2_init = golden.W1.copy(), golden.W2.copy()
         self.sizes = NetworkSizes(config)
@@ -197,8 +201,8 @@ class SSNNNetwork(wiring.Component):
         m.submodules.record = rec = StepRecord(n_in=n_in, n_hidden=n_h, group=G)
         step = Signal(16)
         # pre-activations: u (one W1 word per cycle), z (one group of W2 rows per cycle)
-        m.submodules.u = u = AccumulatorBank(count=n_h, acc_bits=acc, weight_bits=wb,
-                                             lanes=self.w1_lanes, group=G, words=n_words)
+        u, u_group = hidden_accumulators(m, u_ram=self.u_ram, count=n_h, acc_bits=acc,
+                                         weight_bits=wb, lanes=self.w1_lanes, group=G)
         m.submodules.z_sum = z_sum = RowGroupSum(rows=G, lanes=n_out, weight_bits=wb)
         m.submodules.z = z = AccumulatorBank(count=n_out, acc_bits=acc,
                                              weight_bits=z_sum.sum_bits, lanes=n_out)
@@ -243,17 +247,15 @@ class SSNNNetwork(wiring.Component):
             m.d.comb += [rec.s0_set.eq(1), s0_list.append.eq(1), s0_list.value.eq(f_c)]
 
         # ------------------------------------------------------------ HID pipeline
-        # G neurons per cycle: stage 0 (group p_g) registers the group's u values (the
-        # 64:1 select of u) and reads its HIDDEN block; stage 1 (group q_g) evaluates the
-        # neurons (draw l for neuron l); the group's W2 rows (one per bank) are read in the
-        # same cycle, summed under its spike mask (stage 2, which also records h and d) and
-        # added to z (stage 3); the bias row follows as one more group (its row's lane of
-        # group n_h // G, mask constant)
+        # G neurons per cycle: stage 0 (group p_g) reads the group's u values (u_group, a cycle
+        # later) and its HIDDEN block; stage 1 (group q_g) evaluates the neurons (draw l for neuron
+        # l); the group's W2 rows (one per bank) are read in the same cycle, summed under its spike
+        # mask (stage 2, which also records h and d) and added to z (stage 3); the bias row follows
+        # as one more group (its row's lane of group n_h // G, mask constant)
         p_valid, p_bias = Signal(), Signal()     # stage 0: group p_g / the bias row's group
         p_g = Signal(range(max(n_groups, 2)))
         q_valid, bias_v = Signal(), Signal()     # stage 1: group q_g / the bias row's group
         q_g = Signal(range(max(n_groups, 2)))
-        u_group = [Signal(signed(acc), name=f"u_group{lane}") for lane in range(G)]
         w_valid, w_k = Signal(), Signal(range(n_out + 1))      # WTA feed
         b_valid, b_g = Signal(), Signal(range(max(n_groups, 2)))     # BWD pipeline: group b_g
         rand16 = Signal(16)                # the WTA candidate's draw
@@ -267,7 +269,6 @@ class SSNNNetwork(wiring.Component):
                      m1_bias.eq(bias_v), m1_group.eq(z_group),
                      m1_mask.eq(Mux(bias_v, 1 << (n_h % G), spikes)), m1_gates.eq(gates_h)]
         m.d.comb += u.group_index.eq(p_g)
-        m.d.sync += [u_group[lane].eq(u.group_value[lane]) for lane in range(G)]
         for lane, unit in enumerate(neurons):
             real = (q_g * G + lane) < n_h          # lanes past n_hidden never spike
             # neuron j's draw: word j % 4 of block j // 4 (the group's block is read)

@@ -123,16 +123,16 @@ def _check_digits(name, x, y, config):
 def network_harness(config: SSNNConfig, *, rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
                     rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                     rng_cores: int = 1, hid_lanes: int = 1, w1_lanes: int | None = None,
-                    w1_spram: bool = False) -> tuple[Path, float]:
+                    w1_spram: bool = False, u_ram: bool = False) -> tuple[Path, float]:
     """(harness executable, seconds spent emitting + building; ~0 when cached). ``w1_lanes``,
-    ``w1_spram``: see :class:`SSNNNetwork` (with ``w1_spram`` the simulated W1 keeps its
+    ``w1_spram``, ``u_ram``: see :class:`SSNNNetwork` (with ``w1_spram`` the simulated W1 keeps its
     initial contents: the host's load of W1 before training is not simulated)."""
     from snnforge.hwsim import emit_verilog
 
     t0 = time.perf_counter()
     net = SSNNNetwork(config=config, rng_architecture=rng_architecture,
                       rounds_per_stage=rounds_per_stage, rng_cores=rng_cores,
-                      hid_lanes=hid_lanes, w1_lanes=w1_lanes, w1_spram=w1_spram)
+                      hid_lanes=hid_lanes, w1_lanes=w1_lanes, w1_spram=w1_spram, u_ram=u_ram)
     # no src attributes: edits of comments or line numbers keep the cached build
     exe = build_fast_harness(emit_verilog(net, name=TOP, emit_src=False), top=TOP)
     return exe, time.perf_counter() - t0
@@ -268,7 +268,8 @@ def compare(chip: ChipRun, golden: Golden, train_y, *, first_train_key: int = 0)
 def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
         rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
         rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE, rng_cores: int = 1, hid_lanes: int = 1,
-        w1_lanes: int | None = None, w1_spram: bool = False, first_train_key: int = 0,
+        w1_lanes: int | None = None, w1_spram: bool = False, u_ram: bool = False,
+        first_train_key: int = 0,
         full_trace_samples: int = 0, check: bool = True,
         raw_cycles: int = 0) -> dict:
     """Train the simulated RTL on (train_x, train_y) (uint8 (N, n_in), labels), evaluate it on
@@ -294,7 +295,7 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
     exe, build_seconds = network_harness(config, rng_architecture=rng_architecture,
                                          rounds_per_stage=rounds_per_stage,
                                          rng_cores=rng_cores, hid_lanes=hid_lanes,
-                                         w1_lanes=w1_lanes, w1_spram=w1_spram)
+                                         w1_lanes=w1_lanes, w1_spram=w1_spram, u_ram=u_ram)
     t0 = time.perf_counter()
     chip = simulate(exe, config, train_x, train_y, eval_x, eval_y,
                     first_train_key=first_train_key, full_trace_samples=full_trace_samples)
