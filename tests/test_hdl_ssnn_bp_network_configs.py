@@ -1,9 +1,8 @@
 """Property tier of the SSNN-BP network top: configurations drawn at random (layer widths
 including n_hidden > n_in, n_hidden = 1, n_out = 2 and 47; T, number formats, learning-rate
 gate, Gumbel table, derived or explicit widths, seeds, both random cores, 1 to 5 random cores
-in lockstep, 1, 2 or 4 hidden neurons per cycle, 1 to n_hidden W1 posts per memory word) train
-a few digits
-bit-identically to :class:`BitTrueSSNN` in the Amaranth simulator, or are refused by
+in lockstep, 1, 2 or 4 hidden neurons per cycle, 1 to n_hidden W1 posts per memory word, u in
+registers or in block RAM) train a few digits bit-identically to :class:`BitTrueSSNN` in the Amaranth simulator, or are refused by
 :class:`SSNNConfig` with a one-line ConfigError. Each case is drawn from its own seed, so the
 suite is deterministic; the ``slow`` test draws many more."""
 import random
@@ -47,8 +46,12 @@ def draw_case(seed: int) -> dict:
     # W1 posts per memory word: a whole row (None) or 1..n_hidden, from a stream of its own
     words = random.Random(seed * 104729 + 2)
     w1_lanes = words.choice([None, 1, words.randint(1, n_hidden), words.randint(1, n_hidden)])
+    # u in block RAM where its words hold whole HID groups (else the top refuses it)
+    p = n_hidden if w1_lanes is None else w1_lanes
+    u_ram = (random.Random(seed * 15485863 + 3).random() < 0.5
+             and (p == n_hidden or p % hid_lanes == 0))
     return {"fields": fields, "architecture": r.choice(ARCHITECTURES), "cores": cores,
-            "hid_lanes": hid_lanes, "w1_lanes": w1_lanes,
+            "hid_lanes": hid_lanes, "w1_lanes": w1_lanes, "u_ram": u_ram,
             "rounds": r.randint(1, 13), "learn": r.random() < 0.8,
             "pixels": [[r.randint(0, 255) for _ in range(n_in)] for _ in range(n_samples)],
             "labels": [r.randrange(n_out) for _ in range(n_samples)]}
@@ -79,11 +82,12 @@ def check_case(seed: int) -> str:
     golden = BitTrueSSNN(config)
     context = (f"case {seed}: {config}, {case['cores']} {case['architecture']} core(s), "
                f"{case['rounds']} rounds, {case['hid_lanes']} hidden lanes, "
-               f"w1_lanes={case['w1_lanes']}")
+               f"w1_lanes={case['w1_lanes']}, u_ram={case['u_ram']}")
     run = simulate_network(config, images, labels, learn=case["learn"],
                            rounds_per_stage=case["rounds"],
                            rng_architecture=case["architecture"], rng_cores=case["cores"],
-                           hid_lanes=case["hid_lanes"], w1_lanes=case["w1_lanes"])
+                           hid_lanes=case["hid_lanes"], w1_lanes=case["w1_lanes"],
+                           u_ram=case["u_ram"])
     if case["learn"]:
         want = golden_training_trace(golden, images, labels, first_sample=0)
         mismatch = trace_mismatch(config, run.traces, want)
@@ -121,6 +125,9 @@ def test_default_cases_cover_the_corners():
     assert any(p == 1 and n > 1 for p, n in w1)
     assert any(p is not None and 1 < p < n and n % p for p, n in w1)
     assert any(p is None or p == n for p, n in w1)
+    # u in block RAM: with several words per row and with one
+    u = [(c["w1_lanes"], c["fields"]["n_hidden"]) for c in cases if c["learn"] and c["u_ram"]]
+    assert any(p is not None and p < n for p, n in u) and any(p is None or p == n for p, n in u)
     assert any(x.get("accumulator_bits", 0) < 0 or x.get("gumbel_value_bits", 0) < 0 for x in f)
     assert any(c["learn"] for c in cases) and not all(c["learn"] for c in cases)
 
