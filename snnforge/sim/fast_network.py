@@ -321,8 +321,8 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
     result = {
         "config": config.to_dict(), "rng_architecture": rng_architecture,
         "rounds_per_stage": rounds_per_stage, "rng_cores": rng_cores, "hid_lanes": hid_lanes,
-        "w1_lanes": config.n_hidden if w1_lanes is None else w1_lanes, "n_train": n_tr,
-        "n_eval": n_ev,
+        "w1_lanes": config.n_hidden if w1_lanes is None else w1_lanes, "w1_spram": w1_spram,
+        "u_ram": u_ram, "n_train": n_tr, "n_eval": n_ev,
         "first_train_key": first_train_key, "full_trace_samples": min(full_trace_samples, n_tr),
         "bit_identical": not mismatches, "mismatches": [str(m) for m in mismatches[:50]],
         "weights_changed": int((golden.w1 != BitTrueSSNN(config).W1).sum()
