@@ -1,5 +1,7 @@
 """The host driver (snnforge.host.driver) against the golden protocol engine in-process
 (LoopbackEngineTransport): bit-identical training, retransmission, DUPLICATE, resync, errors."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -10,8 +12,8 @@ from snnforge.golden_model.ssnn_bp.prediction import sample_prediction
 from snnforge.hdl.ssnn_bp.network import small_network_config
 from snnforge.sim.ssnn_bp_network_reference import golden_training_trace
 from snnforge.host import protocol as P
-from snnforge.host.driver import (BoardClient, BoardNotAnswering, BoardRejected,
-                                  ConfigHashMismatch)
+from snnforge.host.driver import (BoardClient, BoardError, BoardNotAnswering, BoardRejected,
+                                  ConfigHashMismatch, W1NotLoaded)
 from snnforge.host.transport import LoopbackEngineTransport, Transport
 
 N_DIGITS = 24
@@ -225,3 +227,59 @@ def test_config_hash_is_stable_and_covers_every_field(config):
                         ("lr_gate_threshold", config.lr_gate_threshold - 1),
                         ("beta_log2", config.beta_log2 + 1)):
         assert P.config_hash(config.replace(**{name: value})) != h, name
+
+
+def test_host_loaded_w1_is_written_before_any_sample(config, digits):
+    """A board whose W1 has no contents (``w1_spram``): the driver refuses samples until W1 is
+    written, the board refuses them too (NACK_W1_EMPTY, nothing trained), and once the
+    golden model's initial weights are written the run is bit-identical to BitTrueSSNN."""
+    x, y = digits
+    t = LoopbackEngineTransport(config, w1_host_loaded=True)
+    client = BoardClient(t, timeout=0.01)
+    ident = client.connect(config)
+    assert (ident.w1_host_loaded, ident.w1_ready, client.w1_ready) == (True, False, False)
+    with pytest.raises(W1NotLoaded) as e:
+        client.train(x[0], int(y[0]), FIRST_KEY)
+    msg = str(e.value)
+    assert "--w1-spram" in msg and "write every W1 row" in msg and "\n" not in msg
+    with pytest.raises(W1NotLoaded):
+        client.evaluate(x[0], int(y[0]), 0)
+    # a host that skips the driver's check: the board refuses the sample itself
+    with pytest.raises(BoardRejected, match="NACK_W1_EMPTY: its W1 is host-loaded"):
+        client.request(*P.sample(x[0], label=int(y[0]), key=FIRST_KEY, learn=True))
+    assert client.read_counters().samples == 0
+    assert not client.read_weights()[0].any()          # no contents: zeros in the model
+    golden = BitTrueSSNN(config)
+    client.write_weights(golden.W1[:], golden.W2)
+    assert client.identity.w1_ready and client.w1_ready
+    winners = _train(client, x[:8], y[:8])
+    want, want_winners = _golden(config, x[:8], y[:8])
+    assert winners == want_winners
+    w1, w2 = client.read_weights()
+    np.testing.assert_array_equal(w1, want.W1)
+    np.testing.assert_array_equal(w2, want.W2)
+
+
+def test_rows_written_out_of_order_leave_w1_unloaded(config, digits):
+    x, y = digits
+    t = LoopbackEngineTransport(config, w1_host_loaded=True)
+    client = BoardClient(t, timeout=0.01)
+    client.connect(config)
+    golden = BitTrueSSNN(config)
+    for r in reversed(range(config.n_in + 1)):           # every row, but the last first
+        client.request(*P.write_weights(0, r, golden.W1[r].tolist(),
+                                        weight_bits=config.weight_bits))
+    with pytest.raises(W1NotLoaded):
+        client.train(x[0], int(y[0]), FIRST_KEY)
+    for r in range(config.n_in + 1):
+        client.request(*P.write_weights(0, r, golden.W1[r].tolist(),
+                                        weight_bits=config.weight_bits))
+    assert client.train(x[0], int(y[0]), FIRST_KEY) is not None   # identified again: ready
+
+
+def test_a_board_of_another_protocol_version_is_named(config):
+    t = LoopbackEngineTransport(config)
+    t.engine._identity = dataclasses.replace(t.engine._identity, version=1)
+    client = BoardClient(t, timeout=0.01)
+    with pytest.raises(BoardError, match="speaks protocol version 1; this host speaks 2"):
+        client.connect(config)

@@ -19,11 +19,11 @@ HASH = 0x5EED1234
 
 
 def run_engine(wire: list[list[tuple[int, int]]], *, seed: int, sizes=SIZES, ready_p=0.6,
-               valid_p=0.7, max_cycles=60000):
+               valid_p=0.7, max_cycles=60000, w1_host_loaded=False):
     """Feed ``wire`` (frames, each a list of (byte, error) pairs; the next frame is sent once
     the previous one is answered or dropped) into a ProtocolEngine with a stand-in network in the
     testbench; returns (response bodies, the network, counters of the last READ_COUNTERS)."""
-    dut = ProtocolEngine(**sizes, config_hash=HASH)
+    dut = ProtocolEngine(**sizes, config_hash=HASH, w1_host_loaded=w1_host_loaded)
     net = StandInNetwork(**sizes)
     net.cycle_totals = []   # the testbench's own count of timed cycles, at each RESET and at the end
     rng = random.Random(seed)
@@ -125,9 +125,10 @@ def _chunks(frames, errors=None):
             for k, chunk in enumerate(frames)]
 
 
-def _model():
+def _model(w1_host_loaded=False):
     return ProtocolEngineModel(StandInNetwork(**SIZES), **SIZES, config_hash=HASH,
-                               buffer_bytes=ProtocolEngine(**SIZES).buffer_bytes)
+                               buffer_bytes=ProtocolEngine(**SIZES).buffer_bytes,
+                               w1_host_loaded=w1_host_loaded)
 
 
 def _compare(got, want):
@@ -169,6 +170,45 @@ def test_every_command_matches_the_golden_engine():
                                                         if e[0] == "sample"]
     assert P.parse_identity(P.parse_response(got[0]).payload).config_hash == HASH
     assert all(P.parse_response(g).status == P.Status.OK for g in got)
+
+
+def test_host_loaded_w1_refuses_samples_until_every_row_is_written_in_order():
+    """``w1_host_loaded``: TRAIN and EVALUATE get NACK_W1_EMPTY (and reach no network) until
+    W1 rows 0 .. n_in were written in ascending order; IDENTIFY's flags follow; a W2 write,
+    an out-of-order W1 row, RESET and a bad-label sample (NACK_PAYLOAD first) do not count."""
+    n_in, n_hidden = SIZES["n_in"], SIZES["n_hidden"]
+    row = [3, -2, 1, 0, 5]
+    sample = [0] * n_in
+    sample[4] = 200
+    frames = [P.identify(), P.sample(sample, label=1, key=7, learn=True),
+              P.sample(sample, label=0, key=8, learn=False),
+              P.sample(sample, label=3, key=9, learn=True),                # bad label
+              P.write_weights(0, 1, row, weight_bits=10),                  # out of order
+              P.write_weights(1, 0, [1, 2, 3], weight_bits=10)]            # W2
+    frames += [P.write_weights(0, r, row, weight_bits=10) for r in range(n_in)]
+    frames += [P.reset(), P.identify(), P.sample(sample, label=1, key=7, learn=True),
+               P.write_weights(0, n_in, row, weight_bits=10),              # the bias row
+               P.identify(), P.sample(sample, label=1, key=7, learn=True),
+               P.write_weights(0, 0, row, weight_bits=10), P.identify()]
+    # a refused frame does not advance the sequence number: the next one takes the same seq
+    model = _model(w1_host_loaded=True)
+    chunks, want, seq = [], [], 0
+    for op, payload in frames:
+        chunks.append(P.encode_frame(seq, op, payload))
+        want += model.feed(chunks[-1])
+        seq += P.parse_response(want[-1]).status == P.Status.OK
+    got, net = run_engine(_chunks(chunks), seed=4, w1_host_loaded=True)
+    _compare(got, want)
+    status = [P.parse_response(g).status for g in got]
+    empty = P.Status.NACK_W1_EMPTY
+    assert status[1:4] == [empty, empty, P.Status.NACK_PAYLOAD]
+    flags = [P.parse_identity(P.parse_response(g).payload).flags for g in got
+             if P.parse_response(g).command == P.Command.IDENTIFY
+             and P.parse_response(g).status == P.Status.OK]
+    assert flags == [P.W1_HOST_LOADED, P.W1_HOST_LOADED, P.W1_HOST_LOADED | P.W1_READY,
+                     P.W1_HOST_LOADED | P.W1_READY]
+    assert status.count(empty) == 3 and status[-3] == P.Status.OK
+    assert [e[2] for e in net.log if e[0] == "sample"] == [1]   # one sample reached the network
 
 
 def test_bad_frames_are_nacked_or_dropped_and_change_nothing():

@@ -18,7 +18,8 @@ from amaranth.utils import ceil_log2
 
 from snnforge.errors import ConfigError
 from snnforge.host.protocol import (BODY_OVERHEAD, COUNTER_BYTES, IDENTITY_BYTES,
-                                    PROTOCOL_VERSION, Command, Identity, Status)
+                                    PROTOCOL_VERSION, W1_HOST_LOADED, W1_READY, Command,
+                                    Identity, Status)
 
 from .counters import CounterBank
 from .frame import frame_info_layout
@@ -95,11 +96,20 @@ class CommandDecoder(wiring.Component):
     of the row register, which shifts one lane per lane sent), so no response is staged in a
     register. The counters live in a :class:`~.counters.CounterBank` (a memory updated
     byte-serially after each sample); a frame waits in the buffer while it is busy.
+
+    ``w1_host_loaded`` (default False): the network's W1 has no contents until the host writes
+    it (``w1_spram``). A counter then follows the W1 rows written in ascending order from
+    row 0 (a write of the row it holds advances it); until it passes the bias row TRAIN and
+    EVALUATE are answered NACK_W1_EMPTY, and IDENTIFY's flags byte says which
+    (:data:`~snnforge.host.protocol.W1_HOST_LOADED`, :data:`~snnforge.host.protocol.W1_READY`).
     """
 
-    def __init__(self, *, sizes: LinkSizes, buffer_bytes: int):
+    def __init__(self, *, sizes: LinkSizes, buffer_bytes: int, w1_host_loaded: bool = False):
         if not isinstance(sizes, LinkSizes):
             raise ConfigError(f"sizes must be a LinkSizes, got {type(sizes).__name__}")
+        if not isinstance(w1_host_loaded, bool):
+            raise ConfigError(f"w1_host_loaded must be True or False, got {w1_host_loaded!r}")
+        self.w1_host_loaded = w1_host_loaded
         need = min_buffer_bytes(sizes)
         if not isinstance(buffer_bytes, int) or not need <= buffer_bytes <= 65535:
             raise ConfigError(f"buffer_bytes must be from {need} (a full sample or weight row "
@@ -121,9 +131,12 @@ class CommandDecoder(wiring.Component):
         })
 
     def identity(self) -> Identity:
+        """The IDENTIFY payload; its flags as after configuration (W1 not yet written when
+        host-loaded)."""
         s = self.sizes
         return Identity(PROTOCOL_VERSION, s.config_hash, s.n_in, s.n_hidden, s.n_out,
-                        s.weight_bits, self.buffer_bytes)
+                        s.weight_bits, self.buffer_bytes,
+                        W1_HOST_LOADED if self.w1_host_loaded else W1_READY)
 
     def elaborate(self, platform):  # noqa: C901 - one FSM, states in protocol order
         m = Module()
@@ -173,6 +186,12 @@ class CommandDecoder(wiring.Component):
         m.d.comb += [self.busy.eq(self.i_frame.valid | bank.busy), bank.count.eq(timing),
                      bank.rd_addr.eq(tx_index)]
         ident = self.identity().to_bytes()
+        # W1 loaded: host-loaded W1 counts the rows written in ascending order from row 0
+        w1_ready = Signal(init=not self.w1_host_loaded)
+        if self.w1_host_loaded:
+            w1_rows = Signal(range(s.n_in + 2))
+            m.d.comb += w1_ready.eq(w1_rows == s.n_in + 1)
+        flags = Cat(Const(int(self.w1_host_loaded), 1), w1_ready, Const(0, 6))
         layer_lanes = Mux(layer, s.n_out, s.n_hidden)
         layer_rows = Mux(layer, s.n_hidden + 1, s.n_in + 1)
         index = pair[:16]
@@ -190,7 +209,8 @@ class CommandDecoder(wiring.Component):
         payload_byte = Signal(8)
         with m.Switch(kind):
             with m.Case(Payload.IDENTITY):
-                m.d.comb += payload_byte.eq(_byte_at((Const(b, 8) for b in ident), tx_index))
+                m.d.comb += payload_byte.eq(_byte_at([*(Const(b, 8) for b in ident[:-1]), flags],
+                                                     tx_index))
             with m.Case(Payload.COUNTERS):
                 m.d.comb += payload_byte.eq(bank.rd_data)   # addressed a clock ahead
             with m.Default():
@@ -277,6 +297,8 @@ class CommandDecoder(wiring.Component):
             with m.Else():
                 with m.If(label >= s.n_out):
                     respond(Status.NACK_PAYLOAD)
+                with m.Elif(~w1_ready):
+                    respond(Status.NACK_W1_EMPTY)
                 with m.Else():
                     m.d.sync += state.eq(DecoderState.VALIDATE)
         # --- READ_WEIGHTS -------------------------------------------------------------
@@ -322,6 +344,9 @@ class CommandDecoder(wiring.Component):
                          self.o_write.payload.weights.eq(row)]
             with m.If(self.o_write.ready):
                 m.d.sync += executed.eq(1)
+                if self.w1_host_loaded:
+                    with m.If((layer == 0) & (row_field == w1_rows)):
+                        m.d.sync += w1_rows.eq(w1_rows + 1)
                 respond(Status.OK)
         # --- TRAIN / EVALUATE: validate the pairs, then n_in dense beats ------------------
         with m.Elif(state == DecoderState.VALIDATE):

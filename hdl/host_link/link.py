@@ -32,18 +32,21 @@ class ProtocolEngine(wiring.Component):
 
     Parameters: ``n_in``, ``n_hidden``, ``n_out``, ``weight_bits``, ``config_hash`` (32 b,
     reported by IDENTIFY), ``buffer_bytes`` (frame buffer; default the smallest that holds every
-    request). Network ports: those of :class:`~.command.CommandDecoder` (``o_sample``,
+    request), ``w1_host_loaded`` (W1 has no contents until the host writes it: TRAIN and
+    EVALUATE wait for every W1 row; :class:`~.command.CommandDecoder`). Network ports: those of :class:`~.command.CommandDecoder` (``o_sample``,
     ``i_result``, ``o_read_req``, ``i_read_row``, ``o_write``, ``net_reset``); ``busy`` (a frame
     is being executed or answered), ``link_error`` (one-clock pulse per NACKed frame).
     """
 
     def __init__(self, *, n_in: int = 16, n_hidden: int = 8, n_out: int = 4,
-                 weight_bits: int = 8, config_hash: int = 0, buffer_bytes: int | None = None):
+                 weight_bits: int = 8, config_hash: int = 0, buffer_bytes: int | None = None,
+                 w1_host_loaded: bool = False):
         self.sizes = LinkSizes(n_in=n_in, n_hidden=n_hidden, n_out=n_out,
                                weight_bits=weight_bits, config_hash=config_hash)
         if buffer_bytes is None:
             buffer_bytes = min_buffer_bytes(self.sizes)
-        self.decoder = CommandDecoder(sizes=self.sizes, buffer_bytes=buffer_bytes)
+        self.decoder = CommandDecoder(sizes=self.sizes, buffer_bytes=buffer_bytes,
+                                      w1_host_loaded=w1_host_loaded)
         self.buffer_bytes = buffer_bytes
         d = self.decoder.signature.members
         super().__init__({
@@ -87,11 +90,12 @@ class HostLink(wiring.Component):
     """
 
     def __init__(self, *, divisor: int, n_in: int = 16, n_hidden: int = 8, n_out: int = 4,
-                 weight_bits: int = 8, config_hash: int = 0, buffer_bytes: int | None = None):
+                 weight_bits: int = 8, config_hash: int = 0, buffer_bytes: int | None = None,
+                 w1_host_loaded: bool = False):
         self.divisor = check_divisor(divisor)
         self.engine = ProtocolEngine(n_in=n_in, n_hidden=n_hidden, n_out=n_out,
                                      weight_bits=weight_bits, config_hash=config_hash,
-                                     buffer_bytes=buffer_bytes)
+                                     buffer_bytes=buffer_bytes, w1_host_loaded=w1_host_loaded)
         self.sizes, self.buffer_bytes = self.engine.sizes, self.engine.buffer_bytes
         e = self.engine.signature.members
         super().__init__({

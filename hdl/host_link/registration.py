@@ -16,7 +16,9 @@ register_unit("host_link", factory=HostLink,
                       "weight_bits": (int, 8, "weight width, bits"),
                       "config_hash": (int, 0, "32-bit configuration hash IDENTIFY reports"),
                       "buffer_bytes": (int, None, "frame buffer, bytes (default: a full "
-                                                  "sample or weight row)")},
+                                                  "sample or weight row)"),
+                      "w1_host_loaded": (bool, False, "W1 has no contents until the host "
+                                                      "writes every row (w1_spram)")},
               description="UART host link: UART, SLIP, CRC-16 frames, command decoder",
               golden="snnforge.host.engine.ProtocolEngineModel")
 register_unit("host_link_uart_framing", factory=UARTFraming,

@@ -19,7 +19,7 @@ from . import protocol as P
 from .protocol import Command, Identity, Status
 
 __all__ = ["BoardClient", "BoardError", "BoardNotAnswering", "ConfigHashMismatch",
-           "BoardRejected", "LinkStats", "IDEMPOTENT"]
+           "BoardRejected", "W1NotLoaded", "LinkStats", "IDEMPOTENT"]
 
 #: commands whose repetition changes nothing: after DUPLICATE they are sent again with a new seq
 IDEMPOTENT = frozenset({Command.IDENTIFY, Command.READ_WEIGHTS, Command.READ_COUNTERS,
@@ -41,6 +41,10 @@ class ConfigHashMismatch(BoardError):
 
 class BoardRejected(BoardError):
     """The board answered a frame with a NACK that a retransmission cannot cure."""
+
+
+class W1NotLoaded(BoardError):
+    """A sample for a board whose host-loaded W1 (``w1_spram``) has not been written."""
 
 
 @dataclass
@@ -185,17 +189,20 @@ class BoardClient:
         name = Status(status).name if status in Status._value2member_map_ else f"0x{status:02x}"
         why = {Status.NACK_LENGTH: "the frame is longer than the board's buffer",
                Status.NACK_COMMAND: "the board does not know the command (protocol version?)",
-               Status.NACK_PAYLOAD: "the payload does not fit the board's network sizes"}
+               Status.NACK_PAYLOAD: "the payload does not fit the board's network sizes",
+               Status.NACK_W1_EMPTY: "its W1 is host-loaded and not written yet (write every "
+                                     "W1 row first)"}
         return (f"the board on {self.transport.description} rejected {op.name} with {name}: "
                 f"{why.get(status, 'unexpected status')}")
 
     # ------------------------------------------------------------------- commands
     def identify(self) -> Identity:
-        self.identity = P.parse_identity(self.request(Command.IDENTIFY))
-        if self.identity.version != P.PROTOCOL_VERSION:
+        payload = self.request(Command.IDENTIFY)
+        if payload and payload[0] != P.PROTOCOL_VERSION:
             raise BoardError(f"the board on {self.transport.description} speaks protocol "
-                             f"version {self.identity.version}; this host speaks "
+                             f"version {payload[0]}; this host speaks "
                              f"{P.PROTOCOL_VERSION}: update snnforge or the bitstream")
+        self.identity = P.parse_identity(payload)
         return self.identity
 
     def connect(self, config=None) -> Identity:
@@ -219,6 +226,25 @@ class BoardClient:
 
     def _need_identity(self) -> Identity:
         return self.identity or self.identify()
+
+    def _need_w1(self) -> None:
+        """:class:`W1NotLoaded` unless the board's W1 holds weights (asked again when the
+        last IDENTIFY said it did not: rows may have been written since)."""
+        ident = self._need_identity()
+        if ident.w1_host_loaded and not ident.w1_ready:
+            ident = self.identify()
+        if not ident.w1_ready:
+            raise W1NotLoaded(
+                f"the board on {self.transport.description} keeps W1 in memory without "
+                f"contents of its own (built with --w1-spram) and its W1 has not been written "
+                f"since configuration or reset: write every W1 row before the first sample "
+                f"(`snnforge board train` writes the golden model's initial weights unless "
+                f"--keep-weights; BoardClient.write_weights)")
+
+    @property
+    def w1_ready(self) -> bool:
+        """The board's W1 holds weights (always, unless it is host-loaded and unwritten)."""
+        return self._need_identity().w1_ready
 
     def reset(self) -> None:
         """Clear the board's counters (RESET); the weights stay."""
@@ -260,6 +286,10 @@ class BoardClient:
             for r in range(shape[0]):
                 self.request(*P.write_weights(layer, r, w[r].tolist(),
                                               weight_bits=ident.weight_bits))
+        if ident.w1_host_loaded:   # the board now reports W1 ready
+            if not self.identify().w1_ready:
+                raise BoardError(f"the board on {self.transport.description} took every W1 row "
+                                 f"but does not report its host-loaded W1 ready")
 
     def _sample(self, pixels, label: int, key: int, learn: bool) -> int | None:
         ident = self._need_identity()
@@ -271,6 +301,7 @@ class BoardClient:
             raise ConfigError(f"label {label} is outside 0..{ident.n_out - 1}")
         if not 0 <= int(key) < 1 << 32:
             raise ConfigError(f"sample key {key} does not fit 32 bits")
+        self._need_w1()
         reply = self.request(*P.sample(px.tolist(), label=int(label), key=int(key), learn=learn))
         if reply is None:
             return None

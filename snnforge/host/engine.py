@@ -8,8 +8,10 @@ the caller (``cycles`` is returned as given by ``cycle_source``).
 """
 from __future__ import annotations
 
-from .protocol import (BODY_OVERHEAD, COUNTER_BYTES, PROTOCOL_VERSION, Command, Identity, Status,
-                       SlipDecoder, crc16, frame_body, weight_bytes)
+import dataclasses
+
+from .protocol import (BODY_OVERHEAD, COUNTER_BYTES, PROTOCOL_VERSION, W1_HOST_LOADED, W1_READY,
+                       Command, Identity, Status, SlipDecoder, crc16, frame_body, weight_bytes)
 
 __all__ = ["ProtocolEngineModel", "StandInNetwork", "SAMPLE_HEADER", "PAIR_BYTES"]
 
@@ -19,21 +21,39 @@ PAIR_BYTES = 3
 
 class ProtocolEngineModel:
     """Golden protocol engine for the given sizes; :meth:`feed` takes wire bytes (and optional
-    per-byte UART error flags) and returns the response bodies (CRC included) in order."""
+    per-byte UART error flags) and returns the response bodies (CRC included) in order.
+
+    ``w1_host_loaded``: W1 has no contents until the host writes it; then :attr:`w1_rows`
+    counts the W1 rows written in ascending order from row 0 (a write of row ``w1_rows``
+    advances it), W1 is ready once it passes the bias row, and TRAIN / EVALUATE get
+    NACK_W1_EMPTY before that (IDENTIFY's ``flags`` tell which)."""
 
     def __init__(self, network, *, n_in: int, n_hidden: int, n_out: int, weight_bits: int,
-                 config_hash: int, buffer_bytes: int):
+                 config_hash: int, buffer_bytes: int, w1_host_loaded: bool = False):
         self.net = network
         self.n_in, self.n_hidden, self.n_out = n_in, n_hidden, n_out
         self.weight_bits, self.nb = weight_bits, weight_bytes(weight_bits)
-        self.identity = Identity(PROTOCOL_VERSION, config_hash, n_in, n_hidden, n_out,
-                                 weight_bits, buffer_bytes)
+        self.w1_host_loaded = bool(w1_host_loaded)
+        self.w1_rows = 0
+        self._identity = Identity(PROTOCOL_VERSION, config_hash, n_in, n_hidden, n_out,
+                                  weight_bits, buffer_bytes)
         self.buffer_bytes = buffer_bytes
         self.slip = SlipDecoder()
         self.expected, self.last_seq = 0, None
         self.samples = self.errors = 0
         self.cycles = 0
         self.counts: dict[str, int] = {}
+
+    @property
+    def w1_ready(self) -> bool:
+        return not self.w1_host_loaded or self.w1_rows > self.n_in
+
+    @property
+    def identity(self) -> Identity:
+        """What IDENTIFY answers now (its ``flags`` follow the W1 load)."""
+        flags = (W1_HOST_LOADED if self.w1_host_loaded else 0) | (W1_READY if self.w1_ready
+                                                                   else 0)
+        return dataclasses.replace(self._identity, flags=flags)
 
     def _count(self, kind: str) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + 1
@@ -108,10 +128,14 @@ class ProtocolEngineModel:
             if any(not -half <= v < half for v in values):
                 return Status.NACK_PAYLOAD, b""
             self.net.write(layer, row, values)
+            if layer == 0 and row == self.w1_rows:
+                self.w1_rows += 1
             return Status.OK, b""
         if op in (Command.TRAIN, Command.EVALUATE):
             if len(p) < SAMPLE_HEADER or p[0] >= self.n_out:
                 return Status.NACK_PAYLOAD, b""
+            if not self.w1_ready:
+                return Status.NACK_W1_EMPTY, b""
             label, key = p[0], int.from_bytes(p[1:5], "little")
             pairs = p[SAMPLE_HEADER:]
             if len(pairs) % PAIR_BYTES:

@@ -27,9 +27,9 @@ __all__ = ["PROTOCOL_VERSION", "END", "ESC", "ESC_END", "ESC_ESC", "Command", "S
            "Response", "parse_response", "identify", "write_weights", "read_weights", "sample",
            "read_counters", "reset", "sparse_pixels", "Identity", "parse_identity",
            "Counters", "parse_counters", "parse_weights", "ProtocolError", "weight_bytes",
-           "config_hash"]
+           "config_hash", "W1_HOST_LOADED", "W1_READY"]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 END, ESC, ESC_END, ESC_ESC = 0xC0, 0xDB, 0xDC, 0xDD
 #: bytes of a body around the payload: seq, op, CRC (2)
 BODY_OVERHEAD = 4
@@ -60,6 +60,7 @@ class Status(enum.IntEnum):
     NACK_SEQUENCE = 0x83  # seq is neither the expected one nor the last executed one
     NACK_COMMAND = 0x84   # unknown command
     NACK_PAYLOAD = 0x85   # payload length or content invalid for the command
+    NACK_W1_EMPTY = 0x86  # TRAIN / EVALUATE on a host-loaded W1 not yet written
 
 
 def crc16(data: bytes | bytearray, crc: int = 0xFFFF) -> int:
@@ -211,13 +212,19 @@ def parse_response(body: bytes) -> Response:
     return Response(body[0], body[1], body[2], bytes(body[3:-2]))
 
 
-IDENTITY_BYTES = 14
+IDENTITY_BYTES = 15
+#: IDENTIFY ``flags`` bits: W1 has no contents of its own (the host writes it: ``w1_spram``)
+W1_HOST_LOADED = 0x01
+#: IDENTIFY ``flags`` bits: W1 holds weights (always, unless host-loaded: then once every W1
+#: row, 0 to the bias row, was written in ascending order since configuration or reset)
+W1_READY = 0x02
 
 
 @dataclass(frozen=True)
 class Identity:
     """IDENTIFY payload: version (1 B), config_hash (4 B), n_in, n_hidden, n_out (2 B each),
-    weight_bits (1 B), buffer_bytes (2 B: the longest frame body the board accepts)."""
+    weight_bits (1 B), buffer_bytes (2 B: the longest frame body the board accepts), flags
+    (1 B: :data:`W1_HOST_LOADED`, :data:`W1_READY`)."""
     version: int
     config_hash: int
     n_in: int
@@ -225,19 +232,32 @@ class Identity:
     n_out: int
     weight_bits: int
     buffer_bytes: int
+    flags: int = W1_READY
+
+    @property
+    def w1_host_loaded(self) -> bool:
+        """W1 has no contents of its own: the host writes it before the first sample."""
+        return bool(self.flags & W1_HOST_LOADED)
+
+    @property
+    def w1_ready(self) -> bool:
+        """W1 holds weights (the board takes TRAIN and EVALUATE)."""
+        return bool(self.flags & W1_READY)
 
     def to_bytes(self) -> bytes:
         return (bytes([self.version]) + self.config_hash.to_bytes(4, "little")
                 + b"".join(v.to_bytes(2, "little") for v in (self.n_in, self.n_hidden, self.n_out))
-                + bytes([self.weight_bits]) + self.buffer_bytes.to_bytes(2, "little"))
+                + bytes([self.weight_bits]) + self.buffer_bytes.to_bytes(2, "little")
+                + bytes([self.flags]))
 
 
 def parse_identity(payload: bytes) -> Identity:
     if len(payload) != IDENTITY_BYTES:
-        raise ProtocolError(f"IDENTIFY payload is {IDENTITY_BYTES} bytes, got {len(payload)}")
+        raise ProtocolError(f"IDENTIFY payload is {IDENTITY_BYTES} bytes, got {len(payload)} "
+                            f"(a board of another protocol version?)")
     u16 = [int.from_bytes(payload[i:i + 2], "little") for i in (5, 7, 9, 12)]
     return Identity(payload[0], int.from_bytes(payload[1:5], "little"), u16[0], u16[1], u16[2],
-                    payload[11], u16[3])
+                    payload[11], u16[3], payload[14])
 
 
 COUNTER_BYTES = (4, 4, 6)

@@ -122,22 +122,32 @@ class LoopbackEngineTransport(Transport):
     ``network`` or, by default, a :class:`~snnforge.host.loopback.BitTrueNetwork` around a fresh
     ``BitTrueSSNN(config)``; ``config_hash`` defaults to :func:`protocol.config_hash(config)
     <snnforge.host.protocol.config_hash>`, ``buffer_bytes`` to the smallest buffer that holds
-    every request (as the gateware's default)."""
+    every request (as the gateware's default). ``w1_host_loaded``: the engine of a
+    ``w1_spram`` board (TRAIN and EVALUATE refused until every W1 row is written; the default
+    network's W1 starts at zero, as the simulated board's)."""
 
     description = "loopback (golden protocol engine)"
 
     def __init__(self, config, *, network=None, config_hash: int | None = None,
-                 buffer_bytes: int | None = None):
+                 buffer_bytes: int | None = None, w1_host_loaded: bool = False):
+        from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+
         from .loopback import BitTrueNetwork, default_buffer_bytes
         from .protocol import config_hash as hash_of
 
         self.config = config
-        self.network = network if network is not None else BitTrueNetwork(config)
+        if network is None:
+            model = BitTrueSSNN(config)
+            if w1_host_loaded:
+                model.W1[:] = 0
+            network = BitTrueNetwork(config, model=model)
+        self.network = network
         self.engine = ProtocolEngineModel(
             self.network, n_in=config.n_in, n_hidden=config.n_hidden, n_out=config.n_out,
             weight_bits=config.weight_bits,
             config_hash=hash_of(config) if config_hash is None else config_hash,
-            buffer_bytes=default_buffer_bytes(config) if buffer_bytes is None else buffer_bytes)
+            buffer_bytes=default_buffer_bytes(config) if buffer_bytes is None else buffer_bytes,
+            w1_host_loaded=w1_host_loaded)
         self._rx = collections.deque()
         self.bytes_written = self.bytes_read = 0
         self.closed = False
