@@ -6,9 +6,12 @@ design needs.
     python benchmarks/board_builds.py --board ulx3s-85f --n-in 784 --hidden 256 \
         --weight-bits 10 --lr 0.002 --seed 0 --clock-mhz 25 --rng-architecture pipelined \
         --rounds-per-stage 1 --rng-cores 8 --hid-lanes 4
+    python benchmarks/board_builds.py --board icebreaker --n-in 784 --hidden 64 \
+        --weight-bits 10 --w1-lanes 4 --w1-spram --rng-architecture iterative \
+        --rounds-per-stage 4 --synth-only
 
 The network options (``--rng-architecture``, ``--rounds-per-stage``, ``--rng-cores``,
-``--hid-lanes``) default to the board's (snnforge.boards.network_board.default_network_options).
+``--hid-lanes``, ``--w1-lanes``, the switch ``--w1-spram``) default to the board's (snnforge.boards.network_board.default_network_options).
 Writes benchmarks/results/board_build_<board>_<n_in>-<n_hidden>-<n_out>[_w<bits>].json (the
 suffix when the weights are not 8 bits); the build tree goes to --out (default
 /tmp/snnforge-board-build/<board>).
@@ -53,7 +56,10 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=0.01, help="learning rate (weight units)")
     parser.add_argument("--seed", type=int, default=1)
     for name, flag in NETWORK_OPTION_NAMES.items():
-        parser.add_argument(flag, dest=name, default=None)
+        if name == "w1_spram":   # a switch: W1 in the UP5K's SPRAM, loaded by the host
+            parser.add_argument(flag, dest=name, action="store_const", const=True, default=None)
+        else:
+            parser.add_argument(flag, dest=name, default=None)
     parser.add_argument("--nextpnr-seed", type=int, default=1)
     parser.add_argument("--baud", type=int, default=None)
     parser.add_argument("--clock-mhz", type=float, default=None)

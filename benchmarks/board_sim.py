@@ -3,11 +3,14 @@ Verilated board core through its UART pins (snnforge.host.sim_transport), reads 
 back and compares them with BitTrueSSNN.train on the same digits and keys.
 
     python benchmarks/board_sim.py [--digits 200] [--divisor 4] [--side 8] [--hidden 16]
-        [--weight-bits 8] [--rounds-per-stage R]
+        [--weight-bits 8] [--lr 0.01] [--seed 1] [--rounds-per-stage R] [--w1-lanes P]
+        [--w1-spram]
 
-Writes benchmarks/results/board_sim_<n_in>-<n_hidden>-<n_out>.json: simulator wall time, digits/s, simulated cycles and
-board seconds (at 12 MHz), the board's chip cycles per sample (READ_COUNTERS), and whether the
-weights are identical.
+Writes benchmarks/results/board_sim_<n_in>-<n_hidden>-<n_out>[_w<bits>][_spram].json: simulator
+wall time, digits/s, simulated cycles and board seconds (at 12 MHz), the board's chip cycles
+per sample (READ_COUNTERS), and whether the weights are identical. ``--w1-spram``: a board
+whose W1 the host writes (the golden model's initial weights, every row) before the first
+digit; the JSON adds the load's simulated cycles and board seconds.
 """
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from snnforge.api.data import load_data
+from snnforge.boards.network_board import check_network_options
+from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.hdl.ssnn_bp.network import small_network_config
 from snnforge.host import protocol as P
@@ -42,14 +47,28 @@ def main() -> None:
     parser.add_argument("--clock-mhz", type=float, default=12.0,
                         help="the board clock the rates are given at (the simulated board's "
                              "time runs at it)")
+    parser.add_argument("--lr", type=float, default=0.01, help="learning rate (weight units)")
+    parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds-per-stage", type=int, default=None,
                         help="the network's Threefry rounds per clock (default the top's)")
+    parser.add_argument("--w1-lanes", type=int, default=None,
+                        help="W1 weights per memory word (default a whole row)")
+    parser.add_argument("--w1-spram", action="store_true",
+                        help="W1 host-loaded (the UP5K's SPRAM shape): the host writes it first")
     args = parser.parse_args()
-    config = small_network_config(n_in=args.side ** 2, n_hidden=args.hidden,
-                                  weight_bits=args.weight_bits)
+    try:
+        config = small_network_config(n_in=args.side ** 2, n_hidden=args.hidden,
+                                      weight_bits=args.weight_bits, learning_rate=args.lr,
+                                      seed=args.seed)
+        options = check_network_options(
+            {name: value for name, value in (("rounds_per_stage", args.rounds_per_stage),
+                                             ("w1_lanes", args.w1_lanes),
+                                             ("w1_spram", args.w1_spram or None))
+             if value is not None}, config=config)
+    except ConfigError as exc:
+        parser.error(str(exc))
     x, y = load_data(args.dataset, "train", side=args.side, limit=args.digits)
     start = time.perf_counter()
-    options = {} if args.rounds_per_stage is None else {"rounds_per_stage": args.rounds_per_stage}
     clk = args.clock_mhz * 1e6
     sim = SimulatedBoardTransport(config, baud_divisor=args.divisor, network_options=options,
                                   clk_freq=clk)
@@ -57,6 +76,15 @@ def main() -> None:
     with sim:
         client = BoardClient(sim, timeout=2.0)
         client.connect(config)
+        load = None
+        if args.w1_spram:   # the host writes W1 (and W2) before the first digit
+            l0, lc0 = time.perf_counter(), sim.cycles
+            initial = BitTrueSSNN(config)
+            client.write_weights(initial.W1, initial.W2)
+            load = {"w1_load_wall_seconds": round(time.perf_counter() - l0, 3),
+                    "w1_load_simulated_cycles": sim.cycles - lc0,
+                    "w1_load_board_seconds": round((sim.cycles - lc0) / (args.clock_mhz * 1e6),
+                                                   4)}
         client.reset()
         t0, c0, w0 = time.perf_counter(), sim.cycles, sim.wall_seconds
         with progress(total=len(y), desc="board sim") as bar:
@@ -105,8 +133,10 @@ def main() -> None:
         "total_simulated_cycles": total_cycles,
         "link": stats,
         "weights_identical_to_golden": identical,
+        **(load or {}),
     }
-    suffix = "" if config.weight_bits == 8 else f"_w{config.weight_bits}"
+    suffix = ("" if config.weight_bits == 8 else f"_w{config.weight_bits}") + \
+        ("_spram" if args.w1_spram else "")
     out = ROOT / "benchmarks" / "results" / f"board_sim_{result['network']}{suffix}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

@@ -20,7 +20,8 @@ from snnforge.boards.harness import UnitHarness
 from snnforge.errors import ConfigError, ToolchainError
 from snnforge.hdl import registry
 
-__all__ = ["Board", "BOARDS", "build_board", "run_platform_build", "run_platform_synth"]
+__all__ = ["Board", "BOARDS", "build_board", "run_platform_build", "run_platform_synth",
+           "drop_host_loaded_init_in_plan"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,20 @@ def build_board(board: str, *, unit: str, params: dict | None = None,
             **figures, "clock_mhz": platform.default_clk_frequency / 1e6}
 
 
+def drop_host_loaded_init_in_plan(plan) -> int:
+    """Drop the initial contents of the host-loaded memories (``w1_spram``'s W1) from the
+    RTLIL files of an Amaranth ``BuildPlan``, as :func:`snnforge.synthesis.unit_source` does
+    for a unit: on the FPGA the host writes them, and Yosys maps such a memory to the iCE40
+    SB_SPRAM256KA only without initial contents. Returns how many ``$meminit_v2`` cells went."""
+    from snnforge.synthesis import drop_host_loaded_init
+    dropped = 0
+    for name, content in list(plan.files.items()):
+        if name.endswith(".il") and isinstance(content, str):
+            plan.files[name], n = drop_host_loaded_init(content)
+            dropped += n
+    return dropped
+
+
 def run_platform_build(spec: Board, platform, top, *, build_dir: str | Path, seed: int,
                        what: str, synth_opts: str = "") -> dict:
     """``platform.build()`` of ``top`` into ``build_dir`` with the yowasp tools; returns
@@ -90,6 +105,7 @@ def run_platform_build(spec: Board, platform, top, *, build_dir: str | Path, see
             plan = platform.build(top, name="top", do_build=False, synth_opts=synth_opts,
                                   nextpnr_opts=f"--report report.json --seed {seed} "
                                                f"{spec.nextpnr_opts}")
+            drop_host_loaded_init_in_plan(plan)
             plan.execute_local(str(build_dir))
     except (subprocess.CalledProcessError, OSError) as exc:  # the build script failed
         log = build_dir / "top.tim"
@@ -138,6 +154,7 @@ def run_platform_synth(spec: Board, platform, top, *, build_dir: str | Path,
     start = time.perf_counter()
     plan = platform.build(top, name="top", do_build=False, synth_opts=synth_opts,
                           script_after_synth="tee -q -o stat.json stat -json")
+    drop_host_loaded_init_in_plan(plan)
     plan.extract(str(build_dir))
     toolchain.run_tool("yosys", ["-q", "-l", "top.rpt", "top.ys"], cwd=build_dir)
     stat = json.loads((build_dir / "stat.json").read_text())

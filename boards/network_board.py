@@ -15,7 +15,8 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network import small_network_config
 
-from .build import BOARDS, _platform, run_platform_build, run_platform_synth
+from .build import (BOARDS, _platform, drop_host_loaded_init_in_plan, run_platform_build,
+                    run_platform_synth)
 from .network_core import network_config_hash
 from .network_top import BOARD_CLOCKING, NetworkBoardTop
 
@@ -43,7 +44,11 @@ _PROGRAMMERS = {"icebreaker": ("iceprog",), "ulx3s-85f": ("openFPGALoader", "-b"
 #: command-line option that sets each
 NETWORK_OPTION_NAMES = {"rng_architecture": "--rng-architecture",
                         "rounds_per_stage": "--rounds-per-stage", "rng_cores": "--rng-cores",
-                        "hid_lanes": "--hid-lanes", "w1_lanes": "--w1-lanes"}
+                        "hid_lanes": "--hid-lanes", "w1_lanes": "--w1-lanes",
+                        "w1_spram": "--w1-spram"}
+
+#: ``--w1-spram``'s command-line spellings
+_BOOL_TEXT = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 def _check_board(board: str) -> None:
@@ -74,10 +79,11 @@ def default_network_options(board: str) -> dict:
     return dict(_DEFAULT_NETWORK_OPTIONS[board])
 
 
-def check_network_options(options: dict | None) -> dict:
+def check_network_options(options: dict | None, *, config: SSNNConfig | None = None) -> dict:
     """``options`` (names of :data:`NETWORK_OPTION_NAMES`; values or command-line text)
-    validated against the network top's ranges; a one-line :class:`ConfigError` naming the
-    command-line option and its range otherwise."""
+    validated against the network top's ranges (with ``config``, ``w1_lanes`` against its
+    hidden width too); a one-line :class:`ConfigError` naming the command-line option and its
+    range otherwise."""
     from snnforge.hdl.ssnn_bp.lr_lanes import MAX_CORES
     from snnforge.hdl.ssnn_bp.network import HID_LANES
     from snnforge.hdl.ssnn_bp.network_config import MAX_TOP_WIDTH
@@ -94,6 +100,14 @@ def check_network_options(options: dict | None) -> dict:
                                   f"{value!r}")
             checked[name] = value
             continue
+        if name == "w1_spram":
+            flag_value = _BOOL_TEXT.get(value.lower()) if isinstance(value, str) else value
+            if not isinstance(flag_value, bool):
+                raise ConfigError(f"{flag} must be true or false (W1 in the UP5K's SPRAM, "
+                                  f"written by the host before the first sample), got "
+                                  f"{value!r}")
+            checked[name] = flag_value
+            continue
         allowed = {"rounds_per_stage": range(1, 14), "rng_cores": range(1, MAX_CORES + 1),
                    "hid_lanes": HID_LANES, "w1_lanes": range(1, MAX_TOP_WIDTH + 1)}[name]
         try:
@@ -104,6 +118,9 @@ def check_network_options(options: dict | None) -> dict:
             what = (f"one of {', '.join(map(str, allowed))}" if isinstance(allowed, tuple)
                     else f"an integer from {allowed.start} to {allowed.stop - 1}")
             raise ConfigError(f"{flag} must be {what}, got {value!r}")
+        if name == "w1_lanes" and config is not None and number > config.n_hidden:
+            raise ConfigError(f"{flag} must be at most the {config.n_hidden} hidden neurons "
+                              f"(--hidden; a whole W1 row per word), got {number}")
         checked[name] = number
     return checked
 
@@ -130,14 +147,20 @@ def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: b
     alone and returns its cell counts (``synth``: see :func:`~.build.run_platform_synth`)
     instead of the placement figures. ``network_options`` (:data:`NETWORK_OPTION_NAMES`)
     override the board's (:func:`default_network_options`); ``synth_opts`` the board's extra
-    options of Yosys' ``synth_*`` command.
+    options of Yosys' ``synth_*`` command. With ``w1_spram`` the iCE40 synthesis runs with
+    ``-spram`` (W1 in SB_SPRAM256KA) and the RTLIL carries no initial contents for W1
+    (:func:`~.build.drop_host_loaded_init_in_plan`): the host writes W1 before training.
     """
     _check_board(board)
     if not isinstance(config, SSNNConfig):
         raise ConfigError(f"config must be an SSNNConfig, got {type(config).__name__}")
     synth_opts = _SYNTH_OPTS[board] if synth_opts is None else synth_opts
     baud = default_baud(board) if baud is None else baud
-    network_options = {**default_network_options(board), **check_network_options(network_options)}
+    network_options = {**default_network_options(board),
+                       **check_network_options(network_options, config=config)}
+    if network_options.get("w1_spram") and board == "icebreaker" and \
+            "-spram" not in synth_opts.split():
+        synth_opts = f"{synth_opts} -spram".strip()
     top = NetworkBoardTop(board=board, config=config, baud=baud, clk_freq=clk_freq,
                           network_options=network_options)
     spec = BOARDS[board]
@@ -165,7 +188,9 @@ def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: b
                                 and figures["fmax_mhz"] >= top.clk_freq / 1e6)
         result["program_command"] = program_command(board, figures["bitstream"])
     else:
-        platform.build(top, name="top", do_build=False).extract(str(out_dir))
+        plan = platform.build(top, name="top", do_build=False, synth_opts=synth_opts)
+        drop_host_loaded_init_in_plan(plan)
+        plan.extract(str(out_dir))
         result.update(bitstream=None, program_command=None)
     (out_dir / "build.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
     return result

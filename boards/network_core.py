@@ -15,6 +15,7 @@ board (:mod:`snnforge.host.sim_transport`) as the Verilated top.
 """
 from __future__ import annotations
 
+import numpy as np
 from amaranth.hdl import Module, Mux, ResetInserter, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
@@ -45,7 +46,14 @@ class NetworkBoardCore(wiring.Component):
     ``led_hold_cycles``: how long (1 to 1.5 times this) the ``training`` and ``link_error``
     LEDs stay lit after a sample or a bad frame (the board top passes 0.2 s of its clock);
     ``network_options``: keyword arguments of :class:`SSNNNetwork` (``rng_architecture``,
-    ``rounds_per_stage``); ``config_hash``: default :func:`network_config_hash`.
+    ``rounds_per_stage``, ``w1_spram``, ...); ``config_hash``: default
+    :func:`network_config_hash`.
+
+    With ``w1_spram`` the network's W1 has no contents on the FPGA (the synthesis flow drops
+    the memory's initial contents, docs/boards.md): the link is built ``w1_host_loaded`` (it
+    refuses TRAIN and EVALUATE until the host wrote every W1 row, and says so in IDENTIFY)
+    and the simulated core starts W1 at zero, so a run that skipped the load cannot pass
+    for one that did.
     """
 
     def __init__(self, *, config: SSNNConfig, divisor: int, led_hold_cycles: int = 1 << 20,
@@ -59,10 +67,17 @@ class NetworkBoardCore(wiring.Component):
                               f"{led_hold_cycles!r}")
         self.config, self.led_hold_cycles = config, led_hold_cycles
         self.config_hash = network_config_hash(config) if config_hash is None else config_hash
-        self.network = SSNNNetwork(config=config, **(network_options or {}))
+        options = dict(network_options or {})
+        self.w1_host_loaded = options.get("w1_spram") is True
+        if self.w1_host_loaded:
+            from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
+            options["w1"] = np.zeros((config.n_in + 1, config.n_hidden), dtype=np.int64)
+            options["w2"] = BitTrueSSNN(config).W2
+        self.network = SSNNNetwork(config=config, **options)
         self.link = HostLink(divisor=divisor, n_in=config.n_in, n_hidden=config.n_hidden,
                              n_out=config.n_out, weight_bits=config.weight_bits,
-                             config_hash=self.config_hash, buffer_bytes=buffer_bytes)
+                             config_hash=self.config_hash, buffer_bytes=buffer_bytes,
+                             w1_host_loaded=self.w1_host_loaded)
         super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1),
                           "leds": Out(led_layout()), "busy": Out(1)})
 

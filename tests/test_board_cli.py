@@ -148,6 +148,34 @@ def test_eval_and_weights_loopback(tmp_path, capsys):
     assert "must end in .npz" in err
 
 
+def test_train_loopback_w1_spram_loads_w1_and_matches_bittrue(tmp_path, capsys):
+    """--w1-spram (the golden engine of a host-loaded board, W1 at zero): the host writes the
+    golden model's initial weights, then trains; --check compares every winner and weight."""
+    out = tmp_path / "run"
+    assert cli.main(TRAIN + ["--loopback", "--w1-spram", "--check", "--out", str(out)]) == 0
+    assert "identical to BitTrueSSNN" in capsys.readouterr().out
+    config = small_network_config()
+    x, y = _digits(20)
+    ref = BitTrueSSNN(config)
+    ref.train(x[epoch_order(config.seed, 0, 20)], y[epoch_order(config.seed, 0, 20)],
+              first_sample=0, engine="numpy")
+    np.testing.assert_array_equal(np.load(out / "weights.npz")["w1"], ref.W1)
+    report = json.loads((out / "report.json").read_text())
+    assert "--w1-spram" in report["command"]
+
+
+def test_host_loaded_w1_never_runs_unwritten(tmp_path, capsys):
+    err = one_line_error(capsys, TRAIN + ["--loopback", "--w1-spram", "--keep-weights",
+                                          "--out", tmp_path / "run"])
+    assert err.startswith("snnforge board: error: --keep-weights: the board on loopback")
+    assert "leave out --keep-weights" in err
+    assert not (tmp_path / "run" / "report.json").exists()
+    err = one_line_error(capsys, ["board", "eval", "--board", "icebreaker", "--dataset",
+                                  "mnist-sample", "--test-limit", "3", "--loopback",
+                                  "--w1-spram", "--quiet", "--out", tmp_path / "ev"])
+    assert "its W1 has not been written since configuration or reset" in err
+
+
 def test_build_prints_the_programming_command(tmp_path, capsys, boards):
     out = tmp_path / "b"
     assert cli.main(["board", "build", "--board", "icebreaker", "--hidden", "12",
@@ -172,6 +200,16 @@ def test_build_passes_the_clock_and_network_options(tmp_path, capsys, boards):
     assert call["clk_freq"] == 25e6 and call["config"].n_hidden == 256
     assert call["network_options"] == {"rng_architecture": "pipelined", "rounds_per_stage": 1,
                                        "rng_cores": 8, "hid_lanes": 4}
+    assert cli.main(["board", "build", "--board", "icebreaker", "--n-in", "784", "--hidden",
+                     "64", "--weight-bits", "10", "--w1-lanes", "4", "--w1-spram",
+                     "--out", str(tmp_path / "s")]) == 0
+    assert boards.calls[-1]["network_options"] == {"w1_lanes": 4, "w1_spram": True}
+    # --lr: the UP5K configuration of docs/boards.md, the same hash as the benchmarks' build
+    assert cli.main(["board", "build", "--board", "icebreaker", "--n-in", "784", "--hidden",
+                     "64", "--weight-bits", "10", "--lr", "0.002", "--seed", "0",
+                     "--out", str(tmp_path / "u")]) == 0
+    assert boards.calls[-1]["config"] == small_network_config(
+        n_in=784, n_hidden=64, weight_bits=10, learning_rate=0.002, seed=0)
     assert cli.main(["board", "build", "--board", "icebreaker",
                      "--out", str(tmp_path / "c")]) == 0
     assert boards.calls[-1]["network_options"] == {} and boards.calls[-1]["clk_freq"] is None
@@ -200,6 +238,9 @@ def test_build_that_misses_its_clock_keeps_the_report_and_exits_1(tmp_path, caps
     (["--rng-cores", "0"], "--rng-cores must be an integer from 1 to"),
     (["--rng-architecture", "fast"], "invalid choice"),
     (["--clock-mhz", "-1"], "--clock-mhz must be > 0"),
+    (["--w1-lanes", "17"], "--w1-lanes must be at most the 16 hidden neurons (--hidden"),
+    (["--w1-spram", "yes"], "unrecognized arguments: yes"),
+    (["--weight-bits", "10", "--lr", "0.01"], "--lr 0.01 is not realisable with --weight-bits"),
 ])
 def test_build_option_errors(tmp_path, capsys, boards, extra, expect):
     err = one_line_error(capsys, ["board", "build", "--board", "icebreaker", "--out",
@@ -227,6 +268,8 @@ class _Dead(Transport):
     (["--loopback", "--epochs", "0"], "--epochs must be >= 1"),
     (["--loopback", "--train-limit", "0"], "--train-limit must be >= 1"),
     (["--loopback", "--timeout", "0"], "--timeout must be > 0"),
+    (["--loopback", "--w1-lanes", "0"], "--w1-lanes must be an integer from 1"),
+    (["--sim", "--w1-lanes", "17"], "--w1-lanes must be at most the 16 hidden neurons"),
     (["--board", "nexys"], "invalid choice"),
 ])
 def test_train_option_errors(tmp_path, capsys, extra, expect):

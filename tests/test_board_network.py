@@ -3,6 +3,7 @@ search, the build tree of both boards without running the tools, and the core's 
 Bitstream builds are benchmarks (docs/boards.md)."""
 import json
 
+import numpy as np
 import pytest
 
 from snnforge import hwsim
@@ -14,6 +15,7 @@ from snnforge.boards.network_board import (NETWORK_OPTION_NAMES, build_network_b
 from snnforge.boards.network_core import NetworkBoardCore
 from snnforge.boards.network_top import NetworkBoardTop
 from snnforge.errors import ConfigError
+from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.hdl.ssnn_bp.network import small_network_config
 from snnforge.host import protocol as P
 
@@ -83,11 +85,19 @@ def test_network_options_checked_with_the_option_names():
                              ({"rng_cores": 0}, "--rng-cores must be an integer from 1"),
                              ({"rng_architecture": "fast"}, "--rng-architecture must be one of"),
                              ({"w1_lanes": 0}, "--w1-lanes must be an integer from 1"),
+                             ({"w1_spram": "maybe"}, "--w1-spram must be true or false"),
+                             ({"w1_spram": 1}, "--w1-spram must be true or false"),
                              ({"lanes": 4}, "unknown network option 'lanes'")):
         with pytest.raises(ConfigError, match=message):
             check_network_options(options)
+    assert check_network_options({"w1_spram": "True", "w1_lanes": "4"}) == {"w1_spram": True,
+                                                                            "w1_lanes": 4}
+    assert check_network_options({"w1_spram": False}) == {"w1_spram": False}
+    with pytest.raises(ConfigError, match="^--w1-lanes must be at most the 4 hidden neurons "
+                                          r"\(--hidden; a whole W1 row per word\), got 5$"):
+        check_network_options({"w1_lanes": 5}, config=small_network_config(n_hidden=4))
     assert set(NETWORK_OPTION_NAMES) == {"rng_architecture", "rounds_per_stage", "rng_cores",
-                                         "hid_lanes", "w1_lanes"}
+                                         "hid_lanes", "w1_lanes", "w1_spram"}
     for board in ("icebreaker", "ulx3s-85f"):
         assert check_network_options(default_network_options(board)) == \
             default_network_options(board)
@@ -104,6 +114,31 @@ def test_build_tree_takes_the_network_options(tmp_path):
     with pytest.raises(ConfigError, match="--hid-lanes"):
         build_network_board("ulx3s-85f", config=config, out_dir=tmp_path, pnr=False,
                             network_options={"hid_lanes": 5})
+
+
+@pytest.mark.parametrize("w1_spram", [True, False])
+def test_build_tree_of_a_host_loaded_w1(tmp_path, w1_spram):
+    """--w1-spram: the RTLIL keeps no initial contents for W1 (and only for W1) and the iCE40
+    synthesis infers SPRAM; the core's link is host-loaded (IDENTIFY says W1 is not ready)."""
+    config = small_network_config(n_in=16, n_hidden=8, n_out=3)
+    result = build_network_board("icebreaker", config=config, out_dir=tmp_path, pnr=False,
+                                 network_options={"w1_spram": w1_spram, "w1_lanes": 4})
+    rtlil = (tmp_path / "top.il").read_text()
+    script = (tmp_path / "top.ys").read_text()
+    assert ("synth_ice40 -spram" in script) == w1_spram == ("-spram" in result["synth_opts"])
+    inits = rtlil.count("$meminit_v2")
+    assert ("snnforge_host_loaded" in rtlil) == w1_spram
+    plain = build_network_board("icebreaker", config=config, out_dir=tmp_path / "plain",
+                                pnr=False, network_options={"w1_lanes": 4})
+    assert (tmp_path / "plain" / "top.il").read_text().count("$meminit_v2") == \
+        inits + w1_spram and plain["synth_opts"] == ""
+    core = NetworkBoardCore(config=config, divisor=4,
+                            network_options={"w1_spram": w1_spram, "w1_lanes": 4})
+    ident = core.link.engine.decoder.identity()
+    assert (ident.w1_host_loaded, ident.w1_ready) == (w1_spram, not w1_spram)
+    golden = BitTrueSSNN(config)
+    assert np.array_equal(core.network.w1_init, 0 * golden.W1 if w1_spram else golden.W1)
+    assert np.array_equal(core.network.w2_init, golden.W2)
 
 
 def test_core_lints():

@@ -2,7 +2,10 @@
 talks to the Verilated board core through its UART pins
 (:class:`snnforge.host.sim_transport.SimulatedBoardTransport`), trains MNIST digits and reads
 every weight back; the golden model (``BitTrueSSNN.train``) and the golden protocol engine
-(:class:`~snnforge.host.transport.LoopbackEngineTransport`) run the same session."""
+(:class:`~snnforge.host.transport.LoopbackEngineTransport`) run the same session. A board with
+a host-loaded W1 (``w1_spram``, W1 at zero in the simulated memory) refuses samples until the
+host wrote W1, then trains bit-identically; ``snnforge board train --sim --w1-spram`` runs the
+same board from the command line."""
 import numpy as np
 import pytest
 
@@ -10,7 +13,7 @@ from snnforge.api.data import load_data
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.hdl.ssnn_bp.network import small_network_config
 from snnforge.host import protocol as P
-from snnforge.host.driver import BoardClient
+from snnforge.host.driver import BoardClient, BoardRejected, W1NotLoaded
 from snnforge.host.sim_transport import SimulatedBoardTransport
 from snnforge.host.transport import LoopbackEngineTransport, TransportError
 
@@ -72,3 +75,59 @@ def test_simulated_board_garbage_and_closed():
         assert client.identify().n_in == config.n_in
     with pytest.raises(TransportError, match="closed"):
         sim.read(1, 0.01)
+
+
+#: a small host-loaded board: 16-8-10 (4x4 digits), 6-bit weights, W1 in words of 4 weights
+#: in the SPRAM shape, the iCEBreaker's network options otherwise (one Verilator build for
+#: both tests below: the CLI's --n-in 16 --hidden 8 --w1-lanes 4 --w1-spram is this board)
+SPRAM_OPTIONS = {"rounds_per_stage": 2, "w1_spram": True, "w1_lanes": 4}
+
+
+def _spram_config():
+    from snnforge.boards.network_board import default_board_config
+    return default_board_config("icebreaker").replace(n_in=16)
+
+
+def test_simulated_host_loaded_board_trains_after_the_host_writes_w1():
+    from snnforge.commands.board_session import board_inputs
+    from snnforge.golden_model.data import load_dataset
+    config = _spram_config()
+    d = load_dataset("mnist-sample", "train", limit=N_TRAIN)
+    x, y = board_inputs(d.images, config), d.labels.astype(np.int64)
+    golden = BitTrueSSNN(config)
+    with SimulatedBoardTransport(config, network_options=SPRAM_OPTIONS) as sim:
+        client = BoardClient(sim, timeout=2.0, retries=1)
+        ident = client.connect(config)
+        assert (ident.w1_host_loaded, ident.w1_ready) == (True, False)
+        with pytest.raises(W1NotLoaded):
+            client.train(x[0], int(y[0]), key=0)
+        # the gateware refuses on its own: nothing reaches the network
+        with pytest.raises(BoardRejected, match="NACK_W1_EMPTY"):
+            client.request(*P.sample(x[0], label=int(y[0]), key=0, learn=True))
+        assert client.read_counters().samples == 0
+        assert not client.read_row(0, 3) == golden.W1[3].tolist()   # no contents yet
+        client.write_weights(golden.W1, golden.W2)
+        assert client.identity.w1_ready
+        trained = [client.train(x[i], int(y[i]), key=i) for i in range(N_TRAIN)]
+        weights = client.read_weights()
+        assert client.read_counters().samples == N_TRAIN
+        assert client.stats.retransmissions == client.stats.timeouts == 0
+    want = BitTrueSSNN(config)
+    want.train(x, y, first_sample=0, engine="numpy")
+    np.testing.assert_array_equal(weights[0], want.W1)
+    np.testing.assert_array_equal(weights[1], want.W2)
+    assert not np.array_equal(want.W1, golden.W1)          # training changed W1
+    assert None not in trained
+
+
+def test_cli_trains_the_simulated_host_loaded_board(tmp_path, capsys):
+    import json
+    from snnforge import cli
+    out = tmp_path / "run"
+    argv = ["board", "train", "--board", "icebreaker", "--sim", "--n-in", "16", "--w1-lanes",
+            "4", "--w1-spram", "--dataset", "mnist-sample", "--train-limit", "20",
+            "--test-limit", "4", "--check", "--quiet", "--out", str(out)]
+    assert cli.main(argv) == 0
+    assert "identical to BitTrueSSNN" in capsys.readouterr().out
+    res = json.loads((out / "report.json").read_text())["results"]
+    assert res["samples"] == 20 and res["board_counters"]["samples"] == 20

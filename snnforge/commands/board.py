@@ -32,6 +32,11 @@ BOARD_NAMES = ("icebreaker", "ulx3s-85f")
 DATASETS = ("mnist", "fashion-mnist", "mnist-sample")
 
 
+#: the network-top options of train / eval / weights: they build --sim's (and --loopback's)
+#: board; a board on --port reports its own build in IDENTIFY
+_SIM_TOP = "network top of --sim / --loopback (default: the board's; a real board reports its own)"
+
+
 class CheckFailed(SnnforgeError):
     """``--check``: the board and the golden model diverged."""
 
@@ -45,6 +50,26 @@ def _network_arguments(p) -> None:
     g.add_argument("--T", type=int, default=None, help="time steps per sample")
     g.add_argument("--weight-bits", type=int, default=None, help="signed weight width")
     g.add_argument("--seed", type=int, default=None, help="32-bit key of all random bits")
+    g.add_argument("--lr", type=float, default=None,
+                   help="learning rate in weight units (default: the board's gate, e.g. 0.01 "
+                        "at its 6-bit weights; 10-bit weights need at most 0.0039)")
+
+
+def _network_top_arguments(p, title: str) -> None:
+    g = p.add_argument_group(title)
+    g.add_argument("--rng-architecture", choices=("iterative", "pipelined"), default=None,
+                   help="Threefry core: iterative (small) or pipelined (one block per cycle)")
+    g.add_argument("--rounds-per-stage", type=int, default=None,
+                   help="Threefry rounds per clock (1..13)")
+    g.add_argument("--rng-cores", type=int, default=None, help="Threefry cores in lockstep")
+    g.add_argument("--hid-lanes", type=int, default=None,
+                   help="hidden neurons per HID / BWD cycle: 1, 2 or 4")
+    g.add_argument("--w1-lanes", type=int, default=None,
+                   help="W1 weights per memory word (1 .. the hidden width; default: a whole "
+                        "row per word)")
+    g.add_argument("--w1-spram", action="store_const", const=True, default=None,
+                   help="W1 in the iCE40 UP5K's SPRAM: no contents until the host writes it "
+                        "(the board refuses samples until then; see docs/boards.md)")
 
 
 def _link_arguments(p) -> None:
@@ -90,17 +115,7 @@ def register(subparsers) -> None:
     b.add_argument("--clock-mhz", type=float, default=None,
                    help="logic clock (default: the board oscillator; the ULX3S makes others "
                         "with its PLL)")
-    g = b.add_argument_group("network top (default: the board's, see docs/boards.md)")
-    g.add_argument("--rng-architecture", choices=("iterative", "pipelined"), default=None,
-                   help="Threefry core: iterative (small) or pipelined (one block per cycle)")
-    g.add_argument("--rounds-per-stage", type=int, default=None,
-                   help="Threefry rounds per clock (1..13)")
-    g.add_argument("--rng-cores", type=int, default=None, help="Threefry cores in lockstep")
-    g.add_argument("--hid-lanes", type=int, default=None,
-                   help="hidden neurons per HID / BWD cycle: 1, 2 or 4")
-    g.add_argument("--w1-lanes", type=int, default=None,
-                   help="W1 weights per memory word (1 .. the hidden width; default: a whole "
-                        "row per word)")
+    _network_top_arguments(b, "network top (default: the board's, see docs/boards.md)")
     b.add_argument("--out", type=Path, default=None, help="build folder (default: build/board-B)")
     b.add_argument("--overwrite", action="store_true", help="replace a build already in --out")
     b.add_argument("--no-pnr", action="store_true", help="synthesis only (no bitstream)")
@@ -110,6 +125,7 @@ def register(subparsers) -> None:
     t.add_argument("--board", required=True, choices=BOARD_NAMES)
     _network_arguments(t)
     _link_arguments(t)
+    _network_top_arguments(t, _SIM_TOP)
     _data_arguments(t, train=True)
     t.add_argument("--check", action="store_true",
                    help="run BitTrueSSNN beside the board; stop at the first divergence")
@@ -129,6 +145,7 @@ def register(subparsers) -> None:
     e.add_argument("--board", required=True, choices=BOARD_NAMES)
     _network_arguments(e)
     _link_arguments(e)
+    _network_top_arguments(e, _SIM_TOP)
     _data_arguments(e, train=False)
     e.add_argument("--check", action="store_true",
                    help="read the board's weights and check every winner against BitTrueSSNN "
@@ -143,6 +160,7 @@ def register(subparsers) -> None:
     w.add_argument("--board", required=True, choices=BOARD_NAMES)
     _network_arguments(w)
     _link_arguments(w)
+    _network_top_arguments(w, _SIM_TOP)
     w.add_argument("--out", type=Path, required=True, help="the .npz file to write (w1, w2)")
     w.set_defaults(func=run_weights)
 
@@ -166,7 +184,7 @@ def run_build(args) -> int:
     boards = board_session.network_board()
     options = boards.check_network_options(
         {name: getattr(args, name) for name in boards.NETWORK_OPTION_NAMES
-         if getattr(args, name) is not None})
+         if getattr(args, name) is not None}, config=config)
     if args.clock_mhz is not None and not args.clock_mhz > 0:
         raise ConfigError(f"--clock-mhz must be > 0, got {args.clock_mhz:g}")
     out = args.out or Path(f"build/board-{args.board}")
@@ -232,6 +250,11 @@ def run_train(args) -> int:
     prepare_out_dir(args.out, resume=None, overwrite=args.overwrite)
     with open_transport(args, config) as transport:
         client = connect_client(args, transport, config)
+        if args.keep_weights and not client.w1_ready:
+            raise ConfigError(f"--keep-weights: the board on {transport.description} keeps W1 "
+                              f"without contents of its own (--w1-spram) and it has not been "
+                              f"written since configuration or reset; leave out --keep-weights "
+                              f"to write the golden model's initial weights")
         run = RunDir(args.out, config=config.to_dict(), command=_command(args, "train"),
                      resume=None, overwrite=args.overwrite)
         golden = BitTrueSSNN(config)

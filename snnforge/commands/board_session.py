@@ -8,7 +8,8 @@ import numpy as np
 from snnforge.commands.options import named_options
 from snnforge.errors import ConfigError, ToolchainError
 
-__all__ = ["NETWORK_OPTIONS", "network_board", "board_config", "open_transport",
+__all__ = ["NETWORK_OPTIONS", "network_board", "board_config", "network_top_options",
+           "open_transport",
            "connect_client", "load_split", "board_inputs", "link_stats",
            "first_weight_difference"]
 
@@ -28,18 +29,35 @@ def network_board():
 
 
 def board_config(args):
-    """The board's default configuration with the network options applied."""
+    """The board's default configuration with the network options applied (``--lr``: the
+    learning rate in weight units, realised by the gate threshold at the weights' LSB)."""
     base = network_board().default_board_config(args.board)
     changes = {field: getattr(args, opt[2:].replace("-", "_"))
                for field, opt in NETWORK_OPTIONS.items()}
     changes = {k: v for k, v in changes.items() if v is not None}
-    with named_options(args, **NETWORK_OPTIONS):
+    lr = getattr(args, "lr", None)
+    with named_options(args, learning_rate="--lr", **NETWORK_OPTIONS):
         config = base.replace(**changes) if changes else base
+        if lr is not None:   # the gate threshold that realises it at the weights' LSB
+            from snnforge.golden_model.ssnn_bp.config import SSNNConfig
+            fields = {k: v for k, v in config.to_dict().items()
+                      if k != "lr_gate_threshold" and k not in config.derived_widths}
+            config = SSNNConfig.with_learning_rate(lr, **fields)
     side = int(round(config.n_in ** 0.5))
     if side * side != config.n_in or side > 28:
         raise ConfigError(f"--n-in {config.n_in} is not a square image of at most 28x28 pixels; "
                           f"use e.g. 64 (8x8) or 784 (28x28)")
     return config
+
+
+def network_top_options(args, config) -> dict:
+    """The network top's options of the board (its defaults, then the network-top options
+    given: ``--w1-spram``, ``--w1-lanes``, ...), checked with the option names."""
+    boards = network_board()
+    given = {name: getattr(args, name, None) for name in boards.NETWORK_OPTION_NAMES}
+    given = {name: value for name, value in given.items() if value is not None}
+    return {**boards.default_network_options(args.board),
+            **boards.check_network_options(given, config=config)}
 
 
 def open_transport(args, config):
@@ -56,17 +74,18 @@ def open_transport(args, config):
         raise ConfigError(f"--timeout must be > 0 seconds, got {args.timeout}")
     if args.retries < 0:
         raise ConfigError(f"--retries must be >= 0, got {args.retries}")
+    if args.loopback or args.sim:
+        options = network_top_options(args, config)
     if args.loopback:
         from snnforge.host.transport import LoopbackEngineTransport
-        return LoopbackEngineTransport(config)
+        return LoopbackEngineTransport(config, w1_host_loaded=bool(options.get("w1_spram")))
     if args.sim:
         try:
             from snnforge.host.sim_transport import SimulatedBoardTransport
         except ImportError as exc:
             raise ToolchainError(f"--sim: the simulated board is not part of this build "
                                  f"({exc}); use a board (--port) or --loopback") from None
-        return SimulatedBoardTransport(
-            config, network_options=network_board().default_network_options(args.board))
+        return SimulatedBoardTransport(config, network_options=options)
     if not args.port:
         raise ConfigError("--port is missing: give the board's serial port (e.g. --port "
                           "/dev/ttyUSB1), or --sim for the simulated board")
