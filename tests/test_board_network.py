@@ -116,29 +116,30 @@ def test_build_tree_takes_the_network_options(tmp_path):
                             network_options={"hid_lanes": 5})
 
 
-@pytest.mark.parametrize("w1_spram", [True, False])
-def test_build_tree_of_a_host_loaded_w1(tmp_path, w1_spram):
+def test_build_tree_of_a_host_loaded_w1(tmp_path):
     """--w1-spram: the RTLIL keeps no initial contents for W1 (and only for W1) and the iCE40
-    synthesis infers SPRAM; the core's link is host-loaded (IDENTIFY says W1 is not ready)."""
+    synthesis infers SPRAM; the core's link is host-loaded (IDENTIFY says W1 is not ready)
+    and its simulated W1 starts at zero. Without it: W1's contents and no -spram."""
     config = small_network_config(n_in=16, n_hidden=8, n_out=3)
-    result = build_network_board("icebreaker", config=config, out_dir=tmp_path, pnr=False,
-                                 network_options={"w1_spram": w1_spram, "w1_lanes": 4})
-    rtlil = (tmp_path / "top.il").read_text()
-    script = (tmp_path / "top.ys").read_text()
-    assert ("synth_ice40 -spram" in script) == w1_spram == ("-spram" in result["synth_opts"])
-    inits = rtlil.count("$meminit_v2")
-    assert ("snnforge_host_loaded" in rtlil) == w1_spram
-    plain = build_network_board("icebreaker", config=config, out_dir=tmp_path / "plain",
-                                pnr=False, network_options={"w1_lanes": 4})
-    assert (tmp_path / "plain" / "top.il").read_text().count("$meminit_v2") == \
-        inits + w1_spram and plain["synth_opts"] == ""
-    core = NetworkBoardCore(config=config, divisor=4,
-                            network_options={"w1_spram": w1_spram, "w1_lanes": 4})
-    ident = core.link.engine.decoder.identity()
-    assert (ident.w1_host_loaded, ident.w1_ready) == (w1_spram, not w1_spram)
+    trees = {}
+    for w1_spram in (True, False):
+        out = tmp_path / str(w1_spram)
+        result = build_network_board("icebreaker", config=config, out_dir=out, pnr=False,
+                                     network_options={"w1_spram": w1_spram, "w1_lanes": 4})
+        rtlil = (out / "top.il").read_text()
+        assert ("synth_ice40 -spram" in (out / "top.ys").read_text()) == w1_spram
+        assert ("-spram" in result["synth_opts"]) == w1_spram
+        assert ("snnforge_host_loaded" in rtlil) == w1_spram
+        trees[w1_spram] = rtlil.count("$meminit_v2")
+    assert trees[False] == trees[True] + 1
     golden = BitTrueSSNN(config)
-    assert np.array_equal(core.network.w1_init, 0 * golden.W1 if w1_spram else golden.W1)
-    assert np.array_equal(core.network.w2_init, golden.W2)
+    for w1_spram in (True, False):
+        core = NetworkBoardCore(config=config, divisor=4,
+                                network_options={"w1_spram": w1_spram, "w1_lanes": 4})
+        ident = core.link.engine.decoder.identity()
+        assert (ident.w1_host_loaded, ident.w1_ready) == (w1_spram, not w1_spram)
+        assert np.array_equal(core.network.w1_init, 0 * golden.W1 if w1_spram else golden.W1)
+        assert np.array_equal(core.network.w2_init, golden.W2)
 
 
 def test_core_lints():
