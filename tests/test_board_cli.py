@@ -174,6 +174,7 @@ def test_host_loaded_w1_never_runs_unwritten(tmp_path, capsys):
                                   "mnist-sample", "--test-limit", "3", "--loopback",
                                   "--w1-spram", "--quiet", "--out", tmp_path / "ev"])
     assert "its W1 has not been written since configuration or reset" in err
+    assert not (tmp_path / "ev" / "report.json").exists()
 
 
 def test_build_prints_the_programming_command(tmp_path, capsys, boards):

@@ -364,6 +364,7 @@ def run_eval(args) -> int:
     prepare_out_dir(args.out, resume=None, overwrite=args.overwrite)
     with open_transport(args, config) as transport:
         client = connect_client(args, transport, config)
+        client.require_w1()   # a host-loaded W1 not written yet: one line, no run folder
         run = RunDir(args.out, config=config.to_dict(), command=_command(args, "eval"),
                      resume=None, overwrite=args.overwrite)
         check = None

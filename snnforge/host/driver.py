@@ -227,7 +227,7 @@ class BoardClient:
     def _need_identity(self) -> Identity:
         return self.identity or self.identify()
 
-    def _need_w1(self) -> None:
+    def require_w1(self) -> None:
         """:class:`W1NotLoaded` unless the board's W1 holds weights (asked again when the
         last IDENTIFY said it did not: rows may have been written since)."""
         ident = self._need_identity()
@@ -301,7 +301,7 @@ class BoardClient:
             raise ConfigError(f"label {label} is outside 0..{ident.n_out - 1}")
         if not 0 <= int(key) < 1 << 32:
             raise ConfigError(f"sample key {key} does not fit 32 bits")
-        self._need_w1()
+        self.require_w1()
         reply = self.request(*P.sample(px.tolist(), label=int(label), key=int(key), learn=learn))
         if reply is None:
             return None
