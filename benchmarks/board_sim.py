@@ -4,9 +4,9 @@ back and compares them with BitTrueSSNN.train on the same digits and keys.
 
     python benchmarks/board_sim.py [--digits 200] [--divisor 4] [--side 8] [--hidden 16]
         [--weight-bits 8] [--lr 0.01] [--seed 1] [--rounds-per-stage R] [--w1-lanes P]
-        [--w1-spram]
+        [--w1-spram] [--rng-architecture A] [--rng-cores K] [--hid-lanes G] [--tag T]
 
-Writes benchmarks/results/board_sim_<n_in>-<n_hidden>-<n_out>[_w<bits>][_spram].json: simulator
+Writes benchmarks/results/board_sim_<n_in>-<n_hidden>-<n_out>[_w<bits>][_spram][_<tag>].json: simulator
 wall time, digits/s, simulated cycles and board seconds (at 12 MHz), the board's chip cycles
 per sample (READ_COUNTERS), and whether the weights are identical. ``--w1-spram``: a board
 whose W1 the host writes (the golden model's initial weights, every row) before the first
@@ -55,6 +55,14 @@ def main() -> None:
                         help="W1 weights per memory word (default a whole row)")
     parser.add_argument("--w1-spram", action="store_true",
                         help="W1 host-loaded (the UP5K's SPRAM shape): the host writes it first")
+    parser.add_argument("--rng-architecture", default=None,
+                        help="the network's Threefry core: iterative or pipelined (default the "
+                             "top's)")
+    parser.add_argument("--rng-cores", type=int, default=None,
+                        help="Threefry cores in lockstep (default the top's)")
+    parser.add_argument("--hid-lanes", type=int, default=None,
+                        help="hidden neurons per HID / BWD cycle (default the top's)")
+    parser.add_argument("--tag", default="", help="appended to the JSON file's name")
     args = parser.parse_args()
     try:
         config = small_network_config(n_in=args.side ** 2, n_hidden=args.hidden,
@@ -63,7 +71,10 @@ def main() -> None:
         options = check_network_options(
             {name: value for name, value in (("rounds_per_stage", args.rounds_per_stage),
                                              ("w1_lanes", args.w1_lanes),
-                                             ("w1_spram", args.w1_spram or None))
+                                             ("w1_spram", args.w1_spram or None),
+                                             ("rng_architecture", args.rng_architecture),
+                                             ("rng_cores", args.rng_cores),
+                                             ("hid_lanes", args.hid_lanes))
              if value is not None}, config=config)
     except ConfigError as exc:
         parser.error(str(exc))
@@ -136,7 +147,7 @@ def main() -> None:
         **(load or {}),
     }
     suffix = ("" if config.weight_bits == 8 else f"_w{config.weight_bits}") + \
-        ("_spram" if args.w1_spram else "")
+        ("_spram" if args.w1_spram else "") + (f"_{args.tag}" if args.tag else "")
     out = ROOT / "benchmarks" / "results" / f"board_sim_{result['network']}{suffix}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
