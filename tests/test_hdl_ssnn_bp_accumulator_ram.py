@@ -33,9 +33,7 @@ def _bench(dut, schedule, r):
                 ctx.set(dut.row[lane], w)
             ctx.set(dut.group_index, group_index)
             await ctx.tick()
-            full = [0] * (dut.lanes * dut.words)
-            full[word * dut.lanes:(word + 1) * dut.lanes] = row
-            model.tick(add=add, clear=clear, row=full[:dut.count])
+            model.tick_word(add=add, clear=clear, word=word, lanes=dut.lanes, row=row)
             if not add:       # the read port was the group's
                 got = [ctx.get(dut.group_value[lane]) for lane in range(dut.group)]
                 assert got == model.read_group(group_index, dut.group), (cycle, group_index)

@@ -13,8 +13,6 @@ import random
 import numpy as np
 import pytest
 from amaranth.hdl import Module, Signal
-from amaranth.lib import data, memory, wiring
-from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp import units
@@ -25,12 +23,12 @@ from snnforge.hdl.ssnn_bp.network import SSNNNetwork, small_network_config
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
 from snnforge.hdl.ssnn_bp.w1_words import (RowWordIssue, WordEventSplitter, WordWeights,
                                            w1_word_count)
-from snnforge.hdl.ssnn_bp.weight_readback import WeightReadBack
 from snnforge.sim.amaranth_stream import simulate
 from snnforge.sim.ssnn_bp_network_amaranth import simulate_network, trace_mismatch
 from snnforge.sim.ssnn_bp_network_reference import golden_training_trace
-from snnforge.sim.ssnn_bp_parts_harness import read_back_bench
-from snnforge.sim.ssnn_bp_parts_model import AccumulatorModel
+from snnforge.sim.ssnn_bp_parts_harness import ReadBackBench, read_back_bench
+from snnforge.sim.ssnn_bp_parts_model import (AccumulatorModel, WordWeightsModel,
+                                               row_word_reads, split_word_events)
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
@@ -58,8 +56,7 @@ def test_word_weights_update_write_and_read_words_like_the_golden_updater(posts,
     dut = WordWeights(rows=rows, posts=posts, lanes=lanes, weight_bits=weight_bits, init=init)
     n_w = w1_word_count(posts, lanes)
     assert dut.words == n_w
-    model = np.zeros((rows, n_w * lanes), np.int64)     # padding lanes stay 0
-    model[:, :posts] = init
+    model = WordWeightsModel(init=init, lanes=lanes, weight_bits=weight_bits)
 
     async def bench(ctx):
         last = None
@@ -79,11 +76,7 @@ def test_word_weights_update_write_and_read_words_like_the_golden_updater(posts,
                                               "neg": _bits(neg), "gate": _bits(gate)})
                 ctx.set(dut.i_event.valid, 1)
                 assert ctx.get(dut.i_event.ready)
-                part = slice(word * lanes, (word + 1) * lanes)
-                model[row, part] = units.coincidence_update(
-                    model[row, part], pre=True, post_pos=pos, post_neg=neg,
-                    rand16=np.where(gate, 0, 1 << 15), gate_bits=16,
-                    gate_threshold=1 << 15, weight_bits=weight_bits)
+                model.update(row, word, pos, neg, gate)
                 last = (row, word)
                 await ctx.tick()
                 continue
@@ -101,13 +94,13 @@ def test_word_weights_update_write_and_read_words_like_the_golden_updater(posts,
                     await ctx.tick()
                 ctx.set(dut.wr_en, 0)
                 await ctx.tick()          # the write lands before the next access
-                model[row, :posts] = values
+                model.write(row, values)
             elif kind == "read":
                 row, word = int(r.integers(rows)), int(r.integers(n_w))
                 ctx.set(dut.rd_row, row)
                 ctx.set(dut.rd_word, word)
                 await ctx.tick()
-                want = model[row, word * lanes:(word + 1) * lanes].tolist()
+                want = model.read(row, word)
                 assert [int(v) for v in ctx.get(dut.rd_data)] == want, (cycle, row, word)
             else:
                 await ctx.tick()
@@ -153,9 +146,7 @@ def test_row_word_issue_reads_each_row_as_its_words_then_takes_it(words):
             await ctx.tick()
             if k == len(offered):
                 break
-        want = [(row, w, int(w == 0), int(i == len(offered) - 1 and w == words - 1))
-                for i, row in enumerate(offered) for w in range(words)]
-        assert got == want
+        assert got == row_word_reads(offered, words)
 
     simulate(_clocked(dut), held_bench)
 
@@ -171,16 +162,8 @@ def test_word_event_splitter_sends_each_word_with_a_gated_active_lane(posts, lan
         events.append((int(r.integers(16)), r.random(posts) < density,
                        r.random(posts) < density, r.random(posts) < 0.5))
 
-    def word_slice(mask, w):
-        padded = list(mask) + [False] * (n_w * lanes - posts)
-        return _bits(padded[w * lanes:(w + 1) * lanes])
-
-    want = []
-    for row, pos, neg, gate in events:
-        active = (pos | neg) & gate
-        words = [w for w in range(n_w) if word_slice(active, w)] if n_w > 1 else [0]
-        want += [(row, w, word_slice(pos, w), word_slice(neg, w), word_slice(gate, w))
-                 for w in words]
+    want = [ev for row, pos, neg, gate in events
+            for ev in split_word_events(row, pos, neg, gate, posts=posts, lanes=lanes)]
 
     async def bench(ctx):
         got, k = [], 0
@@ -280,45 +263,10 @@ def test_input_scan_holds_its_row_until_taken(gaps):
     simulate(dut, bench)
 
 
-class WordReadBackBench(wiring.Component):
-    """:class:`WeightReadBack` with ``w1_lanes`` on the memories it reads in the top: W1 in
-    words (:class:`WordWeights`), W2 rows in a plain memory."""
-
-    def __init__(self, *, config, w1_lanes):
-        self.config = config
-        golden = BitTrueSSNN(config)
-        self.w1, self.w2 = golden.W1, golden.W2
-        self._port = WeightReadBack(config=config, w1_lanes=w1_lanes)
-        self._w1 = WordWeights(rows=config.n_in + 1, posts=config.n_hidden, lanes=w1_lanes,
-                               weight_bits=config.weight_bits, init=golden.W1)
-        sig = self._port.signature.members
-        super().__init__({"i_read": sig["i_read"], "o_read": sig["o_read"],
-                          "allow": In(1), "busy": Out(1)})
-
-    def elaborate(self, platform):
-        m = Module()
-        c = self.config
-        m.submodules.port = rb = self._port
-        m.submodules.w1 = w1m = self._w1
-        wb, lanes = c.weight_bits, NetworkSizes(c).row_lanes
-        words = [sum((int(w) & ((1 << wb) - 1)) << (wb * k) for k, w in enumerate(row))
-                 for row in self.w2]
-        m.submodules.w2 = w2 = memory.Memory(shape=data.ArrayLayout(wb, lanes).size,
-                                             depth=len(words), init=words)
-        rd = w2.read_port()
-        wiring.connect(m, wiring.flipped(self.i_read), rb.i_read)
-        wiring.connect(m, rb.o_read, wiring.flipped(self.o_read))
-        m.d.comb += [rd.addr.eq(rb.addr - NetworkSizes(c).w2_base), rb.rd_data.eq(rd.data),
-                     w1m.rd_row.eq(rb.addr), w1m.rd_word.eq(rb.word),
-                     rb.w1_word.eq(w1m.rd_data), rb.allow.eq(self.allow),
-                     self.busy.eq(rb.busy)]
-        return m
-
-
 @pytest.mark.parametrize("n_hidden,n_out,p", [(7, 3, 2), (4, 9, 1), (8, 3, 4)])
 def test_read_back_assembles_w1_rows_from_their_words_under_backpressure(n_hidden, n_out, p):
     config = small_network_config(n_in=5, n_hidden=n_hidden, n_out=n_out, T=1)
-    dut = WordReadBackBench(config=config, w1_lanes=p)
+    dut = ReadBackBench(config=config, w1_lanes=p)
     r = random.Random(n_hidden * p)
     lanes = NetworkSizes(config).row_lanes
     requests = [(layer, r.randrange((config.n_in if layer == 0 else n_hidden) + 1))

@@ -24,6 +24,7 @@ from snnforge.hdl.ssnn_bp.step_record import StepRecord
 from snnforge.hdl.ssnn_bp.input_scan import InputSpikeScan
 from snnforge.hdl.ssnn_bp.lr_lanes import LRBlockSequencer, LRGateLanes
 from snnforge.hdl.ssnn_bp.network_weights import BankedWeights, NetworkWeights
+from snnforge.hdl.ssnn_bp.w1_words import WordWeights
 from snnforge.hdl.ssnn_bp.weight_readback import WeightReadBack
 
 __all__ = ["PARTS_CONFIGS", "PARTS_UNITS", "ReadBackBench", "read_back_bench", "LRLanesBench",
@@ -73,13 +74,20 @@ BANKED_INIT = [[(11 * row + 3 * lane) % 64 - 32 for lane in range(3)] for row in
 class ReadBackBench(wiring.Component):
     """:class:`WeightReadBack` on the weight memory it reads in the top (the golden initial
     weights of ``config``, :meth:`NetworkSizes.weight_memory_init`): ports ``i_read``,
-    ``o_read``, ``allow``, ``busy``; :attr:`init` holds the memory contents."""
+    ``o_read``, ``allow``, ``busy``; :attr:`init` holds the memory contents (whole rows, the
+    rows ``o_read`` must answer). ``w1_lanes`` < n_hidden: the port reads W1 word by word
+    from a :class:`WordWeights` of ``w1_lanes``, W2 rows from a plain memory, as in the top.
+    """
 
-    def __init__(self, *, config: SSNNConfig):
+    def __init__(self, *, config: SSNNConfig, w1_lanes: int | None = None):
         self.config = config
         golden = BitTrueSSNN(config)
+        self.w1, self.w2 = golden.W1, golden.W2
         self.init = NetworkSizes(config).weight_memory_init(golden.W1, golden.W2)
-        self._port = WeightReadBack(config=config)
+        self._port = WeightReadBack(config=config, w1_lanes=w1_lanes)
+        self._w1 = None if self._port.w1_words == 1 else WordWeights(
+            rows=config.n_in + 1, posts=config.n_hidden, lanes=self._port.w1_lanes,
+            weight_bits=config.weight_bits, init=golden.W1)
         sig = self._port.signature.members
         super().__init__({"i_read": sig["i_read"], "o_read": sig["o_read"],
                           "allow": In(1), "busy": Out(1)})
@@ -89,15 +97,20 @@ class ReadBackBench(wiring.Component):
         m.submodules.port = rb = self._port
         width = self.config.weight_bits
         lanes = self.init.shape[1]
+        base = 0 if self._w1 is None else NetworkSizes(self.config).w2_base
         words = [sum((int(w) & ((1 << width) - 1)) << (width * k) for k, w in enumerate(row))
-                 for row in self.init]
+                 for row in self.init[base:]]
         m.submodules.mem = mem = memory.Memory(shape=width * lanes, depth=len(words),
                                                init=words)
         rd = mem.read_port()
         wiring.connect(m, wiring.flipped(self.i_read), rb.i_read)
         wiring.connect(m, rb.o_read, wiring.flipped(self.o_read))
-        m.d.comb += [rd.addr.eq(rb.addr), rb.rd_data.eq(rd.data), rb.allow.eq(self.allow),
-                     self.busy.eq(rb.busy)]
+        m.d.comb += [rd.addr.eq(rb.addr - base if base else rb.addr), rb.rd_data.eq(rd.data),
+                     rb.allow.eq(self.allow), self.busy.eq(rb.busy)]
+        if self._w1 is not None:
+            m.submodules.w1 = w1m = self._w1
+            m.d.comb += [w1m.rd_row.eq(rb.addr), w1m.rd_word.eq(rb.word),
+                         rb.w1_word.eq(w1m.rd_data)]
         return m
 
 

@@ -1,15 +1,20 @@
 """Python models of the network top's sub-components, shared by their Amaranth-simulator
-tests (``tests/test_hdl_ssnn_bp_network_parts*.py``) and their cocotb testbenches
-(``cocotb_tests/ssnn_bp/tb_network_parts.py``): what each part must output for given inputs.
+tests (``tests/test_hdl_ssnn_bp_network_parts*.py``, ``test_hdl_ssnn_bp_accumulator_ram.py``,
+``test_hdl_ssnn_bp_network_w1_lanes.py``) and their cocotb testbenches
+(``cocotb_tests/ssnn_bp/tb_network_*.py``): what each part must output for given inputs.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from snnforge.golden_model.rng import Stream
+from snnforge.golden_model.ssnn_bp import units
 
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
 
 __all__ = ["wrap", "AccumulatorModel", "StepRecordModel", "lr_lane_requests", "lr_gate",
-           "prefetch_requests", "prefetch_word"]
+           "prefetch_requests", "prefetch_word", "word_mask", "row_word_reads",
+           "split_word_events", "WordWeightsModel"]
 
 
 def wrap(value: int, bits: int) -> int:
@@ -38,6 +43,14 @@ class AccumulatorModel:
             self.values = [0] * self.count
         elif add:
             self.values = [wrap(a + int(w), self.acc_bits) for a, w in zip(self.values, row)]
+
+    def tick_word(self, *, add: bool, clear: bool, word: int, lanes: int, row) -> None:
+        """:meth:`tick` with an add of the ``lanes`` values ``row`` to accumulators
+        ``word * lanes ..`` (:class:`AccumulatorRam`, a word-adding bank)."""
+        words = -(-self.count // lanes)
+        full = [0] * (lanes * words)
+        full[word * lanes:(word + 1) * lanes] = row
+        self.tick(add=add, clear=clear, row=full[:self.count])
 
 
 class StepRecordModel:
@@ -114,3 +127,61 @@ def prefetch_requests(sizes: NetworkSizes, learn: bool) -> list[tuple[int, int]]
 def prefetch_word(x0: int, x1: int) -> int:
     """The 64-bit draw-RAM word of a block: x0 in the low half, x1 in the high half."""
     return (x0 & 0xFFFFFFFF) | ((x1 & 0xFFFFFFFF) << 32)
+
+
+def word_mask(mask, word: int, *, lanes: int) -> int:
+    """The ``lanes`` bits of word ``word`` of ``mask`` (a sequence of booleans, lane = post;
+    lanes past its end are 0), as an integer."""
+    part = list(mask[word * lanes:(word + 1) * lanes])
+    return sum(int(bool(b)) << i for i, b in enumerate(part))
+
+
+def row_word_reads(rows, words: int) -> list[tuple[int, int, int, int]]:
+    """:class:`RowWordIssue`: (row, word, first, done) of every word issued for the offered
+    ``rows`` of one phase (the last is the phase's last row), in order."""
+    return [(row, w, int(w == 0), int(i == len(rows) - 1 and w == words - 1))
+            for i, row in enumerate(rows) for w in range(words)]
+
+
+def split_word_events(row: int, pos, neg, gate, *, posts: int,
+                      lanes: int) -> list[tuple[int, int, int, int, int]]:
+    """:class:`WordEventSplitter`: the (row, word, pos, neg, gate) word events of one row event
+    (``pos`` / ``neg`` / ``gate``: ``posts`` booleans each; the word fields as integers): every
+    word holding a lane with ``(pos | neg) & gate``, lowest first; one word per row: that
+    word, always."""
+    words = -(-posts // lanes)
+    active = [(p or n) and g for p, n, g in zip(pos, neg, gate)]
+    chosen = [w for w in range(words) if word_mask(active, w, lanes=lanes)] if words > 1 \
+        else [0]
+    return [(row, w, word_mask(pos, w, lanes=lanes), word_mask(neg, w, lanes=lanes),
+             word_mask(gate, w, lanes=lanes)) for w in chosen]
+
+
+class WordWeightsModel:
+    """:class:`WordWeights`: ``init`` ((rows, posts) weights) in words of ``lanes`` weights
+    (the last padded with 0s that never change); word updates follow golden
+    :func:`units.coincidence_update` with the gate pregated (a gated lane always passes)."""
+
+    def __init__(self, *, init, lanes: int, weight_bits: int):
+        init = np.asarray(init, dtype=np.int64)
+        self.rows, self.posts = init.shape
+        self.lanes, self.weight_bits = lanes, weight_bits
+        self.words = -(-self.posts // lanes)
+        self.values = np.zeros((self.rows, self.words * lanes), np.int64)
+        self.values[:, :self.posts] = init
+
+    def update(self, row: int, word: int, pos, neg, gate) -> None:
+        """The update event of word ``word`` of row ``row`` (``lanes`` booleans each)."""
+        part = slice(word * self.lanes, (word + 1) * self.lanes)
+        self.values[row, part] = units.coincidence_update(
+            self.values[row, part], pre=True, post_pos=np.asarray(pos, bool),
+            post_neg=np.asarray(neg, bool), rand16=np.where(gate, 0, 1 << 15), gate_bits=16,
+            gate_threshold=1 << 15, weight_bits=self.weight_bits)
+
+    def write(self, row: int, values) -> None:
+        """A host write of a whole row (``posts`` weights)."""
+        self.values[row, :self.posts] = values
+
+    def read(self, row: int, word: int) -> list[int]:
+        """The ``lanes`` weights of word ``word`` of row ``row``."""
+        return [int(v) for v in self.values[row, word * self.lanes:(word + 1) * self.lanes]]
