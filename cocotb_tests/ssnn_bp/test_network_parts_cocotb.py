@@ -29,7 +29,11 @@ MODULES = {"draw_prefetcher_matches_model": "tb_network_streams",
            "input_scan_matches_model": "tb_network_streams",
            "lr_lanes_match_model": "tb_network_update",
            "network_weights_match_model": "tb_network_update",
-           "banked_weights_match_model": "tb_network_update"}
+           "banked_weights_match_model": "tb_network_update",
+           "accumulator_ram_matches_model": "tb_network_words",
+           "word_weights_match_model": "tb_network_words",
+           "row_word_issue_matches_model": "tb_network_words",
+           "word_event_splitter_matches_model": "tb_network_words"}
 
 
 def _run(testcase, **params):
@@ -52,6 +56,17 @@ def _run(testcase, **params):
     ("draw_prefetcher_matches_model", "pre"),
     ("sample_loader_matches_model", "smp"),
     ("weight_read_back_matches_model", "rb"),
+    ("weight_read_back_matches_model", "rbw"),
+    ("weight_read_back_matches_model", "rbw_p1"),
+    ("accumulator_ram_matches_model", "uram"),
+    ("accumulator_ram_matches_model", "uram_p1"),
+    ("word_weights_match_model", "wword"),
+    ("word_weights_match_model", "wword_sp"),
+    ("row_word_issue_matches_model", "rwi"),
+    ("row_word_issue_matches_model", "rwi_one"),
+    ("word_event_splitter_matches_model", "wsplit"),
+    ("word_event_splitter_matches_model", "wsplit_p1"),
+    ("word_event_splitter_matches_model", "wsplit_one"),
 ])
 def test_network_part(testcase, instance):
     _run(testcase, instance=instance)

@@ -13,6 +13,7 @@ from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
 from snnforge.hdl.ssnn_bp.accumulator_bank import AccumulatorBank
+from snnforge.hdl.ssnn_bp.accumulator_ram import AccumulatorRam
 from snnforge.hdl.ssnn_bp.draw_prefetcher import DrawPrefetcher
 from snnforge.hdl.ssnn_bp.event_list import EventList, GroupEventList
 from snnforge.sim.ssnn_bp_unit_harness import MultiUnitHarness
@@ -24,11 +25,11 @@ from snnforge.hdl.ssnn_bp.step_record import StepRecord
 from snnforge.hdl.ssnn_bp.input_scan import InputSpikeScan
 from snnforge.hdl.ssnn_bp.lr_lanes import LRBlockSequencer, LRGateLanes
 from snnforge.hdl.ssnn_bp.network_weights import BankedWeights, NetworkWeights
-from snnforge.hdl.ssnn_bp.w1_words import WordWeights
+from snnforge.hdl.ssnn_bp.w1_words import RowWordIssue, WordEventSplitter, WordWeights
 from snnforge.hdl.ssnn_bp.weight_readback import WeightReadBack
 
 __all__ = ["PARTS_CONFIGS", "PARTS_UNITS", "ReadBackBench", "read_back_bench", "LRLanesBench",
-           "PartsHarness", "TOP", "WEIGHTS_INIT", "BANKED_INIT"]
+           "PartsHarness", "TOP", "WEIGHTS_INIT", "BANKED_INIT", "word_weights_init"]
 
 TOP = "ssnn_bp_parts_harness"
 
@@ -114,6 +115,14 @@ class ReadBackBench(wiring.Component):
         return m
 
 
+def word_weights_init(rows: int, posts: int, weight_bits: int) -> np.ndarray:
+    """The initial weights of a harness :class:`WordWeights` ((rows, posts), every value of
+    the signed range in turn, the ends included)."""
+    span = 1 << weight_bits
+    return np.array([[(5 * row + 3 * post) % span - span // 2 for post in range(posts)]
+                     for row in range(rows)])
+
+
 PARTS_UNITS = {
     "acc": (AccumulatorBank, {"count": 5, "acc_bits": 7, "weight_bits": 4, "lanes": 6,
                               "group": 2}),
@@ -132,6 +141,25 @@ PARTS_UNITS = {
     "pre": (DrawPrefetcher, {"sizes": NetworkSizes(PARTS_CONFIGS["mixed"]), "cores": 3}),
     "smp": (SampleLoader, {"config": PARTS_CONFIGS["mixed"]}),
     "rb": (ReadBackBench, {"config": PARTS_CONFIGS["wide"]}),
+    # W1 read back in words: 12 posts in words of 5 (the last partial), 7 posts in words of 1
+    "rbw": (ReadBackBench, {"config": PARTS_CONFIGS["wide"], "w1_lanes": 5}),
+    "rbw_p1": (ReadBackBench, {"config": PARTS_CONFIGS["mixed"], "w1_lanes": 1}),
+    # u in block RAM: words of 3 (the last partial), words of 1
+    "uram": (AccumulatorRam, {"count": 7, "acc_bits": 7, "weight_bits": 4, "lanes": 3,
+                              "group": 3}),
+    "uram_p1": (AccumulatorRam, {"count": 5, "acc_bits": 7, "weight_bits": 4, "lanes": 1,
+                                 "group": 1}),
+    # W1 in words: 7 posts in words of 3; 5 posts in words of 1 in the SPRAM shape
+    "wword": (WordWeights, {"rows": 5, "posts": 7, "lanes": 3, "weight_bits": 5,
+                            "init": word_weights_init(5, 7, 5)}),
+    "wword_sp": (WordWeights, {"rows": 4, "posts": 5, "lanes": 1, "weight_bits": 4,
+                               "init": word_weights_init(4, 5, 4), "spram": True}),
+    "rwi": (RowWordIssue, {"rows": 9, "words": 3}),
+    "rwi_one": (RowWordIssue, {"rows": 9, "words": 1}),
+    # 10 posts in words of 3 (the last partial), words of 1, one word (pass-through)
+    "wsplit": (WordEventSplitter, {"posts": 10, "lanes": 3, "row_bits": 4}),
+    "wsplit_p1": (WordEventSplitter, {"posts": 5, "lanes": 1, "row_bits": 4}),
+    "wsplit_one": (WordEventSplitter, {"posts": 6, "lanes": 6, "row_bits": 4}),
 }
 
 
