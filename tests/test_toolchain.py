@@ -120,6 +120,16 @@ def test_build_key_depends_on_verilog_top_and_flags():
     assert key != hwsim.build_key(**{**base, "timescale": ("1ps", "1ps")})
 
 
+def test_build_key_depends_on_the_cocotb_installation(monkeypatch):
+    """A build links cocotb's VPI libraries by absolute path: one made in another environment
+    (e.g. a deleted venv) must not be reused."""
+    base = dict(verilog="module a; endmodule", top="a", waves=False, timescale=("1ns", "1ps"))
+    assert build_cache._cocotb_location().endswith("cocotb")
+    key = hwsim.build_key(**base)
+    monkeypatch.setattr(build_cache, "_cocotb_location", lambda: "/gone/venv/cocotb")
+    assert hwsim.build_key(**base) != key
+
+
 class _CountingRunnerModule:
     """Stands in for cocotb_tools.runner in the cache-logic test: counts builds."""
 

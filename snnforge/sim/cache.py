@@ -1,9 +1,10 @@
-"""The simulator build cache: one build per (simulator, Verilog text, top, tool versions, flags).
+"""The simulator build cache: one build per (simulator, Verilog text, top, tool versions, flags,
+cocotb installation).
 
 Builds live in ``cache_dir()/<simulator>/<sha256>`` (:func:`build_key`; simulator ``verilator``
-or ``icarus``), so a re-run, another pytest-xdist worker or another installed copy of snnforge
-with the same Verilog reuses the simulator binary (Verilator) or ``sim.vvp`` (Icarus); a file
-lock serialises builders of the same key, and :func:`prune_builds` keeps the
+or ``icarus``), so a re-run, another pytest-xdist worker or another copy of snnforge in the
+same environment with the same Verilog reuses the simulator binary (Verilator) or ``sim.vvp``
+(Icarus); a file lock serialises builders of the same key, and :func:`prune_builds` keeps the
 ``$SNNFORGE_CACHE_MAX_BUILDS`` (default 150) most recently used builds of each simulator.
 ``$SNNFORGE_BUILD_JOBS`` (default 2) sets the parallel C++ compile jobs of one Verilator build.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -51,6 +53,13 @@ def _cocotb_version() -> str:
     return toolchain.package_version("cocotb") or "unknown"
 
 
+def _cocotb_location() -> str:
+    """The folder of the cocotb package whose VPI libraries a build links by absolute path: a
+    build made in another environment (another venv, since deleted or changed) is not reused."""
+    spec = importlib.util.find_spec("cocotb")
+    return str(Path(spec.origin).resolve().parent) if spec and spec.origin else "absent"
+
+
 def check_simulator(simulator) -> str:
     """``simulator`` if it is a known one, else :class:`ConfigError` listing the choices."""
     if simulator not in SIMULATORS:
@@ -74,6 +83,7 @@ def build_key(*, verilog: str, top: str, waves: bool, timescale: tuple[str, str]
         "top": top,
         simulator: _simulator_version(simulator),
         "cocotb": _cocotb_version(),
+        "cocotb_location": _cocotb_location(),
         "flags": list(SIMULATORS[simulator][0]),
         "waves": bool(waves),
         "timescale": list(timescale),
