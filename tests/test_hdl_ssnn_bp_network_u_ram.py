@@ -81,9 +81,10 @@ def test_only_u_ram_builds_the_accumulator_memory():
         assert any(isinstance(o, AccumulatorRam) for o in units[0].origins) == u_ram
 
 
-def test_top_with_u_in_ram_lints_clean():
+@pytest.mark.parametrize("w1_lanes", [6, None])   # None: one word per row (u in one word)
+def test_top_with_u_in_ram_lints_clean(w1_lanes):
     from snnforge.hwsim import emit_verilog, lint
 
     config = small_network_config(n_in=20, n_hidden=18, n_out=5, T=2)
-    lint(emit_verilog(SSNNNetwork(config=config, w1_lanes=6, hid_lanes=2, u_ram=True),
+    lint(emit_verilog(SSNNNetwork(config=config, w1_lanes=w1_lanes, hid_lanes=2, u_ram=True),
                       name="top"), top="top")

@@ -60,6 +60,7 @@ def _run(testcase, **params):
     ("weight_read_back_matches_model", "rbw_p1"),
     ("accumulator_ram_matches_model", "uram"),
     ("accumulator_ram_matches_model", "uram_p1"),
+    ("accumulator_ram_matches_model", "uram_one"),
     ("word_weights_match_model", "wword"),
     ("word_weights_match_model", "wword_sp"),
     ("row_word_issue_matches_model", "rwi"),

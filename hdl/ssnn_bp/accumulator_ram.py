@@ -99,8 +99,9 @@ class AccumulatorRam(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         n_w, p, g, acc = self.words, self.lanes, self.group, self.acc_bits
-        m.submodules.mem = mem = memory.Memory(shape=self.word_layout, depth=n_w, init=[],
-                                               attrs=NO_RW_CHECK)
+        # (one word: a second, unused one, so the ports' address is not zero bits wide)
+        m.submodules.mem = mem = memory.Memory(shape=self.word_layout, depth=max(n_w, 2),
+                                               init=[], attrs=NO_RW_CHECK)
         wr = mem.write_port()
         word = self.word if n_w > 1 else Const(0, 1)
         g_word, g_sub = self._group_word(m)

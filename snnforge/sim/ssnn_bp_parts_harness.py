@@ -144,11 +144,14 @@ PARTS_UNITS = {
     # W1 read back in words: 12 posts in words of 5 (the last partial), 7 posts in words of 1
     "rbw": (ReadBackBench, {"config": PARTS_CONFIGS["wide"], "w1_lanes": 5}),
     "rbw_p1": (ReadBackBench, {"config": PARTS_CONFIGS["mixed"], "w1_lanes": 1}),
-    # u in block RAM: words of 3 (the last partial), words of 1
+    # u in block RAM: words of 3 (the last partial), words of 1, one word
     "uram": (AccumulatorRam, {"count": 7, "acc_bits": 7, "weight_bits": 4, "lanes": 3,
                               "group": 3}),
     "uram_p1": (AccumulatorRam, {"count": 5, "acc_bits": 7, "weight_bits": 4, "lanes": 1,
                                  "group": 1}),
+    # one word (every add to word 0: forwarding in every cycle of a burst), groups of 2
+    "uram_one": (AccumulatorRam, {"count": 6, "acc_bits": 7, "weight_bits": 4, "lanes": 6,
+                                  "group": 2}),
     # W1 in words: 7 posts in words of 3; 5 posts in words of 1 in the SPRAM shape
     "wword": (WordWeights, {"rows": 5, "posts": 7, "lanes": 3, "weight_bits": 5,
                             "init": word_weights_init(5, 7, 5)}),
