@@ -20,18 +20,28 @@ from .build import (BOARDS, _platform, drop_host_loaded_init_in_plan, run_platfo
 from .network_core import network_config_hash
 from .network_top import BOARD_CLOCKING, NetworkBoardTop
 
-__all__ = ["build_network_board", "default_board_config", "default_baud", "program_command",
-           "check_network_options", "default_network_options", "DEFAULT_BAUD",
-           "NETWORK_OPTION_NAMES"]
+__all__ = ["build_network_board", "default_board_config", "default_baud", "default_clock_mhz",
+           "program_command", "check_network_options", "default_network_options",
+           "DEFAULT_BAUD", "DEFAULT_CLOCK_MHZ", "NETWORK_OPTION_NAMES"]
 
 #: the UART rate of each board's top: 3 Mbaud = 12 MHz / 4 on the iCEBreaker (FT2232H);
-#: 1 Mbaud = 25 MHz / 25 on the ULX3S (FT231X; 3 Mbaud needs a PLL clock, e.g. 30 MHz)
+#: 1 Mbaud = 40 MHz / 40 on the ULX3S (FT231X; 3 Mbaud needs a clock that is a multiple of
+#: it, e.g. 30 MHz)
 DEFAULT_BAUD = {"icebreaker": 3_000_000, "ulx3s-85f": 1_000_000}
 
+#: the logic clock of each board's top in MHz (None: the oscillator): the iCEBreaker runs on
+#: its 12 MHz oscillator; the ULX3S's EHXPLLL makes 40 MHz from 25, where the 784-256-10
+#: engine meets timing (routed Fmax 47.81 MHz; docs/boards.md)
+DEFAULT_CLOCK_MHZ = {"icebreaker": None, "ulx3s-85f": 40.0}
+
 #: the iCEBreaker's Threefry core does two rounds per clock: four do not fit the UP5K beside
-#: the 64-8-10 network (one round saves 28 more cells for 1.7x the cycles; docs/boards.md)
-_DEFAULT_NETWORK_OPTIONS: dict[str, dict] = {"icebreaker": {"rounds_per_stage": 2},
-                                             "ulx3s-85f": {}}
+#: the 64-8-10 network (one round saves 28 more cells for 1.7x the cycles; docs/boards.md);
+#: the ULX3S runs the network-scale engine: 8 pipelined cores, 4 hidden neurons per cycle
+#: (3,756 cycles per 784-256-10 training sample)
+_DEFAULT_NETWORK_OPTIONS: dict[str, dict] = {
+    "icebreaker": {"rounds_per_stage": 2},
+    "ulx3s-85f": {"rng_architecture": "pipelined", "rounds_per_stage": 1, "rng_cores": 8,
+                  "hid_lanes": 4}}
 
 #: extra ``synth_*`` options of each board's build
 _SYNTH_OPTS = {"icebreaker": "", "ulx3s-85f": ""}
@@ -59,11 +69,19 @@ def _check_board(board: str) -> None:
 def default_board_config(board: str) -> SSNNConfig:
     """The network each board's top trains by default: iCEBreaker 64-8-10 with 6-bit weights
     (8x8 digits; the largest that fits the UP5K beside the host link, see docs/boards.md);
-    ULX3S-85F 784-128-10 (28x28 digits)."""
+    ULX3S-85F 784-256-10 with 10-bit weights, learning rate 0.002, seed 0 (28x28 digits; the
+    largest network the ECP5-85F places and routes, 177 of its 208 block RAMs)."""
     _check_board(board)
     if board == "icebreaker":
         return small_network_config(n_hidden=8, weight_bits=6)
-    return small_network_config(n_in=784, n_hidden=128)
+    return small_network_config(n_in=784, n_hidden=256, weight_bits=10, learning_rate=0.002,
+                                seed=0)
+
+
+def default_clock_mhz(board: str) -> float | None:
+    """The logic clock of ``board``'s top in MHz (None: its oscillator)."""
+    _check_board(board)
+    return DEFAULT_CLOCK_MHZ[board]
 
 
 def default_baud(board: str) -> int:
@@ -74,7 +92,7 @@ def default_baud(board: str) -> int:
 def default_network_options(board: str) -> dict:
     """The network top's options of each board's build (keyword arguments of SSNNNetwork; the
     network's defaults where absent): the iCEBreaker's iterative Threefry core at two rounds
-    per clock; see docs/boards.md for the figures."""
+    per clock, the ULX3S's 8 pipelined cores and 4 hidden lanes; see docs/boards.md."""
     _check_board(board)
     return dict(_DEFAULT_NETWORK_OPTIONS[board])
 
@@ -139,8 +157,9 @@ def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: b
     """Build the training top of ``config`` for ``board`` into ``out_dir``.
 
     ``pnr=False`` writes the build tree (Verilog, constraints, the tool script) without
-    running the tools. ``baud`` defaults to :data:`DEFAULT_BAUD`; ``clk_freq`` (Hz) to the
-    board oscillator (the ULX3S takes other clocks through its PLL). Returns ``board``,
+    running the tools. ``baud`` defaults to :data:`DEFAULT_BAUD`; ``clk_freq`` (Hz) to
+    :data:`DEFAULT_CLOCK_MHZ` (the ULX3S makes clocks other than its 25 MHz oscillator
+    through its PLL). Returns ``board``,
     ``config`` (its fields), ``config_hash``, ``clock_mhz``, ``baud``, ``divisor``,
     ``bitstream``, ``utilization``, ``resources``, ``fmax_mhz``, ``timing_met``, ``seconds``
     and ``program_command``; ``out_dir/build.json`` holds the same. ``synth_only`` runs Yosys
@@ -156,6 +175,8 @@ def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: b
         raise ConfigError(f"config must be an SSNNConfig, got {type(config).__name__}")
     synth_opts = _SYNTH_OPTS[board] if synth_opts is None else synth_opts
     baud = default_baud(board) if baud is None else baud
+    if clk_freq is None and DEFAULT_CLOCK_MHZ[board] is not None:
+        clk_freq = DEFAULT_CLOCK_MHZ[board] * 1e6
     network_options = {**default_network_options(board),
                        **check_network_options(network_options, config=config)}
     if network_options.get("w1_spram") and board == "icebreaker" and \

@@ -10,8 +10,8 @@ from snnforge import hwsim
 from snnforge.boards.clocking import ecp5_pll_params
 from snnforge.boards.network_board import (NETWORK_OPTION_NAMES, build_network_board,
                                            check_network_options, default_baud,
-                                           default_board_config, default_network_options,
-                                           program_command)
+                                           default_board_config, default_clock_mhz,
+                                           default_network_options, program_command)
 from snnforge.boards.network_core import NetworkBoardCore
 from snnforge.boards.network_top import NetworkBoardTop
 from snnforge.errors import ConfigError
@@ -22,7 +22,14 @@ from snnforge.host import protocol as P
 
 def test_defaults_and_program_command():
     assert default_board_config("icebreaker").n_in == 64
-    assert default_board_config("ulx3s-85f").n_in == 784
+    # the ULX3S: the 784-256-10 engine of the routed 40 MHz bitstream (docs/boards.md)
+    ulx = default_board_config("ulx3s-85f")
+    assert (ulx.n_in, ulx.n_hidden, ulx.n_out, ulx.weight_bits) == (784, 256, 10, 10)
+    assert ulx == small_network_config(n_in=784, n_hidden=256, weight_bits=10,
+                                       learning_rate=0.002, seed=0)
+    assert default_network_options("ulx3s-85f") == {
+        "rng_architecture": "pipelined", "rounds_per_stage": 1, "rng_cores": 8, "hid_lanes": 4}
+    assert (default_clock_mhz("icebreaker"), default_clock_mhz("ulx3s-85f")) == (None, 40.0)
     assert default_baud("icebreaker") == 3_000_000
     cmd = program_command("ulx3s-85f", "/x/top.bit")
     assert cmd["command"] == ["openFPGALoader", "-b", "ulx3s", "/x/top.bit"]
@@ -101,6 +108,17 @@ def test_network_options_checked_with_the_option_names():
     for board in ("icebreaker", "ulx3s-85f"):
         assert check_network_options(default_network_options(board)) == \
             default_network_options(board)
+
+
+def test_ulx3s_build_tree_defaults_to_its_pll_clock_and_engine(tmp_path):
+    config = small_network_config(n_in=16, n_hidden=4, n_out=3)
+    result = build_network_board("ulx3s-85f", config=config, out_dir=tmp_path, pnr=False)
+    assert (result["clock_mhz"], result["divisor"]) == (40.0, 40)
+    assert result["pll"]["f_out"] == 40e6
+    assert result["network_options"] == default_network_options("ulx3s-85f")
+    clocked = build_network_board("ulx3s-85f", config=config, out_dir=tmp_path / "osc",
+                                  pnr=False, clk_freq=25e6)
+    assert (clocked["clock_mhz"], clocked["divisor"], clocked["pll"]) == (25.0, 25, None)
 
 
 def test_build_tree_takes_the_network_options(tmp_path):

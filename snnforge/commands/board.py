@@ -113,8 +113,8 @@ def register(subparsers) -> None:
                    help="UART baud rate (default: 3000000 on the iCEBreaker, 1000000 on the "
                         "ULX3S)")
     b.add_argument("--clock-mhz", type=float, default=None,
-                   help="logic clock (default: the board oscillator; the ULX3S makes others "
-                        "with its PLL)")
+                   help="logic clock (default: 12 MHz, the oscillator, on the iCEBreaker; "
+                        "40 MHz from the PLL on the ULX3S, which makes others too)")
     _network_top_arguments(b, "network top (default: the board's, see docs/boards.md)")
     b.add_argument("--out", type=Path, default=None, help="build folder (default: build/board-B)")
     b.add_argument("--overwrite", action="store_true", help="replace a build already in --out")
