@@ -98,16 +98,16 @@ def test_demo_plot_shows_golden_curves_and_the_chip_beside_the_golden_model(tmp_
                                                                             monkeypatch):
     """training_curve.png: the golden readouts and the ANN per epoch; the chip's held-out
     accuracy as one point after the epochs it trained, labelled with the golden model's."""
-    import snnforge.plotting
-    from snnforge.commands.demo import plot_training_curve
+    from snnforge.training import plots
+    from snnforge.training.plots import demo_training_curve
 
     drawn = {}
-    monkeypatch.setattr(snnforge.plotting, "plot_lines",
+    monkeypatch.setattr(plots, "plot_lines",
                         lambda path, series, **kw: drawn.update(path=path, series=series, **kw))
     curve = {"epoch": [1, 2], "votes": [0.5, 0.6], "sum_z": [0.55, 0.65], "ann": [0.7, 0.8],
              "missing": [0.1, None]}
     chip = {"n_train": 1000, "n_eval": 20, "chip_acc": 0.65, "golden_acc": 0.65}
-    plot_training_curve(tmp_path, title="t", curve=curve,
+    demo_training_curve(tmp_path, title="t", curve=curve,
                         series={"votes": "votes", "sum of z": "sum_z", "ANN": "ann",
                                 "absent": "missing"},
                         golden={"n_train": 500}, chip=chip, chip_key="chip_acc",
@@ -118,7 +118,7 @@ def test_demo_plot_shows_golden_curves_and_the_chip_beside_the_golden_model(tmp_
     (label, point), = [(k, v) for k, v in series.items() if k.startswith("chip")]
     assert point == ([2.0], [65.0]) and "20 held-out digits (golden 65.0 %)" in label
     assert drawn["title"] == "t: golden model vs chip"
-    plot_training_curve(tmp_path, title="t", curve=curve, series={"votes": "votes"},
+    demo_training_curve(tmp_path, title="t", curve=curve, series={"votes": "votes"},
                         golden={"n_train": 500}, chip=None, chip_key="chip_acc",
                         golden_key="golden_acc")
     assert list(drawn["series"]) == ["votes"] and drawn["title"] == "t"

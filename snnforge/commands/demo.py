@@ -118,28 +118,6 @@ def _golden(args, config, out: Path) -> dict:
     return result
 
 
-def plot_training_curve(out: Path, *, title: str, curve: dict[str, list], series: dict[str, str],
-                        golden: dict, chip: dict | None, chip_key: str,
-                        golden_key: str) -> Path:
-    """``training_curve.png``: accuracy in percent per epoch, one line per ``{label: key of
-    curve}`` (keys with a value at every epoch), and, when the chip ran, its held-out accuracy
-    ``chip[chip_key]`` as one point after the epochs it trained (``n_train`` digits of step 1's
-    stream), labelled with the golden model's ``chip[golden_key]`` on the same digits (the
-    title then ends in "golden model vs chip")."""
-    from snnforge.plotting import plot_lines
-
-    lines = {label: (curve["epoch"], [100 * v for v in curve[key]])
-             for label, key in series.items() if all(v is not None for v in curve[key])}
-    if chip is not None:
-        epochs = chip["n_train"] / golden["n_train"]
-        label = (f"chip on Verilator, {chip['n_eval']} held-out digits (golden "
-                 f"{100 * chip[golden_key]:.1f} %)")
-        lines[label] = ([epochs], [100 * chip[chip_key]])
-        title = f"{title}: golden model vs chip"
-    return plot_lines(out / "training_curve.png", lines, title=title, xlabel="epoch",
-                      ylabel="accuracy (%)", logy=False)
-
-
 def _chip_stream(config, data, epochs: int):
     """The golden model's training stream: ``epochs`` passes over the digits in
     :func:`epoch_order`, with sample keys running on from ``epoch * n`` (as in step 1)."""
@@ -226,7 +204,9 @@ def run(args) -> int:
         except ToolchainError as exc:
             raise ToolchainError(f"{exc}\n  run `snnforge doctor` to see what is missing, "
                                  "or `snnforge demo --no-hw` for the golden model alone") from None
-    plot = plot_training_curve(
+    from snnforge.training.plots import demo_training_curve
+
+    plot = demo_training_curve(
         out, title=f"{args.dataset} {config.n_in}-{config.n_hidden}-{config.n_out}, "
         f"T={config.T}", curve=report["golden"]["curve"],
         series={"golden bit-true, WTA votes": "test_accuracy_votes",

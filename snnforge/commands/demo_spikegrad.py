@@ -146,7 +146,7 @@ def hardware_step(args, config, net, data, out: Path) -> dict:
 
 def run_spikegrad(args, out: Path) -> dict:
     """Steps 1-3; returns the report."""
-    from snnforge.commands.demo import plot_training_curve
+    from snnforge.training.plots import demo_training_curve
     from snnforge.errors import ToolchainError
 
     config = demo_config()
@@ -162,7 +162,7 @@ def run_spikegrad(args, out: Path) -> dict:
             raise ToolchainError(f"{exc}\n  run `snnforge doctor` to see what is missing, or "
                                  "`snnforge demo --algo spikegrad --no-hw` for the golden model "
                                  "alone") from None
-    plot_training_curve(
+    demo_training_curve(
         out, title=f"{args.dataset} {'-'.join(str(s) for s in config.sizes)} SpikeGrad",
         curve={"epoch": list(range(1, args.epochs + 1)),
                "test_accuracy": report["golden"]["curve"]},

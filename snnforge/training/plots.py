@@ -19,7 +19,7 @@ from typing import Any
 
 from snnforge.plotting import plot_lines, plot_raster
 
-__all__ = ["training_curve", "activity", "ssnn_bp_run", "ssnn_bp_sweep", "spikegrad_run",
+__all__ = ["training_curve", "demo_training_curve", "activity", "ssnn_bp_run", "ssnn_bp_sweep", "spikegrad_run",
            "error_prop_run", "SSNN_BP_EVENT_KEYS"]
 
 #: the per-sample event counts of SSNN-BP drawn in ``activity.png``
@@ -120,3 +120,23 @@ def error_prop_run(folder: Path, rows: list[dict[str, Any]], *, title: str,
                           flat={"rate-only baseline (count logistic regression)": rate_baseline,
                                 "chance": chance})
 
+
+def demo_training_curve(out: Path, *, title: str, curve: dict[str, list],
+                        series: dict[str, str], golden: dict, chip: dict | None, chip_key: str,
+                        golden_key: str) -> Path:
+    """``snnforge demo``'s ``training_curve.png`` (both algorithms): accuracy in percent per
+    epoch, one line per ``{label: key of curve}`` (keys with a value at every epoch), and, when
+    the chip ran, its held-out accuracy
+    ``chip[chip_key]`` as one point after the epochs it trained (``n_train`` digits of step 1's
+    stream), labelled with the golden model's ``chip[golden_key]`` on the same digits (the
+    title then ends in "golden model vs chip")."""
+    lines = {label: (curve["epoch"], [100 * v for v in curve[key]])
+             for label, key in series.items() if all(v is not None for v in curve[key])}
+    if chip is not None:
+        epochs = chip["n_train"] / golden["n_train"]
+        label = (f"chip on Verilator, {chip['n_eval']} held-out digits (golden "
+                 f"{100 * chip[golden_key]:.1f} %)")
+        lines[label] = ([epochs], [100 * chip[chip_key]])
+        title = f"{title}: golden model vs chip"
+    return plot_lines(out / "training_curve.png", lines, title=title, xlabel="epoch",
+                      ylabel="accuracy (%)", logy=False)
