@@ -34,8 +34,9 @@ class Board:
     bitstream_suffix: str
     tools: tuple[str, ...]  # toolchain.TOOLS keys the build needs
     logic_resource: str  # nextpnr utilisation entry that counts logic cells
-    #: extra nextpnr options: router1 routes the large ECP5 tops (the 784-128-10 ULX3S top in
-    #: 18 minutes, where router2's overused wires stop falling at ~3,500; docs/boards.md);
+    #: extra nextpnr options: router1 routes the large ECP5 tops (the 784-256-10 ULX3S top in
+    #: 47 minutes, the 784-128-10 one in 18, where router2's overused wires stop falling;
+    #: docs/boards.md);
     #: --timing-allow-fail keeps the bitstream and the achieved Fmax of a build that misses
     #: its clock (callers report ``timing_met``; ``snnforge board build`` exits 1 on a miss)
     nextpnr_opts: str = "--timing-allow-fail"
