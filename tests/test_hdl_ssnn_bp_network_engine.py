@@ -10,7 +10,7 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp import units
 from snnforge.hdl.ssnn_bp.input_scan import InputSpikeScan
 from snnforge.hdl.ssnn_bp.network_weights import BankedWeights, NetworkWeights
-from snnforge.sim.amaranth_stream import simulate
+from snnforge.sim.amaranth_stream import simulate, write_row
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
@@ -104,11 +104,7 @@ def test_network_weights_update_write_and_read_like_the_golden_updater(lanes, we
             if kind == "write":
                 row = int(r.integers(depth))
                 values = r.integers(lo, hi, lanes)
-                ctx.set(dut.wr_addr, row)
-                ctx.set(dut.wr_data, [int(v) for v in values])
-                ctx.set(dut.wr_en, 1)
-                await ctx.tick()
-                ctx.set(dut.wr_en, 0)
+                await write_row(ctx, dut, row, values)
                 await ctx.tick()          # the write lands before the next access
                 model[row] = values
             elif kind == "read":
@@ -162,11 +158,7 @@ def test_banked_weights_read_rows_and_groups_update_and_write_like_the_golden_up
                 last_row = None
             if kind == "write":
                 row, values = int(r.integers(rows)), r.integers(lo, hi, lanes)
-                ctx.set(dut.wr_addr, row)
-                ctx.set(dut.wr_data, [int(v) for v in values])
-                ctx.set(dut.wr_en, 1)
-                await ctx.tick()
-                ctx.set(dut.wr_en, 0)
+                await write_row(ctx, dut, row, values)
                 model[row] = values
             elif kind == "row":
                 row = int(r.integers(rows))

@@ -17,7 +17,7 @@ from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.hdl.ssnn_bp.network import SSNNNetwork, small_network_config
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
 from snnforge.hdl.ssnn_bp.network_weights import HOST_LOADED, NetworkWeights
-from snnforge.sim.amaranth_stream import simulate
+from snnforge.sim.amaranth_stream import simulate, write_row
 from snnforge.sim.ssnn_bp_network_amaranth import simulate_network, trace_mismatch
 from snnforge.sim.ssnn_bp_network_reference import golden_training_trace
 
@@ -67,11 +67,7 @@ def test_single_port_weights_take_an_event_every_other_cycle_and_update_like_the
             if kind == "write":
                 row = int(r.integers(depth))
                 values = r.integers(lo, hi, lanes)
-                ctx.set(dut.wr_addr, row)
-                ctx.set(dut.wr_data, [int(v) for v in values])
-                ctx.set(dut.wr_en, 1)
-                await ctx.tick()
-                ctx.set(dut.wr_en, 0)
+                await write_row(ctx, dut, row, values)
                 model[row] = values
             elif kind == "read":
                 row = int(r.integers(depth))

@@ -25,7 +25,8 @@ from collections.abc import Iterable
 
 from amaranth.hdl import Value
 
-__all__ = ["stream_put", "stream_get", "stream_put_all", "stream_get_n", "run_streams", "simulate"]
+__all__ = ["stream_put", "stream_get", "stream_put_all", "stream_get_n", "run_streams", "simulate",
+           "write_row"]
 
 
 def _set_payload(ctx, stream, payload) -> None:
@@ -101,6 +102,16 @@ async def stream_get_n(ctx, stream, count: int, *, ready_p: float = 1.0,
             received.append(payload)
     ctx.set(stream.ready, 0)
     return received
+
+
+async def write_row(ctx, dut, row: int, values) -> None:
+    """One host write through a weight memory's write port (``wr_addr``, ``wr_data``,
+    ``wr_en``): ``values`` into row ``row`` in one cycle, ``wr_en`` low again after it."""
+    ctx.set(dut.wr_addr, row)
+    ctx.set(dut.wr_data, [int(v) for v in values])
+    ctx.set(dut.wr_en, 1)
+    await ctx.tick()
+    ctx.set(dut.wr_en, 0)
 
 
 def run_streams(dut, *, sources: dict, sinks: dict, max_cycles: int, seed: int = 0,
