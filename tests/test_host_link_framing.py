@@ -98,7 +98,8 @@ def test_slip_decoder_matches_golden_on_random_wire_bytes():
     assert frames == P.SlipDecoder().feed(bytes(wire), errors)
 
 
-def test_frame_receiver_checks_crc_length_and_marks():
+@pytest.mark.parametrize("spram", [False, True])
+def test_frame_receiver_checks_crc_length_and_marks(spram):
     n = 24
     good = P.frame_body(9, 3, b"\x01\x02\x03")
     bad = bytearray(good)
@@ -109,7 +110,7 @@ def test_frame_receiver_checks_crc_length_and_marks():
     for body, err in frames:
         items += [_pack(b, int(i == len(body) - 1), err if i == len(body) - 1 else 0)
                   for i, b in enumerate(body)] + [None] * 4
-    dut = FrameReceiver(buffer_bytes=n)
+    dut = FrameReceiver(buffer_bytes=n, spram=spram)
     got = _stream(dut, items, src="i_data", sink="o_frame", ready_p=1.0, valid_p=0.5, seed=6)
     status = [g >> n.bit_length() for g in got]
     lengths = [g & ((1 << n.bit_length()) - 1) for g in got]
@@ -118,28 +119,43 @@ def test_frame_receiver_checks_crc_length_and_marks():
     assert lengths[0] == lengths[-1] == len(good)
 
 
-def test_frame_receiver_buffer_holds_the_body():
-    body = P.frame_body(4, 2, bytes(range(10)))
-    dut = FrameReceiver(buffer_bytes=32)
-    read = []
+@pytest.mark.parametrize("spram", [False, True])
+def test_frame_receiver_buffer_holds_the_body(spram):
+    """Bytes in consecutive clocks; the consumer holds address 0 until the frame is offered
+    (as the command decoder does while idle), then reads from its first offered clock on:
+    with ``spram`` the frame is offered a clock later, the address shared with the writes."""
+    bodies = [P.frame_body(4, 2, bytes(range(10))), P.frame_body(5, 3, bytes(range(50, 57)))]
+    dut = FrameReceiver(buffer_bytes=32, spram=spram)
+    reads = []
 
     async def tb(ctx):
-        for i, b in enumerate(body):
-            ctx.set(dut.i_data.valid, 1)
-            ctx.set(Value.cast(dut.i_data.payload), _pack(b, int(i == len(body) - 1)))
+        ctx.set(dut.rd_addr, 0)
+        for body in bodies:
+            read = []
+            for i, b in enumerate(body):
+                ctx.set(dut.i_data.valid, 1)
+                ctx.set(Value.cast(dut.i_data.payload), _pack(b, int(i == len(body) - 1)))
+                await ctx.tick()
+            ctx.set(dut.i_data.valid, 0)
+            if spram:   # offered one clock after the last byte
+                assert not ctx.get(dut.o_frame.valid)
+                await ctx.tick()
+            assert ctx.get(dut.o_frame.valid)
+            assert ctx.get(dut.o_frame.payload.length) == len(body)
+            read.append(ctx.get(dut.rd_data))     # address 0, set before the frame came
+            for addr in range(1, len(body) + 1):
+                ctx.set(dut.rd_addr, addr)
+                await ctx.tick()
+                read.append(ctx.get(dut.rd_data))
+            ctx.set(dut.rd_addr, 0)
+            ctx.set(dut.o_frame.ready, 1)
             await ctx.tick()
-        ctx.set(dut.i_data.valid, 0)
-        assert ctx.get(dut.o_frame.valid) and ctx.get(dut.o_frame.payload.length) == len(body)
-        for addr in range(len(body) + 1):
-            ctx.set(dut.rd_addr, addr)
-            await ctx.tick()
-            read.append(ctx.get(dut.rd_data))
-        ctx.set(dut.o_frame.ready, 1)
-        await ctx.tick()
-        assert not ctx.get(dut.o_frame.valid)
+            ctx.set(dut.o_frame.ready, 0)
+            assert not ctx.get(dut.o_frame.valid)
+            reads.append(bytes(read[:len(body)]))
 
     simulate(dut, tb)
-    assert bytes(read[:len(body)]) == body
+    assert reads == bodies
 
 
 def test_frame_transmitter_appends_the_crc():
@@ -156,3 +172,16 @@ def test_frame_transmitter_appends_the_crc():
 def test_frame_receiver_size_is_validated():
     with pytest.raises(ConfigError, match="buffer_bytes"):
         FrameReceiver(buffer_bytes=3)
+    with pytest.raises(ConfigError, match="frame_spram"):
+        FrameReceiver(buffer_bytes=32, spram=1)
+    with pytest.raises(ConfigError, match="frame_spram=True .* 16384"):
+        FrameReceiver(buffer_bytes=16385, spram=True)
+
+
+def test_frame_buffer_spram_shape():
+    """The SPRAM buffer carries the attributes Yosys maps to SB_SPRAM256KA and one address
+    (the plain one keeps its two)."""
+    from amaranth.back import rtlil
+    text = rtlil.convert(FrameReceiver(buffer_bytes=64, spram=True))
+    assert 'attribute \\ram_style "huge"' in text and "snnforge_host_loaded" in text
+    assert "ram_style" not in rtlil.convert(FrameReceiver(buffer_bytes=64))

@@ -14,7 +14,7 @@ from snnforge.errors import ConfigError
 from snnforge.host.protocol import Status
 
 from .command import CommandDecoder
-from .frame import FrameReceiver, FrameTransmitter
+from .frame import FrameReceiver, FrameTransmitter, check_frame_spram
 from .sizes import LinkSizes, min_buffer_bytes
 from .slip import SLIPDecoder, SLIPEncoder
 from .uart import UARTRx, UARTTx, check_divisor, rx_layout
@@ -33,14 +33,15 @@ class ProtocolEngine(wiring.Component):
     Parameters: ``n_in``, ``n_hidden``, ``n_out``, ``weight_bits``, ``config_hash`` (32 b,
     reported by IDENTIFY), ``buffer_bytes`` (frame buffer; default the smallest that holds every
     request), ``w1_host_loaded`` (W1 has no contents until the host writes it: TRAIN and
-    EVALUATE wait for every W1 row; :class:`~.command.CommandDecoder`). Network ports: those of :class:`~.command.CommandDecoder` (``o_sample``,
+    EVALUATE wait for every W1 row; :class:`~.command.CommandDecoder`), ``frame_spram``
+    (the frame buffer in an iCE40 SPRAM: :class:`~.frame.FrameReceiver` ``spram``). Network ports: those of :class:`~.command.CommandDecoder` (``o_sample``,
     ``i_result``, ``o_read_req``, ``i_read_row``, ``o_write``, ``net_reset``); ``busy`` (a frame
     is being executed or answered), ``link_error`` (one-clock pulse per NACKed frame).
     """
 
     def __init__(self, *, n_in: int = 16, n_hidden: int = 8, n_out: int = 4,
                  weight_bits: int = 8, config_hash: int = 0, buffer_bytes: int | None = None,
-                 w1_host_loaded: bool = False):
+                 w1_host_loaded: bool = False, frame_spram: bool = False):
         self.sizes = LinkSizes(n_in=n_in, n_hidden=n_hidden, n_out=n_out,
                                weight_bits=weight_bits, config_hash=config_hash)
         if buffer_bytes is None:
@@ -48,6 +49,7 @@ class ProtocolEngine(wiring.Component):
         self.decoder = CommandDecoder(sizes=self.sizes, buffer_bytes=buffer_bytes,
                                       w1_host_loaded=w1_host_loaded)
         self.buffer_bytes = buffer_bytes
+        self.frame_spram = check_frame_spram(frame_spram, buffer_bytes=buffer_bytes)
         d = self.decoder.signature.members
         super().__init__({
             "i_bytes": In(stream.Signature(rx_layout())), "o_bytes": Out(stream.Signature(8)),
@@ -59,7 +61,8 @@ class ProtocolEngine(wiring.Component):
         m = Module()
         m.submodules.slip_rx = srx = SLIPDecoder()
         m.submodules.slip_tx = stx = SLIPEncoder()
-        m.submodules.frame_rx = frx = FrameReceiver(buffer_bytes=self.buffer_bytes)
+        m.submodules.frame_rx = frx = FrameReceiver(buffer_bytes=self.buffer_bytes,
+                                                    spram=self.frame_spram)
         m.submodules.frame_tx = ftx = FrameTransmitter()
         m.submodules.decoder = dec = self.decoder
         connect(m, wiring.flipped(self.i_bytes), srx.i_data)
@@ -91,11 +94,12 @@ class HostLink(wiring.Component):
 
     def __init__(self, *, divisor: int, n_in: int = 16, n_hidden: int = 8, n_out: int = 4,
                  weight_bits: int = 8, config_hash: int = 0, buffer_bytes: int | None = None,
-                 w1_host_loaded: bool = False):
+                 w1_host_loaded: bool = False, frame_spram: bool = False):
         self.divisor = check_divisor(divisor)
         self.engine = ProtocolEngine(n_in=n_in, n_hidden=n_hidden, n_out=n_out,
                                      weight_bits=weight_bits, config_hash=config_hash,
-                                     buffer_bytes=buffer_bytes, w1_host_loaded=w1_host_loaded)
+                                     buffer_bytes=buffer_bytes, w1_host_loaded=w1_host_loaded,
+                                     frame_spram=frame_spram)
         self.sizes, self.buffer_bytes = self.engine.sizes, self.engine.buffer_bytes
         e = self.engine.signature.members
         super().__init__({
