@@ -7,11 +7,12 @@ design needs.
         --weight-bits 10 --lr 0.002 --seed 0 --clock-mhz 25 --rng-architecture pipelined \
         --rounds-per-stage 1 --rng-cores 8 --hid-lanes 4
     python benchmarks/board_builds.py --board icebreaker --n-in 784 --hidden 64 \
-        --weight-bits 10 --w1-lanes 4 --w1-spram --rng-architecture iterative \
-        --rounds-per-stage 4 --synth-only
+        --weight-bits 10 --w1-lanes 4 --w1-spram --u-ram --frame-spram \
+        --rng-architecture iterative --rounds-per-stage 4 --synth-only
 
 The network options (``--rng-architecture``, ``--rounds-per-stage``, ``--rng-cores``,
-``--hid-lanes``, ``--w1-lanes``, the switch ``--w1-spram``) default to the board's (snnforge.boards.network_board.default_network_options).
+``--hid-lanes``, ``--w1-lanes``, the switches ``--w1-spram``, ``--u-ram``, ``--frame-spram``)
+default to the board's (snnforge.boards.network_board.default_network_options).
 Writes benchmarks/results/board_build_<board>_<n_in>-<n_hidden>-<n_out>[_w<bits>].json (the
 suffix when the weights are not 8 bits); the build tree goes to --out (default
 /tmp/snnforge-board-build/<board>).
@@ -26,7 +27,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from snnforge.boards.network_board import NETWORK_OPTION_NAMES, build_network_board
+from snnforge.boards.network_board import (NETWORK_OPTION_NAMES, SWITCH_OPTIONS,
+                                            build_network_board)
 from snnforge.errors import ConfigError, ToolchainError
 from snnforge.hdl.ssnn_bp.network import small_network_config
 
@@ -56,8 +58,9 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=0.01, help="learning rate (weight units)")
     parser.add_argument("--seed", type=int, default=1)
     for name, flag in NETWORK_OPTION_NAMES.items():
-        if name == "w1_spram":   # a switch: W1 in the UP5K's SPRAM, loaded by the host
-            parser.add_argument(flag, dest=name, action="store_const", const=True, default=None)
+        if name in SWITCH_OPTIONS:   # --w1-spram, --u-ram, --frame-spram
+            parser.add_argument(flag, dest=name, action="store_const", const=True, default=None,
+                                help=SWITCH_OPTIONS[name])
         else:
             parser.add_argument(flag, dest=name, default=None)
     parser.add_argument("--nextpnr-seed", type=int, default=1)

@@ -4,7 +4,8 @@ back and compares them with BitTrueSSNN.train on the same digits and keys.
 
     python benchmarks/board_sim.py [--digits 200] [--divisor 4] [--side 8] [--hidden 16]
         [--weight-bits 8] [--lr 0.01] [--seed 1] [--rounds-per-stage R] [--w1-lanes P]
-        [--w1-spram] [--rng-architecture A] [--rng-cores K] [--hid-lanes G] [--tag T]
+        [--w1-spram] [--u-ram] [--frame-spram] [--rng-architecture A] [--rng-cores K]
+        [--hid-lanes G] [--tag T]
 
 Writes benchmarks/results/board_sim_<n_in>-<n_hidden>-<n_out>[_w<bits>][_spram][_<tag>].json: simulator
 wall time, digits/s, simulated cycles and board seconds (at 12 MHz), the board's chip cycles
@@ -55,6 +56,10 @@ def main() -> None:
                         help="W1 weights per memory word (default a whole row)")
     parser.add_argument("--w1-spram", action="store_true",
                         help="W1 host-loaded (the UP5K's SPRAM shape): the host writes it first")
+    parser.add_argument("--u-ram", action="store_true",
+                        help="u in block RAM (the same cycles)")
+    parser.add_argument("--frame-spram", action="store_true",
+                        help="the link's frame buffer in the SPRAM shape (one address)")
     parser.add_argument("--rng-architecture", default=None,
                         help="the network's Threefry core: iterative or pipelined (default the "
                              "top's)")
@@ -72,6 +77,8 @@ def main() -> None:
             {name: value for name, value in (("rounds_per_stage", args.rounds_per_stage),
                                              ("w1_lanes", args.w1_lanes),
                                              ("w1_spram", args.w1_spram or None),
+                                             ("u_ram", args.u_ram or None),
+                                             ("frame_spram", args.frame_spram or None),
                                              ("rng_architecture", args.rng_architecture),
                                              ("rng_cores", args.rng_cores),
                                              ("hid_lanes", args.hid_lanes))

@@ -50,14 +50,22 @@ _SYNTH_OPTS = {"icebreaker": "", "ulx3s-85f": ""}
 _PROGRAMMERS = {"icebreaker": ("iceprog",), "ulx3s-85f": ("openFPGALoader", "-b", "ulx3s")}
 
 
-#: the network top's options a board build takes (keyword arguments of SSNNNetwork) and the
-#: command-line option that sets each
+#: the network top's options a board build takes (keyword arguments of SSNNNetwork, and
+#: ``frame_spram``: the host link's frame buffer in the UP5K's SPRAM, a keyword of
+#: :class:`~snnforge.hdl.host_link.HostLink`) and the command-line option that sets each
 NETWORK_OPTION_NAMES = {"rng_architecture": "--rng-architecture",
                         "rounds_per_stage": "--rounds-per-stage", "rng_cores": "--rng-cores",
                         "hid_lanes": "--hid-lanes", "w1_lanes": "--w1-lanes",
-                        "w1_spram": "--w1-spram"}
+                        "w1_spram": "--w1-spram", "u_ram": "--u-ram",
+                        "frame_spram": "--frame-spram"}
 
-#: ``--w1-spram``'s command-line spellings
+#: the switches among them and what each does (for their error messages)
+SWITCH_OPTIONS = {"w1_spram": "W1 in the UP5K's SPRAM, written by the host before the first "
+                              "sample",
+                  "u_ram": "the hidden pre-activations u in block RAM",
+                  "frame_spram": "the host link's frame buffer in an iCE40 SPRAM"}
+
+#: the switches' command-line spellings
 _BOOL_TEXT = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -118,12 +126,11 @@ def check_network_options(options: dict | None, *, config: SSNNConfig | None = N
                                   f"{value!r}")
             checked[name] = value
             continue
-        if name == "w1_spram":
+        if name in SWITCH_OPTIONS:
             flag_value = _BOOL_TEXT.get(value.lower()) if isinstance(value, str) else value
             if not isinstance(flag_value, bool):
-                raise ConfigError(f"{flag} must be true or false (W1 in the UP5K's SPRAM, "
-                                  f"written by the host before the first sample), got "
-                                  f"{value!r}")
+                raise ConfigError(f"{flag} must be true or false ({SWITCH_OPTIONS[name]}), "
+                                  f"got {value!r}")
             checked[name] = flag_value
             continue
         allowed = {"rounds_per_stage": range(1, 14), "rng_cores": range(1, MAX_CORES + 1),
@@ -169,6 +176,9 @@ def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: b
     options of Yosys' ``synth_*`` command. With ``w1_spram`` the iCE40 synthesis runs with
     ``-spram`` (W1 in SB_SPRAM256KA) and the RTLIL carries no initial contents for W1
     (:func:`~.build.drop_host_loaded_init_in_plan`): the host writes W1 before training.
+    ``frame_spram`` (iCEBreaker only) puts the link's frame buffer in a SPRAM too (the
+    fourth, beside W1's three at 784-64-10 with ``w1_lanes`` = 4), which frees its 5 block
+    RAMs for ``u_ram``.
     """
     _check_board(board)
     if not isinstance(config, SSNNConfig):
@@ -179,8 +189,11 @@ def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: b
         clk_freq = DEFAULT_CLOCK_MHZ[board] * 1e6
     network_options = {**default_network_options(board),
                        **check_network_options(network_options, config=config)}
-    if network_options.get("w1_spram") and board == "icebreaker" and \
-            "-spram" not in synth_opts.split():
+    if network_options.get("frame_spram") and board != "icebreaker":
+        raise ConfigError(f"--frame-spram puts the link's frame buffer in an iCE40 SPRAM; the "
+                          f"{board} has none (its frame buffer is in block RAM)")
+    spram = network_options.get("w1_spram") or network_options.get("frame_spram")
+    if spram and board == "icebreaker" and "-spram" not in synth_opts.split():
         synth_opts = f"{synth_opts} -spram".strip()
     top = NetworkBoardTop(board=board, config=config, baud=baud, clk_freq=clk_freq,
                           network_options=network_options)

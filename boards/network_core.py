@@ -46,8 +46,8 @@ class NetworkBoardCore(wiring.Component):
     ``led_hold_cycles``: how long (1 to 1.5 times this) the ``training`` and ``link_error``
     LEDs stay lit after a sample or a bad frame (the board top passes 0.2 s of its clock);
     ``network_options``: keyword arguments of :class:`SSNNNetwork` (``rng_architecture``,
-    ``rounds_per_stage``, ``w1_spram``, ...); ``config_hash``: default
-    :func:`network_config_hash`.
+    ``rounds_per_stage``, ``w1_spram``, ``u_ram``, ...; ``frame_spram`` goes to the link:
+    its frame buffer in an iCE40 SPRAM); ``config_hash``: default :func:`network_config_hash`.
 
     With ``w1_spram`` the network's W1 has no contents on the FPGA (the synthesis flow drops
     the memory's initial contents, docs/boards.md): the link is built ``w1_host_loaded`` (it
@@ -68,6 +68,7 @@ class NetworkBoardCore(wiring.Component):
         self.config, self.led_hold_cycles = config, led_hold_cycles
         self.config_hash = network_config_hash(config) if config_hash is None else config_hash
         options = dict(network_options or {})
+        frame_spram = options.pop("frame_spram", False)
         self.w1_host_loaded = options.get("w1_spram") is True
         if self.w1_host_loaded:
             from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
@@ -77,7 +78,7 @@ class NetworkBoardCore(wiring.Component):
         self.link = HostLink(divisor=divisor, n_in=config.n_in, n_hidden=config.n_hidden,
                              n_out=config.n_out, weight_bits=config.weight_bits,
                              config_hash=self.config_hash, buffer_bytes=buffer_bytes,
-                             w1_host_loaded=self.w1_host_loaded)
+                             w1_host_loaded=self.w1_host_loaded, frame_spram=frame_spram)
         super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1),
                           "leds": Out(led_layout()), "busy": Out(1)})
 

@@ -94,17 +94,22 @@ def test_network_options_checked_with_the_option_names():
                              ({"w1_lanes": 0}, "--w1-lanes must be an integer from 1"),
                              ({"w1_spram": "maybe"}, "--w1-spram must be true or false"),
                              ({"w1_spram": 1}, "--w1-spram must be true or false"),
+                             ({"u_ram": "2"}, r"--u-ram must be true or false \(the hidden"),
+                             ({"frame_spram": 0}, "--frame-spram must be true or false"),
                              ({"lanes": 4}, "unknown network option 'lanes'")):
         with pytest.raises(ConfigError, match=message):
             check_network_options(options)
     assert check_network_options({"w1_spram": "True", "w1_lanes": "4"}) == {"w1_spram": True,
                                                                             "w1_lanes": 4}
     assert check_network_options({"w1_spram": False}) == {"w1_spram": False}
+    assert check_network_options({"u_ram": "yes", "frame_spram": True}) == {
+        "u_ram": True, "frame_spram": True}
     with pytest.raises(ConfigError, match="^--w1-lanes must be at most the 4 hidden neurons "
                                           r"\(--hidden; a whole W1 row per word\), got 5$"):
         check_network_options({"w1_lanes": 5}, config=small_network_config(n_hidden=4))
     assert set(NETWORK_OPTION_NAMES) == {"rng_architecture", "rounds_per_stage", "rng_cores",
-                                         "hid_lanes", "w1_lanes", "w1_spram"}
+                                         "hid_lanes", "w1_lanes", "w1_spram", "u_ram",
+                                         "frame_spram"}
     for board in ("icebreaker", "ulx3s-85f"):
         assert check_network_options(default_network_options(board)) == \
             default_network_options(board)
@@ -160,23 +165,53 @@ def test_build_tree_of_a_host_loaded_w1(tmp_path):
         assert np.array_equal(core.network.w2_init, golden.W2)
 
 
+def test_build_tree_of_a_frame_buffer_in_spram(tmp_path):
+    """--frame-spram: the link's frame buffer carries the SPRAM attributes (and no initial
+    contents) and the iCE40 synthesis runs with -spram; with --u-ram the network's u is an
+    AccumulatorRam; the ULX3S (no SPRAM) refuses --frame-spram."""
+    config = small_network_config(n_in=16, n_hidden=8, n_out=3)
+    options = {"frame_spram": True, "u_ram": True, "w1_lanes": 4}
+    result = build_network_board("icebreaker", config=config, out_dir=tmp_path, pnr=False,
+                                 network_options=options)
+    rtlil = (tmp_path / "top.il").read_text()
+    assert "synth_ice40 -spram" in (tmp_path / "top.ys").read_text()
+    assert result["network_options"]["frame_spram"] and result["network_options"]["u_ram"]
+    assert rtlil.count('attribute \\ram_style "huge"') == 1
+    plain = build_network_board("icebreaker", config=config, out_dir=tmp_path / "plain",
+                                pnr=False)
+    assert "-spram" not in plain["synth_opts"]
+    assert "ram_style" not in (tmp_path / "plain" / "top.il").read_text()
+    core = NetworkBoardCore(config=config, divisor=4, network_options=options)
+    assert core.link.engine.frame_spram and core.network.u_ram
+    with pytest.raises(ConfigError, match="--frame-spram .* the ulx3s-85f has none"):
+        build_network_board("ulx3s-85f", config=config, out_dir=tmp_path / "ecp5", pnr=False,
+                            network_options={"frame_spram": True})
+
+
+#: the UP5K configuration's board top: W1 in 3 SPRAM, the frame buffer in the fourth, u in
+#: block RAM (docs/boards.md)
+UP5K_OPTIONS = {"w1_spram": True, "w1_lanes": 4, "u_ram": True, "frame_spram": True,
+                "rng_architecture": "iterative", "rounds_per_stage": 4}
+
+
 @pytest.mark.slow
 @pytest.mark.hw
 def test_up5k_configuration_board_top_maps_w1_to_spram(tmp_path):
     """The iCEBreaker top of the UP5K configuration (784-64-10, 10-bit weights, --w1-spram,
-    W1 words of 4): Yosys maps W1 to 3 SB_SPRAM256KA and the block RAMs stay within the 30 of
-    the device (docs/boards.md has the cell counts; the logic does not fit yet). ~2 minutes."""
+    W1 words of 4, --u-ram, --frame-spram): Yosys maps W1 to 3 SB_SPRAM256KA and the link's
+    frame buffer to the fourth, and u's block RAMs fit the 30 of the device beside the rest
+    (docs/boards.md has the cell counts; the logic does not fit yet). ~2 minutes."""
     config = small_network_config(n_in=784, n_hidden=64, weight_bits=10, learning_rate=0.002,
                                   seed=0)
     result = build_network_board("icebreaker", config=config, out_dir=tmp_path, synth_only=True,
-                                 network_options={"w1_spram": True, "w1_lanes": 4,
-                                                  "rng_architecture": "iterative",
-                                                  "rounds_per_stage": 4})
+                                 network_options=UP5K_OPTIONS)
     synth = result["synth"]
-    assert synth["spram"] == 3 and synth["block_ram"] <= 30 and synth["lut4"] > 0
+    assert synth["spram"] == 4 and synth["block_ram"] <= 30 and synth["lut4"] > 0
 
 
-def test_core_lints():
+@pytest.mark.parametrize("options", [{}, {"w1_spram": True, "w1_lanes": 2, "u_ram": True,
+                                          "frame_spram": True}], ids=["plain", "up5k_shape"])
+def test_core_lints(options):
     core = NetworkBoardCore(config=small_network_config(n_in=16, n_hidden=4, n_out=3),
-                            divisor=4, led_hold_cycles=8)
+                            divisor=4, led_hold_cycles=8, network_options=options)
     hwsim.lint(hwsim.emit_verilog(core, name="board_core"), top="board_core")

@@ -77,10 +77,13 @@ def test_simulated_board_garbage_and_closed():
         sim.read(1, 0.01)
 
 
-#: a small host-loaded board: 16-8-10 (4x4 digits), 6-bit weights, W1 in words of 4 weights
-#: in the SPRAM shape, the iCEBreaker's network options otherwise (one Verilator build for
-#: both tests below: the CLI's --n-in 16 --hidden 8 --w1-lanes 4 --w1-spram is this board)
-SPRAM_OPTIONS = {"rounds_per_stage": 2, "w1_spram": True, "w1_lanes": 4}
+#: a small host-loaded board in the UP5K configuration's shape: 16-8-10 (4x4 digits), 6-bit
+#: weights, W1 in words of 4 weights in the SPRAM shape, u in block RAM, the link's frame
+#: buffer in the SPRAM shape, the iCEBreaker's network options otherwise (one Verilator build
+#: for both tests below: the CLI's --n-in 16 --hidden 8 --w1-lanes 4 --w1-spram --u-ram
+#: --frame-spram is this board)
+SPRAM_OPTIONS = {"rounds_per_stage": 2, "w1_spram": True, "w1_lanes": 4, "u_ram": True,
+                 "frame_spram": True}
 
 
 def _spram_config():
@@ -125,7 +128,7 @@ def test_cli_trains_the_simulated_host_loaded_board(tmp_path, capsys):
     from snnforge import cli
     out = tmp_path / "run"
     argv = ["board", "train", "--board", "icebreaker", "--sim", "--n-in", "16", "--w1-lanes",
-            "4", "--w1-spram", "--dataset", "mnist-sample", "--train-limit", "20",
+            "4", "--w1-spram", "--u-ram", "--frame-spram", "--dataset", "mnist-sample", "--train-limit", "20",
             "--test-limit", "4", "--check", "--quiet", "--out", str(out)]
     assert cli.main(argv) == 0
     assert "identical to BitTrueSSNN" in capsys.readouterr().out

@@ -70,6 +70,12 @@ def _network_top_arguments(p, title: str) -> None:
     g.add_argument("--w1-spram", action="store_const", const=True, default=None,
                    help="W1 in the iCE40 UP5K's SPRAM: no contents until the host writes it "
                         "(the board refuses samples until then; see docs/boards.md)")
+    g.add_argument("--u-ram", action="store_const", const=True, default=None,
+                   help="the hidden pre-activations u in block RAM (same cycles; --hid-lanes "
+                        "must divide --w1-lanes)")
+    g.add_argument("--frame-spram", action="store_const", const=True, default=None,
+                   help="iCEBreaker: the host link's frame buffer in an SPRAM (frees 5 block "
+                        "RAMs for --u-ram beside --w1-spram's W1)")
 
 
 def _link_arguments(p) -> None:
