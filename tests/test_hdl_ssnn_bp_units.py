@@ -51,8 +51,8 @@ def _edge_or_random(r, bits):
 
 
 @pytest.mark.parametrize("architecture,rounds", [
-    ("iterative", 1), ("iterative", 2), ("iterative", 3), ("iterative", 4), ("iterative", 6),
-    ("iterative", 13), ("pipelined", 1), ("pipelined", 5)])
+    ("iterative", 1), ("iterative", 2), ("iterative", 3), ("iterative", 4), ("iterative", 5),
+    ("iterative", 6), ("iterative", 7), ("iterative", 13), ("pipelined", 1), ("pipelined", 5)])
 def test_threefry_core_matches_rng_blocks(architecture, rounds):
     """Blocks (x0, x1) and tags of the core equal rng.random_block over many (key, counter)
     values, with random request gaps and output backpressure; the iterative core takes one

@@ -14,8 +14,9 @@ Two architectures compute the same blocks (``architecture=``):
   only registers the raw request (no logic between the requester and the loop), then n
   iterations; latency and interval n + 1 cycles. Round slot s of iteration k runs round
   r = k * rounds_per_stage + s; its rotation and key injection (injection i right before
-  round 4 i, injection 0 = the initial ``ctr + key``) are muxed by k; slots with r >= 13 pass
-  their input through.
+  round 4 i, injection 0 = the initial ``ctr + key``) are muxed by k; the last iteration's
+  result is taken from the slot that runs round 12 (slots past it compute values nobody
+  reads, so their rotation and injection choices there are free).
 
 Both have a pass-through tag, so a user can route each block to where it belongs.
 :class:`RandomDrawSource` turns a core into ``lanes`` draws (8 or 16 bits) for draw indices
@@ -152,12 +153,18 @@ def iterative_control(m: Module, *, n_iter: int, req_valid, out_ready,
     return IterativeControl(ready=ready, load=load, running=running, it=it, out_valid=out_valid)
 
 
+#: an option of :func:`_by_iteration` whose value is never used (any other option will do)
+_ANY = object()
+
+
 def _by_iteration(it, options: list, value_of) -> object:
     """The value of ``options[it]`` (one entry per iteration; equal entries share one mux
-    input): ``value_of(option)`` builds it. A mux chain over the distinct options."""
+    input; :data:`_ANY` entries take whichever the mux gives): ``value_of(option)`` builds
+    it. A mux chain over the distinct options."""
     groups: dict = {}
     for k, opt in enumerate(options):
-        groups.setdefault(opt, []).append(k)
+        if opt is not _ANY:
+            groups.setdefault(opt, []).append(k)
     items = list(groups.items())
     out = value_of(items[-1][0])
     for opt, ks in reversed(items[:-1]):
@@ -176,7 +183,10 @@ def threefry_iterative(m: Module, *, seed: int, rounds_per_stage: int, ctl: Iter
 
     Key injection i (i = 0..3) is applied right before round 4 i (injection 0 is the initial
     ``ctr + key``), so the registers take the raw request and no separate initial adders are
-    needed; the loop logic sees registers only.
+    needed; the loop logic sees registers only. The last iteration runs rounds up to 12 in
+    its first slots; the registers take the output of the slot that runs round 12 then (one
+    mux at the register input instead of a pass-through mux in each later slot), and the
+    later slots' rotation and injection muxes leave the last iteration out.
     """
     p = rounds_per_stage
     n_iter = -(-ROUNDS // p)
@@ -191,10 +201,12 @@ def threefry_iterative(m: Module, *, seed: int, rounds_per_stage: int, ctl: Iter
     ks = (ks0, k, ks2)
     it = ctl.it
     last = it == n_iter - 1
+    final_slot = ROUNDS - 1 - (n_iter - 1) * p     # the slot running round 12 when `last`
+    final = None
     for s in range(p):
         rounds = [kk * p + s for kk in range(n_iter)]
-        inject = [r // 4 if r < ROUNDS and r % 4 == 0 else None for r in rounds]
-        if any(i is not None for i in inject):
+        inject = [(r // 4 if r % 4 == 0 else None) if r < ROUNDS else _ANY for r in rounds]
+        if any(i is not None and i is not _ANY for i in inject):
             op_a = Signal(32, name=f"{prefix}inj_a{s}")
             op_b = Signal(32, name=f"{prefix}inj_b{s}")
             m.d.comb += [
@@ -206,14 +218,16 @@ def threefry_iterative(m: Module, *, seed: int, rounds_per_stage: int, ctl: Iter
             b_inj = Signal(32, name=f"{prefix}x1_inj{s}")
             m.d.comb += [a_inj.eq(a + op_a), b_inj.eq(b + op_b)]
             a, b = a_inj, b_inj
-        rot = [ROTATIONS[r % 8] if r < ROUNDS else None for r in rounds]
+        rot = [ROTATIONS[r % 8] if r < ROUNDS else _ANY for r in rounds]
         a_new = Signal(32, name=f"{prefix}x0_slot{s}")
         b_new = Signal(32, name=f"{prefix}x1_slot{s}")
-        b_rot = _by_iteration(it, rot, lambda n: b if n is None else b.rotate_left(n))
+        b_rot = _by_iteration(it, rot, lambda n: b.rotate_left(n))
         m.d.comb += [a_new.eq(a + b), b_new.eq(b_rot ^ a_new)]
-        if None in rot:  # this slot is past round 13 in the last iteration: pass through
-            a_new, b_new = Mux(last, a, a_new), Mux(last, b, b_new)
         a, b = a_new, b_new
+        if s == final_slot:
+            final = (a, b)
+    if final_slot != p - 1:    # the last iteration ends in an earlier slot
+        a, b = Mux(last, final[0], a), Mux(last, final[1], b)
     with m.If(ctl.load):
         m.d.sync += [x0.eq(block), x1.eq(sample), k1.eq(key1), t.eq(tag)]
     with m.Elif(ctl.running):
