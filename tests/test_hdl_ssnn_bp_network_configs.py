@@ -15,6 +15,7 @@ from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.sim.ssnn_bp_network_amaranth import simulate_network, trace_mismatch
 from snnforge.hdl.ssnn_bp.random_source import ARCHITECTURES
+from snnforge.hdl.ssnn_bp.lr_word_events import blocks_are_words
 from snnforge.sim.ssnn_bp_network_reference import golden_eval_winners, golden_training_trace
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
@@ -130,6 +131,18 @@ def test_default_cases_cover_the_corners():
     assert any(p is not None and p < n for p, n in u) and any(p is None or p == n for p, n in u)
     assert any(x.get("accumulator_bits", 0) < 0 or x.get("gumbel_value_bits", 0) < 0 for x in f)
     assert any(c["learn"] for c in cases) and not all(c["learn"] for c in cases)
+
+
+#: drawn cases whose W1 words are LR blocks (lr_word_events.py: 4 posts per word, n_hidden a
+#: multiple of 4), none of which the default cases draw
+WORD_EVENT_CASES = (80, 196, 1128)
+
+
+@pytest.mark.parametrize("seed", WORD_EVENT_CASES)
+def test_random_configuration_with_word_events_matches_golden(seed):
+    case = draw_case(seed)
+    assert blocks_are_words(case["fields"]["n_hidden"], case["w1_lanes"] or 0)
+    assert check_case(seed) == "trained"
 
 
 @pytest.mark.slow

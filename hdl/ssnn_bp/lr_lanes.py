@@ -225,34 +225,40 @@ class LRGateLanes(wiring.Component):
     ``lr_gate_bits`` are below ``lr_gate_threshold``; other lanes keep their gate.
 
     ``valid`` (``cores`` b), ``x0``/``x1`` (32 b per core), ``tag`` (:func:`lr_tag_layout` per
-    core) in; ``gate`` (``row_lanes`` b, the row's gates so far), ``event`` (the row's update
-    goes out now: its last blocks arrive), ``row`` (its pre row) and ``last`` (the pass's last
-    blocks) out. ``lockstep``: the tags carry ``real`` and filler blocks gate no lane.
+    core) in; ``gate`` (``lanes`` b, default ``row_lanes``: the row's gates so far), ``event``
+    (the row's update goes out now: its last blocks arrive), ``row`` (its pre row) and
+    ``last`` (the pass's last blocks) out; ``word_gate`` (4 b per core): the gates of the four
+    words of each core's block as it is now (valid or not). ``lockstep``: the tags carry
+    ``real`` and filler blocks gate no lane.
     """
 
-    def __init__(self, *, sizes: NetworkSizes, cores: int, lockstep: bool = False):
+    def __init__(self, *, sizes: NetworkSizes, cores: int, lockstep: bool = False,
+                 lanes: int | None = None):
         self.sizes = sizes
         self.cores = check_int("cores", cores, 1, MAX_CORES)
         self.lockstep = bool(lockstep)
+        self.lanes = sizes.row_lanes if lanes is None else check_int("lanes", lanes, 1,
+                                                                     sizes.row_lanes)
         layout = lr_tag_layout(sizes, lockstep=self.lockstep)
         super().__init__({
             "valid": In(cores), "x0": In(data.ArrayLayout(32, cores)),
             "x1": In(data.ArrayLayout(32, cores)), "tag": In(data.ArrayLayout(layout, cores)),
-            "gate": Out(sizes.row_lanes), "event": Out(1), "last": Out(1),
-            "row": Out(sizes.pre_row_bits),
+            "gate": Out(self.lanes), "event": Out(1), "last": Out(1),
+            "row": Out(sizes.pre_row_bits), "word_gate": Out(data.ArrayLayout(4, cores)),
         })
 
     def elaborate(self, platform):
         m = Module()
         c = self.sizes.config
         k_cores = self.cores
-        lanes = self.sizes.row_lanes
+        lanes = self.lanes
         gate_reg = Signal(lanes)
         word_gate = []           # [core][word]
         for k in range(k_cores):
             words = Cat(self.x0[k], self.x1[k])
             word_gate.append([words.word_select(w, 16)[:c.lr_gate_bits] < c.lr_gate_threshold
                               for w in range(4)])
+            m.d.comb += self.word_gate[k].eq(Cat(*word_gate[k]))
         # the row-level fields: every valid core carries the same row, phi, end_row, last,
         # so an OR over the valid cores' fields (no priority chain through the cores)
         phi, row, end_row, last = Signal(2), Signal(len(self.row)), Signal(), Signal()

@@ -32,8 +32,9 @@ random bits keyed like the golden model):
 7. UPD (W2 then W1): per active pre row, the random blocks holding its active columns' LR
    draws, up to ``rng_cores`` per cycle, gate its lanes; the row's gated +-1 LSB updates are
    one read-modify-write event of its weight memory (W1: of each of its words that holds a
-   gated active lane, :class:`WordEventSplitter`, the cores stalled meanwhile). All reads of
-   a step precede its writes.
+   gated active lane, :class:`WordEventSplitter`, the cores stalled meanwhile; with words of
+   4 posts and n_hidden % 4 == 0 a block is one word and its event goes out as it returns,
+   :class:`LRWordEvents`). All reads of a step precede its writes.
 8. TRACE: ``o_trace`` gets {s0, h, g_pos, g_neg, winner, step} of the step.
 
 Sub-components: one file each in ``hdl/ssnn_bp/`` with its own signature and tests
@@ -74,6 +75,7 @@ from .row_group_sum import RowGroupSum
 from .sample_loader import SampleLoader
 from .step_record import StepRecord
 from .lr_lanes import LRBlockSequencer, LRGateLanes
+from .lr_word_events import LRWordEvents, blocks_are_words
 from .weight_readback import WeightReadBack
 from .w1_words import RowWordIssue, WordEventSplitter, WordWeights, w1_word_count
 from .wta import WinnerTakeAll
@@ -160,7 +162,11 @@ class SSNNNetwork(wiring.Component):
         lockstep = self.w1_words > 1
         m.submodules.update_seq = seq = LRBlockSequencer(sizes=sz, cores=n_cores,
                                                          lockstep=lockstep)
-        m.submodules.lr_gates = gates = LRGateLanes(sizes=sz, cores=n_cores, lockstep=lockstep)
+        # W1 words of 4 posts at phase 0: an LR block is one W1 word's event as it returns
+        # (lr_word_events.py), so the gate lanes serve the W2 pass only
+        direct = blocks_are_words(n_h, self.w1_lanes)
+        m.submodules.lr_gates = gates = LRGateLanes(sizes=sz, cores=n_cores, lockstep=lockstep,
+                                                    lanes=n_out if direct else None)
         tag_size = seq.tag_layout.size
         tag_width = max(tag_size, pre.slot_bits)
         core = dict(seed=c.seed, rounds_per_stage=self.rounds_per_stage,
@@ -330,15 +336,29 @@ class SSNNNetwork(wiring.Component):
                          pre.blk_tag[k].eq(blk.tag[:pre.slot_bits]),
                          rng_k.o_blk.ready.eq(~w1_stall)]
         onehot_pos, onehot_neg = Signal(n_out), Signal(n_out)
-        # the W1 pass: a row's event becomes the events of its words with a gated active lane
-        m.submodules.w1_events = split = WordEventSplitter(posts=n_h, lanes=self.w1_lanes,
-                                                           row_bits=w1m.row_bits)
-        wiring.connect(m, split.o_event, w1m.i_event)
+        # the W1 pass: each block's word event as it returns (direct), or a row's event split
+        # into the events of its words with a gated active lane; w1_done: the W1 events of
+        # this cycle's blocks are taken (the cores advance)
+        w1_done = Signal()
+        if direct:
+            m.submodules.w1_events = wev = LRWordEvents(
+                sizes=sz, cores=n_cores, row_bits=w1m.row_bits, word_bits=w1m.word_bits,
+                lockstep=lockstep)
+            wiring.connect(m, wev.o_event, w1m.i_event)
+            m.d.comb += [wev.pos.eq(rec.g_pos), wev.neg.eq(rec.g_neg), w1_done.eq(wev.taken)]
+            for k, rng_k in enumerate(cores):
+                m.d.comb += [wev.word_gate[k].eq(gates.word_gate[k]),
+                             wev.tag[k].eq(rng_k.o_blk.payload.tag[:tag_size])]
+        else:
+            m.submodules.w1_events = split = WordEventSplitter(posts=n_h, lanes=self.w1_lanes,
+                                                               row_bits=w1m.row_bits)
+            wiring.connect(m, split.o_event, w1m.i_event)
+            m.d.comb += [split.i_event.payload.row.eq(gates.row), split.pos.eq(rec.g_pos),
+                         split.neg.eq(rec.g_neg), split.i_event.payload.gate.eq(gates.gate[:n_h]),
+                         w1_done.eq(~split.i_event.valid | split.i_event.ready)]
         m.d.comb += [onehot_pos.eq(Const(1, n_out) << col_pos),
                      onehot_neg.eq(Const(1, n_out) << col_neg),
             # the updaters are pregated: gate[lane] = (draw mod 2**lr_gate_bits < threshold)
-            split.i_event.payload.row.eq(gates.row), split.pos.eq(rec.g_pos),
-            split.neg.eq(rec.g_neg), split.i_event.payload.gate.eq(gates.gate[:n_h]),
             w2m.i_event.payload.addr.eq(gates.row),    # the bank's updater
             w2m.i_event.payload.pos.eq(onehot_pos), w2m.i_event.payload.neg.eq(onehot_neg),
             w2m.i_event.payload.gate.eq(gates.gate[:n_out])]
@@ -460,12 +480,13 @@ class SSNNNetwork(wiring.Component):
                 m.d.sync += [drain.eq(0), phase.eq(Phase.UPD)]
 
         with m.Elif(phase == Phase.UPD):
+            blk_valid = Cat(r.o_blk.valid for r in cores)
             m.d.comb += [
-                seq.run.eq(1), seq.req_ready.eq(all_ready),
-                gates.valid.eq(Cat(r.o_blk.valid for r in cores)),
-                split.i_event.valid.eq(gates.event & upd_w1),
+                seq.run.eq(1), seq.req_ready.eq(all_ready), gates.valid.eq(blk_valid),
+                (wev.valid.eq(Mux(upd_w1, blk_valid, 0)) if direct
+                 else split.i_event.valid.eq(gates.event & upd_w1)),
                 w2m.i_event.valid.eq(gates.event & ~upd_w1),
-                w1_stall.eq(split.i_event.valid & ~split.i_event.ready),
+                w1_stall.eq(~w1_done),
             ]
             with m.If(gates.last & ~w1_stall):
                 m.d.sync += phase.eq(Phase.UPD_END)

@@ -157,6 +157,21 @@ def split_word_events(row: int, pos, neg, gate, *, posts: int,
              word_mask(gate, w, lanes=lanes)) for w in chosen]
 
 
+def block_word_events(row: int, blocks, pos: int, neg: int, *,
+                      lockstep: bool) -> list[tuple[int, int, int, int, int]]:
+    """:class:`LRWordEvents`: the (row, word, pos, neg, gate) word events of the LR blocks the
+    cores return in one cycle (``blocks``: per core (valid, real, q, gate: 4 word gates as an
+    integer); ``pos`` / ``neg``: the pass's gradient masks as integers): block q is word q,
+    sent when valid (and real, in ``lockstep``) with a lane of ``(pos | neg) & gate``, lowest
+    core first."""
+    events = []
+    for valid, real, q, gate in blocks:
+        p, n = (pos >> (4 * q)) & 0xF, (neg >> (4 * q)) & 0xF
+        if valid and (real or not lockstep) and (p | n) & gate:
+            events.append((row, q, p, n, gate))
+    return events
+
+
 class WordWeightsModel:
     """:class:`WordWeights`: ``init`` ((rows, posts) weights) in words of ``lanes`` weights
     (the last padded with 0s that never change); word updates follow golden
