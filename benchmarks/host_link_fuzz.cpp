@@ -11,8 +11,12 @@
 // Behind the network ports runs the stand-in network of snnforge.host.engine.StandInNetwork:
 // weights (layer, row) -> lanes (initial lane value wrap(layer*37 + row*11 + lane*5 - 20)),
 // winner = (sum(i * pixel_i) + key + 7 * learn) % n_out, a learn sample adds 1 to
-// W2[label][label] (wrapping). `flip_write` = k >= 0 corrupts the k-th weight write (a harness
-// self-test: the scoreboard must then report corrupted weights).
+// W2[label][label] (wrapping). The weight ports carry one network word per beat (`w1_lanes`
+// W1 weights, `w1_words` beats per W1 row, word 0 first; a W2 row in one beat; `beat_lanes`
+// lanes each): a read request is answered with the row's beats, and a row is written when its
+// last word arrives (a word out of order or a non-zero lane past a word's width counts as a
+// lane violation). `flip_write` = k >= 0 corrupts the k-th row write (a harness self-test: the
+// scoreboard must then report corrupted weights).
 //
 // Outputs in DIR: out.bin (the o_bytes stream), weights.bin (per dump, W1 rows 0..n_in then W2
 // rows 0..n_hidden, `lanes` int32 each), stats.json.
@@ -107,7 +111,10 @@ int main(int argc, char** argv) {
                    label_len = arg_i("label_len"), learn_lo = arg_i("learn_lo"),
                    key_lo = arg_i("key_lo"), layer_lo = arg_i("layer_lo"),
                    row_lo = arg_i("row_lo"), row_len = arg_i("row_len"),
-                   weights_lo = arg_i("weights_lo");
+                   weights_lo = arg_i("weights_lo"), word_lo = arg_i("word_lo"),
+                   word_len = arg_i("word_len");
+    const int w1_lanes = int(arg_i("w1_lanes")), w1_words = int(arg_i("w1_words")),
+              beat_lanes = int(arg_i("beat_lanes"));
     const int64_t quiet_needed = arg_i("quiet"), max_wait = arg_i("max_wait");
     const uint32_t ready_percent = uint32_t(arg_i("ready_percent"));
     const int64_t flip_write = arg_i("flip_write");
@@ -135,7 +142,7 @@ int main(int argc, char** argv) {
     top->clk = 0; top->rst = 1;
     top->i_bytes___05Fvalid = 0; top->o_bytes___05Fready = 0; top->o_sample___05Fready = 0;
     top->o_read_req___05Fready = 0; top->o_write___05Fready = 0; top->i_result___05Fvalid = 0;
-    top->i_read_row___05Fvalid = 0;
+    top->i_read_word___05Fvalid = 0;
     top->eval();
     for (int i = 0; i < 4; ++i) tick();
     top->rst = 0;
@@ -148,9 +155,11 @@ int main(int argc, char** argv) {
     std::vector<int> beats;
     int s_label = 0, s_learn = 0;
     uint64_t s_key = 0;
-    bool result_pending = false, row_pending = false;
+    bool result_pending = false;
     int result = 0;
-    std::vector<int64_t> row;
+    std::vector<std::vector<int64_t>> reply;    // read-back beats still to answer
+    std::vector<int64_t> wr_row(net.lanes);      // the row being written, word by word
+    int wr_words = 0, wr_layer = 0, wr_r = 0;
     size_t idx = 0;
     bool waiting = false;
     int64_t quiet = 0, waited = 0;
@@ -177,16 +186,18 @@ int main(int argc, char** argv) {
         if (offer) top->i_bytes___05Fpayload = rec[idx] & 0x1FF;
         top->o_bytes___05Fready = (rnd() % 100) < ready_percent;
         top->o_sample___05Fready = (rnd() % 100) < ready_percent;
+        const bool row_pending = !reply.empty();
         top->o_read_req___05Fready = !row_pending && (rnd() % 100) < ready_percent;
         top->o_write___05Fready = (rnd() % 100) < ready_percent;
         top->i_result___05Fvalid = result_pending;
         top->i_result___05Fpayload = result;
-        top->i_read_row___05Fvalid = row_pending;
+        top->i_read_word___05Fvalid = row_pending;
         if (row_pending) {
             uint64_t packed = 0;
-            for (int l = 0; l < net.lanes; ++l)
-                packed |= (uint64_t(row[l]) & ((uint64_t(1) << net.bits) - 1)) << (l * net.bits);
-            top->i_read_row___05Fpayload = packed;
+            for (int l = 0; l < beat_lanes; ++l)
+                packed |= (uint64_t(reply[0][l]) & ((uint64_t(1) << net.bits) - 1))
+                          << (l * net.bits);
+            top->i_read_word___05Fpayload = packed;
         }
         top->eval();
         const bool took_in = offer && top->i_bytes___05Fready;
@@ -202,7 +213,7 @@ int main(int argc, char** argv) {
             s_key = field(top->o_sample___05Fpayload, key_lo, 32);
         }
         const bool took_result = result_pending && top->i_result___05Fready;
-        const bool took_row = row_pending && top->i_read_row___05Fready;
+        const bool took_row = row_pending && top->i_read_word___05Fready;
         bool new_row = false;
         int req_layer = 0, req_row = 0;
         if (top->o_read_req___05Fvalid && top->o_read_req___05Fready) {
@@ -213,22 +224,31 @@ int main(int argc, char** argv) {
         if (top->o_write___05Fvalid && top->o_write___05Fready) {
             int layer = int(field(top->o_write___05Fpayload, layer_lo, 1));
             int r = int(field(top->o_write___05Fpayload, row_lo, row_len));
-            int width = layer == 0 ? net.n_hidden : net.n_out;
-            std::vector<int64_t> v(net.lanes);
-            for (int l = 0; l < net.lanes; ++l) {
+            int k = int(field(top->o_write___05Fpayload, word_lo, word_len));
+            if (k != wr_words || (k > 0 && (layer != wr_layer || r != wr_r))) ++lane_violations;
+            if (k == 0) std::fill(wr_row.begin(), wr_row.end(), 0);
+            wr_layer = layer; wr_r = r; wr_words = k + 1;
+            const int width = layer == 0 ? net.n_hidden : net.n_out;
+            const int per = layer == 0 ? w1_lanes : net.n_out;
+            for (int l = 0; l < beat_lanes; ++l) {
                 uint64_t raw = field(top->o_write___05Fpayload, weights_lo + l * net.bits, net.bits);
                 int64_t s = int64_t(raw);
                 if (raw >> (net.bits - 1)) s -= int64_t(1) << net.bits;
-                if (l >= width && s != 0) ++lane_violations;
-                v[l] = l < width ? s : 0;
+                const int post = k * per + l;
+                if (l < per && post < width) wr_row[post] = s;
+                else if (s != 0) ++lane_violations;
             }
-            if (int64_t(writes) == flip_write) v[0] = net.wrap(v[0] + 1);
-            net.w[{layer, r}] = v;
-            ++writes;
+            if (layer == 1 || wr_words == w1_words) {   // the row's last word
+                std::vector<int64_t> v = wr_row;
+                if (int64_t(writes) == flip_write) v[0] = net.wrap(v[0] + 1);
+                net.w[{layer, r}] = v;
+                ++writes;
+                wr_words = 0;
+            }
         }
         if (top->net_reset) ++resets;
         const bool busy = top->busy || top->o_bytes___05Fvalid || result_pending || row_pending ||
-                          !beats.empty();
+                          !beats.empty() || wr_words != 0;
         tick();
         ++cycles;
         if (took_in) {
@@ -237,8 +257,18 @@ int main(int argc, char** argv) {
             ++idx;
         }
         if (took_result) result_pending = false;
-        if (took_row) row_pending = false;
-        if (new_row) { row = net.read(req_layer, req_row); row_pending = true; ++reads; }
+        if (took_row) reply.erase(reply.begin());
+        if (new_row) {   // the row's beats: W1 words of w1_lanes weights, or the W2 row
+            const auto row = net.read(req_layer, req_row);
+            const int width = req_layer == 0 ? net.n_hidden : net.n_out;
+            const int per = req_layer == 0 ? w1_lanes : net.n_out;
+            for (int k = 0; k * per < width; ++k) {
+                std::vector<int64_t> beat(beat_lanes, 0);
+                for (int l = 0; l < per && k * per + l < width; ++l) beat[l] = row[k * per + l];
+                reply.push_back(beat);
+            }
+            ++reads;
+        }
         if (int(beats.size()) == net.n_in) {
             result = net.sample(beats, s_label, s_learn, s_key);
             result_pending = true;

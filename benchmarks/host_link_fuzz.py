@@ -1,7 +1,7 @@
 """Protocol fuzz of the host-link engine gateware: >= 10^6 wire bytes of good and bad frames
 through the Verilated ProtocolEngine, scored against the golden ProtocolEngineModel.
 
-    python benchmarks/host_link_fuzz.py [--bytes 1000000] [--seed 1] [--out FILE]
+    python benchmarks/host_link_fuzz.py [--bytes 1000000] [--seed 1] [--w1-lanes 3] [--out FILE]
 
 The byte stream is built in Python by cases, each fed at once to the golden engine
 (snnforge.host.engine.ProtocolEngineModel with its StandInNetwork): good frames of every command,
@@ -46,9 +46,9 @@ QUIET_CYCLES = 40
 
 
 # ------------------------------------------------------------------------- harness build
-def engine_component():
+def engine_component(w1_lanes: int | None = None):
     from snnforge.hdl.host_link import ProtocolEngine
-    return ProtocolEngine(**SIZES, config_hash=CONFIG_HASH)
+    return ProtocolEngine(**SIZES, config_hash=CONFIG_HASH, w1_lanes=w1_lanes)
 
 
 def build_harness(engine) -> Path:
@@ -65,12 +65,14 @@ def build_harness(engine) -> Path:
 def harness_args(engine) -> dict:
     s = engine.o_sample.payload.shape()
     w = engine.o_write.payload.shape()
-    lanes = max(SIZES["n_hidden"], SIZES["n_out"])
-    assert lanes * SIZES["weight_bits"] <= 64, "the harness packs a weight row into 64 bits"
+    z = engine.sizes
+    assert z.beat_lanes * SIZES["weight_bits"] <= 64, "the harness packs a beat into 64 bits"
     return dict(**SIZES, pix_lo=s["pixel"].offset, label_lo=s["label"].offset,
                 label_len=s["label"].width, learn_lo=s["learn"].offset, key_lo=s["key"].offset,
                 layer_lo=w["layer"].offset, row_lo=w["row"].offset, row_len=w["row"].width,
-                weights_lo=w["weights"].offset)
+                word_lo=w["word"].offset, word_len=w["word"].width,
+                weights_lo=w["weights"].offset, w1_lanes=z.w1_lanes, w1_words=z.w1_words,
+                beat_lanes=z.beat_lanes)
 
 
 # ---------------------------------------------------------------------------- scoreboard
@@ -118,7 +120,7 @@ def score(fuzz: Fuzz, out_bytes: bytes, weights: np.ndarray) -> dict:
 
 
 def run(args) -> dict:
-    engine = engine_component()
+    engine = engine_component(args.w1_lanes)
     t0 = time.perf_counter()
     exe = build_harness(engine)
     build_s = time.perf_counter() - t0
@@ -150,7 +152,8 @@ def run(args) -> dict:
     result.update({
         "command": shlex.join(["python", "benchmarks/host_link_fuzz.py", *sys.argv[1:]]),
         "bytes": fuzz.wire_bytes, "bytes_fed_to_gateware": stats["bytes_in"],
-        "sizes": SIZES, "buffer_bytes": engine.buffer_bytes, "seed": args.seed,
+        "sizes": SIZES, "w1_lanes": engine.sizes.w1_lanes,
+        "buffer_bytes": engine.buffer_bytes, "seed": args.seed,
         "bad_cases": dict(sorted(fuzz.cases.items())), "bad_cases_total": sum(fuzz.cases.values()),
         "good_frames": dict(sorted(fuzz.frames.items())),
         "frames_dropped_without_answer": golden_counts.get("dropped", 0),
@@ -190,6 +193,9 @@ def main(argv=None) -> int:
     parser.add_argument("--ready-percent", type=int, default=70,
                         help="chance (%%) per cycle that o_bytes, o_sample, o_read_req and "
                              "o_write are ready (default: %(default)s)")
+    parser.add_argument("--w1-lanes", type=int, default=3,
+                        help="W1 weights per network beat (default: %(default)s: a W1 row of "
+                             "8 is 3 words, the last padded; 8 = a whole row per beat)")
     parser.add_argument("--flip-write", type=int, default=-1,
                         help="harness self-test: corrupt the K-th weight write (default: none)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)

@@ -78,7 +78,8 @@ class NetworkBoardCore(wiring.Component):
         self.link = HostLink(divisor=divisor, n_in=config.n_in, n_hidden=config.n_hidden,
                              n_out=config.n_out, weight_bits=config.weight_bits,
                              config_hash=self.config_hash, buffer_bytes=buffer_bytes,
-                             w1_host_loaded=self.w1_host_loaded, frame_spram=frame_spram)
+                             w1_host_loaded=self.w1_host_loaded, frame_spram=frame_spram,
+                             w1_lanes=self.network.w1_lanes)
         super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1),
                           "leds": Out(led_layout()), "busy": Out(1)})
 
@@ -110,14 +111,15 @@ class NetworkBoardCore(wiring.Component):
                      link.o_read_req.ready.eq(net.i_read.ready),
                      net.i_read.payload.layer.eq(link.o_read_req.payload.layer),
                      net.i_read.payload.row.eq(link.o_read_req.payload.row),
-                     link.i_read_row.valid.eq(net.o_read.valid),
-                     net.o_read.ready.eq(link.i_read_row.ready),
-                     link.i_read_row.payload.eq(net.o_read.payload)]
-        # weight writes (taken by the network while it is idle)
+                     link.i_read_word.valid.eq(net.o_read.valid),
+                     net.o_read.ready.eq(link.i_read_word.ready),
+                     link.i_read_word.payload.eq(net.o_read.payload)]
+        # weight writes, one W1 word or W2 row per beat (taken by the network while it is idle)
         wp, op = net.i_write.payload, link.o_write.payload
         m.d.comb += [net.i_write.valid.eq(link.o_write.valid),
                      link.o_write.ready.eq(net.i_write.ready),
-                     wp.layer.eq(op.layer), wp.row.eq(op.row), wp.weights.eq(op.weights)]
+                     wp.layer.eq(op.layer), wp.row.eq(op.row), wp.word.eq(op.word),
+                     wp.weights.eq(op.weights)]
         # status
         sample_busy = Signal()
         m.d.comb += [sample_busy.eq(net.busy | link.o_sample.valid),

@@ -117,10 +117,9 @@ def test_read_back_answers_each_request_with_its_row_under_backpressure(shape):
     config = PARTS_CONFIGS[shape]
     dut = ReadBackBench(config=config)
     r = random.Random(len(shape))
-    w2_base = config.n_in + 1
     requests = [(layer, r.randrange((config.n_in if layer == 0 else config.n_hidden) + 1))
                 for layer in (r.randint(0, 1) for _ in range(40))]
-    want = [[int(w) for w in dut.init[row + (w2_base if layer else 0)]]
-            for layer, row in requests]
+    want = [dut.beats(layer, row) for layer, row in requests]
+    assert all(len(beats) == 1 for beats in want)     # a whole row per beat by default
 
     simulate(dut, read_back_bench(dut, requests, want, r, cycles_per_request=40))

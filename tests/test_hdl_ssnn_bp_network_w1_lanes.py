@@ -83,18 +83,17 @@ def test_word_weights_update_write_and_read_words_like_the_golden_updater(posts,
             if last is not None:
                 await ctx.tick()          # the last event's write lands first
             last = None
-            if kind == "write":           # a whole row, one word per cycle
-                row = int(r.integers(rows))
-                values = r.integers(lo, hi, posts)
+            if kind == "write":           # one word (padding lanes offered non-zero)
+                row, word = int(r.integers(rows)), int(r.integers(n_w))
+                values = r.integers(lo, hi, lanes)
                 ctx.set(dut.wr_row, row)
+                ctx.set(dut.wr_word, word)
                 ctx.set(dut.wr_data, [int(v) for v in values])
                 ctx.set(dut.wr_en, 1)
-                for w in range(n_w):
-                    assert ctx.get(dut.wr_last) == (w == n_w - 1), (cycle, w)
-                    await ctx.tick()
+                await ctx.tick()
                 ctx.set(dut.wr_en, 0)
                 await ctx.tick()          # the write lands before the next access
-                model.write(row, values)
+                model.write(row, word, values)
             elif kind == "read":
                 row, word = int(r.integers(rows)), int(r.integers(n_w))
                 ctx.set(dut.rd_row, row)
@@ -263,16 +262,18 @@ def test_input_scan_holds_its_row_until_taken(gaps):
     simulate(dut, bench)
 
 
-@pytest.mark.parametrize("n_hidden,n_out,p", [(7, 3, 2), (4, 9, 1), (8, 3, 4)])
-def test_read_back_assembles_w1_rows_from_their_words_under_backpressure(n_hidden, n_out, p):
+@pytest.mark.parametrize("n_hidden,n_out,p", [(7, 3, 2), (4, 9, 1), (8, 3, 4), (8, 3, 8)])
+def test_read_back_answers_w1_rows_word_by_word_under_backpressure(n_hidden, n_out, p):
     config = small_network_config(n_in=5, n_hidden=n_hidden, n_out=n_out, T=1)
     dut = ReadBackBench(config=config, w1_lanes=p)
     r = random.Random(n_hidden * p)
-    lanes = NetworkSizes(config).row_lanes
+    lanes = max(p, n_out)
     requests = [(layer, r.randrange((config.n_in if layer == 0 else n_hidden) + 1))
                 for layer in (r.randint(0, 1) for _ in range(40))]
-    want = [list(dut.w2[row]) + [0] * (lanes - n_out) if layer else
-            list(dut.w1[row]) + [0] * (lanes - n_hidden) for layer, row in requests]
+    want = [[list(dut.w2[row]) + [0] * (lanes - n_out)] if layer else
+            [(list(dut.w1[row][k:k + p]) + [0] * lanes)[:lanes] for k in range(0, n_hidden, p)]
+            for layer, row in requests]
+    assert want == [dut.beats(layer, row) for layer, row in requests]
 
     simulate(dut, read_back_bench(dut, requests, want, r, cycles_per_request=60))
 

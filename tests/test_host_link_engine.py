@@ -9,6 +9,7 @@ from amaranth.sim import Simulator
 
 from snnforge.errors import ConfigError
 from snnforge.hdl.host_link import CommandDecoder, LinkSizes, ProtocolEngine
+from snnforge.hdl.host_link.sizes import beats_to_row, row_to_beats
 from snnforge.host import protocol as P
 from snnforge.host.engine import ProtocolEngineModel, StandInNetwork
 
@@ -19,11 +20,16 @@ HASH = 0x5EED1234
 
 
 def run_engine(wire: list[list[tuple[int, int]]], *, seed: int, sizes=SIZES, ready_p=0.6,
-               valid_p=0.7, max_cycles=60000, w1_host_loaded=False):
+               valid_p=0.7, max_cycles=60000, w1_host_loaded=False, w1_lanes=None):
     """Feed ``wire`` (frames, each a list of (byte, error) pairs; the next frame is sent once
     the previous one is answered or dropped) into a ProtocolEngine with a stand-in network in the
-    testbench; returns (response bodies, the network, counters of the last READ_COUNTERS)."""
-    dut = ProtocolEngine(**sizes, config_hash=HASH, w1_host_loaded=w1_host_loaded)
+    testbench; returns (response bodies, the network, counters of the last READ_COUNTERS).
+    ``w1_lanes``: W1 weights per network beat; the testbench answers a read request with the
+    row's beats (random gaps) and checks that a written row's beats come word 0 first, one
+    row at a time, each word's lanes past its width 0, then writes the row."""
+    dut = ProtocolEngine(**sizes, config_hash=HASH, w1_host_loaded=w1_host_loaded,
+                         w1_lanes=w1_lanes)
+    link = dut.sizes
     net = StandInNetwork(**sizes)
     net.cycle_totals = []   # the testbench's own count of timed cycles, at each RESET and at the end
     rng = random.Random(seed)
@@ -38,7 +44,8 @@ def run_engine(wire: list[list[tuple[int, int]]], *, seed: int, sizes=SIZES, rea
         beats = []
         sample_meta = None
         result = None
-        row_reply = None
+        row_reply = None        # the read-back beats still to answer
+        written = []            # the beats of the row being written
         for _ in range(max_cycles):
             # stop-and-wait: the next frame once the previous one is answered (or dropped)
             if not pending and chunks and quiet > 40:
@@ -56,11 +63,12 @@ def run_engine(wire: list[list[tuple[int, int]]], *, seed: int, sizes=SIZES, rea
             ctx.set(dut.i_result.valid, result is not None)
             if result is not None:
                 ctx.set(dut.i_result.payload.winner, result)
-            ctx.set(dut.i_read_row.valid, row_reply is not None)
-            if row_reply is not None:
-                ctx.set(Value.cast(dut.i_read_row.payload),
+            offer_beat = bool(row_reply) and rng.random() < valid_p
+            ctx.set(dut.i_read_word.valid, offer_beat)
+            if offer_beat:
+                ctx.set(Value.cast(dut.i_read_word.payload),
                         sum((w & ((1 << sizes["weight_bits"]) - 1)) << (i * sizes["weight_bits"])
-                            for i, w in enumerate(row_reply)))
+                            for i, w in enumerate(row_reply[0])))
             took_in = offer is not None and ctx.get(dut.i_bytes.ready)
             if ctx.get(dut.o_bytes.valid) and ctx.get(dut.o_bytes.ready):
                 out_bytes.append(ctx.get(dut.o_bytes.payload))
@@ -73,17 +81,26 @@ def run_engine(wire: list[list[tuple[int, int]]], *, seed: int, sizes=SIZES, rea
             took_result = result is not None and ctx.get(dut.i_result.ready)
             if took_result:   # ... and counts up to and including the result's clock
                 timing["total"] += timing["now"] - timing["start"]
-            took_row = row_reply is not None and ctx.get(dut.i_read_row.ready)
+            took_row = offer_beat and ctx.get(dut.i_read_word.ready)
             new_row = None
             if ctx.get(dut.o_read_req.valid):
+                assert not row_reply, "a read request while beats are unanswered"
                 req = ctx.get(dut.o_read_req.payload)
-                new_row = net.read(req.layer, req.row)
+                new_row = row_to_beats(link, req.layer, net.read(req.layer, req.row))
             if ctx.get(dut.o_write.valid) and ctx.get(dut.o_write.ready):
                 wr = ctx.get(dut.o_write.payload)
-                lanes = sizes["n_hidden"] if wr.layer == 0 else sizes["n_out"]
-                full = [wr.weights[i] for i in range(max(sizes["n_hidden"], sizes["n_out"]))]
-                assert all(v == 0 for v in full[lanes:]), "lanes past the layer not zero"
-                net.write(wr.layer, wr.row, full[:lanes])
+                beat = [wr.weights[i] for i in range(link.beat_lanes)]
+                if written:
+                    assert (wr.layer, wr.row) == written[0][:2], "a row's words interleaved"
+                assert wr.word == len(written), f"word {wr.word} after {len(written)}"
+                written.append((wr.layer, wr.row, beat))
+                want = row_to_beats(link, wr.layer, beats_to_row(link, wr.layer, [
+                    b for _, _, b in written]) + [0] * link.row_lanes)
+                assert beat == want[wr.word], "lanes past the word's width not zero"
+                if len(written) == len(want):
+                    net.write(wr.layer, wr.row,
+                              beats_to_row(link, wr.layer, [b for _, _, b in written]))
+                    written = []
             if ctx.get(dut.net_reset):
                 net.reset()
                 net.cycle_totals.append(timing["total"])
@@ -99,7 +116,7 @@ def run_engine(wire: list[list[tuple[int, int]]], *, seed: int, sizes=SIZES, rea
             if took_result:
                 result = None
             if took_row:
-                row_reply = None
+                row_reply = row_reply[1:]
             if new_row is not None:
                 row_reply = new_row
             if len(beats) == sizes["n_in"]:
@@ -109,6 +126,7 @@ def run_engine(wire: list[list[tuple[int, int]]], *, seed: int, sizes=SIZES, rea
             if not pending and not chunks and quiet > 200:
                 break
         assert not pending and not chunks, "engine stalled with frames left"
+        assert not written and not row_reply, "a row's beats left over"
         net.cycle_totals.append(timing["total"])
 
     sim = Simulator(dut)
@@ -144,7 +162,13 @@ def _compare(got, want):
         assert g == w, f"response {r} != golden {rw}"
 
 
-def test_every_command_matches_the_golden_engine():
+#: W1 weights per network beat: 5 words of 1 (beats of n_out = 3 lanes), 3 words of 2 (the
+#: last padded), a whole row
+W1_LANES = [1, 2, None]
+
+
+@pytest.mark.parametrize("w1_lanes", W1_LANES)
+def test_every_command_matches_the_golden_engine(w1_lanes):
     rng = random.Random(3)
     frames = [P.identify(), P.read_weights(0, 3), P.write_weights(1, 2, [-512, 511, 7],
                                                                   weight_bits=10),
@@ -156,7 +180,7 @@ def test_every_command_matches_the_golden_engine():
     chunks = [P.encode_frame(seq, op, payload) for seq, (op, payload) in enumerate(frames)]
     model = _model()
     want = model.feed(b"".join(chunks))
-    got, net = run_engine(_chunks(chunks), seed=1)
+    got, net = run_engine(_chunks(chunks), seed=1, w1_lanes=w1_lanes)
     _compare(got, want)
     # READ_COUNTERS' cycles: exactly the clocks from each sample's first beat to its result
     # (before the RESET), then 0
@@ -172,7 +196,8 @@ def test_every_command_matches_the_golden_engine():
     assert all(P.parse_response(g).status == P.Status.OK for g in got)
 
 
-def test_host_loaded_w1_refuses_samples_until_every_row_is_written_in_order():
+@pytest.mark.parametrize("w1_lanes", W1_LANES)
+def test_host_loaded_w1_refuses_samples_until_every_row_is_written_in_order(w1_lanes):
     """``w1_host_loaded``: TRAIN and EVALUATE get NACK_W1_EMPTY (and reach no network) until
     W1 rows 0 .. n_in were written in ascending order; IDENTIFY's flags follow; a W2 write,
     an out-of-order W1 row, RESET and a bad-label sample (NACK_PAYLOAD first) do not count."""
@@ -197,7 +222,7 @@ def test_host_loaded_w1_refuses_samples_until_every_row_is_written_in_order():
         chunks.append(P.encode_frame(seq, op, payload))
         want += model.feed(chunks[-1])
         seq += P.parse_response(want[-1]).status == P.Status.OK
-    got, net = run_engine(_chunks(chunks), seed=4, w1_host_loaded=True)
+    got, net = run_engine(_chunks(chunks), seed=4, w1_host_loaded=True, w1_lanes=w1_lanes)
     _compare(got, want)
     status = [P.parse_response(g).status for g in got]
     empty = P.Status.NACK_W1_EMPTY
@@ -211,7 +236,8 @@ def test_host_loaded_w1_refuses_samples_until_every_row_is_written_in_order():
     assert [e[2] for e in net.log if e[0] == "sample"] == [1]   # one sample reached the network
 
 
-def test_bad_frames_are_nacked_or_dropped_and_change_nothing():
+@pytest.mark.parametrize("w1_lanes", W1_LANES)
+def test_bad_frames_are_nacked_or_dropped_and_change_nothing(w1_lanes):
     good = P.write_weights(0, 1, [1, 2, 3, 4, 5], weight_bits=10)
     body = bytearray(P.frame_body(0, *good))
     bad_crc = bytearray(body)
@@ -226,6 +252,8 @@ def test_bad_frames_are_nacked_or_dropped_and_change_nothing():
         P.encode_frame(0, P.Command.READ_WEIGHTS, b"\x02\x00\x00"),  # bad layer
         P.encode_frame(0, P.Command.WRITE_WEIGHTS, b"\x00\x01\x00\x01"),  # short row
         P.encode_frame(0, *P.write_weights(0, 1, [600, 0, 0, 0, 0], weight_bits=16)),  # range
+        # the last lane out of range: no word of the row is written
+        P.encode_frame(0, *P.write_weights(0, 1, [1, 2, 3, 4, -600], weight_bits=16)),
         P.encode_frame(0, P.Command.TRAIN, b"\x01" + bytes(4) + b"\x05\x00\x09\x03\x00\x09"),
         P.encode_frame(0, P.Command.TRAIN, b"\x01" + bytes(4) + b"\x0c\x00\x09"),  # index
         P.encode_frame(0, P.Command.TRAIN, b"\x03" + bytes(4)),      # label out of range
@@ -242,12 +270,12 @@ def test_bad_frames_are_nacked_or_dropped_and_change_nothing():
     errors.append([0, 0, 1] + [0] * (len(marked) - 3))
     model = _model()
     want = model.feed(b"".join(cases), [e for es in errors for e in es])
-    got, net = run_engine(_chunks(cases, errors), seed=2, ready_p=0.4)
+    got, net = run_engine(_chunks(cases, errors), seed=2, ready_p=0.4, w1_lanes=w1_lanes)
     _compare(got, want)
     statuses = [P.parse_response(g).status for g in got]
     assert statuses == [P.Status.NACK_CRC, P.Status.NACK_CRC, P.Status.NACK_FRAMING,
                         P.Status.NACK_SEQUENCE, P.Status.NACK_COMMAND] + \
-        [P.Status.NACK_PAYLOAD] * 7 + [P.Status.NACK_LENGTH, P.Status.OK, P.Status.DUPLICATE,
+        [P.Status.NACK_PAYLOAD] * 8 + [P.Status.NACK_LENGTH, P.Status.OK, P.Status.DUPLICATE,
                                       P.Status.OK, P.Status.NACK_FRAMING]
     assert net.log == [("write", 0, 1, (1, 2, 3, 4, 5))], "a bad frame reached the network"
     assert P.parse_weights(P.parse_response(got[-2]).payload, weight_bits=10) == [1, 2, 3, 4, 5]

@@ -3,20 +3,21 @@ test_host_link_cocotb.py). The host sends frames stop-and-wait through a host-si
 stand-in network answers the link's network ports; every response frame and every network
 action is scored against snnforge.host.engine.ProtocolEngineModel.
 
-Parameters (SNNFORGE_TB_PARAMS): n_in, n_hidden, n_out, weight_bits, divisor, config_hash,
-seed, samples.
+Parameters (SNNFORGE_TB_PARAMS): n_in, n_hidden, n_out, weight_bits, w1_lanes (W1 weights per
+network beat; None: a whole row), divisor, config_hash, seed, samples.
 """
 import cocotb
 from cocotb.triggers import ClockCycles, FallingEdge
 
-from snnforge.hdl.host_link.sizes import (LinkSizes, min_buffer_bytes, read_layout,
-                                         sample_layout, write_layout)
+from snnforge.hdl.host_link.sizes import (LinkSizes, beats_to_row, min_buffer_bytes,
+                                         read_layout, row_to_beats, sample_layout,
+                                         write_layout)
 from snnforge.host import protocol as P
 from snnforge.host.engine import ProtocolEngineModel, StandInNetwork
 from snnforge.sim import StreamSink, StreamSource, TB, tb_params
 
-DEFAULTS = {"n_in": 16, "n_hidden": 6, "n_out": 4, "weight_bits": 9, "divisor": 4,
-            "config_hash": 0, "seed": 1, "samples": 6}
+DEFAULTS = {"n_in": 16, "n_hidden": 6, "n_out": 4, "weight_bits": 9, "w1_lanes": None,
+            "divisor": 4, "config_hash": 0, "seed": 1, "samples": 6}
 
 
 def _fields(layout):
@@ -29,14 +30,16 @@ def _get(word, fields, name):
 
 
 async def _network(dut, clk, net, sizes, rng):
-    """The stand-in network on the link's ports, decided at falling edges (values settled)."""
+    """The stand-in network on the link's ports, decided at falling edges (values settled):
+    a row's write beats (word 0 first, lanes past each word's width 0) write the row with its
+    last word; a read request is answered with the row's beats."""
     sample_f = _fields(sample_layout(sizes))
     read_f = _fields(read_layout(sizes))
     write_f = _fields(write_layout(sizes))
-    wb, lanes = sizes.weight_bits, sizes.row_lanes
-    beats, meta = [], None
+    wb, lanes = sizes.weight_bits, sizes.beat_lanes
+    beats, meta, written = [], None, []
     dut.i_result__valid.value = 0
-    dut.i_read_row__valid.value = 0
+    dut.i_read_word__valid.value = 0
     dut.o_read_req__ready.value = 1
     while True:
         await FallingEdge(clk)
@@ -57,22 +60,32 @@ async def _network(dut, clk, net, sizes, rng):
             base = write_f["weights"][0]
             values = [((word >> (base + i * wb)) & ((1 << wb) - 1)) for i in range(lanes)]
             values = [v - (1 << wb) if v >> (wb - 1) else v for v in values]
-            n = sizes.lanes(layer)
-            assert all(v == 0 for v in values[n:]), "lanes past the layer are not zero"
-            net.write(layer, row, values[:n])
+            assert _get(word, write_f, "word") == len(written), "a row's words out of order"
+            assert not written or written[0][:2] == (layer, row), "rows' words interleaved"
+            written.append((layer, row, values))
+            got = [v for _, _, v in written]
+            want = row_to_beats(sizes, layer, beats_to_row(sizes, layer, got)
+                                + [0] * sizes.row_lanes)
+            assert values == want[len(got) - 1], "lanes past the word's width are not zero"
+            if len(got) == len(want):
+                net.write(layer, row, beats_to_row(sizes, layer, got))
+                written = []
         if int(dut.net_reset.value):
             net.reset()
         if int(dut.o_read_req__valid.value):
             word = int(dut.o_read_req__payload.value)
-            row = net.read(_get(word, read_f, "layer"), _get(word, read_f, "row"))
-            await FallingEdge(clk)
-            dut.i_read_row__payload.value = sum((w & ((1 << wb) - 1)) << (i * wb)
-                                                for i, w in enumerate(row))
-            dut.i_read_row__valid.value = 1
-            while not int(dut.i_read_row__ready.value):
+            layer = _get(word, read_f, "layer")
+            row = net.read(layer, _get(word, read_f, "row"))
+            for beat in row_to_beats(sizes, layer, row):
+                await ClockCycles(clk, rng.randrange(1, 4))    # gaps between the beats
                 await FallingEdge(clk)
-            await FallingEdge(clk)
-            dut.i_read_row__valid.value = 0
+                dut.i_read_word__payload.value = sum((w & ((1 << wb) - 1)) << (i * wb)
+                                                     for i, w in enumerate(beat))
+                dut.i_read_word__valid.value = 1
+                while not int(dut.i_read_word__ready.value):
+                    await FallingEdge(clk)
+                await FallingEdge(clk)
+                dut.i_read_word__valid.value = 0
         if len(beats) == sizes.n_in:
             label, learn, key = meta
             winner = net.sample(beats, label=label, learn=learn, key=key)
@@ -91,7 +104,8 @@ async def _network(dut, clk, net, sizes, rng):
 async def commands_and_bad_frames_over_the_pins(dut):
     p = tb_params(DEFAULTS)
     sizes = LinkSizes(n_in=p["n_in"], n_hidden=p["n_hidden"], n_out=p["n_out"],
-                      weight_bits=p["weight_bits"], config_hash=p["config_hash"])
+                      weight_bits=p["weight_bits"], config_hash=p["config_hash"],
+                      w1_lanes=p["w1_lanes"])
     tb = TB(dut, seed=p["seed"])
     rng = tb.child_rng("frames")
     net = StandInNetwork(n_in=sizes.n_in, n_hidden=sizes.n_hidden, n_out=sizes.n_out,
@@ -129,6 +143,7 @@ async def commands_and_bad_frames_over_the_pins(dut):
                                            [rng.randrange(-256, 256) for _ in range(sizes.n_out)],
                                            weight_bits=sizes.weight_bits))
     frames += [P.read_weights(1, r) for r in range(sizes.n_hidden + 1)]
+    frames += [P.read_weights(0, r) for r in range(3)]
     frames.append(P.read_counters())
     kinds = {"ok": 0, "corrupt": 0, "truncated": 0, "duplicate": 0, "garbage": 0, "break": 0}
     for op, payload in frames:

@@ -17,15 +17,17 @@ HERE = Path(__file__).parent
 SIZES = dict(n_in=16, n_hidden=6, n_out=4, weight_bits=9)
 DIVISOR = 4
 CONFIG_HASH = 0x0BADCAFE
-NETWORK_PORTS = ("o_sample", "i_result", "o_read_req", "i_read_row", "o_write")
+NETWORK_PORTS = ("o_sample", "i_result", "o_read_req", "i_read_word", "o_write")
 
 
 class HostLinkLoopback(wiring.Component):
     """``i_host`` bytes -> host UART TX -> (pin, AND ~``force_low``) -> link RX; link TX ->
-    (pin) -> host UART RX -> ``o_host``; the link's network ports are ports of this top."""
+    (pin) -> host UART RX -> ``o_host``; the link's network ports are ports of this top
+    (``w1_lanes``: W1 weights per network beat)."""
 
-    def __init__(self):
-        self.link = HostLink(divisor=DIVISOR, config_hash=CONFIG_HASH, **SIZES)
+    def __init__(self, w1_lanes=None):
+        self.link = HostLink(divisor=DIVISOR, config_hash=CONFIG_HASH, w1_lanes=w1_lanes,
+                             **SIZES)
         members = self.link.signature.members
         super().__init__({
             "i_host": In(stream.Signature(8)), "o_host": Out(stream.Signature(rx_layout())),
@@ -50,17 +52,22 @@ class HostLinkLoopback(wiring.Component):
         return m
 
 
-def _verilog():
-    return emit_verilog(HostLinkLoopback(), name="host_link_loopback")
+def _verilog(w1_lanes=None):
+    return emit_verilog(HostLinkLoopback(w1_lanes), name="host_link_loopback")
 
 
-def test_host_link_loopback_lints_clean():
-    lint(_verilog(), top="host_link_loopback")
+@pytest.mark.parametrize("w1_lanes", [None, 4])
+def test_host_link_loopback_lints_clean(w1_lanes):
+    lint(_verilog(w1_lanes), top="host_link_loopback")
 
 
-@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow)])
-def test_host_link_over_uart_pins_matches_golden(seed):
-    run_cocotb(verilog=_verilog(), top="host_link_loopback", test_module="tb_host_link",
-               test_dir=HERE, extra_env={"SNNFORGE_TB_PARAMS": json.dumps(
-                   {**SIZES, "divisor": DIVISOR, "config_hash": CONFIG_HASH, "seed": seed,
-                    "samples": 6 if seed == 1 else 40})})
+#: (seed, w1_lanes): W1 in 2 words of 4 (the second padded), or a whole row per beat
+@pytest.mark.parametrize("seed,w1_lanes", [(1, 4), pytest.param(2, None,
+                                                                marks=pytest.mark.slow)])
+def test_host_link_over_uart_pins_matches_golden(seed, w1_lanes):
+    run_cocotb(verilog=_verilog(w1_lanes), top="host_link_loopback",
+               test_module="tb_host_link", test_dir=HERE, extra_env={
+                   "SNNFORGE_TB_PARAMS": json.dumps({
+                       **SIZES, "w1_lanes": w1_lanes, "divisor": DIVISOR,
+                       "config_hash": CONFIG_HASH, "seed": seed,
+                       "samples": 6 if seed == 1 else 40})})

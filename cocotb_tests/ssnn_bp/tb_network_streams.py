@@ -152,7 +152,8 @@ async def sample_loader_matches_model(dut):
 @cocotb.test()
 async def weight_read_back_matches_model(dut):
     """Random W1/W2 row requests with valid gaps, random ``allow`` and random ``o_read``
-    backpressure: each answered with its memory row, in order."""
+    backpressure: each answered with its row's beats (W1 words of ``w1_lanes``, or the W2
+    row), in order."""
     p = tb_params(DEFAULTS)
     name = p["instance"]
     unit = _unit(name)
@@ -167,16 +168,18 @@ async def weight_read_back_matches_model(dut):
                       ready_probability=p["ready_probability"],
                       decode=lambda w: unpack(row_shape, w), callback=board.observe,
                       reset=tb.rst)
-    n = max(p["cycles"] // 8, 1)
+    n, beats = max(p["cycles"] // 8, 1), 0
     for _ in range(n):
         layer = r.randint(0, 1)
         row = r.randrange((c.n_hidden if layer else c.n_in) + 1)
         source.send_nowait(dict(layer=layer, row=row))
-        board.expect([int(w) for w in unit.init[row + (c.n_in + 1 if layer else 0)]])
-    while sink.count < n:
+        for beat in unit.beats(layer, row):
+            board.expect(beat)
+            beats += 1
+    while sink.count < beats:
         await FallingEdge(tb.clk)
         _port(dut, name, "allow").value = int(r.random() < 0.8)
-        assert tb.cycles < 40 * n + 100, f"{sink.count} of {n} rows read back"
+        assert tb.cycles < 40 * beats + 100, f"{sink.count} of {beats} beats read back"
     board.check()
     tb.log.info("%s: %d reads, %d cycles, %.0f cycles/s", name, n, tb.cycles, tb.speed())
 

@@ -3,8 +3,9 @@ network's stream ports and emits response bodies. Golden:
 :class:`snnforge.host.engine.ProtocolEngineModel`; wire format: :mod:`snnforge.host.protocol`.
 
 Why one module over 400 lines: the decoder is one state machine (:class:`DecoderState`) whose
-states share one buffer pointer, one row register (written lane by lane for WRITE_WEIGHTS,
-shifted out lane by lane for the READ_WEIGHTS response) and one byte-serial response path.
+states share one buffer pointer, one word register (one network beat: a W1 word or a W2 row,
+written lane by lane for WRITE_WEIGHTS, shifted out lane by lane for the READ_WEIGHTS
+response) and one byte-serial response path.
 Splitting it into sub-components would only move these registers across a signature and add a
 handshake between the command and response halves; the state encoding, the byte helpers and
 the counters (:mod:`.counters`) are already separate.
@@ -25,7 +26,7 @@ from .counters import CounterBank
 from .frame import frame_info_layout
 from .result_adapter import result_layout
 from .sizes import (PAIR_BYTES, SAMPLE_HEADER, LinkSizes, min_buffer_bytes, read_layout,
-                    row_layout, sample_layout, write_layout)
+                    sample_layout, word_layout, write_layout)
 from .slip import frame_byte_layout
 
 
@@ -37,7 +38,7 @@ class DecoderState(enum.Enum, shape=5):
     PARAMS = 3
     CHECK = 4
     READ_REQ = 5
-    READ_ROW = 6
+    READ_WORD = 6
     WRITE_LANE = 7
     WRITE_STORE = 8
     WRITE_OUT = 9
@@ -86,14 +87,18 @@ class CommandDecoder(wiring.Component):
     ``expected`` to seq + 1); seq == the last executed seq gets DUPLICATE and is not executed
     again; any other gets NACK_SEQUENCE with the expected seq as payload. Network side:
     ``o_sample`` (``n_in`` dense pixel beats per TRAIN / EVALUATE; pixels absent from the
-    sparse list are 0), ``i_result`` (the sample's winner), ``o_read_req`` / ``i_read_row``
-    (one weight row), ``o_write`` (one weight row, lanes past the layer's width 0),
-    ``net_reset`` (one-clock pulse on RESET). Counters: samples, errors (winner != label),
+    sparse list are 0), ``i_result`` (the sample's winner), ``o_read_req`` (one weight row)
+    answered on ``i_read_word`` one beat per network word (``sizes.w1_words`` for W1, one
+    for W2), ``o_write`` (one beat per word of the row, word 0 first, lanes past the word's
+    width 0), ``net_reset`` (one-clock pulse on RESET). A WRITE_WEIGHTS frame is checked
+    whole (every lane's sign extension) before its first beat goes out, so a NACKed frame
+    writes nothing. Counters: samples, errors (winner != label),
     cycles (from a sample's first beat to its result).
 
     Responses leave byte-serially: a payload byte is selected by its index from its source
     (the IDENTIFY constant, the counters' memory, one byte register, or the sign-extended lane 0
-    of the row register, which shifts one lane per lane sent), so no response is staged in a
+    of the word register, which shifts one lane per lane sent and takes the next read-back
+    beat when its word's lanes are sent), so no response is staged in a
     register. The counters live in a :class:`~.counters.CounterBank` (a memory updated
     byte-serially after each sample); a frame waits in the buffer while it is busy.
 
@@ -124,7 +129,7 @@ class CommandDecoder(wiring.Component):
             "o_sample": Out(stream.Signature(sample_layout(s))),
             "i_result": In(stream.Signature(result_layout(s.class_bits))),
             "o_read_req": Out(stream.Signature(read_layout(s))),
-            "i_read_row": In(stream.Signature(row_layout(s))),
+            "i_read_word": In(stream.Signature(word_layout(s))),
             "o_write": Out(stream.Signature(write_layout(s))),
             "net_reset": Out(1),
             "busy": Out(1),
@@ -165,14 +170,17 @@ class CommandDecoder(wiring.Component):
         tx_index = Signal(range(payload_bytes))       # index of the next one
         send_lanes = Signal()                         # weight lanes follow the payload
         lanes_left = Signal(range(s.row_lanes + 1))
-        lane = Signal(range(s.row_lanes + 1))   # lanes shifted into the row register
+        lane = Signal(range(s.beat_lanes + 1))  # lanes shifted into the word register
+        beat_left = Signal(range(s.beat_lanes + 1))   # lanes of the word still to shift
+        word_index = Signal(s.word_bits)              # the word of the row written
+        checking = Signal()                           # WRITE_WEIGHTS: the checking pass
         params = Signal(8 * SAMPLE_HEADER)
         pcount = Signal(range(SAMPLE_HEADER + 1))
         layer = params[0]
         row_field = params[8:24]
         label = params[:8]
         key = params[8:40]
-        row = Signal(row_layout(s))
+        row = Signal(word_layout(s))
         word = Signal(8 * nb)
         wcount = Signal(range(nb + 1))
         remaining = Signal(range(self.buffer_bytes + 1))
@@ -193,6 +201,7 @@ class CommandDecoder(wiring.Component):
             m.d.comb += w1_ready.eq(w1_rows == s.n_in + 1)
         flags = Cat(Const(int(self.w1_host_loaded), 1), w1_ready, Const(0, 6))
         layer_lanes = Mux(layer, s.n_out, s.n_hidden)
+        beat_width = Mux(layer, s.n_out, s.w1_lanes)    # lanes per network beat
         layer_rows = Mux(layer, s.n_hidden + 1, s.n_in + 1)
         index = pair[:16]
 
@@ -281,7 +290,7 @@ class CommandDecoder(wiring.Component):
         with m.Elif(state == DecoderState.CHECK):
             m.d.sync += [remaining.eq(plen - SAMPLE_HEADER), pair_count.eq(0),
                          prev_index.eq(0x1FFFF), row.eq(0), lane.eq(0), wcount.eq(0),
-                         word.eq(0)]
+                         word.eq(0), word_index.eq(0), checking.eq(1)]
             with m.If(op == Command.READ_WEIGHTS):
                 with m.If((plen != 3) | (params[1:8] != 0) | (row_field >= layer_rows)):
                     respond(Status.NACK_PAYLOAD)
@@ -307,14 +316,19 @@ class CommandDecoder(wiring.Component):
                          self.o_read_req.payload.layer.eq(layer),
                          self.o_read_req.payload.row.eq(row_field)]
             with m.If(self.o_read_req.ready):
-                m.d.sync += state.eq(DecoderState.READ_ROW)
-        with m.Elif(state == DecoderState.READ_ROW):
-            m.d.comb += self.i_read_row.ready.eq(1)
-            with m.If(self.i_read_row.valid):
-                m.d.sync += [row.eq(self.i_read_row.payload), lanes_left.eq(layer_lanes),
-                             executed.eq(1), send_lanes.eq(1)]
-                respond(Status.OK)
-        # --- WRITE_WEIGHTS: lanes of nb bytes each, sign-extension checked ------------
+                m.d.sync += state.eq(DecoderState.READ_WORD)
+        with m.Elif(state == DecoderState.READ_WORD):   # the next beat of the row
+            m.d.comb += self.i_read_word.ready.eq(1)
+            with m.If(self.i_read_word.valid):
+                m.d.sync += [row.eq(self.i_read_word.payload), beat_left.eq(beat_width)]
+                with m.If(~send_lanes):    # the first beat: the response header goes first
+                    m.d.sync += [lanes_left.eq(layer_lanes), executed.eq(1),
+                                 send_lanes.eq(1)]
+                    respond(Status.OK)
+                with m.Else():
+                    m.d.sync += state.eq(DecoderState.SEND_LANE)
+        # --- WRITE_WEIGHTS: lanes of nb bytes each, a pass checking every sign extension,
+        # then a pass sending each word's lanes as a beat ---------------------------------
         with m.Elif(state == DecoderState.WRITE_LANE):
             m.d.sync += wcount.eq(wcount + 1)
             _set_byte(m, word, wcount, byte)
@@ -324,30 +338,47 @@ class CommandDecoder(wiring.Component):
         with m.Elif(state == DecoderState.WRITE_STORE):
             top = word[wb - 1:]
             fits = (top == 0) | (top == (1 << (8 * nb - wb + 1)) - 1)
-            # lanes enter at the top of the row register and shift down (no lane multiplexer)
-            m.d.sync += [row.eq(Cat(row.as_value()[wb:], word[:wb])), lane.eq(lane + 1),
-                         wcount.eq(0), lanes_left.eq(lanes_left - 1)]
-            with m.If(~fits):
-                respond(Status.NACK_PAYLOAD)
-            with m.Elif(lanes_left == 1):
-                m.d.sync += state.eq(DecoderState.WRITE_ALIGN)
+            m.d.sync += [wcount.eq(0), lanes_left.eq(lanes_left - 1)]
+            with m.If(checking):
+                with m.If(~fits):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Elif(lanes_left == 1):   # all fit: back to lane 0 for the beats
+                    m.d.comb += ptr_next.eq(2 + 3)     # seq, op, layer, row
+                    m.d.sync += [checking.eq(0), lanes_left.eq(layer_lanes),
+                                 beat_left.eq(beat_width)]
+                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
+                with m.Else():
+                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
             with m.Else():
-                m.d.sync += state.eq(DecoderState.WRITE_LANE)
-        with m.Elif(state == DecoderState.WRITE_ALIGN):   # zero lanes past the layer's width
-            with m.If(lane == s.row_lanes):
+                # lanes enter at the top of the word register and shift down (no lane
+                # multiplexer)
+                m.d.sync += [row.eq(Cat(row.as_value()[wb:], word[:wb])), lane.eq(lane + 1),
+                             beat_left.eq(beat_left - 1)]
+                with m.If((beat_left == 1) | (lanes_left == 1)):
+                    m.d.sync += state.eq(DecoderState.WRITE_ALIGN)
+                with m.Else():
+                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
+        with m.Elif(state == DecoderState.WRITE_ALIGN):   # zero lanes past the word's width
+            with m.If(lane == s.beat_lanes):
                 m.d.sync += state.eq(DecoderState.WRITE_OUT)
             with m.Else():
                 m.d.sync += [row.eq(row.as_value() >> wb), lane.eq(lane + 1)]
         with m.Elif(state == DecoderState.WRITE_OUT):
             m.d.comb += [self.o_write.valid.eq(1), self.o_write.payload.layer.eq(layer),
                          self.o_write.payload.row.eq(row_field),
+                         self.o_write.payload.word.eq(word_index),
                          self.o_write.payload.weights.eq(row)]
             with m.If(self.o_write.ready):
-                m.d.sync += executed.eq(1)
-                if self.w1_host_loaded:
-                    with m.If((layer == 0) & (row_field == w1_rows)):
-                        m.d.sync += w1_rows.eq(w1_rows + 1)
-                respond(Status.OK)
+                with m.If(lanes_left == 0):     # the row's last word
+                    m.d.sync += executed.eq(1)
+                    if self.w1_host_loaded:
+                        with m.If((layer == 0) & (row_field == w1_rows)):
+                            m.d.sync += w1_rows.eq(w1_rows + 1)
+                    respond(Status.OK)
+                with m.Else():
+                    m.d.sync += [word_index.eq(word_index + 1), lane.eq(0),
+                                 beat_left.eq(beat_width)]
+                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
         # --- TRAIN / EVALUATE: validate the pairs, then n_in dense beats ------------------
         with m.Elif(state == DecoderState.VALIDATE):
             with m.If(remaining == 0):
@@ -434,16 +465,18 @@ class CommandDecoder(wiring.Component):
                         m.d.sync += state.eq(DecoderState.SEND_LANE)
                     with m.Else():
                         m.d.sync += state.eq(DecoderState.RELEASE)
-        with m.Elif(state == DecoderState.SEND_LANE):   # lane 0 of the row, nb bytes
+        with m.Elif(state == DecoderState.SEND_LANE):   # lane 0 of the word, nb bytes
             lane_done = wcount == nb - 1
             emit(lane_byte, lane_done & (lanes_left == 1))
             with m.If(self.o_resp.ready):
                 m.d.sync += wcount.eq(wcount + 1)
                 with m.If(lane_done):
                     m.d.sync += [row.eq(row.as_value() >> wb), wcount.eq(0),
-                                 lanes_left.eq(lanes_left - 1)]
+                                 lanes_left.eq(lanes_left - 1), beat_left.eq(beat_left - 1)]
                     with m.If(lanes_left == 1):
                         m.d.sync += state.eq(DecoderState.RELEASE)
+                    with m.Elif(beat_left == 1):    # the word is sent: take the next beat
+                        m.d.sync += state.eq(DecoderState.READ_WORD)
         with m.Elif(state == DecoderState.RELEASE):
             m.d.comb += [self.i_frame.ready.eq(1), ptr_next.eq(0)]
             with m.If(executed):

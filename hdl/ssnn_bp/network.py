@@ -46,8 +46,8 @@ sample's beats are taken only once a pending read-back (``i_read``/``o_read``) h
 """
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
-from amaranth.lib import data, stream, wiring
+from amaranth.hdl import Cat, Const, Module, Mux, Signal
+from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.golden_model.rng import Stream
@@ -62,9 +62,9 @@ from .error_splitter import ErrorSplitter
 from .event_list import EventList, GroupEventList
 from .input_scan import InputSpikeScan
 from .network_config import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE, HID_LANES,
-                             check_engine_options, check_network_config, check_w1_lanes,
-                             read_layout, sample_layout, small_network_config, trace_layout,
-                             write_layout)
+                             beat_lanes, check_engine_options, check_network_config,
+                             check_w1_lanes, read_layout, sample_layout, small_network_config,
+                             trace_layout, word_layout, write_layout)
 from .network_phase import Phase
 from .network_sizes import NetworkSizes
 from .network_weights import BankedWeights, check_spram, host_write, padded_row
@@ -81,7 +81,7 @@ from .w1_words import RowWordIssue, WordEventSplitter, WordWeights, w1_word_coun
 from .wta import WinnerTakeAll
 
 __all__ = ["SSNNNetwork", "Phase", "small_network_config", "sample_layout", "trace_layout",
-           "read_layout", "write_layout", "HID_LANES", "DEFAULT_RNG_ARCHITECTURE",
+           "read_layout", "write_layout", "word_layout", "HID_LANES", "DEFAULT_RNG_ARCHITECTURE",
            "DEFAULT_ROUNDS_PER_STAGE"]
 
 
@@ -103,11 +103,12 @@ class SSNNNetwork(wiring.Component):
     ``u_ram`` (default False): u in block RAM (:mod:`.accumulator_ram`), the same cycles.
     ``w1``, ``w2``: initial weights (pre + bias, post) in LSBs; default the golden model's.
     Ports: ``i_sample`` (stream, :func:`sample_layout`), ``o_trace`` (stream,
-    :func:`trace_layout`), ``i_read`` (stream, :func:`read_layout`) and ``o_read`` (stream,
-    one weight row, ``max(n_hidden, n_out)`` x signed(weight_bits), lane = post index),
-    ``i_write`` (stream, :func:`write_layout`: one weight row, lanes past the layer's width
-    ignored, a row past the layer's last row dropped), ``busy`` (a sample is loading, loaded
-    or running), ``phase`` (the sequencer's :class:`Phase`: a monitor of cycles per phase).
+    :func:`trace_layout`), ``i_read`` (stream, :func:`read_layout`: a row) and ``o_read``
+    (stream, :func:`word_layout`: the row's beats, one W1 word of P weights each, or the W2
+    row in one), ``i_write`` (stream, :func:`write_layout`: one W1 word or W2 row per beat,
+    lanes past the word's width ignored, a beat past the layer's last row or word dropped),
+    ``busy`` (a sample is loading, loaded or running), ``phase`` (the sequencer's
+    :class:`Phase`: a monitor of cycles per phase).
     Read and write requests are taken only while idle (no sample busy or offered); the next
     sample's beats are taken while one runs.
     """
@@ -134,9 +135,8 @@ class SSNNNetwork(wiring.Component):
             "i_sample": In(stream.Signature(sample_layout(config))),
             "o_trace": Out(stream.Signature(trace_layout(config))),
             "i_read": In(stream.Signature(read_layout(config))),
-            "o_read": Out(stream.Signature(
-                data.ArrayLayout(signed(config.weight_bits), self.row_lanes))),
-            "i_write": In(stream.Signature(write_layout(config))),
+            "o_read": Out(stream.Signature(word_layout(config, self.w1_lanes))),
+            "i_write": In(stream.Signature(write_layout(config, self.w1_lanes))),
             "busy": Out(1), "phase": Out(Phase),
         })
 
@@ -181,7 +181,7 @@ class SSNNNetwork(wiring.Component):
         # in G banks: HID and BWD read a group of rows per cycle, a whole row per word), one
         # read port each for look-ups and updates (never in the same cycle); the read-back
         # port numbers W2 rows from w2_base
-        lanes, w2_base, n_words = self.row_lanes, sz.w2_base, self.w1_words
+        w2_base, n_words = sz.w2_base, self.w1_words
         m.submodules.w1 = w1m = WordWeights(rows=n_in + 1, posts=n_h, lanes=self.w1_lanes,
                                             weight_bits=wb, init=self.w1_init,
                                             spram=self.w1_spram)
@@ -215,12 +215,9 @@ class SSNNNetwork(wiring.Component):
         rb_w2 = Signal()      # the read-back row is a W2 row (rb.addr holds while it is read)
         n_groups = -(-n_h // G)
         m.d.comb += [u.row.eq(w1m.rd_data), z.row.eq(z_sum.sum), rb_w2.eq(rb.addr >= w2_base)]
-        if n_words == 1:
-            m.d.comb += rb.rd_data.eq(Mux(rb_w2, padded_row(w2m.rd_data, n_out, lanes),
-                                          padded_row(w1m.rd_data, n_h, lanes)))
-        else:   # the read-back port assembles a W1 row from its words
-            m.d.comb += [rb.rd_data.eq(padded_row(w2m.rd_data, n_out, lanes)),
-                         rb.w1_word.eq(w1m.rd_data)]
+        beat = beat_lanes(c, self.w1_lanes)     # read-back beat: a W1 word or a W2 row
+        m.d.comb += rb.rd_data.eq(Mux(rb_w2, padded_row(w2m.rd_data, n_out, beat),
+                                      padded_row(w1m.rd_data, self.w1_lanes, beat)))
         # the step's spiking rows in order (memories), read by the UPD sequencer
         m.submodules.s0_list = s0_list = EventList(width=index_width(n_in + 1), depth=n_in + 1)
         m.submodules.h_list = h_list = GroupEventList(width=index_width(n_h + 1), depth=n_h + 1,

@@ -6,14 +6,15 @@ from amaranth.lib import data
 
 from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
-from snnforge.hdl.checks import check_int
+from snnforge.hdl.checks import check_int, index_width
 
 from .lr_lanes import MAX_CORES
 from .network_sizes import NetworkSizes
 from .random_source import check_architecture
 
 __all__ = ["small_network_config", "sample_layout", "trace_layout", "read_layout",
-           "write_layout", "check_network_config", "MAX_TOP_WIDTH", "MAX_ACCUMULATOR_BITS",
+           "write_layout", "word_layout", "beat_lanes", "row_words", "row_beats",
+           "row_from_beats", "check_network_config", "MAX_TOP_WIDTH", "MAX_ACCUMULATOR_BITS",
            "MAX_GUMBEL_VALUE_BITS", "HID_LANES", "DEFAULT_RNG_ARCHITECTURE",
            "DEFAULT_ROUNDS_PER_STAGE", "check_engine_options", "check_w1_lanes"]
 
@@ -99,15 +100,61 @@ def trace_layout(config: SSNNConfig) -> data.StructLayout:
                               "step": 16})
 
 
+def beat_lanes(config: SSNNConfig, w1_lanes: int | None = None) -> int:
+    """Weights per ``i_write`` / ``o_read`` beat: ``max(P, n_out)`` with ``P`` = ``w1_lanes``
+    (default ``n_hidden``): one W1 memory word or one W2 row."""
+    return max(config.n_hidden if w1_lanes is None else w1_lanes, config.n_out)
+
+
+def row_words(config: SSNNConfig, layer: int, w1_lanes: int | None = None) -> int:
+    """Beats of one weight row of ``layer`` (0 = W1: ceil(n_hidden / P) words, 1 = W2: 1)."""
+    p = config.n_hidden if w1_lanes is None else w1_lanes
+    return -(-config.n_hidden // p) if layer == 0 else 1
+
+
+def row_beats(config: SSNNConfig, layer: int, weights, w1_lanes: int | None = None) -> list:
+    """One weight row of ``layer`` (its first ``n_hidden`` or ``n_out`` weights) as its
+    beats: ``(word, lanes)`` with ``lanes`` :func:`beat_lanes` weights (word ``k`` of a W1
+    row holds posts ``k * P ..``; lanes past the word's or the layer's width are 0)."""
+    p = config.n_hidden if w1_lanes is None else w1_lanes
+    width = beat_lanes(config, w1_lanes)
+    per, count = (p, config.n_hidden) if layer == 0 else (config.n_out, config.n_out)
+    weights = [int(w) for w in list(weights)[:count]]
+    beats = []
+    for k in range(row_words(config, layer, w1_lanes)):
+        part = weights[k * per:(k + 1) * per]
+        beats.append((k, part + [0] * (width - len(part))))
+    return beats
+
+
+def row_from_beats(config: SSNNConfig, layer: int, beats, w1_lanes: int | None = None) -> list:
+    """The weight row of ``layer`` read back as ``beats`` (each :func:`beat_lanes` weights,
+    word 0 first): the inverse of :func:`row_beats`."""
+    p = config.n_hidden if w1_lanes is None else w1_lanes
+    per, count = (p, config.n_hidden) if layer == 0 else (config.n_out, config.n_out)
+    row = [int(w) for beat in beats for w in list(beat)[:per]]
+    return row[:count]
+
+
 def read_layout(config: SSNNConfig) -> data.StructLayout:
-    """``i_read`` request: layer (0 = W1, 1 = W2) and pre row (the last row is the bias)."""
+    """``i_read`` request: layer (0 = W1, 1 = W2) and pre row (the last row is the bias),
+    answered with the row's :func:`row_words` beats on ``o_read`` (:func:`word_layout`)."""
     return data.StructLayout({"layer": 1, "row": NetworkSizes(config).pre_row_bits})
 
 
-def write_layout(config: SSNNConfig) -> data.StructLayout:
-    """``i_write`` beat: layer (0 = W1, 1 = W2), pre row (the last row is the bias) and the
-    row's weights (``max(n_hidden, n_out)`` x signed(weight_bits), lane = post index; lanes
-    past the layer's width are ignored)."""
-    sz = NetworkSizes(config)
-    return data.StructLayout({"layer": 1, "row": sz.pre_row_bits, "weights": data.ArrayLayout(
-        signed(config.weight_bits), sz.row_lanes)})
+def word_layout(config: SSNNConfig, w1_lanes: int | None = None) -> data.ArrayLayout:
+    """One ``o_read`` beat: :func:`beat_lanes` x signed(weight_bits), lane = post index within
+    the word (a W1 word's P posts, or a W2 row's n_out); lanes past them are 0."""
+    return data.ArrayLayout(signed(config.weight_bits), beat_lanes(config, w1_lanes))
+
+
+def write_layout(config: SSNNConfig, w1_lanes: int | None = None) -> data.StructLayout:
+    """``i_write`` beat: layer (0 = W1, 1 = W2), pre row (the last row is the bias), the
+    ``word`` of the row (W1: 0 .. ceil(n_hidden / P) - 1, posts ``word * P ..``; W2: 0, the
+    whole row) and its ``weights`` (:func:`beat_lanes` x signed(weight_bits), lane = post
+    index within the word; lanes past the word's or the layer's width are ignored). A beat
+    past the layer's last row or word is dropped."""
+    words = row_words(config, 0, w1_lanes)
+    return data.StructLayout({
+        "layer": 1, "row": NetworkSizes(config).pre_row_bits, "word": index_width(words),
+        "weights": data.ArrayLayout(signed(config.weight_bits), beat_lanes(config, w1_lanes))})

@@ -1,6 +1,6 @@
 """A weight memory of the SSNN-BP network top: rows of ``lanes`` signed weights with the
 coincidence updater (golden :func:`units.coincidence_update`, pregated: one LSB per gated
-active lane, saturating) and a host write port (whole rows, used while the top is idle)."""
+active lane, saturating) and a host write port (one memory word per cycle, used while the top is idle)."""
 from __future__ import annotations
 
 import numpy as np
@@ -127,18 +127,19 @@ class NetworkWeights(wiring.Component):
 
 
 def host_write(config, w1m, w2m: NetworkWeights, write, allow) -> list:
-    """The statements that write the ``write`` stream's beats (:func:`write_layout`) while
-    ``allow``: the row's first n_hidden (W1) or n_out (W2) lanes into its memory; a row past
-    the layer's last (bias) row is dropped. ``w1m`` (:class:`.w1_words.WordWeights`) writes
-    a W1 row over its words, the beat taken with the last."""
+    """The statements that write the ``write`` stream's beats (:func:`write_layout`, one per
+    cycle) while ``allow``: a W1 beat's first P lanes into word ``word`` of its row
+    (``w1m``, a :class:`.w1_words.WordWeights`), a W2 beat's first n_out lanes into its row;
+    a beat past the layer's last (bias) row or last word is dropped."""
     c = config
     beat = write.payload
-    w1_row = ~beat.layer & (beat.row <= c.n_in)
-    return [write.ready.eq(allow & (~w1_row | w1m.wr_last)),
-            w1m.wr_en.eq(write.valid & allow & w1_row),
-            w2m.wr_en.eq(write.valid & write.ready & beat.layer & (beat.row <= c.n_hidden)),
-            w1m.wr_row.eq(beat.row), w2m.wr_addr.eq(beat.row),
-            w1m.wr_data.eq(Cat(beat.weights[j] for j in range(c.n_hidden))),
+    fire = write.valid & allow
+    return [write.ready.eq(allow),
+            w1m.wr_en.eq(fire & ~beat.layer & (beat.row <= c.n_in)
+                            & (beat.word < w1m.words)),
+            w2m.wr_en.eq(fire & beat.layer & (beat.row <= c.n_hidden) & (beat.word == 0)),
+            w1m.wr_row.eq(beat.row), w1m.wr_word.eq(beat.word), w2m.wr_addr.eq(beat.row),
+            w1m.wr_data.eq(Cat(beat.weights[j] for j in range(w1m.lanes))),
             w2m.wr_data.eq(Cat(beat.weights[k] for k in range(c.n_out)))]
 
 

@@ -2,8 +2,8 @@
 a W1 row of ``n_hidden`` weights is ``W = ceil(n_hidden / P)`` memory words (the last one
 padded; padding lanes never change and are never read back).
 
-- :class:`WordWeights`: the W1 memory in words (look-up and update by (row, word), host
-  writes of whole rows split over W cycles);
+- :class:`WordWeights`: the W1 memory in words (look-up, update and host write by
+  (row, word));
 - :class:`RowWordIssue`: FWD1's row-to-words expander (a spiking row becomes W word reads,
   one per cycle, the row source stalled meanwhile);
 - :class:`WordEventSplitter`: UPD's row event (a row's gates) becomes the read-modify-write
@@ -71,10 +71,9 @@ class WordWeights(wiring.Component):
     while no event was accepted in the previous cycle). ``i_event``
     (:func:`word_event_layout`, always ready): read-modify-write of one word (the rules of
     :class:`NetworkWeights`: an event must not address the word written by the previous
-    cycle's event). ``wr_en`` / ``wr_row`` / ``wr_data`` (``posts`` weights): a host write of
-    a whole row, one word per cycle while ``wr_en`` holds (``wr_row`` and ``wr_data`` held),
-    word 0 first; ``wr_last``: this cycle writes the row's last word (the row is taken).
-    ``init``: (rows, posts) weights or None (zeros). ``spram``: the memory in the iCE40 SPRAM
+    cycle's event). ``wr_en`` / ``wr_row`` / ``wr_word`` / ``wr_data`` (``lanes`` weights): a
+    host write of one word (lanes past ``posts`` in the last word are written 0; ``wr_word``
+    must be a word of the row). ``init``: (rows, posts) weights or None (zeros). ``spram``: the memory in the iCE40 SPRAM
     shape (:class:`NetworkWeights`: one address, an event every other cycle, host-loaded).
     """
 
@@ -103,8 +102,8 @@ class WordWeights(wiring.Component):
             "rd_data": Out(self.word_layout),
             "i_event": In(stream.Signature(word_event_layout(
                 row_bits=self.row_bits, word_bits=self.word_bits, lanes=lanes))),
-            "wr_en": In(1), "wr_row": In(self.row_bits),
-            "wr_data": In(data.ArrayLayout(signed(weight_bits), posts)), "wr_last": Out(1),
+            "wr_en": In(1), "wr_row": In(self.row_bits), "wr_word": In(self.word_bits),
+            "wr_data": In(self.word_layout),
         })
 
     def _addr(self, row, word):
@@ -125,17 +124,15 @@ class WordWeights(wiring.Component):
                      mem.i_event.payload.addr.eq(self._addr(ev.row, ev.word)),
                      mem.i_event.payload.pos.eq(ev.pos), mem.i_event.payload.neg.eq(ev.neg),
                      mem.i_event.payload.gate.eq(ev.gate)]
-        if self.words == 1:
-            m.d.comb += [self.wr_last.eq(1), mem.wr_en.eq(self.wr_en),
-                         mem.wr_addr.eq(self.wr_row), mem.wr_data.eq(self.wr_data)]
-            return m
-        wc = Signal(range(self.words))     # the word the next host-write cycle writes
-        m.d.comb += [self.wr_last.eq(wc == self.words - 1), mem.wr_en.eq(self.wr_en),
-                     mem.wr_addr.eq(self._addr(self.wr_row, wc)),
-                     mem.wr_data.eq(select(_words(self.wr_data, self.lanes, self.words,
-                                                  self.weight_bits), wc))]
-        with m.If(self.wr_en):
-            m.d.sync += wc.eq(Mux(self.wr_last, 0, wc + 1))
+        data_in = self.wr_data.as_value()
+        pad = self.words * self.lanes - self.posts    # padding lanes of the last word
+        if pad:
+            keep = (self.lanes - pad) * self.weight_bits
+            data_in = Cat(data_in[:keep], Mux(self.wr_word == self.words - 1, 0,
+                                              data_in[keep:]))
+        m.d.comb += [mem.wr_en.eq(self.wr_en), mem.wr_addr.eq(self._addr(self.wr_row,
+                                                                          self.wr_word)),
+                     mem.wr_data.eq(data_in)]
         return m
 
 

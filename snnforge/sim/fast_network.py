@@ -21,6 +21,7 @@ from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE,
                                           SSNNNetwork, read_layout, sample_layout, trace_layout)
+from snnforge.hdl.ssnn_bp.network_config import beat_lanes, row_words
 from snnforge.sim.ssnn_bp_network_reference import golden_eval_winners, golden_training_trace
 
 from .fast_build import build_fast_harness, raw_cycles_per_second, run_harness
@@ -138,11 +139,12 @@ def network_harness(config: SSNNConfig, *, rng_architecture: str = DEFAULT_RNG_A
     return exe, time.perf_counter() - t0
 
 
-def _harness_args(config: SSNNConfig) -> dict:
+def _harness_args(config: SSNNConfig, w1_lanes: int | None = None) -> dict:
     s, t, r = sample_layout(config), trace_layout(config), read_layout(config)
-    lanes = max(config.n_hidden, config.n_out)
+    lanes = beat_lanes(config, w1_lanes)
     return dict(n_in=config.n_in, T=config.T, n_w1_rows=config.n_in + 1,
-                n_w2_rows=config.n_hidden + 1, pix_lo=s["pixel"].offset,
+                n_w2_rows=config.n_hidden + 1, w1_words=row_words(config, 0, w1_lanes),
+                pix_lo=s["pixel"].offset,
                 label_lo=s["label"].offset, learn_lo=s["learn"].offset, key_lo=s["key"].offset,
                 layer_lo=r["layer"].offset, row_lo=r["row"].offset,
                 win_lo=t["winner"].offset, win_len=t["winner"].width, step_lo=t["step"].offset,
@@ -152,12 +154,13 @@ def _harness_args(config: SSNNConfig) -> dict:
 
 def simulate(exe: Path, config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
              first_train_key: int = 0, full_trace_samples: int = 0,
-             max_cycles_per_sample: int | None = None) -> ChipRun:
-    """Run the harness: train on (train_x, train_y), read back, evaluate (eval_x, eval_y)."""
+             max_cycles_per_sample: int | None = None, w1_lanes: int | None = None) -> ChipRun:
+    """Run the harness: train on (train_x, train_y), read back, evaluate (eval_x, eval_y).
+    ``w1_lanes``: the harness top's (W1 read back in words of that many weights)."""
     c = config
     train_x, train_y = _check_digits("training", train_x, train_y, c)
     eval_x, eval_y = _check_digits("evaluation", eval_x, eval_y, c)
-    args = _harness_args(c)
+    args = _harness_args(c, w1_lanes)
     n_tr, n_ev = len(train_y), len(eval_y)
     budget = max_cycles_per_sample or 64 * (c.n_in + c.n_hidden + 64) * (c.n_out + 8) * c.T
     args.update(n_train=n_tr, n_eval=n_ev, first_train_key=first_train_key,
@@ -188,13 +191,16 @@ def simulate(exe: Path, config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
         for name in ("s0", "h", "g_pos", "g_neg"):
             traces[name] = _field(bits, layout, name).astype(bool)
         traces["winner"] = _as_int(_field(bits, layout, "winner"))
-    lanes = max(c.n_hidden, c.n_out)
+    lanes, n_words = beat_lanes(c, w1_lanes), args["w1_words"]
     wb = c.weight_bits
-    row_bits = _bits(rows, args["read_words"])[:, :lanes * wb].reshape(-1, lanes, wb)
-    values = _as_int(row_bits)
+    beat_bits = _bits(rows, args["read_words"])[:, :lanes * wb].reshape(-1, lanes, wb)
+    values = _as_int(beat_bits)
     values = np.where(values >= 1 << (wb - 1), values - (1 << wb), values)
-    w1 = values[:c.n_in + 1, :c.n_hidden]
-    w2 = values[c.n_in + 1:, :c.n_out]
+    # W1: n_words beats per row, the first P lanes of each; W2: one beat per row
+    p = c.n_hidden if w1_lanes is None else w1_lanes
+    n_w1 = (c.n_in + 1) * n_words
+    w1 = values[:n_w1, :p].reshape(c.n_in + 1, n_words * p)[:, :c.n_hidden]
+    w2 = values[n_w1:, :c.n_out]
     return ChipRun(train_winners=winners[:n_tr], eval_winners=winners[n_tr:],
                    eval_learned=learned[n_tr:], steps=steps["step"].astype(np.int64).reshape(-1, T),
                    train_traces=traces, w1=w1, w2=w2, sample_end=sample_end,
@@ -298,7 +304,8 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
                                          w1_lanes=w1_lanes, w1_spram=w1_spram, u_ram=u_ram)
     t0 = time.perf_counter()
     chip = simulate(exe, config, train_x, train_y, eval_x, eval_y,
-                    first_train_key=first_train_key, full_trace_samples=full_trace_samples)
+                    first_train_key=first_train_key, full_trace_samples=full_trace_samples,
+                    w1_lanes=w1_lanes)
     sim_wall = time.perf_counter() - t0
     t0 = time.perf_counter()
     golden = golden_run(config, train_x, train_y, eval_x, eval_y,

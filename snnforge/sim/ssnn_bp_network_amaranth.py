@@ -22,6 +22,7 @@ from snnforge.hdl.stream.codec import unpack
 from snnforge.hdl.ssnn_bp.network import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE, SSNNNetwork,
                       trace_layout)
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
+from snnforge.hdl.ssnn_bp.network_config import beat_lanes, row_beats, row_from_beats, row_words
 from snnforge.hdl.ssnn_bp.weight_update import unpack_row
 
 __all__ = ["NetworkStall", "NetworkRun", "step_cycle_bound", "simulate_network", "trace_mismatch"]
@@ -70,8 +71,9 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
     """Run samples (uint8 pixels (N, n_in), labels (N,); sample keys first_key + position)
     through a fresh top, then read back every weight row.
 
-    ``writes``: ``(layer, row, weights)`` beats sent on ``i_write`` before the first sample
-    (``weights``: ``max(n_hidden, n_out)`` LSBs, lane = post index).
+    ``writes``: ``(layer, row, weights)`` rows sent on ``i_write`` before the first sample
+    (``weights``: at least the layer's width in LSBs, lane = post index), each as its beats
+    (:func:`row_beats`: one W1 word or the W2 row per beat).
 
     ``stream``: offer sample n + 1's beats as soon as sample n's are taken (a second
     testbench process), not after sample n's last trace.
@@ -89,7 +91,7 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
     bound = (step_cycle_bound(config, w1_lanes=w1_lanes, w1_spram=w1_spram)
              if step_bound is None else step_bound)
     layout = trace_layout(config)
-    lanes = NetworkSizes(config).row_lanes
+    lanes = beat_lanes(config, w1_lanes)
     traces, rows, sample_cycles, load_ends, sample_ends = [], [], [], [], []
 
     now = [0]   # cycles since the start
@@ -137,11 +139,12 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
         ctx.set(dut.o_trace.ready, 1)
         ctx.set(dut.o_read.ready, 1)
         for n, (layer, row, weights) in enumerate(writes):
-            ctx.set(dut.i_write.payload, {"layer": layer, "row": row,
-                                          "weights": [int(w) for w in weights]})
-            ctx.set(dut.i_write.valid, 1)
-            await wait_for(ctx, dut.i_write.ready, f"weight write {n} accepted")
-            await tick(ctx)
+            for word, part in row_beats(config, layer, weights, w1_lanes):
+                ctx.set(dut.i_write.payload, {"layer": layer, "row": row, "word": word,
+                                              "weights": part})
+                ctx.set(dut.i_write.valid, 1)
+                await wait_for(ctx, dut.i_write.ready, f"weight write {n} accepted")
+                await tick(ctx)
         ctx.set(dut.i_write.valid, 0)
         fed[0] = True
         for s in range(len(labels)):
@@ -163,10 +166,14 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
                 await wait_for(ctx, dut.i_read.ready, f"read of layer {layer} row {row} accepted")
                 await tick(ctx)
                 ctx.set(dut.i_read.valid, 0)
-                await wait_for(ctx, dut.o_read.valid, f"read-back of layer {layer} row {row}")
-                rows.append(unpack_row(ctx.get(Value.cast(dut.o_read.payload)), lanes=lanes,
-                                       weight_bits=config.weight_bits))
-                await tick(ctx)
+                beats = []
+                for word in range(row_words(config, layer, w1_lanes)):
+                    await wait_for(ctx, dut.o_read.valid,
+                                   f"read-back of layer {layer} row {row} word {word}")
+                    beats.append(unpack_row(ctx.get(Value.cast(dut.o_read.payload)),
+                                            lanes=lanes, weight_bits=config.weight_bits))
+                    await tick(ctx)
+                rows.append(row_from_beats(config, layer, beats, w1_lanes))
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)

@@ -5,7 +5,7 @@ their cocotb testbenches share one Verilator build. Ports appear as ``<instance>
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Module
+from amaranth.hdl import Cat, Const, Module, Mux, Signal
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -17,14 +17,14 @@ from snnforge.hdl.ssnn_bp.accumulator_ram import AccumulatorRam
 from snnforge.hdl.ssnn_bp.draw_prefetcher import DrawPrefetcher
 from snnforge.hdl.ssnn_bp.event_list import EventList, GroupEventList
 from snnforge.sim.ssnn_bp_unit_harness import MultiUnitHarness
-from snnforge.hdl.ssnn_bp.network_config import small_network_config
+from snnforge.hdl.ssnn_bp.network_config import beat_lanes, row_beats, small_network_config
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
 from snnforge.hdl.ssnn_bp.row_group_sum import RowGroupSum
 from snnforge.hdl.ssnn_bp.sample_loader import SampleLoader
 from snnforge.hdl.ssnn_bp.step_record import StepRecord
 from snnforge.hdl.ssnn_bp.input_scan import InputSpikeScan
 from snnforge.hdl.ssnn_bp.lr_lanes import LRBlockSequencer, LRGateLanes
-from snnforge.hdl.ssnn_bp.network_weights import BankedWeights, NetworkWeights
+from snnforge.hdl.ssnn_bp.network_weights import BankedWeights, NetworkWeights, padded_row
 from snnforge.hdl.ssnn_bp.w1_words import RowWordIssue, WordEventSplitter, WordWeights
 from snnforge.hdl.ssnn_bp.weight_readback import WeightReadBack
 
@@ -73,45 +73,52 @@ BANKED_INIT = [[(11 * row + 3 * lane) % 64 - 32 for lane in range(3)] for row in
 
 
 class ReadBackBench(wiring.Component):
-    """:class:`WeightReadBack` on the weight memory it reads in the top (the golden initial
-    weights of ``config``, :meth:`NetworkSizes.weight_memory_init`): ports ``i_read``,
-    ``o_read``, ``allow``, ``busy``; :attr:`init` holds the memory contents (whole rows, the
-    rows ``o_read`` must answer). ``w1_lanes`` < n_hidden: the port reads W1 word by word
-    from a :class:`WordWeights` of ``w1_lanes``, W2 rows from a plain memory, as in the top.
+    """:class:`WeightReadBack` on the weight memories it reads in the top (the golden initial
+    weights of ``config``): W1 in a :class:`WordWeights` of ``w1_lanes`` (default n_hidden,
+    one word per row), W2 rows in a plain memory; ports ``i_read``, ``o_read``, ``allow``,
+    ``busy``; :meth:`beats` gives the beats ``o_read`` must answer a request with.
     """
 
     def __init__(self, *, config: SSNNConfig, w1_lanes: int | None = None):
         self.config = config
         golden = BitTrueSSNN(config)
         self.w1, self.w2 = golden.W1, golden.W2
-        self.init = NetworkSizes(config).weight_memory_init(golden.W1, golden.W2)
         self._port = WeightReadBack(config=config, w1_lanes=w1_lanes)
-        self._w1 = None if self._port.w1_words == 1 else WordWeights(
-            rows=config.n_in + 1, posts=config.n_hidden, lanes=self._port.w1_lanes,
-            weight_bits=config.weight_bits, init=golden.W1)
+        self.w1_lanes = self._port.w1_lanes
+        self._w1 = WordWeights(rows=config.n_in + 1, posts=config.n_hidden,
+                               lanes=self.w1_lanes, weight_bits=config.weight_bits,
+                               init=golden.W1)
         sig = self._port.signature.members
         super().__init__({"i_read": sig["i_read"], "o_read": sig["o_read"],
                           "allow": In(1), "busy": Out(1)})
 
+    def beats(self, layer: int, row: int) -> list:
+        """The beats (lists of ints) answering a read of ``row`` of ``layer``."""
+        weights = (self.w2 if layer else self.w1)[row]
+        return [lanes for _, lanes in row_beats(self.config, layer, weights, self.w1_lanes)]
+
     def elaborate(self, platform):
         m = Module()
         m.submodules.port = rb = self._port
-        width = self.config.weight_bits
-        lanes = self.init.shape[1]
-        base = 0 if self._w1 is None else NetworkSizes(self.config).w2_base
+        c = self.config
+        width, lanes = c.weight_bits, beat_lanes(c, self.w1_lanes)
+        base = NetworkSizes(c).w2_base
         words = [sum((int(w) & ((1 << width) - 1)) << (width * k) for k, w in enumerate(row))
-                 for row in self.init[base:]]
-        m.submodules.mem = mem = memory.Memory(shape=width * lanes, depth=len(words),
+                 for row in self.w2]
+        m.submodules.mem = mem = memory.Memory(shape=width * c.n_out, depth=len(words),
                                                init=words)
         rd = mem.read_port()
+        m.submodules.w1 = w1m = self._w1
         wiring.connect(m, wiring.flipped(self.i_read), rb.i_read)
         wiring.connect(m, rb.o_read, wiring.flipped(self.o_read))
-        m.d.comb += [rd.addr.eq(rb.addr - base if base else rb.addr), rb.rd_data.eq(rd.data),
+        w2_row = Signal()
+        m.d.comb += [rd.addr.eq(rb.addr - base), w1m.rd_row.eq(rb.addr),
+                     w2_row.eq(rb.addr >= base),
+                     rb.rd_data.eq(Mux(w2_row, Cat(rd.data, Const(0, (lanes - c.n_out) * width)),
+                                       padded_row(w1m.rd_data, self.w1_lanes, lanes))),
                      rb.allow.eq(self.allow), self.busy.eq(rb.busy)]
-        if self._w1 is not None:
-            m.submodules.w1 = w1m = self._w1
-            m.d.comb += [w1m.rd_row.eq(rb.addr), w1m.rd_word.eq(rb.word),
-                         rb.w1_word.eq(w1m.rd_data)]
+        if self._port.w1_words > 1:
+            m.d.comb += w1m.rd_word.eq(rb.word)
         return m
 
 
@@ -183,7 +190,9 @@ def read_back_bench(dut, requests, want, rng, *, cycles_per_request: int):
     ``allow``, ``busy``, as :class:`ReadBackBench`): offers ``requests`` ((layer, row) pairs)
     with random gaps, random ``allow`` and random ``o_read`` backpressure (``rng``: a
     :class:`random.Random`), checks that a request is taken only while allowed and not busy,
-    and that the rows answered equal ``want`` (lists of ints) in order."""
+    and that the beats answered equal ``want`` (per request, its beats: lists of ints) in
+    order."""
+    want = [[int(w) for w in beat] for beats in want for beat in beats]
     async def bench(ctx):
         got, sent = [], 0
         for _ in range(cycles_per_request * len(requests)):
@@ -202,7 +211,7 @@ def read_back_bench(dut, requests, want, rng, *, cycles_per_request: int):
             if offer and ctx.get(dut.i_read.ready):
                 sent += 1
             await ctx.tick()
-            if len(got) == len(requests):
+            if len(got) == len(want):
                 break
-        assert got == [[int(w) for w in row] for row in want]
+        assert got == want
     return bench

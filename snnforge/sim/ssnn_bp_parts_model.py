@@ -193,9 +193,12 @@ class WordWeightsModel:
             post_neg=np.asarray(neg, bool), rand16=np.where(gate, 0, 1 << 15), gate_bits=16,
             gate_threshold=1 << 15, weight_bits=self.weight_bits)
 
-    def write(self, row: int, values) -> None:
-        """A host write of a whole row (``posts`` weights)."""
-        self.values[row, :self.posts] = values
+    def write(self, row: int, word: int, values) -> None:
+        """A host write of word ``word`` of row ``row`` (``lanes`` weights; lanes past
+        ``posts`` are written 0)."""
+        part = slice(word * self.lanes, (word + 1) * self.lanes)
+        real = np.arange(word * self.lanes, (word + 1) * self.lanes) < self.posts
+        self.values[row, part] = np.where(real, np.asarray(values, np.int64), 0)
 
     def read(self, row: int, word: int) -> list[int]:
         """The ``lanes`` weights of word ``word`` of row ``row``."""

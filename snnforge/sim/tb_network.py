@@ -216,7 +216,8 @@ async def network_trains_from_written_weights(dut):
     for layer, w in ((0, w1), (1, w2)):
         for row, values in enumerate(w):
             noise = r.integers(lo, hi, lanes - len(values))
-            writer.extend([dict(layer=layer, row=row,
+            # the top's default w1_lanes (n_hidden): a whole row per beat, word 0
+            writer.extend([dict(layer=layer, row=row, word=0,
                                 weights=[int(v) for v in list(values) + list(noise)])])
     weights = WeightReader(dut, tb, config)
     await tb.reset()
