@@ -4,10 +4,12 @@ packer (``--pack-only``: LUT4 + the flip-flops and carries that share no cell wi
 the cells of each submodule.
 
     python benchmarks/host_link_area.py [--n-in 64] [--hidden 16] [--weight-bits 8]
-        [--w1-host-loaded] [--tag T]
+        [--w1-host-loaded] [--w1-lanes P] [--tag T]
 
 ``--w1-host-loaded``: the link of a ``w1_spram`` board (its W1 row counter and the refusal
-of samples until W1 is written).
+of samples until W1 is written). ``--w1-lanes``: the network's W1 weights per word (the link
+moves weights one word per beat: its word register holds max(P, n_out) weights; default
+n_hidden, a whole row).
 
 Writes benchmarks/results/host_link_area_<n_in>-<n_hidden>-<n_out>_w<bits>[_<tag>].json.
 """
@@ -47,12 +49,14 @@ def main() -> None:
     parser.add_argument("--divisor", type=int, default=4)
     parser.add_argument("--w1-host-loaded", action="store_true",
                         help="the link of a w1_spram board (samples wait for W1)")
+    parser.add_argument("--w1-lanes", type=int, default=None,
+                        help="the network's W1 weights per word (default: n_hidden)")
     parser.add_argument("--tag", default="")
     parser.add_argument("--work-dir", type=Path, default=None)
     args = parser.parse_args()
     link = HostLink(divisor=args.divisor, n_in=args.n_in, n_hidden=args.hidden,
                     n_out=args.n_out, weight_bits=args.weight_bits, config_hash=0x12345678,
-                    w1_host_loaded=args.w1_host_loaded)
+                    w1_host_loaded=args.w1_host_loaded, w1_lanes=args.w1_lanes)
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="host_link_area_"))
     work.mkdir(parents=True, exist_ok=True)
     (work / "top.il").write_text(rtlil.convert(link, name="top"))
@@ -72,7 +76,7 @@ def main() -> None:
     name = f"{args.n_in}-{args.hidden}-{args.n_out}_w{args.weight_bits}"
     record = {"command": "python benchmarks/host_link_area.py " + shlex.join(sys.argv[1:]),
               "commit": _commit(), "link_sizes": name, "buffer_bytes": link.buffer_bytes,
-              "w1_host_loaded": args.w1_host_loaded,
+              "w1_host_loaded": args.w1_host_loaded, "w1_lanes": link.sizes.w1_lanes,
               "packed_logic_cells": int(cells.group(1)) if cells else None,
               "pack_log": {k: int(v) for v, k in re.findall(
                   r"Info:\s+(\d+) (LCs used as [A-Z0-9 ]+?|LUTs merged into carry LCs)\n",
