@@ -210,7 +210,8 @@ class SSNNNetwork(wiring.Component):
         u, u_group = hidden_accumulators(m, u_ram=self.u_ram, count=n_h, acc_bits=acc,
                                          weight_bits=wb, lanes=self.w1_lanes, group=G)
         m.submodules.z_sum = z_sum = RowGroupSum(rows=G, lanes=n_out, weight_bits=wb)
-        m.submodules.z = z = AccumulatorBank(count=n_out, acc_bits=acc,
+        m.submodules.z = z = AccumulatorBank(count=n_out,
+                                             acc_bits=min(acc, max(sz.z_bits, z_sum.sum_bits)),
                                              weight_bits=z_sum.sum_bits, lanes=n_out)
         rb_w2 = Signal()      # the read-back row is a W2 row (rb.addr holds while it is read)
         n_groups = -(-n_h // G)

@@ -51,6 +51,15 @@ class NetworkSizes:
         init[self.w2_base:, :c.n_out] = w2
         return init
 
+    @property
+    def z_bits(self) -> int:
+        """Signed width of the output pre-activations z: a sum of the n_hidden + 1 W2
+        weights of a column, weight_bits + ceil(log2(n_hidden + 1)) bits, at most
+        accumulator_bits (the WTA adds the Gumbel value at accumulator_bits, z sign-extended:
+        the same values, as the config's overflow proof covers z at accumulator_bits)."""
+        c = self.config
+        return min(c.accumulator_bits, c.weight_bits + (c.n_hidden).bit_length())
+
     # ------------------------------------------------------------------ update passes
     @property
     def max_pass_rows(self) -> int:
