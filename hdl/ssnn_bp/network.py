@@ -193,9 +193,15 @@ class SSNNNetwork(wiring.Component):
                    for _ in range(G)]
         for lane, unit in enumerate(neurons):
             m.submodules[f"neuron{lane}" if lane else "neuron"] = unit
+        # z: a W2 column sum at its exact width (NetworkSizes.z_bits); the WTA adds the
+        # Gumbel value at the wider of z's and the table's widths (z + G exact, as in the
+        # golden model's accumulator_bits)
+        m.submodules.z_sum = z_sum = RowGroupSum(rows=G, lanes=n_out, weight_bits=wb)
+        z_width = min(acc, max(sz.z_bits, z_sum.sum_bits))
         m.submodules.wta = wta = WinnerTakeAll(
-            n_out=n_out, acc_bits=acc, index_bits=c.gumbel_index_bits,
-            frac_bits=c.weight_frac_bits, value_bits=c.gumbel_value_bits)
+            n_out=n_out, acc_bits=max(z_width, c.gumbel_value_bits),
+            index_bits=c.gumbel_index_bits, frac_bits=c.weight_frac_bits,
+            value_bits=c.gumbel_value_bits)
         m.submodules.splitter = splitter = ErrorSplitter(n_out=n_out)
         # the sample (pixels, label, learn, key), the weight read-back port, the step's masks
         m.submodules.sample = smp = SampleLoader(config=c)
@@ -209,9 +215,7 @@ class SSNNNetwork(wiring.Component):
         # pre-activations: u (one W1 word per cycle), z (one group of W2 rows per cycle)
         u, u_group = hidden_accumulators(m, u_ram=self.u_ram, count=n_h, acc_bits=acc,
                                          weight_bits=wb, lanes=self.w1_lanes, group=G)
-        m.submodules.z_sum = z_sum = RowGroupSum(rows=G, lanes=n_out, weight_bits=wb)
-        m.submodules.z = z = AccumulatorBank(count=n_out,
-                                             acc_bits=min(acc, max(sz.z_bits, z_sum.sum_bits)),
+        m.submodules.z = z = AccumulatorBank(count=n_out, acc_bits=z_width,
                                              weight_bits=z_sum.sum_bits, lanes=n_out)
         rb_w2 = Signal()      # the read-back row is a W2 row (rb.addr holds while it is read)
         n_groups = -(-n_h // G)
