@@ -128,8 +128,8 @@ def test_cli_trains_the_simulated_host_loaded_board(tmp_path, capsys):
     from snnforge import cli
     out = tmp_path / "run"
     argv = ["board", "train", "--board", "icebreaker", "--sim", "--n-in", "16", "--w1-lanes",
-            "4", "--w1-spram", "--u-ram", "--frame-spram", "--dataset", "mnist-sample", "--train-limit", "20",
-            "--test-limit", "4", "--check", "--quiet", "--out", str(out)]
+            "4", "--w1-spram", "--u-ram", "--frame-spram", "--dataset", "mnist-sample",
+            "--train-limit", "20", "--test-limit", "4", "--check", "--quiet", "--out", str(out)]
     assert cli.main(argv) == 0
     assert "identical to BitTrueSSNN" in capsys.readouterr().out
     res = json.loads((out / "report.json").read_text())["results"]
