@@ -211,7 +211,7 @@ class SSNNNetwork(wiring.Component):
         wiring.connect(m, wiring.flipped(self.i_read), rb.i_read)
         wiring.connect(m, rb.o_read, wiring.flipped(self.o_read))
         m.submodules.record = rec = StepRecord(n_in=n_in, n_hidden=n_h, group=G)
-        step = Signal(16)
+        step = Signal(range(max(c.T, 2)))     # the time step (16 b in the trace and the key)
         # pre-activations: u (one W1 word per cycle), z (one group of W2 rows per cycle)
         u, u_group = hidden_accumulators(m, u_ram=self.u_ram, count=n_h, acc_bits=acc,
                                          weight_bits=wb, lanes=self.w1_lanes, group=G)
@@ -369,7 +369,7 @@ class SSNNNetwork(wiring.Component):
         m.d.comb += seq.w1.eq(upd_w1 | (phase == Phase.UPD_END))
         # the prefetcher: `half` is the draw-RAM half the current step reads; pf_busy: a
         # fetch of step pf_step into the other half runs; pf_ready: it is complete
-        half, pf_busy, pf_ready, pf_step = Signal(), Signal(), Signal(), Signal(16)
+        half, pf_busy, pf_ready, pf_step = Signal(), Signal(), Signal(), Signal.like(step)
         m.d.comb += [pre.run.eq(pf_busy), pre.req_ready.eq(all_ready),
                      pre.wr_half.eq(~half), pre.rd_half.eq(half)]
         with m.If(pre.done):
