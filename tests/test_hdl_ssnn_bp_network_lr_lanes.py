@@ -209,3 +209,17 @@ def test_sequencer_started_three_cycles_ahead_issues_every_run_cycle(w1, cores):
     sim.add_clock(1e-8)
     sim.add_testbench(bench)
     sim.run()
+
+
+def test_row_phases_are_the_phases_a_pass_can_have():
+    from snnforge.hdl.ssnn_bp.lr_lanes import pass_phases, row_phases
+    assert row_phases(785, 64) == (0,)          # W1 of 784-64-10: every row at phase 0
+    assert row_phases(65, 10) == (0, 2)
+    assert row_phases(14, 7) == (0, 1, 2, 3)
+    assert row_phases(2, 3) == (0, 3)           # two rows only
+    assert pass_phases(NetworkSizes(small_network_config(n_in=784, n_hidden=64,
+                                                         n_out=10))) == (0, 2)
+    sizes = NetworkSizes(small_network_config(n_in=4, n_hidden=12, n_out=2))
+    for bad in ((), (4,), (0, -1)):
+        with pytest.raises(ConfigError, match="phases"):
+            LRGateLanes(sizes=sizes, cores=1, phases=bad)

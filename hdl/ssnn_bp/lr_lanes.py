@@ -16,12 +16,14 @@ from __future__ import annotations
 from amaranth.hdl import Cat, Const, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
+from snnforge.errors import ConfigError
 from snnforge.hdl.checks import check_int, index_width
 
 from .network_sizes import NetworkSizes
 from .mux import select
 
-__all__ = ["lr_tag_layout", "LRBlockSequencer", "LRGateLanes", "MAX_CORES"]
+__all__ = ["lr_tag_layout", "LRBlockSequencer", "LRGateLanes", "MAX_CORES", "row_phases",
+           "pass_phases"]
 
 #: most random cores the update phase drives in lockstep
 MAX_CORES = 32
@@ -37,6 +39,29 @@ def lr_tag_layout(sizes: NetworkSizes, *, lockstep: bool = False) -> data.Struct
     if lockstep:
         fields["real"] = 1
     return data.StructLayout(fields)
+
+
+def row_phases(rows: int, posts: int) -> tuple[int, ...]:
+    """The draw phases ``phi = row * posts % 4`` the ``rows`` rows of a pass can have."""
+    return tuple(sorted({row * posts % 4 for row in range(min(rows, 4))}))
+
+
+def pass_phases(sizes: NetworkSizes) -> tuple[int, ...]:
+    """The phases of the rows of either pass (W1: n_in + 1 rows of n_hidden posts, W2:
+    n_hidden + 1 rows of n_out)."""
+    c = sizes.config
+    return tuple(sorted(set(row_phases(c.n_in + 1, c.n_hidden))
+                        | set(row_phases(c.n_hidden + 1, c.n_out))))
+
+
+def _by_phase(options: dict, phi):
+    """``options[phi]`` for the phases in ``options`` (a phase left out never occurs: its
+    entry repeats the option of the phase differing in the fewest low bits, so the select's
+    muxes between equal inputs fold away and it has as many inputs as phases occur)."""
+    if len(options) == 1:
+        return next(iter(options.values()))
+    fill = [options[min(options, key=lambda q: (p ^ q, q))] for p in range(4)]
+    return select(fill, phi)
 
 
 def _issued(m: Module, blocks, cores: int, name: str) -> Signal:
@@ -113,16 +138,16 @@ class LRBlockSequencer(wiring.Component):
         """The blocks a row of phase ``phi`` needs (``q_count`` b)."""
         c = self.sizes.config
         n_h, nq = c.n_hidden, self.q_count
-        by_phi = []
-        for p in range(4):
+        by_phi = {}
+        for p in row_phases(c.n_in + 1, n_h):     # only the phases W1 rows have
             # block q holds columns 4 q - p .. 4 q + 3 - p
             bits = [Cat(self.grad_mask[col] for col in range(4 * q - p, 4 * q + 4 - p)
                         if 0 <= col < n_h).any() if any(0 <= col < n_h for col in
                                                         range(4 * q - p, 4 * q + 4 - p)) else 0
                     for q in range(nq)]
-            by_phi.append(Cat(*bits))
+            by_phi[p] = Cat(*bits)
         need_w1 = Signal(nq)
-        m.d.comb += need_w1.eq(select(by_phi, phi))
+        m.d.comb += need_w1.eq(_by_phase(by_phi, phi))
         q_pos = Signal(range(nq + 4))
         q_neg = Signal(range(nq + 4))
         need_w2 = Signal(nq)
@@ -229,16 +254,20 @@ class LRGateLanes(wiring.Component):
     (the row's update goes out now: its last blocks arrive), ``row`` (its pre row) and
     ``last`` (the pass's last blocks) out; ``word_gate`` (4 b per core): the gates of the four
     words of each core's block as it is now (valid or not). ``lockstep``: the tags carry
-    ``real`` and filler blocks gate no lane.
+    ``real`` and filler blocks gate no lane. ``phases``: the row phases it serves (default
+    :func:`pass_phases`, both passes'; the gates of a row of another phase are undefined).
     """
 
     def __init__(self, *, sizes: NetworkSizes, cores: int, lockstep: bool = False,
-                 lanes: int | None = None):
+                 lanes: int | None = None, phases=None):
         self.sizes = sizes
         self.cores = check_int("cores", cores, 1, MAX_CORES)
         self.lockstep = bool(lockstep)
         self.lanes = sizes.row_lanes if lanes is None else check_int("lanes", lanes, 1,
                                                                      sizes.row_lanes)
+        self.phases = pass_phases(sizes) if phases is None else tuple(phases)
+        if not self.phases or not set(self.phases) <= {0, 1, 2, 3}:
+            raise ConfigError(f"phases must be a non-empty subset of 0..3, got {phases!r}")
         layout = lr_tag_layout(sizes, lockstep=self.lockstep)
         super().__init__({
             "valid": In(cores), "x0": In(data.ArrayLayout(32, cores)),
@@ -269,15 +298,15 @@ class LRGateLanes(wiring.Component):
                          for i in range(0, len(terms), 2)]
             m.d.comb += out.eq(terms[0])
         for lane in range(lanes):
-            options = []          # per phi: (hit, gate)
-            for p in range(4):
+            options = {}          # per phi that occurs: the lane's gate
+            for p in self.phases:
                 q, w = (p + lane) // 4, (p + lane) % 4
                 k = q % k_cores
                 hit = self.valid[k] & (self.tag[k].q == q)
                 if self.lockstep:
                     hit = hit & self.tag[k].real
-                options.append(Mux(hit, word_gate[k][w], gate_reg[lane]))
-            m.d.comb += self.gate[lane].eq(select(options, phi))
+                options[p] = Mux(hit, word_gate[k][w], gate_reg[lane])
+            m.d.comb += self.gate[lane].eq(_by_phase(options, phi))
         any_valid = self.valid.any()
         m.d.comb += [self.event.eq(any_valid & end_row), self.last.eq(any_valid & last),
                      self.row.eq(row)]

@@ -74,7 +74,7 @@ from .random_source import ThreefryCore
 from .row_group_sum import RowGroupSum
 from .sample_loader import SampleLoader
 from .step_record import StepRecord
-from .lr_lanes import LRBlockSequencer, LRGateLanes
+from .lr_lanes import LRBlockSequencer, LRGateLanes, row_phases
 from .lr_word_events import LRWordEvents, blocks_are_words
 from .weight_readback import WeightReadBack
 from .w1_words import RowWordIssue, WordEventSplitter, WordWeights, w1_word_count
@@ -165,8 +165,9 @@ class SSNNNetwork(wiring.Component):
         # W1 words of 4 posts at phase 0: an LR block is one W1 word's event as it returns
         # (lr_word_events.py), so the gate lanes serve the W2 pass only
         direct = blocks_are_words(n_h, self.w1_lanes)
-        m.submodules.lr_gates = gates = LRGateLanes(sizes=sz, cores=n_cores, lockstep=lockstep,
-                                                    lanes=n_out if direct else None)
+        m.submodules.lr_gates = gates = LRGateLanes(
+            sizes=sz, cores=n_cores, lockstep=lockstep, lanes=n_out if direct else None,
+            phases=row_phases(n_h + 1, n_out) if direct else None)
         tag_size = seq.tag_layout.size
         tag_width = max(tag_size, pre.slot_bits)
         core = dict(seed=c.seed, rounds_per_stage=self.rounds_per_stage,
