@@ -28,7 +28,8 @@ random bits keyed like the golden model):
    then the bias row: one cycle per group, however many spike.
 4. WTA: z_k + Gumbel(k) race -> k*. Eval samples (``learn`` = 0) stop here.
 5. ERR: error splitter -> e+ at k*, e- at y (skipped when k* == y).
-6. BWD: ``hid_lanes`` hidden neurons per cycle -> b_j = W2[j, k*] - W2[j, y] -> g+_j / g-_j.
+6. BWD: ``hid_lanes`` hidden neurons per cycle -> b_j = W2[j, k*] - W2[j, y] -> g+_j / g-_j
+   (gated by d_j, recomputed from the group's u read again).
 7. UPD (W2 then W1): per active pre row, the random blocks holding its active columns' LR
    draws, up to ``rng_cores`` per cycle, gate its lanes; the row's gated +-1 LSB updates are
    one read-modify-write event of its weight memory (W1: of each of its words that holds a
@@ -302,19 +303,17 @@ class SSNNNetwork(wiring.Component):
 
         # ------------------------------------------------------------ BWD pipeline
         # G hidden neurons per cycle: b_j = W2[j, k*] - W2[j, y] from the group's W2
-        # rows, draw l of the group's GRAD block for neuron l, gated by d_j
+        # rows, draw l of the group's GRAD block for neuron l, gated by d_j; d_j is the
+        # neuron's gate recomputed from u_j (a function of u alone, and u holds from FWD1 to
+        # the next step's clear): BWD reads the group's u like HID, so no d mask is read
         m.d.sync += b_valid.eq(0)
-        pad = n_groups * G - n_h
-        d_group = Signal(G)
         g_pos, g_neg = Signal(G), Signal(G)
-        m.d.comb += d_group.eq((Cat(rec.d, Const(0, pad)) if pad else rec.d).word_select(
-            b_g, G))
         for lane, unit in enumerate(neurons):
             w2_row = [w2m.group_data[lane][k] for k in range(n_out)]
             real = (b_g * G + lane) < n_h
             word = (b_g * G + lane)[:2]
             m.d.comb += [unit.b.eq(select(w2_row, col_pos) - select(w2_row, col_neg)),
-                         unit.gate_in.eq(d_group[lane]),
+                         unit.gate_in.eq(unit.gate),
                          unit.r_grad.eq(pre.rd_data.word_select(word, 16)),
                          g_pos[lane].eq(unit.g_pos & real),
                          g_neg[lane].eq(unit.g_neg & ~unit.g_pos & real)]
@@ -472,7 +471,7 @@ class SSNNNetwork(wiring.Component):
                     m.d.sync += col_pos.eq(splitter.o_errors.payload.addr)
 
         with m.Elif(phase == Phase.BWD):
-            m.d.comb += [w2m.group_mode.eq(1), w2m.rd_group.eq(cnt),
+            m.d.comb += [w2m.group_mode.eq(1), w2m.rd_group.eq(cnt), u.group_index.eq(cnt),
                          pre.rd_addr.eq(base_g + ((cnt * G) >> 2))]
             m.d.sync += [b_valid.eq(cnt < n_groups), b_g.eq(cnt)]
             # the W2 pass's rows load while BWD runs (its columns and list are final)
