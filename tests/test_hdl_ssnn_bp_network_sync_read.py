@@ -86,3 +86,28 @@ def test_ecp5_maps_the_registered_read_to_one_block_ram_and_no_logic(tmp_path):
     assert cells[True] == {"DP16KD": 1}, cells[True]
     # the plain port's read-old emulation: the delayed write and the bypass
     assert cells[False]["DP16KD"] == 1 and cells[False].get("TRELLIS_FF", 0) >= WIDTH
+
+
+def test_block_ram_weight_memory_reads_through_sync_read_and_the_spram_shape_does_not():
+    from snnforge.hdl.ssnn_bp.network_weights import NetworkWeights
+    bram = rtlil.convert(NetworkWeights(lanes=3, depth=9, weight_bits=5), name="top",
+                         emit_src=False)
+    assert "attribute \\no_rw_check 1" in bram
+    assert "parameter \\CLK_ENABLE 0" in bram          # the read port is asynchronous
+    spram = rtlil.convert(NetworkWeights(lanes=3, depth=9, weight_bits=5, spram=True),
+                          name="top", emit_src=False)
+    assert "no_rw_check" not in spram
+
+
+@pytest.mark.hw
+def test_ice40_maps_the_w2_memory_without_read_during_write_emulation(tmp_path):
+    """The UP5K configuration's W2 (65 rows x 10 lanes x 10 b): only the updater's event
+    registers (valid, address, pos/neg/gate: 38 FF) stay beside the 7 block RAMs; a
+    read-old emulation would add a delayed 100-bit write and a 100-bit bypass."""
+    from snnforge.hdl.ssnn_bp.network_weights import NetworkWeights
+    text = rtlil.convert(NetworkWeights(lanes=10, depth=65, weight_bits=10), name="top",
+                         emit_src=False)
+    result = synthesis.synthesize_verilog(text, top="top", target="ice40-up5k",
+                                          work_dir=tmp_path, language="rtlil")
+    assert result["bram"] == 7, result["cells"]
+    assert result["ff"] <= 1 + 7 + 3 * 10 + 2, result["cells"]

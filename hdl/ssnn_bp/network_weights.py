@@ -12,6 +12,7 @@ from snnforge.errors import ConfigError
 from snnforge.hdl.checks import check_int
 
 from .mux import select
+from .sync_read import NO_RW_CHECK, sync_read
 from .weight_update import pack_rows
 
 __all__ = ["NetworkWeights", "BankedWeights", "host_write", "padded_row", "HOST_LOADED",
@@ -83,9 +84,14 @@ class NetworkWeights(wiring.Component):
         m.submodules.mem = mem = memory.Memory(
             shape=self.row_layout.size, depth=self.depth,
             init=pack_rows(self.init, weight_bits=wb),
-            attrs={HOST_LOADED: 1} if self.spram else None)
-        rd = mem.read_port()
+            attrs={HOST_LOADED: 1} if self.spram else NO_RW_CHECK)
         wr = mem.write_port()
+        if self.spram:
+            rd = mem.read_port()
+            rd_data = rd.data
+        else:   # a same-cycle read of the row being written is never used (see the class doc)
+            rd_addr = Signal(self.addr_width)
+            rd_data = sync_read(m, mem, rd_addr)
         ev = self.i_event.payload
         s_valid = Signal()
         s_addr = Signal(self.addr_width)
@@ -95,12 +101,12 @@ class NetworkWeights(wiring.Component):
         take = Signal()     # an event is accepted (its read cycle)
         m.d.comb += [self.i_event.ready.eq(~s_valid if self.spram else 1),
                      take.eq(self.i_event.valid & self.i_event.ready),
-                     self.rd_data.eq(rd.data)]
+                     self.rd_data.eq(rd_data)]
         m.d.sync += [s_valid.eq(take), s_addr.eq(ev.addr), s_pos.eq(ev.pos),
                      s_neg.eq(ev.neg), s_gate.eq(ev.gate)]
         old = Signal(self.row_layout)
         new = Signal(self.row_layout)
-        m.d.comb += old.eq(rd.data)
+        m.d.comb += old.eq(rd_data)
         lo, hi = -(1 << (wb - 1)), (1 << (wb - 1)) - 1
         for lane in range(self.lanes):
             w = old[lane]
@@ -122,7 +128,7 @@ class NetworkWeights(wiring.Component):
                          wr.addr.eq(addr), rd.addr.eq(addr), rd.en.eq(~(s_valid | self.wr_en))]
         else:
             m.d.comb += [wr.addr.eq(Mux(s_valid, s_addr, self.wr_addr)),
-                         rd.addr.eq(Mux(self.i_event.valid, ev.addr, self.rd_addr))]
+                         rd_addr.eq(Mux(self.i_event.valid, ev.addr, self.rd_addr))]
         return m
 
 
