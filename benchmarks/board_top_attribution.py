@@ -37,7 +37,11 @@ def _instance(cell_name: str, depth: int) -> str | None:
     """The instance path (``depth`` levels) of a flattened cell name, None for other names."""
     match = re.match(r"\$flatten(\\.*)", cell_name)
     if not match:
-        return None
+        # a public hierarchical name (flatten keeps a memory's: \core.network.w1$245.unit.mem)
+        parts = cell_name.removeprefix("\\").split(".")
+        if not cell_name.startswith("\\") or len(parts) < 2:
+            return None
+        return ".".join(parts[:-1][:depth])
     return ".".join(re.findall(r"\\([^.\\]+)\.", match.group(1))[:depth]) or "top"
 
 
