@@ -157,3 +157,13 @@ def test_streamed_samples_overlap_their_load_and_stay_bit_identical(config, core
     assert all(load < end for load, end in zip(streamed.load_ends[1:], streamed.sample_ends))
     assert all(a < b - config.n_in // 2 for a, b in zip(streamed.sample_cycles[1:],
                                                           serial.sample_cycles[1:]))
+
+
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_z_adds_one_w2_row_directly_and_a_group_through_the_row_group_sum(lanes):
+    """hid_lanes = 1: the group's one W2 row adds to z in stage 2, masked by its spike (no
+    RowGroupSum register); more lanes sum the group's rows in a registered RowGroupSum."""
+    from amaranth.hdl import Fragment
+    fragment = Fragment.get(SSNNNetwork(config=TINY, hid_lanes=lanes), None)
+    names = {name for _, name, _ in fragment.subfragments}
+    assert "z" in names and ("z_sum" in names) == (lanes > 1), names

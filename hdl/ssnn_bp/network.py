@@ -198,8 +198,11 @@ class SSNNNetwork(wiring.Component):
         # z: a W2 column sum at its exact width (NetworkSizes.z_bits); the WTA adds the
         # Gumbel value at the wider of z's and the table's widths (z + G exact, as in the
         # golden model's accumulator_bits)
-        m.submodules.z_sum = z_sum = RowGroupSum(rows=G, lanes=n_out, weight_bits=wb)
-        z_width = min(acc, max(sz.z_bits, z_sum.sum_bits))
+        # (G rows summed under their spike mask, registered; one row adds to z directly)
+        if G > 1:
+            m.submodules.z_sum = z_sum = RowGroupSum(rows=G, lanes=n_out, weight_bits=wb)
+        sum_bits = z_sum.sum_bits if G > 1 else wb
+        z_width = min(acc, max(sz.z_bits, sum_bits))
         m.submodules.wta = wta = WinnerTakeAll(
             n_out=n_out, acc_bits=max(z_width, c.gumbel_value_bits),
             index_bits=c.gumbel_index_bits, frac_bits=c.weight_frac_bits,
@@ -218,10 +221,10 @@ class SSNNNetwork(wiring.Component):
         u, u_group = hidden_accumulators(m, u_ram=self.u_ram, count=n_h, acc_bits=acc,
                                          weight_bits=wb, lanes=self.w1_lanes, group=G)
         m.submodules.z = z = AccumulatorBank(count=n_out, acc_bits=z_width,
-                                             weight_bits=z_sum.sum_bits, lanes=n_out)
+                                             weight_bits=sum_bits, lanes=n_out)
         rb_w2 = Signal()      # the read-back row is a W2 row (rb.addr holds while it is read)
         n_groups = -(-n_h // G)
-        m.d.comb += [u.row.eq(w1m.rd_data), z.row.eq(z_sum.sum), rb_w2.eq(rb.addr >= w2_base)]
+        m.d.comb += [u.row.eq(w1m.rd_data), z.row.eq(z_sum.sum if G > 1 else w2m.group_data[0]), rb_w2.eq(rb.addr >= w2_base)]
         beat = beat_lanes(c, self.w1_lanes)     # read-back beat: a W1 word or a W2 row
         m.d.comb += rb.rd_data.eq(Mux(rb_w2, padded_row(w2m.rd_data, n_out, beat),
                                       padded_row(w1m.rd_data, self.w1_lanes, beat)))
@@ -290,9 +293,13 @@ class SSNNNetwork(wiring.Component):
         m.d.comb += [rec.h_group_set.eq(m1_valid & ~m1_bias), rec.h_group.eq(m1_group),
                      rec.h_group_spikes.eq(m1_mask), rec.h_group_gates.eq(m1_gates)]
         # stage 2: the hidden-spike list takes the group's spiking rows (then the bias row)
-        m.d.comb += [z_sum.valid.eq(m1_valid), z_sum.mask.eq(m1_mask),
-                     z_sum.rows_in.eq(w2m.group_data), z.add.eq(z_sum.sum_valid),
-                     h_list.append.eq(Mux(m1_valid, m1_mask, 0))]
+        # (stage 3 adds the group's sum to z; a group of one row adds in stage 2, masked)
+        m.d.comb += h_list.append.eq(Mux(m1_valid, m1_mask, 0))
+        if G > 1:
+            m.d.comb += [z_sum.valid.eq(m1_valid), z_sum.mask.eq(m1_mask),
+                         z_sum.rows_in.eq(w2m.group_data), z.add.eq(z_sum.sum_valid)]
+        else:
+            m.d.comb += z.add.eq(m1_valid & m1_mask[0])
         for lane in range(G):
             m.d.comb += h_list.values[lane].eq(m1_group * G + lane)
 
