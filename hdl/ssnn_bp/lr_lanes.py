@@ -64,19 +64,20 @@ def _by_phase(options: dict, phi):
     return select(fill, phi)
 
 
-def _issued(m: Module, blocks, cores: int, name: str) -> Signal:
-    """``blocks`` (one bit per relative block q) after one issue cycle: core k's lowest
-    block (q % cores == k) cleared."""
+def _last_issue(m: Module, blocks, cores: int, name: str) -> Signal:
+    """One issue cycle takes all of ``blocks`` (one bit per relative block q; core k issues
+    its lowest block with q % cores == k per cycle): each core has at most one of its blocks
+    left. An OR tree per core (no carry chain)."""
     nq = len(blocks)
-    out = [blocks[q] for q in range(nq)]
+    ok = []
     for k in range(min(cores, nq)):
-        qs = list(range(k, nq, cores))
-        seg, low = Signal(len(qs), name=f"{name}_seg{k}"), Signal(len(qs), name=f"{name}_low{k}")
-        m.d.comb += [seg.eq(Cat(blocks[q] for q in qs)), low.eq(seg & (~seg + 1))]
-        for j, q in enumerate(qs):
-            out[q] = blocks[q] & ~low[j]
-    result = Signal(nq, name=name)
-    m.d.comb += result.eq(Cat(*out))
+        items = [(blocks[q], Const(0, 1)) for q in range(k, nq, cores)]   # (any, several)
+        while len(items) > 1:
+            items = [(a[0] | b[0], a[1] | b[1] | (a[0] & b[0])) for a, b in
+                     zip(items[0::2], items[1::2])] + ([items[-1]] if len(items) % 2 else [])
+        ok.append(~items[0][1])
+    result = Signal(name=name)
+    m.d.comb += result.eq(Cat(*ok).all())
     return result
 
 
@@ -209,8 +210,8 @@ class LRBlockSequencer(wiring.Component):
         # stall chain and the list's read address start at a register
         end_row, c_end = Signal(), Signal()
         m.d.comb += [left.eq(Cat(*cleared)), end_row.eq(c_end)]
-        end_after_left = _issued(m, left, k_cores, "left_next") == 0
-        end_after_need = _issued(m, n_need, k_cores, "need_next") == 0
+        end_after_left = _last_issue(m, left, k_cores, "end_after_left")
+        end_after_need = _last_issue(m, n_need, k_cores, "end_after_need")
         for k in range(k_cores):
             m.d.comb += [self.req_tag[k].end_row.eq(end_row),
                          self.req_tag[k].last.eq(end_row & c_last)]
