@@ -8,7 +8,9 @@ cycle and FWD1-shaped bursts, each group read scored the cycle after; the W1 mem
 (:class:`WordWeights`) random word updates (held until taken), whole-row host writes and word
 reads; FWD1's row expander (:class:`RowWordIssue`) random rows with random gaps, every issued
 word scored in its cycle; UPD's word-event splitter (:class:`WordEventSplitter`) passes of
-random row events with random valid gaps and random ``o_event`` backpressure, scored in order.
+random row events with random valid gaps and random ``o_event`` backpressure, scored in order;
+UPD's word events straight from the LR blocks (:class:`LRWordEvents`) cycles of random blocks
+held until taken, under random backpressure, scored in order.
 The read-back port in word mode runs :func:`tb_network_streams.weight_read_back_matches_model`.
 Parameters (SNNFORGE_TB_PARAMS): as :mod:`tb_network_parts`.
 """
@@ -19,7 +21,8 @@ from snnforge.hdl.stream.codec import pack, unpack
 from snnforge.sim import Scoreboard, StreamSink, StreamSource, tb_params
 from snnforge.sim.ssnn_bp_parts_harness import PARTS_UNITS
 from snnforge.sim.ssnn_bp_parts_model import (AccumulatorModel, WordWeightsModel,
-                                               row_word_reads, split_word_events, wrap)
+                                               block_word_events, row_word_reads,
+                                               split_word_events, wrap)
 
 from tb_network_parts import DEFAULTS, _field, _payload_shape, _port, _start, _unit
 
@@ -254,3 +257,61 @@ async def word_event_splitter_matches_model(dut):
         passes += 1
     tb.log.info("%s: %d passes, %d rows, %d word events, %d cycles", name, passes, rows,
                 words, tb.cycles)
+
+
+@cocotb.test()
+async def lr_word_events_match_model(dut):
+    """Cycles of random LR blocks (each core valid or not, a filler or a real block of a
+    random word, random word gates; sparse to dense gradient masks), each held until
+    ``taken``, with random gaps and random ``o_event`` backpressure: the word events, in
+    order, against :func:`block_word_events`."""
+    p = tb_params(DEFAULTS)
+    name = p["instance"]
+    unit = _unit(name)
+    tb, r = await _start(dut, p)
+    port = lambda n: _port(dut, name, n)  # noqa: E731
+    cores, words, posts = unit.cores, unit.words, unit.words * 4
+    tag_layout = unit.signature.members["tag"].shape.elem_shape
+    out_shape = _payload_shape(unit, "o_event")
+    for n in ("valid", "word_gate", "tag", "pos", "neg"):
+        port(n).value = 0
+    board = Scoreboard(f"{name}_o_event")
+    StreamSink(dut, f"{name}_o_event", tb.clk, rng=tb.child_rng("sink"),
+               ready_probability=p["ready_probability"],
+               decode=lambda w: tuple(unpack(out_shape, w)[f]
+                                      for f in ("row", "word", "pos", "neg", "gate")),
+               callback=board.observe, reset=tb.rst)
+    cycles = events = 0
+    while tb.cycles < p["cycles"]:
+        density = r.choice([0.0, 0.2, 0.6, 1.0])
+        pos = sum(1 << i for i in range(posts) if r.random() < density)
+        neg = sum(1 << i for i in range(posts) if r.random() < density) & ~pos
+        row = r.randrange(1 << unit.row_bits)
+        blocks = [(r.random() < 0.8, r.random() < 0.8, r.randrange(words), r.randrange(16))
+                  for _ in range(cores)]
+        want = block_word_events(row, blocks, pos, neg, lockstep=unit.lockstep)
+        board.expect_all(want)
+        await FallingEdge(tb.clk)
+        port("pos").value, port("neg").value = pos, neg
+        port("valid").value = _bits(v for v, _, _, _ in blocks)
+        port("word_gate").value = sum(g << (4 * k) for k, (_, _, _, g) in enumerate(blocks))
+        port("tag").value = sum(
+            pack(tag_layout, {"phi": 0, "q": q, "end_row": 0, "last": 0, "row": row,
+                              "real": int(real)}) << (k * tag_layout.size)
+            for k, (_, real, q, _) in enumerate(blocks))
+        for _ in range(20 * cores + 20):
+            await Timer(1, "ns")
+            if int(port("taken").value):
+                break
+            await FallingEdge(tb.clk)
+        else:
+            raise AssertionError(f"cycle {cycles}: the blocks were never taken")
+        await FallingEdge(tb.clk)       # taken at the edge: a gap, or the next blocks
+        port("valid").value = 0
+        if r.random() > p["valid_probability"]:
+            await FallingEdge(tb.clk)
+        board.check()
+        cycles += 1
+        events += len(want)
+    tb.log.info("%s: %d block cycles, %d word events, %d cycles", name, cycles, events,
+                tb.cycles)

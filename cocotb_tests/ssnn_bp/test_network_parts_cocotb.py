@@ -33,7 +33,8 @@ MODULES = {"draw_prefetcher_matches_model": "tb_network_streams",
            "accumulator_ram_matches_model": "tb_network_words",
            "word_weights_match_model": "tb_network_words",
            "row_word_issue_matches_model": "tb_network_words",
-           "word_event_splitter_matches_model": "tb_network_words"}
+           "word_event_splitter_matches_model": "tb_network_words",
+           "lr_word_events_match_model": "tb_network_words"}
 
 
 def _run(testcase, **params):
@@ -68,6 +69,7 @@ def _run(testcase, **params):
     ("word_event_splitter_matches_model", "wsplit"),
     ("word_event_splitter_matches_model", "wsplit_p1"),
     ("word_event_splitter_matches_model", "wsplit_one"),
+    ("lr_word_events_match_model", "wev"),
 ])
 def test_network_part(testcase, instance):
     _run(testcase, instance=instance)

@@ -24,6 +24,7 @@ from snnforge.hdl.ssnn_bp.sample_loader import SampleLoader
 from snnforge.hdl.ssnn_bp.step_record import StepRecord
 from snnforge.hdl.ssnn_bp.input_scan import InputSpikeScan
 from snnforge.hdl.ssnn_bp.lr_lanes import LRBlockSequencer, LRGateLanes
+from snnforge.hdl.ssnn_bp.lr_word_events import LRWordEvents
 from snnforge.hdl.ssnn_bp.network_weights import BankedWeights, NetworkWeights, padded_row
 from snnforge.hdl.ssnn_bp.w1_words import RowWordIssue, WordEventSplitter, WordWeights
 from snnforge.hdl.ssnn_bp.weight_readback import WeightReadBack
@@ -170,6 +171,10 @@ PARTS_UNITS = {
     "wsplit": (WordEventSplitter, {"posts": 10, "lanes": 3, "row_bits": 4}),
     "wsplit_p1": (WordEventSplitter, {"posts": 5, "lanes": 1, "row_bits": 4}),
     "wsplit_one": (WordEventSplitter, {"posts": 6, "lanes": 6, "row_bits": 4}),
+    # W1 word events straight from the LR blocks: 12 posts (3 words of 4), 3 lockstep cores
+    "wev": (LRWordEvents, {"sizes": NetworkSizes(small_network_config(n_in=9, n_hidden=12,
+                                                                      n_out=5)),
+                           "cores": 3, "row_bits": 4, "word_bits": 2, "lockstep": True}),
 }
 
 
