@@ -19,6 +19,7 @@ from amaranth.lib.wiring import In, Out
 from snnforge.errors import ConfigError
 from snnforge.hdl.checks import check_int, index_width
 
+from .const_compare import less_than
 from .network_sizes import NetworkSizes
 from .mux import select
 
@@ -286,8 +287,8 @@ class LRGateLanes(wiring.Component):
         word_gate = []           # [core][word]
         for k in range(k_cores):
             words = Cat(self.x0[k], self.x1[k])
-            word_gate.append([words.word_select(w, 16)[:c.lr_gate_bits] < c.lr_gate_threshold
-                              for w in range(4)])
+            word_gate.append([less_than(words.word_select(w, 16)[:c.lr_gate_bits],
+                                        c.lr_gate_threshold) for w in range(4)])
             m.d.comb += self.word_gate[k].eq(Cat(*word_gate[k]))
         # the row-level fields: every valid core carries the same row, phi, end_row, last,
         # so an OR over the valid cores' fields (no priority chain through the cores)

@@ -15,6 +15,8 @@ from amaranth.lib.wiring import In, Out
 from snnforge.golden_model.ssnn_bp.config import PROB_BITS
 from snnforge.hdl.checks import check_int
 
+from .const_compare import signed_less_than
+
 __all__ = ["CompositeNeuron"]
 
 
@@ -74,7 +76,7 @@ class CompositeNeuron(wiring.Component):
             lo, hi = (1 - half) << k, (half << k) - 1
         m.d.comb += [
             self.spike.eq(t < (self.u << (max(s, 0) + up))),
-            self.gate.eq((self.u >= lo) & (self.u <= hi)),
+            self.gate.eq(~signed_less_than(self.u, lo) & signed_less_than(self.u, hi + 1)),
         ]
         # gradient: r_grad < |b| << m, split by the sign of b
         shift = up + self.beta_log2
