@@ -149,44 +149,44 @@ class CommandDecoder(wiring.Component):
         wb, nb = s.weight_bits, s.weight_bytes
         frame = self.i_frame.payload
         byte = self.rd_data
+        # buffer pointer: rd_addr is ptr_next, so rd_data is the byte at ptr
         ptr = Signal(range(self.buffer_bytes + 1))
         ptr_next = Signal.like(ptr)
-        m.d.comb += [ptr_next.eq(ptr), self.rd_addr.eq(ptr_next)]
+        advance = Signal()        # read the next byte
+        rewind = Signal()         # back to the first weight lane (WRITE) or pair (samples)
+        m.d.comb += self.rd_addr.eq(ptr_next)
         m.d.sync += ptr.eq(ptr_next)
-        plen = Signal(range(self.buffer_bytes + 1))   # payload bytes
+        end = Signal(range(self.buffer_bytes + 1))    # the CRC's address: the payload's end
+        at_end = Signal()
+        m.d.comb += at_end.eq(ptr == end)
         expected = Signal(8)
         last_seq = Signal(8)
         have_last = Signal()
-        seq = Signal(8)
-        op = Signal(8)
+        seq = Signal(8)           # the response's seq (the expected one for a bad frame)
+        op = Signal(8)            # the response's command byte (0 for a bad frame)
         status = Signal(8)
-        resp_seq = Signal(8)
-        resp_cmd = Signal(8)
         executed = Signal()
-        payload_bytes = max(IDENTITY_BYTES, sum(COUNTER_BYTES))
         kind = Signal(Payload)
         tx_byte = Signal(8)
-        tx_count = Signal(range(payload_bytes + 1))   # payload bytes still to send
-        tx_index = Signal(range(payload_bytes))       # index of the next one
+        tx_index = Signal(range(max(IDENTITY_BYTES, sum(COUNTER_BYTES))))
         send_lanes = Signal()                         # weight lanes follow the payload
-        lanes_left = Signal(range(s.row_lanes + 1))
-        lane = Signal(range(s.beat_lanes + 1))  # lanes shifted into the word register
-        beat_left = Signal(range(s.beat_lanes + 1))   # lanes of the word still to shift
-        word_index = Signal(s.word_bits)              # the word of the row written
+        count = Signal(range(max(SAMPLE_HEADER, nb, PAIR_BYTES)))   # byte of a field
+        lane = Signal(range(s.beat_lanes + 1))        # lane of the word
+        word_index = Signal(s.word_bits)              # word of the row
         checking = Signal()                           # WRITE_WEIGHTS: the checking pass
-        params = Signal(8 * SAMPLE_HEADER)
-        pcount = Signal(range(SAMPLE_HEADER + 1))
+        params = Signal(8 * SAMPLE_HEADER)            # shifted in from the top
         layer = params[0]
         row_field = params[8:24]
         label = params[:8]
         key = params[8:40]
         row = Signal(word_layout(s))
-        word = Signal(8 * nb)
-        wcount = Signal(range(nb + 1))
-        remaining = Signal(range(self.buffer_bytes + 1))
-        pair = Signal(24)
-        pair_count = Signal(range(PAIR_BYTES + 1))
-        prev_index = Signal(17)
+        row_load = Signal()
+        row_shift = Signal()
+        row_fill = Signal()
+        word = Signal(8 * nb)                         # one lane's bytes, shifted in
+        pair = Signal(8 * PAIR_BYTES)                 # index (2 B), value, shifted in
+        index = pair[:16]
+        next_min = Signal(range(s.n_in + 1))          # the least index the next pair may have
         pixel = Signal(range(s.n_in + 1))
         pair_valid = Signal()
         m.submodules.counters = bank = CounterBank()
@@ -200,14 +200,29 @@ class CommandDecoder(wiring.Component):
             w1_rows = Signal(range(s.n_in + 2))
             m.d.comb += w1_ready.eq(w1_rows == s.n_in + 1)
         flags = Cat(Const(int(self.w1_host_loaded), 1), w1_ready, Const(0, 6))
-        layer_lanes = Mux(layer, s.n_out, s.n_hidden)
-        beat_width = Mux(layer, s.n_out, s.w1_lanes)    # lanes per network beat
-        layer_rows = Mux(layer, s.n_hidden + 1, s.n_in + 1)
-        index = pair[:16]
+        is_sample = (op == Command.TRAIN) | (op == Command.EVALUATE)
+        is_weights = (op == Command.READ_WEIGHTS) | (op == Command.WRITE_WEIGHTS)
+        row_ok = Mux(layer, row_field < s.n_hidden + 1, row_field < s.n_in + 1)
+        # payload length checks on ``end`` (= payload bytes + 2)
+        write_end = Mux(layer, 5 + s.n_out * nb, 5 + s.n_hidden * nb)
+        # the lane is its word's last / the row's last
+        word_end = lane == Mux(layer, s.n_out - 1, s.w1_lanes - 1)
+        row_last = Mux(layer, lane == s.n_out - 1,
+                       (word_index == s.w1_words - 1) & (lane == (s.n_hidden - 1) % s.w1_lanes))
+        last_word = layer | (word_index == s.w1_words - 1)
 
-        def respond(code, count=0, source=Payload.NONE):
-            m.d.sync += [status.eq(code), tx_count.eq(count), tx_index.eq(0), kind.eq(source),
-                         resp_seq.eq(seq), resp_cmd.eq(op)]
+        with m.If(rewind):
+            m.d.comb += ptr_next.eq(Mux(is_sample, 2 + SAMPLE_HEADER, 2 + 3))
+        with m.Else():
+            m.d.comb += ptr_next.eq(ptr + advance)
+
+        with m.If(row_load):
+            m.d.sync += row.eq(self.i_read_word.payload)
+        with m.Elif(row_shift):   # lanes enter at the top and leave at lane 0
+            m.d.sync += row.eq(Cat(row.as_value()[wb:], Mux(row_fill, word[:wb], 0)))
+
+        def respond(code, source=Payload.NONE):
+            m.d.sync += [status.eq(code), tx_index.eq(0), kind.eq(source)]
             m.d.sync += state.eq(DecoderState.SEND_SEQ)
 
         def emit(value, last):
@@ -216,272 +231,256 @@ class CommandDecoder(wiring.Component):
 
         # payload bytes by index (byte-serial responses)
         payload_byte = Signal(8)
+        payload_last = Signal()
         with m.Switch(kind):
             with m.Case(Payload.IDENTITY):
-                m.d.comb += payload_byte.eq(_byte_at([*(Const(b, 8) for b in ident[:-1]), flags],
-                                                     tx_index))
+                m.d.comb += [payload_byte.eq(_byte_at([*(Const(b, 8) for b in ident[:-1]),
+                                                       flags], tx_index)),
+                             payload_last.eq(tx_index == IDENTITY_BYTES - 1)]
             with m.Case(Payload.COUNTERS):
-                m.d.comb += payload_byte.eq(bank.rd_data)   # addressed a clock ahead
+                m.d.comb += [payload_byte.eq(bank.rd_data),    # addressed a clock ahead
+                             payload_last.eq(tx_index == sum(COUNTER_BYTES) - 1)]
             with m.Default():
-                m.d.comb += payload_byte.eq(tx_byte)
+                m.d.comb += [payload_byte.eq(tx_byte), payload_last.eq(1)]
         lane0 = Value.cast(row[0])
         lane_word = Cat(lane0, lane0[-1].replicate(8 * nb - wb))   # sign-extended to nb bytes
-        lane_byte = _byte_at((lane_word[8 * k:8 * k + 8] for k in range(nb)), wcount)
+        lane_byte = _byte_at((lane_word[8 * k:8 * k + 8] for k in range(nb)), count)
         state = Signal(DecoderState, init=DecoderState.IDLE)
-        with m.If(state == DecoderState.IDLE):
-            m.d.comb += ptr_next.eq(0)
-            with m.If(self.i_frame.valid & ~bank.busy):
-                m.d.sync += [executed.eq(0), plen.eq(frame.length - BODY_OVERHEAD)]
-                with m.If(frame.status != Status.OK):
-                    m.d.sync += [status.eq(frame.status), tx_count.eq(0), kind.eq(Payload.NONE),
-                                 send_lanes.eq(0), resp_seq.eq(expected), resp_cmd.eq(0)]
-                    m.d.sync += state.eq(DecoderState.SEND_SEQ)
+        with m.Switch(state):
+            with m.Case(DecoderState.IDLE):   # ptr is 0
+                with m.If(self.i_frame.valid & ~bank.busy):
+                    m.d.sync += [executed.eq(0), end.eq(frame.length - 2), send_lanes.eq(0)]
+                    with m.If(frame.status != Status.OK):
+                        m.d.sync += [seq.eq(expected), op.eq(0), status.eq(frame.status),
+                                     kind.eq(Payload.NONE)]
+                        m.d.sync += state.eq(DecoderState.SEND_SEQ)
+                    with m.Else():
+                        m.d.sync += seq.eq(byte)
+                        m.d.comb += advance.eq(1)
+                        m.d.sync += state.eq(DecoderState.OP)
+            with m.Case(DecoderState.OP):
+                m.d.sync += [op.eq(byte), count.eq(0)]
+                m.d.comb += advance.eq(1)
+                m.d.sync += state.eq(DecoderState.DISPATCH)
+            with m.Case(DecoderState.DISPATCH):
+                with m.If(seq != expected):
+                    with m.If(have_last & (seq == last_seq)):
+                        respond(Status.DUPLICATE)
+                    with m.Else():
+                        m.d.sync += tx_byte.eq(expected)
+                        respond(Status.NACK_SEQUENCE, Payload.BYTE)
+                with m.Elif((op == Command.IDENTIFY) | (op == Command.READ_COUNTERS)
+                            | (op == Command.RESET)):
+                    with m.If(end != 2):
+                        respond(Status.NACK_PAYLOAD)
+                    with m.Elif(op == Command.IDENTIFY):
+                        m.d.sync += executed.eq(1)
+                        respond(Status.OK, Payload.IDENTITY)
+                    with m.Elif(op == Command.READ_COUNTERS):
+                        m.d.sync += executed.eq(1)
+                        respond(Status.OK, Payload.COUNTERS)
+                    with m.Else():
+                        m.d.comb += self.net_reset.eq(1)
+                        m.d.comb += bank.clear.eq(1)
+                        m.d.sync += executed.eq(1)
+                        respond(Status.OK)
+                with m.Elif(is_weights | is_sample):
+                    with m.If(end < Mux(is_sample, 2 + SAMPLE_HEADER, 2 + 3)):
+                        respond(Status.NACK_PAYLOAD)
+                    with m.Else():
+                        m.d.sync += state.eq(DecoderState.PARAMS)
                 with m.Else():
-                    m.d.sync += seq.eq(byte)
-                    m.d.comb += ptr_next.eq(1)
-                    m.d.sync += state.eq(DecoderState.OP)
-        with m.Elif(state == DecoderState.OP):
-            m.d.sync += [op.eq(byte), pcount.eq(0), params.eq(0), lanes_left.eq(0),
-                         send_lanes.eq(0)]
-            m.d.comb += ptr_next.eq(2)
-            m.d.sync += state.eq(DecoderState.DISPATCH)
-        with m.Elif(state == DecoderState.DISPATCH):
-            with m.If(seq != expected):
-                with m.If(have_last & (seq == last_seq)):
-                    respond(Status.DUPLICATE)
+                    respond(Status.NACK_COMMAND)
+            # layer, row (READ/WRITE; the 2 bytes after them are read, not used) or label,
+            # key (samples)
+            with m.Case(DecoderState.PARAMS):
+                m.d.sync += [count.eq(count + 1), params.eq(Cat(params[8:], byte))]
+                m.d.comb += advance.eq(1)
+                with m.If(count == SAMPLE_HEADER - 1):
+                    m.d.sync += state.eq(DecoderState.CHECK)
+            with m.Case(DecoderState.CHECK):
+                m.d.sync += [count.eq(0), lane.eq(0), word_index.eq(0), checking.eq(1),
+                             next_min.eq(0)]
+                with m.If(op == Command.READ_WEIGHTS):
+                    with m.If((end != 2 + 3) | (params[1:8] != 0) | ~row_ok):
+                        respond(Status.NACK_PAYLOAD)
+                    with m.Else():
+                        m.d.sync += state.eq(DecoderState.READ_REQ)
+                with m.Elif(op == Command.WRITE_WEIGHTS):
+                    with m.If((end != write_end) | (params[1:8] != 0) | ~row_ok):
+                        respond(Status.NACK_PAYLOAD)
+                    with m.Else():
+                        m.d.comb += rewind.eq(1)
+                        m.d.sync += state.eq(DecoderState.WRITE_LANE)
                 with m.Else():
-                    m.d.sync += tx_byte.eq(expected)
-                    respond(Status.NACK_SEQUENCE, 1, Payload.BYTE)
-            with m.Elif((op == Command.IDENTIFY) | (op == Command.READ_COUNTERS)
-                        | (op == Command.RESET)):
-                with m.If(plen != 0):
+                    with m.If(label >= s.n_out):
+                        respond(Status.NACK_PAYLOAD)
+                    with m.Elif(~w1_ready):
+                        respond(Status.NACK_W1_EMPTY)
+                    with m.Else():
+                        m.d.sync += state.eq(DecoderState.VALIDATE)
+            # --- READ_WEIGHTS ---------------------------------------------------------
+            with m.Case(DecoderState.READ_REQ):
+                m.d.comb += [self.o_read_req.valid.eq(1),
+                             self.o_read_req.payload.layer.eq(layer),
+                             self.o_read_req.payload.row.eq(row_field)]
+                with m.If(self.o_read_req.ready):
+                    m.d.sync += state.eq(DecoderState.READ_WORD)
+            with m.Case(DecoderState.READ_WORD):   # the next beat of the row
+                m.d.comb += self.i_read_word.ready.eq(1)
+                with m.If(self.i_read_word.valid):
+                    m.d.comb += row_load.eq(1)
+                    m.d.sync += lane.eq(0)
+                    with m.If(~send_lanes):    # the first beat: the response header goes first
+                        m.d.sync += [executed.eq(1), send_lanes.eq(1)]
+                        respond(Status.OK)
+                    with m.Else():
+                        m.d.sync += state.eq(DecoderState.SEND_LANE)
+            # --- WRITE_WEIGHTS: lanes of nb bytes each, a pass checking every sign
+            # extension, then a pass sending each word's lanes as a beat -------------------
+            with m.Case(DecoderState.WRITE_LANE):
+                m.d.sync += [count.eq(count + 1), word.eq(Cat(word[8:], byte))]
+                m.d.comb += advance.eq(1)
+                with m.If(count == nb - 1):
+                    m.d.sync += [count.eq(0), state.eq(DecoderState.WRITE_STORE)]
+            with m.Case(DecoderState.WRITE_STORE):
+                top = word[wb - 1:]
+                fits = (top == 0) | (top == (1 << (8 * nb - wb + 1)) - 1)
+                with m.If(checking):
+                    with m.If(~fits):
+                        respond(Status.NACK_PAYLOAD)
+                    with m.Elif(at_end):   # all fit: back to lane 0 for the beats
+                        m.d.comb += rewind.eq(1)
+                        m.d.sync += [checking.eq(0), state.eq(DecoderState.WRITE_LANE)]
+                    with m.Else():
+                        m.d.sync += state.eq(DecoderState.WRITE_LANE)
+                with m.Else():
+                    m.d.comb += [row_shift.eq(1), row_fill.eq(1)]
+                    m.d.sync += lane.eq(lane + 1)
+                    with m.If(word_end | row_last):
+                        m.d.sync += state.eq(DecoderState.WRITE_ALIGN)
+                    with m.Else():
+                        m.d.sync += state.eq(DecoderState.WRITE_LANE)
+            with m.Case(DecoderState.WRITE_ALIGN):   # zero lanes past the word's width
+                with m.If(lane == s.beat_lanes):
+                    m.d.sync += state.eq(DecoderState.WRITE_OUT)
+                with m.Else():
+                    m.d.comb += row_shift.eq(1)
+                    m.d.sync += lane.eq(lane + 1)
+            with m.Case(DecoderState.WRITE_OUT):
+                m.d.comb += [self.o_write.valid.eq(1), self.o_write.payload.layer.eq(layer),
+                             self.o_write.payload.row.eq(row_field),
+                             self.o_write.payload.word.eq(word_index),
+                             self.o_write.payload.weights.eq(row)]
+                with m.If(self.o_write.ready):
+                    with m.If(last_word):
+                        m.d.sync += executed.eq(1)
+                        if self.w1_host_loaded:
+                            with m.If((layer == 0) & (row_field == w1_rows)):
+                                m.d.sync += w1_rows.eq(w1_rows + 1)
+                        respond(Status.OK)
+                    with m.Else():
+                        m.d.sync += [word_index.eq(word_index + 1), lane.eq(0)]
+                        m.d.sync += state.eq(DecoderState.WRITE_LANE)
+            # --- TRAIN / EVALUATE: validate the pairs, then n_in dense beats --------------
+            with m.Case(DecoderState.VALIDATE):
+                with m.If(at_end):
+                    with m.If(count != 0):   # a partial pair
+                        respond(Status.NACK_PAYLOAD)
+                    with m.Else():
+                        m.d.comb += [rewind.eq(1), bank.start.eq(1)]
+                        m.d.sync += [pixel.eq(0), pair_valid.eq(0)]
+                        m.d.sync += state.eq(DecoderState.FETCH)
+                with m.Else():
+                    m.d.sync += [count.eq(count + 1), pair.eq(Cat(pair[8:], byte))]
+                    m.d.comb += advance.eq(1)
+                    with m.If(count == PAIR_BYTES - 1):
+                        m.d.sync += [count.eq(0), state.eq(DecoderState.VALIDATE_PAIR)]
+            with m.Case(DecoderState.VALIDATE_PAIR):
+                m.d.sync += next_min.eq(index[:s.pixel_bits] + 1)
+                with m.If((index >= s.n_in) | (index[:s.pixel_bits] < next_min)):
                     respond(Status.NACK_PAYLOAD)
-                with m.Elif(op == Command.IDENTIFY):
-                    m.d.sync += executed.eq(1)
-                    respond(Status.OK, IDENTITY_BYTES, Payload.IDENTITY)
-                with m.Elif(op == Command.READ_COUNTERS):
-                    m.d.sync += executed.eq(1)
-                    respond(Status.OK, sum(COUNTER_BYTES), Payload.COUNTERS)
-                with m.Else():
-                    m.d.comb += self.net_reset.eq(1)
-                    m.d.comb += bank.clear.eq(1)
-                    m.d.sync += executed.eq(1)
-                    respond(Status.OK)
-            with m.Elif((op == Command.READ_WEIGHTS) | (op == Command.WRITE_WEIGHTS)):
-                with m.If(plen < 3):
-                    respond(Status.NACK_PAYLOAD)
-                with m.Else():
-                    m.d.sync += state.eq(DecoderState.PARAMS)
-            with m.Elif((op == Command.TRAIN) | (op == Command.EVALUATE)):
-                with m.If(plen < SAMPLE_HEADER):
-                    respond(Status.NACK_PAYLOAD)
-                with m.Else():
-                    m.d.sync += state.eq(DecoderState.PARAMS)
-            with m.Else():
-                respond(Status.NACK_COMMAND)
-        with m.Elif(state == DecoderState.PARAMS):   # layer, row (READ/WRITE) or label, key (samples)
-            want = Mux((op == Command.READ_WEIGHTS) | (op == Command.WRITE_WEIGHTS),
-                       3, SAMPLE_HEADER)
-            m.d.sync += pcount.eq(pcount + 1)
-            _set_byte(m, params, pcount, byte)
-            m.d.comb += ptr_next.eq(ptr + 1)
-            with m.If(pcount + 1 == want):
-                m.d.sync += state.eq(DecoderState.CHECK)
-        with m.Elif(state == DecoderState.CHECK):
-            m.d.sync += [remaining.eq(plen - SAMPLE_HEADER), pair_count.eq(0),
-                         prev_index.eq(0x1FFFF), row.eq(0), lane.eq(0), wcount.eq(0),
-                         word.eq(0), word_index.eq(0), checking.eq(1)]
-            with m.If(op == Command.READ_WEIGHTS):
-                with m.If((plen != 3) | (params[1:8] != 0) | (row_field >= layer_rows)):
-                    respond(Status.NACK_PAYLOAD)
-                with m.Else():
-                    m.d.sync += state.eq(DecoderState.READ_REQ)
-            with m.Elif(op == Command.WRITE_WEIGHTS):
-                with m.If((plen != 3 + layer_lanes * nb) | (params[1:8] != 0)
-                          | (row_field >= layer_rows)):
-                    respond(Status.NACK_PAYLOAD)
-                with m.Else():
-                    m.d.sync += lanes_left.eq(layer_lanes)
-                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
-            with m.Else():
-                with m.If(label >= s.n_out):
-                    respond(Status.NACK_PAYLOAD)
-                with m.Elif(~w1_ready):
-                    respond(Status.NACK_W1_EMPTY)
                 with m.Else():
                     m.d.sync += state.eq(DecoderState.VALIDATE)
-        # --- READ_WEIGHTS -------------------------------------------------------------
-        with m.Elif(state == DecoderState.READ_REQ):
-            m.d.comb += [self.o_read_req.valid.eq(1),
-                         self.o_read_req.payload.layer.eq(layer),
-                         self.o_read_req.payload.row.eq(row_field)]
-            with m.If(self.o_read_req.ready):
-                m.d.sync += state.eq(DecoderState.READ_WORD)
-        with m.Elif(state == DecoderState.READ_WORD):   # the next beat of the row
-            m.d.comb += self.i_read_word.ready.eq(1)
-            with m.If(self.i_read_word.valid):
-                m.d.sync += [row.eq(self.i_read_word.payload), beat_left.eq(beat_width)]
-                with m.If(~send_lanes):    # the first beat: the response header goes first
-                    m.d.sync += [lanes_left.eq(layer_lanes), executed.eq(1),
-                                 send_lanes.eq(1)]
-                    respond(Status.OK)
-                with m.Else():
-                    m.d.sync += state.eq(DecoderState.SEND_LANE)
-        # --- WRITE_WEIGHTS: lanes of nb bytes each, a pass checking every sign extension,
-        # then a pass sending each word's lanes as a beat ---------------------------------
-        with m.Elif(state == DecoderState.WRITE_LANE):
-            m.d.sync += wcount.eq(wcount + 1)
-            _set_byte(m, word, wcount, byte)
-            m.d.comb += ptr_next.eq(ptr + 1)
-            with m.If(wcount + 1 == nb):
-                m.d.sync += state.eq(DecoderState.WRITE_STORE)
-        with m.Elif(state == DecoderState.WRITE_STORE):
-            top = word[wb - 1:]
-            fits = (top == 0) | (top == (1 << (8 * nb - wb + 1)) - 1)
-            m.d.sync += [wcount.eq(0), lanes_left.eq(lanes_left - 1)]
-            with m.If(checking):
-                with m.If(~fits):
-                    respond(Status.NACK_PAYLOAD)
-                with m.Elif(lanes_left == 1):   # all fit: back to lane 0 for the beats
-                    m.d.comb += ptr_next.eq(2 + 3)     # seq, op, layer, row
-                    m.d.sync += [checking.eq(0), lanes_left.eq(layer_lanes),
-                                 beat_left.eq(beat_width)]
-                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
-                with m.Else():
-                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
-            with m.Else():
-                # lanes enter at the top of the word register and shift down (no lane
-                # multiplexer)
-                m.d.sync += [row.eq(Cat(row.as_value()[wb:], word[:wb])), lane.eq(lane + 1),
-                             beat_left.eq(beat_left - 1)]
-                with m.If((beat_left == 1) | (lanes_left == 1)):
-                    m.d.sync += state.eq(DecoderState.WRITE_ALIGN)
-                with m.Else():
-                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
-        with m.Elif(state == DecoderState.WRITE_ALIGN):   # zero lanes past the word's width
-            with m.If(lane == s.beat_lanes):
-                m.d.sync += state.eq(DecoderState.WRITE_OUT)
-            with m.Else():
-                m.d.sync += [row.eq(row.as_value() >> wb), lane.eq(lane + 1)]
-        with m.Elif(state == DecoderState.WRITE_OUT):
-            m.d.comb += [self.o_write.valid.eq(1), self.o_write.payload.layer.eq(layer),
-                         self.o_write.payload.row.eq(row_field),
-                         self.o_write.payload.word.eq(word_index),
-                         self.o_write.payload.weights.eq(row)]
-            with m.If(self.o_write.ready):
-                with m.If(lanes_left == 0):     # the row's last word
-                    m.d.sync += executed.eq(1)
-                    if self.w1_host_loaded:
-                        with m.If((layer == 0) & (row_field == w1_rows)):
-                            m.d.sync += w1_rows.eq(w1_rows + 1)
-                    respond(Status.OK)
-                with m.Else():
-                    m.d.sync += [word_index.eq(word_index + 1), lane.eq(0),
-                                 beat_left.eq(beat_width)]
-                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
-        # --- TRAIN / EVALUATE: validate the pairs, then n_in dense beats ------------------
-        with m.Elif(state == DecoderState.VALIDATE):
-            with m.If(remaining == 0):
-                m.d.comb += ptr_next.eq(2 + SAMPLE_HEADER)
-                m.d.comb += bank.start.eq(1)
-                m.d.sync += [remaining.eq(plen - SAMPLE_HEADER), pixel.eq(0),
-                             pair_valid.eq(0), pair_count.eq(0)]
-                m.d.sync += state.eq(DecoderState.FETCH)
-            with m.Elif(remaining < PAIR_BYTES):
-                respond(Status.NACK_PAYLOAD)
-            with m.Else():
-                m.d.sync += pair_count.eq(pair_count + 1)
-                _set_byte(m, pair, pair_count, byte)
-                m.d.comb += ptr_next.eq(ptr + 1)
-                with m.If(pair_count == PAIR_BYTES - 1):
-                    m.d.sync += state.eq(DecoderState.VALIDATE_PAIR)
-        with m.Elif(state == DecoderState.VALIDATE_PAIR):
-            m.d.sync += [pair_count.eq(0), remaining.eq(remaining - PAIR_BYTES),
-                         prev_index.eq(index)]
-            bad = (index >= s.n_in) | ((prev_index != 0x1FFFF) & (index <= prev_index))
-            with m.If(bad):
-                respond(Status.NACK_PAYLOAD)
-            with m.Else():
-                m.d.sync += state.eq(DecoderState.VALIDATE)
-        with m.Elif(state == DecoderState.FETCH):   # the next pair, or none
-            with m.If(remaining == 0):
-                m.d.sync += pair_valid.eq(0)
-                m.d.sync += state.eq(DecoderState.BEATS)
-            with m.Else():
-                m.d.sync += pair_count.eq(pair_count + 1)
-                _set_byte(m, pair, pair_count, byte)
-                m.d.comb += ptr_next.eq(ptr + 1)
-                with m.If(pair_count == PAIR_BYTES - 1):
-                    m.d.sync += [pair_valid.eq(1), pair_count.eq(0),
-                                 remaining.eq(remaining - PAIR_BYTES)]
+            with m.Case(DecoderState.FETCH):   # the next pair, or none
+                with m.If(at_end):
+                    m.d.sync += pair_valid.eq(0)
                     m.d.sync += state.eq(DecoderState.BEATS)
-        with m.Elif(state == DecoderState.BEATS):
-            hit = pair_valid & (index == pixel)
-            m.d.comb += [self.o_sample.valid.eq(1),
-                         self.o_sample.payload.pixel.eq(Mux(hit, pair[16:], 0)),
-                         self.o_sample.payload.label.eq(label),
-                         self.o_sample.payload.learn.eq(op == Command.TRAIN),
-                         self.o_sample.payload.key.eq(key)]
-            with m.If(self.o_sample.ready):
-                m.d.sync += [pixel.eq(pixel + 1), timing.eq(1)]
-                with m.If(pixel == s.n_in - 1):
-                    m.d.sync += state.eq(DecoderState.RESULT)
-                with m.Elif(hit):
-                    m.d.sync += state.eq(DecoderState.FETCH)
-        with m.Elif(state == DecoderState.RESULT):
-            m.d.comb += self.i_result.ready.eq(1)
-            with m.If(self.i_result.valid):
-                w = self.i_result.payload.winner
-                m.d.comb += [bank.done.eq(1), bank.error.eq(w != label[:s.class_bits])]
-                m.d.sync += [timing.eq(0), executed.eq(1), tx_byte.eq(w)]
-                respond(Status.OK, 1, Payload.BYTE)
-        # --- response: seq, status, cmd, payload bytes, then weight lanes ----------------
-        last_header = (tx_count == 0) & ~send_lanes
-        with m.Elif(state == DecoderState.SEND_SEQ):
-            emit(resp_seq, 0)
-            with m.If(self.o_resp.ready):
-                m.d.sync += state.eq(DecoderState.SEND_STATUS)
-        with m.Elif(state == DecoderState.SEND_STATUS):
-            emit(status, 0)
-            with m.If(self.o_resp.ready):
-                m.d.sync += state.eq(DecoderState.SEND_CMD)
-        with m.Elif(state == DecoderState.SEND_CMD):
-            emit(resp_cmd, last_header)
-            with m.If(self.o_resp.ready):
-                m.d.sync += wcount.eq(0)
-                with m.If(last_header):
-                    m.d.sync += state.eq(DecoderState.RELEASE)
-                with m.Elif(tx_count == 0):
-                    m.d.sync += state.eq(DecoderState.SEND_LANE)
                 with m.Else():
-                    m.d.sync += state.eq(DecoderState.SEND_PAYLOAD)
-        with m.Elif(state == DecoderState.SEND_PAYLOAD):
-            emit(payload_byte, (tx_count == 1) & ~send_lanes)
-            with m.If(self.o_resp.ready):
-                m.d.comb += bank.rd_addr.eq(tx_index + 1)
-                m.d.sync += [tx_index.eq(tx_index + 1), tx_count.eq(tx_count - 1)]
-                with m.If(tx_count == 1):
-                    with m.If(send_lanes):
+                    m.d.sync += [count.eq(count + 1), pair.eq(Cat(pair[8:], byte))]
+                    m.d.comb += advance.eq(1)
+                    with m.If(count == PAIR_BYTES - 1):
+                        m.d.sync += [pair_valid.eq(1), count.eq(0)]
+                        m.d.sync += state.eq(DecoderState.BEATS)
+            with m.Case(DecoderState.BEATS):
+                hit = pair_valid & (index[:s.pixel_bits] == pixel)
+                m.d.comb += [self.o_sample.valid.eq(1),
+                             self.o_sample.payload.pixel.eq(Mux(hit, pair[16:], 0)),
+                             self.o_sample.payload.label.eq(label),
+                             self.o_sample.payload.learn.eq(op == Command.TRAIN),
+                             self.o_sample.payload.key.eq(key)]
+                with m.If(self.o_sample.ready):
+                    m.d.sync += [pixel.eq(pixel + 1), timing.eq(1)]
+                    with m.If(pixel == s.n_in - 1):
+                        m.d.sync += state.eq(DecoderState.RESULT)
+                    with m.Elif(hit):
+                        m.d.sync += state.eq(DecoderState.FETCH)
+            with m.Case(DecoderState.RESULT):
+                m.d.comb += self.i_result.ready.eq(1)
+                with m.If(self.i_result.valid):
+                    w = self.i_result.payload.winner
+                    m.d.comb += [bank.done.eq(1), bank.error.eq(w != label[:s.class_bits])]
+                    m.d.sync += [timing.eq(0), executed.eq(1), tx_byte.eq(w)]
+                    respond(Status.OK, Payload.BYTE)
+            # --- response: seq, status, cmd, payload bytes, then weight lanes ------------
+            last_header = (kind == Payload.NONE) & ~send_lanes
+            with m.Case(DecoderState.SEND_SEQ):
+                emit(seq, 0)
+                with m.If(self.o_resp.ready):
+                    m.d.sync += state.eq(DecoderState.SEND_STATUS)
+            with m.Case(DecoderState.SEND_STATUS):
+                emit(status, 0)
+                with m.If(self.o_resp.ready):
+                    m.d.sync += state.eq(DecoderState.SEND_CMD)
+            with m.Case(DecoderState.SEND_CMD):
+                emit(op, last_header)
+                with m.If(self.o_resp.ready):
+                    m.d.sync += count.eq(0)
+                    with m.If(last_header):
+                        m.d.sync += state.eq(DecoderState.RELEASE)
+                    with m.Elif(kind == Payload.NONE):
                         m.d.sync += state.eq(DecoderState.SEND_LANE)
                     with m.Else():
-                        m.d.sync += state.eq(DecoderState.RELEASE)
-        with m.Elif(state == DecoderState.SEND_LANE):   # lane 0 of the word, nb bytes
-            lane_done = wcount == nb - 1
-            emit(lane_byte, lane_done & (lanes_left == 1))
-            with m.If(self.o_resp.ready):
-                m.d.sync += wcount.eq(wcount + 1)
-                with m.If(lane_done):
-                    m.d.sync += [row.eq(row.as_value() >> wb), wcount.eq(0),
-                                 lanes_left.eq(lanes_left - 1), beat_left.eq(beat_left - 1)]
-                    with m.If(lanes_left == 1):
-                        m.d.sync += state.eq(DecoderState.RELEASE)
-                    with m.Elif(beat_left == 1):    # the word is sent: take the next beat
-                        m.d.sync += state.eq(DecoderState.READ_WORD)
-        with m.Elif(state == DecoderState.RELEASE):
-            m.d.comb += [self.i_frame.ready.eq(1), ptr_next.eq(0)]
-            with m.If(executed):
-                m.d.sync += [expected.eq(seq + 1), last_seq.eq(seq), have_last.eq(1)]
-            m.d.sync += state.eq(DecoderState.IDLE)
-        with m.Else():   # an illegal state returns to IDLE
-            m.d.sync += state.eq(DecoderState.IDLE)
+                        m.d.sync += state.eq(DecoderState.SEND_PAYLOAD)
+            with m.Case(DecoderState.SEND_PAYLOAD):
+                emit(payload_byte, payload_last & ~send_lanes)
+                with m.If(self.o_resp.ready):
+                    m.d.comb += bank.rd_addr.eq(tx_index + 1)
+                    m.d.sync += tx_index.eq(tx_index + 1)
+                    with m.If(payload_last):
+                        with m.If(send_lanes):
+                            m.d.sync += state.eq(DecoderState.SEND_LANE)
+                        with m.Else():
+                            m.d.sync += state.eq(DecoderState.RELEASE)
+            with m.Case(DecoderState.SEND_LANE):   # lane 0 of the word, nb bytes
+                lane_done = count == nb - 1
+                emit(lane_byte, lane_done & row_last)
+                with m.If(self.o_resp.ready):
+                    m.d.sync += count.eq(count + 1)
+                    with m.If(lane_done):
+                        m.d.comb += row_shift.eq(1)
+                        m.d.sync += [count.eq(0), lane.eq(lane + 1)]
+                        with m.If(row_last):
+                            m.d.sync += state.eq(DecoderState.RELEASE)
+                        with m.Elif(word_end):    # the word is sent: take the next beat
+                            m.d.sync += [word_index.eq(word_index + 1),
+                                         state.eq(DecoderState.READ_WORD)]
+            with m.Case(DecoderState.RELEASE):
+                m.d.comb += [self.i_frame.ready.eq(1), ptr_next.eq(0)]
+                with m.If(executed):
+                    m.d.sync += [expected.eq(seq + 1), last_seq.eq(seq), have_last.eq(1)]
+                m.d.sync += state.eq(DecoderState.IDLE)
+            with m.Default():   # an illegal state returns to IDLE
+                m.d.comb += ptr_next.eq(0)
+                m.d.sync += state.eq(DecoderState.IDLE)
         return m
