@@ -246,241 +246,240 @@ class CommandDecoder(wiring.Component):
         lane_word = Cat(lane0, lane0[-1].replicate(8 * nb - wb))   # sign-extended to nb bytes
         lane_byte = _byte_at((lane_word[8 * k:8 * k + 8] for k in range(nb)), count)
         state = Signal(DecoderState, init=DecoderState.IDLE)
-        with m.Switch(state):
-            with m.Case(DecoderState.IDLE):   # ptr is 0
-                with m.If(self.i_frame.valid & ~bank.busy):
-                    m.d.sync += [executed.eq(0), end.eq(frame.length - 2), send_lanes.eq(0)]
-                    with m.If(frame.status != Status.OK):
-                        m.d.sync += [seq.eq(expected), op.eq(0), status.eq(frame.status),
-                                     kind.eq(Payload.NONE)]
-                        m.d.sync += state.eq(DecoderState.SEND_SEQ)
-                    with m.Else():
-                        m.d.sync += seq.eq(byte)
-                        m.d.comb += advance.eq(1)
-                        m.d.sync += state.eq(DecoderState.OP)
-            with m.Case(DecoderState.OP):
-                m.d.sync += [op.eq(byte), count.eq(0)]
-                m.d.comb += advance.eq(1)
-                m.d.sync += state.eq(DecoderState.DISPATCH)
-            with m.Case(DecoderState.DISPATCH):
-                with m.If(seq != expected):
-                    with m.If(have_last & (seq == last_seq)):
-                        respond(Status.DUPLICATE)
-                    with m.Else():
-                        m.d.sync += tx_byte.eq(expected)
-                        respond(Status.NACK_SEQUENCE, Payload.BYTE)
-                with m.Elif((op == Command.IDENTIFY) | (op == Command.READ_COUNTERS)
-                            | (op == Command.RESET)):
-                    with m.If(end != 2):
-                        respond(Status.NACK_PAYLOAD)
-                    with m.Elif(op == Command.IDENTIFY):
-                        m.d.sync += executed.eq(1)
-                        respond(Status.OK, Payload.IDENTITY)
-                    with m.Elif(op == Command.READ_COUNTERS):
-                        m.d.sync += executed.eq(1)
-                        respond(Status.OK, Payload.COUNTERS)
-                    with m.Else():
-                        m.d.comb += self.net_reset.eq(1)
-                        m.d.comb += bank.clear.eq(1)
-                        m.d.sync += executed.eq(1)
-                        respond(Status.OK)
-                with m.Elif(is_weights | is_sample):
-                    with m.If(end < Mux(is_sample, 2 + SAMPLE_HEADER, 2 + 3)):
-                        respond(Status.NACK_PAYLOAD)
-                    with m.Else():
-                        m.d.sync += state.eq(DecoderState.PARAMS)
+        with m.If(state == DecoderState.IDLE):   # ptr is 0
+            with m.If(self.i_frame.valid & ~bank.busy):
+                m.d.sync += [executed.eq(0), end.eq(frame.length - 2), send_lanes.eq(0)]
+                with m.If(frame.status != Status.OK):
+                    m.d.sync += [seq.eq(expected), op.eq(0), status.eq(frame.status),
+                                 kind.eq(Payload.NONE)]
+                    m.d.sync += state.eq(DecoderState.SEND_SEQ)
                 with m.Else():
-                    respond(Status.NACK_COMMAND)
-            # layer, row (READ/WRITE; the 2 bytes after them are read, not used) or label,
-            # key (samples)
-            with m.Case(DecoderState.PARAMS):
-                m.d.sync += [count.eq(count + 1), params.eq(Cat(params[8:], byte))]
-                m.d.comb += advance.eq(1)
-                with m.If(count == SAMPLE_HEADER - 1):
-                    m.d.sync += state.eq(DecoderState.CHECK)
-            with m.Case(DecoderState.CHECK):
-                m.d.sync += [count.eq(0), lane.eq(0), word_index.eq(0), checking.eq(1),
-                             next_min.eq(0)]
-                with m.If(op == Command.READ_WEIGHTS):
-                    with m.If((end != 2 + 3) | (params[1:8] != 0) | ~row_ok):
-                        respond(Status.NACK_PAYLOAD)
-                    with m.Else():
-                        m.d.sync += state.eq(DecoderState.READ_REQ)
-                with m.Elif(op == Command.WRITE_WEIGHTS):
-                    with m.If((end != write_end) | (params[1:8] != 0) | ~row_ok):
-                        respond(Status.NACK_PAYLOAD)
-                    with m.Else():
-                        m.d.comb += rewind.eq(1)
-                        m.d.sync += state.eq(DecoderState.WRITE_LANE)
-                with m.Else():
-                    with m.If(label >= s.n_out):
-                        respond(Status.NACK_PAYLOAD)
-                    with m.Elif(~w1_ready):
-                        respond(Status.NACK_W1_EMPTY)
-                    with m.Else():
-                        m.d.sync += state.eq(DecoderState.VALIDATE)
-            # --- READ_WEIGHTS ---------------------------------------------------------
-            with m.Case(DecoderState.READ_REQ):
-                m.d.comb += [self.o_read_req.valid.eq(1),
-                             self.o_read_req.payload.layer.eq(layer),
-                             self.o_read_req.payload.row.eq(row_field)]
-                with m.If(self.o_read_req.ready):
-                    m.d.sync += state.eq(DecoderState.READ_WORD)
-            with m.Case(DecoderState.READ_WORD):   # the next beat of the row
-                m.d.comb += self.i_read_word.ready.eq(1)
-                with m.If(self.i_read_word.valid):
-                    m.d.comb += row_load.eq(1)
-                    m.d.sync += lane.eq(0)
-                    with m.If(~send_lanes):    # the first beat: the response header goes first
-                        m.d.sync += [executed.eq(1), send_lanes.eq(1)]
-                        respond(Status.OK)
-                    with m.Else():
-                        m.d.sync += state.eq(DecoderState.SEND_LANE)
-            # --- WRITE_WEIGHTS: lanes of nb bytes each, a pass checking every sign
-            # extension, then a pass sending each word's lanes as a beat -------------------
-            with m.Case(DecoderState.WRITE_LANE):
-                m.d.sync += [count.eq(count + 1), word.eq(Cat(word[8:], byte))]
-                m.d.comb += advance.eq(1)
-                with m.If(count == nb - 1):
-                    m.d.sync += [count.eq(0), state.eq(DecoderState.WRITE_STORE)]
-            with m.Case(DecoderState.WRITE_STORE):
-                top = word[wb - 1:]
-                fits = (top == 0) | (top == (1 << (8 * nb - wb + 1)) - 1)
-                with m.If(checking):
-                    with m.If(~fits):
-                        respond(Status.NACK_PAYLOAD)
-                    with m.Elif(at_end):   # all fit: back to lane 0 for the beats
-                        m.d.comb += rewind.eq(1)
-                        m.d.sync += [checking.eq(0), state.eq(DecoderState.WRITE_LANE)]
-                    with m.Else():
-                        m.d.sync += state.eq(DecoderState.WRITE_LANE)
-                with m.Else():
-                    m.d.comb += [row_shift.eq(1), row_fill.eq(1)]
-                    m.d.sync += lane.eq(lane + 1)
-                    with m.If(word_end | row_last):
-                        m.d.sync += state.eq(DecoderState.WRITE_ALIGN)
-                    with m.Else():
-                        m.d.sync += state.eq(DecoderState.WRITE_LANE)
-            with m.Case(DecoderState.WRITE_ALIGN):   # zero lanes past the word's width
-                with m.If(lane == s.beat_lanes):
-                    m.d.sync += state.eq(DecoderState.WRITE_OUT)
-                with m.Else():
-                    m.d.comb += row_shift.eq(1)
-                    m.d.sync += lane.eq(lane + 1)
-            with m.Case(DecoderState.WRITE_OUT):
-                m.d.comb += [self.o_write.valid.eq(1), self.o_write.payload.layer.eq(layer),
-                             self.o_write.payload.row.eq(row_field),
-                             self.o_write.payload.word.eq(word_index),
-                             self.o_write.payload.weights.eq(row)]
-                with m.If(self.o_write.ready):
-                    with m.If(last_word):
-                        m.d.sync += executed.eq(1)
-                        if self.w1_host_loaded:
-                            with m.If((layer == 0) & (row_field == w1_rows)):
-                                m.d.sync += w1_rows.eq(w1_rows + 1)
-                        respond(Status.OK)
-                    with m.Else():
-                        m.d.sync += [word_index.eq(word_index + 1), lane.eq(0)]
-                        m.d.sync += state.eq(DecoderState.WRITE_LANE)
-            # --- TRAIN / EVALUATE: validate the pairs, then n_in dense beats --------------
-            with m.Case(DecoderState.VALIDATE):
-                with m.If(at_end):
-                    with m.If(count != 0):   # a partial pair
-                        respond(Status.NACK_PAYLOAD)
-                    with m.Else():
-                        m.d.comb += [rewind.eq(1), bank.start.eq(1)]
-                        m.d.sync += [pixel.eq(0), pair_valid.eq(0)]
-                        m.d.sync += state.eq(DecoderState.FETCH)
-                with m.Else():
-                    m.d.sync += [count.eq(count + 1), pair.eq(Cat(pair[8:], byte))]
+                    m.d.sync += seq.eq(byte)
                     m.d.comb += advance.eq(1)
-                    with m.If(count == PAIR_BYTES - 1):
-                        m.d.sync += [count.eq(0), state.eq(DecoderState.VALIDATE_PAIR)]
-            with m.Case(DecoderState.VALIDATE_PAIR):
-                m.d.sync += next_min.eq(index[:s.pixel_bits] + 1)
-                with m.If((index >= s.n_in) | (index[:s.pixel_bits] < next_min)):
+                    m.d.sync += state.eq(DecoderState.OP)
+        with m.Elif(state == DecoderState.OP):
+            m.d.sync += [op.eq(byte), count.eq(0)]
+            m.d.comb += advance.eq(1)
+            m.d.sync += state.eq(DecoderState.DISPATCH)
+        with m.Elif(state == DecoderState.DISPATCH):
+            with m.If(seq != expected):
+                with m.If(have_last & (seq == last_seq)):
+                    respond(Status.DUPLICATE)
+                with m.Else():
+                    m.d.sync += tx_byte.eq(expected)
+                    respond(Status.NACK_SEQUENCE, Payload.BYTE)
+            with m.Elif((op == Command.IDENTIFY) | (op == Command.READ_COUNTERS)
+                        | (op == Command.RESET)):
+                with m.If(end != 2):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Elif(op == Command.IDENTIFY):
+                    m.d.sync += executed.eq(1)
+                    respond(Status.OK, Payload.IDENTITY)
+                with m.Elif(op == Command.READ_COUNTERS):
+                    m.d.sync += executed.eq(1)
+                    respond(Status.OK, Payload.COUNTERS)
+                with m.Else():
+                    m.d.comb += self.net_reset.eq(1)
+                    m.d.comb += bank.clear.eq(1)
+                    m.d.sync += executed.eq(1)
+                    respond(Status.OK)
+            with m.Elif(is_weights | is_sample):
+                with m.If(end < Mux(is_sample, 2 + SAMPLE_HEADER, 2 + 3)):
                     respond(Status.NACK_PAYLOAD)
                 with m.Else():
-                    m.d.sync += state.eq(DecoderState.VALIDATE)
-            with m.Case(DecoderState.FETCH):   # the next pair, or none
-                with m.If(at_end):
-                    m.d.sync += pair_valid.eq(0)
-                    m.d.sync += state.eq(DecoderState.BEATS)
+                    m.d.sync += state.eq(DecoderState.PARAMS)
+            with m.Else():
+                respond(Status.NACK_COMMAND)
+        # layer, row (READ/WRITE; the 2 bytes after them are read, not used) or label,
+        # key (samples)
+        with m.Elif(state == DecoderState.PARAMS):
+            m.d.sync += [count.eq(count + 1), params.eq(Cat(params[8:], byte))]
+            m.d.comb += advance.eq(1)
+            with m.If(count == SAMPLE_HEADER - 1):
+                m.d.sync += state.eq(DecoderState.CHECK)
+        with m.Elif(state == DecoderState.CHECK):
+            m.d.sync += [count.eq(0), lane.eq(0), word_index.eq(0), checking.eq(1),
+                         next_min.eq(0)]
+            with m.If(op == Command.READ_WEIGHTS):
+                with m.If((end != 2 + 3) | (params[1:8] != 0) | ~row_ok):
+                    respond(Status.NACK_PAYLOAD)
                 with m.Else():
-                    m.d.sync += [count.eq(count + 1), pair.eq(Cat(pair[8:], byte))]
-                    m.d.comb += advance.eq(1)
-                    with m.If(count == PAIR_BYTES - 1):
-                        m.d.sync += [pair_valid.eq(1), count.eq(0)]
-                        m.d.sync += state.eq(DecoderState.BEATS)
-            with m.Case(DecoderState.BEATS):
-                hit = pair_valid & (index[:s.pixel_bits] == pixel)
-                m.d.comb += [self.o_sample.valid.eq(1),
-                             self.o_sample.payload.pixel.eq(Mux(hit, pair[16:], 0)),
-                             self.o_sample.payload.label.eq(label),
-                             self.o_sample.payload.learn.eq(op == Command.TRAIN),
-                             self.o_sample.payload.key.eq(key)]
-                with m.If(self.o_sample.ready):
-                    m.d.sync += [pixel.eq(pixel + 1), timing.eq(1)]
-                    with m.If(pixel == s.n_in - 1):
-                        m.d.sync += state.eq(DecoderState.RESULT)
-                    with m.Elif(hit):
-                        m.d.sync += state.eq(DecoderState.FETCH)
-            with m.Case(DecoderState.RESULT):
-                m.d.comb += self.i_result.ready.eq(1)
-                with m.If(self.i_result.valid):
-                    w = self.i_result.payload.winner
-                    m.d.comb += [bank.done.eq(1), bank.error.eq(w != label[:s.class_bits])]
-                    m.d.sync += [timing.eq(0), executed.eq(1), tx_byte.eq(w)]
-                    respond(Status.OK, Payload.BYTE)
-            # --- response: seq, status, cmd, payload bytes, then weight lanes ------------
-            last_header = (kind == Payload.NONE) & ~send_lanes
-            with m.Case(DecoderState.SEND_SEQ):
-                emit(seq, 0)
-                with m.If(self.o_resp.ready):
-                    m.d.sync += state.eq(DecoderState.SEND_STATUS)
-            with m.Case(DecoderState.SEND_STATUS):
-                emit(status, 0)
-                with m.If(self.o_resp.ready):
-                    m.d.sync += state.eq(DecoderState.SEND_CMD)
-            with m.Case(DecoderState.SEND_CMD):
-                emit(op, last_header)
-                with m.If(self.o_resp.ready):
-                    m.d.sync += count.eq(0)
-                    with m.If(last_header):
-                        m.d.sync += state.eq(DecoderState.RELEASE)
-                    with m.Elif(kind == Payload.NONE):
+                    m.d.sync += state.eq(DecoderState.READ_REQ)
+            with m.Elif(op == Command.WRITE_WEIGHTS):
+                with m.If((end != write_end) | (params[1:8] != 0) | ~row_ok):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Else():
+                    m.d.comb += rewind.eq(1)
+                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
+            with m.Else():
+                with m.If(label >= s.n_out):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Elif(~w1_ready):
+                    respond(Status.NACK_W1_EMPTY)
+                with m.Else():
+                    m.d.sync += state.eq(DecoderState.VALIDATE)
+        # --- READ_WEIGHTS ---------------------------------------------------------
+        with m.Elif(state == DecoderState.READ_REQ):
+            m.d.comb += [self.o_read_req.valid.eq(1),
+                         self.o_read_req.payload.layer.eq(layer),
+                         self.o_read_req.payload.row.eq(row_field)]
+            with m.If(self.o_read_req.ready):
+                m.d.sync += state.eq(DecoderState.READ_WORD)
+        with m.Elif(state == DecoderState.READ_WORD):   # the next beat of the row
+            m.d.comb += self.i_read_word.ready.eq(1)
+            with m.If(self.i_read_word.valid):
+                m.d.comb += row_load.eq(1)
+                m.d.sync += lane.eq(0)
+                with m.If(~send_lanes):    # the first beat: the response header goes first
+                    m.d.sync += [executed.eq(1), send_lanes.eq(1)]
+                    respond(Status.OK)
+                with m.Else():
+                    m.d.sync += state.eq(DecoderState.SEND_LANE)
+        # --- WRITE_WEIGHTS: lanes of nb bytes each, a pass checking every sign
+        # extension, then a pass sending each word's lanes as a beat -------------------
+        with m.Elif(state == DecoderState.WRITE_LANE):
+            m.d.sync += [count.eq(count + 1), word.eq(Cat(word[8:], byte))]
+            m.d.comb += advance.eq(1)
+            with m.If(count == nb - 1):
+                m.d.sync += [count.eq(0), state.eq(DecoderState.WRITE_STORE)]
+        with m.Elif(state == DecoderState.WRITE_STORE):
+            top = word[wb - 1:]
+            fits = (top == 0) | (top == (1 << (8 * nb - wb + 1)) - 1)
+            with m.If(checking):
+                with m.If(~fits):
+                    respond(Status.NACK_PAYLOAD)
+                with m.Elif(at_end):   # all fit: back to lane 0 for the beats
+                    m.d.comb += rewind.eq(1)
+                    m.d.sync += [checking.eq(0), state.eq(DecoderState.WRITE_LANE)]
+                with m.Else():
+                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
+            with m.Else():
+                m.d.comb += [row_shift.eq(1), row_fill.eq(1)]
+                m.d.sync += lane.eq(lane + 1)
+                with m.If(word_end | row_last):
+                    m.d.sync += state.eq(DecoderState.WRITE_ALIGN)
+                with m.Else():
+                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
+        with m.Elif(state == DecoderState.WRITE_ALIGN):   # zero lanes past the word's width
+            with m.If(lane == s.beat_lanes):
+                m.d.sync += state.eq(DecoderState.WRITE_OUT)
+            with m.Else():
+                m.d.comb += row_shift.eq(1)
+                m.d.sync += lane.eq(lane + 1)
+        with m.Elif(state == DecoderState.WRITE_OUT):
+            m.d.comb += [self.o_write.valid.eq(1), self.o_write.payload.layer.eq(layer),
+                         self.o_write.payload.row.eq(row_field),
+                         self.o_write.payload.word.eq(word_index),
+                         self.o_write.payload.weights.eq(row)]
+            with m.If(self.o_write.ready):
+                with m.If(last_word):
+                    m.d.sync += executed.eq(1)
+                    if self.w1_host_loaded:
+                        with m.If((layer == 0) & (row_field == w1_rows)):
+                            m.d.sync += w1_rows.eq(w1_rows + 1)
+                    respond(Status.OK)
+                with m.Else():
+                    m.d.sync += [word_index.eq(word_index + 1), lane.eq(0)]
+                    m.d.sync += state.eq(DecoderState.WRITE_LANE)
+        # --- TRAIN / EVALUATE: validate the pairs, then n_in dense beats --------------
+        with m.Elif(state == DecoderState.VALIDATE):
+            with m.If(at_end):
+                with m.If(count != 0):   # a partial pair
+                    respond(Status.NACK_PAYLOAD)
+                with m.Else():
+                    m.d.comb += [rewind.eq(1), bank.start.eq(1)]
+                    m.d.sync += [pixel.eq(0), pair_valid.eq(0)]
+                    m.d.sync += state.eq(DecoderState.FETCH)
+            with m.Else():
+                m.d.sync += [count.eq(count + 1), pair.eq(Cat(pair[8:], byte))]
+                m.d.comb += advance.eq(1)
+                with m.If(count == PAIR_BYTES - 1):
+                    m.d.sync += [count.eq(0), state.eq(DecoderState.VALIDATE_PAIR)]
+        with m.Elif(state == DecoderState.VALIDATE_PAIR):
+            m.d.sync += next_min.eq(index[:s.pixel_bits] + 1)
+            with m.If((index >= s.n_in) | (index[:s.pixel_bits] < next_min)):
+                respond(Status.NACK_PAYLOAD)
+            with m.Else():
+                m.d.sync += state.eq(DecoderState.VALIDATE)
+        with m.Elif(state == DecoderState.FETCH):   # the next pair, or none
+            with m.If(at_end):
+                m.d.sync += pair_valid.eq(0)
+                m.d.sync += state.eq(DecoderState.BEATS)
+            with m.Else():
+                m.d.sync += [count.eq(count + 1), pair.eq(Cat(pair[8:], byte))]
+                m.d.comb += advance.eq(1)
+                with m.If(count == PAIR_BYTES - 1):
+                    m.d.sync += [pair_valid.eq(1), count.eq(0)]
+                    m.d.sync += state.eq(DecoderState.BEATS)
+        with m.Elif(state == DecoderState.BEATS):
+            hit = pair_valid & (index[:s.pixel_bits] == pixel)
+            m.d.comb += [self.o_sample.valid.eq(1),
+                         self.o_sample.payload.pixel.eq(Mux(hit, pair[16:], 0)),
+                         self.o_sample.payload.label.eq(label),
+                         self.o_sample.payload.learn.eq(op == Command.TRAIN),
+                         self.o_sample.payload.key.eq(key)]
+            with m.If(self.o_sample.ready):
+                m.d.sync += [pixel.eq(pixel + 1), timing.eq(1)]
+                with m.If(pixel == s.n_in - 1):
+                    m.d.sync += state.eq(DecoderState.RESULT)
+                with m.Elif(hit):
+                    m.d.sync += state.eq(DecoderState.FETCH)
+        with m.Elif(state == DecoderState.RESULT):
+            m.d.comb += self.i_result.ready.eq(1)
+            with m.If(self.i_result.valid):
+                w = self.i_result.payload.winner
+                m.d.comb += [bank.done.eq(1), bank.error.eq(w != label[:s.class_bits])]
+                m.d.sync += [timing.eq(0), executed.eq(1), tx_byte.eq(w)]
+                respond(Status.OK, Payload.BYTE)
+        # --- response: seq, status, cmd, payload bytes, then weight lanes ------------
+        last_header = (kind == Payload.NONE) & ~send_lanes
+        with m.Elif(state == DecoderState.SEND_SEQ):
+            emit(seq, 0)
+            with m.If(self.o_resp.ready):
+                m.d.sync += state.eq(DecoderState.SEND_STATUS)
+        with m.Elif(state == DecoderState.SEND_STATUS):
+            emit(status, 0)
+            with m.If(self.o_resp.ready):
+                m.d.sync += state.eq(DecoderState.SEND_CMD)
+        with m.Elif(state == DecoderState.SEND_CMD):
+            emit(op, last_header)
+            with m.If(self.o_resp.ready):
+                m.d.sync += count.eq(0)
+                with m.If(last_header):
+                    m.d.sync += state.eq(DecoderState.RELEASE)
+                with m.Elif(kind == Payload.NONE):
+                    m.d.sync += state.eq(DecoderState.SEND_LANE)
+                with m.Else():
+                    m.d.sync += state.eq(DecoderState.SEND_PAYLOAD)
+        with m.Elif(state == DecoderState.SEND_PAYLOAD):
+            emit(payload_byte, payload_last & ~send_lanes)
+            with m.If(self.o_resp.ready):
+                m.d.comb += bank.rd_addr.eq(tx_index + 1)
+                m.d.sync += tx_index.eq(tx_index + 1)
+                with m.If(payload_last):
+                    with m.If(send_lanes):
                         m.d.sync += state.eq(DecoderState.SEND_LANE)
                     with m.Else():
-                        m.d.sync += state.eq(DecoderState.SEND_PAYLOAD)
-            with m.Case(DecoderState.SEND_PAYLOAD):
-                emit(payload_byte, payload_last & ~send_lanes)
-                with m.If(self.o_resp.ready):
-                    m.d.comb += bank.rd_addr.eq(tx_index + 1)
-                    m.d.sync += tx_index.eq(tx_index + 1)
-                    with m.If(payload_last):
-                        with m.If(send_lanes):
-                            m.d.sync += state.eq(DecoderState.SEND_LANE)
-                        with m.Else():
-                            m.d.sync += state.eq(DecoderState.RELEASE)
-            with m.Case(DecoderState.SEND_LANE):   # lane 0 of the word, nb bytes
-                lane_done = count == nb - 1
-                emit(lane_byte, lane_done & row_last)
-                with m.If(self.o_resp.ready):
-                    m.d.sync += count.eq(count + 1)
-                    with m.If(lane_done):
-                        m.d.comb += row_shift.eq(1)
-                        m.d.sync += [count.eq(0), lane.eq(lane + 1)]
-                        with m.If(row_last):
-                            m.d.sync += state.eq(DecoderState.RELEASE)
-                        with m.Elif(word_end):    # the word is sent: take the next beat
-                            m.d.sync += [word_index.eq(word_index + 1),
-                                         state.eq(DecoderState.READ_WORD)]
-            with m.Case(DecoderState.RELEASE):
-                m.d.comb += [self.i_frame.ready.eq(1), ptr_next.eq(0)]
-                with m.If(executed):
-                    m.d.sync += [expected.eq(seq + 1), last_seq.eq(seq), have_last.eq(1)]
-                m.d.sync += state.eq(DecoderState.IDLE)
-            with m.Default():   # an illegal state returns to IDLE
-                m.d.comb += ptr_next.eq(0)
-                m.d.sync += state.eq(DecoderState.IDLE)
+                        m.d.sync += state.eq(DecoderState.RELEASE)
+        with m.Elif(state == DecoderState.SEND_LANE):   # lane 0 of the word, nb bytes
+            lane_done = count == nb - 1
+            emit(lane_byte, lane_done & row_last)
+            with m.If(self.o_resp.ready):
+                m.d.sync += count.eq(count + 1)
+                with m.If(lane_done):
+                    m.d.comb += row_shift.eq(1)
+                    m.d.sync += [count.eq(0), lane.eq(lane + 1)]
+                    with m.If(row_last):
+                        m.d.sync += state.eq(DecoderState.RELEASE)
+                    with m.Elif(word_end):    # the word is sent: take the next beat
+                        m.d.sync += [word_index.eq(word_index + 1),
+                                     state.eq(DecoderState.READ_WORD)]
+        with m.Elif(state == DecoderState.RELEASE):
+            m.d.comb += [self.i_frame.ready.eq(1), ptr_next.eq(0)]
+            with m.If(executed):
+                m.d.sync += [expected.eq(seq + 1), last_seq.eq(seq), have_last.eq(1)]
+            m.d.sync += state.eq(DecoderState.IDLE)
+        with m.Else():   # an illegal state returns to IDLE
+            m.d.comb += ptr_next.eq(0)
+            m.d.sync += state.eq(DecoderState.IDLE)
         return m
