@@ -256,6 +256,9 @@ def test_bad_frames_are_nacked_or_dropped_and_change_nothing(w1_lanes):
         P.encode_frame(0, *P.write_weights(0, 1, [1, 2, 3, 4, -600], weight_bits=16)),
         P.encode_frame(0, P.Command.TRAIN, b"\x01" + bytes(4) + b"\x05\x00\x09\x03\x00\x09"),
         P.encode_frame(0, P.Command.TRAIN, b"\x01" + bytes(4) + b"\x0c\x00\x09"),  # index
+        P.encode_frame(0, P.Command.TRAIN, b"\x01" + bytes(4) + b"\x05\x00\x09\x05\x00\x01"),
+        P.encode_frame(0, *P.read_weights(1, 6)),                    # past the bias row
+        P.encode_frame(0, *P.read_weights(0, 0x10D)),                # high row byte
         P.encode_frame(0, P.Command.TRAIN, b"\x03" + bytes(4)),      # label out of range
         P.encode_frame(0, P.Command.EVALUATE, b"\x01" + bytes(4) + b"\x01\x00"),  # cut pair
         P.slip_encode(P.frame_body(0, 1, bytes(200))),              # too long: NACK_LENGTH
@@ -275,7 +278,7 @@ def test_bad_frames_are_nacked_or_dropped_and_change_nothing(w1_lanes):
     statuses = [P.parse_response(g).status for g in got]
     assert statuses == [P.Status.NACK_CRC, P.Status.NACK_CRC, P.Status.NACK_FRAMING,
                         P.Status.NACK_SEQUENCE, P.Status.NACK_COMMAND] + \
-        [P.Status.NACK_PAYLOAD] * 8 + [P.Status.NACK_LENGTH, P.Status.OK, P.Status.DUPLICATE,
+        [P.Status.NACK_PAYLOAD] * 11 + [P.Status.NACK_LENGTH, P.Status.OK, P.Status.DUPLICATE,
                                       P.Status.OK, P.Status.NACK_FRAMING]
     assert net.log == [("write", 0, 1, (1, 2, 3, 4, 5))], "a bad frame reached the network"
     assert P.parse_weights(P.parse_response(got[-2]).payload, weight_bits=10) == [1, 2, 3, 4, 5]

@@ -71,6 +71,19 @@ def _set_byte(m, target, index, byte):
             m.d.sync += target[8 * k:8 * k + 8].eq(byte)
 
 
+def _below(value, bound: int):
+    """``value < bound`` (unsigned, ``bound`` a constant) as logic from the top bit down
+    (iCE40 synthesis maps a ``<`` to a carry chain of one cell per bit)."""
+    if bound <= 0:
+        return Const(0, 1)
+    if bound >= 1 << len(value):
+        return Const(1, 1)
+    below = Const(0, 1)
+    for i in range(len(value)):      # value[:i + 1] < bound[:i + 1]
+        below = (~value[i] | below) if (bound >> i) & 1 else (~value[i] & below)
+    return below
+
+
 def _byte_at(values, index):
     """``values[index]`` (8-bit values) as a multiplexer over every index value (entries past
     the list are 0, so the case is complete)."""
@@ -186,9 +199,11 @@ class CommandDecoder(wiring.Component):
         word = Signal(8 * nb)                         # one lane's bytes, shifted in
         pair = Signal(8 * PAIR_BYTES)                 # index (2 B), value, shifted in
         index = pair[:16]
-        next_min = Signal(range(s.n_in + 1))          # the least index the next pair may have
         pixel = Signal(range(s.n_in + 1))
         pair_valid = Signal()
+        # validation keeps the previous pair's index in ``pixel`` and whether there is one in
+        # ``pair_valid`` (the beats set both afresh)
+        prev_index, have_prev = pixel, pair_valid
         m.submodules.counters = bank = CounterBank()
         timing = Signal()
         m.d.comb += [self.busy.eq(self.i_frame.valid | bank.busy), bank.count.eq(timing),
@@ -202,7 +217,7 @@ class CommandDecoder(wiring.Component):
         flags = Cat(Const(int(self.w1_host_loaded), 1), w1_ready, Const(0, 6))
         is_sample = (op == Command.TRAIN) | (op == Command.EVALUATE)
         is_weights = (op == Command.READ_WEIGHTS) | (op == Command.WRITE_WEIGHTS)
-        row_ok = Mux(layer, row_field < s.n_hidden + 1, row_field < s.n_in + 1)
+        row_ok = Mux(layer, _below(row_field, s.n_hidden + 1), _below(row_field, s.n_in + 1))
         # payload length checks on ``end`` (= payload bytes + 2)
         write_end = Mux(layer, 5 + s.n_out * nb, 5 + s.n_hidden * nb)
         # the lane is its word's last / the row's last
@@ -284,7 +299,7 @@ class CommandDecoder(wiring.Component):
                     m.d.sync += executed.eq(1)
                     respond(Status.OK)
             with m.Elif(is_weights | is_sample):
-                with m.If(end < Mux(is_sample, 2 + SAMPLE_HEADER, 2 + 3)):
+                with m.If(Mux(is_sample, _below(end, 2 + SAMPLE_HEADER), _below(end, 2 + 3))):
                     respond(Status.NACK_PAYLOAD)
                 with m.Else():
                     m.d.sync += state.eq(DecoderState.PARAMS)
@@ -299,7 +314,7 @@ class CommandDecoder(wiring.Component):
                 m.d.sync += state.eq(DecoderState.CHECK)
         with m.Elif(state == DecoderState.CHECK):
             m.d.sync += [count.eq(0), lane.eq(0), word_index.eq(0), checking.eq(1),
-                         next_min.eq(0)]
+                         have_prev.eq(0)]
             with m.If(op == Command.READ_WEIGHTS):
                 with m.If((end != 2 + 3) | (params[1:8] != 0) | ~row_ok):
                     respond(Status.NACK_PAYLOAD)
@@ -312,7 +327,7 @@ class CommandDecoder(wiring.Component):
                     m.d.comb += rewind.eq(1)
                     m.d.sync += state.eq(DecoderState.WRITE_LANE)
             with m.Else():
-                with m.If(label >= s.n_out):
+                with m.If(~_below(label, s.n_out)):
                     respond(Status.NACK_PAYLOAD)
                 with m.Elif(~w1_ready):
                     respond(Status.NACK_W1_EMPTY)
@@ -396,8 +411,9 @@ class CommandDecoder(wiring.Component):
                 with m.If(count == PAIR_BYTES - 1):
                     m.d.sync += [count.eq(0), state.eq(DecoderState.VALIDATE_PAIR)]
         with m.Elif(state == DecoderState.VALIDATE_PAIR):
-            m.d.sync += next_min.eq(index[:s.pixel_bits] + 1)
-            with m.If((index >= s.n_in) | (index[:s.pixel_bits] < next_min)):
+            m.d.sync += [prev_index.eq(index), have_prev.eq(1)]
+            with m.If(~_below(index, s.n_in)
+                      | (have_prev & (index[:s.pixel_bits] <= prev_index))):
                 respond(Status.NACK_PAYLOAD)
             with m.Else():
                 m.d.sync += state.eq(DecoderState.VALIDATE)
