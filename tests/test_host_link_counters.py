@@ -10,7 +10,7 @@ from amaranth.sim import Simulator
 
 from snnforge import hwsim
 from snnforge.errors import ConfigError
-from snnforge.hdl.host_link.counters import CounterBank
+from snnforge.hdl.host_link.counters import ROM_BASE, CounterBank
 from snnforge.host import protocol as P
 
 
@@ -19,10 +19,11 @@ def _expected(samples, errors, cycles) -> bytes:
         4, "little") + (cycles % (1 << 48)).to_bytes(6, "little")
 
 
-def _run(script, *, sample_cycle_bits=32):
+def _run(script, *, sample_cycle_bits=32, rom=b""):
     """``script``: a list of ("sample", cycles, error, gap) / ("clear",) / ("reset",) /
-    ("read",) steps; returns the bytes of every read."""
-    bank = CounterBank(sample_cycle_bits=sample_cycle_bits)
+    ("read",) / ("rom",) steps; returns the bytes of every read (counters, or the ``rom``
+    bytes at ROM_BASE onwards)."""
+    bank = CounterBank(sample_cycle_bits=sample_cycle_bits, rom=rom)
     reset = Signal()
     dut = ResetInserter(reset)(bank)
     reads = []
@@ -67,7 +68,9 @@ def _run(script, *, sample_cycle_bits=32):
                 await wait_idle(ctx)
             else:
                 got = []
-                for i in range(sum(P.COUNTER_BYTES)):
+                addrs = (range(ROM_BASE, ROM_BASE + len(rom)) if kind == "rom"
+                         else range(sum(P.COUNTER_BYTES)))
+                for i in addrs:
                     ctx.set(bank.rd_addr, i)
                     await ctx.tick()
                     got.append(ctx.get(bank.rd_data))
@@ -112,8 +115,19 @@ def test_per_sample_cycles_wider_than_a_byte_carry_into_the_total():
     assert _run(script) == [_expected(3, 3, 900)]
 
 
+def test_rom_bytes_survive_samples_clears_and_resets():
+    rom = bytes(range(0xF1, 0xFF))
+    script = [("rom",), ("sample", 300, 1, 0), ("clear",), ("reset",), ("rom",), ("read",)]
+    assert _run(script, rom=rom) == [rom, rom, _expected(0, 0, 0)]
+
+
 def test_parameters_and_lint():
     hwsim.lint(hwsim.emit_verilog(CounterBank(), name="counter_bank"), top="counter_bank")
+    hwsim.lint(hwsim.emit_verilog(CounterBank(rom=b"\x01\x02"), name="counter_bank"),
+               top="counter_bank")
+    for bad in (bytes(ROM_BASE + 1), "ab"):
+        with pytest.raises(ConfigError, match="rom must be at most"):
+            CounterBank(rom=bad)
     for bad in (0, 12, 56, "32"):
         with pytest.raises(ConfigError, match="sample_cycle_bits must be a multiple of 8"):
             CounterBank(sample_cycle_bits=bad)

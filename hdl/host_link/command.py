@@ -22,7 +22,7 @@ from snnforge.host.protocol import (BODY_OVERHEAD, COUNTER_BYTES, IDENTITY_BYTES
                                     PROTOCOL_VERSION, W1_HOST_LOADED, W1_READY, Command,
                                     Identity, Status)
 
-from .counters import CounterBank
+from .counters import ROM_BASE, CounterBank
 from .frame import frame_info_layout
 from .result_adapter import result_layout
 from .sizes import (PAIR_BYTES, SAMPLE_HEADER, LinkSizes, min_buffer_bytes, read_layout,
@@ -109,11 +109,20 @@ class CommandDecoder(wiring.Component):
     cycles (from a sample's first beat to its result).
 
     Responses leave byte-serially: a payload byte is selected by its index from its source
-    (the IDENTIFY constant, the counters' memory, one byte register, or the sign-extended lane 0
-    of the word register, which shifts one lane per lane sent and takes the next read-back
-    beat when its word's lanes are sent), so no response is staged in a
-    register. The counters live in a :class:`~.counters.CounterBank` (a memory updated
-    byte-serially after each sample); a frame waits in the buffer while it is busy.
+    (the memory of a :class:`~.counters.CounterBank`, which holds the counters and the
+    IDENTIFY constant but its flags byte, one byte register, or the sign-extended lane 0 of
+    the word register, which shifts one lane per lane sent and takes the next read-back beat
+    when its word's lanes are sent), so no response is staged in a register. The counters are
+    updated byte-serially after each sample; a frame waits in the buffer while the bank is
+    busy.
+
+    Area (iCE40, where a ``<`` or ``+`` is a carry chain of one cell per bit and a flip-flop
+    with more than one source costs a LUT per bit): the payload's end is the CRC's buffer
+    address (one equality against the pointer; no byte count), the lanes and words sent or
+    written are counted by ``lane`` and ``word_index`` (the row's and the word's ends are
+    constants compared with them), one byte counter serves every multi-byte field, constant
+    range checks are logic (:func:`_below`), and the pair-order check keeps the previous
+    index in the pixel counter.
 
     ``w1_host_loaded`` (default False): the network's W1 has no contents until the host writes
     it (``w1_spram``). A counter then follows the W1 rows written in ascending order from
@@ -204,11 +213,16 @@ class CommandDecoder(wiring.Component):
         # validation keeps the previous pair's index in ``pixel`` and whether there is one in
         # ``pair_valid`` (the beats set both afresh)
         prev_index, have_prev = pixel, pair_valid
-        m.submodules.counters = bank = CounterBank()
-        timing = Signal()
-        m.d.comb += [self.busy.eq(self.i_frame.valid | bank.busy), bank.count.eq(timing),
-                     bank.rd_addr.eq(tx_index)]
         ident = self.identity().to_bytes()
+        # the IDENTIFY constant (its flags byte aside) is read from the counters' memory
+        m.submodules.counters = bank = CounterBank(rom=ident[:-1])
+        timing = Signal()
+        assert 1 << len(tx_index) == ROM_BASE    # a payload index is the low address bits
+
+        def bank_addr(i):
+            return Cat(i[:len(tx_index)], kind == Payload.IDENTITY)
+        m.d.comb += [self.busy.eq(self.i_frame.valid | bank.busy), bank.count.eq(timing),
+                     bank.rd_addr.eq(bank_addr(tx_index))]
         # W1 loaded: host-loaded W1 counts the rows written in ascending order from row 0
         w1_ready = Signal(init=not self.w1_host_loaded)
         if self.w1_host_loaded:
@@ -249,8 +263,8 @@ class CommandDecoder(wiring.Component):
         payload_last = Signal()
         with m.Switch(kind):
             with m.Case(Payload.IDENTITY):
-                m.d.comb += [payload_byte.eq(_byte_at([*(Const(b, 8) for b in ident[:-1]),
-                                                       flags], tx_index)),
+                m.d.comb += [payload_byte.eq(Mux(tx_index == IDENTITY_BYTES - 1, flags,
+                                                 bank.rd_data)),   # addressed a clock ahead
                              payload_last.eq(tx_index == IDENTITY_BYTES - 1)]
             with m.Case(Payload.COUNTERS):
                 m.d.comb += [payload_byte.eq(bank.rd_data),    # addressed a clock ahead
@@ -470,7 +484,7 @@ class CommandDecoder(wiring.Component):
         with m.Elif(state == DecoderState.SEND_PAYLOAD):
             emit(payload_byte, payload_last & ~send_lanes)
             with m.If(self.o_resp.ready):
-                m.d.comb += bank.rd_addr.eq(tx_index + 1)
+                m.d.comb += bank.rd_addr.eq(bank_addr(tx_index + 1))
                 m.d.sync += tx_index.eq(tx_index + 1)
                 with m.If(payload_last):
                     with m.If(send_lanes):

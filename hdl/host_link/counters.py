@@ -1,8 +1,10 @@
-"""The host link's counters (samples, errors, cycles) in a 16-byte memory, updated byte-serially.
+"""The host link's counters (samples, errors, cycles) in a memory, updated byte-serially, and
+read-only reply bytes (the IDENTIFY constant) in the same memory.
 
 A register per counter bit plus a byte multiplexer for READ_COUNTERS cost about 240 iCE40 logic
 cells at the protocol's widths (4 + 4 + 6 bytes); in a memory the counters cost one block RAM
-and a byte adder. Golden: the counters of :class:`snnforge.host.engine.ProtocolEngineModel`.
+and a byte adder; a constant reply read by index costs a byte multiplexer of about 2 cells
+per byte unless it sits in that block RAM too. Golden: the counters of :class:`snnforge.host.engine.ProtocolEngineModel`.
 """
 from __future__ import annotations
 
@@ -13,7 +15,10 @@ from amaranth.lib.wiring import In, Out
 from snnforge.errors import ConfigError
 from snnforge.host.protocol import COUNTER_BYTES
 
-__all__ = ["CounterBank"]
+__all__ = ["CounterBank", "ROM_BASE"]
+
+#: the address of the first ``rom`` byte
+ROM_BASE = 16
 
 #: the memory's bytes: samples, errors, cycles, little-endian, as READ_COUNTERS sends them
 _FIRST = (0, COUNTER_BYTES[0], COUNTER_BYTES[0] + COUNTER_BYTES[1])
@@ -22,7 +27,8 @@ _BYTES = sum(COUNTER_BYTES)
 
 class CounterBank(wiring.Component):
     """Samples, errors and cycles in a memory of :data:`~snnforge.host.protocol.COUNTER_BYTES`
-    bytes (samples at 0, errors at 4, cycles at 8, little-endian).
+    bytes (samples at 0, errors at 4, cycles at 8, little-endian) and ``rom`` (constant bytes
+    at :data:`ROM_BASE` onwards, at most 16).
 
     ``start`` clears the per-sample cycle counter (``sample_cycle_bits`` wide), ``count`` adds
     one to it; ``done`` (with ``error``: the winner was not the label) adds the sample to the
@@ -32,19 +38,22 @@ class CounterBank(wiring.Component):
     the bank clears itself. ``rd_addr`` -> ``rd_data`` one clock later (when not busy).
     """
 
-    def __init__(self, *, sample_cycle_bits: int = 32):
+    def __init__(self, *, sample_cycle_bits: int = 32, rom: bytes = b""):
         if (not isinstance(sample_cycle_bits, int) or sample_cycle_bits % 8
                 or not 8 <= sample_cycle_bits <= 8 * COUNTER_BYTES[2]):
             raise ConfigError(f"sample_cycle_bits must be a multiple of 8 from 8 to "
                               f"{8 * COUNTER_BYTES[2]}, got {sample_cycle_bits!r}")
-        self.sample_cycle_bits = sample_cycle_bits
+        if not isinstance(rom, (bytes, bytearray)) or len(rom) > ROM_BASE:
+            raise ConfigError(f"rom must be at most {ROM_BASE} bytes, got {rom!r}")
+        self.sample_cycle_bits, self.rom = sample_cycle_bits, bytes(rom)
         super().__init__({"start": In(1), "count": In(1), "done": In(1), "error": In(1),
-                          "clear": In(1), "rd_addr": In(4), "rd_data": Out(8),
+                          "clear": In(1), "rd_addr": In(5), "rd_data": Out(8),
                           "busy": Out(1, init=1)})
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.memory = mem = memory.Memory(shape=8, depth=16, init=[])
+        m.submodules.memory = mem = memory.Memory(shape=8, depth=2 * ROM_BASE,
+                                                  init=[0] * ROM_BASE + list(self.rom))
         rd = mem.read_port(transparent_for=())
         wr = mem.write_port()
         per_sample = Signal(self.sample_cycle_bits)
