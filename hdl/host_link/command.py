@@ -236,9 +236,13 @@ class CommandDecoder(wiring.Component):
         write_end = Mux(layer, 5 + s.n_out * nb, 5 + s.n_hidden * nb)
         # the lane is its word's last / the row's last
         word_end = lane == Mux(layer, s.n_out - 1, s.w1_lanes - 1)
-        row_last = Mux(layer, lane == s.n_out - 1,
-                       (word_index == s.w1_words - 1) & (lane == (s.n_hidden - 1) % s.w1_lanes))
         last_word = layer | (word_index == s.w1_words - 1)
+        if (s.n_hidden - 1) % s.w1_lanes == s.w1_lanes - 1:    # W1 words all full
+            row_last = word_end & last_word
+        else:
+            row_last = Mux(layer, lane == s.n_out - 1,
+                           (word_index == s.w1_words - 1)
+                           & (lane == (s.n_hidden - 1) % s.w1_lanes))
 
         with m.If(rewind):
             m.d.comb += ptr_next.eq(Mux(is_sample, 2 + SAMPLE_HEADER, 2 + 3))
