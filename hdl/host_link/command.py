@@ -244,6 +244,20 @@ class CommandDecoder(wiring.Component):
                            (word_index == s.w1_words - 1)
                            & (lane == (s.n_hidden - 1) % s.w1_lanes))
 
+        # the network ports' payloads are driven in every state (they count only with valid):
+        # gating them by the state would cost a LUT per bit
+        hit = pair_valid & (index[:s.pixel_bits] == pixel)
+        m.d.comb += [self.o_read_req.payload.layer.eq(layer),
+                     self.o_read_req.payload.row.eq(row_field),
+                     self.o_write.payload.layer.eq(layer),
+                     self.o_write.payload.row.eq(row_field),
+                     self.o_write.payload.word.eq(word_index),
+                     self.o_write.payload.weights.eq(row),
+                     self.o_sample.payload.pixel.eq(Mux(hit, pair[16:], 0)),
+                     self.o_sample.payload.label.eq(label),
+                     self.o_sample.payload.learn.eq(op == Command.TRAIN),
+                     self.o_sample.payload.key.eq(key)]
+
         with m.If(rewind):
             m.d.comb += ptr_next.eq(Mux(is_sample, 2 + SAMPLE_HEADER, 2 + 3))
         with m.Else():
@@ -353,9 +367,7 @@ class CommandDecoder(wiring.Component):
                     m.d.sync += state.eq(DecoderState.VALIDATE)
         # --- READ_WEIGHTS ---------------------------------------------------------
         with m.Elif(state == DecoderState.READ_REQ):
-            m.d.comb += [self.o_read_req.valid.eq(1),
-                         self.o_read_req.payload.layer.eq(layer),
-                         self.o_read_req.payload.row.eq(row_field)]
+            m.d.comb += self.o_read_req.valid.eq(1)
             with m.If(self.o_read_req.ready):
                 m.d.sync += state.eq(DecoderState.READ_WORD)
         with m.Elif(state == DecoderState.READ_WORD):   # the next beat of the row
@@ -400,10 +412,7 @@ class CommandDecoder(wiring.Component):
                 m.d.comb += row_shift.eq(1)
                 m.d.sync += lane.eq(lane + 1)
         with m.Elif(state == DecoderState.WRITE_OUT):
-            m.d.comb += [self.o_write.valid.eq(1), self.o_write.payload.layer.eq(layer),
-                         self.o_write.payload.row.eq(row_field),
-                         self.o_write.payload.word.eq(word_index),
-                         self.o_write.payload.weights.eq(row)]
+            m.d.comb += self.o_write.valid.eq(1)
             with m.If(self.o_write.ready):
                 with m.If(last_word):
                     m.d.sync += executed.eq(1)
@@ -446,12 +455,7 @@ class CommandDecoder(wiring.Component):
                     m.d.sync += [pair_valid.eq(1), count.eq(0)]
                     m.d.sync += state.eq(DecoderState.BEATS)
         with m.Elif(state == DecoderState.BEATS):
-            hit = pair_valid & (index[:s.pixel_bits] == pixel)
-            m.d.comb += [self.o_sample.valid.eq(1),
-                         self.o_sample.payload.pixel.eq(Mux(hit, pair[16:], 0)),
-                         self.o_sample.payload.label.eq(label),
-                         self.o_sample.payload.learn.eq(op == Command.TRAIN),
-                         self.o_sample.payload.key.eq(key)]
+            m.d.comb += self.o_sample.valid.eq(1)
             with m.If(self.o_sample.ready):
                 m.d.sync += [pixel.eq(pixel + 1), timing.eq(1)]
                 with m.If(pixel == s.n_in - 1):
