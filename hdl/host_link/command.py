@@ -268,9 +268,12 @@ class CommandDecoder(wiring.Component):
         with m.Elif(row_shift):   # lanes enter at the top and leave at lane 0
             m.d.sync += row.eq(Cat(row.as_value()[wb:], Mux(row_fill, word[:wb], 0)))
 
+        resp_go = Signal()                  # a response starts: its status and payload kind
+        resp_code = Signal(8)
+        resp_kind = Signal(Payload)
+
         def respond(code, source=Payload.NONE):
-            m.d.sync += [status.eq(code), tx_index.eq(0), kind.eq(source)]
-            m.d.sync += state.eq(DecoderState.SEND_SEQ)
+            m.d.comb += [resp_go.eq(1), resp_code.eq(code), resp_kind.eq(source)]
 
         def emit(value, last):
             m.d.comb += [self.o_resp.valid.eq(1), self.o_resp.payload.data.eq(value),
@@ -520,4 +523,7 @@ class CommandDecoder(wiring.Component):
         with m.Else():   # an illegal state returns to IDLE
             m.d.comb += ptr_next.eq(0)
             m.d.sync += state.eq(DecoderState.IDLE)
+        with m.If(resp_go):
+            m.d.sync += [status.eq(resp_code), tx_index.eq(0), kind.eq(resp_kind),
+                         state.eq(DecoderState.SEND_SEQ)]
         return m
