@@ -18,11 +18,11 @@ import collections
 import json
 import re
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
 from snnforge import toolchain
+from snnforge.runs import git_head
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -110,8 +110,7 @@ def main() -> None:
             rows.append(row)
     rows.sort(key=lambda r: -(r["lut4"] + r["ff"]))
     record = {"command": "python benchmarks/board_top_attribution.py " + shlex.join(sys.argv[1:]),
-              "commit": subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, text=True,
-                                       capture_output=True).stdout.strip() or None,
+              "commit": git_head(ROOT),
               "totals": {k: sum(r[k] for r in rows) for k in ("lut4", "carry", "ff")},
               "instances": rows}
     out = ROOT / "benchmarks" / "results" / (f"board_top_attribution"

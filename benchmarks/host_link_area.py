@@ -19,7 +19,6 @@ import argparse
 import json
 import re
 import shlex
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,17 +26,11 @@ from pathlib import Path
 from amaranth.back import rtlil
 
 from snnforge import toolchain
+from snnforge.runs import git_head
 from snnforge.hdl.host_link import HostLink
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def _commit() -> str | None:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def main() -> None:
@@ -75,7 +68,7 @@ def main() -> None:
                for name, m in stat.get("modules", {}).items()}
     name = f"{args.n_in}-{args.hidden}-{args.n_out}_w{args.weight_bits}"
     record = {"command": "python benchmarks/host_link_area.py " + shlex.join(sys.argv[1:]),
-              "commit": _commit(), "link_sizes": name, "buffer_bytes": link.buffer_bytes,
+              "commit": git_head(ROOT), "link_sizes": name, "buffer_bytes": link.buffer_bytes,
               "w1_host_loaded": args.w1_host_loaded, "w1_lanes": link.sizes.w1_lanes,
               "packed_logic_cells": int(cells.group(1)) if cells else None,
               "pack_log": {k: int(v) for v, k in re.findall(

@@ -13,7 +13,6 @@ import argparse
 import json
 import re
 import shlex
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -21,17 +20,11 @@ from pathlib import Path
 from amaranth.back import rtlil
 
 from snnforge import toolchain
+from snnforge.runs import git_head
 from snnforge.hdl.ssnn_bp.random_source import ARCHITECTURES, ThreefryCore
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def _commit() -> str | None:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def measure(rounds: int, architecture: str, work: Path) -> dict:
@@ -65,7 +58,7 @@ def main() -> None:
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="threefry_core_area_"))
     rows = [measure(r, args.architecture, work / f"rps{r}") for r in args.rounds]
     record = {"command": "python benchmarks/threefry_core_area.py " + shlex.join(sys.argv[1:]),
-              "commit": _commit(), "architecture": args.architecture, "tag_width": 16,
+              "commit": git_head(ROOT), "architecture": args.architecture, "tag_width": 16,
               "cores": rows}
     out = ROOT / "benchmarks" / "results" / (f"threefry_core_area"
                                              f"{'_' + args.tag if args.tag else ''}.json")

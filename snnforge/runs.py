@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +29,7 @@ import numpy as np
 
 from snnforge.errors import ConfigError, SnnforgeError
 
-__all__ = [
+__all__ = ["git_head", 
     "add_run_arguments",
     "prepare_out_dir",
     "prepare_out_file",
@@ -129,6 +130,16 @@ def prepare_out_file(path: Path | str, *, option: str = "--out") -> Path:
         raise ConfigError(f"{option} {path}: cannot write there ({_reason(exc)}); give a "
                           f"file in a folder you can write to") from None
     return path
+
+
+def git_head(root: Path | str) -> str | None:
+    """The commit checked out at ``root`` (``git rev-parse HEAD``), None outside a git checkout
+    (an installed wheel) or without git."""
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
 
 
 def jsonable(obj: Any) -> Any:

@@ -130,3 +130,12 @@ def test_run_script_turns_a_user_error_into_one_line_and_status_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
         run_script(lambda argv: 0, [])
     assert exit_info.value.code == 0
+
+
+def test_git_head_names_the_checkout_commit_and_none_outside_git(tmp_path):
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    head = runs.git_head(root)
+    if (root / ".git").exists():
+        assert head is not None and len(head) == 40 and int(head, 16) >= 0
+    assert runs.git_head(tmp_path) is None
