@@ -18,6 +18,7 @@ from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
 
 from snnforge.errors import ConfigError
+from snnforge.hdl.const_compare import less_than
 from snnforge.host.protocol import (BODY_OVERHEAD, COUNTER_BYTES, IDENTITY_BYTES,
                                     PROTOCOL_VERSION, W1_HOST_LOADED, W1_READY, Command,
                                     Identity, Status)
@@ -71,19 +72,6 @@ def _set_byte(m, target, index, byte):
             m.d.sync += target[8 * k:8 * k + 8].eq(byte)
 
 
-def _below(value, bound: int):
-    """``value < bound`` (unsigned, ``bound`` a constant) as logic from the top bit down
-    (iCE40 synthesis maps a ``<`` to a carry chain of one cell per bit)."""
-    if bound <= 0:
-        return Const(0, 1)
-    if bound >= 1 << len(value):
-        return Const(1, 1)
-    below = Const(0, 1)
-    for i in range(len(value)):      # value[:i + 1] < bound[:i + 1]
-        below = (~value[i] | below) if (bound >> i) & 1 else (~value[i] & below)
-    return below
-
-
 def _byte_at(values, index):
     """``values[index]`` (8-bit values) as a multiplexer over every index value (entries past
     the list are 0, so the case is complete)."""
@@ -121,8 +109,8 @@ class CommandDecoder(wiring.Component):
     address (one equality against the pointer; no byte count), the lanes and words sent or
     written are counted by ``lane`` and ``word_index`` (the row's and the word's ends are
     constants compared with them), one byte counter serves every multi-byte field, constant
-    range checks are logic (:func:`_below`), and the pair-order check keeps the previous
-    index in the pixel counter.
+    range checks are logic (:func:`snnforge.hdl.const_compare.less_than`), and the pair-order
+    check keeps the previous index in the pixel counter.
 
     ``w1_host_loaded`` (default False): the network's W1 has no contents until the host writes
     it (``w1_spram``). A counter then follows the W1 rows written in ascending order from
@@ -231,7 +219,7 @@ class CommandDecoder(wiring.Component):
         flags = Cat(Const(int(self.w1_host_loaded), 1), w1_ready, Const(0, 6))
         is_sample = (op == Command.TRAIN) | (op == Command.EVALUATE)
         is_weights = (op == Command.READ_WEIGHTS) | (op == Command.WRITE_WEIGHTS)
-        row_ok = Mux(layer, _below(row_field, s.n_hidden + 1), _below(row_field, s.n_in + 1))
+        row_ok = Mux(layer, less_than(row_field, s.n_hidden + 1), less_than(row_field, s.n_in + 1))
         # payload length checks on ``end`` (= payload bytes + 2)
         write_end = Mux(layer, 5 + s.n_out * nb, 5 + s.n_hidden * nb)
         # the lane is its word's last / the row's last
@@ -334,7 +322,7 @@ class CommandDecoder(wiring.Component):
                     m.d.sync += executed.eq(1)
                     respond(Status.OK)
             with m.Elif(is_weights | is_sample):
-                with m.If(Mux(is_sample, _below(end, 2 + SAMPLE_HEADER), _below(end, 2 + 3))):
+                with m.If(Mux(is_sample, less_than(end, 2 + SAMPLE_HEADER), less_than(end, 2 + 3))):
                     respond(Status.NACK_PAYLOAD)
                 with m.Else():
                     m.d.sync += state.eq(DecoderState.PARAMS)
@@ -362,7 +350,7 @@ class CommandDecoder(wiring.Component):
                     m.d.comb += rewind.eq(1)
                     m.d.sync += state.eq(DecoderState.WRITE_LANE)
             with m.Else():
-                with m.If(~_below(label, s.n_out)):
+                with m.If(~less_than(label, s.n_out)):
                     respond(Status.NACK_PAYLOAD)
                 with m.Elif(~w1_ready):
                     respond(Status.NACK_W1_EMPTY)
@@ -442,7 +430,7 @@ class CommandDecoder(wiring.Component):
                     m.d.sync += [count.eq(0), state.eq(DecoderState.VALIDATE_PAIR)]
         with m.Elif(state == DecoderState.VALIDATE_PAIR):
             m.d.sync += [prev_index.eq(index), have_prev.eq(1)]
-            with m.If(~_below(index, s.n_in)
+            with m.If(~less_than(index, s.n_in)
                       | (have_prev & (index[:s.pixel_bits] <= prev_index))):
                 respond(Status.NACK_PAYLOAD)
             with m.Else():

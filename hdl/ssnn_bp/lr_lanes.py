@@ -19,7 +19,7 @@ from amaranth.lib.wiring import In, Out
 from snnforge.errors import ConfigError
 from snnforge.hdl.checks import check_int, index_width
 
-from .const_compare import less_than
+from snnforge.hdl.const_compare import less_than
 from .network_sizes import NetworkSizes
 from .mux import select
 

@@ -1,7 +1,7 @@
 """The SSNN-BP network top that trains on chip, bit-true to
 :class:`snnforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN` (weights and per-step spikes).
 
-Why one file of ~500 lines: every datapath unit already lives in its own file with its own
+Why one file over 500 lines: every datapath unit already lives in its own file with its own
 signature and tests (list below, including the W1 word units of ``w1_words.py``); what stays
 here is the wiring of those units and the one phase sequencer whose states drive the control
 inputs of nearly all of them in the same cycle (read addresses, enables, clears, starts).

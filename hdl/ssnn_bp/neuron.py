@@ -15,7 +15,7 @@ from amaranth.lib.wiring import In, Out
 from snnforge.golden_model.ssnn_bp.config import PROB_BITS
 from snnforge.hdl.checks import check_int
 
-from .const_compare import signed_less_than
+from snnforge.hdl.const_compare import signed_less_than
 
 __all__ = ["CompositeNeuron"]
 

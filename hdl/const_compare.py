@@ -1,7 +1,8 @@
 """Comparisons with a constant as plain logic: ``x < c`` for a constant ``c`` is an OR over
 the 1 bits of ``c`` (x has a 0 there and equals ``c`` above it), which the LUT mapper packs
 into about width / 3 LUT4s; Yosys maps ``<`` itself to a carry chain (one logic cell per bit
-on the iCE40 even when one side is constant)."""
+on the iCE40 even when one side is constant). Used by the SSNN-BP units (LR gates, the neuron's
+gate window) and the host link's range checks."""
 from __future__ import annotations
 
 from amaranth.hdl import Cat, Const, Value

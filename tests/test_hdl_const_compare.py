@@ -1,10 +1,10 @@
-"""Comparisons with a constant as plain logic (:mod:`snnforge.hdl.ssnn_bp.const_compare`):
+"""Comparisons with a constant as plain logic (:mod:`snnforge.hdl.const_compare`):
 every value of a 5-bit operand, unsigned and signed, against constants on both sides of the
 range, equal to Python's ``<``."""
 from amaranth.hdl import Module, Signal, signed
 from amaranth.sim import Simulator
 
-from snnforge.hdl.ssnn_bp.const_compare import less_than, signed_less_than
+from snnforge.hdl.const_compare import less_than, signed_less_than
 
 
 def test_less_than_a_constant_equals_python_for_every_value():
