@@ -1,0 +1,100 @@
+"""An adder in an iCE40 UltraPlus SB_MAC16 DSP block: ``sum = a + b`` (signed, wrapping).
+
+The UP5K has 8 SB_MAC16 blocks; Yosys maps ``$add`` only to LUTs and SB_CARRY (its DSP
+mapping, ``synth_ice40 -dsp``, takes multiplies), so an adder in a DSP block needs an explicit
+instance. With the multiplier bypassed, an SB_MAC16 is a 32-bit adder: its bottom
+adder/subtractor adds the low halves (B + D), its top one the high halves (A + C) with the
+bottom one's carry (``TOPADDSUB_CARRYSELECT`` = 2), every register bypassed, so
+O = {A, B} + {C, D} combinationally (Lattice FPGA-TN-02007, "DSP Function Usage Guide for
+iCE40 Devices"; Yosys's ``techlibs/ice40/cells_sim.v``).
+
+:class:`DSPAdder` elaborates to that instance when ``dsp`` is set and the platform it is
+elaborated for is an iCE40 UltraPlus (:func:`is_ice40_up`); everywhere else (the Amaranth
+simulator, the Verilog of the Verilator benches, ECP5 builds) it is the plain ``a + b``, so
+both are the same function (``tests/test_ice40_dsp_adder.py`` proves the instance's with
+Yosys's SB_MAC16 model).
+"""
+from __future__ import annotations
+
+from amaranth.hdl import Const, Instance, Module, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from snnforge.errors import ConfigError
+from snnforge.hdl.checks import check_int
+
+__all__ = ["DSPAdder", "DSP_ADDER_PARAMS", "is_ice40_up", "MAX_DSP_BITS", "UP5K_DSPS"]
+
+#: the widest sum an SB_MAC16 adds (its 32-bit output)
+MAX_DSP_BITS = 32
+
+#: the SB_MAC16 blocks of the iCE40 UP5K
+UP5K_DSPS = 8
+
+#: the SB_MAC16 configuration of a 32-bit adder O = {A, B} + {C, D}: no registers, the
+#: adders' inputs are A / B (lower) and C / D (upper), the bottom adder's carry into the
+#: top one, both adding (ADDSUB inputs tied to 0), the outputs unregistered
+DSP_ADDER_PARAMS = {
+    "NEG_TRIGGER": Const(0, 1), "C_REG": Const(0, 1), "A_REG": Const(0, 1),
+    "B_REG": Const(0, 1), "D_REG": Const(0, 1),
+    "TOP_8x8_MULT_REG": Const(0, 1), "BOT_8x8_MULT_REG": Const(0, 1),
+    "PIPELINE_16x16_MULT_REG1": Const(0, 1), "PIPELINE_16x16_MULT_REG2": Const(0, 1),
+    "TOPOUTPUT_SELECT": Const(0, 2), "TOPADDSUB_LOWERINPUT": Const(0, 2),
+    "TOPADDSUB_UPPERINPUT": Const(1, 1), "TOPADDSUB_CARRYSELECT": Const(2, 2),
+    "BOTOUTPUT_SELECT": Const(0, 2), "BOTADDSUB_LOWERINPUT": Const(0, 2),
+    "BOTADDSUB_UPPERINPUT": Const(1, 1), "BOTADDSUB_CARRYSELECT": Const(0, 2),
+    "MODE_8x8": Const(0, 1), "A_SIGNED": Const(0, 1), "B_SIGNED": Const(0, 1),
+}
+
+
+def is_ice40_up(platform) -> bool:
+    """``platform`` is Amaranth's SiliconBlue platform with an iCE40 UltraPlus device (the
+    iCEBreaker's iCE40UP5K), the one family whose SB_MAC16 :class:`DSPAdder` instantiates."""
+    from amaranth.vendor import SiliconBluePlatform
+    return (isinstance(platform, SiliconBluePlatform)
+            and str(getattr(platform, "device", "")).startswith("iCE40UP"))
+
+
+class DSPAdder(wiring.Component):
+    """``sum`` = ``a`` + ``b`` modulo 2**``sum_bits``, all signed (``a``: ``a_bits``, ``b``:
+    ``b_bits``, ``sum``: ``sum_bits``, each 1..32), combinational.
+
+    ``dsp`` (default True): on an iCE40 UltraPlus platform the sum is one SB_MAC16 block
+    (``DSP_ADDER_PARAMS``; a and b sign-extended to 32 bits), elsewhere and with
+    ``dsp=False`` the plain ``a + b``; ``uses_dsp(platform)`` says which.
+    """
+
+    def __init__(self, *, a_bits: int, b_bits: int, sum_bits: int, dsp: bool = True):
+        self.a_bits = check_int("a_bits", a_bits, 1, MAX_DSP_BITS)
+        self.b_bits = check_int("b_bits", b_bits, 1, MAX_DSP_BITS)
+        self.sum_bits = check_int("sum_bits", sum_bits, 1, MAX_DSP_BITS)
+        if not isinstance(dsp, bool):
+            raise ConfigError(f"dsp must be True or False (the adder in an iCE40 UP SB_MAC16), "
+                              f"got {dsp!r}")
+        self.dsp = dsp
+        super().__init__({"a": In(signed(a_bits)), "b": In(signed(b_bits)),
+                          "sum": Out(signed(sum_bits))})
+
+    def uses_dsp(self, platform) -> bool:
+        return self.dsp and is_ice40_up(platform)
+
+    def elaborate(self, platform):
+        m = Module()
+        if not self.uses_dsp(platform):
+            m.d.comb += self.sum.eq(self.a + self.b)
+            return m
+        a32, b32 = Signal(signed(32), name="a32"), Signal(signed(32), name="b32")
+        o = Signal(32, name="o")
+        m.d.comb += [a32.eq(self.a), b32.eq(self.b), self.sum.eq(o[:self.sum_bits])]
+        zero = Const(0, 1)
+        m.submodules.mac = Instance(
+            "SB_MAC16",
+            **{f"p_{name}": value for name, value in DSP_ADDER_PARAMS.items()},
+            i_CLK=zero, i_CE=zero,
+            i_A=a32[16:], i_B=a32[:16], i_C=b32[16:], i_D=b32[:16],
+            i_AHOLD=zero, i_BHOLD=zero, i_CHOLD=zero, i_DHOLD=zero,
+            i_IRSTTOP=zero, i_IRSTBOT=zero, i_ORSTTOP=zero, i_ORSTBOT=zero,
+            i_OLOADTOP=zero, i_OLOADBOT=zero, i_ADDSUBTOP=zero, i_ADDSUBBOT=zero,
+            i_OHOLDTOP=zero, i_OHOLDBOT=zero, i_CI=zero, i_ACCUMCI=zero, i_SIGNEXTIN=zero,
+            o_O=o)
+        return m
