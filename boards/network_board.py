@@ -22,6 +22,7 @@ from .network_top import BOARD_CLOCKING, NetworkBoardTop
 
 __all__ = ["build_network_board", "default_board_config", "default_baud", "default_clock_mhz",
            "program_command", "check_network_options", "default_network_options",
+           "default_dsp_adders",
            "DEFAULT_BAUD", "DEFAULT_CLOCK_MHZ", "NETWORK_OPTION_NAMES"]
 
 #: the UART rate of each board's top: 3 Mbaud = 12 MHz / 4 on the iCEBreaker (FT2232H);
@@ -57,7 +58,7 @@ NETWORK_OPTION_NAMES = {"rng_architecture": "--rng-architecture",
                         "rounds_per_stage": "--rounds-per-stage", "rng_cores": "--rng-cores",
                         "hid_lanes": "--hid-lanes", "w1_lanes": "--w1-lanes",
                         "w1_spram": "--w1-spram", "u_ram": "--u-ram",
-                        "frame_spram": "--frame-spram"}
+                        "frame_spram": "--frame-spram", "dsp_adders": "--dsp-adders"}
 
 #: the switches among them and what each does (for their error messages)
 SWITCH_OPTIONS = {"w1_spram": "W1 in the UP5K's SPRAM, written by the host before the first "
@@ -105,11 +106,24 @@ def default_network_options(board: str) -> dict:
     return dict(_DEFAULT_NETWORK_OPTIONS[board])
 
 
+def default_dsp_adders(config: SSNNConfig, options: dict) -> int:
+    """The iCEBreaker's SB_MAC16 adders with u in block RAM: every u lane's (``w1_lanes``,
+    default the hidden width), then z's, at most the UP5K's 8; none if the accumulators are
+    wider than 32 bits."""
+    from snnforge.hdl.ice40_dsp_adder import MAX_DSP_BITS, UP5K_DSPS
+    from snnforge.hdl.ssnn_bp.network_config import check_w1_lanes
+    if config.accumulator_bits > MAX_DSP_BITS:
+        return 0
+    return min(UP5K_DSPS, check_w1_lanes(options.get("w1_lanes"), n_hidden=config.n_hidden)
+               + config.n_out)
+
+
 def check_network_options(options: dict | None, *, config: SSNNConfig | None = None) -> dict:
     """``options`` (names of :data:`NETWORK_OPTION_NAMES`; values or command-line text)
     validated against the network top's ranges (with ``config``, ``w1_lanes`` against its
     hidden width too); a one-line :class:`ConfigError` naming the command-line option and its
     range otherwise."""
+    from snnforge.hdl.ice40_dsp_adder import UP5K_DSPS
     from snnforge.hdl.ssnn_bp.lr_lanes import MAX_CORES
     from snnforge.hdl.ssnn_bp.network import HID_LANES
     from snnforge.hdl.ssnn_bp.network_config import MAX_TOP_WIDTH
@@ -134,7 +148,8 @@ def check_network_options(options: dict | None, *, config: SSNNConfig | None = N
             checked[name] = flag_value
             continue
         allowed = {"rounds_per_stage": range(1, 14), "rng_cores": range(1, MAX_CORES + 1),
-                   "hid_lanes": HID_LANES, "w1_lanes": range(1, MAX_TOP_WIDTH + 1)}[name]
+                   "hid_lanes": HID_LANES, "w1_lanes": range(1, MAX_TOP_WIDTH + 1),
+                   "dsp_adders": range(0, UP5K_DSPS + 1)}[name]
         try:
             number = int(value) if isinstance(value, str) else value
         except ValueError:
@@ -178,7 +193,9 @@ def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: b
     (:func:`~.build.drop_host_loaded_init_in_plan`): the host writes W1 before training.
     ``frame_spram`` (iCEBreaker only) puts the link's frame buffer in a SPRAM too (the
     fourth, beside W1's three at 784-64-10 with ``w1_lanes`` = 4), which frees its 5 block
-    RAMs for ``u_ram``.
+    RAMs for ``u_ram``. ``dsp_adders`` (iCEBreaker only): u's and z's adders in the UP5K's
+    SB_MAC16 blocks; with ``u_ram`` the iCEBreaker uses all 8 (:func:`default_dsp_adders`)
+    unless it is given.
     """
     _check_board(board)
     if not isinstance(config, SSNNConfig):
@@ -192,6 +209,12 @@ def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: b
     if network_options.get("frame_spram") and board != "icebreaker":
         raise ConfigError(f"--frame-spram puts the link's frame buffer in an iCE40 SPRAM; the "
                           f"{board} has none (its frame buffer is in block RAM)")
+    if network_options.get("dsp_adders") and board != "icebreaker":
+        raise ConfigError(f"--dsp-adders puts adders in the iCE40 UP5K's SB_MAC16 blocks; "
+                          f"the {board} has none (use --dsp-adders 0)")
+    if board == "icebreaker" and network_options.get("u_ram") \
+            and "dsp_adders" not in network_options:
+        network_options["dsp_adders"] = default_dsp_adders(config, network_options)
     spram = network_options.get("w1_spram") or network_options.get("frame_spram")
     if spram and board == "icebreaker" and "-spram" not in synth_opts.split():
         synth_opts = f"{synth_opts} -spram".strip()

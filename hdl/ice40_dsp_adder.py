@@ -23,7 +23,8 @@ from amaranth.lib.wiring import In, Out
 from snnforge.errors import ConfigError
 from snnforge.hdl.checks import check_int
 
-__all__ = ["DSPAdder", "DSP_ADDER_PARAMS", "is_ice40_up", "MAX_DSP_BITS", "UP5K_DSPS"]
+__all__ = ["DSPAdder", "DSP_ADDER_PARAMS", "is_ice40_up", "check_dsp_lanes", "lane_sums",
+           "MAX_DSP_BITS", "UP5K_DSPS"]
 
 #: the widest sum an SB_MAC16 adds (its 32-bit output)
 MAX_DSP_BITS = 32
@@ -98,3 +99,30 @@ class DSPAdder(wiring.Component):
             i_OHOLDTOP=zero, i_OHOLDBOT=zero, i_CI=zero, i_ACCUMCI=zero, i_SIGNEXTIN=zero,
             o_O=o)
         return m
+
+
+def check_dsp_lanes(dsp_lanes, *, lanes: int, acc_bits: int) -> int:
+    """``dsp_lanes`` of an accumulator unit with ``lanes`` adders of ``acc_bits``: 0..lanes,
+    and ``acc_bits`` <= 32 unless 0; a one-line :class:`ConfigError` otherwise."""
+    check_int("dsp_lanes", dsp_lanes, 0, lanes)
+    if dsp_lanes and acc_bits > MAX_DSP_BITS:
+        raise ConfigError(f"dsp_lanes={dsp_lanes}: acc_bits={acc_bits} is wider than an "
+                          f"SB_MAC16 adds ({MAX_DSP_BITS}); use dsp_lanes=0")
+    return dsp_lanes
+
+
+def lane_sums(m: Module, accumulators, addends, *, dsp_lanes: int, a_bits: int,
+              b_bits: int, name: str = "add") -> list:
+    """``accumulators[j] + addends[j]`` for every j (at ``a_bits``): the first ``dsp_lanes``
+    through :class:`DSPAdder` submodules ``<name><j>`` of ``m`` (an SB_MAC16 each on an
+    iCE40 UP), the others as plain sums."""
+    sums = []
+    for j, (a, b) in enumerate(zip(accumulators, addends)):
+        if j < dsp_lanes:
+            m.submodules[f"{name}{j}"] = adder = DSPAdder(a_bits=a_bits, b_bits=b_bits,
+                                                          sum_bits=a_bits)
+            m.d.comb += [adder.a.eq(a), adder.b.eq(b)]
+            sums.append(adder.sum)
+        else:
+            sums.append(a + b)
+    return sums

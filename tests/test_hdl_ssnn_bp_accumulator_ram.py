@@ -8,7 +8,8 @@ import random
 import pytest
 
 from snnforge.errors import ConfigError
-from snnforge.hdl.ssnn_bp.accumulator_ram import AccumulatorRam, check_u_ram
+from snnforge.hdl.ssnn_bp.accumulator_ram import (AccumulatorRam, check_dsp_adders, check_u_ram,
+                                                  split_dsp_adders)
 from snnforge.sim.amaranth_stream import simulate
 from snnforge.sim.ssnn_bp_parts_model import AccumulatorModel
 
@@ -78,6 +79,33 @@ def test_fwd1_bursts_then_hid_group_reads(count, lanes, group):
     simulate(dut, _bench(dut, schedule, r))
 
 
+@pytest.mark.parametrize("count,lanes,group,dsp_lanes", [(8, 4, 2, 4), (7, 3, 3, 2)])
+def test_dsp_lanes_keep_the_sums(count, lanes, group, dsp_lanes):
+    """Adders in DSPAdder units (the plain sum off the iCE40 UP): the same accumulators."""
+    dut = AccumulatorRam(count=count, acc_bits=ACC_BITS, weight_bits=WEIGHT_BITS, lanes=lanes,
+                         group=group, dsp_lanes=dsp_lanes)
+    r = random.Random(count + dsp_lanes)
+    schedule = [(r.random() < 0.6, r.random() < 0.04, r.randrange(dut.words),
+                 r.randrange(max(dut.groups, 2))) for _ in range(300)]
+    simulate(dut, _bench(dut, schedule, r))
+
+
+def test_dsp_lanes_are_sb_mac16_on_the_ice40_up():
+    from amaranth.back import rtlil
+    from amaranth_boards.icebreaker import ICEBreakerPlatform
+    from amaranth_boards.ulx3s import ULX3S_85F_Platform
+
+    def macs(dsp_lanes, platform):
+        dut = AccumulatorRam(count=16, acc_bits=20, weight_bits=10, lanes=4,
+                             dsp_lanes=dsp_lanes)
+        return rtlil.convert(dut, platform=platform).count("cell \\SB_MAC16 ")
+
+    assert macs(3, ICEBreakerPlatform()) == 3
+    assert macs(0, ICEBreakerPlatform()) == 0
+    assert macs(4, ULX3S_85F_Platform()) == 0
+    assert macs(4, None) == 0
+
+
 def test_parameters_are_validated():
     with pytest.raises(ConfigError, match="group=2 must divide lanes=3"):
         AccumulatorRam(count=7, acc_bits=8, weight_bits=4, lanes=3, group=2)
@@ -91,3 +119,36 @@ def test_parameters_are_validated():
         check_u_ram(True, n_hidden=8, w1_lanes=2, hid_lanes=4)
     assert check_u_ram(True, n_hidden=8, w1_lanes=8, hid_lanes=4) is True
     assert check_u_ram(False, n_hidden=8, w1_lanes=2, hid_lanes=4) is False
+    with pytest.raises(ConfigError, match="^dsp_lanes must be an integer in 0..4, got 5$"):
+        AccumulatorRam(count=8, acc_bits=8, weight_bits=4, lanes=4, dsp_lanes=5)
+    with pytest.raises(ConfigError, match=r"^dsp_lanes=1: acc_bits=33 is wider than an "
+                                          r"SB_MAC16 adds \(32\); use dsp_lanes=0$"):
+        AccumulatorRam(count=8, acc_bits=33, weight_bits=4, lanes=4, dsp_lanes=1)
+
+
+@pytest.mark.parametrize("value,kw,message", [
+    (5, dict(u_ram=False, w1_lanes=4, n_out=3, acc_bits=20),
+     r"^dsp_adders must be an integer in 0..3 \(adders in the iCE40 UP5K's 8 SB_MAC16: u's "
+     r"with u_ram=True, z's 3\), got 5$"),
+    (8, dict(u_ram=True, w1_lanes=4, n_out=3, acc_bits=20),
+     r"^dsp_adders must be an integer in 0..7 \(adders in the iCE40 UP5K's 8 SB_MAC16: u's 4 "
+     r"\(w1_lanes\) in block RAM, z's 3\), got 8$"),
+    (9, dict(u_ram=True, w1_lanes=16, n_out=10, acc_bits=20), r"^dsp_adders must be an "
+                                                               r"integer in 0..8 "),
+    (True, dict(u_ram=True, w1_lanes=4, n_out=10, acc_bits=20), r"got True$"),
+    (2, dict(u_ram=True, w1_lanes=4, n_out=10, acc_bits=36),
+     r"^dsp_adders=2: the 36-bit accumulators are wider than an SB_MAC16 adds \(32 bits\); "
+     r"use dsp_adders=0$"),
+])
+def test_dsp_adders_option_is_validated(value, kw, message):
+    with pytest.raises(ConfigError, match=message):
+        check_dsp_adders(value, **kw)
+    assert check_dsp_adders(0, u_ram=False, w1_lanes=4, n_out=3, acc_bits=40) == 0
+    assert check_dsp_adders(8, u_ram=True, w1_lanes=4, n_out=10, acc_bits=20) == 8
+
+
+def test_dsp_adders_go_to_u_first_then_z():
+    assert split_dsp_adders(8, u_ram=True, w1_lanes=4) == (4, 4)
+    assert split_dsp_adders(3, u_ram=True, w1_lanes=4) == (3, 0)
+    assert split_dsp_adders(3, u_ram=False, w1_lanes=4) == (0, 3)
+    assert split_dsp_adders(0, u_ram=True, w1_lanes=4) == (0, 0)

@@ -3,6 +3,8 @@ network top: it trains bit-identically to :class:`BitTrueSSNN` (traces and final
 several lane counts P (W1 words per row, one word: every FWD1 add hits word 0), HID lane
 counts G and both random cores, in the same cycles as the register bank; the option is
 validated with messages naming it, and the top lints clean."""
+import re
+
 import numpy as np
 import pytest
 
@@ -67,6 +69,32 @@ def test_u_ram_is_validated():
         SSNNNetwork(config=config, u_ram=True, w1_lanes=3, hid_lanes=2)
     top = SSNNNetwork(config=config, u_ram=True, w1_lanes=3)
     assert top.u_ram is True
+
+
+def test_dsp_adders_are_validated_and_mapped_on_the_ice40_up():
+    """``dsp_adders``: refused beyond u's (with u_ram) and z's lanes; on the iCE40 UP platform
+    that many SB_MAC16, u's first, then z's; none elsewhere (the plain sums the simulations
+    run)."""
+    from amaranth.back import rtlil
+    from amaranth_boards.icebreaker import ICEBreakerPlatform
+
+    config = small_network_config(n_in=5, n_hidden=8, n_out=3, T=1)
+    with pytest.raises(ConfigError, match="^dsp_adders must be an integer in 0..3 .*u's with "
+                                          "u_ram=True, z's 3"):
+        SSNNNetwork(config=config, w1_lanes=4, dsp_adders=4)
+    with pytest.raises(ConfigError, match="^dsp_adders must be an integer in 0..7 "):
+        SSNNNetwork(config=config, w1_lanes=4, u_ram=True, dsp_adders=8)
+
+    def macs(top, unit):     # SB_MAC16 cells in the modules of submodule `unit` of the top
+        modules = rtlil.convert(top, platform=ICEBreakerPlatform()).split("\nmodule ")
+        return sum(m.count("cell \\SB_MAC16 ") for m in modules
+                   if re.match(rf"\\top\.{unit}[.$]", m))
+
+    top = SSNNNetwork(config=config, w1_lanes=4, u_ram=True, dsp_adders=6)
+    assert (macs(top, "u"), macs(top, "z")) == (4, 2)
+    z_only = SSNNNetwork(config=config, w1_lanes=4, dsp_adders=2)
+    assert (macs(z_only, "u"), macs(z_only, "z")) == (0, 2)
+    assert "SB_MAC16" not in rtlil.convert(top)
 
 
 def test_only_u_ram_builds_the_accumulator_memory():

@@ -8,6 +8,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.hdl.checks import check_int
+from snnforge.hdl.ice40_dsp_adder import check_dsp_lanes, lane_sums
 
 from .mux import select
 
@@ -25,11 +26,13 @@ class AccumulatorBank(wiring.Component):
     ``group_index`` -> ``group_value``: accumulators ``group * g .. group * g + group - 1``
     (``group`` of them, 0 beyond ``count``), combinational.
     The config's overflow proof (:meth:`SSNNConfig.accumulator_bits_needed`) makes the sums
-    exact.
+    exact. ``dsp_lanes`` (default 0; ``acc_bits`` <= 32 then): accumulators 0 .. dsp_lanes - 1
+    add in :class:`~snnforge.hdl.ice40_dsp_adder.DSPAdder` units (an SB_MAC16 each on an
+    iCE40 UltraPlus, the same sum elsewhere).
     """
 
     def __init__(self, *, count: int, acc_bits: int, weight_bits: int, lanes: int,
-                 group: int = 1, words: int = 1):
+                 group: int = 1, words: int = 1, dsp_lanes: int = 0):
         self.count = check_int("count", count, 1, 1 << 12)
         self.acc_bits = check_int("acc_bits", acc_bits, 2, 48)
         self.weight_bits = check_int("weight_bits", weight_bits, 2, 32)
@@ -37,6 +40,7 @@ class AccumulatorBank(wiring.Component):
         self.lanes = check_int("lanes", lanes, -(-count // words), 1 << 12,
                                hint="lanes * words must cover count")
         self.group = check_int("group", group, 1, 64)
+        self.dsp_lanes = check_dsp_lanes(dsp_lanes, lanes=count, acc_bits=acc_bits)
         self.groups = -(-count // group)
         word_port = {"word": In(range(words))} if words > 1 else {}
         super().__init__({**word_port,
@@ -50,13 +54,17 @@ class AccumulatorBank(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         acc = [Signal(signed(self.acc_bits), name=f"acc{j}") for j in range(self.count)]
+        # (accumulator j adds lane j % lanes of its word; the first dsp_lanes in DSPAdders)
+        total = lane_sums(m, acc, [self.row[j % self.lanes] for j in range(self.count)],
+                          dsp_lanes=self.dsp_lanes, a_bits=self.acc_bits,
+                          b_bits=self.weight_bits)
         if self.words == 1:
             with m.If(self.add):
-                m.d.sync += [a.eq(a + self.row[j]) for j, a in enumerate(acc)]
+                m.d.sync += [a.eq(total[j]) for j, a in enumerate(acc)]
         else:
             for q in range(self.words):
                 with m.If(self.add & (self.word == q)):
-                    m.d.sync += [acc[j].eq(acc[j] + self.row[j - q * self.lanes])
+                    m.d.sync += [acc[j].eq(total[j])
                                  for j in range(q * self.lanes,
                                                 min((q + 1) * self.lanes, self.count))]
         with m.If(self.clear):

@@ -17,11 +17,14 @@ from amaranth.lib.wiring import In, Out
 from snnforge.errors import ConfigError
 from snnforge.hdl.checks import check_int, index_width
 
+from snnforge.hdl.ice40_dsp_adder import MAX_DSP_BITS, UP5K_DSPS, check_dsp_lanes, lane_sums
+
 from .accumulator_bank import AccumulatorBank
 from .mux import select
 from .sync_read import NO_RW_CHECK, sync_read
 
-__all__ = ["AccumulatorRam", "check_u_ram", "hidden_accumulators"]
+__all__ = ["AccumulatorRam", "check_u_ram", "check_dsp_adders", "split_dsp_adders",
+           "hidden_accumulators"]
 
 
 def _group_fits(*, count: int, lanes: int, group: int) -> bool:
@@ -42,6 +45,32 @@ def check_u_ram(u_ram, *, n_hidden: int, w1_lanes: int, hid_lanes: int) -> bool:
     return u_ram
 
 
+def check_dsp_adders(dsp_adders, *, u_ram: bool, w1_lanes: int, n_out: int,
+                     acc_bits: int) -> int:
+    """``dsp_adders`` if the network top can put that many of its u and z adders in iCE40 UP
+    SB_MAC16 blocks (:func:`split_dsp_adders`), else a one-line :class:`ConfigError` naming
+    the option."""
+    u_lanes = w1_lanes if u_ram else 0
+    bound = min(UP5K_DSPS, u_lanes + n_out)
+    if isinstance(dsp_adders, bool) or not isinstance(dsp_adders, int) \
+            or not 0 <= dsp_adders <= bound:
+        u_text = f"u's {w1_lanes} (w1_lanes) in block RAM" if u_ram else "u's with u_ram=True"
+        raise ConfigError(f"dsp_adders must be an integer in 0..{bound} (adders in the iCE40 "
+                          f"UP5K's {UP5K_DSPS} SB_MAC16: {u_text}, z's {n_out}), got "
+                          f"{dsp_adders!r}")
+    if dsp_adders and acc_bits > MAX_DSP_BITS:
+        raise ConfigError(f"dsp_adders={dsp_adders}: the {acc_bits}-bit accumulators are wider "
+                          f"than an SB_MAC16 adds ({MAX_DSP_BITS} bits); use dsp_adders=0")
+    return dsp_adders
+
+
+def split_dsp_adders(dsp_adders: int, *, u_ram: bool, w1_lanes: int) -> tuple[int, int]:
+    """(u's, z's) adders in SB_MAC16 of ``dsp_adders``: u's first (its ``w1_lanes`` adders
+    in block RAM, none with u in registers), z's lanes 0.. the rest."""
+    u_lanes = min(dsp_adders, w1_lanes) if u_ram else 0
+    return u_lanes, dsp_adders - u_lanes
+
+
 class AccumulatorRam(wiring.Component):
     """``count`` signed(``acc_bits``) accumulators (weight LSBs) in one memory of ``words`` =
     ceil(count / lanes) words of ``lanes`` accumulators (one read port, one write port).
@@ -57,15 +86,20 @@ class AccumulatorRam(wiring.Component):
     with ``add``, so ``group_value`` is valid only after a cycle without an add. A group must
     lie in one word: ``group`` divides ``lanes``, or ``words`` = 1. Accumulators wrap modulo
     2**acc_bits (the config's overflow proof makes the top's sums exact).
+
+    ``dsp_lanes`` (default 0, at most ``lanes``; ``acc_bits`` <= 32 then): the adders of the
+    first ``dsp_lanes`` lanes are :class:`~snnforge.hdl.ice40_dsp_adder.DSPAdder` units, an
+    SB_MAC16 each when elaborated for an iCE40 UltraPlus, the same sum elsewhere.
     """
 
     def __init__(self, *, count: int, acc_bits: int, weight_bits: int, lanes: int,
-                 group: int = 1):
+                 group: int = 1, dsp_lanes: int = 0):
         self.count = check_int("count", count, 1, 1 << 12)
         self.acc_bits = check_int("acc_bits", acc_bits, 2, 48)
         self.weight_bits = check_int("weight_bits", weight_bits, 2, 32)
         self.lanes = check_int("lanes", lanes, 1, count)
         self.group = check_int("group", group, 1, 64)
+        self.dsp_lanes = check_dsp_lanes(dsp_lanes, lanes=lanes, acc_bits=acc_bits)
         if not _group_fits(count=count, lanes=lanes, group=group):
             raise ConfigError(f"group={group} must divide lanes={lanes} (a group is read from "
                               f"one word), or lanes must be count={count}")
@@ -125,7 +159,10 @@ class AccumulatorRam(wiring.Component):
         m.d.comb += hit.eq(last_valid & (last_addr == r_addr))
         m.d.comb += base.eq(Mux(hit, last_sum,
                                 Mux(valid.bit_select(r_addr, 1), rd_data, 0)))
-        m.d.comb += [total[lane].eq(base[lane] + s_row[lane]) for lane in range(p)]
+        sums = lane_sums(m, [base[lane] for lane in range(p)],
+                         [s_row[lane] for lane in range(p)], dsp_lanes=self.dsp_lanes,
+                         a_bits=acc, b_bits=self.weight_bits)
+        m.d.comb += [total[lane].eq(sums[lane]) for lane in range(p)]
         m.d.comb += [wr.addr.eq(r_addr), wr.data.eq(total), wr.en.eq(s_add)]
         m.d.sync += [last_valid.eq(s_add), last_addr.eq(r_addr), last_sum.eq(total)]
         m.d.sync += valid.eq(valid | Cat(s_add & (r_addr == w) for w in range(n_w)))
@@ -141,15 +178,17 @@ class AccumulatorRam(wiring.Component):
 
 
 def hidden_accumulators(m: Module, *, u_ram: bool, count: int, acc_bits: int,
-                        weight_bits: int, lanes: int, group: int):
+                        weight_bits: int, lanes: int, group: int, dsp_lanes: int = 0):
     """u of the network top as submodule ``u`` of ``m``: (the unit, its ``group`` values of
     the group that ``group_index`` named in the previous cycle). ``u_ram``: an
     :class:`AccumulatorRam`, else an :class:`AccumulatorBank` whose combinational group read
-    is registered here; both take ``add`` / ``word`` / ``row`` / ``clear`` alike."""
+    is registered here; both take ``add`` / ``word`` / ``row`` / ``clear`` alike.
+    ``dsp_lanes``: the memory's adders in SB_MAC16 (:class:`AccumulatorRam`; ``u_ram`` only)."""
     words = -(-count // lanes)
     if u_ram:
         m.submodules.u = u = AccumulatorRam(count=count, acc_bits=acc_bits,
-                                            weight_bits=weight_bits, lanes=lanes, group=group)
+                                            weight_bits=weight_bits, lanes=lanes, group=group,
+                                            dsp_lanes=dsp_lanes)
         return u, [u.group_value[lane] for lane in range(group)]
     m.submodules.u = u = AccumulatorBank(count=count, acc_bits=acc_bits,
                                          weight_bits=weight_bits, lanes=lanes, group=group,

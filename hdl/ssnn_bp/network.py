@@ -57,7 +57,7 @@ from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.checks import index_width
 
 from .accumulator_bank import AccumulatorBank
-from .accumulator_ram import check_u_ram, hidden_accumulators
+from .accumulator_ram import check_dsp_adders, check_u_ram, hidden_accumulators, split_dsp_adders
 from .draw_prefetcher import DrawPrefetcher
 from .error_splitter import ErrorSplitter
 from .event_list import EventList, GroupEventList
@@ -102,6 +102,10 @@ class SSNNNetwork(wiring.Component):
     update every other cycle, no initial contents on the FPGA: the host writes W1 through
     ``i_write`` before training; the simulation keeps ``w1`` as the memory's contents).
     ``u_ram`` (default False): u in block RAM (:mod:`.accumulator_ram`), the same cycles.
+    ``dsp_adders`` (default 0; 0..min(8, P with ``u_ram`` + n_out)): that many of u's P
+    adders (with ``u_ram``) and then of z's are :class:`~snnforge.hdl.ice40_dsp_adder.DSPAdder`
+    units, an SB_MAC16 each when the top is elaborated for an iCE40 UltraPlus (the iCEBreaker
+    build), the same sums elsewhere (:func:`.accumulator_ram.split_dsp_adders`).
     ``w1``, ``w2``: initial weights (pre + bias, post) in LSBs; default the golden model's.
     Ports: ``i_sample`` (stream, :func:`sample_layout`), ``o_trace`` (stream,
     :func:`trace_layout`), ``i_read`` (stream, :func:`read_layout`: a row) and ``o_read``
@@ -117,7 +121,7 @@ class SSNNNetwork(wiring.Component):
     def __init__(self, *, config: SSNNConfig, rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                  rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, rng_cores: int = 1,
                  hid_lanes: int = 1, w1_lanes: int | None = None, w1_spram: bool = False,
-                 u_ram: bool = False, w1=None, w2=None):
+                 u_ram: bool = False, dsp_adders: int = 0, w1=None, w2=None):
         self.config = check_network_config(config)
         self.rng_cores, self.hid_lanes, self.rounds_per_stage, self.rng_architecture = \
             check_engine_options(rng_cores=rng_cores, hid_lanes=hid_lanes,
@@ -128,6 +132,9 @@ class SSNNNetwork(wiring.Component):
         self.w1_spram = check_spram(w1_spram)
         self.u_ram = check_u_ram(u_ram, n_hidden=config.n_hidden, w1_lanes=self.w1_lanes,
                                  hid_lanes=self.hid_lanes)
+        self.dsp_adders = check_dsp_adders(dsp_adders, u_ram=self.u_ram,
+                                           w1_lanes=self.w1_lanes, n_out=config.n_out,
+                                           acc_bits=config.accumulator_bits)
         golden = BitTrueSSNN(config, w1=w1, w2=w2)  # validates shapes and ranges
         self.w1_init, self.w2_init = golden.W1.copy(), golden.W2.copy()
         self.sizes = NetworkSizes(config)
@@ -218,10 +225,14 @@ class SSNNNetwork(wiring.Component):
         m.submodules.record = rec = StepRecord(n_in=n_in, n_hidden=n_h, group=G)
         step = Signal(range(max(c.T, 2)))     # the time step (16 b in the trace and the key)
         # pre-activations: u (one W1 word per cycle), z (one group of W2 rows per cycle)
+        u_dsps, z_dsps = split_dsp_adders(self.dsp_adders, u_ram=self.u_ram,
+                                          w1_lanes=self.w1_lanes)
         u, u_group = hidden_accumulators(m, u_ram=self.u_ram, count=n_h, acc_bits=acc,
-                                         weight_bits=wb, lanes=self.w1_lanes, group=G)
+                                         weight_bits=wb, lanes=self.w1_lanes, group=G,
+                                         dsp_lanes=u_dsps)
         m.submodules.z = z = AccumulatorBank(count=n_out, acc_bits=z_width,
-                                             weight_bits=sum_bits, lanes=n_out)
+                                             weight_bits=sum_bits, lanes=n_out,
+                                             dsp_lanes=z_dsps)
         rb_w2 = Signal()      # the read-back row is a W2 row (rb.addr holds while it is read)
         n_groups = -(-n_h // G)
         m.d.comb += [u.row.eq(w1m.rd_data), z.row.eq(z_sum.sum if G > 1 else w2m.group_data[0]), rb_w2.eq(rb.addr >= w2_base)]

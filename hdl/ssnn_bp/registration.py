@@ -50,11 +50,11 @@ def _config_json(params: dict) -> dict:
 
 def _network(*, rounds_per_stage: int, rng_architecture: str, rng_cores: int = 1,
              hid_lanes: int = 1, w1_lanes: int | None = None, w1_spram: bool = False,
-             u_ram: bool = False, w1=None, w2=None, **fields):
+             u_ram: bool = False, dsp_adders: int = 0, w1=None, w2=None, **fields):
     return SSNNNetwork(config=_config(fields), rounds_per_stage=rounds_per_stage,
                        rng_architecture=rng_architecture, rng_cores=rng_cores,
                        hid_lanes=hid_lanes, w1_lanes=w1_lanes, w1_spram=w1_spram,
-                       u_ram=u_ram, w1=w1, w2=w2)
+                       u_ram=u_ram, dsp_adders=dsp_adders, w1=w1, w2=w2)
 
 
 def _neuron(**fields):
@@ -101,7 +101,10 @@ register_unit("ssnn_bp_network", factory=_network,
                                                 "host-loaded: the synthesis drops its contents)"),
                       "u_ram": (bool, False, "the hidden pre-activations u in block RAM (words "
                                              "of w1_lanes; hid_lanes must divide w1_lanes "
-                                             "unless it is n_hidden)")},
+                                             "unless it is n_hidden)"),
+                      "dsp_adders": (int, 0, "adders of u (u_ram) and z in SB_MAC16 blocks when "
+                                             "built for an iCE40 UltraPlus (0..min(8, "
+                                             "w1_lanes + n_out))")},
               description="SSNN-BP network top that trains on chip (bit-true to BitTrueSSNN)",
               golden="snnforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN",
               golden_config=_config_json)

@@ -76,6 +76,9 @@ def _network_top_arguments(p, title: str) -> None:
     g.add_argument("--frame-spram", action="store_const", const=True, default=None,
                    help="iCEBreaker: the host link's frame buffer in an SPRAM (frees 5 block "
                         "RAMs for --u-ram beside --w1-spram's W1)")
+    g.add_argument("--dsp-adders", type=int, default=None,
+                   help="iCEBreaker: adders of u (with --u-ram) and z in the UP5K's SB_MAC16 "
+                        "blocks, 0..8 (default with --u-ram: 8)")
 
 
 def _link_arguments(p) -> None:
