@@ -16,15 +16,15 @@ Yosys's SB_MAC16 model).
 """
 from __future__ import annotations
 
-from amaranth.hdl import Const, Instance, Module, Signal, signed
+from amaranth.hdl import ClockSignal, Const, Instance, Module, ResetSignal, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.errors import ConfigError
 from snnforge.hdl.checks import check_int
 
-__all__ = ["DSPAdder", "DSP_ADDER_PARAMS", "is_ice40_up", "check_dsp_lanes", "lane_sums",
-           "MAX_DSP_BITS", "UP5K_DSPS"]
+__all__ = ["DSPAdder", "DSPAccumulator", "DSP_ADDER_PARAMS", "DSP_ACCUMULATOR_PARAMS",
+           "is_ice40_up", "check_dsp_lanes", "lane_sums", "MAX_DSP_BITS", "UP5K_DSPS"]
 
 #: the widest sum an SB_MAC16 adds (its 32-bit output)
 MAX_DSP_BITS = 32
@@ -45,6 +45,16 @@ DSP_ADDER_PARAMS = {
     "BOTOUTPUT_SELECT": Const(0, 2), "BOTADDSUB_LOWERINPUT": Const(0, 2),
     "BOTADDSUB_UPPERINPUT": Const(1, 1), "BOTADDSUB_CARRYSELECT": Const(0, 2),
     "MODE_8x8": Const(0, 1), "A_SIGNED": Const(0, 1), "B_SIGNED": Const(0, 1),
+}
+
+
+#: the SB_MAC16 configuration of a 32-bit accumulator {Q, S} <= {Q, S} + {A, B}: the
+#: adders' upper inputs are the output registers Q (top) and S (bottom), the bottom adder's
+#: carry into the top one, the outputs registered (OLOAD loads C / D = 0, OHOLD holds)
+DSP_ACCUMULATOR_PARAMS = {
+    **DSP_ADDER_PARAMS,
+    "TOPOUTPUT_SELECT": Const(1, 2), "TOPADDSUB_UPPERINPUT": Const(0, 1),
+    "BOTOUTPUT_SELECT": Const(1, 2), "BOTADDSUB_UPPERINPUT": Const(0, 1),
 }
 
 
@@ -87,17 +97,71 @@ class DSPAdder(wiring.Component):
         a32, b32 = Signal(signed(32), name="a32"), Signal(signed(32), name="b32")
         o = Signal(32, name="o")
         m.d.comb += [a32.eq(self.a), b32.eq(self.b), self.sum.eq(o[:self.sum_bits])]
-        zero = Const(0, 1)
-        m.submodules.mac = Instance(
-            "SB_MAC16",
-            **{f"p_{name}": value for name, value in DSP_ADDER_PARAMS.items()},
-            i_CLK=zero, i_CE=zero,
-            i_A=a32[16:], i_B=a32[:16], i_C=b32[16:], i_D=b32[:16],
-            i_AHOLD=zero, i_BHOLD=zero, i_CHOLD=zero, i_DHOLD=zero,
-            i_IRSTTOP=zero, i_IRSTBOT=zero, i_ORSTTOP=zero, i_ORSTBOT=zero,
-            i_OLOADTOP=zero, i_OLOADBOT=zero, i_ADDSUBTOP=zero, i_ADDSUBBOT=zero,
-            i_OHOLDTOP=zero, i_OHOLDBOT=zero, i_CI=zero, i_ACCUMCI=zero, i_SIGNEXTIN=zero,
-            o_O=o)
+        m.submodules.mac = _mac16(DSP_ADDER_PARAMS, A=a32[16:], B=a32[:16], C=b32[16:],
+                                  D=b32[:16], O=o)
+        return m
+
+
+def _mac16(params: dict, **ports) -> Instance:
+    """An SB_MAC16 with ``params``; the inputs ``ports`` does not name tied to 0."""
+    zero = Const(0, 1)
+    inputs = {name: zero for name in (
+        "CLK", "CE", "AHOLD", "BHOLD", "CHOLD", "DHOLD", "IRSTTOP", "IRSTBOT", "ORSTTOP",
+        "ORSTBOT", "OLOADTOP", "OLOADBOT", "ADDSUBTOP", "ADDSUBBOT", "OHOLDTOP", "OHOLDBOT",
+        "CI", "ACCUMCI", "SIGNEXTIN")}
+    inputs.update({name: Const(0, 16) for name in ("A", "B", "C", "D")})
+    outputs = {}
+    for name, value in ports.items():
+        (outputs if name == "O" else inputs)[name] = value
+    return Instance("SB_MAC16", **{f"p_{k}": v for k, v in params.items()},
+                    **{f"i_{k}": v for k, v in inputs.items()},
+                    **{f"o_{k}": v for k, v in outputs.items()})
+
+
+class DSPAccumulator(wiring.Component):
+    """A signed(``acc_bits``) accumulator (1..32 bits) in the sync domain: ``clear``: ``value``
+    becomes 0 (wins over ``add``); ``add``: ``value`` += ``addend`` (signed(``b_bits``)),
+    modulo 2**acc_bits; ``value`` is the register.
+
+    ``dsp`` (default True): on an iCE40 UltraPlus platform the register and its adder are one
+    SB_MAC16 block (``DSP_ACCUMULATOR_PARAMS``; ``clear`` and the domain's reset load 0 through
+    OLOAD, a cycle without either holds through OHOLD), elsewhere and with ``dsp=False`` a
+    register and ``+``. The SB_MAC16's register follows the domain's reset signal, not a
+    :class:`ResetInserter` around the unit: a user clears it before it reads it (the network
+    clears z at the start of every step).
+    """
+
+    def __init__(self, *, acc_bits: int, b_bits: int, dsp: bool = True):
+        self.acc_bits = check_int("acc_bits", acc_bits, 1, MAX_DSP_BITS)
+        self.b_bits = check_int("b_bits", b_bits, 1, MAX_DSP_BITS)
+        if not isinstance(dsp, bool):
+            raise ConfigError(f"dsp must be True or False (the accumulator in an iCE40 UP "
+                              f"SB_MAC16), got {dsp!r}")
+        self.dsp = dsp
+        super().__init__({"add": In(1), "clear": In(1), "addend": In(signed(b_bits)),
+                          "value": Out(signed(acc_bits))})
+
+    def uses_dsp(self, platform) -> bool:
+        return self.dsp and is_ice40_up(platform)
+
+    def elaborate(self, platform):
+        m = Module()
+        if not self.uses_dsp(platform):
+            acc = Signal(signed(self.acc_bits), name="acc")
+            with m.If(self.clear):
+                m.d.sync += acc.eq(0)
+            with m.Elif(self.add):
+                m.d.sync += acc.eq(acc + self.addend)
+            m.d.comb += self.value.eq(acc)
+            return m
+        b32, o = Signal(signed(32), name="b32"), Signal(32, name="o")
+        load, hold = Signal(name="load"), Signal(name="hold")
+        m.d.comb += [b32.eq(self.addend), self.value.eq(o[:self.acc_bits]),
+                     load.eq(self.clear | ResetSignal()),
+                     hold.eq(~(load | self.add))]
+        m.submodules.mac = _mac16(DSP_ACCUMULATOR_PARAMS, CLK=ClockSignal(), CE=Const(1, 1),
+                                  A=b32[16:], B=b32[:16], OLOADTOP=load, OLOADBOT=load,
+                                  OHOLDTOP=hold, OHOLDBOT=hold, O=o)
         return m
 
 

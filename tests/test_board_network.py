@@ -96,6 +96,8 @@ def test_network_options_checked_with_the_option_names():
                              ({"w1_spram": 1}, "--w1-spram must be true or false"),
                              ({"u_ram": "2"}, r"--u-ram must be true or false \(the hidden"),
                              ({"frame_spram": 0}, "--frame-spram must be true or false"),
+                             ({"dsp_adders": 9},
+                              "^--dsp-adders must be an integer from 0 to 8, got 9$"),
                              ({"lanes": 4}, "unknown network option 'lanes'")):
         with pytest.raises(ConfigError, match=message):
             check_network_options(options)
@@ -109,7 +111,7 @@ def test_network_options_checked_with_the_option_names():
         check_network_options({"w1_lanes": 5}, config=small_network_config(n_hidden=4))
     assert set(NETWORK_OPTION_NAMES) == {"rng_architecture", "rounds_per_stage", "rng_cores",
                                          "hid_lanes", "w1_lanes", "w1_spram", "u_ram",
-                                         "frame_spram"}
+                                         "frame_spram", "dsp_adders"}
     for board in ("icebreaker", "ulx3s-85f"):
         assert check_network_options(default_network_options(board)) == \
             default_network_options(board)
@@ -188,6 +190,29 @@ def test_build_tree_of_a_frame_buffer_in_spram(tmp_path):
                             network_options={"frame_spram": True})
 
 
+def test_build_tree_puts_adders_in_the_up5k_dsps(tmp_path):
+    """With --u-ram the iCEBreaker build puts u's and z's adders in the UP5K's SB_MAC16
+    (u's 4 lanes and z's 3 here: 7 of 8) unless --dsp-adders is given; the ULX3S refuses
+    --dsp-adders."""
+    config = small_network_config(n_in=16, n_hidden=8, n_out=3)
+    options = {"u_ram": True, "w1_lanes": 4}
+    result = build_network_board("icebreaker", config=config, out_dir=tmp_path, pnr=False,
+                                 network_options=options)
+    assert result["network_options"]["dsp_adders"] == 7
+    assert (tmp_path / "top.il").read_text().count("cell \\SB_MAC16 ") == 7
+    off = build_network_board("icebreaker", config=config, out_dir=tmp_path / "off", pnr=False,
+                              network_options={**options, "dsp_adders": "0"})
+    assert off["network_options"]["dsp_adders"] == 0
+    assert "SB_MAC16" not in (tmp_path / "off" / "top.il").read_text()
+    plain = build_network_board("icebreaker", config=config, out_dir=tmp_path / "plain",
+                                pnr=False)
+    assert "dsp_adders" not in plain["network_options"]
+    with pytest.raises(ConfigError, match="^--dsp-adders puts adders in the iCE40 UP5K's "
+                                          "SB_MAC16 blocks; the ulx3s-85f has none"):
+        build_network_board("ulx3s-85f", config=config, out_dir=tmp_path / "ecp5", pnr=False,
+                            network_options={"dsp_adders": 2})
+
+
 #: the UP5K configuration's board top: W1 in 3 SPRAM, the frame buffer in the fourth, u in
 #: block RAM (docs/boards.md)
 UP5K_OPTIONS = {"w1_spram": True, "w1_lanes": 4, "u_ram": True, "frame_spram": True,
@@ -207,10 +232,12 @@ def test_up5k_configuration_board_top_maps_w1_to_spram(tmp_path):
                                  network_options=UP5K_OPTIONS)
     synth = result["synth"]
     assert synth["spram"] == 4 and synth["block_ram"] <= 30 and synth["lut4"] > 0
+    assert synth["dsp"] == 8      # u's 4 adders and 4 of z's in the SB_MAC16 blocks
 
 
 @pytest.mark.parametrize("options", [{}, {"w1_spram": True, "w1_lanes": 2, "u_ram": True,
-                                          "frame_spram": True}], ids=["plain", "up5k_shape"])
+                                          "frame_spram": True, "dsp_adders": 4}],
+                         ids=["plain", "up5k_shape"])
 def test_core_lints(options):
     core = NetworkBoardCore(config=small_network_config(n_in=16, n_hidden=4, n_out=3),
                             divisor=4, led_hold_cycles=8, network_options=options)

@@ -24,8 +24,10 @@ from snnforge.hdl.ssnn_bp.sample_loader import SampleLoader
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
 
-def test_accumulator_bank_adds_rows_and_wraps_like_its_width():
-    dut = AccumulatorBank(count=5, acc_bits=7, weight_bits=4, lanes=6, group=2)
+@pytest.mark.parametrize("dsp_lanes", [0, 3])     # 3: DSPAdder units (plain sums here)
+def test_accumulator_bank_adds_rows_and_wraps_like_its_width(dsp_lanes):
+    dut = AccumulatorBank(count=5, acc_bits=7, weight_bits=4, lanes=6, group=2,
+                          dsp_lanes=dsp_lanes)
     r = random.Random(5)
     model = AccumulatorModel(count=5, acc_bits=7)
 
@@ -51,6 +53,8 @@ def test_accumulator_bank_adds_rows_and_wraps_like_its_width():
     sim.run()
     with pytest.raises(ConfigError, match="lanes"):
         AccumulatorBank(count=5, acc_bits=8, weight_bits=4, lanes=4)
+    with pytest.raises(ConfigError, match="^dsp_lanes must be an integer in 0..5, got 6$"):
+        AccumulatorBank(count=5, acc_bits=8, weight_bits=4, lanes=6, dsp_lanes=6)
 
 
 def test_event_list_appends_clears_and_reads_back():

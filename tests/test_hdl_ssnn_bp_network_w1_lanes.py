@@ -189,10 +189,11 @@ def test_word_event_splitter_sends_each_word_with_a_gated_active_lane(posts, lan
     simulate(_clocked(dut), bench)
 
 
-def test_accumulator_bank_adds_word_w_to_its_lanes():
+@pytest.mark.parametrize("dsp_lanes", [0, 5])     # 5: DSPAdder units (plain sums here)
+def test_accumulator_bank_adds_word_w_to_its_lanes(dsp_lanes):
     count, lanes, words = 7, 3, 3
     dut = AccumulatorBank(count=count, acc_bits=7, weight_bits=4, lanes=lanes, group=2,
-                          words=words)
+                          words=words, dsp_lanes=dsp_lanes)
     r = random.Random(7)
     model = AccumulatorModel(count=count, acc_bits=7)
 

@@ -12,7 +12,7 @@ from amaranth.sim import Simulator
 from snnforge import toolchain
 from snnforge.errors import ConfigError
 from snnforge.hdl import ice40_dsp_adder
-from snnforge.hdl.ice40_dsp_adder import DSPAdder, is_ice40_up
+from snnforge.hdl.ice40_dsp_adder import DSPAdder, check_dsp_lanes, is_ice40_up
 from snnforge.hwsim import emit_verilog, lint
 
 
@@ -119,3 +119,13 @@ def test_simulated_sum_wraps():
 def test_bad_parameters_are_refused(kwargs, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         DSPAdder(**kwargs)
+
+
+def test_dsp_lanes_are_checked():
+    assert check_dsp_lanes(4, lanes=4, acc_bits=32) == 4
+    assert check_dsp_lanes(0, lanes=4, acc_bits=40) == 0
+    with pytest.raises(ConfigError, match=r"^dsp_lanes must be an integer in 0..4, got 5$"):
+        check_dsp_lanes(5, lanes=4, acc_bits=20)
+    with pytest.raises(ConfigError, match=r"^dsp_lanes=2: acc_bits=33 is wider than an "
+                                          r"SB_MAC16 adds \(32\); use dsp_lanes=0$"):
+        check_dsp_lanes(2, lanes=4, acc_bits=33)

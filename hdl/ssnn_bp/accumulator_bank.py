@@ -8,7 +8,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from snnforge.hdl.checks import check_int
-from snnforge.hdl.ice40_dsp_adder import check_dsp_lanes, lane_sums
+from snnforge.hdl.ice40_dsp_adder import DSPAccumulator, check_dsp_lanes
 
 from .mux import select
 
@@ -27,8 +27,9 @@ class AccumulatorBank(wiring.Component):
     (``group`` of them, 0 beyond ``count``), combinational.
     The config's overflow proof (:meth:`SSNNConfig.accumulator_bits_needed`) makes the sums
     exact. ``dsp_lanes`` (default 0; ``acc_bits`` <= 32 then): accumulators 0 .. dsp_lanes - 1
-    add in :class:`~snnforge.hdl.ice40_dsp_adder.DSPAdder` units (an SB_MAC16 each on an
-    iCE40 UltraPlus, the same sum elsewhere).
+    are :class:`~snnforge.hdl.ice40_dsp_adder.DSPAccumulator` units (register and adder in an
+    SB_MAC16 each on an iCE40 UltraPlus, the same register elsewhere; cleared by ``clear``
+    and the domain's reset, not by a ResetInserter around the bank).
     """
 
     def __init__(self, *, count: int, acc_bits: int, weight_bits: int, lanes: int,
@@ -53,22 +54,29 @@ class AccumulatorBank(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        acc = [Signal(signed(self.acc_bits), name=f"acc{j}") for j in range(self.count)]
-        # (accumulator j adds lane j % lanes of its word; the first dsp_lanes in DSPAdders)
-        total = lane_sums(m, acc, [self.row[j % self.lanes] for j in range(self.count)],
-                          dsp_lanes=self.dsp_lanes, a_bits=self.acc_bits,
-                          b_bits=self.weight_bits)
+        acc = []
+        for j in range(self.count):
+            if j < self.dsp_lanes:     # register and adder in an SB_MAC16 on an iCE40 UP
+                m.submodules[f"acc{j}"] = unit = DSPAccumulator(acc_bits=self.acc_bits,
+                                                                b_bits=self.weight_bits)
+                add = self.add if self.words == 1 else self.add & (self.word == j // self.lanes)
+                m.d.comb += [unit.add.eq(add), unit.clear.eq(self.clear),
+                             unit.addend.eq(self.row[j % self.lanes])]
+                acc.append(unit.value)
+            else:
+                acc.append(Signal(signed(self.acc_bits), name=f"acc{j}"))
+        regs = range(self.dsp_lanes, self.count)
         if self.words == 1:
             with m.If(self.add):
-                m.d.sync += [a.eq(total[j]) for j, a in enumerate(acc)]
+                m.d.sync += [acc[j].eq(acc[j] + self.row[j]) for j in regs]
         else:
             for q in range(self.words):
                 with m.If(self.add & (self.word == q)):
-                    m.d.sync += [acc[j].eq(total[j])
-                                 for j in range(q * self.lanes,
+                    m.d.sync += [acc[j].eq(acc[j] + self.row[j - q * self.lanes])
+                                 for j in range(max(q * self.lanes, self.dsp_lanes),
                                                 min((q + 1) * self.lanes, self.count))]
         with m.If(self.clear):
-            m.d.sync += [a.eq(0) for a in acc]
+            m.d.sync += [acc[j].eq(0) for j in regs]
         m.d.comb += self.value.eq(select(acc, self.index))
         for lane in range(self.group):
             column = [acc[g * self.group + lane] if g * self.group + lane < self.count else 0
