@@ -27,22 +27,22 @@ def _digits(config, seed: int, count: int = 3):
             r.integers(0, config.n_out, count))
 
 
-@pytest.mark.parametrize("n_hidden,p,architecture,cores,hid_lanes,spram", [
-    (16, 4, "iterative", 1, 1, True),      # the UP5K shape: 4 lanes, W1 in SPRAM
-    (20, 20, "pipelined", 2, 4, False),    # one word per row: every add to word 0
-    (12, 1, "pipelined", 1, 1, False),     # one accumulator per word
-    (18, 6, "iterative", 3, 2, False),     # 3 groups per word
-    (16, 4, "pipelined", 2, 4, True),      # a group is a word
+@pytest.mark.parametrize("n_hidden,p,architecture,cores,hid_lanes,spram,dsps", [
+    (16, 4, "iterative", 1, 1, True, 8),   # the UP5K shape: 4 lanes, W1 in SPRAM, 8 DSP units
+    (20, 20, "pipelined", 2, 4, False, 0),  # one word per row: every add to word 0
+    (12, 1, "pipelined", 1, 1, False, 0),  # one accumulator per word
+    (18, 6, "iterative", 3, 2, False, 3),  # 3 groups per word
+    (16, 4, "pipelined", 2, 4, True, 0),   # a group is a word
 ])
 def test_top_with_u_in_ram_trains_bit_identical(n_hidden, p, architecture, cores, hid_lanes,
-                                                spram):
+                                                spram, dsps):
     config = small_network_config(n_in=13, n_hidden=n_hidden, **_LEARNING)
     golden = BitTrueSSNN(config)
     start_w1 = golden.W1.copy()
     images, labels = _digits(config, n_hidden + p)
     run = simulate_network(config, images, labels, learn=True, rng_architecture=architecture,
                            rounds_per_stage=4, rng_cores=cores, hid_lanes=hid_lanes,
-                           w1_lanes=p, w1_spram=spram, u_ram=True)
+                           w1_lanes=p, w1_spram=spram, u_ram=True, dsp_adders=dsps)
     want = golden_training_trace(golden, images, labels, first_sample=0)
     assert trace_mismatch(config, run.traces, want) is None
     assert np.array_equal(run.w1, golden.W1)

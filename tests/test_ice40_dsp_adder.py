@@ -1,7 +1,9 @@
-"""DSPAdder (hdl/ice40_dsp_adder.py): elaborated for the iCEBreaker's iCE40 UP5K it is one
-SB_MAC16 instance, whose configuration Yosys proves equal to ``a + b`` for every input with
-Yosys's own SB_MAC16 simulation model (cells_sim.v, read as real logic); a wrong parameter
-makes the proof fail. Elsewhere it is the plain ``a + b``."""
+"""DSPAdder and DSPAccumulator (hdl/ice40_dsp_adder.py): elaborated for the iCEBreaker's
+iCE40 UP5K each is one SB_MAC16 instance, whose configuration Yosys proves right with its own
+SB_MAC16 simulation model (cells_sim.v, read as real logic): the adder equal to ``a + b`` for
+every input, the accumulator equal to its plain register version for every input sequence
+(temporal induction from the zero state); a wrong parameter makes each proof fail.
+Elsewhere both are the plain logic."""
 import importlib.resources
 import re
 
@@ -12,7 +14,8 @@ from amaranth.sim import Simulator
 from snnforge import toolchain
 from snnforge.errors import ConfigError
 from snnforge.hdl import ice40_dsp_adder
-from snnforge.hdl.ice40_dsp_adder import DSPAdder, check_dsp_lanes, is_ice40_up
+from snnforge.hdl.ice40_dsp_adder import (DSPAccumulator, DSPAdder, check_dsp_lanes,
+                                          is_ice40_up)
 from snnforge.hwsim import emit_verilog, lint
 
 
@@ -53,6 +56,33 @@ endmodule
     return result.returncode == 0 and "SUCCESS!" in log, log
 
 
+def _prove_accumulator(tmp_path, acc_bits: int, b_bits: int) -> tuple[bool, str]:
+    """Yosys's proof that the SB_MAC16 accumulator equals the register one for every input
+    sequence (clock, reset, add, clear, addend) from the zero state: (proved, log)."""
+    (tmp_path / "mac.v").write_text(_mac_model())
+    (tmp_path / "dsp.il").write_text(rtlil.convert(
+        DSPAccumulator(acc_bits=acc_bits, b_bits=b_bits), name="acc_dsp",
+        platform=_icebreaker()))
+    (tmp_path / "ref.il").write_text(rtlil.convert(
+        DSPAccumulator(acc_bits=acc_bits, b_bits=b_bits), name="acc_ref"))
+    (tmp_path / "check.v").write_text(f"""
+module check(input clk, input rst, input add, input clear, input [{b_bits - 1}:0] addend,
+             output ok);
+  wire [{acc_bits - 1}:0] v_dsp, v_ref;
+  acc_dsp dsp(.clk(clk), .rst(rst), .add(add), .clear(clear), .addend(addend), .value(v_dsp));
+  acc_ref ref(.clk(clk), .rst(rst), .add(add), .clear(clear), .addend(addend), .value(v_ref));
+  assign ok = v_dsp == v_ref;
+endmodule
+""")
+    script = ("read_verilog mac.v; read_rtlil dsp.il; read_rtlil ref.il; read_verilog check.v; "
+              "hierarchy -check -top check; proc; flatten; opt -fast; "
+              "select -assert-none t:SB_MAC16; "
+              "sat -tempinduct -prove ok 1 -set-init-zero -verify -show-ports")
+    result = toolchain.run_tool("yosys", ["-p", script], cwd=tmp_path, check=False)
+    log = result.stdout + result.stderr
+    return result.returncode == 0 and "Induction step proven: SUCCESS!" in log, log
+
+
 def test_platform_detection():
     assert is_ice40_up(_icebreaker())
     assert not is_ice40_up(None)
@@ -80,6 +110,48 @@ def test_a_wrong_parameter_fails_the_proof(tmp_path, monkeypatch, name, value):
     monkeypatch.setitem(ice40_dsp_adder.DSP_ADDER_PARAMS, name, Const(value, width))
     proved, log = _prove(tmp_path, DSPAdder(a_bits=20, b_bits=10, sum_bits=20), _icebreaker())
     assert not proved, f"the proof passed with {name}={value}"
+
+
+@pytest.mark.hw
+@pytest.mark.parametrize("widths", [(17, 10), (20, 10), (32, 32), (5, 8)])
+def test_sb_mac16_accumulator_is_the_register(tmp_path, widths):
+    acc_bits, b_bits = widths
+    assert "SB_MAC16" in rtlil.convert(DSPAccumulator(acc_bits=acc_bits, b_bits=b_bits),
+                                       platform=_icebreaker())
+    proved, log = _prove_accumulator(tmp_path, acc_bits, b_bits)
+    assert proved, log[-2000:]
+
+
+@pytest.mark.hw
+@pytest.mark.parametrize("name, value", [("TOPADDSUB_CARRYSELECT", 0),
+                                         ("BOTADDSUB_UPPERINPUT", 1),
+                                         ("TOPOUTPUT_SELECT", 0)])
+def test_a_wrong_accumulator_parameter_fails_the_proof(tmp_path, monkeypatch, name, value):
+    from amaranth.hdl import Const
+    width = len(ice40_dsp_adder.DSP_ACCUMULATOR_PARAMS[name])
+    monkeypatch.setitem(ice40_dsp_adder.DSP_ACCUMULATOR_PARAMS, name, Const(value, width))
+    proved, _log = _prove_accumulator(tmp_path, 17, 10)
+    assert not proved, f"the proof passed with {name}={value}"
+
+
+def test_simulated_accumulator_clears_first_and_wraps():
+    unit = DSPAccumulator(acc_bits=6, b_bits=4)
+    steps = [(1, 0, 7, 7), (1, 0, 7, 14), (1, 1, 5, 0), (0, 0, 5, 0), (1, 0, -3, -3),
+             (1, 0, 7, 4), (1, 0, 7, 11)] + [(1, 0, 7, 11 + 7 * k) for k in range(1, 3)] \
+        + [(1, 0, 7, -32)]       # 32 wraps to -32
+
+    async def bench(ctx):
+        for add, clear, addend, want in steps:
+            ctx.set(unit.add, add)
+            ctx.set(unit.clear, clear)
+            ctx.set(unit.addend, addend)
+            await ctx.tick()
+            assert ctx.get(unit.value) == want, (add, clear, addend)
+
+    sim = Simulator(unit)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
 
 
 @pytest.mark.hw
@@ -119,6 +191,15 @@ def test_simulated_sum_wraps():
 def test_bad_parameters_are_refused(kwargs, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         DSPAdder(**kwargs)
+
+
+def test_bad_accumulator_parameters_are_refused():
+    with pytest.raises(ConfigError, match=r"^acc_bits must be an integer in 1..32, got 33$"):
+        DSPAccumulator(acc_bits=33, b_bits=10)
+    with pytest.raises(ConfigError, match=r"^b_bits must be an integer in 1..32, got 0$"):
+        DSPAccumulator(acc_bits=17, b_bits=0)
+    with pytest.raises(ConfigError, match=r"^dsp must be True or False \(the accumulator"):
+        DSPAccumulator(acc_bits=17, b_bits=10, dsp="yes")
 
 
 def test_dsp_lanes_are_checked():

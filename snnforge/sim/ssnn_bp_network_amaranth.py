@@ -66,8 +66,8 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
                      rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                      rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, rng_cores: int = 1,
                      hid_lanes: int = 1, w1_lanes: int | None = None, w1_spram: bool = False,
-                     u_ram: bool = False, w1=None, w2=None, first_key: int = 0,
-                     step_bound: int | None = None, writes=(), stream: bool = False) -> NetworkRun:
+                     u_ram: bool = False, dsp_adders: int = 0, w1=None, w2=None,
+                     first_key: int = 0, step_bound: int | None = None, writes=(), stream: bool = False) -> NetworkRun:
     """Run samples (uint8 pixels (N, n_in), labels (N,); sample keys first_key + position)
     through a fresh top, then read back every weight row.
 
@@ -79,7 +79,8 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
     testbench process), not after sample n's last trace.
 
     ``w1_lanes``: W1 posts per memory word (default n_hidden), ``w1_spram``: W1 in the SPRAM
-    shape, ``u_ram``: u in block RAM (see :class:`SSNNNetwork`).
+    shape, ``u_ram``: u in block RAM, ``dsp_adders``: u's and z's adders as DSP units (the
+    plain logic in this simulator; see :class:`SSNNNetwork`).
 
     ``step_bound``: cycles allowed per trace (default :func:`step_cycle_bound`); a stall
     raises :class:`NetworkStall` with the sample and step it waited for.
@@ -87,7 +88,8 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
     images = np.asarray(images, dtype=np.uint8).reshape(len(labels), config.n_in)
     dut = SSNNNetwork(config=config, rounds_per_stage=rounds_per_stage,
                       rng_architecture=rng_architecture, rng_cores=rng_cores, hid_lanes=hid_lanes,
-                      w1_lanes=w1_lanes, w1_spram=w1_spram, u_ram=u_ram, w1=w1, w2=w2)
+                      w1_lanes=w1_lanes, w1_spram=w1_spram, u_ram=u_ram,
+                      dsp_adders=dsp_adders, w1=w1, w2=w2)
     bound = (step_cycle_bound(config, w1_lanes=w1_lanes, w1_spram=w1_spram)
              if step_bound is None else step_bound)
     layout = trace_layout(config)
