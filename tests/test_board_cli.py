@@ -210,6 +210,11 @@ def test_build_passes_the_clock_and_network_options(tmp_path, capsys, boards):
                      "--frame-spram", "--out", str(tmp_path / "r")]) == 0
     assert boards.calls[-1]["network_options"] == {"w1_lanes": 4, "w1_spram": True,
                                                    "u_ram": True, "frame_spram": True}
+    assert cli.main(["board", "build", "--board", "icebreaker", "--n-in", "784", "--hidden",
+                     "64", "--weight-bits", "10", "--w1-lanes", "4", "--u-ram", "--dsp-adders",
+                     "0", "--out", str(tmp_path / "d")]) == 0
+    assert boards.calls[-1]["network_options"] == {"w1_lanes": 4, "u_ram": True,
+                                                   "dsp_adders": 0}
     # --lr: the UP5K configuration of docs/boards.md, the same hash as the benchmarks' build
     assert cli.main(["board", "build", "--board", "icebreaker", "--n-in", "784", "--hidden",
                      "64", "--weight-bits", "10", "--lr", "0.002", "--seed", "0",
