@@ -12,7 +12,9 @@ iCE40 Devices"; Yosys's ``techlibs/ice40/cells_sim.v``).
 elaborated for is an iCE40 UltraPlus (:func:`is_ice40_up`); everywhere else (the Amaranth
 simulator, the Verilog of the Verilator benches, ECP5 builds) it is the plain ``a + b``, so
 both are the same function (``tests/test_ice40_dsp_adder.py`` proves the instance's with
-Yosys's SB_MAC16 model).
+Yosys's SB_MAC16 model). :class:`DSPAccumulator` does the same for a register and its adder
+(``value <= value + addend``): the block's adders add to its own output registers, so the
+register's flip-flops leave the logic cells too.
 """
 from __future__ import annotations
 
