@@ -30,22 +30,21 @@ class CounterBank(wiring.Component):
     bytes (samples at 0, errors at 4, cycles at 8, little-endian) and ``rom`` (constant bytes
     at :data:`ROM_BASE` onwards, at most 16).
 
-    ``start`` clears the per-sample cycle counter (``sample_cycle_bits`` wide), ``count`` adds
-    one to it; ``done`` (with ``error``: the winner was not the label) adds the sample to the
-    counters: one sample, ``error`` errors and the per-sample cycles (counted up to and
-    including the clock of ``done``). ``clear`` zeroes them. An update or a clear runs for
-    ``_BYTES + 1`` clocks (``busy``; read-modify-write of one byte per clock); after a reset
-    the bank clears itself. ``rd_addr`` -> ``rd_data`` one clock later (when not busy).
+    A sample's cycles are counted in an 8-bit register (``start`` clears it, ``count`` adds
+    one) that spills into the memory: each time it wraps, the bank adds 256 to the cycles
+    counter. ``done`` (with ``error``: the winner was not the label) adds the sample to the
+    counters: one sample, ``error`` errors and the register's cycles (counted up to and
+    including the clock of ``done``). ``clear`` zeroes them. An update, a spill or a clear
+    runs for ``_BYTES + 1`` clocks (``busy``; read-modify-write of one byte per clock); a
+    ``done`` or a wrap that arrives while one runs waits for it (``busy`` stays high), a
+    ``clear`` is taken only when the bank is idle; after a reset the bank clears itself.
+    ``rd_addr`` -> ``rd_data`` one clock later (when not busy).
     """
 
-    def __init__(self, *, sample_cycle_bits: int = 32, rom: bytes = b""):
-        if (not isinstance(sample_cycle_bits, int) or sample_cycle_bits % 8
-                or not 8 <= sample_cycle_bits <= 8 * COUNTER_BYTES[2]):
-            raise ConfigError(f"sample_cycle_bits must be a multiple of 8 from 8 to "
-                              f"{8 * COUNTER_BYTES[2]}, got {sample_cycle_bits!r}")
+    def __init__(self, *, rom: bytes = b""):
         if not isinstance(rom, (bytes, bytearray)) or len(rom) > ROM_BASE:
             raise ConfigError(f"rom must be at most {ROM_BASE} bytes, got {rom!r}")
-        self.sample_cycle_bits, self.rom = sample_cycle_bits, bytes(rom)
+        self.rom = bytes(rom)
         super().__init__({"start": In(1), "count": In(1), "done": In(1), "error": In(1),
                           "clear": In(1), "rd_addr": In(5), "rd_data": Out(8),
                           "busy": Out(1, init=1)})
@@ -56,28 +55,37 @@ class CounterBank(wiring.Component):
                                                   init=[0] * ROM_BASE + list(self.rom))
         rd = mem.read_port(transparent_for=())
         wr = mem.write_port()
-        per_sample = Signal(self.sample_cycle_bits)
+        low = Signal(8)               # the sample's cycles modulo 256
+        want_done = Signal()          # a done waits for the run in progress
+        want_spill = Signal()         # a wrap of ``low`` waits
         with m.If(self.start):
-            m.d.sync += per_sample.eq(0)
+            m.d.sync += low.eq(0)
         with m.Elif(self.count):
-            m.d.sync += per_sample.eq(per_sample + 1)
+            m.d.sync += low.eq(low + 1)
+            with m.If(low == 0xFF):
+                m.d.sync += want_spill.eq(1)
         active = Signal(init=1)       # an update or a clear runs (after reset: a clear)
         clearing = Signal(init=1)
+        spill = Signal()              # the run adds 256 to the cycles
         error = Signal()
+        with m.If(self.done):
+            m.d.sync += error.eq(self.error)
         step = Signal(range(_BYTES + 1))   # step s reads byte s and writes byte s - 1
         carry = Signal()
         index = Signal(range(_BYTES))
-        m.d.comb += [self.busy.eq(active), index.eq(step - 1), rd.en.eq(1),
-                     rd.addr.eq(Mux(active, step, self.rd_addr)), self.rd_data.eq(rd.data)]
+        m.d.comb += [self.busy.eq(active | want_done | want_spill), index.eq(step - 1),
+                     rd.en.eq(1), rd.addr.eq(Mux(active, step, self.rd_addr)),
+                     self.rd_data.eq(rd.data)]
         operand = Signal(8)
         with m.Switch(index):
             with m.Case(_FIRST[0]):
-                m.d.comb += operand.eq(1)
+                m.d.comb += operand.eq(~spill)
             with m.Case(_FIRST[1]):
-                m.d.comb += operand.eq(error)
-            for k in range(self.sample_cycle_bits // 8):
-                with m.Case(_FIRST[2] + k):
-                    m.d.comb += operand.eq(per_sample[8 * k:8 * k + 8])
+                m.d.comb += operand.eq(error & ~spill)
+            with m.Case(_FIRST[2]):
+                m.d.comb += operand.eq(Mux(spill, 0, low))
+            with m.Case(_FIRST[2] + 1):
+                m.d.comb += operand.eq(spill)
             with m.Default():
                 m.d.comb += operand.eq(0)
         first = (index == _FIRST[0]) | (index == _FIRST[1]) | (index == _FIRST[2])
@@ -91,8 +99,15 @@ class CounterBank(wiring.Component):
                 m.d.sync += carry.eq(total[8])
             with m.If(step == _BYTES):
                 m.d.sync += [active.eq(0), clearing.eq(0), step.eq(0)]
+            with m.If(self.done):
+                m.d.sync += want_done.eq(1)
         with m.Elif(self.clear):
-            m.d.sync += [active.eq(1), clearing.eq(1), step.eq(0)]
-        with m.Elif(self.done):
-            m.d.sync += [active.eq(1), clearing.eq(0), step.eq(0), error.eq(self.error)]
+            m.d.sync += [active.eq(1), clearing.eq(1), step.eq(0), want_done.eq(0),
+                         want_spill.eq(0)]
+        with m.Elif(self.done | want_done):
+            m.d.sync += [active.eq(1), clearing.eq(0), spill.eq(0), step.eq(0),
+                         want_done.eq(0)]
+        with m.Elif(want_spill):
+            m.d.sync += [active.eq(1), clearing.eq(0), spill.eq(1), step.eq(0),
+                         want_spill.eq(0)]
         return m
