@@ -170,8 +170,7 @@ class CommandDecoder(wiring.Component):
         at_end = Signal()
         m.d.comb += at_end.eq(ptr == end)
         expected = Signal(8)
-        last_seq = Signal(8)
-        have_last = Signal()
+        have_last = Signal()      # a frame was executed: the last executed seq is expected - 1
         seq = Signal(8)           # the response's seq (the expected one for a bad frame)
         op = Signal(8)            # the response's command byte (0 for a bad frame)
         status = Signal(8)
@@ -301,7 +300,7 @@ class CommandDecoder(wiring.Component):
             m.d.sync += state.eq(DecoderState.DISPATCH)
         with m.Elif(state == DecoderState.DISPATCH):
             with m.If(seq != expected):
-                with m.If(have_last & (seq == last_seq)):
+                with m.If(have_last & ((seq + 1)[:8] == expected)):
                     respond(Status.DUPLICATE)
                 with m.Else():
                     m.d.sync += tx_byte.eq(expected)
@@ -506,7 +505,7 @@ class CommandDecoder(wiring.Component):
         with m.Elif(state == DecoderState.RELEASE):
             m.d.comb += [self.i_frame.ready.eq(1), ptr_next.eq(0)]
             with m.If(executed):
-                m.d.sync += [expected.eq(seq + 1), last_seq.eq(seq), have_last.eq(1)]
+                m.d.sync += [expected.eq(seq + 1), have_last.eq(1)]
             m.d.sync += state.eq(DecoderState.IDLE)
         with m.Else():   # an illegal state returns to IDLE
             m.d.comb += ptr_next.eq(0)

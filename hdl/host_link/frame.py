@@ -8,6 +8,7 @@ from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
 
 from snnforge.errors import ConfigError
+from snnforge.hdl.const_compare import less_than
 from snnforge.host.protocol import BODY_OVERHEAD, Status
 
 from .crc import CRC_INIT, crc16_next
@@ -95,6 +96,8 @@ class FrameReceiver(wiring.Component):
         m.d.comb += [self.rd_data.eq(rd.data)]
         inp = self.i_data
         count = Signal(range(n + 1))
+        room = Signal()           # count < n: the byte has a place in the buffer
+        m.d.comb += room.eq(less_than(count, n))
         crc = Signal(16, init=CRC_INIT)
         overflow = Signal()
         lost = Signal()
@@ -121,20 +124,20 @@ class FrameReceiver(wiring.Component):
             with m.Elif(inp.payload.last):
                 length = count + 1
                 final = crc16_next(crc, inp.payload.data)
-                m.d.comb += wr.en.eq(~overflow & (count < n))
+                m.d.comb += wr.en.eq(~overflow & room)
                 m.d.sync += [count.eq(0), crc.eq(CRC_INIT), overflow.eq(0), lost.eq(0)]
-                with m.If(length >= BODY_OVERHEAD):
+                with m.If(~less_than(count, BODY_OVERHEAD - 1)):   # length >= BODY_OVERHEAD
                     m.d.sync += [announce.eq(1), self.o_frame.payload.length.eq(length)]
                     with m.If(inp.payload.error | lost):
                         m.d.sync += self.o_frame.payload.status.eq(Status.NACK_FRAMING)
-                    with m.Elif(overflow | (count >= n)):
+                    with m.Elif(overflow | ~room):
                         m.d.sync += self.o_frame.payload.status.eq(Status.NACK_LENGTH)
                     with m.Elif(final != 0):
                         m.d.sync += self.o_frame.payload.status.eq(Status.NACK_CRC)
                     with m.Else():
                         m.d.sync += self.o_frame.payload.status.eq(Status.OK)
             with m.Else():
-                with m.If(count < n):
+                with m.If(room):
                     m.d.comb += wr.en.eq(1)
                     m.d.sync += [count.eq(count + 1), crc.eq(crc16_next(crc, inp.payload.data))]
                 with m.Else():
