@@ -113,10 +113,10 @@ def test_frame_receiver_checks_crc_length_and_marks(spram):
     dut = FrameReceiver(buffer_bytes=n, spram=spram)
     got = _stream(dut, items, src="i_data", sink="o_frame", ready_p=1.0, valid_p=0.5, seed=6)
     status = [g >> n.bit_length() for g in got]
-    lengths = [g & ((1 << n.bit_length()) - 1) for g in got]
+    ends = [g & ((1 << n.bit_length()) - 1) for g in got]
     assert status == [P.Status.OK, P.Status.NACK_CRC, P.Status.NACK_FRAMING,
                       P.Status.NACK_LENGTH, P.Status.OK]
-    assert lengths[0] == lengths[-1] == len(good)
+    assert ends[0] == ends[-1] == len(good) - 2     # the CRC's address
 
 
 @pytest.mark.parametrize("spram", [False, True])
@@ -141,7 +141,7 @@ def test_frame_receiver_buffer_holds_the_body(spram):
                 assert not ctx.get(dut.o_frame.valid)
                 await ctx.tick()
             assert ctx.get(dut.o_frame.valid)
-            assert ctx.get(dut.o_frame.payload.length) == len(body)
+            assert ctx.get(dut.o_frame.payload.end) == len(body) - 2
             read.append(ctx.get(dut.rd_data))     # address 0, set before the frame came
             for addr in range(1, len(body) + 1):
                 ctx.set(dut.rd_addr, addr)

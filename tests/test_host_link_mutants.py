@@ -56,7 +56,7 @@ def test_crc_clear_wins_over_a_byte_in_the_same_cycle():
 
 def _receiver_run(dut, schedule):
     """Drive ``schedule``: per cycle (byte item or None, o_frame.ready); collect o_frame
-    transfers as (length, status)."""
+    transfers as (end, status): end is the CRC's address, the body's length - 2."""
     n = dut.buffer_bytes
     got = []
 
@@ -87,7 +87,7 @@ def test_minimum_length_frame_is_accepted():
     body = P.frame_body(3, 9)
     assert len(body) == P.BODY_OVERHEAD
     schedule = [(b, 1) for b in _bytes(body)] + [(None, 1)] * 4
-    assert _receiver_run(dut, schedule) == [(4, P.Status.OK)]
+    assert _receiver_run(dut, schedule) == [(2, P.Status.OK)]
 
 
 def test_frame_that_lost_bytes_while_the_buffer_was_owned_is_a_framing_nack():
@@ -103,7 +103,7 @@ def test_frame_that_lost_bytes_while_the_buffer_was_owned_is_a_framing_nack():
                 + [(None, 1)]                                      # first frame taken
                 + [(b, 0) for b in b2[2:]] + [(None, 0)] * 2 + [(None, 1)] * 2)
     got = _receiver_run(dut, schedule)
-    assert got[0] == (len(first), P.Status.OK)
+    assert got[0] == (len(first) - 2, P.Status.OK)
     assert [s for _, s in got[1:]] == [P.Status.NACK_FRAMING]
 
 

@@ -4,7 +4,7 @@ Frames go in stop-and-wait, as through the link (the next frame's bytes start af
 consumer released the buffer), with random gaps between bytes (none at all for some frames);
 the consumer reads the buffer as the command decoder does: address 0 held while it waits, so
 byte 0 is the data of the first offered clock, then byte by byte with random holds. Scored
-against snnforge.host.protocol: status (OK, NACK_CRC, NACK_FRAMING, NACK_LENGTH), length, no
+against snnforge.host.protocol: status (OK, NACK_CRC, NACK_FRAMING, NACK_LENGTH), end (the CRC's address), no
 frame for a body shorter than 4 bytes, and every stored byte.
 
 Parameters (SNNFORGE_TB_PARAMS): buffer_bytes, seed, frames.
@@ -81,10 +81,11 @@ async def frames_stored_checked_and_read(dut):
         assert int(dut.o_frame__valid.value), f"frame {index}: not offered within " \
             f"{OFFER_BOUND} clocks of its last byte"
         info = int(dut.o_frame__payload.value)
-        length, status = info & ((1 << len_bits) - 1), info >> len_bits
+        end, status = info & ((1 << len_bits) - 1), info >> len_bits
         assert status == want, f"frame {index}: status 0x{status:02x}, want 0x{int(want):02x}"
         if want != P.Status.NACK_LENGTH:
-            assert length == len(body), f"frame {index}: length {length}, want {len(body)}"
+            assert end == len(body) - 2, f"frame {index}: end {end}, want {len(body) - 2} " \
+                f"(the CRC's address)"
             read = [int(dut.rd_data.value)]            # byte 0: address 0 held while waiting
             for addr in range(1, len(body)):
                 dut.rd_addr.value = addr

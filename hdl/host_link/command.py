@@ -166,7 +166,7 @@ class CommandDecoder(wiring.Component):
         rewind = Signal()         # back to the first weight lane (WRITE) or pair (samples)
         m.d.comb += self.rd_addr.eq(ptr_next)
         m.d.sync += ptr.eq(ptr_next)
-        end = Signal(range(self.buffer_bytes + 1))    # the CRC's address: the payload's end
+        end = frame.end           # the CRC's address: the payload's end (held with the frame)
         at_end = Signal()
         m.d.comb += at_end.eq(ptr == end)
         expected = Signal(8)
@@ -285,7 +285,7 @@ class CommandDecoder(wiring.Component):
         state = Signal(DecoderState, init=DecoderState.IDLE)
         with m.If(state == DecoderState.IDLE):   # ptr is 0
             with m.If(self.i_frame.valid & ~bank.busy):
-                m.d.sync += [executed.eq(0), end.eq(frame.length - 2), send_lanes.eq(0)]
+                m.d.sync += [executed.eq(0), send_lanes.eq(0)]
                 with m.If(frame.status != Status.OK):
                     m.d.sync += [seq.eq(expected), op.eq(0), status.eq(frame.status),
                                  kind.eq(Payload.NONE)]

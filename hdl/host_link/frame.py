@@ -42,9 +42,10 @@ def check_frame_spram(spram, *, buffer_bytes: int) -> bool:
 
 
 def frame_info_layout(buffer_bytes: int) -> data.StructLayout:
-    """A stored frame: length (bytes, CRC included) and status (8 b, a
+    """A stored frame: ``end`` (the buffer address of its CRC's first byte: the body's length
+    minus 2, the end of seq, op and payload) and ``status`` (8 b, a
     :class:`~snnforge.host.protocol.Status`: OK or the NACK the frame earns)."""
-    return data.StructLayout({"length": range(buffer_bytes + 1), "status": 8})
+    return data.StructLayout({"end": range(buffer_bytes + 1), "status": 8})
 
 
 
@@ -122,12 +123,12 @@ class FrameReceiver(wiring.Component):
                 m.d.sync += lost.eq(~inp.payload.last)
                 m.d.sync += [count.eq(0), crc.eq(CRC_INIT), overflow.eq(0)]
             with m.Elif(inp.payload.last):
-                length = count + 1
                 final = crc16_next(crc, inp.payload.data)
                 m.d.comb += wr.en.eq(~overflow & room)
                 m.d.sync += [count.eq(0), crc.eq(CRC_INIT), overflow.eq(0), lost.eq(0)]
-                with m.If(~less_than(count, BODY_OVERHEAD - 1)):   # length >= BODY_OVERHEAD
-                    m.d.sync += [announce.eq(1), self.o_frame.payload.length.eq(length)]
+                # the body's length, count + 1, is at least BODY_OVERHEAD
+                with m.If(~less_than(count, BODY_OVERHEAD - 1)):
+                    m.d.sync += [announce.eq(1), self.o_frame.payload.end.eq(count - 1)]
                     with m.If(inp.payload.error | lost):
                         m.d.sync += self.o_frame.payload.status.eq(Status.NACK_FRAMING)
                     with m.Elif(overflow | ~room):
