@@ -80,10 +80,12 @@ class SLIPDecoder(wiring.Component):
     """Wire bytes (``i_data``: :func:`snnforge.hdl.host_link.uart.rx_layout`) -> body bytes
     (``o_data``: :func:`checked_byte_layout`).
 
-    One body byte is held back until the next byte or END shows whether it is the last.
-    Empty frames are skipped. A byte with ``error`` set (framing error, break) or a bad escape
-    marks the frame: its last byte leaves with ``error`` = 1 (a frame whose body is empty and
-    marked leaves nothing). ``i_data`` is ready whenever the held byte can move on.
+    One body byte is held back until the next byte or END shows whether it is the last; it
+    leaves in the clock that wire byte is taken (``o_data`` is the held byte, valid with the
+    wire byte that releases it; ``i_data.ready`` is ``o_data.ready``), so the decoder keeps no
+    output register. Empty frames are skipped. A byte with ``error`` set (framing error,
+    break) or a bad escape marks the frame: its last byte leaves with ``error`` = 1 (a frame
+    whose body is empty and marked leaves nothing).
     """
 
     i_data: In(stream.Signature(rx_layout()))
@@ -97,40 +99,31 @@ class SLIPDecoder(wiring.Component):
         escaped = Signal()   # the previous wire byte was ESC
         bad = Signal()       # the current frame is marked
         byte = inp.payload.data
-        # a new byte can be taken when the output register is free or being emptied
-        free = ~out.valid | out.ready
-        m.d.comb += inp.ready.eq(free)
-        with m.If(out.valid & out.ready):
-            m.d.sync += out.valid.eq(0)
-
-        def push(last, error):
-            m.d.sync += [out.valid.eq(1), out.payload.data.eq(held),
-                         out.payload.last.eq(last), out.payload.error.eq(error)]
-
-        with m.If(inp.valid & free):
+        at_end = byte == END
+        value = Signal(8)    # the body byte a data wire byte stands for
+        valid_byte = Signal()
+        with m.If(escaped):
+            with m.If(byte == ESC_END):
+                m.d.comb += [value.eq(END), valid_byte.eq(1)]
+            with m.Elif(byte == ESC_ESC):
+                m.d.comb += [value.eq(ESC), valid_byte.eq(1)]
+        with m.Elif(byte != ESC):
+            m.d.comb += [value.eq(byte), valid_byte.eq(1)]
+        # the held byte leaves with the wire byte that shows whether it is the last
+        m.d.comb += [inp.ready.eq(out.ready),
+                     out.valid.eq(inp.valid & ~inp.payload.error & have
+                                  & (at_end | valid_byte)),
+                     out.payload.data.eq(held), out.payload.last.eq(at_end),
+                     out.payload.error.eq(at_end & bad)]
+        with m.If(inp.valid & inp.ready):
             with m.If(inp.payload.error):
                 m.d.sync += [bad.eq(1), escaped.eq(0)]
-            with m.Elif(byte == END):
-                with m.If(have):
-                    push(1, bad)
+            with m.Elif(at_end):
                 m.d.sync += [have.eq(0), escaped.eq(0), bad.eq(0)]
             with m.Else():
-                value = Signal(8)
-                valid_byte = Signal()
-                with m.If(escaped):
-                    m.d.sync += escaped.eq(0)
-                    with m.If(byte == ESC_END):
-                        m.d.comb += [value.eq(END), valid_byte.eq(1)]
-                    with m.Elif(byte == ESC_ESC):
-                        m.d.comb += [value.eq(ESC), valid_byte.eq(1)]
-                    with m.Else():
-                        m.d.sync += bad.eq(1)
-                with m.Elif(byte == ESC):
-                    m.d.sync += escaped.eq(1)
-                with m.Else():
-                    m.d.comb += [value.eq(byte), valid_byte.eq(1)]
+                m.d.sync += escaped.eq(~escaped & (byte == ESC))
+                with m.If(escaped & ~valid_byte):
+                    m.d.sync += bad.eq(1)
                 with m.If(valid_byte):
-                    with m.If(have):
-                        push(0, 0)
                     m.d.sync += [held.eq(value), have.eq(1)]
         return m
