@@ -177,11 +177,11 @@ class CommandDecoder(wiring.Component):
         executed = Signal()
         kind = Signal(Payload)
         tx_byte = Signal(8)
-        tx_index = Signal(range(max(IDENTITY_BYTES, sum(COUNTER_BYTES))))
         send_lanes = Signal()                         # weight lanes follow the payload
         count = Signal(range(max(SAMPLE_HEADER, nb, PAIR_BYTES)))   # byte of a field
-        lane = Signal(range(s.beat_lanes + 1))        # lane of the word
-        word_index = Signal(s.word_bits)              # word of the row
+        # lane of the word; in a response's payload the payload byte's index
+        lane = Signal(range(max(s.beat_lanes + 1, IDENTITY_BYTES, sum(COUNTER_BYTES))))
+        tx_index = lane
         checking = Signal()                           # WRITE_WEIGHTS: the checking pass
         params = Signal(8 * SAMPLE_HEADER)            # shifted in from the top
         layer = params[0]
@@ -192,10 +192,14 @@ class CommandDecoder(wiring.Component):
         row_load = Signal()
         row_shift = Signal()
         row_fill = Signal()
-        word = Signal(8 * nb)                         # one lane's bytes, shifted in
-        pair = Signal(8 * PAIR_BYTES)                 # index (2 B), value, shifted in
+        # bytes shifted in from the top: a pair (index (2 B), value) or a lane's nb bytes
+        shift_in = Signal(8 * max(PAIR_BYTES, nb))
+        pair = shift_in[-8 * PAIR_BYTES:]
+        word = shift_in[-8 * nb:]
         index = pair[:16]
-        pixel = Signal(range(s.n_in + 1))
+        # the pixel of a sample's beats; in a weight row the word's index (its low bits)
+        pixel = Signal(range(max(s.n_in + 1, 1 << s.word_bits)))
+        word_index = pixel[:s.word_bits]
         pair_valid = Signal()
         # validation keeps the previous pair's index in ``pixel`` and whether there is one in
         # ``pair_valid`` (the beats set both afresh)
@@ -204,10 +208,11 @@ class CommandDecoder(wiring.Component):
         # the IDENTIFY constant (its flags byte aside) is read from the counters' memory
         m.submodules.counters = bank = CounterBank(rom=ident[:-1])
         timing = Signal()
-        assert 1 << len(tx_index) == ROM_BASE    # a payload index is the low address bits
+        rom_bits = ceil_log2(ROM_BASE)           # a payload index is the low address bits
+        assert max(IDENTITY_BYTES, sum(COUNTER_BYTES)) <= ROM_BASE
 
         def bank_addr(i):
-            return Cat(i[:len(tx_index)], kind == Payload.IDENTITY)
+            return Cat(i[:rom_bits], kind == Payload.IDENTITY)
         m.d.comb += [self.busy.eq(self.i_frame.valid | bank.busy), bank.count.eq(timing),
                      bank.rd_addr.eq(bank_addr(tx_index))]
         # W1 loaded: host-loaded W1 counts the rows written in ascending order from row 0
@@ -335,7 +340,7 @@ class CommandDecoder(wiring.Component):
             with m.If(count == SAMPLE_HEADER - 1):
                 m.d.sync += state.eq(DecoderState.CHECK)
         with m.Elif(state == DecoderState.CHECK):
-            m.d.sync += [count.eq(0), lane.eq(0), word_index.eq(0), checking.eq(1),
+            m.d.sync += [count.eq(0), lane.eq(0), pixel.eq(0), checking.eq(1),
                          have_prev.eq(0)]
             with m.If(op == Command.READ_WEIGHTS):
                 with m.If((end != 2 + 3) | (params[1:8] != 0) | ~row_ok):
@@ -373,7 +378,7 @@ class CommandDecoder(wiring.Component):
         # --- WRITE_WEIGHTS: lanes of nb bytes each, a pass checking every sign
         # extension, then a pass sending each word's lanes as a beat -------------------
         with m.Elif(state == DecoderState.WRITE_LANE):
-            m.d.sync += [count.eq(count + 1), word.eq(Cat(word[8:], byte))]
+            m.d.sync += [count.eq(count + 1), shift_in.eq(Cat(shift_in[8:], byte))]
             m.d.comb += advance.eq(1)
             with m.If(count == nb - 1):
                 m.d.sync += [count.eq(0), state.eq(DecoderState.WRITE_STORE)]
@@ -411,7 +416,7 @@ class CommandDecoder(wiring.Component):
                             m.d.sync += w1_rows.eq(w1_rows + 1)
                     respond(Status.OK)
                 with m.Else():
-                    m.d.sync += [word_index.eq(word_index + 1), lane.eq(0)]
+                    m.d.sync += [pixel.eq(pixel + 1), lane.eq(0)]   # the next word
                     m.d.sync += state.eq(DecoderState.WRITE_LANE)
         # --- TRAIN / EVALUATE: validate the pairs, then n_in dense beats --------------
         with m.Elif(state == DecoderState.VALIDATE):
@@ -423,7 +428,7 @@ class CommandDecoder(wiring.Component):
                     m.d.sync += [pixel.eq(0), pair_valid.eq(0)]
                     m.d.sync += state.eq(DecoderState.FETCH)
             with m.Else():
-                m.d.sync += [count.eq(count + 1), pair.eq(Cat(pair[8:], byte))]
+                m.d.sync += [count.eq(count + 1), shift_in.eq(Cat(shift_in[8:], byte))]
                 m.d.comb += advance.eq(1)
                 with m.If(count == PAIR_BYTES - 1):
                     m.d.sync += [count.eq(0), state.eq(DecoderState.VALIDATE_PAIR)]
@@ -439,7 +444,7 @@ class CommandDecoder(wiring.Component):
                 m.d.sync += pair_valid.eq(0)
                 m.d.sync += state.eq(DecoderState.BEATS)
             with m.Else():
-                m.d.sync += [count.eq(count + 1), pair.eq(Cat(pair[8:], byte))]
+                m.d.sync += [count.eq(count + 1), shift_in.eq(Cat(shift_in[8:], byte))]
                 m.d.comb += advance.eq(1)
                 with m.If(count == PAIR_BYTES - 1):
                     m.d.sync += [pair_valid.eq(1), count.eq(0)]
@@ -500,7 +505,7 @@ class CommandDecoder(wiring.Component):
                     with m.If(row_last):
                         m.d.sync += state.eq(DecoderState.RELEASE)
                     with m.Elif(word_end):    # the word is sent: take the next beat
-                        m.d.sync += [word_index.eq(word_index + 1),
+                        m.d.sync += [pixel.eq(pixel + 1),          # the next word
                                      state.eq(DecoderState.READ_WORD)]
         with m.Elif(state == DecoderState.RELEASE):
             m.d.comb += [self.i_frame.ready.eq(1), ptr_next.eq(0)]
