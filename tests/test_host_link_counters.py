@@ -1,7 +1,7 @@
 """The host link's counter memory (:class:`snnforge.hdl.host_link.counters.CounterBank`) against
 a Python model of the READ_COUNTERS fields: samples, errors (wrapping at 32 bits) and cycles
 (48 bits) after random samples, clears and resets, every byte read back; carries across bytes;
-spills of the 8-bit per-sample count into the memory, also while an update runs; lint and
+spills of the per-sample count register into the memory, also while an update runs; lint and
 parameter checks."""
 import random
 
@@ -11,7 +11,7 @@ from amaranth.sim import Simulator
 
 from snnforge import hwsim
 from snnforge.errors import ConfigError
-from snnforge.hdl.host_link.counters import ROM_BASE, CounterBank
+from snnforge.hdl.host_link.counters import LOW_BITS, ROM_BASE, CounterBank
 from snnforge.host import protocol as P
 
 
@@ -110,22 +110,26 @@ def test_counters_match_the_model_over_random_samples_clears_and_resets():
 
 
 def test_per_sample_cycles_wider_than_a_byte_carry_into_the_total():
-    # 300 cycles per sample: the 8-bit count wraps once (a spill adds 256), and the sums
-    # carry from cycles' byte 0 into byte 1 (44 + 44 + 44 = 132, 3 * 300 = 900 = 0x384)
+    # 300 cycles per sample: the count register wraps (each spill adds 2**LOW_BITS), and the
+    # sums carry from cycles' byte 0 into byte 1 (3 * 300 = 900 = 0x384)
     script = [("sample", 300, 1, 0)] * 3 + [("read",)]
     assert _run(script) == [_expected(3, 3, 900)]
 
 
-@pytest.mark.parametrize("cycles", [255, 256, 257, 256 + 14, 256 + 15, 256 + 16, 512, 513])
+_CHUNK = 1 << LOW_BITS
+
+
+@pytest.mark.parametrize("cycles", [_CHUNK - 1, _CHUNK, _CHUNK + 1, _CHUNK + 14, _CHUNK + 15,
+                                    _CHUNK + 16, 2 * _CHUNK, 2 * _CHUNK + 1])
 def test_done_meeting_a_spill_waits_for_it(cycles):
-    # the count wraps on the sample's 256th clock: done on that clock or while the spill's
-    # 15 clocks run (257 .. 271) waits for it; both reach the memory
+    # the count wraps on the sample's 2**LOW_BITS-th clock: done on that clock or while the
+    # spill's 15 clocks run waits for it; both reach the memory
     script = [("sample", cycles, 1, 0), ("sample", cycles, 0, 0), ("read",)]
     assert _run(script) == [_expected(2, 1, 2 * cycles)]
 
 
 def test_a_long_sample_carries_the_spills_past_two_bytes():
-    # 65,600 cycles: 256 spills carry into cycles' byte 2
+    # 65,600 cycles: the spills carry into cycles' byte 2
     script = [("sample", 65_600, 0, 0), ("sample", 3, 1, 0), ("read",)]
     assert _run(script) == [_expected(2, 1, 65_603)]
 

@@ -24,15 +24,19 @@ ROM_BASE = 16
 _FIRST = (0, COUNTER_BYTES[0], COUNTER_BYTES[0] + COUNTER_BYTES[1])
 _BYTES = sum(COUNTER_BYTES)
 
+#: bits of the per-sample cycle register: it spills 2**LOW_BITS into the memory at each wrap,
+#: which leaves the bank idle for most of the 2**LOW_BITS clocks between two spills
+LOW_BITS = 6
+
 
 class CounterBank(wiring.Component):
     """Samples, errors and cycles in a memory of :data:`~snnforge.host.protocol.COUNTER_BYTES`
     bytes (samples at 0, errors at 4, cycles at 8, little-endian) and ``rom`` (constant bytes
     at :data:`ROM_BASE` onwards, at most 16).
 
-    A sample's cycles are counted in an 8-bit register (``start`` clears it, ``count`` adds
-    one) that spills into the memory: each time it wraps, the bank adds 256 to the cycles
-    counter. ``done`` (with ``error``: the winner was not the label) adds the sample to the
+    A sample's cycles are counted in a :data:`LOW_BITS`-bit register (``start`` clears it,
+    ``count`` adds one) that spills into the memory: each time it wraps, the bank adds
+    ``2**LOW_BITS`` to the cycles counter. ``done`` (with ``error``: the winner was not the label) adds the sample to the
     counters: one sample, ``error`` errors and the register's cycles (counted up to and
     including the clock of ``done``). ``clear`` zeroes them. An update, a spill or a clear
     runs for ``_BYTES + 1`` clocks (``busy``; read-modify-write of one byte per clock); a
@@ -55,18 +59,18 @@ class CounterBank(wiring.Component):
                                                   init=[0] * ROM_BASE + list(self.rom))
         rd = mem.read_port(transparent_for=())
         wr = mem.write_port()
-        low = Signal(8)               # the sample's cycles modulo 256
+        low = Signal(LOW_BITS)        # the sample's cycles modulo 2**LOW_BITS
         want_done = Signal()          # a done waits for the run in progress
         want_spill = Signal()         # a wrap of ``low`` waits
         with m.If(self.start):
             m.d.sync += low.eq(0)
         with m.Elif(self.count):
             m.d.sync += low.eq(low + 1)
-            with m.If(low == 0xFF):
+            with m.If(low == (1 << LOW_BITS) - 1):
                 m.d.sync += want_spill.eq(1)
         active = Signal(init=1)       # an update or a clear runs (after reset: a clear)
         clearing = Signal(init=1)
-        spill = Signal()              # the run adds 256 to the cycles
+        spill = Signal()              # the run adds 2**LOW_BITS to the cycles
         error = Signal()
         with m.If(self.done):
             m.d.sync += error.eq(self.error)
@@ -83,9 +87,7 @@ class CounterBank(wiring.Component):
             with m.Case(_FIRST[1]):
                 m.d.comb += operand.eq(error & ~spill)
             with m.Case(_FIRST[2]):
-                m.d.comb += operand.eq(Mux(spill, 0, low))
-            with m.Case(_FIRST[2] + 1):
-                m.d.comb += operand.eq(spill)
+                m.d.comb += operand.eq(Mux(spill, 1 << LOW_BITS, low))
             with m.Default():
                 m.d.comb += operand.eq(0)
         first = (index == _FIRST[0]) | (index == _FIRST[1]) | (index == _FIRST[2])
