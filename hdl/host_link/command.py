@@ -109,8 +109,10 @@ class CommandDecoder(wiring.Component):
     address (one equality against the pointer; no byte count), the lanes and words sent or
     written are counted by ``lane`` and ``word_index`` (the row's and the word's ends are
     constants compared with them), one byte counter serves every multi-byte field, constant
-    range checks are logic (:func:`snnforge.hdl.const_compare.less_than`), and the pair-order
-    check keeps the previous index in the pixel counter.
+    range checks are logic (:func:`snnforge.hdl.const_compare.less_than`), the pair-order
+    check keeps the previous index in the pixel counter, and registers never live at the same
+    time are one (the pair and a lane's bytes shift into ``shift_in``, the word index is the
+    pixel counter's low bits, the payload byte index is the lane counter).
 
     ``w1_host_loaded`` (default False): the network's W1 has no contents until the host writes
     it (``w1_spram``). A counter then follows the W1 rows written in ascending order from

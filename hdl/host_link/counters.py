@@ -8,7 +8,7 @@ per byte unless it sits in that block RAM too. Golden: the counters of :class:`s
 """
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal
+from amaranth.hdl import Const, Module, Mux, Signal
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -36,9 +36,9 @@ class CounterBank(wiring.Component):
 
     A sample's cycles are counted in a :data:`LOW_BITS`-bit register (``start`` clears it,
     ``count`` adds one) that spills into the memory: each time it wraps, the bank adds
-    ``2**LOW_BITS`` to the cycles counter. ``done`` (with ``error``: the winner was not the label) adds the sample to the
-    counters: one sample, ``error`` errors and the register's cycles (counted up to and
-    including the clock of ``done``). ``clear`` zeroes them. An update, a spill or a clear
+    ``2**LOW_BITS`` to the cycles counter. ``done`` (with ``error``: the winner was not the
+    label) adds the sample to the counters: one sample, ``error`` errors and the register's
+    cycles (counted up to and including the clock of ``done``). ``clear`` zeroes them. An update, a spill or a clear
     runs for ``_BYTES + 1`` clocks (``busy``; read-modify-write of one byte per clock); a
     ``done`` or a wrap that arrives while one runs waits for it (``busy`` stays high), a
     ``clear`` is taken only when the bank is idle; after a reset the bank clears itself.
