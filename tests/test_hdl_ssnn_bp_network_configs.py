@@ -51,8 +51,11 @@ def draw_case(seed: int) -> dict:
     p = n_hidden if w1_lanes is None else w1_lanes
     u_ram = (random.Random(seed * 15485863 + 3).random() < 0.5
              and (p == n_hidden or p % hid_lanes == 0))
+    # W2 in words where a HID cycle reads one row (else the top refuses it)
+    w2_words = random.Random(seed * 67867967 + 4).random() < 0.7 and hid_lanes == 1
     return {"fields": fields, "architecture": r.choice(ARCHITECTURES), "cores": cores,
             "hid_lanes": hid_lanes, "w1_lanes": w1_lanes, "u_ram": u_ram,
+            "w2_words": w2_words,
             "rounds": r.randint(1, 13), "learn": r.random() < 0.8,
             "pixels": [[r.randint(0, 255) for _ in range(n_in)] for _ in range(n_samples)],
             "labels": [r.randrange(n_out) for _ in range(n_samples)]}
@@ -83,12 +86,13 @@ def check_case(seed: int) -> str:
     golden = BitTrueSSNN(config)
     context = (f"case {seed}: {config}, {case['cores']} {case['architecture']} core(s), "
                f"{case['rounds']} rounds, {case['hid_lanes']} hidden lanes, "
-               f"w1_lanes={case['w1_lanes']}, u_ram={case['u_ram']}")
+               f"w1_lanes={case['w1_lanes']}, u_ram={case['u_ram']}, "
+               f"w2_words={case['w2_words']}")
     run = simulate_network(config, images, labels, learn=case["learn"],
                            rounds_per_stage=case["rounds"],
                            rng_architecture=case["architecture"], rng_cores=case["cores"],
                            hid_lanes=case["hid_lanes"], w1_lanes=case["w1_lanes"],
-                           u_ram=case["u_ram"])
+                           u_ram=case["u_ram"], w2_words=case["w2_words"])
     if case["learn"]:
         want = golden_training_trace(golden, images, labels, first_sample=0)
         mismatch = trace_mismatch(config, run.traces, want)
@@ -129,6 +133,9 @@ def test_default_cases_cover_the_corners():
     # u in block RAM: with several words per row and with one
     u = [(c["w1_lanes"], c["fields"]["n_hidden"]) for c in cases if c["learn"] and c["u_ram"]]
     assert any(p is not None and p < n for p, n in u) and any(p is None or p == n for p, n in u)
+    # W2 in words: learning cases with an even and an odd n_out (a padded second word)
+    w2 = [c["fields"]["n_out"] for c in cases if c["learn"] and c["w2_words"]]
+    assert any(n % 2 == 0 for n in w2) and any(n % 2 for n in w2)
     assert any(x.get("accumulator_bits", 0) < 0 or x.get("gumbel_value_bits", 0) < 0 for x in f)
     assert any(c["learn"] for c in cases) and not all(c["learn"] for c in cases)
 

@@ -47,7 +47,7 @@ sample's beats are taken only once a pending read-back (``i_read``/``o_read``) h
 """
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -79,6 +79,7 @@ from .lr_lanes import LRBlockSequencer, LRGateLanes, row_phases
 from .lr_word_events import LRWordEvents, blocks_are_words
 from .weight_readback import WeightReadBack
 from .w1_words import RowWordIssue, WordEventSplitter, WordWeights, w1_word_count
+from .w2_words import W2Words, check_w2_words, w2_word_lanes
 from .wta import WinnerTakeAll
 
 __all__ = ["SSNNNetwork", "Phase", "small_network_config", "sample_layout", "trace_layout",
@@ -106,11 +107,17 @@ class SSNNNetwork(wiring.Component):
     adders (with ``u_ram``) and then of z's are :class:`~snnforge.hdl.ice40_dsp_adder.DSPAdder`
     units, an SB_MAC16 each when the top is elaborated for an iCE40 UltraPlus (the iCEBreaker
     build), the same sums elsewhere (:func:`.accumulator_ram.split_dsp_adders`).
+    ``w2_words`` (default False; needs ``hid_lanes`` = 1): each W2 row as 2 words of Q =
+    ceil(n_out / 2) weights (:mod:`.w2_words`): HID reads and adds a row to z one word per
+    cycle (two cycles per hidden neuron), BWD reads the words of the two error columns (two
+    cycles per neuron), UPD updates one word per cycle (a row's words with a gated active
+    lane), and the weight port carries a W2 row as its 2 words.
     ``w1``, ``w2``: initial weights (pre + bias, post) in LSBs; default the golden model's.
     Ports: ``i_sample`` (stream, :func:`sample_layout`), ``o_trace`` (stream,
     :func:`trace_layout`), ``i_read`` (stream, :func:`read_layout`: a row) and ``o_read``
-    (stream, :func:`word_layout`: the row's beats, one W1 word of P weights each, or the W2
-    row in one), ``i_write`` (stream, :func:`write_layout`: one W1 word or W2 row per beat,
+    (stream, :func:`word_layout`: the row's beats, one W1 word of P weights each, or one W2
+    word of Q weights each: the row in one unless ``w2_words``), ``i_write`` (stream,
+    :func:`write_layout`: one W1 word or W2 word per beat,
     lanes past the word's width ignored, a beat past the layer's last row or word dropped),
     ``busy`` (a sample is loading, loaded or running), ``phase`` (the sequencer's
     :class:`Phase`: a monitor of cycles per phase).
@@ -121,7 +128,8 @@ class SSNNNetwork(wiring.Component):
     def __init__(self, *, config: SSNNConfig, rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                  rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, rng_cores: int = 1,
                  hid_lanes: int = 1, w1_lanes: int | None = None, w1_spram: bool = False,
-                 u_ram: bool = False, dsp_adders: int = 0, w1=None, w2=None):
+                 u_ram: bool = False, w2_words: bool = False, dsp_adders: int = 0,
+                 w1=None, w2=None):
         self.config = check_network_config(config)
         self.rng_cores, self.hid_lanes, self.rounds_per_stage, self.rng_architecture = \
             check_engine_options(rng_cores=rng_cores, hid_lanes=hid_lanes,
@@ -135,6 +143,9 @@ class SSNNNetwork(wiring.Component):
         self.dsp_adders = check_dsp_adders(dsp_adders, u_ram=self.u_ram,
                                            w1_lanes=self.w1_lanes, n_out=config.n_out,
                                            acc_bits=config.accumulator_bits)
+        self.w2_words = check_w2_words(w2_words, hid_lanes=self.hid_lanes)
+        #: W2 weights per memory word and per weight-port beat (Q; n_out: a whole row)
+        self.w2_lanes = w2_word_lanes(config.n_out) if self.w2_words else config.n_out
         golden = BitTrueSSNN(config, w1=w1, w2=w2)  # validates shapes and ranges
         self.w1_init, self.w2_init = golden.W1.copy(), golden.W2.copy()
         self.sizes = NetworkSizes(config)
@@ -143,8 +154,9 @@ class SSNNNetwork(wiring.Component):
             "i_sample": In(stream.Signature(sample_layout(config))),
             "o_trace": Out(stream.Signature(trace_layout(config))),
             "i_read": In(stream.Signature(read_layout(config))),
-            "o_read": Out(stream.Signature(word_layout(config, self.w1_lanes))),
-            "i_write": In(stream.Signature(write_layout(config, self.w1_lanes))),
+            "o_read": Out(stream.Signature(word_layout(config, self.w1_lanes, self.w2_lanes))),
+            "i_write": In(stream.Signature(write_layout(config, self.w1_lanes,
+                                                        self.w2_lanes))),
             "busy": Out(1), "phase": Out(Phase),
         })
 
@@ -167,7 +179,9 @@ class SSNNNetwork(wiring.Component):
         n_cores = self.rng_cores
         # (W1 in words: the W1 pass stalls the cores while a row's words are written, so every
         # core takes a request in every issue cycle and they stall in lockstep)
-        lockstep = self.w1_words > 1
+        # (W2 in words: likewise the W2 pass while a row's two words are written)
+        w2w, Q = self.w2_words, self.w2_lanes
+        lockstep = self.w1_words > 1 or w2w
         m.submodules.update_seq = seq = LRBlockSequencer(sizes=sz, cores=n_cores,
                                                          lockstep=lockstep)
         # W1 words of 4 posts at phase 0: an LR block is one W1 word's event as it returns
@@ -194,8 +208,12 @@ class SSNNNetwork(wiring.Component):
         m.submodules.w1 = w1m = WordWeights(rows=n_in + 1, posts=n_h, lanes=self.w1_lanes,
                                             weight_bits=wb, init=self.w1_init,
                                             spram=self.w1_spram)
-        m.submodules.w2 = w2m = BankedWeights(lanes=n_out, rows=n_h + 1, weight_bits=wb,
-                                              banks=G, init=self.w2_init)
+        if w2w:     # (in words of Q: one word per look-up, update and host write)
+            m.submodules.w2 = w2m = W2Words(rows=n_h + 1, posts=n_out, weight_bits=wb,
+                                            init=self.w2_init)
+        else:
+            m.submodules.w2 = w2m = BankedWeights(lanes=n_out, rows=n_h + 1, weight_bits=wb,
+                                                  banks=G, init=self.w2_init)
         # G neurons per cycle: forward in HID (a HIDDEN block), gradient in BWD (a GRAD block)
         neurons = [CompositeNeuron(acc_bits=acc, b_bits=wb + 1, frac_bits=c.weight_frac_bits,
                                    slope_log2=c.hidden_slope_log2, beta_log2=c.beta_log2)
@@ -219,7 +237,8 @@ class SSNNNetwork(wiring.Component):
         m.submodules.sample = smp = SampleLoader(config=c)
         wiring.connect(m, wiring.flipped(self.i_sample), smp.i_sample)
         label, learn, key = smp.label, smp.learn, smp.key
-        m.submodules.read_back = rb = WeightReadBack(config=c, w1_lanes=self.w1_lanes)
+        m.submodules.read_back = rb = WeightReadBack(config=c, w1_lanes=self.w1_lanes,
+                                                     w2_lanes=Q)
         wiring.connect(m, wiring.flipped(self.i_read), rb.i_read)
         wiring.connect(m, rb.o_read, wiring.flipped(self.o_read))
         m.submodules.record = rec = StepRecord(n_in=n_in, n_hidden=n_h, group=G)
@@ -230,14 +249,18 @@ class SSNNNetwork(wiring.Component):
         u, u_group = hidden_accumulators(m, u_ram=self.u_ram, count=n_h, acc_bits=acc,
                                          weight_bits=wb, lanes=self.w1_lanes, group=G,
                                          dsp_lanes=u_dsps)
+        # (W2 in words: z adds one word of Q lanes per cycle)
         m.submodules.z = z = AccumulatorBank(count=n_out, acc_bits=z_width,
-                                             weight_bits=sum_bits, lanes=n_out,
-                                             dsp_lanes=z_dsps)
+                                             weight_bits=sum_bits, lanes=Q,
+                                             words=2 if w2w else 1, dsp_lanes=z_dsps)
         rb_w2 = Signal()      # the read-back row is a W2 row (rb.addr holds while it is read)
         n_groups = -(-n_h // G)
-        m.d.comb += [u.row.eq(w1m.rd_data), z.row.eq(z_sum.sum if G > 1 else w2m.group_data[0]), rb_w2.eq(rb.addr >= w2_base)]
-        beat = beat_lanes(c, self.w1_lanes)     # read-back beat: a W1 word or a W2 row
-        m.d.comb += rb.rd_data.eq(Mux(rb_w2, padded_row(w2m.rd_data, n_out, beat),
+        w2_data = w2m.rd_data if w2w else w2m.group_data[0]    # (G = 1)
+        m.d.comb += [u.row.eq(w1m.rd_data), z.row.eq(z_sum.sum if G > 1 else w2_data),
+                     rb_w2.eq(rb.addr >= w2_base)]
+        # read-back beat: a W1 word or a W2 word (a W2 row unless w2_words)
+        beat = beat_lanes(c, self.w1_lanes, Q)
+        m.d.comb += rb.rd_data.eq(Mux(rb_w2, padded_row(w2m.rd_data, Q, beat),
                                       padded_row(w1m.rd_data, self.w1_lanes, beat)))
         # the step's spiking rows in order (memories), read by the UPD sequencer
         m.submodules.s0_list = s0_list = EventList(width=index_width(n_in + 1), depth=n_in + 1)
@@ -309,6 +332,13 @@ class SSNNNetwork(wiring.Component):
         if G > 1:
             m.d.comb += [z_sum.valid.eq(m1_valid), z_sum.mask.eq(m1_mask),
                          z_sum.rows_in.eq(w2m.group_data), z.add.eq(z_sum.sum_valid)]
+        elif w2w:
+            # W2 in words: stage 1 reads the row's word 0, stage 2 its word 1 (a group every
+            # other cycle) and adds word 0 to z, stage 3 adds word 1
+            m2_valid, m2_spike = Signal(), Signal()
+            m.d.sync += [m2_valid.eq(m1_valid), m2_spike.eq(m1_mask[0])]
+            m.d.comb += [z.add.eq(Mux(m2_valid, m2_spike, m1_valid & m1_mask[0])),
+                         z.word.eq(m2_valid)]
         else:
             m.d.comb += z.add.eq(m1_valid & m1_mask[0])
         for lane in range(G):
@@ -326,11 +356,27 @@ class SSNNNetwork(wiring.Component):
         # the next step's clear): BWD reads the group's u like HID, so no d mask is read
         m.d.sync += b_valid.eq(0)
         g_pos, g_neg = Signal(G), Signal(G)
+        second = Signal()   # W2 in words: the second cycle of a HID / BWD group
+        if w2w:
+            # the word of each error column and its lane in the word; BWD reads column
+            # k*'s word, then column y's (its weight at k* registered meanwhile)
+            pos_word, neg_word = Signal(), Signal()
+            pos_lane, neg_lane = Signal(range(Q)), Signal(range(Q))
+            m.d.comb += [pos_word.eq(col_pos >= Q), neg_word.eq(col_neg >= Q),
+                         pos_lane.eq(Mux(pos_word, col_pos - Q, col_pos)),
+                         neg_lane.eq(Mux(neg_word, col_neg - Q, col_neg))]
+            w2_word = [w2m.rd_data[k] for k in range(Q)]
+            w_at_pos = Signal(signed(wb))
+            m.d.sync += w_at_pos.eq(select(w2_word, pos_lane))
         for lane, unit in enumerate(neurons):
-            w2_row = [w2m.group_data[lane][k] for k in range(n_out)]
             real = (b_g * G + lane) < n_h
             word = (b_g * G + lane)[:2]
-            m.d.comb += [unit.b.eq(select(w2_row, col_pos) - select(w2_row, col_neg)),
+            if w2w:
+                b_j = w_at_pos - select(w2_word, neg_lane)
+            else:
+                w2_row = [w2m.group_data[lane][k] for k in range(n_out)]
+                b_j = select(w2_row, col_pos) - select(w2_row, col_neg)
+            m.d.comb += [unit.b.eq(b_j),
                          unit.gate_in.eq(unit.gate),
                          unit.r_grad.eq(pre.rd_data.word_select(word, 16)),
                          g_pos[lane].eq(unit.g_pos & real),
@@ -341,7 +387,7 @@ class SSNNNetwork(wiring.Component):
 
         # ------------------------------------------------------------ UPD sequencer
         upd_w1 = Signal()          # 0: W2 pass, 1: W1 pass
-        w1_stall = Signal()        # a W1 row's word events are still going out: cores hold
+        w1_stall = Signal()        # a row's word events are still going out: cores hold
         m.d.comb += [s0_list.rd_addr.eq(seq.row_addr), h_list.rd_addr.eq(seq.row_addr),
                      seq.in_row.eq(s0_list.rd_data), seq.hid_row.eq(h_list.rd_data),
                      seq.in_count.eq(s0_list.count), seq.hid_count.eq(h_list.count),
@@ -417,6 +463,8 @@ class SSNNNetwork(wiring.Component):
                          rb.allow.eq(idle)]
             if n_words > 1:
                 m.d.comb += w1m.rd_word.eq(rb.word)
+            if w2w:
+                m.d.comb += w2m.rd_word.eq(rb.word)
             m.d.comb += host_write(c, w1m, w2m, self.i_write, idle & ~rb.busy)
             with m.If(smp.loaded):
                 m.d.sync += [step.eq(0), cnt.eq(0), phase.eq(Phase.PREFETCH)]
@@ -444,13 +492,19 @@ class SSNNNetwork(wiring.Component):
             # HIDDEN block read, its neurons evaluate a cycle later), then the bias group;
             # stage 1 reads its group's W2 rows; the phase ends when the bias group is summed
             # (stage 2): it adds to z in WTA's first cycle, before WTA reads z
-            m.d.comb += [w2m.group_mode.eq(1), w2m.rd_group.eq(z_group),
-                         pre.rd_addr.eq(base_h + ((p_g * G) >> 2))]
-            with m.If(cnt < n_groups):
+            m.d.comb += pre.rd_addr.eq(base_h + ((p_g * G) >> 2))
+            if w2w:   # a group every other cycle: stage 1 reads word 0, stage 2 word 1
+                m.d.comb += [w2m.rd_row.eq(Mux(m1_valid, m1_group, z_group)),
+                             w2m.rd_word.eq(m1_valid)]
+                with m.If(cnt <= n_groups):
+                    m.d.sync += second.eq(~second)
+            else:
+                m.d.comb += [w2m.group_mode.eq(1), w2m.rd_group.eq(z_group)]
+            with m.If(~second & (cnt < n_groups)):
                 m.d.sync += [p_valid.eq(1), p_g.eq(cnt)]
-            with m.Elif(cnt == n_groups):
+            with m.Elif(~second & (cnt == n_groups)):
                 m.d.sync += p_bias.eq(1)
-            with m.If(cnt <= n_groups):
+            with m.If((cnt <= n_groups) & (second if w2w else 1)):
                 m.d.sync += cnt.eq(cnt + 1)
             with m.If(m1_bias):
                 m.d.sync += cnt.eq(0)
@@ -489,13 +543,20 @@ class SSNNNetwork(wiring.Component):
                     m.d.sync += col_pos.eq(splitter.o_errors.payload.addr)
 
         with m.Elif(phase == Phase.BWD):
-            m.d.comb += [w2m.group_mode.eq(1), w2m.rd_group.eq(cnt), u.group_index.eq(cnt),
-                         pre.rd_addr.eq(base_g + ((cnt * G) >> 2))]
-            m.d.sync += [b_valid.eq(cnt < n_groups), b_g.eq(cnt)]
+            m.d.comb += [u.group_index.eq(cnt), pre.rd_addr.eq(base_g + ((cnt * G) >> 2))]
+            if w2w:   # two cycles per neuron: column k*'s word, then column y's
+                m.d.comb += [w2m.rd_row.eq(cnt),
+                             w2m.rd_word.eq(Mux(second, neg_word, pos_word))]
+                with m.If(cnt < n_groups):
+                    m.d.sync += second.eq(~second)
+            else:
+                m.d.comb += [w2m.group_mode.eq(1), w2m.rd_group.eq(cnt)]
+            m.d.sync += [b_valid.eq((cnt < n_groups) & (second if w2w else 1)), b_g.eq(cnt)]
             # the W2 pass's rows load while BWD runs (its columns and list are final)
-            m.d.comb += seq.start.eq(cnt == 0)
+            m.d.comb += seq.start.eq((cnt == 0) & ~second)
             with m.If(cnt < n_groups):
-                m.d.sync += cnt.eq(cnt + 1)
+                with m.If(second if w2w else 1):
+                    m.d.sync += cnt.eq(cnt + 1)
             with m.Elif(~pf_busy):       # the cores are free
                 m.d.sync += [drain.eq(0), phase.eq(Phase.UPD)]
 
@@ -506,7 +567,7 @@ class SSNNNetwork(wiring.Component):
                 (wev.valid.eq(Mux(upd_w1, blk_valid, 0)) if direct
                  else split.i_event.valid.eq(gates.event & upd_w1)),
                 w2m.i_event.valid.eq(gates.event & ~upd_w1),
-                w1_stall.eq(~w1_done),
+                w1_stall.eq(~w1_done | (w2m.i_event.valid & ~w2m.i_event.ready)),
             ]
             with m.If(gates.last & ~w1_stall):
                 m.d.sync += phase.eq(Phase.UPD_END)

@@ -100,38 +100,51 @@ def trace_layout(config: SSNNConfig) -> data.StructLayout:
                               "step": 16})
 
 
-def beat_lanes(config: SSNNConfig, w1_lanes: int | None = None) -> int:
-    """Weights per ``i_write`` / ``o_read`` beat: ``max(P, n_out)`` with ``P`` = ``w1_lanes``
-    (default ``n_hidden``): one W1 memory word or one W2 row."""
-    return max(config.n_hidden if w1_lanes is None else w1_lanes, config.n_out)
+def beat_lanes(config: SSNNConfig, w1_lanes: int | None = None,
+               w2_lanes: int | None = None) -> int:
+    """Weights per ``i_write`` / ``o_read`` beat: ``max(P, Q)`` with ``P`` = ``w1_lanes``
+    (default ``n_hidden``) and ``Q`` = ``w2_lanes`` (default ``n_out``): one W1 memory word
+    or one W2 memory word (a whole W2 row unless ``w2_words``)."""
+    return max(config.n_hidden if w1_lanes is None else w1_lanes,
+               config.n_out if w2_lanes is None else w2_lanes)
 
 
-def row_words(config: SSNNConfig, layer: int, w1_lanes: int | None = None) -> int:
-    """Beats of one weight row of ``layer`` (0 = W1: ceil(n_hidden / P) words, 1 = W2: 1)."""
-    p = config.n_hidden if w1_lanes is None else w1_lanes
-    return -(-config.n_hidden // p) if layer == 0 else 1
+def _per_word(config: SSNNConfig, layer: int, w1_lanes, w2_lanes) -> tuple[int, int]:
+    """(weights per word, weights per row) of ``layer``."""
+    if layer == 0:
+        return (config.n_hidden if w1_lanes is None else w1_lanes), config.n_hidden
+    return (config.n_out if w2_lanes is None else w2_lanes), config.n_out
 
 
-def row_beats(config: SSNNConfig, layer: int, weights, w1_lanes: int | None = None) -> list:
+def row_words(config: SSNNConfig, layer: int, w1_lanes: int | None = None,
+              w2_lanes: int | None = None) -> int:
+    """Beats of one weight row of ``layer`` (0 = W1: ceil(n_hidden / P) words, 1 = W2:
+    ceil(n_out / Q) words, 1 unless ``w2_words``)."""
+    per, count = _per_word(config, layer, w1_lanes, w2_lanes)
+    return -(-count // per)
+
+
+def row_beats(config: SSNNConfig, layer: int, weights, w1_lanes: int | None = None,
+              w2_lanes: int | None = None) -> list:
     """One weight row of ``layer`` (its first ``n_hidden`` or ``n_out`` weights) as its
     beats: ``(word, lanes)`` with ``lanes`` :func:`beat_lanes` weights (word ``k`` of a W1
-    row holds posts ``k * P ..``; lanes past the word's or the layer's width are 0)."""
-    p = config.n_hidden if w1_lanes is None else w1_lanes
-    width = beat_lanes(config, w1_lanes)
-    per, count = (p, config.n_hidden) if layer == 0 else (config.n_out, config.n_out)
+    row holds posts ``k * P ..``, of a W2 row ``k * Q ..``; lanes past the word's or the
+    layer's width are 0)."""
+    width = beat_lanes(config, w1_lanes, w2_lanes)
+    per, count = _per_word(config, layer, w1_lanes, w2_lanes)
     weights = [int(w) for w in list(weights)[:count]]
     beats = []
-    for k in range(row_words(config, layer, w1_lanes)):
+    for k in range(row_words(config, layer, w1_lanes, w2_lanes)):
         part = weights[k * per:(k + 1) * per]
         beats.append((k, part + [0] * (width - len(part))))
     return beats
 
 
-def row_from_beats(config: SSNNConfig, layer: int, beats, w1_lanes: int | None = None) -> list:
+def row_from_beats(config: SSNNConfig, layer: int, beats, w1_lanes: int | None = None,
+                   w2_lanes: int | None = None) -> list:
     """The weight row of ``layer`` read back as ``beats`` (each :func:`beat_lanes` weights,
     word 0 first): the inverse of :func:`row_beats`."""
-    p = config.n_hidden if w1_lanes is None else w1_lanes
-    per, count = (p, config.n_hidden) if layer == 0 else (config.n_out, config.n_out)
+    per, count = _per_word(config, layer, w1_lanes, w2_lanes)
     row = [int(w) for beat in beats for w in list(beat)[:per]]
     return row[:count]
 
@@ -142,19 +155,24 @@ def read_layout(config: SSNNConfig) -> data.StructLayout:
     return data.StructLayout({"layer": 1, "row": NetworkSizes(config).pre_row_bits})
 
 
-def word_layout(config: SSNNConfig, w1_lanes: int | None = None) -> data.ArrayLayout:
+def word_layout(config: SSNNConfig, w1_lanes: int | None = None,
+                w2_lanes: int | None = None) -> data.ArrayLayout:
     """One ``o_read`` beat: :func:`beat_lanes` x signed(weight_bits), lane = post index within
-    the word (a W1 word's P posts, or a W2 row's n_out); lanes past them are 0."""
-    return data.ArrayLayout(signed(config.weight_bits), beat_lanes(config, w1_lanes))
+    the word (a W1 word's P posts, or a W2 word's Q posts: the row's n_out unless
+    ``w2_words``); lanes past them are 0."""
+    return data.ArrayLayout(signed(config.weight_bits), beat_lanes(config, w1_lanes, w2_lanes))
 
 
-def write_layout(config: SSNNConfig, w1_lanes: int | None = None) -> data.StructLayout:
+def write_layout(config: SSNNConfig, w1_lanes: int | None = None,
+                 w2_lanes: int | None = None) -> data.StructLayout:
     """``i_write`` beat: layer (0 = W1, 1 = W2), pre row (the last row is the bias), the
-    ``word`` of the row (W1: 0 .. ceil(n_hidden / P) - 1, posts ``word * P ..``; W2: 0, the
-    whole row) and its ``weights`` (:func:`beat_lanes` x signed(weight_bits), lane = post
-    index within the word; lanes past the word's or the layer's width are ignored). A beat
-    past the layer's last row or word is dropped."""
-    words = row_words(config, 0, w1_lanes)
+    ``word`` of the row (W1: 0 .. ceil(n_hidden / P) - 1, posts ``word * P ..``; W2: 0 ..
+    ceil(n_out / Q) - 1, posts ``word * Q ..``: 0, the whole row, unless ``w2_words``) and its
+    ``weights`` (:func:`beat_lanes` x signed(weight_bits), lane = post index within the word;
+    lanes past the word's or the layer's width are ignored). A beat past the layer's last row
+    or word is dropped."""
+    words = max(row_words(config, 0, w1_lanes), row_words(config, 1, w1_lanes, w2_lanes))
     return data.StructLayout({
         "layer": 1, "row": NetworkSizes(config).pre_row_bits, "word": index_width(words),
-        "weights": data.ArrayLayout(signed(config.weight_bits), beat_lanes(config, w1_lanes))})
+        "weights": data.ArrayLayout(signed(config.weight_bits),
+                                    beat_lanes(config, w1_lanes, w2_lanes))})

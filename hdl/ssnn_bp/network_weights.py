@@ -135,18 +135,28 @@ class NetworkWeights(wiring.Component):
 def host_write(config, w1m, w2m: NetworkWeights, write, allow) -> list:
     """The statements that write the ``write`` stream's beats (:func:`write_layout`, one per
     cycle) while ``allow``: a W1 beat's first P lanes into word ``word`` of its row
-    (``w1m``, a :class:`.w1_words.WordWeights`), a W2 beat's first n_out lanes into its row;
-    a beat past the layer's last (bias) row or last word is dropped."""
+    (``w1m``, a :class:`.w1_words.WordWeights`), a W2 beat's first n_out lanes into its row
+    (``w2m``, a :class:`BankedWeights`) or, W2 in words (``w2m``, a
+    :class:`.w2_words.W2Words`), its first Q lanes into word ``word`` of its row; a beat past
+    the layer's last (bias) row or last word is dropped."""
     c = config
     beat = write.payload
     fire = write.valid & allow
-    return [write.ready.eq(allow),
-            w1m.wr_en.eq(fire & ~beat.layer & (beat.row <= c.n_in)
-                            & (beat.word < w1m.words)),
-            w2m.wr_en.eq(fire & beat.layer & (beat.row <= c.n_hidden) & (beat.word == 0)),
-            w1m.wr_row.eq(beat.row), w1m.wr_word.eq(beat.word), w2m.wr_addr.eq(beat.row),
-            w1m.wr_data.eq(Cat(beat.weights[j] for j in range(w1m.lanes))),
-            w2m.wr_data.eq(Cat(beat.weights[k] for k in range(c.n_out)))]
+    w2_in_words = hasattr(w2m, "wr_word")
+    stmts = [write.ready.eq(allow),
+             w1m.wr_en.eq(fire & ~beat.layer & (beat.row <= c.n_in)
+                             & (beat.word < w1m.words)),
+             w1m.wr_row.eq(beat.row), w1m.wr_word.eq(beat.word),
+             w1m.wr_data.eq(Cat(beat.weights[j] for j in range(w1m.lanes)))]
+    if w2_in_words:
+        return stmts + [
+            w2m.wr_en.eq(fire & beat.layer & (beat.row <= c.n_hidden)
+                            & (beat.word < w2m.words)),
+            w2m.wr_row.eq(beat.row), w2m.wr_word.eq(beat.word),
+            w2m.wr_data.eq(Cat(beat.weights[k] for k in range(w2m.lanes)))]
+    return stmts + [
+        w2m.wr_en.eq(fire & beat.layer & (beat.row <= c.n_hidden) & (beat.word == 0)),
+        w2m.wr_addr.eq(beat.row), w2m.wr_data.eq(Cat(beat.weights[k] for k in range(c.n_out)))]
 
 
 def padded_row(row, count: int, lanes: int):

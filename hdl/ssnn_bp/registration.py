@@ -50,11 +50,12 @@ def _config_json(params: dict) -> dict:
 
 def _network(*, rounds_per_stage: int, rng_architecture: str, rng_cores: int = 1,
              hid_lanes: int = 1, w1_lanes: int | None = None, w1_spram: bool = False,
-             u_ram: bool = False, dsp_adders: int = 0, w1=None, w2=None, **fields):
+             u_ram: bool = False, w2_words: bool = False, dsp_adders: int = 0, w1=None,
+             w2=None, **fields):
     return SSNNNetwork(config=_config(fields), rounds_per_stage=rounds_per_stage,
                        rng_architecture=rng_architecture, rng_cores=rng_cores,
                        hid_lanes=hid_lanes, w1_lanes=w1_lanes, w1_spram=w1_spram,
-                       u_ram=u_ram, dsp_adders=dsp_adders, w1=w1, w2=w2)
+                       u_ram=u_ram, w2_words=w2_words, dsp_adders=dsp_adders, w1=w1, w2=w2)
 
 
 def _neuron(**fields):
@@ -104,7 +105,11 @@ register_unit("ssnn_bp_network", factory=_network,
                                              "unless it is n_hidden)"),
                       "dsp_adders": (int, 0, "adders of u (u_ram) and z in SB_MAC16 blocks when "
                                              "built for an iCE40 UltraPlus (0..min(8, "
-                                             "w1_lanes + n_out))")},
+                                             "w1_lanes + n_out))"),
+                      "w2_words": (bool, False, "each W2 row as two words of ceil(n_out / 2) "
+                                                "weights: half the W2 updaters, "
+                                                "two HID / BWD cycles per hidden neuron "
+                                                "(hid_lanes must be 1)")},
               description="SSNN-BP network top that trains on chip (bit-true to BitTrueSSNN)",
               golden="snnforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN",
               golden_config=_config_json)

@@ -48,39 +48,43 @@ class NetworkRun:
 
 
 def step_cycle_bound(config: SSNNConfig, *, w1_lanes: int | None = None,
-                     w1_spram: bool = False) -> int:
+                     w1_spram: bool = False, w2_words: bool = False) -> int:
     """Generous upper bound (cycles) on one time step of a working top: every random block
     at the slowest core (14 cycles), every pre row of both update passes at its most blocks,
     plus the layer scans; with ``w1_lanes`` = P, every W1 row's words (FWD1 and UPD) too;
-    with ``w1_spram``, a write cycle per W1 word update."""
+    with ``w1_spram``, a write cycle per W1 word update; with ``w2_words``, a second cycle
+    per W2 row in HID, BWD and UPD."""
     s = NetworkSizes(config)
     c = config
     blocks = (s.train_blocks + (c.n_hidden + 1) * 2
               + (c.n_in + 1) * s.lr_blocks_per_row)
     words = 1 if w1_lanes is None else -(-c.n_hidden // w1_lanes)
     return (16 * blocks + 4 * (c.n_in + c.n_hidden + c.n_out) + 200
-            + 2 * (words - 1) * (c.n_in + 1) + (words * (c.n_in + 1) if w1_spram else 0))
+            + 2 * (words - 1) * (c.n_in + 1) + (words * (c.n_in + 1) if w1_spram else 0)
+            + (3 * (c.n_hidden + 1) if w2_words else 0))
 
 
 def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
                      rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                      rng_architecture: str = DEFAULT_RNG_ARCHITECTURE, rng_cores: int = 1,
                      hid_lanes: int = 1, w1_lanes: int | None = None, w1_spram: bool = False,
-                     u_ram: bool = False, dsp_adders: int = 0, w1=None, w2=None,
-                     first_key: int = 0, step_bound: int | None = None, writes=(), stream: bool = False) -> NetworkRun:
+                     u_ram: bool = False, w2_words: bool = False, dsp_adders: int = 0,
+                     w1=None, w2=None, first_key: int = 0,
+                     step_bound: int | None = None, writes=(), stream: bool = False) -> NetworkRun:
     """Run samples (uint8 pixels (N, n_in), labels (N,); sample keys first_key + position)
     through a fresh top, then read back every weight row.
 
     ``writes``: ``(layer, row, weights)`` rows sent on ``i_write`` before the first sample
     (``weights``: at least the layer's width in LSBs, lane = post index), each as its beats
-    (:func:`row_beats`: one W1 word or the W2 row per beat).
+    (:func:`row_beats`: one W1 word or one W2 word per beat).
 
     ``stream``: offer sample n + 1's beats as soon as sample n's are taken (a second
     testbench process), not after sample n's last trace.
 
     ``w1_lanes``: W1 posts per memory word (default n_hidden), ``w1_spram``: W1 in the SPRAM
-    shape, ``u_ram``: u in block RAM, ``dsp_adders``: u's and z's adders as DSP units (the
-    plain logic in this simulator; see :class:`SSNNNetwork`).
+    shape, ``u_ram``: u in block RAM, ``w2_words``: W2 in words of ceil(n_out / 2),
+    ``dsp_adders``: u's and z's adders as DSP units (the plain logic in this simulator; see
+    :class:`SSNNNetwork`).
 
     ``step_bound``: cycles allowed per trace (default :func:`step_cycle_bound`); a stall
     raises :class:`NetworkStall` with the sample and step it waited for.
@@ -88,12 +92,13 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
     images = np.asarray(images, dtype=np.uint8).reshape(len(labels), config.n_in)
     dut = SSNNNetwork(config=config, rounds_per_stage=rounds_per_stage,
                       rng_architecture=rng_architecture, rng_cores=rng_cores, hid_lanes=hid_lanes,
-                      w1_lanes=w1_lanes, w1_spram=w1_spram, u_ram=u_ram,
+                      w1_lanes=w1_lanes, w1_spram=w1_spram, u_ram=u_ram, w2_words=w2_words,
                       dsp_adders=dsp_adders, w1=w1, w2=w2)
-    bound = (step_cycle_bound(config, w1_lanes=w1_lanes, w1_spram=w1_spram)
+    bound = (step_cycle_bound(config, w1_lanes=w1_lanes, w1_spram=w1_spram, w2_words=w2_words)
              if step_bound is None else step_bound)
     layout = trace_layout(config)
-    lanes = beat_lanes(config, w1_lanes)
+    w2_lanes = dut.w2_lanes
+    lanes = beat_lanes(config, w1_lanes, w2_lanes)
     traces, rows, sample_cycles, load_ends, sample_ends = [], [], [], [], []
 
     now = [0]   # cycles since the start
@@ -141,7 +146,7 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
         ctx.set(dut.o_trace.ready, 1)
         ctx.set(dut.o_read.ready, 1)
         for n, (layer, row, weights) in enumerate(writes):
-            for word, part in row_beats(config, layer, weights, w1_lanes):
+            for word, part in row_beats(config, layer, weights, w1_lanes, w2_lanes):
                 ctx.set(dut.i_write.payload, {"layer": layer, "row": row, "word": word,
                                               "weights": part})
                 ctx.set(dut.i_write.valid, 1)
@@ -169,13 +174,13 @@ def simulate_network(config: SSNNConfig, images, labels, *, learn: bool,
                 await tick(ctx)
                 ctx.set(dut.i_read.valid, 0)
                 beats = []
-                for word in range(row_words(config, layer, w1_lanes)):
+                for word in range(row_words(config, layer, w1_lanes, w2_lanes)):
                     await wait_for(ctx, dut.o_read.valid,
                                    f"read-back of layer {layer} row {row} word {word}")
                     beats.append(unpack_row(ctx.get(Value.cast(dut.o_read.payload)),
                                             lanes=lanes, weight_bits=config.weight_bits))
                     await tick(ctx)
-                rows.append(row_from_beats(config, layer, beats, w1_lanes))
+                rows.append(row_from_beats(config, layer, beats, w1_lanes, w2_lanes))
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)

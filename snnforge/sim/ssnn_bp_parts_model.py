@@ -12,7 +12,7 @@ from snnforge.golden_model.ssnn_bp import units
 
 from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
 
-__all__ = ["wrap", "AccumulatorModel", "StepRecordModel", "lr_lane_requests", "lr_gate",
+__all__ = ["W2WordsModel", "wrap", "AccumulatorModel", "StepRecordModel", "lr_lane_requests", "lr_gate",
            "prefetch_requests", "prefetch_word", "word_mask", "row_word_reads",
            "split_word_events", "WordWeightsModel"]
 
@@ -203,3 +203,28 @@ class WordWeightsModel:
     def read(self, row: int, word: int) -> list[int]:
         """The ``lanes`` weights of word ``word`` of row ``row``."""
         return [int(v) for v in self.values[row, word * self.lanes:(word + 1) * self.lanes]]
+
+
+class W2WordsModel:
+    """:class:`~snnforge.hdl.ssnn_bp.w2_words.W2Words`: W2 rows (``init``: (rows, posts)) in
+    words of ``lanes`` weights (:class:`WordWeightsModel`); a row event updates the words
+    :func:`split_word_events` chooses, one per cycle."""
+
+    def __init__(self, *, init, lanes: int, weight_bits: int):
+        self.words = WordWeightsModel(init=init, lanes=lanes, weight_bits=weight_bits)
+        self.rows, self.posts, self.lanes = self.words.rows, self.words.posts, lanes
+
+    def event(self, row: int, pos, neg, gate) -> int:
+        """The row event (``posts`` booleans each); returns the cycles it is held (its word
+        events, at least one)."""
+        events = split_word_events(row, pos, neg, gate, posts=self.posts, lanes=self.lanes)
+        for _, word, p, n, g in events:
+            self.words.update(row, word, *([bool((v >> k) & 1) for k in range(self.lanes)]
+                                           for v in (p, n, g)))
+        return max(len(events), 1)
+
+    def write(self, row: int, word: int, values) -> None:
+        self.words.write(row, word, values)
+
+    def read(self, row: int, word: int) -> list[int]:
+        return self.words.read(row, word)
