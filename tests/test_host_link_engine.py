@@ -20,15 +20,16 @@ HASH = 0x5EED1234
 
 
 def run_engine(wire: list[list[tuple[int, int]]], *, seed: int, sizes=SIZES, ready_p=0.6,
-               valid_p=0.7, max_cycles=60000, w1_host_loaded=False, w1_lanes=None):
+               valid_p=0.7, max_cycles=60000, w1_host_loaded=False, w1_lanes=None,
+               w2_lanes=None):
     """Feed ``wire`` (frames, each a list of (byte, error) pairs; the next frame is sent once
     the previous one is answered or dropped) into a ProtocolEngine with a stand-in network in the
     testbench; returns (response bodies, the network, counters of the last READ_COUNTERS).
-    ``w1_lanes``: W1 weights per network beat; the testbench answers a read request with the
+    ``w1_lanes`` / ``w2_lanes``: W1 / W2 weights per network beat; the testbench answers a read request with the
     row's beats (random gaps) and checks that a written row's beats come word 0 first, one
     row at a time, each word's lanes past its width 0, then writes the row."""
     dut = ProtocolEngine(**sizes, config_hash=HASH, w1_host_loaded=w1_host_loaded,
-                         w1_lanes=w1_lanes)
+                         w1_lanes=w1_lanes, w2_lanes=w2_lanes)
     link = dut.sizes
     net = StandInNetwork(**sizes)
     net.cycle_totals = []   # the testbench's own count of timed cycles, at each RESET and at the end
@@ -162,13 +163,14 @@ def _compare(got, want):
         assert g == w, f"response {r} != golden {rw}"
 
 
-#: W1 weights per network beat: 5 words of 1 (beats of n_out = 3 lanes), 3 words of 2 (the
-#: last padded), a whole row
-W1_LANES = [1, 2, None]
+#: (W1, W2) weights per network beat: W1 in 5 words of 1 (beats of n_out = 3 lanes), 3 words
+#: of 2 (the last padded), a whole row; W2 a whole row, or 2 words of 2 (the network's
+#: ``w2_words``: the last padded) beside W1 words of 1
+W1_LANES = [(1, None), (2, None), (None, None), (1, 2)]
 
 
-@pytest.mark.parametrize("w1_lanes", W1_LANES)
-def test_every_command_matches_the_golden_engine(w1_lanes):
+@pytest.mark.parametrize("w1_lanes,w2_lanes", W1_LANES)
+def test_every_command_matches_the_golden_engine(w1_lanes, w2_lanes):
     rng = random.Random(3)
     frames = [P.identify(), P.read_weights(0, 3), P.write_weights(1, 2, [-512, 511, 7],
                                                                   weight_bits=10),
@@ -180,7 +182,7 @@ def test_every_command_matches_the_golden_engine(w1_lanes):
     chunks = [P.encode_frame(seq, op, payload) for seq, (op, payload) in enumerate(frames)]
     model = _model()
     want = model.feed(b"".join(chunks))
-    got, net = run_engine(_chunks(chunks), seed=1, w1_lanes=w1_lanes)
+    got, net = run_engine(_chunks(chunks), seed=1, w1_lanes=w1_lanes, w2_lanes=w2_lanes)
     _compare(got, want)
     # READ_COUNTERS' cycles: exactly the clocks from each sample's first beat to its result
     # (before the RESET), then 0
@@ -196,8 +198,9 @@ def test_every_command_matches_the_golden_engine(w1_lanes):
     assert all(P.parse_response(g).status == P.Status.OK for g in got)
 
 
-@pytest.mark.parametrize("w1_lanes", W1_LANES)
-def test_host_loaded_w1_refuses_samples_until_every_row_is_written_in_order(w1_lanes):
+@pytest.mark.parametrize("w1_lanes,w2_lanes", W1_LANES)
+def test_host_loaded_w1_refuses_samples_until_every_row_is_written_in_order(w1_lanes,
+                                                                           w2_lanes):
     """``w1_host_loaded``: TRAIN and EVALUATE get NACK_W1_EMPTY (and reach no network) until
     W1 rows 0 .. n_in were written in ascending order; IDENTIFY's flags follow; a W2 write,
     an out-of-order W1 row, RESET and a bad-label sample (NACK_PAYLOAD first) do not count."""
@@ -222,7 +225,8 @@ def test_host_loaded_w1_refuses_samples_until_every_row_is_written_in_order(w1_l
         chunks.append(P.encode_frame(seq, op, payload))
         want += model.feed(chunks[-1])
         seq += P.parse_response(want[-1]).status == P.Status.OK
-    got, net = run_engine(_chunks(chunks), seed=4, w1_host_loaded=True, w1_lanes=w1_lanes)
+    got, net = run_engine(_chunks(chunks), seed=4, w1_host_loaded=True, w1_lanes=w1_lanes,
+                          w2_lanes=w2_lanes)
     _compare(got, want)
     status = [P.parse_response(g).status for g in got]
     empty = P.Status.NACK_W1_EMPTY
@@ -236,8 +240,8 @@ def test_host_loaded_w1_refuses_samples_until_every_row_is_written_in_order(w1_l
     assert [e[2] for e in net.log if e[0] == "sample"] == [1]   # one sample reached the network
 
 
-@pytest.mark.parametrize("w1_lanes", W1_LANES)
-def test_bad_frames_are_nacked_or_dropped_and_change_nothing(w1_lanes):
+@pytest.mark.parametrize("w1_lanes,w2_lanes", W1_LANES)
+def test_bad_frames_are_nacked_or_dropped_and_change_nothing(w1_lanes, w2_lanes):
     good = P.write_weights(0, 1, [1, 2, 3, 4, 5], weight_bits=10)
     body = bytearray(P.frame_body(0, *good))
     bad_crc = bytearray(body)
@@ -273,7 +277,8 @@ def test_bad_frames_are_nacked_or_dropped_and_change_nothing(w1_lanes):
     errors.append([0, 0, 1] + [0] * (len(marked) - 3))
     model = _model()
     want = model.feed(b"".join(cases), [e for es in errors for e in es])
-    got, net = run_engine(_chunks(cases, errors), seed=2, ready_p=0.4, w1_lanes=w1_lanes)
+    got, net = run_engine(_chunks(cases, errors), seed=2, ready_p=0.4, w1_lanes=w1_lanes,
+                          w2_lanes=w2_lanes)
     _compare(got, want)
     statuses = [P.parse_response(g).status for g in got]
     assert statuses == [P.Status.NACK_CRC, P.Status.NACK_CRC, P.Status.NACK_FRAMING,
@@ -305,6 +310,11 @@ def test_random_garbage_never_wedges_the_engine():
 def test_decoder_parameters_are_validated():
     with pytest.raises(ConfigError, match="n_out"):
         LinkSizes(n_in=4, n_hidden=4, n_out=1, weight_bits=8)
+    with pytest.raises(ConfigError, match="w2_lanes must be .*W2 weights per network beat, "
+                                          "at most n_out=4"):
+        LinkSizes(n_in=4, n_hidden=4, n_out=4, weight_bits=8, w2_lanes=5)
+    words = LinkSizes(n_in=4, n_hidden=8, n_out=5, weight_bits=8, w1_lanes=2, w2_lanes=3)
+    assert (words.w2_words, words.beat_lanes, words.word_bits) == (2, 3, 2)
     with pytest.raises(ConfigError, match="buffer_bytes"):
         CommandDecoder(sizes=LinkSizes(n_in=100, n_hidden=4, n_out=4, weight_bits=8),
                        buffer_bytes=64)

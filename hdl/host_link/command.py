@@ -89,8 +89,8 @@ class CommandDecoder(wiring.Component):
     again; any other gets NACK_SEQUENCE with the expected seq as payload. Network side:
     ``o_sample`` (``n_in`` dense pixel beats per TRAIN / EVALUATE; pixels absent from the
     sparse list are 0), ``i_result`` (the sample's winner), ``o_read_req`` (one weight row)
-    answered on ``i_read_word`` one beat per network word (``sizes.w1_words`` for W1, one
-    for W2), ``o_write`` (one beat per word of the row, word 0 first, lanes past the word's
+    answered on ``i_read_word`` one beat per network word (``sizes.w1_words`` for W1,
+    ``sizes.w2_words`` for W2: one unless the network's ``w2_words``), ``o_write`` (one beat per word of the row, word 0 first, lanes past the word's
     width 0), ``net_reset`` (one-clock pulse on RESET). A WRITE_WEIGHTS frame is checked
     whole (every lane's sign extension) before its first beat goes out, so a NACKed frame
     writes nothing. Counters: samples, errors (winner != label),
@@ -229,12 +229,18 @@ class CommandDecoder(wiring.Component):
         # payload length checks on ``end`` (= payload bytes + 2)
         write_end = Mux(layer, 5 + s.n_out * nb, 5 + s.n_hidden * nb)
         # the lane is its word's last / the row's last
-        word_end = lane == Mux(layer, s.n_out - 1, s.w1_lanes - 1)
-        last_word = layer | (word_index == s.w1_words - 1)
-        if (s.n_hidden - 1) % s.w1_lanes == s.w1_lanes - 1:    # W1 words all full
+        word_end = lane == Mux(layer, s.w2_lanes - 1, s.w1_lanes - 1)
+        if s.w2_words == 1:
+            last_word = layer | (word_index == s.w1_words - 1)
+        else:
+            last_word = Mux(layer, word_index == s.w2_words - 1, word_index == s.w1_words - 1)
+        if ((s.n_hidden - 1) % s.w1_lanes == s.w1_lanes - 1
+                and (s.n_out - 1) % s.w2_lanes == s.w2_lanes - 1):    # words all full
             row_last = word_end & last_word
         else:
-            row_last = Mux(layer, lane == s.n_out - 1,
+            row_last = Mux(layer,
+                           (word_index == s.w2_words - 1)
+                           & (lane == (s.n_out - 1) % s.w2_lanes),
                            (word_index == s.w1_words - 1)
                            & (lane == (s.n_hidden - 1) % s.w1_lanes))
 

@@ -36,7 +36,8 @@ class ProtocolEngine(wiring.Component):
     EVALUATE wait for every W1 row; :class:`~.command.CommandDecoder`), ``frame_spram``
     (the frame buffer in an iCE40 SPRAM: :class:`~.frame.FrameReceiver` ``spram``), ``w1_lanes``
     (W1 weights per network beat, the network's ``w1_lanes``; default ``n_hidden``: a whole
-    row). Network ports: those of :class:`~.command.CommandDecoder` (``o_sample``,
+    row), ``w2_lanes`` (W2 weights per network beat, the network's ``w2_lanes``; default
+    ``n_out``: a whole row). Network ports: those of :class:`~.command.CommandDecoder` (``o_sample``,
     ``i_result``, ``o_read_req``, ``i_read_word``, ``o_write``, ``net_reset``); ``busy`` (a frame
     is being executed or answered), ``link_error`` (one-clock pulse per NACKed frame).
     """
@@ -44,10 +45,10 @@ class ProtocolEngine(wiring.Component):
     def __init__(self, *, n_in: int = 16, n_hidden: int = 8, n_out: int = 4,
                  weight_bits: int = 8, config_hash: int = 0, buffer_bytes: int | None = None,
                  w1_host_loaded: bool = False, frame_spram: bool = False,
-                 w1_lanes: int | None = None):
+                 w1_lanes: int | None = None, w2_lanes: int | None = None):
         self.sizes = LinkSizes(n_in=n_in, n_hidden=n_hidden, n_out=n_out,
                                weight_bits=weight_bits, config_hash=config_hash,
-                               w1_lanes=w1_lanes)
+                               w1_lanes=w1_lanes, w2_lanes=w2_lanes)
         if buffer_bytes is None:
             buffer_bytes = min_buffer_bytes(self.sizes)
         self.decoder = CommandDecoder(sizes=self.sizes, buffer_bytes=buffer_bytes,
@@ -99,12 +100,13 @@ class HostLink(wiring.Component):
     def __init__(self, *, divisor: int, n_in: int = 16, n_hidden: int = 8, n_out: int = 4,
                  weight_bits: int = 8, config_hash: int = 0, buffer_bytes: int | None = None,
                  w1_host_loaded: bool = False, frame_spram: bool = False,
-                 w1_lanes: int | None = None):
+                 w1_lanes: int | None = None, w2_lanes: int | None = None):
         self.divisor = check_divisor(divisor)
         self.engine = ProtocolEngine(n_in=n_in, n_hidden=n_hidden, n_out=n_out,
                                      weight_bits=weight_bits, config_hash=config_hash,
                                      buffer_bytes=buffer_bytes, w1_host_loaded=w1_host_loaded,
-                                     frame_spram=frame_spram, w1_lanes=w1_lanes)
+                                     frame_spram=frame_spram, w1_lanes=w1_lanes,
+                                     w2_lanes=w2_lanes)
         self.sizes, self.buffer_bytes = self.engine.sizes, self.engine.buffer_bytes
         e = self.engine.signature.members
         super().__init__({
