@@ -11,7 +11,8 @@ design needs.
         --rng-architecture iterative --rounds-per-stage 4 --synth-only
 
 The network options (``--rng-architecture``, ``--rounds-per-stage``, ``--rng-cores``,
-``--hid-lanes``, ``--w1-lanes``, the switches ``--w1-spram``, ``--u-ram``, ``--frame-spram``)
+``--hid-lanes``, ``--w1-lanes``, the switches ``--w1-spram``, ``--u-ram``, ``--w2-words``,
+``--frame-spram``)
 default to the board's (snnforge.boards.network_board.default_network_options).
 Writes benchmarks/results/board_build_<board>_<n_in>-<n_hidden>-<n_out>[_w<bits>].json (the
 suffix when the weights are not 8 bits); the build tree goes to --out (default
@@ -58,7 +59,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=0.01, help="learning rate (weight units)")
     parser.add_argument("--seed", type=int, default=1)
     for name, flag in NETWORK_OPTION_NAMES.items():
-        if name in SWITCH_OPTIONS:   # --w1-spram, --u-ram, --frame-spram
+        if name in SWITCH_OPTIONS:   # --w1-spram, --u-ram, --w2-words, --frame-spram
             parser.add_argument(flag, dest=name, action="store_const", const=True, default=None,
                                 help=SWITCH_OPTIONS[name])
         else:

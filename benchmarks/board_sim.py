@@ -4,7 +4,7 @@ back and compares them with BitTrueSSNN.train on the same digits and keys.
 
     python benchmarks/board_sim.py [--digits 200] [--divisor 4] [--side 8] [--hidden 16]
         [--weight-bits 8] [--lr 0.01] [--seed 1] [--rounds-per-stage R] [--w1-lanes P]
-        [--w1-spram] [--u-ram] [--frame-spram] [--rng-architecture A] [--rng-cores K]
+        [--w1-spram] [--u-ram] [--w2-words] [--frame-spram] [--rng-architecture A] [--rng-cores K]
         [--hid-lanes G] [--tag T]
 
 Writes benchmarks/results/board_sim_<n_in>-<n_hidden>-<n_out>[_w<bits>][_spram][_<tag>].json: simulator
@@ -58,6 +58,8 @@ def main() -> None:
                         help="W1 host-loaded (the UP5K's SPRAM shape): the host writes it first")
     parser.add_argument("--u-ram", action="store_true",
                         help="u in block RAM (the same cycles)")
+    parser.add_argument("--w2-words", action="store_true",
+                        help="each W2 row as two words of ceil(n_out / 2) weights")
     parser.add_argument("--frame-spram", action="store_true",
                         help="the link's frame buffer in the SPRAM shape (one address)")
     parser.add_argument("--rng-architecture", default=None,
@@ -78,6 +80,7 @@ def main() -> None:
                                              ("w1_lanes", args.w1_lanes),
                                              ("w1_spram", args.w1_spram or None),
                                              ("u_ram", args.u_ram or None),
+                                             ("w2_words", args.w2_words or None),
                                              ("frame_spram", args.frame_spram or None),
                                              ("rng_architecture", args.rng_architecture),
                                              ("rng_cores", args.rng_cores),

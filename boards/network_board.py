@@ -58,12 +58,14 @@ NETWORK_OPTION_NAMES = {"rng_architecture": "--rng-architecture",
                         "rounds_per_stage": "--rounds-per-stage", "rng_cores": "--rng-cores",
                         "hid_lanes": "--hid-lanes", "w1_lanes": "--w1-lanes",
                         "w1_spram": "--w1-spram", "u_ram": "--u-ram",
-                        "frame_spram": "--frame-spram", "dsp_adders": "--dsp-adders"}
+                        "w2_words": "--w2-words", "frame_spram": "--frame-spram",
+                        "dsp_adders": "--dsp-adders"}
 
 #: the switches among them and what each does (for their error messages)
 SWITCH_OPTIONS = {"w1_spram": "W1 in the UP5K's SPRAM, written by the host before the first "
                               "sample",
                   "u_ram": "the hidden pre-activations u in block RAM",
+                  "w2_words": "each W2 row as two words of ceil(n_out / 2) weights",
                   "frame_spram": "the host link's frame buffer in an iCE40 SPRAM"}
 
 #: the switches' command-line spellings

@@ -46,7 +46,7 @@ class NetworkBoardCore(wiring.Component):
     ``led_hold_cycles``: how long (1 to 1.5 times this) the ``training`` and ``link_error``
     LEDs stay lit after a sample or a bad frame (the board top passes 0.2 s of its clock);
     ``network_options``: keyword arguments of :class:`SSNNNetwork` (``rng_architecture``,
-    ``rounds_per_stage``, ``w1_spram``, ``u_ram``, ...; ``frame_spram`` goes to the link:
+    ``rounds_per_stage``, ``w1_spram``, ``u_ram``, ``w2_words``, ...; ``frame_spram`` goes to the link:
     its frame buffer in an iCE40 SPRAM); ``config_hash``: default :func:`network_config_hash`.
 
     With ``w1_spram`` the network's W1 has no contents on the FPGA (the synthesis flow drops
@@ -79,7 +79,7 @@ class NetworkBoardCore(wiring.Component):
                              n_out=config.n_out, weight_bits=config.weight_bits,
                              config_hash=self.config_hash, buffer_bytes=buffer_bytes,
                              w1_host_loaded=self.w1_host_loaded, frame_spram=frame_spram,
-                             w1_lanes=self.network.w1_lanes)
+                             w1_lanes=self.network.w1_lanes, w2_lanes=self.network.w2_lanes)
         super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1),
                           "leds": Out(led_layout()), "busy": Out(1)})
 

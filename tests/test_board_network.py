@@ -98,6 +98,7 @@ def test_network_options_checked_with_the_option_names():
                              ({"frame_spram": 0}, "--frame-spram must be true or false"),
                              ({"dsp_adders": 9},
                               "^--dsp-adders must be an integer from 0 to 8, got 9$"),
+                             ({"w2_words": "2"}, r"--w2-words must be true or false \(each W2"),
                              ({"lanes": 4}, "unknown network option 'lanes'")):
         with pytest.raises(ConfigError, match=message):
             check_network_options(options)
@@ -111,7 +112,7 @@ def test_network_options_checked_with_the_option_names():
         check_network_options({"w1_lanes": 5}, config=small_network_config(n_hidden=4))
     assert set(NETWORK_OPTION_NAMES) == {"rng_architecture", "rounds_per_stage", "rng_cores",
                                          "hid_lanes", "w1_lanes", "w1_spram", "u_ram",
-                                         "frame_spram", "dsp_adders"}
+                                         "w2_words", "frame_spram", "dsp_adders"}
     for board in ("icebreaker", "ulx3s-85f"):
         assert check_network_options(default_network_options(board)) == \
             default_network_options(board)
@@ -139,6 +140,11 @@ def test_build_tree_takes_the_network_options(tmp_path):
     with pytest.raises(ConfigError, match="--hid-lanes"):
         build_network_board("ulx3s-85f", config=config, out_dir=tmp_path, pnr=False,
                             network_options={"hid_lanes": 5})
+    # W2 in words reads one W2 row per HID cycle: refused beside the ULX3S's 4 hidden lanes
+    with pytest.raises(ConfigError, match=r"^w2_words=True \(--w2-words\) .*needs hid_lanes=1, "
+                                          r"got hid_lanes=4; use hid_lanes=1"):
+        build_network_board("ulx3s-85f", config=config, out_dir=tmp_path, pnr=False,
+                            network_options={"w2_words": "true"})
 
 
 def test_build_tree_of_a_host_loaded_w1(tmp_path):

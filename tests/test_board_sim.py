@@ -134,3 +134,34 @@ def test_cli_trains_the_simulated_host_loaded_board(tmp_path, capsys):
     assert "identical to BitTrueSSNN" in capsys.readouterr().out
     res = json.loads((out / "report.json").read_text())["results"]
     assert res["samples"] == 20 and res["board_counters"]["samples"] == 20
+
+
+def test_simulated_board_with_w2_in_words_writes_trains_and_reads_back():
+    """``w2_words`` on the host-loaded UP5K-shape board: the link splits each written W2 row
+    into the network's two words and assembles the two read-back words into the row; the
+    driver and the wire protocol are those of whole rows."""
+    from snnforge.commands.board_session import board_inputs
+    from snnforge.golden_model.data import load_dataset
+    config = _spram_config()
+    d = load_dataset("mnist-sample", "train", limit=N_TRAIN)
+    x, y = board_inputs(d.images, config), d.labels.astype(np.int64)
+    start = BitTrueSSNN(config)
+    rng = np.random.default_rng(7)
+    w2 = np.clip(start.W2 + rng.integers(-3, 4, start.W2.shape), config.weight_min,
+                 config.weight_max)
+    options = {**SPRAM_OPTIONS, "w2_words": True}
+    with SimulatedBoardTransport(config, network_options=options) as sim:
+        client = BoardClient(sim, timeout=2.0, retries=1)
+        client.connect(config)
+        client.write_weights(start.W1, w2)
+        assert [client.read_row(1, j) for j in (0, config.n_hidden)] == \
+            [w2[0].tolist(), w2[config.n_hidden].tolist()]
+        trained = [client.train(x[i], int(y[i]), key=i) for i in range(N_TRAIN)]
+        weights = client.read_weights()
+        assert client.stats.retransmissions == client.stats.timeouts == 0
+    want = BitTrueSSNN(config, w1=start.W1, w2=w2)
+    want.train(x, y, first_sample=0, engine="numpy")
+    np.testing.assert_array_equal(weights[0], want.W1)
+    np.testing.assert_array_equal(weights[1], want.W2)
+    assert not np.array_equal(want.W2, w2)          # training changed W2
+    assert None not in trained

@@ -7,7 +7,7 @@
 //   traces.bin   the raw o_trace payload (trace_words x u32) of the first full_trace_samples
 //                training samples
 //   weights.bin  the read-back beats (read_words x u32 each): W1 rows 0..n_in (w1_words beats
-//                each, word 0 first), then W2 rows 0..n_hidden (one beat each)
+//                each, word 0 first), then W2 rows 0..n_hidden (w2_words beats each)
 //   cycles.bin   u64 per sample: the cycle its last trace was taken (train, then eval)
 //   starts.bin   u64 per sample: the cycle its first pixel beat was taken (the host offers
 //                the next sample's beats as soon as the current one's are taken, so these
@@ -19,7 +19,7 @@
 // speed): a learning sample of constant pixel raw_pixel offered, o_trace always ready.
 //
 // Arguments are key=value: data, out (paths); n_in, T, n_train, n_eval, first_train_key,
-// n_w1_rows, n_w2_rows, w1_words, full_trace_samples, max_cycles_per_sample; bit offsets of the stream
+// n_w1_rows, n_w2_rows, w1_words, w2_words, full_trace_samples, max_cycles_per_sample; bit offsets of the stream
 // fields: pix_lo, label_lo, learn_lo, key_lo (i_sample), layer_lo, row_lo (i_read), win_lo,
 // win_len, step_lo, g_lo, g_len (o_trace); trace_words, read_words; raw, raw_cycles, raw_pixel.
 #include <algorithm>
@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
     const uint64_t n_in = arg_u("n_in"), T = arg_u("T"), n_train = arg_u("n_train"),
                    n_eval = arg_u("n_eval"), first_train_key = arg_u("first_train_key");
     const uint64_t n_w1 = arg_u("n_w1_rows"), n_w2 = arg_u("n_w2_rows"),
-                   w1_words = arg_u("w1_words");
+                   w1_words = arg_u("w1_words"), w2_words = arg_u("w2_words");
     const uint64_t full_trace = arg_u("full_trace_samples");
     const uint64_t budget = arg_u("max_cycles_per_sample");
     const unsigned pix_lo = arg_u("pix_lo"), label_lo = arg_u("label_lo"),
@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
     traces.reserve(std::min(full_trace, n_train) * T * trace_words);
     std::vector<uint64_t> sample_end(n_samples), sample_start(n_samples);
     std::vector<uint32_t> rows;
-    rows.reserve((n_w1 * w1_words + n_w2) * read_words);
+    rows.reserve((n_w1 * w1_words + n_w2 * w2_words) * read_words);
 
     Vtop* top = h.top_;
     h.reset();
@@ -286,7 +286,7 @@ int main(int argc, char** argv) {
         phase_start[1] = c0;
         top->i_sample___05Fvalid = 0;
         top->o_read___05Fready = 1;
-        const uint64_t n_rows = n_w1 + n_w2, n_beats = n_w1 * w1_words + n_w2;
+        const uint64_t n_rows = n_w1 + n_w2, n_beats = n_w1 * w1_words + n_w2 * w2_words;
         uint64_t asked = 0, got = 0, idle = 0;
         while (got < n_beats) {
             if (asked < n_rows) {

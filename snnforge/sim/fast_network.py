@@ -22,6 +22,7 @@ from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network import (DEFAULT_RNG_ARCHITECTURE, DEFAULT_ROUNDS_PER_STAGE,
                                           SSNNNetwork, read_layout, sample_layout, trace_layout)
 from snnforge.hdl.ssnn_bp.network_config import beat_lanes, row_words
+from snnforge.hdl.ssnn_bp.w2_words import w2_word_lanes
 from snnforge.sim.ssnn_bp_network_reference import golden_eval_winners, golden_training_trace
 
 from .fast_build import build_fast_harness, raw_cycles_per_second, run_harness
@@ -124,26 +125,30 @@ def _check_digits(name, x, y, config):
 def network_harness(config: SSNNConfig, *, rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
                     rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE,
                     rng_cores: int = 1, hid_lanes: int = 1, w1_lanes: int | None = None,
-                    w1_spram: bool = False, u_ram: bool = False) -> tuple[Path, float]:
+                    w1_spram: bool = False, u_ram: bool = False,
+                    w2_words: bool = False) -> tuple[Path, float]:
     """(harness executable, seconds spent emitting + building; ~0 when cached). ``w1_lanes``,
-    ``w1_spram``, ``u_ram``: see :class:`SSNNNetwork` (with ``w1_spram`` the simulated W1 keeps its
+    ``w1_spram``, ``u_ram``, ``w2_words``: see :class:`SSNNNetwork` (with ``w1_spram`` the simulated W1 keeps its
     initial contents: the host's load of W1 before training is not simulated)."""
     from snnforge.hwsim import emit_verilog
 
     t0 = time.perf_counter()
     net = SSNNNetwork(config=config, rng_architecture=rng_architecture,
                       rounds_per_stage=rounds_per_stage, rng_cores=rng_cores,
-                      hid_lanes=hid_lanes, w1_lanes=w1_lanes, w1_spram=w1_spram, u_ram=u_ram)
+                      hid_lanes=hid_lanes, w1_lanes=w1_lanes, w1_spram=w1_spram, u_ram=u_ram,
+                      w2_words=w2_words)
     # no src attributes: edits of comments or line numbers keep the cached build
     exe = build_fast_harness(emit_verilog(net, name=TOP, emit_src=False), top=TOP)
     return exe, time.perf_counter() - t0
 
 
-def _harness_args(config: SSNNConfig, w1_lanes: int | None = None) -> dict:
+def _harness_args(config: SSNNConfig, w1_lanes: int | None = None,
+                  w2_lanes: int | None = None) -> dict:
     s, t, r = sample_layout(config), trace_layout(config), read_layout(config)
-    lanes = beat_lanes(config, w1_lanes)
+    lanes = beat_lanes(config, w1_lanes, w2_lanes)
     return dict(n_in=config.n_in, T=config.T, n_w1_rows=config.n_in + 1,
                 n_w2_rows=config.n_hidden + 1, w1_words=row_words(config, 0, w1_lanes),
+                w2_words=row_words(config, 1, w1_lanes, w2_lanes),
                 pix_lo=s["pixel"].offset,
                 label_lo=s["label"].offset, learn_lo=s["learn"].offset, key_lo=s["key"].offset,
                 layer_lo=r["layer"].offset, row_lo=r["row"].offset,
@@ -154,13 +159,16 @@ def _harness_args(config: SSNNConfig, w1_lanes: int | None = None) -> dict:
 
 def simulate(exe: Path, config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
              first_train_key: int = 0, full_trace_samples: int = 0,
-             max_cycles_per_sample: int | None = None, w1_lanes: int | None = None) -> ChipRun:
+             max_cycles_per_sample: int | None = None, w1_lanes: int | None = None,
+             w2_words: bool = False) -> ChipRun:
     """Run the harness: train on (train_x, train_y), read back, evaluate (eval_x, eval_y).
-    ``w1_lanes``: the harness top's (W1 read back in words of that many weights)."""
+    ``w1_lanes``, ``w2_words``: the harness top's (W1 read back in words of that many
+    weights, W2 in words of ceil(n_out / 2) with ``w2_words``)."""
     c = config
     train_x, train_y = _check_digits("training", train_x, train_y, c)
     eval_x, eval_y = _check_digits("evaluation", eval_x, eval_y, c)
-    args = _harness_args(c, w1_lanes)
+    w2_lanes = w2_word_lanes(c.n_out) if w2_words else None
+    args = _harness_args(c, w1_lanes, w2_lanes)
     n_tr, n_ev = len(train_y), len(eval_y)
     budget = max_cycles_per_sample or 64 * (c.n_in + c.n_hidden + 64) * (c.n_out + 8) * c.T
     args.update(n_train=n_tr, n_eval=n_ev, first_train_key=first_train_key,
@@ -191,16 +199,18 @@ def simulate(exe: Path, config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
         for name in ("s0", "h", "g_pos", "g_neg"):
             traces[name] = _field(bits, layout, name).astype(bool)
         traces["winner"] = _as_int(_field(bits, layout, "winner"))
-    lanes, n_words = beat_lanes(c, w1_lanes), args["w1_words"]
+    lanes, n_words = beat_lanes(c, w1_lanes, w2_lanes), args["w1_words"]
     wb = c.weight_bits
     beat_bits = _bits(rows, args["read_words"])[:, :lanes * wb].reshape(-1, lanes, wb)
     values = _as_int(beat_bits)
     values = np.where(values >= 1 << (wb - 1), values - (1 << wb), values)
-    # W1: n_words beats per row, the first P lanes of each; W2: one beat per row
+    # W1: n_words beats per row, the first P lanes of each; W2: w2_words beats per row, the
+    # first Q lanes of each
     p = c.n_hidden if w1_lanes is None else w1_lanes
+    q, q_words = (c.n_out if w2_lanes is None else w2_lanes), args["w2_words"]
     n_w1 = (c.n_in + 1) * n_words
     w1 = values[:n_w1, :p].reshape(c.n_in + 1, n_words * p)[:, :c.n_hidden]
-    w2 = values[n_w1:, :c.n_out]
+    w2 = values[n_w1:, :q].reshape(c.n_hidden + 1, q_words * q)[:, :c.n_out]
     return ChipRun(train_winners=winners[:n_tr], eval_winners=winners[n_tr:],
                    eval_learned=learned[n_tr:], steps=steps["step"].astype(np.int64).reshape(-1, T),
                    train_traces=traces, w1=w1, w2=w2, sample_end=sample_end,
@@ -275,14 +285,14 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
         rng_architecture: str = DEFAULT_RNG_ARCHITECTURE,
         rounds_per_stage: int = DEFAULT_ROUNDS_PER_STAGE, rng_cores: int = 1, hid_lanes: int = 1,
         w1_lanes: int | None = None, w1_spram: bool = False, u_ram: bool = False,
-        first_train_key: int = 0,
+        w2_words: bool = False, first_train_key: int = 0,
         full_trace_samples: int = 0, check: bool = True,
         raw_cycles: int = 0) -> dict:
     """Train the simulated RTL on (train_x, train_y) (uint8 (N, n_in), labels), evaluate it on
     (eval_x, eval_y), and compare with BitTrueSSNN on the same digits.
 
-    ``w1_lanes``: W1 posts per memory word of the top (default n_hidden, see
-    :class:`SSNNNetwork`). Training sample keys are ``first_train_key + position``; evaluation keys are positions
+    ``w1_lanes``: W1 posts per memory word of the top (default n_hidden), ``w2_words``: W2 in
+    words of ceil(n_out / 2) (see :class:`SSNNNetwork`). Training sample keys are ``first_train_key + position``; evaluation keys are positions
     (as ``BitTrueSSNN.evaluate``). ``full_trace_samples``: also compare every step's spikes of
     that many first training digits. ``check``: raise :class:`FastSimMismatch` on divergence
     (else report it). ``raw_cycles`` > 0: also measure raw Verilator speed over that many
@@ -301,11 +311,12 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
     exe, build_seconds = network_harness(config, rng_architecture=rng_architecture,
                                          rounds_per_stage=rounds_per_stage,
                                          rng_cores=rng_cores, hid_lanes=hid_lanes,
-                                         w1_lanes=w1_lanes, w1_spram=w1_spram, u_ram=u_ram)
+                                         w1_lanes=w1_lanes, w1_spram=w1_spram, u_ram=u_ram,
+                                         w2_words=w2_words)
     t0 = time.perf_counter()
     chip = simulate(exe, config, train_x, train_y, eval_x, eval_y,
                     first_train_key=first_train_key, full_trace_samples=full_trace_samples,
-                    w1_lanes=w1_lanes)
+                    w1_lanes=w1_lanes, w2_words=w2_words)
     sim_wall = time.perf_counter() - t0
     t0 = time.perf_counter()
     golden = golden_run(config, train_x, train_y, eval_x, eval_y,
@@ -329,7 +340,7 @@ def run(config: SSNNConfig, train_x, train_y, eval_x, eval_y, *,
         "config": config.to_dict(), "rng_architecture": rng_architecture,
         "rounds_per_stage": rounds_per_stage, "rng_cores": rng_cores, "hid_lanes": hid_lanes,
         "w1_lanes": config.n_hidden if w1_lanes is None else w1_lanes, "w1_spram": w1_spram,
-        "u_ram": u_ram, "n_train": n_tr, "n_eval": n_ev,
+        "u_ram": u_ram, "w2_words": w2_words, "n_train": n_tr, "n_eval": n_ev,
         "first_train_key": first_train_key, "full_trace_samples": min(full_trace_samples, n_tr),
         "bit_identical": not mismatches, "mismatches": [str(m) for m in mismatches[:50]],
         "weights_changed": int((golden.w1 != BitTrueSSNN(config).W1).sum()
