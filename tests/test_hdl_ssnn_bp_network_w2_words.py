@@ -96,6 +96,10 @@ def test_w2_words_is_validated():
         SSNNNetwork(config=config, w2_words=True, hid_lanes=2)
     assert SSNNNetwork(config=config, w2_words=True).w2_words is True
     assert SSNNNetwork(config=config).w2_lanes == config.n_out
+    from snnforge.hdl.ssnn_bp.weight_readback import WeightReadBack
+    with pytest.raises(ConfigError, match="w2_lanes must be"):
+        WeightReadBack(config=config, w2_lanes=config.n_out + 1)
+    assert WeightReadBack(config=config, w2_lanes=3).w2_words == 2
 
 
 @pytest.mark.parametrize("w1_lanes,n_out", [(4, 10), (None, 5)])
