@@ -197,23 +197,17 @@ async def step_record_matches_model(dut):
     name = p["instance"]
     unit = _unit(name)
     tb, r = await _start(dut, p)
-    model = StepRecordModel(n_in=unit.n_in, n_hidden=unit.n_hidden)
+    model = StepRecordModel(n_in=unit.n_in, n_hidden=unit.n_hidden, group=unit.group)
     for cycle in range(p["cycles"]):
         await FallingEdge(tb.clk)
         for mask, want in model.masks.items():
             got = int(_port(dut, name, mask).value)
             assert got == want, f"cycle {cycle}: {mask} = {got:#x}, model {want:#x}"
         drive = dict(clear=int(r.random() < 0.05), s0_set=r.randint(0, 1),
-                     s0_index=r.randrange(unit.n_in + 1), h_spike=r.randint(0, 1),
-                     h_gate=r.randint(0, 1), h_index=r.randrange(unit.n_hidden + 1),
-                     g_pos_set=r.randint(0, 1), g_neg_set=r.randint(0, 1),
-                     g_index=r.randrange(unit.n_hidden + 1),
-                     h_group_set=int(r.random() < 0.3), h_group=r.randrange(unit.groups),
-                     h_group_spikes=r.randrange(1 << unit.group),
-                     h_group_gates=r.randrange(1 << unit.group),
-                     g_group_set=int(r.random() < 0.3), g_group=r.randrange(unit.groups),
-                     g_group_pos=r.randrange(1 << unit.group),
-                     g_group_neg=r.randrange(1 << unit.group))
+                     s0_index=r.randrange(unit.n_in + 1), h_shift=int(r.random() < 0.3),
+                     h_spikes=r.randrange(1 << unit.group), g_shift=int(r.random() < 0.3),
+                     g_pos_in=r.randrange(1 << unit.group),
+                     g_neg_in=r.randrange(1 << unit.group))
         for n, v in drive.items():
             _port(dut, name, n).value = v
         model.tick(**drive)

@@ -270,8 +270,9 @@ class SSNNNetwork(wiring.Component):
         errors_seen, drain = Signal(2), Signal(2)
         # the next sample's beats are taken while one runs, not while a read-back is pending
         m.d.comb += [self.busy.eq(smp.busy), smp.accept.eq(~rb.busy)]
-        # the shared counter: pixels, neuron groups (+ the bias group), candidates
-        cnt = Signal(range(max(n_in, n_h, n_out) + 2))
+        # the shared counter: neuron groups (+ the bias group) in HID and BWD, candidates
+        cnt = Signal(range(max(n_groups, n_out) + 2))
+        phase = Signal(Phase)
 
         # ------------------------------------------------------------ FWD1 pipeline
         # the scan encodes 8 pixels per cycle and issues the spiking rows (then the bias row);
@@ -305,27 +306,34 @@ class SSNNNetwork(wiring.Component):
         q_g = Signal(range(max(n_groups, 2)))
         w_valid, w_k = Signal(), Signal(range(n_out + 1))      # WTA feed
         b_valid, b_g = Signal(), Signal(range(max(n_groups, 2)))     # BWD pipeline: group b_g
-        rand16 = Signal(16)                # the WTA candidate's draw
-        m.d.comb += rand16.eq(pre.rd_data.word_select(w_k[:2], 16))
-        spikes, gates_h = Signal(G), Signal(G)
+        # the 16-bit draws of the draw-RAM word read: neuron l of the group in HID (q_g) and
+        # BWD (b_g) takes word (g * G + l) % 4 of its block, the WTA candidate w_k word w_k % 4;
+        # one select per lane for all three phases (their groups and candidate are registers)
+        draws = [Signal(16, name=f"draw{lane}") for lane in range(G)]
+        draw_g = Mux(phase == Phase.BWD, b_g, q_g)
+        for lane in range(G):
+            word = (draw_g * G + lane)[:2]
+            if lane == 0:
+                word = Mux(phase == Phase.WTA, w_k[:2], word)
+            m.d.comb += draws[lane].eq(pre.rd_data.word_select(word, 16))
+        rand16 = draws[0]                  # the WTA candidate's draw
+        spikes = Signal(G)
         z_group, m1_group = Signal(range(n_h // G + 1)), Signal(range(n_h // G + 1))
-        m1_valid, m1_bias, m1_mask, m1_gates = Signal(), Signal(), Signal(G), Signal(G)
+        m1_valid, m1_bias, m1_mask = Signal(), Signal(), Signal(G)
         m.d.comb += z_group.eq(Mux(bias_v, n_h // G, q_g))
         m.d.sync += [p_valid.eq(0), p_bias.eq(0), q_valid.eq(p_valid), bias_v.eq(p_bias),
                      q_g.eq(p_g), m1_valid.eq(q_valid | bias_v),
                      m1_bias.eq(bias_v), m1_group.eq(z_group),
-                     m1_mask.eq(Mux(bias_v, 1 << (n_h % G), spikes)), m1_gates.eq(gates_h)]
+                     m1_mask.eq(Mux(bias_v, 1 << (n_h % G), spikes))]
         m.d.comb += u.group_index.eq(p_g)
         for lane, unit in enumerate(neurons):
             real = (q_g * G + lane) < n_h          # lanes past n_hidden never spike
             # neuron j's draw: word j % 4 of block j // 4 (the group's block is read)
-            word = (q_g * G + lane)[:2]
-            m.d.comb += [unit.u.eq(u_group[lane]),
-                         unit.r_fwd.eq(pre.rd_data.word_select(word, 16)),
-                         spikes[lane].eq(unit.spike & real), gates_h[lane].eq(unit.gate & real)]
-        # recorded a cycle later (stage 2): u -> neuron -> the record's masks is not one path
-        m.d.comb += [rec.h_group_set.eq(m1_valid & ~m1_bias), rec.h_group.eq(m1_group),
-                     rec.h_group_spikes.eq(m1_mask), rec.h_group_gates.eq(m1_gates)]
+            m.d.comb += [unit.u.eq(u_group[lane]), unit.r_fwd.eq(draws[lane]),
+                         spikes[lane].eq(unit.spike & real)]
+        # recorded a cycle later (stage 2): u -> neuron -> the record's masks is not one path;
+        # the groups arrive in order, each shifts into h
+        m.d.comb += [rec.h_shift.eq(m1_valid & ~m1_bias), rec.h_spikes.eq(m1_mask)]
         # stage 2: the hidden-spike list takes the group's spiking rows (then the bias row)
         # (stage 3 adds the group's sum to z; a group of one row adds in stage 2, masked)
         m.d.comb += h_list.append.eq(Mux(m1_valid, m1_mask, 0))
@@ -370,20 +378,18 @@ class SSNNNetwork(wiring.Component):
             m.d.sync += w_at_pos.eq(select(w2_word, pos_lane))
         for lane, unit in enumerate(neurons):
             real = (b_g * G + lane) < n_h
-            word = (b_g * G + lane)[:2]
             if w2w:
                 b_j = w_at_pos - select(w2_word, neg_lane)
             else:
                 w2_row = [w2m.group_data[lane][k] for k in range(n_out)]
                 b_j = select(w2_row, col_pos) - select(w2_row, col_neg)
             m.d.comb += [unit.b.eq(b_j),
-                         unit.gate_in.eq(unit.gate),
-                         unit.r_grad.eq(pre.rd_data.word_select(word, 16)),
+                         unit.gate_in.eq(unit.gate), unit.r_grad.eq(draws[lane]),
                          g_pos[lane].eq(unit.g_pos & real),
                          g_neg[lane].eq(unit.g_neg & ~unit.g_pos & real)]
         # recorded a cycle later: W2 -> b_j -> g -> the record's masks is not one path
-        m.d.sync += [rec.g_group_set.eq(b_valid), rec.g_group.eq(b_g),
-                     rec.g_group_pos.eq(g_pos), rec.g_group_neg.eq(g_neg)]
+        # (the groups in order, each shifts into g_pos / g_neg)
+        m.d.sync += [rec.g_shift.eq(b_valid), rec.g_pos_in.eq(g_pos), rec.g_neg_in.eq(g_neg)]
 
         # ------------------------------------------------------------ UPD sequencer
         upd_w1 = Signal()          # 0: W2 pass, 1: W1 pass
@@ -428,7 +434,6 @@ class SSNNNetwork(wiring.Component):
             w2m.i_event.payload.addr.eq(gates.row),    # the bank's updater
             w2m.i_event.payload.pos.eq(onehot_pos), w2m.i_event.payload.neg.eq(onehot_neg),
             w2m.i_event.payload.gate.eq(gates.gate[:n_out])]
-        phase = Signal(Phase)
         # the W1 pass's rows load during UPD_END (the sequencer reads three rows ahead)
         m.d.comb += seq.w1.eq(upd_w1 | (phase == Phase.UPD_END))
         # the prefetcher: `half` is the draw-RAM half the current step reads; pf_busy: a
@@ -442,16 +447,17 @@ class SSNNNetwork(wiring.Component):
         # Icarus runs only once its input changes)
         for k, rng_k in enumerate(cores):
             r_req = rng_k.i_req.payload
+            m.d.comb += r_req.sample.eq(key)   # the same in both (no gate: one LUT per bit less)
             with m.If(pf_busy):
                 m.d.comb += [rng_k.i_req.valid.eq(pre.req_valid[k] & all_ready),
-                             r_req.stream.eq(pre.req[k].stream), r_req.sample.eq(key),
+                             r_req.stream.eq(pre.req[k].stream),
                              r_req.step.eq(pf_step), r_req.block.eq(pre.req[k].block),
                              r_req.tag.eq(pre.req[k].tag)]
             with m.Elif(phase == Phase.UPD):
                 m.d.comb += [
                     rng_k.i_req.valid.eq(seq.req_valid[k] & all_ready),
                     r_req.stream.eq(Mux(upd_w1, int(Stream.LR_W1), int(Stream.LR_W2))),
-                    r_req.sample.eq(key), r_req.step.eq(step),
+                    r_req.step.eq(step),
                     r_req.block.eq(seq.req_block[k]), r_req.tag.eq(seq.req_tag[k])]
         trace = self.o_trace.payload
         m.d.comb += self.phase.eq(phase)

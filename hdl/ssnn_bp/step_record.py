@@ -1,9 +1,11 @@
-"""The per-step spike record of the SSNN-BP network top: input spikes s0, hidden spikes h,
-surrogate gates d and gradient spikes g+/g- as bit masks (the ``o_trace`` record; d gates
-the backward pass)."""
+"""The per-step spike record of the SSNN-BP network top: input spikes s0, hidden spikes h and
+gradient spikes g+/g- as bit masks (the ``o_trace`` record; g+/g- also select the W1 pass's
+columns). h and g+/g- are set a group of neurons per cycle in group order (HID and BWD walk
+the groups 0, 1, ..), so each is a shift register: a group's bits enter at the top and move
+down one group per shift, with no index decode."""
 from __future__ import annotations
 
-from amaranth.hdl import Const, Module
+from amaranth.hdl import Cat, Const, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -13,56 +15,46 @@ __all__ = ["StepRecord"]
 
 
 class StepRecord(wiring.Component):
-    """Bit masks of one time step: ``s0`` (``n_in`` b), ``h``, ``d``, ``g_pos``, ``g_neg``
-    (``n_hidden`` b each, bias excluded). Set bits take effect next cycle.
+    """Bit masks of one time step: ``s0`` (``n_in`` b), ``h``, ``g_pos``, ``g_neg``
+    (``n_hidden`` b each, bias excluded). Changes take effect next cycle.
 
-    Ports: ``clear``: all masks to 0 (wins over a set in the same cycle); ``s0_set`` +
-    ``s0_index``: set input bit s0_index (indices >= n_in, the bias row, set nothing);
-    ``h_index`` with ``h_spike`` / ``h_gate``: set bit h_index of h / d; ``h_group_set`` +
-    ``h_group`` with ``h_group_spikes`` / ``h_group_gates`` (``group`` b): set bits
-    group * g + l of h / d (bits past n_hidden ignored); ``g_index`` with ``g_pos_set`` /
-    ``g_neg_set``: set bit g_index of g_pos / g_neg; ``g_group_set`` + ``g_group`` with
-    ``g_group_pos`` / ``g_group_neg``: set bits group * g + l of g_pos / g_neg. A group set
-    wins over a single set of the same mask in the same cycle.
+    Ports: ``clear``: all masks to 0 (wins over a set or shift in the same cycle);
+    ``s0_set`` + ``s0_index``: set input bit s0_index (indices >= n_in, the bias row, set
+    nothing); ``h_shift`` + ``h_spikes`` (``group`` b): the masks of h move down by ``group``
+    bits and ``h_spikes`` enter at group ``groups - 1``; ``g_shift`` + ``g_pos_in`` /
+    ``g_neg_in`` (``group`` b): the same for g_pos / g_neg. After ``groups`` shifts (the
+    groups in order 0, 1, ..) since a clear, bit ``group * g + l`` of a mask is lane l of the
+    g-th shift (lanes past n_hidden dropped); with fewer, the masks hold the shifted bits
+    ``groups - shifts`` groups up.
     """
 
     def __init__(self, *, n_in: int, n_hidden: int, group: int = 4):
         self.n_in = check_int("n_in", n_in, 1, 1 << 16)
         self.n_hidden = check_int("n_hidden", n_hidden, 1, 1 << 16)
         self.group = check_int("group", group, 1, 64)
-        self.groups = groups = -(-n_hidden // group)
+        self.groups = -(-n_hidden // group)
         super().__init__({
             "clear": In(1),
             "s0_set": In(1), "s0_index": In(range(n_in + 1)),
-            "h_spike": In(1), "h_gate": In(1), "h_index": In(range(n_hidden + 1)),
-            "h_group_set": In(1), "h_group": In(range(max(groups, 2))),
-            "h_group_spikes": In(group), "h_group_gates": In(group),
-            "g_group_set": In(1), "g_group": In(range(max(groups, 2))),
-            "g_group_pos": In(group), "g_group_neg": In(group),
-            "g_pos_set": In(1), "g_neg_set": In(1), "g_index": In(range(n_hidden + 1)),
-            "s0": Out(n_in), "h": Out(n_hidden), "d": Out(n_hidden),
-            "g_pos": Out(n_hidden), "g_neg": Out(n_hidden),
+            "h_shift": In(1), "h_spikes": In(group),
+            "g_shift": In(1), "g_pos_in": In(group), "g_neg_in": In(group),
+            "s0": Out(n_in), "h": Out(n_hidden), "g_pos": Out(n_hidden), "g_neg": Out(n_hidden),
         })
 
     def elaborate(self, platform):
         m = Module()
-        n_in, n_h = self.n_in, self.n_hidden
-        for set_, mask, index, width in (
-                (self.s0_set, self.s0, self.s0_index, n_in),
-                (self.h_spike, self.h, self.h_index, n_h),
-                (self.h_gate, self.d, self.h_index, n_h),
-                (self.g_pos_set, self.g_pos, self.g_index, n_h),
-                (self.g_neg_set, self.g_neg, self.g_index, n_h)):
+        n_in, n_h, g = self.n_in, self.n_hidden, self.group
+        with m.If(self.clear):
+            m.d.sync += self.s0.eq(0)
+        with m.Elif(self.s0_set):
+            m.d.sync += self.s0.eq(self.s0 | (Const(1, n_in) << self.s0_index))
+        for shift, bits, out in ((self.h_shift, self.h_spikes, self.h),
+                                 (self.g_shift, self.g_pos_in, self.g_pos),
+                                 (self.g_shift, self.g_neg_in, self.g_neg)):
+            reg = Signal(self.groups * g, name=f"{out.name}_shift")
             with m.If(self.clear):
-                m.d.sync += mask.eq(0)
-            with m.Elif(set_):
-                m.d.sync += mask.eq(mask | (Const(1, width) << index))
-        g = self.group
-        for set_, index, mask, bits in (
-                (self.h_group_set, self.h_group, self.h, self.h_group_spikes),
-                (self.h_group_set, self.h_group, self.d, self.h_group_gates),
-                (self.g_group_set, self.g_group, self.g_pos, self.g_group_pos),
-                (self.g_group_set, self.g_group, self.g_neg, self.g_group_neg)):
-            with m.If(~self.clear & set_):
-                m.d.sync += mask.eq(mask | (bits << (index * g))[:n_h])
+                m.d.sync += reg.eq(0)
+            with m.Elif(shift):
+                m.d.sync += reg.eq(Cat(reg[g:], bits))
+            m.d.comb += out.eq(reg[:n_h])
         return m

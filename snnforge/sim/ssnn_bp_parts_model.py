@@ -54,36 +54,32 @@ class AccumulatorModel:
 
 
 class StepRecordModel:
-    """:class:`StepRecord`: the step's masks s0, h, d, g_pos, g_neg as integers."""
+    """:class:`StepRecord`: the step's masks s0, h, g_pos, g_neg as integers (h, g_pos,
+    g_neg shift in a group at the top, ``groups * group`` bits wide, read below n_hidden)."""
 
     def __init__(self, *, n_in: int, n_hidden: int, group: int = 4):
         self.n_in, self.n_hidden, self.group = n_in, n_hidden, group
-        self.masks = dict.fromkeys(("s0", "h", "d", "g_pos", "g_neg"), 0)
+        self.groups = -(-n_hidden // group)
+        self.regs = dict.fromkeys(("s0", "h", "g_pos", "g_neg"), 0)
 
-    def tick(self, *, clear=0, s0_set=0, s0_index=0, h_spike=0, h_gate=0, h_index=0,
-             g_pos_set=0, g_neg_set=0, g_index=0, h_group_set=0, h_group=0, h_group_spikes=0,
-             h_group_gates=0, g_group_set=0, g_group=0, g_group_pos=0, g_group_neg=0) -> None:
-        if clear:
-            self.masks = dict.fromkeys(self.masks, 0)
-            return
+    @property
+    def masks(self) -> dict:
         keep = (1 << self.n_hidden) - 1
-        if h_group_set:      # group bits past n_hidden are dropped; a single set is not used
-            shift = h_group * self.group
-            self.masks["h"] |= (h_group_spikes << shift) & keep
-            self.masks["d"] |= (h_group_gates << shift) & keep
-            h_spike = h_gate = 0
-        if g_group_set:
-            shift = g_group * self.group
-            self.masks["g_pos"] |= (g_group_pos << shift) & keep
-            self.masks["g_neg"] |= (g_group_neg << shift) & keep
-            g_pos_set = g_neg_set = 0
-        for mask, on, index, width in (("s0", s0_set, s0_index, self.n_in),
-                                       ("h", h_spike, h_index, self.n_hidden),
-                                       ("d", h_gate, h_index, self.n_hidden),
-                                       ("g_pos", g_pos_set, g_index, self.n_hidden),
-                                       ("g_neg", g_neg_set, g_index, self.n_hidden)):
-            if on and index < width:
-                self.masks[mask] |= 1 << index
+        return {name: value if name == "s0" else value & keep
+                for name, value in self.regs.items()}
+
+    def tick(self, *, clear=0, s0_set=0, s0_index=0, h_shift=0, h_spikes=0, g_shift=0,
+             g_pos_in=0, g_neg_in=0) -> None:
+        if clear:
+            self.regs = dict.fromkeys(self.regs, 0)
+            return
+        top = (self.groups - 1) * self.group
+        for name, on, bits in (("h", h_shift, h_spikes), ("g_pos", g_shift, g_pos_in),
+                               ("g_neg", g_shift, g_neg_in)):
+            if on:
+                self.regs[name] = (self.regs[name] >> self.group) | (bits << top)
+        if s0_set and s0_index < self.n_in:
+            self.regs["s0"] |= 1 << s0_index
 
 
 def lr_lane_requests(rows, cols, n_post: int, cores: int) -> list[dict]:
