@@ -8,6 +8,7 @@ import pytest
 from snnforge.errors import ConfigError
 from snnforge.sim.ssnn_bp_parts_model import StepRecordModel
 from snnforge.sim.ssnn_bp_parts_harness import PARTS_CONFIGS, ReadBackBench, read_back_bench
+from snnforge.hdl.ssnn_bp.network_config import small_network_config
 from snnforge.hdl.ssnn_bp.sample_loader import SampleLoader
 from snnforge.hdl.ssnn_bp.step_record import StepRecord
 from snnforge.sim.amaranth_stream import simulate
@@ -40,12 +41,13 @@ def test_step_record_sets_and_clears_the_masks_like_its_model():
         StepRecord(n_in=3, n_hidden=0)
 
 
-@pytest.mark.parametrize("shape", ["mixed", "classes"])
+@pytest.mark.parametrize("shape", ["mixed", "classes", "one_pixel"])
 def test_sample_loader_double_buffers_samples_in_order_with_their_fields(shape):
     """Random valid gaps, random ``accept`` and random run lengths: the loader takes the next
     sample's beats while the current one runs (two slots), runs the samples in load order,
-    each with its first beat's fields and all its pixels, and never takes a third."""
-    config = PARTS_CONFIGS[shape]
+    each with its first beat's fields and all its pixels, and never takes a third (one pixel:
+    a sample's first beat is its last)."""
+    config = PARTS_CONFIGS.get(shape) or small_network_config(n_in=1, n_hidden=3, n_out=2)
     dut = SampleLoader(config=config)
     n_in = config.n_in
     r = random.Random(n_in)

@@ -20,6 +20,7 @@ from snnforge.hdl.ssnn_bp.network_sizes import NetworkSizes
 from snnforge.hdl.ssnn_bp.mux import select
 from snnforge.hdl.ssnn_bp.row_group_sum import RowGroupSum
 from snnforge.hdl.ssnn_bp.sample_loader import SampleLoader
+from snnforge.hdl.ssnn_bp.slot_memory import slot_address, slot_stride
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*created but never used")
 
@@ -167,6 +168,39 @@ def test_select_is_values_at_index_or_zero(n, index_width):
     sim = Simulator(m)     # 300 values: a mux chain this deep exceeds the recursion limit
     sim.add_testbench(bench)
     sim.run()
+
+
+@pytest.mark.parametrize("depth,stride", [(1, 1), (2, 2), (3, 4), (98, 128), (128, 128),
+                                          (133, 256), (200, 256), (300, 300), (600, 600),
+                                          (700, 700), (1000, 1024)])
+def test_slot_stride_rounds_to_a_power_of_two_only_within_the_blocks(depth, stride):
+    assert slot_stride(depth) == stride
+    assert -(-2 * stride // 256) == -(-2 * depth // 256)
+
+
+@pytest.mark.parametrize("depth", [1, 3, 98, 133, 300])
+def test_slot_address_is_slot_times_stride_plus_offset(depth):
+    slot, offset = Signal(), Signal(range(max(depth, 2)))
+    out = Signal(16)
+    m = Module()
+    m.d.comb += out.eq(slot_address(slot, offset, depth))
+    stride = slot_stride(depth)
+
+    async def bench(ctx):
+        for s in (0, 1):
+            for o in range(depth):
+                ctx.set(slot, s)
+                ctx.set(offset, o)
+                assert ctx.get(out) == s * stride + o, (s, o)
+
+    sim = Simulator(m)
+    sim.add_testbench(bench)
+    sim.run()
+
+
+def test_slot_stride_refuses_an_empty_slot():
+    with pytest.raises(ConfigError, match="depth"):
+        slot_stride(0)
 
 
 @pytest.mark.parametrize("lanes", [1, 2, 4, 8])

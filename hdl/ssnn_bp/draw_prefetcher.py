@@ -14,7 +14,9 @@ from snnforge.hdl.checks import check_int, index_width
 
 from .network_sizes import NetworkSizes
 from .mux import select
+from .slot_memory import slot_address, slot_stride
 from .sync_read import NO_RW_CHECK, sync_read
+from snnforge.hdl.const_compare import less_than
 
 __all__ = ["DrawPrefetcher"]
 
@@ -77,13 +79,13 @@ class DrawPrefetcher(wiring.Component):
         def stream_id(train, evaluate):
             return Mux(self.learn, int(train), int(evaluate))
 
-        with m.If(slot < self.hidden_base):
+        with m.If(less_than(slot, self.hidden_base)):
             m.d.comb += [req.stream.eq(stream_id(Stream.INPUT, Stream.EVAL_INPUT)),
                          req.block.eq(slot)]
-        with m.Elif(slot < self.wta_base):
+        with m.Elif(less_than(slot, self.wta_base)):
             m.d.comb += [req.stream.eq(stream_id(Stream.HIDDEN, Stream.EVAL_HIDDEN)),
                          req.block.eq(slot - self.hidden_base)]
-        with m.Elif(slot < self.grad_base):
+        with m.Elif(less_than(slot, self.grad_base)):
             m.d.comb += [req.stream.eq(stream_id(Stream.WTA, Stream.EVAL_WTA)),
                          req.block.eq(slot - self.wta_base)]
         with m.Else():
@@ -111,17 +113,18 @@ class DrawPrefetcher(wiring.Component):
         rd_bank = Signal(max(bank_bits, 1))
         reads = []
         for b in range(banks):
-            # half h at addresses h * depth ..
-            mem = memory.Memory(shape=64, depth=2 * depth, init=[], attrs=NO_RW_CHECK)
+            # half h at addresses h * stride .. (slot_memory.py)
+            mem = memory.Memory(shape=64, depth=2 * slot_stride(depth), init=[],
+                                attrs=NO_RW_CHECK)
             m.submodules[f"draws{b}"] = mem
             wr = mem.write_port()
-            rd_addr = Mux(self.rd_half, depth, 0) + (self.rd_addr >> bank_bits)
+            rd_addr = slot_address(self.rd_half, self.rd_addr >> bank_bits, depth)
             reads.append(sync_read(m, mem, rd_addr, name=f"rd_data{b}"))
             for k in range(k_cores):
                 tag = self.blk_tag[k]
                 hit = take[k] & ((tag[:bank_bits] == b) if bank_bits else 1)
                 with m.If(hit):
-                    m.d.comb += [wr.addr.eq(Mux(self.wr_half, depth, 0) + (tag >> bank_bits)),
+                    m.d.comb += [wr.addr.eq(slot_address(self.wr_half, tag >> bank_bits, depth)),
                                  wr.en.eq(1),
                                  wr.data.eq(Cat(self.blk_x0[k], self.blk_x1[k]))]
         if bank_bits:

@@ -55,6 +55,7 @@ from snnforge.golden_model.rng import Stream
 from snnforge.golden_model.ssnn_bp.bittrue import BitTrueSSNN
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.checks import index_width
+from snnforge.hdl.const_compare import less_than
 
 from .accumulator_bank import AccumulatorBank
 from .accumulator_ram import check_dsp_adders, check_u_ram, hidden_accumulators, split_dsp_adders
@@ -272,6 +273,9 @@ class SSNNNetwork(wiring.Component):
         m.d.comb += [self.busy.eq(smp.busy), smp.accept.eq(~rb.busy)]
         # the shared counter: neuron groups (+ the bias group) in HID and BWD, candidates
         cnt = Signal(range(max(n_groups, n_out) + 2))
+        cnt_below_groups, cnt_below_out = Signal(), Signal()     # (logic, no carry chain)
+        m.d.comb += [cnt_below_groups.eq(less_than(cnt, n_groups)),
+                     cnt_below_out.eq(less_than(cnt, n_out))]
         phase = Signal(Phase)
 
         # ------------------------------------------------------------ FWD1 pipeline
@@ -502,15 +506,15 @@ class SSNNNetwork(wiring.Component):
             if w2w:   # a group every other cycle: stage 1 reads word 0, stage 2 word 1
                 m.d.comb += [w2m.rd_row.eq(Mux(m1_valid, m1_group, z_group)),
                              w2m.rd_word.eq(m1_valid)]
-                with m.If(cnt <= n_groups):
+                with m.If(less_than(cnt, n_groups + 1)):
                     m.d.sync += second.eq(~second)
             else:
                 m.d.comb += [w2m.group_mode.eq(1), w2m.rd_group.eq(z_group)]
-            with m.If(~second & (cnt < n_groups)):
+            with m.If(~second & cnt_below_groups):
                 m.d.sync += [p_valid.eq(1), p_g.eq(cnt)]
             with m.Elif(~second & (cnt == n_groups)):
                 m.d.sync += p_bias.eq(1)
-            with m.If((cnt <= n_groups) & (second if w2w else 1)):
+            with m.If(less_than(cnt, n_groups + 1) & (second if w2w else 1)):
                 m.d.sync += cnt.eq(cnt + 1)
             with m.If(m1_bias):
                 m.d.sync += cnt.eq(0)
@@ -519,8 +523,8 @@ class SSNNNetwork(wiring.Component):
         with m.Elif(phase == Phase.WTA):
             # stage A reads the draw word of candidate cnt; stage B (next cycle) presents it
             m.d.comb += pre.rd_addr.eq(base_o + (cnt >> 2))
-            m.d.sync += [w_valid.eq(cnt < n_out), w_k.eq(cnt)]
-            with m.If(cnt < n_out):
+            m.d.sync += [w_valid.eq(cnt_below_out), w_k.eq(cnt)]
+            with m.If(cnt_below_out):
                 m.d.sync += cnt.eq(cnt + 1)
             with m.Else():
                 m.d.sync += phase.eq(Phase.WINNER)
@@ -553,14 +557,14 @@ class SSNNNetwork(wiring.Component):
             if w2w:   # two cycles per neuron: column k*'s word, then column y's
                 m.d.comb += [w2m.rd_row.eq(cnt),
                              w2m.rd_word.eq(Mux(second, neg_word, pos_word))]
-                with m.If(cnt < n_groups):
+                with m.If(cnt_below_groups):
                     m.d.sync += second.eq(~second)
             else:
                 m.d.comb += [w2m.group_mode.eq(1), w2m.rd_group.eq(cnt)]
-            m.d.sync += [b_valid.eq((cnt < n_groups) & (second if w2w else 1)), b_g.eq(cnt)]
+            m.d.sync += [b_valid.eq(cnt_below_groups & (second if w2w else 1)), b_g.eq(cnt)]
             # the W2 pass's rows load while BWD runs (its columns and list are final)
             m.d.comb += seq.start.eq((cnt == 0) & ~second)
-            with m.If(cnt < n_groups):
+            with m.If(cnt_below_groups):
                 with m.If(second if w2w else 1):
                     m.d.sync += cnt.eq(cnt + 1)
             with m.Elif(~pf_busy):       # the cores are free

@@ -14,6 +14,7 @@ from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 
 from .network_config import sample_layout
 from .network_sizes import NetworkSizes
+from .slot_memory import slot_address, slot_stride
 
 __all__ = ["SampleLoader"]
 
@@ -28,7 +29,7 @@ class SampleLoader(wiring.Component):
     runs right after ``release``); ``busy`` (1 b): a sample is loading, loaded or running;
     ``release`` (1 b, only while ``loaded``): the run slot's sample is finished, the slot is
     free and the other one becomes the run slot; ``label``, ``learn``, ``key`` (32 b): the run
-    slot's first-beat fields; ``group_addr`` -> ``pixels`` (64 b): synchronous read of the run
+    slot's first-beat fields while ``loaded`` (registers set as it becomes loaded); ``group_addr`` -> ``pixels`` (64 b): synchronous read of the run
     slot's pixels 8 g .. 8 g + 7 (pixel 8 g + b in byte b; bytes past ``n_in`` read 0), data
     one cycle after the address (the run slot at the address cycle).
     """
@@ -55,8 +56,9 @@ class SampleLoader(wiring.Component):
     def elaborate(self, platform):
         n_in, groups = self.config.n_in, self.groups
         m = Module()
-        # slot s holds words s * groups .. s * groups + groups - 1
-        m.submodules.pixels = mem = memory.Memory(shape=64, depth=2 * groups, init=[])
+        # slot s holds words s * stride .. s * stride + groups - 1 (slot_memory.py)
+        m.submodules.pixels = mem = memory.Memory(shape=64, depth=2 * slot_stride(groups),
+                                                  init=[])
         wr, rd = mem.write_port(granularity=8), mem.read_port()
         beat = Signal(range(n_in + 1))     # beats of the load slot taken so far
         load_slot = Signal()               # the slot the next beat goes to
@@ -64,33 +66,40 @@ class SampleLoader(wiring.Component):
         full = Signal(2)                   # slot s holds a complete sample
         take = Signal()
         p = self.i_sample.payload
-        fields = [dict(label=Signal(len(self.label), name=f"label{s}"),
-                       learn=Signal(name=f"learn{s}"), key=Signal(32, name=f"key{s}"))
-                  for s in range(2)]
+        # the fields: `nxt` takes every sample's first beat; the run slot's are copied from
+        # it when that slot's sample becomes the loaded one (no slot select on the outputs)
+        names = ("label", "learn", "key")
+        nxt = {name: Signal.like(getattr(self, name), name=f"next_{name}") for name in names}
         free = ~full.bit_select(load_slot, 1)
         m.d.comb += [
             self.i_sample.ready.eq(self.accept & free),
             take.eq(self.i_sample.valid & self.i_sample.ready),
-            wr.addr.eq(Mux(load_slot, groups, 0) + (beat >> 3)),
+            wr.addr.eq(slot_address(load_slot, beat >> 3, groups)),
             wr.data.eq(p.pixel.replicate(8)),
             wr.en.eq(Mux(take, Const(1, 8) << beat[:3], 0)),
-            rd.addr.eq(Mux(run_slot, groups, 0) + self.group_addr), self.pixels.eq(rd.data),
+            rd.addr.eq(slot_address(run_slot, self.group_addr, groups)), self.pixels.eq(rd.data),
             self.loaded.eq(full.bit_select(run_slot, 1)),
             self.pending.eq(full.bit_select(~run_slot, 1)),
             self.busy.eq((beat != 0) | full.any()),
         ]
-        for name in ("label", "learn", "key"):
-            m.d.comb += getattr(self, name).eq(
-                Mux(run_slot, fields[1][name], fields[0][name]))
         with m.If(take):
             with m.If(beat == 0):
-                for s in range(2):
-                    with m.If(load_slot == s):
-                        m.d.sync += [fields[s]["label"].eq(p.label),
-                                     fields[s]["learn"].eq(p.learn), fields[s]["key"].eq(p.key)]
+                m.d.sync += [nxt[name].eq(getattr(p, name)) for name in names]
             m.d.sync += beat.eq(beat + 1)
             with m.If(beat == n_in - 1):
                 m.d.sync += [beat.eq(0), load_slot.eq(~load_slot)]
+        # the run slot's sample becomes loaded: its load completes (its first beat is in
+        # `nxt`, or is this beat when n_in = 1), or the release hands over to the other,
+        # complete slot (no beat was taken since that slot completed: the load slot is the
+        # full run slot); the two never coincide (one needs the run slot empty, one full)
+        completes_run = take & (beat == n_in - 1) & (load_slot == run_slot)
+        hands_over = self.release & self.loaded & self.pending
+        with m.If(completes_run | hands_over):
+            for name in names:
+                first = nxt[name]
+                if n_in == 1:        # the completing beat is the sample's first
+                    first = Mux(completes_run, getattr(p, name), nxt[name])
+                m.d.sync += getattr(self, name).eq(first)
         # the two slots change state on different events (the load slot is never the run
         # slot while it loads: a full run slot blocks the load until its release)
         for s in range(2):
