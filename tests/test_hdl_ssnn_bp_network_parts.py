@@ -170,7 +170,7 @@ def test_select_is_values_at_index_or_zero(n, index_width):
     sim.run()
 
 
-@pytest.mark.parametrize("depth,stride", [(1, 1), (2, 2), (3, 4), (98, 128), (128, 128),
+@pytest.mark.parametrize("depth,stride", [(1, 2), (2, 2), (3, 4), (98, 128), (128, 128),
                                           (133, 256), (200, 256), (300, 300), (600, 600),
                                           (700, 700), (1000, 1024)])
 def test_slot_stride_rounds_to_a_power_of_two_only_within_the_blocks(depth, stride):

@@ -17,10 +17,11 @@ BLOCK_WORDS = 256
 
 
 def slot_stride(depth: int) -> int:
-    """Words between the two slots of ``depth`` words: the next power of two when two slots
-    of it fit in as many :data:`BLOCK_WORDS` blocks as ``2 * depth`` words, else ``depth``."""
+    """Words between the two slots of ``depth`` words: the next power of two (at least 2, so
+    an offset of one word still has its address bit) when two slots of it fit in as many
+    :data:`BLOCK_WORDS` blocks as ``2 * depth`` words, else ``depth``."""
     depth = check_int("depth", depth, 1, 1 << 24)
-    pow2 = 1 << ceil_log2(depth)
+    pow2 = 1 << max(ceil_log2(depth), 1)
     blocks = lambda words: -(-words // BLOCK_WORDS)    # noqa: E731
     return pow2 if blocks(2 * pow2) == blocks(2 * depth) else depth
 
