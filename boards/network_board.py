@@ -211,6 +211,11 @@ def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: b
     if network_options.get("frame_spram") and board != "icebreaker":
         raise ConfigError(f"--frame-spram puts the link's frame buffer in an iCE40 SPRAM; the "
                           f"{board} has none (its frame buffer is in block RAM)")
+    if network_options.get("w2_words") and network_options.get("hid_lanes", 1) != 1:
+        raise ConfigError(f"--w2-words reads one W2 word per HID cycle, so it needs "
+                          f"--hid-lanes 1, got --hid-lanes {network_options['hid_lanes']} (the "
+                          f"{board}'s default: {default_network_options(board).get('hid_lanes', 1)}); "
+                          f"add --hid-lanes 1 or leave --w2-words out")
     if network_options.get("dsp_adders") and board != "icebreaker":
         raise ConfigError(f"--dsp-adders puts adders in the iCE40 UP5K's SB_MAC16 blocks; "
                           f"the {board} has none (use --dsp-adders 0)")

@@ -141,10 +141,16 @@ def test_build_tree_takes_the_network_options(tmp_path):
         build_network_board("ulx3s-85f", config=config, out_dir=tmp_path, pnr=False,
                             network_options={"hid_lanes": 5})
     # W2 in words reads one W2 row per HID cycle: refused beside the ULX3S's 4 hidden lanes
-    with pytest.raises(ConfigError, match=r"^w2_words=True \(--w2-words\) .*needs hid_lanes=1, "
-                                          r"got hid_lanes=4; use hid_lanes=1"):
+    with pytest.raises(ConfigError, match=r"^--w2-words reads one W2 word per HID cycle, so it "
+                                          r"needs --hid-lanes 1, got --hid-lanes 4 \(the "
+                                          r"ulx3s-85f's default: 4\); add --hid-lanes 1 or leave "
+                                          r"--w2-words out$"):
         build_network_board("ulx3s-85f", config=config, out_dir=tmp_path, pnr=False,
                             network_options={"w2_words": "true"})
+    with pytest.raises(ConfigError, match=r"needs --hid-lanes 1, got --hid-lanes 2 \(the "
+                                          r"icebreaker's default: 1\)"):
+        build_network_board("icebreaker", config=config, out_dir=tmp_path, pnr=False,
+                            network_options={"w2_words": True, "hid_lanes": 2})
 
 
 def test_build_tree_of_a_host_loaded_w1(tmp_path):

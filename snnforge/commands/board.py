@@ -75,7 +75,7 @@ def _network_top_arguments(p, title: str) -> None:
                         "must divide --w1-lanes)")
     g.add_argument("--w2-words", action="store_const", const=True, default=None,
                    help="each W2 row as two words of ceil(n_out / 2) weights: half the W2 "
-                        "updaters and z adders, a second HID / BWD cycle per hidden neuron "
+                        "updaters and block RAMs, a second HID / BWD cycle per hidden neuron "
                         "(needs --hid-lanes 1)")
     g.add_argument("--frame-spram", action="store_const", const=True, default=None,
                    help="iCEBreaker: the host link's frame buffer in an SPRAM (frees 5 block "
