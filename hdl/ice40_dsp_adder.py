@@ -68,6 +68,14 @@ def is_ice40_up(platform) -> bool:
             and str(getattr(platform, "device", "")).startswith("iCE40UP"))
 
 
+def _check_dsp(dsp, what: str) -> bool:
+    """``dsp`` if it is a bool, else a one-line :class:`ConfigError` naming ``what``."""
+    if not isinstance(dsp, bool):
+        raise ConfigError(f"dsp must be True or False ({what} in an iCE40 UP SB_MAC16), "
+                          f"got {dsp!r}")
+    return dsp
+
+
 class DSPAdder(wiring.Component):
     """``sum`` = ``a`` + ``b`` modulo 2**``sum_bits``, all signed (``a``: ``a_bits``, ``b``:
     ``b_bits``, ``sum``: ``sum_bits``, each 1..32), combinational.
@@ -81,10 +89,7 @@ class DSPAdder(wiring.Component):
         self.a_bits = check_int("a_bits", a_bits, 1, MAX_DSP_BITS)
         self.b_bits = check_int("b_bits", b_bits, 1, MAX_DSP_BITS)
         self.sum_bits = check_int("sum_bits", sum_bits, 1, MAX_DSP_BITS)
-        if not isinstance(dsp, bool):
-            raise ConfigError(f"dsp must be True or False (the adder in an iCE40 UP SB_MAC16), "
-                              f"got {dsp!r}")
-        self.dsp = dsp
+        self.dsp = _check_dsp(dsp, "the adder")
         super().__init__({"a": In(signed(a_bits)), "b": In(signed(b_bits)),
                           "sum": Out(signed(sum_bits))})
 
@@ -136,10 +141,7 @@ class DSPAccumulator(wiring.Component):
     def __init__(self, *, acc_bits: int, b_bits: int, dsp: bool = True):
         self.acc_bits = check_int("acc_bits", acc_bits, 1, MAX_DSP_BITS)
         self.b_bits = check_int("b_bits", b_bits, 1, MAX_DSP_BITS)
-        if not isinstance(dsp, bool):
-            raise ConfigError(f"dsp must be True or False (the accumulator in an iCE40 UP "
-                              f"SB_MAC16), got {dsp!r}")
-        self.dsp = dsp
+        self.dsp = _check_dsp(dsp, "the accumulator")
         super().__init__({"add": In(1), "clear": In(1), "addend": In(signed(b_bits)),
                           "value": Out(signed(acc_bits))})
 
