@@ -12,8 +12,11 @@ design needs.
 
 The network options (``--rng-architecture``, ``--rounds-per-stage``, ``--rng-cores``,
 ``--hid-lanes``, ``--w1-lanes``, the switches ``--w1-spram``, ``--u-ram``, ``--w2-words``,
-``--frame-spram``)
-default to the board's (snnforge.boards.network_board.default_network_options).
+``--frame-spram``, each turned off by ``--no-w1-spram`` etc.) default to the board's
+(snnforge.boards.network_board.board_network_options): on the iCEBreaker the UP5K
+configuration's, so a small top there spells its switches out, e.g.
+``--hidden 8 --weight-bits 6 --rounds-per-stage 2 --w1-lanes 8 --no-w1-spram --no-u-ram
+--no-w2-words --no-frame-spram``.
 Writes benchmarks/results/board_build_<board>_<n_in>-<n_hidden>-<n_out>[_w<bits>].json (the
 suffix when the weights are not 8 bits); the build tree goes to --out (default
 /tmp/snnforge-board-build/<board>).
@@ -60,8 +63,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     for name, flag in NETWORK_OPTION_NAMES.items():
         if name in SWITCH_OPTIONS:   # --w1-spram, --u-ram, --w2-words, --frame-spram
-            parser.add_argument(flag, dest=name, action="store_const", const=True, default=None,
-                                help=SWITCH_OPTIONS[name])
+            parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction,
+                                default=None, help=SWITCH_OPTIONS[name])
         else:
             parser.add_argument(flag, dest=name, default=None)
     parser.add_argument("--nextpnr-seed", type=int, default=1)

@@ -22,6 +22,7 @@ from .network_top import BOARD_CLOCKING, NetworkBoardTop
 
 __all__ = ["build_network_board", "default_board_config", "default_baud", "default_clock_mhz",
            "program_command", "check_network_options", "default_network_options",
+           "board_network_options",
            "default_dsp_adders",
            "DEFAULT_BAUD", "DEFAULT_CLOCK_MHZ", "NETWORK_OPTION_NAMES"]
 
@@ -35,12 +36,16 @@ DEFAULT_BAUD = {"icebreaker": 3_000_000, "ulx3s-85f": 1_000_000}
 #: engine meets timing (routed Fmax 47.81 MHz; docs/boards.md)
 DEFAULT_CLOCK_MHZ = {"icebreaker": None, "ulx3s-85f": 40.0}
 
-#: the iCEBreaker's Threefry core does two rounds per clock: four do not fit the UP5K beside
-#: the 64-8-10 network (one round saves 28 more cells for 1.7x the cycles; docs/boards.md);
-#: the ULX3S runs the network-scale engine: 8 pipelined cores, 4 hidden neurons per cycle
-#: (3,756 cycles per 784-256-10 training sample)
+#: the iCEBreaker runs the UP5K configuration's top (784-64-10, 4,940 of the UP5K's 5,280
+#: logic cells, routed Fmax 13.75 MHz; docs/boards.md): W1 host-loaded in 3 SPRAMs in words
+#: of 4 weights, u in block RAM (its adders and 4 of z's in SB_MAC16: ``dsp_adders`` 8, see
+#: :func:`default_dsp_adders`), W2 in words of 5 weights, the link's frame buffer in the
+#: fourth SPRAM, one iterative Threefry core at 4 rounds per clock; the ULX3S runs the
+#: network-scale engine: 8 pipelined cores, 4 hidden neurons per cycle (3,756 cycles per
+#: 784-256-10 training sample)
 _DEFAULT_NETWORK_OPTIONS: dict[str, dict] = {
-    "icebreaker": {"rounds_per_stage": 2},
+    "icebreaker": {"rng_architecture": "iterative", "rounds_per_stage": 4, "w1_lanes": 4,
+                   "w1_spram": True, "u_ram": True, "w2_words": True, "frame_spram": True},
     "ulx3s-85f": {"rng_architecture": "pipelined", "rounds_per_stage": 1, "rng_cores": 8,
                   "hid_lanes": 4}}
 
@@ -78,15 +83,15 @@ def _check_board(board: str) -> None:
 
 
 def default_board_config(board: str) -> SSNNConfig:
-    """The network each board's top trains by default: iCEBreaker 64-8-10 with 6-bit weights
-    (8x8 digits; the largest that fits the UP5K beside the host link, see docs/boards.md);
-    ULX3S-85F 784-256-10 with 10-bit weights, learning rate 0.002, seed 0 (28x28 digits; the
-    largest network the ECP5-85F places and routes, 177 of its 208 block RAMs)."""
+    """The network each board's top trains by default, both on 28x28 digits with 10-bit
+    weights, learning rate 0.002, seed 0: iCEBreaker 784-64-10 (the UP5K configuration, 94.48 %
+    / 95.00 % bit-true on MNIST; with its network options it places and routes on the UP5K,
+    see docs/boards.md); ULX3S-85F 784-256-10 (the largest network the ECP5-85F places and
+    routes, 177 of its 208 block RAMs)."""
     _check_board(board)
-    if board == "icebreaker":
-        return small_network_config(n_hidden=8, weight_bits=6)
-    return small_network_config(n_in=784, n_hidden=256, weight_bits=10, learning_rate=0.002,
-                                seed=0)
+    n_hidden = {"icebreaker": 64, "ulx3s-85f": 256}[board]
+    return small_network_config(n_in=784, n_hidden=n_hidden, weight_bits=10,
+                                learning_rate=0.002, seed=0)
 
 
 def default_clock_mhz(board: str) -> float | None:
@@ -101,9 +106,11 @@ def default_baud(board: str) -> int:
 
 
 def default_network_options(board: str) -> dict:
-    """The network top's options of each board's build (keyword arguments of SSNNNetwork; the
-    network's defaults where absent): the iCEBreaker's iterative Threefry core at two rounds
-    per clock, the ULX3S's 8 pipelined cores and 4 hidden lanes; see docs/boards.md."""
+    """The network top's options of each board's build (:data:`NETWORK_OPTION_NAMES`; the
+    network's defaults where absent): the iCEBreaker's UP5K configuration (iterative Threefry
+    core at 4 rounds per clock, W1 host-loaded in words of 4 weights, u in block RAM, W2 in
+    words, the frame buffer in SPRAM), the ULX3S's 8 pipelined cores and 4 hidden lanes; see
+    docs/boards.md and :func:`board_network_options` for how they meet the options given."""
     _check_board(board)
     return dict(_DEFAULT_NETWORK_OPTIONS[board])
 
@@ -167,6 +174,58 @@ def check_network_options(options: dict | None, *, config: SSNNConfig | None = N
     return checked
 
 
+def _u_ram_fits(config: SSNNConfig, options: dict) -> bool:
+    """Whether u in block RAM takes ``options``' lanes (:func:`check_u_ram`'s rule)."""
+    from snnforge.hdl.ssnn_bp.accumulator_ram import check_u_ram
+    from snnforge.hdl.ssnn_bp.network_config import check_w1_lanes
+    try:
+        check_u_ram(True, n_hidden=config.n_hidden, hid_lanes=options.get("hid_lanes", 1),
+                    w1_lanes=check_w1_lanes(options.get("w1_lanes"), n_hidden=config.n_hidden))
+    except ConfigError:
+        return False
+    return True
+
+
+def board_network_options(board: str, options: dict | None = None, *,
+                          config: SSNNConfig) -> dict:
+    """The network top's options of ``board``'s build of ``config``: ``options``
+    (:func:`check_network_options`) over the board's (:func:`default_network_options`).
+
+    A board default yields where the options given or the network exclude it, so that e.g.
+    ``--hidden 2`` or ``--hid-lanes 2`` alone builds: ``w1_lanes`` wider than the hidden
+    layer (then a whole W1 row per word), ``w2_words`` beside more than one hidden lane,
+    ``u_ram`` beside lanes its rule excludes (``hid_lanes`` must divide ``w1_lanes``).
+    Options given that exclude each other (or the board) are a one-line :class:`ConfigError`
+    naming the options and the fix."""
+    _check_board(board)
+    given = check_network_options(options, config=config)
+    defaults = default_network_options(board)
+    if defaults.get("w1_lanes", 0) > config.n_hidden:
+        del defaults["w1_lanes"]
+    merged = {**defaults, **given}
+    if "w2_words" not in given and merged.get("hid_lanes", 1) != 1:
+        merged.pop("w2_words", None)
+    if "u_ram" not in given and merged.get("u_ram") and not _u_ram_fits(config, merged):
+        del merged["u_ram"]
+    if merged.get("frame_spram") and board != "icebreaker":
+        raise ConfigError(f"--frame-spram puts the link's frame buffer in an iCE40 SPRAM; the "
+                          f"{board} has none (its frame buffer is in block RAM)")
+    if merged.get("w2_words") and merged.get("hid_lanes", 1) != 1:
+        raise ConfigError(f"--w2-words reads one W2 word per HID cycle, so it needs "
+                          f"--hid-lanes 1, got --hid-lanes {merged['hid_lanes']} (the "
+                          f"{board}'s default: {defaults.get('hid_lanes', 1)}); "
+                          f"add --hid-lanes 1 or leave --w2-words out")
+    if merged.get("u_ram") and not _u_ram_fits(config, merged):
+        lanes = merged.get("w1_lanes", config.n_hidden)
+        raise ConfigError(f"--u-ram reads the --hid-lanes {merged.get('hid_lanes', 1)} hidden "
+                          f"neurons of a HID cycle from one u word of --w1-lanes {lanes}; give "
+                          f"a --w1-lanes that --hid-lanes divides, or --no-u-ram")
+    if merged.get("dsp_adders") and board != "icebreaker":
+        raise ConfigError(f"--dsp-adders puts adders in the iCE40 UP5K's SB_MAC16 blocks; "
+                          f"the {board} has none (use --dsp-adders 0)")
+    return merged
+
+
 def program_command(board: str, bitstream: Path | str) -> dict:
     """``{"command": [...], "installed": bool}``: how to load ``bitstream`` onto the board."""
     _check_board(board)
@@ -189,7 +248,7 @@ def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: b
     and ``program_command``; ``out_dir/build.json`` holds the same. ``synth_only`` runs Yosys
     alone and returns its cell counts (``synth``: see :func:`~.build.run_platform_synth`)
     instead of the placement figures. ``network_options`` (:data:`NETWORK_OPTION_NAMES`)
-    override the board's (:func:`default_network_options`); ``synth_opts`` the board's extra
+    override the board's (:func:`board_network_options`); ``synth_opts`` the board's extra
     options of Yosys' ``synth_*`` command. With ``w1_spram`` the iCE40 synthesis runs with
     ``-spram`` (W1 in SB_SPRAM256KA) and the RTLIL carries no initial contents for W1
     (:func:`~.build.drop_host_loaded_init_in_plan`): the host writes W1 before training.
@@ -206,19 +265,7 @@ def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: b
     baud = default_baud(board) if baud is None else baud
     if clk_freq is None and DEFAULT_CLOCK_MHZ[board] is not None:
         clk_freq = DEFAULT_CLOCK_MHZ[board] * 1e6
-    network_options = {**default_network_options(board),
-                       **check_network_options(network_options, config=config)}
-    if network_options.get("frame_spram") and board != "icebreaker":
-        raise ConfigError(f"--frame-spram puts the link's frame buffer in an iCE40 SPRAM; the "
-                          f"{board} has none (its frame buffer is in block RAM)")
-    if network_options.get("w2_words") and network_options.get("hid_lanes", 1) != 1:
-        raise ConfigError(f"--w2-words reads one W2 word per HID cycle, so it needs "
-                          f"--hid-lanes 1, got --hid-lanes {network_options['hid_lanes']} (the "
-                          f"{board}'s default: {default_network_options(board).get('hid_lanes', 1)}); "
-                          f"add --hid-lanes 1 or leave --w2-words out")
-    if network_options.get("dsp_adders") and board != "icebreaker":
-        raise ConfigError(f"--dsp-adders puts adders in the iCE40 UP5K's SB_MAC16 blocks; "
-                          f"the {board} has none (use --dsp-adders 0)")
+    network_options = board_network_options(board, network_options, config=config)
     if board == "icebreaker" and network_options.get("u_ram") \
             and "dsp_adders" not in network_options:
         network_options["dsp_adders"] = default_dsp_adders(config, network_options)

@@ -46,6 +46,8 @@ def boards(monkeypatch):
                                    default_network_options=lambda board: {},
                                    NETWORK_OPTION_NAMES=network_board.NETWORK_OPTION_NAMES,
                                    check_network_options=network_board.check_network_options,
+                                   board_network_options=lambda board, options=None, *, config:
+                                   network_board.check_network_options(options, config=config),
                                    build_network_board=build_network_board, calls=calls)
     monkeypatch.setattr(board_session, "network_board", lambda: module)
     return module
@@ -226,6 +228,38 @@ def test_build_passes_the_clock_and_network_options(tmp_path, capsys, boards):
     assert boards.calls[-1]["network_options"] == {} and boards.calls[-1]["clk_freq"] is None
 
 
+def test_build_switches_turn_off_with_no(tmp_path, capsys, boards):
+    """--no-w1-spram etc. turn the board's default switches off (the small iCEBreaker top of
+    docs/boards.md); the run's command records them."""
+    out = tmp_path / "small"
+    assert cli.main(["board", "build", "--board", "icebreaker", "--n-in", "64", "--hidden", "8",
+                     "--weight-bits", "6", "--lr", "0.01", "--seed", "1", "--rounds-per-stage",
+                     "2", "--w1-lanes", "8", "--no-w1-spram", "--no-u-ram", "--no-w2-words",
+                     "--no-frame-spram", "--out", str(out)]) == 0
+    call = boards.calls[-1]
+    assert call["config"] == small_network_config(n_hidden=8, weight_bits=6)
+    assert call["network_options"] == {"rounds_per_stage": 2, "w1_lanes": 8, "w1_spram": False,
+                                       "u_ram": False, "w2_words": False,
+                                       "frame_spram": False}
+    command = json.loads((out / "report.json").read_text())["command"]
+    assert "--no-w1-spram --no-u-ram --no-w2-words --no-frame-spram" in command
+    assert cli.main(["board", "build", "--board", "icebreaker", "--no-u-ram", "--u-ram",
+                     "--out", str(tmp_path / "last")]) == 0
+    assert boards.calls[-1]["network_options"] == {"u_ram": True}   # the last one given
+
+
+def test_build_refuses_options_that_exclude_each_other_up_front(tmp_path, capsys, boards,
+                                                               monkeypatch):
+    """A conflict among the options given is a one-line error before the run folder exists."""
+    monkeypatch.setattr(boards, "board_network_options",
+                        _real_network_board().board_network_options)
+    err = one_line_error(capsys, ["board", "build", "--board", "icebreaker", "--hidden", "6",
+                                  "--w1-lanes", "3", "--hid-lanes", "2", "--u-ram", "--out",
+                                  tmp_path / "b"])
+    assert "--u-ram reads the --hid-lanes 2 hidden neurons" in err and "--no-u-ram" in err
+    assert not boards.calls and not (tmp_path / "b").exists()
+
+
 def test_build_that_misses_its_clock_keeps_the_report_and_exits_1(tmp_path, capsys, boards,
                                                                    monkeypatch):
     def missed(board, **kwargs):
@@ -321,11 +355,11 @@ def test_train_sim_checks_the_verilated_board(tmp_path, capsys, monkeypatch):
     out = tmp_path / "sim"
     assert cli.main(["board", "train", "--board", "icebreaker", "--sim", "--dataset",
                      "mnist-sample", "--train-limit", "20", "--test-limit", "5", "--check",
-                     "--quiet", "--out", str(out)]) == 0
+                     "--quiet", "--out", str(out), *SMALL_ICEBREAKER]) == 0
     assert "identical to BitTrueSSNN" in capsys.readouterr().out
     res = json.loads((out / "report.json").read_text())["results"]
     assert res["samples"] == 20 and res["board_counters"]["samples"] == 20
-    config = _real_network_board().default_board_config("icebreaker")
+    config = small_network_config(n_hidden=8, weight_bits=6)
     assert res["board_counters"]["cycles"] > 20 * config.n_in  # the gateware's measurement
     d = load_dataset("mnist-sample", "train", limit=20)
     side = int(round(config.n_in ** 0.5))
@@ -334,6 +368,12 @@ def test_train_sim_checks_the_verilated_board(tmp_path, capsys, monkeypatch):
     ref = BitTrueSSNN(config)
     ref.train(x[order], y[order], first_sample=0, engine="numpy")
     np.testing.assert_array_equal(np.load(out / "weights.npz")["w2"], ref.W2)
+
+
+#: the small iCEBreaker top (64-8-10, 6-bit weights, 8x8 digits; docs/boards.md)
+SMALL_ICEBREAKER = ["--n-in", "64", "--hidden", "8", "--weight-bits", "6", "--lr", "0.01",
+                    "--seed", "1", "--rounds-per-stage", "2", "--w1-lanes", "8",
+                    "--no-w1-spram", "--no-u-ram", "--no-w2-words", "--no-frame-spram"]
 
 
 def _real_network_board():

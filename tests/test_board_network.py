@@ -2,13 +2,15 @@
 search, the build tree of both boards without running the tools, and the core's Verilog lint.
 Bitstream builds are benchmarks (docs/boards.md)."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from snnforge import hwsim
 from snnforge.boards.clocking import ecp5_pll_params
-from snnforge.boards.network_board import (NETWORK_OPTION_NAMES, build_network_board,
+from snnforge.boards.network_board import (NETWORK_OPTION_NAMES, board_network_options,
+                                           build_network_board,
                                            check_network_options, default_baud,
                                            default_board_config, default_clock_mhz,
                                            default_network_options, program_command)
@@ -20,8 +22,20 @@ from snnforge.hdl.ssnn_bp.network import small_network_config
 from snnforge.host import protocol as P
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+#: the network top's switches turned off: the iCEBreaker top without the UP5K configuration's
+#: memories (W1 and u as the network's defaults, W2 rows whole, the frame buffer in block RAM)
+SWITCHES_OFF = {"w1_spram": False, "u_ram": False, "w2_words": False, "frame_spram": False}
+
+
 def test_defaults_and_program_command():
-    assert default_board_config("icebreaker").n_in == 64
+    # the iCEBreaker: the UP5K configuration of the routed 12 MHz bitstream (docs/boards.md)
+    assert default_board_config("icebreaker") == small_network_config(
+        n_in=784, n_hidden=64, weight_bits=10, learning_rate=0.002, seed=0)
+    assert default_network_options("icebreaker") == {
+        "rng_architecture": "iterative", "rounds_per_stage": 4, "w1_lanes": 4, "w1_spram": True,
+        "u_ram": True, "w2_words": True, "frame_spram": True}
     # the ULX3S: the 784-256-10 engine of the routed 40 MHz bitstream (docs/boards.md)
     ulx = default_board_config("ulx3s-85f")
     assert (ulx.n_in, ulx.n_hidden, ulx.n_out, ulx.weight_bits) == (784, 256, 10, 10)
@@ -153,6 +167,50 @@ def test_build_tree_takes_the_network_options(tmp_path):
                             network_options={"w2_words": True, "hid_lanes": 2})
 
 
+def test_default_build_tree_is_the_routed_up5k_top(tmp_path):
+    """The iCEBreaker's default build is the top of the committed UP5K bitstream build: the
+    same network options (dsp_adders 8 through u_ram), -spram and configuration hash."""
+    measured = json.loads((ROOT / "benchmarks" / "results" /
+                           "board_build_icebreaker_784-64-10_w10_up5k.json").read_text())
+    result = build_network_board("icebreaker", config=default_board_config("icebreaker"),
+                                 out_dir=tmp_path, pnr=False)
+    assert result["network_options"] == measured["network_options"]
+    assert result["network_options"]["dsp_adders"] == 8
+    assert result["config_hash"] == measured["config_hash"]
+    assert result["synth_opts"] == measured["synth_opts"] == "-spram"
+    assert result["config"] == measured["config"]
+
+
+def test_board_defaults_yield_to_the_network_and_the_options_given():
+    """A default the network or the options given exclude yields (--hidden 2, --hid-lanes 2
+    alone build); options given that exclude each other are one-line errors."""
+    up5k = default_board_config("icebreaker")
+    defaults = default_network_options("icebreaker")
+    assert board_network_options("icebreaker", config=up5k) == defaults
+    narrow = board_network_options("icebreaker", config=up5k.replace(n_hidden=2))
+    assert narrow == {k: v for k, v in defaults.items() if k != "w1_lanes"}
+    lanes = board_network_options("icebreaker", {"hid_lanes": "2"}, config=up5k)
+    assert lanes == {**{k: v for k, v in defaults.items() if k != "w2_words"}, "hid_lanes": 2}
+    odd = board_network_options("icebreaker", {"w1_lanes": 3, "hid_lanes": 2},
+                                config=up5k.replace(n_hidden=6))
+    assert "u_ram" not in odd and "w2_words" not in odd and odd["w1_lanes"] == 3
+    assert board_network_options("icebreaker", {"u_ram": "true", "w1_lanes": 3, "hid_lanes": 4},
+                                 config=up5k.replace(n_hidden=3))["u_ram"]   # one u word
+    off = board_network_options("icebreaker", SWITCHES_OFF, config=up5k)
+    assert off == {**defaults, **SWITCHES_OFF}
+    with pytest.raises(ConfigError, match=r"^--u-ram reads the --hid-lanes 2 hidden neurons of "
+                                          r"a HID cycle from one u word of --w1-lanes 3; give a "
+                                          r"--w1-lanes that --hid-lanes divides, or --no-u-ram$"):
+        board_network_options("icebreaker", {"u_ram": True, "w1_lanes": 3, "hid_lanes": 2},
+                              config=up5k.replace(n_hidden=6))
+    with pytest.raises(ConfigError, match=r"^--w1-lanes must be at most the 2 hidden neurons"):
+        board_network_options("icebreaker", {"w1_lanes": 4}, config=up5k.replace(n_hidden=2))
+    with pytest.raises(ConfigError, match=r"^--w2-words reads one W2 word per HID cycle"):
+        board_network_options("icebreaker", {"w2_words": True, "hid_lanes": 2}, config=up5k)
+    assert board_network_options("ulx3s-85f", config=up5k) == default_network_options(
+        "ulx3s-85f")
+
+
 def test_build_tree_of_a_host_loaded_w1(tmp_path):
     """--w1-spram: the RTLIL keeps no initial contents for W1 (and only for W1) and the iCE40
     synthesis infers SPRAM; the core's link is host-loaded (IDENTIFY says W1 is not ready)
@@ -162,7 +220,8 @@ def test_build_tree_of_a_host_loaded_w1(tmp_path):
     for w1_spram in (True, False):
         out = tmp_path / str(w1_spram)
         result = build_network_board("icebreaker", config=config, out_dir=out, pnr=False,
-                                     network_options={"w1_spram": w1_spram, "w1_lanes": 4})
+                                     network_options={**SWITCHES_OFF, "w1_spram": w1_spram,
+                                                      "w1_lanes": 4})
         rtlil = (out / "top.il").read_text()
         assert ("synth_ice40 -spram" in (out / "top.ys").read_text()) == w1_spram
         assert ("-spram" in result["synth_opts"]) == w1_spram
@@ -184,7 +243,7 @@ def test_build_tree_of_a_frame_buffer_in_spram(tmp_path):
     contents) and the iCE40 synthesis runs with -spram; with --u-ram the network's u is an
     AccumulatorRam; the ULX3S (no SPRAM) refuses --frame-spram."""
     config = small_network_config(n_in=16, n_hidden=8, n_out=3)
-    options = {"frame_spram": True, "u_ram": True, "w1_lanes": 4}
+    options = {**SWITCHES_OFF, "frame_spram": True, "u_ram": True, "w1_lanes": 4}
     result = build_network_board("icebreaker", config=config, out_dir=tmp_path, pnr=False,
                                  network_options=options)
     rtlil = (tmp_path / "top.il").read_text()
@@ -192,7 +251,7 @@ def test_build_tree_of_a_frame_buffer_in_spram(tmp_path):
     assert result["network_options"]["frame_spram"] and result["network_options"]["u_ram"]
     assert rtlil.count('attribute \\ram_style "huge"') == 1
     plain = build_network_board("icebreaker", config=config, out_dir=tmp_path / "plain",
-                                pnr=False)
+                                pnr=False, network_options=SWITCHES_OFF)
     assert "-spram" not in plain["synth_opts"]
     assert "ram_style" not in (tmp_path / "plain" / "top.il").read_text()
     core = NetworkBoardCore(config=config, divisor=4, network_options=options)
@@ -217,7 +276,7 @@ def test_build_tree_puts_adders_in_the_up5k_dsps(tmp_path):
     assert off["network_options"]["dsp_adders"] == 0
     assert "SB_MAC16" not in (tmp_path / "off" / "top.il").read_text()
     plain = build_network_board("icebreaker", config=config, out_dir=tmp_path / "plain",
-                                pnr=False)
+                                pnr=False, network_options={"u_ram": False})
     assert "dsp_adders" not in plain["network_options"]
     with pytest.raises(ConfigError, match="^--dsp-adders puts adders in the iCE40 UP5K's "
                                           "SB_MAC16 blocks; the ulx3s-85f has none"):

@@ -79,16 +79,18 @@ def test_simulated_board_garbage_and_closed():
 
 #: a small host-loaded board in the UP5K configuration's shape: 16-8-10 (4x4 digits), 6-bit
 #: weights, W1 in words of 4 weights in the SPRAM shape, u in block RAM, the link's frame
-#: buffer in the SPRAM shape, the iCEBreaker's network options otherwise (one Verilator build
-#: for both tests below: the CLI's --n-in 16 --hidden 8 --w1-lanes 4 --w1-spram --u-ram
-#: --frame-spram is this board)
+#: buffer in the SPRAM shape, Threefry at 2 rounds per clock (one Verilator build for both
+#: tests below: the CLI's SMALL_SPRAM_ARGS with the iCEBreaker's other defaults is this board)
 SPRAM_OPTIONS = {"rounds_per_stage": 2, "w1_spram": True, "w1_lanes": 4, "u_ram": True,
                  "frame_spram": True}
 
 
+SMALL_SPRAM_ARGS = ["--n-in", "16", "--hidden", "8", "--weight-bits", "6", "--lr", "0.01",
+                    "--seed", "1", "--rounds-per-stage", "2", "--no-w2-words"]
+
+
 def _spram_config():
-    from snnforge.boards.network_board import default_board_config
-    return default_board_config("icebreaker").replace(n_in=16)
+    return small_network_config(n_in=16, n_hidden=8, weight_bits=6)
 
 
 def test_simulated_host_loaded_board_trains_after_the_host_writes_w1():
@@ -127,8 +129,8 @@ def test_cli_trains_the_simulated_host_loaded_board(tmp_path, capsys):
     import json
     from snnforge import cli
     out = tmp_path / "run"
-    argv = ["board", "train", "--board", "icebreaker", "--sim", "--n-in", "16", "--w1-lanes",
-            "4", "--w1-spram", "--u-ram", "--frame-spram", "--dataset", "mnist-sample",
+    argv = ["board", "train", "--board", "icebreaker", "--sim", *SMALL_SPRAM_ARGS,
+            "--dataset", "mnist-sample",
             "--train-limit", "20", "--test-limit", "4", "--check", "--quiet", "--out", str(out)]
     assert cli.main(argv) == 0
     assert "identical to BitTrueSSNN" in capsys.readouterr().out

@@ -13,6 +13,7 @@ The connection to a board (configuration, transport, driver, data) is
 """
 from __future__ import annotations
 
+import argparse
 import shlex
 import sys
 import shutil
@@ -29,6 +30,8 @@ from snnforge.errors import ConfigError, SnnforgeError
 from snnforge.runs import RunDir, atomic_write_bytes, prepare_out_dir, prepare_out_file, progress
 
 BOARD_NAMES = ("icebreaker", "ulx3s-85f")
+#: the network top's switches: --w1-spram / --no-w1-spram, ... (default: the board's)
+SWITCHES = ("w1_spram", "u_ram", "w2_words", "frame_spram")
 DATASETS = ("mnist", "fashion-mnist", "mnist-sample")
 
 
@@ -51,8 +54,8 @@ def _network_arguments(p) -> None:
     g.add_argument("--weight-bits", type=int, default=None, help="signed weight width")
     g.add_argument("--seed", type=int, default=None, help="32-bit key of all random bits")
     g.add_argument("--lr", type=float, default=None,
-                   help="learning rate in weight units (default: the board's gate, e.g. 0.01 "
-                        "at its 6-bit weights; 10-bit weights need at most 0.0039)")
+                   help="learning rate in weight units (default: the board's gate, 0.002 "
+                        "at its 10-bit weights; 10-bit weights need at most 0.0039)")
 
 
 def _network_top_arguments(p, title: str) -> None:
@@ -65,21 +68,22 @@ def _network_top_arguments(p, title: str) -> None:
     g.add_argument("--hid-lanes", type=int, default=None,
                    help="hidden neurons per HID / BWD cycle: 1, 2 or 4")
     g.add_argument("--w1-lanes", type=int, default=None,
-                   help="W1 weights per memory word (1 .. the hidden width; default: a whole "
-                        "row per word)")
-    g.add_argument("--w1-spram", action="store_const", const=True, default=None,
+                   help="W1 weights per memory word (1 .. the hidden width; default: the "
+                        "board's, 4 on the iCEBreaker, else a whole row per word)")
+    g.add_argument("--w1-spram", action=argparse.BooleanOptionalAction, default=None,
                    help="W1 in the iCE40 UP5K's SPRAM: no contents until the host writes it "
-                        "(the board refuses samples until then; see docs/boards.md)")
-    g.add_argument("--u-ram", action="store_const", const=True, default=None,
+                        "(the board refuses samples until then; docs/boards.md; the "
+                        "iCEBreaker's default)")
+    g.add_argument("--u-ram", action=argparse.BooleanOptionalAction, default=None,
                    help="the hidden pre-activations u in block RAM (same cycles; --hid-lanes "
-                        "must divide --w1-lanes)")
-    g.add_argument("--w2-words", action="store_const", const=True, default=None,
+                        "must divide --w1-lanes; the iCEBreaker's default)")
+    g.add_argument("--w2-words", action=argparse.BooleanOptionalAction, default=None,
                    help="each W2 row as two words of ceil(n_out / 2) weights: half the W2 "
                         "updaters and block RAMs, a second HID / BWD cycle per hidden neuron "
-                        "(needs --hid-lanes 1)")
-    g.add_argument("--frame-spram", action="store_const", const=True, default=None,
+                        "(needs --hid-lanes 1; the iCEBreaker's default)")
+    g.add_argument("--frame-spram", action=argparse.BooleanOptionalAction, default=None,
                    help="iCEBreaker: the host link's frame buffer in an SPRAM (frees 5 block "
-                        "RAMs for --u-ram beside --w1-spram's W1)")
+                        "RAMs for --u-ram beside --w1-spram's W1; the iCEBreaker's default)")
     g.add_argument("--dsp-adders", type=int, default=None,
                    help="iCEBreaker: adders of u (with --u-ram) and z in the UP5K's SB_MAC16 "
                         "blocks, 0..8 (default with --u-ram: 8)")
@@ -184,6 +188,8 @@ def _command(args, sub: str) -> str:
     parts = ["snnforge", "board", sub]
     for name in keep:
         v = getattr(args, name)
+        if v is False and name in SWITCHES:   # a switch turned off: --no-w1-spram, ...
+            parts.append("--no-" + name.replace("_", "-"))
         if v is None or v is False:
             continue
         opt = "--" + name.replace("_", "-")
@@ -198,6 +204,7 @@ def run_build(args) -> int:
     options = boards.check_network_options(
         {name: getattr(args, name) for name in boards.NETWORK_OPTION_NAMES
          if getattr(args, name) is not None}, config=config)
+    boards.board_network_options(args.board, options, config=config)   # conflicts up front
     if args.clock_mhz is not None and not args.clock_mhz > 0:
         raise ConfigError(f"--clock-mhz must be > 0, got {args.clock_mhz:g}")
     out = args.out or Path(f"build/board-{args.board}")

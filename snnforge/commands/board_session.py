@@ -51,13 +51,13 @@ def board_config(args):
 
 
 def network_top_options(args, config) -> dict:
-    """The network top's options of the board (its defaults, then the network-top options
-    given: ``--w1-spram``, ``--w1-lanes``, ...), checked with the option names."""
+    """The network top's options of the board (the network-top options given: ``--w1-spram``,
+    ``--no-u-ram``, ``--w1-lanes``, ..., over the board's defaults), checked with the option
+    names (``network_board.board_network_options``)."""
     boards = network_board()
     given = {name: getattr(args, name, None) for name in boards.NETWORK_OPTION_NAMES}
     given = {name: value for name, value in given.items() if value is not None}
-    return {**boards.default_network_options(args.board),
-            **boards.check_network_options(given, config=config)}
+    return boards.board_network_options(args.board, given, config=config)
 
 
 def open_transport(args, config):
