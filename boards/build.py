@@ -21,7 +21,7 @@ from snnforge.errors import ConfigError, ToolchainError
 from snnforge.hdl import registry
 
 __all__ = ["Board", "BOARDS", "build_board", "run_platform_build", "run_platform_synth",
-           "drop_host_loaded_init_in_plan"]
+           "drop_host_loaded_init_in_plan", "platform_overrides"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,10 @@ class Board:
     #: --timing-allow-fail keeps the bitstream and the achieved Fmax of a build that misses
     #: its clock (callers report ``timing_met``; ``snnforge board build`` exits 1 on a miss)
     nextpnr_opts: str = "--timing-allow-fail"
+    #: flatten and split multi-bit nets before ``synth_*`` (``script_after_read``): Yosys 0.70
+    #: asserts in ABC re-integration on the ULX3S board top of the 784-256-10 network without it
+    #: (:data:`snnforge.synthesis.ABC_REINTEGRATE_ASSERTS`; docs/toolchain.md)
+    split_nets: bool = False
 
 
 BOARDS: dict[str, Board] = {
@@ -48,8 +52,15 @@ BOARDS: dict[str, Board] = {
                         "ICESTORM_LC"),
     "ulx3s-85f": Board("ulx3s-85f", "amaranth_boards.ulx3s:ULX3S_85F_Platform",
                        "LFE5U-85F-CABGA381", ".bit", ("yosys", "nextpnr-ecp5", "ecppack"),
-                       "TRELLIS_COMB", "--timing-allow-fail --router router1"),
+                       "TRELLIS_COMB", "--timing-allow-fail --router router1", split_nets=True),
 }
+
+
+def platform_overrides(board: Board, top_name: str = "top") -> dict:
+    """Amaranth ``platform.build()`` overrides every build of ``board`` takes (the split-nets
+    preparation where :attr:`Board.split_nets`)."""
+    from snnforge.synthesis import split_nets_script
+    return {"script_after_read": split_nets_script(top_name)} if board.split_nets else {}
 
 
 def _platform(board: Board):
@@ -105,12 +116,16 @@ def run_platform_build(spec: Board, platform, top, *, build_dir: str | Path, see
             # (openFPGALoader, iceprog), which a bitstream build does not need
             plan = platform.build(top, name="top", do_build=False, synth_opts=synth_opts,
                                   nextpnr_opts=f"--report report.json --seed {seed} "
-                                               f"{spec.nextpnr_opts}")
+                                               f"{spec.nextpnr_opts}",
+                                  **platform_overrides(spec))
             drop_host_loaded_init_in_plan(plan)
             plan.execute_local(str(build_dir))
     except (subprocess.CalledProcessError, OSError) as exc:  # the build script failed
-        log = build_dir / "top.tim"
-        tail = "\n".join(log.read_text().splitlines()[-15:]) if log.is_file() else ""
+        log = build_dir / "top.tim"          # nextpnr's log, else Yosys' (it failed first)
+        if not log.is_file():
+            log = build_dir / "top.rpt"
+        tail = ("\n".join(log.read_text(errors="replace").splitlines()[-15:])
+                if log.is_file() else "")
         raise ToolchainError(f"{spec.name} build of {what} failed ({type(exc).__name__}: "
                              f"{exc}); logs in {build_dir}\n{tail}") from None
     seconds = round(time.perf_counter() - start, 1)
@@ -154,7 +169,8 @@ def run_platform_synth(spec: Board, platform, top, *, build_dir: str | Path,
     build_dir = Path(build_dir).resolve()
     start = time.perf_counter()
     plan = platform.build(top, name="top", do_build=False, synth_opts=synth_opts,
-                          script_after_synth="tee -q -o stat.json stat -json")
+                          script_after_synth="tee -q -o stat.json stat -json",
+                          **platform_overrides(spec))
     drop_host_loaded_init_in_plan(plan)
     plan.extract(str(build_dir))
     toolchain.run_tool("yosys", ["-q", "-l", "top.rpt", "top.ys"], cwd=build_dir)

@@ -15,8 +15,8 @@ from snnforge.errors import ConfigError
 from snnforge.golden_model.ssnn_bp.config import SSNNConfig
 from snnforge.hdl.ssnn_bp.network import small_network_config
 
-from .build import (BOARDS, _platform, drop_host_loaded_init_in_plan, run_platform_build,
-                    run_platform_synth)
+from .build import (BOARDS, _platform, drop_host_loaded_init_in_plan, platform_overrides,
+                    run_platform_build, run_platform_synth)
 from .network_core import network_config_hash
 from .network_top import BOARD_CLOCKING, NetworkBoardTop
 
@@ -299,7 +299,8 @@ def build_network_board(board: str, *, config: SSNNConfig, out_dir: Path, pnr: b
                                 and figures["fmax_mhz"] >= top.clk_freq / 1e6)
         result["program_command"] = program_command(board, figures["bitstream"])
     else:
-        plan = platform.build(top, name="top", do_build=False, synth_opts=synth_opts)
+        plan = platform.build(top, name="top", do_build=False, synth_opts=synth_opts,
+                              **platform_overrides(spec))
         drop_host_loaded_init_in_plan(plan)
         plan.extract(str(out_dir))
         result.update(bitstream=None, program_command=None)

@@ -43,7 +43,8 @@ from snnforge.hdl import registry
 __all__ = ["Target", "TARGETS", "get_target", "synthesize_verilog", "synthesize_unit",
            "TIMEOUT_ENV", "tool_timeout", "PnrOptions", "ROUTERS",
            "critical_path"]
-__all__ += ["FRONTENDS", "AUTO_RTLIL_WORDS", "check_frontend", "unit_source"]
+__all__ += ["FRONTENDS", "AUTO_RTLIL_WORDS", "check_frontend", "unit_source",
+            "ABC_REINTEGRATE_ASSERTS", "split_nets_script"]
 
 #: Wall-clock limit of one Yosys or nextpnr run, seconds (default 6 hours: the 784-256-10
 #: network top needs more than an hour of wall time on a shared 2-core machine).
@@ -281,7 +282,7 @@ def synthesize_verilog(verilog: str, *, top: str, target: str, work_dir: Path,
         _run_yosys(work_dir, source.name, top, tgt, netlist.name, stat.name, split_nets=False,
                    reader=reader)
     except ToolchainError as exc:
-        if _NAME_CLASH_ASSERT not in str(exc):
+        if not any(text in str(exc) for text in ABC_REINTEGRATE_ASSERTS):
             raise
         # Yosys bug (YosysHQ/yosys#4349): ABC re-integration can hit a wire-name clash on
         # Amaranth's netlists; splitting multi-bit nets first avoids it
@@ -298,12 +299,22 @@ def synthesize_verilog(verilog: str, *, top: str, target: str, work_dir: Path,
     return result
 
 
-_NAME_CLASH_ASSERT = "count_id(wire->name) == 0"
+#: Yosys 0.70's assertions in ABC re-integration on large Amaranth netlists (YosysHQ/yosys#4349:
+#: a wire-name clash; a connection of two widths on the ULX3S board top of the 784-256-10
+#: network); flattening and splitting multi-bit nets first (:func:`split_nets_script`) avoids both
+ABC_REINTEGRATE_ASSERTS = ("count_id(wire->name) == 0",
+                           "GetSize(conn.first) == GetSize(conn.second)")
+
+
+def split_nets_script(top: str) -> str:
+    """The Yosys commands run before ``synth_*`` to avoid :data:`ABC_REINTEGRATE_ASSERTS`:
+    flatten ``top`` and split its multi-bit nets (the workaround from YosysHQ/yosys#4349)."""
+    return f"hierarchy -top {top}\nproc\nflatten\nsplitnets\n"
 
 
 def _run_yosys(work_dir: Path, source: str, top: str, tgt: Target, netlist: str, stat: str,
                *, split_nets: bool, reader: str = "read_verilog -sv") -> None:
-    prepare = (f"hierarchy -top {top}\nproc\nflatten\nsplitnets\n" if split_nets else "")
+    prepare = split_nets_script(top) if split_nets else ""
     script = (f"{reader} {source}\n{prepare}"
               f"{tgt.synth_command}{' ' + tgt.synth_flags if tgt.synth_flags else ''} "
               f"-top {top} -json {netlist}\n"
