@@ -18,6 +18,7 @@ from pathlib import Path
 from snnforge import toolchain
 from snnforge.boards.harness import UnitHarness
 from snnforge.errors import ConfigError, ToolchainError
+from snnforge.yosys_workarounds import split_nets_script
 from snnforge.hdl import registry
 
 __all__ = ["Board", "BOARDS", "build_board", "run_platform_build", "run_platform_synth",
@@ -42,7 +43,7 @@ class Board:
     nextpnr_opts: str = "--timing-allow-fail"
     #: flatten and split multi-bit nets before ``synth_*`` (``script_after_read``): Yosys 0.70
     #: asserts in ABC re-integration on the ULX3S board top of the 784-256-10 network without it
-    #: (:data:`snnforge.synthesis.ABC_REINTEGRATE_ASSERTS`; docs/toolchain.md)
+    #: (:data:`snnforge.yosys_workarounds.ABC_REINTEGRATE_ASSERTS`; docs/toolchain.md)
     split_nets: bool = False
 
 
@@ -59,7 +60,6 @@ BOARDS: dict[str, Board] = {
 def platform_overrides(board: Board, top_name: str = "top") -> dict:
     """Amaranth ``platform.build()`` overrides every build of ``board`` takes (the split-nets
     preparation where :attr:`Board.split_nets`)."""
-    from snnforge.synthesis import split_nets_script
     return {"script_after_read": split_nets_script(top_name)} if board.split_nets else {}
 
 

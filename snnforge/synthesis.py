@@ -39,12 +39,12 @@ from pathlib import Path
 from snnforge import hwsim, toolchain
 from snnforge.errors import ConfigError, ToolchainError
 from snnforge.hdl import registry
+from snnforge.yosys_workarounds import ABC_REINTEGRATE_ASSERTS, split_nets_script
 
 __all__ = ["Target", "TARGETS", "get_target", "synthesize_verilog", "synthesize_unit",
            "TIMEOUT_ENV", "tool_timeout", "PnrOptions", "ROUTERS",
            "critical_path"]
-__all__ += ["FRONTENDS", "AUTO_RTLIL_WORDS", "check_frontend", "unit_source",
-            "ABC_REINTEGRATE_ASSERTS", "split_nets_script"]
+__all__ += ["FRONTENDS", "AUTO_RTLIL_WORDS", "check_frontend", "unit_source"]
 
 #: Wall-clock limit of one Yosys or nextpnr run, seconds (default 6 hours: the 784-256-10
 #: network top needs more than an hour of wall time on a shared 2-core machine).
@@ -297,19 +297,6 @@ def synthesize_verilog(verilog: str, *, top: str, target: str, work_dir: Path,
     if pnr:
         result.update(_place_and_route(tgt, netlist, work_dir, pnr_options))
     return result
-
-
-#: Yosys 0.70's assertions in ABC re-integration on large Amaranth netlists (YosysHQ/yosys#4349:
-#: a wire-name clash; a connection of two widths on the ULX3S board top of the 784-256-10
-#: network); flattening and splitting multi-bit nets first (:func:`split_nets_script`) avoids both
-ABC_REINTEGRATE_ASSERTS = ("count_id(wire->name) == 0",
-                           "GetSize(conn.first) == GetSize(conn.second)")
-
-
-def split_nets_script(top: str) -> str:
-    """The Yosys commands run before ``synth_*`` to avoid :data:`ABC_REINTEGRATE_ASSERTS`:
-    flatten ``top`` and split its multi-bit nets (the workaround from YosysHQ/yosys#4349)."""
-    return f"hierarchy -top {top}\nproc\nflatten\nsplitnets\n"
 
 
 def _run_yosys(work_dir: Path, source: str, top: str, tgt: Target, netlist: str, stat: str,

@@ -3,8 +3,8 @@ network's stream ports and emits response bodies. Golden:
 :class:`snnforge.host.engine.ProtocolEngineModel`; wire format: :mod:`snnforge.host.protocol`.
 
 Why one module over 400 lines: the decoder is one state machine (:class:`DecoderState`) whose
-states share one buffer pointer, one word register (one network beat: a W1 word or a W2 row,
-written lane by lane for WRITE_WEIGHTS, shifted out lane by lane for the READ_WEIGHTS
+states share one buffer pointer, one word register (one network beat: a W1 word, or a W2
+row or, with ``w2_lanes`` < n_out, a W2 word; written lane by lane for WRITE_WEIGHTS, shifted out lane by lane for the READ_WEIGHTS
 response) and one byte-serial response path.
 Splitting it into sub-components would only move these registers across a signature and add a
 handshake between the command and response halves; the state encoding, the byte helpers and

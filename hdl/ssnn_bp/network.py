@@ -1,13 +1,15 @@
 """The SSNN-BP network top that trains on chip, bit-true to
 :class:`snnforge.golden_model.ssnn_bp.bittrue.BitTrueSSNN` (weights and per-step spikes).
 
-Why one file over 500 lines: every datapath unit already lives in its own file with its own
-signature and tests (list below, including the W1 word units of ``w1_words.py``); what stays
-here is the wiring of those units and the one phase sequencer whose states drive the control
-inputs of nearly all of them in the same cycle (read addresses, enables, clears, starts).
-Cutting the sequencer out would move ~60 control signals across a signature without removing
-any logic. The per-core request multiplexer (PREFETCH or UPD requests into each Threefry
-core) is the next piece that could leave as a statement helper, like ``host_write``.
+Why one file over 600 lines: every datapath unit already lives in its own file with its own
+signature and tests (list below, including the W1 and W2 word units of ``w1_words.py`` and
+``w2_words.py``); what stays here is the wiring of those units and the one phase sequencer
+whose states drive the control inputs of nearly all of them in the same cycle (read
+addresses, enables, clears, starts; with ``w2_words`` also which W2 word HID and BWD read in
+each of their two cycles per hidden row). Cutting the sequencer out would move ~60 control
+signals across a signature without removing any logic. The per-core request multiplexer
+(PREFETCH or UPD requests into each Threefry core) and the W2-word column selects of BWD are
+the next pieces that could leave as statement helpers, like ``host_write``.
 
 One sample = ``n_in`` pixel beats on ``i_sample`` into one slot of the double-buffered
 :class:`SampleLoader` (the next sample loads while this one runs, and starts right after its

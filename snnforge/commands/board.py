@@ -201,10 +201,10 @@ def _command(args, sub: str) -> str:
 def run_build(args) -> int:
     config = board_config(args)
     boards = board_session.network_board()
-    options = boards.check_network_options(
-        {name: getattr(args, name) for name in boards.NETWORK_OPTION_NAMES
-         if getattr(args, name) is not None}, config=config)
-    boards.board_network_options(args.board, options, config=config)   # conflicts up front
+    options = {name: getattr(args, name) for name in boards.NETWORK_OPTION_NAMES
+               if getattr(args, name) is not None}
+    # every option's error (its range, conflicts) before the run folder exists
+    boards.board_network_options(args.board, options, config=config)
     if args.clock_mhz is not None and not args.clock_mhz > 0:
         raise ConfigError(f"--clock-mhz must be > 0, got {args.clock_mhz:g}")
     out = args.out or Path(f"build/board-{args.board}")
